@@ -1,0 +1,88 @@
+"""The channel seam: one small interface every messenger adapter implements.
+
+Error tree (what :meth:`Channel.send` may raise; the outbox sender maps each to a decision)::
+
+    DeliveryError
+    ├── RetryAfter(seconds)     the API asked us to slow down (Telegram 429, Viber status 12)
+    ├── TransientError          network error, timeout, 5xx: retry with backoff
+    └── PermanentError          the message can never be delivered (blocked by the user,
+                                chat not found, bad request): record it, show it to operators
+
+Adapters translate their SDK's exceptions into these in one place; nothing above the adapter
+catches SDK exceptions.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from starlette.routing import BaseRoute
+
+from bot.events import Inbound, Outbound
+
+
+class DeliveryError(Exception):
+    """Base of everything :meth:`Channel.send` may raise."""
+
+
+class RetryAfter(DeliveryError):
+    def __init__(self, seconds: float, message: str = "") -> None:
+        super().__init__(message or f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class TransientError(DeliveryError):
+    """Worth retrying later (network, timeout, 5xx)."""
+
+
+class PermanentError(DeliveryError):
+    """Will never succeed (blocked, chat not found, malformed request)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the outbox and renderers need to know about a channel."""
+
+    max_text_length: int
+    max_buttons: int = 12
+    inline_buttons: bool = True
+    per_chat_interval: float = 0.0  # minimum seconds between two messages to one chat
+    global_rate: float = 0.0  # messages per second for the whole bot, 0 = unlimited
+
+
+InboundHandler = Callable[[Inbound], Awaitable[None]]
+"""What a channel calls for each verified incoming event (the runtime's ``submit``)."""
+
+
+class Channel(ABC):
+    """A messenger (or the web chat).
+
+    Incoming: the adapter exposes webhook routes (or runs a poller in :meth:`start`), verifies
+    and parses each request, and hands every :class:`Inbound` to the ``on_event`` callback it
+    was given; it acknowledges the HTTP request without waiting for processing.
+
+    Outgoing: :meth:`send` delivers one :class:`Outbound` to one chat, returning the
+    messenger's message ids, or raises a :class:`DeliveryError`.
+    """
+
+    name: str
+    capabilities: Capabilities
+
+    @abstractmethod
+    async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
+        """Deliver ``message``; return the messenger's id of each message actually sent."""
+
+    def routes(self, on_event: InboundHandler) -> list[BaseRoute]:
+        """Webhook routes to mount in the web app (none by default)."""
+        return []
+
+    async def start(self, on_event: InboundHandler) -> None:  # noqa: B027 - optional hook
+        """Start background work (polling, webhook registration)."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook
+        """Stop background work and release connections."""
+
+    async def notify_typing(self, chat_id: str) -> None:  # noqa: B027 - optional hook
+        """Show a «typing…» indicator if the messenger has one."""

@@ -1,0 +1,141 @@
+"""Typed events that cross the channel seam.
+
+Every channel adapter turns its SDK's update into one :class:`Inbound`, and every reply the
+runtime produces is an :class:`Outbound` that the adapter renders with its own SDK. Nothing
+outside ``bot/channels/<messenger>.py`` ever sees an SDK object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class InboundKind(StrEnum):
+    """What the customer did."""
+
+    TEXT = "text"  # typed text (possibly with attachments)
+    BUTTON = "button"  # pressed one of our buttons: ``payload`` holds its payload
+    START = "start"  # opened the chat (/start, Viber conversation_started, web chat open)
+    CONTACT = "contact"  # shared a phone number (``contact_phone``)
+    ATTACHMENT = "attachment"  # a photo/document/etc without text
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A customer's file, kept as a reference the operator console can show.
+
+    ``url`` is where the console fetches it from (for Telegram a ``tg-file:<file_id>`` reference
+    resolved by the adapter; for Viber the media URL Viber gives us).
+    """
+
+    kind: str  # photo | document | video | audio | sticker | location | file
+    url: str
+    name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One event from a customer, already verified and parsed by its channel.
+
+    ``external_id`` is the channel's own id of this event (Telegram ``update_id``, Viber
+    ``message_token``, a web chat client id); the engine dedupes on ``(channel, external_id)``.
+    ``user_id`` identifies the person in that channel; ``chat_id`` is where replies go.
+    """
+
+    channel: str
+    external_id: str
+    user_id: str
+    chat_id: str
+    kind: InboundKind = InboundKind.TEXT
+    text: str = ""
+    payload: str | None = None
+    display_name: str | None = None
+    language: str | None = None
+    contact_phone: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    start_param: str | None = None  # Telegram deep link payload, Viber context
+
+
+class ButtonStyle(StrEnum):
+    """How a channel should lay out buttons (it may degrade to numbered text)."""
+
+    INLINE = "inline"  # attached to the message (Telegram inline keyboard, web chat chips)
+    REPLY = "reply"  # replaces the keyboard (Viber keyboard, Telegram reply keyboard)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: ``title`` is shown, ``payload`` comes back in :class:`Inbound.payload`."""
+
+    title: str
+    payload: str
+    url: str | None = None  # a link button instead of a callback
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to a customer. Channels split over-long texts themselves."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    style: ButtonStyle = ButtonStyle.INLINE
+    author: str = "bot"  # bot | operator | system
+    image_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "buttons": [{"title": b.title, "payload": b.payload, "url": b.url} for b in self.buttons],
+            "style": self.style.value,
+            "author": self.author,
+            "image_url": self.image_url,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outbound:
+        return cls(
+            text=str(data.get("text", "")),
+            buttons=tuple(
+                Button(title=str(b["title"]), payload=str(b.get("payload", "")), url=b.get("url"))
+                for b in data.get("buttons", [])
+            ),
+            style=ButtonStyle(data.get("style", ButtonStyle.INLINE.value)),
+            author=str(data.get("author", "bot")),
+            image_url=data.get("image_url"),
+        )
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into chunks of at most ``limit`` characters.
+
+    Prefers paragraph boundaries, then line breaks, then sentence ends, then spaces; only a
+    single word longer than ``limit`` is cut mid-word. Never returns an empty chunk.
+    """
+    if limit <= 0:
+        raise ValueError("limit must be positive")
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = -1
+        for sep in ("\n\n", "\n", ". ", "! ", "? ", " "):
+            pos = window.rfind(sep, 0, limit + 1)
+            if pos > 0:
+                cut = pos + (1 if sep in (". ", "! ", "? ") else 0)
+                break
+        if cut <= 0:
+            cut = limit
+        chunk = rest[:cut].rstrip()
+        if chunk:
+            chunks.append(chunk)
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
