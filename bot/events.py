@@ -20,6 +20,14 @@ class InboundKind(StrEnum):
     START = "start"  # opened the chat (/start, Viber conversation_started, web chat open)
     CONTACT = "contact"  # shared a phone number (``contact_phone``)
     ATTACHMENT = "attachment"  # a photo/document/etc without text
+    STATUS = "status"  # delivery/subscription status: ``payload`` is one of STATUS_* below
+
+
+STATUS_SUBSCRIBED = "subscribed"
+STATUS_UNSUBSCRIBED = "unsubscribed"  # the customer blocked/left: stop sending
+STATUS_DELIVERED = "delivered"
+STATUS_SEEN = "seen"
+STATUS_FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,7 @@ class Inbound:
     contact_phone: str | None = None
     attachments: tuple[Attachment, ...] = ()
     start_param: str | None = None  # Telegram deep link payload, Viber context
+    ref_message_id: str | None = None  # for STATUS: the messenger id of our message it is about
 
 
 class ButtonStyle(StrEnum):

@@ -17,6 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.routing import BaseRoute
 
@@ -50,6 +51,19 @@ class Capabilities:
     inline_buttons: bool = True
     per_chat_interval: float = 0.0  # minimum seconds between two messages to one chat
     global_rate: float = 0.0  # messages per second for the whole bot, 0 = unlimited
+
+
+class PayloadStore(Protocol):
+    """Server-side storage for button payloads too long for the messenger (Telegram: 64 bytes).
+
+    The runtime passes a database-backed implementation; tests may pass a dict-backed one.
+    """
+
+    async def put(self, payload: str) -> str:
+        """Store ``payload``; return a short key (<= 32 ASCII chars)."""
+
+    async def get(self, key: str) -> str | None:
+        """The payload stored under ``key``, or None if unknown/expired."""
 
 
 InboundHandler = Callable[[Inbound], Awaitable[None]]
@@ -86,3 +100,10 @@ class Channel(ABC):
 
     async def notify_typing(self, chat_id: str) -> None:  # noqa: B027 - optional hook
         """Show a «typing…» indicator if the messenger has one."""
+
+    async def download(self, ref: str) -> tuple[bytes, str]:
+        """Fetch a customer's attachment by its :attr:`Attachment.url` reference.
+
+        Returns ``(content, mime_type)``. The operator console calls this behind its own auth.
+        """
+        raise PermanentError(f"{self.name} cannot download attachments")
