@@ -1,0 +1,81 @@
+"""Build a runtime with the channels the environment enables."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from pathlib import Path
+
+from bot.channels.webchat import WebChatChannel
+from bot.config import Settings
+from bot.dialogue import operator_button
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def secret_bytes(settings: Settings, root: Path) -> bytes:
+    """The key that signs cookies and web chat sessions.
+
+    ``ZABOTA_SECRET_KEY`` in production; for the demo a random key kept in ``var/`` so that
+    sessions survive a restart.
+    """
+    if settings.secret_key:
+        return hashlib.sha256(settings.secret_key.encode()).digest()
+    path = root / "var" / "secret.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return bytes.fromhex(path.read_text().strip())
+
+
+def add_channels(runtime: Runtime, *, messengers: bool = True) -> None:
+    """Web chat always (unless disabled); Telegram and Viber when their tokens are set."""
+    config = runtime.project.config.channels
+    settings = runtime.settings
+    if config.webchat.enabled:
+        runtime.add_channel(
+            WebChatChannel(runtime.db, runtime.bus, secret_bytes(settings, runtime.project.root))
+        )
+    if not messengers:
+        return
+    if settings.telegram_token and config.telegram.enabled:
+        from bot.channels.telegram import TelegramChannel, TelegramSettings
+
+        kwargs = {"secret_token": settings.telegram_secret} if settings.telegram_secret else {}
+        runtime.add_channel(
+            TelegramChannel(
+                TelegramSettings(
+                    token=settings.telegram_token,
+                    payload_store=runtime.payloads,
+                    api_url=settings.telegram_api_url,
+                    webhook_url=settings.public_url,
+                    **kwargs,
+                )
+            )
+        )
+        mode = "webhook" if settings.public_url else "polling"
+        log.info("Telegram channel enabled (%s mode, API %s)", mode, settings.telegram_api_url)
+    if settings.viber_token and config.viber.enabled:
+        from bot.channels.viber import ViberChannel, ViberSettings
+
+        welcome = runtime.brain.domain.render("utter_greet", "viber")
+        runtime.add_channel(
+            ViberChannel(
+                ViberSettings(
+                    token=settings.viber_token,
+                    payload_store=runtime.payloads,
+                    bot_name=config.viber.bot_name,
+                    avatar=config.viber.avatar,
+                    api_url=settings.viber_api_url,
+                    webhook_url=settings.public_url,
+                    welcome=welcome,
+                    keyboard_default=(operator_button(),),
+                )
+            )
+        )
+        if not settings.public_url:
+            log.warning("Viber needs a public HTTPS webhook: set ZABOTA_PUBLIC_URL")
+        log.info("Viber channel enabled (API %s)", settings.viber_api_url)

@@ -1,0 +1,144 @@
+"""Telegram ``Update`` → :class:`~bot.events.Inbound`.
+
+Pure mapping (plus payload-store lookups for long button payloads); shared by the webhook
+route and the polling loop so both modes behave identically.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+
+from bot.channels.base import PayloadStore
+from bot.events import Attachment, Inbound, InboundKind
+
+CHANNEL = "telegram"
+STORED_PREFIX = "k:"
+"""``callback_data`` starting with this is a payload-store key, not the payload itself."""
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+"""What we ask Telegram for; everything else would only be ignored."""
+
+_START = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<param>\S.*))?$", re.DOTALL)
+
+
+def _digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone)
+
+
+async def resolve_callback_data(data: str | None, store: PayloadStore) -> str | None:
+    """The payload behind ``callback_data`` (None if the stored key is unknown/expired)."""
+    if data is None:
+        return None
+    if data.startswith(STORED_PREFIX):
+        return await store.get(data[len(STORED_PREFIX) :])
+    return data
+
+
+def _button_title(query: CallbackQuery) -> str:
+    """The title of the pressed button, found in the message it was attached to.
+
+    Gives transcripts «pressed “Оплата”» instead of an opaque payload.
+    """
+    message = query.message
+    markup = getattr(message, "reply_markup", None)
+    if isinstance(markup, InlineKeyboardMarkup):
+        for row in markup.inline_keyboard:
+            for button in row:
+                if button.callback_data == query.data:
+                    return button.text
+    return ""
+
+
+def _attachments(message: Message) -> tuple[Attachment, ...]:
+    """Media of a message as file references resolved later by ``TelegramChannel.download``."""
+    found: list[Attachment] = []
+    if message.photo:
+        best = message.photo[-1]  # Telegram lists sizes ascending
+        found.append(Attachment("photo", f"tg-file:{best.file_id}", size=best.file_size))
+    if message.document:
+        doc = message.document
+        found.append(
+            Attachment("document", f"tg-file:{doc.file_id}", doc.file_name, doc.mime_type,
+                       doc.file_size)
+        )
+    if message.voice:
+        v = message.voice
+        found.append(Attachment("audio", f"tg-file:{v.file_id}", None, v.mime_type, v.file_size))
+    if message.audio:
+        a = message.audio
+        found.append(Attachment("audio", f"tg-file:{a.file_id}", a.file_name, a.mime_type,
+                                a.file_size))
+    if message.video:
+        vd = message.video
+        found.append(Attachment("video", f"tg-file:{vd.file_id}", vd.file_name, vd.mime_type,
+                                vd.file_size))
+    if message.video_note:
+        vn = message.video_note
+        found.append(Attachment("video", f"tg-file:{vn.file_id}", size=vn.file_size))
+    if message.sticker:
+        st = message.sticker
+        found.append(Attachment("sticker", f"tg-file:{st.file_id}", size=st.file_size))
+    if message.location:
+        loc = message.location
+        found.append(Attachment("location", f"geo:{loc.latitude},{loc.longitude}"))
+    return tuple(found)
+
+
+async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
+    """Map one update; ``None`` means «not something a customer said» (ignored, still 200)."""
+    external_id = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        user = query.from_user
+        chat_id = query.message.chat.id if query.message is not None else user.id
+        return Inbound(
+            channel=CHANNEL,
+            external_id=external_id,
+            user_id=str(user.id),
+            chat_id=str(chat_id),
+            kind=InboundKind.BUTTON,
+            text=_button_title(query),
+            payload=await resolve_callback_data(query.data, store),
+            display_name=user.full_name,
+            language=user.language_code,
+        )
+
+    message = update.message
+    if message is None or message.from_user is None:
+        return None  # edited_message, my_chat_member, channel posts, …
+    user = message.from_user
+    make = partial(
+        Inbound,
+        channel=CHANNEL,
+        external_id=external_id,
+        user_id=str(user.id),
+        chat_id=str(message.chat.id),
+        display_name=user.full_name,
+        language=user.language_code,
+    )
+
+    if message.text is not None:
+        start = _START.match(message.text.strip())
+        if start:
+            param = start.group("param")
+            return make(kind=InboundKind.START, text=message.text,
+                           start_param=param.strip() if param else None)
+        return make(kind=InboundKind.TEXT, text=message.text)
+
+    if message.contact is not None:
+        phone = _digits(message.contact.phone_number)
+        if message.contact.user_id == user.id:
+            return make(kind=InboundKind.CONTACT, contact_phone=phone)
+        # Someone else's contact card: not a verified number of this customer.
+        return make(kind=InboundKind.TEXT, text=message.contact.phone_number)
+
+    attachments = _attachments(message)
+    if not attachments:
+        return None  # service messages (pinned, new members, …)
+    if message.caption:
+        return make(kind=InboundKind.TEXT, text=message.caption,
+                       attachments=attachments)
+    return make(kind=InboundKind.ATTACHMENT, attachments=attachments)

@@ -1,0 +1,329 @@
+"""Telegram adapter on python-telegram-bot 22 (used as an HTTP client, not as a framework).
+
+We build a bare :class:`telegram.Bot` rather than an ``Application``: the runtime owns
+dispatching, queues and webhooks, so PTB's update queue, handlers, job queue and built-in
+webhook server would only sit unused. ``Bot`` still gives us the typed API, ``Update.de_json``,
+file downloads and PTB's error classes.
+
+Modes:
+
+* **webhook** (``webhook_url`` set): :meth:`TelegramChannel.start` registers
+  ``{webhook_url}/webhooks/telegram`` with a secret token; :meth:`routes` serves it.
+* **polling** (no ``webhook_url``): :meth:`start` deletes any webhook and long-polls
+  ``getUpdates`` in a background task.
+
+Both feed the same :func:`~bot.channels._telegram_inbound.to_inbound` mapping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import mimetypes
+import secrets
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import Bot, Message, Update
+from telegram import error as tg_error
+from telegram.constants import ChatAction, ParseMode
+from telegram.request import HTTPXRequest
+
+from bot.channels._common import BackgroundTasks, BodyTooLarge, error_response, read_body
+from bot.channels._telegram_inbound import ALLOWED_UPDATES, CHANNEL, to_inbound
+from bot.channels._telegram_outbound import (
+    MAX_CAPTION,
+    build_markup,
+    escape,
+    map_error,
+    retry_seconds,
+    split_for_telegram,
+)
+from bot.channels.base import (
+    Capabilities,
+    Channel,
+    InboundHandler,
+    PayloadStore,
+    PermanentError,
+)
+from bot.events import Outbound
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One CA bundle load per process instead of one per HTTP client (~40 ms each)."""
+    return httpx.create_ssl_context()
+
+
+def _random_secret() -> str:
+    return secrets.token_urlsafe(32)  # [A-Za-z0-9_-], as Telegram requires
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TelegramSettings:
+    """How to reach Telegram.
+
+    ``secret_token`` defaults to a random value per process: with several processes behind one
+    webhook give it explicitly, or only the last process to call ``setWebhook`` accepts updates.
+    """
+
+    token: str = field(repr=False)
+    payload_store: PayloadStore
+    api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    secret_token: str = field(default_factory=_random_secret, repr=False)
+    poll_timeout: int = 25  # seconds a getUpdates long-poll may hang
+    poll_backoff_max: float = 30.0
+    request_timeout: float = 10.0
+    connection_pool_size: int = 256
+
+
+class TelegramChannel(Channel):
+    """:class:`~bot.channels.base.Channel` for Telegram."""
+
+    name = CHANNEL
+    capabilities = Capabilities(
+        max_text_length=4096,
+        max_buttons=12,
+        inline_buttons=True,
+        per_chat_interval=1.0,
+        global_rate=30.0,
+    )
+
+    def __init__(self, settings: TelegramSettings) -> None:
+        self._settings = settings
+        root = settings.api_url.rstrip("/")
+        timeout = settings.request_timeout
+        self.bot = Bot(
+            settings.token,
+            base_url=f"{root}/bot",
+            base_file_url=f"{root}/file/bot",
+            request=HTTPXRequest(
+                httpx_kwargs={"verify": _ssl_context()},
+                connection_pool_size=settings.connection_pool_size,
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                pool_timeout=timeout,
+            ),
+            # getUpdates gets its own connection so a hanging long-poll never blocks sends.
+            get_updates_request=HTTPXRequest(
+                httpx_kwargs={"verify": _ssl_context()},
+                connection_pool_size=1,
+                read_timeout=timeout,
+            ),
+        )
+        self._ready = False
+        self._ready_lock = asyncio.Lock()
+        self._tasks = BackgroundTasks(log)
+        self._poller: asyncio.Task[None] | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def _ensure_ready(self) -> None:
+        """Initialize PTB once (opens the HTTP pools, calls getMe)."""
+        if self._ready:
+            return
+        async with self._ready_lock:
+            if not self._ready:
+                try:
+                    await self.bot.initialize()
+                except tg_error.TelegramError as exc:
+                    raise map_error(exc) from exc
+                self._ready = True
+
+    async def start(self, on_event: InboundHandler) -> None:
+        """Register the webhook, or drop it and start long-polling."""
+        await self._ensure_ready()
+        s = self._settings
+        try:
+            if s.webhook_url:
+                await self.bot.set_webhook(
+                    url=s.webhook_url.rstrip("/") + WEBHOOK_PATH,
+                    secret_token=s.secret_token,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                log.info("telegram webhook registered")
+                return
+            await self.bot.delete_webhook(drop_pending_updates=False)
+        except tg_error.TelegramError as exc:
+            raise map_error(exc) from exc
+        self._poller = asyncio.create_task(self._poll(on_event), name="telegram-poller")
+        log.info("telegram polling started")
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        await self._tasks.drain()
+        if self._ready:
+            await self.bot.shutdown()
+            self._ready = False
+
+    # -- incoming ----------------------------------------------------------------------------
+
+    async def _handle_update(self, update: Update, on_event: InboundHandler) -> bool:
+        """Map and hand over one update; False if it was ignored."""
+        if update.callback_query is not None:
+            # Always answer, so the button stops spinning; don't hold the ack for it.
+            self._tasks.spawn(
+                self.bot.answer_callback_query(update.callback_query.id),
+                "answerCallbackQuery",
+            )
+        inbound = await to_inbound(update, self._settings.payload_store)
+        if inbound is None:
+            return False
+        await on_event(inbound)
+        return True
+
+    def routes(self, on_event: InboundHandler) -> list[BaseRoute]:
+        async def webhook(request: Request) -> Response:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not secrets.compare_digest(given, self._settings.secret_token.encode()):
+                log.warning("telegram webhook: bad or missing secret token")
+                return error_response(403, "forbidden")
+            try:
+                body = await read_body(request)
+            except BodyTooLarge:
+                return error_response(413, "body too large")
+            try:
+                data = json.loads(body)
+            except ValueError:
+                log.warning("telegram webhook: malformed JSON (%d bytes)", len(body))
+                return error_response(400, "malformed JSON")
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                log.warning("telegram webhook: JSON is not an Update")
+                return error_response(400, "not a Telegram Update")
+            try:
+                update = Update.de_json(data, self.bot)
+            except Exception as exc:  # PTB raises assorted errors on odd shapes
+                log.warning("telegram webhook: unparsable update (%s)", type(exc).__name__)
+                return error_response(400, "not a Telegram Update")
+            try:
+                await self._handle_update(update, on_event)
+            except Exception:
+                # Let Telegram redeliver; the runtime dedupes on update_id.
+                log.exception("telegram webhook: handing update %s over failed", update.update_id)
+                return error_response(500, "internal error")
+            return JSONResponse({"ok": True})
+
+        return [Route(WEBHOOK_PATH, webhook, methods=["POST"], name="telegram_webhook")]
+
+    async def _poll(self, on_event: InboundHandler) -> None:
+        """Long-poll forever: never crashes, backs off on errors, never skips a failed handover.
+
+        An update whose *mapping* fails is skipped (it would fail forever); one whose handover
+        to the runtime fails is retried (at-least-once, the runtime dedupes).
+        """
+        offset: int | None = None
+        first_backoff = min(1.0, self._settings.poll_backoff_max)
+        backoff = first_backoff
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset,
+                    timeout=self._settings.poll_timeout,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            except asyncio.CancelledError:
+                raise
+            except tg_error.RetryAfter as exc:
+                seconds = retry_seconds(exc)
+                log.warning("telegram getUpdates: flood control, retry in %.0f s", seconds)
+                await asyncio.sleep(seconds)
+                continue
+            except Exception as exc:
+                log.warning("telegram getUpdates failed (%s); retry in %.0f s",
+                            type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._settings.poll_backoff_max)
+                continue
+            backoff = first_backoff
+            for update in updates:
+                try:
+                    await self._handle_update(update, on_event)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("telegram update %s: handover failed", update.update_id)
+                    await asyncio.sleep(backoff)
+                    break
+                offset = update.update_id + 1
+
+    # -- outgoing ----------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
+        await self._ensure_ready()
+        try:
+            return [str(m.message_id) for m in await self._send(chat_id, message)]
+        except tg_error.TelegramError as exc:
+            raise map_error(exc) from exc
+
+    async def _send(self, chat_id: str, message: Outbound) -> list[Message]:
+        store = self._settings.payload_store
+        markup, extra_html = await build_markup(message, store)
+        chunks = [escape(c) for c in split_for_telegram(message.text)]
+        if extra_html:
+            chunks = chunks or [""]
+            chunks[-1] += extra_html
+        sent: list[Message] = []
+        if message.image_url:
+            fits = len(chunks) == 1 and len(message.text) <= MAX_CAPTION
+            caption = chunks.pop(0) if fits else None
+            sent.append(
+                await self.bot.send_photo(
+                    chat_id,
+                    message.image_url,
+                    caption=caption,
+                    parse_mode=ParseMode.HTML if caption else None,
+                    reply_markup=markup if not chunks else None,
+                )
+            )
+        elif not chunks:
+            raise PermanentError("empty message")
+        for i, chunk in enumerate(chunks):
+            last = i == len(chunks) - 1
+            sent.append(
+                await self.bot.send_message(
+                    chat_id,
+                    chunk,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                )
+            )
+        return sent
+
+    async def notify_typing(self, chat_id: str) -> None:
+        try:
+            await self._ensure_ready()
+            await self.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except Exception as exc:  # cosmetic: never worth failing a reply over
+            log.info("telegram typing indicator failed: %s", type(exc).__name__)
+
+    async def download(self, ref: str) -> tuple[bytes, str]:
+        """Fetch ``tg-file:<file_id>`` via getFile (Bot API downloads are limited to 20 MB)."""
+        if not ref.startswith("tg-file:"):
+            raise PermanentError("not a Telegram file reference")
+        await self._ensure_ready()
+        try:
+            file = await self.bot.get_file(ref.removeprefix("tg-file:"))
+            content = bytes(await file.download_as_bytearray())
+        except tg_error.TelegramError as exc:
+            raise map_error(exc) from exc
+        mime, _ = mimetypes.guess_type(file.file_path or "")
+        return content, mime or "application/octet-stream"

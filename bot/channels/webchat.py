@@ -1,0 +1,167 @@
+"""The web chat: a page anyone can open to talk to the bot, no messenger needed.
+
+The browser holds a visitor id signed by the server (so nobody can read another visitor's
+history by guessing ids), posts messages, and long-polls for new ones. Replies are already in
+the ``messages`` table when the outbox "sends" them; :meth:`WebChatChannel.send` only wakes
+the visitor's long-poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.bus import Bus, BusEvent
+from bot.channels.base import Capabilities, Channel, InboundHandler
+from bot.events import Inbound, InboundKind, Outbound
+from bot.storage.db import Database
+from bot.storage.models import Identity, Message
+
+NAME = "webchat"
+MAX_TEXT = 4000
+MAX_BODY = 64 * 1024
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+class WebChatChannel(Channel):
+    name = NAME
+    capabilities = Capabilities(max_text_length=MAX_TEXT, max_buttons=12, inline_buttons=True)
+
+    def __init__(self, db: Database, bus: Bus, secret: bytes) -> None:
+        self.db = db
+        self.bus = bus
+        self.secret = secret
+
+    async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
+        self.bus.publish(BusEvent("webchat", data={"chat_id": chat_id}))
+        return []
+
+    def sign(self, visitor: str) -> str:
+        return hmac.new(self.secret, visitor.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _visitor(self, data: dict[str, Any] | Any) -> str | None:
+        visitor = str(data.get("visitor") or "")
+        token = str(data.get("token") or "")
+        if not visitor or len(visitor) > 64 or not hmac.compare_digest(self.sign(visitor), token):
+            return None
+        return visitor
+
+    def routes(self, on_event: InboundHandler) -> list[BaseRoute]:
+        async def session(request: Request) -> Response:
+            visitor = secrets.token_urlsafe(16)
+            return JSONResponse({"visitor": visitor, "token": self.sign(visitor)})
+
+        async def send(request: Request) -> Response:
+            body = await request.body()
+            if len(body) > MAX_BODY:
+                return _error(413, "too_large", "Сообщение слишком длинное.")
+            try:
+                data = await request.json()
+                if not isinstance(data, dict):
+                    raise ValueError
+            except ValueError:
+                return _error(400, "bad_json", "Некорректный запрос.")
+            visitor = self._visitor(data)
+            if visitor is None:
+                return _error(403, "bad_token", "Сессия чата недействительна, обновите страницу.")
+            text = str(data.get("text") or "")
+            payload = data.get("payload")
+            if len(text) > MAX_TEXT:
+                return _error(
+                    413, "too_long", f"Сообщение длиннее {MAX_TEXT} символов — разбейте его, пожалуйста."
+                )
+            client_id = str(data.get("id") or secrets.token_hex(8))[:64]
+            if payload:
+                kind = InboundKind.BUTTON
+            elif data.get("start"):
+                kind = InboundKind.START
+            else:
+                kind = InboundKind.TEXT
+            if kind is InboundKind.TEXT and not text.strip():
+                return _error(400, "empty", "Пустое сообщение.")
+            await on_event(
+                Inbound(
+                    channel=NAME,
+                    external_id=f"{visitor}:{client_id}",
+                    user_id=visitor,
+                    chat_id=visitor,
+                    kind=kind,
+                    text=text if kind is not InboundKind.BUTTON else str(data.get("title") or ""),
+                    payload=str(payload) if payload else None,
+                    display_name=str(data.get("name") or "")[:100] or None,
+                )
+            )
+            return JSONResponse({"ok": True}, status_code=202)
+
+        async def messages(request: Request) -> Response:
+            visitor = self._visitor(request.query_params)
+            if visitor is None:
+                return _error(403, "bad_token", "Сессия чата недействительна, обновите страницу.")
+            try:
+                after = int(request.query_params.get("after", "0"))
+                wait = min(float(request.query_params.get("wait", "0")), 25.0)
+            except ValueError:
+                return _error(400, "bad_query", "Некорректный запрос.")
+            with self.bus.subscribe() as queue:
+                rows = await self._history(visitor, after)
+                if not rows and wait > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wait_for(queue, visitor), timeout=wait)
+                    rows = await self._history(visitor, after)
+            return JSONResponse({"messages": rows})
+
+        return [
+            Route("/webchat/api/session", session, methods=["POST"]),
+            Route("/webchat/api/send", send, methods=["POST"]),
+            Route("/webchat/api/messages", messages, methods=["GET"]),
+        ]
+
+    async def _wait_for(self, queue: asyncio.Queue[BusEvent], visitor: str) -> None:
+        while True:
+            event = await queue.get()
+            if event.kind == "webchat" and event.data.get("chat_id") == visitor:
+                return
+
+    async def _history(self, visitor: str, after: int) -> list[dict[str, Any]]:
+        async with self.db.read() as session:
+            customer_id = await session.scalar(
+                select(Identity.customer_id).where(Identity.channel == NAME, Identity.user_id == visitor)
+            )
+            if customer_id is None:
+                return []
+            rows = (
+                await session.scalars(
+                    select(Message)
+                    .where(
+                        Message.customer_id == customer_id,
+                        Message.id > after,
+                        Message.kind == "message",
+                    )
+                    .order_by(Message.id)
+                    .limit(200)
+                )
+            ).all()
+        return [
+            {
+                "id": m.id,
+                "author": m.author,
+                "text": m.text,
+                "channel": m.channel,
+                "buttons": (m.data or {}).get("buttons", []) if m.direction == "out" else [],
+                "at": m.created_at.isoformat(),
+            }
+            for m in rows
+        ]

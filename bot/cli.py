@@ -1,0 +1,305 @@
+"""The ``zabota`` command.
+
+Exit codes scripts can rely on: 0 success; 1 unexpected failure; 2 bad usage or invalid
+content/config (the problems are printed as ``file:line: …``); 3 database unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_DB = 0, 1, 2, 3
+
+log = logging.getLogger("zabota")
+
+
+def _progress(message: str) -> None:
+    print(f"• {message}", file=sys.stderr, flush=True)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "httpcore", "telegram", "aiosqlite", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _load(root: Path):  # type: ignore[no-untyped-def]
+    from bot.project import load_project
+
+    return load_project(root)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    project = _load(args.project)
+    examples = project.training_examples()
+    print(
+        f"OK: {len(project.kb)} FAQ entries, {len({e.intent for e in examples})} intents, "
+        f"{len(examples)} training examples, {len(project.domain.responses)} responses"
+    )
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.project import train
+
+    _progress("loading content")
+    project = _load(args.project)
+    _progress(f"training NLU on {len(project.training_examples())} examples")
+    started = time.perf_counter()
+    _, path, trained = train(project, force=args.force)
+    seconds = time.perf_counter() - started
+    verb = "trained" if trained else "up to date"
+    print(f"{verb}: {path} ({seconds:.1f} s)")
+    return EXIT_OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+    from bot.storage.db import Database, upgrade
+
+    settings = Settings.from_env(args.project)
+    _progress(f"migrating {Database(settings.database_url).safe_url}")
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return EXIT_OK
+
+
+async def _build(args: argparse.Namespace, *, messengers: bool = True):  # type: ignore[no-untyped-def]
+    from bot.assemble import add_channels
+    from bot.config import Settings
+    from bot.project import make_brain, train
+    from bot.runtime import Runtime
+
+    _progress("loading content")
+    project = _load(args.project)
+    settings = Settings.from_env(args.project)
+    _progress("preparing NLU model")
+    model, _, trained = await asyncio.to_thread(train, project)
+    if trained:
+        _progress("NLU model trained")
+    runtime = Runtime(project, settings, make_brain(project, model))
+    add_channels(runtime, messengers=messengers)
+    _progress(f"database {runtime.db.safe_url}")
+    await runtime.db.upgrade()
+    return runtime
+
+
+async def _ensure_demo_admin(runtime, root: Path) -> None:  # type: ignore[no-untyped-def]
+    import secrets
+
+    from sqlalchemy import func, select
+
+    from bot.storage.models import Operator
+    from handoff.auth import create_operator
+
+    async with runtime.db.write() as session:
+        count = await session.scalar(select(func.count()).select_from(Operator))
+        if count:
+            return
+        password = secrets.token_urlsafe(9)
+        await create_operator(session, "admin", password, role="admin", display_name="Администратор")
+        await create_operator(session, "operator", password, role="operator", display_name="Оператор Анна", teams=["support", "sales", "billing"])
+    note = root / "var" / "demo-accounts.txt"
+    note.write_text(f"admin / {password}\noperator / {password}\n")
+    print(f"Demo accounts: admin and operator, password {password} (saved in {note})", flush=True)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    runtime = await _build(args)
+    if args.demo:
+        await _ensure_demo_admin(runtime, args.project)
+    app = create_app(runtime)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Zabota is running: web chat {base}/chat · operator console {base}/console · health {base}/healthz", flush=True)
+    await server.serve()
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return asyncio.run(_run(args))
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    from bot.channels.terminal import TerminalChannel
+    from bot.events import Inbound, InboundKind
+
+    runtime = await _build(args, messengers=False)
+    interactive = sys.stdin.isatty()
+    channel = TerminalChannel(sys.stdout, numbered=interactive)
+    runtime.add_channel(channel)
+    await runtime.start(migrate=False)
+    user = args.user
+    try:
+        if interactive:
+            print("Пишите вопросы боту. Номер кнопки — нажать её. Выход: Ctrl+D.", flush=True)
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, _read_line, interactive)
+            if line is None:
+                break
+            line = line.strip()
+            if not line:
+                continue
+            payload = channel.button_for(line)
+            event = Inbound(
+                channel=channel.name,
+                external_id=uuid.uuid4().hex,
+                user_id=user,
+                chat_id=user,
+                kind=InboundKind.BUTTON if payload else InboundKind.TEXT,
+                text=line,
+                payload=payload,
+            )
+            await runtime.process(event)
+            await runtime.outbox.wait_idle(timeout=10, channel=channel.name)
+    finally:
+        await runtime.stop()
+    return EXIT_OK
+
+
+def _read_line(interactive: bool) -> str | None:
+    try:
+        return input("Вы: ") if interactive else sys.stdin.readline() or None
+    except EOFError:
+        return None
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    return asyncio.run(_chat(args))
+
+
+async def _operators_add(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+    from bot.storage.db import Database
+    from handoff.auth import create_operator
+
+    password = os.environ.get(args.password_env) if args.password_env else None
+    if password is None:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Пароль: ")
+    db = Database(Settings.from_env(args.project).database_url)
+    try:
+        await db.upgrade()
+        async with db.write() as session:
+            operator = await create_operator(
+                session,
+                args.username,
+                password,
+                role=args.role,
+                display_name=args.name,
+                teams=[t for t in (args.teams or "").split(",") if t],
+                capacity=args.capacity,
+            )
+            print(f"created {operator.role} {operator.username!r} (id {operator.id})")
+    finally:
+        await db.dispose()
+    return EXIT_OK
+
+
+def cmd_operators_add(args: argparse.Namespace) -> int:
+    return asyncio.run(_operators_add(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zabota", description="Zabota: customer-care chatbots for Telegram, Viber and web chat."
+    )
+    parser.add_argument("--project", type=Path, default=Path.cwd(), help="bot project directory (default: .)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="serve web chat, console, webhooks; poll Telegram if configured")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--demo", action="store_true", help="create demo operator accounts if none exist")
+    run.set_defaults(func=cmd_run)
+
+    chat = sub.add_parser("chat", help="talk to the bot in the terminal (reads lines from a pipe too)")
+    chat.add_argument("--user", default="terminal", help="customer id for this session")
+    chat.set_defaults(func=cmd_chat)
+
+    train = sub.add_parser("train", help="train the NLU model from the knowledge base and data/nlu.yml")
+    train.add_argument("--force", action="store_true", help="retrain even if the content is unchanged")
+    train.set_defaults(func=cmd_train)
+
+    validate = sub.add_parser("validate", help="check config, domain, knowledge base and NLU data")
+    validate.set_defaults(func=cmd_validate)
+
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply migrations (DATABASE_URL or var/zabota.sqlite3)").set_defaults(
+        func=cmd_db_upgrade
+    )
+
+    ops = sub.add_parser("operators", help="operator accounts")
+    ops_sub = ops.add_subparsers(dest="ops_command", required=True, metavar="ACTION")
+    add = ops_sub.add_parser("add", help="create an account (the first admin, operators, editors)")
+    add.add_argument("username")
+    add.add_argument("--role", choices=["admin", "editor", "operator"], default="operator")
+    add.add_argument("--name", help="display name")
+    add.add_argument("--teams", help="comma-separated teams, e.g. support,billing")
+    add.add_argument("--capacity", type=int, default=3, help="simultaneous conversations")
+    add.add_argument("--password-env", help="read the password from this environment variable")
+    add.set_defaults(func=cmd_operators_add)
+
+    from nlu.cli import register
+
+    register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.storage.db import DatabaseError
+    from bot.yamlio import ContentError
+    from handoff.auth import AccountError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    args.project = args.project.resolve()
+    try:
+        result = args.func(args)
+    except ContentError as exc:
+        print(f"{len(exc.problems)} problem(s) found:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (DatabaseError, OSError) as exc:
+        if isinstance(exc, OSError) and not _looks_like_db(exc):
+            raise
+        print(f"error: database unavailable: {exc}", file=sys.stderr)
+        return EXIT_DB
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+def _looks_like_db(exc: OSError) -> bool:
+    return isinstance(exc, ConnectionError) or "connect" in str(exc).lower()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

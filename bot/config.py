@@ -1,0 +1,230 @@
+"""Project configuration: ``config.yml``, ``domain.yml`` and secrets from the environment.
+
+Content and configuration live in validated YAML; secrets never do. Every problem is reported
+as ``file:line: what is wrong`` before anything starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.events import Button, ButtonStyle, Outbound
+from bot.yamlio import ContentError, Problem, YamlDoc, load_yaml
+from handoff.config import HandoffConfig
+
+
+class PolicyConfig(BaseModel):
+    """How the dialogue policy uses NLU decisions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clarify_max_options: int = Field(default=3, ge=2, le=5)
+    offer_operator_button: bool = True
+    max_message_chars: int = Field(default=4000, ge=100)
+
+
+class WebChatConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    title: str = "Чат поддержки"
+
+
+class TelegramConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True  # still needs TELEGRAM_TOKEN
+
+
+class ViberConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True  # still needs VIBER_TOKEN
+    bot_name: str = "Zabota"
+    avatar: str | None = None
+
+
+class ChannelsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    webchat: WebChatConfig = Field(default_factory=WebChatConfig)
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    viber: ViberConfig = Field(default_factory=ViberConfig)
+
+
+class ProjectConfig(BaseModel):
+    """The whole ``config.yml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: str = "ru"
+    company: str = "Zabota"
+    knowledge_base: list[str] = Field(default_factory=lambda: ["data/faq"])
+    nlu_data: list[str] = Field(default_factory=lambda: ["data/nlu.yml"])
+    nlu: dict[str, Any] = Field(default_factory=dict)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    handoff: HandoffConfig = Field(default_factory=HandoffConfig)
+    channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
+
+    @field_validator("language")
+    @classmethod
+    def _russian_only(cls, value: str) -> str:
+        if value != "ru":
+            raise ValueError("only 'ru' is supported for now")
+        return value
+
+
+class ResponseButton(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1)
+    payload: str = ""
+    url: str | None = None
+
+
+class ResponseVariant(BaseModel):
+    """One variant of a response in Rasa 3 domain format."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1)
+    channel: str | None = None
+    buttons: list[ResponseButton] = Field(default_factory=list)
+    image: str | None = None
+
+
+class DomainFile(BaseModel):
+    """``domain.yml`` (the parts of Rasa 3's domain format Zabota uses)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: str = "3.1"
+    intents: list[str | dict[str, Any]] = Field(default_factory=list)
+    responses: dict[str, list[ResponseVariant]] = Field(default_factory=dict)
+
+
+REQUIRED_RESPONSES = (
+    "utter_greet",
+    "utter_default",
+    "utter_clarify",
+    "utter_handoff",
+    "utter_handoff_offline",
+    "utter_handoff_queued_again",
+    "utter_error",
+    "utter_rate",
+    "utter_rated",
+    "utter_closed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """Responses by name, with per-channel variants."""
+
+    responses: Mapping[str, tuple[ResponseVariant, ...]]
+    intents: tuple[str, ...] = ()
+
+    def render(self, name: str, channel: str | None = None, **values: object) -> Outbound:
+        """The response ``name`` for ``channel`` with ``{placeholders}`` filled in.
+
+        A channel-specific variant wins over a generic one; unknown placeholders are left as
+        written rather than failing in front of a customer.
+        """
+        variants = self.responses.get(name)
+        if not variants:
+            raise KeyError(f"no response {name!r} in domain.yml")
+        chosen = next((v for v in variants if v.channel == channel), None) or next(
+            (v for v in variants if v.channel is None), variants[0]
+        )
+        text = _fill(chosen.text, values)
+        buttons = tuple(Button(b.title, b.payload, b.url) for b in chosen.buttons)
+        return Outbound(text=text, buttons=buttons, style=ButtonStyle.INLINE, image_url=chosen.image)
+
+
+class _Keep(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, values: Mapping[str, object]) -> str:
+    try:
+        return template.format_map(_Keep(values))
+    except (ValueError, IndexError):
+        return template
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Secrets and deployment settings, only ever from the environment."""
+
+    database_url: str
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_secret: str | None = None
+    viber_token: str | None = None
+    viber_api_url: str = "https://chatapi.viber.com/pa"
+    public_url: str | None = None
+    secret_key: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, project_dir: Path, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        default_db = f"sqlite+aiosqlite:///{(project_dir / 'var' / 'zabota.sqlite3').resolve()}"
+        return cls(
+            database_url=env.get("DATABASE_URL") or default_db,
+            telegram_token=env.get("TELEGRAM_TOKEN") or None,
+            telegram_api_url=(env.get("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),
+            telegram_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            viber_token=env.get("VIBER_TOKEN") or None,
+            viber_api_url=(env.get("VIBER_API_URL") or "https://chatapi.viber.com/pa").rstrip("/"),
+            public_url=(env.get("ZABOTA_PUBLIC_URL") or "").rstrip("/") or None,
+            secret_key=env.get("ZABOTA_SECRET_KEY") or None,
+        )
+
+
+def load_config(path: Path) -> ProjectConfig:
+    """Load ``config.yml``; a missing file means all defaults."""
+    if not path.exists():
+        return ProjectConfig()
+    doc = load_yaml(path)
+    if doc.data is None:
+        return ProjectConfig()
+    if not isinstance(doc.data, dict):
+        raise ContentError([doc.problem((), "config.yml must be a mapping of sections")])
+    config = doc.validate(ProjectConfig)
+    _validate_nlu_section(doc, config.nlu)
+    return config
+
+
+def _validate_nlu_section(doc: YamlDoc, section: dict[str, Any]) -> None:
+    from nlu.config import NLUConfig
+
+    doc.validate(NLUConfig, ("nlu",), data=section)
+
+
+def load_domain(path: Path) -> Domain:
+    """Load ``domain.yml`` and check the responses the runtime relies on exist."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise ContentError([doc.problem((), "domain.yml must be a mapping")])
+    parsed = doc.validate(DomainFile)
+    missing = [name for name in REQUIRED_RESPONSES if name not in parsed.responses]
+    if missing:
+        raise ContentError(
+            [doc.problem(("responses",), f"missing required response {name}") for name in missing]
+        )
+    problems: list[Problem] = []
+    for name, variants in parsed.responses.items():
+        if not variants:
+            problems.append(doc.problem(("responses", name), "needs at least one text variant"))
+    if problems:
+        raise ContentError(problems)
+    intents = tuple(i if isinstance(i, str) else next(iter(i)) for i in parsed.intents)
+    return Domain({k: tuple(v) for k, v in parsed.responses.items()}, intents)

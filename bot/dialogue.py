@@ -1,0 +1,351 @@
+"""The bot's side of a conversation: an ordered list of handlers, first match wins.
+
+Each handler has the two-method contract of python-telegram-bot's ``BaseHandler``:
+``match(turn)`` says whether it applies, ``handle(turn)`` does the work by adding replies and
+changing the owner. Handlers never send anything themselves; the engine writes replies to the
+outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Domain, ProjectConfig
+from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
+from bot.ownership import Owner
+from bot.storage import repo
+from bot.storage.models import Conversation, Identity, Operator
+from handoff import escalation, routing
+from handoff.escalation import REASON_TITLES, Reason
+from knowledge_base.models import KnowledgeBase
+from nlu.api import Decision, Prediction
+
+log = logging.getLogger(__name__)
+
+HANDOFF_PAYLOAD = "/handoff_request"
+CANCEL_HANDOFF_PAYLOAD = "/cancel_handoff"
+LINK_PAYLOAD = "/link"
+_LINK_CODE = re.compile(r"^\s*(?:код\s*)?(\d{6})\s*$", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Turn:
+    """Everything a handler needs about the current customer event."""
+
+    session: AsyncSession
+    event: Inbound
+    conversation: Conversation
+    identity: Identity
+    prediction: Prediction | None
+    domain: Domain
+    kb: KnowledgeBase
+    config: ProjectConfig
+    now: datetime
+    replies: list[Outbound] = field(default_factory=list)
+    reply_data: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    assigned_operator: Operator | None = None
+
+    @property
+    def channel(self) -> str:
+        return self.event.channel
+
+    def say(self, message: Outbound, data: dict[str, Any] | None = None) -> None:
+        self.replies.append(message)
+        self.reply_data.append(data or {})
+
+    def utter(self, name: str, data: dict[str, Any] | None = None, **values: object) -> Outbound:
+        message = self.domain.render(name, self.channel, **values)
+        self.say(message, {"response": name, **(data or {})})
+        return message
+
+    @property
+    def guesses(self) -> list[dict[str, Any]]:
+        if self.prediction is None:
+            return []
+        return [
+            {"intent": s.intent, "confidence": round(s.confidence, 3)}
+            for s in self.prediction.ranking[:3]
+        ]
+
+
+class Handler(Protocol):
+    name: str
+
+    def match(self, turn: Turn) -> bool: ...
+
+    async def handle(self, turn: Turn) -> None: ...
+
+
+def operator_button() -> Button:
+    return Button("Позвать оператора", HANDOFF_PAYLOAD)
+
+
+async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | None = None) -> None:
+    """Pass the conversation to the human queue and tell the customer honestly what happens."""
+    conv = turn.conversation
+    cfg = turn.config.handoff
+    conv.team = team or conv.team or cfg.default_team
+    context = dict(conv.context or {})
+    context["escalation"] = {
+        "reason": reason.value,
+        "title": REASON_TITLES.get(reason, reason.value),
+        "detail": detail,
+        "guesses": context.get("last_guesses", turn.guesses),
+        "message": turn.event.text[:500],
+        "at": turn.now.isoformat(),
+    }
+    conv.context = context
+    await repo.move(turn.session, conv, Owner.QUEUED, reason=reason.value, actor="bot")
+    await repo.add_event(
+        turn.session, conv, f"Передано оператору: {REASON_TITLES.get(reason, reason.value)}"
+    )
+    if not escalation.is_open(cfg.working_hours, turn.now):
+        back = escalation.next_opening(cfg.working_hours, turn.now)
+        turn.utter("utter_handoff_offline", back_at=escalation.format_back_at(back, turn.now))
+        return
+    assigned = routing.choose(await routing.operator_loads(turn.session, conv.team)) if cfg.auto_assign else None
+    if assigned is not None and await routing.take(
+        turn.session, conv.id, assigned.id, actor="router", reason="auto_assigned"
+    ):
+        turn.assigned_operator = assigned
+        wait = 1
+    else:
+        loads = await routing.operator_loads(turn.session, conv.team)
+        position = await repo.queue_position(turn.session, conv)
+        wait = escalation.estimate_wait_minutes(
+            position,
+            online_operators=len(loads),
+            free_slots=sum(load.free for load in loads),
+            avg_handling_minutes=cfg.default_handling_minutes,
+        )
+    turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(wait))
+
+
+class StartHandler:
+    name = "start"
+
+    def match(self, turn: Turn) -> bool:
+        return turn.event.kind is InboundKind.START
+
+    async def handle(self, turn: Turn) -> None:
+        param = turn.event.start_param or ""
+        if param.startswith("link_") and await _apply_link_code(turn, param[5:]):
+            return
+        if param.startswith("faq_") and param[4:] in turn.kb:
+            await answer_entry(turn, param[4:])
+            return
+        turn.utter("utter_greet")
+
+
+class ButtonHandler:
+    """Our own buttons: FAQ follow-ups, clarification choices, «позвать оператора», linking."""
+
+    name = "button"
+
+    def match(self, turn: Turn) -> bool:
+        return turn.event.kind is InboundKind.BUTTON and bool(turn.event.payload)
+
+    async def handle(self, turn: Turn) -> None:
+        payload = turn.event.payload or ""
+        if payload.startswith("faq:") and payload[4:] in turn.kb:
+            await answer_entry(turn, payload[4:])
+        elif payload == HANDOFF_PAYLOAD:
+            await escalate(turn, Reason.REQUEST, "button")
+        elif payload == LINK_PAYLOAD:
+            code = await repo.new_link_code(turn.session, turn.conversation.customer_id, timedelta(minutes=30))
+            turn.utter("utter_link_code", code=code)
+        elif payload.startswith("/") and f"utter_{payload[1:]}" in turn.domain.responses:
+            turn.utter(f"utter_{payload[1:]}")
+        else:
+            turn.utter("utter_default", data={"unknown_payload": payload})
+
+
+class ContactHandler:
+    """A shared phone number joins this identity to a customer known by that phone."""
+
+    name = "contact"
+
+    def match(self, turn: Turn) -> bool:
+        return turn.event.kind is InboundKind.CONTACT and bool(turn.event.contact_phone)
+
+    async def handle(self, turn: Turn) -> None:
+        phone = re.sub(r"\D", "", turn.event.contact_phone or "")
+        if len(phone) == 11 and phone.startswith("8"):
+            phone = "7" + phone[1:]
+        existing = await repo.customer_by_phone(turn.session, phone)
+        customer_id = turn.conversation.customer_id
+        if existing is not None and existing.id != customer_id:
+            await repo.merge_customers(turn.session, existing.id, customer_id)
+            await turn.session.refresh(turn.conversation)
+            turn.utter("utter_linked")
+        else:
+            from bot.storage.models import Customer
+
+            customer = await turn.session.get(Customer, customer_id)
+            if customer is not None:
+                customer.phone = phone
+            turn.utter("utter_linked")
+
+
+async def _apply_link_code(turn: Turn, code: str) -> bool:
+    other = await repo.use_link_code(turn.session, code)
+    if other is None:
+        return False
+    await repo.merge_customers(turn.session, other, turn.conversation.customer_id)
+    await turn.session.refresh(turn.conversation)
+    turn.utter("utter_linked")
+    return True
+
+
+class LinkCodeHandler:
+    name = "link_code"
+
+    def match(self, turn: Turn) -> bool:
+        return turn.event.kind is InboundKind.TEXT and bool(_LINK_CODE.match(turn.event.text))
+
+    async def handle(self, turn: Turn) -> None:
+        match = _LINK_CODE.match(turn.event.text)
+        assert match is not None
+        if not await _apply_link_code(turn, match.group(1)):
+            turn.utter("utter_default")
+
+
+class AttachmentHandler:
+    name = "attachment"
+
+    def match(self, turn: Turn) -> bool:
+        return bool(turn.event.attachments) and not turn.event.text.strip()
+
+    async def handle(self, turn: Turn) -> None:
+        await escalate(turn, Reason.ATTACHMENT)
+
+
+class EscalationHandler:
+    """Explicit requests, complaints, profanity and repeated misses go to a person."""
+
+    name = "escalation"
+
+    def match(self, turn: Turn) -> bool:
+        if turn.event.kind is not InboundKind.TEXT:
+            return False
+        streak = turn.conversation.unknown_streak
+        if turn.prediction is not None and turn.prediction.decision is Decision.REJECT:
+            streak += 1
+        trigger = escalation.detect(
+            turn.event.text, turn.prediction, turn.config.handoff, unknown_streak=streak
+        )
+        turn.notes.append(f"trigger:{trigger.reason.value}" if trigger else "")
+        return trigger is not None
+
+    async def handle(self, turn: Turn) -> None:
+        trigger = escalation.detect(
+            turn.event.text,
+            turn.prediction,
+            turn.config.handoff,
+            unknown_streak=turn.conversation.unknown_streak
+            + (1 if turn.prediction and turn.prediction.decision is Decision.REJECT else 0),
+        )
+        assert trigger is not None
+        team = turn.config.handoff.complaint_team if trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY) else None
+        if trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY) and "utter_complaint" in turn.domain.responses:
+            turn.utter("utter_complaint")
+        await escalate(turn, trigger.reason, trigger.detail, team=team)
+
+
+async def answer_entry(turn: Turn, entry_id: str) -> None:
+    entry = turn.kb.entries[entry_id]
+    if entry.human_only:
+        turn.say(entry.render(turn.channel), {"faq": entry_id})
+        await escalate(turn, Reason.HUMAN_ONLY, entry_id, team=entry.team)
+        return
+    turn.say(entry.render(turn.channel), {"faq": entry_id})
+    faq_ids = list((turn.conversation.context or {}).get("faq_ids", []))
+    if entry_id not in faq_ids:
+        faq_ids.append(entry_id)
+    turn.conversation.context = {**(turn.conversation.context or {}), "faq_ids": faq_ids}
+
+
+class NLUHandler:
+    """Answer, clarify or admit not understanding, by the NLU's decision."""
+
+    name = "nlu"
+
+    def match(self, turn: Turn) -> bool:
+        return turn.event.kind is InboundKind.TEXT and turn.prediction is not None
+
+    async def handle(self, turn: Turn) -> None:
+        prediction = turn.prediction
+        assert prediction is not None
+        conv = turn.conversation
+        if prediction.decision is Decision.ANSWER and prediction.intent is not None:
+            conv.unknown_streak = 0
+            await self._answer_intent(turn, prediction.intent)
+            return
+        if prediction.decision is Decision.CLARIFY:
+            options = self._options(turn, prediction)
+            if len(options) >= 2:
+                conv.unknown_streak = 0
+                header = turn.domain.render("utter_clarify", turn.channel)
+                buttons = tuple(Button(title, payload) for title, payload in options)
+                turn.say(
+                    Outbound(text=header.text, buttons=(*buttons, operator_button()), style=ButtonStyle.INLINE),
+                    {"response": "utter_clarify", "options": [p for _, p in options]},
+                )
+                return
+            if options:
+                conv.unknown_streak = 0
+                await self._answer_intent(turn, options[0][1].removeprefix("faq:"))
+                return
+        conv.unknown_streak += 1
+        message = turn.domain.render("utter_default", turn.channel)
+        if turn.config.policy.offer_operator_button and not message.buttons:
+            message = Outbound(text=message.text, buttons=(operator_button(),), style=message.style)
+        turn.say(message, {"response": "utter_default"})
+
+    def _options(self, turn: Turn, prediction: Prediction) -> list[tuple[str, str]]:
+        options: list[tuple[str, str]] = []
+        for score in prediction.ranking[: turn.config.policy.clarify_max_options]:
+            entry = turn.kb.get(score.intent)
+            if entry is not None:
+                options.append((entry.title, f"faq:{entry.id}"))
+        return options
+
+    async def _answer_intent(self, turn: Turn, intent: str) -> None:
+        if intent in turn.kb:
+            await answer_entry(turn, intent)
+        elif f"utter_{intent}" in turn.domain.responses:
+            turn.utter(f"utter_{intent}")
+        else:
+            turn.utter("utter_default")
+
+
+class FallbackHandler:
+    name = "fallback"
+
+    def match(self, turn: Turn) -> bool:
+        return True
+
+    async def handle(self, turn: Turn) -> None:
+        if turn.event.kind is InboundKind.TEXT and not turn.event.text.strip():
+            return
+        turn.utter("utter_default")
+
+
+def default_handlers() -> list[Handler]:
+    return [
+        StartHandler(),
+        ButtonHandler(),
+        ContactHandler(),
+        LinkCodeHandler(),
+        AttachmentHandler(),
+        EscalationHandler(),
+        NLUHandler(),
+        FallbackHandler(),
+    ]

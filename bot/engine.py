@@ -1,0 +1,264 @@
+"""The conversation engine: one entry point, :meth:`Engine.process`, for every channel.
+
+Webhooks, polling, the terminal chat, the web chat and the tests all call it. It is idempotent
+on the channel's event id, keeps the bot silent while a person owns the conversation, and
+fails *open*: if the bot's pipeline breaks, the customer gets a polite message and the
+conversation goes to the human queue, in the same transaction as the customer's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.bus import Bus, BusEvent
+from bot.config import Domain, ProjectConfig
+from bot.dialogue import Handler, Turn, default_handlers, escalate
+from bot.events import Inbound, InboundKind, Outbound
+from bot.ownership import HUMAN_OWNERS, Owner
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Rating, utcnow
+from handoff.escalation import Reason
+from knowledge_base.models import KnowledgeBase
+from nlu.api import NLUModel, Prediction
+
+log = logging.getLogger(__name__)
+
+RATE_PREFIX = "rate:"
+QUEUED_REMINDER_EVERY = timedelta(minutes=3)
+
+
+class Status(StrEnum):
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    RECORDED = "recorded"  # a status callback, nothing to answer
+    FORWARDED = "forwarded"  # a person owns the conversation
+
+
+@dataclass(slots=True)
+class Outcome:
+    status: Status
+    conversation_id: int | None = None
+    owner: Owner | None = None
+    replies: list[Outbound] = field(default_factory=list)
+    prediction: Prediction | None = None
+
+
+@dataclass(slots=True)
+class Brain:
+    """What the engine reads to answer; swapped atomically on hot reload."""
+
+    config: ProjectConfig
+    domain: Domain
+    kb: KnowledgeBase
+    nlu: NLUModel
+
+
+def rate_buttons(conversation_id: int) -> tuple[Any, ...]:
+    from bot.events import Button
+
+    return tuple(Button(str(n), f"{RATE_PREFIX}{conversation_id}:{n}") for n in range(1, 6))
+
+
+class Engine:
+    def __init__(
+        self,
+        db: Database,
+        brain: Brain,
+        bus: Bus,
+        *,
+        handlers: Sequence[Handler] | None = None,
+        on_outbox: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.brain = brain
+        self.bus = bus
+        self.handlers = list(handlers) if handlers is not None else default_handlers()
+        self._on_outbox = on_outbox or (lambda: None)
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+
+    def _lock(self, event: Inbound) -> asyncio.Lock:
+        key = (event.channel, event.user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            if len(self._locks) > 10_000:
+                for k in [k for k, v in self._locks.items() if not v.locked()][:5_000]:
+                    del self._locks[k]
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    def predict(self, event: Inbound) -> Prediction | None:
+        if event.kind is not InboundKind.TEXT or not event.text.strip():
+            return None
+        limit = self.brain.config.policy.max_message_chars
+        return self.brain.nlu.predict(event.text[:limit])
+
+    async def process(self, event: Inbound) -> Outcome:
+        """Handle one customer event end to end; safe to call again with the same event."""
+        if event.kind is InboundKind.STATUS:
+            return await self._record_status(event)
+        async with self._lock(event):
+            brain = self.brain
+            try:
+                prediction = self.predict(event)
+            except Exception:
+                log.exception("NLU failed on a %s message", event.channel)
+                prediction = None
+                failed_nlu = True
+            else:
+                failed_nlu = False
+            outcome = await self._process_locked(event, brain, prediction, failed_nlu)
+        if outcome.replies:
+            self._on_outbox()
+        return outcome
+
+    async def _process_locked(
+        self, event: Inbound, brain: Brain, prediction: Prediction | None, failed_nlu: bool
+    ) -> Outcome:
+        async with self.db.write() as session:
+            if not await repo.claim_inbound(session, event.channel, event.external_id):
+                return Outcome(Status.DUPLICATE)
+            identity = await repo.get_or_create_identity(session, event)
+            if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(RATE_PREFIX):
+                return await self._rating(session, event, identity.customer_id, brain)
+            conversation, _ = await repo.open_conversation(
+                session, identity.customer_id, event.channel, event.chat_id
+            )
+            data: dict[str, Any] = {}
+            if prediction is not None:
+                data["nlu"] = _prediction_json(prediction)
+            if event.attachments:
+                data["attachments"] = [
+                    {"kind": a.kind, "url": a.url, "name": a.name, "mime_type": a.mime_type}
+                    for a in event.attachments
+                ]
+            if event.payload:
+                data["payload"] = event.payload
+            message = await repo.add_inbound_message(session, conversation, event, data)
+            turn = Turn(
+                session=session,
+                event=event,
+                conversation=conversation,
+                identity=identity,
+                prediction=prediction,
+                domain=brain.domain,
+                kb=brain.kb,
+                config=brain.config,
+                now=utcnow(),
+            )
+            if prediction is not None:
+                conversation.context = {**(conversation.context or {}), "last_guesses": turn.guesses}
+            if Owner(conversation.owner) in HUMAN_OWNERS:
+                await self._forward(turn)
+                status = Status.FORWARDED
+            else:
+                status = Status.PROCESSED
+                try:
+                    if failed_nlu:
+                        raise RuntimeError("NLU failed")
+                    async with session.begin_nested():
+                        await self._dispatch(turn)
+                except Exception:
+                    log.exception("bot pipeline failed; failing open to the human queue")
+                    turn.replies.clear()
+                    turn.reply_data.clear()
+                    await session.refresh(conversation)
+                    turn.utter("utter_error")
+                    if Owner(conversation.owner) is Owner.BOT:
+                        await escalate(turn, Reason.FAILURE)
+            for reply, reply_data in zip(turn.replies, turn.reply_data, strict=True):
+                await repo.enqueue(session, conversation, reply, data=reply_data)
+            owner = Owner(conversation.owner)
+            conversation_id, customer_id = conversation.id, conversation.customer_id
+            assigned = turn.assigned_operator.id if turn.assigned_operator else None
+        self.bus.publish(
+            BusEvent("message", conversation_id, customer_id, {"message_id": message.id, "owner": owner.value})
+        )
+        if owner is Owner.QUEUED or assigned is not None:
+            self.bus.publish(BusEvent("transition", conversation_id, customer_id, {"owner": owner.value, "operator_id": assigned}))
+        return Outcome(status, conversation_id, owner, list(turn.replies), prediction)
+
+    async def _dispatch(self, turn: Turn) -> None:
+        for handler in self.handlers:
+            if handler.match(turn):
+                await handler.handle(turn)
+                return
+
+    async def _forward(self, turn: Turn) -> None:
+        """A person owns the conversation: the bot keeps quiet, except to reassure a waiting
+        customer from time to time that they have not been forgotten."""
+        conv = turn.conversation
+        if conv.owner != Owner.QUEUED.value:
+            return
+        context = dict(conv.context or {})
+        last = context.get("queued_reminder_at")
+        if last is None or turn.now - _parse_time(last) >= QUEUED_REMINDER_EVERY:
+            context["queued_reminder_at"] = turn.now.isoformat()
+            conv.context = context
+            turn.utter("utter_handoff_queued_again")
+
+    async def _rating(self, session: Any, event: Inbound, customer_id: int, brain: Brain) -> Outcome:
+        payload = (event.payload or "")[len(RATE_PREFIX) :]
+        try:
+            conv_id_text, score_text = payload.split(":", 1)
+            conversation_id, score = int(conv_id_text), int(score_text)
+        except ValueError:
+            conversation_id, score = 0, 0
+        conversation = await session.get(Conversation, conversation_id) if conversation_id else None
+        if conversation is None or conversation.customer_id != customer_id or not 1 <= score <= 5:
+            log.warning("ignored a malformed or foreign rating payload")
+            return Outcome(Status.PROCESSED)
+        existing = await session.scalar(select(Rating).where(Rating.conversation_id == conversation_id))
+        if existing is None:
+            session.add(
+                Rating(
+                    conversation_id=conversation_id,
+                    customer_id=customer_id,
+                    operator_id=conversation.operator_id or (conversation.context or {}).get("last_operator_id"),
+                    score=score,
+                    faq_ids=list((conversation.context or {}).get("faq_ids", [])),
+                    channel=event.channel,
+                    created_at=utcnow(),
+                )
+            )
+        else:
+            existing.score = score
+        conversation.rating = score
+        conversation.channel, conversation.chat_id = event.channel, event.chat_id
+        reply = brain.domain.render("utter_rated", event.channel)
+        await repo.enqueue(session, conversation, reply, data={"response": "utter_rated", "rating": score})
+        self.bus.publish(BusEvent("rating", conversation_id, customer_id, {"score": score}))
+        return Outcome(Status.PROCESSED, conversation_id, Owner(conversation.owner), [reply])
+
+    async def _record_status(self, event: Inbound) -> Outcome:
+        async with self.db.write() as session:
+            if not await repo.claim_inbound(session, event.channel, event.external_id):
+                return Outcome(Status.DUPLICATE)
+            await repo.record_status(session, event)
+        return Outcome(Status.RECORDED)
+
+
+def _parse_time(value: str) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value)
+
+
+def _prediction_json(prediction: Prediction) -> dict[str, Any]:
+    return {
+        "intent": prediction.intent,
+        "confidence": round(prediction.confidence, 4),
+        "decision": prediction.decision.value,
+        "ranking": [
+            {"intent": s.intent, "confidence": round(s.confidence, 4)} for s in prediction.ranking[:5]
+        ],
+        "entities": [{"type": e.type, "value": e.value, "text": e.text} for e in prediction.entities],
+    }

@@ -1,0 +1,281 @@
+"""The durable outbox sender: per-chat order, rate limits, retries, resume after restart.
+
+Replies are rows in ``outbox`` written in the same transaction as their cause. The sender
+claims the *first* pending row of each chat (so a chat's messages go out in order even when an
+earlier one is waiting out a 429), sends it through the channel, and records the result:
+
+* sent → ``sent`` with the messenger's ids;
+* :class:`RetryAfter` → back to ``pending`` at ``now + retry_after`` (the whole chat waits);
+* :class:`TransientError` → back to ``pending`` with exponential backoff, up to a day;
+* :class:`PermanentError` → ``failed``, with a line in the conversation for the operators.
+
+A claim has a lease (``claimed_until``); rows left in ``sending`` by a crashed process become
+pending again when the lease expires. Delivery is at-least-once only across such a crash in the
+instant between the messenger accepting a message and our ``sent`` commit; otherwise exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.bus import Bus, BusEvent
+from bot.channels.base import Channel, DeliveryError, PermanentError, RetryAfter
+from bot.events import Outbound
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Identity, OutboxItem, utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF = 300.0
+GIVE_UP_AFTER = timedelta(hours=24)
+
+
+@dataclass(slots=True)
+class _Bucket:
+    """Token bucket for a channel's global rate."""
+
+    rate: float
+    tokens: float
+    updated: float
+
+    async def take(self) -> None:
+        if self.rate <= 0:
+            return
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return
+            await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        db: Database,
+        channels: Mapping[str, Channel],  # shared: channels added later are picked up
+        bus: Bus | None = None,
+        *,
+        concurrency: int = 32,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.channels = channels
+        self.bus = bus
+        self.poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._inflight: set[tuple[str, str]] = set()
+        self._last_sent: dict[tuple[str, str], float] = {}
+        self._buckets: dict[str, _Bucket] = {}
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._task: asyncio.Task[None] | None = None
+        self._chat_tasks: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+
+    def _bucket(self, channel: Channel) -> _Bucket:
+        bucket = self._buckets.get(channel.name)
+        if bucket is None:
+            rate = channel.capabilities.global_rate
+            bucket = self._buckets[channel.name] = _Bucket(rate, rate, time.monotonic())
+        return bucket
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for task in list(self._chat_tasks):
+            task.cancel()
+        if self._chat_tasks:
+            await asyncio.gather(*self._chat_tasks, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                delay = await self.pump()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox pump failed; retrying")
+                delay = self.poll_interval
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def pump(self) -> float:
+        """Start sending every chat's next due message; return how long to sleep at most."""
+        now = utcnow()
+        async with self.db.write() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.status == "sending", OutboxItem.claimed_until < now)
+                .values(status="pending")
+            )
+            rows = (
+                await session.execute(
+                    select(OutboxItem.id, OutboxItem.channel, OutboxItem.chat_id, OutboxItem.next_attempt_at)
+                    .where(OutboxItem.status.in_(("pending", "sending")))
+                    .order_by(OutboxItem.id)
+                    .limit(2000)
+                )
+            ).all()
+            heads: dict[tuple[str, str], tuple[int, datetime]] = {}
+            for row_id, channel, chat_id, due in rows:
+                heads.setdefault((channel, chat_id), (row_id, due))
+            claim: list[int] = []
+            sleep_for = self.poll_interval
+            for key, (row_id, due) in heads.items():
+                if key in self._inflight or key[0] not in self.channels:
+                    continue
+                wait = (due - now).total_seconds()
+                if wait > 0:
+                    sleep_for = min(sleep_for, wait)
+                    continue
+                claim.append(row_id)
+            if claim:
+                await session.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.id.in_(claim), OutboxItem.status == "pending")
+                    .values(status="sending", claimed_until=now + LEASE)
+                )
+                claimed = (
+                    await session.execute(
+                        select(OutboxItem.id, OutboxItem.channel, OutboxItem.chat_id).where(
+                            OutboxItem.id.in_(claim), OutboxItem.status == "sending"
+                        )
+                    )
+                ).all()
+            else:
+                claimed = []
+        for row_id, channel, chat_id in claimed:
+            key = (channel, chat_id)
+            self._inflight.add(key)
+            task = asyncio.create_task(self._send_one(row_id, key))
+            self._chat_tasks.add(task)
+            task.add_done_callback(self._chat_tasks.discard)
+        return max(sleep_for, 0.01)
+
+    async def _send_one(self, row_id: int, key: tuple[str, str]) -> None:
+        try:
+            async with self._semaphore:
+                await self._deliver(row_id, key)
+        except Exception:
+            log.exception("outbox item %s failed unexpectedly", row_id)
+        finally:
+            self._inflight.discard(key)
+            self.wake()
+
+    async def _deliver(self, row_id: int, key: tuple[str, str]) -> None:
+        channel = self.channels[key[0]]
+        async with self.db.read() as session:
+            item = await session.get(OutboxItem, row_id)
+            if item is None:
+                return
+            payload, attempts, created_at = item.payload, item.attempts, item.created_at
+            blocked = await session.scalar(
+                select(func.count())
+                .select_from(Identity)
+                .where(Identity.channel == key[0], Identity.chat_id == key[1], Identity.blocked.is_(True))
+            )
+        interval = channel.capabilities.per_chat_interval
+        if interval > 0:
+            since = time.monotonic() - self._last_sent.get(key, 0.0)
+            if since < interval:
+                await asyncio.sleep(interval - since)
+        await self._bucket(channel).take()
+        try:
+            if blocked:
+                raise PermanentError("the customer unsubscribed or blocked the bot")
+            ids = await channel.send(key[1], Outbound.from_json(payload))
+        except RetryAfter as exc:
+            await self._reschedule(row_id, attempts, exc.seconds, str(exc), count=False)
+        except PermanentError as exc:
+            await self._fail(row_id, str(exc))
+        except DeliveryError as exc:
+            if utcnow() - created_at > GIVE_UP_AFTER:
+                await self._fail(row_id, f"gave up after {attempts + 1} attempts: {exc}")
+            else:
+                backoff = min(MAX_BACKOFF, 0.5 * 2**attempts) * (0.8 + 0.4 * random.random())
+                await self._reschedule(row_id, attempts, backoff, str(exc), count=True)
+        else:
+            self._last_sent[key] = time.monotonic()
+            async with self.db.write() as session:
+                await session.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.id == row_id)
+                    .values(status="sent", sent_at=utcnow(), external_ids=list(ids), attempts=attempts + 1, last_error=None)
+                )
+            if self.bus is not None:
+                self.bus.publish(BusEvent("outbox", data={"id": row_id, "status": "sent", "chat": key[1]}))
+
+    async def _reschedule(self, row_id: int, attempts: int, delay: float, error: str, *, count: bool) -> None:
+        log.info("outbox item %s: retry in %.1f s (%s)", row_id, delay, error)
+        async with self.db.write() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == row_id)
+                .values(
+                    status="pending",
+                    attempts=attempts + 1 if count else attempts,
+                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                    last_error=error[:500],
+                    claimed_until=None,
+                )
+            )
+
+    async def _fail(self, row_id: int, error: str) -> None:
+        log.warning("outbox item %s failed permanently: %s", row_id, error)
+        async with self.db.write() as session:
+            item = await session.get(OutboxItem, row_id)
+            if item is None:
+                return
+            item.status = "failed"
+            item.last_error = error[:500]
+            item.claimed_until = None
+            conversation = (
+                await session.get(Conversation, item.conversation_id) if item.conversation_id else None
+            )
+            if conversation is not None:
+                await repo.add_event(
+                    session, conversation, f"Сообщение не доставлено: {error[:200]}", {"outbox_id": row_id}
+                )
+        if self.bus is not None and conversation is not None:
+            self.bus.publish(BusEvent("delivery_failed", conversation.id, conversation.customer_id, {"id": row_id}))
+
+    async def wait_idle(self, timeout: float = 10.0, channel: str | None = None) -> bool:
+        """Wait until nothing due is pending (tests, the terminal chat). True if idle."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            async with self.db.read() as session:
+                query = select(func.count()).select_from(OutboxItem).where(
+                    OutboxItem.status.in_(("pending", "sending")), OutboxItem.next_attempt_at <= utcnow()
+                )
+                if channel is not None:
+                    query = query.where(OutboxItem.channel == channel)
+                count = await session.scalar(query)
+            if not count and not self._inflight:
+                return True
+            self.wake()
+            await asyncio.sleep(0.02)
+        return False

@@ -1,0 +1,128 @@
+"""Assembles a running bot: database, NLU, engine, channels, outbox sender, background work.
+
+Channels call :meth:`Runtime.submit`, which acknowledges at once and processes the event in a
+tracked background task (webhooks must answer fast; Telegram re-sends after 60 s). Tests and
+the terminal chat call :meth:`Runtime.process` to wait for the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.bus import Bus
+from bot.channels.base import Channel
+from bot.config import Settings
+from bot.engine import Brain, Engine, Outcome
+from bot.events import Inbound
+from bot.outbox import OutboxSender
+from bot.project import Project, load_project, make_brain, train
+from bot.storage import repo
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class DbPayloadStore:
+    """Button payloads too long for a messenger, kept in the database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def put(self, payload: str) -> str:
+        async with self.db.write() as session:
+            return await repo.put_payload(session, payload)
+
+    async def get(self, key: str) -> str | None:
+        async with self.db.read() as session:
+            return await repo.get_payload(session, key)
+
+
+class Runtime:
+    def __init__(
+        self,
+        project: Project,
+        settings: Settings,
+        brain: Brain,
+        *,
+        db: Database | None = None,
+        channels: Mapping[str, Channel] | None = None,
+    ) -> None:
+        self.project = project
+        self.settings = settings
+        self.db = db or Database(settings.database_url)
+        self.bus = Bus()
+        self.channels: dict[str, Channel] = dict(channels or {})
+        self.outbox = OutboxSender(self.db, self.channels, self.bus)
+        self.engine = Engine(self.db, brain, self.bus, on_outbox=self.outbox.wake)
+        self.payloads = DbPayloadStore(self.db)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._started = False
+
+    @classmethod
+    def from_directory(cls, root: Path, settings: Settings | None = None, **kwargs: object) -> Runtime:
+        project = load_project(root)
+        settings = settings or Settings.from_env(root)
+        model, _, _ = train(project)
+        return cls(project, settings, make_brain(project, model), **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def brain(self) -> Brain:
+        return self.engine.brain
+
+    def add_channel(self, channel: Channel) -> None:
+        self.channels[channel.name] = channel
+
+    async def start(self, *, migrate: bool = True) -> None:
+        if self._started:
+            return
+        if migrate:
+            await self.db.upgrade()
+        for channel in self.channels.values():
+            await channel.start(self.submit)
+        await self.outbox.start()
+        self._started = True
+
+    async def stop(self) -> None:
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=10)
+        for channel in self.channels.values():
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("channel %s did not stop cleanly", channel.name)
+        await self.outbox.stop()
+        await self.db.dispose()
+        self._started = False
+
+    async def process(self, event: Inbound) -> Outcome:
+        return await self.engine.process(event)
+
+    async def submit(self, event: Inbound) -> None:
+        """Accept an event from a channel and process it in the background."""
+        channel = self.channels.get(event.channel)
+        if channel is not None and event.kind in ("text", "button"):
+            typing = asyncio.create_task(channel.notify_typing(event.chat_id))
+            self._track(typing)
+        task = asyncio.create_task(self._process_logged(event))
+        self._track(task)
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _process_logged(self, event: Inbound) -> None:
+        try:
+            await self.engine.process(event)
+        except Exception:
+            # The engine fails open by itself; reaching here means storage is down.
+            log.exception("could not process a %s event; the messenger will redeliver it", event.channel)
+
+    async def drain(self, timeout: float = 10.0) -> bool:
+        """Wait for background processing and due outbox items (tests, shutdown)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+        return await self.outbox.wait_idle(timeout)
+

@@ -1,0 +1,115 @@
+"""Engine, sessions and migrations for SQLite (embedded default) and PostgreSQL (production).
+
+SQLite allows one writer at a time; instead of letting concurrent transactions fail with
+«database is locked», :meth:`Database.write` serialises writers inside the process. PostgreSQL
+gets real concurrency and row locks (``FOR UPDATE [SKIP LOCKED]``) instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be reached or is not usable; the message says what to do."""
+
+
+def normalize_url(url: str) -> str:
+    """Accept the usual spellings and pick the async driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite:///") or url == "sqlite://":
+        url = "sqlite+aiosqlite" + url[len("sqlite") :]
+    return url
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply migrations (blocking; call from a thread when an event loop is running)."""
+    url = normalize_url(url)
+    _ensure_sqlite_dir(url)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except OSError as exc:
+        raise DatabaseError(f"cannot reach the database at {_safe(url)}: {exc}") from exc
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+class Database:
+    """The one engine of a process and its session factory."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = normalize_url(url)
+        _ensure_sqlite_dir(self.url)
+        self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @property
+    def safe_url(self) -> str:
+        return _safe(self.url)
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction that commits on success and rolls back on error."""
+        lock = self._write_lock or contextlib.nullcontext()
+        async with lock, self.sessions() as session, session.begin():
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads (no explicit transaction management needed)."""
+        async with self.sessions() as session:
+            yield session
+
+    async def upgrade(self) -> None:
+        await asyncio.to_thread(upgrade, self.url)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,242 @@
+"""Database tables (SQLAlchemy 2 typed declarative). Migrations live in ``migrations/``.
+
+One person may write from several channels: ``Identity`` rows (one per channel account) point
+at one ``Customer``, so an operator sees one history. A ``Conversation`` has an explicit owner
+(see :mod:`bot.ownership`) and every owner change is kept in ``Transition``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use bot.storage.models.utcnow()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+
+
+class Identity(Base):
+    """A customer's account in one channel (Telegram user, Viber user, web chat session)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("channel", "user_id", name="uq_identity_channel_user"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversation_customer_owner", "customer_id", "owner"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    owner: Mapped[str] = mapped_column(String(16), index=True)
+    channel: Mapped[str] = mapped_column(String(32))  # where the customer last wrote from
+    chat_id: Mapped[str] = mapped_column(String(128))  # where replies go
+    team: Mapped[str | None] = mapped_column(String(64))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
+    escalation_reason: Mapped[str | None] = mapped_column(String(64))
+    escalated_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    unknown_streak: Mapped[int] = mapped_column(Integer, default=0)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Transition(Base):
+    """Audit trail of owner changes: who moved the conversation where, and why."""
+
+    __tablename__ = "transitions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    from_owner: Mapped[str] = mapped_column(String(16))
+    to_owner: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    """Everything said in a conversation: customer, bot and operator messages, and notes.
+
+    ``kind`` is ``message`` (seen by the customer), ``note`` (internal, never sent) or
+    ``event`` (system line in the history, e.g. «передано оператору»).
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_message_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    author: Mapped[str] = mapped_column(String(16))  # customer | bot | operator | system
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="message")
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # buttons, attachments, nlu
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboundKey(Base):
+    """Channel event ids already processed: a redelivered update is recognised and dropped."""
+
+    __tablename__ = "inbound_keys"
+
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxItem(Base):
+    """A message waiting to be delivered; written in the same transaction as its cause."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_chat", "channel", "chat_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    external_ids: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="operator")  # admin|editor|operator
+    status: Mapped[str] = mapped_column(String(16), default="offline")  # online|away|offline
+    capacity: Mapped[int] = mapped_column(Integer, default=3)
+    teams: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_seen_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    faq_ids: Mapped[list[Any]] = mapped_column(default=list)
+    channel: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredPayload(Base):
+    """Button payloads too long for a messenger's callback field."""
+
+    __tablename__ = "payloads"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkCode(Base):
+    """A short code a customer types in another messenger to join the two identities."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    expires_at: Mapped[datetime]
+
+
+class DeliveryEvent(Base):
+    """Messenger status callbacks (delivered, seen, failed, subscribed, unsubscribed)."""
+
+    __tablename__ = "delivery_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    ref_message_id: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

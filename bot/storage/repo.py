@@ -1,0 +1,367 @@
+"""Storage operations shared by the engine, the outbox and the operator console.
+
+Functions take an open :class:`AsyncSession` so that the caller decides the transaction: the
+engine writes a customer's message, the owner change and the replies' outbox rows atomically.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.events import Inbound, Outbound
+from bot.ownership import OPEN_OWNERS, Owner, check_move
+from bot.storage.models import (
+    Conversation,
+    Customer,
+    DeliveryEvent,
+    Identity,
+    InboundKey,
+    LinkCode,
+    Message,
+    OutboxItem,
+    StoredPayload,
+    Transition,
+    utcnow,
+)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+async def claim_inbound(session: AsyncSession, channel: str, external_id: str) -> bool:
+    """Record that this channel event is being processed; False if it was seen before."""
+    stmt = (
+        _insert(session, InboundKey)
+        .values(channel=channel, external_id=external_id[:160], created_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def get_or_create_identity(session: AsyncSession, event: Inbound) -> Identity:
+    """The identity of the event's sender, creating it (and its customer) on first contact."""
+    identity = await session.scalar(
+        select(Identity).where(Identity.channel == event.channel, Identity.user_id == event.user_id)
+    )
+    if identity is not None:
+        if event.display_name and identity.display_name != event.display_name:
+            identity.display_name = event.display_name
+        if identity.chat_id != event.chat_id:
+            identity.chat_id = event.chat_id
+        if identity.blocked and event.kind != "status":
+            identity.blocked = False
+        return identity
+    customer = Customer(display_name=event.display_name, created_at=utcnow())
+    session.add(customer)
+    await session.flush()
+    identity = Identity(
+        customer_id=customer.id,
+        channel=event.channel,
+        user_id=event.user_id,
+        chat_id=event.chat_id,
+        display_name=event.display_name,
+        created_at=utcnow(),
+    )
+    session.add(identity)
+    await session.flush()
+    return identity
+
+
+async def open_conversation(
+    session: AsyncSession, customer_id: int, channel: str, chat_id: str, *, lock: bool = True
+) -> tuple[Conversation, bool]:
+    """The customer's open conversation (any channel), or a new bot-owned one.
+
+    Returns ``(conversation, created)``. The conversation follows the customer: replies go to the
+    channel they wrote from last. On PostgreSQL the row is locked for the transaction so two
+    workers never interleave one conversation.
+    """
+    query = (
+        select(Conversation)
+        .where(Conversation.customer_id == customer_id, Conversation.owner.in_(OPEN_OWNERS))
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    if lock and is_postgres(session):
+        query = query.with_for_update()
+    conversation = await session.scalar(query)
+    now = utcnow()
+    if conversation is not None:
+        conversation.channel = channel
+        conversation.chat_id = chat_id
+        conversation.updated_at = now
+        return conversation, False
+    conversation = Conversation(
+        customer_id=customer_id,
+        owner=Owner.BOT.value,
+        channel=channel,
+        chat_id=chat_id,
+        context={},
+        unknown_streak=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    return conversation, True
+
+
+async def move(
+    session: AsyncSession,
+    conversation: Conversation,
+    target: Owner,
+    *,
+    reason: str,
+    actor: str,
+    note: str | None = None,
+) -> Transition:
+    """Change the owner through the state machine and keep the audit row."""
+    check_move(conversation.owner, target, reason)
+    transition = Transition(
+        conversation_id=conversation.id,
+        from_owner=conversation.owner,
+        to_owner=target.value,
+        reason=reason,
+        actor=actor,
+        note=note,
+        at=utcnow(),
+    )
+    session.add(transition)
+    now = utcnow()
+    if target is Owner.QUEUED and conversation.owner == Owner.BOT.value:
+        conversation.escalated_at = now
+        conversation.escalation_reason = reason
+        conversation.first_response_at = None
+    if target is Owner.CLOSED:
+        conversation.closed_at = now
+    if target is Owner.BOT:
+        conversation.operator_id = None
+        conversation.unknown_streak = 0
+    if target is Owner.QUEUED:
+        conversation.operator_id = None
+    conversation.owner = target.value
+    conversation.updated_at = now
+    await session.flush()
+    return transition
+
+
+async def add_inbound_message(
+    session: AsyncSession, conversation: Conversation, event: Inbound, data: dict[str, Any]
+) -> Message:
+    text = event.text if event.kind != "button" else event.text or f"[{event.payload}]"
+    message = Message(
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        channel=event.channel,
+        direction="in",
+        author="customer",
+        kind="message",
+        text=text,
+        data=data,
+        external_id=event.external_id[:128],
+        created_at=utcnow(),
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def enqueue(
+    session: AsyncSession,
+    conversation: Conversation,
+    outbound: Outbound,
+    *,
+    operator_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> Message:
+    """Record an outgoing message in the history and put it in the outbox, atomically."""
+    payload = outbound.to_json()
+    message = Message(
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        channel=conversation.channel,
+        direction="out",
+        author=outbound.author,
+        operator_id=operator_id,
+        kind="message",
+        text=outbound.text,
+        data={"buttons": payload["buttons"], "style": payload["style"], **(data or {})},
+        created_at=utcnow(),
+    )
+    session.add(message)
+    await session.flush()
+    session.add(
+        OutboxItem(
+            conversation_id=conversation.id,
+            message_id=message.id,
+            channel=conversation.channel,
+            chat_id=conversation.chat_id,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            next_attempt_at=utcnow(),
+            external_ids=[],
+            created_at=utcnow(),
+        )
+    )
+    return message
+
+
+async def add_event(
+    session: AsyncSession, conversation: Conversation, text: str, data: dict[str, Any] | None = None
+) -> Message:
+    """A system line in the history («Передано оператору: просьба клиента»)."""
+    message = Message(
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        channel=conversation.channel,
+        direction="out",
+        author="system",
+        kind="event",
+        text=text,
+        data=data or {},
+        created_at=utcnow(),
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def history(
+    session: AsyncSession, customer_id: int, *, after_id: int = 0, limit: int = 500
+) -> Sequence[Message]:
+    """All messages of a customer across channels and conversations, oldest first."""
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.customer_id == customer_id, Message.id > after_id)
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    return rows.all()
+
+
+async def record_status(session: AsyncSession, event: Inbound) -> None:
+    """Keep a messenger status callback; an unsubscribe marks the identity as unreachable."""
+    session.add(
+        DeliveryEvent(
+            channel=event.channel,
+            user_id=event.user_id,
+            status=event.payload or "",
+            ref_message_id=event.ref_message_id,
+            at=utcnow(),
+        )
+    )
+    if event.payload == "unsubscribed":
+        await session.execute(
+            update(Identity)
+            .where(Identity.channel == event.channel, Identity.user_id == event.user_id)
+            .values(blocked=True)
+        )
+    elif event.payload == "subscribed":
+        await session.execute(
+            update(Identity)
+            .where(Identity.channel == event.channel, Identity.user_id == event.user_id)
+            .values(blocked=False)
+        )
+
+
+async def put_payload(session: AsyncSession, payload: str) -> str:
+    key = secrets.token_urlsafe(12)
+    session.add(StoredPayload(key=key, payload=payload, created_at=utcnow()))
+    await session.flush()
+    return key
+
+
+async def get_payload(session: AsyncSession, key: str) -> str | None:
+    row = await session.get(StoredPayload, key)
+    return row.payload if row is not None else None
+
+
+async def new_link_code(session: AsyncSession, customer_id: int, ttl: timedelta) -> str:
+    code = f"{secrets.randbelow(900000) + 100000}"
+    session.add(LinkCode(code=code, customer_id=customer_id, expires_at=utcnow() + ttl))
+    await session.flush()
+    return code
+
+
+async def use_link_code(session: AsyncSession, code: str) -> int | None:
+    row = await session.get(LinkCode, code)
+    if row is None or row.expires_at < utcnow():
+        return None
+    customer_id = row.customer_id
+    await session.delete(row)
+    return customer_id
+
+
+async def merge_customers(session: AsyncSession, keep_id: int, other_id: int) -> None:
+    """Join ``other`` into ``keep``: identities, conversations and messages move over."""
+    if keep_id == other_id:
+        return
+    for model in (Identity, Conversation, Message):
+        await session.execute(
+            update(model).where(model.customer_id == other_id).values(customer_id=keep_id)  # type: ignore[attr-defined]
+        )
+    other = await session.get(Customer, other_id)
+    keep = await session.get(Customer, keep_id)
+    if other is not None:
+        other.merged_into_id = keep_id
+        if keep is not None:
+            keep.phone = keep.phone or other.phone
+            keep.display_name = keep.display_name or other.display_name
+    # Two open conversations after a merge: keep the newer one open, close the older.
+    open_rows = (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.customer_id == keep_id, Conversation.owner.in_(OPEN_OWNERS))
+            .order_by(Conversation.id.desc())
+        )
+    ).all()
+    for older in open_rows[1:]:
+        if older.owner == Owner.BOT.value:
+            await move(session, older, Owner.CLOSED, reason="merged", actor="system")
+
+
+async def customer_by_phone(session: AsyncSession, phone: str) -> Customer | None:
+    return await session.scalar(
+        select(Customer)
+        .where(Customer.phone == phone, Customer.merged_into_id.is_(None))
+        .order_by(Customer.id)
+        .limit(1)
+    )
+
+
+async def queue_position(session: AsyncSession, conversation: Conversation) -> int:
+    """How many queued conversations of the same team were escalated before this one."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.owner == Owner.QUEUED.value,
+            Conversation.team == conversation.team,
+            Conversation.id != conversation.id,
+            Conversation.escalated_at <= (conversation.escalated_at or utcnow()),
+        )
+    )
+    return int(count or 0)
+
+
+async def last_message_at(session: AsyncSession, conversation_id: int, author: str) -> datetime | None:
+    return await session.scalar(
+        select(func.max(Message.created_at)).where(
+            Message.conversation_id == conversation_id, Message.author == author
+        )
+    )

@@ -1,0 +1,84 @@
+"""The one ASGI app ``zabota run`` serves: web chat, webhooks, operator console, health."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+ExtraRoutes = Callable[[Runtime], list[BaseRoute]]
+
+
+def create_app(runtime: Runtime, *, extra: list[ExtraRoutes] | None = None, manage_runtime: bool = True) -> Starlette:
+    """Build the app. With ``manage_runtime`` the app's lifespan starts and stops the runtime."""
+
+    async def healthz(request: Request) -> Response:
+        try:
+            async with runtime.db.read() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check: database unavailable: %s", exc)
+            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
+        return JSONResponse(
+            {
+                "status": "ok",
+                "database": "sqlite" if runtime.db.is_sqlite else "postgresql",
+                "channels": sorted(runtime.channels),
+                "faq_entries": len(runtime.brain.kb),
+            }
+        )
+
+    async def chat_page(request: Request) -> Response:
+        return FileResponse(STATIC / "chat.html", headers={"Cache-Control": "no-cache"})
+
+    async def index(request: Request) -> Response:
+        return RedirectResponse("/chat", status_code=307)
+
+    routes: list[BaseRoute] = [
+        Route("/", index),
+        Route("/healthz", healthz),
+        Route("/chat", chat_page),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    for channel in runtime.channels.values():
+        routes.extend(channel.routes(runtime.submit))
+    for add in extra if extra is not None else default_extras():
+        routes.extend(add(runtime))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_runtime:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                await runtime.stop()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app
+
+
+def default_extras() -> list[ExtraRoutes]:
+    """The operator console, when its package provides routes."""
+    extras: list[ExtraRoutes] = []
+    try:
+        from handoff.web import console_routes
+    except ImportError:
+        return extras
+    extras.append(console_routes)
+    return extras

@@ -1,0 +1,141 @@
+// Zabota web chat: a customer's window to the bot and the operators.
+// Customer and operator text is only ever inserted with textContent (never innerHTML).
+(function () {
+  "use strict";
+  const log = document.getElementById("log");
+  const form = document.getElementById("form");
+  const input = document.getElementById("input");
+  const errorBox = document.getElementById("error");
+  const AUTHORS = { bot: "Бот", operator: "Оператор", system: "", customer: "" };
+  let session = null;
+  let lastId = 0;
+  let counter = 0;
+
+  function showError(text) {
+    errorBox.textContent = text;
+    errorBox.hidden = !text;
+  }
+
+  async function ensureSession() {
+    const saved = localStorage.getItem("zabota.chat");
+    if (saved) { session = JSON.parse(saved); return false; }
+    const r = await fetch("/webchat/api/session", { method: "POST" });
+    session = await r.json();
+    localStorage.setItem("zabota.chat", JSON.stringify(session));
+    return true;
+  }
+
+  function linkify(el, text) {
+    const parts = text.split(/(https?:\/\/[^\s]+)/g);
+    for (const part of parts) {
+      if (/^https?:\/\//.test(part)) {
+        const a = document.createElement("a");
+        a.href = part; a.textContent = part; a.target = "_blank"; a.rel = "noopener noreferrer";
+        el.appendChild(a);
+      } else {
+        el.appendChild(document.createTextNode(part));
+      }
+    }
+  }
+
+  function render(m) {
+    const li = document.createElement("li");
+    li.className = "msg msg--" + m.author;
+    li.dataset.id = m.id;
+    li.dataset.author = m.author;
+    if (AUTHORS[m.author]) {
+      const who = document.createElement("span");
+      who.className = "msg__author";
+      who.textContent = AUTHORS[m.author];
+      li.appendChild(who);
+    }
+    const body = document.createElement("span");
+    body.className = "msg__text";
+    linkify(body, m.text);
+    li.appendChild(body);
+    if (m.buttons && m.buttons.length) {
+      const row = document.createElement("div");
+      row.className = "buttons";
+      for (const b of m.buttons) {
+        let el;
+        if (b.url) {
+          el = document.createElement("a");
+          el.href = b.url; el.target = "_blank"; el.rel = "noopener noreferrer";
+        } else {
+          el = document.createElement("button");
+          el.type = "button";
+          el.addEventListener("click", () => {
+            row.querySelectorAll("button").forEach((x) => { x.disabled = true; });
+            send({ payload: b.payload, title: b.title });
+          });
+        }
+        el.textContent = b.title;
+        row.appendChild(el);
+      }
+      li.appendChild(row);
+    }
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  async function send(body) {
+    counter += 1;
+    const r = await fetch("/webchat/api/send", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(Object.assign({ visitor: session.visitor, token: session.token, id: Date.now() + "-" + counter }, body)),
+    });
+    if (r.status === 403) {
+      localStorage.removeItem("zabota.chat");
+      showError("Сессия чата устарела — обновите страницу.");
+      return;
+    }
+    if (!r.ok) {
+      const data = await r.json().catch(() => ({}));
+      showError(data.message || "Не удалось отправить сообщение, попробуйте ещё раз.");
+      return;
+    }
+    showError("");
+    poll(0);
+  }
+
+  let polling = false;
+  async function poll(wait) {
+    if (polling && wait > 0) return;
+    const mine = wait > 0;
+    if (mine) polling = true;
+    try {
+      const url = "/webchat/api/messages?visitor=" + encodeURIComponent(session.visitor) +
+        "&token=" + encodeURIComponent(session.token) + "&after=" + lastId + "&wait=" + wait;
+      const r = await fetch(url);
+      if (r.ok) {
+        const data = await r.json();
+        for (const m of data.messages) {
+          if (m.id > lastId && !log.querySelector('[data-id="' + m.id + '"]')) { render(m); lastId = m.id; }
+        }
+      } else if (mine) {
+        await new Promise((res) => setTimeout(res, 2000));
+      }
+    } catch (e) {
+      if (mine) await new Promise((res) => setTimeout(res, 2000));
+    } finally {
+      if (mine) { polling = false; setTimeout(() => poll(20), 0); }
+    }
+  }
+
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send({ text });
+  });
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
+  });
+
+  ensureSession().then((fresh) => {
+    if (fresh) send({ start: true, text: "" });
+    poll(0).then(() => poll(20));
+  });
+})();

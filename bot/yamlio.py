@@ -1,0 +1,129 @@
+"""YAML loading that remembers where every value came from.
+
+Editors fix content by reading ``data/faq/returns.yml:42: questions must not be empty``, so
+every loader in Zabota goes through :func:`load_yaml` and reports problems with
+:class:`ContentError` pointing at a ``file:line``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a content file."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    """One or more problems in content/config files, each with ``file:line``."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(slots=True)
+class YamlDoc:
+    """Parsed YAML plus the line (1-based) of every mapping key and sequence item."""
+
+    path: Path
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    def line_of(self, loc: Iterable[str | int]) -> int:
+        """The line of ``loc``, or of its nearest ancestor that has one."""
+        key = tuple(loc)
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return self.lines.get((), 1)
+
+    def problem(self, loc: Iterable[str | int], message: str) -> Problem:
+        return Problem(self.name, self.line_of(loc), message)
+
+    def validate(self, model: type[M], loc: Loc = (), data: Any = None) -> M:
+        """Validate ``data`` (default: the node at ``loc``) into ``model``, or raise with lines."""
+        node = self.data if data is None else data
+        if data is None:
+            for part in loc:
+                node = node[part]
+        try:
+            return model.model_validate(node)
+        except ValidationError as exc:
+            raise ContentError(
+                [self.problem(loc + tuple(err["loc"]), _describe(err)) for err in exc.errors()]
+            ) from None
+
+
+def _describe(err: Any) -> str:
+    where = ".".join(str(p) for p in err["loc"])
+    msg = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key (check spelling)"
+    return f"{where}: {msg}" if where else msg
+
+
+def _record(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            _record(value_node, (*loc, key), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[(*loc, index)] = item.start_mark.line + 1
+            _record(item, (*loc, index), lines)
+
+
+def parse_yaml(text: str, name: str) -> YamlDoc:
+    """Parse YAML text; syntax errors become a :class:`ContentError` with the line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = exc.problem or str(exc)
+        raise ContentError([Problem(name, line, f"YAML syntax error: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise ContentError([Problem(name, 1, f"YAML error: {exc}")]) from None
+    lines: dict[Loc, int] = {}
+    if node is not None:
+        _record(node, (), lines)
+    return YamlDoc(Path(name), data, lines)
+
+
+def load_yaml(path: Path) -> YamlDoc:
+    """Read and parse a YAML file (UTF-8)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError([Problem(str(path), 1, "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ContentError([Problem(str(path), 1, f"not UTF-8 text: {exc.reason}")]) from None
+    doc = parse_yaml(text, str(path))
+    doc.path = path
+    return doc

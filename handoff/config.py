@@ -1,0 +1,51 @@
+"""The ``handoff:`` section of config.yml: when the bot passes a conversation to a person."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class WorkingHours(BaseModel):
+    """When operators are at work (local time of ``timezone``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "Europe/Moscow"
+    start: time = time(9, 0)
+    end: time = time(21, 0)
+    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])  # Monday = 0
+    always_open: bool = False
+
+
+class HandoffConfig(BaseModel):
+    """Escalation triggers, routing and service levels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Triggers: each one is recorded as the escalation reason.
+    request_intents: list[str] = Field(default_factory=lambda: ["handoff_request"])
+    request_phrases: list[str] = Field(
+        default_factory=lambda: [
+            "оператор",
+            "живой человек",
+            "позовите человека",
+            "позовите специалиста",
+            "соедините с человеком",
+            "с человеком",
+            "менеджер",
+            "специалист",
+        ]
+    )
+    not_understood_limit: int = Field(default=2, ge=1, description="misses in a row → handoff")
+    complaint_intents: list[str] = Field(default_factory=lambda: ["complaint"])
+    escalate_on_profanity: bool = True
+    escalate_on_complaint: bool = True
+    default_team: str = "support"
+    complaint_team: str | None = None
+    # Service levels and expectations told to the customer.
+    sla_first_response_seconds: int = 60
+    default_handling_minutes: float = Field(default=3.0, gt=0)
+    auto_assign: bool = True
+    working_hours: WorkingHours = Field(default_factory=WorkingHours)

@@ -1,0 +1,162 @@
+"""When the bot should hand a conversation to a person, and what to tell the customer.
+
+Triggers (each configurable in ``config.yml`` → ``handoff:``, each recorded as the reason):
+an explicit request, N misses in a row, a complaint or profanity, a human-only knowledge-base
+topic, a flow step, a failure of the bot pipeline (fail open), an attachment the bot can't read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from handoff.config import HandoffConfig, WorkingHours
+from nlu.api import Decision, Prediction
+
+
+class Reason(StrEnum):
+    REQUEST = "customer_request"
+    NOT_UNDERSTOOD = "not_understood"
+    COMPLAINT = "complaint"
+    PROFANITY = "profanity"
+    HUMAN_ONLY = "human_only_topic"
+    FLOW = "flow"
+    FAILURE = "bot_failure"
+    ATTACHMENT = "attachment"
+
+
+REASON_TITLES: dict[str, str] = {
+    Reason.REQUEST: "клиент попросил оператора",
+    Reason.NOT_UNDERSTOOD: "бот не понял клиента",
+    Reason.COMPLAINT: "жалоба / недовольство",
+    Reason.PROFANITY: "грубость в сообщении",
+    Reason.HUMAN_ONLY: "тема только для сотрудника",
+    Reason.FLOW: "передано из сценария",
+    Reason.FAILURE: "сбой бота",
+    Reason.ATTACHMENT: "клиент прислал файл",
+}
+
+# Stems of common Russian obscenities and strong insults. Matched on word starts, so that
+# «хлебушек» never matches «хл…». Kept short on purpose: complaints are caught by the NLU.
+_PROFANITY = re.compile(
+    r"(?<![а-яё])(ху[йеяё]|пизд|еба[нлт]|ёба[нлт]|бля[тд]?|сука|суки|мудак|мудил|говн|"
+    r"дерьм|идиот|дебил|урод|твар[ьи])",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[а-яёa-z]+", re.IGNORECASE)
+
+
+def has_profanity(text: str) -> bool:
+    return bool(_PROFANITY.search(text.lower()))
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    reason: Reason
+    detail: str = ""
+
+
+def detect(
+    text: str,
+    prediction: Prediction | None,
+    config: HandoffConfig,
+    *,
+    unknown_streak: int = 0,
+) -> Trigger | None:
+    """The escalation trigger that fires on this message, if any (the most specific first).
+
+    ``unknown_streak`` counts this message already if it was not understood.
+    """
+    normalized = _norm(text)
+    if prediction is not None and prediction.intent in config.request_intents and (
+        prediction.decision is Decision.ANSWER
+    ):
+        return Trigger(Reason.REQUEST, prediction.intent or "")
+    # Short messages that are just the request («оператор!!!», «живой человек пожалуйста»).
+    words = normalized.split()
+    if len(words) <= 6:
+        for phrase in config.request_phrases:
+            if phrase in normalized:
+                return Trigger(Reason.REQUEST, phrase)
+    if config.escalate_on_profanity and has_profanity(text):
+        return Trigger(Reason.PROFANITY)
+    if (
+        config.escalate_on_complaint
+        and prediction is not None
+        and prediction.intent in config.complaint_intents
+        and prediction.decision is Decision.ANSWER
+    ):
+        return Trigger(Reason.COMPLAINT, prediction.intent or "")
+    if unknown_streak >= config.not_understood_limit:
+        return Trigger(Reason.NOT_UNDERSTOOD, str(unknown_streak))
+    return None
+
+
+def is_open(hours: WorkingHours, now: datetime) -> bool:
+    if hours.always_open:
+        return True
+    local = now.astimezone(ZoneInfo(hours.timezone))
+    if local.weekday() not in hours.days:
+        return False
+    return hours.start <= local.time() < hours.end
+
+
+def next_opening(hours: WorkingHours, now: datetime) -> datetime:
+    """When operators are back (local time of the team), for the out-of-hours message."""
+    tz = ZoneInfo(hours.timezone)
+    local = now.astimezone(tz)
+    for day in range(8):
+        candidate_date = (local + timedelta(days=day)).date()
+        if candidate_date.weekday() not in hours.days:
+            continue
+        opening = datetime.combine(candidate_date, hours.start, tzinfo=tz)
+        if opening > local:
+            return opening
+    return local
+
+
+_MONTHS = (
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split()
+)
+
+
+def format_back_at(moment: datetime, now: datetime) -> str:
+    """«сегодня в 9:00», «завтра в 9:00», «25 ноября в 9:00» in the team's time zone."""
+    local_now = now.astimezone(moment.tzinfo)
+    time_text = f"{moment.hour}:{moment.minute:02d}"
+    if moment.date() == local_now.date():
+        return f"сегодня в {time_text}"
+    if moment.date() == (local_now + timedelta(days=1)).date():
+        return f"завтра в {time_text}"
+    return f"{moment.day} {_MONTHS[moment.month - 1]} в {time_text}"
+
+
+def estimate_wait_minutes(
+    position: int, online_operators: int, free_slots: int, avg_handling_minutes: float
+) -> int:
+    """Honest expected wait: immediate if someone is free, else the queue ahead over the team.
+
+    ``position`` is how many conversations wait ahead. With no one online the estimate is the
+    queue drained at one operator's pace (working hours are open, someone will come back).
+    """
+    if free_slots > position:
+        return 1
+    waiting_for_slot = position - free_slots + 1
+    parallel = max(online_operators, 1)
+    minutes = avg_handling_minutes * waiting_for_slot / parallel
+    return max(1, round(minutes))
+
+
+def plural_minutes(n: int) -> str:
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} минуту"
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return f"{n} минуты"
+    return f"{n} минут"

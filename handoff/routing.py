@@ -1,0 +1,115 @@
+"""Routing: who gets a queued conversation.
+
+A queued conversation goes to the least-loaded *online* operator of its team who has a free
+slot (ties: the one idle longest). Taking is a conditional update (``WHERE owner = 'queued'``),
+so two operators — or an operator and the auto-assigner — can never both get it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.ownership import Owner, check_move
+from bot.storage.models import Conversation, Operator, Transition, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    operator: Operator
+    active: int
+
+    @property
+    def free(self) -> int:
+        return max(self.operator.capacity - self.active, 0)
+
+
+async def operator_loads(session: AsyncSession, team: str | None = None) -> list[Load]:
+    """Online operators (of ``team`` if given) with how many conversations they hold."""
+    active = (
+        select(Conversation.operator_id, func.count().label("n"))
+        .where(Conversation.owner == Owner.OPERATOR.value)
+        .group_by(Conversation.operator_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Operator, func.coalesce(active.c.n, 0))
+        .outerjoin(active, active.c.operator_id == Operator.id)
+        .where(Operator.status == "online", Operator.active.is_(True))
+        .order_by(Operator.id)
+    )
+    loads = [Load(op, int(n)) for op, n in rows.all()]
+    if team is not None:
+        loads = [load for load in loads if not load.operator.teams or team in load.operator.teams]
+    return loads
+
+
+def choose(loads: list[Load]) -> Operator | None:
+    """Least loaded relative to capacity; ties go to whoever was seen idle the longest."""
+    candidates = [load for load in loads if load.free > 0]
+    if not candidates:
+        return None
+    best = min(
+        candidates,
+        key=lambda load: (
+            load.active / max(load.operator.capacity, 1),
+            load.operator.last_seen_at or load.operator.created_at,
+            load.operator.id,
+        ),
+    )
+    return best.operator
+
+
+async def take(
+    session: AsyncSession,
+    conversation_id: int,
+    operator_id: int,
+    *,
+    actor: str,
+    reason: str = "taken",
+    allowed_from: tuple[Owner, ...] = (Owner.QUEUED,),
+) -> bool:
+    """Give the conversation to ``operator_id`` if it is still in an allowed state.
+
+    Returns False (and changes nothing) when someone else got there first.
+    """
+    current = await session.scalar(
+        select(Conversation.owner).where(Conversation.id == conversation_id)
+    )
+    if current is None or Owner(current) not in allowed_from:
+        return False
+    check_move(current, Owner.OPERATOR, reason)
+    now = utcnow()
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.owner == current)
+        .values(owner=Owner.OPERATOR.value, operator_id=operator_id, updated_at=now)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    session.add(
+        Transition(
+            conversation_id=conversation_id,
+            from_owner=current,
+            to_owner=Owner.OPERATOR.value,
+            reason=reason,
+            actor=actor,
+            at=now,
+        )
+    )
+    await session.flush()
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is not None:
+        await session.refresh(conversation)
+    return True
+
+
+async def auto_assign(session: AsyncSession, conversation: Conversation) -> Operator | None:
+    """Assign a just-queued conversation if a suitable operator has room."""
+    operator = choose(await operator_loads(session, conversation.team))
+    if operator is None:
+        return None
+    ok = await take(session, conversation.id, operator.id, actor="router", reason="auto_assigned")
+    return operator if ok else None

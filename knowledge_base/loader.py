@@ -1,0 +1,108 @@
+"""Load and validate the knowledge base from YAML files, reporting ``file:line`` problems."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.yamlio import ContentError, Problem, YamlDoc, load_yaml, parse_yaml
+from knowledge_base.models import FAQEntry, KBFile, KnowledgeBase, SourceRef
+from nlu.api import Example
+
+_PUNCT = re.compile(r"[^\w\s]+")
+
+
+def _key(text: str) -> str:
+    """How two questions are compared for duplicates: case, ё and punctuation ignored."""
+    return " ".join(_PUNCT.sub(" ", text.lower().replace("ё", "е")).split())
+
+
+def kb_files(paths: list[Path]) -> list[Path]:
+    """Every ``*.yml``/``*.yaml`` under the given files or directories, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml")))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise ContentError([Problem(str(path), 1, "knowledge base path not found")])
+    return files
+
+
+def parse_kb_doc(doc: YamlDoc) -> list[tuple[FAQEntry, int]]:
+    """Entries of one parsed file with their lines."""
+    if doc.data is None:
+        return []
+    if not isinstance(doc.data, dict):
+        raise ContentError([doc.problem((), "expected a mapping with 'entries:'")])
+    parsed = doc.validate(KBFile)
+    return [(entry, doc.line_of(("entries", i))) for i, entry in enumerate(parsed.entries)]
+
+
+def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> KnowledgeBase:
+    """Load every file, then validate across files; raise one error listing all problems."""
+    problems: list[Problem] = []
+    kb = KnowledgeBase()
+    loaded = docs if docs is not None else []
+    if docs is None:
+        for file in kb_files(paths):
+            try:
+                loaded.append(load_yaml(file))
+            except ContentError as exc:
+                problems.extend(exc.problems)
+    seen_questions: dict[str, tuple[str, SourceRef]] = {}
+    for doc in loaded:
+        try:
+            entries = parse_kb_doc(doc)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
+        kb.files.append(doc.name)
+        for index, (entry, line) in enumerate(entries):
+            ref = SourceRef(doc.name, line)
+            if entry.id in kb.entries:
+                problems.append(
+                    Problem(doc.name, line, f"duplicate id {entry.id!r} (first at {kb.sources[entry.id]})")
+                )
+                continue
+            kb.entries[entry.id] = entry
+            kb.sources[entry.id] = ref
+            for q_index, question in enumerate(entry.questions):
+                key = _key(question)
+                q_line = doc.line_of(("entries", index, "questions", q_index))
+                other = seen_questions.get(key)
+                if other is not None and other[0] != entry.id:
+                    problems.append(
+                        Problem(
+                            doc.name,
+                            q_line,
+                            f"question {question!r} is also in entry {other[0]!r} ({other[1]}): "
+                            "the bot cannot tell them apart",
+                        )
+                    )
+                seen_questions.setdefault(key, (entry.id, SourceRef(doc.name, q_line)))
+    for entry_id, entry in kb.entries.items():
+        for button in entry.buttons:
+            if button.entry is not None and button.entry not in kb.entries:
+                ref = kb.sources[entry_id]
+                problems.append(
+                    Problem(ref.file, ref.line, f"{entry_id}: button points to unknown entry {button.entry!r}")
+                )
+    if problems:
+        raise ContentError(problems)
+    return kb
+
+
+def load_kb_text(text: str, name: str = "<editor>") -> KnowledgeBase:
+    """Validate one file's text (the editor's «check before save»)."""
+    return load_kb([], docs=[parse_yaml(text, name)])
+
+
+def kb_examples(kb: KnowledgeBase) -> list[Example]:
+    """NLU training examples from the entries: every question, intent = entry id."""
+    return [
+        Example(text=q, intent=entry_id, source=f"kb:{entry_id}")
+        for entry_id, entry in kb.entries.items()
+        for q in entry.questions
+    ]

@@ -1,0 +1,92 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the demo project, a dialogue test bot.
+
+PostgreSQL tests use ``ZABOTA_TEST_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432``).
+Without a reachable server they are skipped — except in CI (``CI`` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.storage.db import Database, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_SERVER = os.environ.get("ZABOTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+TABLES = (
+    "ratings, outbox, messages, transitions, conversations, identities, link_codes, "
+    "customers, operators, inbound_keys, payloads, delivery_events"
+)
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    name = f"zabota_test_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncio.TimeoutError) as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_SERVER}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_SERVER}: {exc}")
+    url = f"{PG_SERVER}/{name}"
+    upgrade(url)
+    yield url
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "zabota.sqlite3"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("pg_url")
+    asyncio.run(_truncate(url))
+    return url
+
+
+async def _truncate(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database(db_url)
+    yield database
+    await database.dispose()

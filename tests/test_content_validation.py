@@ -1,0 +1,96 @@
+"""Content and config validation: every problem is reported with file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config, load_domain
+from bot.yamlio import ContentError, parse_yaml
+from knowledge_base.loader import load_kb, load_kb_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_demo_content_is_valid() -> None:
+    kb = load_kb([ROOT / "data" / "faq"])
+    assert len(kb) >= 40
+    assert all(len(entry.questions) >= 9 for entry in kb.entries.values())
+    domain = load_domain(ROOT / "domain.yml")
+    assert "utter_handoff" in domain.responses
+    load_config(ROOT / "config.yml")
+
+
+def test_yaml_syntax_error_names_the_line() -> None:
+    with pytest.raises(ContentError) as info:
+        parse_yaml("entries:\n  - id: a\n   title: b\n", "faq.yml")
+    assert str(info.value).startswith("faq.yml:3:")
+
+
+def test_missing_field_points_at_the_entry(tmp_path: Path) -> None:
+    text = (
+        'version: "1"\nentries:\n'
+        "  - id: ok_entry\n    title: Хорошо\n    questions: [один]\n    answer: Ответ\n"
+        "  - id: broken\n    title: Без ответа\n    questions: [два]\n"
+    )
+    with pytest.raises(ContentError) as info:
+        load_kb_text(text, "returns.yml")
+    problem = info.value.problems[0]
+    assert (problem.file, problem.line) == ("returns.yml", 7)
+    assert "answer" in problem.message
+
+
+def test_duplicate_ids_and_questions_across_files(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text(
+        "entries:\n  - id: same\n    title: A\n    questions: [\"Как вернуть товар?\"]\n    answer: x\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yml").write_text(
+        "entries:\n"
+        "  - id: same\n    title: B\n    questions: [другой]\n    answer: y\n"
+        "  - id: other\n    title: C\n    questions: [как вернуть  ТОВАР]\n    answer: z\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as info:
+        load_kb([tmp_path])
+    messages = [str(p) for p in info.value.problems]
+    assert any("b.yml:2:" in m and "duplicate id 'same'" in m for m in messages)
+    assert any("b.yml:8:" in m and "also in entry 'same'" in m for m in messages)
+
+
+def test_button_to_unknown_entry_and_bad_url() -> None:
+    text = (
+        "entries:\n  - id: a_entry\n    title: A\n    questions: [q]\n    answer: x\n"
+        "    buttons:\n      - title: Дальше\n        entry: nowhere\n"
+        "  - id: b_entry\n    title: B\n    questions: [w]\n    answer: y\n"
+        "    buttons:\n      - title: Сайт\n        url: volt-shop.ru\n"
+    )
+    with pytest.raises(ContentError) as info:
+        load_kb_text(text, "kb.yml")
+    messages = " | ".join(str(p) for p in info.value.problems)
+    assert "kb.yml:14:" in messages and "url must start with" in messages
+
+
+def test_unknown_config_key_is_a_typo(tmp_path: Path) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text("language: ru\nhandoff:\n  not_understod_limit: 3\n", encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_config(path)
+    assert str(info.value.problems[0]).startswith(f"{path}:3:")
+    assert "unknown key" in str(info.value)
+
+
+def test_domain_must_have_the_responses_the_runtime_uses(tmp_path: Path) -> None:
+    path = tmp_path / "domain.yml"
+    path.write_text('version: "3.1"\nresponses:\n  utter_greet:\n    - text: Привет\n', encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_domain(path)
+    assert "missing required response utter_handoff" in str(info.value)
+
+
+def test_domain_channel_variant_and_placeholders() -> None:
+    domain = load_domain(ROOT / "domain.yml")
+    generic = domain.render("utter_handoff", None, wait_minutes="3 минуты")
+    assert "3 минуты" in generic.text
+    assert "{" not in generic.text

@@ -1,0 +1,128 @@
+"""Storage contract: the same behaviour on SQLite and PostgreSQL (every test runs on both)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.events import Inbound, Outbound
+from bot.ownership import IllegalTransition, Owner
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Identity, OutboxItem, Transition
+from handoff import routing
+from handoff.auth import create_operator
+
+
+def hello(user: str = "u1", channel: str = "telegram", external_id: str = "1") -> Inbound:
+    return Inbound(channel=channel, external_id=external_id, user_id=user, chat_id=user, text="привет", display_name="Иван")
+
+
+async def test_inbound_events_are_claimed_once(db: Database) -> None:
+    async with db.write() as s:
+        assert await repo.claim_inbound(s, "telegram", "100")
+    async with db.write() as s:
+        assert not await repo.claim_inbound(s, "telegram", "100")
+        assert await repo.claim_inbound(s, "viber", "100")
+
+
+async def test_identity_is_created_once_and_keeps_latest_name(db: Database) -> None:
+    async with db.write() as s:
+        first = await repo.get_or_create_identity(s, hello())
+    async with db.write() as s:
+        again = await repo.get_or_create_identity(
+            s, Inbound(channel="telegram", external_id="2", user_id="u1", chat_id="u1", display_name="Иван П.")
+        )
+        assert again.id == first.id and again.customer_id == first.customer_id
+        assert again.display_name == "Иван П."
+        count = await s.scalar(select(func.count()).select_from(Identity))
+    assert count == 1
+
+
+async def test_conversation_follows_the_customer_and_audits_moves(db: Database) -> None:
+    async with db.write() as s:
+        identity = await repo.get_or_create_identity(s, hello())
+        conv, created = await repo.open_conversation(s, identity.customer_id, "telegram", "u1")
+        assert created and conv.owner == Owner.BOT
+        await repo.move(s, conv, Owner.QUEUED, reason="customer_request", actor="bot")
+        assert conv.escalated_at is not None and conv.escalated_at.tzinfo is UTC
+    with pytest.raises(IllegalTransition):
+        async with db.write() as s:
+            same, created = await repo.open_conversation(s, identity.customer_id, "viber", "v1")
+            assert not created and same.id == conv.id and same.channel == "viber"
+            await repo.move(s, same, Owner.CLOSED, reason="done", actor="operator:1")
+            await repo.move(s, same, Owner.BOT, reason="reopen", actor="operator:1")
+    async with db.read() as s:
+        moves = (await s.scalars(select(Transition).order_by(Transition.id))).all()
+    # The illegal move rolled the whole transaction back: only the first move is kept.
+    assert [(t.from_owner, t.to_owner, t.reason) for t in moves] == [("bot", "queued", "customer_request")]
+
+
+async def test_enqueue_writes_history_and_outbox_atomically(db: Database) -> None:
+    async with db.write() as s:
+        identity = await repo.get_or_create_identity(s, hello())
+        conv, _ = await repo.open_conversation(s, identity.customer_id, "telegram", "u1")
+        await repo.enqueue(s, conv, Outbound(text="Ответ"))
+    async with db.read() as s:
+        item = await s.scalar(select(OutboxItem))
+        assert item is not None
+        assert (item.status, item.chat_id, item.payload["text"]) == ("pending", "u1", "Ответ")
+        history = await repo.history(s, identity.customer_id)
+        assert [m.text for m in history] == ["Ответ"]
+
+
+async def test_merging_customers_joins_histories(db: Database) -> None:
+    async with db.write() as s:
+        tg = await repo.get_or_create_identity(s, hello("t1", "telegram"))
+        vb = await repo.get_or_create_identity(s, hello("v1", "viber"))
+        tg_conv, _ = await repo.open_conversation(s, tg.customer_id, "telegram", "t1")
+        await repo.enqueue(s, tg_conv, Outbound(text="в телеграме"))
+        vb_conv, _ = await repo.open_conversation(s, vb.customer_id, "viber", "v1")
+        await repo.enqueue(s, vb_conv, Outbound(text="в вайбере"))
+        code = await repo.new_link_code(s, tg.customer_id, __import__("datetime").timedelta(minutes=5))
+    async with db.write() as s:
+        keep = await repo.use_link_code(s, code)
+        assert keep == tg.customer_id
+        await repo.merge_customers(s, keep, vb.customer_id)
+        assert await repo.use_link_code(s, code) is None
+    async with db.read() as s:
+        texts = [m.text for m in await repo.history(s, tg.customer_id)]
+        open_count = await s.scalar(
+            select(func.count()).select_from(Conversation).where(Conversation.owner != "closed")
+        )
+    assert texts == ["в телеграме", "в вайбере"]
+    assert open_count == 1
+
+
+async def test_payload_store_round_trip(db: Database) -> None:
+    long = "faq:" + "очень_длинный_идентификатор_" * 5
+    async with db.write() as s:
+        key = await repo.put_payload(s, long)
+    assert len(key) <= 32
+    async with db.read() as s:
+        assert await repo.get_payload(s, key) == long
+        assert await repo.get_payload(s, "missing") is None
+
+
+async def test_two_operators_never_take_the_same_conversation(db: Database) -> None:
+    async with db.write() as s:
+        a = await create_operator(s, "anna", "password1", teams=["support"])
+        b = await create_operator(s, "boris", "password2", teams=["support"])
+        identity = await repo.get_or_create_identity(s, hello())
+        conv, _ = await repo.open_conversation(s, identity.customer_id, "telegram", "u1")
+        await repo.move(s, conv, Owner.QUEUED, reason="customer_request", actor="bot")
+
+    async def attempt(operator_id: int) -> bool:
+        async with db.write() as s:
+            return await routing.take(s, conv.id, operator_id, actor=f"operator:{operator_id}")
+
+    results = await asyncio.gather(*(attempt(op) for op in (a.id, b.id, a.id, b.id)))
+    assert sorted(results) == [False, False, False, True]
+    async with db.read() as s:
+        taken = await s.get(Conversation, conv.id)
+        assert taken is not None and taken.owner == "operator"
+        moves = await s.scalar(select(func.count()).select_from(Transition).where(Transition.to_owner == "operator"))
+    assert moves == 1
