@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import secrets
@@ -44,18 +45,15 @@ def add_channels(runtime: Runtime, *, messengers: bool = True) -> None:
     if settings.telegram_token and config.telegram.enabled:
         from bot.channels.telegram import TelegramChannel, TelegramSettings
 
-        kwargs = {"secret_token": settings.telegram_secret} if settings.telegram_secret else {}
-        runtime.add_channel(
-            TelegramChannel(
-                TelegramSettings(
-                    token=settings.telegram_token,
-                    payload_store=runtime.payloads,
-                    api_url=settings.telegram_api_url,
-                    webhook_url=settings.public_url,
-                    **kwargs,
-                )
-            )
+        tg_settings = TelegramSettings(
+            token=settings.telegram_token,
+            payload_store=runtime.payloads,
+            api_url=settings.telegram_api_url,
+            webhook_url=settings.public_url,
         )
+        if settings.telegram_secret:
+            tg_settings = dataclasses.replace(tg_settings, secret_token=settings.telegram_secret)
+        runtime.add_channel(TelegramChannel(tg_settings))
         mode = "webhook" if settings.public_url else "polling"
         log.info("Telegram channel enabled (%s mode, API %s)", mode, settings.telegram_api_url)
     if settings.viber_token and config.viber.enabled:

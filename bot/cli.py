@@ -109,8 +109,17 @@ async def _ensure_demo_admin(runtime, root: Path) -> None:  # type: ignore[no-un
         if count:
             return
         password = secrets.token_urlsafe(9)
-        await create_operator(session, "admin", password, role="admin", display_name="Администратор")
-        await create_operator(session, "operator", password, role="operator", display_name="Оператор Анна", teams=["support", "sales", "billing"])
+        await create_operator(
+            session, "admin", password, role="admin", display_name="Администратор"
+        )
+        await create_operator(
+            session,
+            "operator",
+            password,
+            role="operator",
+            display_name="Оператор Анна",
+            teams=["support", "sales", "billing"],
+        )
     note = root / "var" / "demo-accounts.txt"
     note.write_text(f"admin / {password}\noperator / {password}\n")
     print(f"Demo accounts: admin and operator, password {password} (saved in {note})", flush=True)
@@ -128,7 +137,11 @@ async def _run(args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     base = f"http://{args.host}:{args.port}"
-    print(f"Zabota is running: web chat {base}/chat · operator console {base}/console · health {base}/healthz", flush=True)
+    print(
+        f"Zabota is running: web chat {base}/chat · operator console {base}/console"
+        f" · health {base}/healthz",
+        flush=True,
+    )
     await server.serve()
     return EXIT_OK
 
@@ -222,24 +235,37 @@ def cmd_operators_add(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="zabota", description="Zabota: customer-care chatbots for Telegram, Viber and web chat."
+        prog="zabota",
+        description="Zabota: customer-care chatbots for Telegram, Viber and web chat.",
     )
-    parser.add_argument("--project", type=Path, default=Path.cwd(), help="bot project directory (default: .)")
+    parser.add_argument(
+        "--project", type=Path, default=Path.cwd(), help="bot project directory (default: .)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="serve web chat, console, webhooks; poll Telegram if configured")
+    run = sub.add_parser(
+        "run", help="serve web chat, console, webhooks; poll Telegram if configured"
+    )
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
-    run.add_argument("--demo", action="store_true", help="create demo operator accounts if none exist")
+    run.add_argument(
+        "--demo", action="store_true", help="create demo operator accounts if none exist"
+    )
     run.set_defaults(func=cmd_run)
 
-    chat = sub.add_parser("chat", help="talk to the bot in the terminal (reads lines from a pipe too)")
+    chat = sub.add_parser(
+        "chat", help="talk to the bot in the terminal (reads lines from a pipe too)"
+    )
     chat.add_argument("--user", default="terminal", help="customer id for this session")
     chat.set_defaults(func=cmd_chat)
 
-    train = sub.add_parser("train", help="train the NLU model from the knowledge base and data/nlu.yml")
-    train.add_argument("--force", action="store_true", help="retrain even if the content is unchanged")
+    train = sub.add_parser(
+        "train", help="train the NLU model from the knowledge base and data/nlu.yml"
+    )
+    train.add_argument(
+        "--force", action="store_true", help="retrain even if the content is unchanged"
+    )
     train.set_defaults(func=cmd_train)
 
     validate = sub.add_parser("validate", help="check config, domain, knowledge base and NLU data")
@@ -247,9 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database administration")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_sub.add_parser("upgrade", help="apply migrations (DATABASE_URL or var/zabota.sqlite3)").set_defaults(
-        func=cmd_db_upgrade
-    )
+    db_sub.add_parser(
+        "upgrade", help="apply migrations (DATABASE_URL or var/zabota.sqlite3)"
+    ).set_defaults(func=cmd_db_upgrade)
 
     ops = sub.add_parser("operators", help="operator accounts")
     ops_sub = ops.add_subparsers(dest="ops_command", required=True, metavar="ACTION")

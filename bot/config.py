@@ -144,7 +144,9 @@ class Domain:
         )
         text = _fill(chosen.text, values)
         buttons = tuple(Button(b.title, b.payload, b.url) for b in chosen.buttons)
-        return Outbound(text=text, buttons=buttons, style=ButtonStyle.INLINE, image_url=chosen.image)
+        return Outbound(
+            text=text, buttons=buttons, style=ButtonStyle.INLINE, image_url=chosen.image
+        )
 
 
 class _Keep(dict[str, object]):
@@ -180,7 +182,9 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or default_db,
             telegram_token=env.get("TELEGRAM_TOKEN") or None,
-            telegram_api_url=(env.get("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/"),
+            telegram_api_url=(env.get("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip(
+                "/"
+            ),
             telegram_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             viber_token=env.get("VIBER_TOKEN") or None,
             viber_api_url=(env.get("VIBER_API_URL") or "https://chatapi.viber.com/pa").rstrip("/"),

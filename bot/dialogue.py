@@ -110,7 +110,11 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
         back = escalation.next_opening(cfg.working_hours, turn.now)
         turn.utter("utter_handoff_offline", back_at=escalation.format_back_at(back, turn.now))
         return
-    assigned = routing.choose(await routing.operator_loads(turn.session, conv.team)) if cfg.auto_assign else None
+    assigned = (
+        routing.choose(await routing.operator_loads(turn.session, conv.team))
+        if cfg.auto_assign
+        else None
+    )
     if assigned is not None and await routing.take(
         turn.session, conv.id, assigned.id, actor="router", reason="auto_assigned"
     ):
@@ -159,7 +163,9 @@ class ButtonHandler:
         elif payload == HANDOFF_PAYLOAD:
             await escalate(turn, Reason.REQUEST, "button")
         elif payload == LINK_PAYLOAD:
-            code = await repo.new_link_code(turn.session, turn.conversation.customer_id, timedelta(minutes=30))
+            code = await repo.new_link_code(
+                turn.session, turn.conversation.customer_id, timedelta(minutes=30)
+            )
             turn.utter("utter_link_code", code=code)
         elif payload.startswith("/") and f"utter_{payload[1:]}" in turn.domain.responses:
             turn.utter(f"utter_{payload[1:]}")
@@ -253,8 +259,15 @@ class EscalationHandler:
             + (1 if turn.prediction and turn.prediction.decision is Decision.REJECT else 0),
         )
         assert trigger is not None
-        team = turn.config.handoff.complaint_team if trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY) else None
-        if trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY) and "utter_complaint" in turn.domain.responses:
+        team = (
+            turn.config.handoff.complaint_team
+            if trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY)
+            else None
+        )
+        if (
+            trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY)
+            and "utter_complaint" in turn.domain.responses
+        ):
             turn.utter("utter_complaint")
         await escalate(turn, trigger.reason, trigger.detail, team=team)
 
@@ -295,7 +308,11 @@ class NLUHandler:
                 header = turn.domain.render("utter_clarify", turn.channel)
                 buttons = tuple(Button(title, payload) for title, payload in options)
                 turn.say(
-                    Outbound(text=header.text, buttons=(*buttons, operator_button()), style=ButtonStyle.INLINE),
+                    Outbound(
+                        text=header.text,
+                        buttons=(*buttons, operator_button()),
+                        style=ButtonStyle.INLINE,
+                    ),
                     {"response": "utter_clarify", "options": [p for _, p in options]},
                 )
                 return

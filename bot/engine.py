@@ -155,7 +155,10 @@ class Engine:
                 now=utcnow(),
             )
             if prediction is not None:
-                conversation.context = {**(conversation.context or {}), "last_guesses": turn.guesses}
+                conversation.context = {
+                    **(conversation.context or {}),
+                    "last_guesses": turn.guesses,
+                }
             if Owner(conversation.owner) in HUMAN_OWNERS:
                 await self._forward(turn)
                 status = Status.FORWARDED
@@ -180,10 +183,22 @@ class Engine:
             conversation_id, customer_id = conversation.id, conversation.customer_id
             assigned = turn.assigned_operator.id if turn.assigned_operator else None
         self.bus.publish(
-            BusEvent("message", conversation_id, customer_id, {"message_id": message.id, "owner": owner.value})
+            BusEvent(
+                "message",
+                conversation_id,
+                customer_id,
+                {"message_id": message.id, "owner": owner.value},
+            )
         )
         if owner is Owner.QUEUED or assigned is not None:
-            self.bus.publish(BusEvent("transition", conversation_id, customer_id, {"owner": owner.value, "operator_id": assigned}))
+            self.bus.publish(
+                BusEvent(
+                    "transition",
+                    conversation_id,
+                    customer_id,
+                    {"owner": owner.value, "operator_id": assigned},
+                )
+            )
         return Outcome(status, conversation_id, owner, list(turn.replies), prediction)
 
     async def _dispatch(self, turn: Turn) -> None:
@@ -205,7 +220,9 @@ class Engine:
             conv.context = context
             turn.utter("utter_handoff_queued_again")
 
-    async def _rating(self, session: Any, event: Inbound, customer_id: int, brain: Brain) -> Outcome:
+    async def _rating(
+        self, session: Any, event: Inbound, customer_id: int, brain: Brain
+    ) -> Outcome:
         payload = (event.payload or "")[len(RATE_PREFIX) :]
         try:
             conv_id_text, score_text = payload.split(":", 1)
@@ -216,13 +233,16 @@ class Engine:
         if conversation is None or conversation.customer_id != customer_id or not 1 <= score <= 5:
             log.warning("ignored a malformed or foreign rating payload")
             return Outcome(Status.PROCESSED)
-        existing = await session.scalar(select(Rating).where(Rating.conversation_id == conversation_id))
+        existing = await session.scalar(
+            select(Rating).where(Rating.conversation_id == conversation_id)
+        )
         if existing is None:
             session.add(
                 Rating(
                     conversation_id=conversation_id,
                     customer_id=customer_id,
-                    operator_id=conversation.operator_id or (conversation.context or {}).get("last_operator_id"),
+                    operator_id=conversation.operator_id
+                    or (conversation.context or {}).get("last_operator_id"),
                     score=score,
                     faq_ids=list((conversation.context or {}).get("faq_ids", [])),
                     channel=event.channel,
@@ -234,7 +254,9 @@ class Engine:
         conversation.rating = score
         conversation.channel, conversation.chat_id = event.channel, event.chat_id
         reply = brain.domain.render("utter_rated", event.channel)
-        await repo.enqueue(session, conversation, reply, data={"response": "utter_rated", "rating": score})
+        await repo.enqueue(
+            session, conversation, reply, data={"response": "utter_rated", "rating": score}
+        )
         self.bus.publish(BusEvent("rating", conversation_id, customer_id, {"score": score}))
         return Outcome(Status.PROCESSED, conversation_id, Owner(conversation.owner), [reply])
 
@@ -258,7 +280,10 @@ def _prediction_json(prediction: Prediction) -> dict[str, Any]:
         "confidence": round(prediction.confidence, 4),
         "decision": prediction.decision.value,
         "ranking": [
-            {"intent": s.intent, "confidence": round(s.confidence, 4)} for s in prediction.ranking[:5]
+            {"intent": s.intent, "confidence": round(s.confidence, 4)}
+            for s in prediction.ranking[:5]
         ],
-        "entities": [{"type": e.type, "value": e.value, "text": e.text} for e in prediction.entities],
+        "entities": [
+            {"type": e.type, "value": e.value, "text": e.text} for e in prediction.entities
+        ],
     }

@@ -7,7 +7,7 @@ outside ``bot/channels/<messenger>.py`` ever sees an SDK object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -98,7 +98,9 @@ class Outbound:
     def to_json(self) -> dict[str, Any]:
         return {
             "text": self.text,
-            "buttons": [{"title": b.title, "payload": b.payload, "url": b.url} for b in self.buttons],
+            "buttons": [
+                {"title": b.title, "payload": b.payload, "url": b.url} for b in self.buttons
+            ],
             "style": self.style.value,
             "author": self.author,
             "image_url": self.image_url,

@@ -134,7 +134,12 @@ class OutboxSender:
             )
             rows = (
                 await session.execute(
-                    select(OutboxItem.id, OutboxItem.channel, OutboxItem.chat_id, OutboxItem.next_attempt_at)
+                    select(
+                        OutboxItem.id,
+                        OutboxItem.channel,
+                        OutboxItem.chat_id,
+                        OutboxItem.next_attempt_at,
+                    )
                     .where(OutboxItem.status.in_(("pending", "sending")))
                     .order_by(OutboxItem.id)
                     .limit(2000)
@@ -196,7 +201,11 @@ class OutboxSender:
             blocked = await session.scalar(
                 select(func.count())
                 .select_from(Identity)
-                .where(Identity.channel == key[0], Identity.chat_id == key[1], Identity.blocked.is_(True))
+                .where(
+                    Identity.channel == key[0],
+                    Identity.chat_id == key[1],
+                    Identity.blocked.is_(True),
+                )
             )
         interval = channel.capabilities.per_chat_interval
         if interval > 0:
@@ -224,12 +233,22 @@ class OutboxSender:
                 await session.execute(
                     update(OutboxItem)
                     .where(OutboxItem.id == row_id)
-                    .values(status="sent", sent_at=utcnow(), external_ids=list(ids), attempts=attempts + 1, last_error=None)
+                    .values(
+                        status="sent",
+                        sent_at=utcnow(),
+                        external_ids=list(ids),
+                        attempts=attempts + 1,
+                        last_error=None,
+                    )
                 )
             if self.bus is not None:
-                self.bus.publish(BusEvent("outbox", data={"id": row_id, "status": "sent", "chat": key[1]}))
+                self.bus.publish(
+                    BusEvent("outbox", data={"id": row_id, "status": "sent", "chat": key[1]})
+                )
 
-    async def _reschedule(self, row_id: int, attempts: int, delay: float, error: str, *, count: bool) -> None:
+    async def _reschedule(
+        self, row_id: int, attempts: int, delay: float, error: str, *, count: bool
+    ) -> None:
         log.info("outbox item %s: retry in %.1f s (%s)", row_id, delay, error)
         async with self.db.write() as session:
             await session.execute(
@@ -254,22 +273,36 @@ class OutboxSender:
             item.last_error = error[:500]
             item.claimed_until = None
             conversation = (
-                await session.get(Conversation, item.conversation_id) if item.conversation_id else None
+                await session.get(Conversation, item.conversation_id)
+                if item.conversation_id
+                else None
             )
             if conversation is not None:
                 await repo.add_event(
-                    session, conversation, f"Сообщение не доставлено: {error[:200]}", {"outbox_id": row_id}
+                    session,
+                    conversation,
+                    f"Сообщение не доставлено: {error[:200]}",
+                    {"outbox_id": row_id},
                 )
         if self.bus is not None and conversation is not None:
-            self.bus.publish(BusEvent("delivery_failed", conversation.id, conversation.customer_id, {"id": row_id}))
+            self.bus.publish(
+                BusEvent(
+                    "delivery_failed", conversation.id, conversation.customer_id, {"id": row_id}
+                )
+            )
 
     async def wait_idle(self, timeout: float = 10.0, channel: str | None = None) -> bool:
         """Wait until nothing due is pending (tests, the terminal chat). True if idle."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             async with self.db.read() as session:
-                query = select(func.count()).select_from(OutboxItem).where(
-                    OutboxItem.status.in_(("pending", "sending")), OutboxItem.next_attempt_at <= utcnow()
+                query = (
+                    select(func.count())
+                    .select_from(OutboxItem)
+                    .where(
+                        OutboxItem.status.in_(("pending", "sending")),
+                        OutboxItem.next_attempt_at <= utcnow(),
+                    )
                 )
                 if channel is not None:
                     query = query.where(OutboxItem.channel == channel)

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlu.rasa_io import read_nlu_yaml
+
 from bot.config import Domain, ProjectConfig, load_config, load_domain
 from bot.engine import Brain
 from bot.yamlio import ContentError, Problem
@@ -21,7 +23,6 @@ from knowledge_base.loader import kb_examples, kb_files, load_kb
 from knowledge_base.models import KnowledgeBase
 from nlu import NLUConfig, build_model, load_model
 from nlu.api import Example, NLUModel
-from nlu.rasa_io import read_nlu_yaml
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,11 @@ def load_project(root: Path) -> Project:
         for example in examples:
             if example.intent in kb.entries:
                 problems.append(
-                    Problem(example.source or str(path), 1, f"intent {example.intent!r} is also a FAQ entry id")
+                    Problem(
+                        example.source or str(path),
+                        1,
+                        f"intent {example.intent!r} is also a FAQ entry id",
+                    )
                 )
     if problems:
         raise ContentError(problems)
@@ -96,7 +101,9 @@ def content_files(project: Project) -> list[Path]:
     return [f for f in files if f.exists()]
 
 
-def train(project: Project, models_dir: Path | None = None, *, force: bool = False) -> tuple[NLUModel, Path, bool]:
+def train(
+    project: Project, models_dir: Path | None = None, *, force: bool = False
+) -> tuple[NLUModel, Path, bool]:
     """The project's NLU model: loaded from cache if the content is unchanged, else trained.
 
     Returns ``(model, path, trained_now)``.
@@ -113,7 +120,11 @@ def train(project: Project, models_dir: Path | None = None, *, force: bool = Fal
     model = build_model(project.nlu_config)
     model.fit(project.training_examples())
     model.save(path)
-    log.info("trained NLU on %d examples in %.1f s", len(project.training_examples()), time.perf_counter() - started)
+    log.info(
+        "trained NLU on %d examples in %.1f s",
+        len(project.training_examples()),
+        time.perf_counter() - started,
+    )
     return model, path, True
 
 

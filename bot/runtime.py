@@ -62,7 +62,9 @@ class Runtime:
         self._started = False
 
     @classmethod
-    def from_directory(cls, root: Path, settings: Settings | None = None, **kwargs: object) -> Runtime:
+    def from_directory(
+        cls, root: Path, settings: Settings | None = None, **kwargs: object
+    ) -> Runtime:
         project = load_project(root)
         settings = settings or Settings.from_env(root)
         model, _, _ = train(project)
@@ -118,11 +120,12 @@ class Runtime:
             await self.engine.process(event)
         except Exception:
             # The engine fails open by itself; reaching here means storage is down.
-            log.exception("could not process a %s event; the messenger will redeliver it", event.channel)
+            log.exception(
+                "could not process a %s event; the messenger will redeliver it", event.channel
+            )
 
     async def drain(self, timeout: float = 10.0) -> bool:
         """Wait for background processing and due outbox items (tests, shutdown)."""
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
         return await self.outbox.wait_idle(timeout)
-

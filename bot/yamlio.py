@@ -102,7 +102,7 @@ def parse_yaml(text: str, name: str) -> YamlDoc:
     """Parse YAML text; syntax errors become a :class:`ContentError` with the line."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+        data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

@@ -46,7 +46,11 @@ async def create_operator(
     capacity: int = 3,
 ) -> Operator:
     username = username.strip().lower()
-    if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace("_", "").replace(".", "").replace("-", "").isalnum()
+    ):
         raise AccountError("username: letters, digits, '.', '-', '_' (at most 64)")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")

@@ -75,8 +75,10 @@ def detect(
     ``unknown_streak`` counts this message already if it was not understood.
     """
     normalized = _norm(text)
-    if prediction is not None and prediction.intent in config.request_intents and (
-        prediction.decision is Decision.ANSWER
+    if (
+        prediction is not None
+        and prediction.intent in config.request_intents
+        and (prediction.decision is Decision.ANSWER)
     ):
         return Trigger(Reason.REQUEST, prediction.intent or "")
     # Short messages that are just the request («оператор!!!», «живой человек пожалуйста»).
@@ -122,9 +124,20 @@ def next_opening(hours: WorkingHours, now: datetime) -> datetime:
     return local
 
 
-_MONTHS = (
-    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split()
-)
+_MONTHS = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
 
 
 def format_back_at(moment: datetime, now: datetime) -> str:

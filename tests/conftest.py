@@ -41,7 +41,7 @@ def pg_url() -> Iterator[str]:
     name = f"zabota_test_{os.getpid()}_{secrets.token_hex(3)}"
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_SERVER}: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {PG_SERVER}: {exc}")

@@ -43,7 +43,8 @@ def test_missing_field_points_at_the_entry(tmp_path: Path) -> None:
 
 def test_duplicate_ids_and_questions_across_files(tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text(
-        "entries:\n  - id: same\n    title: A\n    questions: [\"Как вернуть товар?\"]\n    answer: x\n",
+        "entries:\n  - id: same\n    title: A\n"
+        '    questions: ["Как вернуть товар?"]\n    answer: x\n',
         encoding="utf-8",
     )
     (tmp_path / "b.yml").write_text(
@@ -83,7 +84,9 @@ def test_unknown_config_key_is_a_typo(tmp_path: Path) -> None:
 
 def test_domain_must_have_the_responses_the_runtime_uses(tmp_path: Path) -> None:
     path = tmp_path / "domain.yml"
-    path.write_text('version: "3.1"\nresponses:\n  utter_greet:\n    - text: Привет\n', encoding="utf-8")
+    path.write_text(
+        'version: "3.1"\nresponses:\n  utter_greet:\n    - text: Привет\n', encoding="utf-8"
+    )
     with pytest.raises(ContentError) as info:
         load_domain(path)
     assert "missing required response utter_handoff" in str(info.value)

@@ -18,7 +18,14 @@ from handoff.auth import create_operator
 
 
 def hello(user: str = "u1", channel: str = "telegram", external_id: str = "1") -> Inbound:
-    return Inbound(channel=channel, external_id=external_id, user_id=user, chat_id=user, text="привет", display_name="Иван")
+    return Inbound(
+        channel=channel,
+        external_id=external_id,
+        user_id=user,
+        chat_id=user,
+        text="привет",
+        display_name="Иван",
+    )
 
 
 async def test_inbound_events_are_claimed_once(db: Database) -> None:
@@ -34,7 +41,14 @@ async def test_identity_is_created_once_and_keeps_latest_name(db: Database) -> N
         first = await repo.get_or_create_identity(s, hello())
     async with db.write() as s:
         again = await repo.get_or_create_identity(
-            s, Inbound(channel="telegram", external_id="2", user_id="u1", chat_id="u1", display_name="Иван П.")
+            s,
+            Inbound(
+                channel="telegram",
+                external_id="2",
+                user_id="u1",
+                chat_id="u1",
+                display_name="Иван П.",
+            ),
         )
         assert again.id == first.id and again.customer_id == first.customer_id
         assert again.display_name == "Иван П."
@@ -58,7 +72,9 @@ async def test_conversation_follows_the_customer_and_audits_moves(db: Database) 
     async with db.read() as s:
         moves = (await s.scalars(select(Transition).order_by(Transition.id))).all()
     # The illegal move rolled the whole transaction back: only the first move is kept.
-    assert [(t.from_owner, t.to_owner, t.reason) for t in moves] == [("bot", "queued", "customer_request")]
+    assert [(t.from_owner, t.to_owner, t.reason) for t in moves] == [
+        ("bot", "queued", "customer_request")
+    ]
 
 
 async def test_enqueue_writes_history_and_outbox_atomically(db: Database) -> None:
@@ -82,7 +98,9 @@ async def test_merging_customers_joins_histories(db: Database) -> None:
         await repo.enqueue(s, tg_conv, Outbound(text="в телеграме"))
         vb_conv, _ = await repo.open_conversation(s, vb.customer_id, "viber", "v1")
         await repo.enqueue(s, vb_conv, Outbound(text="в вайбере"))
-        code = await repo.new_link_code(s, tg.customer_id, __import__("datetime").timedelta(minutes=5))
+        code = await repo.new_link_code(
+            s, tg.customer_id, __import__("datetime").timedelta(minutes=5)
+        )
     async with db.write() as s:
         keep = await repo.use_link_code(s, code)
         assert keep == tg.customer_id
@@ -124,5 +142,7 @@ async def test_two_operators_never_take_the_same_conversation(db: Database) -> N
     async with db.read() as s:
         taken = await s.get(Conversation, conv.id)
         assert taken is not None and taken.owner == "operator"
-        moves = await s.scalar(select(func.count()).select_from(Transition).where(Transition.to_owner == "operator"))
+        moves = await s.scalar(
+            select(func.count()).select_from(Transition).where(Transition.to_owner == "operator")
+        )
     assert moves == 1

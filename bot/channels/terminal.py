@@ -63,7 +63,9 @@ class TerminalChannel(Channel):
                     lines.append(f"  [{button.title}] {button.url}")
                 else:
                     number += 1
-                    lines.append(f"  {number}. {button.title}" if self.numbered else f"  [{button.title}]")
+                    lines.append(
+                        f"  {number}. {button.title}" if self.numbered else f"  [{button.title}]"
+                    )
         print("\n".join(lines), file=self.out, flush=True)
         return []
 

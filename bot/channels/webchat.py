@@ -81,7 +81,9 @@ class WebChatChannel(Channel):
             payload = data.get("payload")
             if len(text) > MAX_TEXT:
                 return _error(
-                    413, "too_long", f"Сообщение длиннее {MAX_TEXT} символов — разбейте его, пожалуйста."
+                    413,
+                    "too_long",
+                    f"Сообщение длиннее {MAX_TEXT} символов — разбейте его, пожалуйста.",
                 )
             client_id = str(data.get("id") or secrets.token_hex(8))[:64]
             if payload:
@@ -138,7 +140,9 @@ class WebChatChannel(Channel):
     async def _history(self, visitor: str, after: int) -> list[dict[str, Any]]:
         async with self.db.read() as session:
             customer_id = await session.scalar(
-                select(Identity.customer_id).where(Identity.channel == NAME, Identity.user_id == visitor)
+                select(Identity.customer_id).where(
+                    Identity.channel == NAME, Identity.user_id == visitor
+                )
             )
             if customer_id is None:
                 return []

@@ -313,7 +313,7 @@ async def merge_customers(session: AsyncSession, keep_id: int, other_id: int) ->
         return
     for model in (Identity, Conversation, Message):
         await session.execute(
-            update(model).where(model.customer_id == other_id).values(customer_id=keep_id)  # type: ignore[attr-defined]
+            update(model).where(model.customer_id == other_id).values(customer_id=keep_id)
         )
     other = await session.get(Customer, other_id)
     keep = await session.get(Customer, keep_id)
@@ -359,7 +359,9 @@ async def queue_position(session: AsyncSession, conversation: Conversation) -> i
     return int(count or 0)
 
 
-async def last_message_at(session: AsyncSession, conversation_id: int, author: str) -> datetime | None:
+async def last_message_at(
+    session: AsyncSession, conversation_id: int, author: str
+) -> datetime | None:
     return await session.scalar(
         select(func.max(Message.created_at)).where(
             Message.conversation_id == conversation_id, Message.author == author

@@ -22,7 +22,9 @@ STATIC = Path(__file__).parent / "static"
 ExtraRoutes = Callable[[Runtime], list[BaseRoute]]
 
 
-def create_app(runtime: Runtime, *, extra: list[ExtraRoutes] | None = None, manage_runtime: bool = True) -> Starlette:
+def create_app(
+    runtime: Runtime, *, extra: list[ExtraRoutes] | None = None, manage_runtime: bool = True
+) -> Starlette:
     """Build the app. With ``manage_runtime`` the app's lifespan starts and stops the runtime."""
 
     async def healthz(request: Request) -> Response:

@@ -1,0 +1,290 @@
+"""TelegramChannel with the real python-telegram-bot against the Bot API stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bot.channels.base import PermanentError, RetryAfter, TransientError
+from bot.channels.telegram import TelegramChannel, TelegramSettings
+from bot.events import Button, ButtonStyle, InboundKind, Outbound
+from tests.standins import TelegramStandIn, TgFault, TgUser
+from tests.standins.support import Collector, MemoryPayloadStore
+
+SECRET = "s3cret-token_for-tests"
+CHAT = 4242
+
+
+@dataclass
+class Env:
+    tg: TelegramStandIn
+    channel: TelegramChannel
+    store: MemoryPayloadStore
+    collected: Collector
+    client: httpx.AsyncClient
+
+
+def make_channel(tg: TelegramStandIn, store: MemoryPayloadStore, **extra: object) -> TelegramChannel:
+    settings = TelegramSettings(
+        token=tg.token, api_url=tg.api_url, payload_store=store, secret_token=SECRET,
+        **extra,  # type: ignore[arg-type]
+    )
+    return TelegramChannel(settings)
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[Env]:
+    async with TelegramStandIn.running() as tg:
+        store = MemoryPayloadStore()
+        channel = make_channel(tg, store, webhook_url="https://bot.example", request_timeout=2.0)
+        collected = Collector()
+        app = Starlette(routes=channel.routes(collected))
+        await channel.start(collected)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                     base_url="https://bot.example") as client:
+            yield Env(tg, channel, store, collected, client)
+        await channel.stop()
+
+
+# -- webhook ---------------------------------------------------------------------------------
+
+
+async def test_start_registers_webhook_with_secret(env: Env) -> None:
+    assert env.tg.webhook is not None
+    assert env.tg.webhook["url"] == "https://bot.example/webhooks/telegram"
+    assert env.tg.webhook["secret_token"] == SECRET
+    assert env.tg.webhook["allowed_updates"] == ["message", "callback_query"]
+
+
+@pytest.mark.parametrize("secret", ["", "wrong", SECRET + "x", "ключ"])
+async def test_forged_or_missing_secret_is_403(env: Env, secret: str) -> None:
+    update = env.tg.text_update(1, "hi")
+    # (non-ASCII header bytes must not crash compare_digest)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret.encode()} if secret else {}
+    response = await env.client.post("/webhooks/telegram", json=update, headers=headers)
+    assert response.status_code == 403
+    assert env.collected.events == []
+
+
+async def test_malformed_and_oversized_bodies(env: Env) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    bad = await env.client.post("/webhooks/telegram", content=b"{not json", headers=headers)
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "malformed JSON"
+    not_update = await env.client.post("/webhooks/telegram", json=[1, 2], headers=headers)
+    assert not_update.status_code == 400
+    big = await env.client.post("/webhooks/telegram", content=b" " * (1024 * 1024 + 1),
+                                headers=headers)
+    assert big.status_code == 413
+    assert env.collected.events == []
+
+
+async def test_text_update(env: Env) -> None:
+    user = TgUser(77, "Анна", "Смирнова", language_code="ru")
+    update = env.tg.text_update(user, "Где мой заказ?")
+    response = await env.tg.deliver(update, env.client)
+    assert response.status_code == 200
+    [event] = env.collected.events
+    assert event.kind is InboundKind.TEXT
+    assert event.text == "Где мой заказ?"
+    assert event.external_id == str(update["update_id"])
+    assert (event.user_id, event.chat_id) == ("77", "77")
+    assert event.display_name == "Анна Смирнова"
+    assert event.language == "ru"
+    assert event.channel == "telegram"
+
+
+async def test_start_with_payload(env: Env) -> None:
+    await env.tg.deliver(env.tg.command_update(5, "start", "promo_42"), env.client)
+    await env.tg.deliver(env.tg.command_update(5, "start"), env.client)
+    first, second = env.collected.events
+    assert first.kind is InboundKind.START and first.start_param == "promo_42"
+    assert second.kind is InboundKind.START and second.start_param is None
+
+
+async def test_callback_is_answered_and_mapped(env: Env) -> None:
+    update = env.tg.callback_update(9, "faq:delivery", title="Доставка")
+    response = await env.tg.deliver(update, env.client)
+    assert response.status_code == 200
+    [event] = env.collected.events
+    assert event.kind is InboundKind.BUTTON
+    assert event.payload == "faq:delivery"
+    assert event.text == "Доставка"
+    await env.tg.wait_for(lambda: len(env.tg.calls_to("answerCallbackQuery")) == 1)
+    call = env.tg.calls_to("answerCallbackQuery")[0]
+    assert call.params["callback_query_id"] == update["callback_query"]["id"]
+
+
+async def test_long_cyrillic_callback_payload_round_trips(env: Env) -> None:
+    payload = "тариф:безлимитный-семейный-годовой"  # 34 chars, 64+ bytes in UTF-8
+    assert len(payload) <= 64 < len(payload.encode())
+    await env.channel.send(str(CHAT), Outbound("Выберите", buttons=(Button("Тариф", payload),)))
+    [seen] = env.tg.sent_to(CHAT)
+    data = seen.buttons[0][0].callback_data
+    assert data is not None and data.startswith("k:") and len(data.encode()) <= 64
+    await env.tg.deliver(env.tg.callback_update(CHAT, data, title="Тариф"), env.client)
+    [event] = env.collected.events
+    assert event.payload == payload
+
+
+async def test_contact_media_and_ignored_updates(env: Env) -> None:
+    tg = env.tg
+    for update in (
+        tg.contact_update(3, "+7 (912) 345-67-89"),
+        tg.contact_update(3, "+7 900 000-00-00", own=False),
+        tg.photo_update(3, caption="Вот чек"),
+        tg.photo_update(3),
+        tg.document_update(3, "акт.pdf"),
+        tg.voice_update(3),
+        tg.edited_update(3, "исправил"),
+        tg.member_update(3),
+    ):
+        response = await tg.deliver(update, env.client)
+        assert response.status_code == 200
+    contact, foreign, captioned, photo, document, voice = env.collected.events
+    assert contact.kind is InboundKind.CONTACT and contact.contact_phone == "79123456789"
+    assert foreign.kind is InboundKind.TEXT
+    assert captioned.kind is InboundKind.TEXT and captioned.text == "Вот чек"
+    assert captioned.attachments[0].kind == "photo"
+    assert photo.kind is InboundKind.ATTACHMENT
+    assert photo.attachments[0].url.startswith("tg-file:")
+    assert photo.attachments[0].url != captioned.attachments[0].url
+    doc = document.attachments[0]
+    assert (doc.kind, doc.name, doc.mime_type) == ("document", "акт.pdf", "application/pdf")
+    assert voice.attachments[0].kind == "audio"
+    content, mime = await env.channel.download(doc.url)
+    assert content == b"%PDF-1.4"
+    assert mime == "application/pdf"
+
+
+# -- send ------------------------------------------------------------------------------------
+
+
+async def test_html_is_escaped(env: Env) -> None:
+    text = "<img src=x onerror=alert(1)> & <b>не жирный</b>"
+    ids = await env.channel.send(str(CHAT), Outbound(text))
+    assert len(ids) == 1
+    assert env.tg.texts(CHAT) == [text]
+
+
+async def test_long_text_is_split_at_paragraphs_with_buttons_last(env: Env) -> None:
+    paragraphs = [f"Абзац {i}: " + "слово " * 60 for i in range(30)]
+    text = "\n\n".join(p.strip() for p in paragraphs)
+    assert len(text) > 10_000
+    buttons = (Button("Да", "yes"), Button("Сайт", "", url="https://example.com"))
+    ids = await env.channel.send(str(CHAT), Outbound(text, buttons=buttons))
+    seen = env.tg.sent_to(CHAT)
+    assert len(ids) == len(seen) >= 3
+    assert all(len(m.text) <= 4096 for m in seen)
+    assert "\n\n".join(m.text for m in seen) == text  # in order, cut only between paragraphs
+    assert all(m.buttons == () for m in seen[:-1])
+    assert seen[-1].button_titles == ["Да", "Сайт"]
+    assert seen[-1].buttons[1][0].url == "https://example.com"
+
+
+async def test_reply_keyboard_and_photo(env: Env) -> None:
+    await env.channel.send(str(CHAT), Outbound(
+        "Как связаться?", style=ButtonStyle.REPLY,
+        buttons=(Button("Позвонить", "call"), Button("Сайт", "", url="https://x.example/?a=1&b=2")),
+    ))
+    await env.channel.send(str(CHAT), Outbound("Ваш чек", image_url="https://img.example/1.png"))
+    reply, photo = env.tg.sent_to(CHAT)
+    assert reply.keyboard == "reply" and reply.button_titles == ["Позвонить"]
+    assert reply.text.endswith("Сайт")
+    assert 'href="https://x.example/?a=1&amp;b=2"' in reply.raw
+    assert (photo.kind, photo.text, photo.photo) == ("photo", "Ваш чек", "https://img.example/1.png")
+
+
+async def test_typing_indicator(env: Env) -> None:
+    await env.channel.notify_typing(str(CHAT))
+    env.tg.fail_next("sendChatAction", TgFault.server_error())
+    await env.channel.notify_typing(str(CHAT))  # swallowed
+    assert [c.params["action"] for c in env.tg.calls_to("sendChatAction")] == ["typing", "typing"]
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+async def test_429_maps_to_retry_after_with_server_delay(env: Env) -> None:
+    env.tg.fail_next("sendMessage", TgFault.too_many_requests(7))
+    with pytest.raises(RetryAfter) as info:
+        await env.channel.send(str(CHAT), Outbound("hi"))
+    assert info.value.seconds == 7
+    assert env.tg.texts(CHAT) == []
+
+
+@pytest.mark.parametrize("code", [500, 502])
+async def test_5xx_maps_to_transient(env: Env, code: int) -> None:
+    env.tg.fail_next("sendMessage", TgFault.server_error(code))
+    with pytest.raises(TransientError):
+        await env.channel.send(str(CHAT), Outbound("hi"))
+
+
+async def test_timeout_maps_to_transient() -> None:
+    async with TelegramStandIn.running() as tg:
+        channel = make_channel(tg, MemoryPayloadStore(), request_timeout=0.1)
+        try:
+            tg.fail_next("sendMessage", TgFault.slow(0.3))
+            with pytest.raises(TransientError):
+                await channel.send(str(CHAT), Outbound("hi"))
+        finally:
+            await channel.stop()
+
+
+async def test_blocked_and_chat_not_found_are_permanent(env: Env) -> None:
+    env.tg.block(CHAT)
+    with pytest.raises(PermanentError, match="blocked"):
+        await env.channel.send(str(CHAT), Outbound("hi"))
+    env.tg.fail_next("sendMessage", TgFault.chat_not_found())
+    with pytest.raises(PermanentError, match="(?i)chat not found"):
+        await env.channel.send("1", Outbound("hi"))
+
+
+# -- polling ---------------------------------------------------------------------------------
+
+
+async def test_polling_delivers_in_order_without_redelivery() -> None:
+    async with TelegramStandIn.running() as tg:
+        store = MemoryPayloadStore()
+        channel = make_channel(tg, store, poll_timeout=1)
+        tg.webhook = {"url": "https://old.example/hook"}  # start() must delete it
+        collected = Collector()
+        first = [tg.text_update(1, f"msg {i}") for i in range(3)]
+        tg.push_update(*first)
+        await channel.start(collected)
+        try:
+            await collected.wait(3)
+            second = [tg.text_update(2, "ещё"), tg.callback_update(2, "pay")]
+            tg.push_update(*second)
+            events = await collected.wait(5)
+            # one more long-poll confirms the last offset
+            await tg.wait_for(lambda: tg.pending_updates == [])
+        finally:
+            await channel.stop()
+        assert tg.webhook is None
+        assert [e.external_id for e in events] == [
+            str(u["update_id"]) for u in first + second
+        ]
+        assert [e.text for e in events[:3]] == ["msg 0", "msg 1", "msg 2"]
+        offsets = [c.params.get("offset") for c in tg.calls_to("getUpdates")]
+        assert offsets[0] is None
+        assert offsets[1] == first[-1]["update_id"] + 1
+        assert len(events) == 5  # nothing delivered twice
+
+
+async def test_polling_survives_errors() -> None:
+    async with TelegramStandIn.running() as tg:
+        channel = make_channel(tg, MemoryPayloadStore(), poll_timeout=1, poll_backoff_max=0.05)
+        tg.fail_next("getUpdates", TgFault.server_error())
+        tg.push_update(tg.text_update(1, "после ошибки"))
+        collected = Collector()
+        await channel.start(collected)
+        try:
+            [event] = await collected.wait(1, within=5)
+        finally:
+            await channel.stop()
+        assert event.text == "после ошибки"

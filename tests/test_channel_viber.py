@@ -1,0 +1,232 @@
+"""ViberChannel with the real aioviberbot against the Viber REST API stand-in."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bot.channels.base import PermanentError, RetryAfter, TransientError
+from bot.channels.viber import ViberChannel, ViberSettings
+from bot.events import (
+    STATUS_DELIVERED,
+    STATUS_FAILED,
+    STATUS_SEEN,
+    STATUS_SUBSCRIBED,
+    STATUS_UNSUBSCRIBED,
+    Button,
+    InboundKind,
+    Outbound,
+)
+from tests.standins import ViberFault, ViberStandIn, ViberUser, sign
+from tests.standins.support import Collector, MemoryPayloadStore
+
+USER = "01234567890A="
+OPERATOR = Button("Позвать оператора", "handoff")
+
+
+@dataclass
+class Env:
+    vb: ViberStandIn
+    channel: ViberChannel
+    store: MemoryPayloadStore
+    collected: Collector
+    client: httpx.AsyncClient
+
+
+@pytest.fixture
+async def env() -> AsyncIterator[Env]:
+    async with ViberStandIn.running() as vb:
+        store = MemoryPayloadStore()
+        channel = ViberChannel(ViberSettings(
+            token=vb.token, api_url=vb.api_url, payload_store=store, bot_name="Забота",
+            webhook_url="https://bot.example", request_timeout=2.0,
+            welcome=Outbound("Здравствуйте! Чем помочь?", buttons=(Button("Заказ", "order"),)),
+            keyboard_default=(OPERATOR,),
+        ))
+        collected = Collector()
+        await channel.start(collected)
+        app = Starlette(routes=channel.routes(collected))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                     base_url="https://bot.example") as client:
+            yield Env(vb, channel, store, collected, client)
+        await channel.stop()
+
+
+# -- webhook ---------------------------------------------------------------------------------
+
+
+async def test_start_sets_webhook_with_auth_header(env: Env) -> None:
+    assert env.vb.webhook is not None
+    assert env.vb.webhook["url"] == "https://bot.example/webhooks/viber"
+    assert "conversation_started" in env.vb.webhook["event_types"]
+    assert env.vb.missing_header_calls == 0  # X-Viber-Auth-Token was sent
+
+
+async def test_forged_or_missing_signature_is_403(env: Env) -> None:
+    cb = env.vb.message_event(USER, "привет")
+    forged = await env.client.post("/webhooks/viber", content=cb.body,
+                                   headers={"X-Viber-Content-Signature": sign(cb.body, "other")})
+    missing = await env.client.post("/webhooks/viber", content=cb.body)
+    tampered = await env.client.post("/webhooks/viber", content=cb.body + b" ",
+                                     headers=cb.headers)
+    assert [r.status_code for r in (forged, missing, tampered)] == [403, 403, 403]
+    assert env.collected.events == []
+
+
+async def test_malformed_and_oversized(env: Env) -> None:
+    body = b"{oops"
+    bad = await env.client.post("/webhooks/viber", content=body,
+                                headers={"X-Viber-Content-Signature": sign(body, env.vb.token)})
+    assert bad.status_code == 400
+    big = b"x" * (1024 * 1024 + 1)
+    too_big = await env.client.post("/webhooks/viber", content=big,
+                                    headers={"X-Viber-Content-Signature": sign(big, env.vb.token)})
+    assert too_big.status_code == 413
+    assert env.collected.events == []
+
+
+async def test_text_button_contact_media(env: Env) -> None:
+    vb = env.vb
+    user = ViberUser(USER, name="Мария", language="ru")
+    text = vb.message_event(user, "Где заказ?")
+    callbacks = [text, vb.button_event(user, "zb:faq:delivery"), vb.contact_event(user),
+                 vb.picture_event(user, caption=""), vb.file_event(user)]
+    for cb in callbacks:
+        response = await vb.deliver(cb, env.client)
+        assert response.status_code == 200
+    typed, button, contact, picture, document = env.collected.events
+    assert typed.kind is InboundKind.TEXT and typed.text == "Где заказ?"
+    assert typed.external_id == str(text.json["message_token"])
+    assert (typed.user_id, typed.chat_id, typed.display_name) == (USER, USER, "Мария")
+    assert button.kind is InboundKind.BUTTON and button.payload == "faq:delivery"
+    assert contact.kind is InboundKind.CONTACT and contact.contact_phone == "79123456789"
+    assert picture.kind is InboundKind.ATTACHMENT
+    assert picture.attachments[0].url == "https://media.example/p.jpg"
+    assert document.attachments[0].kind == "document"
+    assert document.attachments[0].name == "акт.pdf"
+
+
+async def test_conversation_started_answers_welcome_in_body(env: Env) -> None:
+    cb = env.vb.conversation_started(USER, context="promo7")
+    response = await env.vb.deliver(cb, env.client)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["type"] == "text"
+    assert body["text"] == "Здравствуйте! Чем помочь?"
+    assert body["sender"]["name"] == "Забота"
+    assert [b["Text"] for b in body["keyboard"]["Buttons"]] == ["Заказ"]
+    [event] = env.collected.events
+    assert event.kind is InboundKind.START
+    assert event.start_param == "promo7"
+    assert event.external_id == str(cb.json["message_token"])
+
+
+async def test_status_events(env: Env) -> None:
+    vb = env.vb
+    for cb in (vb.subscribed(USER), vb.unsubscribed(USER), vb.delivered(USER, 11),
+               vb.seen(USER, 11), vb.failed(USER, 12, "no device")):
+        assert (await vb.deliver(cb, env.client)).status_code == 200
+    webhook_check = await vb.deliver(vb.webhook_event(), env.client)
+    assert webhook_check.status_code == 200
+    events = env.collected.events
+    assert [e.payload for e in events] == [STATUS_SUBSCRIBED, STATUS_UNSUBSCRIBED,
+                                           STATUS_DELIVERED, STATUS_SEEN, STATUS_FAILED]
+    assert all(e.kind is InboundKind.STATUS and e.user_id == USER for e in events)
+    assert events[2].external_id == "delivered:11" and events[2].ref_message_id == "11"
+    assert events[3].external_id == "seen:11"  # distinct from delivered of the same message
+
+
+async def test_long_payload_round_trips_through_store(env: Env) -> None:
+    payload = "заказ:" + "очень-длинный-идентификатор-" * 20
+    await env.channel.send(USER, Outbound("Выберите", buttons=(Button("Этот", payload),)))
+    [seen] = env.vb.sent_to(USER)
+    action = seen.buttons[0].action_body
+    assert action.startswith("zb:k:") and len(action) < 40
+    await env.vb.deliver(env.vb.button_event(USER, action), env.client)
+    [event] = env.collected.events
+    assert event.kind is InboundKind.BUTTON and event.payload == payload
+
+
+# -- send ------------------------------------------------------------------------------------
+
+
+async def test_default_keyboard_on_every_message_and_bodies_under_30kb(env: Env) -> None:
+    text = "\n\n".join(("Абзац про доставку и оплату. " * 30).strip() for _ in range(40))
+    assert len(text) > 30_000
+    tokens = await env.channel.send(USER, Outbound(text))
+    seen = env.vb.sent_to(USER)
+    assert len(tokens) == len(seen) >= 5
+    assert "\n\n".join(m.text for m in seen) == text
+    assert all(len(m.text) <= 7000 for m in seen)
+    assert all(m.button_titles == ["Позвать оператора"] for m in seen)
+    assert all(c.size <= 30 * 1024 for c in env.vb.calls_to("send_message"))
+
+
+async def test_huge_keyboard_shrinks_chunks_to_fit_30kb(env: Env) -> None:
+    buttons = tuple(Button("Очень длинная кнопка " * 20, f"b{i}") for i in range(24))
+    text = "Ж" * 20_000
+    await env.channel.send(USER, Outbound(text, buttons=buttons))
+    calls = env.vb.calls_to("send_message")
+    assert all(c.size <= 30_000 for c in calls)
+    assert "".join(env.vb.texts(USER)) == text
+    assert max(len(t) for t in env.vb.texts(USER)) < 7000  # shrunk below the text limit
+    assert all(len(m.buttons) == 24 for m in env.vb.sent_to(USER))
+
+
+async def test_own_buttons_replace_default_and_urls_open(env: Env) -> None:
+    await env.channel.send(USER, Outbound("<b>Ссылка</b>", buttons=(
+        Button("Сайт", "", url="https://example.com"), Button("Да", "yes"))))
+    [seen] = env.vb.sent_to(USER)
+    assert seen.text == "<b>Ссылка</b>"
+    assert [(b.text, b.action_type, b.action_body) for b in seen.buttons] == [
+        ("Сайт", "open-url", "https://example.com"), ("Да", "reply", "zb:yes")]
+
+
+async def test_error_mapping(env: Env) -> None:
+    vb = env.vb
+    vb.fail_next("send_message", ViberFault.status(12))
+    with pytest.raises(RetryAfter) as info:
+        await env.channel.send(USER, Outbound("hi"))
+    assert info.value.seconds > 0
+    vb.fail_next("send_message", ViberFault.http(500))
+    with pytest.raises(TransientError):
+        await env.channel.send(USER, Outbound("hi"))
+    vb.unsubscribe(USER)
+    with pytest.raises(PermanentError, match="6"):
+        await env.channel.send(USER, Outbound("hi"))
+    vb.fail_next("send_message", ViberFault.status(7, "publicAccountBlocked"))
+    with pytest.raises(PermanentError, match="publicAccountBlocked"):
+        await env.channel.send("someone-else", Outbound("hi"))
+    assert vb.texts(USER) == []
+
+
+async def test_library_logs_no_personal_data(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    env.vb.fail_next("send_message", ViberFault.http(500))
+    with caplog.at_level(logging.DEBUG), pytest.raises(TransientError):
+        await env.channel.send(USER, Outbound("Мой паспорт 4510 123456"))
+    assert "4510" not in caplog.text
+    assert env.vb.token not in caplog.text
+
+
+async def test_timeout_is_transient() -> None:
+    async with ViberStandIn.running() as vb:
+        channel = ViberChannel(ViberSettings(token=vb.token, api_url=vb.api_url,
+                                             payload_store=MemoryPayloadStore(), bot_name="Z",
+                                             request_timeout=0.1))
+        vb.fail_next("send_message", ViberFault.slow(0.3))
+        try:
+            with pytest.raises(TransientError):
+                await channel.send(USER, Outbound("hi"))
+        finally:
+            await channel.stop()
+
+
+def test_signature_matches_viber_docs_example() -> None:
+    body = json.dumps({"event": "webhook"}).encode()
+    assert len(sign(body, "t")) == 64
