@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -77,12 +77,14 @@ class Engine:
         *,
         handlers: Sequence[Handler] | None = None,
         on_outbox: Callable[[], None] | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
         self.brain = brain
         self.bus = bus
         self.handlers = list(handlers) if handlers is not None else default_handlers()
         self._on_outbox = on_outbox or (lambda: None)
+        self.clock = clock
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     def _lock(self, event: Inbound) -> asyncio.Lock:
@@ -152,7 +154,7 @@ class Engine:
                 domain=brain.domain,
                 kb=brain.kb,
                 config=brain.config,
-                now=utcnow(),
+                now=self.clock(),
             )
             if prediction is not None:
                 conversation.context = {
@@ -268,9 +270,7 @@ class Engine:
         return Outcome(Status.RECORDED)
 
 
-def _parse_time(value: str) -> Any:
-    from datetime import datetime
-
+def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 

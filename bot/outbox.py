@@ -158,21 +158,15 @@ class OutboxSender:
                     sleep_for = min(sleep_for, wait)
                     continue
                 claim.append(row_id)
+            claimed: list[tuple[int, str, str]] = []
             if claim:
-                await session.execute(
+                result = await session.execute(
                     update(OutboxItem)
                     .where(OutboxItem.id.in_(claim), OutboxItem.status == "pending")
                     .values(status="sending", claimed_until=now + LEASE)
+                    .returning(OutboxItem.id, OutboxItem.channel, OutboxItem.chat_id)
                 )
-                claimed = (
-                    await session.execute(
-                        select(OutboxItem.id, OutboxItem.channel, OutboxItem.chat_id).where(
-                            OutboxItem.id.in_(claim), OutboxItem.status == "sending"
-                        )
-                    )
-                ).all()
-            else:
-                claimed = []
+                claimed = [(row[0], row[1], row[2]) for row in result.all()]
         for row_id, channel, chat_id in claimed:
             key = (channel, chat_id)
             self._inflight.add(key)
@@ -291,19 +285,23 @@ class OutboxSender:
                 )
             )
 
-    async def wait_idle(self, timeout: float = 10.0, channel: str | None = None) -> bool:
-        """Wait until nothing due is pending (tests, the terminal chat). True if idle."""
+    async def wait_idle(
+        self, timeout: float = 10.0, channel: str | None = None, *, scheduled: bool = False
+    ) -> bool:
+        """Wait until nothing due is pending (tests, the terminal chat). True if idle.
+
+        With ``scheduled`` it also waits for rows retried later (backoff, ``retry_after``).
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             async with self.db.read() as session:
                 query = (
                     select(func.count())
                     .select_from(OutboxItem)
-                    .where(
-                        OutboxItem.status.in_(("pending", "sending")),
-                        OutboxItem.next_attempt_at <= utcnow(),
-                    )
+                    .where(OutboxItem.status.in_(("pending", "sending")))
                 )
+                if not scheduled:
+                    query = query.where(OutboxItem.next_attempt_at <= utcnow())
                 if channel is not None:
                     query = query.where(OutboxItem.channel == channel)
                 count = await session.scalar(query)

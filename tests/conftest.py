@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,42 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     database = Database(db_url)
     yield database
     await database.dispose()
+
+
+# --- The demo project and a dialogue test bot over the real pipeline -------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_project() -> Any:
+    from bot.project import load_project
+
+    return load_project(ROOT)
+
+
+@pytest.fixture(scope="session")
+def demo_model(demo_project: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from bot.project import train
+
+    model, _, _ = train(demo_project, tmp_path_factory.mktemp("models"))
+    return model
+
+
+def brain_for(project: Any, model: Any, **handoff: Any) -> Any:
+    """The demo brain with handoff settings overridden (working hours always open by default)."""
+    from bot.engine import Brain
+    from handoff.config import WorkingHours
+
+    handoff.setdefault("working_hours", WorkingHours(always_open=True))
+    config = project.config.model_copy(
+        update={"handoff": project.config.handoff.model_copy(update=handoff)}
+    )
+    return Brain(config=config, domain=project.domain, kb=project.kb, nlu=model)
+
+
+@pytest.fixture
+async def bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[Any]:
+    from tests.dialogue import start_bot
+
+    test_bot = await start_bot(demo_project, brain_for(demo_project, demo_model), db_url)
+    yield test_bot
+    await test_bot.runtime.stop()

@@ -1,0 +1,202 @@
+"""Dialogues with the demo bot «Вольт», over the real engine, storage and outbox.
+
+Every test runs on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.engine import Status
+from bot.ownership import Owner
+from bot.storage.models import Conversation, Message, Transition
+from tests.conftest import brain_for
+from tests.dialogue import TestBot, start_bot
+
+
+async def owner_of(bot: TestBot, conversation_id: int | None) -> str:
+    async with bot.runtime.db.read() as s:
+        conv = await s.get(Conversation, conversation_id)
+        assert conv is not None
+        return conv.owner
+
+
+async def test_a_faq_question_gets_the_concrete_answer(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say("как вернуть товар?")
+    assert len(replies) == 1
+    assert "https://volt-shop.ru/returns" in alice.last_text
+    assert "14 дней" in alice.last_text
+    assert alice.last_outcome.owner is Owner.BOT
+
+
+async def test_colloquial_typos_and_a_greeting_glued_on(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("здравствуйте подскажите скока стоит доставка курером по москве")
+    assert "299" in alice.last_text
+
+
+async def test_asking_for_a_person_queues_the_conversation_and_says_what_next(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("позовите человека")
+    assert await owner_of(bot, alice.last_outcome.conversation_id) == Owner.QUEUED
+    assert "минут" in alice.last_text  # an honest expected wait
+    async with bot.runtime.db.read() as s:
+        reason = await s.scalar(select(Conversation.escalation_reason))
+    assert reason == "customer_request"
+
+
+async def test_while_a_person_owns_the_conversation_the_bot_stays_silent(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("оператор")
+    first_wait_notice = len(alice.sent)
+    replies = await alice.say("как вернуть товар?")
+    assert replies == []  # a reminder only every few minutes, never a bot answer
+    assert len(alice.sent) == first_wait_notice
+    assert alice.last_outcome.status is Status.FORWARDED
+    async with bot.runtime.db.read() as s:
+        texts = (await s.scalars(select(Message.text).where(Message.author == "customer"))).all()
+    assert "как вернуть товар?" in texts  # reached the operator side
+
+
+async def test_a_redelivered_update_gets_no_second_reply(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    event = alice.event(text="где мой заказ")
+    first = await alice.redeliver(event)
+    again = await alice.redeliver(event)
+    assert len(first) == 1 and again == []
+    assert alice.last_outcome.status is Status.DUPLICATE
+
+
+async def test_two_misses_in_a_row_hand_over_to_a_person(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("абырвалг кукуруза синхрофазотрон")
+    assert "Позвать оператора" in alice.buttons()
+    assert alice.last_outcome.owner is Owner.BOT
+    await alice.say("фывапролдж зщшгнекуцй")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    async with bot.runtime.db.read() as s:
+        reason = await s.scalar(select(Conversation.escalation_reason))
+    assert reason == "not_understood"
+
+
+async def test_the_operator_button_under_not_understood(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("абырвалг кукуруза синхрофазотрон")
+    await alice.press("Позвать оператора")
+    assert alice.last_outcome.owner is Owner.QUEUED
+
+
+async def test_a_broken_pipeline_fails_open_to_a_person(bot: TestBot) -> None:
+    class Broken:
+        name = "broken"
+
+        def match(self, turn: Any) -> bool:
+            return True
+
+        async def handle(self, turn: Any) -> None:
+            raise RuntimeError("boom: secret internals")
+
+    bot.runtime.engine.handlers.insert(0, Broken())
+    alice = bot.customer("alice")
+    await alice.say("как вернуть товар?")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    texts = [m.text for m in alice.sent]
+    assert not any("boom" in t or "Traceback" in t for t in texts)
+    assert any("коллег" in t or "оператор" in t for t in texts)
+    async with bot.runtime.db.read() as s:
+        reason = await s.scalar(select(Conversation.escalation_reason))
+        stored = await s.scalar(select(Message.text).where(Message.author == "customer"))
+    assert reason == "bot_failure"
+    assert stored == "как вернуть товар?"  # the customer's message is not lost
+
+
+async def test_profanity_goes_to_a_person(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("вы там совсем охренели, где мой заказ, идиоты")
+    assert alice.last_outcome.owner is Owner.QUEUED
+
+
+async def test_greeting_on_start(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.start()
+    assert "оператор" in alice.last_text.lower()
+
+
+async def test_human_only_topic_answers_and_hands_over(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("с меня списали деньги два раза за один заказ")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    async with bot.runtime.db.read() as s:
+        conv = await s.scalar(select(Conversation))
+        assert conv is not None
+    assert conv.escalation_reason == "human_only_topic"
+    assert conv.team == "billing"
+
+
+async def test_out_of_hours_handoff_says_when_the_team_is_back(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    from handoff.config import WorkingHours
+
+    hours = WorkingHours(timezone="Europe/Moscow", days=[0, 1, 2, 3, 4, 5, 6])
+    brain = brain_for(demo_project, demo_model, working_hours=hours)
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 02:30 in Moscow on Tuesday
+    bot = await start_bot(demo_project, brain, db_url, clock=lambda: late)
+    try:
+        alice = bot.customer("alice")
+        await alice.say("позовите оператора")
+        assert "сегодня в 9:00" in alice.last_text
+        assert alice.last_outcome.owner is Owner.QUEUED
+    finally:
+        await bot.runtime.stop()
+
+
+async def test_everything_persists_across_a_restart(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    brain = brain_for(demo_project, demo_model)
+    first = await start_bot(demo_project, brain, db_url)
+    alice = first.customer("alice")
+    await alice.say("как вернуть товар?")
+    await alice.say("позовите оператора")
+    conversation_id = alice.last_outcome.conversation_id
+    await first.runtime.stop()
+
+    second = await start_bot(demo_project, brain, db_url)
+    try:
+        again = second.customer("alice")
+        await again.say("ну что там?")
+        assert again.last_outcome.conversation_id == conversation_id
+        assert again.last_outcome.status is Status.FORWARDED
+        async with second.runtime.db.read() as s:
+            texts = (
+                await s.scalars(
+                    select(Message.text)
+                    .where(Message.conversation_id == conversation_id, Message.author == "customer")
+                    .order_by(Message.id)
+                )
+            ).all()
+            moves = (await s.scalars(select(Transition.to_owner))).all()
+        assert texts == ["как вернуть товар?", "позовите оператора", "ну что там?"]
+        assert moves == ["queued"]
+    finally:
+        await second.runtime.stop()
+
+
+async def test_telegram_and_viber_accounts_are_joined_by_a_link_code(bot: TestBot) -> None:
+    tg = bot.customer("tg-alice", "telegram")
+    vb = bot.customer("vb-alice", "viber")
+    await tg.say("как вернуть товар?")
+    await vb.say("где мой заказ")
+    await tg._send(
+        tg.event(kind=__import__("bot.events").events.InboundKind.BUTTON, payload="/link")
+    )
+    code = next(word for word in tg.last_text.split() if word.strip(".,«»").isdigit())
+    await vb.say(code.strip(".,«»"))
+    async with bot.runtime.db.read() as s:
+        customers = set((await s.scalars(select(Message.customer_id))).all())
+    assert len(customers) == 1  # one person, one history

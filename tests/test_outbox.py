@@ -1,0 +1,208 @@
+"""The durable outbox: order per chat, rate limits, retries, permanent failures, restarts.
+
+A scripted channel plays the messenger: each ``send`` pops the next scripted result.
+Every test runs on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict, deque
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.channels.base import (
+    Capabilities,
+    Channel,
+    DeliveryError,
+    PermanentError,
+    RetryAfter,
+    TransientError,
+)
+from bot.events import Inbound, Outbound
+from bot.outbox import OutboxSender
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Message, OutboxItem, utcnow
+
+
+class ScriptedChannel(Channel):
+    name = "scripted"
+
+    def __init__(self, per_chat_interval: float = 0.0, global_rate: float = 0.0) -> None:
+        self.capabilities = Capabilities(
+            max_text_length=4096, per_chat_interval=per_chat_interval, global_rate=global_rate
+        )
+        self.script: deque[DeliveryError | None] = deque()
+        self.delivered: dict[str, list[str]] = defaultdict(list)
+        self.attempts: list[tuple[str, str, float]] = []
+
+    async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
+        loop = asyncio.get_running_loop()
+        self.attempts.append((chat_id, message.text, loop.time()))
+        outcome = self.script.popleft() if self.script else None
+        if outcome is not None:
+            raise outcome
+        self.delivered[chat_id].append(message.text)
+        return [f"m{len(self.delivered[chat_id])}"]
+
+
+async def conversation_for(db: Database, chat: str, channel: str = "scripted") -> Conversation:
+    async with db.write() as s:
+        identity = await repo.get_or_create_identity(
+            s, Inbound(channel=channel, external_id=chat, user_id=chat, chat_id=chat)
+        )
+        conv, _ = await repo.open_conversation(s, identity.customer_id, channel, chat)
+        return conv
+
+
+async def enqueue(db: Database, conv: Conversation, *texts: str) -> None:
+    async with db.write() as s:
+        fresh = await s.get(Conversation, conv.id)
+        assert fresh is not None
+        for text in texts:
+            await repo.enqueue(s, fresh, Outbound(text=text))
+
+
+async def run_sender(db: Database, channel: Channel) -> OutboxSender:
+    sender = OutboxSender(db, {channel.name: channel})
+    await sender.start()
+    return sender
+
+
+async def statuses(db: Database) -> list[tuple[str, str]]:
+    async with db.read() as s:
+        rows = await s.execute(
+            select(OutboxItem.payload, OutboxItem.status).order_by(OutboxItem.id)
+        )
+        return [(p["text"], st) for p, st in rows.all()]
+
+
+async def test_messages_to_one_chat_arrive_in_order(db: Database) -> None:
+    channel = ScriptedChannel()
+    conv = await conversation_for(db, "c1")
+    await enqueue(db, conv, *[f"сообщение {i}" for i in range(10)])
+    sender = await run_sender(db, channel)
+    try:
+        assert await sender.wait_idle(5, scheduled=True)
+    finally:
+        await sender.stop()
+    assert channel.delivered["c1"] == [f"сообщение {i}" for i in range(10)]
+    assert {st for _, st in await statuses(db)} == {"sent"}
+
+
+async def test_retry_after_is_respected_and_later_messages_wait(db: Database) -> None:
+    channel = ScriptedChannel()
+    channel.script.append(RetryAfter(0.3))
+    conv = await conversation_for(db, "c1")
+    await enqueue(db, conv, "первое", "второе")
+    sender = await run_sender(db, channel)
+    try:
+        assert await sender.wait_idle(5, scheduled=True)
+    finally:
+        await sender.stop()
+    assert channel.delivered["c1"] == ["первое", "второе"]
+    first_try, retry = channel.attempts[0][2], channel.attempts[1][2]
+    assert channel.attempts[1][1] == "первое"
+    assert retry - first_try >= 0.29  # waited the server's retry_after before anything else
+
+
+async def test_server_errors_are_retried_with_backoff_until_success(db: Database) -> None:
+    channel = ScriptedChannel()
+    channel.script.extend([TransientError("500"), TransientError("502")])
+    conv = await conversation_for(db, "c1")
+    await enqueue(db, conv, "ответ")
+    sender = await run_sender(db, channel)
+    try:
+        assert await sender.wait_idle(10, scheduled=True)
+    finally:
+        await sender.stop()
+    assert channel.delivered["c1"] == ["ответ"]
+    assert [a[1] for a in channel.attempts] == ["ответ"] * 3
+    async with db.read() as s:
+        item = await s.scalar(select(OutboxItem))
+        assert item is not None and item.attempts == 3 and item.status == "sent"
+
+
+async def test_a_blocked_customer_is_a_permanent_failure_shown_to_operators(db: Database) -> None:
+    channel = ScriptedChannel()
+    channel.script.append(PermanentError("Forbidden: bot was blocked by the user"))
+    conv = await conversation_for(db, "c1")
+    await enqueue(db, conv, "ответ", "ещё ответ")
+    sender = await run_sender(db, channel)
+    try:
+        assert await sender.wait_idle(5, scheduled=True)
+    finally:
+        await sender.stop()
+    assert await statuses(db) == [("ответ", "failed"), ("ещё ответ", "sent")]
+    async with db.read() as s:
+        events = (await s.scalars(select(Message.text).where(Message.kind == "event"))).all()
+    assert any("не доставлено" in e and "blocked" in e for e in events)
+
+
+async def test_per_chat_interval_spaces_messages_but_not_other_chats(db: Database) -> None:
+    channel = ScriptedChannel(per_chat_interval=0.2)
+    a, b = await conversation_for(db, "a"), await conversation_for(db, "b")
+    await enqueue(db, a, "a1", "a2")
+    await enqueue(db, b, "b1")
+    sender = await run_sender(db, channel)
+    try:
+        assert await sender.wait_idle(5, scheduled=True)
+    finally:
+        await sender.stop()
+    times = {text: t for _, text, t in channel.attempts}
+    assert times["a2"] - times["a1"] >= 0.19
+    assert abs(times["b1"] - times["a1"]) < 0.15
+
+
+async def test_restart_resumes_unsent_messages_without_sending_twice(db: Database) -> None:
+    conv = await conversation_for(db, "c1")
+    await enqueue(db, conv, "уже отправлено", "зависло при отправке", "не отправлено")
+    async with db.write() as s:
+        rows = (await s.scalars(select(OutboxItem).order_by(OutboxItem.id))).all()
+        rows[0].status, rows[0].sent_at = "sent", utcnow()
+        # The previous process claimed this one and died: its lease has run out.
+        rows[1].status, rows[1].claimed_until = "sending", utcnow() - timedelta(seconds=1)
+    channel = ScriptedChannel()
+    sender = await run_sender(db, channel)  # "after the restart"
+    try:
+        assert await sender.wait_idle(5, scheduled=True)
+    finally:
+        await sender.stop()
+    assert channel.delivered["c1"] == ["зависло при отправке", "не отправлено"]
+
+
+async def test_a_live_claim_of_another_process_is_not_stolen(db: Database) -> None:
+    conv = await conversation_for(db, "c1")
+    await enqueue(db, conv, "занято другим процессом", "следующее")
+    async with db.write() as s:
+        await s.execute(
+            update(OutboxItem)
+            .where(OutboxItem.payload.is_not(None))
+            .values(status="sending", claimed_until=utcnow() + timedelta(seconds=30))
+        )
+    channel = ScriptedChannel()
+    sender = await run_sender(db, channel)
+    try:
+        await sender.pump()
+        await asyncio.sleep(0.2)
+    finally:
+        await sender.stop()
+    assert channel.attempts == []
+
+
+async def test_global_rate_limit(db: Database) -> None:
+    channel = ScriptedChannel(global_rate=20)
+    for i in range(30):
+        conv = await conversation_for(db, f"chat{i}")
+        await enqueue(db, conv, f"m{i}")
+    sender = await run_sender(db, channel)
+    try:
+        assert await sender.wait_idle(10, scheduled=True)
+    finally:
+        await sender.stop()
+    times = sorted(t for *_, t in channel.attempts)
+    assert len(times) == 30
+    assert times[-1] - times[0] >= 0.45  # 30 messages at 20/s with a bucket of 20
