@@ -49,7 +49,6 @@ class Turn:
     now: datetime
     replies: list[Outbound] = field(default_factory=list)
     reply_data: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     assigned_operator: Operator | None = None
 
     @property
@@ -101,6 +100,8 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
         "message": turn.event.text[:500],
         "at": turn.now.isoformat(),
     }
+    # The handoff message itself tells the customer what happens; no reminder right after it.
+    context["queued_reminder_at"] = turn.now.isoformat()
     conv.context = context
     await repo.move(turn.session, conv, Owner.QUEUED, reason=reason.value, actor="bot")
     await repo.add_event(
@@ -144,6 +145,8 @@ class StartHandler:
             return
         if param.startswith("faq_") and param[4:] in turn.kb:
             await answer_entry(turn, param[4:])
+            return
+        if turn.event.payload == "welcomed":  # Viber showed the welcome in its own response
             return
         turn.utter("utter_greet")
 
@@ -239,37 +242,32 @@ class EscalationHandler:
     name = "escalation"
 
     def match(self, turn: Turn) -> bool:
-        if turn.event.kind is not InboundKind.TEXT:
-            return False
-        streak = turn.conversation.unknown_streak
-        if turn.prediction is not None and turn.prediction.decision is Decision.REJECT:
-            streak += 1
-        trigger = escalation.detect(
-            turn.event.text, turn.prediction, turn.config.handoff, unknown_streak=streak
-        )
-        turn.notes.append(f"trigger:{trigger.reason.value}" if trigger else "")
-        return trigger is not None
+        return self._trigger(turn) is not None
 
-    async def handle(self, turn: Turn) -> None:
-        trigger = escalation.detect(
+    def _trigger(self, turn: Turn) -> escalation.Trigger | None:
+        if turn.event.kind is not InboundKind.TEXT:
+            return None
+        return escalation.detect(
             turn.event.text,
             turn.prediction,
             turn.config.handoff,
             unknown_streak=turn.conversation.unknown_streak
-            + (1 if turn.prediction and turn.prediction.decision is Decision.REJECT else 0),
+            + (1 if _missed(turn.prediction) else 0),
         )
+
+    async def handle(self, turn: Turn) -> None:
+        trigger = self._trigger(turn)
         assert trigger is not None
-        team = (
-            turn.config.handoff.complaint_team
-            if trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY)
-            else None
-        )
-        if (
-            trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY)
-            and "utter_complaint" in turn.domain.responses
-        ):
+        rude = trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY)
+        if rude and "utter_complaint" in turn.domain.responses:
             turn.utter("utter_complaint")
+        team = turn.config.handoff.complaint_team if rude else None
         await escalate(turn, trigger.reason, trigger.detail, team=team)
+
+
+def _missed(prediction: Prediction | None) -> bool:
+    """Not understood well enough to answer (rejected, or only a guess to clarify)."""
+    return prediction is not None and prediction.decision is not Decision.ANSWER
 
 
 async def answer_entry(turn: Turn, entry_id: str) -> None:
@@ -303,8 +301,9 @@ class NLUHandler:
             return
         if prediction.decision is Decision.CLARIFY:
             options = self._options(turn, prediction)
-            if len(options) >= 2:
-                conv.unknown_streak = 0
+            if options:
+                # Not sure: ask, and count it as a miss until the customer picks an option.
+                conv.unknown_streak += 1
                 header = turn.domain.render("utter_clarify", turn.channel)
                 buttons = tuple(Button(title, payload) for title, payload in options)
                 turn.say(
@@ -315,10 +314,6 @@ class NLUHandler:
                     ),
                     {"response": "utter_clarify", "options": [p for _, p in options]},
                 )
-                return
-            if options:
-                conv.unknown_streak = 0
-                await self._answer_intent(turn, options[0][1].removeprefix("faq:"))
                 return
         conv.unknown_streak += 1
         message = turn.domain.render("utter_default", turn.channel)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlu.rasa_io import read_nlu_yaml
+from nlu.rasa_io import DataError, read_rasa_nlu
 
 from bot.config import Domain, ProjectConfig, load_config, load_domain
 from bot.engine import Brain
@@ -76,9 +76,9 @@ def load_project(root: Path) -> Project:
     nlu_files = [root / p for p in config.nlu_data]
     for path in nlu_files:
         try:
-            examples.extend(read_nlu_yaml(path))
-        except ContentError as exc:
-            problems.extend(exc.problems)
+            examples.extend(read_rasa_nlu(path))
+        except DataError as exc:
+            problems.append(_problem_from_text(str(exc), path))
     if domain is not None:
         for example in examples:
             if example.intent in kb.entries:
@@ -93,6 +93,15 @@ def load_project(root: Path) -> Project:
         raise ContentError(problems)
     assert domain is not None
     return Project(root, config, domain, kb, examples, nlu_files)
+
+
+def _problem_from_text(text: str, path: Path) -> Problem:
+    """``file:line: message`` as raised by the NLU data reader, as a :class:`Problem`."""
+    head, _, message = text.partition(": ")
+    file, _, line = head.rpartition(":")
+    if file and line.isdigit():
+        return Problem(file, max(int(line), 1), message)
+    return Problem(str(path), 1, text)
 
 
 def content_files(project: Project) -> list[Path]:

@@ -49,6 +49,10 @@ STATUS_EVENTS = {
 KNOWN_EVENTS = {"message", "conversation_started", "webhook", *STATUS_EVENTS}
 
 
+# The welcome went out in the HTTP response already: the runtime must not greet again.
+WELCOMED = "welcomed"
+
+
 def _s(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -109,6 +113,7 @@ async def to_inbound(event: str, request: Any, raw: dict[str, Any],
             user_id=str(user.id),
             chat_id=str(user.id),
             kind=InboundKind.START,
+            payload=WELCOMED,
             display_name=_s(user.name),
             language=_s(user.language),
             start_param=_s(request.context),
