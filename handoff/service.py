@@ -1,0 +1,432 @@
+"""What operators do to conversations: take, reply, note, transfer, close, return to the bot.
+
+Every owner change goes through :func:`bot.storage.repo.move` or :func:`handoff.routing.take`
+(so it is checked against the state machine and audited), happens in one transaction with the
+messages it causes, and is announced on the bus *after* commit so that live consoles never
+show a state that was rolled back. Anything that frees an operator slot or adds to the queue
+ends with :meth:`HandoffService.assign_waiting`, so nobody waits while a colleague is free.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.bus import Bus, BusEvent
+from bot.engine import Brain, rate_buttons
+from bot.events import Outbound
+from bot.ownership import Owner
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Message, Operator, utcnow
+from handoff import routing
+from handoff.config import HandoffConfig
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+STATUSES = ("online", "away", "offline")
+CONSOLE_ROLES = ("admin", "operator")
+MAX_TEXT = 20_000  # channels split long texts (Telegram 4096, Viber 7000)
+
+
+class HandoffError(Exception):
+    """A refused action; ``message`` is Russian and safe to show to the operator."""
+
+    status = 400
+
+    def __init__(self, message: str, code: str = "bad_request") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class NotFound(HandoffError):
+    status = 404
+
+
+class Forbidden(HandoffError):
+    status = 403
+
+
+class Conflict(HandoffError):
+    """Someone else changed the conversation first (taken, closed, transferred)."""
+
+    status = 409
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    conversation_id: int
+    operator_id: int
+
+
+def actor_name(operator: Operator) -> str:
+    return f"operator:{operator.username}"
+
+
+class HandoffService:
+    """Operator actions. One instance per process; every method is its own transaction."""
+
+    def __init__(
+        self, db: Database, bus: Bus, brain: Callable[[], Brain], wake: Callable[[], None]
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self._brain = brain
+        self._wake = wake
+
+    @classmethod
+    def from_runtime(cls, runtime: Runtime) -> HandoffService:
+        # The brain is read on every call: a hot reload swaps it on the engine.
+        return cls(runtime.db, runtime.bus, lambda: runtime.engine.brain, runtime.outbox.wake)
+
+    @property
+    def config(self) -> HandoffConfig:
+        return self._brain().config.handoff
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    async def _operator(self, session: AsyncSession, operator_id: int) -> Operator:
+        operator = await session.get(Operator, operator_id)
+        if operator is None or not operator.active:
+            raise NotFound("Сотрудник не найден.", "operator_not_found")
+        return operator
+
+    async def _conversation(self, session: AsyncSession, conversation_id: int) -> Conversation:
+        """The conversation, row-locked on PostgreSQL so concurrent actions serialise."""
+        query = select(Conversation).where(Conversation.id == conversation_id)
+        if repo.is_postgres(session):
+            query = query.with_for_update()
+        conversation = await session.scalar(query)
+        if conversation is None:
+            raise NotFound("Диалог не найден.", "conversation_not_found")
+        return conversation
+
+    def _check_holder(self, conversation: Conversation, operator: Operator) -> None:
+        """Only the holder (or an admin) acts on a conversation a person already owns."""
+        if conversation.owner == Owner.CLOSED.value:
+            raise Conflict("Диалог уже закрыт.", "closed")
+        if (
+            conversation.owner == Owner.OPERATOR.value
+            and conversation.operator_id != operator.id
+            and operator.role != "admin"
+        ):
+            raise Conflict("Этот диалог ведёт другой оператор.", "not_yours")
+
+    def _publish(self, kind: str, conversation: Conversation, **data: Any) -> None:
+        self.bus.publish(
+            BusEvent(
+                kind,
+                conversation.id,
+                conversation.customer_id,
+                {"owner": conversation.owner, "operator_id": conversation.operator_id, **data},
+            )
+        )
+
+    async def _take_locked(
+        self, session: AsyncSession, conversation: Conversation, operator: Operator, reason: str
+    ) -> None:
+        was = conversation.owner
+        ok = await routing.take(
+            session,
+            conversation.id,
+            operator.id,
+            actor=actor_name(operator),
+            reason=reason,
+            allowed_from=(Owner.QUEUED, Owner.BOT),
+        )
+        if not ok:
+            raise Conflict("Диалог уже взял другой оператор.", "taken")
+        if was == Owner.BOT.value and conversation.escalated_at is None:
+            # An operator joined a bot conversation: the SLA clock starts now.
+            conversation.escalated_at = utcnow()
+            conversation.escalation_reason = "operator_joined"
+        await repo.add_event(session, conversation, f"Диалог взял оператор {operator.display_name}")
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def take(self, conversation_id: int, operator_id: int) -> None:
+        """Take a queued (or bot) conversation by hand; :class:`Conflict` if someone was first."""
+        async with self.db.write() as session:
+            operator = await self._operator(session, operator_id)
+            conversation = await self._conversation(session, conversation_id)
+            if (
+                conversation.owner == Owner.OPERATOR.value
+                and conversation.operator_id == operator.id
+            ):
+                return
+            if conversation.owner not in (Owner.QUEUED.value, Owner.BOT.value):
+                raise Conflict(
+                    "Диалог уже закрыт."
+                    if conversation.owner == Owner.CLOSED.value
+                    else "Диалог уже взял другой оператор.",
+                    "taken",
+                )
+            await self._take_locked(session, conversation, operator, "taken")
+        self._publish("assignment", conversation)
+
+    async def reply(self, conversation_id: int, operator_id: int, text: str) -> int:
+        """Send ``text`` to the customer through the outbox; replying to a queued one takes it."""
+        text = _clean(text)
+        async with self.db.write() as session:
+            operator = await self._operator(session, operator_id)
+            conversation = await self._conversation(session, conversation_id)
+            self._check_holder(conversation, operator)
+            taken = conversation.owner != Owner.OPERATOR.value
+            if taken:
+                await self._take_locked(session, conversation, operator, "taken_by_reply")
+            if conversation.first_response_at is None:
+                conversation.first_response_at = utcnow()
+            message = await repo.enqueue(
+                session,
+                conversation,
+                Outbound(text=text, author="operator"),
+                operator_id=operator.id,
+            )
+            message_id = message.id
+        self._wake()
+        if taken:
+            self._publish("assignment", conversation)
+        self._publish("message", conversation, message_id=message_id)
+        return message_id
+
+    async def note(self, conversation_id: int, operator_id: int, text: str) -> int:
+        """An internal note: kept in the history for colleagues, never sent to the customer."""
+        text = _clean(text)
+        async with self.db.write() as session:
+            operator = await self._operator(session, operator_id)
+            conversation = await self._conversation(session, conversation_id)
+            message = await _add_note(session, conversation, operator, text)
+            message_id = message.id
+        self._publish("message", conversation, message_id=message_id, note=True)
+        return message_id
+
+    async def transfer(
+        self,
+        conversation_id: int,
+        operator_id: int,
+        *,
+        to_operator_id: int | None = None,
+        to_team: str | None = None,
+        note: str = "",
+    ) -> None:
+        """Hand over to a colleague (who must be online) or to a team's queue, with a note.
+
+        The note and the whole history travel with the conversation, so the customer is never
+        asked to repeat themselves; the customer is not messaged at all.
+        """
+        if (to_operator_id is None) == (not to_team):
+            raise HandoffError("Укажите либо коллегу, либо команду.", "bad_target")
+        note = note.strip()[:MAX_TEXT]
+        async with self.db.write() as session:
+            operator = await self._operator(session, operator_id)
+            conversation = await self._conversation(session, conversation_id)
+            self._check_holder(conversation, operator)
+            if conversation.owner == Owner.BOT.value:
+                raise Conflict("Диалог ведёт бот: сначала возьмите его.", "bot_owned")
+            handover = {"from": operator.display_name, "note": note, "at": utcnow().isoformat()}
+            if to_operator_id is not None:
+                target = await self._operator(session, to_operator_id)
+                if target.id == conversation.operator_id:
+                    raise HandoffError("Диалог уже у этого сотрудника.", "same_operator")
+                if target.status != "online" or target.role not in CONSOLE_ROLES:
+                    raise HandoffError(f"{target.display_name} сейчас не в сети.", "target_offline")
+                await repo.move(
+                    session,
+                    conversation,
+                    Owner.OPERATOR,
+                    reason="transferred",
+                    actor=actor_name(operator),
+                    note=note or None,
+                )
+                conversation.operator_id = target.id
+                handover["to"] = target.display_name
+                line = f"Передано: {operator.display_name} → {target.display_name}"
+            else:
+                team = (to_team or "").strip()[:64]
+                conversation.team = team
+                await repo.move(
+                    session,
+                    conversation,
+                    Owner.QUEUED,
+                    reason="transferred_to_team",
+                    actor=actor_name(operator),
+                    note=note or None,
+                )
+                handover["team"] = team
+                line = f"Передано в команду «{team}»"
+            conversation.context = {**(conversation.context or {}), "handover": handover}
+            await repo.add_event(session, conversation, line, {"handover": handover})
+            if note:
+                await _add_note(session, conversation, operator, note)
+        self._publish("transition", conversation, transfer=True)
+        if to_team:
+            await self.assign_waiting()
+
+    async def close(self, conversation_id: int, operator_id: int) -> None:
+        """Close; the customer is told and, if a person handled it, asked for a 1–5 rating."""
+        async with self.db.write() as session:
+            operator = await self._operator(session, operator_id)
+            conversation = await self._conversation(session, conversation_id)
+            self._check_holder(conversation, operator)
+            handled_by = conversation.operator_id
+            if handled_by is not None:
+                conversation.context = {
+                    **(conversation.context or {}),
+                    "last_operator_id": handled_by,
+                }
+            await repo.move(
+                session, conversation, Owner.CLOSED, reason="closed", actor=actor_name(operator)
+            )
+            await repo.add_event(session, conversation, f"Диалог закрыл {operator.display_name}")
+            domain = self._brain().domain
+            closed = domain.render("utter_closed", conversation.channel)
+            await repo.enqueue(session, conversation, closed, data={"response": "utter_closed"})
+            if handled_by is not None or conversation.first_response_at is not None:
+                ask = dataclasses.replace(
+                    domain.render("utter_rate", conversation.channel),
+                    buttons=rate_buttons(conversation.id),
+                )
+                await repo.enqueue(session, conversation, ask, data={"response": "utter_rate"})
+        self._wake()
+        self._publish("transition", conversation)
+        await self.assign_waiting()
+
+    async def return_to_bot(self, conversation_id: int, operator_id: int) -> None:
+        """Hand the conversation back to the bot, which greets the customer again."""
+        async with self.db.write() as session:
+            operator = await self._operator(session, operator_id)
+            conversation = await self._conversation(session, conversation_id)
+            self._check_holder(conversation, operator)
+            if conversation.owner == Owner.BOT.value:
+                return
+            if conversation.operator_id is not None:
+                conversation.context = {
+                    **(conversation.context or {}),
+                    "last_operator_id": conversation.operator_id,
+                }
+            await repo.move(
+                session,
+                conversation,
+                Owner.BOT,
+                reason="returned_to_bot",
+                actor=actor_name(operator),
+            )
+            await repo.add_event(
+                session, conversation, f"{operator.display_name} вернул(а) диалог боту"
+            )
+            back = self._brain().domain.render("utter_back_to_bot", conversation.channel)
+            await repo.enqueue(session, conversation, back, data={"response": "utter_back_to_bot"})
+        self._wake()
+        self._publish("transition", conversation)
+        await self.assign_waiting()
+
+    async def set_status(self, operator_id: int, status: str) -> list[int]:
+        """Change presence. Going away/offline puts held conversations back in the queue (and
+        they are reassigned at once if a colleague is free); coming online pulls the queue.
+
+        Returns the ids of the conversations released.
+        """
+        if status not in STATUSES:
+            raise HandoffError("Неизвестный статус.", "bad_status")
+        released: list[Conversation] = []
+        async with self.db.write() as session:
+            operator = await self._operator(session, operator_id)
+            operator.status = status
+            operator.last_seen_at = utcnow()
+            if status != "online":
+                query = select(Conversation).where(
+                    Conversation.owner == Owner.OPERATOR.value,
+                    Conversation.operator_id == operator.id,
+                )
+                if repo.is_postgres(session):
+                    query = query.with_for_update()
+                for conversation in (await session.scalars(query)).all():
+                    await repo.move(
+                        session,
+                        conversation,
+                        Owner.QUEUED,
+                        reason=f"operator_{status}",
+                        actor=actor_name(operator),
+                    )
+                    word = "отошёл(ла)" if status == "away" else "вышел(ла) из сети"
+                    await repo.add_event(
+                        session,
+                        conversation,
+                        f"Оператор {operator.display_name} {word} — диалог вернулся в очередь",
+                    )
+                    released.append(conversation)
+        self.bus.publish(BusEvent("operator", data={"operator_id": operator_id, "status": status}))
+        for conversation in released:
+            self._publish("transition", conversation, released=True)
+        await self.assign_waiting()
+        return [c.id for c in released]
+
+    async def touch(self, operator_id: int) -> None:
+        """Remember the operator was seen (the console pings while it is open)."""
+        async with self.db.write() as session:
+            operator = await session.get(Operator, operator_id)
+            if operator is not None:
+                operator.last_seen_at = utcnow()
+
+    async def assign_waiting(self) -> list[Assignment]:
+        """Drain the queue, oldest escalation first, to the least-loaded free operators."""
+        if not self.config.auto_assign:
+            return []
+        done: list[tuple[Assignment, Conversation]] = []
+        async with self.db.write() as session:
+            query = (
+                select(Conversation)
+                .where(Conversation.owner == Owner.QUEUED.value)
+                .order_by(Conversation.escalated_at, Conversation.id)
+                .limit(500)
+            )
+            for conversation in (await session.scalars(query)).all():
+                operator = routing.choose(await routing.operator_loads(session, conversation.team))
+                if operator is None:
+                    continue
+                if await routing.take(
+                    session, conversation.id, operator.id, actor="router", reason="auto_assigned"
+                ):
+                    await repo.add_event(
+                        session, conversation, f"Назначено оператору {operator.display_name}"
+                    )
+                    done.append((Assignment(conversation.id, operator.id), conversation))
+        for _, conversation in done:
+            self._publish("assignment", conversation)
+        return [assignment for assignment, _ in done]
+
+
+async def _add_note(
+    session: AsyncSession, conversation: Conversation, operator: Operator, text: str
+) -> Message:
+    message = Message(
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        channel=conversation.channel,
+        direction="out",
+        author="operator",
+        operator_id=operator.id,
+        kind="note",
+        text=text,
+        data={},
+        created_at=utcnow(),
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+def _clean(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise HandoffError("Сообщение пустое.", "empty")
+    if len(text) > MAX_TEXT:
+        raise HandoffError(f"Сообщение длиннее {MAX_TEXT} символов.", "too_long")
+    return text

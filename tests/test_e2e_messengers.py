@@ -1,0 +1,233 @@
+"""Customers in Telegram and Viber, end to end, over the real libraries and stand-in APIs.
+
+The whole app is assembled the way ``zabota run`` does it (``add_channels`` from the
+environment settings) and webhooks are delivered through its ASGI routes; the messenger
+libraries (python-telegram-bot, aioviberbot) talk HTTP to stand-ins on 127.0.0.1. Assertions
+are about what the customer saw in the messenger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from bot.assemble import add_channels
+from bot.config import Settings
+from bot.ownership import Owner
+from bot.runtime import Runtime
+from bot.storage.db import Database
+from bot.storage.models import Conversation, OutboxItem
+from bot.web.app import create_app
+from handoff.auth import create_operator
+from handoff.service import HandoffService
+from tests.conftest import brain_for
+from tests.standins.telegram import TelegramStandIn, TgFault
+from tests.standins.viber import ViberFault, ViberStandIn
+
+PUBLIC = "https://zabota.example.test"
+
+
+@dataclass
+class World:
+    runtime: Runtime
+    client: httpx.AsyncClient
+    tg: TelegramStandIn
+    vb: ViberStandIn
+
+    async def settle(self) -> None:
+        assert await self.runtime.drain(timeout=15)
+        assert await self.runtime.outbox.wait_idle(15, scheduled=True)
+
+    async def operator_takes_and_replies(self, text: str) -> int:
+        service = HandoffService.from_runtime(self.runtime)
+        async with self.runtime.db.write() as s:
+            operator = await create_operator(s, "anna", "secret-pass", display_name="Анна")
+            conv = await s.scalar(select(Conversation).where(Conversation.owner == "queued"))
+            assert conv is not None, "nothing in the queue"
+        await service.take(conv.id, operator.id)
+        await service.reply(conv.id, operator.id, text)
+        return conv.id
+
+
+@asynccontextmanager
+async def world(db_url: str, project: Any, model: Any) -> AsyncIterator[World]:
+    async with TelegramStandIn.running() as tg, ViberStandIn.running() as vb:
+        settings = Settings(
+            database_url=db_url,
+            telegram_token=tg.token,
+            telegram_api_url=tg.api_url,
+            viber_token=vb.token,
+            viber_api_url=vb.api_url,
+            public_url=PUBLIC,
+            secret_key="test-secret",
+        )
+        runtime = Runtime(project, settings, brain_for(project, model), db=Database(db_url))
+        add_channels(runtime)
+        app = create_app(runtime, manage_runtime=False)
+        await runtime.start(migrate=False)
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
+                yield World(runtime, client, tg, vb)
+        finally:
+            await runtime.stop()
+
+
+async def test_telegram_customer_gets_faq_answer_then_an_operator(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        assert w.tg.webhook is not None and w.tg.webhook["url"] == f"{PUBLIC}/webhooks/telegram"
+        response = await w.tg.deliver(w.tg.text_update(1001, "как вернуть товар?"), w.client)
+        assert response.status_code == 200
+        await w.settle()
+        seen = w.tg.sent_to(1001)
+        assert len(seen) == 1 and "https://volt-shop.ru/returns" in seen[0].text
+        assert "Оформить возврат" in seen[0].button_titles
+
+        await w.tg.deliver(w.tg.text_update(1001, "позовите оператора"), w.client)
+        await w.settle()
+        assert "коллег" in w.tg.texts(1001)[-1]
+
+        await w.operator_takes_and_replies("Здравствуйте, это Анна. Уже смотрю ваш заказ.")
+        await w.settle()
+        assert w.tg.texts(1001)[-1] == "Здравствуйте, это Анна. Уже смотрю ваш заказ."
+
+
+async def test_telegram_forged_secret_is_refused_and_nothing_happens(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        update = w.tg.text_update(1001, "как вернуть товар?")
+        assert (await w.tg.deliver(update, w.client, secret="forged")).status_code == 403
+        assert (await w.tg.deliver(update, w.client, secret="")).status_code == 403
+        await w.settle()
+        assert w.tg.sent_to(1001) == []
+        async with w.runtime.db.read() as s:
+            assert await s.scalar(select(Conversation)) is None
+
+
+async def test_telegram_redelivery_is_answered_once(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        update = w.tg.text_update(1001, "где мой заказ")
+        for _ in range(3):  # Telegram re-sends when it did not see a 200 in time
+            assert (await w.tg.deliver(update, w.client)).status_code == 200
+        await w.settle()
+        assert len(w.tg.sent_to(1001)) == 1
+
+
+async def test_telegram_429_and_500_are_retried_in_order(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        w.tg.fail_next("sendMessage", TgFault.too_many_requests(1))
+        w.tg.fail_next("sendMessage", TgFault.server_error(500))
+        await w.tg.deliver(w.tg.text_update(1001, "как вернуть товар?"), w.client)
+        await w.tg.deliver(w.tg.text_update(1001, "скока стоит доставка"), w.client)
+        await w.settle()
+        texts = w.tg.texts(1001)
+        assert len(texts) == 2
+        assert "14 дней" in texts[0] and "299" in texts[1]
+        async with w.runtime.db.read() as s:
+            first = await s.scalar(select(OutboxItem).order_by(OutboxItem.id))
+            assert first is not None and first.attempts >= 2
+
+
+async def test_telegram_long_operator_reply_is_split_on_paragraphs(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.tg.deliver(w.tg.text_update(1001, "оператор"), w.client)
+        await w.settle()
+        paragraphs = [(f"Абзац {i}: " + "подробности заказа " * 40).strip() for i in range(14)]
+        await w.operator_takes_and_replies("\n\n".join(paragraphs))
+        await w.settle()
+        chunks = w.tg.texts(1001)[1:]
+        assert len(chunks) >= 3 and all(len(c) <= 4096 for c in chunks)
+        assert all(c.startswith("Абзац") for c in chunks)  # cut between paragraphs
+        assert "\n\n".join(chunks) == "\n\n".join(paragraphs).strip()
+
+
+async def test_unsent_messages_survive_a_restart(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        w.tg.fail_next("sendMessage", TgFault.server_error(502), times=2)
+        await w.tg.deliver(w.tg.text_update(1001, "как вернуть товар?"), w.client)
+        assert await w.runtime.drain(timeout=10)  # processed; delivery is still being retried
+        assert w.tg.sent_to(1001) == []
+        await w.runtime.outbox.stop()  # the process dies with the answer in the outbox
+        tg = w.tg
+    async with TelegramStandIn.running(token=tg.token) as fresh:
+        settings = Settings(
+            database_url=db_url, telegram_token=fresh.token, telegram_api_url=fresh.api_url
+        )
+        brain = brain_for(demo_project, demo_model)
+        runtime = Runtime(demo_project, settings, brain, db=Database(db_url))
+        add_channels(runtime)
+        await runtime.start(migrate=False)  # polling mode this time: nothing to re-deliver
+        try:
+            assert await runtime.outbox.wait_idle(15, scheduled=True)
+            assert len(fresh.sent_to(1001)) == 1
+            assert "14 дней" in fresh.texts(1001)[0]
+        finally:
+            await runtime.stop()
+
+
+async def test_viber_customer_end_to_end(db_url: str, demo_project: Any, demo_model: Any) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        assert w.vb.webhook is not None and w.vb.webhook["url"] == f"{PUBLIC}/webhooks/viber"
+        welcome = await w.vb.deliver(w.vb.conversation_started("vb-user-1"), w.client)
+        assert welcome.status_code == 200 and "Здравствуйте" in welcome.json()["text"]
+
+        genuine = w.vb.message_event("vb-user-1", "как вернуть товар?")
+        headers = {**genuine.headers, "X-Viber-Content-Signature": "0" * 64}
+        forged = await w.client.post("/webhooks/viber", content=genuine.body, headers=headers)
+        assert forged.status_code == 403
+
+        w.vb.fail_next("send_message", ViberFault.status(12))
+        await w.vb.deliver(w.vb.message_event("vb-user-1", "как вернуть товар?"), w.client)
+        await w.settle()
+        seen = w.vb.sent_to("vb-user-1")
+        assert len(seen) == 1 and "https://volt-shop.ru/returns" in seen[0].text
+        assert "Позвать оператора" not in seen[0].button_titles  # its own buttons instead
+
+        await w.vb.deliver(w.vb.message_event("vb-user-1", "позовите человека"), w.client)
+        await w.settle()
+        assert "Позвать оператора" in w.vb.sent_to("vb-user-1")[-1].button_titles
+
+        await w.operator_takes_and_replies("Анна на связи, помогу с возвратом.")
+        await w.settle()
+        assert w.vb.texts("vb-user-1")[-1] == "Анна на связи, помогу с возвратом."
+        async with w.runtime.db.read() as s:
+            conv = await s.scalar(select(Conversation))
+            assert conv is not None and conv.owner == Owner.OPERATOR
+
+
+async def test_viber_delivery_statuses_are_recorded(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    from bot.storage.models import DeliveryEvent
+
+    async with world(db_url, demo_project, demo_model) as w:
+        for callback in (
+            w.vb.subscribed("vb-user-2"),
+            w.vb.delivered("vb-user-2", 555),
+            w.vb.seen("vb-user-2", 555),
+            w.vb.unsubscribed("vb-user-2"),
+        ):
+            assert (await w.vb.deliver(callback, w.client)).status_code == 200
+        await w.settle()
+        async with w.runtime.db.read() as s:
+            statuses = (
+                await s.scalars(select(DeliveryEvent.status).order_by(DeliveryEvent.id))
+            ).all()
+        # Processed concurrently in the background, so compare without order.
+        assert sorted(statuses) == ["delivered", "seen", "subscribed", "unsubscribed"]
