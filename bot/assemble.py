@@ -50,6 +50,8 @@ def add_channels(runtime: Runtime, *, messengers: bool = True) -> None:
             payload_store=runtime.payloads,
             api_url=settings.telegram_api_url,
             webhook_url=settings.public_url,
+            per_chat_interval=config.telegram.per_chat_interval,
+            global_rate=config.telegram.global_rate,
         )
         if settings.telegram_secret:
             tg_settings = dataclasses.replace(tg_settings, secret_token=settings.telegram_secret)

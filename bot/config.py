@@ -40,6 +40,8 @@ class TelegramConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True  # still needs TELEGRAM_TOKEN
+    per_chat_interval: float = Field(default=1.0, ge=0)  # seconds between messages to one chat
+    global_rate: float = Field(default=30.0, ge=0)  # messages per second in total, 0 = no limit
 
 
 class ViberConfig(BaseModel):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -89,6 +90,10 @@ class TelegramSettings:
     poll_backoff_max: float = 30.0
     request_timeout: float = 10.0
     connection_pool_size: int = 256
+    # Telegram's published limits: about 1 message/s to one chat, 30/s in total (more for
+    # replies in practice, and raised on request); config.yml → channels.telegram overrides.
+    per_chat_interval: float = 1.0
+    global_rate: float = 30.0
 
 
 class TelegramChannel(Channel):
@@ -105,6 +110,11 @@ class TelegramChannel(Channel):
 
     def __init__(self, settings: TelegramSettings) -> None:
         self._settings = settings
+        self.capabilities = dataclasses.replace(
+            self.capabilities,
+            per_chat_interval=settings.per_chat_interval,
+            global_rate=settings.global_rate,
+        )
         root = settings.api_url.rstrip("/")
         timeout = settings.request_timeout
         self.bot = Bot(
@@ -248,8 +258,9 @@ class TelegramChannel(Channel):
                 await asyncio.sleep(seconds)
                 continue
             except Exception as exc:
-                log.warning("telegram getUpdates failed (%s); retry in %.0f s",
-                            type(exc).__name__, backoff)
+                log.warning(
+                    "telegram getUpdates failed (%s); retry in %.0f s", type(exc).__name__, backoff
+                )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._settings.poll_backoff_max)
                 continue
