@@ -24,6 +24,10 @@ from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
+TYPING_AFTER = 0.5
+"""Seconds of processing after which the customer is shown «typing…». A reply faster than
+that needs no indicator, and skipping it saves one messenger API call per message."""
+
 
 class DbPayloadStore:
     """Button payloads too long for a messenger, kept in the database."""
@@ -82,6 +86,8 @@ class Runtime:
             return
         if migrate:
             await self.db.upgrade()
+        # Load lazily-initialised NLU parts (lemmatiser, encoders) now, not on a customer's time.
+        await asyncio.to_thread(self.engine.brain.nlu.predict, "здравствуйте, как вернуть товар?")
         for channel in self.channels.values():
             await channel.start(self.submit)
         await self.outbox.start()
@@ -104,12 +110,17 @@ class Runtime:
 
     async def submit(self, event: Inbound) -> None:
         """Accept an event from a channel and process it in the background."""
-        channel = self.channels.get(event.channel)
-        if channel is not None and event.kind in ("text", "button"):
-            typing = asyncio.create_task(channel.notify_typing(event.chat_id))
-            self._track(typing)
         task = asyncio.create_task(self._process_logged(event))
         self._track(task)
+        channel = self.channels.get(event.channel)
+        if channel is not None and event.kind in ("text", "button"):
+            self._track(asyncio.create_task(self._typing_if_slow(channel, event.chat_id, task)))
+
+    @staticmethod
+    async def _typing_if_slow(channel: Channel, chat_id: str, work: asyncio.Task[None]) -> None:
+        done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
+        if not done:
+            await channel.notify_typing(chat_id)
 
     def _track(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)

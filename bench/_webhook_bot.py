@@ -1,0 +1,76 @@
+"""Bench-only: the bot under test, as ``zabota run`` would serve it, in its own process.
+
+Started by :mod:`bench.webhook_load`; not meant to be run by hand. Same assembly as
+``zabota run`` (``Runtime`` + ``add_channels`` + ``create_app`` under uvicorn, INFO logging),
+except that ``channels.telegram`` limits come from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import socket
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--api-url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("--global-rate", type=float, default=0.0)
+    parser.add_argument("--per-chat-interval", type=float, default=1.0)
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args()
+
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "httpcore", "telegram", "aiosqlite", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    import uvicorn
+
+    from bot.assemble import add_channels
+    from bot.config import Settings
+    from bot.project import load_project, make_brain, train
+    from bot.runtime import Runtime
+    from bot.web.app import create_app
+
+    project = load_project(ROOT)
+    channels = project.config.channels
+    telegram = channels.telegram.model_copy(
+        update={"global_rate": args.global_rate, "per_chat_interval": args.per_chat_interval}
+    )
+    config = project.config.model_copy(
+        update={"channels": channels.model_copy(update={"telegram": telegram})}
+    )
+    project = dataclasses.replace(project, config=config)
+    model, _, _ = train(project)
+    settings = Settings(
+        database_url=args.database_url,
+        telegram_token=args.token,
+        telegram_api_url=args.api_url,
+        telegram_secret=args.secret,
+        public_url=f"http://127.0.0.1:{args.port}",
+    )
+    runtime = Runtime(project, settings, make_brain(project, model))
+    add_channels(runtime)
+    app = create_app(runtime)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048)
+    )
+    asyncio.run(server.serve(sockets=[sock]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+"""The intent classifier: sparse TF-IDF (+ optional sentence embedding) → linear SVM → softmax.
+
+Why this design (measured on clinc150_ru_mt / hwu64_ru_mt, see docs/nlu.md): a linear SVM over
+word-lemma and ``char_wb`` TF-IDF trains in about a second and matches logistic regression's
+accuracy at a tenth of its training time; appending a USE-multilingual embedding to the same
+feature vector adds 2–9 points. SVM margins are turned into a calibrated confidence by a softmax
+whose temperature is fitted (NLL) on a stratified hold-out. Training rows labelled ``oos`` form
+an extra class: it is never reported as an intent, but its probability mass lowers the
+confidence of in-scope intents for out-of-scope messages, which is what rejection needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import scipy.sparse as sp
+
+from nlu.api import Decision, Example, IntentScore, Prediction
+from nlu.config import NLUConfig
+from nlu.encoders import Encoder, EncoderUnavailable, get_encoder
+from nlu.entities import extract_entities
+from nlu.features import TfidfSpace
+from nlu.persist import ModelFileError, read_model, write_model
+from nlu.preprocess import Analyzed, Preprocessor, char_features, word_features
+from nlu.spelling import SpellCorrector
+
+log = logging.getLogger(__name__)
+
+OOS_INTENT = "oos"  # training label for out-of-scope examples; never predicted as an intent
+# Fewer held-out examples than this give a degenerate (near-zero) temperature: use the default.
+MIN_HELD_OUT = 40
+Array = np.ndarray[Any, Any]
+
+
+def decide(ranking: Sequence[IntentScore], cfg: NLUConfig) -> Decision:
+    """Answer if confident and unambiguous; clarify if plausible or ambiguous; else reject."""
+    if not ranking:
+        return Decision.REJECT
+    top = ranking[0].confidence
+    second = ranking[1].confidence if len(ranking) > 1 else 0.0
+    if top >= cfg.answer_threshold and top - second >= cfg.ambiguity_margin:
+        return Decision.ANSWER
+    if top >= cfg.clarify_threshold:
+        return Decision.CLARIFY
+    return Decision.REJECT
+
+
+def _softmax(z: Array, temperature: float) -> Array:
+    z = z / temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    out: Array = e / e.sum(axis=-1, keepdims=True)
+    return out
+
+
+def fit_temperature(scores: Array, labels: Array) -> float:
+    """Temperature minimising the negative log-likelihood of held-out labels (grid + refine)."""
+    best_t, best_nll = 1.0, math.inf
+    grid = np.exp(np.linspace(math.log(0.02), math.log(5.0), 60))
+    for t in grid:
+        p = _softmax(scores, float(t))[np.arange(len(labels)), labels]
+        nll = float(-np.log(np.clip(p, 1e-12, 1.0)).mean())
+        if nll < best_nll:
+            best_t, best_nll = float(t), nll
+    return best_t
+
+
+class IntentModel:
+    """Implements :class:`nlu.api.NLUModel`."""
+
+    def __init__(self, config: NLUConfig | None = None) -> None:
+        self.config = config or NLUConfig()
+        self.classes: list[str] = []
+        self.encoder_name: str | None = None
+        self.temperature = self.config.temperature
+        self.pre = Preprocessor()
+        self.word_space = TfidfSpace()
+        self.char_space = TfidfSpace()
+        self.coef_t: Array = np.zeros((0, 0), dtype=np.float32)  # (dim, n_classes)
+        self.intercept: Array = np.zeros(0, dtype=np.float32)
+        self._encoder: Encoder | None = None
+
+    # ------------------------------------------------------------------ API
+    @property
+    def intents(self) -> list[str]:
+        return [c for c in self.classes if c != OOS_INTENT]
+
+    def fit(self, examples: list[Example]) -> None:
+        cfg = self.config
+        examples = [e for e in examples if e.text.strip()]
+        labels = sorted({e.intent for e in examples})
+        if not [c for c in labels if c != OOS_INTENT]:
+            raise ValueError("no in-scope training examples")
+        self.classes = labels
+        self.encoder_name = self._pick_encoder()
+        raw = [Preprocessor.raw_words(e.text) for e in examples]
+        self.pre = Preprocessor(SpellCorrector.from_texts(raw) if cfg.spelling else None)
+        analyzed = [self.pre.analyze(e.text) for e in examples]
+        self.word_space = TfidfSpace().fit([word_features(a, cfg.word_ngram_max) for a in analyzed])
+        self.char_space = TfidfSpace().fit(
+            [char_features(a, cfg.char_ngram_min, cfg.char_ngram_max) for a in analyzed]
+        )
+        x = self._features(analyzed, [e.text for e in examples])
+        index = {c: i for i, c in enumerate(self.classes)}
+        y = np.array([index[e.intent] for e in examples])
+        self.temperature = cfg.temperature
+        if cfg.calibrate:
+            t = self._calibrate(x, y)
+            if t is not None:
+                self.temperature = t
+        self.coef_t, self.intercept = self._train(x, y)
+
+    def predict(self, text: str) -> Prediction:
+        cfg = self.config
+        a = self.pre.analyze(text)
+        scores = self._scores_one(a, text)
+        probs = _softmax(scores, self.temperature)
+        order = np.argsort(-probs)
+        ranking = tuple(
+            IntentScore(self.classes[i], float(probs[i]))
+            for i in order
+            if self.classes[i] != OOS_INTENT
+        )[: cfg.max_ranking]
+        extra: dict[str, float] = {}
+        if OOS_INTENT in self.classes:
+            extra["oos_confidence"] = float(probs[self.classes.index(OOS_INTENT)])
+        if not a.words and not ranking:
+            return Prediction(text, None, 0.0, Decision.REJECT, normalized_text=a.normalized_text)
+        if not a.words:  # nothing we could read (emoji, punctuation): never answer
+            top = ranking[0] if ranking else None
+            return Prediction(text, top.intent if top else None, 0.0, Decision.REJECT, ranking,
+                              extract_entities(text), a.normalized_text, extra)
+        top = ranking[0] if ranking else None
+        return Prediction(
+            text=text,
+            intent=top.intent if top else None,
+            confidence=top.confidence if top else 0.0,
+            decision=decide(ranking, cfg),
+            ranking=ranking,
+            entities=extract_entities(text),
+            normalized_text=a.normalized_text,
+            extra=extra,
+        )
+
+    def warmup(self) -> None:
+        """Build lazy resources (tokenizer, analyser, speller index, encoder) before serving."""
+        self.predict("здравствуйте, где мой заказ 12345?")
+
+    def save(self, path: Path) -> None:
+        if not self.classes:
+            raise ValueError("cannot save an untrained model")
+        meta: dict[str, Any] = {
+            "config": self.config.model_dump(),
+            "classes": self.classes,
+            "encoder": self.encoder_name,
+            "temperature": self.temperature,
+            "spelling": self.pre.speller.counts if self.pre.speller else None,
+        }
+        words_meta, words_arr = self.word_space.to_arrays("word")
+        chars_meta, chars_arr = self.char_space.to_arrays("char")
+        meta |= words_meta | chars_meta
+        arrays = {**words_arr, **chars_arr, "coef_t": self.coef_t, "intercept": self.intercept}
+        write_model(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        meta, arrays = read_model(path)
+        try:
+            model = cls(NLUConfig.model_validate(meta["config"]))
+            model.classes = [str(c) for c in meta["classes"]]
+            model.encoder_name = meta["encoder"]
+            model.temperature = float(meta["temperature"])
+            spelling = meta["spelling"]
+            model.pre = Preprocessor(SpellCorrector(spelling) if spelling is not None else None)
+            model.word_space = TfidfSpace.from_arrays(meta["word_terms"], arrays["word_idf"])
+            model.char_space = TfidfSpace.from_arrays(meta["char_terms"], arrays["char_idf"])
+            model.coef_t = arrays["coef_t"].astype(np.float32)
+            model.intercept = arrays["intercept"].astype(np.float32)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: inconsistent model file ({exc})") from exc
+        dim = model.word_space.dim + model.char_space.dim + model._encoder_dim()
+        if model.coef_t.shape != (dim, len(model.classes)) or model.intercept.shape != (
+            len(model.classes),
+        ):
+            raise ModelFileError(f"{path}: weight shapes do not match the vocabulary")
+        return model
+
+    # ------------------------------------------------------------ internals
+    def _pick_encoder(self) -> str | None:
+        name = {"sparse": None, "sparse+use": "use", "sparse+e5": "e5"}[self.config.pipeline]
+        if name is None:
+            return None
+        try:
+            self._encoder = get_encoder(name, self.config.threads)
+        except EncoderUnavailable as exc:
+            log.warning("%s; falling back to the 'sparse' pipeline", exc)
+            self._encoder = None
+            return None
+        return name
+
+    def _get_encoder(self) -> Encoder | None:
+        if self.encoder_name is None:
+            return None
+        if self._encoder is None:
+            try:
+                self._encoder = get_encoder(self.encoder_name, self.config.threads)
+            except EncoderUnavailable as exc:
+                raise ModelFileError(
+                    f"model was trained with encoder {self.encoder_name!r}: {exc}"
+                ) from exc
+        return self._encoder
+
+    def _encoder_dim(self) -> int:
+        return {"use": 512, "e5": 384}.get(self.encoder_name or "", 0)
+
+    def _features(self, analyzed: list[Analyzed], texts: Sequence[str]) -> sp.csr_matrix:
+        cfg = self.config
+        parts = [
+            self.word_space.transform([word_features(a, cfg.word_ngram_max) for a in analyzed])
+            * math.sqrt(cfg.word_weight),
+            self.char_space.transform(
+                [char_features(a, cfg.char_ngram_min, cfg.char_ngram_max) for a in analyzed]
+            ) * math.sqrt(1.0 - cfg.word_weight),
+        ]
+        enc = self._get_encoder()
+        if enc is not None:
+            parts.append(sp.csr_matrix(enc.encode(list(texts)) * cfg.encoder_weight))
+        return sp.hstack(parts, format="csr")
+
+    def _scores_one(self, a: Analyzed, text: str) -> Array:
+        """Linear scores for one message without building scipy matrices (latency path)."""
+        cfg = self.config
+        z = self.intercept.astype(np.float64).copy()
+        offset = 0
+        for space, grams, weight in (
+            (self.word_space, word_features(a, cfg.word_ngram_max), math.sqrt(cfg.word_weight)),
+            (self.char_space, char_features(a, cfg.char_ngram_min, cfg.char_ngram_max),
+             math.sqrt(1.0 - cfg.word_weight)),
+        ):
+            row = space.transform([grams])
+            if row.nnz:
+                z += weight * (row.data @ self.coef_t[offset + row.indices])
+            offset += space.dim
+        enc = self._get_encoder()
+        if enc is not None:
+            z += cfg.encoder_weight * (enc.encode([text])[0] @ self.coef_t[offset:])
+        return z
+
+    def _train(self, x: sp.csr_matrix, y: Array) -> tuple[Array, Array]:
+        from sklearn.svm import LinearSVC
+
+        n_classes = len(self.classes)
+        if n_classes == 1:  # degenerate: one intent, maybe no oos; constant scores
+            return np.zeros((x.shape[1], 1), np.float32), np.zeros(1, np.float32)
+        svm = LinearSVC(C=self.config.svm_c, random_state=self.config.seed).fit(x, y)
+        coef = np.asarray(svm.coef_, dtype=np.float64)
+        inter = np.asarray(svm.intercept_, dtype=np.float64)
+        if n_classes == 2:  # sklearn returns one hyperplane for two classes
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+            inter = np.array([-inter[0] / 2, inter[0] / 2])
+        return (np.ascontiguousarray(coef.T, dtype=np.float32), inter.astype(np.float32))
+
+    def _calibrate(self, x: sp.csr_matrix, y: Array) -> float | None:
+        """Hold out one example of every class that has at least two; fit the temperature."""
+        rng = np.random.default_rng(self.config.seed)
+        held: list[int] = []
+        for c in range(len(self.classes)):
+            idx = np.flatnonzero(y == c)
+            if len(idx) >= 2:
+                k = max(1, len(idx) // 4)
+                held.extend(rng.choice(idx, size=k, replace=False).tolist())
+        train_mask = np.ones(len(y), dtype=bool)
+        train_mask[held] = False
+        if len(held) < MIN_HELD_OUT or len(set(y[train_mask].tolist())) < 2:
+            return None
+        coef_t, inter = self._train(x[train_mask], y[train_mask])
+        # classes absent from the reduced training set cannot happen: each kept ≥ 1 example
+        scores = np.asarray(x[held] @ coef_t) + inter
+        return fit_temperature(scores, y[held])

@@ -1,0 +1,104 @@
+"""Read and write Rasa 3 NLU training data (``version: "3.1"``, ``nlu: - intent: … examples: |``).
+
+Why: teams migrating from Rasa bring their ``nlu.yml``; small-talk and handoff intents of the
+project live in ``data/nlu.yml`` in that format. Errors carry ``file:line`` so an editor can jump
+to the mistake. Entity annotations ``[text](entity)`` are reduced to their text: entities here
+are rule-based.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlu.api import Example
+
+
+class DataError(ValueError):
+    """Malformed training data; the message starts with ``file:line``."""
+
+
+_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records the 1-based line of every mapping as ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml_with_lines(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else 0
+        raise DataError(f"{path}:{line}: YAML error: {exc.problem}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}:0: cannot read ({exc})") from exc
+
+
+def read_rasa_nlu(path: Path) -> list[Example]:
+    """Examples of every ``intent`` block; ``synonym``/``regex``/``lookup`` blocks are skipped."""
+    doc = load_yaml_with_lines(path)
+    if not isinstance(doc, dict) or "nlu" not in doc:
+        raise DataError(f"{path}:1: not a Rasa NLU file (no top-level 'nlu' key)")
+    blocks = doc["nlu"]
+    if not isinstance(blocks, list):
+        raise DataError(f"{path}:{doc.get('__line__', 1)}: 'nlu' must be a list")
+    out: list[Example] = []
+    for block in blocks:
+        if not isinstance(block, dict):
+            raise DataError(f"{path}:{doc.get('__line__', 1)}: each 'nlu' item must be a mapping")
+        line = int(block.get("__line__", 0))
+        if "intent" not in block:
+            continue
+        intent = block["intent"]
+        examples = block.get("examples")
+        if not isinstance(intent, str) or not intent.strip():
+            raise DataError(f"{path}:{line}: 'intent' must be a non-empty string")
+        if not isinstance(examples, str):
+            raise DataError(f"{path}:{line}: intent {intent!r}: 'examples' must be a '|' block")
+        # The block scalar starts on the line after "examples: |" — usually line + 2.
+        first = line + 2
+        for offset, raw in enumerate(examples.splitlines()):
+            item = raw.strip()
+            if not item:
+                continue
+            if not item.startswith("- "):
+                raise DataError(f"{path}:{first + offset}: example must start with '- ': {item!r}")
+            text = _ANNOTATION.sub(r"\1", item[2:].strip())
+            out.append(Example(text, intent.strip(), f"{path}:{first + offset}"))
+    return out
+
+
+def _quote_if_needed(text: str) -> str:
+    return text.replace("\n", " ").strip()
+
+
+def dump_rasa_nlu(examples: list[Example]) -> str:
+    """Rasa 3.1 YAML text; intents in first-seen order, examples in input order."""
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for ex in examples:
+        by_intent[ex.intent].append(_quote_if_needed(ex.text))
+    lines = ['version: "3.1"', "nlu:"]
+    for intent, texts in by_intent.items():
+        lines.append(f"- intent: {intent}")
+        lines.append("  examples: |")
+        lines.extend(f"    - {t}" for t in texts)
+    return "\n".join(lines) + "\n"
+
+
+def write_rasa_nlu(path: Path, examples: list[Example]) -> None:
+    path.write_text(dump_rasa_nlu(examples), encoding="utf-8")

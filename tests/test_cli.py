@@ -1,0 +1,221 @@
+"""The ``zabota`` command as scripts and people use it: real subprocesses, exit codes, output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def zabota(*args: str, cwd: Path = ROOT, stdin: str | None = None, env: dict[str, str] | None = None,
+           timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the demo project, so tests can break it and keep their own database."""
+    copy = tmp_path / "project"
+    copy.mkdir()
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(ROOT / name, copy / name)
+    shutil.copytree(ROOT / "data", copy / "data")
+    models = ROOT / "models"
+    if models.exists():  # reuse a trained model when the content is unchanged
+        shutil.copytree(models, copy / "models")
+    return copy
+
+
+def test_help_everywhere() -> None:
+    for args in ([], ["run"], ["chat"], ["db"], ["db", "upgrade"], ["nlu", "evaluate"], ["operators", "add"]):
+        result = zabota(*args, "--help")
+        assert result.returncode == 0, result.stderr
+        assert "usage: zabota" in result.stdout
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = zabota("frobnicate")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_validate_the_demo_project(project: Path) -> None:
+    result = zabota("--project", str(project), "validate")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: ")
+
+
+def test_validate_reports_broken_yaml_with_file_and_line(project: Path) -> None:
+    faq = project / "data" / "faq" / "returns.yml"
+    lines = faq.read_text(encoding="utf-8").splitlines()
+    lines.insert(5, "  - id: Broken Id")  # invalid id and missing fields, at line 6
+    faq.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (project / "config.yml").write_text("handoff:\n  not_understod_limit: 3\n", encoding="utf-8")
+    result = zabota("--project", str(project), "validate")
+    assert result.returncode == 2
+    assert f"{faq}:6:" in result.stderr
+    assert f"{project / 'config.yml'}:2:" in result.stderr and "unknown key" in result.stderr
+
+
+def test_chat_reads_customer_lines_from_a_pipe(project: Path) -> None:
+    result = zabota(
+        "--project", str(project), "chat",
+        stdin="как вернуть товар?\nпозовите человека\nвы тут?\n",
+    )
+    assert result.returncode == 0, result.stderr
+    replies = [line for line in result.stdout.splitlines() if line.startswith("Бот:")]
+    assert "14 дней" in replies[0]
+    assert "коллег" in replies[1]
+    assert len(replies) == 2  # the bot keeps quiet while the customer waits for a person
+
+
+def test_db_upgrade_reports_an_unreachable_database(project: Path) -> None:
+    result = zabota(
+        "--project", str(project), "db", "upgrade",
+        env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
+    assert result.returncode == 3
+    assert "database unavailable" in result.stderr
+
+
+def test_operators_add_and_duplicate(project: Path) -> None:
+    env = {"ZB_PASS": "correct horse battery"}
+    first = zabota("--project", str(project), "operators", "add", "Admin", "--role", "admin", "--password-env", "ZB_PASS", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "created admin 'admin'" in first.stdout
+    again = zabota("--project", str(project), "operators", "add", "admin", "--password-env", "ZB_PASS", env=env)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    short = zabota("--project", str(project), "operators", "add", "bob", env={}, stdin="short\n")
+    assert short.returncode == 2 and "at least 8" in short.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served(project: Path) -> Iterator[tuple[str, Path]]:
+    port = free_port()
+    yield f"http://127.0.0.1:{port}", project
+
+
+def start_server(project: Path, base: str) -> subprocess.Popen[str]:
+    port = base.rsplit(":", 1)[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VIBER_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--project", str(project), "run", "--port", port, "--demo"],
+        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise AssertionError(f"zabota run exited: {process.stdout.read() if process.stdout else ''}")
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError("zabota run did not become healthy")
+
+
+def stop_server(process: subprocess.Popen[str]) -> str:
+    process.terminate()
+    try:
+        out, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    return out or ""
+
+
+def chat(base: str, session: dict[str, str], text: str, n: int) -> dict[str, object]:
+    body = {**session, "text": text, "id": f"msg-{n}"}
+    assert httpx.post(f"{base}/webchat/api/send", json=body, timeout=10).status_code == 202
+    return body
+
+
+def messages(base: str, session: dict[str, str], after: int = 0) -> list[dict[str, object]]:
+    params = {**session, "after": str(after), "wait": "0"}
+    return list(httpx.get(f"{base}/webchat/api/messages", params=params, timeout=10).json()["messages"])
+
+
+def wait_for(base: str, session: dict[str, str], count: int) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = messages(base, session)
+        if len(found) >= count:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} messages, got {messages(base, session)}")
+
+
+@pytest.mark.slow
+def test_run_serves_web_chat_and_keeps_everything_across_a_restart(served: tuple[str, Path]) -> None:
+    base, project = served
+    server = start_server(project, base)
+    try:
+        health = httpx.get(f"{base}/healthz").json()
+        assert health["status"] == "ok" and "webchat" in health["channels"]
+        assert "Чат поддержки" in httpx.get(f"{base}/chat").text
+        session = httpx.post(f"{base}/webchat/api/session").json()
+        chat(base, session, "как вернуть товар?", 1)
+        history = wait_for(base, session, 2)
+        assert "14 дней" in str(history[1]["text"]) and history[1]["author"] == "bot"
+        chat(base, session, "позовите человека", 2)
+        history = wait_for(base, session, 4)
+        assert "коллег" in str(history[3]["text"])
+    finally:
+        output = stop_server(server)
+    assert "Traceback" not in output, output
+    assert (project / "var" / "demo-accounts.txt").exists()
+
+    server = start_server(project, base)
+    try:
+        history = messages(base, session)
+        assert [m["author"] for m in history] == ["customer", "bot", "customer", "bot"]
+        chat(base, session, "я ещё жду", 3)
+        time.sleep(0.5)
+        assert len(messages(base, session)) == 5  # stored for the operator, no bot reply
+    finally:
+        stop_server(server)
+
+
+def test_webchat_rejects_forged_sessions_and_oversized_messages(served: tuple[str, Path]) -> None:
+    base, project = served
+    server = start_server(project, base)
+    try:
+        session = httpx.post(f"{base}/webchat/api/session").json()
+        forged = {"visitor": session["visitor"], "token": "0" * 32, "text": "привет"}
+        assert httpx.post(f"{base}/webchat/api/send", json=forged).status_code == 403
+        assert httpx.get(f"{base}/webchat/api/messages", params={"visitor": session["visitor"], "token": "x"}).status_code == 403
+        too_long = {**session, "text": "а" * 4001}
+        response = httpx.post(f"{base}/webchat/api/send", json=too_long)
+        assert response.status_code == 413 and "4000" in response.json()["message"]
+        bad = httpx.post(f"{base}/webchat/api/send", content=b"{not json", headers={"Content-Type": "application/json"})
+        assert bad.status_code == 400
+        assert json.loads(bad.text)["error"] == "bad_json"
+    finally:
+        stop_server(server)

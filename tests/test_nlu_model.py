@@ -1,0 +1,148 @@
+"""Intent model: typos, out-of-scope rejection, ambiguity, safe persistence."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlu import Decision, Example, ModelFileError, NLUConfig, build_model, load_model
+from nlu.model import IntentModel
+
+DATA = {
+    "return_goods": [
+        "как вернуть товар", "хочу вернуть товар", "хочу сдать обратно наушники не подошли",
+        "верните деньги за товар", "возврат товара", "можно ли вернуть покупку",
+        "не подошла вещь хочу вернуть", "оформить возврат",
+    ],
+    "delivery_cost": [
+        "сколько стоит доставка", "цена доставки", "доставка платная",
+        "какая стоимость доставки", "во сколько обойдется доставка", "доставка бесплатная?",
+        "сколько платить за доставку", "тарифы доставки",
+    ],
+    "internet_down": [
+        "не работает интернет", "пропал интернет", "интернет не грузит",
+        "нет подключения к интернету", "интернет очень медленный", "отвалился интернет",
+        "интернет не работает второй день", "плохо работает интернет",
+    ],
+    "order_status": [
+        "где мой заказ", "статус заказа", "когда придет заказ", "отследить заказ",
+        "заказ не пришел", "где посылка", "мой заказ задерживается", "проверить статус заказа",
+    ],
+    "oos": [
+        "какая погода завтра", "расскажи анекдот", "кто выиграл матч", "сколько лет луне",
+        "посоветуй фильм", "рецепт борща", "как выучить английский", "столица франции",
+    ],
+}
+
+
+def examples() -> list[Example]:
+    return [Example(t, intent) for intent, texts in DATA.items() for t in texts]
+
+
+@pytest.fixture(scope="module")
+def model() -> IntentModel:
+    m = IntentModel(NLUConfig(pipeline="sparse", answer_threshold=0.4, clarify_threshold=0.2))
+    m.fit(examples())
+    return m
+
+
+def test_build_model_is_untrained_and_fits() -> None:
+    m = build_model(NLUConfig(pipeline="sparse"))
+    assert m.intents == []
+    m.fit(examples())
+    assert sorted(m.intents) == ["delivery_cost", "internet_down", "order_status", "return_goods"]
+
+
+def test_oos_is_never_an_intent(model: IntentModel) -> None:
+    assert "oos" not in model.intents
+    for text in ["какая погода завтра", "где мой заказ"]:
+        assert all(s.intent != "oos" for s in model.predict(text).ranking)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("вернуть товр", "return_goods"), ("сколько стоит дастака", "delivery_cost"),
+     ("интеренет не работает", "internet_down")],
+)
+def test_typos_still_answered(model: IntentModel, text: str, intent: str) -> None:
+    p = model.predict(text)
+    assert p.intent == intent
+    assert p.decision == Decision.ANSWER
+    assert p.extra["oos_confidence"] < p.confidence
+
+
+def test_normalized_text_shows_corrections(model: IntentModel) -> None:
+    assert model.predict("вернуть товр").normalized_text == "вернуть товар"
+
+
+def test_out_of_scope_rejected(model: IntentModel) -> None:
+    for text in ["какая погода будет в субботу", "посоветуй хороший фильм", "🙂"]:
+        assert model.predict(text).decision == Decision.REJECT, text
+
+
+def test_ranking_sorted_and_confidence_calibrated(model: IntentModel) -> None:
+    p = model.predict("где мой заказ 123456")
+    confs = [s.confidence for s in p.ranking]
+    assert confs == sorted(confs, reverse=True)
+    assert 0.0 <= p.confidence <= 1.0 and p.confidence == confs[0]
+    assert [e.type for e in p.entities] == ["order_number"]
+
+
+def test_ambiguity_gives_clarify_with_two_candidates(model: IntentModel) -> None:
+    cfg = NLUConfig(pipeline="sparse", answer_threshold=0.3, clarify_threshold=0.05,
+                    ambiguity_margin=0.2)
+    m = IntentModel(cfg)
+    m.fit(examples())
+    p = m.predict("вернуть товар и узнать стоимость доставки")
+    assert p.decision == Decision.CLARIFY
+    assert {s.intent for s in p.ranking[:2]} == {"return_goods", "delivery_cost"}
+
+
+def test_save_load_round_trip_identical(model: IntentModel, tmp_path: Path) -> None:
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = load_model(path)
+    for text in ["вернуть товр", "сколько стоит доставка в москву", "привет", "где заказ 55555"]:
+        a, b = model.predict(text), loaded.predict(text)
+        assert (a.intent, a.decision, a.entities) == (b.intent, b.decision, b.entities)
+        assert a.confidence == pytest.approx(b.confidence, abs=1e-6)
+        assert [s.intent for s in a.ranking] == [s.intent for s in b.ranking]
+
+
+def test_tampered_file_raises_clear_error(model: IntentModel, tmp_path: Path) -> None:
+    path = tmp_path / "m.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["intercept"] = arrays["intercept"] + 1.0
+    np.savez(path, **arrays)  # type: ignore[arg-type]
+    with pytest.raises(ModelFileError, match="checksum"):
+        load_model(path)
+
+
+def test_pickled_payload_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "evil.npz"
+    np.savez(path, __meta__=np.array([{"x": 1}], dtype=object))  # needs pickle to read
+    with pytest.raises(ModelFileError, match="pickle"):
+        load_model(path)
+
+
+def test_garbage_file_refused(tmp_path: Path) -> None:
+    path = tmp_path / "junk.npz"
+    path.write_bytes(b"not a zip")
+    with pytest.raises(ModelFileError):
+        load_model(path)
+    with zipfile.ZipFile(tmp_path / "empty.npz", "w"):
+        pass
+    with pytest.raises(ModelFileError, match="not a Zabota"):
+        load_model(tmp_path / "empty.npz")
+
+
+def test_config_forbids_unknown_keys() -> None:
+    with pytest.raises(ValueError, match="answer_treshold"):
+        NLUConfig.model_validate({"answer_treshold": 0.5})
+    with pytest.raises(ValueError, match="clarify_threshold"):
+        NLUConfig(answer_threshold=0.2, clarify_threshold=0.5)

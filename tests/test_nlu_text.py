@@ -1,0 +1,94 @@
+"""Normalisation, tokenisation, lemmas, spelling correction and entities."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from nlu.entities import extract_entities
+from nlu.preprocess import Preprocessor
+from nlu.spelling import SpellCorrector, damerau_levenshtein
+from nlu.text import basic_normalize, lemma, mask_placeholders, tokens
+
+TODAY = dt.date(2025, 3, 1)
+
+
+def test_normalize_lowercases_and_folds_yo() -> None:
+    assert basic_normalize("  Ещё   ЁЛКА ") == "еще елка"
+
+
+def test_placeholders_replace_urls_emails_numbers() -> None:
+    masked = mask_placeholders("пишите a.b@mail.ru или https://shop.ru/x заказ 123")
+    assert masked.split() == ["пишите", "emailtoken", "или", "urltoken", "заказ", "numtoken"]
+
+
+def test_spacy_tokenizer_splits_punctuation() -> None:
+    # spaCy's Russian rules: punctuation split off, whitespace dropped, abbreviation kept whole
+    assert tokens("Где заказ?!  Т.к. завтра") == ["Где", "заказ", "?", "!", "Т.к", ".", "завтра"]
+
+
+def test_lemmas() -> None:
+    assert lemma("заказы") == "заказ"
+    assert lemma("вернуть") == "вернуть"
+    assert lemma("numtoken") == "numtoken"
+
+
+def test_damerau_levenshtein_counts_transposition_once() -> None:
+    assert damerau_levenshtein("интеренет", "интернет") == 1
+    assert damerau_levenshtein("ab", "ba") == 1
+    assert damerau_levenshtein("дастака", "доставка") == 2
+
+
+@pytest.mark.parametrize(
+    ("typo", "fixed"),
+    [("товр", "товар"), ("дастака", "доставка"), ("интеренет", "интернет")],
+)
+def test_typos_corrected_to_training_vocabulary(typo: str, fixed: str) -> None:
+    pre = Preprocessor()
+    texts = ["как вернуть товар", "сколько стоит доставка", "не работает интернет"]
+    speller = SpellCorrector.from_texts(pre.raw_words(t) for t in texts)
+    assert speller.correct(typo) == fixed
+
+
+def test_known_words_are_not_corrected() -> None:
+    speller = SpellCorrector.from_texts([["товар"]])
+    assert speller.correct("говор") == "говор"  # a real word, distance 1 from «товар»
+
+
+def _ents(text: str) -> list[tuple[str, str]]:
+    return [(e.type, e.value) for e in extract_entities(text, TODAY)]
+
+
+def test_entity_order_numbers() -> None:
+    assert _ents("Где мой заказ 123456?") == [("order_number", "123456")]
+    assert _ents("статус № А-1234") == [("order_number", "А-1234")]
+
+
+def test_entity_phones_to_digits() -> None:
+    assert _ents("тел +7 (916) 123-45-67") == [("phone", "79161234567")]
+    assert _ents("звоните 8 916 123 45 67") == [("phone", "79161234567")]
+
+
+def test_entity_email_not_mistaken_for_url() -> None:
+    assert _ents("почта Ivan.Petrov@Mail.ru") == [("email", "ivan.petrov@mail.ru")]
+
+
+def test_entity_dates_to_iso() -> None:
+    assert _ents("привезите 12.05") == [("date", "2025-05-12")]
+    assert _ents("доставка 12 мая") == [("date", "2025-05-12")]
+    assert _ents("можно Завтра?") == [("date", "2025-03-02")]
+    assert _ents("31.02") == []  # no such day
+
+
+def test_entity_amounts() -> None:
+    assert _ents("вернули 1500 руб") == [("amount", "1500")]
+    assert _ents("стоит 2 тыс") == [("amount", "2000")]
+    assert _ents("в квартире 3 комнаты") == []  # a bare number is not an amount
+
+
+def test_entity_url_and_offsets() -> None:
+    text = "см. https://shop.ru/help."
+    (e,) = extract_entities(text, TODAY)
+    assert (e.type, e.value) == ("url", "https://shop.ru/help")
+    assert text[e.start : e.end] == e.text
