@@ -18,8 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def zabota(*args: str, cwd: Path = ROOT, stdin: str | None = None, env: dict[str, str] | None = None,
-           timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def zabota(
+    *args: str,
+    cwd: Path = ROOT,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=cwd,
@@ -46,7 +51,15 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_help_everywhere() -> None:
-    for args in ([], ["run"], ["chat"], ["db"], ["db", "upgrade"], ["nlu", "evaluate"], ["operators", "add"]):
+    for args in (
+        [],
+        ["run"],
+        ["chat"],
+        ["db"],
+        ["db", "upgrade"],
+        ["nlu", "evaluate"],
+        ["operators", "add"],
+    ):
         result = zabota(*args, "--help")
         assert result.returncode == 0, result.stderr
         assert "usage: zabota" in result.stdout
@@ -78,7 +91,9 @@ def test_validate_reports_broken_yaml_with_file_and_line(project: Path) -> None:
 
 def test_chat_reads_customer_lines_from_a_pipe(project: Path) -> None:
     result = zabota(
-        "--project", str(project), "chat",
+        "--project",
+        str(project),
+        "chat",
         stdin="как вернуть товар?\nпозовите человека\nвы тут?\n",
     )
     assert result.returncode == 0, result.stderr
@@ -90,7 +105,10 @@ def test_chat_reads_customer_lines_from_a_pipe(project: Path) -> None:
 
 def test_db_upgrade_reports_an_unreachable_database(project: Path) -> None:
     result = zabota(
-        "--project", str(project), "db", "upgrade",
+        "--project",
+        str(project),
+        "db",
+        "upgrade",
         env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
     )
     assert result.returncode == 3
@@ -99,10 +117,23 @@ def test_db_upgrade_reports_an_unreachable_database(project: Path) -> None:
 
 def test_operators_add_and_duplicate(project: Path) -> None:
     env = {"ZB_PASS": "correct horse battery"}
-    first = zabota("--project", str(project), "operators", "add", "Admin", "--role", "admin", "--password-env", "ZB_PASS", env=env)
+    first = zabota(
+        "--project",
+        str(project),
+        "operators",
+        "add",
+        "Admin",
+        "--role",
+        "admin",
+        "--password-env",
+        "ZB_PASS",
+        env=env,
+    )
     assert first.returncode == 0, first.stderr
     assert "created admin 'admin'" in first.stdout
-    again = zabota("--project", str(project), "operators", "add", "admin", "--password-env", "ZB_PASS", env=env)
+    again = zabota(
+        "--project", str(project), "operators", "add", "admin", "--password-env", "ZB_PASS", env=env
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
     short = zabota("--project", str(project), "operators", "add", "bob", env={}, stdin="short\n")
     assert short.returncode == 2 and "at least 8" in short.stderr
@@ -124,8 +155,22 @@ def start_server(project: Path, base: str) -> subprocess.Popen[str]:
     port = base.rsplit(":", 1)[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VIBER_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--project", str(project), "run", "--port", port, "--demo"],
-        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--project",
+            str(project),
+            "run",
+            "--port",
+            port,
+            "--demo",
+        ],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -135,7 +180,9 @@ def start_server(project: Path, base: str) -> subprocess.Popen[str]:
         except httpx.HTTPError:
             pass
         if process.poll() is not None:
-            raise AssertionError(f"zabota run exited: {process.stdout.read() if process.stdout else ''}")
+            raise AssertionError(
+                f"zabota run exited: {process.stdout.read() if process.stdout else ''}"
+            )
         time.sleep(0.2)
     process.kill()
     raise AssertionError("zabota run did not become healthy")
@@ -159,7 +206,9 @@ def chat(base: str, session: dict[str, str], text: str, n: int) -> dict[str, obj
 
 def messages(base: str, session: dict[str, str], after: int = 0) -> list[dict[str, object]]:
     params = {**session, "after": str(after), "wait": "0"}
-    return list(httpx.get(f"{base}/webchat/api/messages", params=params, timeout=10).json()["messages"])
+    return list(
+        httpx.get(f"{base}/webchat/api/messages", params=params, timeout=10).json()["messages"]
+    )
 
 
 def wait_for(base: str, session: dict[str, str], count: int) -> list[dict[str, object]]:
@@ -173,7 +222,9 @@ def wait_for(base: str, session: dict[str, str], count: int) -> list[dict[str, o
 
 
 @pytest.mark.slow
-def test_run_serves_web_chat_and_keeps_everything_across_a_restart(served: tuple[str, Path]) -> None:
+def test_run_serves_web_chat_and_keeps_everything_across_a_restart(
+    served: tuple[str, Path],
+) -> None:
     base, project = served
     server = start_server(project, base)
     try:
@@ -210,11 +261,20 @@ def test_webchat_rejects_forged_sessions_and_oversized_messages(served: tuple[st
         session = httpx.post(f"{base}/webchat/api/session").json()
         forged = {"visitor": session["visitor"], "token": "0" * 32, "text": "привет"}
         assert httpx.post(f"{base}/webchat/api/send", json=forged).status_code == 403
-        assert httpx.get(f"{base}/webchat/api/messages", params={"visitor": session["visitor"], "token": "x"}).status_code == 403
+        assert (
+            httpx.get(
+                f"{base}/webchat/api/messages", params={"visitor": session["visitor"], "token": "x"}
+            ).status_code
+            == 403
+        )
         too_long = {**session, "text": "а" * 4001}
         response = httpx.post(f"{base}/webchat/api/send", json=too_long)
         assert response.status_code == 413 and "4000" in response.json()["message"]
-        bad = httpx.post(f"{base}/webchat/api/send", content=b"{not json", headers={"Content-Type": "application/json"})
+        bad = httpx.post(
+            f"{base}/webchat/api/send",
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
         assert bad.status_code == 400
         assert json.loads(bad.text)["error"] == "bad_json"
     finally:
