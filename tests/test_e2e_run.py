@@ -133,9 +133,9 @@ async def test_telegram_customer_bot_operator_and_rating(project: Path) -> None:
             await tg.wait_sent(customer, 5, within=20)  # «closed» and the rating request
             assert "завершил диалог" in tg.texts(customer)[3]
             rating_request = tg.sent_to(customer)[4]
-            assert ["1", "2", "3", "4", "5"] == [
+            assert [
                 t for t in rating_request.button_titles if t.isdigit()
-            ]
+            ] == ["1", "2", "3", "4", "5"]
             five = next(b for row in rating_request.buttons for b in row if b.text == "5")
             tg.push_update(tg.callback_update(customer, str(five.callback_data), title="5"))
             count = len(tg.sent_to(customer))
