@@ -69,6 +69,7 @@ class ProjectConfig(BaseModel):
     company: str = "Zabota"
     knowledge_base: list[str] = Field(default_factory=lambda: ["data/faq"])
     nlu_data: list[str] = Field(default_factory=lambda: ["data/nlu.yml"])
+    flows: list[str] = Field(default_factory=lambda: ["data/flows"])
     nlu: dict[str, Any] = Field(default_factory=dict)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     handoff: HandoffConfig = Field(default_factory=HandoffConfig)

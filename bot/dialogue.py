@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,9 @@ from handoff import escalation, routing
 from handoff.escalation import REASON_TITLES, Reason
 from knowledge_base.models import KnowledgeBase
 from nlu.api import Decision, Prediction
+
+if TYPE_CHECKING:
+    from flows.models import Flow
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,7 @@ class Turn:
     kb: KnowledgeBase
     config: ProjectConfig
     now: datetime
+    flows: Mapping[str, Flow] = field(default_factory=dict)
     replies: list[Outbound] = field(default_factory=list)
     reply_data: list[dict[str, Any]] = field(default_factory=list)
     assigned_operator: Operator | None = None
@@ -97,6 +102,7 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
         "title": REASON_TITLES.get(reason, reason.value),
         "detail": detail,
         "guesses": context.get("last_guesses", turn.guesses),
+        "flow": context.get("flow_data"),
         "message": turn.event.text[:500],
         "at": turn.now.isoformat(),
     }
@@ -157,7 +163,12 @@ class ButtonHandler:
     name = "button"
 
     def match(self, turn: Turn) -> bool:
-        return turn.event.kind is InboundKind.BUTTON and bool(turn.event.payload)
+        payload = turn.event.payload or ""
+        return (
+            turn.event.kind is InboundKind.BUTTON
+            and bool(payload)
+            and not payload.startswith("flow")
+        )
 
     async def handle(self, turn: Turn) -> None:
         payload = turn.event.payload or ""
@@ -351,6 +362,8 @@ class FallbackHandler:
 
 
 def default_handlers() -> list[Handler]:
+    from flows.engine import FlowHandler
+
     return [
         StartHandler(),
         ButtonHandler(),
@@ -358,6 +371,7 @@ def default_handlers() -> list[Handler]:
         LinkCodeHandler(),
         AttachmentHandler(),
         EscalationHandler(),
+        FlowHandler(),
         NLUHandler(),
         FallbackHandler(),
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,6 +26,7 @@ from bot.ownership import HUMAN_OWNERS, Owner
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Rating, utcnow
+from flows.models import Flow
 from handoff.escalation import Reason
 from knowledge_base.models import KnowledgeBase
 from nlu.api import NLUModel, Prediction
@@ -60,6 +61,7 @@ class Brain:
     domain: Domain
     kb: KnowledgeBase
     nlu: NLUModel
+    flows: Mapping[str, Flow] = field(default_factory=dict)
 
 
 def rate_buttons(conversation_id: int) -> tuple[Any, ...]:
@@ -155,6 +157,7 @@ class Engine:
                 kb=brain.kb,
                 config=brain.config,
                 now=self.clock(),
+                flows=brain.flows,
             )
             if prediction is not None:
                 conversation.context = {

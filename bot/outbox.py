@@ -10,8 +10,14 @@ earlier one is waiting out a 429), sends it through the channel, and records the
 * :class:`PermanentError` → ``failed``, with a line in the conversation for the operators.
 
 A claim has a lease (``claimed_until``); rows left in ``sending`` by a crashed process become
-pending again when the lease expires. Delivery is at-least-once only across such a crash in the
-instant between the messenger accepting a message and our ``sent`` commit; otherwise exactly once.
+pending again when the lease expires (checked at most every ``RECOVER_EVERY`` seconds).
+
+Throughput: the claim returns what sending needs (payload, attempts, the blocked flag) so a
+delivery costs no extra query, and ``sent`` results are committed in batches by one flusher
+task (one transaction for everything that finished meanwhile). A chat stays in flight until
+its ``sent`` row is committed, so its next message is never claimed before that. Delivery is
+at-least-once only across such a crash in the instant between the messenger accepting a
+message and our ``sent`` commit; otherwise exactly once.
 """
 
 from __future__ import annotations
@@ -21,11 +27,12 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 
 from bot.bus import Bus, BusEvent
 from bot.channels.base import Channel, DeliveryError, PermanentError, RetryAfter
@@ -37,8 +44,26 @@ from bot.storage.models import Conversation, Identity, OutboxItem, utcnow
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+RECOVER_EVERY = 1.0  # seconds between sweeps for expired leases
 MAX_BACKOFF = 300.0
 GIVE_UP_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """A claimed row with everything needed to send it."""
+
+    id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    blocked: bool
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.channel, self.chat_id)
 
 
 @dataclass(slots=True)
@@ -84,6 +109,11 @@ class OutboxSender:
         self._task: asyncio.Task[None] | None = None
         self._chat_tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
+        self._next_recover = 0.0
+        # (row id, chat key, messenger ids, attempts) sent but not yet committed as such
+        self._sent: list[tuple[int, tuple[str, str], list[str], int]] = []
+        self._sent_ready = asyncio.Event()
+        self._flusher: asyncio.Task[None] | None = None
 
     def _bucket(self, channel: Channel) -> _Bucket:
         bucket = self._buckets.get(channel.name)
@@ -98,6 +128,8 @@ class OutboxSender:
     async def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_loop(), name="outbox-flusher")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -109,6 +141,16 @@ class OutboxSender:
             task.cancel()
         if self._chat_tasks:
             await asyncio.gather(*self._chat_tasks, return_exceptions=True)
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+        if self._sent:  # messages the messenger accepted: record them before stopping
+            try:
+                await self._flush_sent()
+            except Exception:
+                log.exception("outbox: could not record sent messages; they may be resent")
 
     async def _run(self) -> None:
         while True:
@@ -127,11 +169,13 @@ class OutboxSender:
         """Start sending every chat's next due message; return how long to sleep at most."""
         now = utcnow()
         async with self.db.write() as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.status == "sending", OutboxItem.claimed_until < now)
-                .values(status="pending")
-            )
+            if time.monotonic() >= self._next_recover:
+                self._next_recover = time.monotonic() + RECOVER_EVERY
+                await session.execute(
+                    update(OutboxItem)
+                    .where(OutboxItem.status == "sending", OutboxItem.claimed_until < now)
+                    .values(status="pending")
+                )
             rows = (
                 await session.execute(
                     select(
@@ -158,49 +202,69 @@ class OutboxSender:
                     sleep_for = min(sleep_for, wait)
                     continue
                 claim.append(row_id)
-            claimed: list[tuple[int, str, str]] = []
+            claimed: list[_Claimed] = []
             if claim:
-                result = await session.execute(
-                    update(OutboxItem)
-                    .where(OutboxItem.id.in_(claim), OutboxItem.status == "pending")
-                    .values(status="sending", claimed_until=now + LEASE)
-                    .returning(OutboxItem.id, OutboxItem.channel, OutboxItem.chat_id)
-                )
-                claimed = [(row[0], row[1], row[2]) for row in result.all()]
-        for row_id, channel, chat_id in claimed:
-            key = (channel, chat_id)
-            self._inflight.add(key)
-            task = asyncio.create_task(self._send_one(row_id, key))
+                returned = (
+                    await session.execute(
+                        update(OutboxItem)
+                        .where(OutboxItem.id.in_(claim), OutboxItem.status == "pending")
+                        .values(status="sending", claimed_until=now + LEASE)
+                        .returning(
+                            OutboxItem.id,
+                            OutboxItem.channel,
+                            OutboxItem.chat_id,
+                            OutboxItem.payload,
+                            OutboxItem.attempts,
+                            OutboxItem.created_at,
+                        )
+                    )
+                ).all()
+                blocked = await self._blocked(session, [(r[1], r[2]) for r in returned])
+                claimed = [
+                    _Claimed(r[0], r[1], r[2], r[3], r[4], r[5], (r[1], r[2]) in blocked)
+                    for r in returned
+                ]
+        for item in claimed:
+            self._inflight.add(item.key)
+            task = asyncio.create_task(self._send_one(item))
             self._chat_tasks.add(task)
             task.add_done_callback(self._chat_tasks.discard)
         return max(sleep_for, 0.01)
 
-    async def _send_one(self, row_id: int, key: tuple[str, str]) -> None:
-        try:
-            async with self._semaphore:
-                await self._deliver(row_id, key)
-        except Exception:
-            log.exception("outbox item %s failed unexpectedly", row_id)
-        finally:
-            self._inflight.discard(key)
-            self.wake()
-
-    async def _deliver(self, row_id: int, key: tuple[str, str]) -> None:
-        channel = self.channels[key[0]]
-        async with self.db.read() as session:
-            item = await session.get(OutboxItem, row_id)
-            if item is None:
-                return
-            payload, attempts, created_at = item.payload, item.attempts, item.created_at
-            blocked = await session.scalar(
-                select(func.count())
-                .select_from(Identity)
-                .where(
-                    Identity.channel == key[0],
-                    Identity.chat_id == key[1],
+    @staticmethod
+    async def _blocked(
+        session: Any, keys: Sequence[tuple[str, str]]
+    ) -> set[tuple[str, str]]:
+        """Which of these chats unsubscribed or blocked the bot."""
+        found: set[tuple[str, str]] = set()
+        unique = sorted(set(keys))
+        for i in range(0, len(unique), 500):
+            rows = await session.execute(
+                select(Identity.channel, Identity.chat_id).where(
                     Identity.blocked.is_(True),
+                    tuple_(Identity.channel, Identity.chat_id).in_(unique[i : i + 500]),
                 )
             )
+            found.update((row[0], row[1]) for row in rows)
+        return found
+
+    async def _send_one(self, item: _Claimed) -> None:
+        pending_commit = False
+        try:
+            async with self._semaphore:
+                pending_commit = await self._deliver(item)
+        except Exception:
+            log.exception("outbox item %s failed unexpectedly", item.id)
+        finally:
+            if not pending_commit:
+                self._inflight.discard(item.key)
+                self.wake()
+
+    async def _deliver(self, item: _Claimed) -> bool:
+        """Send one claimed row; True if its ``sent`` result is queued for the flusher."""
+        row_id, key, payload, attempts = item.id, item.key, item.payload, item.attempts
+        created_at, blocked = item.created_at, item.blocked
+        channel = self.channels[key[0]]
         interval = channel.capabilities.per_chat_interval
         if interval > 0:
             since = time.monotonic() - self._last_sent.get(key, 0.0)
@@ -223,19 +287,59 @@ class OutboxSender:
                 await self._reschedule(row_id, attempts, backoff, str(exc), count=True)
         else:
             self._last_sent[key] = time.monotonic()
+            self._sent.append((row_id, key, list(ids), attempts + 1))
+            if self._flusher is None:  # pump() driven by hand, without start()
+                await self._flush_sent()
+            else:
+                self._sent_ready.set()
+            return True
+        return False
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._sent_ready.wait()
+            self._sent_ready.clear()
+            try:
+                await self._flush_sent()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The messenger has these messages: keep trying to record them (their chats
+                # stay in flight meanwhile) rather than resend them after the lease expires.
+                log.exception("outbox: recording sent messages failed; retrying")
+                await asyncio.sleep(1.0)
+                self._sent_ready.set()
+
+    async def _flush_sent(self) -> None:
+        """Commit every queued ``sent`` result in one transaction, then free those chats."""
+        batch, self._sent = self._sent, []
+        if not batch:
+            return
+        try:
+            sent_at = utcnow()
             async with self.db.write() as session:
                 await session.execute(
-                    update(OutboxItem)
-                    .where(OutboxItem.id == row_id)
-                    .values(
-                        status="sent",
-                        sent_at=utcnow(),
-                        external_ids=list(ids),
-                        attempts=attempts + 1,
-                        last_error=None,
-                    )
+                    update(OutboxItem),
+                    [
+                        {
+                            "id": row_id,
+                            "status": "sent",
+                            "sent_at": sent_at,
+                            "external_ids": ids,
+                            "attempts": attempts,
+                            "last_error": None,
+                        }
+                        for row_id, _, ids, attempts in batch
+                    ],
                 )
-            if self.bus is not None:
+        except BaseException:
+            self._sent[:0] = batch
+            raise
+        for _, key, _, _ in batch:
+            self._inflight.discard(key)
+        self.wake()
+        if self.bus is not None:
+            for row_id, key, _, _ in batch:
                 self.bus.publish(
                     BusEvent("outbox", data={"id": row_id, "status": "sent", "chat": key[1]})
                 )

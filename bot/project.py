@@ -11,18 +11,19 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from nlu.rasa_io import DataError, read_rasa_nlu
 
 from bot.config import Domain, ProjectConfig, load_config, load_domain
 from bot.engine import Brain
 from bot.yamlio import ContentError, Problem
+from flows.loader import load_flows
+from flows.models import Flow
 from knowledge_base.loader import kb_examples, kb_files, load_kb
 from knowledge_base.models import KnowledgeBase
 from nlu import NLUConfig, build_model, load_model
 from nlu.api import Example, NLUModel
+from nlu.rasa_io import DataError, read_rasa_nlu
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Project:
     kb: KnowledgeBase
     nlu_examples: list[Example]
     nlu_files: list[Path]
+    flows: dict[str, Flow] = field(default_factory=dict)
 
     @property
     def nlu_config(self) -> NLUConfig:
@@ -89,10 +91,16 @@ def load_project(root: Path) -> Project:
                         f"intent {example.intent!r} is also a FAQ entry id",
                     )
                 )
+    flows: dict[str, Flow] = {}
+    try:
+        intents = {e.intent for e in examples} | set(kb.entries)
+        flows = load_flows([root / p for p in config.flows], kb, intents)
+    except ContentError as exc:
+        problems.extend(exc.problems)
     if problems:
         raise ContentError(problems)
     assert domain is not None
-    return Project(root, config, domain, kb, examples, nlu_files)
+    return Project(root, config, domain, kb, examples, nlu_files, flows)
 
 
 def _problem_from_text(text: str, path: Path) -> Problem:
@@ -107,6 +115,9 @@ def _problem_from_text(text: str, path: Path) -> Problem:
 def content_files(project: Project) -> list[Path]:
     files = [project.root / "config.yml", project.root / "domain.yml", *project.nlu_files]
     files.extend(kb_files([project.root / p for p in project.config.knowledge_base]))
+    files.extend(
+        kb_files([project.root / p for p in project.config.flows if (project.root / p).exists()])
+    )
     return [f for f in files if f.exists()]
 
 
@@ -138,4 +149,6 @@ def train(
 
 
 def make_brain(project: Project, model: NLUModel) -> Brain:
-    return Brain(config=project.config, domain=project.domain, kb=project.kb, nlu=model)
+    return Brain(
+        config=project.config, domain=project.domain, kb=project.kb, nlu=model, flows=project.flows
+    )

@@ -48,4 +48,7 @@ class HandoffConfig(BaseModel):
     sla_first_response_seconds: int = 60
     default_handling_minutes: float = Field(default=3.0, gt=0)
     auto_assign: bool = True
+    # An online operator whose last console window closed (and did not come back within this
+    # many seconds) is marked away, so conversations stop going to an empty chair.
+    presence_grace_seconds: float = Field(default=60.0, ge=0)
     working_hours: WorkingHours = Field(default_factory=WorkingHours)

@@ -26,6 +26,7 @@ from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, Operator, utcnow
 from handoff import routing
 from handoff.config import HandoffConfig
+from handoff.errors import Conflict, HandoffError, NotFound
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -33,31 +34,6 @@ if TYPE_CHECKING:
 STATUSES = ("online", "away", "offline")
 CONSOLE_ROLES = ("admin", "operator")
 MAX_TEXT = 20_000  # channels split long texts (Telegram 4096, Viber 7000)
-
-
-class HandoffError(Exception):
-    """A refused action; ``message`` is Russian and safe to show to the operator."""
-
-    status = 400
-
-    def __init__(self, message: str, code: str = "bad_request") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-class NotFound(HandoffError):
-    status = 404
-
-
-class Forbidden(HandoffError):
-    status = 403
-
-
-class Conflict(HandoffError):
-    """Someone else changed the conversation first (taken, closed, transferred)."""
-
-    status = 409
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,12 +344,13 @@ class HandoffService:
         await self.assign_waiting()
         return [c.id for c in released]
 
-    async def touch(self, operator_id: int) -> None:
-        """Remember the operator was seen (the console pings while it is open)."""
-        async with self.db.write() as session:
+    async def went_silent(self, operator_id: int) -> list[int]:
+        """The operator's consoles are all closed: an online operator becomes away."""
+        async with self.db.read() as session:
             operator = await session.get(Operator, operator_id)
-            if operator is not None:
-                operator.last_seen_at = utcnow()
+            if operator is None or operator.status != "online":
+                return []
+        return await self.set_status(operator_id, "away")
 
     async def assign_waiting(self) -> list[Assignment]:
         """Drain the queue, oldest escalation first, to the least-loaded free operators."""

@@ -63,7 +63,11 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
             ref = SourceRef(doc.name, line)
             if entry.id in kb.entries:
                 problems.append(
-                    Problem(doc.name, line, f"duplicate id {entry.id!r} (first at {kb.sources[entry.id]})")
+                    Problem(
+                        doc.name,
+                        line,
+                        f"duplicate id {entry.id!r} (first at {kb.sources[entry.id]})",
+                    )
                 )
                 continue
             kb.entries[entry.id] = entry
@@ -87,7 +91,11 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
             if button.entry is not None and button.entry not in kb.entries:
                 ref = kb.sources[entry_id]
                 problems.append(
-                    Problem(ref.file, ref.line, f"{entry_id}: button points to unknown entry {button.entry!r}")
+                    Problem(
+                        ref.file,
+                        ref.line,
+                        f"{entry_id}: button points to unknown entry {button.entry!r}",
+                    )
                 )
     if problems:
         raise ContentError(problems)

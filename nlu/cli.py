@@ -49,7 +49,7 @@ def _fail(msg: str) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     from nlu.config import NLUConfig
     from nlu.datasets import read_training_data, read_tsv

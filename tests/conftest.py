@@ -11,8 +11,8 @@ import os
 import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,7 +120,9 @@ def brain_for(project: Any, model: Any, **handoff: Any) -> Any:
     config = project.config.model_copy(
         update={"handoff": project.config.handoff.model_copy(update=handoff)}
     )
-    return Brain(config=config, domain=project.domain, kb=project.kb, nlu=model)
+    return Brain(
+        config=config, domain=project.domain, kb=project.kb, nlu=model, flows=project.flows
+    )
 
 
 @pytest.fixture

@@ -28,7 +28,9 @@ class Env:
     client: httpx.AsyncClient
 
 
-def make_channel(tg: TelegramStandIn, store: MemoryPayloadStore, **extra: object) -> TelegramChannel:
+def make_channel(
+    tg: TelegramStandIn, store: MemoryPayloadStore, **extra: object
+) -> TelegramChannel:
     settings = TelegramSettings(
         token=tg.token, api_url=tg.api_url, payload_store=store, secret_token=SECRET,
         **extra,  # type: ignore[arg-type]
@@ -64,7 +66,7 @@ async def test_start_registers_webhook_with_secret(env: Env) -> None:
 async def test_forged_or_missing_secret_is_403(env: Env, secret: str) -> None:
     update = env.tg.text_update(1, "hi")
     # (non-ASCII header bytes must not crash compare_digest)
-    headers = {"X-Telegram-Bot-Api-Secret-Token": secret.encode()} if secret else {}
+    headers = {b"X-Telegram-Bot-Api-Secret-Token": secret.encode()} if secret else {}
     response = await env.client.post("/webhooks/telegram", json=update, headers=headers)
     assert response.status_code == 403
     assert env.collected.events == []
@@ -240,7 +242,7 @@ async def test_blocked_and_chat_not_found_are_permanent(env: Env) -> None:
     with pytest.raises(PermanentError, match="blocked"):
         await env.channel.send(str(CHAT), Outbound("hi"))
     env.tg.fail_next("sendMessage", TgFault.chat_not_found())
-    with pytest.raises(PermanentError, match="(?i)chat not found"):
+    with pytest.raises(PermanentError, match=r"(?i)chat not found"):
         await env.channel.send("1", Outbound("hi"))
 
 

@@ -1,0 +1,201 @@
+"""Running flows inside a conversation: the :class:`FlowHandler` of the dialogue.
+
+The flow's position and slots live in ``conversation.context["flow"]``, so a flow survives a
+restart and continues in whichever channel the customer writes from next. What a flow
+collected stays in ``context["flow_data"]`` and goes to the operator on handoff.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.dialogue import NLUHandler, Turn, answer_entry, escalate
+from bot.events import Button, ButtonStyle, InboundKind, Outbound
+from flows.models import Flow, Step
+from handoff.escalation import Reason
+from nlu.api import Decision
+
+START_PREFIX = "flow:"
+BUTTON_PREFIX = "flowbtn:"
+CANCEL_WORDS = frozenset({"отмена", "отменить", "стоп", "хватит", "выход", "отмени"})
+
+
+def _fill(text: str, slots: Mapping[str, str]) -> str:
+    try:
+        return text.format_map(dict(slots))
+    except (KeyError, ValueError, IndexError):
+        return text
+
+
+class FlowHandler:
+    name = "flow"
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def _state(self, turn: Turn) -> dict[str, Any] | None:
+        state = (turn.conversation.context or {}).get("flow")
+        if isinstance(state, dict) and state.get("id") in turn.flows:
+            # A copy: mutating the loaded JSON in place would hide the change from the ORM.
+            return copy.deepcopy(state)
+        return None
+
+    def _starting(self, turn: Turn) -> Flow | None:
+        event = turn.event
+        if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(START_PREFIX):
+            return turn.flows.get((event.payload or "")[len(START_PREFIX) :])
+        prediction = turn.prediction
+        if (
+            event.kind is InboundKind.TEXT
+            and prediction is not None
+            and prediction.decision is Decision.ANSWER
+        ):
+            return next((f for f in turn.flows.values() if prediction.intent in f.intents), None)
+        return None
+
+    def match(self, turn: Turn) -> bool:
+        if self._state(turn) is not None:
+            return turn.event.kind in (InboundKind.TEXT, InboundKind.BUTTON)
+        return self._starting(turn) is not None
+
+    # -- handling ---------------------------------------------------------------------------
+
+    async def handle(self, turn: Turn) -> None:
+        state = self._state(turn)
+        if state is None:
+            flow = self._starting(turn)
+            assert flow is not None
+            state = {"id": flow.id, "step": 0, "slots": {}, "tries": 0}
+            if await self._prefill(turn, flow, state):
+                state["step"] += 1
+            await self._run(turn, flow, state)
+            return
+        flow = turn.flows[state["id"]]
+        text = turn.event.text.strip().lower().strip("!.?")
+        if turn.event.kind is InboundKind.TEXT and text in CANCEL_WORDS:
+            self._finish(turn, state)
+            turn.say(
+                Outbound("Хорошо, отменил. Чем ещё могу помочь?"),
+                {"flow": flow.id, "cancelled": True},
+            )
+            return
+        step = flow.steps[state["step"]]
+        value = self._value(turn, step)
+        if value is None:
+            if self._digression(turn):
+                self._finish(turn, state)
+                await NLUHandler().handle(turn)
+                return
+            state["tries"] += 1
+            if state["tries"] > step.retries:
+                if step.on_fail == "handoff":
+                    self._finish(turn, state)
+                    await escalate(turn, Reason.FLOW, f"{flow.id}:{step.id}")
+                    return
+                state["step"] += 1
+                state["tries"] = 0
+                await self._run(turn, flow, state)
+                return
+            self._save(turn, state)
+            turn.say(self._ask(step, state, retry=True), {"flow": flow.id, "step": step.id})
+            return
+        assert step.slot is not None
+        state["slots"][step.slot] = value
+        state["step"] += 1
+        state["tries"] = 0
+        await self._run(turn, flow, state)
+
+    async def _prefill(self, turn: Turn, flow: Flow, state: dict[str, Any]) -> bool:
+        """«где заказ 12345678» answers the first question already: don't ask it again."""
+        first = flow.steps[0]
+        if first.ask is None or first.entity is None or turn.prediction is None:
+            return False
+        found = next((e.value for e in turn.prediction.entities if e.type == first.entity), None)
+        if found is None:
+            return False
+        assert first.slot is not None
+        state["slots"][first.slot] = found
+        return True
+
+    def _value(self, turn: Turn, step: Step) -> str | None:
+        event = turn.event
+        if event.kind is InboundKind.BUTTON:
+            payload = event.payload or ""
+            return payload[len(BUTTON_PREFIX) :] if payload.startswith(BUTTON_PREFIX) else None
+        text = event.text.strip()
+        if step.buttons:
+            for button in step.buttons:
+                if text.lower() == button.title.lower():
+                    return button.value or button.title
+        if step.entity is not None and turn.prediction is not None:
+            for entity in turn.prediction.entities:
+                if entity.type == step.entity:
+                    return entity.value
+        if step.pattern is not None:
+            match = re.search(step.pattern, text)
+            return match.group(0) if match else None
+        if step.entity is not None or step.buttons:
+            return None
+        return text or None
+
+    def _digression(self, turn: Turn) -> bool:
+        """The customer asked something else with confidence: leave the flow and answer it."""
+        prediction = turn.prediction
+        return (
+            prediction is not None
+            and prediction.decision is Decision.ANSWER
+            and prediction.intent is not None
+            and (prediction.intent in turn.kb or prediction.intent not in ("affirm", "deny"))
+        )
+
+    def _ask(self, step: Step, state: dict[str, Any], *, retry: bool = False) -> Outbound:
+        text = step.retry if retry and step.retry else step.ask or ""
+        buttons = tuple(
+            Button(b.title, f"{BUTTON_PREFIX}{b.value or b.title}") for b in step.buttons
+        )
+        return Outbound(_fill(text, state["slots"]), buttons=buttons, style=ButtonStyle.INLINE)
+
+    async def _run(self, turn: Turn, flow: Flow, state: dict[str, Any]) -> None:
+        """Play steps from ``state["step"]`` until one waits for the customer or the flow ends."""
+        slots: dict[str, str] = state["slots"]
+        while state["step"] < len(flow.steps):
+            step = flow.steps[state["step"]]
+            if any(slots.get(k) != v for k, v in step.when.items()):
+                state["step"] += 1
+                continue
+            data = {"flow": flow.id, "step": step.id}
+            if step.ask is not None:
+                self._save(turn, state)
+                turn.say(self._ask(step, state), data)
+                return
+            if step.say is not None:
+                turn.say(Outbound(_fill(step.say, slots)), data)
+            elif step.answer is not None:
+                await answer_entry(turn, step.answer)
+            elif step.handoff is not None:
+                self._finish(turn, state)
+                if step.handoff:
+                    turn.say(Outbound(_fill(step.handoff, slots)), data)
+                await escalate(turn, Reason.FLOW, f"{flow.id}:{step.id}", team=step.team)
+                return
+            state["step"] += 1
+        self._finish(turn, state)
+
+    def _save(self, turn: Turn, state: dict[str, Any]) -> None:
+        context = dict(turn.conversation.context or {})
+        context["flow"] = {**state, "slots": dict(state["slots"])}
+        context["flow_data"] = _data(turn, state)
+        turn.conversation.context = context
+
+    def _finish(self, turn: Turn, state: dict[str, Any]) -> None:
+        context = dict(turn.conversation.context or {})
+        context.pop("flow", None)
+        context["flow_data"] = _data(turn, state)
+        turn.conversation.context = context
+
+
+def _data(turn: Turn, state: dict[str, Any]) -> dict[str, Any]:
+    flow = turn.flows[state["id"]]
+    return {"id": flow.id, "title": flow.title, "slots": dict(state["slots"])}

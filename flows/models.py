@@ -1,0 +1,101 @@
+"""Multi-step dialogues as editors write them: ``data/flows/*.yml``.
+
+A flow starts when the NLU recognises one of its trigger intents (or a button payload
+``flow:<id>``), then walks its steps in order: ``ask`` collects a slot (from an entity the NLU
+found, a button, or the whole message), ``say`` answers with the slots filled in, ``answer``
+shows a knowledge-base entry, ``handoff`` passes the conversation to a person together with
+everything collected.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from knowledge_base.models import ENTRY_ID
+
+ENTITY_TYPES = ("order_number", "phone", "email", "date", "amount", "url")
+
+
+class FlowButton(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=64)
+    value: str | None = None  # the slot value when pressed (default: the title)
+
+
+class Step(BaseModel):
+    """One step. Exactly one of ``ask``, ``say``, ``answer``, ``handoff`` says what it does."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    ask: str | None = None
+    slot: str | None = None
+    entity: Literal["order_number", "phone", "email", "date", "amount", "url"] | None = None
+    pattern: str | None = None  # a regular expression the answer must match
+    buttons: list[FlowButton] = Field(default_factory=list)
+    retry: str | None = None  # what to say when the answer does not fit
+    retries: int = Field(default=2, ge=0, le=5)
+    on_fail: Literal["handoff", "skip"] = "handoff"
+    say: str | None = None
+    answer: str | None = None  # a knowledge-base entry id
+    handoff: str | None = None  # what to tell the customer before passing on ("" = default)
+    team: str | None = None
+    when: dict[str, str] = Field(default_factory=dict)  # run only if these slots have these values
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Step:
+        kinds = [k for k in ("ask", "say", "answer", "handoff") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("a step needs exactly one of 'ask', 'say', 'answer', 'handoff'")
+        if self.ask is not None and not self.slot:
+            raise ValueError("an 'ask' step needs a 'slot' to store the answer in")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("ask", "say", "answer", "handoff") if getattr(self, k) is not None)
+
+
+class Flow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str = Field(min_length=1, max_length=80)
+    intents: list[str] = Field(default_factory=list)  # NLU intents that start the flow
+    steps: list[Step] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id_format(cls, value: str) -> str:
+        if not ENTRY_ID.match(value):
+            raise ValueError("id must be snake_case ASCII")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> Flow:
+        ids = [s.id for s in self.steps]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate step ids: {', '.join(duplicates)}")
+        return self
+
+
+class FlowsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = "1"
+    flows: list[Flow] = Field(default_factory=list)

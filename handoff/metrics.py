@@ -1,0 +1,132 @@
+"""Numbers a support manager asks for: response times, load per operator, CSAT, deflection.
+
+Computed in Python from a date range's rows rather than with dialect-specific SQL
+(percentiles and date truncation differ between SQLite and PostgreSQL); a support team's
+monthly volume is small enough for that, and the same code runs on both backends.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Conversation, Message, Operator, Rating, utcnow
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile (``share`` in (0, 1]); None for no data."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+async def compute(
+    session: AsyncSession,
+    since: datetime,
+    until: datetime | None = None,
+    *,
+    timezone: str = "Europe/Moscow",
+    goal_seconds: int = 60,
+) -> dict[str, Any]:
+    """All manager metrics for conversations/messages/ratings in ``[since, until)``."""
+    until = until or utcnow() + timedelta(seconds=1)
+    tz = ZoneInfo(timezone)
+
+    escalated = (
+        await session.execute(
+            select(Conversation.escalated_at, Conversation.first_response_at).where(
+                Conversation.escalated_at >= since, Conversation.escalated_at < until
+            )
+        )
+    ).all()
+    response_times = [
+        (answered - started).total_seconds()
+        for started, answered in escalated
+        if answered is not None and started is not None
+    ]
+    within_goal = sum(1 for seconds in response_times if seconds <= goal_seconds)
+
+    replies = (
+        await session.execute(
+            select(Message.operator_id, Message.conversation_id, Message.created_at).where(
+                Message.author == "operator",
+                Message.kind == "message",
+                Message.operator_id.is_not(None),
+                Message.created_at >= since,
+                Message.created_at < until,
+            )
+        )
+    ).all()
+    # One count per operator, local day and conversation, however many replies it took.
+    handled = {
+        (at.astimezone(tz).date().isoformat(), operator_id, conversation_id)
+        for operator_id, conversation_id, at in replies
+        if operator_id is not None
+    }
+    per_operator_day: Counter[tuple[str, int]] = Counter((day, op) for day, op, _ in handled)
+    names = {op.id: op.display_name for op in (await session.scalars(select(Operator))).all()}
+
+    scores = list(
+        (
+            await session.scalars(
+                select(Rating.score).where(Rating.created_at >= since, Rating.created_at < until)
+            )
+        ).all()
+    )
+
+    created = (
+        await session.execute(
+            select(Conversation.escalated_at).where(
+                Conversation.created_at >= since, Conversation.created_at < until
+            )
+        )
+    ).all()
+    without_person = sum(1 for (escalated_at,) in created if escalated_at is None)
+
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "first_response": {
+            "escalated": len(escalated),
+            "answered": len(response_times),
+            "p50_seconds": _round(percentile(response_times, 0.5)),
+            "p90_seconds": _round(percentile(response_times, 0.9)),
+            "within_goal_share": _share(within_goal, len(response_times)),
+            "goal_seconds": goal_seconds,
+        },
+        "per_operator_day": [
+            {
+                "date": day,
+                "operator_id": op,
+                "operator": names.get(op, f"#{op}"),
+                "conversations": n,
+            }
+            for (day, op), n in sorted(per_operator_day.items())
+        ],
+        "csat": {
+            "ratings": len(scores),
+            "average": round(sum(scores) / len(scores), 2) if scores else None,
+            "share_4_5": _share(sum(1 for s in scores if s >= 4), len(scores)),
+        },
+        "deflection": {
+            "conversations": len(created),
+            "without_person": without_person,
+            "rate": _share(without_person, len(created)),
+        },
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None

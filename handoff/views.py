@@ -1,0 +1,337 @@
+"""Read models for the console and the API: lists, one conversation with full context, the
+customer card, and the SLA state.
+
+Everything here returns plain JSON-ready dicts, so the HTML console and integrations read the
+same shapes; the console never renders customer text as HTML (see ``static/console.js``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.ownership import Owner
+from bot.storage.models import (
+    Conversation,
+    Customer,
+    Identity,
+    Message,
+    Operator,
+    Rating,
+    Transition,
+    utcnow,
+)
+from handoff.escalation import REASON_TITLES
+
+VIEWS = ("queued", "mine", "team", "all")
+WARN_SHARE = 0.75  # amber at 45 s of a 60 s goal
+# Context keys the engine and handoff manage themselves; the rest is flow data.
+_SYSTEM_KEYS = {
+    "escalation",
+    "last_guesses",
+    "faq_ids",
+    "handover",
+    "last_operator_id",
+    "queued_reminder_at",
+}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def sla(conversation: Conversation, now: datetime, goal_seconds: int) -> dict[str, Any]:
+    """Time to first human response against the goal.
+
+    ``state``: ``none`` (never escalated), ``ok``/``warn``/``late`` while waiting,
+    ``met``/``missed`` once answered.
+    """
+    start = conversation.escalated_at
+    if start is None:
+        return {"state": "none", "seconds": None, "goal": goal_seconds}
+    if conversation.first_response_at is not None:
+        seconds = (conversation.first_response_at - start).total_seconds()
+        return {
+            "state": "met" if seconds <= goal_seconds else "missed",
+            "seconds": round(seconds, 1),
+            "goal": goal_seconds,
+        }
+    if conversation.owner == Owner.CLOSED.value or conversation.owner == Owner.BOT.value:
+        return {"state": "none", "seconds": None, "goal": goal_seconds}
+    waiting = (now - start).total_seconds()
+    state = (
+        "late"
+        if waiting > goal_seconds
+        else "warn"
+        if waiting > goal_seconds * WARN_SHARE
+        else "ok"
+    )
+    return {"state": state, "seconds": round(waiting, 1), "goal": goal_seconds}
+
+
+def _list_query(view: str, operator: Operator) -> Select[Any]:
+    query = select(Conversation)
+    teams = list(operator.teams or [])
+    if view == "queued":
+        query = query.where(Conversation.owner == Owner.QUEUED.value)
+        if teams and operator.role != "admin":
+            query = query.where(or_(Conversation.team.in_(teams), Conversation.team.is_(None)))
+        return query.order_by(Conversation.escalated_at, Conversation.id)
+    if view == "mine":
+        return query.where(
+            Conversation.owner == Owner.OPERATOR.value, Conversation.operator_id == operator.id
+        ).order_by(Conversation.updated_at.desc())
+    if view == "team":
+        query = query.where(Conversation.owner.in_([Owner.QUEUED.value, Owner.OPERATOR.value]))
+        if teams:
+            query = query.where(Conversation.team.in_(teams))
+        return query.order_by(Conversation.updated_at.desc())
+    recent = utcnow() - timedelta(days=1)
+    return query.where(
+        or_(
+            Conversation.owner.in_([Owner.QUEUED.value, Owner.OPERATOR.value]),
+            Conversation.updated_at >= recent,
+        )
+    ).order_by(Conversation.updated_at.desc())
+
+
+async def list_conversations(
+    session: AsyncSession, view: str, operator: Operator, goal_seconds: int, limit: int = 200
+) -> list[dict[str, Any]]:
+    rows: Sequence[Conversation] = (
+        await session.scalars(_list_query(view, operator).limit(limit))
+    ).all()
+    if not rows:
+        return []
+    customers = await _by_id(session, Customer, {c.customer_id for c in rows})
+    operators = await _by_id(session, Operator, {c.operator_id for c in rows if c.operator_id})
+    last = await _last_messages(session, [c.id for c in rows])
+    now = utcnow()
+    return [
+        summary(
+            c,
+            customers.get(c.customer_id),
+            operators.get(c.operator_id or 0),
+            last.get(c.id),
+            now,
+            goal_seconds,
+        )
+        for c in rows
+    ]
+
+
+async def _by_id(session: AsyncSession, model: Any, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {
+        row.id: row for row in (await session.scalars(select(model).where(model.id.in_(ids)))).all()
+    }
+
+
+async def _last_messages(session: AsyncSession, conversation_ids: list[int]) -> dict[int, Message]:
+    latest = (
+        select(Message.conversation_id, Message.id)
+        .where(Message.conversation_id.in_(conversation_ids), Message.kind == "message")
+        .order_by(Message.conversation_id, Message.id.desc())
+    )
+    seen: dict[int, int] = {}
+    for conversation_id, message_id in (await session.execute(latest)).all():
+        seen.setdefault(conversation_id, message_id)
+    messages = await _by_id(session, Message, set(seen.values()))
+    return {cid: messages[mid] for cid, mid in seen.items() if mid in messages}
+
+
+def customer_name(customer: Customer | None) -> str:
+    if customer is None:
+        return "Клиент"
+    return customer.display_name or f"Клиент #{customer.id}"
+
+
+def summary(
+    conversation: Conversation,
+    customer: Customer | None,
+    operator: Operator | None,
+    last: Message | None,
+    now: datetime,
+    goal_seconds: int,
+) -> dict[str, Any]:
+    context = conversation.context or {}
+    escalation = context.get("escalation") or {}
+    reason = conversation.escalation_reason
+    return {
+        "id": conversation.id,
+        "owner": conversation.owner,
+        "team": conversation.team,
+        "channel": conversation.channel,
+        "customer": {"id": conversation.customer_id, "name": customer_name(customer)},
+        "operator": {"id": operator.id, "name": operator.display_name} if operator else None,
+        "escalation": {
+            "reason": reason,
+            "title": escalation.get("title") or REASON_TITLES.get(reason or "", reason),
+        }
+        if reason
+        else None,
+        "escalated_at": _iso(conversation.escalated_at),
+        "first_response_at": _iso(conversation.first_response_at),
+        "closed_at": _iso(conversation.closed_at),
+        "updated_at": _iso(conversation.updated_at),
+        "rating": conversation.rating,
+        "sla": sla(conversation, now, goal_seconds),
+        "last_message": {
+            "text": last.text[:200],
+            "author": last.author,
+            "at": _iso(last.created_at),
+        }
+        if last
+        else None,
+    }
+
+
+def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, Any]:
+    data = message.data or {}
+    nlu = data.get("nlu")
+    operator = operators.get(message.operator_id or 0)
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "channel": message.channel,
+        "direction": message.direction,
+        "author": message.author,
+        "kind": message.kind,
+        "text": message.text,
+        "operator": operator.display_name if operator else None,
+        "at": _iso(message.created_at),
+        "buttons": [b.get("title", "") for b in data.get("buttons", [])],
+        "faq": data.get("faq"),
+        "response": data.get("response"),
+        "attachments": data.get("attachments", []),
+        "nlu": {
+            "intent": nlu.get("intent"),
+            "confidence": nlu.get("confidence"),
+            "decision": nlu.get("decision"),
+            "ranking": nlu.get("ranking", [])[:3],
+        }
+        if isinstance(nlu, dict)
+        else None,
+    }
+
+
+async def customer_card(
+    session: AsyncSession, customer_id: int, goal_seconds: int
+) -> dict[str, Any]:
+    """Who the customer is: channels, name, phone, earlier conversations and their ratings."""
+    customer = await session.get(Customer, customer_id)
+    identities = (
+        await session.scalars(
+            select(Identity).where(Identity.customer_id == customer_id).order_by(Identity.id)
+        )
+    ).all()
+    conversations = (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.customer_id == customer_id)
+            .order_by(Conversation.id.desc())
+            .limit(50)
+        )
+    ).all()
+    operators = await _by_id(
+        session, Operator, {c.operator_id for c in conversations if c.operator_id}
+    )
+    ratings = {
+        r.conversation_id: r.score
+        for r in (
+            await session.scalars(select(Rating).where(Rating.customer_id == customer_id))
+        ).all()
+    }
+    now = utcnow()
+    return {
+        "id": customer_id,
+        "name": customer_name(customer),
+        "phone": customer.phone if customer else None,
+        "since": _iso(customer.created_at) if customer else None,
+        "channels": [
+            {"channel": i.channel, "name": i.display_name, "blocked": i.blocked} for i in identities
+        ],
+        "conversations": [
+            {
+                "id": c.id,
+                "owner": c.owner,
+                "channel": c.channel,
+                "created_at": _iso(c.created_at),
+                "closed_at": _iso(c.closed_at),
+                "reason": c.escalation_reason,
+                "operator": operators[c.operator_id].display_name
+                if c.operator_id in operators
+                else None,
+                "rating": ratings.get(c.id, c.rating),
+                "sla": sla(c, now, goal_seconds)["state"],
+            }
+            for c in conversations
+        ],
+    }
+
+
+async def conversation_detail(
+    session: AsyncSession, conversation_id: int, goal_seconds: int
+) -> dict[str, Any] | None:
+    """One conversation with everything the operator needs to not ask again."""
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        return None
+    customer = await session.get(Customer, conversation.customer_id)
+    messages = (
+        await session.scalars(
+            select(Message)
+            .where(Message.customer_id == conversation.customer_id)
+            .order_by(Message.id)
+            .limit(1000)
+        )
+    ).all()
+    operator_ids = {m.operator_id for m in messages if m.operator_id}
+    if conversation.operator_id:
+        operator_ids.add(conversation.operator_id)
+    operators = await _by_id(session, Operator, operator_ids)
+    transitions = (
+        await session.scalars(
+            select(Transition)
+            .where(Transition.conversation_id == conversation_id)
+            .order_by(Transition.id)
+        )
+    ).all()
+    context = conversation.context or {}
+    escalation = dict(context.get("escalation") or {})
+    item = summary(
+        conversation,
+        customer,
+        operators.get(conversation.operator_id or 0),
+        messages[-1] if messages else None,
+        utcnow(),
+        goal_seconds,
+    )
+    item.update(
+        {
+            "escalation_context": escalation or None,
+            "guesses": escalation.get("guesses") or context.get("last_guesses") or [],
+            "handover": context.get("handover"),
+            "faq_ids": context.get("faq_ids", []),
+            "flow": {k: v for k, v in context.items() if k not in _SYSTEM_KEYS},
+            "messages": [message_json(m, operators) for m in messages],
+            "transitions": [
+                {
+                    "from": t.from_owner,
+                    "to": t.to_owner,
+                    "reason": t.reason,
+                    "actor": t.actor,
+                    "note": t.note,
+                    "at": _iso(t.at),
+                }
+                for t in transitions
+            ],
+            "customer_card": await customer_card(session, conversation.customer_id, goal_seconds),
+        }
+    )
+    return item

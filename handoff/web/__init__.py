@@ -1,0 +1,34 @@
+"""The operator console and its JSON API, mounted by :func:`bot.web.app.create_app`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.routing import BaseRoute
+
+from handoff.service import HandoffService
+from handoff.web.api import api_routes
+from handoff.web.context import Console
+from handoff.web.pages import page_routes
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+__all__ = ["Console", "console_routes", "routes"]
+
+
+def routes(console: Console) -> list[BaseRoute]:
+    return [*page_routes(console), *api_routes(console)]
+
+
+def console_routes(runtime: Runtime) -> list[BaseRoute]:
+    from bot.assemble import secret_bytes
+
+    console = Console(
+        db=runtime.db,
+        bus=runtime.bus,
+        service=HandoffService.from_runtime(runtime),
+        brain=lambda: runtime.engine.brain,
+        secret=secret_bytes(runtime.settings, runtime.project.root),
+    )
+    return routes(console)

@@ -1,0 +1,258 @@
+"""The JSON API (``/api/v1``): the console's own client and integrations use the same calls.
+
+Every endpoint goes through :func:`handoff.web.security.guarded`; integrations log in with
+``POST /api/v1/session`` and send the returned CSRF token in ``X-CSRF-Token``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.storage.models import Operator, utcnow
+from handoff import kb_search, metrics, routing, views
+from handoff.auth import verify_password
+from handoff.errors import Forbidden, HandoffError
+from handoff.service import CONSOLE_ROLES
+from handoff.web.context import Console, error, int_field, json_body
+from handoff.web.openapi import OPENAPI
+from handoff.web.security import guarded
+from handoff.web.sse import events_endpoint
+
+ALL_ROLES = ("admin", "editor", "operator")
+
+
+def operator_json(operator: Operator, active: int | None = None) -> dict[str, Any]:
+    return {
+        "id": operator.id,
+        "username": operator.username,
+        "name": operator.display_name,
+        "role": operator.role,
+        "status": operator.status,
+        "capacity": operator.capacity,
+        "teams": list(operator.teams or []),
+        "active_conversations": active,
+    }
+
+
+async def login(console: Console, username: str, password: str) -> Operator | None:
+    """Check credentials; a successful login marks the operator online and drains the queue."""
+    async with console.db.read() as session:
+        operator = await session.scalar(
+            select(Operator).where(Operator.username == username.strip().lower())
+        )
+    if (
+        operator is None
+        or not operator.active
+        or not verify_password(operator.password_hash, password)
+    ):
+        return None
+    if operator.role in CONSOLE_ROLES:
+        await console.service.set_status(operator.id, "online")
+    return operator
+
+
+def api_routes(console: Console) -> list[BaseRoute]:
+    sessions = console.sessions
+    service = console.service
+    agents = guarded(sessions, CONSOLE_ROLES)
+    anyone = guarded(sessions, ALL_ROLES)
+    admins = guarded(sessions, ("admin",))
+
+    async def create_session(request: Request) -> Response:
+        try:
+            data = await json_body(request)
+        except HandoffError as exc:
+            return error(exc)
+        operator = await login(
+            console, str(data.get("username", "")), str(data.get("password", ""))
+        )
+        if operator is None:
+            return JSONResponse(
+                {"error": "bad_credentials", "message": "Неверное имя пользователя или пароль."},
+                status_code=401,
+            )
+        csrf = secrets.token_urlsafe(24)
+        response = JSONResponse({"operator": operator_json(operator), "csrf": csrf})
+        sessions.start(request, response, operator, csrf)
+        return response
+
+    @anyone
+    async def me(request: Request, operator: Operator) -> Response:
+        return JSONResponse({"operator": operator_json(operator), "csrf": request.state.csrf})
+
+    @anyone
+    async def delete_session(request: Request, operator: Operator) -> Response:
+        if operator.role in CONSOLE_ROLES:
+            await service.set_status(operator.id, "offline")
+        response = JSONResponse({"ok": True})
+        sessions.end(response)
+        return response
+
+    @agents
+    async def set_status(request: Request, operator: Operator) -> Response:
+        try:
+            data = await json_body(request)
+            released = await service.set_status(operator.id, str(data.get("status", "")))
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"status": data["status"], "released": released})
+
+    @agents
+    async def list_conversations(request: Request, operator: Operator) -> Response:
+        view = request.query_params.get("view", "queued")
+        if view not in views.VIEWS:
+            return error(HandoffError("Неизвестный список.", "bad_view"))
+        async with console.db.read() as session:
+            items = await views.list_conversations(session, view, operator, console.goal)
+        return JSONResponse({"view": view, "now": utcnow().isoformat(), "conversations": items})
+
+    @agents
+    async def read_conversation(request: Request, operator: Operator) -> Response:
+        async with console.db.read() as session:
+            item = await views.conversation_detail(
+                session, int(request.path_params["id"]), console.goal
+            )
+        if item is None:
+            return JSONResponse(
+                {"error": "conversation_not_found", "message": "Диалог не найден."}, status_code=404
+            )
+        item["now"] = utcnow().isoformat()
+        return JSONResponse(item)
+
+    def action(name: str) -> Any:
+        @agents
+        async def endpoint(request: Request, operator: Operator) -> Response:
+            conversation_id = int(request.path_params["id"])
+            try:
+                data = await json_body(request)
+                result = await _perform(console, name, conversation_id, operator, data)
+            except HandoffError as exc:
+                return error(exc)
+            return JSONResponse({"ok": True, **result})
+
+        return endpoint
+
+    @agents
+    async def list_operators(request: Request, operator: Operator) -> Response:
+        async with console.db.read() as session:
+            rows = (
+                await session.scalars(
+                    select(Operator)
+                    .where(Operator.active.is_(True))
+                    .order_by(Operator.display_name)
+                )
+            ).all()
+            loads = {
+                load.operator.id: load.active for load in await routing.operator_loads(session)
+            }
+        return JSONResponse(
+            {
+                "operators": [
+                    operator_json(op, loads.get(op.id)) for op in rows if op.role in CONSOLE_ROLES
+                ]
+            }
+        )
+
+    @agents
+    async def list_teams(request: Request, operator: Operator) -> Response:
+        async with console.db.read() as session:
+            rows = (await session.scalars(select(Operator.teams))).all()
+        config = console.brain().config.handoff
+        teams = {config.default_team, *(t for teams in rows for t in (teams or []))}
+        if config.complaint_team:
+            teams.add(config.complaint_team)
+        teams.update(e.team for e in console.brain().kb.entries.values() if e.team)
+        return JSONResponse({"teams": sorted(teams)})
+
+    @anyone
+    async def search_kb(request: Request, operator: Operator) -> Response:
+        brain = console.brain()
+        query = request.query_params.get("q", "")[:200]
+        results = kb_search.search(
+            brain.kb, query, nlu=brain.nlu, channel=request.query_params.get("channel")
+        )
+        return JSONResponse({"query": query, "results": results})
+
+    @admins
+    async def get_metrics(request: Request, operator: Operator) -> Response:
+        try:
+            days = max(1, min(int(request.query_params.get("days", "7")), 365))
+        except ValueError:
+            days = 7
+        config = console.brain().config.handoff
+        async with console.db.read() as session:
+            data = await metrics.compute(
+                session,
+                utcnow() - timedelta(days=days),
+                timezone=config.working_hours.timezone,
+                goal_seconds=config.sla_first_response_seconds,
+            )
+        return JSONResponse({"days": days, **data})
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(OPENAPI)
+
+    base = "/api/v1"
+    return [
+        Route(f"{base}/openapi.json", openapi),
+        Route(f"{base}/session", create_session, methods=["POST"]),
+        Route(f"{base}/session", delete_session, methods=["DELETE"]),
+        Route(f"{base}/me", me),
+        Route(f"{base}/me/status", set_status, methods=["POST"]),
+        Route(f"{base}/conversations", list_conversations),
+        Route(f"{base}/conversations/{{id:int}}", read_conversation),
+        *(
+            Route(f"{base}/conversations/{{id:int}}/{name}", action(name), methods=["POST"])
+            for name in ("reply", "notes", "assign", "transfer", "close", "return")
+        ),
+        Route(f"{base}/operators", list_operators),
+        Route(f"{base}/teams", list_teams),
+        Route(f"{base}/kb/search", search_kb),
+        Route(f"{base}/metrics", get_metrics),
+        Route(f"{base}/events", agents(events_endpoint(console))),
+    ]
+
+
+async def _perform(
+    console: Console, name: str, conversation_id: int, operator: Operator, data: dict[str, Any]
+) -> dict[str, Any]:
+    service = console.service
+    if name == "reply":
+        return {
+            "message_id": await service.reply(
+                conversation_id, operator.id, str(data.get("text", ""))
+            )
+        }
+    if name == "notes":
+        return {
+            "message_id": await service.note(
+                conversation_id, operator.id, str(data.get("text", ""))
+            )
+        }
+    if name == "assign":
+        target = int_field(data, "operator_id") or operator.id
+        if target != operator.id and operator.role != "admin":
+            raise Forbidden("Назначать диалоги другим может только администратор.", "forbidden")
+        await service.take(conversation_id, target)
+        return {"operator_id": target}
+    if name == "transfer":
+        await service.transfer(
+            conversation_id,
+            operator.id,
+            to_operator_id=int_field(data, "operator_id"),
+            to_team=str(data.get("team") or "") or None,
+            note=str(data.get("note") or ""),
+        )
+        return {}
+    if name == "close":
+        await service.close(conversation_id, operator.id)
+        return {}
+    await service.return_to_bot(conversation_id, operator.id)
+    return {}

@@ -1,0 +1,68 @@
+"""What the console's endpoints share: storage, bus, the service, the brain and sessions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from bot.bus import Bus
+from bot.engine import Brain
+from bot.storage.db import Database
+from handoff.errors import HandoffError
+from handoff.service import HandoffService
+from handoff.web.security import Sessions
+
+MAX_BODY = 64 * 1024
+
+
+@dataclass
+class Console:
+    db: Database
+    bus: Bus
+    service: HandoffService
+    brain: Callable[[], Brain]
+    secret: bytes
+    sessions: Sessions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = Sessions(self.secret, self.db)
+
+    @property
+    def goal(self) -> int:
+        return self.brain().config.handoff.sla_first_response_seconds
+
+
+def error(exc: HandoffError) -> JSONResponse:
+    return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; :class:`HandoffError` for anything else (so a plain HTML form
+    from another site, which cannot send ``application/json`` without CORS, never gets here)."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise HandoffError("Ожидается JSON (Content-Type: application/json).", "bad_content_type")
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise HandoffError("Слишком большой запрос.", "too_large")
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise HandoffError("Некорректный JSON.", "bad_json") from exc
+    if not isinstance(data, dict):
+        raise HandoffError("Ожидается JSON-объект.", "bad_json")
+    return data
+
+
+def int_field(data: dict[str, Any], name: str) -> int | None:
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise HandoffError(f"Поле {name} должно быть числом.", "bad_field") from exc

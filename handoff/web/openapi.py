@@ -1,0 +1,179 @@
+"""The OpenAPI 3.1 description of ``/api/v1``, written by hand and served as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_OK = {
+    "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
+}
+_ERRORS = {
+    "400": {"$ref": "#/components/responses/Error"},
+    "401": {"$ref": "#/components/responses/Error"},
+    "403": {"$ref": "#/components/responses/Error"},
+    "404": {"$ref": "#/components/responses/Error"},
+    "409": {"$ref": "#/components/responses/Error"},
+}
+
+
+def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _action(summary: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "parameters": [_ID],
+        "security": [{"session": [], "csrf": []}],
+        "responses": {**_OK, **_ERRORS},
+    }
+    operation["requestBody"] = body or _body({})
+    return {"post": operation}
+
+
+_TEXT = {"text": {"type": "string", "maxLength": 4000}}
+_SECURED: list[dict[str, list[str]]] = [{"session": []}]
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Zabota operator API",
+        "version": "1",
+        "description": (
+            "The same actions as the operator console. Log in with POST /session, keep the "
+            "session cookie, and send the returned `csrf` in the X-CSRF-Token header on every "
+            "POST/DELETE. Roles: admin and operator for conversations; admin for metrics."
+        ),
+    },
+    "servers": [{"url": "/api/v1"}],
+    "components": {
+        "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "zabota_console"},
+            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+        },
+        "responses": {
+            "Error": {
+                "description": "Refused; `message` is Russian and can be shown to a person",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "error": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        }
+                    }
+                },
+            }
+        },
+    },
+    "paths": {
+        "/session": {
+            "post": {
+                "summary": "Log in; returns the operator and the CSRF token",
+                "requestBody": _body(
+                    {"username": {"type": "string"}, "password": {"type": "string"}},
+                    ["username", "password"],
+                ),
+                "responses": {**_OK, "401": {"$ref": "#/components/responses/Error"}},
+            },
+            "delete": {"summary": "Log out (goes offline)", "security": _SECURED, "responses": _OK},
+        },
+        "/me": {"get": {"summary": "Who is logged in", "security": _SECURED, "responses": _OK}},
+        "/me/status": {
+            "post": {
+                "summary": "Set presence: online, away (releases conversations), offline",
+                "security": _SECURED,
+                "requestBody": _body(
+                    {"status": {"type": "string", "enum": ["online", "away", "offline"]}},
+                    ["status"],
+                ),
+                "responses": {**_OK, **_ERRORS},
+            }
+        },
+        "/conversations": {
+            "get": {
+                "summary": "List conversations",
+                "security": _SECURED,
+                "parameters": [
+                    {
+                        "name": "view",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["queued", "mine", "team", "all"]},
+                    }
+                ],
+                "responses": _OK,
+            }
+        },
+        "/conversations/{id}": {
+            "get": {
+                "summary": "One conversation: history across channels, escalation, NLU guesses, "
+                "customer card, transitions",
+                "security": _SECURED,
+                "parameters": [_ID],
+                "responses": {**_OK, "404": {"$ref": "#/components/responses/Error"}},
+            }
+        },
+        "/conversations/{id}/reply": _action(
+            "Reply to the customer (takes a queued one)", _body(_TEXT, ["text"])
+        ),
+        "/conversations/{id}/notes": _action(
+            "Add an internal note (never sent)", _body(_TEXT, ["text"])
+        ),
+        "/conversations/{id}/assign": _action(
+            "Take it yourself, or (admin) assign it to operator_id",
+            _body({"operator_id": {"type": "integer"}}),
+        ),
+        "/conversations/{id}/transfer": _action(
+            "Transfer to a colleague (operator_id) or a team's queue (team) with a note",
+            _body(
+                {
+                    "operator_id": {"type": "integer"},
+                    "team": {"type": "string"},
+                    "note": {"type": "string"},
+                }
+            ),
+        ),
+        "/conversations/{id}/close": _action("Close; the customer is asked for a 1–5 rating"),
+        "/conversations/{id}/return": _action("Hand the conversation back to the bot"),
+        "/operators": {
+            "get": {
+                "summary": "Operators with status and load",
+                "security": _SECURED,
+                "responses": _OK,
+            }
+        },
+        "/teams": {"get": {"summary": "Known teams", "security": _SECURED, "responses": _OK}},
+        "/kb/search": {
+            "get": {
+                "summary": "Search canned answers in the knowledge base",
+                "security": _SECURED,
+                "parameters": [
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": _OK,
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Manager metrics (admin): first response p50/p90, per operator per day, "
+                "CSAT, deflection",
+                "security": _SECURED,
+                "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
+        "/events": {
+            "get": {
+                "summary": "Server-Sent Events: `change` with kind, conversation_id, owner",
+                "security": _SECURED,
+                "responses": {"200": {"description": "text/event-stream"}},
+            }
+        },
+    },
+}

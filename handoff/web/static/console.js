@@ -1,0 +1,352 @@
+// Operator console. Every piece of customer- or operator-written text is put into the page
+// with textContent (never innerHTML), so a message like <img onerror=…> shows as text.
+"use strict";
+
+const meta = (name) => document.querySelector(`meta[name="${name}"]`).content;
+const CSRF = meta("csrf-token");
+const ME = Number(meta("operator-id"));
+const GOAL = Number(meta("sla-goal")) || 60;
+const WARN = GOAL * 0.75;
+
+const CHANNELS = { telegram: "Telegram", viber: "Viber", webchat: "Веб-чат", test: "Тест", terminal: "Терминал" };
+const OWNERS = { bot: "бот", queued: "в очереди", operator: "у оператора", closed: "закрыт" };
+const AUTHORS = { customer: "Клиент", bot: "Бот", operator: "Оператор", system: "Система" };
+const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0 };
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key.startsWith("data-")) node.setAttribute(key, String(value));
+    else if (key === "title") node.title = String(value);
+    else node[key] = value;
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(method, path, body) {
+  const init = { method, headers: { "X-CSRF-Token": CSRF }, credentials: "same-origin" };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(`/api/v1${path}`, init);
+  if (response.status === 401) {
+    window.location.href = "/console/login?next=/console";
+    throw new Error("Сессия истекла");
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.message || `Ошибка ${response.status}`);
+  return data;
+}
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+function channelBadge(channel) {
+  return el("span", { class: `badge ch-${channel}` }, CHANNELS[channel] || channel);
+}
+
+function time(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return d.toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit" });
+}
+
+function waitedSeconds(conv) {
+  if (!conv.escalated_at || conv.first_response_at || !["queued", "operator"].includes(conv.owner)) return null;
+  return (Date.now() + STATE.clockOffset - new Date(conv.escalated_at).getTime()) / 1000;
+}
+
+function slaClass(seconds) {
+  if (seconds === null) return "";
+  return seconds > GOAL ? "sla-late" : seconds > WARN ? "sla-warn" : "sla-ok";
+}
+
+function formatWait(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин ${s % 60} с`;
+}
+
+// ---- lists ---------------------------------------------------------------------------
+
+async function refreshLists() {
+  const views = ["queued", "mine", "team", "all"];
+  const results = await Promise.all(views.map((v) => api("GET", `/conversations?view=${v}`)));
+  results.forEach((data, i) => {
+    STATE.lists[views[i]] = data.conversations;
+    $(`count-${views[i]}`).textContent = String(data.conversations.length);
+    STATE.clockOffset = new Date(data.now).getTime() - Date.now();
+  });
+  renderList();
+}
+
+function renderList() {
+  const items = STATE.lists[STATE.view] || [];
+  const list = $("list");
+  list.replaceChildren(...items.map(listItem));
+  $("list-empty").hidden = items.length > 0;
+  tickSla();
+}
+
+function listItem(conv) {
+  const waited = waitedSeconds(conv);
+  const item = el(
+    "li",
+    { class: `conv ${conv.id === STATE.selected ? "selected" : ""}`, "data-id": conv.id, "data-owner": conv.owner },
+    el("div", { class: "row" }, el("span", { class: "name" }, conv.customer.name), channelBadge(conv.channel)),
+    el("div", { class: "row small" },
+      el("span", { class: "reason" }, conv.escalation ? conv.escalation.title : OWNERS[conv.owner]),
+      el("span", { class: "timer", "data-escalated": conv.escalated_at || "" }, waited === null ? "" : formatWait(waited))),
+    el("div", { class: "last small" }, conv.last_message ? conv.last_message.text : ""),
+    el("div", { class: "row small" },
+      el("span", {}, OWNERS[conv.owner] + (conv.operator ? ` · ${conv.operator.name}` : "")),
+      conv.team ? el("span", { class: "team" }, conv.team) : null),
+  );
+  item.dataset.waiting = waited === null ? "" : "1";
+  item.addEventListener("click", () => select(conv.id));
+  return item;
+}
+
+function tickSla() {
+  for (const item of document.querySelectorAll("#list li.conv")) {
+    const conv = (STATE.lists[STATE.view] || []).find((c) => c.id === Number(item.dataset.id));
+    if (!conv) continue;
+    const waited = waitedSeconds(conv);
+    item.classList.remove("sla-ok", "sla-warn", "sla-late");
+    const cls = slaClass(waited);
+    if (cls) item.classList.add(cls);
+    const timer = item.querySelector(".timer");
+    if (timer) timer.textContent = waited === null ? "" : formatWait(waited);
+  }
+}
+
+// ---- one conversation -----------------------------------------------------------------
+
+async function select(id) {
+  STATE.selected = id;
+  showError("");
+  renderList();
+  await refreshDetail();
+}
+
+async function refreshDetail() {
+  if (STATE.selected === null) return;
+  const detail = await api("GET", `/conversations/${STATE.selected}`);
+  STATE.detail = detail;
+  renderDetail(detail);
+}
+
+function renderDetail(c) {
+  $("placeholder").hidden = true;
+  $("conversation").hidden = false;
+  $("context").hidden = false;
+  $("c-title").textContent = `${c.customer.name} · диалог №${c.id}`;
+  $("c-meta").replaceChildren(
+    ...[
+      channelBadge(c.channel),
+      el("span", { class: `owner owner-${c.owner}`, id: "c-owner" }, OWNERS[c.owner]),
+      c.operator ? el("span", { id: "c-operator" }, `Оператор: ${c.operator.name}`) : null,
+      c.team ? el("span", { class: "team" }, `Команда: ${c.team}`) : null,
+      c.rating ? el("span", { class: "rating" }, `Оценка: ${c.rating}`) : null,
+    ].filter(Boolean),
+  );
+  const mine = c.owner === "operator" && c.operator && c.operator.id === ME;
+  $("take").hidden = !["queued", "bot"].includes(c.owner);
+  $("transfer-open").hidden = !(mine || c.owner === "queued");
+  $("return").hidden = !(mine || c.owner === "queued");
+  $("close").hidden = !(mine || c.owner === "queued");
+  $("send").disabled = c.owner === "closed" || (c.owner === "operator" && !mine);
+
+  const messages = $("messages");
+  const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+  messages.replaceChildren(...c.messages.map((m) => messageItem(m, c.id)));
+  if (atBottom || messages.dataset.conv !== String(c.id)) messages.scrollTop = messages.scrollHeight;
+  messages.dataset.conv = String(c.id);
+
+  const x = c.escalation_context || {};
+  $("x-reason").textContent = c.escalation ? c.escalation.title : "Не эскалирован";
+  $("x-message").textContent = x.message || "";
+  $("guesses").replaceChildren(
+    ...(c.guesses || []).map((g) => el("li", {}, el("span", {}, g.intent), el("span", { class: "conf" }, pct(g.confidence)))),
+  );
+  $("handover").hidden = !c.handover;
+  if (c.handover) {
+    $("handover-text").textContent = `${c.handover.from}${c.handover.to ? " → " + c.handover.to : ""}${c.handover.team ? " → команда " + c.handover.team : ""}: ${c.handover.note || "без заметки"}`;
+  }
+  const flow = Object.entries(c.flow || {});
+  $("flow").hidden = flow.length === 0;
+  $("flow-data").replaceChildren(...flow.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, typeof v === "string" ? v : JSON.stringify(v))]));
+
+  const card = c.customer_card;
+  $("card-name").textContent = card.name;
+  $("card-phone").textContent = card.phone ? `Телефон: ${card.phone}` : "";
+  $("card-channels").replaceChildren(...card.channels.map((ch) => el("li", {}, channelBadge(ch.channel), ch.name || "")));
+  $("card-conversations").replaceChildren(
+    ...card.conversations.map((p) =>
+      el("li", { class: p.id === c.id ? "current" : "" },
+        `№${p.id} · ${new Date(p.created_at).toLocaleDateString("ru-RU")} · ${OWNERS[p.owner]}`,
+        p.operator ? ` · ${p.operator}` : "",
+        el("span", { class: "rating" }, p.rating ? ` · оценка ${p.rating}` : ""))),
+  );
+}
+
+function pct(value) {
+  return value === null || value === undefined ? "" : `${Math.round(value * 100)}%`;
+}
+
+function messageItem(m, currentId) {
+  const who = m.author === "operator" && m.operator ? `${AUTHORS.operator} ${m.operator}` : AUTHORS[m.author] || m.author;
+  const item = el(
+    "li",
+    { class: `msg author-${m.author} kind-${m.kind} ${m.conversation_id === currentId ? "" : "other-conv"}`, "data-id": m.id },
+    el("div", { class: "msg-head" },
+      el("span", { class: "who" }, m.kind === "note" ? `${who} · заметка (клиент не видит)` : who),
+      channelBadge(m.channel),
+      el("span", { class: "at" }, time(m.at)),
+      m.conversation_id === currentId ? null : el("span", { class: "conv-ref" }, `диалог №${m.conversation_id}`)),
+    el("div", { class: "text" }, m.text),
+  );
+  if (m.buttons && m.buttons.length) item.append(el("div", { class: "buttons" }, ...m.buttons.map((b) => el("span", { class: "chip" }, b))));
+  for (const a of m.attachments || []) item.append(el("div", { class: "attachment" }, `Вложение: ${a.name || a.kind}`));
+  if (m.faq) item.append(el("div", { class: "faq small" }, `Ответ из базы знаний: ${m.faq}`));
+  if (m.nlu) {
+    const guesses = (m.nlu.ranking || []).map((g) => `${g.intent} ${pct(g.confidence)}`).join(", ");
+    item.append(el("div", { class: `nlu small decision-${m.nlu.decision}` }, `NLU: ${m.nlu.decision} · ${guesses}`));
+  }
+  return item;
+}
+
+async function act(path, body) {
+  showError("");
+  try {
+    await api("POST", `/conversations/${STATE.selected}/${path}`, body || {});
+    await Promise.all([refreshDetail(), refreshLists()]);
+    return true;
+  } catch (error) {
+    showError(error.message);
+    return false;
+  }
+}
+
+// The box is cleared at once (so the next message can be typed) and restored on failure.
+async function submitText(kind) {
+  const box = $("reply");
+  const text = box.value.trim();
+  if (!text) return;
+  box.value = "";
+  if (!(await act(kind, { text })) && !box.value) box.value = text;
+}
+
+// ---- canned answers and transfer ------------------------------------------------------
+
+let searchTimer = null;
+function searchKb() {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(async () => {
+    const q = $("kb-q").value.trim();
+    if (!q) return $("kb-results").replaceChildren();
+    const data = await api("GET", `/kb/search?q=${encodeURIComponent(q)}&channel=${STATE.detail ? STATE.detail.channel : ""}`);
+    $("kb-results").replaceChildren(
+      ...data.results.map((r) => {
+        const insert = el("button", { class: "plain insert" }, "Вставить");
+        insert.addEventListener("click", () => {
+          $("reply").value = r.answer;
+          $("reply").focus();
+        });
+        return el("li", { "data-entry": r.id }, el("strong", {}, r.title), el("p", { class: "small" }, r.answer), insert);
+      }),
+    );
+  }, 200);
+}
+
+async function openTransfer() {
+  const [ops, teams] = await Promise.all([api("GET", "/operators"), api("GET", "/teams")]);
+  const opSelect = $("transfer-operator");
+  opSelect.replaceChildren(el("option", { value: "" }, "—"),
+    ...ops.operators.filter((o) => o.id !== ME).map((o) =>
+      el("option", { value: String(o.id), disabled: o.status !== "online" },
+        `${o.name} (${o.status === "online" ? "в сети" : o.status === "away" ? "отошёл" : "не в сети"})`)));
+  $("transfer-team").replaceChildren(el("option", { value: "" }, "—"), ...teams.teams.map((t) => el("option", { value: t }, t)));
+  $("transfer").hidden = false;
+}
+
+async function submitTransfer() {
+  const operatorId = $("transfer-operator").value;
+  const team = $("transfer-team").value;
+  const body = { note: $("transfer-note").value };
+  if (operatorId) body.operator_id = Number(operatorId);
+  else if (team) body.team = team;
+  if (await act("transfer", body)) {
+    $("transfer").hidden = true;
+    $("transfer-note").value = "";
+  }
+}
+
+// ---- live updates ----------------------------------------------------------------------
+
+let refreshTimer = null;
+function scheduleRefresh(conversationId) {
+  clearTimeout(refreshTimer);
+  const detail = conversationId === null || conversationId === STATE.selected;
+  refreshTimer = setTimeout(() => {
+    refreshLists().catch(() => {});
+    if (detail) refreshDetail().catch(() => {});
+  }, 100);
+}
+
+function connect() {
+  const source = new EventSource("/api/v1/events");
+  source.addEventListener("hello", () => { $("live").classList.add("on"); refreshLists().catch(() => {}); });
+  source.addEventListener("change", (event) => {
+    const data = JSON.parse(event.data);
+    scheduleRefresh(data.conversation_id);
+  });
+  source.onerror = () => $("live").classList.remove("on");
+}
+
+function init() {
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.addEventListener("click", () => {
+      document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
+      STATE.view = tab.dataset.view;
+      renderList();
+    });
+  }
+  $("take").addEventListener("click", () => act("assign"));
+  $("close").addEventListener("click", () => act("close"));
+  $("return").addEventListener("click", () => act("return"));
+  $("transfer-open").addEventListener("click", () => openTransfer().catch((e) => showError(e.message)));
+  $("transfer-cancel").addEventListener("click", () => { $("transfer").hidden = true; });
+  $("transfer-submit").addEventListener("click", submitTransfer);
+  $("send").addEventListener("click", () => submitText("reply"));
+  $("note-send").addEventListener("click", () => submitText("notes"));
+  $("reply").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) $("send").click();
+  });
+  $("kb-q").addEventListener("input", searchKb);
+  $("status").addEventListener("change", async () => {
+    try {
+      await api("POST", "/me/status", { status: $("status").value });
+      await refreshLists();
+    } catch (error) {
+      showError(error.message);
+    }
+  });
+  setInterval(tickSla, 1000);
+  setInterval(() => api("GET", "/me").catch(() => {}), 60000);
+  refreshLists().catch((e) => showError(e.message));
+  connect();
+}
+
+init();

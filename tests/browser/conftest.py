@@ -1,0 +1,144 @@
+"""The whole product in a real browser: ``create_app`` served by uvicorn, headless Chromium.
+
+One server per test module (startup costs more than a test). The NLU is the real project's
+model when it trains; otherwise a stand-in, so the console's tests do not depend on the NLU's
+state. Working hours are forced open so handoff behaves the same at any time of day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.engine import Brain
+from bot.storage.db import Database
+from handoff.auth import create_operator
+from tests.handoff_kit import PASSWORD, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@dataclass
+class Server:
+    url: str
+    db_url: str
+
+    def add_operator(
+        self,
+        username: str,
+        *,
+        role: str = "operator",
+        name: str | None = None,
+        teams: list[str] | None = None,
+    ) -> None:
+        async def add() -> None:
+            db = Database(self.db_url)
+            try:
+                async with db.write() as session:
+                    await create_operator(
+                        session,
+                        username,
+                        PASSWORD,
+                        role=role,
+                        display_name=name or username,
+                        teams=teams,
+                    )
+            finally:
+                await db.dispose()
+
+        # Playwright's sync API keeps an event loop on this thread: use another one.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, add()).result()
+
+
+@pytest.fixture(scope="session")
+def project_and_brain(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Brain, str]:
+    from bot.project import Project, load_project, make_brain, train
+
+    project: Project = load_project(ROOT)
+    try:
+        model, _, _ = train(project, tmp_path_factory.mktemp("models"))
+        brain, kind = make_brain(project, model), "real"
+    except Exception:  # the NLU package is someone else's work in progress
+        from tests.handoff_kit import FakeNLU
+
+        brain, kind = make_brain(project, FakeNLU()), "stand-in"
+    brain.config.handoff.working_hours.always_open = True
+    # A 3-second SLA goal lets the tests see the amber/red highlight without waiting a minute.
+    brain.config.handoff.sla_first_response_seconds = 3
+    return project, brain, kind
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(
+    project_and_brain: tuple[object, Brain, str],
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Server]:
+    import uvicorn
+
+    from bot.assemble import add_channels
+    from bot.runtime import Runtime
+    from bot.web.app import create_app
+
+    project, brain, _ = project_and_brain
+    path = tmp_path_factory.mktemp("browser") / "zabota.sqlite3"
+    shutil.copy(sqlite_template, path)
+    db_url = f"sqlite:///{path}"
+    settings = Settings(database_url=db_url, secret_key="browser-test-secret")
+    runtime = Runtime(project, settings, brain)  # type: ignore[arg-type]
+    add_channels(runtime, messengers=False)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(runtime),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.05)
+    yield Server(f"http://127.0.0.1:{port}", db_url)
+    uv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Module-scoped on purpose: Playwright's sync API keeps an event loop running on the main
+    thread while it is open, which would break every asyncio test collected after this module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()

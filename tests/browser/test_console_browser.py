@@ -1,0 +1,199 @@
+"""Operators and customers in real Chromium: the console next to the customer's web chat."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import Server
+from tests.handoff_kit import PASSWORD
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 10_000
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[Any]:
+    opened: list[BrowserContext] = []
+
+    def new_page() -> Page:
+        context = browser.new_context(locale="ru-RU")
+        context.set_default_timeout(TIMEOUT)
+        opened.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in opened:
+        # Operators log out (going offline), so they get no conversations in later tests.
+        for page in context.pages:
+            if "/console" in page.url and "/console/login" not in page.url:
+                if not page.url.endswith("/console"):
+                    page.goto(page.url.split("/console")[0] + "/console")
+                page.click(".logout button")
+                expect(page).to_have_url(re.compile(r"/console/login$"))
+        context.close()
+
+
+def log_in(page: Page, server: Server, username: str) -> None:
+    page.goto(f"{server.url}/console")
+    expect(page).to_have_url(re.compile(r"/console/login"))
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    expect(page).to_have_url(f"{server.url}/console")
+    expect(page.locator("#live")).to_have_class(re.compile("on"))  # the event stream is open
+
+
+def go_away(page: Page) -> None:
+    page.select_option("#status", "away")
+    page.wait_for_timeout(200)
+
+
+def customer_says(page: Page, text: str) -> None:
+    """Send from the web chat and wait until the chat shows the message as sent."""
+    before = page.locator("li.msg--customer").count()
+    page.fill("#input", text)
+    page.click("#send")
+    expect(page.locator("li.msg--customer")).to_have_count(before + 1)
+    expect(page.locator("li.msg--customer").last).to_have_text(text)
+
+
+def open_chat(page: Page, server: Server) -> None:
+    page.goto(f"{server.url}/chat")
+    expect(page.locator("li.msg--bot").first).to_be_visible()  # the greeting
+
+
+def test_queue_take_reply_transfer_close_rate(server: Server, contexts: Any) -> None:
+    server.add_operator("anna", name="Анна")
+    server.add_operator("boris", name="Борис")
+    anna = contexts()
+    log_in(anna, server, "anna")
+    go_away(anna)  # so the conversation waits in the queue instead of being auto-assigned
+
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "Здравствуйте, где мой заказ 12345? Позовите оператора")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+
+    # The queued conversation appears without a reload.
+    item = anna.locator("#list li.conv").first
+    expect(item).to_contain_text("клиент попросил оператора")
+    expect(anna.locator("#count-queued")).to_have_text("1")
+    # Waiting past the (test's 3 s) goal turns the item red.
+    expect(item).to_have_class(re.compile(r"\bsla-late\b"))
+    item.click()
+    expect(anna.locator("#messages")).to_contain_text("где мой заказ 12345")
+    expect(anna.locator("#messages .nlu").first).to_contain_text("NLU:")
+    expect(anna.locator("#x-reason")).to_have_text("клиент попросил оператора")
+    expect(anna.locator("#guesses li").first).to_contain_text("%")
+    expect(anna.locator("#messages .badge").first).to_have_text("Веб-чат")
+
+    anna.click("#take")
+    expect(anna.locator("#c-owner")).to_have_text("у оператора")
+    # A canned answer from the knowledge base goes into the reply box, editable.
+    anna.fill("#kb-q", "сроки доставки")
+    canned = anna.locator("#kb-results li").first
+    expect(canned).to_be_visible()
+    canned.locator("button.insert").click()
+    expect(anna.locator("#reply")).not_to_have_value("")
+    expect(anna.locator("#c-owner")).to_have_text("у оператора")
+    anna.fill("#reply", "Здравствуйте! Меня зовут Анна, проверяю заказ.")
+    anna.click("#send")
+    expect(customer.locator("li.msg--operator").last).to_contain_text("Меня зовут Анна")
+
+    # Internal note: visible to colleagues, never to the customer.
+    anna.fill("#reply", "Клиент ждёт с понедельника")
+    anna.click("#note-send")
+    expect(anna.locator("#messages li.kind-note")).to_contain_text("Клиент ждёт с понедельника")
+
+    # Transfer to Boris, who is online with the console open; the customer is not asked again.
+    seen_by_customer = customer.locator("li.msg").count()
+    boris = contexts()
+    log_in(boris, server, "boris")
+    anna.click("#transfer-open")
+    anna.select_option("#transfer-operator", label="Борис (в сети)")
+    anna.fill("#transfer-note", "Нужна проверка склада")
+    anna.click("#transfer-submit")
+    expect(anna.locator("#c-operator")).to_have_text("Оператор: Борис")
+
+    boris.click('.tab[data-view="mine"]')
+    mine = boris.locator("#list li.conv").first
+    expect(mine).to_be_visible()
+    mine.click()
+    expect(boris.locator("#handover-text")).to_contain_text("Нужна проверка склада")
+    expect(boris.locator("#messages")).to_contain_text("Меня зовут Анна")
+    assert customer.locator("li.msg").count() == seen_by_customer
+
+    boris.click("#close")
+    expect(boris.locator("#c-owner")).to_have_text("закрыт")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("оцените")
+    rating_buttons = customer.locator("li.msg--bot").last.locator(".buttons button")
+    expect(rating_buttons).to_have_count(5)
+    rating_buttons.nth(4).click()
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Спасибо за оценку")
+    expect(boris.locator("#c-meta")).to_contain_text("Оценка: 5")  # live, no reload
+
+
+def test_customer_html_is_shown_as_text_and_never_runs(server: Server, contexts: Any) -> None:
+    server.add_operator("vera", name="Вера")
+    vera = contexts()
+    log_in(vera, server, "vera")
+    go_away(vera)
+    customer = contexts()
+    open_chat(customer, server)
+    payload = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    customer_says(customer, payload)
+    customer_says(customer, "оператор")
+    item = vera.locator("#list li.conv", has_text="клиент попросил оператора").first
+    item.click()
+    message = vera.locator("#messages li.author-customer .text", has_text="onerror")
+    expect(message).to_have_text(payload)
+    assert vera.locator("#messages img").count() == 0
+    assert vera.evaluate("window.__xss") is None
+    assert customer.evaluate("window.__xss") is None
+    # Vera hands the conversation back to the bot, and the bot answers again.
+    vera.click("#take")
+    vera.click("#return")
+    expect(vera.locator("#c-owner")).to_have_text("бот")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Снова с вами")
+
+
+def test_operator_cannot_reach_admin_pages(server: Server, contexts: Any) -> None:
+    server.add_operator("oleg", name="Олег")
+    server.add_operator("chief", role="admin", name="Руководитель")
+    oleg = contexts()
+    log_in(oleg, server, "oleg")
+    expect(oleg.locator("#stats-link")).to_have_count(0)
+    response = oleg.goto(f"{server.url}/console/stats")
+    assert response is not None and response.status == 403
+    expect(oleg.locator("body")).to_contain_text("Недостаточно прав")
+    chief = contexts()
+    log_in(chief, server, "chief")
+    chief.click("#stats-link")
+    expect(chief).to_have_url(f"{server.url}/console/stats")
+    expect(chief.locator("#deflection")).to_contain_text("%")
+
+
+def test_two_operators_never_get_the_same_conversation(server: Server, contexts: Any) -> None:
+    server.add_operator("gleb", name="Глеб")
+    server.add_operator("dina", name="Дина")
+    gleb, dina = contexts(), contexts()
+    for page, name in ((gleb, "gleb"), (dina, "dina")):
+        log_in(page, server, name)
+        go_away(page)
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "позовите живого человека")
+    for page in (gleb, dina):
+        page.locator("#list li.conv").first.click()
+        expect(page.locator("#take")).to_be_visible()
+    gleb.click("#take")
+    dina.click("#take")
+    expect(gleb.locator("#c-operator")).to_have_text("Оператор: Глеб")
+    expect(dina.locator("#error")).to_have_text("Диалог уже взял другой оператор.")
+    expect(dina.locator("#c-operator")).to_have_text("Оператор: Глеб")
+    expect(dina.locator("#send")).to_be_disabled()

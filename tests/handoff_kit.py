@@ -1,0 +1,153 @@
+"""A small, real handoff stack for tests: engine, outbox, a collecting channel, the service.
+
+Only the NLU is a stand-in (it understands nothing, so «оператор» escalates by phrase and two
+misses escalate by streak); everything else — storage, state machine, outbox — is the product.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+from sqlalchemy import select
+
+from bot.bus import Bus
+from bot.channels.terminal import CollectingChannel
+from bot.config import ProjectConfig, load_config, load_domain
+from bot.engine import Brain, Engine
+from bot.events import Inbound, InboundKind, Outbound
+from bot.outbox import OutboxSender
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Operator
+from handoff.auth import create_operator
+from handoff.service import HandoffService
+from knowledge_base.loader import load_kb
+from nlu.api import Decision, IntentScore, Prediction
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-9"
+_ids = itertools.count(1)
+
+
+class FakeNLU:
+    """Rejects everything except messages naming a known intent word, with a fixed ranking."""
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
+        self.known = known or {"доставка": "delivery_time"}
+
+    def predict(self, text: str) -> Prediction:
+        for word, intent in self.known.items():
+            if word in text.lower():
+                ranking = (IntentScore(intent, 0.91), IntentScore("order_status", 0.05))
+                return Prediction(text, intent, 0.91, Decision.ANSWER, ranking)
+        ranking = (IntentScore("delivery_time", 0.31), IntentScore("payment_methods", 0.22))
+        return Prediction(text, "delivery_time", 0.31, Decision.REJECT, ranking)
+
+    def fit(self, examples: Any) -> None:  # pragma: no cover - never trained
+        raise NotImplementedError
+
+    def save(self, path: Path) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, path: Path) -> Self:  # pragma: no cover
+        raise NotImplementedError
+
+    @property
+    def intents(self) -> list[str]:
+        return sorted(set(self.known.values()))
+
+
+def make_brain(*, always_open: bool = True) -> Brain:
+    config: ProjectConfig = load_config(ROOT / "config.yml")
+    config.handoff.working_hours.always_open = always_open
+    kb = load_kb([ROOT / p for p in config.knowledge_base])
+    return Brain(config=config, domain=load_domain(ROOT / "domain.yml"), kb=kb, nlu=FakeNLU())
+
+
+@dataclass
+class Stack:
+    db: Database
+    bus: Bus
+    engine: Engine
+    outbox: OutboxSender
+    channel: CollectingChannel
+    service: HandoffService
+
+    async def say(self, user: str, text: str = "", *, payload: str | None = None) -> int:
+        """The customer ``user`` writes (or presses ``payload``); returns the conversation id."""
+        event = Inbound(
+            channel=self.channel.name,
+            external_id=f"e{next(_ids)}",
+            user_id=user,
+            chat_id=user,
+            kind=InboundKind.BUTTON if payload else InboundKind.TEXT,
+            text=text,
+            payload=payload,
+            display_name=f"Клиент {user}",
+        )
+        outcome = await self.engine.process(event)
+        await self.outbox.wait_idle(5)
+        assert outcome.conversation_id is not None or payload
+        return outcome.conversation_id or 0
+
+    async def escalate(self, user: str) -> int:
+        return await self.say(user, "позовите оператора")
+
+    async def delivered(self, user: str) -> list[Outbound]:
+        await self.outbox.wait_idle(5)
+        return list(self.channel.sent[user])
+
+    async def conversation(self, conversation_id: int) -> Conversation:
+        async with self.db.read() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            assert conversation is not None
+            return conversation
+
+    async def operator(
+        self,
+        username: str,
+        *,
+        teams: list[str] | None = None,
+        capacity: int = 3,
+        status: str = "online",
+        role: str = "operator",
+        name: str | None = None,
+    ) -> int:
+        async with self.db.write() as session:
+            operator = await create_operator(
+                session,
+                username,
+                PASSWORD,
+                role=role,
+                teams=teams,
+                capacity=capacity,
+                display_name=name or username.capitalize(),
+            )
+            operator.status = status
+            return operator.id
+
+    async def operator_row(self, operator_id: int) -> Operator:
+        async with self.db.read() as session:
+            row = await session.scalar(select(Operator).where(Operator.id == operator_id))
+            assert row is not None
+            return row
+
+
+@contextlib.asynccontextmanager
+async def stack(db: Database, brain: Brain | None = None) -> AsyncIterator[Stack]:
+    bus = Bus()
+    channel = CollectingChannel("test")
+    outbox = OutboxSender(db, {channel.name: channel}, bus, poll_interval=0.05)
+    brain = brain or make_brain()
+    engine = Engine(db, brain, bus, on_outbox=outbox.wake)
+    service = HandoffService(db, bus, lambda: engine.brain, outbox.wake)
+    await outbox.start()
+    try:
+        yield Stack(db, bus, engine, outbox, channel, service)
+    finally:
+        await outbox.stop()

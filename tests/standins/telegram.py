@@ -1,0 +1,541 @@
+"""A Telegram Bot API stand-in: a real HTTP server that python-telegram-bot talks to.
+
+Usage::
+
+    async with TelegramStandIn.running() as tg:
+        channel = TelegramChannel(TelegramSettings(token=tg.token, api_url=tg.api_url, ...))
+        await channel.send("42", Outbound("Привет"))
+        assert tg.texts(42) == ["Привет"]
+
+Serves ``/bot{token}/{method}`` (getMe, sendMessage, sendPhoto, sendChatAction,
+answerCallbackQuery, setWebhook, deleteWebhook, getUpdates, getFile) and
+``/file/bot{token}/{path}``. A wrong token gets 401 like the real API.
+
+What the customer saw: :meth:`TelegramStandIn.sent_to` lists each chat's messages in order
+with the *rendered* text (HTML parsed the way Telegram does; invalid HTML, texts over 4096
+UTF-16 units and ``callback_data`` over 64 bytes are rejected with Telegram's 400s) and the
+buttons.
+
+Faults: ``tg.fail_next("sendMessage", TgFault.too_many_requests(2))``, ``server_error()``,
+``blocked()``, ``chat_not_found()``, ``slow(seconds)``; ``tg.block(chat_id)`` makes a chat
+answer «bot was blocked» for good.
+
+Updates: ``tg.text_update(user, "привет")``, ``command_update``, ``callback_update``,
+``photo_update``, ``document_update``, ``voice_update``, ``contact_update``,
+``edited_update``, ``member_update`` build Update JSON with increasing ``update_id``s;
+``tg.push_update(u)`` queues it for getUpdates (long-polling honours ``timeout``),
+``await tg.deliver(u, client)`` POSTs it to the registered webhook with its secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.standins._server import Fault, StandIn
+
+DEFAULT_TOKEN = "123456:TEST-stand-in-token"
+BOT_ID = 123456
+_STRING_PARAMS = {
+    "text", "caption", "parse_mode", "url", "secret_token", "callback_query_id", "photo",
+    "file_id", "action", "ip_address", "document",
+}
+
+
+class TgFault:
+    """Canned Telegram error responses."""
+
+    @staticmethod
+    def error(code: int, description: str, **parameters: Any) -> Fault:
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return Fault(code, body)
+
+    @classmethod
+    def too_many_requests(cls, retry_after: int = 2) -> Fault:
+        return cls.error(429, f"Too Many Requests: retry after {retry_after}",
+                         retry_after=retry_after)
+
+    @classmethod
+    def server_error(cls, code: int = 500) -> Fault:
+        return cls.error(code, "Internal Server Error" if code == 500 else "Bad Gateway")
+
+    @classmethod
+    def blocked(cls) -> Fault:
+        return cls.error(403, "Forbidden: bot was blocked by the user")
+
+    @classmethod
+    def chat_not_found(cls) -> Fault:
+        return cls.error(400, "Bad Request: chat not found")
+
+    @staticmethod
+    def slow(seconds: float) -> Fault:
+        """Answer normally, but only after ``seconds`` (to provoke client timeouts)."""
+        return Fault(200, None, delay=seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class TgUser:
+    id: int
+    first_name: str = "Иван"
+    last_name: str | None = "Петров"
+    username: str | None = None
+    language_code: str | None = "ru"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
+
+
+UserLike = TgUser | int
+
+
+def _user(user: UserLike) -> TgUser:
+    return user if isinstance(user, TgUser) else TgUser(user)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenButton:
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenMessage:
+    """One message as the customer saw it."""
+
+    message_id: int
+    chat_id: int
+    text: str  # rendered: entities decoded, tags stripped
+    raw: str  # as sent
+    kind: str = "text"  # text | photo
+    photo: str | None = None
+    keyboard: str | None = None  # inline | reply | None
+    buttons: tuple[tuple[SeenButton, ...], ...] = ()
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def button_titles(self) -> list[str]:
+        return [b.text for row in self.buttons for b in row]
+
+
+class HtmlError(ValueError):
+    pass
+
+
+class _TelegramHtml(HTMLParser):
+    """Telegram's HTML parse mode, strict like the real server."""
+
+    TAGS: ClassVar[set[str]] = {
+        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+        "a", "code", "pre", "blockquote", "tg-emoji",
+    }
+    ENTITIES: ClassVar[dict[str, str]] = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.TAGS:
+            raise HtmlError(f'Unsupported start tag "{tag}"')
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise HtmlError(f'Unexpected end tag "{tag}"')
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if any(ch in data for ch in "<>&"):
+            raise HtmlError("Unexpected character; <, > and & must be escaped")
+        self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in self.ENTITIES:
+            raise HtmlError(f'Unsupported HTML entity "&{name};"')
+        self.out.append(self.ENTITIES[name])
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(chr(int(name[1:], 16) if name[:1] in "xX" else int(name)))
+
+
+def render_html(raw: str) -> str:
+    parser = _TelegramHtml()
+    parser.feed(raw)
+    parser.close()
+    if parser.rawdata:
+        raise HtmlError("Unexpected end of input")
+    if parser.stack:
+        raise HtmlError(f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"')
+    return "".join(parser.out)
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _ApiError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code, self.description = code, description
+
+
+class TelegramStandIn(StandIn):
+    def __init__(self, token: str = DEFAULT_TOKEN) -> None:
+        super().__init__()
+        self.token = token
+        self.webhook: dict[str, Any] | None = None
+        self.blocked: set[int] = set()
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
+        self._seen: dict[int, list[SeenMessage]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._closing = False
+
+    @property
+    def api_url(self) -> str:
+        """Server root, as ``TelegramSettings.api_url`` expects."""
+        return self.base_url
+
+    # -- what the customer saw -----------------------------------------------------------------
+
+    def sent_to(self, chat_id: int | str) -> list[SeenMessage]:
+        return list(self._seen.get(int(chat_id), []))
+
+    def texts(self, chat_id: int | str) -> list[str]:
+        return [m.text for m in self.sent_to(chat_id)]
+
+    def block(self, chat_id: int | str) -> None:
+        self.blocked.add(int(chat_id))
+
+    async def wait_sent(self, chat_id: int | str, count: int, within: float = 5.0) -> None:
+        await self.wait_for(lambda: len(self.sent_to(chat_id)) >= count, within)
+
+    # -- updates ---------------------------------------------------------------------------------
+
+    def _next_update(self, **body: Any) -> dict[str, Any]:
+        return {"update_id": next(self._update_ids), **body}
+
+    def _message(self, user: UserLike, **content: Any) -> dict[str, Any]:
+        u = _user(user)
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": u.id, "type": "private", "first_name": u.first_name},
+            "from": u.to_json(),
+            **content,
+        }
+
+    def text_update(self, user: UserLike, text: str) -> dict[str, Any]:
+        return self._next_update(message=self._message(user, text=text))
+
+    def command_update(self, user: UserLike, command: str,
+                       arg: str | None = None) -> dict[str, Any]:
+        text = f"/{command}" + (f" {arg}" if arg else "")
+        entity = {"type": "bot_command", "offset": 0, "length": len(command) + 1}
+        return self._next_update(message=self._message(user, text=text, entities=[entity]))
+
+    def callback_update(self, user: UserLike, data: str, *, title: str = "Кнопка",
+                        message_id: int | None = None) -> dict[str, Any]:
+        u = _user(user)
+        message = self._message(u, text="…", message_id=message_id or next(self._message_ids))
+        message["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"}
+        message["reply_markup"] = {"inline_keyboard": [[{"text": title, "callback_data": data}]]}
+        query = {"id": f"cq{next(self._update_ids)}", "from": u.to_json(),
+                 "chat_instance": "1", "data": data, "message": message}
+        return self._next_update(callback_query=query)
+
+    def add_file(self, content: bytes, path: str = "documents/file.bin") -> str:
+        file_id = f"FILE{next(self._file_ids)}"
+        self.files[file_id] = (path, content)
+        return file_id
+
+    def photo_update(self, user: UserLike, caption: str | None = None,
+                     content: bytes = b"\x89PNG fake") -> dict[str, Any]:
+        file_id = self.add_file(content, f"photos/{len(self.files)}.jpg")
+        sizes = [
+            {"file_id": f"{file_id}s", "file_unique_id": "s", "width": 90, "height": 90},
+            {"file_id": file_id, "file_unique_id": "u", "width": 800, "height": 600,
+             "file_size": len(content)},
+        ]
+        extra = {"caption": caption} if caption else {}
+        return self._next_update(message=self._message(user, photo=sizes, **extra))
+
+    def document_update(self, user: UserLike, name: str = "акт.pdf",
+                        mime_type: str = "application/pdf",
+                        content: bytes = b"%PDF-1.4") -> dict[str, Any]:
+        file_id = self.add_file(content, f"documents/{name}")
+        doc = {"file_id": file_id, "file_unique_id": "d", "file_name": name,
+               "mime_type": mime_type, "file_size": len(content)}
+        return self._next_update(message=self._message(user, document=doc))
+
+    def voice_update(self, user: UserLike, content: bytes = b"OggS") -> dict[str, Any]:
+        file_id = self.add_file(content, "voice/1.oga")
+        voice = {"file_id": file_id, "file_unique_id": "v", "duration": 3,
+                 "mime_type": "audio/ogg", "file_size": len(content)}
+        return self._next_update(message=self._message(user, voice=voice))
+
+    def contact_update(self, user: UserLike, phone: str = "+7 (912) 345-67-89", *,
+                       own: bool = True) -> dict[str, Any]:
+        u = _user(user)
+        contact = {"phone_number": phone, "first_name": u.first_name,
+                   "user_id": u.id if own else u.id + 1}
+        return self._next_update(message=self._message(u, contact=contact))
+
+    def edited_update(self, user: UserLike, text: str) -> dict[str, Any]:
+        message = self._message(user, text=text, edit_date=int(time.time()))
+        return self._next_update(edited_message=message)
+
+    def member_update(self, user: UserLike) -> dict[str, Any]:
+        u = _user(user)
+        member = {
+            "chat": {"id": u.id, "type": "private", "first_name": u.first_name},
+            "from": u.to_json(),
+            "date": int(time.time()),
+            "old_chat_member": {"status": "member", "user": {"id": BOT_ID, "is_bot": True,
+                                                             "first_name": "Zabota"}},
+            "new_chat_member": {"status": "kicked", "until_date": 0,
+                                "user": {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"}},
+        }
+        return self._next_update(my_chat_member=member)
+
+    def push_update(self, *updates: dict[str, Any]) -> None:
+        """Queue updates for getUpdates."""
+        self._updates.extend(updates)
+        self.changes.notify()
+
+    @property
+    def pending_updates(self) -> list[dict[str, Any]]:
+        return list(self._updates)
+
+    async def deliver(self, update: dict[str, Any], client: httpx.AsyncClient | None = None,
+                      *, secret: str | None = None) -> httpx.Response:
+        """POST ``update`` to the registered webhook like Telegram does.
+
+        ``client`` may be an ``httpx.AsyncClient`` over ``ASGITransport`` (the URL's path is
+        kept); ``secret`` overrides the registered secret token (to forge requests).
+        """
+        if self.webhook is None:
+            raise RuntimeError("no webhook registered (setWebhook was not called)")
+        headers = {}
+        token = secret if secret is not None else self.webhook.get("secret_token")
+        if token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(token)
+        url = str(self.webhook["url"])
+        if client is None:
+            async with httpx.AsyncClient() as own:
+                return await own.post(url, json=update, headers=headers)
+        return await client.post(httpx.URL(url).path, json=update, headers=headers)
+
+    def close(self) -> None:
+        self._closing = True
+        self.changes.notify()
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def build_app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
+            Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
+        ])
+
+    async def _params(self, request: Request) -> tuple[dict[str, Any], int]:
+        body = await request.body()
+        params: dict[str, Any] = dict(request.query_params)
+        ctype = request.headers.get("content-type", "")
+        if "json" in ctype and body:
+            params.update(json.loads(body))
+        elif body:
+            for key, value in parse_qsl(body.decode(), keep_blank_values=True):
+                if key in _STRING_PARAMS:
+                    params[key] = value
+                    continue
+                try:
+                    params[key] = json.loads(value)
+                except ValueError:
+                    params[key] = value
+        return params, len(body)
+
+    async def _api(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"},
+                                status_code=401)
+        method = request.path_params["method"]
+        params, size = await self._params(request)
+        self.record(method, params, size)
+        fault = self.take_fault(method)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.body is not None:
+                return JSONResponse(fault.body, status_code=fault.status)
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"},
+                                status_code=404)
+        try:
+            result = await handler(params)
+        except _ApiError as exc:
+            return JSONResponse({"ok": False, "error_code": exc.code,
+                                 "description": exc.description}, status_code=exc.code)
+        return JSONResponse({"ok": True, "result": result})
+
+    async def _file(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return Response(status_code=401)
+        path = request.path_params["path"]
+        for file_path, content in self.files.values():
+            if file_path == path:
+                return Response(content, media_type="application/octet-stream")
+        return Response(status_code=404)
+
+    # -- methods ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _bot_user() -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Zabota", "username": "zabota_bot",
+                "can_join_groups": False, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
+
+    async def _m_getMe(self, params: dict[str, Any]) -> Any:
+        return self._bot_user()
+
+    async def _m_sendChatAction(self, params: dict[str, Any]) -> Any:
+        self._check_chat(params)
+        return True
+
+    async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = params if params.get("url") else None
+        return True
+
+    async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise _ApiError(400, "Bad Request: invalid file_id")
+        path, content = self.files[file_id]
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content),
+                "file_path": path}
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is "
+                                 "active; use deleteWebhook to delete the webhook first")
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        if not self._updates and timeout > 0 and not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await self.wait_for(lambda: bool(self._updates) or self._closing, timeout)
+        return self._updates[:limit]
+
+    def _check_chat(self, params: dict[str, Any]) -> int:
+        try:
+            chat_id = int(params["chat_id"])
+        except (KeyError, TypeError, ValueError):
+            raise _ApiError(400, "Bad Request: chat not found") from None
+        if chat_id in self.blocked:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    @staticmethod
+    def _render(raw: str, parse_mode: str | None) -> str:
+        if (parse_mode or "").upper() != "HTML":
+            return raw
+        try:
+            return render_html(raw)
+        except HtmlError as exc:
+            raise _ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+
+    @staticmethod
+    def _buttons(markup: Any) -> tuple[str | None, tuple[tuple[SeenButton, ...], ...]]:
+        if not markup:
+            return None, ()
+        if "inline_keyboard" in markup:
+            rows = []
+            for row in markup["inline_keyboard"]:
+                seen_row = []
+                for b in row:
+                    data = b.get("callback_data")
+                    if data is not None and not 1 <= len(data.encode()) <= 64:
+                        raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                    if data is None and not b.get("url"):
+                        raise _ApiError(400, "Bad Request: can't parse inline keyboard button")
+                    seen_row.append(SeenButton(b["text"], data, b.get("url")))
+                rows.append(tuple(seen_row))
+            return "inline", tuple(rows)
+        if "keyboard" in markup:
+            return "reply", tuple(
+                tuple(SeenButton(b if isinstance(b, str) else b["text"]) for b in row)
+                for row in markup["keyboard"]
+            )
+        return None, ()
+
+    def _show(self, chat_id: int, seen: SeenMessage) -> dict[str, Any]:
+        self._seen.setdefault(chat_id, []).append(seen)
+        self.changes.notify()
+        return {"message_id": seen.message_id, "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"}, "from": self._bot_user()}
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        chat_id = self._check_chat(params)
+        raw = str(params.get("text", ""))
+        text = self._render(raw, params.get("parse_mode"))
+        if not text.strip():
+            raise _ApiError(400, "Bad Request: message text is empty")
+        if _utf16(text) > 4096:
+            raise _ApiError(400, "Bad Request: message is too long")
+        keyboard, buttons = self._buttons(params.get("reply_markup"))
+        seen = SeenMessage(next(self._message_ids), chat_id, text, raw, keyboard=keyboard,
+                           buttons=buttons)
+        result = self._show(chat_id, seen)
+        result["text"] = text
+        return result
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        chat_id = self._check_chat(params)
+        raw = str(params.get("caption") or "")
+        caption = self._render(raw, params.get("parse_mode"))
+        if _utf16(caption) > 1024:
+            raise _ApiError(400, "Bad Request: message caption is too long")
+        keyboard, buttons = self._buttons(params.get("reply_markup"))
+        seen = SeenMessage(next(self._message_ids), chat_id, caption, raw, kind="photo",
+                           photo=str(params.get("photo")), keyboard=keyboard, buttons=buttons)
+        result = self._show(chat_id, seen)
+        result["photo"] = [{"file_id": "sent", "file_unique_id": "sent", "width": 1,
+                            "height": 1}]
+        if caption:
+            result["caption"] = caption
+        return result

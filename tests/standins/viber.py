@@ -1,0 +1,329 @@
+"""A Viber REST API stand-in: a real HTTP server that aioviberbot talks to.
+
+Usage::
+
+    async with ViberStandIn.running() as vb:
+        channel = ViberChannel(ViberSettings(token=vb.token, api_url=vb.api_url, ...))
+        await channel.send(user_id, Outbound("Привет"))
+        assert vb.texts(user_id) == ["Привет"]
+
+Serves ``/pa/{method}`` for send_message, set_webhook, get_account_info and
+get_user_details. Requires the ``X-Viber-Auth-Token`` header (status 2 otherwise, as Viber
+answers), rejects bodies over 30 KB, texts over 7000 characters and malformed keyboards
+(status 3), and answers status 6 for users marked with :meth:`ViberStandIn.unsubscribe`.
+
+What the customer saw: :meth:`ViberStandIn.sent_to` lists each user's messages in order with
+text, media and keyboard buttons. Every call is in ``vb.calls`` (with body ``size``).
+
+Faults: ``vb.fail_next("send_message", ViberFault.status(12))``, ``ViberFault.http(500)``.
+
+Callbacks: ``vb.message_event(user, text)``, ``button_event``, ``contact_event``,
+``picture_event``, ``conversation_started``, ``subscribed``, ``unsubscribed``, ``delivered``,
+``seen``, ``failed``, ``webhook_event`` return a :class:`SignedCallback` (raw body + signature
+headers, signed with :func:`sign`); ``await vb.deliver(cb, client)`` POSTs one to the webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import html
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.standins._server import Fault, StandIn
+
+DEFAULT_TOKEN = "4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f"
+MAX_BODY = 30 * 1024
+STATUS_MESSAGES = {
+    0: "ok", 1: "invalidUrl", 2: "invalidAuthToken", 3: "badData", 4: "missingData",
+    5: "receiverNotRegistered", 6: "receiverNotSubscribed", 7: "publicAccountBlocked",
+    12: "tooManyRequests",
+}
+
+
+def sign(body: bytes, token: str) -> str:
+    """``X-Viber-Content-Signature``: hex HMAC-SHA256 of the raw body keyed by the token."""
+    return hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
+
+
+class ViberFault:
+    """Canned Viber failures."""
+
+    @staticmethod
+    def status(code: int, message: str | None = None) -> Fault:
+        return Fault(200, {"status": code, "status_message": message or STATUS_MESSAGES.get(
+            code, "error")})
+
+    @staticmethod
+    def http(code: int = 500) -> Fault:
+        return Fault(code, {"error": "internal"})
+
+    @staticmethod
+    def slow(seconds: float) -> Fault:
+        return Fault(200, None, delay=seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class ViberUser:
+    id: str
+    name: str = "Мария"
+    language: str = "ru"
+    country: str = "RU"
+    api_version: int = 10
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "avatar": "https://avatar.example/1.jpg",
+                "language": self.language, "country": self.country,
+                "api_version": self.api_version}
+
+
+UserLike = ViberUser | str
+
+
+def _user(user: UserLike) -> ViberUser:
+    return user if isinstance(user, ViberUser) else ViberUser(user)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedCallback:
+    event: str
+    body: bytes
+    signature: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-Viber-Content-Signature": self.signature, "Content-Type": "application/json"}
+
+    @property
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.body)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class SeenButton:
+    text: str  # as displayed (HTML entities decoded)
+    action_type: str
+    action_body: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeenMessage:
+    token: int
+    user_id: str
+    type: str
+    text: str
+    media: str | None = None
+    sender: str | None = None
+    buttons: tuple[SeenButton, ...] = ()
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def button_titles(self) -> list[str]:
+        return [b.text for b in self.buttons]
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message or STATUS_MESSAGES.get(status, "error")
+
+
+class ViberStandIn(StandIn):
+    def __init__(self, token: str = DEFAULT_TOKEN) -> None:
+        super().__init__()
+        self.token = token
+        self.webhook: dict[str, Any] | None = None
+        self.unsubscribed_users: set[str] = set()
+        self.missing_header_calls = 0
+        self._seen: dict[str, list[SeenMessage]] = {}
+        self._tokens = itertools.count(5_000_000_000_000_000_001)
+
+    @property
+    def api_url(self) -> str:
+        """``ViberSettings.api_url`` for this stand-in."""
+        return f"{self.base_url}/pa"
+
+    def sent_to(self, user_id: str) -> list[SeenMessage]:
+        return list(self._seen.get(user_id, []))
+
+    def texts(self, user_id: str) -> list[str]:
+        return [m.text for m in self.sent_to(user_id)]
+
+    def unsubscribe(self, user_id: str) -> None:
+        self.unsubscribed_users.add(user_id)
+
+    async def wait_sent(self, user_id: str, count: int, within: float = 5.0) -> None:
+        await self.wait_for(lambda: len(self.sent_to(user_id)) >= count, within)
+
+    # -- callbacks -------------------------------------------------------------------------------
+
+    def _callback(self, event: str, **fields: Any) -> SignedCallback:
+        data = {"event": event, "timestamp": int(time.time() * 1000),
+                "chat_hostname": "SN-CHAT-01_", **fields}
+        if "message_token" not in data:
+            data["message_token"] = next(self._tokens)
+        body = json.dumps(data, ensure_ascii=False).encode()
+        return SignedCallback(event, body, sign(body, self.token))
+
+    def message_event(self, user: UserLike, text: str) -> SignedCallback:
+        return self._callback("message", sender=_user(user).to_json(),
+                              message={"type": "text", "text": text}, silent=False)
+
+    def button_event(self, user: UserLike, action_body: str) -> SignedCallback:
+        """A reply-button press: Viber sends the button's ActionBody as a text message."""
+        return self.message_event(user, action_body)
+
+    def contact_event(self, user: UserLike, phone: str = "+7 912 345-67-89") -> SignedCallback:
+        u = _user(user)
+        return self._callback("message", sender=u.to_json(), message={
+            "type": "contact", "contact": {"name": u.name, "phone_number": phone}})
+
+    def picture_event(self, user: UserLike, media: str = "https://media.example/p.jpg",
+                      caption: str = "") -> SignedCallback:
+        return self._callback("message", sender=_user(user).to_json(), message={
+            "type": "picture", "media": media, "text": caption, "file_name": "p.jpg",
+            "size": 1234})
+
+    def file_event(self, user: UserLike, media: str = "https://media.example/f.pdf",
+                   name: str = "акт.pdf", size: int = 2048) -> SignedCallback:
+        return self._callback("message", sender=_user(user).to_json(), message={
+            "type": "file", "media": media, "file_name": name, "size": size})
+
+    def conversation_started(self, user: UserLike, context: str | None = None,
+                             subscribed: bool = False) -> SignedCallback:
+        fields: dict[str, Any] = {"type": "open", "user": _user(user).to_json(),
+                                  "subscribed": subscribed}
+        if context is not None:
+            fields["context"] = context
+        return self._callback("conversation_started", **fields)
+
+    def subscribed(self, user: UserLike) -> SignedCallback:
+        return self._callback("subscribed", user=_user(user).to_json())
+
+    def unsubscribed(self, user_id: str) -> SignedCallback:
+        return self._callback("unsubscribed", user_id=user_id)
+
+    def delivered(self, user_id: str, message_token: int) -> SignedCallback:
+        return self._callback("delivered", user_id=user_id, message_token=message_token)
+
+    def seen(self, user_id: str, message_token: int) -> SignedCallback:
+        return self._callback("seen", user_id=user_id, message_token=message_token)
+
+    def failed(self, user_id: str, message_token: int, desc: str = "failure") -> SignedCallback:
+        return self._callback("failed", user_id=user_id, message_token=message_token, desc=desc)
+
+    def webhook_event(self) -> SignedCallback:
+        return self._callback("webhook")
+
+    async def deliver(self, callback: SignedCallback,
+                      client: httpx.AsyncClient | None = None) -> httpx.Response:
+        """POST a callback to the registered webhook (path only when ``client`` is given)."""
+        if self.webhook is None:
+            raise RuntimeError("no webhook registered (set_webhook was not called)")
+        url = str(self.webhook["url"])
+        if client is None:
+            async with httpx.AsyncClient() as own:
+                return await own.post(url, content=callback.body, headers=callback.headers)
+        return await client.post(httpx.URL(url).path, content=callback.body,
+                                 headers=callback.headers)
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def build_app(self) -> Starlette:
+        return Starlette(routes=[Route("/pa/{method}", self._api, methods=["POST"])])
+
+    async def _api(self, request: Request) -> Response:
+        method = request.path_params["method"]
+        body = await request.body()
+        try:
+            params = json.loads(body) if body else {}
+        except ValueError:
+            return JSONResponse({"status": 3, "status_message": "badData"})
+        self.record(method, params, len(body))
+        header = request.headers.get("x-viber-auth-token")
+        if header is None:
+            self.missing_header_calls += 1
+        if header != self.token:
+            return JSONResponse({"status": 2, "status_message": "invalidAuthToken"})
+        fault = self.take_fault(method)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.body is not None:
+                return JSONResponse(fault.body, status_code=fault.status)
+        if len(body) > MAX_BODY:
+            return JSONResponse({"status": 3, "status_message": "Request body exceeds 30KB"})
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return JSONResponse({"status": 3, "status_message": "unknown method"},
+                                status_code=404)
+        try:
+            result = await handler(params)
+        except _ApiError as exc:
+            return JSONResponse({"status": exc.status, "status_message": exc.message})
+        return JSONResponse({"status": 0, "status_message": "ok", **result})
+
+    async def _m_set_webhook(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.webhook = params if params.get("url") else None
+        events = params.get("event_types") or ["delivered", "seen", "failed", "subscribed",
+                                               "unsubscribed", "conversation_started"]
+        return {"event_types": events}
+
+    async def _m_get_account_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"id": "pa:1", "name": "Zabota", "uri": "zabota", "category": "Services",
+                "webhook": (self.webhook or {}).get("url", ""), "subscribers_count": 1}
+
+    async def _m_get_user_details(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"user": _user(str(params.get("id"))).to_json()}
+
+    @staticmethod
+    def _keyboard(keyboard: Any) -> tuple[SeenButton, ...]:
+        if keyboard is None:
+            return ()
+        if keyboard.get("Type") != "keyboard" or not 1 <= len(keyboard.get("Buttons") or []) <= 24:
+            raise _ApiError(3, "keyboard is not valid")
+        seen = []
+        for b in keyboard["Buttons"]:
+            if b.get("ActionType", "reply") not in {"reply", "open-url", "share-phone",
+                                                    "location-picker", "none"}:
+                raise _ApiError(3, "keyboard: bad ActionType")
+            if not b.get("ActionBody"):
+                raise _ApiError(3, "keyboard: ActionBody is required")
+            seen.append(SeenButton(html.unescape(str(b.get("Text", ""))),
+                                   b.get("ActionType", "reply"), str(b["ActionBody"])))
+        return tuple(seen)
+
+    async def _m_send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        receiver = params.get("receiver")
+        if not receiver:
+            raise _ApiError(4, "missing receiver")
+        if receiver in self.unsubscribed_users:
+            raise _ApiError(6)
+        kind = params.get("type")
+        text = str(params.get("text") or "")
+        if kind == "text" and not text:
+            raise _ApiError(3, "text is empty")
+        if len(text) > 7000:
+            raise _ApiError(3, "text is too long")
+        if kind == "picture" and not params.get("media"):
+            raise _ApiError(4, "media is missing")
+        buttons = self._keyboard(params.get("keyboard"))
+        token = next(self._tokens)
+        seen = SeenMessage(token, receiver, str(kind), text, params.get("media"),
+                           (params.get("sender") or {}).get("name"), buttons)
+        self._seen.setdefault(receiver, []).append(seen)
+        self.changes.notify()
+        return {"message_token": token, "chat_hostname": "SN-CHAT-01_"}

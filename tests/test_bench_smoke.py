@@ -1,0 +1,31 @@
+"""Keeps ``bench/webhook_load.py`` from rotting: a few messages through the real webhook path.
+
+The benchmark itself (``python -m bench.webhook_load``) is not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.webhook_load import main
+
+
+def test_webhook_load_benchmark_runs(tmp_path: Path) -> None:
+    out = tmp_path / "webhook_load.json"
+    code = main(
+        [
+            "--db", "sqlite", "--rates", "5", "--duration", "2", "--warmup", "0",
+            "--pause", "0", "--chats", "10", "--drain-timeout", "20", "--out", str(out),
+        ]
+    )
+    result = json.loads(out.read_text())
+    run = result["runs"][0]
+    assert code == 0
+    assert run["messages"] == 10
+    assert run["replies"] == 10 and run["lost"] == 0 and run["duplicated"] == 0
+    assert run["db"]["outbox_by_status"] == {"sent": 10}
+    assert run["db"]["chats_where_outbox_sent_rows_differ"] == 0
+    step = run["steps"][0]
+    assert step["answered"] == 10 and step["latency_ms"]["p99"] is not None
+    assert (tmp_path / "webhook_load.md").exists()

@@ -1,0 +1,229 @@
+"""The console over HTTP: sessions, CSRF, roles, the JSON API end to end, OpenAPI."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bot.storage.db import Database
+from handoff.web import Console, routes
+from tests.handoff_kit import PASSWORD, Stack, stack
+
+
+@dataclass
+class Env:
+    s: Stack
+    app: Starlette
+
+    def client(self, **kwargs: object) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def env(db: Database) -> AsyncIterator[Env]:
+    async with stack(db) as s:
+        console = Console(db, s.bus, s.service, lambda: s.engine.brain, b"k" * 32)
+        yield Env(s, Starlette(routes=routes(console)))
+
+
+async def login(client: httpx.AsyncClient, username: str) -> str:
+    response = await client.post(
+        "/api/v1/session", json={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    csrf: str = response.json()["csrf"]
+    client.headers["X-CSRF-Token"] = csrf
+    return csrf
+
+
+async def test_nothing_is_reachable_without_login(env: Env) -> None:
+    async with env.client() as client:
+        assert (await client.get("/api/v1/conversations")).status_code == 401
+        assert (await client.post("/api/v1/conversations/1/close", json={})).status_code == 401
+        page = await client.get("/console")
+        assert page.status_code == 303
+        assert page.headers["location"] == "/console/login?next=/console"
+        assert (await client.get("/console/stats")).status_code == 303
+
+
+async def test_login_cookie_flags_and_wrong_password(env: Env) -> None:
+    await env.s.operator("anna", status="offline")
+    async with env.client() as client:
+        bad = await client.post(
+            "/api/v1/session", json={"username": "anna", "password": "nope-nope"}
+        )
+        assert bad.status_code == 401
+        assert bad.json()["message"] == "Неверное имя пользователя или пароль."
+        good = await client.post("/api/v1/session", json={"username": "Anna", "password": PASSWORD})
+        cookie = good.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    assert (await env.s.operator_row(1)).status == "online"  # logging in means being at work
+    async with env.client(headers={"X-Forwarded-Proto": "https"}) as client:
+        good = await client.post("/api/v1/session", json={"username": "anna", "password": PASSWORD})
+        assert "secure" in good.headers["set-cookie"].lower()
+
+
+async def test_csrf_is_required_on_every_state_change(env: Env) -> None:
+    await env.s.operator("anna")
+    conv_id = await env.s.escalate("c1")
+    async with env.client() as client:
+        csrf = await login(client, "anna")
+        del client.headers["X-CSRF-Token"]
+        url = f"/api/v1/conversations/{conv_id}/reply"
+        missing = await client.post(url, json={"text": "привет"})
+        assert missing.status_code == 403 and missing.json()["error"] == "csrf"
+        wrong = await client.post(url, json={"text": "привет"}, headers={"X-CSRF-Token": "forged"})
+        assert wrong.status_code == 403
+        foreign = await client.post(
+            url,
+            json={"text": "привет"},
+            headers={"X-CSRF-Token": csrf, "Origin": "https://evil.example"},
+        )
+        assert foreign.status_code == 403
+        ok = await client.post(
+            url,
+            json={"text": "привет"},
+            headers={"X-CSRF-Token": csrf, "Origin": "http://testserver"},
+        )
+        assert ok.status_code == 200
+    assert [m.text for m in await env.s.delivered("c1")][-1] == "привет"
+
+
+async def test_roles_operator_cannot_reach_admin_pages_editor_not_console(env: Env) -> None:
+    await env.s.operator("anna")
+    await env.s.operator("boss", role="admin")
+    await env.s.operator("ed", role="editor")
+    async with env.client() as client:
+        await login(client, "anna")
+        assert (await client.get("/console")).status_code == 200
+        page = await client.get("/console/stats")
+        assert page.status_code == 403 and "Недостаточно прав" in page.text
+        assert (await client.get("/api/v1/metrics")).status_code == 403
+    async with env.client() as client:
+        await login(client, "boss")
+        assert (await client.get("/console/stats")).status_code == 200
+        metrics = (await client.get("/api/v1/metrics?days=7")).json()
+        assert set(metrics) >= {"first_response", "per_operator_day", "csat", "deflection"}
+    async with env.client() as client:
+        await login(client, "ed")
+        assert (await client.get("/console")).status_code == 403
+        assert (await client.get("/api/v1/conversations")).status_code == 403
+        assert (await client.get("/api/v1/kb/search?q=доставка")).status_code == 200
+
+
+async def test_login_form_with_csrf_token(env: Env) -> None:
+    await env.s.operator("anna")
+    async with env.client() as client:
+        page = await client.get("/console/login?next=/console")
+        assert page.status_code == 200 and "Консоль оператора" in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        form = {"username": "anna", "password": PASSWORD, "next": "https://evil.example/"}
+        forged = await client.post("/console/login", data={**form, "csrf_token": "x"})
+        assert forged.status_code == 403
+        done = await client.post("/console/login", data={**form, "csrf_token": token.group(1)})
+        assert (
+            done.status_code == 303 and done.headers["location"] == "/console"
+        )  # no open redirect
+        console = await client.get("/console")
+        assert console.status_code == 200
+        assert 'name="csrf-token"' in console.text
+        assert "script-src 'self'" in console.headers["content-security-policy"]
+
+
+async def test_api_flow_list_take_reply_note_transfer_close(env: Env) -> None:
+    s = env.s
+    conv_id = await s.escalate("c1")  # nobody online yet: queued
+    await s.operator("anna", status="offline", name="Анна")
+    await s.operator("boris", status="offline", name="Борис")
+    async with env.client() as anna, env.client() as boris:
+        await login(anna, "anna")
+        await login(boris, "boris")
+        # Logging in pulled the queue: the conversation went to Anna (first online).
+        mine = (await anna.get("/api/v1/conversations?view=mine")).json()["conversations"]
+        assert [c["id"] for c in mine] == [conv_id]
+        assert mine[0]["escalation"]["title"] == "клиент попросил оператора"
+        detail = (await anna.get(f"/api/v1/conversations/{conv_id}")).json()
+        assert detail["customer_card"]["name"] == "Клиент c1"
+        assert detail["guesses"][0] == {"intent": "delivery_time", "confidence": 0.31}
+        customer_texts = [m["text"] for m in detail["messages"] if m["author"] == "customer"]
+        assert customer_texts == ["позовите оператора"]
+        assert detail["messages"][0]["nlu"]["decision"] == "reject"
+        # Boris cannot reply to Anna's conversation.
+        refused = await boris.post(f"/api/v1/conversations/{conv_id}/reply", json={"text": "я"})
+        assert refused.status_code == 409
+        reply = await anna.post(
+            f"/api/v1/conversations/{conv_id}/reply", json={"text": "Здравствуйте!"}
+        )
+        assert reply.status_code == 200
+        note = await anna.post(
+            f"/api/v1/conversations/{conv_id}/notes", json={"text": "проверить оплату"}
+        )
+        assert note.status_code == 200
+        boris_id = (await boris.get("/api/v1/me")).json()["operator"]["id"]
+        moved = await anna.post(
+            f"/api/v1/conversations/{conv_id}/transfer",
+            json={"operator_id": boris_id, "note": "оплата прошла дважды"},
+        )
+        assert moved.status_code == 200, moved.text
+        boris_list = (await boris.get("/api/v1/conversations?view=mine")).json()["conversations"]
+        assert [c["id"] for c in boris_list] == [conv_id]
+        detail = (await boris.get(f"/api/v1/conversations/{conv_id}")).json()
+        assert detail["handover"]["note"] == "оплата прошла дважды"
+        assert any(
+            m["kind"] == "note" and m["text"] == "проверить оплату" for m in detail["messages"]
+        )
+        closed = await boris.post(f"/api/v1/conversations/{conv_id}/close", json={})
+        assert closed.status_code == 200
+        again = await boris.post(f"/api/v1/conversations/{conv_id}/close", json={})
+        assert again.status_code == 409 and again.json()["message"] == "Диалог уже закрыт."
+    sent = await s.delivered("c1")
+    assert "Здравствуйте!" in [m.text for m in sent]
+    assert "проверить оплату" not in [m.text for m in sent]
+    assert [b.payload for b in sent[-1].buttons] == [f"rate:{conv_id}:{n}" for n in range(1, 6)]
+
+
+async def test_assign_to_someone_else_is_admin_only(env: Env) -> None:
+    conv_id = await env.s.escalate("c1")
+    boris = await env.s.operator("boris", status="offline")
+    await env.s.operator("anna", status="offline")
+    await env.s.operator("boss", role="admin", status="offline")
+    async with env.client() as anna:
+        await login(anna, "anna")  # goes online and gets the conversation
+        await anna.post("/api/v1/me/status", json={"status": "away"})  # and releases it
+        refused = await anna.post(
+            f"/api/v1/conversations/{conv_id}/assign", json={"operator_id": boris}
+        )
+        assert refused.status_code == 403
+    async with env.client() as boss:
+        await login(boss, "boss")  # the admin goes online too, and the router gives it to them
+        await boss.post("/api/v1/me/status", json={"status": "offline"})
+        done = await boss.post(
+            f"/api/v1/conversations/{conv_id}/assign", json={"operator_id": boris}
+        )
+        assert done.status_code == 200
+    assert (await env.s.conversation(conv_id)).operator_id == boris
+
+
+async def test_kb_search_and_openapi(env: Env) -> None:
+    await env.s.operator("anna")
+    async with env.client() as client:
+        spec = (await client.get("/api/v1/openapi.json")).json()
+        assert spec["openapi"].startswith("3.")
+        for path in (
+            "/conversations",
+            "/conversations/{id}/reply",
+            "/conversations/{id}/transfer",
+            "/conversations/{id}/close",
+        ):
+            assert path in spec["paths"]
+        await login(client, "anna")
+        found = (await client.get("/api/v1/kb/search", params={"q": "сроки доставки"})).json()
+        assert "delivery_time" in [r["id"] for r in found["results"]]
+        assert all(r["answer"] for r in found["results"])

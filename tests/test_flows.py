@@ -1,0 +1,102 @@
+"""Multi-step dialogues: the demo flow «Где мой заказ» and flow validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.ownership import Owner
+from bot.storage.models import Conversation
+from bot.yamlio import ContentError
+from flows.loader import load_flows
+from knowledge_base.models import FAQEntry, KnowledgeBase
+from tests.dialogue import TestBot
+
+
+async def test_order_status_asks_for_the_number_and_gives_the_exact_link(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    assert "номер заказа" in alice.last_text
+    await alice.say("вот 12345678")
+    texts = [m.text for m in alice.sent]
+    assert any("https://volt-shop.ru/orders/12345678" in t for t in texts)
+    assert alice.buttons() == ["Да, спасибо", "Нет, заказ задерживается"]
+    await alice.press("Да, спасибо")
+    assert "Отлично" in alice.last_text
+    assert alice.last_outcome.owner is Owner.BOT
+
+
+async def test_a_number_in_the_first_message_is_not_asked_again(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say("где мой заказ 87654321 ?")
+    assert "https://volt-shop.ru/orders/87654321" in replies[0].text
+
+
+async def test_a_late_order_goes_to_a_person_with_what_was_collected(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    await alice.say("12345678")
+    await alice.press("Нет, заказ задерживается")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    async with bot.runtime.db.read() as s:
+        conv = await s.scalar(select(Conversation))
+        assert conv is not None
+    assert conv.escalation_reason == "flow"
+    flow = conv.context["escalation"]["flow"]
+    assert flow["slots"] == {"order_number": "12345678", "resolved": "no"}
+
+
+async def test_no_number_twice_hands_over(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    await alice.say("не помню")
+    assert "8 цифр" in alice.last_text  # asked again, differently
+    await alice.say("не знаю я")
+    assert alice.last_outcome.owner is Owner.QUEUED
+
+
+async def test_the_customer_can_cancel_or_ask_something_else(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    await alice.say("отмена")
+    assert "отменил" in alice.last_text
+    await alice.say("где мой заказ")
+    await alice.say("а сколько стоит доставка курьером?")
+    assert "299" in alice.last_text  # left the flow and answered the new question
+    async with bot.runtime.db.read() as s:
+        conv = await s.scalar(select(Conversation))
+        assert conv is not None and "flow" not in conv.context
+
+
+def _kb() -> KnowledgeBase:
+    entry = FAQEntry(id="order_status", title="Статус", questions=["где заказ"], answer="Ответ")
+    return KnowledgeBase(entries={"order_status": entry})
+
+
+def test_flow_validation_points_at_the_line(tmp_path: Path) -> None:
+    (tmp_path / "f.yml").write_text(
+        "flows:\n"
+        "  - id: broken\n"
+        "    title: Сломанный\n"
+        "    intents: [no_such_intent]\n"
+        "    steps:\n"
+        "      - id: a\n"
+        "        say: 'Заказ {order_number}'\n"
+        "      - id: b\n"
+        "        ask: 'Номер?'\n"
+        "        slot: number\n"
+        "  - id: other\n"
+        "    title: Без слота\n"
+        "    steps:\n"
+        "      - id: a\n"
+        "        ask: 'Номер?'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as info:
+        load_flows([tmp_path], _kb(), {"greet"})
+    text = str(info.value)
+    assert "f.yml:4:" in text and "unknown intent 'no_such_intent'" in text
+    assert "f.yml:6:" in text and "{order_number} is not collected" in text
+    assert "f.yml:14:" in text and "needs a 'slot'" in text

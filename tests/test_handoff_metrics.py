@@ -1,0 +1,99 @@
+"""Manager metrics on known data: response percentiles, load per day, CSAT, deflection."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Customer, Message, Operator, Rating, utcnow
+from handoff.metrics import compute, percentile
+
+
+def test_percentile_nearest_rank() -> None:
+    assert percentile([], 0.5) is None
+    assert percentile([10, 20, 30, 40], 0.5) == 20
+    assert percentile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.9) == 90
+    assert percentile([5], 0.9) == 5
+
+
+async def test_metrics_on_known_conversations(db: Database) -> None:
+    now = utcnow()
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=now)
+        operator = Operator(
+            username="anna",
+            display_name="Анна",
+            password_hash="x",
+            role="operator",
+            status="online",
+            capacity=3,
+            teams=[],
+            active=True,
+            created_at=now,
+        )
+        session.add_all([customer, operator])
+        await session.flush()
+
+        def conv(owner: str, response: float | None, escalated: bool = True) -> Conversation:
+            start = now - timedelta(minutes=30)
+            return Conversation(
+                customer_id=customer.id,
+                owner=owner,
+                channel="test",
+                chat_id="c",
+                context={},
+                unknown_streak=0,
+                created_at=start,
+                updated_at=start,
+                escalated_at=start if escalated else None,
+                first_response_at=start + timedelta(seconds=response)
+                if response is not None
+                else None,
+            )
+
+        answered = [conv("closed", s) for s in (10, 20, 30, 40, 100)]
+        waiting = conv("queued", None)
+        bot_only = [conv("closed", None, escalated=False) for _ in range(4)]
+        session.add_all([*answered, waiting, *bot_only])
+        await session.flush()
+        for c in answered[:3]:
+            for _ in range(2):  # two replies in one conversation count once
+                session.add(
+                    Message(
+                        conversation_id=c.id,
+                        customer_id=customer.id,
+                        channel="test",
+                        direction="out",
+                        author="operator",
+                        operator_id=operator.id,
+                        kind="message",
+                        text="ok",
+                        data={},
+                        created_at=now,
+                    )
+                )
+        for c, score in zip(answered, (5, 4, 2, 5), strict=False):
+            session.add(
+                Rating(
+                    conversation_id=c.id,
+                    customer_id=customer.id,
+                    operator_id=operator.id,
+                    score=score,
+                    faq_ids=[],
+                    channel="test",
+                    created_at=now,
+                )
+            )
+    async with db.read() as session:
+        data = await compute(session, now - timedelta(days=1), goal_seconds=60)
+    assert data["first_response"] == {
+        "escalated": 6,
+        "answered": 5,
+        "p50_seconds": 30.0,
+        "p90_seconds": 100.0,
+        "within_goal_share": 0.8,
+        "goal_seconds": 60,
+    }
+    assert [(r["operator"], r["conversations"]) for r in data["per_operator_day"]] == [("Анна", 3)]
+    assert data["csat"] == {"ratings": 4, "average": 4.0, "share_4_5": 0.75}
+    assert data["deflection"] == {"conversations": 10, "without_person": 4, "rate": 0.4}
