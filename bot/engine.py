@@ -105,10 +105,13 @@ class Engine:
         limit = self.brain.config.policy.max_message_chars
         return self.brain.nlu.predict(event.text[:limit])
 
-    async def process(self, event: Inbound) -> Outcome:
-        """Handle one customer event end to end; safe to call again with the same event."""
+    async def process(self, event: Inbound, inbox_id: int | None = None) -> Outcome:
+        """Handle one customer event end to end; safe to call again with the same event.
+
+        ``inbox_id`` is the row :meth:`Runtime.submit` stored before acknowledging the event.
+        """
         if event.kind is InboundKind.STATUS:
-            return await self._record_status(event)
+            return await self._record_status(event, inbox_id)
         async with self._lock(event):
             brain = self.brain
             try:
@@ -119,16 +122,21 @@ class Engine:
                 failed_nlu = True
             else:
                 failed_nlu = False
-            outcome = await self._process_locked(event, brain, prediction, failed_nlu)
+            outcome = await self._process_locked(event, brain, prediction, failed_nlu, inbox_id)
         if outcome.replies:
             self._on_outbox()
         return outcome
 
     async def _process_locked(
-        self, event: Inbound, brain: Brain, prediction: Prediction | None, failed_nlu: bool
+        self,
+        event: Inbound,
+        brain: Brain,
+        prediction: Prediction | None,
+        failed_nlu: bool,
+        inbox_id: int | None,
     ) -> Outcome:
         async with self.db.write() as session:
-            if not await repo.claim_inbound(session, event.channel, event.external_id):
+            if not await repo.claim_inbound(session, event, inbox_id):
                 return Outcome(Status.DUPLICATE)
             identity = await repo.get_or_create_identity(session, event)
             if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(RATE_PREFIX):
@@ -265,9 +273,9 @@ class Engine:
         self.bus.publish(BusEvent("rating", conversation_id, customer_id, {"score": score}))
         return Outcome(Status.PROCESSED, conversation_id, Owner(conversation.owner), [reply])
 
-    async def _record_status(self, event: Inbound) -> Outcome:
+    async def _record_status(self, event: Inbound, inbox_id: int | None) -> Outcome:
         async with self.db.write() as session:
-            if not await repo.claim_inbound(session, event.channel, event.external_id):
+            if not await repo.claim_inbound(session, event, inbox_id):
                 return Outcome(Status.DUPLICATE)
             await repo.record_status(session, event)
         return Outcome(Status.RECORDED)

@@ -68,6 +68,23 @@ class Inbound:
     start_param: str | None = None  # Telegram deep link payload, Viber context
     ref_message_id: str | None = None  # for STATUS: the messenger id of our message it is about
 
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict (the durable inbox stores events this way)."""
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["kind"] = self.kind.value
+        data["attachments"] = [
+            {"kind": a.kind, "url": a.url, "name": a.name, "mime_type": a.mime_type, "size": a.size}
+            for a in self.attachments
+        ]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Inbound:
+        values = dict(data)
+        values["kind"] = InboundKind(values.get("kind", InboundKind.TEXT.value))
+        values["attachments"] = tuple(Attachment(**a) for a in values.get("attachments", []))
+        return cls(**values)
+
 
 class ButtonStyle(StrEnum):
     """How a channel should lay out buttons (it may degrade to numbered text)."""

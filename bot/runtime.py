@@ -8,8 +8,10 @@ the terminal chat call :meth:`Runtime.process` to wait for the outcome.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 from bot.bus import Bus
@@ -21,8 +23,10 @@ from bot.outbox import OutboxSender
 from bot.project import Project, load_project, make_brain, train
 from bot.storage import repo
 from bot.storage.db import Database
+from bot.storage.models import utcnow
 
 log = logging.getLogger(__name__)
+RECOVER_AFTER = timedelta(seconds=60)  # an event this old and unprocessed is retried
 
 TYPING_AFTER = 0.5
 """Seconds of processing after which the customer is shown «typing…». A reply faster than
@@ -63,6 +67,7 @@ class Runtime:
         self.engine = Engine(self.db, brain, self.bus, on_outbox=self.outbox.wake)
         self.payloads = DbPayloadStore(self.db)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._recovery: asyncio.Task[None] | None = None
         self._started = False
 
     @classmethod
@@ -88,12 +93,20 @@ class Runtime:
             await self.db.upgrade()
         # Load lazily-initialised NLU parts (lemmatiser, encoders) now, not on a customer's time.
         await asyncio.to_thread(self.engine.brain.nlu.predict, "здравствуйте, как вернуть товар?")
+        await self.outbox.start()
+        # Events acknowledged by a previous process but never processed (it died) go first.
+        await self.recover(older_than=timedelta(0))
+        self._recovery = asyncio.create_task(self._recover_periodically(), name="inbox-recovery")
         for channel in self.channels.values():
             await channel.start(self.submit)
-        await self.outbox.start()
         self._started = True
 
     async def stop(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+            self._recovery = None
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
         for channel in self.channels.values():
@@ -109,8 +122,17 @@ class Runtime:
         return await self.engine.process(event)
 
     async def submit(self, event: Inbound) -> None:
-        """Accept an event from a channel and process it in the background."""
-        task = asyncio.create_task(self._process_logged(event))
+        """Accept an event from a channel: store it, then process it in the background.
+
+        Returns once the event is in the database, so the channel acknowledges only what cannot
+        be lost; a redelivered event returns at once. If the database is unreachable this
+        raises, the channel answers with an error, and the messenger delivers again later.
+        """
+        async with self.db.write() as session:
+            inbox_id = await repo.receive(session, event)
+        if inbox_id is None:
+            return  # received before: processed or being processed
+        task = asyncio.create_task(self._process_logged(event, inbox_id))
         self._track(task)
         channel = self.channels.get(event.channel)
         if channel is not None and event.kind in ("text", "button"):
@@ -126,14 +148,31 @@ class Runtime:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _process_logged(self, event: Inbound) -> None:
+    async def _process_logged(self, event: Inbound, inbox_id: int | None = None) -> None:
         try:
-            await self.engine.process(event)
+            await self.engine.process(event, inbox_id)
         except Exception:
-            # The engine fails open by itself; reaching here means storage is down.
-            log.exception(
-                "could not process a %s event; the messenger will redeliver it", event.channel
-            )
+            # The engine fails open by itself; reaching here means storage is down. The event
+            # stays unprocessed in the inbox and the recovery loop retries it.
+            log.exception("could not process a %s event; will retry from the inbox", event.channel)
+
+    async def recover(self, older_than: timedelta = RECOVER_AFTER) -> int:
+        """Process inbox events that were stored but never processed; return how many."""
+        async with self.db.read() as session:
+            pending = await repo.unprocessed(session, utcnow() - older_than)
+        for inbox_id, event in pending:
+            await self._process_logged(event, inbox_id)
+        if pending:
+            log.info("recovered %d unprocessed event(s) from the inbox", len(pending))
+        return len(pending)
+
+    async def _recover_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(RECOVER_AFTER.total_seconds())
+            try:
+                await self.recover()
+            except Exception:
+                log.exception("inbox recovery failed; will try again")
 
     async def drain(self, timeout: float = 10.0) -> bool:
         """Wait for background processing and due outbox items (tests, shutdown)."""

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("ZABOTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 TABLES = (
     "ratings, outbox, messages, transitions, conversations, identities, link_codes, "
-    "customers, operators, inbound_keys, payloads, delivery_events"
+    "customers, operators, inbox, payloads, delivery_events"
 )
 
 

@@ -200,3 +200,33 @@ async def test_telegram_and_viber_accounts_are_joined_by_a_link_code(bot: TestBo
     async with bot.runtime.db.read() as s:
         customers = set((await s.scalars(select(Message.customer_id))).all())
     assert len(customers) == 1  # one person, one history
+
+
+async def test_an_acknowledged_message_is_answered_after_a_crash(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    from bot.events import Inbound
+    from bot.storage import repo
+    from bot.storage.db import Database
+
+    # The webhook stored the message and said 200 to Telegram; then the process died.
+    db = Database(db_url)
+    async with db.write() as s:
+        await repo.receive(
+            s,
+            Inbound(
+                channel="telegram",
+                external_id="u-1",
+                user_id="alice",
+                chat_id="alice",
+                text="как вернуть товар?",
+            ),
+        )
+    await db.dispose()
+    bot = await start_bot(demo_project, brain_for(demo_project, demo_model), db_url)
+    try:
+        assert await bot.runtime.outbox.wait_idle(10)
+        answers = bot.channels["telegram"].sent["alice"]
+        assert len(answers) == 1 and "14 дней" in answers[0].text
+    finally:
+        await bot.runtime.stop()

@@ -30,10 +30,39 @@ def hello(user: str = "u1", channel: str = "telegram", external_id: str = "1") -
 
 async def test_inbound_events_are_claimed_once(db: Database) -> None:
     async with db.write() as s:
-        assert await repo.claim_inbound(s, "telegram", "100")
+        assert await repo.claim_inbound(s, hello(external_id="100"))
     async with db.write() as s:
-        assert not await repo.claim_inbound(s, "telegram", "100")
-        assert await repo.claim_inbound(s, "viber", "100")
+        assert not await repo.claim_inbound(s, hello(external_id="100"))
+        assert await repo.claim_inbound(s, hello(channel="viber", external_id="100"))
+
+
+async def test_received_events_wait_in_the_inbox_until_processed(db: Database) -> None:
+    from datetime import timedelta
+
+    from bot.events import Attachment, InboundKind
+    from bot.storage.models import utcnow
+
+    event = Inbound(
+        channel="telegram",
+        external_id="7",
+        user_id="u",
+        chat_id="u",
+        kind=InboundKind.TEXT,
+        text="фото",
+        attachments=(Attachment("photo", "tg-file:abc", size=10),),
+    )
+    async with db.write() as s:
+        inbox_id = await repo.receive(s, event)
+        assert inbox_id is not None
+        assert await repo.receive(s, event) is None  # redelivery: refused at the door
+    async with db.read() as s:
+        pending = await repo.unprocessed(s, utcnow() + timedelta(seconds=1))
+    assert pending == [(inbox_id, event)]  # the event round-trips through JSON
+    async with db.write() as s:
+        assert await repo.claim_inbound(s, event, inbox_id)
+        assert not await repo.claim_inbound(s, event, inbox_id)
+    async with db.read() as s:
+        assert await repo.unprocessed(s, utcnow() + timedelta(seconds=1)) == []
 
 
 async def test_identity_is_created_once_and_keeps_latest_name(db: Database) -> None:

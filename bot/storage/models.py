@@ -151,14 +151,26 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class InboundKey(Base):
-    """Channel event ids already processed: a redelivered update is recognised and dropped."""
+class InboxItem(Base):
+    """Every customer event, stored before the channel acknowledges it.
 
-    __tablename__ = "inbound_keys"
+    The unique ``(channel, external_id)`` makes a redelivered update a no-op at the door;
+    ``processed_at`` is set in the same transaction as everything the event caused, so an event
+    acknowledged but not yet processed when the process died is processed after the restart.
+    """
 
-    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(160), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_inbox_channel_external"),
+        Index("ix_inbox_unprocessed", "processed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(160))
+    event: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
 
 
 class OutboxItem(Base):

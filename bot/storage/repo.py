@@ -22,7 +22,7 @@ from bot.storage.models import (
     Customer,
     DeliveryEvent,
     Identity,
-    InboundKey,
+    InboxItem,
     LinkCode,
     Message,
     OutboxItem,
@@ -41,15 +41,63 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-async def claim_inbound(session: AsyncSession, channel: str, external_id: str) -> bool:
-    """Record that this channel event is being processed; False if it was seen before."""
+async def receive(session: AsyncSession, event: Inbound) -> int | None:
+    """Store an incoming event before it is acknowledged; None if it was received before."""
+    now = utcnow()
     stmt = (
-        _insert(session, InboundKey)
-        .values(channel=channel, external_id=external_id[:160], created_at=utcnow())
+        _insert(session, InboxItem)
+        .values(
+            channel=event.channel,
+            external_id=event.external_id[:160],
+            event=event.to_json(),
+            received_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(InboxItem.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def claim_inbound(session: AsyncSession, event: Inbound, inbox_id: int | None = None) -> bool:
+    """Mark the event processed in this transaction; False if it already was.
+
+    Events that came through :func:`receive` are claimed by id; others (the terminal chat,
+    tests) are recorded here directly, with the same dedupe on ``(channel, external_id)``.
+    """
+    now = utcnow()
+    if inbox_id is not None:
+        result = await session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
+            .values(processed_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+    stmt = (
+        _insert(session, InboxItem)
+        .values(
+            channel=event.channel,
+            external_id=event.external_id[:160],
+            event={},
+            received_at=now,
+            processed_at=now,
+        )
         .on_conflict_do_nothing()
     )
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def unprocessed(
+    session: AsyncSession, older_than: datetime, limit: int = 500
+) -> list[tuple[int, Inbound]]:
+    """Events received before ``older_than`` and never processed (a crash, a DB hiccup)."""
+    rows = await session.execute(
+        select(InboxItem.id, InboxItem.event)
+        .where(InboxItem.processed_at.is_(None), InboxItem.received_at < older_than)
+        .order_by(InboxItem.id)
+        .limit(limit)
+    )
+    return [(row_id, Inbound.from_json(event)) for row_id, event in rows.all()]
 
 
 async def get_or_create_identity(session: AsyncSession, event: Inbound) -> Identity:
