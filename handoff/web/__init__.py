@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from handoff.service import HandoffService
 from handoff.web.api import api_routes
 from handoff.web.context import Console
+from handoff.web.media import media_routes
 from handoff.web.pages import page_routes
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ __all__ = ["Console", "console_routes", "routes"]
 
 
 def routes(console: Console) -> list[BaseRoute]:
-    return [*page_routes(console), *api_routes(console)]
+    return [*page_routes(console), *api_routes(console), *media_routes(console)]
 
 
 def console_routes(runtime: Runtime) -> list[BaseRoute]:
@@ -30,5 +31,6 @@ def console_routes(runtime: Runtime) -> list[BaseRoute]:
         service=HandoffService.from_runtime(runtime),
         brain=lambda: runtime.engine.brain,
         secret=secret_bytes(runtime.settings, runtime.project.root),
+        channels=runtime.channels,
     )
     return routes(console)

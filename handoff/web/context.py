@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bot.bus import Bus
+from bot.channels.base import Channel
 from bot.engine import Brain
 from bot.storage.db import Database
 from handoff.errors import HandoffError
@@ -27,6 +28,7 @@ class Console:
     service: HandoffService
     brain: Callable[[], Brain]
     secret: bytes
+    channels: Mapping[str, Channel] = field(default_factory=dict)  # for attachment downloads
     sessions: Sessions = field(init=False)
 
     def __post_init__(self) -> None:

@@ -218,7 +218,13 @@ function messageItem(m, currentId) {
     el("div", { class: "text" }, m.text),
   );
   if (m.buttons && m.buttons.length) item.append(el("div", { class: "buttons" }, ...m.buttons.map((b) => el("span", { class: "chip" }, b))));
-  for (const a of m.attachments || []) item.append(el("div", { class: "attachment" }, `Вложение: ${a.name || a.kind}`));
+  (m.attachments || []).forEach((a, i) => {
+    const href = `/api/v1/messages/${m.id}/attachments/${i}`;
+    const box = el("div", { class: "attachment" },
+      el("a", { href, target: "_blank", rel: "noopener noreferrer" }, `Вложение: ${a.name || a.kind}`));
+    if (a.kind === "photo") box.append(el("img", { src: href, alt: a.name || "фото клиента", class: "attachment-preview", loading: "lazy" }));
+    item.append(box);
+  });
   if (m.faq) item.append(el("div", { class: "faq small" }, `Ответ из базы знаний: ${m.faq}`));
   if (m.nlu) {
     const guesses = (m.nlu.ranking || []).map((g) => `${g.intent} ${pct(g.confidence)}`).join(", ");
