@@ -69,10 +69,12 @@ def faq_questions(limit: int | None = None) -> list[str]:
         for question in entry.questions:
             p = model.predict(question)
             target = project.kb.entries.get(p.intent or "")
+            starts_flow = any(p.intent in flow.intents for flow in project.flows.values())
             if (
                 p.decision is Decision.ANSWER
                 and target is not None
                 and not target.human_only
+                and not starts_flow  # a flow asks back: not one question, one answer
                 and escalation.detect(question, p, project.config.handoff, unknown_streak=0)
                 is None
             ):

@@ -16,6 +16,11 @@ import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported lazily at run time so that `zabota --help` answers at once
+    from bot.project import Project
+    from bot.runtime import Runtime
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_DB = 0, 1, 2, 3
 
@@ -35,7 +40,7 @@ def _setup_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _load(root: Path):  # type: ignore[no-untyped-def]
+def _load(root: Path) -> Project:
     from bot.project import load_project
 
     return load_project(root)
@@ -76,7 +81,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _build(args: argparse.Namespace, *, messengers: bool = True):  # type: ignore[no-untyped-def]
+async def _build(args: argparse.Namespace, *, messengers: bool = True) -> Runtime:
     from bot.assemble import add_channels
     from bot.config import Settings
     from bot.project import make_brain, train
@@ -96,7 +101,7 @@ async def _build(args: argparse.Namespace, *, messengers: bool = True):  # type:
     return runtime
 
 
-async def _ensure_demo_admin(runtime, root: Path) -> None:  # type: ignore[no-untyped-def]
+async def _ensure_demo_admin(runtime: Runtime, root: Path) -> None:
     import secrets
 
     from sqlalchemy import func, select

@@ -21,7 +21,7 @@ from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.ownership import Owner
 from bot.storage import repo
-from bot.storage.models import Conversation, Identity, Operator
+from bot.storage.models import Conversation, Customer, Identity, Operator
 from handoff import escalation, routing
 from handoff.escalation import REASON_TITLES, Reason
 from knowledge_base.models import KnowledgeBase
@@ -206,8 +206,6 @@ class ContactHandler:
             await turn.session.refresh(turn.conversation)
             turn.utter("utter_linked")
         else:
-            from bot.storage.models import Customer
-
             customer = await turn.session.get(Customer, customer_id)
             if customer is not None:
                 customer.phone = phone

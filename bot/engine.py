@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.bus import Bus, BusEvent
 from bot.config import Domain, ProjectConfig
 from bot.dialogue import Handler, Turn, default_handlers, escalate
-from bot.events import Inbound, InboundKind, Outbound
+from bot.events import Button, Inbound, InboundKind, Outbound
 from bot.ownership import HUMAN_OWNERS, Owner
 from bot.storage import repo
 from bot.storage.db import Database
@@ -64,9 +64,8 @@ class Brain:
     flows: Mapping[str, Flow] = field(default_factory=dict)
 
 
-def rate_buttons(conversation_id: int) -> tuple[Any, ...]:
-    from bot.events import Button
-
+def rate_buttons(conversation_id: int) -> tuple[Button, ...]:
+    """The native 1–5 rating buttons of a closed conversation."""
     return tuple(Button(str(n), f"{RATE_PREFIX}{conversation_id}:{n}") for n in range(1, 6))
 
 

@@ -232,9 +232,7 @@ class OutboxSender:
         return max(sleep_for, 0.01)
 
     @staticmethod
-    async def _blocked(
-        session: Any, keys: Sequence[tuple[str, str]]
-    ) -> set[tuple[str, str]]:
+    async def _blocked(session: Any, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these chats unsubscribed or blocked the bot."""
         found: set[tuple[str, str]] = set()
         unique = sorted(set(keys))

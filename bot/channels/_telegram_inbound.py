@@ -61,20 +61,23 @@ def _attachments(message: Message) -> tuple[Attachment, ...]:
     if message.document:
         doc = message.document
         found.append(
-            Attachment("document", f"tg-file:{doc.file_id}", doc.file_name, doc.mime_type,
-                       doc.file_size)
+            Attachment(
+                "document", f"tg-file:{doc.file_id}", doc.file_name, doc.mime_type, doc.file_size
+            )
         )
     if message.voice:
         v = message.voice
         found.append(Attachment("audio", f"tg-file:{v.file_id}", None, v.mime_type, v.file_size))
     if message.audio:
         a = message.audio
-        found.append(Attachment("audio", f"tg-file:{a.file_id}", a.file_name, a.mime_type,
-                                a.file_size))
+        found.append(
+            Attachment("audio", f"tg-file:{a.file_id}", a.file_name, a.mime_type, a.file_size)
+        )
     if message.video:
         vd = message.video
-        found.append(Attachment("video", f"tg-file:{vd.file_id}", vd.file_name, vd.mime_type,
-                                vd.file_size))
+        found.append(
+            Attachment("video", f"tg-file:{vd.file_id}", vd.file_name, vd.mime_type, vd.file_size)
+        )
     if message.video_note:
         vn = message.video_note
         found.append(Attachment("video", f"tg-file:{vn.file_id}", size=vn.file_size))
@@ -124,8 +127,11 @@ async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
         start = _START.match(message.text.strip())
         if start:
             param = start.group("param")
-            return make(kind=InboundKind.START, text=message.text,
-                           start_param=param.strip() if param else None)
+            return make(
+                kind=InboundKind.START,
+                text=message.text,
+                start_param=param.strip() if param else None,
+            )
         return make(kind=InboundKind.TEXT, text=message.text)
 
     if message.contact is not None:
@@ -139,6 +145,5 @@ async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
     if not attachments:
         return None  # service messages (pinned, new members, …)
     if message.caption:
-        return make(kind=InboundKind.TEXT, text=message.caption,
-                       attachments=attachments)
+        return make(kind=InboundKind.TEXT, text=message.caption, attachments=attachments)
     return make(kind=InboundKind.ATTACHMENT, attachments=attachments)

@@ -56,9 +56,7 @@ async def encode_callback_data(payload: str, store: PayloadStore) -> str:
     Payloads that already look like a stored key also go through the store so that decoding
     stays unambiguous.
     """
-    if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and not payload.startswith(
-        STORED_PREFIX
-    ):
+    if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and not payload.startswith(STORED_PREFIX):
         return payload
     return STORED_PREFIX + await store.put(payload)
 

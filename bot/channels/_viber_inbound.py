@@ -74,8 +74,7 @@ def _attachment(message: Any, raw: dict[str, Any]) -> Attachment | None:
     if isinstance(message, VideoMessage):
         return Attachment("video", str(message.media), name, size=message.size)
     if isinstance(message, FileMessage):
-        return Attachment("document", str(message.media), _s(message.file_name),
-                          size=message.size)
+        return Attachment("document", str(message.media), _s(message.file_name), size=message.size)
     if isinstance(message, StickerMessage):
         media = raw_msg.get("media") or f"viber-sticker:{message.sticker_id}"
         return Attachment("sticker", str(media))
@@ -85,8 +84,9 @@ def _attachment(message: Any, raw: dict[str, Any]) -> Attachment | None:
     return None
 
 
-async def to_inbound(event: str, request: Any, raw: dict[str, Any],
-                     store: PayloadStore) -> Inbound | None:
+async def to_inbound(
+    event: str, request: Any, raw: dict[str, Any], store: PayloadStore
+) -> Inbound | None:
     """Map one parsed callback; ``None`` means ignore (answer 200 anyway)."""
     token = _s(raw.get("message_token"))
     if event in STATUS_EVENTS:

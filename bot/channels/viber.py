@@ -58,8 +58,14 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/viber"
 SIGNATURE_HEADER = "X-Viber-Content-Signature"
 MAX_PICTURE_TEXT = 768
-WEBHOOK_EVENTS = ["delivered", "seen", "failed", "subscribed", "unsubscribed",
-                  "conversation_started"]
+WEBHOOK_EVENTS = [
+    "delivered",
+    "seen",
+    "failed",
+    "subscribed",
+    "unsubscribed",
+    "conversation_started",
+]
 
 
 class _Mute(logging.Filter):
@@ -244,8 +250,9 @@ class ViberChannel(Channel):
         outgoing: list[Any] = []
         if message.image_url:
             caption = chunks.pop(0) if chunks and len(chunks[0]) <= MAX_PICTURE_TEXT else ""
-            outgoing.append(PictureMessage(media=message.image_url, text=caption,
-                                           keyboard=keyboard))
+            outgoing.append(
+                PictureMessage(media=message.image_url, text=caption, keyboard=keyboard)
+            )
         elif not chunks:
             raise PermanentError("empty message")
         outgoing.extend(TextMessage(text=chunk, keyboard=keyboard) for chunk in chunks)
@@ -255,8 +262,9 @@ class ViberChannel(Channel):
                 tokens.extend(str(t) for t in await api.send_messages(chat_id, [item]))
         except Exception as exc:
             error: DeliveryError = map_error(exc, s.retry_after)
-            log.info("viber send failed after %d of %d messages: %s",
-                     len(tokens), len(outgoing), error)
+            log.info(
+                "viber send failed after %d of %d messages: %s", len(tokens), len(outgoing), error
+            )
             raise error from exc
         return tokens
 
