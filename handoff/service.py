@@ -383,21 +383,9 @@ class HandoffService:
 async def _add_note(
     session: AsyncSession, conversation: Conversation, operator: Operator, text: str
 ) -> Message:
-    message = Message(
-        conversation_id=conversation.id,
-        customer_id=conversation.customer_id,
-        channel=conversation.channel,
-        direction="out",
-        author="operator",
-        operator_id=operator.id,
-        kind="note",
-        text=text,
-        data={},
-        created_at=utcnow(),
+    return await repo.add_event(
+        session, conversation, text, kind="note", author="operator", operator_id=operator.id
     )
-    session.add(message)
-    await session.flush()
-    return message
 
 
 def _clean(text: str) -> str:

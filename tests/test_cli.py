@@ -151,9 +151,19 @@ def served(project: Path) -> Iterator[tuple[str, Path]]:
     yield f"http://127.0.0.1:{port}", project
 
 
-def start_server(project: Path, base: str) -> subprocess.Popen[str]:
+def start_server(
+    project: Path, base: str, extra_env: dict[str, str] | None = None, *, demo: bool = True
+) -> subprocess.Popen[str]:
+    """``zabota run`` on ``base``'s port, waiting until /healthz answers."""
     port = base.rsplit(":", 1)[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "VIBER_"))}
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "VIBER_", "ZABOTA_"))
+        },
+        **(extra_env or {}),
+    }
     process = subprocess.Popen(
         [
             sys.executable,
@@ -164,7 +174,7 @@ def start_server(project: Path, base: str) -> subprocess.Popen[str]:
             "run",
             "--port",
             port,
-            "--demo",
+            *(["--demo"] if demo else []),
         ],
         cwd=project,
         env=env,

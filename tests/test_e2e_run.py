@@ -18,24 +18,9 @@ import httpx
 import pytest
 
 from tests.standins.telegram import TelegramStandIn
-from tests.test_cli import free_port, project  # noqa: F401 - fixture
+from tests.test_cli import free_port, project, start_server, stop_server  # noqa: F401
 
 pytestmark = pytest.mark.slow
-
-
-async def wait_healthy(base: str, process: subprocess.Popen[str]) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(450):
-            if process.poll() is not None:
-                out = process.stdout.read() if process.stdout else ""
-                raise AssertionError(f"zabota run exited early:\n{out}")
-            try:
-                if (await client.get(f"{base}/healthz", timeout=1)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError("zabota run did not become healthy")
 
 
 async def test_telegram_customer_bot_operator_and_rating(project: Path) -> None:  # noqa: F811
@@ -63,30 +48,10 @@ async def test_telegram_customer_bot_operator_and_rating(project: Path) -> None:
         capture_output=True,
     )
     async with TelegramStandIn.running(thread=True) as tg:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("VIBER_", "ZABOTA_"))},
-            "TELEGRAM_TOKEN": tg.token,
-            "TELEGRAM_API_URL": tg.api_url,
-        }
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "--project",
-                str(project),
-                "run",
-                "--port",
-                str(port),
-            ],
-            cwd=project,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        env = {"TELEGRAM_TOKEN": tg.token, "TELEGRAM_API_URL": tg.api_url}
+        # The stand-in serves from its own thread while this waits for the bot to come up.
+        process = await asyncio.to_thread(start_server, project, base, env, demo=False)
         try:
-            await wait_healthy(base, process)
             customer = 777001
 
             tg.push_update(tg.text_update(customer, "здравствуйте как вернуть товар"))
@@ -133,15 +98,18 @@ async def test_telegram_customer_bot_operator_and_rating(project: Path) -> None:
             await tg.wait_sent(customer, 5, within=20)  # «closed» and the rating request
             assert "завершил диалог" in tg.texts(customer)[3]
             rating_request = tg.sent_to(customer)[4]
-            assert [
-                t for t in rating_request.button_titles if t.isdigit()
-            ] == ["1", "2", "3", "4", "5"]
+            assert [t for t in rating_request.button_titles if t.isdigit()] == [
+                "1",
+                "2",
+                "3",
+                "4",
+                "5",
+            ]
             five = next(b for row in rating_request.buttons for b in row if b.text == "5")
             tg.push_update(tg.callback_update(customer, str(five.callback_data), title="5"))
             count = len(tg.sent_to(customer))
             await tg.wait_sent(customer, count + 1, within=20)
             assert "спасибо" in tg.texts(customer)[-1].lower()
         finally:
-            process.terminate()
-            out, _ = process.communicate(timeout=20)
+            out = stop_server(process)
     assert "Traceback" not in out, out

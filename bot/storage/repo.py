@@ -270,16 +270,25 @@ async def enqueue(
 
 
 async def add_event(
-    session: AsyncSession, conversation: Conversation, text: str, data: dict[str, Any] | None = None
+    session: AsyncSession,
+    conversation: Conversation,
+    text: str,
+    data: dict[str, Any] | None = None,
+    *,
+    kind: str = "event",
+    author: str = "system",
+    operator_id: int | None = None,
 ) -> Message:
-    """A system line in the history («Передано оператору: просьба клиента»)."""
+    """A line in the history that the customer never receives: a system event («Передано
+    оператору: просьба клиента») or, with ``kind="note"``, an operator's internal note."""
     message = Message(
         conversation_id=conversation.id,
         customer_id=conversation.customer_id,
         channel=conversation.channel,
         direction="out",
-        author="system",
-        kind="event",
+        author=author,
+        operator_id=operator_id,
+        kind=kind,
         text=text,
         data=data or {},
         created_at=utcnow(),
