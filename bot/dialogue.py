@@ -134,7 +134,9 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
             position,
             online_operators=len(loads),
             free_slots=sum(load.free for load in loads),
-            avg_handling_minutes=cfg.default_handling_minutes,
+            avg_handling_minutes=await routing.recent_handling_minutes(
+                turn.session, cfg.default_handling_minutes
+            ),
         )
     turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(wait))
 

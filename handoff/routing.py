@@ -8,6 +8,7 @@ so two operators — or an operator and the auto-assigner — can never both get
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,3 +114,35 @@ async def auto_assign(session: AsyncSession, conversation: Conversation) -> Oper
         return None
     ok = await take(session, conversation.id, operator.id, actor="router", reason="auto_assigned")
     return operator if ok else None
+
+
+async def recent_handling_minutes(
+    session: AsyncSession,
+    default: float,
+    *,
+    sample: int = 50,
+    within: timedelta = timedelta(days=7),
+) -> float:
+    """Median minutes an operator spent on a conversation lately (first reply → close).
+
+    The expected wait we tell a customer is built on this, so it follows how the team actually
+    works; with too little history it falls back to the configured default.
+    """
+    rows = (
+        await session.execute(
+            select(Conversation.first_response_at, Conversation.closed_at)
+            .where(
+                Conversation.first_response_at.is_not(None),
+                Conversation.closed_at.is_not(None),
+                Conversation.closed_at >= utcnow() - within,
+            )
+            .order_by(Conversation.closed_at.desc())
+            .limit(sample)
+        )
+    ).all()
+    durations = sorted(
+        (closed - first).total_seconds() / 60 for first, closed in rows if closed and first
+    )
+    if len(durations) < 5:
+        return default
+    return max(durations[len(durations) // 2], 0.5)

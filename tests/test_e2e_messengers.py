@@ -203,12 +203,24 @@ async def test_viber_customer_end_to_end(db_url: str, demo_project: Any, demo_mo
         await w.settle()
         assert "Позвать оператора" in w.vb.sent_to("vb-user-1")[-1].button_titles
 
-        await w.operator_takes_and_replies("Анна на связи, помогу с возвратом.")
+        conv_id = await w.operator_takes_and_replies("Анна на связи, помогу с возвратом.")
         await w.settle()
         assert w.vb.texts("vb-user-1")[-1] == "Анна на связи, помогу с возвратом."
         async with w.runtime.db.read() as s:
             conv = await s.scalar(select(Conversation))
             assert conv is not None and conv.owner == Owner.OPERATOR
+
+        service = HandoffService.from_runtime(w.runtime)
+        await service.close(conv_id, conv.operator_id or 0)
+        await w.settle()
+        rating_request = w.vb.sent_to("vb-user-1")[-1]
+        five = next(b for b in rating_request.buttons if b.text == "5")
+        await w.vb.deliver(w.vb.button_event("vb-user-1", five.action_body), w.client)
+        await w.settle()
+        assert "спасибо" in w.vb.texts("vb-user-1")[-1].lower()
+        async with w.runtime.db.read() as s:
+            rated = await s.get(Conversation, conv_id)
+            assert rated is not None and rated.rating == 5
 
 
 async def test_viber_delivery_statuses_are_recorded(

@@ -236,3 +236,34 @@ async def test_customer_card_lists_previous_conversations_and_ratings(db: Databa
         by_id = {c["id"]: c for c in card["conversations"]}
         assert by_id[first]["rating"] == 4 and by_id[first]["owner"] == "closed"
         assert by_id[second]["owner"] == "operator"
+
+
+async def test_the_expected_wait_follows_recent_handling_times(db: Database) -> None:
+    from datetime import timedelta
+
+    from bot.storage.models import Conversation, Customer, utcnow
+    from handoff import routing
+
+    async with db.write() as session:
+        assert await routing.recent_handling_minutes(session, 3.0) == 3.0  # no history yet
+        customer = Customer(created_at=utcnow())
+        session.add(customer)
+        await session.flush()
+        now = utcnow()
+        for minutes in (4, 6, 8, 10, 12, 200):
+            session.add(
+                Conversation(
+                    customer_id=customer.id,
+                    owner="closed",
+                    channel="test",
+                    chat_id="c",
+                    context={},
+                    unknown_streak=0,
+                    created_at=now,
+                    updated_at=now,
+                    first_response_at=now - timedelta(minutes=minutes),
+                    closed_at=now,
+                )
+            )
+        await session.flush()
+        assert await routing.recent_handling_minutes(session, 3.0) == pytest.approx(10.0)
