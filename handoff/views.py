@@ -29,15 +29,17 @@ from handoff.escalation import REASON_TITLES
 
 VIEWS = ("queued", "mine", "team", "all")
 WARN_SHARE = 0.75  # amber at 45 s of a 60 s goal
-# Context keys the engine and handoff manage themselves; the rest is flow data.
-_SYSTEM_KEYS = {
-    "escalation",
-    "last_guesses",
-    "faq_ids",
-    "handover",
-    "last_operator_id",
-    "queued_reminder_at",
-}
+
+
+def _flow_view(context: dict[str, Any]) -> dict[str, str]:
+    """What a flow collected, readable: «Сценарий: Где мой заказ», then each slot."""
+    data = context.get("flow_data")
+    if not isinstance(data, dict):
+        return {}
+    slots = data.get("slots") or {}
+    return {"Сценарий": str(data.get("title") or data.get("id") or "")} | {
+        str(k): str(v) for k, v in slots.items()
+    }
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -318,7 +320,7 @@ async def conversation_detail(
             "guesses": escalation.get("guesses") or context.get("last_guesses") or [],
             "handover": context.get("handover"),
             "faq_ids": context.get("faq_ids", []),
-            "flow": {k: v for k, v in context.items() if k not in _SYSTEM_KEYS},
+            "flow": _flow_view(context),
             "messages": [message_json(m, operators) for m in messages],
             "transitions": [
                 {

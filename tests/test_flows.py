@@ -11,6 +11,7 @@ from bot.ownership import Owner
 from bot.storage.models import Conversation
 from bot.yamlio import ContentError
 from flows.loader import load_flows
+from handoff.views import _flow_view
 from knowledge_base.models import FAQEntry, KnowledgeBase
 from tests.dialogue import TestBot
 
@@ -46,6 +47,24 @@ async def test_a_late_order_goes_to_a_person_with_what_was_collected(bot: TestBo
     assert conv.escalation_reason == "flow"
     flow = conv.context["escalation"]["flow"]
     assert flow["slots"] == {"order_number": "12345678", "resolved": "no"}
+    # What the operator's console shows next to the escalation:
+    assert _flow_view(conv.context) == {
+        "Сценарий": "Где мой заказ",
+        "order_number": "12345678",
+        "resolved": "no",
+    }
+
+
+async def test_asking_for_a_person_mid_flow_ends_the_flow(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    await alice.say("позовите оператора")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    async with bot.runtime.db.read() as s:
+        conv = await s.scalar(select(Conversation))
+        assert conv is not None
+    assert "flow" not in conv.context  # it will not resume when the bot gets the chat back
+    assert conv.context["flow_data"]["id"] == "order_status_check"
 
 
 async def test_no_number_twice_hands_over(bot: TestBot) -> None:
