@@ -240,7 +240,7 @@ def test_run_serves_web_chat_and_keeps_everything_across_a_restart(
     try:
         health = httpx.get(f"{base}/healthz").json()
         assert health["status"] == "ok" and "webchat" in health["channels"]
-        assert "Чат поддержки" in httpx.get(f"{base}/chat").text
+        assert "<title>Чат поддержки «Вольт»</title>" in httpx.get(f"{base}/chat").text
         session = httpx.post(f"{base}/webchat/api/session").json()
         chat(base, session, "как вернуть товар?", 1)
         history = wait_for(base, session, 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -43,8 +44,11 @@ def create_app(
             }
         )
 
+    page = (STATIC / "chat.html").read_text(encoding="utf-8")
+
     async def chat_page(request: Request) -> Response:
-        return FileResponse(STATIC / "chat.html", headers={"Cache-Control": "no-cache"})
+        title = html.escape(runtime.brain.config.channels.webchat.title)
+        return HTMLResponse(page.replace("{{title}}", title), headers={"Cache-Control": "no-cache"})
 
     async def index(request: Request) -> Response:
         return RedirectResponse("/chat", status_code=307)
