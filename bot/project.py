@@ -43,7 +43,11 @@ class Project:
         return NLUConfig.model_validate(self.config.nlu)
 
     def training_examples(self) -> list[Example]:
-        return kb_examples(self.kb) + self.nlu_examples
+        config = self.nlu_config
+        kb = kb_examples(
+            self.kb, use_titles=config.use_kb_titles, use_answers=config.use_kb_answers
+        )
+        return kb + self.nlu_examples
 
     def content_hash(self) -> str:
         """Changes whenever anything that shapes the trained model changes."""

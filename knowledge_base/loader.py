@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.yamlio import ContentError, Problem, YamlDoc, load_yaml, parse_yaml
 from knowledge_base.models import FAQEntry, KBFile, KnowledgeBase, SourceRef
 from nlu.api import Example
+from nlu.kb_examples import entry_examples
 
 _PUNCT = re.compile(r"[^\w\s]+")
 
@@ -107,10 +108,20 @@ def load_kb_text(text: str, name: str = "<editor>") -> KnowledgeBase:
     return load_kb([], docs=[parse_yaml(text, name)])
 
 
-def kb_examples(kb: KnowledgeBase) -> list[Example]:
-    """NLU training examples from the entries: every question, intent = entry id."""
+def kb_examples(
+    kb: KnowledgeBase, *, use_titles: bool = True, use_answers: bool = True
+) -> list[Example]:
+    """NLU training examples from the entries (intent = entry id): the questions, and — as the
+    NLU configuration says — the title and the answer's sentences."""
     return [
-        Example(text=q, intent=entry_id, source=f"kb:{entry_id}")
+        example
         for entry_id, entry in kb.entries.items()
-        for q in entry.questions
+        for example in entry_examples(
+            entry_id,
+            entry.questions,
+            entry.title,
+            entry.answer,
+            use_titles=use_titles,
+            use_answers=use_answers,
+        )
     ]

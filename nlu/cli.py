@@ -34,12 +34,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ev.add_argument("--train", required=True, type=Path)
     ev.add_argument("--test", required=True, type=Path)
     ev.add_argument(
-        "--config", type=Path, default=None,
+        "--config",
+        type=Path,
+        default=None,
         help="config.yml whose 'nlu:' section is used (default: ./config.yml if present)",
     )
     ev.add_argument("--json", action="store_true", help="print one JSON object to stdout")
-    ev.add_argument("--predictions", type=Path, default=None,
-                    help="write text<TAB>gold<TAB>predicted<TAB>confidence<TAB>decision rows")
+    ev.add_argument(
+        "--predictions",
+        type=Path,
+        default=None,
+        help="write text<TAB>gold<TAB>predicted<TAB>confidence<TAB>decision rows",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
 
@@ -66,7 +72,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except (ValidationError, ValueError) as exc:
         return _fail(f"{cfg_path}: invalid nlu config: {exc}")
     try:
-        train = read_training_data(args.train, config.use_kb_titles)
+        train = read_training_data(args.train, config.use_kb_titles, config.use_kb_answers)
         test = read_tsv(args.test)
     except DataError as exc:
         return _fail(str(exc))

@@ -46,6 +46,7 @@ class NLUConfig(BaseModel):
     svm_c: float = Field(1.0, gt=0.0)
     spelling: bool = True
     use_kb_titles: bool = True
+    use_kb_answers: bool = True  # answer sentences as extra examples of their entry
     calibrate: bool = True
     temperature: float = Field(
         0.3, gt=0.0, description="softmax temperature when calibrate is false or impossible"

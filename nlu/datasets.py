@@ -28,31 +28,35 @@ def read_tsv(path: Path) -> list[Example]:
     return out
 
 
-def read_training_data(path: Path, use_kb_titles: bool = True) -> list[Example]:
+def read_training_data(
+    path: Path, use_kb_titles: bool = True, use_kb_answers: bool = True
+) -> list[Example]:
     """Detect the format: a bot project (a directory with config.yml) → its knowledge base and
     NLU data; another directory → knowledge base; ``.yml`` → KB or Rasa; else TSV."""
     if not path.exists():
         raise DataError(f"{path}:0: file not found")
     if path.is_dir() and (path / "config.yml").is_file():
-        return read_project(path, use_kb_titles)
+        return read_project(path, use_kb_titles, use_kb_answers)
     if path.is_dir():
-        return read_kb(path, use_kb_titles)
+        return read_kb(path, use_kb_titles, use_kb_answers)
     if path.suffix.lower() in {".yml", ".yaml"}:
         doc = load_yaml_with_lines(path)
         if isinstance(doc, dict) and "entries" in doc:
-            return read_kb(path, use_kb_titles)
+            return read_kb(path, use_kb_titles, use_kb_answers)
         return read_rasa_nlu(path)
     return read_tsv(path)
 
 
-def read_project(root: Path, use_kb_titles: bool = True) -> list[Example]:
+def read_project(
+    root: Path, use_kb_titles: bool = True, use_kb_answers: bool = True
+) -> list[Example]:
     """A bot project's training data: ``knowledge_base`` and ``nlu_data`` of its config.yml."""
     config = load_yaml_with_lines(root / "config.yml") or {}
     if not isinstance(config, dict):
         raise DataError(f"{root / 'config.yml'}:1: expected a mapping")
     out: list[Example] = []
     for kb_path in config.get("knowledge_base") or ["data/faq"]:
-        out.extend(read_kb(root / str(kb_path), use_kb_titles))
+        out.extend(read_kb(root / str(kb_path), use_kb_titles, use_kb_answers))
     for nlu_path in config.get("nlu_data") or ["data/nlu.yml"]:
         if (root / str(nlu_path)).exists():
             out.extend(read_rasa_nlu(root / str(nlu_path)))

@@ -42,8 +42,10 @@ class UseEncoder:
         self._m = USE(threads=threads)
 
     def encode(self, texts: Sequence[str]) -> Matrix:
-        out = [np.asarray(self._m.encode(list(texts[i : i + 64])), dtype=np.float32)
-               for i in range(0, len(texts), 64)]
+        out = [
+            np.asarray(self._m.encode(list(texts[i : i + 64])), dtype=np.float32)
+            for i in range(0, len(texts), 64)
+        ]
         return _unit(np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32))
 
 

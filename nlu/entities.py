@@ -22,12 +22,24 @@ if TYPE_CHECKING:
     from spacy.matcher import Matcher
 
 MONTHS = {
-    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7, "август": 8,
-    "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+    "январ": 1,
+    "феврал": 2,
+    "март": 3,
+    "апрел": 4,
+    "ма": 5,
+    "июн": 6,
+    "июл": 7,
+    "август": 8,
+    "сентябр": 9,
+    "октябр": 10,
+    "ноябр": 11,
+    "декабр": 12,
 }
-_MONTH_RE = (r"(января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|"
-             r"декабря|январь|февраль|март|апрель|май|июнь|июль|август|сентябрь|октябрь|ноябрь|"
-             r"декабрь)")
+_MONTH_RE = (
+    r"(января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|"
+    r"декабря|январь|февраль|март|апрель|май|июнь|июль|август|сентябрь|октябрь|ноябрь|"
+    r"декабрь)"
+)
 RELATIVE_DAYS = {"позавчера": -2, "вчера": -1, "сегодня": 0, "завтра": 1, "послезавтра": 2}
 
 PHONE_RE = re.compile(
@@ -118,11 +130,19 @@ def _candidates(text: str, today: dt.date) -> list[Entity]:
     for m in ORDER_RE.finditer(text):
         add("order_number", m.group("num").upper(), m.start("num"), m.end("num"))
     for m in DATE_NUM_RE.finditer(text):
-        add("date", _iso(_year(m.group(3), today), int(m.group(2)), int(m.group(1))),
-            m.start(), m.end())
+        add(
+            "date",
+            _iso(_year(m.group(3), today), int(m.group(2)), int(m.group(1))),
+            m.start(),
+            m.end(),
+        )
     for m in DATE_WORD_RE.finditer(text):
-        add("date", _iso(_year(m.group(3), today), _month(m.group(2)), int(m.group(1))),
-            m.start(), m.end())
+        add(
+            "date",
+            _iso(_year(m.group(3), today), _month(m.group(2)), int(m.group(1))),
+            m.start(),
+            m.end(),
+        )
     doc = tokenizer().make_doc(text)
     for _, s, e in _relative_matcher()(doc):
         span = doc[s:e]
@@ -148,5 +168,7 @@ def extract_entities(text: str, today: dt.date | None = None) -> tuple[Entity, .
 
 
 def entity_dicts(entities: tuple[Entity, ...]) -> list[dict[str, Any]]:
-    return [{"type": e.type, "value": e.value, "start": e.start, "end": e.end, "text": e.text}
-            for e in entities]
+    return [
+        {"type": e.type, "value": e.value, "start": e.start, "end": e.end, "text": e.text}
+        for e in entities
+    ]

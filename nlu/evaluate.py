@@ -76,7 +76,9 @@ def _progress(msg: str) -> None:
 
 
 def evaluate(
-    train_examples: list[Example], test_rows: list[Example], config: NLUConfig,
+    train_examples: list[Example],
+    test_rows: list[Example],
+    config: NLUConfig,
     progress: bool = False,
 ) -> EvalReport:
     """Train, save, reload (timing the cold start), then predict the test rows one at a time."""

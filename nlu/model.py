@@ -133,8 +133,16 @@ class IntentModel:
             return Prediction(text, None, 0.0, Decision.REJECT, normalized_text=a.normalized_text)
         if not a.words:  # nothing we could read (emoji, punctuation): never answer
             top = ranking[0] if ranking else None
-            return Prediction(text, top.intent if top else None, 0.0, Decision.REJECT, ranking,
-                              extract_entities(text), a.normalized_text, extra)
+            return Prediction(
+                text,
+                top.intent if top else None,
+                0.0,
+                Decision.REJECT,
+                ranking,
+                extract_entities(text),
+                a.normalized_text,
+                extra,
+            )
         top = ranking[0] if ranking else None
         return Prediction(
             text=text,
@@ -225,7 +233,8 @@ class IntentModel:
             * math.sqrt(cfg.word_weight),
             self.char_space.transform(
                 [char_features(a, cfg.char_ngram_min, cfg.char_ngram_max) for a in analyzed]
-            ) * math.sqrt(1.0 - cfg.word_weight),
+            )
+            * math.sqrt(1.0 - cfg.word_weight),
         ]
         enc = self._get_encoder()
         if enc is not None:
@@ -239,8 +248,11 @@ class IntentModel:
         offset = 0
         for space, grams, weight in (
             (self.word_space, word_features(a, cfg.word_ngram_max), math.sqrt(cfg.word_weight)),
-            (self.char_space, char_features(a, cfg.char_ngram_min, cfg.char_ngram_max),
-             math.sqrt(1.0 - cfg.word_weight)),
+            (
+                self.char_space,
+                char_features(a, cfg.char_ngram_min, cfg.char_ngram_max),
+                math.sqrt(1.0 - cfg.word_weight),
+            ),
         ):
             row = space.transform([grams])
             if row.nnz:

@@ -40,8 +40,11 @@ def write_model(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray[A
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta}
     meta_bytes = json.dumps(meta, ensure_ascii=False, sort_keys=True).encode("utf-8")
     digest = _digest(meta_bytes, arrays)
-    payload = {**arrays, _META: np.frombuffer(meta_bytes, dtype=np.uint8),
-               "__sha256__": np.frombuffer(digest.encode(), dtype=np.uint8)}
+    payload = {
+        **arrays,
+        _META: np.frombuffer(meta_bytes, dtype=np.uint8),
+        "__sha256__": np.frombuffer(digest.encode(), dtype=np.uint8),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as fh:

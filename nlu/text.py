@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from spacy.language import Language
 
-URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>«»\"']+|\b[\w-]+\.(?:ru|рф|com|net|org|su)(?:/[^\s]*)?\b",
-                    re.IGNORECASE)
+URL_RE = re.compile(
+    r"(?:https?://|www\.)[^\s<>«»\"']+|\b[\w-]+\.(?:ru|рф|com|net|org|su)(?:/[^\s]*)?\b",
+    re.IGNORECASE,
+)
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 NUMBER_RE = re.compile(r"\d+(?:[.,:/-]\d+)*")
 # Letters (Cyrillic/Latin) with inner hyphens; used by the spelling corrector and word features.

@@ -62,8 +62,12 @@ def test_kb_directory_becomes_examples(tmp_path: Path) -> None:
         "    human_only: false\n", encoding="utf-8")
     exs = read_training_data(kb)
     assert [(e.text, e.intent) for e in exs] == [
-        ("как вернуть товар", "return_goods"), ("хочу сдать обратно наушники", "return_goods")
+        ("как вернуть товар", "return_goods"),
+        ("хочу сдать обратно наушники", "return_goods"),
+        ("В течение 14 дней.", "return_goods"),  # the answer's sentences teach its vocabulary
     ]  # the title duplicates the first question and is not repeated
+    plain = read_training_data(kb, use_kb_answers=False)
+    assert [e.text for e in plain] == ["как вернуть товар", "хочу сдать обратно наушники"]
     (kb / "bad.yml").write_text("version: 1\nentries:\n  - title: no id\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"bad\.yml:3: entry without"):
         read_training_data(kb)
