@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,19 +36,10 @@ class Bus:
             queue.put_nowait(event)
 
     @contextlib.contextmanager
-    def subscribe(self) -> Any:
+    def subscribe(self) -> Iterator[asyncio.Queue[BusEvent]]:
         queue: asyncio.Queue[BusEvent] = asyncio.Queue(self._queue_size)
         self._subscribers.add(queue)
         try:
             yield queue
         finally:
             self._subscribers.discard(queue)
-
-    async def stream(self) -> AsyncIterator[BusEvent]:
-        with self.subscribe() as queue:
-            while True:
-                yield await queue.get()
-
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)

@@ -19,7 +19,7 @@ from bot.engine import Brain
 from bot.yamlio import ContentError, Problem
 from flows.loader import load_flows
 from flows.models import Flow
-from knowledge_base.loader import kb_examples, kb_files, load_kb
+from knowledge_base.loader import kb_examples, load_kb
 from knowledge_base.models import KnowledgeBase
 from nlu import NLUConfig, build_model, load_model
 from nlu.api import Example, NLUModel
@@ -114,15 +114,6 @@ def _problem_from_text(text: str, path: Path) -> Problem:
     if file and line.isdigit():
         return Problem(file, max(int(line), 1), message)
     return Problem(str(path), 1, text)
-
-
-def content_files(project: Project) -> list[Path]:
-    files = [project.root / "config.yml", project.root / "domain.yml", *project.nlu_files]
-    files.extend(kb_files([project.root / p for p in project.config.knowledge_base]))
-    files.extend(
-        kb_files([project.root / p for p in project.config.flows if (project.root / p).exists()])
-    )
-    return [f for f in files if f.exists()]
 
 
 def train(

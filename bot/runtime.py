@@ -12,7 +12,6 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 
 from bot.bus import Bus
 from bot.channels.base import Channel
@@ -20,7 +19,7 @@ from bot.config import Settings
 from bot.engine import Brain, Engine, Outcome
 from bot.events import Inbound
 from bot.outbox import OutboxSender
-from bot.project import Project, load_project, make_brain, train
+from bot.project import Project
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import utcnow
@@ -69,15 +68,6 @@ class Runtime:
         self._tasks: set[asyncio.Task[None]] = set()
         self._recovery: asyncio.Task[None] | None = None
         self._started = False
-
-    @classmethod
-    def from_directory(
-        cls, root: Path, settings: Settings | None = None, **kwargs: object
-    ) -> Runtime:
-        project = load_project(root)
-        settings = settings or Settings.from_env(root)
-        model, _, _ = train(project)
-        return cls(project, settings, make_brain(project, model), **kwargs)  # type: ignore[arg-type]
 
     @property
     def brain(self) -> Brain:

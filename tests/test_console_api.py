@@ -227,3 +227,24 @@ async def test_kb_search_and_openapi(env: Env) -> None:
         found = (await client.get("/api/v1/kb/search", params={"q": "сроки доставки"})).json()
         assert "delivery_time" in [r["id"] for r in found["results"]]
         assert all(r["answer"] for r in found["results"])
+
+
+async def test_an_old_password_hash_is_upgraded_at_login(env: Env) -> None:
+    from argon2 import PasswordHasher
+    from sqlalchemy import select
+
+    from bot.storage.models import Operator
+
+    await env.s.operator("olga")
+    weak = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
+    async with env.s.db.write() as session:
+        olga = await session.scalar(select(Operator).where(Operator.username == "olga"))
+        assert olga is not None
+        olga.password_hash = weak
+    async with env.client() as client:
+        await login(client, "olga")
+    async with env.s.db.read() as session:
+        stored = await session.scalar(
+            select(Operator.password_hash).where(Operator.username == "olga")
+        )
+    assert stored != weak and stored is not None and stored.startswith("$argon2id$")

@@ -414,13 +414,3 @@ async def queue_position(session: AsyncSession, conversation: Conversation) -> i
         )
     )
     return int(count or 0)
-
-
-async def last_message_at(
-    session: AsyncSession, conversation_id: int, author: str
-) -> datetime | None:
-    return await session.scalar(
-        select(func.max(Message.created_at)).where(
-            Message.conversation_id == conversation_id, Message.author == author
-        )
-    )

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Operator, utcnow
 from handoff import kb_search, metrics, routing, views
-from handoff.auth import verify_password
+from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
 from handoff.service import CONSOLE_ROLES
 from handoff.web.context import Console, error, int_field, json_body
@@ -53,6 +53,11 @@ async def login(console: Console, username: str, password: str) -> Operator | No
         or not verify_password(operator.password_hash, password)
     ):
         return None
+    if needs_rehash(operator.password_hash):  # hashing parameters were raised since
+        async with console.db.write() as session:
+            stored = await session.get(Operator, operator.id)
+            if stored is not None:
+                stored.password_hash = hash_password(password)
     if operator.role in CONSOLE_ROLES:
         await console.service.set_status(operator.id, "online")
     return operator
