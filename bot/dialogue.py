@@ -212,7 +212,8 @@ class ContactHandler:
             customer = await turn.session.get(Customer, customer_id)
             if customer is not None:
                 customer.phone = phone
-            turn.utter("utter_linked")
+            saved = "utter_phone_saved" in turn.domain.responses
+            turn.utter("utter_phone_saved" if saved else "utter_linked")
 
 
 async def _apply_link_code(turn: Turn, code: str) -> bool:

@@ -230,3 +230,24 @@ async def test_an_acknowledged_message_is_answered_after_a_crash(
         assert len(answers) == 1 and "14 дней" in answers[0].text
     finally:
         await bot.runtime.stop()
+
+
+async def test_a_deep_link_opens_the_answer_directly(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.start("faq_return_goods")  # t.me/volt_bot?start=faq_return_goods
+    assert "https://volt-shop.ru/returns" in alice.last_text
+
+
+async def test_the_same_phone_in_telegram_and_viber_is_one_customer(bot: TestBot) -> None:
+    from bot.events import InboundKind
+
+    tg = bot.customer("tg-bob", "telegram")
+    vb = bot.customer("vb-bob", "viber")
+    await tg.say("где мой заказ")
+    await tg._send(tg.event(kind=InboundKind.CONTACT, contact_phone="+7 (912) 345-67-89"))
+    assert "номер сохранён" in tg.last_text
+    await vb._send(vb.event(kind=InboundKind.CONTACT, contact_phone="89123456789"))
+    assert "связаны" in vb.last_text
+    async with bot.runtime.db.read() as s:
+        customers = set((await s.scalars(select(Message.customer_id))).all())
+    assert len(customers) == 1
