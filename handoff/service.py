@@ -213,6 +213,13 @@ class HandoffService:
                     raise HandoffError("Диалог уже у этого сотрудника.", "same_operator")
                 if target.status != "online" or target.role not in CONSOLE_ROLES:
                     raise HandoffError(f"{target.display_name} сейчас не в сети.", "target_offline")
+                loads = {load.operator.id: load for load in await routing.operator_loads(session)}
+                if target.id in loads and loads[target.id].free == 0:
+                    raise HandoffError(
+                        f"У {target.display_name} нет свободных мест ({target.capacity} диалогов). "
+                        "Передайте в команду — диалог получит первый освободившийся.",
+                        "target_busy",
+                    )
                 await repo.move(
                     session,
                     conversation,

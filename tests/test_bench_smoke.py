@@ -15,8 +15,22 @@ def test_webhook_load_benchmark_runs(tmp_path: Path) -> None:
     out = tmp_path / "webhook_load.json"
     code = main(
         [
-            "--db", "sqlite", "--rates", "5", "--duration", "2", "--warmup", "0",
-            "--pause", "0", "--chats", "10", "--drain-timeout", "20", "--out", str(out),
+            "--db",
+            "sqlite",
+            "--rates",
+            "5",
+            "--duration",
+            "2",
+            "--warmup",
+            "0",
+            "--pause",
+            "0",
+            "--chats",
+            "10",
+            "--drain-timeout",
+            "20",
+            "--out",
+            str(out),
         ]
     )
     result = json.loads(out.read_text())

@@ -35,8 +35,9 @@ class Harness:
 @asynccontextmanager
 async def telegram_harness() -> AsyncIterator[Harness]:
     async with TelegramStandIn.running() as tg:
-        channel = TelegramChannel(TelegramSettings(
-            token=tg.token, api_url=tg.api_url, payload_store=MemoryPayloadStore()))
+        channel = TelegramChannel(
+            TelegramSettings(token=tg.token, api_url=tg.api_url, payload_store=MemoryPayloadStore())
+        )
         chat = 777
         try:
             yield Harness(
@@ -55,9 +56,14 @@ async def telegram_harness() -> AsyncIterator[Harness]:
 @asynccontextmanager
 async def viber_harness() -> AsyncIterator[Harness]:
     async with ViberStandIn.running() as vb:
-        channel = ViberChannel(ViberSettings(
-            token=vb.token, api_url=vb.api_url, payload_store=MemoryPayloadStore(),
-            bot_name="Забота"))
+        channel = ViberChannel(
+            ViberSettings(
+                token=vb.token,
+                api_url=vb.api_url,
+                payload_store=MemoryPayloadStore(),
+                bot_name="Забота",
+            )
+        )
         user = "contract-user="
         try:
             yield Harness(
@@ -93,8 +99,10 @@ async def test_plain_text_arrives_verbatim(h: Harness) -> None:
 
 
 async def test_buttons_are_shown(h: Harness) -> None:
-    buttons = (Button("Оплата", "faq:payment"), Button("Возврат — очень длинный payload",
-                                                       "возврат:" + "x" * 80))
+    buttons = (
+        Button("Оплата", "faq:payment"),
+        Button("Возврат — очень длинный payload", "возврат:" + "x" * 80),
+    )
     await h.channel.send(h.chat_id, Outbound("Выберите тему", buttons=buttons))
     assert h.buttons()[-1][:2] == ["Оплата", "Возврат — очень длинный payload"]
 

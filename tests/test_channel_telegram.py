@@ -32,7 +32,10 @@ def make_channel(
     tg: TelegramStandIn, store: MemoryPayloadStore, **extra: object
 ) -> TelegramChannel:
     settings = TelegramSettings(
-        token=tg.token, api_url=tg.api_url, payload_store=store, secret_token=SECRET,
+        token=tg.token,
+        api_url=tg.api_url,
+        payload_store=store,
+        secret_token=SECRET,
         **extra,  # type: ignore[arg-type]
     )
     return TelegramChannel(settings)
@@ -46,8 +49,9 @@ async def env() -> AsyncIterator[Env]:
         collected = Collector()
         app = Starlette(routes=channel.routes(collected))
         await channel.start(collected)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
-                                     base_url="https://bot.example") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="https://bot.example"
+        ) as client:
             yield Env(tg, channel, store, collected, client)
         await channel.stop()
 
@@ -79,8 +83,9 @@ async def test_malformed_and_oversized_bodies(env: Env) -> None:
     assert bad.json()["error"] == "malformed JSON"
     not_update = await env.client.post("/webhooks/telegram", json=[1, 2], headers=headers)
     assert not_update.status_code == 400
-    big = await env.client.post("/webhooks/telegram", content=b" " * (1024 * 1024 + 1),
-                                headers=headers)
+    big = await env.client.post(
+        "/webhooks/telegram", content=b" " * (1024 * 1024 + 1), headers=headers
+    )
     assert big.status_code == 413
     assert env.collected.events == []
 
@@ -189,16 +194,27 @@ async def test_long_text_is_split_at_paragraphs_with_buttons_last(env: Env) -> N
 
 
 async def test_reply_keyboard_and_photo(env: Env) -> None:
-    await env.channel.send(str(CHAT), Outbound(
-        "Как связаться?", style=ButtonStyle.REPLY,
-        buttons=(Button("Позвонить", "call"), Button("Сайт", "", url="https://x.example/?a=1&b=2")),
-    ))
+    await env.channel.send(
+        str(CHAT),
+        Outbound(
+            "Как связаться?",
+            style=ButtonStyle.REPLY,
+            buttons=(
+                Button("Позвонить", "call"),
+                Button("Сайт", "", url="https://x.example/?a=1&b=2"),
+            ),
+        ),
+    )
     await env.channel.send(str(CHAT), Outbound("Ваш чек", image_url="https://img.example/1.png"))
     reply, photo = env.tg.sent_to(CHAT)
     assert reply.keyboard == "reply" and reply.button_titles == ["Позвонить"]
     assert reply.text.endswith("Сайт")
     assert 'href="https://x.example/?a=1&amp;b=2"' in reply.raw
-    assert (photo.kind, photo.text, photo.photo) == ("photo", "Ваш чек", "https://img.example/1.png")
+    assert (photo.kind, photo.text, photo.photo) == (
+        "photo",
+        "Ваш чек",
+        "https://img.example/1.png",
+    )
 
 
 async def test_typing_indicator(env: Env) -> None:
@@ -268,9 +284,7 @@ async def test_polling_delivers_in_order_without_redelivery() -> None:
         finally:
             await channel.stop()
         assert tg.webhook is None
-        assert [e.external_id for e in events] == [
-            str(u["update_id"]) for u in first + second
-        ]
+        assert [e.external_id for e in events] == [str(u["update_id"]) for u in first + second]
         assert [e.text for e in events[:3]] == ["msg 0", "msg 1", "msg 2"]
         offsets = [c.params.get("offset") for c in tg.calls_to("getUpdates")]
         assert offsets[0] is None

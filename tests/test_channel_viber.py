@@ -43,17 +43,24 @@ class Env:
 async def env() -> AsyncIterator[Env]:
     async with ViberStandIn.running() as vb:
         store = MemoryPayloadStore()
-        channel = ViberChannel(ViberSettings(
-            token=vb.token, api_url=vb.api_url, payload_store=store, bot_name="Забота",
-            webhook_url="https://bot.example", request_timeout=2.0,
-            welcome=Outbound("Здравствуйте! Чем помочь?", buttons=(Button("Заказ", "order"),)),
-            keyboard_default=(OPERATOR,),
-        ))
+        channel = ViberChannel(
+            ViberSettings(
+                token=vb.token,
+                api_url=vb.api_url,
+                payload_store=store,
+                bot_name="Забота",
+                webhook_url="https://bot.example",
+                request_timeout=2.0,
+                welcome=Outbound("Здравствуйте! Чем помочь?", buttons=(Button("Заказ", "order"),)),
+                keyboard_default=(OPERATOR,),
+            )
+        )
         collected = Collector()
         await channel.start(collected)
         app = Starlette(routes=channel.routes(collected))
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
-                                     base_url="https://bot.example") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="https://bot.example"
+        ) as client:
             yield Env(vb, channel, store, collected, client)
         await channel.stop()
 
@@ -70,23 +77,31 @@ async def test_start_sets_webhook_with_auth_header(env: Env) -> None:
 
 async def test_forged_or_missing_signature_is_403(env: Env) -> None:
     cb = env.vb.message_event(USER, "привет")
-    forged = await env.client.post("/webhooks/viber", content=cb.body,
-                                   headers={"X-Viber-Content-Signature": sign(cb.body, "other")})
+    forged = await env.client.post(
+        "/webhooks/viber",
+        content=cb.body,
+        headers={"X-Viber-Content-Signature": sign(cb.body, "other")},
+    )
     missing = await env.client.post("/webhooks/viber", content=cb.body)
-    tampered = await env.client.post("/webhooks/viber", content=cb.body + b" ",
-                                     headers=cb.headers)
+    tampered = await env.client.post("/webhooks/viber", content=cb.body + b" ", headers=cb.headers)
     assert [r.status_code for r in (forged, missing, tampered)] == [403, 403, 403]
     assert env.collected.events == []
 
 
 async def test_malformed_and_oversized(env: Env) -> None:
     body = b"{oops"
-    bad = await env.client.post("/webhooks/viber", content=body,
-                                headers={"X-Viber-Content-Signature": sign(body, env.vb.token)})
+    bad = await env.client.post(
+        "/webhooks/viber",
+        content=body,
+        headers={"X-Viber-Content-Signature": sign(body, env.vb.token)},
+    )
     assert bad.status_code == 400
     big = b"x" * (1024 * 1024 + 1)
-    too_big = await env.client.post("/webhooks/viber", content=big,
-                                    headers={"X-Viber-Content-Signature": sign(big, env.vb.token)})
+    too_big = await env.client.post(
+        "/webhooks/viber",
+        content=big,
+        headers={"X-Viber-Content-Signature": sign(big, env.vb.token)},
+    )
     assert too_big.status_code == 413
     assert env.collected.events == []
 
@@ -95,8 +110,13 @@ async def test_text_button_contact_media(env: Env) -> None:
     vb = env.vb
     user = ViberUser(USER, name="Мария", language="ru")
     text = vb.message_event(user, "Где заказ?")
-    callbacks = [text, vb.button_event(user, "zb:faq:delivery"), vb.contact_event(user),
-                 vb.picture_event(user, caption=""), vb.file_event(user)]
+    callbacks = [
+        text,
+        vb.button_event(user, "zb:faq:delivery"),
+        vb.contact_event(user),
+        vb.picture_event(user, caption=""),
+        vb.file_event(user),
+    ]
     for cb in callbacks:
         response = await vb.deliver(cb, env.client)
         assert response.status_code == 200
@@ -129,14 +149,24 @@ async def test_conversation_started_answers_welcome_in_body(env: Env) -> None:
 
 async def test_status_events(env: Env) -> None:
     vb = env.vb
-    for cb in (vb.subscribed(USER), vb.unsubscribed(USER), vb.delivered(USER, 11),
-               vb.seen(USER, 11), vb.failed(USER, 12, "no device")):
+    for cb in (
+        vb.subscribed(USER),
+        vb.unsubscribed(USER),
+        vb.delivered(USER, 11),
+        vb.seen(USER, 11),
+        vb.failed(USER, 12, "no device"),
+    ):
         assert (await vb.deliver(cb, env.client)).status_code == 200
     webhook_check = await vb.deliver(vb.webhook_event(), env.client)
     assert webhook_check.status_code == 200
     events = env.collected.events
-    assert [e.payload for e in events] == [STATUS_SUBSCRIBED, STATUS_UNSUBSCRIBED,
-                                           STATUS_DELIVERED, STATUS_SEEN, STATUS_FAILED]
+    assert [e.payload for e in events] == [
+        STATUS_SUBSCRIBED,
+        STATUS_UNSUBSCRIBED,
+        STATUS_DELIVERED,
+        STATUS_SEEN,
+        STATUS_FAILED,
+    ]
     assert all(e.kind is InboundKind.STATUS and e.user_id == USER for e in events)
     assert events[2].external_id == "delivered:11" and events[2].ref_message_id == "11"
     assert events[3].external_id == "seen:11"  # distinct from delivered of the same message
@@ -180,12 +210,19 @@ async def test_huge_keyboard_shrinks_chunks_to_fit_30kb(env: Env) -> None:
 
 
 async def test_own_buttons_replace_default_and_urls_open(env: Env) -> None:
-    await env.channel.send(USER, Outbound("<b>Ссылка</b>", buttons=(
-        Button("Сайт", "", url="https://example.com"), Button("Да", "yes"))))
+    await env.channel.send(
+        USER,
+        Outbound(
+            "<b>Ссылка</b>",
+            buttons=(Button("Сайт", "", url="https://example.com"), Button("Да", "yes")),
+        ),
+    )
     [seen] = env.vb.sent_to(USER)
     assert seen.text == "<b>Ссылка</b>"
     assert [(b.text, b.action_type, b.action_body) for b in seen.buttons] == [
-        ("Сайт", "open-url", "https://example.com"), ("Да", "reply", "zb:yes")]
+        ("Сайт", "open-url", "https://example.com"),
+        ("Да", "reply", "zb:yes"),
+    ]
 
 
 async def test_error_mapping(env: Env) -> None:
@@ -216,9 +253,15 @@ async def test_library_logs_no_personal_data(env: Env, caplog: pytest.LogCapture
 
 async def test_timeout_is_transient() -> None:
     async with ViberStandIn.running() as vb:
-        channel = ViberChannel(ViberSettings(token=vb.token, api_url=vb.api_url,
-                                             payload_store=MemoryPayloadStore(), bot_name="Z",
-                                             request_timeout=0.1))
+        channel = ViberChannel(
+            ViberSettings(
+                token=vb.token,
+                api_url=vb.api_url,
+                payload_store=MemoryPayloadStore(),
+                bot_name="Z",
+                request_timeout=0.1,
+            )
+        )
         vb.fail_next("send_message", ViberFault.slow(0.3))
         try:
             with pytest.raises(TransientError):

@@ -152,6 +152,18 @@ async def test_transfer_to_offline_colleague_is_refused(db: Database) -> None:
         assert (await s.conversation(conv_id)).operator_id == anna
 
 
+async def test_transfer_goes_only_to_a_colleague_with_a_free_slot(db: Database) -> None:
+    async with stack(db) as s:
+        anna = await s.operator("anna")
+        conv_id = await s.escalate("c1")
+        busy = await s.operator("busy", capacity=1, name="Глеб")
+        other = await s.escalate("c2")  # the second conversation fills Gleb's only slot
+        assert (await s.conversation(other)).operator_id == busy
+        with pytest.raises(HandoffError, match="нет свободных мест"):
+            await s.service.transfer(conv_id, anna, to_operator_id=busy)
+        assert (await s.conversation(conv_id)).operator_id == anna
+
+
 async def test_close_asks_for_rating_with_buttons_and_rating_is_stored(db: Database) -> None:
     async with stack(db) as s:
         anna = await s.operator("anna")

@@ -24,8 +24,11 @@ def run_cli(argv: list[str]) -> int:
 
 
 def test_rasa_round_trip(tmp_path: Path) -> None:
-    examples = [Example("как вернуть товар", "return"), Example("привет: как дела?", "greet"),
-                Example("верните деньги", "return")]
+    examples = [
+        Example("как вернуть товар", "return"),
+        Example("привет: как дела?", "greet"),
+        Example("верните деньги", "return"),
+    ]
     path = tmp_path / "nlu.yml"
     write_rasa_nlu(path, examples)
     back = read_rasa_nlu(path)
@@ -40,12 +43,16 @@ def test_rasa_round_trip(tmp_path: Path) -> None:
 
 def test_rasa_annotations_stripped_and_errors_have_lines(tmp_path: Path) -> None:
     path = tmp_path / "nlu.yml"
-    path.write_text('version: "3.1"\nnlu:\n- intent: order\n  examples: |\n'
-                    "    - где заказ [12345](order_number)\n    oops no dash\n", encoding="utf-8")
+    path.write_text(
+        'version: "3.1"\nnlu:\n- intent: order\n  examples: |\n'
+        "    - где заказ [12345](order_number)\n    oops no dash\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DataError, match=r"nlu\.yml:6: example must start"):
         read_rasa_nlu(path)
-    path.write_text('nlu:\n- intent: order\n  examples: |\n    - где заказ [12345](n)\n',
-                    encoding="utf-8")
+    path.write_text(
+        "nlu:\n- intent: order\n  examples: |\n    - где заказ [12345](n)\n", encoding="utf-8"
+    )
     assert read_rasa_nlu(path)[0].text == "где заказ 12345"
     path.write_text("nlu: [\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"nlu\.yml:\d+: YAML error"):
@@ -59,7 +66,9 @@ def test_kb_directory_becomes_examples(tmp_path: Path) -> None:
         'version: "1"\nentries:\n  - id: return_goods\n    title: Как вернуть товар\n'
         "    category: Возврат\n    questions:\n      - как вернуть товар\n"
         "      - хочу сдать обратно наушники\n    answer: |\n      В течение 14 дней.\n"
-        "    human_only: false\n", encoding="utf-8")
+        "    human_only: false\n",
+        encoding="utf-8",
+    )
     exs = read_training_data(kb)
     assert [(e.text, e.intent) for e in exs] == [
         ("как вернуть товар", "return_goods"),
@@ -77,26 +86,49 @@ def _write_tsvs(tmp_path: Path) -> tuple[Path, Path]:
     train = tmp_path / "train.tsv"
     train.write_text("".join(f"{t}\t{i}\n" for i, ts in DATA.items() for t in ts), encoding="utf-8")
     test = tmp_path / "test.tsv"
-    test.write_text("где мой заказ 123456\torder_status\nвернуть товр\treturn_goods\n"
-                    "сколько стоит дастака\tdelivery_cost\nинтернет пропал\tinternet_down\n"
-                    "какая погода в субботу\toos\n", encoding="utf-8")
+    test.write_text(
+        "где мой заказ 123456\torder_status\nвернуть товр\treturn_goods\n"
+        "сколько стоит дастака\tdelivery_cost\nинтернет пропал\tinternet_down\n"
+        "какая погода в субботу\toos\n",
+        encoding="utf-8",
+    )
     return train, test
 
 
-def test_cli_evaluate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_evaluate_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     train, test = _write_tsvs(tmp_path)
     cfg = tmp_path / "config.yml"
     cfg.write_text("bot: {name: x}\nnlu:\n  pipeline: sparse\n", encoding="utf-8")
     preds = tmp_path / "pred.tsv"
     monkeypatch.chdir(tmp_path)
-    code = run_cli(["nlu", "evaluate", "--train", str(train), "--test", str(test), "--json",
-                    "--predictions", str(preds)])
+    code = run_cli(
+        [
+            "nlu",
+            "evaluate",
+            "--train",
+            str(train),
+            "--test",
+            str(test),
+            "--json",
+            "--predictions",
+            str(preds),
+        ]
+    )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["pipeline"] == "sparse"  # picked up ./config.yml
-    for key in ["accuracy", "macro_f1", "answered_correct", "in_scope_answered", "oos_recall",
-                "train_seconds", "model_bytes", "peak_rss_mb"]:
+    for key in [
+        "accuracy",
+        "macro_f1",
+        "answered_correct",
+        "in_scope_answered",
+        "oos_recall",
+        "train_seconds",
+        "model_bytes",
+        "peak_rss_mb",
+    ]:
         assert key in report
     assert report["accuracy"] == 1.0
     assert 0.5 <= report["answered_correct"] <= 1.0
@@ -114,8 +146,12 @@ def test_cli_table_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     train, test = _write_tsvs(tmp_path)
     cfg = tmp_path / "c.yml"
     cfg.write_text("nlu:\n  pipeline: sparse\n", encoding="utf-8")
-    assert run_cli(["nlu", "evaluate", "--train", str(train), "--test", str(test),
-                    "--config", str(cfg)]) == 0
+    assert (
+        run_cli(
+            ["nlu", "evaluate", "--train", str(train), "--test", str(test), "--config", str(cfg)]
+        )
+        == 0
+    )
     assert "accuracy (top-1, in scope)" in capsys.readouterr().out
 
 
@@ -126,14 +162,21 @@ def test_cli_malformed_tsv_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert f"{test}:2:" in capsys.readouterr().err
 
 
-def test_cli_missing_file_and_bad_config_exit_2(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_missing_file_and_bad_config_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     train, test = _write_tsvs(tmp_path)
-    assert run_cli(["nlu", "evaluate", "--train", str(tmp_path / "nope.tsv"),
-                    "--test", str(test)]) == 2
+    assert (
+        run_cli(["nlu", "evaluate", "--train", str(tmp_path / "nope.tsv"), "--test", str(test)])
+        == 2
+    )
     assert "file not found" in capsys.readouterr().err
     cfg = tmp_path / "c.yml"
     cfg.write_text("nlu:\n  answer_treshold: 0.5\n", encoding="utf-8")
-    assert run_cli(["nlu", "evaluate", "--train", str(train), "--test", str(test),
-                    "--config", str(cfg)]) == 2
+    assert (
+        run_cli(
+            ["nlu", "evaluate", "--train", str(train), "--test", str(test), "--config", str(cfg)]
+        )
+        == 2
+    )
     assert "answer_treshold" in capsys.readouterr().err

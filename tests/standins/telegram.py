@@ -50,8 +50,17 @@ from tests.standins._server import Fault, StandIn
 DEFAULT_TOKEN = "123456:TEST-stand-in-token"
 BOT_ID = 123456
 _STRING_PARAMS = {
-    "text", "caption", "parse_mode", "url", "secret_token", "callback_query_id", "photo",
-    "file_id", "action", "ip_address", "document",
+    "text",
+    "caption",
+    "parse_mode",
+    "url",
+    "secret_token",
+    "callback_query_id",
+    "photo",
+    "file_id",
+    "action",
+    "ip_address",
+    "document",
 }
 
 
@@ -67,8 +76,9 @@ class TgFault:
 
     @classmethod
     def too_many_requests(cls, retry_after: int = 2) -> Fault:
-        return cls.error(429, f"Too Many Requests: retry after {retry_after}",
-                         retry_after=retry_after)
+        return cls.error(
+            429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+        )
 
     @classmethod
     def server_error(cls, code: int = 500) -> Fault:
@@ -145,8 +155,22 @@ class _TelegramHtml(HTMLParser):
     """Telegram's HTML parse mode, strict like the real server."""
 
     TAGS: ClassVar[set[str]] = {
-        "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
-        "a", "code", "pre", "blockquote", "tg-emoji",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
     }
     ENTITIES: ClassVar[dict[str, str]] = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
@@ -251,20 +275,27 @@ class TelegramStandIn(StandIn):
     def text_update(self, user: UserLike, text: str) -> dict[str, Any]:
         return self._next_update(message=self._message(user, text=text))
 
-    def command_update(self, user: UserLike, command: str,
-                       arg: str | None = None) -> dict[str, Any]:
+    def command_update(
+        self, user: UserLike, command: str, arg: str | None = None
+    ) -> dict[str, Any]:
         text = f"/{command}" + (f" {arg}" if arg else "")
         entity = {"type": "bot_command", "offset": 0, "length": len(command) + 1}
         return self._next_update(message=self._message(user, text=text, entities=[entity]))
 
-    def callback_update(self, user: UserLike, data: str, *, title: str = "Кнопка",
-                        message_id: int | None = None) -> dict[str, Any]:
+    def callback_update(
+        self, user: UserLike, data: str, *, title: str = "Кнопка", message_id: int | None = None
+    ) -> dict[str, Any]:
         u = _user(user)
         message = self._message(u, text="…", message_id=message_id or next(self._message_ids))
         message["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"}
         message["reply_markup"] = {"inline_keyboard": [[{"text": title, "callback_data": data}]]}
-        query = {"id": f"cq{next(self._update_ids)}", "from": u.to_json(),
-                 "chat_instance": "1", "data": data, "message": message}
+        query = {
+            "id": f"cq{next(self._update_ids)}",
+            "from": u.to_json(),
+            "chat_instance": "1",
+            "data": data,
+            "message": message,
+        }
         return self._next_update(callback_query=query)
 
     def add_file(self, content: bytes, path: str = "documents/file.bin") -> str:
@@ -272,36 +303,60 @@ class TelegramStandIn(StandIn):
         self.files[file_id] = (path, content)
         return file_id
 
-    def photo_update(self, user: UserLike, caption: str | None = None,
-                     content: bytes = b"\x89PNG fake") -> dict[str, Any]:
+    def photo_update(
+        self, user: UserLike, caption: str | None = None, content: bytes = b"\x89PNG fake"
+    ) -> dict[str, Any]:
         file_id = self.add_file(content, f"photos/{len(self.files)}.jpg")
         sizes = [
             {"file_id": f"{file_id}s", "file_unique_id": "s", "width": 90, "height": 90},
-            {"file_id": file_id, "file_unique_id": "u", "width": 800, "height": 600,
-             "file_size": len(content)},
+            {
+                "file_id": file_id,
+                "file_unique_id": "u",
+                "width": 800,
+                "height": 600,
+                "file_size": len(content),
+            },
         ]
         extra = {"caption": caption} if caption else {}
         return self._next_update(message=self._message(user, photo=sizes, **extra))
 
-    def document_update(self, user: UserLike, name: str = "акт.pdf",
-                        mime_type: str = "application/pdf",
-                        content: bytes = b"%PDF-1.4") -> dict[str, Any]:
+    def document_update(
+        self,
+        user: UserLike,
+        name: str = "акт.pdf",
+        mime_type: str = "application/pdf",
+        content: bytes = b"%PDF-1.4",
+    ) -> dict[str, Any]:
         file_id = self.add_file(content, f"documents/{name}")
-        doc = {"file_id": file_id, "file_unique_id": "d", "file_name": name,
-               "mime_type": mime_type, "file_size": len(content)}
+        doc = {
+            "file_id": file_id,
+            "file_unique_id": "d",
+            "file_name": name,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
         return self._next_update(message=self._message(user, document=doc))
 
     def voice_update(self, user: UserLike, content: bytes = b"OggS") -> dict[str, Any]:
         file_id = self.add_file(content, "voice/1.oga")
-        voice = {"file_id": file_id, "file_unique_id": "v", "duration": 3,
-                 "mime_type": "audio/ogg", "file_size": len(content)}
+        voice = {
+            "file_id": file_id,
+            "file_unique_id": "v",
+            "duration": 3,
+            "mime_type": "audio/ogg",
+            "file_size": len(content),
+        }
         return self._next_update(message=self._message(user, voice=voice))
 
-    def contact_update(self, user: UserLike, phone: str = "+7 (912) 345-67-89", *,
-                       own: bool = True) -> dict[str, Any]:
+    def contact_update(
+        self, user: UserLike, phone: str = "+7 (912) 345-67-89", *, own: bool = True
+    ) -> dict[str, Any]:
         u = _user(user)
-        contact = {"phone_number": phone, "first_name": u.first_name,
-                   "user_id": u.id if own else u.id + 1}
+        contact = {
+            "phone_number": phone,
+            "first_name": u.first_name,
+            "user_id": u.id if own else u.id + 1,
+        }
         return self._next_update(message=self._message(u, contact=contact))
 
     def edited_update(self, user: UserLike, text: str) -> dict[str, Any]:
@@ -314,10 +369,15 @@ class TelegramStandIn(StandIn):
             "chat": {"id": u.id, "type": "private", "first_name": u.first_name},
             "from": u.to_json(),
             "date": int(time.time()),
-            "old_chat_member": {"status": "member", "user": {"id": BOT_ID, "is_bot": True,
-                                                             "first_name": "Zabota"}},
-            "new_chat_member": {"status": "kicked", "until_date": 0,
-                                "user": {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"}},
+            "old_chat_member": {
+                "status": "member",
+                "user": {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"},
+            },
+            "new_chat_member": {
+                "status": "kicked",
+                "until_date": 0,
+                "user": {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"},
+            },
         }
         return self._next_update(my_chat_member=member)
 
@@ -330,8 +390,13 @@ class TelegramStandIn(StandIn):
     def pending_updates(self) -> list[dict[str, Any]]:
         return list(self._updates)
 
-    async def deliver(self, update: dict[str, Any], client: httpx.AsyncClient | None = None,
-                      *, secret: str | None = None) -> httpx.Response:
+    async def deliver(
+        self,
+        update: dict[str, Any],
+        client: httpx.AsyncClient | None = None,
+        *,
+        secret: str | None = None,
+    ) -> httpx.Response:
         """POST ``update`` to the registered webhook like Telegram does.
 
         ``client`` may be an ``httpx.AsyncClient`` over ``ASGITransport`` (the URL's path is
@@ -356,10 +421,12 @@ class TelegramStandIn(StandIn):
     # -- HTTP ------------------------------------------------------------------------------------
 
     def build_app(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
-            Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
+            ]
+        )
 
     async def _params(self, request: Request) -> tuple[dict[str, Any], int]:
         body = await request.body()
@@ -380,8 +447,9 @@ class TelegramStandIn(StandIn):
 
     async def _api(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
-            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"},
-                                status_code=401)
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
+            )
         method = request.path_params["method"]
         params, size = await self._params(request)
         self.record(method, params, size)
@@ -393,13 +461,16 @@ class TelegramStandIn(StandIn):
                 return JSONResponse(fault.body, status_code=fault.status)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
-            return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"},
-                                status_code=404)
+            return JSONResponse(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status_code=404
+            )
         try:
             result = await handler(params)
         except _ApiError as exc:
-            return JSONResponse({"ok": False, "error_code": exc.code,
-                                 "description": exc.description}, status_code=exc.code)
+            return JSONResponse(
+                {"ok": False, "error_code": exc.code, "description": exc.description},
+                status_code=exc.code,
+            )
         return JSONResponse({"ok": True, "result": result})
 
     async def _file(self, request: Request) -> Response:
@@ -415,9 +486,15 @@ class TelegramStandIn(StandIn):
 
     @staticmethod
     def _bot_user() -> dict[str, Any]:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "Zabota", "username": "zabota_bot",
-                "can_join_groups": False, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Zabota",
+            "username": "zabota_bot",
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def _m_getMe(self, params: dict[str, Any]) -> Any:
         return self._bot_user()
@@ -444,13 +521,20 @@ class TelegramStandIn(StandIn):
         if file_id not in self.files:
             raise _ApiError(400, "Bad Request: invalid file_id")
         path, content = self.files[file_id]
-        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content),
-                "file_path": path}
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(content),
+            "file_path": path,
+        }
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
         if self.webhook is not None:
-            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is "
-                                 "active; use deleteWebhook to delete the webhook first")
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is "
+                "active; use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -506,8 +590,12 @@ class TelegramStandIn(StandIn):
     def _show(self, chat_id: int, seen: SeenMessage) -> dict[str, Any]:
         self._seen.setdefault(chat_id, []).append(seen)
         self.changes.notify()
-        return {"message_id": seen.message_id, "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private"}, "from": self._bot_user()}
+        return {
+            "message_id": seen.message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": self._bot_user(),
+        }
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         chat_id = self._check_chat(params)
@@ -518,8 +606,9 @@ class TelegramStandIn(StandIn):
         if _utf16(text) > 4096:
             raise _ApiError(400, "Bad Request: message is too long")
         keyboard, buttons = self._buttons(params.get("reply_markup"))
-        seen = SeenMessage(next(self._message_ids), chat_id, text, raw, keyboard=keyboard,
-                           buttons=buttons)
+        seen = SeenMessage(
+            next(self._message_ids), chat_id, text, raw, keyboard=keyboard, buttons=buttons
+        )
         result = self._show(chat_id, seen)
         result["text"] = text
         return result
@@ -531,11 +620,18 @@ class TelegramStandIn(StandIn):
         if _utf16(caption) > 1024:
             raise _ApiError(400, "Bad Request: message caption is too long")
         keyboard, buttons = self._buttons(params.get("reply_markup"))
-        seen = SeenMessage(next(self._message_ids), chat_id, caption, raw, kind="photo",
-                           photo=str(params.get("photo")), keyboard=keyboard, buttons=buttons)
+        seen = SeenMessage(
+            next(self._message_ids),
+            chat_id,
+            caption,
+            raw,
+            kind="photo",
+            photo=str(params.get("photo")),
+            keyboard=keyboard,
+            buttons=buttons,
+        )
         result = self._show(chat_id, seen)
-        result["photo"] = [{"file_id": "sent", "file_unique_id": "sent", "width": 1,
-                            "height": 1}]
+        result["photo"] = [{"file_id": "sent", "file_unique_id": "sent", "width": 1, "height": 1}]
         if caption:
             result["caption"] = caption
         return result

@@ -46,8 +46,14 @@ from tests.standins._server import Fault, StandIn
 DEFAULT_TOKEN = "4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f"
 MAX_BODY = 30 * 1024
 STATUS_MESSAGES = {
-    0: "ok", 1: "invalidUrl", 2: "invalidAuthToken", 3: "badData", 4: "missingData",
-    5: "receiverNotRegistered", 6: "receiverNotSubscribed", 7: "publicAccountBlocked",
+    0: "ok",
+    1: "invalidUrl",
+    2: "invalidAuthToken",
+    3: "badData",
+    4: "missingData",
+    5: "receiverNotRegistered",
+    6: "receiverNotSubscribed",
+    7: "publicAccountBlocked",
     12: "tooManyRequests",
 }
 
@@ -62,8 +68,9 @@ class ViberFault:
 
     @staticmethod
     def status(code: int, message: str | None = None) -> Fault:
-        return Fault(200, {"status": code, "status_message": message or STATUS_MESSAGES.get(
-            code, "error")})
+        return Fault(
+            200, {"status": code, "status_message": message or STATUS_MESSAGES.get(code, "error")}
+        )
 
     @staticmethod
     def http(code: int = 500) -> Fault:
@@ -83,9 +90,14 @@ class ViberUser:
     api_version: int = 10
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "avatar": "https://avatar.example/1.jpg",
-                "language": self.language, "country": self.country,
-                "api_version": self.api_version}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "avatar": "https://avatar.example/1.jpg",
+            "language": self.language,
+            "country": self.country,
+            "api_version": self.api_version,
+        }
 
 
 UserLike = ViberUser | str
@@ -171,16 +183,24 @@ class ViberStandIn(StandIn):
     # -- callbacks -------------------------------------------------------------------------------
 
     def _callback(self, event: str, **fields: Any) -> SignedCallback:
-        data = {"event": event, "timestamp": int(time.time() * 1000),
-                "chat_hostname": "SN-CHAT-01_", **fields}
+        data = {
+            "event": event,
+            "timestamp": int(time.time() * 1000),
+            "chat_hostname": "SN-CHAT-01_",
+            **fields,
+        }
         if "message_token" not in data:
             data["message_token"] = next(self._tokens)
         body = json.dumps(data, ensure_ascii=False).encode()
         return SignedCallback(event, body, sign(body, self.token))
 
     def message_event(self, user: UserLike, text: str) -> SignedCallback:
-        return self._callback("message", sender=_user(user).to_json(),
-                              message={"type": "text", "text": text}, silent=False)
+        return self._callback(
+            "message",
+            sender=_user(user).to_json(),
+            message={"type": "text", "text": text},
+            silent=False,
+        )
 
     def button_event(self, user: UserLike, action_body: str) -> SignedCallback:
         """A reply-button press: Viber sends the button's ActionBody as a text message."""
@@ -188,24 +208,48 @@ class ViberStandIn(StandIn):
 
     def contact_event(self, user: UserLike, phone: str = "+7 912 345-67-89") -> SignedCallback:
         u = _user(user)
-        return self._callback("message", sender=u.to_json(), message={
-            "type": "contact", "contact": {"name": u.name, "phone_number": phone}})
+        return self._callback(
+            "message",
+            sender=u.to_json(),
+            message={"type": "contact", "contact": {"name": u.name, "phone_number": phone}},
+        )
 
-    def picture_event(self, user: UserLike, media: str = "https://media.example/p.jpg",
-                      caption: str = "") -> SignedCallback:
-        return self._callback("message", sender=_user(user).to_json(), message={
-            "type": "picture", "media": media, "text": caption, "file_name": "p.jpg",
-            "size": 1234})
+    def picture_event(
+        self, user: UserLike, media: str = "https://media.example/p.jpg", caption: str = ""
+    ) -> SignedCallback:
+        return self._callback(
+            "message",
+            sender=_user(user).to_json(),
+            message={
+                "type": "picture",
+                "media": media,
+                "text": caption,
+                "file_name": "p.jpg",
+                "size": 1234,
+            },
+        )
 
-    def file_event(self, user: UserLike, media: str = "https://media.example/f.pdf",
-                   name: str = "акт.pdf", size: int = 2048) -> SignedCallback:
-        return self._callback("message", sender=_user(user).to_json(), message={
-            "type": "file", "media": media, "file_name": name, "size": size})
+    def file_event(
+        self,
+        user: UserLike,
+        media: str = "https://media.example/f.pdf",
+        name: str = "акт.pdf",
+        size: int = 2048,
+    ) -> SignedCallback:
+        return self._callback(
+            "message",
+            sender=_user(user).to_json(),
+            message={"type": "file", "media": media, "file_name": name, "size": size},
+        )
 
-    def conversation_started(self, user: UserLike, context: str | None = None,
-                             subscribed: bool = False) -> SignedCallback:
-        fields: dict[str, Any] = {"type": "open", "user": _user(user).to_json(),
-                                  "subscribed": subscribed}
+    def conversation_started(
+        self, user: UserLike, context: str | None = None, subscribed: bool = False
+    ) -> SignedCallback:
+        fields: dict[str, Any] = {
+            "type": "open",
+            "user": _user(user).to_json(),
+            "subscribed": subscribed,
+        }
         if context is not None:
             fields["context"] = context
         return self._callback("conversation_started", **fields)
@@ -228,8 +272,9 @@ class ViberStandIn(StandIn):
     def webhook_event(self) -> SignedCallback:
         return self._callback("webhook")
 
-    async def deliver(self, callback: SignedCallback,
-                      client: httpx.AsyncClient | None = None) -> httpx.Response:
+    async def deliver(
+        self, callback: SignedCallback, client: httpx.AsyncClient | None = None
+    ) -> httpx.Response:
         """POST a callback to the registered webhook (path only when ``client`` is given)."""
         if self.webhook is None:
             raise RuntimeError("no webhook registered (set_webhook was not called)")
@@ -237,8 +282,9 @@ class ViberStandIn(StandIn):
         if client is None:
             async with httpx.AsyncClient() as own:
                 return await own.post(url, content=callback.body, headers=callback.headers)
-        return await client.post(httpx.URL(url).path, content=callback.body,
-                                 headers=callback.headers)
+        return await client.post(
+            httpx.URL(url).path, content=callback.body, headers=callback.headers
+        )
 
     # -- HTTP ------------------------------------------------------------------------------------
 
@@ -268,8 +314,7 @@ class ViberStandIn(StandIn):
             return JSONResponse({"status": 3, "status_message": "Request body exceeds 30KB"})
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
-            return JSONResponse({"status": 3, "status_message": "unknown method"},
-                                status_code=404)
+            return JSONResponse({"status": 3, "status_message": "unknown method"}, status_code=404)
         try:
             result = await handler(params)
         except _ApiError as exc:
@@ -278,13 +323,25 @@ class ViberStandIn(StandIn):
 
     async def _m_set_webhook(self, params: dict[str, Any]) -> dict[str, Any]:
         self.webhook = params if params.get("url") else None
-        events = params.get("event_types") or ["delivered", "seen", "failed", "subscribed",
-                                               "unsubscribed", "conversation_started"]
+        events = params.get("event_types") or [
+            "delivered",
+            "seen",
+            "failed",
+            "subscribed",
+            "unsubscribed",
+            "conversation_started",
+        ]
         return {"event_types": events}
 
     async def _m_get_account_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"id": "pa:1", "name": "Zabota", "uri": "zabota", "category": "Services",
-                "webhook": (self.webhook or {}).get("url", ""), "subscribers_count": 1}
+        return {
+            "id": "pa:1",
+            "name": "Zabota",
+            "uri": "zabota",
+            "category": "Services",
+            "webhook": (self.webhook or {}).get("url", ""),
+            "subscribers_count": 1,
+        }
 
     async def _m_get_user_details(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"user": _user(str(params.get("id"))).to_json()}
@@ -297,13 +354,23 @@ class ViberStandIn(StandIn):
             raise _ApiError(3, "keyboard is not valid")
         seen = []
         for b in keyboard["Buttons"]:
-            if b.get("ActionType", "reply") not in {"reply", "open-url", "share-phone",
-                                                    "location-picker", "none"}:
+            if b.get("ActionType", "reply") not in {
+                "reply",
+                "open-url",
+                "share-phone",
+                "location-picker",
+                "none",
+            }:
                 raise _ApiError(3, "keyboard: bad ActionType")
             if not b.get("ActionBody"):
                 raise _ApiError(3, "keyboard: ActionBody is required")
-            seen.append(SeenButton(html.unescape(str(b.get("Text", ""))),
-                                   b.get("ActionType", "reply"), str(b["ActionBody"])))
+            seen.append(
+                SeenButton(
+                    html.unescape(str(b.get("Text", ""))),
+                    b.get("ActionType", "reply"),
+                    str(b["ActionBody"]),
+                )
+            )
         return tuple(seen)
 
     async def _m_send_message(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -322,8 +389,15 @@ class ViberStandIn(StandIn):
             raise _ApiError(4, "media is missing")
         buttons = self._keyboard(params.get("keyboard"))
         token = next(self._tokens)
-        seen = SeenMessage(token, receiver, str(kind), text, params.get("media"),
-                           (params.get("sender") or {}).get("name"), buttons)
+        seen = SeenMessage(
+            token,
+            receiver,
+            str(kind),
+            text,
+            params.get("media"),
+            (params.get("sender") or {}).get("name"),
+            buttons,
+        )
         self._seen.setdefault(receiver, []).append(seen)
         self.changes.notify()
         return {"message_token": token, "chat_hostname": "SN-CHAT-01_"}
