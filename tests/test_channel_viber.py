@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -57,6 +58,7 @@ async def env() -> AsyncIterator[Env]:
         )
         collected = Collector()
         await channel.start(collected)
+        await asyncio.wait_for(channel.registered.wait(), timeout=5)
         app = Starlette(routes=channel.routes(collected))
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app), base_url="https://bot.example"
@@ -273,3 +275,27 @@ async def test_timeout_is_transient() -> None:
 def test_signature_matches_viber_docs_example() -> None:
     body = json.dumps({"event": "webhook"}).encode()
     assert len(sign(body, "t")) == 64
+
+
+async def test_webhook_registration_waits_for_the_server_to_listen() -> None:
+    """Viber checks the URL during set_webhook; until it answers, registration is retried."""
+    async with ViberStandIn.running() as vb:
+        vb.fail_next("set_webhook", ViberFault.status(1, "Result[HttpRequest[POST ...]] failed"))
+        channel = ViberChannel(
+            ViberSettings(
+                token=vb.token,
+                api_url=vb.api_url,
+                payload_store=MemoryPayloadStore(),
+                bot_name="Забота",
+                webhook_url="https://bot.example",
+            )
+        )
+        await channel.start(Collector())
+        try:
+            await asyncio.wait_for(channel.registered.wait(), timeout=5)
+            assert (
+                vb.webhook is not None and vb.webhook["url"] == "https://bot.example/webhooks/viber"
+            )
+            assert len([c for c in vb.calls if c.method == "set_webhook"]) == 2
+        finally:
+            await channel.stop()

@@ -8,6 +8,7 @@ are about what the customer saw in the messenger.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import httpx
 from sqlalchemy import select
 
 from bot.assemble import add_channels
+from bot.channels.viber import ViberChannel
 from bot.config import Settings
 from bot.ownership import Owner
 from bot.runtime import Runtime
@@ -70,6 +72,9 @@ async def world(db_url: str, project: Any, model: Any) -> AsyncIterator[World]:
         add_channels(runtime)
         app = create_app(runtime, manage_runtime=False)
         await runtime.start(migrate=False)
+        viber = runtime.channels["viber"]
+        assert isinstance(viber, ViberChannel)
+        await asyncio.wait_for(viber.registered.wait(), timeout=10)
         transport = httpx.ASGITransport(app=app)
         try:
             async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:

@@ -17,6 +17,8 @@ Library quirks handled here:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -118,6 +120,8 @@ class ViberChannel(Channel):
         self._settings = settings
         self._session: aiohttp.ClientSession | None = None
         self._api: Any = None
+        self._registering: asyncio.Task[None] | None = None
+        self.registered = asyncio.Event()  # set once Viber accepted our webhook
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -144,17 +148,38 @@ class ViberChannel(Channel):
         return sender
 
     async def start(self, on_event: InboundHandler) -> None:
-        """Register the webhook. Viber calls it back during ``set_webhook``: serve first."""
+        """Register the webhook in the background.
+
+        Viber calls the URL back *during* ``set_webhook`` and refuses it if that call fails, but
+        ``start`` runs in the app's startup, before the server accepts connections. So the
+        registration is retried with backoff until Viber accepts it (``registered`` is set).
+        """
         if not self._settings.webhook_url:
             return
-        url = self._settings.webhook_url.rstrip("/") + WEBHOOK_PATH
-        try:
-            await self._api_client().set_webhook(url, webhook_events=WEBHOOK_EVENTS)
-        except Exception as exc:
-            raise map_error(exc, self._settings.retry_after) from exc
-        log.info("viber webhook registered")
+        self._registering = asyncio.create_task(self._register(), name="viber-set-webhook")
+
+    async def _register(self, first_delay: float = 0.2, max_delay: float = 60.0) -> None:
+        url = (self._settings.webhook_url or "").rstrip("/") + WEBHOOK_PATH
+        delay = first_delay
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._api_client().set_webhook(url, webhook_events=WEBHOOK_EVENTS)
+            except Exception as exc:
+                error = map_error(exc, self._settings.retry_after)
+                log.warning("viber set_webhook failed (%s); retrying in %.0f s", error, delay * 2)
+                delay = min(delay * 2, max_delay)
+                continue
+            log.info("viber webhook registered")
+            self.registered.set()
+            return
 
     async def stop(self) -> None:
+        if self._registering is not None:
+            self._registering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._registering
+            self._registering = None
         if self._session is not None:
             await self._session.close()
         self._session = None
