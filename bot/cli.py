@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported lazily at run time so that `zabota --help` answers at once
     from bot.project import Project
@@ -139,6 +139,7 @@ async def _run(args: argparse.Namespace) -> int:
     if args.demo:
         await _ensure_demo_admin(runtime, args.project)
     app = create_app(runtime)
+    _reload_on_sighup(runtime)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     base = f"http://{args.host}:{args.port}"
@@ -149,6 +150,35 @@ async def _run(args: argparse.Namespace) -> int:
     )
     await server.serve()
     return EXIT_OK
+
+
+def _reload_on_sighup(runtime: Runtime) -> None:
+    """``kill -HUP <pid>`` puts edited content live (validated and gated), like the console."""
+    import signal
+
+    from bot.reload import reload
+
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[object]] = set()
+
+    def schedule() -> None:
+        task = loop.create_task(_reload_and_report(runtime, reload))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, schedule)
+
+
+async def _reload_and_report(runtime: Runtime, reload: Any) -> None:
+    report = await reload(runtime)
+    if report.ok:
+        print(f"reloaded: {report.entries} FAQ entries, {report.intents} intents", flush=True)
+    else:
+        for line in [
+            *report.problems,
+            *(f"gate: {f.text} → {f.got} (expected {f.expected})" for f in report.failures),
+        ]:
+            print(f"reload refused: {line}", file=sys.stderr, flush=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -70,6 +70,9 @@ class ProjectConfig(BaseModel):
     knowledge_base: list[str] = Field(default_factory=lambda: ["data/faq"])
     nlu_data: list[str] = Field(default_factory=lambda: ["data/nlu.yml"])
     flows: list[str] = Field(default_factory=lambda: ["data/flows"])
+    # Hot reload refuses a model whose accuracy on this set drops by more than the tolerance.
+    regression_set: str | None = None
+    regression_tolerance: float = Field(default=0.02, ge=0, le=1)
     nlu: dict[str, Any] = Field(default_factory=dict)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     handoff: HandoffConfig = Field(default_factory=HandoffConfig)

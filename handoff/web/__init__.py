@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute
 
 from handoff.service import HandoffService
 from handoff.web.api import api_routes
+from handoff.web.content import content_routes
 from handoff.web.context import Console
 from handoff.web.media import media_routes
 from handoff.web.pages import page_routes
@@ -19,11 +20,17 @@ __all__ = ["Console", "console_routes", "routes"]
 
 
 def routes(console: Console) -> list[BaseRoute]:
-    return [*page_routes(console), *api_routes(console), *media_routes(console)]
+    return [
+        *page_routes(console),
+        *api_routes(console),
+        *media_routes(console),
+        *content_routes(console),
+    ]
 
 
 def console_routes(runtime: Runtime) -> list[BaseRoute]:
     from bot.assemble import secret_bytes
+    from bot.reload import reload
 
     console = Console(
         db=runtime.db,
@@ -32,5 +39,6 @@ def console_routes(runtime: Runtime) -> list[BaseRoute]:
         brain=lambda: runtime.engine.brain,
         secret=secret_bytes(runtime.settings, runtime.project.root),
         channels=runtime.channels,
+        reload=lambda: reload(runtime),
     )
     return routes(console)

@@ -1,0 +1,181 @@
+"""Hot reload: new content goes live without a restart — and nothing bad goes live.
+
+:func:`reload` validates the whole project (``file:line`` problems refuse the reload), trains
+the NLU (seconds), runs the regression gate, and only then swaps the engine's brain in one
+assignment; conversations in progress continue with the new content. The gate refuses a model
+
+* that no longer answers an entry's own canonical question (the first of its ``questions``)
+  or an intent's first example with that entry/intent, or
+* whose accuracy on the project's ``regression_set`` (``text<TAB>label``) falls more than
+  ``regression_tolerance`` below the model that is serving now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.project import Project, load_project, make_brain, train
+from bot.yamlio import ContentError, Problem
+from nlu.api import Decision, NLUModel
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class GateFailure:
+    text: str
+    expected: str
+    got: str | None
+
+
+@dataclass(slots=True)
+class ReloadReport:
+    """What happened; ``ok`` means the new content is live."""
+
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+    failures: list[GateFailure] = field(default_factory=list)
+    entries: int = 0
+    intents: int = 0
+    examples: int = 0
+    seconds: float = 0.0
+    accuracy_before: float | None = None
+    accuracy_after: float | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "problems": self.problems,
+            "failures": [
+                {"text": f.text, "expected": f.expected, "got": f.got} for f in self.failures
+            ],
+            "entries": self.entries,
+            "intents": self.intents,
+            "examples": self.examples,
+            "seconds": round(self.seconds, 2),
+            "accuracy_before": self.accuracy_before,
+            "accuracy_after": self.accuracy_after,
+        }
+
+
+def _canonical_failures(project: Project, model: NLUModel) -> list[GateFailure]:
+    checks = [(e.questions[0], entry_id) for entry_id, e in project.kb.entries.items()]
+    firsts: dict[str, str] = {}
+    for example in project.nlu_examples:
+        if example.intent != "oos":
+            firsts.setdefault(example.intent, example.text)
+    checks += [(text, intent) for intent, text in firsts.items()]
+    failures = []
+    for text, expected in checks:
+        prediction = model.predict(text)
+        if prediction.intent != expected or prediction.decision is Decision.REJECT:
+            failures.append(GateFailure(text, expected, prediction.intent))
+    return failures
+
+
+def read_regression_set(path: Path) -> list[tuple[str, str]]:
+    """``text<TAB>label`` rows; a malformed line is a ``file:line`` problem."""
+    if not path.exists():
+        raise ContentError([Problem(str(path), 1, "regression set not found")])
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        text, sep, label = line.rpartition("\t")
+        if not sep or not text.strip() or not label.strip():
+            raise ContentError([Problem(str(path), number, "expected 'text<TAB>label'")])
+        rows.append((text.strip(), label.strip()))
+    return rows
+
+
+def accuracy(model: NLUModel, rows: list[tuple[str, str]]) -> float:
+    in_scope = [(t, label) for t, label in rows if label != "oos"]
+    if not in_scope:
+        return 1.0
+    return sum(model.predict(t).intent == label for t, label in in_scope) / len(in_scope)
+
+
+def gate(
+    project: Project, model: NLUModel, current: NLUModel | None
+) -> tuple[list[GateFailure], float | None, float | None]:
+    """Run the regression gate; returns failures and accuracies (before, after)."""
+    failures = _canonical_failures(project, model)
+    before = after = None
+    if project.config.regression_set:
+        path = project.root / project.config.regression_set
+        rows = read_regression_set(path)
+        after = round(accuracy(model, rows), 4)
+        if current is not None:
+            before = round(accuracy(current, rows), 4)
+            if after < before - project.config.regression_tolerance:
+                failures.append(
+                    GateFailure(
+                        f"{project.config.regression_set}: accuracy {after:.3f}",
+                        f">= {before - project.config.regression_tolerance:.3f}",
+                        None,
+                    )
+                )
+    return failures, before, after
+
+
+def prepare(
+    root: Path, current: NLUModel | None
+) -> tuple[ReloadReport, Project | None, NLUModel | None]:
+    """Validate, train and gate (blocking: run it in a thread)."""
+    started = time.perf_counter()
+    try:
+        project = load_project(root)
+    except ContentError as exc:
+        return ReloadReport(ok=False, problems=[str(p) for p in exc.problems]), None, None
+    model, _, _ = train(project)
+    try:
+        failures, before, after = gate(project, model, current)
+    except ContentError as exc:
+        return ReloadReport(ok=False, problems=[str(p) for p in exc.problems]), None, None
+    examples = project.training_examples()
+    report = ReloadReport(
+        ok=not failures,
+        failures=failures,
+        entries=len(project.kb),
+        intents=len({e.intent for e in examples}),
+        examples=len(examples),
+        seconds=time.perf_counter() - started,
+        accuracy_before=before,
+        accuracy_after=after,
+    )
+    return report, project, model
+
+
+_lock = asyncio.Lock()
+
+
+async def reload(runtime: Runtime) -> ReloadReport:
+    """Reload the runtime's project from disk; swap the brain only if everything passes."""
+    async with _lock:
+        current = runtime.engine.brain.nlu
+        report, project, model = await asyncio.to_thread(prepare, runtime.project.root, current)
+        if not report.ok or project is None or model is None:
+            log.warning(
+                "reload refused: %d problem(s), %d gate failure(s)",
+                len(report.problems),
+                len(report.failures),
+            )
+            return report
+        await asyncio.to_thread(model.predict, "здравствуйте")  # warm up before customers see it
+        runtime.project = project
+        runtime.engine.brain = make_brain(project, model)
+        log.info(
+            "reloaded: %d entries, %d intents in %.1f s",
+            report.entries,
+            report.intents,
+            report.seconds,
+        )
+        return report

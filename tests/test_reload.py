@@ -1,0 +1,119 @@
+"""Hot reload: edited content goes live without a restart, and broken content never does."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bot.project import load_project, make_brain, train
+from bot.reload import gate, reload
+from handoff.auth import create_operator
+from handoff.web import console_routes
+from nlu.api import Decision, Prediction
+from tests.dialogue import ROOT, TestBot, start_bot
+
+NEW_ENTRY = """
+  - id: gift_wrapping
+    title: Подарочная упаковка
+    category: Заказы
+    questions:
+      - Можно упаковать заказ в подарочную упаковку?
+      - упакуйте как подарок пожалуйста
+      - есть подарочная упаковка
+      - можно завернуть в подарочную бумагу
+    answer: |
+      Да: при оформлении отметьте «Подарочная упаковка» — 149 ₽, коробка с лентой и открыткой.
+"""
+
+
+@pytest.fixture
+async def editable(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[TestBot, Path]]:
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "data", root / "data")
+    (root / "tests" / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "data" / "demo_heldout.tsv", root / "tests" / "data")
+    project = load_project(root)
+    model, _, _ = train(project)
+    bot = await start_bot(project, make_brain(project, model), db_url)
+    yield bot, root
+    await bot.runtime.stop()
+
+
+async def test_a_new_faq_entry_is_answered_after_reload(editable: tuple[TestBot, Path]) -> None:
+    bot, root = editable
+    alice = bot.customer("alice")
+    await alice.say("можно упаковать в подарочную упаковку")
+    assert "149 ₽" not in alice.last_text
+    orders = root / "data" / "faq" / "orders.yml"
+    orders.write_text(orders.read_text(encoding="utf-8") + NEW_ENTRY, encoding="utf-8")
+    report = await reload(bot.runtime)
+    assert report.ok, report.to_json()
+    assert report.entries == 54 and report.accuracy_after is not None
+    await alice.say("а подарочная упаковка у вас есть?")
+    assert "149 ₽" in alice.last_text
+
+
+async def test_broken_content_is_refused_and_the_bot_keeps_answering(
+    editable: tuple[TestBot, Path],
+) -> None:
+    bot, root = editable
+    returns = root / "data" / "faq" / "returns.yml"
+    returns.write_text(returns.read_text(encoding="utf-8") + "  - id: [oops\n", encoding="utf-8")
+    report = await reload(bot.runtime)
+    assert not report.ok
+    assert any(p.startswith(f"{returns}:") and "YAML" in p for p in report.problems)
+    alice = bot.customer("alice")
+    await alice.say("как вернуть товар?")
+    assert "14 дней" in alice.last_text
+
+
+class _Confused:
+    """A model that mixes up returns and delivery (what a bad edit could cause)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def predict(self, text: str) -> Prediction:
+        p = self.real.predict(text)
+        if p.intent == "return_goods":
+            return Prediction(text, "delivery_cost", 0.9, Decision.ANSWER)
+        return p
+
+
+def test_the_gate_catches_a_model_that_forgets_an_entry(demo_project: Any, demo_model: Any) -> None:
+    failures, before, after = gate(demo_project, _Confused(demo_model), demo_model)  # type: ignore[arg-type]
+    assert any(f.expected == "return_goods" and f.got == "delivery_cost" for f in failures)
+    assert before is not None and after is not None and after < before
+    assert any("accuracy" in f.text for f in failures) == (
+        after < before - demo_project.config.regression_tolerance
+    )
+    clean, _, _ = gate(demo_project, demo_model, demo_model)
+    assert clean == []
+
+
+async def test_only_editors_and_admins_may_reload(editable: tuple[TestBot, Path]) -> None:
+    bot, _ = editable
+    async with bot.runtime.db.write() as s:
+        await create_operator(s, "eva", "editor-pass", role="editor")
+        await create_operator(s, "olga", "operator-pass", role="operator")
+    app = Starlette(routes=console_routes(bot.runtime))
+    transport = httpx.ASGITransport(app=app)
+    for user, password, status in (("olga", "operator-pass", 403), ("eva", "editor-pass", 200)):
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            login = await client.post(
+                "/api/v1/session", json={"username": user, "password": password}
+            )
+            headers = {"X-CSRF-Token": login.json()["csrf"]}
+            response = await client.post("/api/v1/admin/reload", json={}, headers=headers)
+            assert response.status_code == status, response.text
+            if status == 200:
+                assert response.json()["ok"] is True
