@@ -88,12 +88,23 @@ async def claim_inbound(session: AsyncSession, event: Inbound, inbox_id: int | N
 
 
 async def unprocessed(
-    session: AsyncSession, older_than: datetime, limit: int = 500
+    session: AsyncSession,
+    older_than: datetime,
+    limit: int = 500,
+    give_up_after: timedelta = timedelta(days=1),
 ) -> list[tuple[int, Inbound]]:
-    """Events received before ``older_than`` and never processed (a crash, a DB hiccup)."""
+    """Events received before ``older_than`` and never processed (a crash, a DB hiccup).
+
+    An event that still fails after ``give_up_after`` of retries is left alone (and stays in
+    the inbox for inspection) instead of being retried forever.
+    """
     rows = await session.execute(
         select(InboxItem.id, InboxItem.event)
-        .where(InboxItem.processed_at.is_(None), InboxItem.received_at < older_than)
+        .where(
+            InboxItem.processed_at.is_(None),
+            InboxItem.received_at < older_than,
+            InboxItem.received_at > older_than - give_up_after,
+        )
         .order_by(InboxItem.id)
         .limit(limit)
     )
