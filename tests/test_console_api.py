@@ -151,7 +151,11 @@ async def test_api_flow_list_take_reply_note_transfer_close(env: Env) -> None:
         assert mine[0]["escalation"]["title"] == "клиент попросил оператора"
         detail = (await anna.get(f"/api/v1/conversations/{conv_id}")).json()
         assert detail["customer_card"]["name"] == "Клиент c1"
-        assert detail["guesses"][0] == {"intent": "delivery_time", "confidence": 0.31}
+        assert detail["guesses"][0] == {
+            "intent": "delivery_time",
+            "confidence": 0.31,
+            "title": "Сроки доставки",  # the entry's title, as operators know it
+        }
         customer_texts = [m["text"] for m in detail["messages"] if m["author"] == "customer"]
         assert customer_texts == ["позовите оператора"]
         assert detail["messages"][0]["nlu"]["decision"] == "reject"

@@ -129,6 +129,10 @@ def api_routes(console: Console) -> list[BaseRoute]:
                 {"error": "conversation_not_found", "message": "Диалог не найден."}, status_code=404
             )
         item["now"] = utcnow().isoformat()
+        kb = console.brain().kb
+        for guess in item.get("guesses", []):  # «Как вернуть товар», not «return_goods»
+            entry = kb.get(str(guess.get("intent")))
+            guess["title"] = entry.title if entry is not None else None
         return JSONResponse(item)
 
     def action(name: str) -> Any:

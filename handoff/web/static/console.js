@@ -178,7 +178,7 @@ function renderDetail(c) {
   $("x-reason").textContent = c.escalation ? c.escalation.title : "Не эскалирован";
   $("x-message").textContent = x.message || "";
   $("guesses").replaceChildren(
-    ...(c.guesses || []).map((g) => el("li", {}, el("span", {}, g.intent), el("span", { class: "conf" }, pct(g.confidence)))),
+    ...(c.guesses || []).map((g) => el("li", { title: g.intent }, el("span", {}, g.title || g.intent), el("span", { class: "conf" }, pct(g.confidence)))),
   );
   $("handover").hidden = !c.handover;
   if (c.handover) {
