@@ -259,11 +259,7 @@ class HandoffService:
             conversation = await self._conversation(session, conversation_id)
             self._check_holder(conversation, operator)
             handled_by = conversation.operator_id
-            if handled_by is not None:
-                conversation.context = {
-                    **(conversation.context or {}),
-                    "last_operator_id": handled_by,
-                }
+            _remember_operator(conversation)
             await repo.move(
                 session, conversation, Owner.CLOSED, reason="closed", actor=actor_name(operator)
             )
@@ -289,11 +285,7 @@ class HandoffService:
             self._check_holder(conversation, operator)
             if conversation.owner == Owner.BOT.value:
                 return
-            if conversation.operator_id is not None:
-                conversation.context = {
-                    **(conversation.context or {}),
-                    "last_operator_id": conversation.operator_id,
-                }
+            _remember_operator(conversation)
             await repo.move(
                 session,
                 conversation,
@@ -385,6 +377,15 @@ class HandoffService:
         for _, conversation in done:
             self._publish("assignment", conversation)
         return [assignment for assignment, _ in done]
+
+
+def _remember_operator(conversation: Conversation) -> None:
+    """Keep who handled the conversation: the rating given after it leaves them is theirs."""
+    if conversation.operator_id is not None:
+        conversation.context = {
+            **(conversation.context or {}),
+            "last_operator_id": conversation.operator_id,
+        }
 
 
 async def _add_note(
