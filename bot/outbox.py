@@ -40,6 +40,7 @@ from bot.events import Outbound
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Identity, OutboxItem, utcnow
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class OutboxSender:
         self._sent: list[tuple[int, tuple[str, str], list[str], int]] = []
         self._sent_ready = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def _bucket(self, channel: Channel) -> _Bucket:
         bucket = self._buckets.get(channel.name)
@@ -126,26 +128,25 @@ class OutboxSender:
         self._wake.set()
 
     async def start(self) -> None:
+        self._stopping = False
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="outbox-sender")
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_loop(), name="outbox-flusher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        # The flag ends the loop even where a cancellation is lost (Python 3.11's wait_for could
+        # swallow one that raced a wake-up, and stop() then waited forever).
+        self._stopping = True
+        self._wake.set()
+        await cancel_and_wait(self._task)
+        self._task = None
         for task in list(self._chat_tasks):
             task.cancel()
         if self._chat_tasks:
             await asyncio.gather(*self._chat_tasks, return_exceptions=True)
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-            self._flusher = None
+        await cancel_and_wait(self._flusher)
+        self._flusher = None
         if self._sent:  # messages the messenger accepted: record them before stopping
             try:
                 await self._flush_sent()
@@ -153,7 +154,7 @@ class OutboxSender:
                 log.exception("outbox: could not record sent messages; they may be resent")
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 delay = await self.pump()
             except asyncio.CancelledError:
@@ -161,9 +162,12 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox pump failed; retrying")
                 delay = self.poll_interval
+            if self._stopping:
+                return
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def pump(self) -> float:
         """Start sending every chat's next due message; return how long to sleep at most."""
@@ -294,7 +298,7 @@ class OutboxSender:
         return False
 
     async def _flush_loop(self) -> None:
-        while True:
+        while not self._stopping:
             await self._sent_ready.wait()
             self._sent_ready.clear()
             try:

@@ -8,7 +8,6 @@ the terminal chat call :meth:`Runtime.process` to wait for the outcome.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -23,6 +22,7 @@ from bot.project import Project
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import utcnow
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 RECOVER_AFTER = timedelta(seconds=60)  # an event this old and unprocessed is retried
@@ -92,11 +92,8 @@ class Runtime:
         self._started = True
 
     async def stop(self) -> None:
-        if self._recovery is not None:
-            self._recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recovery
-            self._recovery = None
+        await cancel_and_wait(self._recovery)
+        self._recovery = None
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=10)
         for channel in self.channels.values():

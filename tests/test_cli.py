@@ -43,6 +43,15 @@ def project(tmp_path: Path) -> Path:
     copy.mkdir()
     for name in ("config.yml", "domain.yml"):
         shutil.copy(ROOT / name, copy / name)
+    # The team is always in: what a subprocess says must not depend on the hour the tests run
+    # (out-of-hours replies have their own dialogue tests with a fixed clock).
+    config = copy / "config.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  working_hours:\n" in text
+    config.write_text(
+        text.replace("  working_hours:\n", "  working_hours:\n    always_open: true\n", 1),
+        encoding="utf-8",
+    )
     shutil.copytree(ROOT / "data", copy / "data")
     models = ROOT / "models"
     if models.exists():  # reuse a trained model when the content is unchanged

@@ -206,3 +206,22 @@ async def test_global_rate_limit(db: Database) -> None:
     times = sorted(t for *_, t in channel.attempts)
     assert len(times) == 30
     assert times[-1] - times[0] >= 0.45  # 30 messages at 20/s with a bucket of 20
+
+
+async def test_stop_returns_even_when_a_wake_up_races_the_cancellation(db: Database) -> None:
+    # Python 3.11's ``asyncio.wait_for`` could swallow a cancellation that arrived just as the
+    # awaited event fired; the sender loop then ran on and ``stop()`` never returned (a CI run
+    # hung on it for 90 minutes). Wake the sender and stop it a few loop ticks later, for every
+    # small number of ticks, so that some stop lands in that window.
+    channel = ScriptedChannel()
+    sender = OutboxSender(db, {channel.name: channel}, poll_interval=30)
+    for ticks in [0, 1, 2, 3, 4, 5] * 5:
+        await sender.start()
+        assert await sender.wait_idle(5)
+        await asyncio.sleep(0.01)  # the sender has pumped and sleeps in its wait
+        sender.wake()
+        for _ in range(ticks):
+            await asyncio.sleep(0)
+        async with asyncio.timeout(5):
+            await sender.stop()
+        assert sender._task is None and sender._flusher is None

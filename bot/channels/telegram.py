@@ -18,7 +18,6 @@ Both feed the same :func:`~bot.channels._telegram_inbound.to_inbound` mapping.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import functools
 import json
@@ -56,6 +55,7 @@ from bot.channels.base import (
     PermanentError,
 )
 from bot.events import Outbound
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -175,11 +175,8 @@ class TelegramChannel(Channel):
         log.info("telegram polling started")
 
     async def stop(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
-            self._poller = None
+        await cancel_and_wait(self._poller)
+        self._poller = None
         await self._tasks.drain()
         if self._ready:
             await self.bot.shutdown()

@@ -33,10 +33,8 @@ class CollectingChannel(Channel):
 
     async def wait_for(self, chat_id: str, count: int, timeout: float = 5.0) -> list[Outbound]:
         """Wait until ``chat_id`` has received ``count`` messages in total."""
-        async with self._new:
-            await asyncio.wait_for(
-                self._new.wait_for(lambda: len(self.sent[chat_id]) >= count), timeout=timeout
-            )
+        async with asyncio.timeout(timeout), self._new:
+            await self._new.wait_for(lambda: len(self.sent[chat_id]) >= count)
         return self.sent[chat_id]
 
 

@@ -18,7 +18,6 @@ Library quirks handled here:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
@@ -54,6 +53,7 @@ from bot.channels.base import (
     PermanentError,
 )
 from bot.events import Button, Outbound, split_text
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -175,11 +175,8 @@ class ViberChannel(Channel):
             return
 
     async def stop(self) -> None:
-        if self._registering is not None:
-            self._registering.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._registering
-            self._registering = None
+        await cancel_and_wait(self._registering)
+        self._registering = None
         if self._session is not None:
             await self._session.close()
         self._session = None

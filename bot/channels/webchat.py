@@ -121,7 +121,8 @@ class WebChatChannel(Channel):
                 rows = await self._history(visitor, after)
                 if not rows and wait > 0:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wait_for(queue, visitor), timeout=wait)
+                        async with asyncio.timeout(wait):
+                            await self._wait_for(queue, visitor)
                     rows = await self._history(visitor, after)
             return JSONResponse({"messages": rows})
 

@@ -89,7 +89,8 @@ def events_endpoint(console: Console) -> Callable[[Request, Operator], Awaitable
                 yield "retry: 2000\nevent: hello\ndata: {}\n\n"
                 while True:
                     try:
-                        event: BusEvent = await asyncio.wait_for(queue.get(), PING_SECONDS)
+                        async with asyncio.timeout(PING_SECONDS):
+                            event: BusEvent = await queue.get()
                     except TimeoutError:
                         if await request.is_disconnected():
                             return
