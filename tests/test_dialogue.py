@@ -120,6 +120,30 @@ async def test_profanity_goes_to_a_person(bot: TestBot) -> None:
     assert alice.last_outcome.owner is Owner.QUEUED
 
 
+async def test_an_angry_complaint_goes_to_a_person(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("это просто кошмар, третий раз вам пишу и никто ничего не решает!!!")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    assert "минут" in alice.last_text  # told what happens next, not argued with
+    async with bot.runtime.db.read() as s:
+        reason = await s.scalar(select(Conversation.escalation_reason))
+    assert reason == "complaint"
+
+
+async def test_complaints_stay_with_the_bot_when_that_trigger_is_off(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    brain = brain_for(demo_project, demo_model, escalate_on_complaint=False)
+    bot = await start_bot(demo_project, brain, db_url)
+    try:
+        alice = bot.customer("alice")
+        await alice.say("это просто кошмар, третий раз вам пишу и никто ничего не решает!!!")
+        assert alice.last_outcome.owner is Owner.BOT
+        assert alice.last_text  # the bot still says something
+    finally:
+        await bot.runtime.stop()
+
+
 async def test_greeting_on_start(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.start()

@@ -99,9 +99,32 @@ async def test_telegram_customer_gets_faq_answer_then_an_operator(
         await w.settle()
         assert "коллег" in w.tg.texts(1001)[-1]
 
-        await w.operator_takes_and_replies("Здравствуйте, это Анна. Уже смотрю ваш заказ.")
+        hello = "Здравствуйте, это Анна. Уже смотрю ваш заказ."
+        conv_id = await w.operator_takes_and_replies(hello)
         await w.settle()
-        assert w.tg.texts(1001)[-1] == "Здравствуйте, это Анна. Уже смотрю ваш заказ."
+        assert w.tg.texts(1001)[-1] == hello
+
+        # The operator closes; the customer rates with the inline keyboard under the request.
+        async with w.runtime.db.read() as s:
+            conv = await s.get(Conversation, conv_id)
+            assert conv is not None and conv.operator_id is not None
+        await HandoffService.from_runtime(w.runtime).close(conv_id, conv.operator_id)
+        await w.settle()
+        rating_request = w.tg.sent_to(1001)[-1]
+        assert rating_request.keyboard == "inline"
+        assert rating_request.button_titles == ["1", "2", "3", "4", "5"]
+        four = next(b for row in rating_request.buttons for b in row if b.text == "4")
+        assert four.callback_data is not None
+        await w.tg.deliver(
+            w.tg.callback_update(1001, four.callback_data, message_id=rating_request.message_id),
+            w.client,
+        )
+        await w.settle()
+        assert len(w.tg.calls_to("answerCallbackQuery")) == 1  # the button stops spinning
+        assert "спасибо" in w.tg.texts(1001)[-1].lower()
+        async with w.runtime.db.read() as s:
+            rated = await s.get(Conversation, conv_id)
+            assert rated is not None and rated.rating == 4
 
 
 async def test_telegram_forged_secret_is_refused_and_nothing_happens(

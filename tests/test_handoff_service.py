@@ -189,6 +189,25 @@ async def test_close_asks_for_rating_with_buttons_and_rating_is_stored(db: Datab
         assert rating.faq_ids == ["delivery_time"]  # the FAQ entries involved
 
 
+async def test_a_rating_counts_once_and_only_from_that_customer(db: Database) -> None:
+    async with stack(db) as s:
+        anna = await s.operator("anna")
+        conv_id = await s.escalate("c1")
+        await s.service.reply(conv_id, anna, "Готово.")
+        await s.service.close(conv_id, anna)
+        await s.say("c2", "5", payload=f"rate:{conv_id}:5")  # someone else's button: ignored
+        await s.say("c1", "9", payload=f"rate:{conv_id}:9")  # out of range: ignored
+        await s.say("c1", "x", payload="rate:junk")  # malformed: ignored
+        async with db.read() as session:
+            assert await session.scalar(select(Rating)) is None
+        await s.say("c1", "2", payload=f"rate:{conv_id}:2")
+        await s.say("c1", "4", payload=f"rate:{conv_id}:4")  # changed their mind
+        async with db.read() as session:
+            ratings = (await session.scalars(select(Rating))).all()
+        assert [(r.score, r.operator_id) for r in ratings] == [(4, anna)]
+        assert (await s.conversation(conv_id)).rating == 4
+
+
 async def test_return_to_bot(db: Database) -> None:
     async with stack(db) as s:
         anna = await s.operator("anna")
