@@ -122,7 +122,7 @@ async def _ensure_demo_admin(runtime: Runtime, root: Path) -> None:
             "operator",
             password,
             role="operator",
-            display_name="Оператор Анна",
+            display_name="Анна",
             teams=["support", "sales", "billing"],
         )
     note = root / "var" / "demo-accounts.txt"

@@ -26,6 +26,7 @@ from bot.storage.models import (
     utcnow,
 )
 from handoff.escalation import REASON_TITLES
+from knowledge_base.models import KnowledgeBase
 
 VIEWS = ("queued", "mine", "team", "all")
 WARN_SHARE = 0.75  # amber at 45 s of a 60 s goal
@@ -40,6 +41,30 @@ def _flow_view(context: dict[str, Any]) -> dict[str, str]:
     return {"Сценарий": str(data.get("title") or data.get("id") or "")} | {
         str(k): str(v) for k, v in slots.items()
     }
+
+
+# Intents of data/nlu.yml that are not knowledge-base entries, as operators should read them.
+SERVICE_INTENT_TITLES: dict[str, str] = {
+    "greet": "приветствие",
+    "thanks": "благодарность",
+    "goodbye": "прощание",
+    "handoff_request": "просит оператора",
+    "complaint": "жалоба",
+    "bot_challenge": "«ты бот?»",
+    "affirm": "согласие",
+    "deny": "отказ",
+    "oos": "не по теме",
+}
+
+
+def intent_title(kb: KnowledgeBase, intent: object) -> str | None:
+    """The FAQ entry's title, or a Russian name for a service intent; None if unknown."""
+    if not isinstance(intent, str):
+        return None
+    entry = kb.get(intent)
+    if entry is not None:
+        return entry.title
+    return SERVICE_INTENT_TITLES.get(intent)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -159,6 +159,9 @@ async def test_api_flow_list_take_reply_note_transfer_close(env: Env) -> None:
         customer_texts = [m["text"] for m in detail["messages"] if m["author"] == "customer"]
         assert customer_texts == ["позовите оператора"]
         assert detail["messages"][0]["nlu"]["decision"] == "reject"
+        # Every guess under a message is named too: FAQ titles, service intents in Russian.
+        ranking = detail["messages"][0]["nlu"]["ranking"]
+        assert [g["title"] for g in ranking] == ["Сроки доставки", "Способы оплаты"]
         # Boris cannot reply to Anna's conversation.
         refused = await boris.post(f"/api/v1/conversations/{conv_id}/reply", json={"text": "я"})
         assert refused.status_code == 409
@@ -252,3 +255,19 @@ async def test_an_old_password_hash_is_upgraded_at_login(env: Env) -> None:
             select(Operator.password_hash).where(Operator.username == "olga")
         )
     assert stored != weak and stored is not None and stored.startswith("$argon2id$")
+
+
+def test_every_intent_has_a_name_operators_can_read() -> None:
+    from pathlib import Path
+
+    from handoff.views import intent_title
+    from knowledge_base.loader import load_kb
+    from nlu.rasa_io import read_rasa_nlu
+
+    root = Path(__file__).resolve().parent.parent
+    kb = load_kb([root / "data" / "faq"])
+    intents = {example.intent for example in read_rasa_nlu(root / "data" / "nlu.yml")}
+    assert intents and all(intent_title(kb, intent) for intent in intents), intents
+    assert intent_title(kb, "return_goods") == "Как вернуть товар"
+    assert intent_title(kb, "handoff_request") == "просит оператора"
+    assert intent_title(kb, "no_such_intent") is None

@@ -130,9 +130,15 @@ def api_routes(console: Console) -> list[BaseRoute]:
             )
         item["now"] = utcnow().isoformat()
         kb = console.brain().kb
-        for guess in item.get("guesses", []):  # «Как вернуть товар», not «return_goods»
-            entry = kb.get(str(guess.get("intent")))
-            guess["title"] = entry.title if entry is not None else None
+        # Operators read «Как вернуть товар», not «return_goods».
+        for guess in item.get("guesses", []):
+            guess["title"] = views.intent_title(kb, guess.get("intent"))
+        for message in item.get("messages", []):
+            nlu = message.get("nlu") or {}
+            for guess in nlu.get("ranking", []):
+                guess["title"] = views.intent_title(kb, guess.get("intent"))
+            if message.get("faq"):
+                message["faq_title"] = views.intent_title(kb, message["faq"])
         return JSONResponse(item)
 
     def action(name: str) -> Any:

@@ -11,6 +11,7 @@ const WARN = GOAL * 0.75;
 const CHANNELS = { telegram: "Telegram", viber: "Viber", webchat: "Веб-чат", test: "Тест", terminal: "Терминал" };
 const OWNERS = { bot: "бот", queued: "в очереди", operator: "у оператора", closed: "закрыт" };
 const AUTHORS = { customer: "Клиент", bot: "Бот", operator: "Оператор", system: "Система" };
+const DECISIONS = { answer: "понял", clarify: "не уверен", reject: "не понял" };
 const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0 };
 
 const $ = (id) => document.getElementById(id);
@@ -225,10 +226,11 @@ function messageItem(m, currentId) {
     if (a.kind === "photo") box.append(el("img", { src: href, alt: a.name || "фото клиента", class: "attachment-preview", loading: "lazy" }));
     item.append(box);
   });
-  if (m.faq) item.append(el("div", { class: "faq small" }, `Ответ из базы знаний: ${m.faq}`));
+  if (m.faq) item.append(el("div", { class: "faq small", title: m.faq }, `Ответ из базы знаний: ${m.faq_title || m.faq}`));
   if (m.nlu) {
-    const guesses = (m.nlu.ranking || []).map((g) => `${g.intent} ${pct(g.confidence)}`).join(", ");
-    item.append(el("div", { class: `nlu small decision-${m.nlu.decision}` }, `NLU: ${m.nlu.decision} · ${guesses}`));
+    const guesses = (m.nlu.ranking || []).map((g) => `${g.title || g.intent} ${pct(g.confidence)}`).join(", ");
+    const decision = DECISIONS[m.nlu.decision] || m.nlu.decision;
+    item.append(el("div", { class: `nlu small decision-${m.nlu.decision}` }, `Бот ${decision}: ${guesses}`));
   }
   return item;
 }
