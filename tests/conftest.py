@@ -13,6 +13,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -36,11 +37,40 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def _drop_orphans() -> None:
+    """Drop test databases left by sessions that were killed (their process is gone)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=5)
+    try:
+        rows = await conn.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'zabota_test_%'"
+        )
+        for (name,) in rows:
+            pid = name.split("_")[2]
+            if pid.isdigit() and not _alive(int(pid)):
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test session."""
     name = f"zabota_test_{os.getpid()}_{secrets.token_hex(3)}"
     try:
+        if urlsplit(PG_SERVER).hostname in ("127.0.0.1", "localhost", "::1"):
+            asyncio.run(_drop_orphans())  # PIDs only mean something on this machine
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     except (TimeoutError, OSError) as exc:
         if os.environ.get("CI"):
