@@ -114,10 +114,6 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
     await repo.add_event(
         turn.session, conv, f"Передано оператору: {REASON_TITLES.get(reason, reason.value)}"
     )
-    if not escalation.is_open(cfg.working_hours, turn.now):
-        back = escalation.next_opening(cfg.working_hours, turn.now)
-        turn.utter("utter_handoff_offline", back_at=escalation.format_back_at(back, turn.now))
-        return
     assigned = (
         routing.choose(await routing.operator_loads(turn.session, conv.team))
         if cfg.auto_assign
@@ -126,8 +122,13 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
     if assigned is not None and await routing.take(
         turn.session, conv.id, assigned.id, actor="router", reason="auto_assigned"
     ):
+        # Someone online took it — even out of hours, «завтра в 9:00» would not be true.
         turn.assigned_operator = assigned
         wait = 1
+    elif not escalation.is_open(cfg.working_hours, turn.now):
+        back = escalation.next_opening(cfg.working_hours, turn.now)
+        turn.utter("utter_handoff_offline", back_at=escalation.format_back_at(back, turn.now))
+        return
     else:
         loads = await routing.operator_loads(turn.session, conv.team)
         position = await repo.queue_position(turn.session, conv)

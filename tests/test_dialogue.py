@@ -179,6 +179,29 @@ async def test_out_of_hours_handoff_says_when_the_team_is_back(
         await bot.runtime.stop()
 
 
+async def test_out_of_hours_a_colleague_who_is_online_still_answers(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    from handoff.auth import create_operator
+    from handoff.config import WorkingHours
+
+    hours = WorkingHours(timezone="Europe/Moscow", days=[0, 1, 2, 3, 4, 5, 6])
+    brain = brain_for(demo_project, demo_model, working_hours=hours)
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 02:30 in Moscow on Tuesday
+    bot = await start_bot(demo_project, brain, db_url, clock=lambda: late)
+    try:
+        async with bot.runtime.db.write() as s:
+            night = await create_operator(s, "night", "night-shift-pass", display_name="Ночная")
+            night.status = "online"
+        alice = bot.customer("alice")
+        await alice.say("позовите оператора")
+        assert "9:00" not in alice.last_text  # not «tomorrow»: someone is here now
+        assert "минут" in alice.last_text
+        assert alice.last_outcome.owner is Owner.OPERATOR
+    finally:
+        await bot.runtime.stop()
+
+
 async def test_everything_persists_across_a_restart(
     db_url: str, demo_project: Any, demo_model: Any
 ) -> None:
