@@ -155,6 +155,9 @@ class OutboxSender:
 
     async def _run(self) -> None:
         while not self._stopping:
+            # Cleared *before* pumping: a wake-up that arrives while pump() runs (a reply
+            # committed after its query) must start another pump, not wait for the next poll.
+            self._wake.clear()
             try:
                 delay = await self.pump()
             except asyncio.CancelledError:
@@ -164,7 +167,6 @@ class OutboxSender:
                 delay = self.poll_interval
             if self._stopping:
                 return
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()

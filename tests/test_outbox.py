@@ -225,3 +225,33 @@ async def test_stop_returns_even_when_a_wake_up_races_the_cancellation(db: Datab
         async with asyncio.timeout(5):
             await sender.stop()
         assert sender._task is None and sender._flusher is None
+
+
+async def test_a_message_queued_while_the_sender_is_busy_is_not_left_waiting(
+    db: Database,
+) -> None:
+    # A reply committed while the sender is inside pump() wakes it; that wake-up must not be
+    # lost, or the reply waits for the next poll (here 30 s) instead of going out at once.
+    channel = ScriptedChannel()
+    late = await conversation_for(db, "c2")
+
+    class Busy(OutboxSender):
+        queued_during_pump = False
+
+        async def pump(self) -> float:
+            delay = await super().pump()
+            if not self.queued_during_pump:
+                self.queued_during_pump = True
+                await enqueue(db, late, "ответ, пришедший во время pump")
+                self.wake()
+            return delay
+
+    sender = Busy(db, {channel.name: channel}, poll_interval=30)  # nothing due at first
+    await sender.start()
+    try:
+        async with asyncio.timeout(5):
+            while not channel.delivered["c2"]:
+                await asyncio.sleep(0.01)
+    finally:
+        await sender.stop()
+    assert channel.delivered["c2"] == ["ответ, пришедший во время pump"]
