@@ -83,6 +83,7 @@ def test_queue_take_reply_transfer_close_rate(server: Server, contexts: Any) -> 
     item = anna.locator("#list li.conv").first
     expect(item).to_contain_text("клиент попросил оператора")
     expect(anna.locator("#count-queued")).to_have_text("1")
+    expect(anna).to_have_title(re.compile(r"^\(1\) "))  # noticed from another tab too
     # Waiting past the (test's 3 s) goal turns the item red.
     expect(item).to_have_class(re.compile(r"\bsla-late\b"))
     item.click()
@@ -105,6 +106,7 @@ def test_queue_take_reply_transfer_close_rate(server: Server, contexts: Any) -> 
     anna.fill("#reply", "Здравствуйте! Меня зовут Анна, проверяю заказ.")
     anna.click("#send")
     expect(customer.locator("li.msg--operator").last).to_contain_text("Меня зовут Анна")
+    expect(anna).to_have_title(re.compile(r"^[^(]"))  # answered: nothing waits for her now
 
     # Internal note: visible to colleagues, never to the customer.
     anna.fill("#reply", "Клиент ждёт с понедельника")

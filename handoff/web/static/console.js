@@ -15,6 +15,7 @@ const DECISIONS = { answer: "понял", clarify: "не уверен", reject: 
 const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0 };
 
 const $ = (id) => document.getElementById(id);
+const BASE_TITLE = document.title;
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -89,6 +90,11 @@ async function refreshLists() {
     $(`count-${views[i]}`).textContent = String(data.conversations.length);
     STATE.clockOffset = new Date(data.now).getTime() - Date.now();
   });
+  // The tab says what waits for this operator, so a new customer is noticed from another tab:
+  // the queue plus their own conversations where the customer wrote last.
+  const waiting = (STATE.lists.queued || []).length +
+    (STATE.lists.mine || []).filter((c) => c.last_message && c.last_message.author === "customer").length;
+  document.title = waiting ? `(${waiting}) ${BASE_TITLE}` : BASE_TITLE;
   renderList();
 }
 
