@@ -1,0 +1,190 @@
+"""What travels over the Telegram Bot API stand-in's wire: faults, users, what the customer saw.
+
+Telegram's HTML parse mode is reproduced strictly (:func:`render_html`), so a reply that the real
+server would refuse with 400 fails here too. Used by :mod:`tests.standins.telegram`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any, ClassVar
+
+from tests.standins._server import Fault
+
+DEFAULT_TOKEN = "123456:TEST-stand-in-token"
+BOT_ID = 123456
+_STRING_PARAMS = {
+    "text",
+    "caption",
+    "parse_mode",
+    "url",
+    "secret_token",
+    "callback_query_id",
+    "photo",
+    "file_id",
+    "action",
+    "ip_address",
+    "document",
+}
+
+
+class TgFault:
+    """Canned Telegram error responses."""
+
+    @staticmethod
+    def error(code: int, description: str, **parameters: Any) -> Fault:
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return Fault(code, body)
+
+    @classmethod
+    def too_many_requests(cls, retry_after: int = 2) -> Fault:
+        return cls.error(
+            429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+        )
+
+    @classmethod
+    def server_error(cls, code: int = 500) -> Fault:
+        return cls.error(code, "Internal Server Error" if code == 500 else "Bad Gateway")
+
+    @classmethod
+    def blocked(cls) -> Fault:
+        return cls.error(403, "Forbidden: bot was blocked by the user")
+
+    @classmethod
+    def chat_not_found(cls) -> Fault:
+        return cls.error(400, "Bad Request: chat not found")
+
+    @staticmethod
+    def slow(seconds: float) -> Fault:
+        """Answer normally, but only after ``seconds`` (to provoke client timeouts)."""
+        return Fault(200, None, delay=seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class TgUser:
+    id: int
+    first_name: str = "Иван"
+    last_name: str | None = "Петров"
+    username: str | None = None
+    language_code: str | None = "ru"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
+
+
+UserLike = TgUser | int
+
+
+def _user(user: UserLike) -> TgUser:
+    return user if isinstance(user, TgUser) else TgUser(user)
+
+
+@dataclass(frozen=True, slots=True)
+class SeenButton:
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenMessage:
+    """One message as the customer saw it."""
+
+    message_id: int
+    chat_id: int
+    text: str  # rendered: entities decoded, tags stripped
+    raw: str  # as sent
+    kind: str = "text"  # text | photo
+    photo: str | None = None
+    keyboard: str | None = None  # inline | reply | None
+    buttons: tuple[tuple[SeenButton, ...], ...] = ()
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def button_titles(self) -> list[str]:
+        return [b.text for row in self.buttons for b in row]
+
+
+class HtmlError(ValueError):
+    pass
+
+
+class _TelegramHtml(HTMLParser):
+    """Telegram's HTML parse mode, strict like the real server."""
+
+    TAGS: ClassVar[set[str]] = {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
+    }
+    ENTITIES: ClassVar[dict[str, str]] = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.TAGS:
+            raise HtmlError(f'Unsupported start tag "{tag}"')
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            raise HtmlError(f'Unexpected end tag "{tag}"')
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if any(ch in data for ch in "<>&"):
+            raise HtmlError("Unexpected character; <, > and & must be escaped")
+        self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in self.ENTITIES:
+            raise HtmlError(f'Unsupported HTML entity "&{name};"')
+        self.out.append(self.ENTITIES[name])
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(chr(int(name[1:], 16) if name[:1] in "xX" else int(name)))
+
+
+def render_html(raw: str) -> str:
+    parser = _TelegramHtml()
+    parser.feed(raw)
+    parser.close()
+    if parser.rawdata:
+        raise HtmlError("Unexpected end of input")
+    if parser.stack:
+        raise HtmlError(f'Can\'t find end tag corresponding to start tag "{parser.stack[-1]}"')
+    return "".join(parser.out)
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _ApiError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code, self.description = code, description
