@@ -183,13 +183,13 @@ async def _pg_reset() -> str:
     return f"{PG_SERVER}/{PG_DB}"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("-n", type=int, default=300, help="messages per step")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" /
                         "cost_per_message.json")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     from threadpoolctl import threadpool_limits
 

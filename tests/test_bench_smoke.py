@@ -1,6 +1,7 @@
-"""Keeps ``bench/webhook_load.py`` from rotting: a few messages through the real webhook path.
+"""Keeps the benchmarks from rotting: a few messages through each.
 
-The benchmark itself (``python -m bench.webhook_load``) is not part of the test suite.
+The benchmarks themselves (``python -m bench.webhook_load``, ``python -m bench.cost_per_message``)
+are not part of the test suite.
 """
 
 from __future__ import annotations
@@ -43,3 +44,15 @@ def test_webhook_load_benchmark_runs(tmp_path: Path) -> None:
     step = run["steps"][0]
     assert step["answered"] == 10 and step["latency_ms"]["p99"] is not None
     assert (tmp_path / "webhook_load.md").exists()
+
+
+def test_cost_per_message_benchmark_runs(tmp_path: Path) -> None:
+    from bench import cost_per_message
+
+    out = tmp_path / "cost.json"
+    cost_per_message.main(["--db", "sqlite", "-n", "5", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert result["n"] == 5
+    for step in ("nlu_predict_ms[sparse+use]", "telegram_send_ms", "webhook_in_ms"):
+        assert result[step] > 0
+    assert result["bot_cpu_per_message_ms[sqlite]"] > result["nlu_predict_ms[sparse+use]"]
