@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,7 +185,19 @@ def prepare(
     return report, project, model
 
 
-_lock = asyncio.Lock()
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _lock() -> asyncio.Lock:
+    """One reload at a time per event loop (a module-level Lock would be bound to the first
+    loop that waited on it, and fail in the next one — e.g. in tests)."""
+    loop = asyncio.get_running_loop()
+    lock = _locks.get(loop)
+    if lock is None:
+        lock = _locks[loop] = asyncio.Lock()
+    return lock
 
 
 async def reload(runtime: Runtime, edit: Edit | None = None) -> ReloadReport:
@@ -193,7 +206,7 @@ async def reload(runtime: Runtime, edit: Edit | None = None) -> ReloadReport:
     With ``edit``, apply it first and undo it if the reload is refused (or fails); an exception
     from ``edit.apply`` propagates with the files untouched.
     """
-    async with _lock:
+    async with _lock():
         current = runtime.engine.brain.nlu
         undo = await asyncio.to_thread(edit.apply) if edit is not None else None
         checks = edit.checks if edit is not None else ()
