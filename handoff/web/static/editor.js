@@ -54,6 +54,12 @@ function show(id, message) {
   box.hidden = !message;
 }
 
+function times(n) {
+  const tens = n % 100, ones = n % 10;
+  const word = ones >= 2 && ones <= 4 && (tens < 12 || tens > 14) ? "раза" : "раз";
+  return `${n} ${word}`;
+}
+
 const percent = (value) => `${Math.round((value || 0) * 100)}%`;
 
 function when(iso) {
@@ -116,7 +122,7 @@ function renderItem(item) {
       "div",
       { class: "meta" },
       decisionBadge(item.decision),
-      ` · ${item.count} ${item.count === 1 ? "раз" : "раз(а)"} · ${when(item.last_at)} · `,
+      ` · ${times(item.count)} · ${when(item.last_at)} · `,
       item.channels.map((c) => CHANNELS[c] || c).join(", "),
     ),
     item.guesses.length
