@@ -125,9 +125,15 @@ async def _ensure_demo_admin(runtime: Runtime, root: Path) -> None:
             display_name="Анна",
             teams=["support", "sales", "billing"],
         )
+        await create_operator(
+            session, "editor", password, role="editor", display_name="Редактор Ева"
+        )
     note = root / "var" / "demo-accounts.txt"
-    note.write_text(f"admin / {password}\noperator / {password}\n")
-    print(f"Demo accounts: admin and operator, password {password} (saved in {note})", flush=True)
+    note.write_text(f"admin / {password}\noperator / {password}\neditor / {password}\n")
+    print(
+        f"Demo accounts: admin, operator and editor, password {password} (saved in {note})",
+        flush=True,
+    )
 
 
 async def _run(args: argparse.Namespace) -> int:

@@ -146,6 +146,8 @@ class Engine:
             data: dict[str, Any] = {}
             if prediction is not None:
                 data["nlu"] = _prediction_json(prediction)
+                if Owner(conversation.owner) in HUMAN_OWNERS:
+                    data["to_human"] = True  # said to a person: not a question for the FAQ
             if event.attachments:
                 data["attachments"] = [
                     {"kind": a.kind, "url": a.url, "name": a.name, "mime_type": a.mime_type}

@@ -8,6 +8,10 @@ assignment; conversations in progress continue with the new content. The gate re
   or an intent's first example with that entry/intent, or
 * whose accuracy on the project's ``regression_set`` (``text<TAB>label``) falls more than
   ``regression_tolerance`` below the model that is serving now.
+
+An :class:`Edit` (the content editor's «Научить») is applied to the files under the same lock,
+checked by the same gate plus its own checks, and undone — the files get their previous bytes
+back — when anything refuses it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +40,19 @@ class GateFailure:
     text: str
     expected: str
     got: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """A change to the project's files made right before a reload.
+
+    ``apply`` runs in a thread under the reload lock (so it reads the files fresh and no other
+    reload interleaves), writes the files and returns the undo; ``checks`` are extra
+    ``(text, intent)`` pairs the new model must *answer* with that intent.
+    """
+
+    apply: Callable[[], Callable[[], None]]
+    checks: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(slots=True)
@@ -103,11 +122,23 @@ def accuracy(model: NLUModel, rows: list[tuple[str, str]]) -> float:
     return sum(model.predict(t).intent == label for t, label in in_scope) / len(in_scope)
 
 
+def _answer_failures(model: NLUModel, checks: Sequence[tuple[str, str]]) -> list[GateFailure]:
+    failures = []
+    for text, expected in checks:
+        prediction = model.predict(text)
+        if prediction.intent != expected or prediction.decision is not Decision.ANSWER:
+            failures.append(GateFailure(text, expected, prediction.intent))
+    return failures
+
+
 def gate(
-    project: Project, model: NLUModel, current: NLUModel | None
+    project: Project,
+    model: NLUModel,
+    current: NLUModel | None,
+    checks: Sequence[tuple[str, str]] = (),
 ) -> tuple[list[GateFailure], float | None, float | None]:
     """Run the regression gate; returns failures and accuracies (before, after)."""
-    failures = _canonical_failures(project, model)
+    failures = _canonical_failures(project, model) + _answer_failures(model, checks)
     before = after = None
     if project.config.regression_set:
         path = project.root / project.config.regression_set
@@ -127,7 +158,7 @@ def gate(
 
 
 def prepare(
-    root: Path, current: NLUModel | None
+    root: Path, current: NLUModel | None, checks: Sequence[tuple[str, str]] = ()
 ) -> tuple[ReloadReport, Project | None, NLUModel | None]:
     """Validate, train and gate (blocking: run it in a thread)."""
     started = time.perf_counter()
@@ -137,7 +168,7 @@ def prepare(
         return ReloadReport(ok=False, problems=[str(p) for p in exc.problems]), None, None
     model, _, _ = train(project)
     try:
-        failures, before, after = gate(project, model, current)
+        failures, before, after = gate(project, model, current, checks)
     except ContentError as exc:
         return ReloadReport(ok=False, problems=[str(p) for p in exc.problems]), None, None
     examples = project.training_examples()
@@ -154,15 +185,42 @@ def prepare(
     return report, project, model
 
 
-_lock = asyncio.Lock()
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-async def reload(runtime: Runtime) -> ReloadReport:
-    """Reload the runtime's project from disk; swap the brain only if everything passes."""
-    async with _lock:
+def _lock() -> asyncio.Lock:
+    """One reload at a time per event loop (a module-level Lock would be bound to the first
+    loop that waited on it, and fail in the next one — e.g. in tests)."""
+    loop = asyncio.get_running_loop()
+    lock = _locks.get(loop)
+    if lock is None:
+        lock = _locks[loop] = asyncio.Lock()
+    return lock
+
+
+async def reload(runtime: Runtime, edit: Edit | None = None) -> ReloadReport:
+    """Reload the runtime's project from disk; swap the brain only if everything passes.
+
+    With ``edit``, apply it first and undo it if the reload is refused (or fails); an exception
+    from ``edit.apply`` propagates with the files untouched.
+    """
+    async with _lock():
         current = runtime.engine.brain.nlu
-        report, project, model = await asyncio.to_thread(prepare, runtime.project.root, current)
+        undo = await asyncio.to_thread(edit.apply) if edit is not None else None
+        checks = edit.checks if edit is not None else ()
+        try:
+            report, project, model = await asyncio.to_thread(
+                prepare, runtime.project.root, current, checks
+            )
+        except BaseException:
+            if undo is not None:
+                await asyncio.to_thread(undo)
+            raise
         if not report.ok or project is None or model is None:
+            if undo is not None:
+                await asyncio.to_thread(undo)
             log.warning(
                 "reload refused: %d problem(s), %d gate failure(s)",
                 len(report.problems),

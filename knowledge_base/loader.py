@@ -13,9 +13,10 @@ from nlu.kb_examples import entry_examples
 _PUNCT = re.compile(r"[^\w\s]+")
 
 
-def _key(text: str) -> str:
+def question_key(text: str) -> str:
     """How two questions are compared for duplicates: case, ё and punctuation ignored."""
     return " ".join(_PUNCT.sub(" ", text.lower().replace("ё", "е")).split())
+
 
 
 def kb_files(paths: list[Path]) -> list[Path]:
@@ -74,7 +75,7 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
             kb.entries[entry.id] = entry
             kb.sources[entry.id] = ref
             for q_index, question in enumerate(entry.questions):
-                key = _key(question)
+                key = question_key(question)
                 q_line = doc.line_of(("entries", index, "questions", q_index))
                 other = seen_questions.get(key)
                 if other is not None and other[0] != entry.id:

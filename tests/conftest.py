@@ -22,8 +22,8 @@ from bot.storage.db import Database, upgrade
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("ZABOTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 TABLES = (
-    "ratings, outbox, messages, transitions, conversations, identities, link_codes, "
-    "customers, operators, inbox, payloads, delivery_events"
+    "editor_actions, ratings, outbox, messages, transitions, conversations, identities, "
+    "link_codes, customers, operators, inbox, payloads, delivery_events"
 )
 
 

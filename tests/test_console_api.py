@@ -112,7 +112,9 @@ async def test_roles_operator_cannot_reach_admin_pages_editor_not_console(env: E
         assert set(metrics) >= {"first_response", "per_operator_day", "csat", "deflection"}
     async with env.client() as client:
         await login(client, "ed")
-        assert (await client.get("/console")).status_code == 403
+        workspace = await client.get("/console")  # editors see no conversations: their page
+        assert workspace.status_code == 303
+        assert workspace.headers["location"] == "/console/editor"
         assert (await client.get("/api/v1/conversations")).status_code == 403
         assert (await client.get("/api/v1/kb/search?q=доставка")).status_code == 200
 

@@ -260,3 +260,23 @@ class DeliveryEvent(Base):
     status: Mapped[str] = mapped_column(String(16))
     ref_message_id: Mapped[str | None] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EditorAction(Base):
+    """A content editor's decision about an unanswered customer question (also the audit log).
+
+    ``key`` is the question's normalised text (:func:`knowledge_base.loader.question_key`);
+    ``action`` is ``dismissed`` («не вопрос к FAQ») or ``taught`` (added to ``entry_id``).
+    """
+
+    __tablename__ = "editor_actions"
+    __table_args__ = (Index("ix_editor_action_key", "key", "action"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))
+    text: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))  # dismissed | taught
+    entry_id: Mapped[str | None] = mapped_column(String(64))
+    file: Mapped[str | None] = mapped_column(String(500))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ from handoff.service import HandoffService
 from handoff.web.api import api_routes
 from handoff.web.content import content_routes
 from handoff.web.context import Console
+from handoff.web.editor import editor_routes
 from handoff.web.media import media_routes
 from handoff.web.pages import page_routes
 
@@ -25,12 +26,16 @@ def routes(console: Console) -> list[BaseRoute]:
         *api_routes(console),
         *media_routes(console),
         *content_routes(console),
+        *editor_routes(console),
     ]
 
 
 def console_routes(runtime: Runtime) -> list[BaseRoute]:
     from bot.assemble import secret_bytes
-    from bot.reload import reload
+    from bot.reload import Edit, ReloadReport, reload
+
+    async def reloader(edit: Edit | None = None) -> ReloadReport:
+        return await reload(runtime, edit)
 
     console = Console(
         db=runtime.db,
@@ -39,6 +44,6 @@ def console_routes(runtime: Runtime) -> list[BaseRoute]:
         brain=lambda: runtime.engine.brain,
         secret=secret_bytes(runtime.settings, runtime.project.root),
         channels=runtime.channels,
-        reload=lambda: reload(runtime),
+        reload=reloader,
     )
     return routes(console)

@@ -27,7 +27,7 @@ def content_routes(console: Console) -> list[BaseRoute]:
             return JSONResponse(
                 {"error": "unavailable", "message": "Перезагрузка недоступна."}, status_code=503
             )
-        report = await console.reload()
+        report = await console.reload(None)
         return JSONResponse(report.to_json(), status_code=200 if report.ok else 422)
 
     return [Route("/api/v1/admin/reload", reload, methods=["POST"])]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse
 from bot.bus import Bus
 from bot.channels.base import Channel
 from bot.engine import Brain
-from bot.reload import ReloadReport
 from bot.storage.db import Database
+from handoff.editor import Reloader
 from handoff.errors import HandoffError
 from handoff.service import HandoffService
 from handoff.web.security import Sessions
@@ -30,7 +30,7 @@ class Console:
     brain: Callable[[], Brain]
     secret: bytes
     channels: Mapping[str, Channel] = field(default_factory=dict)  # for attachment downloads
-    reload: Callable[[], Awaitable[ReloadReport]] | None = None  # hot reload of the content
+    reload: Reloader | None = None  # hot reload of the content (with an optional edit)
     sessions: Sessions = field(init=False)
 
     def __post_init__(self) -> None:

@@ -37,6 +37,11 @@ def _action(summary: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
 
 _TEXT = {"text": {"type": "string", "maxLength": 4000}}
 _SECURED: list[dict[str, list[str]]] = [{"session": []}]
+_CSRF: list[dict[str, list[str]]] = [{"session": [], "csrf": []}]
+_REFUSED = {
+    "description": "Refused by validation or the regression gate; nothing went live",
+    "content": {"application/json": {"schema": {"type": "object"}}},
+}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -46,7 +51,8 @@ OPENAPI: dict[str, Any] = {
         "description": (
             "The same actions as the operator console. Log in with POST /session, keep the "
             "session cookie, and send the returned `csrf` in the X-CSRF-Token header on every "
-            "POST/DELETE. Roles: admin and operator for conversations; admin for metrics."
+            "POST/DELETE. Roles: admin and operator for conversations; admin for metrics; "
+            "admin and editor for /editor/* and /admin/reload."
         ),
     },
     "servers": [{"url": "/api/v1"}],
@@ -166,6 +172,71 @@ OPENAPI: dict[str, Any] = {
                 "security": _SECURED,
                 "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
+        "/admin/reload": {
+            "post": {
+                "summary": "Reload content from disk: validate, retrain, gate, swap (editor, "
+                "admin); 422 with `problems` (file:line) or gate `failures` when refused",
+                "security": _CSRF,
+                "requestBody": _body({}),
+                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
+            }
+        },
+        "/editor/unanswered": {
+            "get": {
+                "summary": "Customer messages the bot did not answer (reject/clarify), grouped by "
+                "normalised text, newest first, with the bot's top FAQ guesses (editor, admin)",
+                "security": _SECURED,
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    {"name": "days", "in": "query", "schema": {"type": "integer", "default": 30}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}},
+                ],
+                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
+        "/editor/entries": {
+            "get": {
+                "summary": "FAQ entries (id, title, category) for the picker (editor, admin)",
+                "security": _SECURED,
+                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
+        "/editor/teach": {
+            "post": {
+                "summary": "Add `text` to entry `entry_id`'s questions in its YAML file and "
+                "reload (validated, gated); 200 with the new prediction, 422 with `problems` "
+                "or `failures` when refused (the file is restored), 409 `answered_elsewhere` "
+                "when the bot already answers it with another entry (send `force: true`)",
+                "security": _CSRF,
+                "requestBody": _body(
+                    {
+                        "text": {"type": "string", "maxLength": 300},
+                        "entry_id": {"type": "string"},
+                        "force": {"type": "boolean"},
+                    },
+                    ["text", "entry_id"],
+                ),
+                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
+            }
+        },
+        "/editor/dismiss": {
+            "post": {
+                "summary": "«Не вопрос к FAQ»: hide this text from the list for good (audited)",
+                "security": _CSRF,
+                "requestBody": _body(_TEXT, ["text"]),
+                "responses": {**_OK, **_ERRORS},
+            }
+        },
+        "/editor/try": {
+            "post": {
+                "summary": "What the serving bot would answer to `text` (intent, confidence, "
+                "decision, answer) without creating a conversation",
+                "security": _CSRF,
+                "requestBody": _body({**_TEXT, "channel": {"type": "string"}}, ["text"]),
+                "responses": {**_OK, **_ERRORS},
             }
         },
         "/events": {

@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.storage.models import Operator
 from handoff.service import CONSOLE_ROLES
-from handoff.web.api import login
+from handoff.web.api import ALL_ROLES, login
 from handoff.web.context import Console
 from handoff.web.security import guarded
 
@@ -51,7 +51,7 @@ def safe_next(value: str | None) -> str:
 
 def page_routes(console: Console) -> list[BaseRoute]:
     sessions = console.sessions
-    agents = guarded(sessions, CONSOLE_ROLES, page=True)
+    anyone = guarded(sessions, ALL_ROLES, page=True)
     admins = guarded(sessions, ("admin",), page=True)
 
     async def login_page(request: Request) -> Response:
@@ -95,15 +95,18 @@ def page_routes(console: Console) -> list[BaseRoute]:
         sessions.start(request, redirect, operator)
         return redirect
 
-    @agents
+    @anyone
     async def logout(request: Request, operator: Operator) -> Response:
-        await console.service.set_status(operator.id, "offline")
+        if operator.role in CONSOLE_ROLES:
+            await console.service.set_status(operator.id, "offline")
         response = RedirectResponse("/console/login", status_code=303)
         sessions.end(response)
         return response
 
-    @agents
+    @anyone
     async def workspace(request: Request, operator: Operator) -> Response:
+        if operator.role not in CONSOLE_ROLES:  # editors do not see conversations
+            return RedirectResponse("/console/editor", status_code=303)
         return render(
             "console.html",
             operator=operator,

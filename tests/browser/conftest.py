@@ -8,6 +8,7 @@ state. Working hours are forced open so handoff behaves the same at any time of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import socket
 import threading
@@ -92,22 +93,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(
-    project_and_brain: tuple[object, Brain, str],
-    sqlite_template: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Server]:
+@contextlib.contextmanager
+def serve(project: object, brain: Brain, db_path: Path) -> Iterator[Server]:
+    """``create_app`` for ``project`` over the SQLite file ``db_path``, served by uvicorn."""
     import uvicorn
 
     from bot.assemble import add_channels
     from bot.runtime import Runtime
     from bot.web.app import create_app
 
-    project, brain, _ = project_and_brain
-    path = tmp_path_factory.mktemp("browser") / "zabota.sqlite3"
-    shutil.copy(sqlite_template, path)
-    db_url = f"sqlite:///{path}"
+    db_url = f"sqlite:///{db_path}"
     settings = Settings(database_url=db_url, secret_key="browser-test-secret")
     runtime = Runtime(project, settings, brain)  # type: ignore[arg-type]
     add_channels(runtime, messengers=False)
@@ -127,9 +122,24 @@ def server(
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the app did not start")
         time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", db_url)
-    uv.should_exit = True
-    thread.join(10)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", db_url)
+    finally:
+        uv.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(
+    project_and_brain: tuple[object, Brain, str],
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Server]:
+    project, brain, _ = project_and_brain
+    path = tmp_path_factory.mktemp("browser") / "zabota.sqlite3"
+    shutil.copy(sqlite_template, path)
+    with serve(project, brain, path) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

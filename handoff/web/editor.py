@@ -1,0 +1,116 @@
+"""The content editor's page (``/console/editor``) and its JSON API (``/api/v1/editor/…``).
+
+Editors and admins only (operators get 403); every POST is CSRF-checked by
+:func:`handoff.web.security.guarded` and accepts only ``application/json``.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.storage.models import Operator
+from handoff import editor
+from handoff.errors import HandoffError
+from handoff.web.context import Console, error, json_body
+from handoff.web.pages import render
+from handoff.web.security import guarded
+
+EDITOR_ROLES = ("admin", "editor")
+
+
+def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(request.query_params.get(name, default))
+    except ValueError:
+        value = default
+    return max(low, min(value, high))
+
+
+def editor_routes(console: Console) -> list[BaseRoute]:
+    editors = guarded(console.sessions, EDITOR_ROLES)
+    editor_pages = guarded(console.sessions, EDITOR_ROLES, page=True)
+
+    @editor_pages
+    async def page(request: Request, operator: Operator) -> Response:
+        return render(
+            "editor.html",
+            operator=operator,
+            csrf=request.state.csrf,
+            is_admin=operator.role == "admin",
+        )
+
+    @editors
+    async def list_unanswered(request: Request, operator: Operator) -> Response:
+        days = _int(request, "days", 30, 1, 365)
+        limit = _int(request, "limit", 50, 1, 200)
+        offset = _int(request, "offset", 0, 0, 100_000)
+        query = request.query_params.get("q", "")[:200]
+        async with console.db.read() as session:
+            found = await editor.unanswered(
+                session, console.brain(), days=days, query=query, limit=limit, offset=offset
+            )
+        return JSONResponse(
+            {
+                "days": days,
+                "limit": limit,
+                "offset": offset,
+                "total": found.total,
+                "items": [item.to_json() for item in found.items],
+            }
+        )
+
+    @editors
+    async def list_entries(request: Request, operator: Operator) -> Response:
+        return JSONResponse({"entries": editor.entries_json(console.brain())})
+
+    @editors
+    async def teach(request: Request, operator: Operator) -> Response:
+        if console.reload is None:
+            return JSONResponse(
+                {"error": "unavailable", "message": "Обучение недоступно."}, status_code=503
+            )
+        try:
+            data = await json_body(request)
+            result = await editor.teach(
+                console.db,
+                console.brain,
+                console.reload,
+                text=str(data.get("text") or ""),
+                entry_id=str(data.get("entry_id") or ""),
+                operator_id=operator.id,
+                force=data.get("force") is True,
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse(result.to_json(), status_code=200 if result.ok else 422)
+
+    @editors
+    async def dismiss(request: Request, operator: Operator) -> Response:
+        try:
+            data = await json_body(request)
+            key = await editor.dismiss(console.db, str(data.get("text") or ""), operator.id)
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True, "key": key})
+
+    @editors
+    async def try_bot(request: Request, operator: Operator) -> Response:
+        try:
+            data = await json_body(request)
+            channel = str(data.get("channel") or "") or None
+            result = editor.try_text(console.brain(), str(data.get("text") or ""), channel)
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse(result)
+
+    base = "/api/v1/editor"
+    return [
+        Route("/console/editor", page),
+        Route(f"{base}/unanswered", list_unanswered),
+        Route(f"{base}/entries", list_entries),
+        Route(f"{base}/teach", teach, methods=["POST"]),
+        Route(f"{base}/dismiss", dismiss, methods=["POST"]),
+        Route(f"{base}/try", try_bot, methods=["POST"]),
+    ]

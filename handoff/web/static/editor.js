@@ -1,0 +1,228 @@
+// Content editor: what the bot did not understand, and teaching it in one click.
+// Customer text is only ever put into the page with textContent (never innerHTML).
+"use strict";
+
+const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+const CHANNELS = { telegram: "Telegram", viber: "Viber", webchat: "Веб-чат", test: "Тест", terminal: "Терминал" };
+const DECISIONS = { answer: "ответит", clarify: "переспросит", reject: "не понял" };
+const PAGE = 20;
+const STATE = { entries: [], offset: 0, total: 0 };
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key.startsWith("data-")) node.setAttribute(key, String(value));
+    else node[key] = value;
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+class ApiError extends Error {
+  constructor(message, data) {
+    super(message);
+    this.data = data;
+  }
+}
+
+async function api(method, path, body) {
+  const init = { method, headers: { "X-CSRF-Token": CSRF }, credentials: "same-origin" };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(`/api/v1${path}`, init);
+  if (response.status === 401) {
+    window.location.href = "/console/login?next=/console/editor";
+    throw new ApiError("Сессия истекла", {});
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(data.message || `Ошибка ${response.status}`, data);
+  return data;
+}
+
+function show(id, message) {
+  const box = $(id);
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+function times(n) {
+  const tens = n % 100, ones = n % 10;
+  const word = ones >= 2 && ones <= 4 && (tens < 12 || tens > 14) ? "раза" : "раз";
+  return `${n} ${word}`;
+}
+
+const percent = (value) => `${Math.round((value || 0) * 100)}%`;
+
+function when(iso) {
+  const date = new Date(iso);
+  return date.toLocaleString("ru-RU", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+}
+
+function decisionBadge(decision) {
+  return el("span", { class: `decision d-${decision}` }, DECISIONS[decision] || decision);
+}
+
+// -- the entry picker: a select with every entry, filtered by a search box --------------------
+
+function picker(preselected) {
+  const select = el("select", { class: "entry", "data-role": "entry" });
+  const fill = (filter) => {
+    const wanted = filter.trim().toLowerCase();
+    const current = select.value || preselected;
+    const options = STATE.entries
+      .filter((e) => !wanted || e.title.toLowerCase().includes(wanted) || e.id.includes(wanted) || e.id === current)
+      .map((e) => el("option", { value: e.id, selected: e.id === current }, e.title));
+    select.replaceChildren(el("option", { value: "" }, "— выберите запись —"), ...options);
+    select.value = STATE.entries.some((e) => e.id === current) ? current : "";
+  };
+  const search = el("input", { type: "search", placeholder: "Найти запись…", class: "entry-search" });
+  search.addEventListener("input", () => {
+    fill(search.value);
+    const first = [...select.options].find((o) => o.value && o.textContent.toLowerCase().includes(search.value.trim().toLowerCase()));
+    if (search.value.trim() && first) select.value = first.value;
+  });
+  fill("");
+  return { search, select };
+}
+
+// -- the list -------------------------------------------------------------------------------
+
+function refusal(box, error) {
+  const data = error.data || {};
+  const list = el("ul");
+  for (const problem of data.problems || []) list.append(el("li", {}, problem));
+  for (const f of data.failures || []) {
+    const got = f.got_title || f.got || "ничего";
+    list.append(el("li", {}, `«${f.text}»: ожидалось «${f.expected_title || f.expected}», бот выбрал «${got}»`));
+  }
+  box.replaceChildren(el("p", { class: "error" }, error.message), ...(list.children.length ? [list] : []));
+  box.hidden = false;
+}
+
+function renderItem(item) {
+  const top = item.guesses.length ? item.guesses[0].entry_id : "";
+  const { search, select } = picker(top);
+  const teach = el("button", { class: "teach-btn", type: "button" }, "Научить");
+  const dismiss = el("button", { class: "plain dismiss-btn", type: "button" }, "Не вопрос к FAQ");
+  const result = el("div", { class: "result", hidden: true });
+  const li = el(
+    "li",
+    { class: "un-item" },
+    el("div", { class: "text" }, item.text),
+    el(
+      "div",
+      { class: "meta" },
+      decisionBadge(item.decision),
+      ` · ${times(item.count)} · ${when(item.last_at)} · `,
+      item.channels.map((c) => CHANNELS[c] || c).join(", "),
+    ),
+    item.guesses.length
+      ? el("ol", { class: "guesses" }, ...item.guesses.map((g) => el("li", {}, `${g.title} — ${percent(g.confidence)}`)))
+      : el("p", { class: "small" }, "Догадок нет"),
+    el("div", { class: "teach" }, search, select, teach, dismiss),
+    result,
+  );
+  teach.addEventListener("click", async () => {
+    if (!select.value) {
+      refusal(result, new ApiError("Выберите запись базы знаний.", {}));
+      return;
+    }
+    teach.disabled = dismiss.disabled = true;
+    teach.textContent = "Учу…";
+    result.replaceChildren(el("p", { class: "small" }, "Переобучаю бота и проверяю качество…"));
+    result.hidden = false;
+    try {
+      const data = await api("POST", "/editor/teach", { text: item.text, entry_id: select.value });
+      const p = data.prediction || {};
+      show("notice", `${data.message} На «${data.text}» бот: ${DECISIONS[p.decision] || p.decision} («${p.title || p.intent}», ${percent(p.confidence)}).`);
+      show("error", "");
+      li.remove();
+      STATE.total = Math.max(0, STATE.total - 1);
+      updateCount();
+    } catch (error) {
+      refusal(result, error);
+      teach.disabled = dismiss.disabled = false;
+      teach.textContent = "Научить";
+    }
+  });
+  dismiss.addEventListener("click", async () => {
+    dismiss.disabled = true;
+    try {
+      await api("POST", "/editor/dismiss", { text: item.text });
+      li.remove();
+      STATE.total = Math.max(0, STATE.total - 1);
+      updateCount();
+    } catch (error) {
+      refusal(result, error);
+      dismiss.disabled = false;
+    }
+  });
+  return li;
+}
+
+function updateCount() {
+  $("un-total").textContent = String(STATE.total);
+  $("un-empty").hidden = $("un-list").children.length > 0;
+}
+
+async function load(append) {
+  if (!append) STATE.offset = 0;
+  const params = new URLSearchParams({ q: $("un-q").value, days: $("un-days").value, limit: String(PAGE), offset: String(STATE.offset) });
+  try {
+    const data = await api("GET", `/editor/unanswered?${params}`);
+    const items = data.items.map(renderItem);
+    if (append) $("un-list").append(...items);
+    else $("un-list").replaceChildren(...items);
+    STATE.total = data.total;
+    STATE.offset += data.items.length;
+    $("un-more").hidden = STATE.offset >= data.total;
+    updateCount();
+    show("error", "");
+  } catch (error) {
+    show("error", error.message);
+  }
+}
+
+// -- «Проверить бота» ------------------------------------------------------------------------
+
+$("try-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const data = await api("POST", "/editor/try", { text: $("try-text").value });
+    $("try-decision").replaceChildren(decisionBadge(data.decision));
+    $("try-decision").className = "";
+    $("try-intent").textContent = data.title || data.intent || "";
+    $("try-confidence").textContent = percent(data.confidence);
+    $("try-answer").textContent = data.answer || "";
+    $("try-result").hidden = false;
+    show("error", "");
+  } catch (error) {
+    show("error", error.message);
+  }
+});
+
+let searchTimer = null;
+$("un-q").addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => load(false), 250);
+});
+$("un-days").addEventListener("change", () => load(false));
+$("un-more").addEventListener("click", () => load(true));
+
+(async () => {
+  try {
+    STATE.entries = (await api("GET", "/editor/entries")).entries;
+  } catch (error) {
+    show("error", error.message);
+  }
+  await load(false);
+})();

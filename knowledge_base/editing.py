@@ -1,0 +1,243 @@
+"""Add a customer's phrasing to an FAQ entry's ``questions`` in the YAML file, surgically.
+
+The editor's «Научить» must not reformat a file people maintain by hand: comments, key order,
+quoting and blank lines stay exactly as they were. :func:`add_question` therefore edits the text,
+not the data: it finds the entry's ``questions`` sequence with PyYAML's node marks (the same
+line numbers :mod:`bot.yamlio` reports), inserts one line after the last question with the same
+indentation, quoted when YAML needs it, and then re-parses the result to prove that the only
+change to the data is the new question at the end of that list.
+
+Errors are :class:`EditError` with a stable ``code`` (the web layer turns codes into Russian).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.yamlio import ContentError, parse_yaml
+from knowledge_base.loader import question_key
+
+MAX_QUESTION_CHARS = 300
+# The line breaks PyYAML counts (str.splitlines also splits on \x0b, \x0c, \x1c…, which would
+# shift line numbers against the parser's marks).
+_BREAK = r"\r\n\x85\u2028\u2029"
+_LINE = re.compile(rf"[^{_BREAK}]*(?:\r\n|[{_BREAK}])|[^{_BREAK}]+$")
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f\x85\u2028\u2029\ufeff]')
+
+
+class EditError(Exception):
+    """The file cannot be edited as asked; ``code`` is stable, ``detail`` is for logs."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {detail}")
+
+
+@dataclass(frozen=True, slots=True)
+class Insertion:
+    """Where the question went: the new text of the file and the (1-based) line it is on."""
+
+    text: str
+    line: int
+
+
+def clean_question(text: str) -> str:
+    """One line, single spaces, no surrounding blanks (how a question is stored)."""
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise EditError("empty", "the question is empty")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise EditError("too_long", f"the question is longer than {MAX_QUESTION_CHARS} chars")
+    return cleaned
+
+
+def double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar; non-ASCII (Cyrillic, emoji) stays readable."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in '\\"':
+            return "\\" + char
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return '"' + _NEEDS_ESCAPE.sub(escape, text) + '"'
+
+
+def yaml_scalar(text: str) -> str:
+    """``text`` as a block-sequence item: plain when YAML reads it back unchanged, else quoted.
+
+    Plain is what editors write (``- как вернуть товар``); anything YAML would read differently
+    — ``да: нет``, ``вопрос # не комментарий``, ``- тире``, ``yes``, ``123``, a leading quote —
+    is double-quoted.
+    """
+    if text == text.strip() and not _NEEDS_ESCAPE.search(text):
+        try:
+            if yaml.safe_load(f"- {text}\n") == [text]:
+                return text
+        except yaml.YAMLError:
+            pass
+    return double_quoted(text)
+
+
+def _split_lines(text: str) -> list[str]:
+    return _LINE.findall(text)
+
+
+def _entry_node(root: yaml.Node | None, entry_id: str) -> tuple[int, yaml.MappingNode]:
+    if not isinstance(root, yaml.MappingNode):
+        raise EditError("not_kb_file", "the file is not a mapping with 'entries:'")
+    entries = next(
+        (v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "entries"),
+        None,
+    )
+    if not isinstance(entries, yaml.SequenceNode):
+        raise EditError("not_kb_file", "the file has no 'entries:' list")
+    for index, entry in enumerate(entries.value):
+        if not isinstance(entry, yaml.MappingNode):
+            continue
+        for key, value in entry.value:
+            if (
+                isinstance(key, yaml.ScalarNode)
+                and key.value == "id"
+                and isinstance(value, yaml.ScalarNode)
+                and value.value == entry_id
+            ):
+                return index, entry
+    raise EditError("entry_not_found", f"no entry with id {entry_id!r} in this file")
+
+
+def _questions_node(entry: yaml.MappingNode) -> yaml.SequenceNode:
+    for key, value in entry.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "questions":
+            if isinstance(value, yaml.SequenceNode) and value.value:
+                return value
+            break
+    raise EditError("no_questions", "the entry has no non-empty 'questions:' list")
+
+
+def add_question(source: str, entry_id: str, question: str, name: str = "<kb>") -> Insertion:
+    """Return ``source`` with ``question`` appended to entry ``entry_id``'s ``questions``.
+
+    Block lists get one new line after the last question, indented like it; a flow list
+    (``questions: [a, b]``) gets ``, "question"`` after its last item. Raises
+    :class:`EditError` if the entry is missing, the question is already there, or the result
+    would not read back as exactly that one change.
+    """
+    question = clean_question(question)
+    try:
+        before = parse_yaml(source, name)
+        root = yaml.compose(source, Loader=yaml.SafeLoader)
+    except ContentError as exc:
+        raise EditError("invalid_yaml", str(exc)) from None
+    index, entry = _entry_node(root, entry_id)
+    questions = _questions_node(entry)
+    existing = [item.value for item in questions.value if isinstance(item, yaml.ScalarNode)]
+    if any(question_key(q) == question_key(question) for q in existing):
+        raise EditError("duplicate", "the entry already has this question")
+    last = questions.value[-1]
+    if questions.flow_style:
+        at = last.end_mark.index
+        text = source[:at] + ", " + double_quoted(question) + source[at:]
+        line = last.end_mark.line + 1
+    else:
+        text, line = _insert_block_item(source, last, question)
+    _verify(before.data, text, name, index, question)
+    return Insertion(text, line)
+
+
+def _insert_block_item(source: str, last: yaml.Node, question: str) -> tuple[str, int]:
+    lines = _split_lines(source)
+    start = last.start_mark.line
+    end = last.end_mark.line if last.end_mark.column > 0 else last.end_mark.line - 1
+    end = min(max(end, start), len(lines) - 1)
+    while end > start and not lines[end].strip():  # a block scalar's trailing blank lines
+        end -= 1
+    first = lines[start]
+    prefix = first[: last.start_mark.column]
+    if not re.fullmatch(r"[ \t]*-[ \t]+", prefix):  # e.g. a comment or anchor before the value
+        dash = prefix.find("-")
+        prefix = " " * max(dash, 0) + "- "
+    newline = next((m.group() for m in re.finditer(r"\r\n|[\r\n]", first)), None) or _first_newline(
+        source
+    )
+    previous = lines[end]
+    if previous.endswith(("\n", "\r", "\x85", "\u2028", "\u2029")):
+        added = prefix + yaml_scalar(question) + newline
+        lines.insert(end + 1, added)
+    else:  # the last line of a file without a final newline: keep it without one
+        lines[end] = previous + newline
+        lines.insert(end + 1, prefix + yaml_scalar(question))
+    return "".join(lines), end + 2
+
+
+def _first_newline(source: str) -> str:
+    match = re.search(r"\r\n|[\r\n]", source)
+    return match.group() if match else "\n"
+
+
+def _verify(before: Any, text: str, name: str, index: int, question: str) -> None:
+    """The edited text must parse to the same data plus exactly the one new question."""
+    try:
+        after = parse_yaml(text, name).data
+    except ContentError as exc:
+        raise EditError("verify_failed", f"the edited file does not parse: {exc}") from None
+    try:
+        added = after["entries"][index]["questions"].pop()
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise EditError("verify_failed", "the edited file lost the questions list") from None
+    if added != question or after != before:
+        raise EditError("verify_failed", "the edited file differs by more than the new question")
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def read_text_exact(path: Path) -> str:
+    """The file's text with its line endings untouched (no universal-newline translation)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise EditError("file_not_found", f"{path} not found") from None
+    except UnicodeDecodeError as exc:
+        raise EditError("not_utf8", f"{path}: {exc.reason}") from None
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Replace the file in one step (a crash never leaves half a file), keeping its mode."""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def add_question_to_file(path: Path, entry_id: str, question: str) -> Callable[[], None]:
+    """Edit the file on disk (re-read now, under the caller's lock); returns the undo, which
+    puts the previous bytes back exactly."""
+    original = path.read_bytes() if path.exists() else None
+    source = read_text_exact(path)
+    insertion = add_question(source, entry_id, question, str(path))
+    write_bytes_atomic(path, insertion.text.encode("utf-8"))
+
+    def undo() -> None:
+        if original is not None:
+            write_bytes_atomic(path, original)
+
+    return undo

@@ -1,0 +1,141 @@
+"""The content editor in real Chromium: a customer is not understood, the editor teaches the
+bot in one click, and the customer's web chat gets the FAQ answer to the same question.
+
+The server runs on a copy of the demo project in a temporary directory (teaching writes the
+YAML files), with the real NLU — the point is that retraining really changes the answer.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import Server, serve
+from tests.browser.test_console_browser import customer_says, open_chat
+from tests.handoff_kit import PASSWORD, ROOT
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 10_000
+TEACH_TIMEOUT = 90_000  # retraining and the regression gate take seconds on a busy machine
+REJECTED = "а вы работаете в новый год 31 декабря"
+XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+
+@pytest.fixture(scope="module")
+def editor_server(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, Path]]:
+    from bot.project import load_project, make_brain, train
+
+    root = tmp_path_factory.mktemp("editor-project")
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "data", root / "data")
+    (root / "tests" / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "data" / "demo_heldout.tsv", root / "tests" / "data")
+    project = load_project(root)
+    model, _, _ = train(project)
+    brain = make_brain(project, model)
+    brain.config.handoff.working_hours.always_open = True
+    path = root / "zabota.sqlite3"
+    shutil.copy(sqlite_template, path)
+    with serve(project, brain, path) as running:
+        yield running, root
+
+
+@pytest.fixture
+def pages(browser: Browser) -> Iterator[Any]:
+    opened: list[BrowserContext] = []
+
+    def new_page() -> Page:
+        context = browser.new_context(locale="ru-RU")
+        context.set_default_timeout(TIMEOUT)
+        opened.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in opened:
+        context.close()
+
+
+def log_in_editor(page: Page, server: Server, username: str) -> None:
+    page.goto(f"{server.url}/console")
+    expect(page).to_have_url(re.compile(r"/console/login"))
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    expect(page).to_have_url(f"{server.url}/console/editor")  # editors land on the editor
+
+
+def test_an_editor_teaches_the_bot_and_the_customer_gets_the_answer(
+    editor_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, root = editor_server
+    server.add_operator("edith", role="editor", name="Эдит")
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, REJECTED)
+    expect(customer.locator("li.msg--bot").last).not_to_contain_text("Адреса")
+    attacker = pages()
+    open_chat(attacker, server)
+    customer_says(attacker, XSS)
+
+    editor = pages()
+    dialogs: list[str] = []
+    editor.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    log_in_editor(editor, server, "edith")
+    expect(editor.locator("#console-link")).to_have_count(0)  # no conversations for editors
+
+    # The customer's HTML is shown as text and never runs.
+    hostile = editor.locator("li.un-item", has_text="onerror")
+    expect(hostile.locator(".text")).to_have_text(XSS)
+    assert editor.locator("#un-list img, #un-list script").count() == 0
+    assert editor.evaluate("window.__xss") is None
+    assert dialogs == []
+
+    item = editor.locator("li.un-item", has_text=REJECTED)
+    expect(item.locator(".text")).to_have_text(REJECTED)
+    expect(item.locator(".guesses li").first).to_contain_text("%")
+    expect(item.locator("select.entry")).not_to_have_value("")  # the top guess is preselected
+    item.locator("input.entry-search").fill("адреса магаз")
+    expect(item.locator("select.entry")).to_have_value("pickup_points")
+    before = (root / "data" / "faq" / "stores.yml").read_text(encoding="utf-8")
+    item.locator("button.teach-btn").click()
+    expect(editor.locator("#notice")).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    expect(editor.locator("#notice")).to_contain_text("ответит")
+    expect(editor.locator("li.un-item", has_text=REJECTED)).to_have_count(0)
+    after = (root / "data" / "faq" / "stores.yml").read_text(encoding="utf-8")
+    assert len(after.splitlines()) == len(before.splitlines()) + 1
+    assert f"      - {REJECTED}\n" in after
+
+    # «Проверить бота» agrees, and the customer now gets the FAQ answer.
+    editor.fill("#try-text", REJECTED)
+    editor.click("#try-submit")
+    expect(editor.locator("#try-intent")).to_have_text("Адреса магазинов и пунктов выдачи")
+    again = pages()
+    open_chat(again, server)
+    customer_says(again, REJECTED)
+    expect(again.locator("li.msg--bot").last).to_contain_text("10:00")
+    assert dialogs == []
+
+
+def test_an_operator_cannot_open_the_editor(editor_server: tuple[Server, Path], pages: Any) -> None:
+    server, _ = editor_server
+    server.add_operator("otto", name="Отто")
+    page = pages()
+    page.goto(f"{server.url}/console")
+    page.fill("#username", "otto")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    expect(page).to_have_url(f"{server.url}/console")
+    expect(page.locator("#editor-link")).to_have_count(0)
+    response = page.goto(f"{server.url}/console/editor")
+    assert response is not None and response.status == 403
+    page.goto(f"{server.url}/console")
+    page.click(".logout button")

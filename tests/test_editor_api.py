@@ -1,0 +1,330 @@
+"""The content editor's API over HTTP, with the real NLU retrained on a copy of the demo project.
+
+A customer message the bot did not understand shows up; «Научить» writes it into the YAML file,
+retrains, gates and puts it live — or refuses with the reasons and leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from starlette.applications import Starlette
+
+from bot.project import load_project, make_brain, train
+from bot.storage.models import EditorAction
+from handoff.auth import create_operator
+from handoff.web import console_routes
+from tests.dialogue import ROOT, TestBot, start_bot
+
+PASSWORD = "editor-pass-9"
+REJECTED = "а вы работаете в новый год 31 декабря"
+ENTRY = "pickup_points"
+
+
+@dataclass
+class Env:
+    bot: TestBot
+    root: Path
+    app: Starlette
+
+    @property
+    def stores(self) -> Path:
+        return self.root / "data" / "faq" / "stores.yml"
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://t")
+
+    @contextlib.asynccontextmanager
+    async def login(self, username: str) -> AsyncIterator[httpx.AsyncClient]:
+        async with self.client() as client:
+            response = await client.post(
+                "/api/v1/session", json={"username": username, "password": PASSWORD}
+            )
+            assert response.status_code == 200, response.text
+            client.headers["X-CSRF-Token"] = response.json()["csrf"]
+            yield client
+
+    async def items(self, client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
+        response = await client.get("/api/v1/editor/unanswered", params=params)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+@pytest.fixture
+async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "data", root / "data")
+    (root / "tests" / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "data" / "demo_heldout.tsv", root / "tests" / "data")
+    project = load_project(root)
+    model, _, _ = train(project)
+    bot = await start_bot(project, make_brain(project, model), db_url)
+    async with bot.runtime.db.write() as s:
+        for name, role in (("eva", "editor"), ("adam", "admin"), ("olga", "operator")):
+            await create_operator(s, name, PASSWORD, role=role)
+    yield Env(bot, root, Starlette(routes=console_routes(bot.runtime)))
+    await bot.runtime.stop()
+
+
+async def test_a_rejected_question_is_listed_and_teaching_makes_the_bot_answer_it(
+    env: Env,
+) -> None:
+    alice, bob = env.bot.customer("alice"), env.bot.customer("bob", channel="webchat")
+    await alice.say(REJECTED)
+    assert alice.last_outcome.prediction is not None
+    assert alice.last_outcome.prediction.decision.value == "reject"
+    await bob.say("А вы работаете в Новый год, 31 декабря?")  # same text, normalised
+    await alice.say("как вернуть товар?")  # answered: not listed
+    before = env.stores.read_bytes()
+    async with env.login("eva") as eva:
+        [item] = [
+            i for i in await env.items(eva) if i["key"] == "а вы работаете в новый год 31 декабря"
+        ]
+        assert item["count"] == 2 and sorted(item["channels"]) == ["telegram", "webchat"]
+        assert item["text"] == "А вы работаете в Новый год, 31 декабря?"  # the newest one
+        assert item["guesses"] and all(g["title"] for g in item["guesses"])
+        assert not any("вернуть товар" in i["text"] for i in await env.items(eva))
+        assert [i["key"] for i in await env.items(eva, q="новый год")] == [item["key"]]
+
+        response = await eva.post(
+            "/api/v1/editor/teach", json={"text": item["text"], "entry_id": ENTRY}
+        )
+        assert response.status_code == 200, response.text
+        result = response.json()
+        assert result["ok"] is True and "Готово" in result["message"]
+        assert result["prediction"]["intent"] == ENTRY
+        assert result["prediction"]["decision"] == "answer"
+        # Exactly one line was added to the file, after the entry's last question.
+        old, new = before.decode().splitlines(), env.stores.read_bytes().decode().splitlines()
+        added = [line for line in new if line not in old]
+        assert added == ["      - А вы работаете в Новый год, 31 декабря?"]
+        assert len(new) == len(old) + 1
+        assert all(i["key"] != item["key"] for i in await env.items(eva))
+        async with env.bot.runtime.db.read() as s:
+            [audit] = (await s.scalars(select(EditorAction))).all()
+        assert (audit.action, audit.entry_id, audit.key) == ("taught", ENTRY, item["key"])
+    expected = env.bot.runtime.engine.brain.kb.entries[ENTRY].render("telegram").text
+    carol = env.bot.customer("carol")
+    await carol.say(REJECTED)
+    assert carol.last_text == expected
+
+
+async def test_a_teach_that_fails_validation_is_refused_and_the_file_is_unchanged(
+    env: Env,
+) -> None:
+    before = env.stores.read_bytes()
+    brain = env.bot.runtime.engine.brain
+    async with env.login("adam") as adam:
+        # Already a question of another entry: the loader refuses it with file:line.
+        response = await adam.post(
+            "/api/v1/editor/teach",
+            json={"text": "Как вернуть товар?", "entry_id": ENTRY, "force": True},
+        )
+    assert response.status_code == 422, response.text
+    result = response.json()
+    assert result["ok"] is False and "не принято" in result["message"]
+    assert any(p.startswith(f"{env.stores}:") and "return_goods" in p for p in result["problems"])
+    assert env.stores.read_bytes() == before
+    assert env.bot.runtime.engine.brain is brain
+
+
+async def test_a_teach_that_breaks_the_gate_is_refused_and_the_file_is_unchanged(
+    env: Env,
+) -> None:
+    delivery = env.root / "data" / "faq" / "delivery.yml"
+    before = {p: p.read_bytes() for p in (delivery, env.stores)}
+    brain = env.bot.runtime.engine.brain
+    async with env.login("eva") as eva:
+        # «привет» is the first example of the greeting intent (data/nlu.yml): as a delivery
+        # question too, the model can answer it only one way, and the gate sees the other fail.
+        response = await eva.post(
+            "/api/v1/editor/teach", json={"text": "привет", "entry_id": "delivery_cost"}
+        )
+    assert response.status_code == 422, response.text
+    result = response.json()
+    assert result["ok"] is False and result["failures"], result
+    assert "не принято" in result["message"]
+    assert {p: p.read_bytes() for p in before} == before
+    assert env.bot.runtime.engine.brain is brain
+    alice = env.bot.customer("alice")
+    await alice.say("как вернуть товар?")
+    assert "14 дней" in alice.last_text
+
+
+async def test_dismissing_hides_the_question_and_is_audited(env: Env) -> None:
+    await env.bot.customer("alice").say("ыыы проверка связи 123")
+    async with env.login("eva") as eva:
+        [item] = [i for i in await env.items(eva) if "проверка связи" in i["text"]]
+        response = await eva.post("/api/v1/editor/dismiss", json={"text": item["text"]})
+        assert response.status_code == 200, response.text
+        assert not [i for i in await env.items(eva) if "проверка связи" in i["text"]]
+    await env.bot.customer("bob").say("ЫЫЫ проверка связи 123!")  # dismissed for good
+    async with env.login("adam") as adam:
+        assert not [i for i in await env.items(adam) if "проверка связи" in i["text"]]
+    async with env.bot.runtime.db.read() as s:
+        [audit] = (await s.scalars(select(EditorAction))).all()
+    assert audit.action == "dismissed" and audit.key == "ыыы проверка связи 123"
+
+
+async def test_messages_to_an_operator_and_handoff_requests_are_not_listed(env: Env) -> None:
+    alice = env.bot.customer("alice")
+    await alice.say("позовите оператора")
+    await alice.say("номер моего заказа семь семь семь")  # said to a person, not the bot
+    async with env.login("eva") as eva:
+        texts = [i["text"] for i in await env.items(eva)]
+    assert texts == [], texts
+
+
+async def test_two_editors_teaching_at_once_both_land_in_the_file(env: Env) -> None:
+    async with env.login("eva") as eva, env.login("adam") as adam:
+        first, second = await asyncio.gather(
+            eva.post(
+                "/api/v1/editor/teach",
+                json={"text": "в какие часы открыт магазин на тверской", "entry_id": ENTRY},
+            ),
+            adam.post(
+                "/api/v1/editor/teach",
+                json={"text": "по какому номеру звонить в поддержку", "entry_id": "contacts"},
+            ),
+        )
+    assert first.status_code == 200, first.text
+    assert second.status_code == 200, second.text
+    kb = load_project(env.root).kb
+    assert kb.entries[ENTRY].questions[-1] == "в какие часы открыт магазин на тверской"
+    assert kb.entries["contacts"].questions[-1] == "по какому номеру звонить в поддержку"
+    assert (
+        "по какому номеру звонить в поддержку"
+        in env.bot.runtime.engine.brain.kb.entries["contacts"].questions
+    )
+
+
+async def test_try_the_bot_without_a_conversation(env: Env) -> None:
+    async with env.login("eva") as eva:
+        response = await eva.post("/api/v1/editor/try", json={"text": "как вернуть товар?"})
+        assert response.status_code == 200, response.text
+        data = response.json()
+        assert data["intent"] == "return_goods" and data["decision"] == "answer"
+        assert "14 дней" in data["answer"]
+        rejected = (await eva.post("/api/v1/editor/try", json={"text": REJECTED})).json()
+        assert rejected["decision"] == "reject" and rejected["answer"]
+        entries = (await eva.get("/api/v1/editor/entries")).json()["entries"]
+        assert {"id": ENTRY, "title": "Адреса магазинов и пунктов выдачи"}.items() <= next(
+            e for e in entries if e["id"] == ENTRY
+        ).items()
+    async with env.bot.runtime.db.read() as s:
+        assert (await s.scalars(select(EditorAction))).all() == []
+    assert env.bot.channels["telegram"].sent == {}
+
+
+ENDPOINTS = [
+    ("GET", "/api/v1/editor/unanswered", None),
+    ("GET", "/api/v1/editor/entries", None),
+    ("POST", "/api/v1/editor/teach", {"text": REJECTED, "entry_id": ENTRY}),
+    ("POST", "/api/v1/editor/dismiss", {"text": REJECTED}),
+    ("POST", "/api/v1/editor/try", {"text": REJECTED}),
+]
+
+
+async def test_operators_get_403_and_anonymous_401(env: Env) -> None:
+    before = env.stores.read_bytes()
+    async with env.login("olga") as olga:
+        for method, url, body in ENDPOINTS:
+            response = await olga.request(method, url, json=body)
+            assert response.status_code == 403, (url, response.text)
+            assert response.json()["error"] == "forbidden"
+        assert (await olga.get("/console/editor")).status_code == 403
+    async with env.client() as anonymous:
+        for method, url, body in ENDPOINTS:
+            assert (await anonymous.request(method, url, json=body)).status_code == 401
+        page = await anonymous.get("/console/editor")
+        assert page.headers["location"] == "/console/login?next=/console/editor"
+    assert env.stores.read_bytes() == before
+
+
+async def test_csrf_is_required_and_only_json_is_accepted(env: Env) -> None:
+    before = env.stores.read_bytes()
+    async with env.login("eva") as eva:
+        csrf = eva.headers.pop("X-CSRF-Token")
+        for method, url, body in ENDPOINTS:
+            if method == "POST":
+                response = await eva.post(url, json=body)
+                assert response.status_code == 403, (url, response.text)
+                assert response.json()["error"] == "csrf"
+        foreign = await eva.post(
+            "/api/v1/editor/dismiss",
+            json={"text": REJECTED},
+            headers={"X-CSRF-Token": csrf, "Origin": "http://evil.example"},
+        )
+        assert foreign.status_code == 403
+        form = await eva.post(
+            "/api/v1/editor/teach",
+            data={"text": REJECTED, "entry_id": ENTRY, "csrf_token": csrf},
+        )
+        assert form.status_code == 400 and form.json()["error"] == "bad_content_type"
+    assert env.stores.read_bytes() == before
+
+
+async def test_editors_land_on_the_editor_and_admins_get_a_link(env: Env) -> None:
+    async with env.login("eva") as eva:
+        workspace = await eva.get("/console")
+        assert workspace.status_code == 303
+        assert workspace.headers["location"] == "/console/editor"
+        page = await eva.get("/console/editor")
+        assert page.status_code == 200 and "Бот не понял" in page.text
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert (await eva.get("/api/v1/conversations")).status_code == 403
+    async with env.login("adam") as adam:
+        console = await adam.get("/console")
+        assert console.status_code == 200 and 'href="/console/editor"' in console.text
+    async with env.login("olga") as olga:
+        assert 'href="/console/editor"' not in (await olga.get("/console")).text
+
+
+async def test_unknown_entry_and_empty_text_are_refused_in_russian(env: Env) -> None:
+    async with env.login("eva") as eva:
+        missing = await eva.post(
+            "/api/v1/editor/teach", json={"text": REJECTED, "entry_id": "no_such_entry"}
+        )
+        assert missing.status_code == 404 and "не найдена" in missing.json()["message"]
+        empty = await eva.post("/api/v1/editor/teach", json={"text": "  ", "entry_id": ENTRY})
+        assert empty.status_code == 400 and empty.json()["error"] == "empty"
+        elsewhere = await eva.post(
+            "/api/v1/editor/teach",
+            json={"text": "как вернуть товар если он не подошёл", "entry_id": "delivery_cost"},
+        )
+        assert elsewhere.status_code == 409, elsewhere.text
+        assert elsewhere.json()["error"] == "answered_elsewhere"
+        assert "Как вернуть товар" in elsewhere.json()["message"]
+        duplicate = await eva.post(
+            "/api/v1/editor/teach", json={"text": "адреса магазинов", "entry_id": ENTRY}
+        )
+        assert duplicate.status_code == 400 and "уже есть" in duplicate.json()["message"]
+
+
+def test_every_editor_endpoint_is_in_the_openapi_description() -> None:
+    from starlette.routing import Route
+
+    from handoff.web.context import Console
+    from handoff.web.editor import editor_routes
+    from handoff.web.openapi import OPENAPI
+
+    console = Console(None, None, None, lambda: None, b"k" * 32)  # type: ignore[arg-type]
+    for route in editor_routes(console):
+        assert isinstance(route, Route)
+        if route.path.startswith("/api/v1"):
+            spec = OPENAPI["paths"][route.path.removeprefix("/api/v1")]
+            assert {m.lower() for m in route.methods or ()} - {"head"} <= set(spec), route.path
+    assert "/admin/reload" in OPENAPI["paths"]
