@@ -109,8 +109,8 @@ function refusal(box, error) {
 }
 
 function renderItem(item) {
-  const top = item.guesses.length ? item.guesses[0].entry_id : "";
-  const { search, select } = picker(top);
+  // Preselected only when the bot was fairly sure; otherwise the editor chooses on purpose.
+  const { search, select } = picker(item.suggested || "");
   const teach = el("button", { class: "teach-btn", type: "button" }, "Научить");
   const dismiss = el("button", { class: "plain dismiss-btn", type: "button" }, "Не вопрос к FAQ");
   const result = el("div", { class: "result", hidden: true });
