@@ -126,6 +126,25 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 # --- The demo project and a dialogue test bot over the real pipeline -------------------------
 
 
+def copy_demo_project(dest: Path, *, heldout: bool = True, models: bool = False) -> Path:
+    """A copy of the demo project that a test may edit or break (never the repository's own).
+
+    ``heldout`` brings the regression set the reload gate reads; ``models`` the trained model
+    cache, when there is one (content unchanged → no retraining).
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "data", dest / "data")
+    if heldout:
+        (dest / "tests" / "data").mkdir(parents=True)
+        shutil.copy(ROOT / "tests" / "data" / "demo_heldout.tsv", dest / "tests" / "data")
+    if models and (ROOT / "models").exists():
+        shutil.copytree(ROOT / "models", dest / "models")
+    return dest
+
+
+
 @pytest.fixture(scope="session")
 def demo_project() -> Any:
     from bot.project import load_project

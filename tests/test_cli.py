@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import copy_demo_project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,10 +40,7 @@ def zabota(
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the demo project, so tests can break it and keep their own database."""
-    copy = tmp_path / "project"
-    copy.mkdir()
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy(ROOT / name, copy / name)
+    copy = copy_demo_project(tmp_path / "project", heldout=False, models=True)
     # The team is always in: what a subprocess says must not depend on the hour the tests run
     # (out-of-hours replies have their own dialogue tests with a fixed clock).
     config = copy / "config.yml"
@@ -52,10 +50,6 @@ def project(tmp_path: Path) -> Path:
         text.replace("  working_hours:\n", "  working_hours:\n    always_open: true\n", 1),
         encoding="utf-8",
     )
-    shutil.copytree(ROOT / "data", copy / "data")
-    models = ROOT / "models"
-    if models.exists():  # reuse a trained model when the content is unchanged
-        shutil.copytree(models, copy / "models")
     return copy
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,8 @@ from bot.project import load_project, make_brain, train
 from bot.storage.models import EditorAction
 from handoff.auth import create_operator
 from handoff.web import console_routes
-from tests.dialogue import ROOT, TestBot, start_bot
+from tests.conftest import copy_demo_project
+from tests.dialogue import TestBot, start_bot
 
 PASSWORD = "editor-pass-9"
 REJECTED = "а вы работаете в новый год 31 декабря"
@@ -62,13 +62,7 @@ class Env:
 
 @pytest.fixture
 async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "data", root / "data")
-    (root / "tests" / "data").mkdir(parents=True)
-    shutil.copy(ROOT / "tests" / "data" / "demo_heldout.tsv", root / "tests" / "data")
+    root = copy_demo_project(tmp_path / "project")
     project = load_project(root)
     model, _, _ = train(project)
     bot = await start_bot(project, make_brain(project, model), db_url)

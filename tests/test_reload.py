@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,8 @@ from bot.reload import gate, reload
 from handoff.auth import create_operator
 from handoff.web import console_routes
 from nlu.api import Decision, Prediction
-from tests.dialogue import ROOT, TestBot, start_bot
+from tests.conftest import copy_demo_project
+from tests.dialogue import TestBot, start_bot
 
 NEW_ENTRY = """
   - id: gift_wrapping
@@ -34,13 +34,7 @@ NEW_ENTRY = """
 
 @pytest.fixture
 async def editable(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[TestBot, Path]]:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "data", root / "data")
-    (root / "tests" / "data").mkdir(parents=True)
-    shutil.copy(ROOT / "tests" / "data" / "demo_heldout.tsv", root / "tests" / "data")
+    root = copy_demo_project(tmp_path / "project")
     project = load_project(root)
     model, _, _ = train(project)
     bot = await start_bot(project, make_brain(project, model), db_url)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,3 +153,22 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+PAGE_TIMEOUT = 10_000  # ms for every expectation and action
+
+
+@pytest.fixture
+def pages(browser: Any) -> Iterator[Any]:
+    """``pages()`` opens a page in a fresh browser context (its own cookies: one person each)."""
+    opened: list[Any] = []
+
+    def new_page() -> Any:
+        context = browser.new_context(locale="ru-RU")
+        context.set_default_timeout(PAGE_TIMEOUT)
+        opened.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in opened:
+        context.close()

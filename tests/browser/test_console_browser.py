@@ -7,35 +7,31 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server
 from tests.handoff_kit import PASSWORD
 
 pytestmark = pytest.mark.browser
-TIMEOUT = 10_000
 
 
 @pytest.fixture
-def contexts(browser: Browser) -> Iterator[Any]:
-    opened: list[BrowserContext] = []
+def contexts(pages: Any) -> Iterator[Any]:
+    opened: list[Page] = []
 
     def new_page() -> Page:
-        context = browser.new_context(locale="ru-RU")
-        context.set_default_timeout(TIMEOUT)
-        opened.append(context)
-        return context.new_page()
+        page: Page = pages()
+        opened.append(page)
+        return page
 
     yield new_page
-    for context in opened:
-        # Operators log out (going offline), so they get no conversations in later tests.
-        for page in context.pages:
-            if "/console" in page.url and "/console/login" not in page.url:
-                if not page.url.endswith("/console"):
-                    page.goto(page.url.split("/console")[0] + "/console")
-                page.click(".logout button")
-                expect(page).to_have_url(re.compile(r"/console/login$"))
-        context.close()
+    # Operators log out (going offline), so they get no conversations in later tests.
+    for page in opened:
+        if "/console" in page.url and "/console/login" not in page.url:
+            if not page.url.endswith("/console"):
+                page.goto(page.url.split("/console")[0] + "/console")
+            page.click(".logout button")
+            expect(page).to_have_url(re.compile(r"/console/login$"))
 
 
 def log_in(page: Page, server: Server, username: str) -> None:

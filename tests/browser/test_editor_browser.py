@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, serve
 from tests.browser.test_console_browser import customer_says, open_chat
-from tests.handoff_kit import PASSWORD, ROOT
+from tests.conftest import copy_demo_project
+from tests.handoff_kit import PASSWORD
 
 pytestmark = pytest.mark.browser
-TIMEOUT = 10_000
 TEACH_TIMEOUT = 90_000  # retraining and the regression gate take seconds on a busy machine
 REJECTED = "а вы работаете в новый год 31 декабря"
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
@@ -33,12 +33,7 @@ def editor_server(
 ) -> Iterator[tuple[Server, Path]]:
     from bot.project import load_project, make_brain, train
 
-    root = tmp_path_factory.mktemp("editor-project")
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "data", root / "data")
-    (root / "tests" / "data").mkdir(parents=True)
-    shutil.copy(ROOT / "tests" / "data" / "demo_heldout.tsv", root / "tests" / "data")
+    root = copy_demo_project(tmp_path_factory.mktemp("editor-project"))
     project = load_project(root)
     model, _, _ = train(project)
     brain = make_brain(project, model)
@@ -47,21 +42,6 @@ def editor_server(
     shutil.copy(sqlite_template, path)
     with serve(project, brain, path) as running:
         yield running, root
-
-
-@pytest.fixture
-def pages(browser: Browser) -> Iterator[Any]:
-    opened: list[BrowserContext] = []
-
-    def new_page() -> Page:
-        context = browser.new_context(locale="ru-RU")
-        context.set_default_timeout(TIMEOUT)
-        opened.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in opened:
-        context.close()
 
 
 def log_in_editor(page: Page, server: Server, username: str) -> None:
