@@ -3,51 +3,16 @@
 "use strict";
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`).content;
-const CSRF = meta("csrf-token");
 const ME = Number(meta("operator-id"));
 const GOAL = Number(meta("sla-goal")) || 60;
 const WARN = GOAL * 0.75;
 
-const CHANNELS = { telegram: "Telegram", viber: "Viber", webchat: "Веб-чат", test: "Тест", terminal: "Терминал" };
 const OWNERS = { bot: "бот", queued: "в очереди", operator: "у оператора", closed: "закрыт" };
 const AUTHORS = { customer: "Клиент", bot: "Бот", operator: "Оператор", system: "Система" };
 const DECISIONS = { answer: "понял", clarify: "не уверен", reject: "не понял" };
 const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0 };
 
-const $ = (id) => document.getElementById(id);
 const BASE_TITLE = document.title;
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key.startsWith("data-")) node.setAttribute(key, String(value));
-    else if (key === "title") node.title = String(value);
-    else node[key] = value;
-  }
-  for (const child of children) {
-    if (child === null || child === undefined) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-async function api(method, path, body) {
-  const init = { method, headers: { "X-CSRF-Token": CSRF }, credentials: "same-origin" };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(`/api/v1${path}`, init);
-  if (response.status === 401) {
-    window.location.href = "/console/login?next=/console";
-    throw new Error("Сессия истекла");
-  }
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.message || `Ошибка ${response.status}`);
-  return data;
-}
 
 function showError(message) {
   const box = $("error");

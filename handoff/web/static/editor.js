@@ -2,51 +2,9 @@
 // Customer text is only ever put into the page with textContent (never innerHTML).
 "use strict";
 
-const CSRF = document.querySelector('meta[name="csrf-token"]').content;
-const CHANNELS = { telegram: "Telegram", viber: "Viber", webchat: "Веб-чат", test: "Тест", terminal: "Терминал" };
 const DECISIONS = { answer: "ответит", clarify: "переспросит", reject: "не понял" };
 const PAGE = 20;
 const STATE = { entries: [], offset: 0, total: 0 };
-
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key.startsWith("data-")) node.setAttribute(key, String(value));
-    else node[key] = value;
-  }
-  for (const child of children) {
-    if (child === null || child === undefined) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-class ApiError extends Error {
-  constructor(message, data) {
-    super(message);
-    this.data = data;
-  }
-}
-
-async function api(method, path, body) {
-  const init = { method, headers: { "X-CSRF-Token": CSRF }, credentials: "same-origin" };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(`/api/v1${path}`, init);
-  if (response.status === 401) {
-    window.location.href = "/console/login?next=/console/editor";
-    throw new ApiError("Сессия истекла", {});
-  }
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(data.message || `Ошибка ${response.status}`, data);
-  return data;
-}
 
 function show(id, message) {
   const box = $(id);
