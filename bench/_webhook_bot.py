@@ -66,9 +66,7 @@ def main() -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048)
-    )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048))
     asyncio.run(server.serve(sockets=[sock]))
 
 

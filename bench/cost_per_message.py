@@ -95,18 +95,30 @@ async def measure_telegram(n: int) -> dict[str, float]:
                 await channel.send(str(10_000 + i), answer)
             send = _ms(time.thread_time() - start, n)
 
-            bodies = [json.dumps(tg.text_update(20_000 + i, "как вернуть товар?")).encode()
-                      for i in range(n + 10)]
-            headers = [(b"content-type", b"application/json"),
-                       (b"x-telegram-bot-api-secret-token", secret.encode())]
+            bodies = [
+                json.dumps(tg.text_update(20_000 + i, "как вернуть товар?")).encode()
+                for i in range(n + 10)
+            ]
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"x-telegram-bot-api-secret-token", secret.encode()),
+            ]
 
             async def call(body: bytes) -> None:
-                scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-                         "method": "POST", "scheme": "https", "path": "/webhooks/telegram",
-                         "raw_path": b"/webhooks/telegram", "query_string": b"",
-                         "root_path": "", "headers": [*headers,
-                         (b"content-length", str(len(body)).encode())],
-                         "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 443)}
+                scope = {
+                    "type": "http",
+                    "asgi": {"version": "3.0"},
+                    "http_version": "1.1",
+                    "method": "POST",
+                    "scheme": "https",
+                    "path": "/webhooks/telegram",
+                    "raw_path": b"/webhooks/telegram",
+                    "query_string": b"",
+                    "root_path": "",
+                    "headers": [*headers, (b"content-length", str(len(body)).encode())],
+                    "client": ("127.0.0.1", 1),
+                    "server": ("127.0.0.1", 443),
+                }
                 sent = False
 
                 async def receive() -> dict[str, Any]:
@@ -143,14 +155,23 @@ async def measure_engine(url: str, project: Any, model: Any, questions: list[str
     from bot.storage.db import Database
 
     collecting = CollectingChannel("telegram")
-    runtime = Runtime(project, Settings(database_url=url), make_brain(project, model),
-                      db=Database(url), channels={"telegram": collecting})
+    runtime = Runtime(
+        project,
+        Settings(database_url=url),
+        make_brain(project, model),
+        db=Database(url),
+        channels={"telegram": collecting},
+    )
     await runtime.start()
     try:
+
         async def one(i: int, text: str) -> None:
             chat = str(30_000 + i)
-            await runtime.submit(Inbound(channel="telegram", external_id=f"u{i}", user_id=chat,
-                                         chat_id=chat, text=text))
+            await runtime.submit(
+                Inbound(
+                    channel="telegram", external_id=f"u{i}", user_id=chat, chat_id=chat, text=text
+                )
+            )
 
         for i, text in enumerate(questions[:10]):
             await one(i, text)
@@ -187,8 +208,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("-n", type=int, default=300, help="messages per step")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" /
-                        "cost_per_message.json")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "results" / "cost_per_message.json"
+    )
     args = parser.parse_args(argv)
 
     from threadpoolctl import threadpool_limits
@@ -210,8 +232,11 @@ def main(argv: list[str] | None = None) -> None:
         results[f"nlu_predict_ms[{pipeline}]"] = measure_nlu(project, questions, pipeline)
         print(f"nlu {pipeline}: {results[f'nlu_predict_ms[{pipeline}]']} ms", flush=True)
     results.update(asyncio.run(measure_telegram(len(questions))))
-    print(f"telegram: {results['telegram_send_ms']} ms send, "
-          f"{results['webhook_in_ms']} ms webhook in", flush=True)
+    print(
+        f"telegram: {results['telegram_send_ms']} ms send, "
+        f"{results['webhook_in_ms']} ms webhook in",
+        flush=True,
+    )
     nlu_default = results["nlu_predict_ms[sparse+use]"]
     import tempfile
 
@@ -220,12 +245,15 @@ def main(argv: list[str] | None = None) -> None:
             url = f"sqlite:///{tmp}/bench.sqlite3" if db == "sqlite" else asyncio.run(_pg_reset())
             total = asyncio.run(measure_engine(url, project, model, questions))
             results[f"engine_ms[{db}]"] = round(total - nlu_default, 3)
-            per_message = (total + results["telegram_send_ms"] + results["webhook_in_ms"])
+            per_message = total + results["telegram_send_ms"] + results["webhook_in_ms"]
             results[f"bot_cpu_per_message_ms[{db}]"] = round(per_message, 3)
             cores = os.cpu_count() or 1
             results[f"ceiling_msgs_per_s_all_cores[{db}]"] = round(1000 * cores / per_message)
-            print(f"{db}: engine {results[f'engine_ms[{db}]']} ms (+ NLU {nlu_default}); "
-                  f"bot CPU per message {per_message:.2f} ms", flush=True)
+            print(
+                f"{db}: engine {results[f'engine_ms[{db}]']} ms (+ NLU {nlu_default}); "
+                f"bot CPU per message {per_message:.2f} ms",
+                flush=True,
+            )
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"written {args.out}")
 

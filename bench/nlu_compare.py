@@ -57,19 +57,43 @@ def run_eval(train: Path, test: Path, pipeline: str, work: Path) -> dict[str, An
     cfg = work / f"config-{pipeline}.yml"
     cfg.write_text(f"nlu:\n  pipeline: {pipeline}\n", encoding="utf-8")
     preds = work / f"pred-{train.parent.name}-{pipeline}.tsv"
-    cmd = [sys.executable, "-m", "nlu.cli", "nlu", "evaluate", "--train", str(train),
-           "--test", str(test), "--config", str(cfg), "--json", "--predictions", str(preds)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "nlu.cli",
+        "nlu",
+        "evaluate",
+        "--train",
+        str(train),
+        "--test",
+        str(test),
+        "--config",
+        str(cfg),
+        "--json",
+        "--predictions",
+        str(preds),
+    ]
     out = subprocess.run(cmd, cwd=REPO, env=ENV, capture_output=True, text=True, check=True)
     report: dict[str, Any] = json.loads(out.stdout)
     report["command"] = " ".join(["zabota", *cmd[3:]]).replace(str(work) + "/", "")
     report["_predictions"] = str(preds)
     model = work / f"model-{pipeline}.npz"
-    subprocess.run([sys.executable, "-c", TRAIN_SAVE, str(train), str(model), pipeline],
-                   cwd=REPO, env=ENV, check=True)
+    subprocess.run(
+        [sys.executable, "-c", TRAIN_SAVE, str(train), str(model), pipeline],
+        cwd=REPO,
+        env=ENV,
+        check=True,
+    )
     starts, rss = [], []
     for _ in range(3):
-        r = subprocess.run([sys.executable, "-c", COLD_START, str(model)], cwd=REPO, env=ENV,
-                           capture_output=True, text=True, check=True)
+        r = subprocess.run(
+            [sys.executable, "-c", COLD_START, str(model)],
+            cwd=REPO,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         seconds, mb = r.stdout.split()
         starts.append(float(seconds))
         rss.append(float(mb))
@@ -90,8 +114,11 @@ def at_matched_oos(pred_file: Path, target_oos_recall: float) -> dict[str, float
             continue
         ac = sum(g == p and c >= t for g, p, c in ins) / len(ins)
         if ac > best["answered_correct"]:
-            best = {"threshold": round(t, 4), "answered_correct": round(ac, 4),
-                    "oos_recall": round(rec, 4)}
+            best = {
+                "threshold": round(t, 4),
+                "answered_correct": round(ac, 4),
+                "oos_recall": round(rec, 4),
+            }
     return best
 
 
@@ -104,8 +131,10 @@ def fmt(v: Any) -> str:
 
 
 def table(results: dict[str, Any]) -> str:
-    head = ("| set | system | accuracy | macro F1 | answered correct | oos recall | "
-            "train s | p50/p95/p99 ms | model MB | peak RSS MB (eval / serving) | cold start s |")
+    head = (
+        "| set | system | accuracy | macro F1 | answered correct | oos recall | "
+        "train s | p50/p95/p99 ms | model MB | peak RSS MB (eval / serving) | cold start s |"
+    )
     lines = [head, "|" + "---|" * 11]
     for ds in SETS:
         for name, r in results.get(ds, {}).items():
@@ -145,7 +174,8 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=SETS)
     args = ap.parse_args()
     results: dict[str, Any] = {
-        "generated": time.strftime("%Y-%m-%d %H:%M"), "host_cpus": os.cpu_count()
+        "generated": time.strftime("%Y-%m-%d %H:%M"),
+        "host_cpus": os.cpu_count(),
     }
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -155,8 +185,12 @@ def main() -> None:
             rasa = json.loads(rasa_file.read_text()) if rasa_file.exists() else None
             for pipeline in args.pipelines:
                 print(f"{ds} / {pipeline} …", file=sys.stderr, flush=True)
-                r = run_eval(args.evaldata / ds / "train.tsv", args.evaldata / ds / "test.tsv",
-                             pipeline, work)
+                r = run_eval(
+                    args.evaldata / ds / "train.tsv",
+                    args.evaldata / ds / "test.tsv",
+                    pipeline,
+                    work,
+                )
                 pred = Path(r.pop("_predictions"))
                 if rasa and rasa.get("oos_recall") is not None and r.get("oos_recall") is not None:
                     r["at_rasa_oos_recall"] = at_matched_oos(pred, rasa["oos_recall"])
@@ -164,8 +198,9 @@ def main() -> None:
             if rasa:
                 results[ds]["rasa 3.6.21 DIET"] = rasa
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "nlu.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
+    (RESULTS / "nlu.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     md = table(results)
     update_doc(md)
     print(md)

@@ -75,8 +75,7 @@ def faq_questions(limit: int | None = None) -> list[str]:
                 and target is not None
                 and not target.human_only
                 and not starts_flow  # a flow asks back: not one question, one answer
-                and escalation.detect(question, p, project.config.handoff, unknown_streak=0)
-                is None
+                and escalation.detect(question, p, project.config.handoff, unknown_streak=0) is None
             ):
                 good.append(question)
     return good[:limit] if limit else good
@@ -152,8 +151,12 @@ def _update(update_id: int, chat: int, text: str) -> bytes:
                 "message_id": update_id,
                 "date": int(time.time()),
                 "chat": {"id": chat, "type": "private", "first_name": "Клиент"},
-                "from": {"id": chat, "is_bot": False, "first_name": "Клиент",
-                         "language_code": "ru"},
+                "from": {
+                    "id": chat,
+                    "is_bot": False,
+                    "first_name": "Клиент",
+                    "language_code": "ru",
+                },
                 "text": text,
             },
         },
@@ -162,8 +165,9 @@ def _update(update_id: int, chat: int, text: str) -> bytes:
 
 
 class Load:
-    def __init__(self, webhook: dict[str, Any], standin: str, chats: int,
-                 questions: list[str]) -> None:
+    def __init__(
+        self, webhook: dict[str, Any], standin: str, chats: int, questions: list[str]
+    ) -> None:
         self.url = str(webhook["url"])
         self.headers = {
             "X-Telegram-Bot-Api-Secret-Token": str(webhook.get("secret_token", "")),
@@ -260,23 +264,30 @@ def _analyse(
         n = len(step.sent)
         span = (last - step.started) or 1e-9
         send_span = (step.finished_sending - step.started) or 1e-9
-        out.append({
-            "offered_rate": step.rate,
-            "warmup": step.warmup,
-            "duration_s": step.duration,
-            "messages": n,
-            "sent_rate": round(n / send_span, 1),
-            "answered": len(latencies),
-            "throughput_msgs_per_s": round(len(latencies) / span, 1),
-            "latency_ms": {"p50": _ms(_pct(latencies, 50)), "p95": _ms(_pct(latencies, 95)),
-                           "p99": _ms(_pct(latencies, 99)),
-                           "max": _ms(max(latencies) if latencies else None)},
-            "latency_from_schedule_ms": {"p50": _ms(_pct(from_due, 50)),
-                                         "p99": _ms(_pct(from_due, 99))},
-            "webhook_ack_ms": {"p50": _ms(_pct(acks, 50)), "p99": _ms(_pct(acks, 99))},
-            "http_errors": sum(1 for r in step.sent if r.status != 200),
-            "cpu_percent": step.cpu,
-        })
+        out.append(
+            {
+                "offered_rate": step.rate,
+                "warmup": step.warmup,
+                "duration_s": step.duration,
+                "messages": n,
+                "sent_rate": round(n / send_span, 1),
+                "answered": len(latencies),
+                "throughput_msgs_per_s": round(len(latencies) / span, 1),
+                "latency_ms": {
+                    "p50": _ms(_pct(latencies, 50)),
+                    "p95": _ms(_pct(latencies, 95)),
+                    "p99": _ms(_pct(latencies, 99)),
+                    "max": _ms(max(latencies) if latencies else None),
+                },
+                "latency_from_schedule_ms": {
+                    "p50": _ms(_pct(from_due, 50)),
+                    "p99": _ms(_pct(from_due, 99)),
+                },
+                "webhook_ack_ms": {"p50": _ms(_pct(acks, 50)), "p99": _ms(_pct(acks, 99))},
+                "http_errors": sum(1 for r in step.sent if r.status != 200),
+                "cpu_percent": step.cpu,
+            }
+        )
     return out
 
 
@@ -288,13 +299,26 @@ async def _db_counts(url: str) -> dict[str, Any]:
     db = Database(url)
     try:
         async with db.read() as session:
-            by_status = dict((await session.execute(text(
-                "SELECT status, count(*) FROM outbox GROUP BY status"))).all())
-            per_chat = dict((await session.execute(text(
-                "SELECT chat_id, count(*) FROM outbox WHERE channel = 'telegram' "
-                "AND status = 'sent' GROUP BY chat_id"))).all())
-            inbound = await session.scalar(text(
-                "SELECT count(*) FROM messages WHERE direction = 'in'"))
+            by_status = dict(
+                (
+                    await session.execute(
+                        text("SELECT status, count(*) FROM outbox GROUP BY status")
+                    )
+                ).all()
+            )
+            per_chat = dict(
+                (
+                    await session.execute(
+                        text(
+                            "SELECT chat_id, count(*) FROM outbox WHERE channel = 'telegram' "
+                            "AND status = 'sent' GROUP BY chat_id"
+                        )
+                    )
+                ).all()
+            )
+            inbound = await session.scalar(
+                text("SELECT count(*) FROM messages WHERE direction = 'in'")
+            )
     except Exception as exc:
         return {"error": repr(exc)}
     finally:
@@ -316,18 +340,41 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
     try:
         standin = subprocess.Popen(
             [sys.executable, "-m", "bench._webhook_standin", TOKEN],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert standin.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(standin.stdout.readline), 30)
         standin_url = json.loads(line)["url"]
         port = _free_port()
         bot = subprocess.Popen(
-            [sys.executable, "-m", "bench._webhook_bot", "--port", str(port),
-             "--database-url", url, "--api-url", standin_url, "--token", TOKEN,
-             "--secret", secrets.token_urlsafe(24), "--global-rate", str(args.global_rate),
-             "--per-chat-interval", str(args.per_chat_interval), "--log-level", args.log_level],
-            cwd=ROOT, env=env, stdout=bot_log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "bench._webhook_bot",
+                "--port",
+                str(port),
+                "--database-url",
+                url,
+                "--api-url",
+                standin_url,
+                "--token",
+                TOKEN,
+                "--secret",
+                secrets.token_urlsafe(24),
+                "--global-rate",
+                str(args.global_rate),
+                "--per-chat-interval",
+                str(args.per_chat_interval),
+                "--log-level",
+                args.log_level,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=bot_log,
+            stderr=subprocess.STDOUT,
         )
         connector = aiohttp.TCPConnector(limit=args.connections, force_close=False)
         async with aiohttp.ClientSession(connector=connector) as session:
@@ -359,11 +406,15 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
                 ok = await load.drain(session, args.drain_timeout)
                 step.drained_at = time.monotonic()
                 wall = step.drained_at - t
-                step.cpu = {k: round(100 * (_cpu_seconds(p) - before[k]) / wall)
-                            for k, p in pids.items()}
+                step.cpu = {
+                    k: round(100 * (_cpu_seconds(p) - before[k]) / wall) for k, p in pids.items()
+                }
                 tag = " (warm-up)" if step.warmup else ""
-                print(f"  [{kind}] {step.rate:g}/s × {step.duration:g}s{tag}: "
-                      f"{len(step.sent)} sent, drained={ok}, cpu={step.cpu}", flush=True)
+                print(
+                    f"  [{kind}] {step.rate:g}/s × {step.duration:g}s{tag}: "
+                    f"{len(step.sent)} sent, drained={ok}, cpu={step.cpu}",
+                    flush=True,
+                )
                 if not ok:
                     break
                 await asyncio.sleep(args.pause)
@@ -391,9 +442,11 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
             "duplicated": dup,
             "replies_to_unknown_chats": len(unknown_chats),
             "errors": dict(load.errors),
-            "db": {"outbox_by_status": db.get("outbox_by_status", db.get("error")),
-                   "inbound_messages": db.get("inbound_messages"),
-                   "chats_where_outbox_sent_rows_differ": db_mismatch},
+            "db": {
+                "outbox_by_status": db.get("outbox_by_status", db.get("error")),
+                "inbound_messages": db.get("inbound_messages"),
+                "chats_where_outbox_sent_rows_differ": db_mismatch,
+            },
         }
     finally:
         _stop(bot)
@@ -438,39 +491,63 @@ def markdown(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite,postgres", help="sqlite,postgres")
-    parser.add_argument("--rates", default="25,50,75,100",
-                        help="offered messages/s per step, comma-separated")
+    parser.add_argument(
+        "--rates", default="25,50,75,100", help="offered messages/s per step, comma-separated"
+    )
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per step")
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds (lowest rate)")
     parser.add_argument("--pause", type=float, default=1.0, help="idle seconds between steps")
     parser.add_argument("--chats", type=int, default=1000, help="simulated customers")
-    parser.add_argument("--global-rate", type=float, default=0.0,
-                        help="channels.telegram.global_rate for the bot (0 = unlimited)")
-    parser.add_argument("--per-chat-interval", type=float, default=1.0,
-                        help="channels.telegram.per_chat_interval for the bot")
+    parser.add_argument(
+        "--global-rate",
+        type=float,
+        default=0.0,
+        help="channels.telegram.global_rate for the bot (0 = unlimited)",
+    )
+    parser.add_argument(
+        "--per-chat-interval",
+        type=float,
+        default=1.0,
+        help="channels.telegram.per_chat_interval for the bot",
+    )
     parser.add_argument("--connections", type=int, default=256, help="load-generator pool")
-    parser.add_argument("--drain-timeout", type=float, default=45.0,
-                        help="seconds to wait for all replies after a step; else stop there")
+    parser.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=45.0,
+        help="seconds to wait for all replies after a step; else stop there",
+    )
     parser.add_argument("--log-level", default="INFO", help="the bot's log level")
     parser.add_argument("--questions", type=int, default=0, help="limit distinct questions")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" /
-                        "webhook_load.json")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "results" / "webhook_load.json"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (bot.log)")
     args = parser.parse_args(argv)
     args.rates = [float(r) for r in args.rates.split(",") if r]
     kinds = [k.strip() for k in args.db.split(",") if k.strip()]
 
     questions = faq_questions(args.questions or None)
-    print(f"{len(questions)} FAQ questions, {args.chats} customers, rates {args.rates}, "
-          f"{args.duration:g} s per step", flush=True)
+    print(
+        f"{len(questions)} FAQ questions, {args.chats} customers, rates {args.rates}, "
+        f"{args.duration:g} s per step",
+        flush=True,
+    )
     runs = [asyncio.run(run_db(kind, args, questions)) for kind in kinds]
     result = {
         "benchmark": "telegram webhook → reply at the Bot API stand-in",
         "command": "python -m bench.webhook_load " + " ".join(argv or sys.argv[1:]),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-        "limits": {"global_rate": args.global_rate, "per_chat_interval": args.per_chat_interval,
-                   "chats": args.chats, "bot_log_level": args.log_level},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "limits": {
+            "global_rate": args.global_rate,
+            "per_chat_interval": args.per_chat_interval,
+            "chats": args.chats,
+            "bot_log_level": args.log_level,
+        },
         "runs": runs,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

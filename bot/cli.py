@@ -125,9 +125,7 @@ async def _ensure_demo_admin(runtime: Runtime, root: Path) -> None:
             display_name="Анна",
             teams=["support", "sales", "billing"],
         )
-        await create_operator(
-            session, "editor", password, role="editor", display_name="Ева"
-        )
+        await create_operator(session, "editor", password, role="editor", display_name="Ева")
     note = root / "var" / "demo-accounts.txt"
     note.write_text(f"admin / {password}\noperator / {password}\neditor / {password}\n")
     print(

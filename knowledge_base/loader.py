@@ -18,7 +18,6 @@ def question_key(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", text.lower().replace("ё", "е")).split())
 
 
-
 def kb_files(paths: list[Path]) -> list[Path]:
     """Every ``*.yml``/``*.yaml`` under the given files or directories, sorted."""
     files: list[Path] = []

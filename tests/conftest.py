@@ -144,7 +144,6 @@ def copy_demo_project(dest: Path, *, heldout: bool = True, models: bool = False)
     return dest
 
 
-
 @pytest.fixture(scope="session")
 def demo_project() -> Any:
     from bot.project import load_project

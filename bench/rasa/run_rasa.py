@@ -130,8 +130,16 @@ def main() -> None:
         best = ranking[0]["name"] if ranking else ""
         conf = float(ranking[0]["confidence"]) if ranking else 0.0
         answered = top not in (FALLBACK, OOS_INTENT)
-        rows_out.append({"text": text, "gold": gold, "best": best, "confidence": conf,
-                         "answered": answered, "raw": top})
+        rows_out.append(
+            {
+                "text": text,
+                "gold": gold,
+                "best": best,
+                "confidence": conf,
+                "answered": answered,
+                "raw": top,
+            }
+        )
         if gold == "oos":
             oos_total += 1
             oos_rejected += not answered
@@ -162,7 +170,8 @@ def main() -> None:
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     if args.rows is not None:  # holds test texts: keep it outside the repo (evaldata licence)
         args.rows.write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows_out), encoding="utf-8")
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows_out), encoding="utf-8"
+        )
     print(json.dumps(report, indent=2))
 
 

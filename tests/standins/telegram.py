@@ -62,6 +62,7 @@ from tests.standins._telegram_wire import (
 
 __all__ = ["SeenButton", "SeenMessage", "TelegramStandIn", "TgFault", "TgUser", "render_html"]
 
+
 class TelegramStandIn(StandIn):
     def __init__(self, token: str = DEFAULT_TOKEN) -> None:
         super().__init__()
