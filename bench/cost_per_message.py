@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -238,8 +239,6 @@ def main(argv: list[str] | None = None) -> None:
         flush=True,
     )
     nlu_default = results["nlu_predict_ms[sparse+use]"]
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         for db in args.db.split(","):
             url = f"sqlite:///{tmp}/bench.sqlite3" if db == "sqlite" else asyncio.run(_pg_reset())

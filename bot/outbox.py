@@ -165,9 +165,7 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox pump failed; retrying")
                 delay = self.poll_interval
-            if self._stopping:
-                return
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(TimeoutError):  # stop() sets the event too
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
 
@@ -300,7 +298,7 @@ class OutboxSender:
         return False
 
     async def _flush_loop(self) -> None:
-        while not self._stopping:
+        while True:  # ends by cancellation in stop(), after the sender has finished
             await self._sent_ready.wait()
             self._sent_ready.clear()
             try:

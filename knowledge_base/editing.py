@@ -167,9 +167,7 @@ def _insert_block_item(source: str, last: yaml.Node, question: str) -> tuple[str
     if not re.fullmatch(r"[ \t]*-[ \t]+", prefix):  # e.g. a comment or anchor before the value
         dash = prefix.find("-")
         prefix = " " * max(dash, 0) + "- "
-    newline = next((m.group() for m in re.finditer(r"\r\n|[\r\n]", first)), None) or _first_newline(
-        source
-    )
+    newline = _first_newline(first) or _first_newline(source) or "\n"
     previous = lines[end]
     if previous.endswith(("\n", "\r", "\x85", "\u2028", "\u2029")):
         added = prefix + yaml_scalar(question) + newline
@@ -180,9 +178,9 @@ def _insert_block_item(source: str, last: yaml.Node, question: str) -> tuple[str
     return "".join(lines), end + 2
 
 
-def _first_newline(source: str) -> str:
-    match = re.search(r"\r\n|[\r\n]", source)
-    return match.group() if match else "\n"
+def _first_newline(text: str) -> str | None:
+    match = re.search(r"\r\n|[\r\n]", text)
+    return match.group() if match else None
 
 
 def _verify(before: Any, text: str, name: str, index: int, question: str) -> None:
@@ -202,10 +200,11 @@ def _verify(before: Any, text: str, name: str, index: int, question: str) -> Non
 # -- files -----------------------------------------------------------------------------------
 
 
-def read_text_exact(path: Path) -> str:
-    """The file's text with its line endings untouched (no universal-newline translation)."""
+def read_exact(path: Path) -> tuple[bytes, str]:
+    """The file's bytes and its text with line endings untouched (no newline translation)."""
     try:
-        return path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+        return data, data.decode("utf-8")
     except FileNotFoundError:
         raise EditError("file_not_found", f"{path} not found") from None
     except UnicodeDecodeError as exc:
@@ -231,13 +230,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 def add_question_to_file(path: Path, entry_id: str, question: str) -> Callable[[], None]:
     """Edit the file on disk (re-read now, under the caller's lock); returns the undo, which
     puts the previous bytes back exactly."""
-    original = path.read_bytes() if path.exists() else None
-    source = read_text_exact(path)
+    original, source = read_exact(path)
     insertion = add_question(source, entry_id, question, str(path))
     write_bytes_atomic(path, insertion.text.encode("utf-8"))
-
-    def undo() -> None:
-        if original is not None:
-            write_bytes_atomic(path, original)
-
-    return undo
+    return lambda: write_bytes_atomic(path, original)

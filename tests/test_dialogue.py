@@ -5,9 +5,11 @@ Every test runs on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.engine import Status
@@ -161,45 +163,37 @@ async def test_human_only_topic_answers_and_hands_over(bot: TestBot) -> None:
     assert conv.team == "billing"
 
 
-async def test_out_of_hours_handoff_says_when_the_team_is_back(
-    db_url: str, demo_project: Any, demo_model: Any
-) -> None:
+@pytest.fixture
+async def night_bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[TestBot]:
+    """The demo bot at 02:30 in Moscow on a Tuesday, with the real working hours (9–21)."""
     from handoff.config import WorkingHours
 
     hours = WorkingHours(timezone="Europe/Moscow", days=[0, 1, 2, 3, 4, 5, 6])
     brain = brain_for(demo_project, demo_model, working_hours=hours)
-    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 02:30 in Moscow on Tuesday
+    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
     bot = await start_bot(demo_project, brain, db_url, clock=lambda: late)
-    try:
-        alice = bot.customer("alice")
-        await alice.say("позовите оператора")
-        assert "сегодня в 9:00" in alice.last_text
-        assert alice.last_outcome.owner is Owner.QUEUED
-    finally:
-        await bot.runtime.stop()
+    yield bot
+    await bot.runtime.stop()
 
 
-async def test_out_of_hours_a_colleague_who_is_online_still_answers(
-    db_url: str, demo_project: Any, demo_model: Any
-) -> None:
+async def test_out_of_hours_handoff_says_when_the_team_is_back(night_bot: TestBot) -> None:
+    alice = night_bot.customer("alice")
+    await alice.say("позовите оператора")
+    assert "сегодня в 9:00" in alice.last_text
+    assert alice.last_outcome.owner is Owner.QUEUED
+
+
+async def test_out_of_hours_a_colleague_who_is_online_still_answers(night_bot: TestBot) -> None:
     from handoff.auth import create_operator
-    from handoff.config import WorkingHours
 
-    hours = WorkingHours(timezone="Europe/Moscow", days=[0, 1, 2, 3, 4, 5, 6])
-    brain = brain_for(demo_project, demo_model, working_hours=hours)
-    late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # 02:30 in Moscow on Tuesday
-    bot = await start_bot(demo_project, brain, db_url, clock=lambda: late)
-    try:
-        async with bot.runtime.db.write() as s:
-            night = await create_operator(s, "night", "night-shift-pass", display_name="Ночная")
-            night.status = "online"
-        alice = bot.customer("alice")
-        await alice.say("позовите оператора")
-        assert "9:00" not in alice.last_text  # not «tomorrow»: someone is here now
-        assert "минут" in alice.last_text
-        assert alice.last_outcome.owner is Owner.OPERATOR
-    finally:
-        await bot.runtime.stop()
+    async with night_bot.runtime.db.write() as s:
+        night = await create_operator(s, "night", "night-shift-pass", display_name="Ночная")
+        night.status = "online"
+    alice = night_bot.customer("alice")
+    await alice.say("позовите оператора")
+    assert "9:00" not in alice.last_text  # not «tomorrow»: someone is here now
+    assert "минут" in alice.last_text
+    assert alice.last_outcome.owner is Owner.OPERATOR
 
 
 async def test_everything_persists_across_a_restart(

@@ -23,6 +23,13 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// A message box that hides itself when empty.
+function show(id, message) {
+  const box = $(id);
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
 class ApiError extends Error {
   constructor(message, data) {
     super(message);

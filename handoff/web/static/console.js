@@ -14,11 +14,7 @@ const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOf
 
 const BASE_TITLE = document.title;
 
-function showError(message) {
-  const box = $("error");
-  box.textContent = message || "";
-  box.hidden = !message;
-}
+const showError = (message) => show("error", message);
 
 function channelBadge(channel) {
   return el("span", { class: `badge ch-${channel}` }, CHANNELS[channel] || channel);

@@ -6,12 +6,6 @@ const DECISIONS = { answer: "ответит", clarify: "переспросит",
 const PAGE = 20;
 const STATE = { entries: [], offset: 0, total: 0 };
 
-function show(id, message) {
-  const box = $(id);
-  box.textContent = message || "";
-  box.hidden = !message;
-}
-
 function times(n) {
   const tens = n % 100, ones = n % 10;
   const word = ones >= 2 && ones <= 4 && (tens < 12 || tens > 14) ? "раза" : "раз";
