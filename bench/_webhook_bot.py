@@ -11,6 +11,8 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import os
+import signal
 import socket
 from pathlib import Path
 
@@ -62,12 +64,29 @@ def main() -> None:
     )
     runtime = Runtime(project, settings, make_brain(project, model))
     add_channels(runtime)
-    app = create_app(runtime)
+    app = create_app(runtime, freeze_heap=True)  # as zabota run
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048))
+    profile_to = os.environ.get("ZABOTA_BENCH_PROFILE")
+    if not profile_to:
+        asyncio.run(server.serve(sockets=[sock]))
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+
+    def dump(*_: object) -> None:
+        # uvicorn re-raises the SIGTERM it handled once it has shut down: dump then, and exit.
+        profiler.disable()
+        profiler.dump_stats(profile_to)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, dump)
+    profiler.enable()
     asyncio.run(server.serve(sockets=[sock]))
+    dump()
 
 
 if __name__ == "__main__":

@@ -142,7 +142,7 @@ async def _run(args: argparse.Namespace) -> int:
     runtime = await _build(args)
     if args.demo:
         await _ensure_demo_admin(runtime, args.project)
-    app = create_app(runtime)
+    app = create_app(runtime, freeze_heap=True)
     _reload_on_sighup(runtime)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)

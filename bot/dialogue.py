@@ -101,7 +101,8 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
         "reason": reason.value,
         "title": REASON_TITLES.get(reason, reason.value),
         "detail": detail,
-        "guesses": context.get("last_guesses", turn.guesses),
+        # A button has no guesses of its own: those of the customer's last text then.
+        "guesses": turn.guesses if turn.prediction else context.get("last_guesses", []),
         "flow": context.get("flow_data"),
         "message": turn.event.text[:500],
         "at": turn.now.isoformat(),

@@ -22,6 +22,7 @@ from bot.bus import Bus, BusEvent
 from bot.config import Domain, ProjectConfig
 from bot.dialogue import Handler, Turn, default_handlers, escalate
 from bot.events import Button, Inbound, InboundKind, Outbound
+from bot.nlu_batch import PredictBatcher
 from bot.ownership import HUMAN_OWNERS, Owner
 from bot.storage import repo
 from bot.storage.db import Database
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 
 RATE_PREFIX = "rate:"
 QUEUED_REMINDER_EVERY = timedelta(minutes=3)
+
+
+class _PipelineFailed(Exception):
+    """A handler raised: the message's transaction is redone in fail-open mode."""
 
 
 class Status(StrEnum):
@@ -87,6 +92,7 @@ class Engine:
         self._on_outbox = on_outbox or (lambda: None)
         self.clock = clock
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._batcher = PredictBatcher()
 
     def _lock(self, event: Inbound) -> asyncio.Lock:
         key = (event.channel, event.user_id)
@@ -98,11 +104,11 @@ class Engine:
             lock = self._locks[key] = asyncio.Lock()
         return lock
 
-    def predict(self, event: Inbound) -> Prediction | None:
+    async def predict(self, event: Inbound, brain: Brain) -> Prediction | None:
         if event.kind is not InboundKind.TEXT or not event.text.strip():
             return None
-        limit = self.brain.config.policy.max_message_chars
-        return self.brain.nlu.predict(event.text[:limit])
+        limit = brain.config.policy.max_message_chars
+        return await self._batcher.predict(brain.nlu, event.text[:limit])
 
     async def process(self, event: Inbound, inbox_id: int | None = None) -> Outcome:
         """Handle one customer event end to end; safe to call again with the same event.
@@ -114,7 +120,7 @@ class Engine:
         async with self._lock(event):
             brain = self.brain
             try:
-                prediction = self.predict(event)
+                prediction = await self.predict(event, brain)
             except Exception:
                 log.exception("NLU failed on a %s message", event.channel)
                 prediction = None
@@ -133,6 +139,26 @@ class Engine:
         prediction: Prediction | None,
         failed_nlu: bool,
         inbox_id: int | None,
+    ) -> Outcome:
+        # The bot's handlers run optimistically in the one transaction of the message. If one
+        # fails, the whole transaction is rolled back and done again in fail-open mode (the
+        # apology and the hand-off instead of the handlers), so the customer's message is
+        # still stored exactly once. A savepoint around the handlers would cost two
+        # statements on every message for what is meant never to happen.
+        if not failed_nlu:
+            try:
+                return await self._transaction(event, brain, prediction, inbox_id, False)
+            except _PipelineFailed:
+                log.exception("bot pipeline failed; failing open to the human queue")
+        return await self._transaction(event, brain, prediction, inbox_id, True)
+
+    async def _transaction(
+        self,
+        event: Inbound,
+        brain: Brain,
+        prediction: Prediction | None,
+        inbox_id: int | None,
+        fail_open: bool,
     ) -> Outcome:
         async with self.db.write() as session:
             if not await repo.claim_inbound(session, event, inbox_id):
@@ -155,7 +181,7 @@ class Engine:
                 ]
             if event.payload:
                 data["payload"] = event.payload
-            message = await repo.add_inbound_message(session, conversation, event, data)
+            message = repo.add_inbound_message(session, conversation, event, data)
             turn = Turn(
                 session=session,
                 event=event,
@@ -168,31 +194,28 @@ class Engine:
                 now=self.clock(),
                 flows=brain.flows,
             )
+            if Owner(conversation.owner) in HUMAN_OWNERS:
+                await self._forward(turn)
+                status = Status.FORWARDED
+            elif fail_open:
+                status = Status.PROCESSED
+                turn.utter("utter_error")
+                if Owner(conversation.owner) is Owner.BOT:
+                    await escalate(turn, Reason.FAILURE)
+            else:
+                status = Status.PROCESSED
+                try:
+                    await self._dispatch(turn)
+                except Exception as exc:
+                    raise _PipelineFailed from exc
             if prediction is not None:
+                # The operator console shows the bot's guesses for the last message.
                 conversation.context = {
                     **(conversation.context or {}),
                     "last_guesses": turn.guesses,
                 }
-            if Owner(conversation.owner) in HUMAN_OWNERS:
-                await self._forward(turn)
-                status = Status.FORWARDED
-            else:
-                status = Status.PROCESSED
-                try:
-                    if failed_nlu:
-                        raise RuntimeError("NLU failed")
-                    async with session.begin_nested():
-                        await self._dispatch(turn)
-                except Exception:
-                    log.exception("bot pipeline failed; failing open to the human queue")
-                    turn.replies.clear()
-                    turn.reply_data.clear()
-                    await session.refresh(conversation)
-                    turn.utter("utter_error")
-                    if Owner(conversation.owner) is Owner.BOT:
-                        await escalate(turn, Reason.FAILURE)
             for reply, reply_data in zip(turn.replies, turn.reply_data, strict=True):
-                await repo.enqueue(session, conversation, reply, data=reply_data)
+                repo.enqueue(session, conversation, reply, data=reply_data)
             owner = Owner(conversation.owner)
             conversation_id, customer_id = conversation.id, conversation.customer_id
             assigned = turn.assigned_operator.id if turn.assigned_operator else None
@@ -268,7 +291,7 @@ class Engine:
         conversation.rating = score
         conversation.channel, conversation.chat_id = event.channel, event.chat_id
         reply = brain.domain.render("utter_rated", event.channel)
-        await repo.enqueue(
+        repo.enqueue(
             session, conversation, reply, data={"response": "utter_rated", "rating": score}
         )
         self.bus.publish(BusEvent("rating", conversation_id, customer_id, {"score": score}))

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import heap
 from bot.project import Project, load_project, make_brain, train
 from bot.yamlio import ContentError, Problem
 from nlu.api import Decision, NLUModel
@@ -230,6 +231,7 @@ async def reload(runtime: Runtime, edit: Edit | None = None) -> ReloadReport:
         await asyncio.to_thread(model.predict, "здравствуйте")  # warm up before customers see it
         runtime.project = project
         runtime.engine.brain = make_brain(project, model)
+        heap.refreeze()  # the old brain may go now (a pause of one full collection, once)
         log.info(
             "reloaded: %d entries, %d intents in %.1f s",
             report.entries,

@@ -159,13 +159,13 @@ class HandoffService:
                 await self._take_locked(session, conversation, operator, "taken_by_reply")
             if conversation.first_response_at is None:
                 conversation.first_response_at = utcnow()
-            message = await repo.enqueue(
+            message = repo.enqueue(
                 session,
                 conversation,
                 Outbound(text=text, author="operator"),
                 operator_id=operator.id,
             )
-            message_id = message.id
+        message_id = message.id  # inserted at the commit
         self._wake()
         if taken:
             self._publish("assignment", conversation)
@@ -266,13 +266,13 @@ class HandoffService:
             await repo.add_event(session, conversation, f"Диалог закрыл {operator.display_name}")
             domain = self._brain().domain
             closed = domain.render("utter_closed", conversation.channel)
-            await repo.enqueue(session, conversation, closed, data={"response": "utter_closed"})
+            repo.enqueue(session, conversation, closed, data={"response": "utter_closed"})
             if handled_by is not None or conversation.first_response_at is not None:
                 ask = dataclasses.replace(
                     domain.render("utter_rate", conversation.channel),
                     buttons=rate_buttons(conversation.id),
                 )
-                await repo.enqueue(session, conversation, ask, data={"response": "utter_rate"})
+                repo.enqueue(session, conversation, ask, data={"response": "utter_rate"})
         self._wake()
         self._publish("transition", conversation)
         await self.assign_waiting()
@@ -297,7 +297,7 @@ class HandoffService:
                 session, conversation, f"{operator.display_name} вернул(а) диалог боту"
             )
             back = self._brain().domain.render("utter_back_to_bot", conversation.channel)
-            await repo.enqueue(session, conversation, back, data={"response": "utter_back_to_bot"})
+            repo.enqueue(session, conversation, back, data={"response": "utter_back_to_bot"})
         self._wake()
         self._publish("transition", conversation)
         await self.assign_waiting()

@@ -6,6 +6,7 @@ server calls ``load``. Everything else in ``nlu/`` is an implementation detail b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -75,6 +76,10 @@ class NLUModel(Protocol):
     def fit(self, examples: list[Example]) -> None: ...
 
     def predict(self, text: str) -> Prediction: ...
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        """``[predict(t) for t in texts]``, possibly cheaper per text (batched encoding)."""
+        ...
 
     def save(self, path: Path) -> None: ...
 

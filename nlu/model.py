@@ -116,9 +116,29 @@ class IntentModel:
         self.coef_t, self.intercept = self._train(x, y)
 
     def predict(self, text: str) -> Prediction:
-        cfg = self.config
         a = self.pre.analyze(text)
-        scores = self._scores_one(a, text)
+        return self._prediction(text, a, self._scores_one(a, text))
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        """The same predictions as :meth:`predict`, with one encoder call for all the texts.
+
+        The sentence encoder costs ~1.8 ms for one text and ~0.5 ms per text in a batch of 16;
+        the bot batches the messages that arrive together under load.
+        """
+        if len(texts) == 1:
+            return [self.predict(texts[0])]
+        analyzed = [self.pre.analyze(t) for t in texts]
+        enc = self._get_encoder()
+        embeddings = enc.encode(list(texts)) if enc is not None and texts else None
+        return [
+            self._prediction(
+                text, a, self._scores_one(a, text, None if embeddings is None else embeddings[i])
+            )
+            for i, (text, a) in enumerate(zip(texts, analyzed, strict=True))
+        ]
+
+    def _prediction(self, text: str, a: Analyzed, scores: Array) -> Prediction:
+        cfg = self.config
         probs = _softmax(scores, self.temperature)
         order = np.argsort(-probs)
         ranking = tuple(
@@ -241,8 +261,11 @@ class IntentModel:
             parts.append(sp.csr_matrix(enc.encode(list(texts)) * cfg.encoder_weight))
         return sp.hstack(parts, format="csr")
 
-    def _scores_one(self, a: Analyzed, text: str) -> Array:
-        """Linear scores for one message without building scipy matrices (latency path)."""
+    def _scores_one(self, a: Analyzed, text: str, embedding: Array | None = None) -> Array:
+        """Linear scores for one message without building scipy matrices (latency path).
+
+        ``embedding`` is the text's encoding when the caller has it already (a batch).
+        """
         cfg = self.config
         z = self.intercept.astype(np.float64).copy()
         offset = 0
@@ -260,7 +283,8 @@ class IntentModel:
             offset += space.dim
         enc = self._get_encoder()
         if enc is not None:
-            z += cfg.encoder_weight * (enc.encode([text])[0] @ self.coef_t[offset:])
+            vector = enc.encode([text])[0] if embedding is None else embedding
+            z += cfg.encoder_weight * (vector @ self.coef_t[offset:])
         return z
 
     def _train(self, x: sp.csr_matrix, y: Array) -> tuple[Array, Array]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -38,6 +38,9 @@ class FakeNLU:
 
     def __init__(self, known: dict[str, str] | None = None) -> None:
         self.known = known or {"доставка": "delivery_time"}
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(t) for t in texts]
 
     def predict(self, text: str) -> Prediction:
         for word, intent in self.known.items():

@@ -5,6 +5,7 @@ Every test runs on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from bot.engine import Status
 from bot.ownership import Owner
+from bot.storage import repo
 from bot.storage.models import Conversation, Message, Transition
 from tests.conftest import brain_for
 from tests.dialogue import TestBot, start_bot
@@ -114,6 +116,50 @@ async def test_a_broken_pipeline_fails_open_to_a_person(bot: TestBot) -> None:
         stored = await s.scalar(select(Message.text).where(Message.author == "customer"))
     assert reason == "bot_failure"
     assert stored == "как вернуть товар?"  # the customer's message is not lost
+
+
+async def test_what_a_broken_handler_half_wrote_is_undone_and_the_message_kept_once(
+    bot: TestBot,
+) -> None:
+    class HalfWay:
+        name = "half-way"
+
+        def match(self, turn: Any) -> bool:
+            return True
+
+        async def handle(self, turn: Any) -> None:
+            turn.conversation.context = {**turn.conversation.context, "half": True}
+            await repo.add_event(turn.session, turn.conversation, "полдела")
+            turn.utter("utter_greet")
+            raise RuntimeError("boom")
+
+    bot.runtime.engine.handlers.insert(0, HalfWay())
+    alice = bot.customer("alice")
+    await alice.say("как вернуть товар?")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    greeting = bot.runtime.brain.domain.render("utter_greet", "telegram").text
+    assert greeting not in [m.text for m in alice.sent]  # the apology and hand-off only
+    async with bot.runtime.db.read() as s:
+        texts = (await s.scalars(select(Message.text).order_by(Message.id))).all()
+        context = await s.scalar(select(Conversation.context))
+    assert texts.count("как вернуть товар?") == 1
+    assert "полдела" not in texts
+    assert context is not None and "half" not in context
+    assert context["escalation"]["guesses"], "the operator still sees what the bot guessed"
+
+
+async def test_customers_writing_at_the_same_moment_are_understood_in_one_batch(
+    bot: TestBot,
+) -> None:
+    questions = ["как вернуть товар?", "сколько стоит доставка?", "где мой заказ?"]
+    customers = [bot.customer(f"c{i}") for i in range(len(questions))]
+    before = bot.runtime.engine._batcher.batches
+    await asyncio.gather(*(c.say(q) for c, q in zip(customers, questions, strict=True)))
+    assert bot.runtime.engine._batcher.batches - before == 1
+    assert "14 дней" in customers[0].last_text  # each still gets the answer to their question
+    assert all(c.last_outcome.prediction for c in customers)
+    intents = [c.last_outcome.prediction.intent for c in customers]  # type: ignore[union-attr]
+    assert intents[0] == "return_goods" and len(set(intents)) == 3
 
 
 async def test_profanity_goes_to_a_person(bot: TestBot) -> None:

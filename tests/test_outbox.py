@@ -65,7 +65,7 @@ async def enqueue(db: Database, conv: Conversation, *texts: str) -> None:
         fresh = await s.get(Conversation, conv.id)
         assert fresh is not None
         for text in texts:
-            await repo.enqueue(s, fresh, Outbound(text=text))
+            repo.enqueue(s, fresh, Outbound(text=text))
 
 
 async def run_sender(db: Database, channel: Channel) -> OutboxSender:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,9 @@ class _Confused:
 
     def __init__(self, real: Any) -> None:
         self.real = real
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(t) for t in texts]
 
     def predict(self, text: str) -> Prediction:
         p = self.real.predict(text)

@@ -110,7 +110,7 @@ async def test_enqueue_writes_history_and_outbox_atomically(db: Database) -> Non
     async with db.write() as s:
         identity = await repo.get_or_create_identity(s, hello())
         conv, _ = await repo.open_conversation(s, identity.customer_id, "telegram", "u1")
-        await repo.enqueue(s, conv, Outbound(text="Ответ"))
+        repo.enqueue(s, conv, Outbound(text="Ответ"))
     async with db.read() as s:
         item = await s.scalar(select(OutboxItem))
         assert item is not None
@@ -124,9 +124,9 @@ async def test_merging_customers_joins_histories(db: Database) -> None:
         tg = await repo.get_or_create_identity(s, hello("t1", "telegram"))
         vb = await repo.get_or_create_identity(s, hello("v1", "viber"))
         tg_conv, _ = await repo.open_conversation(s, tg.customer_id, "telegram", "t1")
-        await repo.enqueue(s, tg_conv, Outbound(text="в телеграме"))
+        repo.enqueue(s, tg_conv, Outbound(text="в телеграме"))
         vb_conv, _ = await repo.open_conversation(s, vb.customer_id, "viber", "v1")
-        await repo.enqueue(s, vb_conv, Outbound(text="в вайбере"))
+        repo.enqueue(s, vb_conv, Outbound(text="в вайбере"))
         code = await repo.new_link_code(
             s, tg.customer_id, __import__("datetime").timedelta(minutes=5)
         )

@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
@@ -185,6 +185,9 @@ class OutboxItem(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    # Set when enqueuing, so that one flush inserts the message and then its outbox row (never
+    # loaded: the sender reads the payload, not the history row).
+    message: Mapped[Message | None] = relationship(lazy="raise")
     channel: Mapped[str] = mapped_column(String(32))
     chat_id: Mapped[str] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]] = mapped_column()

@@ -218,9 +218,10 @@ async def move(
     return transition
 
 
-async def add_inbound_message(
+def add_inbound_message(
     session: AsyncSession, conversation: Conversation, event: Inbound, data: dict[str, Any]
 ) -> Message:
+    """The customer's message in the history; inserted with the transaction's next flush."""
     text = event.text if event.kind != "button" else event.text or f"[{event.payload}]"
     message = Message(
         conversation_id=conversation.id,
@@ -235,11 +236,10 @@ async def add_inbound_message(
         created_at=utcnow(),
     )
     session.add(message)
-    await session.flush()
     return message
 
 
-async def enqueue(
+def enqueue(
     session: AsyncSession,
     conversation: Conversation,
     outbound: Outbound,
@@ -247,7 +247,11 @@ async def enqueue(
     operator_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> Message:
-    """Record an outgoing message in the history and put it in the outbox, atomically."""
+    """Record an outgoing message in the history and put it in the outbox, atomically.
+
+    Nothing is written until the transaction's next flush (at the latest, its commit), which
+    inserts both rows in order; the message's ``id`` is set from then on.
+    """
     payload = outbound.to_json()
     message = Message(
         conversation_id=conversation.id,
@@ -262,11 +266,10 @@ async def enqueue(
         created_at=utcnow(),
     )
     session.add(message)
-    await session.flush()
     session.add(
         OutboxItem(
             conversation_id=conversation.id,
-            message_id=message.id,
+            message=message,
             channel=conversation.channel,
             chat_id=conversation.chat_id,
             payload=payload,

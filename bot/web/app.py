@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot import heap
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,17 @@ ExtraRoutes = Callable[[Runtime], list[BaseRoute]]
 
 
 def create_app(
-    runtime: Runtime, *, extra: list[ExtraRoutes] | None = None, manage_runtime: bool = True
+    runtime: Runtime,
+    *,
+    extra: list[ExtraRoutes] | None = None,
+    manage_runtime: bool = True,
+    freeze_heap: bool = False,
 ) -> Starlette:
-    """Build the app. With ``manage_runtime`` the app's lifespan starts and stops the runtime."""
+    """Build the app. With ``manage_runtime`` the app's lifespan starts and stops the runtime.
+
+    ``freeze_heap`` (serving processes: ``zabota run``) moves everything alive once the runtime
+    has started out of the garbage collector's way (:mod:`bot.heap`).
+    """
 
     async def healthz(request: Request) -> Response:
         try:
@@ -68,6 +77,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start()
+        if freeze_heap:
+            heap.freeze()
         try:
             yield
         finally:
