@@ -40,7 +40,7 @@ from bot.events import Outbound
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Identity, OutboxItem, utcnow
-from bot.tasks import cancel_and_wait
+from bot.tasks import cancel_and_wait, stop_or_cancel
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ LEASE = timedelta(seconds=60)
 RECOVER_EVERY = 1.0  # seconds between sweeps for expired leases
 MAX_BACKOFF = 300.0
 GIVE_UP_AFTER = timedelta(hours=24)
+STOP_GRACE = 2.0  # seconds stop() lets a running pump finish before cancelling it
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,7 @@ class OutboxSender:
         # swallow one that raced a wake-up, and stop() then waited forever).
         self._stopping = True
         self._wake.set()
-        await cancel_and_wait(self._task)
+        await stop_or_cancel(self._task, grace=STOP_GRACE)
         self._task = None
         for task in list(self._chat_tasks):
             task.cancel()

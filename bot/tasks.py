@@ -27,3 +27,18 @@ async def cancel_and_wait(task: asyncio.Task[Any] | None, timeout: float = 10.0)
     if not task.cancelled() and (exc := task.exception()) is not None:
         log.warning("task %s ended with %s while stopping", task.get_name(), type(exc).__name__)
     return True
+
+
+async def stop_or_cancel(
+    task: asyncio.Task[Any] | None, grace: float, timeout: float = 10.0
+) -> bool:
+    """Give ``task`` ``grace`` s to end by itself (it was told to stop), then cancel it.
+
+    A task cancelled in the middle of a database call leaves that call running in the
+    driver's worker thread (aiosqlite), which then reports its result to a loop that may be
+    closed by then; letting the task reach its own stop check avoids that.
+    """
+    if task is None or task.done():
+        return True
+    done, _ = await asyncio.wait({task}, timeout=grace)
+    return bool(done) or await cancel_and_wait(task, timeout)

@@ -257,3 +257,23 @@ async def test_a_message_queued_while_the_sender_is_busy_is_not_left_waiting(
     finally:
         await sender.stop()
     assert channel.delivered["c2"] == ["ответ, пришедший во время pump"]
+
+
+async def test_stop_lets_a_running_pump_finish_its_database_call(db: Database) -> None:
+    """A pump cancelled mid-query leaves the query running in aiosqlite's thread, which then
+    reports to a closed event loop; stop() lets the pump reach its own stop check instead."""
+    channel = ScriptedChannel()
+    sender = OutboxSender(db, {channel.name: channel})
+    in_pump, finished = asyncio.Event(), []
+
+    async def slow_pump() -> float:
+        in_pump.set()
+        await asyncio.sleep(0.2)  # a database call in flight
+        finished.append(True)
+        return 1.0
+
+    sender.pump = slow_pump  # type: ignore[method-assign]
+    await sender.start()
+    await in_pump.wait()
+    await sender.stop()
+    assert finished == [True]
