@@ -194,16 +194,14 @@ class Engine:
                 now=self.clock(),
                 flows=brain.flows,
             )
+            status = Status.PROCESSED
             if Owner(conversation.owner) in HUMAN_OWNERS:
                 await self._forward(turn)
                 status = Status.FORWARDED
-            elif fail_open:
-                status = Status.PROCESSED
+            elif fail_open:  # the bot owns it (an open conversation no person holds)
                 turn.utter("utter_error")
-                if Owner(conversation.owner) is Owner.BOT:
-                    await escalate(turn, Reason.FAILURE)
+                await escalate(turn, Reason.FAILURE)
             else:
-                status = Status.PROCESSED
                 try:
                     await self._dispatch(turn)
                 except Exception as exc:

@@ -34,12 +34,17 @@ def contexts(pages: Any) -> Iterator[Any]:
             expect(page).to_have_url(re.compile(r"/console/login$"))
 
 
-def log_in(page: Page, server: Server, username: str) -> None:
+def submit_login(page: Page, server: Server, username: str) -> None:
+    """Open the console, get sent to the login form, and log in (any role)."""
     page.goto(f"{server.url}/console")
     expect(page).to_have_url(re.compile(r"/console/login"))
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("#login-submit")
+
+
+def log_in(page: Page, server: Server, username: str) -> None:
+    submit_login(page, server, username)
     expect(page).to_have_url(f"{server.url}/console")
     expect(page.locator("#live")).to_have_class(re.compile("on"))  # the event stream is open
 

@@ -7,7 +7,6 @@ YAML files), with the real NLU — the point is that retraining really changes t
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Server, serve
-from tests.browser.test_console_browser import customer_says, open_chat
+from tests.browser.test_console_browser import customer_says, open_chat, submit_login
 from tests.conftest import copy_demo_project
 from tests.handoff_kit import PASSWORD
 
@@ -45,11 +44,7 @@ def editor_server(
 
 
 def log_in_editor(page: Page, server: Server, username: str) -> None:
-    page.goto(f"{server.url}/console")
-    expect(page).to_have_url(re.compile(r"/console/login"))
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
+    submit_login(page, server, username)
     expect(page).to_have_url(f"{server.url}/console/editor")  # editors land on the editor
 
 
