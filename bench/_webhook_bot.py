@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--global-rate", type=float, default=0.0)
     parser.add_argument("--per-chat-interval", type=float, default=1.0)
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
 
     logging.basicConfig(
@@ -62,12 +63,32 @@ def main() -> None:
         telegram_secret=args.secret,
         public_url=f"http://127.0.0.1:{args.port}",
     )
-    runtime = Runtime(project, settings, make_brain(project, model))
-    add_channels(runtime)
-    app = create_app(runtime, freeze_heap=True)  # as zabota run
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
+    if args.workers > 1:  # as zabota run --workers N: migrate and warm up here, then fork
+        from bot.storage.db import Database
+        from bot.workers import Supervisor
+
+        async def migrate() -> None:
+            db = Database(settings.database_url)
+            await db.upgrade()
+            await db.dispose()
+
+        asyncio.run(migrate())
+        model.predict("здравствуйте, как вернуть товар?")
+
+        def worker(index: int) -> None:
+            runtime = Runtime(project, settings, make_brain(project, model), cluster=True)
+            add_channels(runtime, rate_share=args.workers)
+            app = create_app(runtime, freeze_heap=True, migrate=False)
+            config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048)
+            asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+
+        raise SystemExit(Supervisor(args.workers, worker).run())
+    runtime = Runtime(project, settings, make_brain(project, model))
+    add_channels(runtime)
+    app = create_app(runtime, freeze_heap=True)  # as zabota run
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048))
     profile_to = os.environ.get("ZABOTA_BENCH_PROFILE")
     if not profile_to:

@@ -90,12 +90,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int, *, tree: bool = False) -> float:
+    """CPU time of the process, with ``tree`` plus its live children's (the bot's workers)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split() if tree else []
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+    own = (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+    return own + sum(_cpu_seconds(int(child), tree=True) for child in children)
 
 
 def _stop(proc: subprocess.Popen[Any] | None) -> None:
@@ -370,6 +373,8 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
                 str(args.per_chat_interval),
                 "--log-level",
                 args.log_level,
+                "--workers",
+                str(args.workers),
             ],
             cwd=ROOT,
             env=env,
@@ -400,14 +405,15 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
             plan += [Step(rate, args.duration) for rate in args.rates]
             pids = {"bot": bot.pid, "standin": standin.pid, "loadgen": os.getpid()}
             for step in plan:
-                before = {k: _cpu_seconds(p) for k, p in pids.items()}
+                before = {k: _cpu_seconds(p, tree=k == "bot") for k, p in pids.items()}
                 t = time.monotonic()
                 await load.run_step(session, step)
                 ok = await load.drain(session, args.drain_timeout)
                 step.drained_at = time.monotonic()
                 wall = step.drained_at - t
                 step.cpu = {
-                    k: round(100 * (_cpu_seconds(p) - before[k]) / wall) for k, p in pids.items()
+                    k: round(100 * (_cpu_seconds(p, tree=k == "bot") - before[k]) / wall)
+                    for k, p in pids.items()
                 }
                 tag = " (warm-up)" if step.warmup else ""
                 print(
@@ -518,6 +524,9 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds to wait for all replies after a step; else stop there",
     )
     parser.add_argument("--log-level", default="INFO", help="the bot's log level")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="bot processes (zabota run --workers; PostgreSQL)"
+    )
     parser.add_argument("--questions", type=int, default=0, help="limit distinct questions")
     parser.add_argument(
         "--out", type=Path, default=ROOT / "bench" / "results" / "webhook_load.json"

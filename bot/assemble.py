@@ -32,8 +32,12 @@ def secret_bytes(settings: Settings, root: Path) -> bytes:
     return bytes.fromhex(path.read_text().strip())
 
 
-def add_channels(runtime: Runtime, *, messengers: bool = True) -> None:
-    """Web chat always (unless disabled); Telegram and Viber when their tokens are set."""
+def add_channels(runtime: Runtime, *, messengers: bool = True, rate_share: int = 1) -> None:
+    """Web chat always (unless disabled); Telegram and Viber when their tokens are set.
+
+    ``rate_share``: this process is one of that many serving the bot, so it may use only
+    that share of the bot-wide send rate (Telegram's ``global_rate``).
+    """
     config = runtime.project.config.channels
     settings = runtime.settings
     if config.webchat.enabled:
@@ -51,7 +55,7 @@ def add_channels(runtime: Runtime, *, messengers: bool = True) -> None:
             api_url=settings.telegram_api_url,
             webhook_url=settings.public_url,
             per_chat_interval=config.telegram.per_chat_interval,
-            global_rate=config.telegram.global_rate,
+            global_rate=config.telegram.global_rate / max(rate_share, 1),
         )
         if settings.telegram_secret:
             tg_settings = dataclasses.replace(tg_settings, secret_token=settings.telegram_secret)

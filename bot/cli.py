@@ -19,8 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported lazily at run time so that `zabota --help` answers at once
+    from bot.config import Settings
     from bot.project import Project
     from bot.runtime import Runtime
+    from bot.storage.db import Database
+    from nlu.api import NLUModel
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_DB = 0, 1, 2, 3
 
@@ -81,11 +84,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _build(args: argparse.Namespace, *, messengers: bool = True) -> Runtime:
-    from bot.assemble import add_channels
+async def _prepare(args: argparse.Namespace) -> tuple[Project, Settings, NLUModel]:
     from bot.config import Settings
-    from bot.project import make_brain, train
-    from bot.runtime import Runtime
+    from bot.project import train
 
     _progress("loading content")
     project = _load(args.project)
@@ -94,14 +95,35 @@ async def _build(args: argparse.Namespace, *, messengers: bool = True) -> Runtim
     model, _, trained = await asyncio.to_thread(train, project)
     if trained:
         _progress("NLU model trained")
-    runtime = Runtime(project, settings, make_brain(project, model))
-    add_channels(runtime, messengers=messengers)
+    return project, settings, model
+
+
+def _assemble(
+    project: Project,
+    settings: Settings,
+    model: NLUModel,
+    *,
+    messengers: bool = True,
+    workers: int = 1,
+) -> Runtime:
+    from bot.assemble import add_channels
+    from bot.project import make_brain
+    from bot.runtime import Runtime
+
+    runtime = Runtime(project, settings, make_brain(project, model), cluster=workers > 1)
+    add_channels(runtime, messengers=messengers, rate_share=workers)
+    return runtime
+
+
+async def _build(args: argparse.Namespace, *, messengers: bool = True) -> Runtime:
+    project, settings, model = await _prepare(args)
+    runtime = _assemble(project, settings, model, messengers=messengers)
     _progress(f"database {runtime.db.safe_url}")
     await runtime.db.upgrade()
     return runtime
 
 
-async def _ensure_demo_admin(runtime: Runtime, root: Path) -> None:
+async def _ensure_demo_admin(db: Database, root: Path) -> None:
     import secrets
 
     from sqlalchemy import func, select
@@ -109,7 +131,7 @@ async def _ensure_demo_admin(runtime: Runtime, root: Path) -> None:
     from bot.storage.models import Operator
     from handoff.auth import create_operator
 
-    async with runtime.db.write() as session:
+    async with db.write() as session:
         count = await session.scalar(select(func.count()).select_from(Operator))
         if count:
             return
@@ -141,7 +163,7 @@ async def _run(args: argparse.Namespace) -> int:
 
     runtime = await _build(args)
     if args.demo:
-        await _ensure_demo_admin(runtime, args.project)
+        await _ensure_demo_admin(runtime.db, args.project)
     app = create_app(runtime, freeze_heap=True)
     _reload_on_sighup(runtime)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
@@ -186,6 +208,10 @@ async def _reload_and_report(runtime: Runtime, reload: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.workers > 1:
+        from bot.workers import run_workers
+
+        return run_workers(args)
     return asyncio.run(_run(args))
 
 
@@ -290,6 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8000)
     run.add_argument(
         "--demo", action="store_true", help="create demo operator accounts if none exist"
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving the port (more than 1 needs PostgreSQL and webhooks)",
     )
     run.set_defaults(func=cmd_run)
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.bus import Bus, BusEvent
+from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
 from bot.dialogue import Handler, Turn, default_handlers, escalate
 from bot.events import Button, Inbound, InboundKind, Outbound
@@ -84,8 +85,12 @@ class Engine:
         handlers: Sequence[Handler] | None = None,
         on_outbox: Callable[[], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        chat_lock: bool = False,
     ) -> None:
+        """``chat_lock``: several processes share the database (PostgreSQL): serialise each
+        chat across them with an advisory lock, not only inside this process."""
         self.db = db
+        self.chat_lock = chat_lock
         self.brain = brain
         self.bus = bus
         self.handlers = list(handlers) if handlers is not None else default_handlers()
@@ -161,7 +166,8 @@ class Engine:
         fail_open: bool,
     ) -> Outcome:
         async with self.db.write() as session:
-            if not await repo.claim_inbound(session, event, inbox_id):
+            key = chat_lock_key(event.channel, event.user_id) if self.chat_lock else None
+            if not await repo.claim_inbound(session, event, inbox_id, lock_key=key):
                 return Outcome(Status.DUPLICATE)
             identity = await repo.get_or_create_identity(session, event)
             if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(RATE_PREFIX):

@@ -17,10 +17,13 @@ back — when anything refuses it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import logging
+import os
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -201,41 +204,65 @@ def _lock() -> asyncio.Lock:
     return lock
 
 
-async def reload(runtime: Runtime, edit: Edit | None = None) -> ReloadReport:
+@contextlib.asynccontextmanager
+async def _files_lock(root: Path) -> AsyncIterator[None]:
+    """Across processes (``zabota run --workers N``): one edit-and-reload of the files at a
+    time. An advisory ``flock`` on ``var/reload.lock``, released if the process dies."""
+    path = root / "var" / "reload.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the lock
+
+
+async def reload(
+    runtime: Runtime, edit: Edit | None = None, *, relayed: bool = False
+) -> ReloadReport:
     """Reload the runtime's project from disk; swap the brain only if everything passes.
 
     With ``edit``, apply it first and undo it if the reload is refused (or fails); an exception
-    from ``edit.apply`` propagates with the files untouched.
+    from ``edit.apply`` propagates with the files untouched. A successful reload is announced
+    to the deployment's other processes (if any), unless it is ``relayed`` from one of them.
     """
-    async with _lock():
-        current = runtime.engine.brain.nlu
-        undo = await asyncio.to_thread(edit.apply) if edit is not None else None
-        checks = edit.checks if edit is not None else ()
-        try:
-            report, project, model = await asyncio.to_thread(
-                prepare, runtime.project.root, current, checks
-            )
-        except BaseException:
-            if undo is not None:
-                await asyncio.to_thread(undo)
-            raise
-        if not report.ok or project is None or model is None:
-            if undo is not None:
-                await asyncio.to_thread(undo)
-            log.warning(
-                "reload refused: %d problem(s), %d gate failure(s)",
-                len(report.problems),
-                len(report.failures),
-            )
-            return report
-        await asyncio.to_thread(model.predict, "здравствуйте")  # warm up before customers see it
-        runtime.project = project
-        runtime.engine.brain = make_brain(project, model)
-        heap.refreeze()  # the old brain may go now (a pause of one full collection, once)
-        log.info(
-            "reloaded: %d entries, %d intents in %.1f s",
-            report.entries,
-            report.intents,
-            report.seconds,
+    async with _lock(), _files_lock(runtime.project.root):
+        report = await _reload_locked(runtime, edit)
+    if report.ok and not relayed and runtime.cluster is not None:
+        runtime.cluster.announce_reload()
+    return report
+
+
+async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
+    current = runtime.engine.brain.nlu
+    undo = await asyncio.to_thread(edit.apply) if edit is not None else None
+    checks = edit.checks if edit is not None else ()
+    try:
+        report, project, model = await asyncio.to_thread(
+            prepare, runtime.project.root, current, checks
+        )
+    except BaseException:
+        if undo is not None:
+            await asyncio.to_thread(undo)
+        raise
+    if not report.ok or project is None or model is None:
+        if undo is not None:
+            await asyncio.to_thread(undo)
+        log.warning(
+            "reload refused: %d problem(s), %d gate failure(s)",
+            len(report.problems),
+            len(report.failures),
         )
         return report
+    await asyncio.to_thread(model.predict, "здравствуйте")  # warm up before customers see it
+    runtime.project = project
+    runtime.engine.brain = make_brain(project, model)
+    heap.refreeze()  # the old brain may go now (a pause of one full collection, once)
+    log.info(
+        "reloaded: %d entries, %d intents in %.1f s",
+        report.entries,
+        report.intents,
+        report.seconds,
+    )
+    return report

@@ -14,13 +14,14 @@ from datetime import timedelta
 
 from bot.bus import Bus
 from bot.channels.base import Channel
+from bot.cluster import ClusterLink
 from bot.config import Settings
 from bot.engine import Brain, Engine, Outcome
 from bot.events import Inbound
 from bot.outbox import OutboxSender
 from bot.project import Project
 from bot.storage import repo
-from bot.storage.db import Database
+from bot.storage.db import Database, DatabaseError
 from bot.storage.models import utcnow
 from bot.tasks import cancel_and_wait
 
@@ -56,14 +57,22 @@ class Runtime:
         *,
         db: Database | None = None,
         channels: Mapping[str, Channel] | None = None,
+        cluster: bool = False,
     ) -> None:
+        """``cluster``: other processes serve the same deployment over the same PostgreSQL
+        database (:mod:`bot.cluster`); refused on SQLite at :meth:`start`."""
         self.project = project
         self.settings = settings
         self.db = db or Database(settings.database_url)
         self.bus = Bus()
         self.channels: dict[str, Channel] = dict(channels or {})
         self.outbox = OutboxSender(self.db, self.channels, self.bus)
-        self.engine = Engine(self.db, brain, self.bus, on_outbox=self.outbox.wake)
+        self.engine = Engine(
+            self.db, brain, self.bus, on_outbox=self.outbox.wake, chat_lock=cluster
+        )
+        self.cluster: ClusterLink | None = (
+            ClusterLink(self.db.url, self.bus, on_reload=self._reload_relayed) if cluster else None
+        )
         self.payloads = DbPayloadStore(self.db)
         self._tasks: set[asyncio.Task[None]] = set()
         self._recovery: asyncio.Task[None] | None = None
@@ -79,8 +88,15 @@ class Runtime:
     async def start(self, *, migrate: bool = True) -> None:
         if self._started:
             return
+        if self.cluster is not None and self.db.is_sqlite:
+            raise DatabaseError(
+                "several processes need PostgreSQL (DATABASE_URL=postgresql://…): "
+                "SQLite allows one writer"
+            )
         if migrate:
             await self.db.upgrade()
+        if self.cluster is not None:
+            await self.cluster.start()
         # Load lazily-initialised NLU parts (lemmatiser, encoders) now, not on a customer's time.
         await asyncio.to_thread(self.engine.brain.nlu.predict, "здравствуйте, как вернуть товар?")
         await self.outbox.start()
@@ -102,8 +118,21 @@ class Runtime:
             except Exception:
                 log.exception("channel %s did not stop cleanly", channel.name)
         await self.outbox.stop()
+        if self.cluster is not None:
+            await self.cluster.stop()
         await self.db.dispose()
         self._started = False
+
+    async def _reload_relayed(self) -> None:
+        """Another process put new content live: load the same files here."""
+        from bot.reload import reload
+
+        report = await reload(self, relayed=True)
+        if not report.ok:
+            log.error(
+                "content another process published was refused here: %s",
+                "; ".join([*report.problems, *(f.text for f in report.failures)]) or "?",
+            )
 
     async def process(self, event: Inbound) -> Outcome:
         return await self.engine.process(event)

@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 
+from bot.bus import BusEvent
 from bot.storage.db import Database
 from handoff.web import Console, routes
 from tests.handoff_kit import PASSWORD, Stack, make_brain, stack
@@ -101,3 +102,21 @@ async def test_closing_the_last_console_marks_the_operator_away(db: Database) ->
                 await asyncio.sleep(0.05)
         assert (await s.operator_row(anna)).status == "away"
         assert (await s.conversation(conv_id)).owner == "queued"  # back for colleagues
+
+
+async def test_an_operator_whose_console_another_process_serves_stays_online(
+    db: Database,
+) -> None:
+    brain = make_brain()
+    brain.config.handoff.presence_grace_seconds = 0.3
+    async with stack(db, brain) as s, serve(s, db) as base:
+        anna = await s.operator("anna", status="offline")
+        async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+            await client.post("/api/v1/session", json={"username": "anna", "password": PASSWORD})
+            async with client.stream("GET", "/api/v1/events") as stream:
+                await anext(stream.aiter_lines())
+                # Her other tab is served by another worker of `zabota run --workers 2`,
+                # which announces it over the cluster link.
+                s.bus.publish(BusEvent("presence", data={"operator_id": anna}, origin="worker-2"))
+            await asyncio.sleep(1.0)  # over three grace periods after this tab closed
+        assert (await s.operator_row(anna)).status == "online"

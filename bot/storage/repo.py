@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,13 +58,42 @@ async def receive(session: AsyncSession, event: Inbound) -> int | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def claim_inbound(session: AsyncSession, event: Inbound, inbox_id: int | None = None) -> bool:
+_CLAIM_LOCKED = text(
+    "WITH chat_lock AS (SELECT pg_advisory_xact_lock(:key)) "
+    "UPDATE inbox SET processed_at = :now FROM chat_lock "
+    "WHERE inbox.id = :id AND inbox.processed_at IS NULL"
+).bindparams(
+    bindparam("key", type_=BigInteger()),
+    bindparam("now", type_=InboxItem.__table__.c.processed_at.type),
+    bindparam("id", type_=InboxItem.__table__.c.id.type),
+)
+
+
+async def claim_inbound(
+    session: AsyncSession,
+    event: Inbound,
+    inbox_id: int | None = None,
+    *,
+    lock_key: int | None = None,
+) -> bool:
     """Mark the event processed in this transaction; False if it already was.
 
     Events that came through :func:`receive` are claimed by id; others (the terminal chat,
     tests) are recorded here directly, with the same dedupe on ``(channel, external_id)``.
+
+    ``lock_key`` (PostgreSQL, several processes): first take the chat's transaction-scoped
+    advisory lock, so that one customer's messages are processed one at a time across
+    processes — in the same statement as the claim, so it costs no extra round trip.
     """
     now = utcnow()
+    if lock_key is not None and is_postgres(session):
+        if inbox_id is None:
+            await session.execute(select(func.pg_advisory_xact_lock(lock_key)))
+        else:
+            result = await session.execute(
+                _CLAIM_LOCKED, {"key": lock_key, "now": now, "id": inbox_id}
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
     if inbox_id is not None:
         result = await session.execute(
             update(InboxItem)

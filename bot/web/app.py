@@ -30,11 +30,13 @@ def create_app(
     extra: list[ExtraRoutes] | None = None,
     manage_runtime: bool = True,
     freeze_heap: bool = False,
+    migrate: bool = True,
 ) -> Starlette:
     """Build the app. With ``manage_runtime`` the app's lifespan starts and stops the runtime.
 
     ``freeze_heap`` (serving processes: ``zabota run``) moves everything alive once the runtime
-    has started out of the garbage collector's way (:mod:`bot.heap`).
+    has started out of the garbage collector's way (:mod:`bot.heap`). ``migrate=False``: the
+    schema is already up to date (the workers of ``--workers N``, migrated by their parent).
     """
 
     async def healthz(request: Request) -> Response:
@@ -76,7 +78,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_runtime:
-            await runtime.start()
+            await runtime.start(migrate=migrate)
         if freeze_heap:
             heap.freeze()
         try:

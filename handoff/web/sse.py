@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -41,18 +42,43 @@ class Presence:
     When an operator's last stream closes and none reopens within the grace period (a reload
     or a network blip reconnects in seconds), an online operator is marked away, which puts
     their conversations back in the queue for colleagues.
+
+    With several processes (:mod:`bot.cluster`) an operator's streams may be served by
+    different ones: every process announces its open streams on the bus (when one opens and at
+    each ping), and a process does not mark away an operator whose console another process
+    served within the last two pings.
     """
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
         self.console = console
         self.open: Counter[int] = Counter()
         self._timers: dict[int, asyncio.Task[None]] = {}
+        self._seen_elsewhere: dict[int, float] = {}
+        self._clock = clock
+        console.bus.tap(self._heard)
+
+    def _heard(self, event: BusEvent) -> None:
+        if event.kind == "presence" and event.origin is not None:
+            operator_id = event.data.get("operator_id")
+            if isinstance(operator_id, int):
+                self._seen_elsewhere[operator_id] = self._clock()
+                timer = self._timers.pop(operator_id, None)
+                if timer is not None:
+                    timer.cancel()
+
+    def announce(self, operator_id: int) -> None:
+        self.console.bus.publish(BusEvent("presence", data={"operator_id": operator_id}))
+
+    def online_elsewhere(self, operator_id: int) -> bool:
+        seen = self._seen_elsewhere.get(operator_id)
+        return seen is not None and self._clock() - seen < 2 * PING_SECONDS + 1
 
     def opened(self, operator_id: int) -> None:
         self.open[operator_id] += 1
         timer = self._timers.pop(operator_id, None)
         if timer is not None:
             timer.cancel()
+        self.announce(operator_id)
 
     def closed(self, operator_id: int) -> None:
         self.open[operator_id] -= 1
@@ -65,7 +91,7 @@ class Presence:
     async def _expire(self, operator_id: int, grace: float) -> None:
         await asyncio.sleep(grace)
         self._timers.pop(operator_id, None)
-        if self.open[operator_id] == 0:
+        if self.open[operator_id] == 0 and not self.online_elsewhere(operator_id):
             try:
                 await self.console.service.went_silent(operator_id)
             except Exception:
@@ -87,7 +113,11 @@ def events_endpoint(console: Console) -> Callable[[Request, Operator], Awaitable
         async def _events(request: Request) -> AsyncIterator[str]:
             with console.bus.subscribe() as queue:
                 yield "retry: 2000\nevent: hello\ndata: {}\n\n"
+                announced = time.monotonic()
                 while True:
+                    if time.monotonic() - announced >= PING_SECONDS:
+                        presence.announce(operator.id)  # even while events keep coming
+                        announced = time.monotonic()
                     try:
                         async with asyncio.timeout(PING_SECONDS):
                             event: BusEvent = await queue.get()
