@@ -108,8 +108,8 @@ def map_error(exc: tg_error.TelegramError) -> DeliveryError:
     PTB 22 raises ``RetryAfter`` for any response carrying ``parameters.retry_after``
     (normally 429), ``Forbidden`` for 403, ``BadRequest`` for 400, ``InvalidToken`` for
     401/404, and plain ``NetworkError`` for 5xx (500 and 502 alike) and other codes, and
-    ``TimedOut`` for httpx timeouts. ``BadRequest`` and ``TimedOut`` *subclass*
-    ``NetworkError``, so order matters here.
+    ``TimedOut`` for timeouts; our aiohttp backend raises ``TimedOut``/``NetworkError`` like
+    httpx's. ``BadRequest`` and ``TimedOut`` *subclass* ``NetworkError``, so order matters here.
     """
     description = str(exc)
     if isinstance(exc, tg_error.RetryAfter):
