@@ -90,6 +90,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _postgres_cpu_seconds() -> float:
+    """CPU time of this machine's PostgreSQL server processes (none but the bench's during a
+    run; a backend that exits mid-step takes its share with it, so this is a lower bound)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
+
+
 def _cpu_seconds(pid: int, *, tree: bool = False) -> float:
     """CPU time of the process, with ``tree`` plus its live children's (the bot's workers)."""
     try:
@@ -406,6 +421,7 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
             pids = {"bot": bot.pid, "standin": standin.pid, "loadgen": os.getpid()}
             for step in plan:
                 before = {k: _cpu_seconds(p, tree=k == "bot") for k, p in pids.items()}
+                before["postgres"] = _postgres_cpu_seconds()
                 t = time.monotonic()
                 await load.run_step(session, step)
                 ok = await load.drain(session, args.drain_timeout)
@@ -415,6 +431,9 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
                     k: round(100 * (_cpu_seconds(p, tree=k == "bot") - before[k]) / wall)
                     for k, p in pids.items()
                 }
+                if kind != "sqlite":
+                    used = _postgres_cpu_seconds() - before["postgres"]
+                    step.cpu["postgres"] = round(100 * used / wall)
                 tag = " (warm-up)" if step.warmup else ""
                 print(
                     f"  [{kind}] {step.rate:g}/s × {step.duration:g}s{tag}: "
@@ -472,7 +491,7 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
 def markdown(result: dict[str, Any]) -> str:
     lines = [
         "| DB | offered msg/s | achieved msg/s | p50 ms | p95 ms | p99 ms | max ms "
-        "| lost | dup | CPU % bot / stand-in / loadgen |",
+        "| lost | dup | CPU % bot / stand-in / loadgen / PostgreSQL |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for run in result["runs"]:
@@ -485,7 +504,8 @@ def markdown(result: dict[str, Any]) -> str:
                 f"| {run['database']} | {s['offered_rate']:g} | {s['throughput_msgs_per_s']} "
                 f"| {lat['p50']} | {lat['p95']} | {lat['p99']} | {lat['max']} "
                 f"| {s['messages'] - s['answered']} | – "
-                f"| {cpu.get('bot')} / {cpu.get('standin')} / {cpu.get('loadgen')} |"
+                f"| {cpu.get('bot')} / {cpu.get('standin')} / {cpu.get('loadgen')}"
+                f" / {cpu.get('postgres', '–')} |"
             )
         lines.append(
             f"| {run['database']} total | | {run['messages']} msgs | | | | "

@@ -6,6 +6,8 @@ the parent and kill workers the way an operating system or an administrator woul
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -19,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import _truncate
+from tests.standins import TelegramStandIn
 from tests.test_cli import ROOT, chat, free_port, project, wait_for, zabota
 
 __all__ = ["project"]  # the fixture, shared with the CLI tests
@@ -37,12 +40,12 @@ def until(check: object, within: float = 30.0, what: str = "condition") -> None:
     raise AssertionError(f"{what} not reached within {within} s")
 
 
-@pytest.fixture
-def cluster(project: Path, pg_url: str) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
-    import asyncio
-
-    asyncio.run(_truncate(pg_url))
-    (project / "tests" / "data").mkdir(parents=True)  # the reload gate's regression set
+@contextlib.contextmanager
+def workers(
+    project: Path, pg_url: str, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
+    """``zabota run --workers 2`` on a fresh port (blocks while it starts)."""
+    (project / "tests" / "data").mkdir(parents=True, exist_ok=True)  # the reload gate's set
     shutil.copy(ROOT / "tests" / "data" / "demo_heldout.tsv", project / "tests" / "data")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -53,6 +56,7 @@ def cluster(project: Path, pg_url: str) -> Iterator[tuple[subprocess.Popen[str],
             if not k.startswith(("TELEGRAM_", "VIBER_", "ZABOTA_", "DATABASE_URL"))
         },
         "DATABASE_URL": pg_url,
+        **{k: v.replace("{base}", base) for k, v in (extra_env or {}).items()},
     }
     log = project / "server.log"
     with log.open("w") as out:
@@ -78,7 +82,8 @@ def cluster(project: Path, pg_url: str) -> Iterator[tuple[subprocess.Popen[str],
 
         try:
             until(healthy, 90, "a healthy server")
-            until(lambda: "froze" in log.read_text() and len(children(server.pid)) == 2, 30)
+            until(lambda: log.read_text().count("froze") >= 2, 30, "both workers started")
+            assert len(children(server.pid)) == 2
             yield server, base, log
         finally:
             if server.poll() is None:
@@ -88,6 +93,13 @@ def cluster(project: Path, pg_url: str) -> Iterator[tuple[subprocess.Popen[str],
                 except subprocess.TimeoutExpired:
                     server.kill()  # its workers follow it (PR_SET_PDEATHSIG)
                     server.wait(10)
+
+
+@pytest.fixture
+def cluster(project: Path, pg_url: str) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
+    asyncio.run(_truncate(pg_url))
+    with workers(project, pg_url) as running:
+        yield running
 
 
 @pytest.mark.slow
@@ -142,3 +154,30 @@ def test_telegram_polling_with_several_workers_is_refused(project: Path, pg_url:
     result = zabota("--project", str(project), "run", "--workers", "2", env=env)
     assert result.returncode == 2
     assert "long-polling needs a single process" in result.stderr
+
+
+@pytest.mark.slow
+async def test_both_workers_take_telegram_webhooks_with_one_secret_and_answer_there(
+    project: Path, pg_url: str
+) -> None:
+    await _truncate(pg_url)
+    async with TelegramStandIn.running(thread=True) as tg:
+        env = {
+            "TELEGRAM_TOKEN": tg.token,
+            "TELEGRAM_API_URL": tg.api_url,
+            "ZABOTA_PUBLIC_URL": "{base}",
+        }
+        with workers(project, pg_url, env) as (_, base, log):
+            await tg.wait_for(lambda: tg.webhook is not None, 30)
+            assert tg.webhook is not None and tg.webhook["url"] == f"{base}/webhooks/telegram"
+            # Ten customers, each on a new connection: the kernel spreads them over both
+            # workers' sockets, and each worker must accept the one registered secret.
+            for user in range(10):
+                response = await tg.deliver(tg.text_update(700 + user, "как вернуть товар?"))
+                assert response.status_code == 200, response.text
+            for user in range(10):
+                await tg.wait_sent(700 + user, 1, within=20)
+                assert "14 дней" in tg.texts(700 + user)[0]
+            forged = await tg.deliver(tg.text_update(799, "привет"), secret="wrong")
+            assert forged.status_code == 403
+        assert "Traceback" not in log.read_text()
