@@ -90,10 +90,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _postgres_cpu_seconds() -> float:
-    """CPU time of this machine's PostgreSQL server processes (none but the bench's during a
-    run; a backend that exits mid-step takes its share with it, so this is a lower bound)."""
-    total = 0.0
+def _postgres_cpu() -> dict[int, float]:
+    """CPU seconds of each PostgreSQL server process on this machine (during a run, only the
+    bench uses the server). Compare two readings with :func:`_postgres_used`."""
+    found: dict[int, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             head, _, rest = stat.read_text().rpartition(")")
@@ -101,8 +101,14 @@ def _postgres_cpu_seconds() -> float:
             continue
         if head.endswith("(postgres"):
             fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return total
+            found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return found
+
+
+def _postgres_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings; a process that exited in between takes its share with
+    it (so this is a lower bound), one that started counts from zero."""
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
 
 
 def _cpu_seconds(pid: int, *, tree: bool = False) -> float:
@@ -304,6 +310,16 @@ def _analyse(
                 "webhook_ack_ms": {"p50": _ms(_pct(acks, 50)), "p99": _ms(_pct(acks, 99))},
                 "http_errors": sum(1 for r in step.sent if r.status != 200),
                 "cpu_percent": step.cpu,
+                # [seconds into the step, latency ms] of the slowest replies: stalls that hit
+                # many messages at once show as one instant here.
+                "slowest": sorted(
+                    (
+                        [round(r.sent_at - step.started, 2), _ms(reply_of[id(r)] - r.sent_at)]
+                        for r in step.sent
+                        if id(r) in reply_of
+                    ),
+                    key=lambda pair: -(pair[1] or 0),
+                )[:10],
             }
         )
     return out
@@ -421,7 +437,7 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
             pids = {"bot": bot.pid, "standin": standin.pid, "loadgen": os.getpid()}
             for step in plan:
                 before = {k: _cpu_seconds(p, tree=k == "bot") for k, p in pids.items()}
-                before["postgres"] = _postgres_cpu_seconds()
+                pg_before = _postgres_cpu()
                 t = time.monotonic()
                 await load.run_step(session, step)
                 ok = await load.drain(session, args.drain_timeout)
@@ -432,7 +448,7 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
                     for k, p in pids.items()
                 }
                 if kind != "sqlite":
-                    used = _postgres_cpu_seconds() - before["postgres"]
+                    used = _postgres_used(pg_before, _postgres_cpu())
                     step.cpu["postgres"] = round(100 * used / wall)
                 tag = " (warm-up)" if step.warmup else ""
                 print(
