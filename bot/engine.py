@@ -24,10 +24,11 @@ from bot.config import Domain, ProjectConfig
 from bot.dialogue import Handler, Turn, default_handlers, escalate
 from bot.events import Button, Inbound, InboundKind, Outbound
 from bot.nlu_batch import PredictBatcher
+from bot.outbox import LEASE, Claimed, OutboxSender
 from bot.ownership import HUMAN_OWNERS, Owner
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Rating, utcnow
+from bot.storage.models import Conversation, OutboxItem, Rating, utcnow
 from flows.models import Flow
 from handoff.escalation import Reason
 from knowledge_base.models import KnowledgeBase
@@ -57,6 +58,7 @@ class Outcome:
     owner: Owner | None = None
     replies: list[Outbound] = field(default_factory=list)
     prediction: Prediction | None = None
+    claimed: Claimed | None = None  # the first reply, leased to this process's sender
 
 
 @dataclass(slots=True)
@@ -86,11 +88,18 @@ class Engine:
         on_outbox: Callable[[], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
         chat_lock: bool = False,
+        outbox: OutboxSender | None = None,
     ) -> None:
         """``chat_lock``: several processes share the database (PostgreSQL): serialise each
-        chat across them with an advisory lock, not only inside this process."""
+        chat across them with an advisory lock, not only inside this process.
+
+        ``outbox``: the sender of this process. The first reply of a message is then leased to
+        it in the message's own transaction and sent right after the commit (when the chat has
+        nothing earlier waiting); otherwise, and for the other replies, ``on_outbox`` wakes the
+        sender to find them."""
         self.db = db
         self.chat_lock = chat_lock
+        self.outbox = outbox
         self.brain = brain
         self.bus = bus
         self.handlers = list(handlers) if handlers is not None else default_handlers()
@@ -133,7 +142,9 @@ class Engine:
             else:
                 failed_nlu = False
             outcome = await self._process_locked(event, brain, prediction, failed_nlu, inbox_id)
-        if outcome.replies:
+        if outcome.claimed is not None and self.outbox is not None:
+            self.outbox.adopt(outcome.claimed, followers=len(outcome.replies) > 1)
+        elif outcome.replies:
             self._on_outbox()
         return outcome
 
@@ -218,8 +229,11 @@ class Engine:
                     **(conversation.context or {}),
                     "last_guesses": turn.guesses,
                 }
-            for reply, reply_data in zip(turn.replies, turn.reply_data, strict=True):
-                repo.enqueue(session, conversation, reply, data=reply_data)
+            items = [
+                repo.enqueue_item(session, conversation, reply, data=reply_data)
+                for reply, reply_data in zip(turn.replies, turn.reply_data, strict=True)
+            ]
+            claimed = await self._claim_first(session, items, identity.blocked)
             owner = Owner(conversation.owner)
             conversation_id, customer_id = conversation.id, conversation.customer_id
             assigned = turn.assigned_operator.id if turn.assigned_operator else None
@@ -240,7 +254,29 @@ class Engine:
                     {"owner": owner.value, "operator_id": assigned},
                 )
             )
-        return Outcome(status, conversation_id, owner, list(turn.replies), prediction)
+        return Outcome(status, conversation_id, owner, list(turn.replies), prediction, claimed)
+
+    async def _claim_first(
+        self, session: Any, items: list[OutboxItem], blocked: bool
+    ) -> Claimed | None:
+        """Lease the first reply to this process's sender in this transaction, if it can.
+
+        ``blocked``: the sender's identity is blocked (replies go to the chat the customer
+        wrote from, whose identity :func:`repo.get_or_create_identity` just loaded)."""
+        if not items or self.outbox is None or not self.outbox.can_adopt(items[0].channel):
+            return None
+        first = items[0]
+        if not await repo.claim_for_sending(session, first, self.clock() + LEASE):
+            return None
+        return Claimed(
+            first.id,
+            first.channel,
+            first.chat_id,
+            first.payload,
+            0,
+            first.created_at,
+            blocked,  # the customer just wrote from this chat: unblocked unless a status
+        )
 
     async def _dispatch(self, turn: Turn) -> None:
         for handler in self.handlers:

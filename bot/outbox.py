@@ -52,7 +52,7 @@ STOP_GRACE = 2.0  # seconds stop() lets a running pump finish before cancelling 
 
 
 @dataclass(frozen=True, slots=True)
-class _Claimed:
+class Claimed:
     """A claimed row with everything needed to send it."""
 
     id: int
@@ -105,6 +105,10 @@ class OutboxSender:
         self.poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._inflight: set[tuple[str, str]] = set()
+        # Chats in flight with a later row known to be waiting: once the one in flight is
+        # recorded as sent, pump at once instead of at the next poll. (Without followers, a
+        # chat going free needs no pump: most replies are leased by the engine, :meth:`adopt`.)
+        self._followers: set[tuple[str, str]] = set()
         self._last_sent: dict[tuple[str, str], float] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._semaphore = asyncio.Semaphore(concurrency)
@@ -127,6 +131,24 @@ class OutboxSender:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def can_adopt(self, channel: str) -> bool:
+        """Whether :meth:`adopt` would send a row of ``channel`` now (the sender runs here)."""
+        return self._task is not None and not self._stopping and channel in self.channels
+
+    def adopt(self, item: Claimed, *, followers: bool = False) -> None:
+        """Send a row its writer already claimed in its own transaction (the engine's reply):
+        the same as :meth:`pump` claiming it, without the pump's transaction. ``followers``:
+        the writer also queued later rows for this chat, to pump once this one is sent."""
+        if item.key in self._inflight:  # cannot happen (the claim checks the chat's head)
+            log.warning("outbox: chat already in flight; row %s left to the lease", item.id)
+            return
+        self._inflight.add(item.key)
+        if followers:
+            self._followers.add(item.key)
+        task = asyncio.create_task(self._send_one(item))
+        self._chat_tasks.add(task)
+        task.add_done_callback(self._chat_tasks.discard)
 
     async def start(self) -> None:
         self._stopping = False
@@ -196,7 +218,12 @@ class OutboxSender:
             ).all()
             heads: dict[tuple[str, str], tuple[int, datetime]] = {}
             for row_id, channel, chat_id, due in rows:
-                heads.setdefault((channel, chat_id), (row_id, due))
+                key = (channel, chat_id)
+                if key in heads:
+                    if key in self._inflight:  # wake up again when this chat is free
+                        self._followers.add(key)
+                    continue
+                heads[key] = (row_id, due)
             claim: list[int] = []
             sleep_for = self.poll_interval
             for key, (row_id, due) in heads.items():
@@ -207,7 +234,7 @@ class OutboxSender:
                     sleep_for = min(sleep_for, wait)
                     continue
                 claim.append(row_id)
-            claimed: list[_Claimed] = []
+            claimed: list[Claimed] = []
             if claim:
                 returned = (
                     await session.execute(
@@ -226,7 +253,7 @@ class OutboxSender:
                 ).all()
                 blocked = await self._blocked(session, [(r[1], r[2]) for r in returned])
                 claimed = [
-                    _Claimed(r[0], r[1], r[2], r[3], r[4], r[5], (r[1], r[2]) in blocked)
+                    Claimed(r[0], r[1], r[2], r[3], r[4], r[5], (r[1], r[2]) in blocked)
                     for r in returned
                 ]
         for item in claimed:
@@ -251,7 +278,7 @@ class OutboxSender:
             found.update((row[0], row[1]) for row in rows)
         return found
 
-    async def _send_one(self, item: _Claimed) -> None:
+    async def _send_one(self, item: Claimed) -> None:
         pending_commit = False
         try:
             async with self._semaphore:
@@ -263,7 +290,7 @@ class OutboxSender:
                 self._inflight.discard(item.key)
                 self.wake()
 
-    async def _deliver(self, item: _Claimed) -> bool:
+    async def _deliver(self, item: Claimed) -> bool:
         """Send one claimed row; True if its ``sent`` result is queued for the flusher."""
         row_id, key, payload, attempts = item.id, item.key, item.payload, item.attempts
         created_at, blocked = item.created_at, item.blocked
@@ -338,9 +365,14 @@ class OutboxSender:
         except BaseException:
             self._sent[:0] = batch
             raise
+        followers = False
         for _, key, _, _ in batch:
             self._inflight.discard(key)
-        self.wake()
+            if key in self._followers:
+                self._followers.discard(key)
+                followers = True
+        if followers:  # a chat now free has its next message waiting: send it now
+            self.wake()
         if self.bus is not None:
             for row_id, key, _, _ in batch:
                 self.bus.publish(

@@ -68,7 +68,12 @@ class Runtime:
         self.channels: dict[str, Channel] = dict(channels or {})
         self.outbox = OutboxSender(self.db, self.channels, self.bus)
         self.engine = Engine(
-            self.db, brain, self.bus, on_outbox=self.outbox.wake, chat_lock=cluster
+            self.db,
+            brain,
+            self.bus,
+            on_outbox=self.outbox.wake,
+            chat_lock=cluster,
+            outbox=self.outbox,
         )
         self.cluster: ClusterLink | None = (
             ClusterLink(self.db.url, self.bus, on_reload=self._reload_relayed) if cluster else None

@@ -213,6 +213,7 @@ async def test_a_web_chat_long_poll_on_one_process_hears_the_reply_another_sent(
         httpx.AsyncClient(transport=httpx.ASGITransport(app_a), base_url="http://a") as to_a,
         httpx.AsyncClient(transport=httpx.ASGITransport(app_b), base_url="http://b") as to_b,
     ):
+        assert (await to_b.get("/healthz")).json()["cluster"] == "connected"
         session = (await to_a.post("/webchat/api/session")).json()
         params = {**session, "after": "0", "wait": "20"}
         poll = asyncio.create_task(to_b.get("/webchat/api/messages", params=params, timeout=25))

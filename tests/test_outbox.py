@@ -10,6 +10,7 @@ import asyncio
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -277,3 +278,91 @@ async def test_stop_lets_a_running_pump_finish_its_database_call(db: Database) -
     await in_pump.wait()
     await sender.stop()
     assert finished == [True]
+
+
+# --- The engine's reply, leased in the message's own transaction ----------------------------
+
+
+def _count_pumps(sender: OutboxSender) -> list[int]:
+    """Counts ``sender.pump`` calls from now on (``[n]``)."""
+    calls = [0]
+    original = sender.pump
+
+    async def counting() -> float:
+        calls[0] += 1
+        return await original()
+
+    sender.pump = counting  # type: ignore[method-assign]
+    return calls
+
+
+async def test_a_faq_answer_is_sent_right_after_its_commit_without_a_pump(bot: Any) -> None:
+    runtime, telegram = bot.runtime, bot.channels["telegram"]
+    runtime.outbox.poll_interval = 60.0  # no idle polling during the test
+    assert await runtime.outbox.wait_idle(5)
+    pumps = _count_pumps(runtime.outbox)
+    pumps_when_sent: list[int] = []
+    send = telegram.send
+
+    async def recording(chat_id: str, message: Outbound) -> list[str]:
+        pumps_when_sent.append(pumps[0])
+        return await send(chat_id, message)
+
+    telegram.send = recording  # type: ignore[method-assign]
+    outcome = await runtime.process(bot.customer("alice").event(text="как вернуть товар?"))
+    assert outcome.claimed is not None
+    sent = await telegram.wait_for("alice", 1)
+    assert "14 дней" in sent[0].text
+    assert pumps_when_sent == [0]  # it went out before any pump ran
+
+
+async def test_a_reply_waits_behind_its_chats_earlier_message(bot: Any) -> None:
+    runtime, telegram = bot.runtime, bot.channels["telegram"]
+    alice = bot.customer("alice")
+    await alice.say("здравствуйте")
+    async with runtime.db.write() as session:  # an earlier message, held back (a 429's wait)
+        conversation = await session.scalar(select(Conversation))
+        assert conversation is not None
+        repo.enqueue(session, conversation, Outbound(text="Сначала это"))
+    async with runtime.db.write() as session:
+        await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.status == "pending")
+            .values(next_attempt_at=utcnow() + timedelta(seconds=30))
+        )
+    before = len(telegram.sent["alice"])
+    outcome = await runtime.process(alice.event(text="как вернуть товар?"))
+    assert outcome.claimed is None  # not leased: it would overtake «Сначала это»
+    await asyncio.sleep(0.3)
+    assert len(telegram.sent["alice"]) == before
+    async with runtime.db.read() as session:
+        waiting = (
+            await session.scalars(
+                select(OutboxItem.payload)
+                .where(OutboxItem.status == "pending")
+                .order_by(OutboxItem.id)
+            )
+        ).all()
+    assert len(waiting) == 2 and waiting[0]["text"] == "Сначала это"
+
+
+async def test_a_reply_queued_behind_one_in_flight_follows_it_at_once(bot: Any) -> None:
+    runtime, telegram = bot.runtime, bot.channels["telegram"]
+    runtime.outbox.poll_interval = 60.0  # only a wake-up can send the second reply in time
+    assert await runtime.outbox.wait_idle(5)
+    send = telegram.send
+
+    async def slow(chat_id: str, message: Outbound) -> list[str]:
+        await asyncio.sleep(0.3)  # the first reply is still in flight when the second is queued
+        return await send(chat_id, message)
+
+    telegram.send = slow  # type: ignore[method-assign]
+    alice = bot.customer("alice")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    first = await runtime.process(alice.event(text="как вернуть товар?"))
+    second = await runtime.process(alice.event(text="сколько стоит доставка?"))
+    assert first.claimed is not None and second.claimed is None  # the chat was busy
+    sent = await telegram.wait_for("alice", 2, timeout=10)
+    assert loop.time() - started < 3
+    assert "14 дней" in sent[0].text and "14 дней" not in sent[1].text

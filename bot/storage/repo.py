@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import BigInteger, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.events import Inbound, Outbound
 from bot.ownership import OPEN_OWNERS, Owner, check_move
@@ -281,6 +282,20 @@ def enqueue(
     Nothing is written until the transaction's next flush (at the latest, its commit), which
     inserts both rows in order; the message's ``id`` is set from then on.
     """
+    item = enqueue_item(session, conversation, outbound, operator_id=operator_id, data=data)
+    assert item.message is not None
+    return item.message
+
+
+def enqueue_item(
+    session: AsyncSession,
+    conversation: Conversation,
+    outbound: Outbound,
+    *,
+    operator_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> OutboxItem:
+    """:func:`enqueue`, returning the outbox row (its ``message`` is the history row)."""
     payload = outbound.to_json()
     message = Message(
         conversation_id=conversation.id,
@@ -295,21 +310,50 @@ def enqueue(
         created_at=utcnow(),
     )
     session.add(message)
-    session.add(
-        OutboxItem(
-            conversation_id=conversation.id,
-            message=message,
-            channel=conversation.channel,
-            chat_id=conversation.chat_id,
-            payload=payload,
-            status="pending",
-            attempts=0,
-            next_attempt_at=utcnow(),
-            external_ids=[],
-            created_at=utcnow(),
-        )
+    item = OutboxItem(
+        conversation_id=conversation.id,
+        message=message,
+        channel=conversation.channel,
+        chat_id=conversation.chat_id,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        next_attempt_at=utcnow(),
+        external_ids=[],
+        created_at=utcnow(),
     )
-    return message
+    session.add(item)
+    return item
+
+
+_EARLIER = aliased(OutboxItem)
+
+
+async def claim_for_sending(session: AsyncSession, item: OutboxItem, until: datetime) -> bool:
+    """Lease a just-enqueued row to this process in its own transaction, if it is its chat's
+    head (no earlier row of the chat is pending or being sent, by any process).
+
+    The outbox sender then sends it as soon as the transaction commits, instead of finding it
+    with a pump of its own (a transaction of four statements). Flushes the session first.
+    """
+    await session.flush()
+    earlier = (
+        select(_EARLIER.id)
+        .where(
+            _EARLIER.channel == item.channel,
+            _EARLIER.chat_id == item.chat_id,
+            _EARLIER.status.in_(("pending", "sending")),
+            _EARLIER.id < item.id,
+        )
+        .exists()
+    )
+    result = await session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id == item.id, OutboxItem.status == "pending", ~earlier)
+        .values(status="sending", claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def add_event(

@@ -46,14 +46,15 @@ def create_app(
         except Exception as exc:
             log.warning("health check: database unavailable: %s", exc)
             return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
-        return JSONResponse(
-            {
-                "status": "ok",
-                "database": "sqlite" if runtime.db.is_sqlite else "postgresql",
-                "channels": sorted(runtime.channels),
-                "faq_entries": len(runtime.brain.kb),
-            }
-        )
+        body: dict[str, object] = {
+            "status": "ok",
+            "database": "sqlite" if runtime.db.is_sqlite else "postgresql",
+            "channels": sorted(runtime.channels),
+            "faq_entries": len(runtime.brain.kb),
+        }
+        if runtime.cluster is not None:  # one of several workers: is its link to them up?
+            body["cluster"] = "connected" if runtime.cluster.connected else "reconnecting"
+        return JSONResponse(body)
 
     page = (STATIC / "chat.html").read_text(encoding="utf-8")
 
