@@ -63,9 +63,9 @@ def main() -> None:
         telegram_secret=args.secret,
         public_url=f"http://127.0.0.1:{args.port}",
     )
-    if args.workers > 1:  # as zabota run --workers N: migrate and warm up here, then fork
+    if args.workers > 1:  # as zabota run --workers N: migrate here, then fork
         from bot.storage.db import Database
-        from bot.workers import Supervisor, listening_sockets, own_socket
+        from bot.workers import listening_sockets, serve_forked
 
         async def migrate() -> None:
             db = Database(settings.database_url)
@@ -73,17 +73,8 @@ def main() -> None:
             await db.dispose()
 
         asyncio.run(migrate())
-        model.predict("здравствуйте, как вернуть товар?")
         sockets = listening_sockets("127.0.0.1", args.port, args.workers)
-
-        def worker(index: int) -> None:
-            runtime = Runtime(project, settings, make_brain(project, model), cluster=True)
-            add_channels(runtime, rate_share=args.workers)
-            app = create_app(runtime, freeze_heap=True, migrate=False)
-            config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048)
-            asyncio.run(uvicorn.Server(config).serve(sockets=[own_socket(sockets, index)]))
-
-        raise SystemExit(Supervisor(args.workers, worker).run())
+        raise SystemExit(serve_forked(project, settings, model, sockets))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))

@@ -34,6 +34,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from bot.bus import Bus, BusEvent
+from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +135,7 @@ class ClusterLink:
             with contextlib.suppress(Exception):
                 await self._send(self._take())
         for task in (self._flusher, self._reconnecting, self._reloading):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await cancel_and_wait(task)
         self._flusher = self._reconnecting = self._reloading = None
         if self._conn is not None:
             with contextlib.suppress(Exception):

@@ -85,25 +85,23 @@ class Engine:
         bus: Bus,
         *,
         handlers: Sequence[Handler] | None = None,
-        on_outbox: Callable[[], None] | None = None,
+        outbox: OutboxSender | None = None,
         clock: Callable[[], datetime] = utcnow,
         chat_lock: bool = False,
-        outbox: OutboxSender | None = None,
     ) -> None:
-        """``chat_lock``: several processes share the database (PostgreSQL): serialise each
-        chat across them with an advisory lock, not only inside this process.
-
-        ``outbox``: the sender of this process. The first reply of a message is then leased to
+        """``outbox``: the sender of this process. The first reply of a message is leased to
         it in the message's own transaction and sent right after the commit (when the chat has
-        nothing earlier waiting); otherwise, and for the other replies, ``on_outbox`` wakes the
-        sender to find them."""
+        nothing earlier waiting); otherwise, and for the other replies, the sender is woken to
+        find them.
+
+        ``chat_lock``: several processes share the database (PostgreSQL): serialise each
+        chat across them with an advisory lock, not only inside this process."""
         self.db = db
         self.chat_lock = chat_lock
         self.outbox = outbox
         self.brain = brain
         self.bus = bus
         self.handlers = list(handlers) if handlers is not None else default_handlers()
-        self._on_outbox = on_outbox or (lambda: None)
         self.clock = clock
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._batcher = PredictBatcher()
@@ -142,10 +140,11 @@ class Engine:
             else:
                 failed_nlu = False
             outcome = await self._process_locked(event, brain, prediction, failed_nlu, inbox_id)
-        if outcome.claimed is not None and self.outbox is not None:
-            self.outbox.adopt(outcome.claimed, followers=len(outcome.replies) > 1)
-        elif outcome.replies:
-            self._on_outbox()
+        if self.outbox is not None:
+            if outcome.claimed is not None:
+                self.outbox.adopt(outcome.claimed, followers=len(outcome.replies) > 1)
+            elif outcome.replies:
+                self.outbox.wake()
         return outcome
 
     async def _process_locked(

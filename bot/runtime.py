@@ -67,14 +67,7 @@ class Runtime:
         self.bus = Bus()
         self.channels: dict[str, Channel] = dict(channels or {})
         self.outbox = OutboxSender(self.db, self.channels, self.bus)
-        self.engine = Engine(
-            self.db,
-            brain,
-            self.bus,
-            on_outbox=self.outbox.wake,
-            chat_lock=cluster,
-            outbox=self.outbox,
-        )
+        self.engine = Engine(self.db, brain, self.bus, outbox=self.outbox, chat_lock=cluster)
         self.cluster: ClusterLink | None = (
             ClusterLink(self.db.url, self.bus, on_reload=self._reload_relayed) if cluster else None
         )

@@ -174,12 +174,24 @@ def run_workers(args: argparse.Namespace) -> int:
         f" · operator console {base}/console · health {base}/healthz",
         flush=True,
     )
+    return serve_forked(project, settings, model, sockets)
+
+
+def serve_forked(
+    project: Project, settings: Settings, model: NLUModel, sockets: list[socket.socket]
+) -> int:
+    """Fork one worker per socket (:func:`listening_sockets`) and supervise them until
+    stopped; the database must be migrated already. Closes the sockets at the end."""
+    # Lazily loaded NLU parts (lemmatiser dictionaries, encoder weights) load here, once,
+    # and are shared with the workers instead of being loaded by each.
+    model.predict("здравствуйте, как вернуть товар?")
+    count = len(sockets)
 
     def worker(index: int) -> None:
-        asyncio.run(_serve(project, settings, model, own_socket(sockets, index), args.workers))
+        asyncio.run(_serve(project, settings, model, own_socket(sockets, index), count))
 
     try:
-        return Supervisor(args.workers, worker).run()
+        return Supervisor(count, worker).run()
     finally:
         for sock in sockets:
             sock.close()
@@ -239,9 +251,6 @@ async def _prepare(args: argparse.Namespace) -> tuple[Project, Settings, NLUMode
                 "Telegram long-polling needs a single process: set ZABOTA_PUBLIC_URL "
                 "(webhook mode) or run without --workers"
             )
-        # Lazily loaded NLU parts (lemmatiser dictionaries, encoder weights) load here, once,
-        # and are shared with the workers instead of being loaded by each.
-        await asyncio.to_thread(model.predict, "здравствуйте, как вернуть товар?")
         key = secret_bytes(settings, project.root)  # created here, not raced by the workers
         if settings.telegram_token and not settings.telegram_secret:
             # Every worker must register and check the same webhook secret.

@@ -147,7 +147,7 @@ async def stack(db: Database, brain: Brain | None = None) -> AsyncIterator[Stack
     channel = CollectingChannel("test")
     outbox = OutboxSender(db, {channel.name: channel}, bus, poll_interval=0.05)
     brain = brain or make_brain()
-    engine = Engine(db, brain, bus, on_outbox=outbox.wake)
+    engine = Engine(db, brain, bus, outbox=outbox)
     service = HandoffService(db, bus, lambda: engine.brain, outbox.wake)
     await outbox.start()
     try:
