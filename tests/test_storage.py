@@ -7,14 +7,17 @@ from datetime import UTC
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from bot.events import Inbound, Outbound
 from bot.ownership import IllegalTransition, Owner
+from bot.storage import db as db_module
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Identity, OutboxItem, Transition
 from handoff import routing
 from handoff.auth import create_operator
+from tests.conftest import _pg_admin
 
 
 def hello(user: str = "u1", channel: str = "telegram", external_id: str = "1") -> Inbound:
@@ -175,3 +178,51 @@ async def test_two_operators_never_take_the_same_conversation(db: Database) -> N
             select(func.count()).select_from(Transition).where(Transition.to_owner == "operator")
         )
     assert moves == 1
+
+
+# --- Pooled PostgreSQL connections: pinged only after sitting idle ---------------------------
+
+
+async def _kill_connections(url: str) -> None:
+    """What a server restart does to a pool: every backend of the database is gone."""
+    name = url.rsplit("/", 1)[1]
+    await _pg_admin(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    )
+
+
+async def _select_one(database: Database) -> int | None:
+    async with database.write() as session:
+        return await session.scalar(select(1))
+
+
+async def test_a_connection_that_died_while_idle_is_replaced_unnoticed(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db_module, "PING_IDLE_AFTER", 0.0)  # every pooled connection is "idle"
+    database = Database(pg_url)
+    try:
+        assert await _select_one(database) == 1
+        await _kill_connections(pg_url)
+        assert await _select_one(database) == 1
+    finally:
+        await database.dispose()
+
+
+async def test_a_connection_in_use_a_moment_ago_is_not_pinged(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No extra round trip on a busy pool: a connection that dies between two quick
+    transactions fails the second one, once; the pool then replaces its connections."""
+    monkeypatch.setattr(db_module, "PING_IDLE_AFTER", 3600.0)
+    database = Database(pg_url)
+    try:
+        assert await _select_one(database) == 1
+        await _kill_connections(pg_url)
+        with pytest.raises(DBAPIError) as failure:
+            await _select_one(database)
+        assert failure.value.connection_invalidated
+        assert await _select_one(database) == 1
+    finally:
+        await database.dispose()

@@ -42,21 +42,35 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-async def receive(session: AsyncSession, event: Inbound) -> int | None:
-    """Store an incoming event before it is acknowledged; None if it was received before."""
-    now = utcnow()
-    stmt = (
-        _insert(session, InboxItem)
+def _receive_stmt(dialect: Any) -> Any:
+    return (
+        dialect.insert(InboxItem)
         .values(
-            channel=event.channel,
-            external_id=event.external_id[:160],
-            event=event.to_json(),
-            received_at=now,
+            channel=bindparam("b_channel"),
+            external_id=bindparam("b_external_id"),
+            event=bindparam("b_event", type_=InboxItem.__table__.c.event.type),
+            received_at=bindparam("b_received_at"),
         )
         .on_conflict_do_nothing()
         .returning(InboxItem.id)
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# Hot-path statements are built once: building and cache-keying a statement on every call costs
+# more CPU than executing it (bench/cost_per_message.py).
+_RECEIVE = {"postgresql": _receive_stmt(postgresql), "sqlite": _receive_stmt(sqlite)}
+
+
+async def receive(session: AsyncSession, event: Inbound) -> int | None:
+    """Store an incoming event before it is acknowledged; None if it was received before."""
+    stmt = _RECEIVE["postgresql" if is_postgres(session) else "sqlite"]
+    params = {
+        "b_channel": event.channel,
+        "b_external_id": event.external_id[:160],
+        "b_event": event.to_json(),
+        "b_received_at": utcnow(),
+    }
+    return (await session.execute(stmt, params)).scalar_one_or_none()
 
 
 _CLAIM_LOCKED = text(
@@ -67,6 +81,13 @@ _CLAIM_LOCKED = text(
     bindparam("key", type_=BigInteger()),
     bindparam("now", type_=InboxItem.__table__.c.processed_at.type),
     bindparam("id", type_=InboxItem.__table__.c.id.type),
+)
+
+
+_CLAIM = (
+    update(InboxItem)
+    .where(InboxItem.id == bindparam("b_id"), InboxItem.processed_at.is_(None))
+    .values(processed_at=bindparam("b_now"))
 )
 
 
@@ -96,11 +117,7 @@ async def claim_inbound(
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
     if inbox_id is not None:
-        result = await session.execute(
-            update(InboxItem)
-            .where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
-            .values(processed_at=now)
-        )
+        result = await session.execute(_CLAIM, {"b_id": inbox_id, "b_now": now})
         return bool(result.rowcount)  # type: ignore[attr-defined]
     stmt = (
         _insert(session, InboxItem)
@@ -141,10 +158,15 @@ async def unprocessed(
     return [(row_id, Inbound.from_json(event)) for row_id, event in rows.all()]
 
 
+_IDENTITY_BY_USER = select(Identity).where(
+    Identity.channel == bindparam("channel"), Identity.user_id == bindparam("user_id")
+)
+
+
 async def get_or_create_identity(session: AsyncSession, event: Inbound) -> Identity:
     """The identity of the event's sender, creating it (and its customer) on first contact."""
     identity = await session.scalar(
-        select(Identity).where(Identity.channel == event.channel, Identity.user_id == event.user_id)
+        _IDENTITY_BY_USER, {"channel": event.channel, "user_id": event.user_id}
     )
     if identity is not None:
         if event.display_name and identity.display_name != event.display_name:
@@ -170,6 +192,18 @@ async def get_or_create_identity(session: AsyncSession, event: Inbound) -> Ident
     return identity
 
 
+_OPEN_CONVERSATION = (
+    select(Conversation)
+    .where(
+        Conversation.customer_id == bindparam("customer_id"),
+        Conversation.owner.in_(OPEN_OWNERS),
+    )
+    .order_by(Conversation.id.desc())
+    .limit(1)
+)
+_OPEN_CONVERSATION_LOCKED = _OPEN_CONVERSATION.with_for_update()
+
+
 async def open_conversation(
     session: AsyncSession, customer_id: int, channel: str, chat_id: str, *, lock: bool = True
 ) -> tuple[Conversation, bool]:
@@ -179,15 +213,8 @@ async def open_conversation(
     channel they wrote from last. On PostgreSQL the row is locked for the transaction so two
     workers never interleave one conversation.
     """
-    query = (
-        select(Conversation)
-        .where(Conversation.customer_id == customer_id, Conversation.owner.in_(OPEN_OWNERS))
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
-    if lock and is_postgres(session):
-        query = query.with_for_update()
-    conversation = await session.scalar(query)
+    query = _OPEN_CONVERSATION_LOCKED if lock and is_postgres(session) else _OPEN_CONVERSATION
+    conversation = await session.scalar(query, {"customer_id": customer_id})
     now = utcnow()
     if conversation is not None:
         conversation.channel = channel
@@ -329,6 +356,25 @@ def enqueue_item(
 _EARLIER = aliased(OutboxItem)
 
 
+_LEASE_HEAD = (
+    update(OutboxItem)
+    .where(
+        OutboxItem.id == bindparam("b_id"),
+        OutboxItem.status == "pending",
+        ~select(_EARLIER.id)
+        .where(
+            _EARLIER.channel == bindparam("b_channel"),
+            _EARLIER.chat_id == bindparam("b_chat_id"),
+            _EARLIER.status.in_(("pending", "sending")),
+            _EARLIER.id < bindparam("b_id"),
+        )
+        .exists(),
+    )
+    .values(status="sending", claimed_until=bindparam("b_until"))
+    .execution_options(synchronize_session=False)
+)
+
+
 async def claim_for_sending(session: AsyncSession, item: OutboxItem, until: datetime) -> bool:
     """Lease a just-enqueued row to this process in its own transaction, if it is its chat's
     head (no earlier row of the chat is pending or being sent, by any process).
@@ -337,21 +383,9 @@ async def claim_for_sending(session: AsyncSession, item: OutboxItem, until: date
     with a pump of its own (a transaction of four statements). Flushes the session first.
     """
     await session.flush()
-    earlier = (
-        select(_EARLIER.id)
-        .where(
-            _EARLIER.channel == item.channel,
-            _EARLIER.chat_id == item.chat_id,
-            _EARLIER.status.in_(("pending", "sending")),
-            _EARLIER.id < item.id,
-        )
-        .exists()
-    )
     result = await session.execute(
-        update(OutboxItem)
-        .where(OutboxItem.id == item.id, OutboxItem.status == "pending", ~earlier)
-        .values(status="sending", claimed_until=until)
-        .execution_options(synchronize_session=False)
+        _LEASE_HEAD,
+        {"b_id": item.id, "b_channel": item.channel, "b_chat_id": item.chat_id, "b_until": until},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
