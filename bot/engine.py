@@ -105,6 +105,7 @@ class Engine:
         self.clock = clock
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._batcher = PredictBatcher()
+        self._active = 0  # messages being processed now (the NLU batches when others are)
 
     def _lock(self, event: Inbound) -> asyncio.Lock:
         key = (event.channel, event.user_id)
@@ -120,7 +121,8 @@ class Engine:
         if event.kind is not InboundKind.TEXT or not event.text.strip():
             return None
         limit = brain.config.policy.max_message_chars
-        return await self._batcher.predict(brain.nlu, event.text[:limit])
+        busy = self._active > 1  # others are being processed: their asks may follow
+        return await self._batcher.predict(brain.nlu, event.text[:limit], hold=busy)
 
     async def process(self, event: Inbound, inbox_id: int | None = None) -> Outcome:
         """Handle one customer event end to end; safe to call again with the same event.
@@ -129,6 +131,13 @@ class Engine:
         """
         if event.kind is InboundKind.STATUS:
             return await self._record_status(event, inbox_id)
+        self._active += 1
+        try:
+            return await self._process_message(event, inbox_id)
+        finally:
+            self._active -= 1
+
+    async def _process_message(self, event: Inbound, inbox_id: int | None) -> Outcome:
         async with self._lock(event):
             brain = self.brain
             try:

@@ -162,6 +162,30 @@ async def test_customers_writing_at_the_same_moment_are_understood_in_one_batch(
     assert intents[0] == "return_goods" and len(set(intents)) == 3
 
 
+async def test_a_message_that_arrives_while_others_are_answered_may_wait_for_company(
+    bot: TestBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone message is understood at once; one that arrives while another is in progress
+    lets the NLU wait a moment (``hold``) so that more messages share the encoder call."""
+    batcher = bot.runtime.engine._batcher
+    real, holds = batcher.predict, []
+
+    async def spy(model: Any, text: str, *, hold: bool = False) -> Any:
+        holds.append((text, hold))
+        return await real(model, text, hold=hold)
+
+    monkeypatch.setattr(batcher, "predict", spy)
+    alice, bob = bot.customer("alice"), bot.customer("bob")
+    await alice.say("как вернуть товар?")
+    await asyncio.gather(alice.say("сколько стоит доставка?"), bob.say("где мой заказ?"))
+    assert holds == [
+        ("как вернуть товар?", False),
+        ("сколько стоит доставка?", False),
+        ("где мой заказ?", True),
+    ]
+    assert "14 дней" in alice.sent[0].text and bob.last_outcome.prediction is not None
+
+
 async def test_profanity_goes_to_a_person(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("вы там совсем охренели, где мой заказ, идиоты")

@@ -94,3 +94,26 @@ async def test_a_reload_between_two_asks_keeps_each_with_its_own_model(demo_mode
     )
     assert old.calls == [["a", "c"], ["d"]]  # and at most max_batch at a time
     assert new.calls == [["b"]]
+
+
+async def test_a_busy_bot_waits_a_moment_for_the_next_question(demo_model: Any) -> None:
+    """Two customers a millisecond apart: with other messages in progress (``hold``) their
+    questions share one encoder call; a quiet bot does not wait."""
+    for hold, expected in ((True, [QUESTIONS[:2]]), (False, [QUESTIONS[:1], QUESTIONS[1:2]])):
+        model, batcher = Counting(demo_model), PredictBatcher()
+        first = asyncio.create_task(batcher.predict(model, QUESTIONS[0], hold=hold))
+        await asyncio.sleep(0.001)  # a later event-loop iteration, well within HOLD
+        second = await batcher.predict(model, QUESTIONS[1], hold=hold)
+        assert (await first).intent == "return_goods"
+        assert second.intent is not None
+        assert model.calls == expected
+
+
+async def test_a_full_batch_does_not_wait(demo_model: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.nlu_batch.HOLD", 3600.0)
+    model, batcher = Counting(demo_model), PredictBatcher(max_batch=2)
+    first = asyncio.create_task(batcher.predict(model, QUESTIONS[0], hold=True))
+    await asyncio.sleep(0)
+    await asyncio.wait_for(batcher.predict(model, QUESTIONS[1], hold=True), timeout=5)
+    await asyncio.wait_for(first, timeout=5)
+    assert model.calls == [QUESTIONS[:2]]
