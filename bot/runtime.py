@@ -150,13 +150,14 @@ class Runtime:
         self._track(task)
         channel = self.channels.get(event.channel)
         if channel is not None and event.kind in ("text", "button"):
-            self._track(asyncio.create_task(self._typing_if_slow(channel, event.chat_id, task)))
+            # A timer, not a task per message: most messages are answered before it fires.
+            timer = asyncio.get_running_loop().call_later(
+                TYPING_AFTER, self._typing, channel, event.chat_id
+            )
+            task.add_done_callback(lambda _: timer.cancel())
 
-    @staticmethod
-    async def _typing_if_slow(channel: Channel, chat_id: str, work: asyncio.Task[None]) -> None:
-        done, _ = await asyncio.wait({work}, timeout=TYPING_AFTER)
-        if not done:
-            await channel.notify_typing(chat_id)
+    def _typing(self, channel: Channel, chat_id: str) -> None:
+        self._track(asyncio.create_task(channel.notify_typing(chat_id)))
 
     def _track(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from bot.assemble import add_channels
@@ -125,6 +126,30 @@ async def test_telegram_customer_gets_faq_answer_then_an_operator(
         async with w.runtime.db.read() as s:
             rated = await s.get(Conversation, conv_id)
             assert rated is not None and rated.rating == 4
+
+
+async def test_telegram_customer_sees_typing_only_while_an_answer_is_slow(
+    db_url: str, demo_project: Any, demo_model: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.runtime.TYPING_AFTER", 0.2)
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.tg.deliver(w.tg.text_update(1001, "как вернуть товар?"), w.client)
+        await w.settle()
+        await asyncio.sleep(0.3)  # past TYPING_AFTER: a quick answer never shows «typing…»
+        assert w.tg.calls_to("sendChatAction") == []
+
+        real = w.runtime.engine.predict
+
+        async def slow(event: Any, brain: Any) -> Any:
+            await asyncio.sleep(0.5)
+            return await real(event, brain)
+
+        monkeypatch.setattr(w.runtime.engine, "predict", slow)
+        await w.tg.deliver(w.tg.text_update(1001, "сколько стоит доставка?"), w.client)
+        await w.settle()
+        methods = [c.method for c in w.tg.calls if c.method in ("sendChatAction", "sendMessage")]
+        assert methods == ["sendMessage", "sendChatAction", "sendMessage"]  # typing, then answer
+        assert w.tg.calls_to("sendChatAction")[0].params["action"] == "typing"
 
 
 async def test_telegram_forged_secret_is_refused_and_nothing_happens(
