@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
 def word_ngrams(lemmas: Sequence[str], n_max: int) -> list[str]:
@@ -58,19 +59,27 @@ class TfidfSpace:
         self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in terms])
         return self
 
+    def weights(self, doc: list[str]) -> tuple[IntArray, FloatArray]:
+        """One document's non-zero columns and their weights (sublinear TF × IDF, L2-normed),
+        without a scipy matrix: the latency path scores these directly."""
+        vocab = self.vocab
+        counts = Counter(vocab[g] for g in doc if g in vocab)
+        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        if not counts:
+            return idx, np.zeros(0, dtype=np.float64)
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        w = (1.0 + np.log(tf)) * self.idf[idx]
+        w /= np.sqrt(w @ w)
+        return idx, w
+
     def transform(self, docs: Iterable[list[str]]) -> sp.csr_matrix:
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
         for d in docs:
-            counts = Counter(self.vocab[g] for g in d if g in self.vocab)
-            if counts:
-                idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-                w = (1.0 + np.log(tf)) * self.idf[idx]
-                w /= np.linalg.norm(w)
-                indices.extend(idx.tolist())
-                data.extend(w.tolist())
+            idx, w = self.weights(d)
+            indices.extend(idx.tolist())
+            data.extend(w.tolist())
             indptr.append(len(indices))
         return sp.csr_matrix(
             (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64), indptr),

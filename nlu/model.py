@@ -140,7 +140,7 @@ class IntentModel:
     def _prediction(self, text: str, a: Analyzed, scores: Array) -> Prediction:
         cfg = self.config
         probs = _softmax(scores, self.temperature)
-        order = np.argsort(-probs)
+        order = np.argsort(-probs)[: cfg.max_ranking + 1]  # + 1: oos may be among them
         ranking = tuple(
             IntentScore(self.classes[i], float(probs[i]))
             for i in order
@@ -277,9 +277,9 @@ class IntentModel:
                 math.sqrt(1.0 - cfg.word_weight),
             ),
         ):
-            row = space.transform([grams])
-            if row.nnz:
-                z += weight * (row.data @ self.coef_t[offset + row.indices])
+            idx, w = space.weights(grams)
+            if len(idx):
+                z += weight * (w @ self.coef_t[offset + idx])
             offset += space.dim
         enc = self._get_encoder()
         if enc is not None:
