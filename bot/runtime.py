@@ -18,6 +18,7 @@ from bot.cluster import ClusterLink
 from bot.config import Settings
 from bot.engine import Brain, Engine, Outcome
 from bot.events import Inbound
+from bot.inbox import InboxWriter
 from bot.outbox import OutboxSender
 from bot.project import Project
 from bot.storage import repo
@@ -66,6 +67,7 @@ class Runtime:
         self.db = db or Database(settings.database_url)
         self.bus = Bus()
         self.channels: dict[str, Channel] = dict(channels or {})
+        self.inbox = InboxWriter(self.db)
         self.outbox = OutboxSender(self.db, self.channels, self.bus)
         self.engine = Engine(self.db, brain, self.bus, outbox=self.outbox, chat_lock=cluster)
         self.cluster: ClusterLink | None = (
@@ -142,8 +144,7 @@ class Runtime:
         be lost; a redelivered event returns at once. If the database is unreachable this
         raises, the channel answers with an error, and the messenger delivers again later.
         """
-        async with self.db.write() as session:
-            inbox_id = await repo.receive(session, event)
+        inbox_id = await self.inbox.receive(event)  # with whatever else arrived meanwhile
         if inbox_id is None:
             return  # received before: processed or being processed
         task = asyncio.create_task(self._process_logged(event, inbox_id))

@@ -42,6 +42,10 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
+# Hot-path statements are built once, with bound parameters: building and cache-keying a
+# statement on every call costs more CPU than executing it (docs/benchmarks.md).
+
+
 def _receive_stmt(dialect: Any) -> Any:
     return (
         dialect.insert(InboxItem)
@@ -52,25 +56,41 @@ def _receive_stmt(dialect: Any) -> Any:
             received_at=bindparam("b_received_at"),
         )
         .on_conflict_do_nothing()
-        .returning(InboxItem.id)
+        .returning(InboxItem.id, InboxItem.channel, InboxItem.external_id)
     )
 
 
-# Hot-path statements are built once: building and cache-keying a statement on every call costs
-# more CPU than executing it (bench/cost_per_message.py).
 _RECEIVE = {"postgresql": _receive_stmt(postgresql), "sqlite": _receive_stmt(sqlite)}
+
+
+def _receive_params(event: Inbound, now: datetime) -> dict[str, Any]:
+    return {
+        "b_channel": event.channel,
+        "b_external_id": event.external_id[:160],
+        "b_event": event.to_json(),
+        "b_received_at": now,
+    }
 
 
 async def receive(session: AsyncSession, event: Inbound) -> int | None:
     """Store an incoming event before it is acknowledged; None if it was received before."""
+    return (await receive_many(session, [event]))[0]
+
+
+async def receive_many(session: AsyncSession, events: Sequence[Inbound]) -> list[int | None]:
+    """:func:`receive` for several events in one statement; an event that occurs twice in
+    ``events`` is stored once (the later copy gets None, as a redelivery would)."""
     stmt = _RECEIVE["postgresql" if is_postgres(session) else "sqlite"]
-    params = {
-        "b_channel": event.channel,
-        "b_external_id": event.external_id[:160],
-        "b_event": event.to_json(),
-        "b_received_at": utcnow(),
-    }
-    return (await session.execute(stmt, params)).scalar_one_or_none()
+    now = utcnow()
+    keys = [(e.channel, e.external_id[:160]) for e in events]
+    first = {key: i for i, key in reversed(list(enumerate(keys)))}
+    params = [_receive_params(e, now) for i, e in enumerate(events) if first[keys[i]] == i]
+    if len(params) == 1:
+        rows = (await session.execute(stmt, params[0])).all()
+    else:  # one INSERT … VALUES (…), (…) … RETURNING (SQLAlchemy's insertmanyvalues)
+        rows = (await session.execute(stmt, params)).all()
+    stored = {(channel, external_id): row_id for row_id, channel, external_id in rows}
+    return [stored.get(key) if first[key] == i else None for i, key in enumerate(keys)]
 
 
 _CLAIM_LOCKED = text(

@@ -1,0 +1,92 @@
+"""The inbox's group commit: events that arrive together are stored together, each caller
+learns its own outcome (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.events import Inbound
+from bot.inbox import InboxWriter
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import InboxItem
+
+
+def update(n: int, user: str = "u1") -> Inbound:
+    return Inbound(
+        channel="telegram", external_id=str(n), user_id=user, chat_id=user, text=f"вопрос {n}"
+    )
+
+
+async def stored(db: Database) -> int:
+    async with db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(InboxItem)) or 0)
+
+
+async def test_a_quiet_bot_writes_each_event_at_once(db: Database) -> None:
+    inbox = InboxWriter(db)
+    first = await inbox.receive(update(1))
+    second = await inbox.receive(update(2))
+    assert first is not None and second is not None and first != second
+    assert inbox.transactions == 2
+
+
+async def test_events_arriving_together_share_one_transaction(db: Database) -> None:
+    inbox = InboxWriter(db)
+    ids = await asyncio.gather(*(inbox.receive(update(n, f"u{n}")) for n in range(5)))
+    assert None not in ids and len(set(ids)) == 5
+    assert inbox.transactions == 1
+    async with db.read() as session:
+        rows = dict((await session.execute(select(InboxItem.external_id, InboxItem.id))).all())
+    assert [rows[str(n)] for n in range(5)] == ids  # each caller got its own row
+
+
+async def test_events_arriving_during_a_write_go_together_in_the_next(db: Database) -> None:
+    inbox = InboxWriter(db)
+    lone = asyncio.create_task(inbox.receive(update(1)))
+    for _ in range(100):  # until the first write has started
+        if inbox.transactions:
+            break
+        await asyncio.sleep(0)
+    assert inbox.transactions == 1
+    later = [asyncio.create_task(inbox.receive(update(n, f"u{n}"))) for n in range(2, 6)]
+    assert (await lone) is not None
+    assert None not in await asyncio.gather(*later)
+    assert inbox.transactions == 2
+    assert await stored(db) == 5
+
+
+async def test_a_redelivery_is_told_apart_even_within_one_batch(db: Database) -> None:
+    inbox = InboxWriter(db)
+    original = await inbox.receive(update(7))
+    again, fresh, twice, twice_again = await asyncio.gather(
+        inbox.receive(update(7)),
+        inbox.receive(update(8)),
+        inbox.receive(update(9)),
+        inbox.receive(update(9)),
+    )
+    assert original is not None and again is None
+    assert fresh is not None and twice is not None and twice_again is None
+    assert await stored(db) == 3
+
+
+async def test_a_failed_write_fails_every_caller_of_it_and_the_next_write_works(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = InboxWriter(db)
+    real = repo.receive_many
+
+    async def broken(session: object, events: object) -> list[int | None]:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(repo, "receive_many", broken)
+    results = await asyncio.gather(
+        inbox.receive(update(1)), inbox.receive(update(2)), return_exceptions=True
+    )
+    assert all(isinstance(r, ConnectionError) for r in results)  # both webhooks answer 500
+    monkeypatch.setattr(repo, "receive_many", real)
+    assert await inbox.receive(update(1)) is not None  # the messenger's redelivery is stored
+    assert await stored(db) == 1
