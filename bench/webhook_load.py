@@ -17,7 +17,10 @@ Latency = arrival of the reply at the stand-in − the moment the webhook POST w
 ``time.monotonic``, which is CLOCK_MONOTONIC and system-wide on Linux). Every question is one the
 model answers from the FAQ, so each message must get exactly one reply; after each step the
 driver waits for all replies, and at the end counts replies per chat at the stand-in and
-``outbox`` rows per chat in the database (lost = fewer, duplicated = more).
+``outbox`` rows per chat in the database (lost = fewer, duplicated = more). Like Telegram, the
+generator delivers an update again (after 1 s, up to 5 times) while it is not answered 200, so
+a webhook request that fails on the wire is retried rather than counted as lost; each failure
+is listed under ``errors``.
 
 Results: ``bench/results/webhook_load.json`` and a markdown table (``.md`` next to it).
 """
@@ -48,6 +51,8 @@ TOKEN = "123456:BENCH-stand-in-token"
 PG_SERVER = os.environ.get("ZABOTA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 PG_DB = "zabota_bench"
 CHAT_BASE = 7_000_000_000
+REDELIVERIES = 5  # an update not answered 200 is sent again, as Telegram does …
+REDELIVER_AFTER = 1.0  # … after this many seconds (latency still counts from the first POST)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -206,14 +211,19 @@ class Load:
         self.total_sent = 0
 
     async def _post(self, session: aiohttp.ClientSession, body: bytes, record: Sent) -> None:
-        try:
-            async with session.post(self.url, data=body, headers=self.headers) as response:
-                await response.read()
-                record.status = response.status
-                if response.status != 200:
+        """POST the update; like Telegram, deliver it again while it is not answered 200."""
+        for attempt in range(1 + REDELIVERIES):
+            if attempt:
+                await asyncio.sleep(REDELIVER_AFTER)
+            try:
+                async with session.post(self.url, data=body, headers=self.headers) as response:
+                    await response.read()
+                    record.status = response.status
+                    if response.status == 200:
+                        break
                     self.errors[f"http {response.status}"] += 1
-        except Exception as exc:
-            self.errors[type(exc).__name__] += 1
+            except Exception as exc:
+                self.errors[f"{type(exc).__name__}: {exc}"[:160]] += 1
         record.acked_at = time.monotonic()
 
     async def run_step(self, session: aiohttp.ClientSession, step: Step) -> None:
