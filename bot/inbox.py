@@ -8,8 +8,9 @@ then go together, in one transaction and one multi-row ``INSERT``. Nobody waits 
 and under load the writes batch by themselves.
 
 Each caller still learns its own outcome: the row's id, ``None`` for an event received before
-(or twice in the same batch), or the exception that failed the batch's transaction — then the
-channel answers with an error and the messenger delivers again, as before.
+(or twice in the same batch), or the exception that failed its write — then the channel answers
+with an error and the messenger delivers again, as before. When a batch fails, its events are
+written again one by one, so an event that cannot be stored fails alone.
 """
 
 from __future__ import annotations
@@ -77,9 +78,14 @@ class InboxWriter:
                 p.future.cancel()
             raise
         except Exception as exc:
-            for p in live:
-                if not p.future.done():
-                    p.future.set_exception(exc)
+            if len(live) > 1:
+                # One unstorable event must not fail the others: each alone, its own outcome.
+                log.warning("inbox: a batch of %d failed (%s); writing one by one", len(live), exc)
+                for p in live:
+                    await self._write([p])
+                return
+            if not live[0].future.done():
+                live[0].future.set_exception(exc)
             return
         for p, row_id in zip(live, ids, strict=True):
             if not p.future.done():

@@ -4,6 +4,7 @@ learns its own outcome (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -90,3 +91,23 @@ async def test_a_failed_write_fails_every_caller_of_it_and_the_next_write_works(
     monkeypatch.setattr(repo, "receive_many", real)
     assert await inbox.receive(update(1)) is not None  # the messenger's redelivery is stored
     assert await stored(db) == 1
+
+
+async def test_one_event_that_cannot_be_stored_does_not_fail_its_batch(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = InboxWriter(db)
+    real = repo.receive_many
+
+    async def picky(session: Any, events: list[Inbound]) -> list[int | None]:
+        if any(e.external_id == "13" for e in events):
+            raise ValueError("cannot store update 13")
+        return await real(session, events)
+
+    monkeypatch.setattr(repo, "receive_many", picky)
+    results = await asyncio.gather(
+        *(inbox.receive(update(n, f"u{n}")) for n in (12, 13, 14)), return_exceptions=True
+    )
+    assert isinstance(results[1], ValueError)  # only its own webhook answers 500
+    assert isinstance(results[0], int) and isinstance(results[2], int)
+    assert await stored(db) == 2
