@@ -74,21 +74,28 @@ async def test_a_redelivery_is_told_apart_even_within_one_batch(db: Database) ->
     assert await stored(db) == 3
 
 
+def refuse(monkeypatch: pytest.MonkeyPatch, *external_ids: str) -> None:
+    """The database refuses any write that holds one of these updates."""
+    real = repo.receive_many
+
+    async def picky(session: Any, events: list[Inbound]) -> list[int | None]:
+        if any(e.external_id in external_ids for e in events):
+            raise ConnectionError("cannot store this")
+        return await real(session, events)
+
+    monkeypatch.setattr(repo, "receive_many", picky)
+
+
 async def test_a_failed_write_fails_every_caller_of_it_and_the_next_write_works(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox = InboxWriter(db)
-    real = repo.receive_many
-
-    async def broken(session: object, events: object) -> list[int | None]:
-        raise ConnectionError("database went away")
-
-    monkeypatch.setattr(repo, "receive_many", broken)
+    refuse(monkeypatch, "1", "2")  # the database went away
     results = await asyncio.gather(
         inbox.receive(update(1)), inbox.receive(update(2)), return_exceptions=True
     )
     assert all(isinstance(r, ConnectionError) for r in results)  # both webhooks answer 500
-    monkeypatch.setattr(repo, "receive_many", real)
+    monkeypatch.undo()  # it is back
     assert await inbox.receive(update(1)) is not None  # the messenger's redelivery is stored
     assert await stored(db) == 1
 
@@ -97,17 +104,10 @@ async def test_one_event_that_cannot_be_stored_does_not_fail_its_batch(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox = InboxWriter(db)
-    real = repo.receive_many
-
-    async def picky(session: Any, events: list[Inbound]) -> list[int | None]:
-        if any(e.external_id == "13" for e in events):
-            raise ValueError("cannot store update 13")
-        return await real(session, events)
-
-    monkeypatch.setattr(repo, "receive_many", picky)
+    refuse(monkeypatch, "13")
     results = await asyncio.gather(
         *(inbox.receive(update(n, f"u{n}")) for n in (12, 13, 14)), return_exceptions=True
     )
-    assert isinstance(results[1], ValueError)  # only its own webhook answers 500
+    assert isinstance(results[1], ConnectionError)  # only its own webhook answers 500
     assert isinstance(results[0], int) and isinstance(results[2], int)
     assert await stored(db) == 2
