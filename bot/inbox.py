@@ -59,11 +59,10 @@ class InboxWriter:
                 await self._write(batch)
         finally:
             self._writer = None
-            if self._queue:  # cancelled with events waiting: they must not wait forever
-                for pending in self._queue:
-                    if not pending.future.done():
-                        pending.future.set_exception(ConnectionError("inbox writer stopped"))
-                self._queue.clear()
+            for pending in self._queue:  # cancelled with events waiting: they must not hang
+                if not pending.future.done():
+                    pending.future.set_exception(ConnectionError("inbox writer stopped"))
+            self._queue.clear()
 
     async def _write(self, batch: list[_Pending]) -> None:
         live = [p for p in batch if not p.future.done()]  # a cancelled caller is skipped
