@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-stand-in-token"
 PG_SERVER = os.environ.get("ZABOTA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 PG_DB = "zabota_bench"
+FLOOR = "none"  # --db none: bench._floor_bot, the adapter alone (no storage, NLU, dialogue)
 CHAT_BASE = 7_000_000_000
 REDELIVERIES = 5  # an update not answered 200 is sent again, as Telegram does …
 REDELIVER_AFTER = 1.0  # … after this many seconds (latency still counts from the first POST)
@@ -374,6 +375,8 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
     workdir = Path(tempfile.mkdtemp(prefix="zabota-bench-"))
     if kind == "sqlite":
         url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    elif kind == FLOOR:
+        url = ""
     else:
         await _pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
         await _pg_admin(f'CREATE DATABASE "{PG_DB}"')
@@ -397,7 +400,7 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
             [
                 sys.executable,
                 "-m",
-                "bench._webhook_bot",
+                "bench._floor_bot" if kind == FLOOR else "bench._webhook_bot",
                 "--port",
                 str(port),
                 "--database-url",
@@ -457,7 +460,7 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
                     k: round(100 * (_cpu_seconds(p, tree=k == "bot") - before[k]) / wall)
                     for k, p in pids.items()
                 }
-                if kind != "sqlite":
+                if kind == "postgres":
                     used = _postgres_used(pg_before, _postgres_cpu())
                     step.cpu["postgres"] = round(100 * used / wall)
                 tag = " (warm-up)" if step.warmup else ""
@@ -472,7 +475,7 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
             state = await load.state(session, full=True)
         arrivals = {int(c): v for c, v in state["arrivals"].items()}
         steps = _analyse(load, plan, arrivals)
-        db = await _db_counts(url)
+        db = await _db_counts(url) if url else {}
         lost = dup = 0
         db_mismatch = 0
         sent_per_chat = db.get("sent_per_chat", {})
@@ -480,7 +483,7 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
             got = len(arrivals.get(chat, []))
             lost += max(0, len(records) - got)
             dup += max(0, got - len(records))
-            if sent_per_chat.get(str(chat), 0) != len(records):
+            if url and sent_per_chat.get(str(chat), 0) != len(records):
                 db_mismatch += 1
         unknown_chats = sorted(set(arrivals) - set(load.per_chat))
         return {
@@ -542,7 +545,11 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", default="sqlite,postgres", help="sqlite,postgres")
+    parser.add_argument(
+        "--db",
+        default="sqlite,postgres",
+        help="sqlite,postgres; 'none' measures the floor: the Telegram adapter alone",
+    )
     parser.add_argument(
         "--rates", default="25,50,75,100", help="offered messages/s per step, comma-separated"
     )
