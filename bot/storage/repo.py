@@ -9,12 +9,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Table, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.events import Inbound, Outbound
 from bot.ownership import OPEN_OWNERS, Owner, check_move
@@ -104,9 +103,14 @@ _CLAIM_LOCKED = text(
 )
 
 
+# Hot-path UPDATEs are built on the tables, not the mapped classes: an ORM-enabled UPDATE
+# goes through the session's bulk-update machinery (cache key, identity-map sync) and costs
+# ~0.28 ms of CPU per call on PostgreSQL against ~0.18 ms for the same Core statement. The
+# engine's transactions hold no objects these rows map to, so there is nothing to sync.
+_INBOX = cast(Table, InboxItem.__table__)
 _CLAIM = (
-    update(InboxItem)
-    .where(InboxItem.id == bindparam("b_id"), InboxItem.processed_at.is_(None))
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("b_id"), _INBOX.c.processed_at.is_(None))
     .values(processed_at=bindparam("b_now"))
 )
 
@@ -373,25 +377,25 @@ def enqueue_item(
     return item
 
 
-_EARLIER = aliased(OutboxItem)
+_OUTBOX = cast(Table, OutboxItem.__table__)
+_EARLIER = _OUTBOX.alias("earlier")
 
 
-_LEASE_HEAD = (
-    update(OutboxItem)
+_LEASE_HEAD = (  # Core, as _CLAIM; the session's OutboxItem keeps its stale status, unread
+    update(_OUTBOX)
     .where(
-        OutboxItem.id == bindparam("b_id"),
-        OutboxItem.status == "pending",
-        ~select(_EARLIER.id)
+        _OUTBOX.c.id == bindparam("b_id"),
+        _OUTBOX.c.status == "pending",
+        ~select(_EARLIER.c.id)
         .where(
-            _EARLIER.channel == bindparam("b_channel"),
-            _EARLIER.chat_id == bindparam("b_chat_id"),
-            _EARLIER.status.in_(("pending", "sending")),
-            _EARLIER.id < bindparam("b_id"),
+            _EARLIER.c.channel == bindparam("b_channel"),
+            _EARLIER.c.chat_id == bindparam("b_chat_id"),
+            _EARLIER.c.status.in_(("pending", "sending")),
+            _EARLIER.c.id < bindparam("b_id"),
         )
         .exists(),
     )
     .values(status="sending", claimed_until=bindparam("b_until"))
-    .execution_options(synchronize_session=False)
 )
 
 
