@@ -2,6 +2,7 @@
 
     python -m bench.webhook_load                      # SQLite and PostgreSQL, 25/50/75/100 msg/s
     python -m bench.webhook_load --db sqlite --rates 300 --duration 30   # the issue-3 target
+    python -m bench.webhook_load --db none --rates 300,600   # the floor: the adapter alone
 
 Three processes on 127.0.0.1 only:
 

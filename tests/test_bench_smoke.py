@@ -46,6 +46,21 @@ def test_webhook_load_benchmark_runs(tmp_path: Path) -> None:
     assert (tmp_path / "webhook_load.md").exists()
 
 
+def test_webhook_floor_benchmark_runs(tmp_path: Path) -> None:
+    """``--db none``: the adapter alone answers every update, and nothing is lost."""
+    out = tmp_path / "floor.json"
+    code = main(
+        ["--db", "none", "--rates", "5", "--duration", "2", "--warmup", "0", "--pause", "0"]
+        + ["--chats", "10", "--drain-timeout", "20", "--out", str(out)]
+    )
+    run = json.loads(out.read_text())["runs"][0]
+    assert code == 0
+    assert run["messages"] == 10 and run["replies"] == 10
+    assert run["lost"] == 0 and run["duplicated"] == 0
+    assert run["steps"][0]["answered"] == 10
+    assert "postgres" not in run["steps"][0]["cpu_percent"]
+
+
 def test_cost_per_message_benchmark_runs(tmp_path: Path) -> None:
     from bench import cost_per_message
 
