@@ -49,10 +49,8 @@ def test_webhook_load_benchmark_runs(tmp_path: Path) -> None:
 def test_webhook_floor_benchmark_runs(tmp_path: Path) -> None:
     """``--db none``: the adapter alone answers every update, and nothing is lost."""
     out = tmp_path / "floor.json"
-    code = main(
-        ["--db", "none", "--rates", "5", "--duration", "2", "--warmup", "0", "--pause", "0"]
-        + ["--chats", "10", "--drain-timeout", "20", "--out", str(out)]
-    )
+    args = "--db none --rates 5 --duration 2 --warmup 0 --pause 0 --chats 10 --drain-timeout 20"
+    code = main([*args.split(), "--out", str(out)])
     run = json.loads(out.read_text())["runs"][0]
     assert code == 0
     assert run["messages"] == 10 and run["replies"] == 10
