@@ -75,6 +75,8 @@ def detect(
     ``unknown_streak`` counts this message already if it was not understood.
     """
     normalized = _norm(text)
+    # What the NLU read: the keyboard layout fixed, typos corrected («jgthfnjh» → «оператор»).
+    read = _norm(prediction.normalized_text) if prediction and prediction.normalized_text else ""
     if (
         prediction is not None
         and prediction.intent in config.request_intents
@@ -85,9 +87,9 @@ def detect(
     words = normalized.split()
     if len(words) <= 6:
         for phrase in config.request_phrases:
-            if phrase in normalized:
+            if phrase in normalized or phrase in read:
                 return Trigger(Reason.REQUEST, phrase)
-    if config.escalate_on_profanity and has_profanity(text):
+    if config.escalate_on_profanity and (has_profanity(text) or has_profanity(read)):
         return Trigger(Reason.PROFANITY)
     if (
         config.escalate_on_complaint

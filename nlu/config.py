@@ -43,8 +43,13 @@ class NLUConfig(BaseModel):
     char_ngram_max: int = Field(5, ge=1)
     word_weight: float = Field(0.5, gt=0.0, lt=1.0, description="share of word vs char TF-IDF")
     encoder_weight: float = Field(1.25, ge=0.0, description="scale of the sentence embedding")
+    encoder_lowercase: bool = Field(
+        True, description="give the sentence encoder the lower-cased text (see docs/nlu.md)"
+    )
     svm_c: float = Field(1.0, gt=0.0)
     spelling: bool = True
+    fix_layout: bool = True  # «ult vjq pfrfp» (wrong keyboard layout) is read as «где мой заказ»
+    fix_translit: bool = True  # «gde moi zakaz» (Russian in Latin letters) → «где мой заказ»
     use_kb_titles: bool = True
     use_kb_answers: bool = True  # answer sentences as extra examples of their entry
     calibrate: bool = True

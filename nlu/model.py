@@ -25,9 +25,12 @@ from nlu.config import NLUConfig
 from nlu.encoders import Encoder, EncoderUnavailable, get_encoder
 from nlu.entities import extract_entities
 from nlu.features import TfidfSpace
+from nlu.layout import fix_layout
 from nlu.persist import ModelFileError, read_model, write_model
 from nlu.preprocess import Analyzed, Preprocessor, char_features, word_features
 from nlu.spelling import SpellCorrector
+from nlu.text import is_known_word
+from nlu.translit import fix_translit
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +119,9 @@ class IntentModel:
         self.coef_t, self.intercept = self._train(x, y)
 
     def predict(self, text: str) -> Prediction:
-        a = self.pre.analyze(text)
-        return self._prediction(text, a, self._scores_one(a, text))
+        read = self._canonical(text)
+        a = self.pre.analyze(read)
+        return self._prediction(text, a, self._scores_one(a, read), read)
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         """The same predictions as :meth:`predict`, with one encoder call for all the texts.
@@ -127,17 +131,22 @@ class IntentModel:
         """
         if len(texts) == 1:
             return [self.predict(texts[0])]
-        analyzed = [self.pre.analyze(t) for t in texts]
+        reads = [self._canonical(t) for t in texts]
+        analyzed = [self.pre.analyze(r) for r in reads]
         enc = self._get_encoder()
-        embeddings = enc.encode(list(texts)) if enc is not None and texts else None
+        embeddings = enc.encode(self._encoder_inputs(reads)) if enc is not None and texts else None
         return [
             self._prediction(
-                text, a, self._scores_one(a, text, None if embeddings is None else embeddings[i])
+                text,
+                a,
+                self._scores_one(a, read, None if embeddings is None else embeddings[i]),
+                read,
             )
-            for i, (text, a) in enumerate(zip(texts, analyzed, strict=True))
+            for i, (text, read, a) in enumerate(zip(texts, reads, analyzed, strict=True))
         ]
 
-    def _prediction(self, text: str, a: Analyzed, scores: Array) -> Prediction:
+    def _prediction(self, text: str, a: Analyzed, scores: Array, read: str) -> Prediction:
+        """``text`` as the customer sent it; ``read`` after the keyboard-layout fix."""
         cfg = self.config
         probs = _softmax(scores, self.temperature)
         order = np.argsort(-probs)[: cfg.max_ranking + 1]  # + 1: oos may be among them
@@ -159,7 +168,7 @@ class IntentModel:
                 0.0,
                 Decision.REJECT,
                 ranking,
-                extract_entities(text),
+                extract_entities(read),
                 a.normalized_text,
                 extra,
             )
@@ -170,7 +179,7 @@ class IntentModel:
             confidence=top.confidence if top else 0.0,
             decision=decide(ranking, cfg),
             ranking=ranking,
-            entities=extract_entities(text),
+            entities=extract_entities(read),
             normalized_text=a.normalized_text,
             extra=extra,
         )
@@ -199,7 +208,8 @@ class IntentModel:
     def load(cls, path: Path) -> Self:
         meta, arrays = read_model(path)
         try:
-            model = cls(NLUConfig.model_validate(meta["config"]))
+            # Files written before ``encoder_lowercase`` existed fed the encoder the raw text.
+            model = cls(NLUConfig.model_validate({"encoder_lowercase": False} | meta["config"]))
             model.classes = [str(c) for c in meta["classes"]]
             model.encoder_name = meta["encoder"]
             model.temperature = float(meta["temperature"])
@@ -243,6 +253,25 @@ class IntentModel:
                 ) from exc
         return self._encoder
 
+    def _canonical(self, text: str) -> str:
+        """The message as the model reads it: Russian typed in the wrong keyboard layout or
+        in Latin letters → in Cyrillic.
+
+        Only at prediction time: the training data is the editors' own text."""
+        vocabulary = self.word_space.vocab.__contains__
+        read = fix_layout(text, is_known_word, vocabulary) if self.config.fix_layout else text
+        if read == text and self.config.fix_translit:
+            read = fix_translit(text, is_known_word, vocabulary)
+        return read
+
+    def _encoder_inputs(self, texts: Sequence[str]) -> list[str]:
+        """What the sentence encoder reads. Lower-cased by default: USE is case-sensitive, and
+        the same question capitalised or not (a written FAQ against a typed chat message) should
+        not land in different places; +1.0 point of cross-validated top-1 on hwu64."""
+        if self.config.encoder_lowercase:
+            return [t.lower() for t in texts]
+        return list(texts)
+
     def _encoder_dim(self) -> int:
         return {"use": 512, "e5": 384}.get(self.encoder_name or "", 0)
 
@@ -258,7 +287,9 @@ class IntentModel:
         ]
         enc = self._get_encoder()
         if enc is not None:
-            parts.append(sp.csr_matrix(enc.encode(list(texts)) * cfg.encoder_weight))
+            parts.append(
+                sp.csr_matrix(enc.encode(self._encoder_inputs(texts)) * cfg.encoder_weight)
+            )
         return sp.hstack(parts, format="csr")
 
     def _scores_one(self, a: Analyzed, text: str, embedding: Array | None = None) -> Array:
@@ -283,7 +314,7 @@ class IntentModel:
             offset += space.dim
         enc = self._get_encoder()
         if enc is not None:
-            vector = enc.encode([text])[0] if embedding is None else embedding
+            vector = enc.encode(self._encoder_inputs([text]))[0] if embedding is None else embedding
             z += cfg.encoder_weight * (vector @ self.coef_t[offset:])
         return z
 

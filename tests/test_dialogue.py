@@ -43,6 +43,25 @@ async def test_colloquial_typos_and_a_greeting_glued_on(bot: TestBot) -> None:
     assert "299" in alice.last_text
 
 
+async def test_a_question_typed_in_the_wrong_keyboard_layout_gets_its_answer(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("crjkmrj cnjbn ljcnfdrf rehmthjv gj vjcrdt?")  # сколько стоит доставка …
+    assert "299" in alice.last_text
+    assert alice.last_outcome.owner is Owner.BOT
+
+
+async def test_a_question_in_latin_letters_gets_its_answer(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("skolko stoit dostavka kurerom po moskve?")
+    assert "299" in alice.last_text
+
+
+async def test_asking_for_a_person_in_the_wrong_keyboard_layout_still_queues(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("jgthfnjh!")  # «оператор!»
+    assert await owner_of(bot, alice.last_outcome.conversation_id) == Owner.QUEUED
+
+
 async def test_asking_for_a_person_queues_the_conversation_and_says_what_next(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("позовите человека")

@@ -1,0 +1,79 @@
+"""Messages typed with the wrong keyboard layout: «ult vjq pfrfp» is «где мой заказ».
+
+Russian speakers switch between the ЙЦУКЕН and QWERTY layouts all day and often type a phrase
+before noticing the wrong one is on; every Russian search engine and keyboard corrects it. Here a
+Latin word is read through the key map only when the message as a whole looks like that mistake:
+most of its Latin words become known Russian words, and a word that is itself in the training
+vocabulary («wifi», a brand name) is never converted. English stays English: «where is my
+order» maps to «цруку шы ьн щквук», which no dictionary knows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_EN = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>~"
+_RU = "йцукенгшщзхъфывапролджэячсмитьбюёЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮЁ"
+_TO_RU = str.maketrans(_EN, _RU)
+# A run of keys that are letters on the Russian layout, with at least one Latin letter in it.
+_RUN = re.compile(r"[A-Za-z\[\]{};:'\",.<>`~]*[A-Za-z][A-Za-z\[\]{};:'\",.<>`~]*")
+_EDGE_PUNCT = ",.;:'\""  # as trailing/leading keys these are far likelier punctuation
+_SKIP = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|\S+\.(?:ru|com|net|org|su)\S*", re.IGNORECASE)
+MIN_SHARE = 0.6  # of the message's Latin words (three letters or more) that must become Russian
+
+
+def _candidates(run: str) -> list[tuple[str, str, str]]:
+    """Ways to read one run: (leading punctuation kept, core converted, trailing kept)."""
+    out = [("", run, "")]
+    stripped = run.rstrip(_EDGE_PUNCT)
+    if stripped and stripped != run:
+        out.append(("", stripped, run[len(stripped) :]))
+    both = stripped.lstrip(_EDGE_PUNCT)
+    if both and both != stripped:
+        out.append((stripped[: len(stripped) - len(both)], both, run[len(stripped) :]))
+    return out
+
+
+def fix_layout(
+    text: str, is_russian_word: Callable[[str], bool], is_vocabulary: Callable[[str], bool]
+) -> str:
+    """``text`` with its wrong-layout words converted, or ``text`` itself if it is not that.
+
+    ``is_russian_word`` says whether a lower-case Cyrillic word is a known Russian word;
+    ``is_vocabulary`` whether a lower-case Latin word is one the model was trained on.
+    """
+    if not re.search("[A-Za-z]", text):
+        return text
+    skip = [m.span() for m in _SKIP.finditer(text)]
+    replacements: list[tuple[int, int, str]] = []
+    words = known = 0
+    for m in _RUN.finditer(text):
+        start, end = m.span()
+        run = m.group()
+        if any(a <= start < b for a, b in skip) or is_vocabulary(run.lower().strip(_EDGE_PUNCT)):
+            continue
+        # Short words decide nothing: «tv», «vk», «gb» read as «ем», «мл», «пи», all in the
+        # dictionary. They are converted only along with a message that longer words decided.
+        counts = sum(ch.isalpha() for ch in run) >= 3
+        words += counts
+        readings = [(lead, core.translate(_TO_RU), trail) for lead, core, trail in _candidates(run)]
+        good = [r for r in readings if is_russian_word(r[1].lower().replace("ё", "е"))]
+        if good:
+            known += counts
+            # «lf,» is «да,» rather than «даб»; «pyf.» is «знаю», not «зна.»: a long word
+            # read whole wins, else punctuation at the edges stays punctuation.
+            whole = good[0] if good[0] is readings[0] and len(good[0][1]) >= 4 else None
+            lead, ru, trail = whole or good[-1]
+        else:  # a typo in the wrong layout: convert it anyway, the speller may fix it
+            lead, ru, trail = readings[-1]
+        replacements.append((start, end, lead + ru + trail))
+    if not known or known < MIN_SHARE * words:
+        return text
+    out, pos = [], 0
+    for start, end, new in replacements:
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)

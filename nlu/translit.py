@@ -1,0 +1,148 @@
+"""Russian written in Latin letters: «gde moi zakaz» is «где мой заказ».
+
+Transliteration has no single standard (ш is sh, щ is sch or shch, й is y, i or j, ь is ' or
+nothing), so each Latin word is expanded into its plausible Cyrillic spellings, most likely
+first, and the first one pymorphy3 knows wins. As with the keyboard layout (:mod:`nlu.layout`),
+a message is converted only when most of its Latin words turn into known Russian words, and a
+word of the training vocabulary is never touched; English stays English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+MAX_CANDIDATES = 48  # spellings tried per word, most likely first
+MIN_SHARE = 0.75  # of the message's Latin words (three letters or more) that must decode
+_VOWELS = set("aeiouy")
+# (Latin, Cyrillic options): longest first; the first option is the most likely one.
+_MULTI: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("shch", ("щ",)),
+    ("sch", ("щ", "сч")),
+    ("zh", ("ж",)),
+    ("kh", ("х",)),
+    ("ch", ("ч",)),
+    ("sh", ("ш",)),
+    ("ts", ("ц", "тс")),
+    ("tz", ("ц",)),
+    ("yu", ("ю",)),
+    ("ju", ("ю",)),
+    ("iu", ("ю", "иу")),
+    ("ya", ("я",)),
+    ("ja", ("я",)),
+    ("ia", ("ия", "я")),
+    ("yo", ("ё", "йо")),
+    ("jo", ("ё",)),
+)
+_SINGLE: dict[str, tuple[str, ...]] = {
+    "a": ("а",),
+    "b": ("б",),
+    "v": ("в",),
+    "g": ("г",),
+    "d": ("д",),
+    "e": ("е", "э"),
+    "z": ("з",),
+    "i": ("и", "й", "ы"),
+    "k": ("к",),
+    "l": ("л",),
+    "m": ("м",),
+    "n": ("н",),
+    "o": ("о",),
+    "p": ("п",),
+    "r": ("р",),
+    "s": ("с",),
+    "t": ("т",),
+    "u": ("у",),
+    "f": ("ф",),
+    "h": ("х",),
+    "c": ("ц", "к", "с"),
+    "x": ("х", "кс"),
+    "w": ("в",),
+    "q": ("к",),
+    "j": ("й", "ж"),
+    "y": ("ы", "й", "и"),
+    "'": ("ь",),
+}
+_AFTER_VOWEL = {"i": ("й", "и"), "y": ("й", "ы", "и")}  # «moi», «kakoy»
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_SKIP = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|\S+\.(?:ru|com|net|org|su)\S*", re.IGNORECASE)
+_SOFT_AFTER = set("тлнсдрмзвкпб")  # «skolko» → «сколько»: ь is often left out
+
+
+def _options(word: str, i: int) -> list[tuple[int, tuple[str, ...]]]:
+    """(letters consumed, Cyrillic options) for position ``i`` of ``word``."""
+    out = [(len(lat), ru) for lat, ru in _MULTI if word.startswith(lat, i)]
+    ch = word[i]
+    if i == 0 and ch == "e":  # «eto», «ekran»: э starts words, е mostly does not
+        out.append((1, ("э", "е")))
+        return out
+    single = _AFTER_VOWEL.get(ch) if i and word[i - 1] in _VOWELS else None
+    out.append((1, single or _SINGLE.get(ch, (ch,))))
+    return out
+
+
+def spellings(word: str, limit: int = MAX_CANDIDATES) -> list[str]:
+    """Cyrillic spellings of a lower-case Latin word, most likely first (at most ``limit``)."""
+    beams: list[tuple[int, str]] = [(0, "")]  # (position, Cyrillic so far)
+    done: list[str] = []
+    while beams and len(done) < limit:
+        nxt: list[tuple[int, str]] = []
+        for pos, acc in beams:
+            if pos == len(word):
+                done.append(acc)
+                continue
+            for used, options in _options(word, pos):
+                nxt.extend((pos + used, acc + ru) for ru in options)
+        beams = nxt[: limit * 4]
+    return done[:limit]
+
+
+def _decode(word: str, is_russian_word: Callable[[str], bool]) -> str | None:
+    """The first known spelling of ``word``; then one with a dropped ь put back."""
+    found = spellings(word)
+    for ru in found:
+        if is_russian_word(ru.replace("ё", "е")):
+            return ru
+    for ru in found[:8]:
+        for k in range(1, len(ru)):
+            if ru[k - 1] in _SOFT_AFTER and ru[k] != "ь":
+                soft = ru[:k] + "ь" + ru[k:]
+                if is_russian_word(soft):
+                    return soft
+        if ru[-1] in _SOFT_AFTER and is_russian_word(ru + "ь"):
+            return ru + "ь"
+    return None
+
+
+def fix_translit(
+    text: str, is_russian_word: Callable[[str], bool], is_vocabulary: Callable[[str], bool]
+) -> str:
+    """``text`` with its transliterated words in Cyrillic, or ``text`` itself if it is not
+    Russian in Latin letters. The predicates are those of :func:`nlu.layout.fix_layout`."""
+    if not re.search("[A-Za-z]", text):
+        return text
+    skip = [m.span() for m in _SKIP.finditer(text)]
+    replacements: list[tuple[int, int, str]] = []
+    words = known = 0
+    for m in _WORD.finditer(text):
+        start, end = m.span()
+        raw = m.group()
+        low = raw.lower()
+        if any(a <= start < b for a, b in skip) or is_vocabulary(low.strip("'")):
+            continue
+        counts = len(low) >= 3
+        words += counts
+        ru = _decode(low, is_russian_word)
+        if ru is None:
+            continue
+        known += counts
+        replacements.append((start, end, ru.capitalize() if raw[0].isupper() else ru))
+    if not known or known < MIN_SHARE * words:
+        return text
+    out, pos = [], 0
+    for start, end, new in replacements:
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)

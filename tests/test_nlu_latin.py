@@ -1,0 +1,147 @@
+"""Russian in Latin letters is still understood: a forgotten keyboard layout, transliteration."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu import Decision, Example, NLUConfig
+from nlu.layout import fix_layout
+from nlu.model import IntentModel
+from nlu.text import is_known_word
+from nlu.translit import fix_translit
+
+TRAINING_VOCABULARY = {"wifi", "iphone"}
+
+
+def read(text: str) -> str:
+    return fix_layout(text, is_known_word, TRAINING_VOCABULARY.__contains__)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("ult vjq pfrfp", "где мой заказ"),
+        ("Ghbdtn! Crjkmrj cnjbn ljcnfdrf?", "Привет! Сколько стоит доставка?"),
+        ("gjpjdbnt jgthfnjhf", "позовите оператора"),
+        ("ljcnfdrf", "доставка"),
+        # the keys of б, ю, ж, х, э are punctuation on QWERTY: inside a word they are letters …
+        ("lf, cgfcb,j", "да, спасибо"),
+        ("[kt, b vjkjrj", "хлеб и молоко"),
+        # … at its edge punctuation, unless the whole reads as a longer word
+        ("ult pfrfp.", "где заказ."),
+        ("yt pyf.", "не знаю"),
+        # switched half-way, digits and a word from the training data stay as they are
+        ("заказ 123 ult jy", "заказ 123 где он"),
+        ("iphone 15 ytn d yfkbxbb", "iphone 15 нет в наличии"),
+        # a typo in the wrong layout is converted with the rest (the speller fixes it later)
+        ("Ult vjq pfrfg", "Где мой закап"),
+    ],
+)
+def test_wrong_layout_is_read_as_russian(typed: str, meant: str) -> None:
+    assert read(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is my order",
+        "ok",
+        "hello",
+        "спасибо ok",
+        "не работает wifi",
+        "не работает tv",  # «ем»: short words decide nothing
+        "lf",  # «да», but two letters alone are too little to go on
+        "мой email ivan@mail.ru",
+        "см. https://shop.example.com/returns",
+        "sms не приходит, pdf не открывается",
+    ],
+)
+def test_latin_that_is_meant_stays_latin(text: str) -> None:
+    assert read(text) == text
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("gde moi zakaz", "где мой заказ"),
+        ("Privet! Kogda privezut moy zakaz?", "Привет! Когда привезут мой заказ?"),
+        ("skolko stoit dostavka", "сколько стоит доставка"),  # ь left out, put back
+        ("hochu vernut den'gi", "хочу вернут деньги"),  # ' is ь
+        ("zdravstvuyte, podskazhite pozhaluysta", "здравствуйте, подскажите пожалуйста"),
+        ("shchas", "щас"),
+        ("eto dolgo", "это долго"),
+        ("iphone 15 net v nalichii", "iphone 15 нет в наличий"),  # a training word stays
+    ],
+)
+def test_transliterated_russian_is_read_in_cyrillic(typed: str, meant: str) -> None:
+    assert fix_translit(typed, is_known_word, TRAINING_VOCABULARY.__contains__) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is my order",
+        "I need help with my order",
+        "please call me back",
+        "the app does not work",
+        "how much does it cost",
+        "my iphone is broken",
+        "ne rabotaet wifi, vpn i pdf",  # two of three are not Russian words: too few
+        "ok",
+        "vpn",
+        "мой email ivan@mail.ru",
+    ],
+)
+def test_english_is_not_transliterated(text: str) -> None:
+    assert fix_translit(text, is_known_word, TRAINING_VOCABULARY.__contains__) == text
+
+
+def test_the_model_answers_a_question_typed_in_the_wrong_layout() -> None:
+    examples = [
+        Example(t, intent)
+        for intent, texts in {
+            "order_status": ["где мой заказ", "статус заказа", "когда придет заказ"],
+            "delivery_cost": ["сколько стоит доставка", "цена доставки", "доставка платная"],
+            "router": ["не работает wifi роутер", "wifi не ловит"],
+        }.items()
+        for t in texts
+    ]
+    model = IntentModel(NLUConfig(pipeline="sparse", calibrate=False))
+    model.fit(examples)
+
+    p = model.predict("ult vjq pfrfp 123456?")
+    assert p.text == "ult vjq pfrfp 123456?"  # what the customer sent is kept
+    assert p.normalized_text == "где мой заказ numtoken"  # what the model read
+    assert (p.intent, p.decision) == ("order_status", Decision.ANSWER)
+    assert [(e.type, e.value) for e in p.entities] == [("order_number", "123456")]
+    assert model.predict_many(["ult vjq pfrfp", "crjkmrj cnjbn ljcnfdrf"])[1].intent == (
+        "delivery_cost"
+    )
+    assert model.predict("wifi не ловит").normalized_text == "wifi не ловит"
+    assert model.predict("gde moi zakaz").intent == "order_status"
+    assert model.predict("skolko stoit dostavka").normalized_text == "сколько стоит доставка"
+
+    literal = IntentModel(
+        NLUConfig(pipeline="sparse", calibrate=False, fix_layout=False, fix_translit=False)
+    )
+    literal.fit(examples)
+    assert literal.predict("ult vjq pfrfp").normalized_text == "ult vjq pfrfp"
+    assert literal.predict("gde moi zakaz").normalized_text == "gde moi zakaz"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "found"),
+    [
+        ("jgthfnjh!", "оператор", "оператор"),  # wrong layout
+        ("опиратор!", "оператор", "оператор"),  # a typo the speller fixed
+        (";bdjq xtkjdtr gj;fkeqcnf", "живой человек пожалуйста", "живой человек"),
+    ],
+)
+def test_the_escalation_phrases_match_what_the_nlu_read(typed: str, read: str, found: str) -> None:
+    from handoff.config import HandoffConfig
+    from handoff.escalation import Reason, Trigger, detect
+    from nlu import Prediction
+
+    not_understood = Prediction(typed, None, 0.0, Decision.REJECT, normalized_text=read)
+    assert detect(typed, not_understood, HandoffConfig()) == Trigger(Reason.REQUEST, found)
+    assert detect(typed, None, HandoffConfig()) is None  # the raw text alone has no phrase
