@@ -1,6 +1,7 @@
 """From raw message to the strings the featurisers see.
 
-Pipeline: lower-case + ``ё``→``е`` → URLs/e-mails/numbers to placeholders → words → spelling
+Pipeline: lower-case + ``ё``→``е`` → URLs/e-mails/numbers to placeholders → words (stretched
+letters collapsed: «приииивет») → spelling
 correction against the training vocabulary → pymorphy3 lemmas. The corrected words feed the
 character n-grams, the lemmas feed the word n-grams.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from nlu.features import char_wb_ngrams, word_ngrams
 from nlu.spelling import SpellCorrector
-from nlu.text import basic_normalize, lemma, mask_placeholders, words
+from nlu.text import basic_normalize, lemma, mask_placeholders, unstretch, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class Preprocessor:
 
     @staticmethod
     def raw_words(text: str) -> list[str]:
-        return words(mask_placeholders(basic_normalize(text)))
+        return [unstretch(w) for w in words(mask_placeholders(basic_normalize(text)))]
 
     def analyze(self, text: str) -> Analyzed:
         ws = self.raw_words(text)

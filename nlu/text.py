@@ -80,6 +80,26 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
+_STRETCH = re.compile(r"([а-я])\1{2,}")
+
+
+@lru_cache(maxsize=65536)
+def unstretch(word: str) -> str:
+    """«приииивеееет» → «привет», «заказзззз» → «заказ», «дааааа» → «да».
+
+    A letter repeated three times or more is emphasis (Russian words almost never have three in
+    a row): each such run becomes one letter, or two if only that gives a known word
+    («иммммунитет» → «иммунитет»); the spelling corrector deals with the rest.
+    """
+    if not _STRETCH.search(word):
+        return word
+    single = _STRETCH.sub(r"\1", word)
+    if is_known_word(single):
+        return single
+    double = _STRETCH.sub(r"\1\1", word)
+    return double if is_known_word(double) else single
+
+
 def tokens(text: str) -> list[str]:
     """spaCy tokens (Russian rules: abbreviations, hyphenated words) without whitespace."""
     return [t.text for t in tokenizer().make_doc(text) if not t.is_space]

@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 
+from nlu import Decision, Example, NLUConfig
 from nlu.entities import extract_entities
+from nlu.model import IntentModel
 from nlu.preprocess import Preprocessor
 from nlu.spelling import SpellCorrector, damerau_levenshtein
-from nlu.text import basic_normalize, lemma, mask_placeholders, tokens
+from nlu.text import basic_normalize, lemma, mask_placeholders, tokens, unstretch
 
 TODAY = dt.date(2025, 3, 1)
 
@@ -92,3 +94,30 @@ def test_entity_url_and_offsets() -> None:
     (e,) = extract_entities(text, TODAY)
     assert (e.type, e.value) == ("url", "https://shop.ru/help")
     assert text[e.start : e.end] == e.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("приииивеееет", "привет"),
+        ("заказзззз", "заказ"),
+        ("спасибооооо", "спасибо"),
+        ("ооочень", "очень"),
+        ("иммммунитет", "иммунитет"),  # one letter is no word, two are
+        ("программмма", "программа"),
+        ("привет", "привет"),
+        ("длинношеее", "длинношее"),  # the rare real triple is lost: a price worth paying
+    ],
+)
+def test_stretched_letters_are_emphasis(typed: str, meant: str) -> None:
+    assert unstretch(typed) == meant
+
+
+def test_a_stretched_greeting_is_understood() -> None:
+    model = IntentModel(NLUConfig(pipeline="sparse", calibrate=False))
+    model.fit(
+        [Example(t, "greet") for t in ("привет", "здравствуйте", "добрый день")]
+        + [Example(t, "goodbye") for t in ("пока", "до свидания", "всего доброго")]
+    )
+    p = model.predict("приииивеееет!!!")
+    assert (p.intent, p.decision, p.normalized_text) == ("greet", Decision.ANSWER, "привет")
