@@ -23,6 +23,7 @@ from knowledge_base.loader import kb_examples, load_kb
 from knowledge_base.models import KnowledgeBase
 from nlu import NLUConfig, build_model, load_model
 from nlu.api import Example, NLUModel
+from nlu.model import TRAINING_REVISION
 from nlu.rasa_io import DataError, read_rasa_nlu
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,12 @@ class Project:
         return kb + self.nlu_examples
 
     def content_hash(self) -> str:
-        """Changes whenever anything that shapes the trained model changes."""
+        """Changes whenever anything that shapes the trained model changes: the content, the
+        effective NLU settings (defaults included, so a new default retrains) and the training
+        code's revision (so an upgrade never keeps serving a model the old code trained)."""
         digest = hashlib.sha256()
-        digest.update(json.dumps(self.config.nlu, sort_keys=True, default=str).encode())
+        digest.update(f"{TRAINING_REVISION}\n".encode())
+        digest.update(json.dumps(self.nlu_config.model_dump(), sort_keys=True).encode())
         for example in self.training_examples():
             digest.update(f"{example.intent}\t{example.text}\n".encode())
         for entry_id, entry in sorted(self.kb.entries.items()):

@@ -35,6 +35,9 @@ from nlu.translit import fix_translit
 log = logging.getLogger(__name__)
 
 OOS_INTENT = "oos"  # training label for out-of-scope examples; never predicted as an intent
+# Bump when a change to the training code (preprocessing, features, classifier) should retrain
+# cached models; ``bot.project.Project.content_hash`` includes it.
+TRAINING_REVISION = "2026-12-02"
 # Fewer held-out examples than this give a degenerate (near-zero) temperature: use the default.
 MIN_HELD_OUT = 40
 Array = np.ndarray[Any, Any]

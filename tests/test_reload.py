@@ -114,3 +114,27 @@ async def test_only_editors_and_admins_may_reload(editable: tuple[TestBot, Path]
             assert response.status_code == status, response.text
             if status == 200:
                 assert response.json()["ok"] is True
+
+
+def test_an_upgrade_retrains_the_cached_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model cache is keyed by what trains it, not only by the content: new training code
+    or a new default must not keep serving the model the old code trained."""
+    import bot.project as project_module
+    from nlu import NLUConfig
+
+    project = load_project(copy_demo_project(tmp_path / "project"))
+    models = tmp_path / "models"
+    assert train(project, models)[2] is True  # trained now
+    assert train(project, models)[2] is False  # the same content: from the cache
+
+    monkeypatch.setattr(project_module, "TRAINING_REVISION", "next release")
+    assert train(project, models)[2] is True
+
+    key = project.content_hash()
+    assert "encoder_lowercase" not in (project.config.nlu or {})
+    monkeypatch.setattr(
+        type(project), "nlu_config", property(lambda _: NLUConfig(encoder_lowercase=False))
+    )
+    assert project.content_hash() != key  # config.yml is the same; the effective setting not
