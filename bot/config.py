@@ -25,6 +25,9 @@ class PolicyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     clarify_max_options: int = Field(default=3, ge=2, le=5)
+    # A message of several questions gets one answer per question it understood, at most this
+    # many (1 = only ever answer the message as a whole).
+    max_answers_per_message: int = Field(default=3, ge=1, le=5)
     offer_operator_button: bool = True
     max_message_chars: int = Field(default=4000, ge=100)
 

@@ -298,6 +298,33 @@ async def answer_entry(turn: Turn, entry_id: str) -> None:
     turn.conversation.context = {**(turn.conversation.context or {}), "faq_ids": faq_ids}
 
 
+def several_questions(prediction: Prediction, kb: KnowledgeBase, limit: int) -> list[str]:
+    """The FAQ entries to answer one by one when the message asks several questions.
+
+    Two or more different entries, each the confident reading of its own question
+    (:attr:`Prediction.parts`), in the customer's order; or the one question understood when the
+    message as a whole was not («у меня не работает интернет. сколько стоит доставка»).
+    Otherwise nothing, and the message is answered as a whole. Entries only a person may answer
+    are left to the whole message's handling, so a second question never hands the
+    conversation over.
+    """
+    if limit < 2 and prediction.decision is Decision.ANSWER:
+        return []
+    found: list[str] = []
+    for part in prediction.parts:
+        entry = kb.get(part.intent or "")
+        if (
+            part.decision is Decision.ANSWER
+            and entry is not None
+            and not entry.human_only
+            and entry.id not in found
+        ):
+            found.append(entry.id)
+    if len(found) >= 2 or (found and prediction.decision is not Decision.ANSWER):
+        return found[:limit]
+    return []
+
+
 class NLUHandler:
     """Answer, clarify or admit not understanding, by the NLU's decision."""
 
@@ -310,6 +337,12 @@ class NLUHandler:
         prediction = turn.prediction
         assert prediction is not None
         conv = turn.conversation
+        several = several_questions(prediction, turn.kb, turn.config.policy.max_answers_per_message)
+        if several:
+            conv.unknown_streak = 0
+            for entry_id in several:
+                await answer_entry(turn, entry_id)
+            return
         if prediction.decision is Decision.ANSWER and prediction.intent is not None:
             conv.unknown_streak = 0
             await self._answer_intent(turn, prediction.intent)

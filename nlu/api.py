@@ -68,6 +68,9 @@ class Prediction:
     entities: tuple[Entity, ...] = ()
     normalized_text: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    # Two or more questions in one message («как вернуть товар? и сколько ждать деньги»):
+    # each one's own prediction, in order (see nlu/segments.py); empty for one question.
+    parts: tuple[Prediction, ...] = ()
 
 
 class NLUModel(Protocol):

@@ -49,6 +49,7 @@ class NLUConfig(BaseModel):
     svm_c: float = Field(1.0, gt=0.0)
     spelling: bool = True
     fix_layout: bool = True  # «ult vjq pfrfp» (wrong keyboard layout) is read as «где мой заказ»
+    split_questions: bool = True  # several questions in one message → Prediction.parts
     fix_translit: bool = True  # «gde moi zakaz» (Russian in Latin letters) → «где мой заказ»
     use_kb_titles: bool = True
     use_kb_answers: bool = True  # answer sentences as extra examples of their entry

@@ -43,6 +43,32 @@ async def test_colloquial_typos_and_a_greeting_glued_on(bot: TestBot) -> None:
     assert "299" in alice.last_text
 
 
+async def test_two_questions_in_one_message_get_two_answers_in_order(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say("Здравствуйте! Где мой заказ? И ещё: как вернуть товар")
+    assert len(replies) == 2
+    assert "https://volt-shop.ru/orders" in replies[0].text
+    assert "https://volt-shop.ru/returns" in replies[1].text
+    assert alice.last_outcome.owner is Owner.BOT
+
+
+async def test_one_question_in_many_words_gets_one_answer(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say(
+        "Здравствуйте! Подскажите, пожалуйста, можно ли оплатить заказ частями, "
+        "и если да, то какие банки?"
+    )
+    assert len(replies) == 1
+
+
+async def test_the_question_understood_is_answered_when_the_other_is_not(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say(
+        "у меня кот уронил вазу с подоконника. сколько стоит доставка курьером по москве"
+    )
+    assert [r for r in replies if "299" in r.text] == replies and len(replies) == 1
+
+
 async def test_a_question_typed_in_the_wrong_keyboard_layout_gets_its_answer(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("crjkmrj cnjbn ljcnfdrf rehmthjv gj vjcrdt?")  # сколько стоит доставка …

@@ -10,6 +10,7 @@ from nlu import Decision, Example, NLUConfig
 from nlu.entities import extract_entities
 from nlu.model import IntentModel
 from nlu.preprocess import Preprocessor
+from nlu.segments import split_questions
 from nlu.spelling import SpellCorrector, damerau_levenshtein
 from nlu.text import basic_normalize, lemma, mask_placeholders, tokens, unstretch
 
@@ -121,3 +122,31 @@ def test_a_stretched_greeting_is_understood() -> None:
     )
     p = model.predict("приииивеееет!!!")
     assert (p.intent, p.decision, p.normalized_text) == ("greet", Decision.ANSWER, "привет")
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "как вернуть товар? и сколько ждать деньги",
+            ["как вернуть товар?", "и сколько ждать деньги"],
+        ),
+        (  # a greeting is not a question of its own: it joins the next one
+            "Здравствуйте! Где мой заказ? И ещё: как вернуть товар",
+            ["Здравствуйте! Где мой заказ?", "И ещё: как вернуть товар"],
+        ),
+        (  # an explicit «и ещё» splits even without punctuation
+            "у меня не работает интернет и еще хотел спросить сколько стоит доставка",
+            ["у меня не работает интернет", "и еще хотел спросить сколько стоит доставка"],
+        ),
+        ("где мой заказ", []),
+        # a comma and a bare «и» join parts of one question
+        ("можно ли оплатить заказ частями, и если да, то какие банки?", []),
+        ("хочу вернуть телефон, купил вчера, не понравился", []),
+        # abbreviations and numbers are not sentence ends; short tails join the question
+        ("Сколько стоит доставка в г. Казань, т.е. до двери? Спасибо!", []),
+        ("доставка 1.5 дня? а также самовывоз есть?", []),
+    ],
+)
+def test_a_message_splits_into_its_questions(message: str, questions: list[str]) -> None:
+    assert split_questions(message) == questions
