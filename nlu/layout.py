@@ -1,4 +1,5 @@
-"""Messages typed with the wrong keyboard layout: «ult vjq pfrfp» is «где мой заказ».
+"""Latin letters where Cyrillic was meant: a wrong keyboard layout («ult vjq pfrfp» is «где мой
+заказ») and look-alike letters inside Russian words («зaкaз» with Latin «a»).
 
 Russian speakers switch between the ЙЦУКЕН and QWERTY layouts all day and often type a phrase
 before noticing the wrong one is on; every Russian search engine and keyboard corrects it. Here a
@@ -21,6 +22,24 @@ _RUN = re.compile(r"[A-Za-z\[\]{};:'\",.<>`~]*[A-Za-z][A-Za-z\[\]{};:'\",.<>`~]*
 _EDGE_PUNCT = ",.;:'\""  # as trailing/leading keys these are far likelier punctuation
 _SKIP = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|\S+\.(?:ru|com|net|org|su)\S*", re.IGNORECASE)
 MIN_SHARE = 0.6  # of the message's Latin words (three letters or more) that must become Russian
+
+
+# Latin letters that look like Cyrillic ones: autocorrect, copy-paste and some keyboards mix them
+# into Russian words, which then fall apart into pieces for every tokenizer.
+_HOMOGLYPHS = str.maketrans("aeopcxykmthbAEOPCXYKMTHB", "аеорсхукмтнвАЕОРСХУКМТНВ")
+_MIXED = re.compile(r"\b(?=\w*[а-яёА-ЯЁ])(?=\w*[A-Za-z])\w+\b")
+_LATIN = re.compile("[A-Za-z]")
+
+
+def fix_homoglyphs(text: str) -> str:
+    """«где мoй зaкaз» (Latin «o», «a») → «где мой заказ»: in a word that mixes the two
+    alphabets, Latin look-alikes become Cyrillic, if that leaves no Latin letter in it."""
+
+    def one(m: re.Match[str]) -> str:
+        word = m.group().translate(_HOMOGLYPHS)
+        return m.group() if _LATIN.search(word) else word
+
+    return _MIXED.sub(one, text)
 
 
 def _candidates(run: str) -> list[tuple[str, str, str]]:

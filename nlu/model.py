@@ -26,7 +26,7 @@ from nlu.config import NLUConfig
 from nlu.encoders import Encoder, EncoderUnavailable, get_encoder
 from nlu.entities import extract_entities
 from nlu.features import TfidfSpace
-from nlu.layout import fix_layout
+from nlu.layout import fix_homoglyphs, fix_layout
 from nlu.persist import ModelFileError, read_model, write_model
 from nlu.preprocess import Analyzed, Preprocessor, char_features, word_features
 from nlu.segments import split_questions
@@ -272,6 +272,7 @@ class IntentModel:
 
         Only at prediction time: the training data is the editors' own text."""
         vocabulary = self.word_space.vocab.__contains__
+        text = fix_homoglyphs(text) if self.config.fix_layout else text
         read = fix_layout(text, is_known_word, vocabulary) if self.config.fix_layout else text
         if read == text and self.config.fix_translit:
             read = fix_translit(text, is_known_word, vocabulary)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlu import Decision, Example, NLUConfig
-from nlu.layout import fix_layout
+from nlu.layout import fix_homoglyphs, fix_layout
 from nlu.model import IntentModel
 from nlu.text import is_known_word
 from nlu.translit import fix_translit
@@ -145,3 +145,31 @@ def test_the_escalation_phrases_match_what_the_nlu_read(typed: str, read: str, f
     not_understood = Prediction(typed, None, 0.0, Decision.REJECT, normalized_text=read)
     assert detect(typed, not_understood, HandoffConfig()) == Trigger(Reason.REQUEST, found)
     assert detect(typed, None, HandoffConfig()) is None  # the raw text alone has no phrase
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("где мoй зaкaз", "где мой заказ"),  # Latin o and a
+        ("cколько cтоит доcтавка", "сколько стоит доставка"),  # Latin c
+        ("кoмпьютер", "компьютер"),
+        ("зaкaз№123", "заказ№123"),
+        # Latin words and codes stay: nothing Cyrillic in them, or a non-look-alike letter
+        ("iPhone 15 Pro", "iPhone 15 Pro"),
+        ("заказ A-1234", "заказ A-1234"),
+        ("Wi-Fi не работает", "Wi-Fi не работает"),
+        ("USB-кабель", "USB-кабель"),
+    ],
+)
+def test_latin_look_alikes_inside_russian_words_become_cyrillic(typed: str, meant: str) -> None:
+    assert fix_homoglyphs(typed) == meant
+
+
+def test_a_question_with_latin_look_alikes_is_answered() -> None:
+    model = IntentModel(NLUConfig(pipeline="sparse", calibrate=False))
+    model.fit(
+        [Example(t, "order_status") for t in ("где мой заказ", "статус заказа")]
+        + [Example(t, "delivery_cost") for t in ("сколько стоит доставка", "цена доставки")]
+    )
+    p = model.predict("где мoй зaкaз")
+    assert (p.intent, p.normalized_text) == ("order_status", "где мой заказ")
