@@ -11,7 +11,6 @@ same machine, because the real bot does all of this *and* the rest.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import socket
@@ -19,6 +18,7 @@ import socket
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 
+from bench._webhook_bot import arguments
 from bot.channels.telegram import TelegramChannel, TelegramSettings
 from bot.events import Inbound, Outbound
 from tests.standins.support import MemoryPayloadStore
@@ -30,12 +30,7 @@ ANSWER = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--api-url", required=True)
-    parser.add_argument("--token", required=True)
-    parser.add_argument("--secret", required=True)
-    args, _ = parser.parse_known_args()  # the real bot's other options do not apply
+    args = arguments().parse_args()  # as the real bot's; only the Telegram ones apply here
     logging.basicConfig(level="WARNING")
 
     import uvicorn

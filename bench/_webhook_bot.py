@@ -19,10 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
+    """The options :mod:`bench.webhook_load` starts the bot under test with (also the floor's)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--database-url", default="")
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--secret", required=True)
@@ -30,7 +31,11 @@ def main() -> None:
     parser.add_argument("--per-chat-interval", type=float, default=1.0)
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--workers", type=int, default=1)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = arguments().parse_args()
 
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -42,6 +42,22 @@ def fix_homoglyphs(text: str) -> str:
     return _MIXED.sub(one, text)
 
 
+def link_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` has URLs and e-mails: Latin there is meant, never converted."""
+    return [m.span() for m in _SKIP.finditer(text)]
+
+
+def replace_spans(text: str, replacements: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, new)`` span (in order, not overlapping) replaced."""
+    out, pos = [], 0
+    for start, end, new in replacements:
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _candidates(run: str) -> list[tuple[str, str, str]]:
     """Ways to read one run: (leading punctuation kept, core converted, trailing kept)."""
     out = [("", run, "")]
@@ -64,7 +80,7 @@ def fix_layout(
     """
     if not re.search("[A-Za-z]", text):
         return text
-    skip = [m.span() for m in _SKIP.finditer(text)]
+    skip = link_spans(text)
     replacements: list[tuple[int, int, str]] = []
     words = known = 0
     for m in _RUN.finditer(text):
@@ -89,10 +105,4 @@ def fix_layout(
         replacements.append((start, end, lead + ru + trail))
     if not known or known < MIN_SHARE * words:
         return text
-    out, pos = [], 0
-    for start, end, new in replacements:
-        out.append(text[pos:start])
-        out.append(new)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
+    return replace_spans(text, replacements)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from nlu.layout import link_spans, replace_spans
+
 MAX_CANDIDATES = 48  # spellings tried per word, most likely first
 MIN_SHARE = 0.75  # of the message's Latin words (three letters or more) that must decode
 _VOWELS = set("aeiouy")
@@ -65,7 +67,6 @@ _SINGLE: dict[str, tuple[str, ...]] = {
 }
 _AFTER_VOWEL = {"i": ("й", "и"), "y": ("й", "ы", "и")}  # «moi», «kakoy»
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
-_SKIP = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|\S+\.(?:ru|com|net|org|su)\S*", re.IGNORECASE)
 _SOFT_AFTER = set("тлнсдрмзвкпб")  # «skolko» → «сколько»: ь is often left out
 
 
@@ -121,7 +122,7 @@ def fix_translit(
     Russian in Latin letters. The predicates are those of :func:`nlu.layout.fix_layout`."""
     if not re.search("[A-Za-z]", text):
         return text
-    skip = [m.span() for m in _SKIP.finditer(text)]
+    skip = link_spans(text)
     replacements: list[tuple[int, int, str]] = []
     words = known = 0
     for m in _WORD.finditer(text):
@@ -139,10 +140,4 @@ def fix_translit(
         replacements.append((start, end, ru.capitalize() if raw[0].isupper() else ru))
     if not known or known < MIN_SHARE * words:
         return text
-    out, pos = [], 0
-    for start, end, new in replacements:
-        out.append(text[pos:start])
-        out.append(new)
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
+    return replace_spans(text, replacements)
