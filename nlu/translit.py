@@ -9,12 +9,16 @@ word of the training vocabulary is never touched; English stays English.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
 from nlu.layout import link_spans, replace_spans
 
 MAX_CANDIDATES = 48  # spellings tried per word, most likely first
+# Decoding a word costs up to ~0.2 ms; a message with more Latin words than this is not
+# Russian in translit (it is a pasted text), and must not hold the event loop for long.
+MAX_WORDS = 40
 MIN_SHARE = 0.75  # of the message's Latin words (three letters or more) that must decode
 _VOWELS = set("aeiouy")
 # (Latin, Cyrillic options): longest first; the first option is the most likely one.
@@ -123,21 +127,29 @@ def fix_translit(
     if not re.search("[A-Za-z]", text):
         return text
     skip = link_spans(text)
+    latin = [
+        m
+        for m in _WORD.finditer(text)
+        if not any(a <= m.start() < b for a, b in skip)
+        and not is_vocabulary(m.group().lower().strip("'"))
+    ]
+    words = sum(len(m.group()) >= 3 for m in latin)
+    if words > MAX_WORDS:  # a pasted English text or log, not a question in translit
+        return text
+    allowed_misses = words - math.ceil(MIN_SHARE * words)
     replacements: list[tuple[int, int, str]] = []
-    words = known = 0
-    for m in _WORD.finditer(text):
-        start, end = m.span()
+    known = misses = 0
+    for m in latin:
         raw = m.group()
-        low = raw.lower()
-        if any(a <= start < b for a, b in skip) or is_vocabulary(low.strip("'")):
-            continue
-        counts = len(low) >= 3
-        words += counts
-        ru = _decode(low, is_russian_word)
+        counts = len(raw) >= 3
+        ru = _decode(raw.lower(), is_russian_word)
         if ru is None:
+            misses += counts
+            if misses > allowed_misses:  # the decision is made: stop decoding
+                return text
             continue
         known += counts
-        replacements.append((start, end, ru.capitalize() if raw[0].isupper() else ru))
+        replacements.append((m.start(), m.end(), ru.capitalize() if raw[0].isupper() else ru))
     if not known or known < MIN_SHARE * words:
         return text
     return replace_spans(text, replacements)

@@ -173,3 +173,27 @@ def test_a_question_with_latin_look_alikes_is_answered() -> None:
     )
     p = model.predict("где мoй зaкaз")
     assert (p.intent, p.normalized_text) == ("order_status", "где мой заказ")
+
+
+def test_a_pasted_english_text_costs_little_to_rule_out() -> None:
+    """Decoding a word tries up to dozens of spellings; a long Latin text must not: more than
+    MAX_WORDS Latin words are not translit at all, and decoding stops once too many words
+    failed for the message to be Russian."""
+    from nlu import translit
+
+    asked: list[str] = []
+
+    def counting(word: str) -> bool:
+        asked.append(word)
+        return is_known_word(word)
+
+    english = "please check the shipment tracking number for my order today " * 3
+    assert fix_translit(english, counting, TRAINING_VOCABULARY.__contains__) == english
+    # 24 words of which at most 25 % may fail: the verdict comes after a handful of them
+    assert len(asked) < 10 * translit.MAX_CANDIDATES
+    asked.clear()
+    long_translit = "gde moi zakaz " * 15  # 45 words: over MAX_WORDS, left alone untried
+    assert fix_translit(long_translit, counting, TRAINING_VOCABULARY.__contains__) == (
+        long_translit
+    )
+    assert asked == []
