@@ -369,4 +369,14 @@ def _prediction_json(prediction: Prediction) -> dict[str, Any]:
         "entities": [
             {"type": e.type, "value": e.value, "text": e.text} for e in prediction.entities
         ],
+        # Several questions in one message: how the bot read each (the console lists them).
+        "parts": [
+            {
+                "text": p.text,
+                "intent": p.intent,
+                "confidence": round(p.confidence, 4),
+                "decision": p.decision.value,
+            }
+            for p in prediction.parts
+        ],
     }

@@ -241,6 +241,7 @@ def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, 
             "confidence": nlu.get("confidence"),
             "decision": nlu.get("decision"),
             "ranking": nlu.get("ranking", [])[:3],
+            "parts": nlu.get("parts", []),
         }
         if isinstance(nlu, dict)
         else None,

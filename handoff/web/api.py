@@ -135,7 +135,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
             guess["title"] = views.intent_title(kb, guess.get("intent"))
         for message in item.get("messages", []):
             nlu = message.get("nlu") or {}
-            for guess in nlu.get("ranking", []):
+            for guess in [*nlu.get("ranking", []), *nlu.get("parts", [])]:
                 guess["title"] = views.intent_title(kb, guess.get("intent"))
             if message.get("faq"):
                 message["faq_title"] = views.intent_title(kb, message["faq"])

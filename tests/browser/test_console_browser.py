@@ -201,3 +201,33 @@ def test_two_operators_never_get_the_same_conversation(server: Server, contexts:
     expect(dina.locator("#error")).to_have_text("Диалог уже взял другой оператор.")
     expect(dina.locator("#c-operator")).to_have_text("Оператор: Глеб")
     expect(dina.locator("#send")).to_be_disabled()
+
+
+def test_the_operator_sees_how_the_bot_read_each_question(server: Server, contexts: Any) -> None:
+    server.add_operator("galina", name="Галина")
+    galina = contexts()
+    log_in(galina, server, "galina")
+    go_away(galina)
+
+    waiting = galina.locator("#list li.conv")
+    waiting_before = waiting.count()
+    customer = contexts()
+    open_chat(customer, server)
+    answers_before = customer.locator("li.msg--bot").count()
+    customer_says(customer, "Где мой заказ? И ещё: как вернуть товар")
+    expect(customer.locator("li.msg--bot")).to_have_count(answers_before + 2)  # one each
+    expect(customer.locator("li.msg--bot").last).to_contain_text("вернуть")
+    customer_says(customer, "оператора позовите, у меня срочно")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+
+    expect(waiting).to_have_count(waiting_before + 1)
+    waiting.last.click()  # the queue is oldest first: the newest is ours
+    expect(galina.locator("#messages")).to_contain_text("у меня срочно")
+    questions = galina.locator("#messages .nlu-parts").first.locator("li")
+    expect(questions).to_have_count(2)
+    expect(questions.nth(0)).to_contain_text("«Где мой заказ?» — понял:")
+    expect(questions.nth(1)).to_contain_text("«И ещё: как вернуть товар» — понял:")
+    expect(questions.nth(1)).to_contain_text("%")
+    galina.click("#take")  # and done, so that no later test finds it waiting
+    galina.click("#close")
+    expect(galina.locator("#c-owner")).to_have_text("закрыт")

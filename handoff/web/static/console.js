@@ -198,6 +198,11 @@ function messageItem(m, currentId) {
     const guesses = (m.nlu.ranking || []).map((g) => `${g.title || g.intent} ${pct(g.confidence)}`).join(", ");
     const decision = DECISIONS[m.nlu.decision] || m.nlu.decision;
     item.append(el("div", { class: `nlu small decision-${m.nlu.decision}` }, `Бот ${decision}: ${guesses}`));
+    if ((m.nlu.parts || []).length) {
+      item.append(el("ol", { class: "nlu-parts small" }, ...m.nlu.parts.map((q) =>
+        el("li", { class: `decision-${q.decision}` },
+          `«${q.text}» — ${DECISIONS[q.decision] || q.decision}: ${q.title || q.intent || "—"} ${pct(q.confidence)}`))));
+    }
   }
   return item;
 }
