@@ -47,13 +47,29 @@ class FlowHandler:
         if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(START_PREFIX):
             return turn.flows.get((event.payload or "")[len(START_PREFIX) :])
         prediction = turn.prediction
-        if (
-            event.kind is InboundKind.TEXT
-            and prediction is not None
-            and prediction.decision is Decision.ANSWER
-        ):
+        if event.kind is not InboundKind.TEXT:
+            return None
+        by_pattern = self._started_by_pattern(turn)
+        if by_pattern is not None:  # an editor's exact rule wins over a statistical guess
+            return by_pattern
+        if prediction is not None and prediction.decision is Decision.ANSWER:
             return next((f for f in turn.flows.values() if prediction.intent in f.intents), None)
         return None
+
+    @staticmethod
+    def _started_by_pattern(turn: Turn) -> Flow | None:
+        """The flow whose ``start_pattern`` the whole message is («12345678»), if any."""
+        if turn.event.kind is not InboundKind.TEXT:
+            return None
+        text = turn.event.text.strip()
+        return next(
+            (
+                f
+                for f in turn.flows.values()
+                if f.start_pattern is not None and re.fullmatch(f.start_pattern, text)
+            ),
+            None,
+        )
 
     def match(self, turn: Turn) -> bool:
         if self._state(turn) is not None:
@@ -108,11 +124,19 @@ class FlowHandler:
         await self._run(turn, flow, state)
 
     async def _prefill(self, turn: Turn, flow: Flow, state: dict[str, Any]) -> bool:
-        """«где заказ 12345678» answers the first question already: don't ask it again."""
+        """«где заказ 12345678» answers the first question already: don't ask it again.
+
+        So does a message the flow started on by its ``start_pattern`` («12345678»)."""
         first = flow.steps[0]
-        if first.ask is None or first.entity is None or turn.prediction is None:
+        if first.ask is None:
             return False
-        found = next((e.value for e in turn.prediction.entities if e.type == first.entity), None)
+        found = None
+        if first.entity is not None and turn.prediction is not None:
+            found = next(
+                (e.value for e in turn.prediction.entities if e.type == first.entity), None
+            )
+        if found is None and self._started_by_pattern(turn) is flow:
+            found = self._value(turn, first)
         if found is None:
             return False
         assert first.slot is not None

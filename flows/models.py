@@ -1,10 +1,10 @@
 """Multi-step dialogues as editors write them: ``data/flows/*.yml``.
 
 A flow starts when the NLU recognises one of its trigger intents (or a button payload
-``flow:<id>``), then walks its steps in order: ``ask`` collects a slot (from an entity the NLU
-found, a button, or the whole message), ``say`` answers with the slots filled in, ``answer``
-shows a knowledge-base entry, ``handoff`` passes the conversation to a person together with
-everything collected.
+``flow:<id>``, or a message matching its ``start_pattern``), then walks its steps in order:
+``ask`` collects a slot (from an entity the NLU found, a button, or the whole message), ``say``
+answers with the slots filled in, ``answer`` shows a knowledge-base entry, ``handoff`` passes
+the conversation to a person together with everything collected.
 """
 
 from __future__ import annotations
@@ -24,6 +24,15 @@ class FlowButton(BaseModel):
 
     title: str = Field(min_length=1, max_length=64)
     value: str | None = None  # the slot value when pressed (default: the title)
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
+    return value
 
 
 class Step(BaseModel):
@@ -49,12 +58,7 @@ class Step(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
-        return value
+        return _check_regex(value)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:
@@ -76,7 +80,16 @@ class Flow(BaseModel):
     id: str
     title: str = Field(min_length=1, max_length=80)
     intents: list[str] = Field(default_factory=list)  # NLU intents that start the flow
+    # A message that is nothing but this (a regular expression matched against the whole
+    # trimmed text, e.g. a bare order number) starts the flow too, when the NLU did not
+    # recognise anything; the first step then takes its answer from that message.
+    start_pattern: str | None = None
     steps: list[Step] = Field(min_length=1)
+
+    @field_validator("start_pattern")
+    @classmethod
+    def _start_compiles(cls, value: str | None) -> str | None:
+        return _check_regex(value)
 
     @field_validator("id")
     @classmethod

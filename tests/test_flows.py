@@ -35,6 +35,20 @@ async def test_a_number_in_the_first_message_is_not_asked_again(bot: TestBot) ->
     assert "https://volt-shop.ru/orders/87654321" in replies[0].text
 
 
+@pytest.mark.parametrize("typed", ["12345678", " № 12345678 "])
+async def test_a_bare_order_number_starts_the_flow_with_it(bot: TestBot, typed: str) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say(typed)  # nothing else: the flow's start_pattern
+    assert "https://volt-shop.ru/orders/12345678" in replies[0].text
+    assert alice.buttons() == ["Да, спасибо", "Нет, заказ задерживается"]
+
+
+async def test_a_number_inside_other_words_is_not_an_order_number(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("мой телефон 89161234567")
+    assert all("volt-shop.ru/orders/" not in m.text for m in alice.sent)
+
+
 async def test_a_late_order_goes_to_a_person_with_what_was_collected(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("где мой заказ")
@@ -108,6 +122,7 @@ def test_flow_validation_points_at_the_line(tmp_path: Path) -> None:
         "        slot: number\n"
         "  - id: other\n"
         "    title: Без слота\n"
+        "    start_pattern: '(\\d{8}'\n"
         "    steps:\n"
         "      - id: a\n"
         "        ask: 'Номер?'\n",
@@ -118,4 +133,5 @@ def test_flow_validation_points_at_the_line(tmp_path: Path) -> None:
     text = str(info.value)
     assert "f.yml:4:" in text and "unknown intent 'no_such_intent'" in text
     assert "f.yml:6:" in text and "{order_number} is not collected" in text
-    assert "f.yml:14:" in text and "needs a 'slot'" in text
+    assert "f.yml:13:" in text and "not a valid regular expression" in text
+    assert "f.yml:15:" in text and "needs a 'slot'" in text
