@@ -63,11 +63,13 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 def faq_questions(limit: int | None = None) -> list[str]:
     """FAQ questions of the demo project that the trained model answers (one reply each)."""
+    from bot.dialogue import several_questions
     from bot.project import load_project, train
     from handoff import escalation
     from nlu.api import Decision
 
     project = load_project(ROOT)
+    limit = project.config.policy.max_answers_per_message
     model, _, _ = train(project)
     good = []
     for entry in project.kb.entries.values():
@@ -83,6 +85,7 @@ def faq_questions(limit: int | None = None) -> list[str]:
                 and not target.human_only
                 and not starts_flow  # a flow asks back: not one question, one answer
                 and escalation.detect(question, p, project.config.handoff, unknown_streak=0) is None
+                and not several_questions(p, project.kb, limit)  # one answer per message
             ):
                 good.append(question)
     return good[:limit] if limit else good
