@@ -30,9 +30,9 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 
 from bot.bus import Bus, BusEvent
 from bot.channels.base import Channel, DeliveryError, PermanentError, RetryAfter
@@ -51,7 +51,7 @@ GIVE_UP_AFTER = timedelta(hours=24)
 STOP_GRACE = 2.0  # seconds stop() lets a running pump finish before cancelling it
 
 
-_OUTBOX = cast(Table, OutboxItem.__table__)
+_OUTBOX = repo.OUTBOX_TABLE
 # Built once (a Core executemany): the ORM's bulk update by primary key costs several times the
 # statement itself on the hot path.
 _MARK_SENT = (

@@ -152,14 +152,14 @@ class IntentModel:
             self._prediction(
                 text,
                 a,
-                self._scores_one(a, read, None if embeddings is None else embeddings[i]),
+                self._scores_one(a, None if embeddings is None else embeddings[i]),
                 read,
             )
             for i, (text, read, a) in enumerate(zip(texts, reads, analyzed, strict=True))
         ]
 
     def _prediction(self, text: str, a: Analyzed, scores: Array, read: str) -> Prediction:
-        """``text`` as the customer sent it; ``read`` after the keyboard-layout fix."""
+        """``text`` as the customer sent it; ``read`` as the model read it (:meth:`_canonical`)."""
         cfg = self.config
         probs = _softmax(scores, self.temperature)
         order = np.argsort(-probs)[: cfg.max_ranking + 1]  # + 1: oos may be among them
@@ -272,8 +272,11 @@ class IntentModel:
 
         Only at prediction time: the training data is the editors' own text."""
         vocabulary = self.word_space.vocab.__contains__
-        text = fix_homoglyphs(text) if self.config.fix_layout else text
-        read = fix_layout(text, is_known_word, vocabulary) if self.config.fix_layout else text
+        if self.config.fix_layout:
+            text = fix_homoglyphs(text)
+            read = fix_layout(text, is_known_word, vocabulary)
+        else:
+            read = text
         if read == text and self.config.fix_translit:
             read = fix_translit(text, is_known_word, vocabulary)
         return read
@@ -306,10 +309,11 @@ class IntentModel:
             )
         return sp.hstack(parts, format="csr")
 
-    def _scores_one(self, a: Analyzed, text: str, embedding: Array | None = None) -> Array:
+    def _scores_one(self, a: Analyzed, embedding: Array | None) -> Array:
         """Linear scores for one message without building scipy matrices (latency path).
 
-        ``embedding`` is the text's encoding when the caller has it already (a batch).
+        ``embedding``: the message's sentence encoding (from :meth:`_predict_reads`' one
+        encoder call for the batch), or None for a model without an encoder.
         """
         cfg = self.config
         z = self.intercept.astype(np.float64).copy()
@@ -326,10 +330,8 @@ class IntentModel:
             if len(idx):
                 z += weight * (w @ self.coef_t[offset + idx])
             offset += space.dim
-        enc = self._get_encoder()
-        if enc is not None:
-            vector = enc.encode(self._encoder_inputs([text]))[0] if embedding is None else embedding
-            z += cfg.encoder_weight * (vector @ self.coef_t[offset:])
+        if embedding is not None:
+            z += cfg.encoder_weight * (embedding @ self.coef_t[offset:])
         return z
 
     def _train(self, x: sp.csr_matrix, y: Array) -> tuple[Array, Array]:

@@ -377,15 +377,15 @@ def enqueue_item(
     return item
 
 
-_OUTBOX = cast(Table, OutboxItem.__table__)
-_EARLIER = _OUTBOX.alias("earlier")
+OUTBOX_TABLE = cast(Table, OutboxItem.__table__)  # for Core statements (also bot/outbox.py)
+_EARLIER = OUTBOX_TABLE.alias("earlier")
 
 
 _LEASE_HEAD = (  # Core, as _CLAIM; the session's OutboxItem keeps its stale status, unread
-    update(_OUTBOX)
+    update(OUTBOX_TABLE)
     .where(
-        _OUTBOX.c.id == bindparam("b_id"),
-        _OUTBOX.c.status == "pending",
+        OUTBOX_TABLE.c.id == bindparam("b_id"),
+        OUTBOX_TABLE.c.status == "pending",
         ~select(_EARLIER.c.id)
         .where(
             _EARLIER.c.channel == bindparam("b_channel"),
