@@ -413,8 +413,9 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
                 standin_url,
                 "--token",
                 TOKEN,
-                "--secret",
-                secrets.token_urlsafe(24),
+                # one argument: a token_urlsafe may start with "-", which argparse would take
+                # for an option (1 run in 64 failed to start)
+                f"--secret={secrets.token_urlsafe(24)}",
                 "--global-rate",
                 str(args.global_rate),
                 "--per-chat-interval",
