@@ -53,8 +53,45 @@ class FlowHandler:
         if by_pattern is not None:  # an editor's exact rule wins over a statistical guess
             return by_pattern
         if prediction is not None and prediction.decision is Decision.ANSWER:
-            return next((f for f in turn.flows.values() if prediction.intent in f.intents), None)
-        return None
+            whole = _flow_for(turn, prediction.intent)
+            if whole is not None:
+                return whole
+        started = self._started_by_part(turn)
+        return started[0] if started is not None else None
+
+    @staticmethod
+    def _started_by_part(turn: Turn) -> tuple[Flow, list[str]] | None:
+        """A message of several questions, one of which starts a flow: the flow and the FAQ
+        entries of the other questions, in the customer's order.
+
+        «сколько стоит доставка? и где мой заказ 12345678» gets the delivery price *and* the
+        flow's exact link for that order, not the FAQ's general page about orders. The same
+        rule as :func:`bot.dialogue.several_questions`: two or more understood questions, or
+        one understood question in a message not understood as a whole. One flow per message
+        (the first); its other flow questions wait for the customer to ask again."""
+        prediction = turn.prediction
+        if prediction is None or not prediction.parts:
+            return None
+        limit = turn.config.policy.max_answers_per_message
+        if limit < 2 and prediction.decision is Decision.ANSWER:
+            return None
+        flow: Flow | None = None
+        others: list[str] = []
+        for part in prediction.parts:
+            if part.decision is not Decision.ANSWER:
+                continue
+            part_flow = _flow_for(turn, part.intent)
+            if part_flow is not None:
+                flow = flow or part_flow
+                continue
+            entry = turn.kb.get(part.intent or "")
+            if entry is not None and not entry.human_only and entry.id not in others:
+                others.append(entry.id)
+        if flow is None:
+            return None
+        if not others and prediction.decision is Decision.ANSWER:
+            return None  # one question understood, and the whole message read otherwise
+        return flow, others[: max(limit - 1, 0)]
 
     @staticmethod
     def _started_by_pattern(turn: Turn) -> Flow | None:
@@ -84,6 +121,11 @@ class FlowHandler:
             flow = self._starting(turn)
             assert flow is not None
             state = {"id": flow.id, "step": 0, "slots": {}, "tries": 0}
+            started = self._started_by_part(turn)
+            if started is not None and started[0] is flow:
+                # The other questions first: the flow may end by asking the customer something.
+                for entry_id in started[1]:
+                    await answer_entry(turn, entry_id)
             if await self._prefill(turn, flow, state):
                 state["step"] += 1
             await self._run(turn, flow, state)
@@ -218,6 +260,10 @@ class FlowHandler:
         context.pop("flow", None)
         context["flow_data"] = _data(turn, state)
         turn.conversation.context = context
+
+
+def _flow_for(turn: Turn, intent: str | None) -> Flow | None:
+    return next((f for f in turn.flows.values() if intent in f.intents), None)
 
 
 def _data(turn: Turn, state: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,26 @@ async def test_a_bare_order_number_starts_the_flow_with_it(bot: TestBot, typed: 
     assert alice.buttons() == ["Да, спасибо", "Нет, заказ задерживается"]
 
 
+async def test_an_order_number_asked_beside_another_question_gets_its_exact_link(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say("где мой заказ 12345678? и сколько стоит доставка")
+    assert "299 ₽" in replies[0].text  # the other question first
+    assert "https://volt-shop.ru/orders/12345678" in replies[1].text  # not the general page
+    assert alice.buttons() == ["Да, спасибо", "Нет, заказ задерживается"]  # the flow goes on
+
+
+async def test_the_flow_of_a_second_question_asks_last(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say("как вернуть товар? и где мой заказ")
+    assert "https://volt-shop.ru/returns" in replies[0].text
+    assert len(replies) == 2 and "volt-shop.ru/orders" not in replies[1].text  # no general page
+    assert "номер заказа" in alice.last_text  # the flow asks for the number …
+    await alice.say("вот он: 12345678, жду с понедельника")  # … and takes it from a sentence
+    assert "https://volt-shop.ru/orders/12345678" in alice.sent[-2].text
+
+
 async def test_a_number_inside_other_words_is_not_an_order_number(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("мой телефон 89161234567")
