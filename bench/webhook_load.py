@@ -69,7 +69,7 @@ def faq_questions(limit: int | None = None) -> list[str]:
     from nlu.api import Decision
 
     project = load_project(ROOT)
-    limit = project.config.policy.max_answers_per_message
+    answers_per_message = project.config.policy.max_answers_per_message
     model, _, _ = train(project)
     good = []
     for entry in project.kb.entries.values():
@@ -85,7 +85,7 @@ def faq_questions(limit: int | None = None) -> list[str]:
                 and not target.human_only
                 and not starts_flow  # a flow asks back: not one question, one answer
                 and escalation.detect(question, p, project.config.handoff, unknown_streak=0) is None
-                and not several_questions(p, project.kb, limit)  # one answer per message
+                and not several_questions(p, project.kb, answers_per_message)  # one answer
             ):
                 good.append(question)
     return good[:limit] if limit else good
@@ -615,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
             "chats": args.chats,
             "bot_log_level": args.log_level,
         },
+        "distinct_questions": len(questions),
         "runs": runs,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.webhook_load import main
+from bench.webhook_load import faq_questions, main
 
 
 def test_webhook_load_benchmark_runs(tmp_path: Path) -> None:
@@ -69,3 +69,10 @@ def test_cost_per_message_benchmark_runs(tmp_path: Path) -> None:
     for step in ("nlu_predict_ms[sparse+use]", "telegram_send_ms", "webhook_in_ms"):
         assert result[step] > 0
     assert result["bot_cpu_per_message_ms[sqlite]"] > result["nlu_predict_ms[sparse+use]"]
+
+
+def test_the_load_uses_every_answerable_faq_question() -> None:
+    """Hundreds of distinct questions, not a handful (a shadowed ``limit`` once gave 3)."""
+    questions = faq_questions()
+    assert len(questions) > 300 and len(set(questions)) == len(questions)
+    assert faq_questions(5) == questions[:5]
