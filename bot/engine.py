@@ -26,7 +26,7 @@ from bot.events import Button, Inbound, InboundKind, Outbound
 from bot.nlu_batch import PredictBatcher
 from bot.outbox import LEASE, Claimed, OutboxSender
 from bot.ownership import HUMAN_OWNERS, Owner
-from bot.storage import repo
+from bot.storage import inbound, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, OutboxItem, Rating, utcnow
 from flows.models import Flow
@@ -186,7 +186,7 @@ class Engine:
     ) -> Outcome:
         async with self.db.write() as session:
             key = chat_lock_key(event.channel, event.user_id) if self.chat_lock else None
-            if not await repo.claim_inbound(session, event, inbox_id, lock_key=key):
+            if not await inbound.claim_inbound(session, event, inbox_id, lock_key=key):
                 return Outcome(Status.DUPLICATE)
             identity = await repo.get_or_create_identity(session, event)
             if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(RATE_PREFIX):
@@ -347,7 +347,7 @@ class Engine:
 
     async def _record_status(self, event: Inbound, inbox_id: int | None) -> Outcome:
         async with self.db.write() as session:
-            if not await repo.claim_inbound(session, event, inbox_id):
+            if not await inbound.claim_inbound(session, event, inbox_id):
                 return Outcome(Status.DUPLICATE)
             await repo.record_status(session, event)
         return Outcome(Status.RECORDED)

@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.events import Inbound
-from bot.storage import repo
+from bot.storage import inbound
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class InboxWriter:
         self.transactions += 1
         try:
             async with self.db.write() as session:
-                ids = await repo.receive_many(session, [p.event for p in live])
+                ids = await inbound.receive_many(session, [p.event for p in live])
         except asyncio.CancelledError:
             for p in live:
                 p.future.cancel()

@@ -21,7 +21,7 @@ from bot.events import Inbound
 from bot.inbox import InboxWriter
 from bot.outbox import OutboxSender
 from bot.project import Project
-from bot.storage import repo
+from bot.storage import inbound, repo
 from bot.storage.db import Database, DatabaseError
 from bot.storage.models import utcnow
 from bot.tasks import cancel_and_wait
@@ -175,7 +175,7 @@ class Runtime:
     async def recover(self, older_than: timedelta = RECOVER_AFTER) -> int:
         """Process inbox events that were stored but never processed; return how many."""
         async with self.db.read() as session:
-            pending = await repo.unprocessed(session, utcnow() - older_than)
+            pending = await inbound.unprocessed(session, utcnow() - older_than)
         for inbox_id, event in pending:
             await self._process_logged(event, inbox_id)
         if pending:

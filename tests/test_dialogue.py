@@ -359,13 +359,13 @@ async def test_an_acknowledged_message_is_answered_after_a_crash(
     db_url: str, demo_project: Any, demo_model: Any
 ) -> None:
     from bot.events import Inbound
-    from bot.storage import repo
+    from bot.storage import inbound
     from bot.storage.db import Database
 
     # The webhook stored the message and said 200 to Telegram; then the process died.
     db = Database(db_url)
     async with db.write() as s:
-        await repo.receive(
+        await inbound.receive(
             s,
             Inbound(
                 channel="telegram",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.events import Inbound
 from bot.inbox import InboxWriter
-from bot.storage import repo
+from bot.storage import inbound
 from bot.storage.db import Database
 from bot.storage.models import InboxItem
 
@@ -76,14 +76,14 @@ async def test_a_redelivery_is_told_apart_even_within_one_batch(db: Database) ->
 
 def refuse(monkeypatch: pytest.MonkeyPatch, *external_ids: str) -> None:
     """The database refuses any write that holds one of these updates."""
-    real = repo.receive_many
+    real = inbound.receive_many
 
     async def picky(session: Any, events: list[Inbound]) -> list[int | None]:
         if any(e.external_id in external_ids for e in events):
             raise ConnectionError("cannot store this")
         return await real(session, events)
 
-    monkeypatch.setattr(repo, "receive_many", picky)
+    monkeypatch.setattr(inbound, "receive_many", picky)
 
 
 async def test_a_failed_write_fails_every_caller_of_it_and_the_next_write_works(

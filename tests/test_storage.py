@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.events import Inbound, Outbound
 from bot.ownership import IllegalTransition, Owner
 from bot.storage import db as db_module
-from bot.storage import repo
+from bot.storage import inbound, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Identity, OutboxItem, Transition
 from handoff import routing
@@ -33,10 +33,10 @@ def hello(user: str = "u1", channel: str = "telegram", external_id: str = "1") -
 
 async def test_inbound_events_are_claimed_once(db: Database) -> None:
     async with db.write() as s:
-        assert await repo.claim_inbound(s, hello(external_id="100"))
+        assert await inbound.claim_inbound(s, hello(external_id="100"))
     async with db.write() as s:
-        assert not await repo.claim_inbound(s, hello(external_id="100"))
-        assert await repo.claim_inbound(s, hello(channel="viber", external_id="100"))
+        assert not await inbound.claim_inbound(s, hello(external_id="100"))
+        assert await inbound.claim_inbound(s, hello(channel="viber", external_id="100"))
 
 
 async def test_received_events_wait_in_the_inbox_until_processed(db: Database) -> None:
@@ -55,17 +55,17 @@ async def test_received_events_wait_in_the_inbox_until_processed(db: Database) -
         attachments=(Attachment("photo", "tg-file:abc", size=10),),
     )
     async with db.write() as s:
-        inbox_id = await repo.receive(s, event)
+        inbox_id = await inbound.receive(s, event)
         assert inbox_id is not None
-        assert await repo.receive(s, event) is None  # redelivery: refused at the door
+        assert await inbound.receive(s, event) is None  # redelivery: refused at the door
     async with db.read() as s:
-        pending = await repo.unprocessed(s, utcnow() + timedelta(seconds=1))
+        pending = await inbound.unprocessed(s, utcnow() + timedelta(seconds=1))
     assert pending == [(inbox_id, event)]  # the event round-trips through JSON
     async with db.write() as s:
-        assert await repo.claim_inbound(s, event, inbox_id)
-        assert not await repo.claim_inbound(s, event, inbox_id)
+        assert await inbound.claim_inbound(s, event, inbox_id)
+        assert not await inbound.claim_inbound(s, event, inbox_id)
     async with db.read() as s:
-        assert await repo.unprocessed(s, utcnow() + timedelta(seconds=1)) == []
+        assert await inbound.unprocessed(s, utcnow() + timedelta(seconds=1)) == []
 
 
 async def test_identity_is_created_once_and_keeps_latest_name(db: Database) -> None:
