@@ -35,27 +35,30 @@ import json
 import os
 import platform
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bench._loadgen import Load, Step
+from bench._procs import (
+    PG_SERVER,
+    cpu_seconds,
+    free_port,
+    pg_admin,
+    postgres_cpu,
+    postgres_used,
+    stop,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-stand-in-token"
-PG_SERVER = os.environ.get("ZABOTA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 PG_DB = "zabota_bench"
 FLOOR = "none"  # --db none: bench._floor_bot, the adapter alone (no storage, NLU, dialogue)
-CHAT_BASE = 7_000_000_000
-REDELIVERIES = 5  # an update not answered 200 is sent again, as Telegram does …
-REDELIVER_AFTER = 1.0  # … after this many seconds (latency still counts from the first POST)
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # -- questions -----------------------------------------------------------------------------------
@@ -91,180 +94,7 @@ def faq_questions(limit: int | None = None) -> list[str]:
     return good[:limit] if limit else good
 
 
-# -- processes -------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _postgres_cpu() -> dict[int, float]:
-    """CPU seconds of each PostgreSQL server process on this machine (during a run, only the
-    bench uses the server). Compare two readings with :func:`_postgres_used`."""
-    found: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, _, rest = stat.read_text().rpartition(")")
-        except OSError:
-            continue
-        if head.endswith("(postgres"):
-            fields = rest.split()
-            found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return found
-
-
-def _postgres_used(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU used between two readings; a process that exited in between takes its share with
-    it (so this is a lower bound), one that started counts from zero."""
-    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
-
-
-def _cpu_seconds(pid: int, *, tree: bool = False) -> float:
-    """CPU time of the process, with ``tree`` plus its live children's (the bot's workers)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split() if tree else []
-    except OSError:
-        return 0.0
-    own = (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-    return own + sum(_cpu_seconds(int(child), tree=True) for child in children)
-
-
-def _stop(proc: subprocess.Popen[Any] | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-# -- load ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Sent:
-    chat: int
-    sent_at: float  # monotonic, when the POST started
-    due: float  # monotonic, when the open-loop schedule wanted it
-    status: int = 0
-    acked_at: float = 0.0
-
-
-@dataclass
-class Step:
-    rate: float
-    duration: float
-    warmup: bool = False
-    sent: list[Sent] = field(default_factory=list)
-    started: float = 0.0
-    finished_sending: float = 0.0
-    drained_at: float = 0.0
-    cpu: dict[str, float] = field(default_factory=dict)
-
-
-def _update(update_id: int, chat: int, text: str) -> bytes:
-    return json.dumps(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": int(time.time()),
-                "chat": {"id": chat, "type": "private", "first_name": "Клиент"},
-                "from": {
-                    "id": chat,
-                    "is_bot": False,
-                    "first_name": "Клиент",
-                    "language_code": "ru",
-                },
-                "text": text,
-            },
-        },
-        ensure_ascii=False,
-    ).encode()
-
-
-class Load:
-    def __init__(
-        self, webhook: dict[str, Any], standin: str, chats: int, questions: list[str]
-    ) -> None:
-        self.url = str(webhook["url"])
-        self.headers = {
-            "X-Telegram-Bot-Api-Secret-Token": str(webhook.get("secret_token", "")),
-            "Content-Type": "application/json",
-        }
-        self.standin = standin
-        self.chats = [CHAT_BASE + i for i in range(chats)]
-        self.questions = questions
-        self.next_message = 0
-        self.per_chat: dict[int, list[Sent]] = {c: [] for c in self.chats}
-        self.errors: Counter[str] = Counter()
-        self.total_sent = 0
-
-    async def _post(self, session: aiohttp.ClientSession, body: bytes, record: Sent) -> None:
-        """POST the update; like Telegram, deliver it again while it is not answered 200."""
-        for attempt in range(1 + REDELIVERIES):
-            if attempt:
-                await asyncio.sleep(REDELIVER_AFTER)
-            try:
-                async with session.post(self.url, data=body, headers=self.headers) as response:
-                    await response.read()
-                    record.status = response.status
-                    if response.status == 200:
-                        break
-                    self.errors[f"http {response.status}"] += 1
-            except Exception as exc:
-                self.errors[f"{type(exc).__name__}: {exc}"[:160]] += 1
-        record.acked_at = time.monotonic()
-
-    async def run_step(self, session: aiohttp.ClientSession, step: Step) -> None:
-        n = max(1, round(step.rate * step.duration))
-        tasks: list[asyncio.Task[None]] = []
-        step.started = t0 = time.monotonic() + 0.02
-        for i in range(n):
-            due = t0 + i / step.rate
-            delay = due - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            k = self.next_message
-            self.next_message += 1
-            chat = self.chats[k % len(self.chats)]
-            text = self.questions[(k * 7919) % len(self.questions)]
-            body = _update(1_000_000 + k, chat, text)
-            record = Sent(chat, time.monotonic(), due)
-            self.per_chat[chat].append(record)
-            step.sent.append(record)
-            tasks.append(asyncio.create_task(self._post(session, body, record)))
-        step.finished_sending = time.monotonic()
-        await asyncio.gather(*tasks)
-        self.total_sent += n
-
-    async def state(self, session: aiohttp.ClientSession, full: bool = False) -> dict[str, Any]:
-        path = "/bench/state" if full else "/bench/count"
-        async with session.get(self.standin + path) as response:
-            return await response.json()
-
-    async def drain(self, session: aiohttp.ClientSession, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if (await self.state(session))["replies"] >= self.total_sent:
-                return True
-            await asyncio.sleep(0.05)
-        return False
+# -- analysis ------------------------------------------------------------------------------------
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -382,8 +212,8 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
     elif kind == FLOOR:
         url = ""
     else:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        await _pg_admin(f'CREATE DATABASE "{PG_DB}"')
+        await pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        await pg_admin(f'CREATE DATABASE "{PG_DB}"')
         url = f"{PG_SERVER}/{PG_DB}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     standin = bot = None
@@ -399,7 +229,7 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
         assert standin.stdout is not None
         line = await asyncio.wait_for(asyncio.to_thread(standin.stdout.readline), 30)
         standin_url = json.loads(line)["url"]
-        port = _free_port()
+        port = free_port()
         bot = subprocess.Popen(
             [
                 sys.executable,
@@ -454,19 +284,19 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
             plan += [Step(rate, args.duration) for rate in args.rates]
             pids = {"bot": bot.pid, "standin": standin.pid, "loadgen": os.getpid()}
             for step in plan:
-                before = {k: _cpu_seconds(p, tree=k == "bot") for k, p in pids.items()}
-                pg_before = _postgres_cpu()
+                before = {k: cpu_seconds(p, tree=k == "bot") for k, p in pids.items()}
+                pg_before = postgres_cpu()
                 t = time.monotonic()
                 await load.run_step(session, step)
                 ok = await load.drain(session, args.drain_timeout)
                 step.drained_at = time.monotonic()
                 wall = step.drained_at - t
                 step.cpu = {
-                    k: round(100 * (_cpu_seconds(p, tree=k == "bot") - before[k]) / wall)
+                    k: round(100 * (cpu_seconds(p, tree=k == "bot") - before[k]) / wall)
                     for k, p in pids.items()
                 }
                 if kind == "postgres":
-                    used = _postgres_used(pg_before, _postgres_cpu())
+                    used = postgres_used(pg_before, postgres_cpu())
                     step.cpu["postgres"] = round(100 * used / wall)
                 tag = " (warm-up)" if step.warmup else ""
                 print(
@@ -508,12 +338,12 @@ async def run_db(kind: str, args: argparse.Namespace, questions: list[str]) -> d
             },
         }
     finally:
-        _stop(bot)
-        _stop(standin)
+        stop(bot)
+        stop(standin)
         bot_log.close()
         if kind == "postgres":
             with contextlib.suppress(Exception):
-                await _pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+                await pg_admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
         if not args.keep:
             for p in workdir.iterdir():
                 p.unlink()
