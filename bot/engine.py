@@ -28,7 +28,7 @@ from bot.outbox import LEASE, Claimed, OutboxSender
 from bot.ownership import HUMAN_OWNERS, Owner
 from bot.storage import inbound, repo
 from bot.storage.db import Database
-from bot.storage.models import Conversation, OutboxItem, Rating, utcnow
+from bot.storage.models import Conversation, Rating, utcnow
 from flows.models import Flow
 from handoff.escalation import Reason
 from knowledge_base.models import KnowledgeBase
@@ -206,7 +206,7 @@ class Engine:
                 ]
             if event.payload:
                 data["payload"] = event.payload
-            message = repo.add_inbound_message(session, conversation, event, data)
+            message_id = await repo.add_inbound_message(session, conversation, event, data)
             turn = Turn(
                 session=session,
                 event=event,
@@ -237,11 +237,10 @@ class Engine:
                     **(conversation.context or {}),
                     "last_guesses": turn.guesses,
                 }
-            items = [
-                repo.enqueue_item(session, conversation, reply, data=reply_data)
-                for reply, reply_data in zip(turn.replies, turn.reply_data, strict=True)
-            ]
-            claimed = await self._claim_first(session, items, identity.blocked)
+            queued = await repo.enqueue_many(
+                session, conversation, list(zip(turn.replies, turn.reply_data, strict=True))
+            )
+            claimed = await self._claim_first(session, queued, identity.blocked)
             owner = Owner(conversation.owner)
             conversation_id, customer_id = conversation.id, conversation.customer_id
             assigned = turn.assigned_operator.id if turn.assigned_operator else None
@@ -250,7 +249,7 @@ class Engine:
                 "message",
                 conversation_id,
                 customer_id,
-                {"message_id": message.id, "owner": owner.value},
+                {"message_id": message_id, "owner": owner.value},
             )
         )
         if owner is Owner.QUEUED or assigned is not None:
@@ -265,19 +264,19 @@ class Engine:
         return Outcome(status, conversation_id, owner, list(turn.replies), prediction, claimed)
 
     async def _claim_first(
-        self, session: Any, items: list[OutboxItem], blocked: bool
+        self, session: Any, queued: list[repo.Queued], blocked: bool
     ) -> Claimed | None:
         """Lease the first reply to this process's sender in this transaction, if it can.
 
         ``blocked``: the sender's identity is blocked (replies go to the chat the customer
         wrote from, whose identity :func:`repo.get_or_create_identity` just loaded)."""
-        if not items or self.outbox is None or not self.outbox.can_adopt(items[0].channel):
+        if not queued or self.outbox is None or not self.outbox.can_adopt(queued[0].channel):
             return None
-        first = items[0]
+        first = queued[0]
         if not await repo.claim_for_sending(session, first, self.clock() + LEASE):
             return None
         return Claimed(
-            first.id,
+            first.outbox_id,
             first.channel,
             first.chat_id,
             first.payload,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Inbound, Outbound
@@ -154,25 +155,136 @@ async def move(
     return transition
 
 
-def add_inbound_message(
+MESSAGES_TABLE = cast(Table, Message.__table__)
+OUTBOX_TABLE = cast(Table, OutboxItem.__table__)  # for Core statements (also bot/outbox.py)
+
+# The engine's history and outbox rows are Core INSERTs, not ORM objects: the unit of work's
+# bookkeeping for them (and for the outbox row's relationship to its message) cost more CPU
+# than the statements themselves (docs/benchmarks.md). Operators' replies still go through the
+# ORM (:func:`enqueue`); both write the same rows.
+_INSERT_MESSAGES = insert(MESSAGES_TABLE).returning(
+    MESSAGES_TABLE.c.id, sort_by_parameter_order=True
+)
+_INSERT_OUTBOX = insert(OUTBOX_TABLE).returning(OUTBOX_TABLE.c.id, sort_by_parameter_order=True)
+
+
+async def _insert_rows(session: AsyncSession, stmt: Any, rows: Any) -> list[int]:
+    """Run one of the INSERTs above; its ids, in the order of ``rows``.
+
+    Without the session's autoflush, which SQLAlchemy runs before every Core statement: a
+    pending change of the conversation is then written once, at the commit, not once per
+    INSERT."""
+    with session.no_autoflush:
+        result = await session.execute(stmt, rows)
+    return [int(row_id) for row_id in result.scalars().all()]
+
+
+async def add_inbound_message(
     session: AsyncSession, conversation: Conversation, event: Inbound, data: dict[str, Any]
-) -> Message:
-    """The customer's message in the history; inserted with the transaction's next flush."""
+) -> int:
+    """Write the customer's message in the history now and return its id.
+
+    Written before the bot's handlers run, so that what they add (an escalation's event
+    line, the replies) follows it in the history's order."""
     text = event.text if event.kind != "button" else event.text or f"[{event.payload}]"
-    message = Message(
-        conversation_id=conversation.id,
-        customer_id=conversation.customer_id,
-        channel=event.channel,
-        direction="in",
-        author="customer",
-        kind="message",
-        text=text,
-        data=data,
-        external_id=event.external_id[:128],
-        created_at=utcnow(),
-    )
-    session.add(message)
-    return message
+    row = {
+        "conversation_id": conversation.id,
+        "customer_id": conversation.customer_id,
+        "channel": event.channel,
+        "direction": "in",
+        "author": "customer",
+        "operator_id": None,
+        "kind": "message",
+        "text": text,
+        "data": data,
+        "external_id": event.external_id[:128],
+        "created_at": utcnow(),
+    }
+    return (await _insert_rows(session, _INSERT_MESSAGES, row))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """An outgoing message written to the history and the outbox by :func:`enqueue_many`."""
+
+    outbox_id: int
+    message_id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+def _out_message(
+    conversation: Conversation,
+    outbound: Outbound,
+    payload: dict[str, Any],
+    data: dict[str, Any] | None,
+    operator_id: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The history row of an outgoing message (column values)."""
+    return {
+        "conversation_id": conversation.id,
+        "customer_id": conversation.customer_id,
+        "channel": conversation.channel,
+        "direction": "out",
+        "author": outbound.author,
+        "operator_id": operator_id,
+        "kind": "message",
+        "text": outbound.text,
+        "data": {"buttons": payload["buttons"], "style": payload["style"], **(data or {})},
+        "external_id": None,
+        "created_at": now,
+    }
+
+
+def _outbox_row(
+    conversation: Conversation, payload: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation.id,
+        "channel": conversation.channel,
+        "chat_id": conversation.chat_id,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "claimed_until": None,
+        "last_error": None,
+        "external_ids": [],
+        "created_at": now,
+        "sent_at": None,
+    }
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    conversation: Conversation,
+    replies: Sequence[tuple[Outbound, dict[str, Any] | None]],
+) -> list[Queued]:
+    """Record the bot's replies in the history and put them in the outbox, in order, now.
+
+    Two statements whatever the number of replies: the history rows, then their outbox rows
+    (each pointing at its message); the ids come back with them."""
+    if not replies:
+        return []
+    now = utcnow()
+    payloads = [outbound.to_json() for outbound, _ in replies]
+    messages = [
+        _out_message(conversation, outbound, payload, data, None, now)
+        for (outbound, data), payload in zip(replies, payloads, strict=True)
+    ]
+    message_ids = await _insert_rows(session, _INSERT_MESSAGES, messages)
+    rows = [
+        {**_outbox_row(conversation, payload, now), "message_id": message_id}
+        for payload, message_id in zip(payloads, message_ids, strict=True)
+    ]
+    outbox_ids = await _insert_rows(session, _INSERT_OUTBOX, rows)
+    return [
+        Queued(outbox_id, message_id, row["channel"], row["chat_id"], row["payload"], now)
+        for outbox_id, message_id, row in zip(outbox_ids, message_ids, rows, strict=True)
+    ]
 
 
 def enqueue(
@@ -188,55 +300,18 @@ def enqueue(
     Nothing is written until the transaction's next flush (at the latest, its commit), which
     inserts both rows in order; the message's ``id`` is set from then on.
     """
-    item = enqueue_item(session, conversation, outbound, operator_id=operator_id, data=data)
-    assert item.message is not None
-    return item.message
-
-
-def enqueue_item(
-    session: AsyncSession,
-    conversation: Conversation,
-    outbound: Outbound,
-    *,
-    operator_id: int | None = None,
-    data: dict[str, Any] | None = None,
-) -> OutboxItem:
-    """:func:`enqueue`, returning the outbox row (its ``message`` is the history row)."""
+    now = utcnow()
     payload = outbound.to_json()
-    message = Message(
-        conversation_id=conversation.id,
-        customer_id=conversation.customer_id,
-        channel=conversation.channel,
-        direction="out",
-        author=outbound.author,
-        operator_id=operator_id,
-        kind="message",
-        text=outbound.text,
-        data={"buttons": payload["buttons"], "style": payload["style"], **(data or {})},
-        created_at=utcnow(),
-    )
+    message = Message(**_out_message(conversation, outbound, payload, data, operator_id, now))
     session.add(message)
-    item = OutboxItem(
-        conversation_id=conversation.id,
-        message=message,
-        channel=conversation.channel,
-        chat_id=conversation.chat_id,
-        payload=payload,
-        status="pending",
-        attempts=0,
-        next_attempt_at=utcnow(),
-        external_ids=[],
-        created_at=utcnow(),
-    )
-    session.add(item)
-    return item
+    session.add(OutboxItem(**_outbox_row(conversation, payload, now), message=message))
+    return message
 
 
-OUTBOX_TABLE = cast(Table, OutboxItem.__table__)  # for Core statements (also bot/outbox.py)
 _EARLIER = OUTBOX_TABLE.alias("earlier")
 
 
-_LEASE_HEAD = (  # Core, as _CLAIM; the session's OutboxItem keeps its stale status, unread
+_LEASE_HEAD = (  # Core, as the inbox claim (bot/storage/inbound.py)
     update(OUTBOX_TABLE)
     .where(
         OUTBOX_TABLE.c.id == bindparam("b_id"),
@@ -254,17 +329,21 @@ _LEASE_HEAD = (  # Core, as _CLAIM; the session's OutboxItem keeps its stale sta
 )
 
 
-async def claim_for_sending(session: AsyncSession, item: OutboxItem, until: datetime) -> bool:
+async def claim_for_sending(session: AsyncSession, item: Queued, until: datetime) -> bool:
     """Lease a just-enqueued row to this process in its own transaction, if it is its chat's
     head (no earlier row of the chat is pending or being sent, by any process).
 
     The outbox sender then sends it as soon as the transaction commits, instead of finding it
-    with a pump of its own (a transaction of four statements). Flushes the session first.
+    with a pump of its own (a transaction of four statements).
     """
-    await session.flush()
     result = await session.execute(
         _LEASE_HEAD,
-        {"b_id": item.id, "b_channel": item.channel, "b_chat_id": item.chat_id, "b_until": until},
+        {
+            "b_id": item.outbox_id,
+            "b_channel": item.channel,
+            "b_chat_id": item.chat_id,
+            "b_until": until,
+        },
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
