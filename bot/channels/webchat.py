@@ -118,12 +118,12 @@ class WebChatChannel(Channel):
             except ValueError:
                 return _error(400, "bad_query", "Некорректный запрос.")
             with self.bus.subscribe() as queue:
-                rows = await self._history(visitor, after)
+                customer_id, rows = await self._history(visitor, after)
                 if not rows and wait > 0:
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(wait):
-                            await self._wait_for(queue, visitor)
-                    rows = await self._history(visitor, after)
+                            await self._wait_for(queue, visitor, customer_id)
+                    _, rows = await self._history(visitor, after)
             return JSONResponse({"messages": rows})
 
         return [
@@ -132,13 +132,21 @@ class WebChatChannel(Channel):
             Route("/webchat/api/messages", messages, methods=["GET"]),
         ]
 
-    async def _wait_for(self, queue: asyncio.Queue[BusEvent], visitor: str) -> None:
+    async def _wait_for(
+        self, queue: asyncio.Queue[BusEvent], visitor: str, customer_id: int | None
+    ) -> None:
+        """Until something new may be in the visitor's history: a reply sent to them, or a
+        message of theirs processed — also one that gets no reply (a person owns the
+        conversation), which must not wait for the poll's timeout to show up in the chat.
+        A visitor not yet known as a customer wakes on any processed message."""
         while True:
             event = await queue.get()
             if event.kind == "webchat" and event.data.get("chat_id") == visitor:
                 return
+            if event.kind == "message" and customer_id in (None, event.customer_id):
+                return
 
-    async def _history(self, visitor: str, after: int) -> list[dict[str, Any]]:
+    async def _history(self, visitor: str, after: int) -> tuple[int | None, list[dict[str, Any]]]:
         async with self.db.read() as session:
             customer_id = await session.scalar(
                 select(Identity.customer_id).where(
@@ -146,7 +154,7 @@ class WebChatChannel(Channel):
                 )
             )
             if customer_id is None:
-                return []
+                return None, []
             rows = (
                 await session.scalars(
                     select(Message)
@@ -159,7 +167,7 @@ class WebChatChannel(Channel):
                     .limit(200)
                 )
             ).all()
-        return [
+        return customer_id, [
             {
                 "id": m.id,
                 "author": m.author,
@@ -169,4 +177,5 @@ class WebChatChannel(Channel):
                 "at": m.created_at.isoformat(),
             }
             for m in rows
+            if m.text or m.direction == "out"  # the chat's silent «start» is no bubble
         ]

@@ -183,7 +183,9 @@ function messageItem(m, currentId) {
       channelBadge(m.channel),
       el("span", { class: "at" }, time(m.at)),
       m.conversation_id === currentId ? null : el("span", { class: "conv-ref" }, `диалог №${m.conversation_id}`)),
-    el("div", { class: "text" }, m.text),
+    m.text || m.author !== "customer" || (m.attachments || []).length
+      ? el("div", { class: "text" }, m.text)
+      : el("div", { class: "text opened" }, "(открыл чат)"),  // the web chat's silent start
   );
   if (m.buttons && m.buttons.length) item.append(el("div", { class: "buttons" }, ...m.buttons.map((b) => el("span", { class: "chip" }, b))));
   (m.attachments || []).forEach((a, i) => {

@@ -1,0 +1,89 @@
+"""The web chat over its HTTP API: what the visitor's window shows, and how soon."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.channels.terminal import CollectingChannel
+from bot.channels.webchat import WebChatChannel
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.storage.db import Database
+from bot.web.app import create_app
+from tests.conftest import brain_for
+
+
+class Visitor:
+    def __init__(self, client: httpx.AsyncClient, session: dict[str, str]) -> None:
+        self.client = client
+        self.session = session
+        self.seen = 0  # the id of the last message shown, as chat.js keeps it
+
+    async def send(self, text: str = "", **extra: Any) -> None:
+        response = await self.client.post(
+            "/webchat/api/send", json={**self.session, "text": text, **extra}
+        )
+        assert response.status_code == 202
+
+    async def poll(self, wait: float = 0) -> list[dict[str, Any]]:
+        params = {**self.session, "after": str(self.seen), "wait": str(wait)}
+        response = await self.client.get("/webchat/api/messages", params=params, timeout=30)
+        messages: list[dict[str, Any]] = response.json()["messages"]
+        if messages:
+            self.seen = messages[-1]["id"]
+        return messages
+
+    async def read_until(self, text: str, timeout: float = 10) -> list[dict[str, Any]]:
+        shown: list[dict[str, Any]] = []
+        async with asyncio.timeout(timeout):
+            while not any(text in m["text"] for m in shown):
+                shown += await self.poll(wait=1)
+        return shown
+
+
+@pytest.fixture
+async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[Visitor]:
+    runtime = Runtime(
+        demo_project,
+        Settings(database_url=db_url),
+        brain_for(demo_project, demo_model),
+        db=Database(db_url),
+        channels={"telegram": CollectingChannel("telegram")},
+    )
+    runtime.add_channel(WebChatChannel(runtime.db, runtime.bus, b"k" * 32))
+    await runtime.start(migrate=False)
+    app = create_app(runtime, manage_runtime=False, extra=[])
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://chat"
+        ) as client:
+            session = (await client.post("/webchat/api/session")).json()
+            yield Visitor(client, session)
+    finally:
+        await runtime.stop()
+
+
+async def test_opening_the_chat_shows_the_greeting_and_no_empty_bubble(visitor: Visitor) -> None:
+    await visitor.send(start=True)  # what chat.js sends when the page opens
+    shown = await visitor.read_until("Здравствуйте")
+    assert [m["author"] for m in shown] == ["bot"]
+
+
+async def test_while_a_person_owns_the_chat_the_customers_words_show_at_once(
+    visitor: Visitor,
+) -> None:
+    await visitor.send("позовите оператора")
+    await visitor.read_until("коллег")  # queued: from now on the bot stays silent
+    poll = asyncio.create_task(visitor.poll(wait=20))  # the window's long poll
+    await asyncio.sleep(0.3)
+    started = asyncio.get_running_loop().time()
+    await visitor.send("дополнение: товар не включается")
+    shown = await asyncio.wait_for(poll, 25)
+    waited = asyncio.get_running_loop().time() - started
+    assert [m["text"] for m in shown] == ["дополнение: товар не включается"]
+    assert waited < 5, f"the customer's own message took {waited:.1f} s to show"
