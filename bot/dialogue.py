@@ -110,6 +110,7 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
     # The handoff message itself tells the customer what happens; no reminder right after it.
     context["queued_reminder_at"] = turn.now.isoformat()
     context.pop("flow", None)  # a person takes over: an unfinished flow must not resume later
+    context.pop("passed_on_by", None)  # a new escalation: anyone may take it
     conv.context = context
     await repo.move(turn.session, conv, Owner.QUEUED, reason=reason.value, actor="bot")
     await repo.add_event(

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 STATUSES = ("online", "away", "offline")
 CONSOLE_ROLES = ("admin", "operator")
 MAX_TEXT = 20_000  # channels split long texts (Telegram 4096, Viber 7000)
+PASSED_ON_BY = "passed_on_by"  # context key: the operator who passed it to a team
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class HandoffService:
         )
         if not ok:
             raise Conflict("Диалог уже взял другой оператор.", "taken")
+        _taken(conversation)
         if was == Owner.BOT.value and conversation.escalated_at is None:
             # An operator joined a bot conversation: the SLA clock starts now.
             conversation.escalated_at = utcnow()
@@ -244,7 +246,11 @@ class HandoffService:
                 )
                 handover["team"] = team
                 line = f"Передано в команду «{team}»"
-            conversation.context = {**(conversation.context or {}), "handover": handover}
+            context = {**(conversation.context or {}), "handover": handover}
+            if to_team:
+                # Passed on to the team: a colleague's, not straight back to this operator.
+                context[PASSED_ON_BY] = operator.id
+            conversation.context = context
             await repo.add_event(session, conversation, line, {"handover": handover})
             if note:
                 await _add_note(session, conversation, operator, note)
@@ -364,12 +370,15 @@ class HandoffService:
                 .limit(500)
             )
             for conversation in (await session.scalars(query)).all():
-                operator = routing.choose(await routing.operator_loads(session, conversation.team))
+                loads = await routing.operator_loads(session, conversation.team)
+                passed_on_by = (conversation.context or {}).get(PASSED_ON_BY)
+                operator = routing.choose([x for x in loads if x.operator.id != passed_on_by])
                 if operator is None:
                     continue
                 if await routing.take(
                     session, conversation.id, operator.id, actor="router", reason="auto_assigned"
                 ):
+                    _taken(conversation)
                     await repo.add_event(
                         session, conversation, f"Назначено оператору {operator.display_name}"
                     )
@@ -377,6 +386,14 @@ class HandoffService:
         for _, conversation in done:
             self._publish("assignment", conversation)
         return [assignment for assignment, _ in done]
+
+
+def _taken(conversation: Conversation) -> None:
+    """Someone took the conversation: who passed it on no longer matters."""
+    if PASSED_ON_BY in (conversation.context or {}):
+        conversation.context = {
+            k: v for k, v in (conversation.context or {}).items() if k != PASSED_ON_BY
+        }
 
 
 def _remember_operator(conversation: Conversation) -> None:

@@ -142,6 +142,25 @@ async def test_transfer_to_colleague_with_note_customer_not_asked(db: Database) 
             await s.service.reply(conv_id, anna, "я тут")
 
 
+async def test_passing_a_conversation_to_ones_own_team_gives_it_to_a_colleague(
+    db: Database,
+) -> None:
+    async with stack(db) as s:
+        anna = await s.operator("anna", teams=["support", "billing"], name="Анна")
+        conv_id = await s.escalate("c1")
+        assert (await s.conversation(conv_id)).operator_id == anna
+        await s.service.transfer(conv_id, anna, to_team="billing", note="вопрос по счёту")
+        conv = await s.conversation(conv_id)
+        assert (conv.owner, conv.operator_id) == ("queued", None)  # not straight back to Anna
+        boris = await s.operator("boris", teams=["billing"], status="offline", name="Борис")
+        await s.service.set_status(boris, "online")
+        conv = await s.conversation(conv_id)
+        assert (conv.owner, conv.operator_id) == ("operator", boris)
+        assert "passed_on_by" not in conv.context  # Boris may pass it back to Anna later
+        await s.service.transfer(conv_id, boris, to_team="billing")
+        assert (await s.conversation(conv_id)).operator_id == anna
+
+
 async def test_transfer_to_offline_colleague_is_refused(db: Database) -> None:
     async with stack(db) as s:
         anna = await s.operator("anna")
