@@ -55,6 +55,8 @@ class Turn:
     replies: list[Outbound] = field(default_factory=list)
     reply_data: list[dict[str, Any]] = field(default_factory=list)
     assigned_operator: Operator | None = None
+    message_data: dict[str, Any] = field(default_factory=dict)
+    """Added to the customer's message in the history once the handlers are done."""
 
     @property
     def channel(self) -> str:

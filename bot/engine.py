@@ -231,6 +231,8 @@ class Engine:
                     await self._dispatch(turn)
                 except Exception as exc:
                     raise _PipelineFailed from exc
+            if turn.message_data:
+                await repo.update_message_data(session, message_id, {**data, **turn.message_data})
             if prediction is not None:
                 # The operator console shows the bot's guesses for the last message.
                 conversation.context = {

@@ -161,6 +161,7 @@ class FlowHandler:
             return
         assert step.slot is not None
         state["slots"][step.slot] = value
+        turn.message_data["flow"] = flow.id  # the flow's input («12345678»), not an FAQ miss
         state["step"] += 1
         state["tries"] = 0
         await self._run(turn, flow, state)
@@ -179,6 +180,7 @@ class FlowHandler:
             )
         if found is None and self._started_by_pattern(turn) is flow:
             found = self._value(turn, first)
+            turn.message_data["flow"] = flow.id
         if found is None:
             return False
         assert first.slot is not None

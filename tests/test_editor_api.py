@@ -184,6 +184,18 @@ async def test_messages_to_an_operator_and_handoff_requests_are_not_listed(env: 
     assert texts == [], texts
 
 
+async def test_what_customers_type_into_a_flow_is_not_listed(env: Env) -> None:
+    alice = env.bot.customer("alice")
+    await alice.say("где мой заказ")  # the flow asks for the number …
+    await alice.say("12345678")  # … and gets it: no miss, though the NLU knows no «12345678»
+    assert "https://volt-shop.ru/orders/12345678" in alice.sent[-2].text
+    await env.bot.customer("bob").say("87654321")  # a bare number starts the flow itself
+    await alice.say(REJECTED)  # a real miss still is listed
+    async with env.login("eva") as eva:
+        texts = [i["text"] for i in await env.items(eva)]
+    assert texts == [REJECTED], texts
+
+
 async def test_two_editors_teaching_at_once_both_land_in_the_file(env: Env) -> None:
     async with env.login("eva") as eva, env.login("adam") as adam:
         first, second = await asyncio.gather(

@@ -203,6 +203,19 @@ async def add_inbound_message(
     return (await _insert_rows(session, _INSERT_MESSAGES, row))[0]
 
 
+_UPDATE_MESSAGE_DATA = (
+    update(MESSAGES_TABLE)
+    .where(MESSAGES_TABLE.c.id == bindparam("b_id"))
+    .values(data=bindparam("b_data", type_=MESSAGES_TABLE.c.data.type))
+)
+
+
+async def update_message_data(session: AsyncSession, message_id: int, data: dict[str, Any]) -> None:
+    """Replace a history row's ``data`` (what a handler learnt about the customer's message)."""
+    with session.no_autoflush:
+        await session.execute(_UPDATE_MESSAGE_DATA, {"b_id": message_id, "b_data": data})
+
+
 @dataclass(frozen=True, slots=True)
 class Queued:
     """An outgoing message written to the history and the outbox by :func:`enqueue_many`."""
