@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 RATE_PREFIX = "rate:"
 QUEUED_REMINDER_EVERY = timedelta(minutes=3)
+RATING_CHANGE_WINDOW = timedelta(minutes=10)
+"""A customer may change their rating this long after giving it; later presses of the old
+buttons (Telegram keeps them, a reloaded page shows them) are thanked for, not counted."""
 
 
 class _PipelineFailed(Exception):
@@ -335,8 +338,10 @@ class Engine:
                     created_at=utcnow(),
                 )
             )
+        elif utcnow() - existing.created_at <= RATING_CHANGE_WINDOW:
+            existing.score = score  # changed their mind
         else:
-            existing.score = score
+            score = existing.score
         conversation.rating = score
         conversation.channel, conversation.chat_id = event.channel, event.chat_id
         reply = brain.domain.render("utter_rated", event.channel)

@@ -20,6 +20,7 @@ from nlu.api import Decision
 
 START_PREFIX = "flow:"
 BUTTON_PREFIX = "flowbtn:"
+STALE_BUTTON_TEXT = "Этот вопрос уже закрыт. Если нужно что-то ещё — просто напишите."
 CANCEL_WORDS = frozenset({"отмена", "отменить", "стоп", "хватит", "выход", "отмени"})
 
 
@@ -111,12 +112,21 @@ class FlowHandler:
     def match(self, turn: Turn) -> bool:
         if self._state(turn) is not None:
             return turn.event.kind in (InboundKind.TEXT, InboundKind.BUTTON)
-        return self._starting(turn) is not None
+        return self._starting(turn) is not None or self._stale_button(turn)
+
+    @staticmethod
+    def _stale_button(turn: Turn) -> bool:
+        """A button of a flow that has ended («Да, спасибо» pressed again later)."""
+        payload = turn.event.payload or ""
+        return turn.event.kind is InboundKind.BUTTON and payload.startswith(BUTTON_PREFIX)
 
     # -- handling ---------------------------------------------------------------------------
 
     async def handle(self, turn: Turn) -> None:
         state = self._state(turn)
+        if state is None and self._starting(turn) is None:  # a stale button: not a miss
+            turn.say(Outbound(STALE_BUTTON_TEXT), {"stale_button": turn.event.payload})
+            return
         if state is None:
             flow = self._starting(turn)
             assert flow is not None

@@ -69,6 +69,19 @@ async def test_a_number_inside_other_words_is_not_an_order_number(bot: TestBot) 
     assert all("volt-shop.ru/orders/" not in m.text for m in alice.sent)
 
 
+async def test_a_button_of_a_finished_flow_pressed_again_is_not_a_miss(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ 12345678")
+    await alice.press("Да, спасибо")
+    for _ in range(3):  # more than the misses that hand over to a person
+        await alice.press("Нет, заказ задерживается")  # the old message's button
+        assert "уже закрыт" in alice.last_text
+    assert alice.last_outcome.owner is Owner.BOT
+    async with bot.runtime.db.read() as s:
+        conv = await s.scalar(select(Conversation))
+        assert conv is not None and conv.unknown_streak == 0
+
+
 async def test_a_late_order_goes_to_a_person_with_what_was_collected(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("где мой заказ")

@@ -227,6 +227,25 @@ async def test_a_rating_counts_once_and_only_from_that_customer(db: Database) ->
         assert (await s.conversation(conv_id)).rating == 4
 
 
+async def test_an_old_rating_button_pressed_later_does_not_change_the_rating(
+    db: Database,
+) -> None:
+    async with stack(db) as s:
+        anna = await s.operator("anna")
+        conv_id = await s.escalate("c1")
+        await s.service.close(conv_id, anna)
+        await s.say("c1", "5", payload=f"rate:{conv_id}:5")
+        async with db.write() as session:  # a day later the survey is still in the chat …
+            rating = await session.scalar(select(Rating))
+            assert rating is not None
+            rating.created_at = utcnow() - timedelta(days=1)
+        await s.say("c1", "1", payload=f"rate:{conv_id}:1")  # … and is pressed again
+        assert (await s.delivered("c1"))[-1].text.startswith("Спасибо за оценку")
+        async with db.read() as session:
+            assert [r.score for r in (await session.scalars(select(Rating))).all()] == [5]
+        assert (await s.conversation(conv_id)).rating == 5
+
+
 async def test_return_to_bot(db: Database) -> None:
     async with stack(db) as s:
         anna = await s.operator("anna")

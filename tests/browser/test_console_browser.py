@@ -231,3 +231,17 @@ def test_the_operator_sees_how_the_bot_read_each_question(server: Server, contex
     galina.click("#take")  # and done, so that no later test finds it waiting
     galina.click("#close")
     expect(galina.locator("#c-owner")).to_have_text("закрыт")
+
+
+def test_old_buttons_in_the_web_chat_cannot_be_pressed_again(server: Server, contexts: Any) -> None:
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "где мой заказ 12345678")
+    late = customer.get_by_role("button", name="Нет, заказ задерживается")
+    expect(late).to_be_enabled()
+    customer.get_by_role("button", name="Да, спасибо").click()
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Отлично")
+    expect(late).to_be_disabled()  # the scenario is over
+    customer.reload()  # the history comes back, its buttons still not pressable
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Отлично")
+    expect(customer.get_by_role("button", name="Нет, заказ задерживается")).to_be_disabled()

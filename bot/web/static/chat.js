@@ -39,6 +39,10 @@
   }
 
   function render(m) {
+    // Buttons answer the bot's latest messages: once the customer has said something since
+    // (a closed survey, a finished scenario — also after a reload) they are shown but no
+    // longer pressable. Links stay links.
+    if (m.author === "customer") log.querySelectorAll(".buttons button").forEach((x) => { x.disabled = true; });
     const li = document.createElement("li");
     li.className = "msg msg--" + m.author;
     li.dataset.id = m.id;
