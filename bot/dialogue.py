@@ -280,6 +280,11 @@ class EscalationHandler:
         if rude and "utter_complaint" in turn.domain.responses:
             turn.utter("utter_complaint")
         team = turn.config.handoff.complaint_team if rude else None
+        if trigger.reason is Reason.REQUEST and turn.prediction is not None:
+            # «как вернуть товар? и позовите оператора»: the answer the bot has, then a person.
+            limit = turn.config.policy.max_answers_per_message
+            for entry_id in understood_entries(turn.prediction, turn.kb)[:limit]:
+                await answer_entry(turn, entry_id)
         await escalate(turn, trigger.reason, trigger.detail, team=team)
 
 
@@ -301,6 +306,22 @@ async def answer_entry(turn: Turn, entry_id: str) -> None:
     turn.conversation.context = {**(turn.conversation.context or {}), "faq_ids": faq_ids}
 
 
+def understood_entries(prediction: Prediction, kb: KnowledgeBase) -> list[str]:
+    """The FAQ entries that are the confident reading of one of the message's questions
+    (:attr:`Prediction.parts`), in the customer's order; none only a person may answer."""
+    found: list[str] = []
+    for part in prediction.parts:
+        entry = kb.get(part.intent or "")
+        if (
+            part.decision is Decision.ANSWER
+            and entry is not None
+            and not entry.human_only
+            and entry.id not in found
+        ):
+            found.append(entry.id)
+    return found
+
+
 def several_questions(prediction: Prediction, kb: KnowledgeBase, limit: int) -> list[str]:
     """The FAQ entries to answer one by one when the message asks several questions.
 
@@ -313,16 +334,7 @@ def several_questions(prediction: Prediction, kb: KnowledgeBase, limit: int) -> 
     """
     if limit < 2 and prediction.decision is Decision.ANSWER:
         return []
-    found: list[str] = []
-    for part in prediction.parts:
-        entry = kb.get(part.intent or "")
-        if (
-            part.decision is Decision.ANSWER
-            and entry is not None
-            and not entry.human_only
-            and entry.id not in found
-        ):
-            found.append(entry.id)
+    found = understood_entries(prediction, kb)
     if len(found) >= 2 or (found and prediction.decision is not Decision.ANSWER):
         return found[:limit]
     return []

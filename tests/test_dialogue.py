@@ -79,6 +79,16 @@ async def test_the_question_understood_is_answered_when_the_other_is_not(bot: Te
     assert [r for r in replies if "299" in r.text] == replies and len(replies) == 1
 
 
+async def test_a_question_asked_together_with_a_person_is_answered_before_the_handoff(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say("как вернуть товар? и позовите оператора")
+    assert "https://volt-shop.ru/returns" in replies[0].text  # the answer the bot has …
+    assert alice.last_outcome.owner is Owner.QUEUED  # … and the person asked for
+    assert len(replies) == 2
+
+
 async def test_asking_for_a_person_in_the_wrong_keyboard_layout_still_queues(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("jgthfnjh!")  # «оператор!»
