@@ -97,6 +97,10 @@ def test_an_editor_teaches_the_bot_and_the_customer_gets_the_answer(
     editor.fill("#try-text", REJECTED)
     editor.click("#try-submit")
     expect(editor.locator("#try-intent")).to_have_text("Адреса магазинов и пунктов выдачи")
+    editor.fill("#try-text", "")  # an empty question: an error, and no stale result beside it
+    editor.click("#try-submit")
+    expect(editor.locator("#error")).to_contain_text("Введите вопрос")
+    expect(editor.locator("#try-result")).to_be_hidden()
     again = pages()
     open_chat(again, server)
     customer_says(again, REJECTED)

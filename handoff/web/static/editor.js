@@ -158,6 +158,7 @@ $("try-form").addEventListener("submit", async (event) => {
     $("try-result").hidden = false;
     show("error", "");
   } catch (error) {
+    $("try-result").hidden = true;  // the previous question's result must not look like this one's
     show("error", error.message);
   }
 });
