@@ -85,7 +85,7 @@ class ProjectConfig(BaseModel):
     @classmethod
     def _russian_only(cls, value: str) -> str:
         if value != "ru":
-            raise ValueError("only 'ru' is supported for now")
+            raise ValueError("пока поддерживается только язык 'ru'")
         return value
 
 
@@ -210,7 +210,9 @@ def load_config(path: Path) -> ProjectConfig:
     if doc.data is None:
         return ProjectConfig()
     if not isinstance(doc.data, dict):
-        raise ContentError([doc.problem((), "config.yml must be a mapping of sections")])
+        raise ContentError(
+            [doc.problem((), "config.yml должен быть словарём разделов (ключ: значение)")]
+        )
     config = doc.validate(ProjectConfig)
     _validate_nlu_section(doc, config.nlu)
     return config
@@ -226,17 +228,17 @@ def load_domain(path: Path) -> Domain:
     """Load ``domain.yml`` and check the responses the runtime relies on exist."""
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
-        raise ContentError([doc.problem((), "domain.yml must be a mapping")])
+        raise ContentError([doc.problem((), "domain.yml должен быть словарём (ключ: значение)")])
     parsed = doc.validate(DomainFile)
     missing = [name for name in REQUIRED_RESPONSES if name not in parsed.responses]
     if missing:
         raise ContentError(
-            [doc.problem(("responses",), f"missing required response {name}") for name in missing]
+            [doc.problem(("responses",), f"нет обязательного ответа {name}") for name in missing]
         )
     problems: list[Problem] = []
     for name, variants in parsed.responses.items():
         if not variants:
-            problems.append(doc.problem(("responses", name), "needs at least one text variant"))
+            problems.append(doc.problem(("responses", name), "нужен хотя бы один вариант текста"))
     if problems:
         raise ContentError(problems)
     intents = tuple(i if isinstance(i, str) else next(iter(i)) for i in parsed.intents)

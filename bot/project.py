@@ -78,10 +78,13 @@ def load_project(root: Path) -> Project:
     except ContentError as exc:
         problems.extend(exc.problems)
     kb = KnowledgeBase()
+    kb_complete = True
     try:
         kb = load_kb([root / p for p in config.knowledge_base])
     except ContentError as exc:
         problems.extend(exc.problems)
+        kb = exc.partial if isinstance(exc.partial, KnowledgeBase) else kb
+        kb_complete = False
     examples: list[Example] = []
     nlu_files = [root / p for p in config.nlu_data]
     for path in nlu_files:
@@ -96,13 +99,15 @@ def load_project(root: Path) -> Project:
                     Problem(
                         example.source or str(path),
                         1,
-                        f"intent {example.intent!r} is also a FAQ entry id",
+                        f"интент {example.intent!r} совпадает с id записи базы знаний",
                     )
                 )
     flows: dict[str, Flow] = {}
     try:
         intents = {e.intent for e in examples} | set(kb.entries)
-        flows = load_flows([root / p for p in config.flows], kb, intents)
+        flows = load_flows(
+            [root / p for p in config.flows], kb, intents, check_references=kb_complete
+        )
     except ContentError as exc:
         problems.extend(exc.problems)
     if problems:

@@ -107,14 +107,18 @@ def _canonical_failures(project: Project, model: NLUModel) -> list[GateFailure]:
 def read_regression_set(path: Path) -> list[tuple[str, str]]:
     """``text<TAB>label`` rows; a malformed line is a ``file:line`` problem."""
     if not path.exists():
-        raise ContentError([Problem(str(path), 1, "regression set not found")])
+        raise ContentError(
+            [Problem(str(path), 1, "файл проверочных вопросов (regression_set) не найден")]
+        )
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         text, sep, label = line.rpartition("\t")
         if not sep or not text.strip() or not label.strip():
-            raise ContentError([Problem(str(path), number, "expected 'text<TAB>label'")])
+            raise ContentError(
+                [Problem(str(path), number, "ожидается строка вида «текст<TAB>метка»")]
+            )
         rows.append((text.strip(), label.strip()))
     return rows
 

@@ -34,8 +34,9 @@ class Problem:
 class ContentError(Exception):
     """One or more problems in content/config files, each with ``file:line``."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], *, partial: Any = None) -> None:
         self.problems = list(problems)
+        self.partial = partial  # what did load (so that later checks need not cry wolf)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -77,11 +78,50 @@ class YamlDoc:
             ) from None
 
 
+_ERRORS_RU = {  # pydantic's error types, as editors read them (docs/editor.md)
+    "missing": "обязательное поле не заполнено",
+    "extra_forbidden": "неизвестный ключ (проверьте написание)",
+    "string_type": "ожидается текст",
+    "int_type": "ожидается целое число",
+    "int_parsing": "ожидается целое число",
+    "int_from_float": "ожидается целое число",
+    "float_type": "ожидается число",
+    "float_parsing": "ожидается число",
+    "bool_type": "ожидается true или false",
+    "bool_parsing": "ожидается true или false",
+    "list_type": "ожидается список",
+    "dict_type": "ожидается словарь (ключ: значение)",
+    "model_type": "ожидается словарь (ключ: значение)",
+    "model_attributes_type": "ожидается словарь (ключ: значение)",
+    "string_too_short": "не может быть пустым",
+    "too_short": "слишком мало элементов",
+    "string_too_long": "слишком длинный текст",
+    "too_long": "слишком много элементов",
+    "enum": "недопустимое значение",
+    "literal_error": "недопустимое значение",
+    "greater_than": "слишком маленькое значение",
+    "greater_than_equal": "слишком маленькое значение",
+    "less_than": "слишком большое значение",
+    "less_than_equal": "слишком большое значение",
+    "time_parsing": "ожидается время ЧЧ:ММ",
+}
+
+
 def _describe(err: Any) -> str:
     where = ".".join(str(p) for p in err["loc"])
-    msg = str(err["msg"])
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key (check spelling)"
+    kind = str(err["type"])
+    if kind == "value_error":  # our own validators' messages, already in Russian
+        msg = str(err.get("ctx", {}).get("error") or err["msg"])
+    else:
+        msg = _ERRORS_RU.get(kind, str(err["msg"]))
+        expected = (err.get("ctx") or {}).get("expected")
+        if kind in ("enum", "literal_error") and expected:
+            msg = f"{msg}; допустимо: {expected}"
+        limit = next(
+            (v for k, v in (err.get("ctx") or {}).items() if k in ("ge", "gt", "le", "lt")), None
+        )
+        if limit is not None:
+            msg = f"{msg} (граница: {limit})"
     return f"{where}: {msg}" if where else msg
 
 
@@ -107,9 +147,9 @@ def parse_yaml(text: str, name: str) -> YamlDoc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or str(exc)
-        raise ContentError([Problem(name, line, f"YAML syntax error: {problem}")]) from None
+        raise ContentError([Problem(name, line, f"ошибка синтаксиса YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
-        raise ContentError([Problem(name, 1, f"YAML error: {exc}")]) from None
+        raise ContentError([Problem(name, 1, f"ошибка YAML: {exc}")]) from None
     lines: dict[Loc, int] = {}
     if node is not None:
         _record(node, (), lines)
@@ -121,9 +161,11 @@ def load_yaml(path: Path) -> YamlDoc:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ContentError([Problem(str(path), 1, "file not found")]) from None
+        raise ContentError([Problem(str(path), 1, "файл не найден")]) from None
     except UnicodeDecodeError as exc:
-        raise ContentError([Problem(str(path), 1, f"not UTF-8 text: {exc.reason}")]) from None
+        raise ContentError(
+            [Problem(str(path), 1, f"файл не в кодировке UTF-8: {exc.reason}")]
+        ) from None
     doc = parse_yaml(text, str(path))
     doc.path = path
     return doc

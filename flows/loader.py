@@ -12,8 +12,17 @@ from knowledge_base.loader import kb_files
 from knowledge_base.models import KnowledgeBase
 
 
-def load_flows(paths: list[Path], kb: KnowledgeBase, intents: Collection[str]) -> dict[str, Flow]:
-    """All flows by id; one :class:`ContentError` listing every problem with ``file:line``."""
+def load_flows(
+    paths: list[Path],
+    kb: KnowledgeBase,
+    intents: Collection[str],
+    *,
+    check_references: bool = True,
+) -> dict[str, Flow]:
+    """All flows by id; one :class:`ContentError` listing every problem with ``file:line``.
+
+    ``check_references=False``: part of the knowledge base did not load, so an intent or
+    entry missing from it may be in the broken file — not reported (no false alarms)."""
     problems: list[Problem] = []
     flows: dict[str, Flow] = {}
     trigger_owner: dict[str, str] = {}
@@ -24,7 +33,7 @@ def load_flows(paths: list[Path], kb: KnowledgeBase, intents: Collection[str]) -
             if doc.data is None:
                 continue
             if not isinstance(doc.data, dict) or not isinstance(doc.data.get("flows", []), list):
-                raise ContentError([doc.problem((), "expected a mapping with a 'flows:' list")])
+                raise ContentError([doc.problem((), "ожидается словарь со списком 'flows:'")])
             doc.validate(FlowsFile, data={**doc.data, "flows": []})
         except ContentError as exc:
             problems.extend(exc.problems)
@@ -37,32 +46,36 @@ def load_flows(paths: list[Path], kb: KnowledgeBase, intents: Collection[str]) -
                 problems.extend(exc.problems)
                 continue
             if flow.id in flows:
-                problems.append(doc.problem(loc, f"duplicate flow id {flow.id!r}"))
+                problems.append(doc.problem(loc, f"повторяется id сценария {flow.id!r}"))
                 continue
             flows[flow.id] = flow
             for intent in flow.intents:
-                if intent not in intents and intent not in kb:
-                    problems.append(doc.problem((*loc, "intents"), f"unknown intent {intent!r}"))
+                if check_references and intent not in intents and intent not in kb:
+                    problems.append(
+                        doc.problem((*loc, "intents"), f"неизвестный интент {intent!r}")
+                    )
                 if intent in trigger_owner:
                     problems.append(
                         doc.problem(
                             (*loc, "intents"),
-                            f"intent {intent!r} already starts flow {trigger_owner[intent]!r}",
+                            f"интент {intent!r} уже запускает сценарий {trigger_owner[intent]!r}",
                         )
                     )
                 trigger_owner.setdefault(intent, flow.id)
             slots: set[str] = set()
             for s_index, step in enumerate(flow.steps):
                 step_loc = (*loc, "steps", s_index)
-                if step.answer is not None and step.answer not in kb:
+                if check_references and step.answer is not None and step.answer not in kb:
                     problems.append(
-                        doc.problem(step_loc, f"unknown knowledge-base entry {step.answer!r}")
+                        doc.problem(step_loc, f"нет такой записи базы знаний: {step.answer!r}")
                     )
                 text = step.ask or step.say or step.handoff or ""
                 for _, name, _, _ in string.Formatter().parse(text):
                     if name and name not in slots:
                         problems.append(
-                            doc.problem(step_loc, f"{{{name}}} is not collected by an earlier step")
+                            doc.problem(
+                                step_loc, f"{{{name}}} не собирается ни одним из предыдущих шагов"
+                            )
                         )
                 if step.slot:
                     slots.add(step.slot)

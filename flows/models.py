@@ -31,7 +31,9 @@ def _check_regex(value: str | None) -> str | None:
         try:
             re.compile(value)
         except re.error as exc:
-            raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
+            raise ValueError(
+                f"шаблон не является корректным регулярным выражением: {exc}"
+            ) from None
     return value
 
 
@@ -64,9 +66,9 @@ class Step(BaseModel):
     def _one_kind(self) -> Step:
         kinds = [k for k in ("ask", "say", "answer", "handoff") if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError("a step needs exactly one of 'ask', 'say', 'answer', 'handoff'")
+            raise ValueError("у шага должно быть ровно одно из 'ask', 'say', 'answer', 'handoff'")
         if self.ask is not None and not self.slot:
-            raise ValueError("an 'ask' step needs a 'slot' to store the answer in")
+            raise ValueError("шагу 'ask' нужен 'slot', куда сохранить ответ")
         return self
 
     @property
@@ -95,7 +97,7 @@ class Flow(BaseModel):
     @classmethod
     def _id_format(cls, value: str) -> str:
         if not ENTRY_ID.match(value):
-            raise ValueError("id must be snake_case ASCII")
+            raise ValueError("id — латиница в snake_case")
         return value
 
     @model_validator(mode="after")
@@ -103,7 +105,7 @@ class Flow(BaseModel):
         ids = [s.id for s in self.steps]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise ValueError(f"duplicate step ids: {', '.join(duplicates)}")
+            raise ValueError(f"повторяются id шагов: {', '.join(duplicates)}")
         return self
 
 

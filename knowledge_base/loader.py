@@ -27,7 +27,7 @@ def kb_files(paths: list[Path]) -> list[Path]:
         elif path.exists():
             files.append(path)
         else:
-            raise ContentError([Problem(str(path), 1, "knowledge base path not found")])
+            raise ContentError([Problem(str(path), 1, "путь к базе знаний не найден")])
     return files
 
 
@@ -36,7 +36,7 @@ def parse_kb_doc(doc: YamlDoc) -> list[tuple[FAQEntry, int]]:
     if doc.data is None:
         return []
     if not isinstance(doc.data, dict):
-        raise ContentError([doc.problem((), "expected a mapping with 'entries:'")])
+        raise ContentError([doc.problem((), "ожидается словарь с ключом 'entries:'")])
     parsed = doc.validate(KBFile)
     return [(entry, doc.line_of(("entries", i))) for i, entry in enumerate(parsed.entries)]
 
@@ -52,12 +52,15 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
                 loaded.append(load_yaml(file))
             except ContentError as exc:
                 problems.extend(exc.problems)
+    broken = bool(problems)  # a file that did not load: its entries are unknown here
     seen_questions: dict[str, tuple[str, SourceRef]] = {}
+    links: list[tuple[str, str, SourceRef]] = []  # (entry, the entry its button opens, where)
     for doc in loaded:
         try:
             entries = parse_kb_doc(doc)
         except ContentError as exc:
             problems.extend(exc.problems)
+            broken = True
             continue
         kb.files.append(doc.name)
         for index, (entry, line) in enumerate(entries):
@@ -67,12 +70,16 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
                     Problem(
                         doc.name,
                         line,
-                        f"duplicate id {entry.id!r} (first at {kb.sources[entry.id]})",
+                        f"повторяется id {entry.id!r} (впервые: {kb.sources[entry.id]})",
                     )
                 )
                 continue
             kb.entries[entry.id] = entry
             kb.sources[entry.id] = ref
+            for b_index, button in enumerate(entry.buttons):
+                if button.entry is not None:
+                    b_line = doc.line_of(("entries", index, "buttons", b_index))
+                    links.append((entry.id, button.entry, SourceRef(doc.name, b_line)))
             for q_index, question in enumerate(entry.questions):
                 key = question_key(question)
                 q_line = doc.line_of(("entries", index, "questions", q_index))
@@ -82,24 +89,23 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
                         Problem(
                             doc.name,
                             q_line,
-                            f"question {question!r} is also in entry {other[0]!r} ({other[1]}): "
-                            "the bot cannot tell them apart",
+                            f"вопрос {question!r} есть и в записи {other[0]!r} ({other[1]}): "
+                            "бот не сможет их различить",
                         )
                     )
                 seen_questions.setdefault(key, (entry.id, SourceRef(doc.name, q_line)))
-    for entry_id, entry in kb.entries.items():
-        for button in entry.buttons:
-            if button.entry is not None and button.entry not in kb.entries:
-                ref = kb.sources[entry_id]
+    if not broken:  # else the entry may well be in the file that did not load: no false alarm
+        for entry_id, target, ref in links:
+            if target not in kb.entries:
                 problems.append(
                     Problem(
                         ref.file,
                         ref.line,
-                        f"{entry_id}: button points to unknown entry {button.entry!r}",
+                        f"{entry_id}: кнопка ведёт на несуществующую запись {target!r}",
                     )
                 )
     if problems:
-        raise ContentError(problems)
+        raise ContentError(problems, partial=kb)
     return kb
 
 

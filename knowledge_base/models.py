@@ -24,9 +24,9 @@ class EntryButton(BaseModel):
     @model_validator(mode="after")
     def _exactly_one_target(self) -> EntryButton:
         if (self.url is None) == (self.entry is None):
-            raise ValueError("a button needs exactly one of 'url' or 'entry'")
+            raise ValueError("у кнопки должно быть ровно одно из 'url' или 'entry'")
         if self.url is not None and not re.match(r"^(https?://|tel:|mailto:)", self.url):
-            raise ValueError("url must start with https://, http://, tel: or mailto:")
+            raise ValueError("url должен начинаться с https://, http://, tel: или mailto:")
         return self
 
 
@@ -50,7 +50,7 @@ class FAQEntry(BaseModel):
     @classmethod
     def _id_format(cls, value: str) -> str:
         if not ENTRY_ID.match(value):
-            raise ValueError("id must be snake_case ASCII: lowercase letters, digits and '_'")
+            raise ValueError("id — латиница в snake_case: строчные буквы, цифры и '_'")
         return value
 
     @field_validator("questions")
@@ -58,7 +58,7 @@ class FAQEntry(BaseModel):
     def _questions_not_blank(cls, value: list[str]) -> list[str]:
         cleaned = [q.strip() for q in value]
         if any(not q for q in cleaned):
-            raise ValueError("questions must not be blank")
+            raise ValueError("вопросы не могут быть пустыми")
         return cleaned
 
     def render(self, channel: str | None = None) -> Outbound:

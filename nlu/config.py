@@ -62,9 +62,9 @@ class NLUConfig(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> NLUConfig:
         if self.clarify_threshold > self.answer_threshold:
-            raise ValueError("clarify_threshold must not exceed answer_threshold")
+            raise ValueError("clarify_threshold не может быть больше answer_threshold")
         if self.char_ngram_min > self.char_ngram_max:
-            raise ValueError("char_ngram_min must not exceed char_ngram_max")
+            raise ValueError("char_ngram_min не может быть больше char_ngram_max")
         return self
 
     @classmethod

@@ -89,7 +89,7 @@ def test_validate_reports_broken_yaml_with_file_and_line(project: Path) -> None:
     result = zabota("--project", str(project), "validate")
     assert result.returncode == 2
     assert f"{faq}:6:" in result.stderr
-    assert f"{project / 'config.yml'}:2:" in result.stderr and "unknown key" in result.stderr
+    assert f"{project / 'config.yml'}:2:" in result.stderr and "неизвестный ключ" in result.stderr
 
 
 def test_chat_reads_customer_lines_from_a_pipe(project: Path) -> None:

@@ -56,8 +56,8 @@ def test_duplicate_ids_and_questions_across_files(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as info:
         load_kb([tmp_path])
     messages = [str(p) for p in info.value.problems]
-    assert any("b.yml:2:" in m and "duplicate id 'same'" in m for m in messages)
-    assert any("b.yml:8:" in m and "also in entry 'same'" in m for m in messages)
+    assert any("b.yml:2:" in m and "повторяется id 'same'" in m for m in messages)
+    assert any("b.yml:8:" in m and "есть и в записи 'same'" in m for m in messages)
 
 
 def test_button_to_unknown_entry_and_bad_url() -> None:
@@ -70,7 +70,38 @@ def test_button_to_unknown_entry_and_bad_url() -> None:
     with pytest.raises(ContentError) as info:
         load_kb_text(text, "kb.yml")
     messages = " | ".join(str(p) for p in info.value.problems)
-    assert "kb.yml:14:" in messages and "url must start with" in messages
+    assert "kb.yml:14:" in messages and "url должен начинаться с" in messages
+
+
+def test_a_button_to_an_unknown_entry_is_reported_at_the_button(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text(
+        "entries:\n  - id: a_entry\n    title: A\n    questions: [q]\n    answer: x\n"
+        "    buttons:\n      - title: Сайт\n        url: https://volt-shop.ru\n"
+        "      - title: Дальше\n        entry: nowhere\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as info:
+        load_kb([tmp_path])
+    [problem] = info.value.problems
+    assert (Path(problem.file).name, problem.line) == ("a.yml", 9)  # the button, not the entry
+    assert "кнопка ведёт на несуществующую запись 'nowhere'" in problem.message
+
+
+def test_one_broken_file_does_not_make_other_files_look_broken(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text(  # an entry without its answer: the file does not load
+        "entries:\n  - id: bonus\n    title: Бонусы\n    questions: [бонусы]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yml").write_text(  # fine, with a button to the entry of the broken file
+        "entries:\n  - id: price\n    title: Цена\n    questions: [цена]\n    answer: x\n"
+        "    buttons:\n      - title: Бонусы\n        entry: bonus\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as info:
+        load_kb([tmp_path])
+    [problem] = info.value.problems  # only the real one
+    assert Path(problem.file).name == "a.yml"
+    assert "answer: обязательное поле не заполнено" in problem.message
 
 
 def test_unknown_config_key_is_a_typo(tmp_path: Path) -> None:
@@ -79,7 +110,7 @@ def test_unknown_config_key_is_a_typo(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as info:
         load_config(path)
     assert str(info.value.problems[0]).startswith(f"{path}:3:")
-    assert "unknown key" in str(info.value)
+    assert "неизвестный ключ" in str(info.value)
 
 
 def test_domain_must_have_the_responses_the_runtime_uses(tmp_path: Path) -> None:
@@ -89,7 +120,7 @@ def test_domain_must_have_the_responses_the_runtime_uses(tmp_path: Path) -> None
     )
     with pytest.raises(ContentError) as info:
         load_domain(path)
-    assert "missing required response utter_handoff" in str(info.value)
+    assert "нет обязательного ответа utter_handoff" in str(info.value)
 
 
 def test_domain_channel_variant_and_placeholders() -> None:
@@ -97,3 +128,16 @@ def test_domain_channel_variant_and_placeholders() -> None:
     generic = domain.render("utter_handoff", None, wait_minutes="3 минуты")
     assert "3 минуты" in generic.text
     assert "{" not in generic.text
+
+
+def test_a_broken_faq_file_does_not_make_the_flows_look_broken(tmp_path: Path) -> None:
+    from bot.project import load_project
+    from tests.conftest import copy_demo_project
+
+    root = copy_demo_project(tmp_path / "p")
+    orders = root / "data" / "faq" / "orders.yml"  # holds order_status, which a flow starts on
+    orders.write_text(orders.read_text(encoding="utf-8") + "  - id: broken\n", encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    files = {Path(p.file).relative_to(root).as_posix() for p in info.value.problems}
+    assert files == {"data/faq/orders.yml"}, [str(p) for p in info.value.problems]

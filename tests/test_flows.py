@@ -164,7 +164,7 @@ def test_flow_validation_points_at_the_line(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as info:
         load_flows([tmp_path], _kb(), {"greet"})
     text = str(info.value)
-    assert "f.yml:4:" in text and "unknown intent 'no_such_intent'" in text
-    assert "f.yml:6:" in text and "{order_number} is not collected" in text
-    assert "f.yml:13:" in text and "not a valid regular expression" in text
-    assert "f.yml:15:" in text and "needs a 'slot'" in text
+    assert "f.yml:4:" in text and "неизвестный интент 'no_such_intent'" in text
+    assert "f.yml:6:" in text and "{order_number} не собирается" in text
+    assert "f.yml:13:" in text and "не является корректным регулярным выражением" in text
+    assert "f.yml:15:" in text and "нужен 'slot'" in text
