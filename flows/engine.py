@@ -280,4 +280,19 @@ def _flow_for(turn: Turn, intent: str | None) -> Flow | None:
 
 def _data(turn: Turn, state: dict[str, Any]) -> dict[str, Any]:
     flow = turn.flows[state["id"]]
-    return {"id": flow.id, "title": flow.title, "slots": dict(state["slots"])}
+    slots: dict[str, str] = dict(state["slots"])
+    return {"id": flow.id, "title": flow.title, "slots": slots, "fields": _fields(flow, slots)}
+
+
+def _fields(flow: Flow, slots: Mapping[str, str]) -> list[dict[str, str]]:
+    """What the flow collected as an operator reads it: each slot under its step's ``label``
+    (or its question), a button's value as the button's title («Нет, заказ задерживается»,
+    not «no»)."""
+    fields = []
+    for step in flow.steps:
+        if step.slot is None or step.slot not in slots:
+            continue
+        value = slots[step.slot]
+        title = next((b.title for b in step.buttons if (b.value or b.title) == value), value)
+        fields.append({"label": step.label or step.ask or step.slot, "value": title})
+    return fields

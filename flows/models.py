@@ -45,6 +45,7 @@ class Step(BaseModel):
     id: str
     ask: str | None = None
     slot: str | None = None
+    label: str | None = None  # how operators see the slot («Номер заказа»); default: the question
     entity: Literal["order_number", "phone", "email", "date", "amount", "url"] | None = None
     pattern: str | None = None  # a regular expression the answer must match
     buttons: list[FlowButton] = Field(default_factory=list)

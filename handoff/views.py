@@ -37,10 +37,11 @@ def _flow_view(context: dict[str, Any]) -> dict[str, str]:
     data = context.get("flow_data")
     if not isinstance(data, dict):
         return {}
-    slots = data.get("slots") or {}
-    return {"Сценарий": str(data.get("title") or data.get("id") or "")} | {
-        str(k): str(v) for k, v in slots.items()
-    }
+    view = {"Сценарий": str(data.get("title") or data.get("id") or "")}
+    fields = data.get("fields")
+    if isinstance(fields, list):  # labelled by the flow (since 2026-12-02)
+        return view | {str(f.get("label")): str(f.get("value")) for f in fields}
+    return view | {str(k): str(v) for k, v in (data.get("slots") or {}).items()}
 
 
 # Intents of data/nlu.yml that are not knowledge-base entries, as operators should read them.

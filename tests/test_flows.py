@@ -97,8 +97,8 @@ async def test_a_late_order_goes_to_a_person_with_what_was_collected(bot: TestBo
     # What the operator's console shows next to the escalation:
     assert _flow_view(conv.context) == {
         "Сценарий": "Где мой заказ",
-        "order_number": "12345678",
-        "resolved": "no",
+        "Номер заказа": "12345678",
+        "Вопрос решён?": "Нет, заказ задерживается",  # the button the customer pressed
     }
 
 
