@@ -254,7 +254,13 @@ class Engine:
                 "message",
                 conversation_id,
                 customer_id,
-                {"message_id": message_id, "owner": owner.value},
+                # channel and user: a web chat visitor not yet known as a customer listens
+                {
+                    "message_id": message_id,
+                    "owner": owner.value,
+                    "channel": event.channel,
+                    "user_id": event.user_id[:64],
+                },
             )
         )
         if owner is Owner.QUEUED or assigned is not None:
@@ -335,10 +341,10 @@ class Engine:
                     score=score,
                     faq_ids=list((conversation.context or {}).get("faq_ids", [])),
                     channel=event.channel,
-                    created_at=utcnow(),
+                    created_at=self.clock(),
                 )
             )
-        elif utcnow() - existing.created_at <= RATING_CHANGE_WINDOW:
+        elif self.clock() - existing.created_at <= RATING_CHANGE_WINDOW:
             existing.score = score  # changed their mind
         else:
             score = existing.score

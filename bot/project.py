@@ -84,7 +84,7 @@ def load_project(root: Path) -> Project:
     except ContentError as exc:
         problems.extend(exc.problems)
         kb = exc.partial if isinstance(exc.partial, KnowledgeBase) else kb
-        kb_complete = False
+        kb_complete = exc.complete
     examples: list[Example] = []
     nlu_files = [root / p for p in config.nlu_data]
     for path in nlu_files:

@@ -34,9 +34,12 @@ class Problem:
 class ContentError(Exception):
     """One or more problems in content/config files, each with ``file:line``."""
 
-    def __init__(self, problems: Sequence[Problem], *, partial: Any = None) -> None:
+    def __init__(
+        self, problems: Sequence[Problem], *, partial: Any = None, complete: bool = False
+    ) -> None:
         self.problems = list(problems)
-        self.partial = partial  # what did load (so that later checks need not cry wolf)
+        self.partial = partial  # what did load (so that later checks need not cry wolf) …
+        self.complete = complete  # … and whether that is everything (the problems are others)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

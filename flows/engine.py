@@ -151,6 +151,10 @@ class FlowHandler:
             return
         step = flow.steps[state["step"]]
         value = self._value(turn, step)
+        if value is None and self._stale_button(turn):  # an older message's button
+            turn.say(Outbound(STALE_BUTTON_TEXT), {"stale_button": turn.event.payload})
+            turn.say(self._ask(step, state), {"flow": flow.id, "step": step.id})
+            return
         if value is None:
             if self._digression(turn):
                 self._finish(turn, state)
@@ -188,9 +192,11 @@ class FlowHandler:
             found = next(
                 (e.value for e in turn.prediction.entities if e.type == first.entity), None
             )
-        if found is None and self._started_by_pattern(turn) is flow:
+        by_pattern = self._started_by_pattern(turn) is flow
+        if by_pattern:
+            turn.message_data["flow"] = flow.id  # «№ 12345678»: the flow's input, not a miss
+        if found is None and by_pattern:
             found = self._value(turn, first)
-            turn.message_data["flow"] = flow.id
         if found is None:
             return False
         assert first.slot is not None
@@ -201,7 +207,11 @@ class FlowHandler:
         event = turn.event
         if event.kind is InboundKind.BUTTON:
             payload = event.payload or ""
-            return payload[len(BUTTON_PREFIX) :] if payload.startswith(BUTTON_PREFIX) else None
+            value = payload[len(BUTTON_PREFIX) :] if payload.startswith(BUTTON_PREFIX) else None
+            # Only this step's own buttons: an older message's button (Telegram keeps them) is
+            # no answer to this question.
+            allowed = {b.value or b.title for b in step.buttons}
+            return value if value in allowed else None
         text = event.text.strip()
         if step.buttons:
             for button in step.buttons:

@@ -231,6 +231,7 @@ class HandoffService:
                     note=note or None,
                 )
                 conversation.operator_id = target.id
+                _taken(conversation)
                 handover["to"] = target.display_name
                 line = f"Передано: {operator.display_name} → {target.display_name}"
             else:

@@ -105,7 +105,7 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
                     )
                 )
     if problems:
-        raise ContentError(problems, partial=kb)
+        raise ContentError(problems, partial=kb, complete=not broken)
     return kb
 
 

@@ -141,3 +141,26 @@ def test_a_broken_faq_file_does_not_make_the_flows_look_broken(tmp_path: Path) -
         load_project(root)
     files = {Path(p.file).relative_to(root).as_posix() for p in info.value.problems}
     assert files == {"data/faq/orders.yml"}, [str(p) for p in info.value.problems]
+
+
+def test_a_faq_problem_in_files_that_all_loaded_still_lets_the_flows_be_checked(
+    tmp_path: Path,
+) -> None:
+    from bot.project import load_project
+    from tests.conftest import copy_demo_project
+
+    root = copy_demo_project(tmp_path / "p")
+    faq = root / "data" / "faq" / "extra.yml"  # loads, but repeats a question of another entry
+    faq.write_text(
+        "entries:\n  - id: extra\n    title: Ещё\n    questions: [как вернуть товар]\n"
+        "    answer: x\n",
+        encoding="utf-8",
+    )
+    flows = root / "data" / "flows" / "orders.yml"
+    text = flows.read_text(encoding="utf-8")
+    flows.write_text(text.replace("intents: [order_status]", "intents: [no_such_intent]"))
+    with pytest.raises(ContentError) as info:
+        load_project(root)
+    messages = [str(p) for p in info.value.problems]
+    assert any("есть и в записи" in m for m in messages)
+    assert any("неизвестный интент 'no_such_intent'" in m for m in messages), messages

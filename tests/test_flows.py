@@ -82,6 +82,19 @@ async def test_a_button_of_a_finished_flow_pressed_again_is_not_a_miss(bot: Test
         assert conv is not None and conv.unknown_streak == 0
 
 
+async def test_an_old_button_is_no_answer_to_the_same_flow_running_again(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ 12345678")
+    await alice.press("Да, спасибо")
+    await alice.say("где мой заказ")  # the flow again: it asks for the number
+    replies = await alice.press("Нет, заказ задерживается")  # the first run's button
+    assert "уже закрыт" in replies[0].text
+    assert "номер заказа" in alice.last_text  # asked again, nothing taken from the button
+    assert all("orders/no" not in m.text for m in alice.sent)
+    await alice.say("87654321")
+    assert "https://volt-shop.ru/orders/87654321" in alice.sent[-2].text
+
+
 async def test_a_late_order_goes_to_a_person_with_what_was_collected(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("где мой заказ")

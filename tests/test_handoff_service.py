@@ -159,6 +159,15 @@ async def test_passing_a_conversation_to_ones_own_team_gives_it_to_a_colleague(
         assert "passed_on_by" not in conv.context  # Boris may pass it back to Anna later
         await s.service.transfer(conv_id, boris, to_team="billing")
         assert (await s.conversation(conv_id)).operator_id == anna
+        # Passed on again while nobody else is free, then handed to Vera by name: the rule
+        # ends there too (else it would never come back to Anna from the queue).
+        vera = await s.operator("vera", teams=["support"], name="Вера")
+        await s.service.set_status(boris, "away")
+        await s.service.transfer(conv_id, anna, to_team="billing")
+        assert (await s.conversation(conv_id)).owner == "queued"
+        await s.service.transfer(conv_id, anna, to_operator_id=vera)
+        conv = await s.conversation(conv_id)
+        assert (conv.operator_id, "passed_on_by" in conv.context) == (vera, False)
 
 
 async def test_transfer_to_offline_colleague_is_refused(db: Database) -> None:

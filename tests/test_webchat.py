@@ -19,6 +19,8 @@ from tests.conftest import brain_for
 
 
 class Visitor:
+    other: Visitor  # a second window, another visitor
+
     def __init__(self, client: httpx.AsyncClient, session: dict[str, str]) -> None:
         self.client = client
         self.session = session
@@ -47,6 +49,11 @@ class Visitor:
 
 
 @pytest.fixture
+def another(visitor: Visitor) -> Visitor:
+    return visitor.other
+
+
+@pytest.fixture
 async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[Visitor]:
     runtime = Runtime(
         demo_project,
@@ -63,7 +70,9 @@ async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncItera
             transport=httpx.ASGITransport(app), base_url="http://chat"
         ) as client:
             session = (await client.post("/webchat/api/session")).json()
-            yield Visitor(client, session)
+            visitor = Visitor(client, session)
+            visitor.other = Visitor(client, (await client.post("/webchat/api/session")).json())
+            yield visitor
     finally:
         await runtime.stop()
 
@@ -71,6 +80,19 @@ async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncItera
 async def test_opening_the_chat_shows_the_greeting_and_no_empty_bubble(visitor: Visitor) -> None:
     await visitor.send(start=True)  # what chat.js sends when the page opens
     shown = await visitor.read_until("Здравствуйте")
+    assert [m["author"] for m in shown] == ["bot"]
+
+
+async def test_a_new_visitors_poll_waits_for_their_own_messages_only(
+    visitor: Visitor, another: Visitor
+) -> None:
+    poll = asyncio.create_task(visitor.poll(wait=20))  # not yet a customer: no history
+    await asyncio.sleep(0.3)
+    await another.send("как вернуть товар?")
+    await another.read_until("14 дней")  # someone else's message, processed and answered
+    assert not poll.done()  # … does not wake this window (it would poll again at once)
+    await visitor.send(start=True)
+    shown = await asyncio.wait_for(poll, 10)
     assert [m["author"] for m in shown] == ["bot"]
 
 

@@ -138,12 +138,16 @@ class WebChatChannel(Channel):
         """Until something new may be in the visitor's history: a reply sent to them, or a
         message of theirs processed — also one that gets no reply (a person owns the
         conversation), which must not wait for the poll's timeout to show up in the chat.
-        A visitor not yet known as a customer wakes on any processed message."""
+        A visitor not yet known as a customer wakes on their own first message."""
         while True:
             event = await queue.get()
             if event.kind == "webchat" and event.data.get("chat_id") == visitor:
                 return
-            if event.kind == "message" and customer_id in (None, event.customer_id):
+            if event.kind != "message":
+                continue
+            if customer_id is not None and event.customer_id == customer_id:
+                return
+            if event.data.get("channel") == NAME and event.data.get("user_id") == visitor:
                 return
 
     async def _history(self, visitor: str, after: int) -> tuple[int | None, list[dict[str, Any]]]:
