@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.dialogue import NLUHandler, Turn, answer_entry, escalate
+from bot.dialogue import NLUHandler, Turn, answer_entry, escalate, understood_entries
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from flows.models import Flow, Step
 from handoff.escalation import Reason
@@ -77,19 +77,12 @@ class FlowHandler:
         if limit < 2 and prediction.decision is Decision.ANSWER:
             return None
         flow: Flow | None = None
-        others: list[str] = []
-        for part in prediction.parts:
-            if part.decision is not Decision.ANSWER:
-                continue
-            part_flow = _flow_for(turn, part.intent)
-            if part_flow is not None:
-                flow = flow or part_flow
-                continue
-            entry = turn.kb.get(part.intent or "")
-            if entry is not None and not entry.human_only and entry.id not in others:
-                others.append(entry.id)
+        for part in prediction.parts:  # the first question that starts a flow
+            if flow is None and part.decision is Decision.ANSWER:
+                flow = _flow_for(turn, part.intent)
         if flow is None:
             return None
+        others = [e for e in understood_entries(prediction, turn.kb) if _flow_for(turn, e) is None]
         if not others and prediction.decision is Decision.ANSWER:
             return None  # one question understood, and the whole message read otherwise
         return flow, others[: max(limit - 1, 0)]
@@ -124,12 +117,11 @@ class FlowHandler:
 
     async def handle(self, turn: Turn) -> None:
         state = self._state(turn)
-        if state is None and self._starting(turn) is None:  # a stale button: not a miss
-            turn.say(Outbound(STALE_BUTTON_TEXT), {"stale_button": turn.event.payload})
-            return
         if state is None:
             flow = self._starting(turn)
-            assert flow is not None
+            if flow is None:  # a finished flow's button: not a miss
+                _say_stale(turn)
+                return
             state = {"id": flow.id, "step": 0, "slots": {}, "tries": 0}
             started = self._started_by_part(turn)
             if started is not None and started[0] is flow:
@@ -152,7 +144,7 @@ class FlowHandler:
         step = flow.steps[state["step"]]
         value = self._value(turn, step)
         if value is None and self._stale_button(turn):  # an older message's button
-            turn.say(Outbound(STALE_BUTTON_TEXT), {"stale_button": turn.event.payload})
+            _say_stale(turn)
             turn.say(self._ask(step, state), {"flow": flow.id, "step": step.id})
             return
         if value is None:
@@ -210,13 +202,13 @@ class FlowHandler:
             value = payload[len(BUTTON_PREFIX) :] if payload.startswith(BUTTON_PREFIX) else None
             # Only this step's own buttons: an older message's button (Telegram keeps them) is
             # no answer to this question.
-            allowed = {b.value or b.title for b in step.buttons}
+            allowed = {b.slot_value for b in step.buttons}
             return value if value in allowed else None
         text = event.text.strip()
         if step.buttons:
             for button in step.buttons:
                 if text.lower() == button.title.lower():
-                    return button.value or button.title
+                    return button.slot_value
         if step.entity is not None and turn.prediction is not None:
             for entity in turn.prediction.entities:
                 if entity.type == step.entity:
@@ -240,9 +232,7 @@ class FlowHandler:
 
     def _ask(self, step: Step, state: dict[str, Any], *, retry: bool = False) -> Outbound:
         text = step.retry if retry and step.retry else step.ask or ""
-        buttons = tuple(
-            Button(b.title, f"{BUTTON_PREFIX}{b.value or b.title}") for b in step.buttons
-        )
+        buttons = tuple(Button(b.title, f"{BUTTON_PREFIX}{b.slot_value}") for b in step.buttons)
         return Outbound(_fill(text, state["slots"]), buttons=buttons, style=ButtonStyle.INLINE)
 
     async def _run(self, turn: Turn, flow: Flow, state: dict[str, Any]) -> None:
@@ -284,6 +274,10 @@ class FlowHandler:
         turn.conversation.context = context
 
 
+def _say_stale(turn: Turn) -> None:
+    turn.say(Outbound(STALE_BUTTON_TEXT), {"stale_button": turn.event.payload})
+
+
 def _flow_for(turn: Turn, intent: str | None) -> Flow | None:
     return next((f for f in turn.flows.values() if intent in f.intents), None)
 
@@ -303,6 +297,6 @@ def _fields(flow: Flow, slots: Mapping[str, str]) -> list[dict[str, str]]:
         if step.slot is None or step.slot not in slots:
             continue
         value = slots[step.slot]
-        title = next((b.title for b in step.buttons if (b.value or b.title) == value), value)
+        title = next((b.title for b in step.buttons if b.slot_value == value), value)
         fields.append({"label": step.label or step.ask or step.slot, "value": title})
     return fields

@@ -25,6 +25,11 @@ class FlowButton(BaseModel):
     title: str = Field(min_length=1, max_length=64)
     value: str | None = None  # the slot value when pressed (default: the title)
 
+    @property
+    def slot_value(self) -> str:
+        """What pressing it stores in the step's slot."""
+        return self.value or self.title
+
 
 def _check_regex(value: str | None) -> str | None:
     if value is not None:

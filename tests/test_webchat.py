@@ -19,8 +19,6 @@ from tests.conftest import brain_for
 
 
 class Visitor:
-    other: Visitor  # a second window, another visitor
-
     def __init__(self, client: httpx.AsyncClient, session: dict[str, str]) -> None:
         self.client = client
         self.session = session
@@ -49,8 +47,10 @@ class Visitor:
 
 
 @pytest.fixture
-def another(visitor: Visitor) -> Visitor:
-    return visitor.other
+async def another(visitor: Visitor) -> Visitor:
+    """A second window: another visitor of the same chat."""
+    session = (await visitor.client.post("/webchat/api/session")).json()
+    return Visitor(visitor.client, session)
 
 
 @pytest.fixture
@@ -70,9 +70,7 @@ async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncItera
             transport=httpx.ASGITransport(app), base_url="http://chat"
         ) as client:
             session = (await client.post("/webchat/api/session")).json()
-            visitor = Visitor(client, session)
-            visitor.other = Visitor(client, (await client.post("/webchat/api/session")).json())
-            yield visitor
+            yield Visitor(client, session)
     finally:
         await runtime.stop()
 

@@ -35,7 +35,8 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-# Hot-path statements are built once, with bound parameters (see bot/storage/inbound.py).
+# Hot-path statements are built once, with bound parameters: building and cache-keying a
+# statement on every call costs more CPU than executing it (docs/benchmarks.md).
 
 
 _IDENTITY_BY_USER = select(Identity).where(
