@@ -23,6 +23,7 @@ from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
 from bot.dialogue import Handler, Turn, default_handlers, escalate
 from bot.events import Button, Inbound, InboundKind, Outbound
+from bot.group_commit import GroupCommitter
 from bot.nlu_batch import PredictBatcher
 from bot.outbox import LEASE, Claimed, OutboxSender
 from bot.ownership import HUMAN_OWNERS, Owner
@@ -62,6 +63,14 @@ class Outcome:
     replies: list[Outbound] = field(default_factory=list)
     prediction: Prediction | None = None
     claimed: Claimed | None = None  # the first reply, leased to this process's sender
+
+
+@dataclass(slots=True)
+class _Written:
+    """What a message's transaction did, and the bus events to publish after its commit."""
+
+    outcome: Outcome
+    events: list[BusEvent] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -108,6 +117,7 @@ class Engine:
         self.clock = clock
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._batcher = PredictBatcher()
+        self.group = GroupCommitter(db)  # messages ready together share a transaction
         self._active = 0  # messages being processed now (the NLU batches when others are)
 
     def _lock(self, event: Inbound) -> asyncio.Lock:
@@ -187,69 +197,89 @@ class Engine:
         inbox_id: int | None,
         fail_open: bool,
     ) -> Outcome:
-        async with self.db.write() as session:
-            key = chat_lock_key(event.channel, event.user_id) if self.chat_lock else None
-            if not await inbound.claim_inbound(session, event, inbox_id, lock_key=key):
-                return Outcome(Status.DUPLICATE)
-            identity = await repo.get_or_create_identity(session, event)
-            if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(RATE_PREFIX):
-                return await self._rating(session, event, identity.customer_id, brain)
-            conversation, _ = await repo.open_conversation(
-                session, identity.customer_id, event.channel, event.chat_id
-            )
-            data: dict[str, Any] = {}
-            if prediction is not None:
-                data["nlu"] = _prediction_json(prediction)
-                if Owner(conversation.owner) in HUMAN_OWNERS:
-                    data["to_human"] = True  # said to a person: not a question for the FAQ
-            if event.attachments:
-                data["attachments"] = [
-                    {"kind": a.kind, "url": a.url, "name": a.name, "mime_type": a.mime_type}
-                    for a in event.attachments
-                ]
-            if event.payload:
-                data["payload"] = event.payload
-            message_id = await repo.add_inbound_message(session, conversation, event, data)
-            turn = Turn(
-                session=session,
-                event=event,
-                conversation=conversation,
-                identity=identity,
-                prediction=prediction,
-                domain=brain.domain,
-                kb=brain.kb,
-                config=brain.config,
-                now=self.clock(),
-                flows=brain.flows,
-            )
-            status = Status.PROCESSED
+        key = chat_lock_key(event.channel, event.user_id) if self.chat_lock else None
+
+        async def work(session: Any) -> _Written:
+            return await self._write(session, event, brain, prediction, inbox_id, fail_open, key)
+
+        written = await self.group.run(work, order=key or 0)
+        for bus_event in written.events:
+            self.bus.publish(bus_event)
+        return written.outcome
+
+    async def _write(
+        self,
+        session: Any,
+        event: Inbound,
+        brain: Brain,
+        prediction: Prediction | None,
+        inbox_id: int | None,
+        fail_open: bool,
+        key: int | None,
+    ) -> _Written:
+        """The message's writes, in a transaction it may share with other messages (run
+        again alone if any of them fails): nothing here acts outside the database."""
+        if not await inbound.claim_inbound(session, event, inbox_id, lock_key=key):
+            return _Written(Outcome(Status.DUPLICATE))
+        identity = await repo.get_or_create_identity(session, event)
+        if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(RATE_PREFIX):
+            return await self._rating(session, event, identity.customer_id, brain)
+        conversation, _ = await repo.open_conversation(
+            session, identity.customer_id, event.channel, event.chat_id
+        )
+        data: dict[str, Any] = {}
+        if prediction is not None:
+            data["nlu"] = _prediction_json(prediction)
             if Owner(conversation.owner) in HUMAN_OWNERS:
-                await self._forward(turn)
-                status = Status.FORWARDED
-            elif fail_open:  # the bot owns it (an open conversation no person holds)
-                turn.utter("utter_error")
-                await escalate(turn, Reason.FAILURE)
-            else:
-                try:
-                    await self._dispatch(turn)
-                except Exception as exc:
-                    raise _PipelineFailed from exc
-            if turn.message_data:
-                await repo.update_message_data(session, message_id, {**data, **turn.message_data})
-            if prediction is not None:
-                # The operator console shows the bot's guesses for the last message.
-                conversation.context = {
-                    **(conversation.context or {}),
-                    "last_guesses": turn.guesses,
-                }
-            queued = await repo.enqueue_many(
-                session, conversation, list(zip(turn.replies, turn.reply_data, strict=True))
-            )
-            claimed = await self._claim_first(session, queued, identity.blocked)
-            owner = Owner(conversation.owner)
-            conversation_id, customer_id = conversation.id, conversation.customer_id
-            assigned = turn.assigned_operator.id if turn.assigned_operator else None
-        self.bus.publish(
+                data["to_human"] = True  # said to a person: not a question for the FAQ
+        if event.attachments:
+            data["attachments"] = [
+                {"kind": a.kind, "url": a.url, "name": a.name, "mime_type": a.mime_type}
+                for a in event.attachments
+            ]
+        if event.payload:
+            data["payload"] = event.payload
+        message_id = await repo.add_inbound_message(session, conversation, event, data)
+        turn = Turn(
+            session=session,
+            event=event,
+            conversation=conversation,
+            identity=identity,
+            prediction=prediction,
+            domain=brain.domain,
+            kb=brain.kb,
+            config=brain.config,
+            now=self.clock(),
+            flows=brain.flows,
+        )
+        status = Status.PROCESSED
+        if Owner(conversation.owner) in HUMAN_OWNERS:
+            await self._forward(turn)
+            status = Status.FORWARDED
+        elif fail_open:  # the bot owns it (an open conversation no person holds)
+            turn.utter("utter_error")
+            await escalate(turn, Reason.FAILURE)
+        else:
+            try:
+                await self._dispatch(turn)
+            except Exception as exc:
+                raise _PipelineFailed from exc
+        if turn.message_data:
+            await repo.update_message_data(session, message_id, {**data, **turn.message_data})
+        if prediction is not None:
+            # The operator console shows the bot's guesses for the last message.
+            conversation.context = {
+                **(conversation.context or {}),
+                "last_guesses": turn.guesses,
+            }
+        queued = await repo.enqueue_many(
+            session, conversation, list(zip(turn.replies, turn.reply_data, strict=True))
+        )
+        claimed = await self._claim_first(session, queued, identity.blocked)
+        owner = Owner(conversation.owner)
+        conversation_id, customer_id = conversation.id, conversation.customer_id
+        assigned = turn.assigned_operator.id if turn.assigned_operator else None
+        events = [
             BusEvent(
                 "message",
                 conversation_id,
@@ -262,9 +292,9 @@ class Engine:
                     "user_id": event.user_id[:64],
                 },
             )
-        )
+        ]
         if owner is Owner.QUEUED or assigned is not None:
-            self.bus.publish(
+            events.append(
                 BusEvent(
                     "transition",
                     conversation_id,
@@ -272,7 +302,8 @@ class Engine:
                     {"owner": owner.value, "operator_id": assigned},
                 )
             )
-        return Outcome(status, conversation_id, owner, list(turn.replies), prediction, claimed)
+        outcome = Outcome(status, conversation_id, owner, list(turn.replies), prediction, claimed)
+        return _Written(outcome, events)
 
     async def _claim_first(
         self, session: Any, queued: list[repo.Queued], blocked: bool
@@ -317,7 +348,7 @@ class Engine:
 
     async def _rating(
         self, session: Any, event: Inbound, customer_id: int, brain: Brain
-    ) -> Outcome:
+    ) -> _Written:
         payload = (event.payload or "")[len(RATE_PREFIX) :]
         try:
             conv_id_text, score_text = payload.split(":", 1)
@@ -327,7 +358,7 @@ class Engine:
         conversation = await session.get(Conversation, conversation_id) if conversation_id else None
         if conversation is None or conversation.customer_id != customer_id or not 1 <= score <= 5:
             log.warning("ignored a malformed or foreign rating payload")
-            return Outcome(Status.PROCESSED)
+            return _Written(Outcome(Status.PROCESSED))
         existing = await session.scalar(
             select(Rating).where(Rating.conversation_id == conversation_id)
         )
@@ -354,15 +385,19 @@ class Engine:
         repo.enqueue(
             session, conversation, reply, data={"response": "utter_rated", "rating": score}
         )
-        self.bus.publish(BusEvent("rating", conversation_id, customer_id, {"score": score}))
-        return Outcome(Status.PROCESSED, conversation_id, Owner(conversation.owner), [reply])
+        return _Written(
+            Outcome(Status.PROCESSED, conversation_id, Owner(conversation.owner), [reply]),
+            [BusEvent("rating", conversation_id, customer_id, {"score": score})],
+        )
 
     async def _record_status(self, event: Inbound, inbox_id: int | None) -> Outcome:
-        async with self.db.write() as session:
+        async def work(session: Any) -> Outcome:
             if not await inbound.claim_inbound(session, event, inbox_id):
                 return Outcome(Status.DUPLICATE)
             await repo.record_status(session, event)
-        return Outcome(Status.RECORDED)
+            return Outcome(Status.RECORDED)
+
+        return await self.group.run(work)
 
 
 def _parse_time(value: str) -> datetime:

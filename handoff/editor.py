@@ -30,6 +30,7 @@ from bot.storage.db import Database
 from bot.storage.models import EditorAction, Message, utcnow
 from handoff import escalation
 from handoff.errors import Conflict, HandoffError, NotFound
+from handoff.views import intent_title
 from knowledge_base.editing import EditError, add_question_to_file, clean_question
 from knowledge_base.loader import question_key
 from nlu.api import Decision, Prediction
@@ -208,17 +209,16 @@ async def dismiss(db: Database, text: str, operator_id: int) -> str:
 
 
 def prediction_json(brain: Brain, prediction: Prediction) -> dict[str, Any]:
-    entry = brain.kb.get(prediction.intent or "")
     return {
         "intent": prediction.intent,
-        "title": entry.title if entry is not None else None,
+        "title": intent_title(brain.kb, prediction.intent),
         "confidence": round(prediction.confidence, 4),
         "decision": prediction.decision.value,
         "decision_title": DECISIONS.get(prediction.decision.value, prediction.decision.value),
         "ranking": [
             {
                 "intent": s.intent,
-                "title": e.title if (e := brain.kb.get(s.intent)) is not None else None,
+                "title": intent_title(brain.kb, s.intent),
                 "confidence": round(s.confidence, 4),
             }
             for s in prediction.ranking[:5]
@@ -356,7 +356,7 @@ async def teach(
     ):
         raise Conflict(
             f"Бот уже уверенно отвечает на этот текст записью «{other.title}». "
-            "Если это ошибка бота, подтвердите перенос вопроса (force).",
+            "Если бот ошибается, перенесите вопрос в выбранную запись.",
             "answered_elsewhere",
         )
     path = Path(source.file)

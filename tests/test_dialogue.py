@@ -214,6 +214,47 @@ async def test_customers_writing_at_the_same_moment_are_understood_in_one_batch(
     assert intents[0] == "return_goods" and len(set(intents)) == 3
 
 
+async def test_customers_answered_together_share_one_transaction(bot: TestBot) -> None:
+    questions = ["как вернуть товар?", "сколько стоит доставка?", "где мой заказ?"]
+    customers = [bot.customer(f"c{i}") for i in range(len(questions))]
+    group = bot.runtime.engine.group
+    before = group.transactions
+    await asyncio.gather(*(c.say(q) for c, q in zip(customers, questions, strict=True)))
+    assert group.transactions - before == 1
+    assert "14 дней" in customers[0].last_text and all(len(c.sent) == 1 for c in customers)
+    async with bot.runtime.db.read() as s:
+        stored = (await s.scalars(select(Message.text).where(Message.author == "customer"))).all()
+    assert sorted(stored) == sorted(questions)
+
+
+async def test_a_handler_failing_for_one_customer_of_a_group_fails_open_for_them_alone(
+    bot: TestBot,
+) -> None:
+    class BrokenForBob:
+        name = "broken-for-bob"
+
+        def match(self, turn: Any) -> bool:
+            return turn.event.user_id == "bob"
+
+        async def handle(self, turn: Any) -> None:
+            await repo.add_event(turn.session, turn.conversation, "полдела")
+            raise RuntimeError("boom")
+
+    bot.runtime.engine.handlers.insert(0, BrokenForBob())
+    alice, bob, carol = bot.customer("alice"), bot.customer("bob"), bot.customer("carol")
+    await asyncio.gather(
+        alice.say("как вернуть товар?"), bob.say("как вернуть товар?"), carol.say("привет")
+    )
+    assert bot.runtime.engine.group.regrouped == 1
+    assert "14 дней" in alice.last_text and alice.last_outcome.owner is Owner.BOT
+    assert carol.last_outcome.owner is Owner.BOT and len(carol.sent) == 1
+    assert bob.last_outcome.owner is Owner.QUEUED  # the apology and the hand-off
+    assert not any("boom" in m.text for m in bob.sent)
+    async with bot.runtime.db.read() as s:
+        texts = (await s.scalars(select(Message.text))).all()
+    assert texts.count("как вернуть товар?") == 2 and "полдела" not in texts
+
+
 async def test_a_message_that_arrives_while_others_are_answered_may_wait_for_company(
     bot: TestBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

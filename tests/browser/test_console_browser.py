@@ -246,3 +246,21 @@ def test_old_buttons_in_the_web_chat_cannot_be_pressed_again(server: Server, con
     customer.reload()  # the history comes back, its buttons still not pressable
     expect(customer.locator("li.msg--bot").last).to_contain_text("Отлично")
     expect(customer.get_by_role("button", name="Нет, заказ задерживается")).to_be_disabled()
+
+
+def test_a_message_the_server_never_got_stays_in_the_box(server: Server, contexts: Any) -> None:
+    customer = contexts()
+    open_chat(customer, server)
+    text = "Мой заказ 12345678 не пришёл, что делать?"
+    customer.route("**/webchat/api/send", lambda route: route.abort())  # the network drops it
+    customer.fill("#input", text)
+    customer.click("#send")
+    expect(customer.locator("#error")).to_contain_text("не отправлено")
+    expect(customer.locator("#input")).to_have_value(text)  # nothing to type again
+    expect(customer.locator("li.msg--customer")).to_have_count(0)
+    customer.unroute("**/webchat/api/send")
+    customer.click("#send")  # the network is back: the same text goes, once
+    expect(customer.locator("li.msg--customer")).to_have_count(1)
+    expect(customer.locator("li.msg--customer").last).to_have_text(text)
+    expect(customer.locator("#error")).to_be_hidden()
+    expect(customer.locator("#input")).to_have_value("")

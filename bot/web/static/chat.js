@@ -68,9 +68,11 @@
         } else {
           el = document.createElement("button");
           el.type = "button";
-          el.addEventListener("click", () => {
+          el.addEventListener("click", async () => {
             row.querySelectorAll("button").forEach((x) => { x.disabled = true; });
-            send({ payload: b.payload, title: b.title });
+            if (!(await send({ payload: b.payload, title: b.title }))) {
+              row.querySelectorAll("button").forEach((x) => { x.disabled = false; });
+            }
           });
         }
         el.textContent = b.title;
@@ -82,25 +84,35 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  async function send(body) {
+  // Returns whether the server took the message. The id is the server's dedupe key: a
+  // message that may have arrived although the answer was lost keeps its id when resent.
+  async function send(body, id) {
     counter += 1;
-    const r = await fetch("/webchat/api/send", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(Object.assign({ visitor: session.visitor, token: session.token, id: Date.now() + "-" + counter }, body)),
-    });
+    id = id || Date.now() + "-" + counter;
+    let r;
+    try {
+      r = await fetch("/webchat/api/send", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(Object.assign({ visitor: session.visitor, token: session.token, id: id }, body)),
+      });
+    } catch (e) {
+      showError("Нет связи с сервером. Сообщение не отправлено — попробуйте ещё раз.");
+      return false;
+    }
     if (r.status === 403) {
       localStorage.removeItem("zabota.chat");
       showError("Сессия чата устарела — обновите страницу.");
-      return;
+      return false;
     }
     if (!r.ok) {
       const data = await r.json().catch(() => ({}));
       showError(data.message || "Не удалось отправить сообщение, попробуйте ещё раз.");
-      return;
+      return false;
     }
     showError("");
     poll(0);
+    return true;
   }
 
   let polling = false;
@@ -127,12 +139,21 @@
     }
   }
 
-  form.addEventListener("submit", (ev) => {
+  // A text that did not reach the server goes back into the box (unless the customer has
+  // started typing another), and is resent under the same id.
+  let unsent = null;
+  form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const text = input.value.trim();
     if (!text) return;
+    const id = unsent && unsent.text === text ? unsent.id : Date.now() + "-" + (counter += 1);
     input.value = "";
-    send({ text });
+    unsent = { text: text, id: id };
+    if (await send({ text }, id)) {
+      if (unsent && unsent.id === id) unsent = null;
+    } else if (!input.value.trim()) {
+      input.value = text;
+    }
   });
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }

@@ -83,42 +83,55 @@ function renderItem(item) {
     el("div", { class: "teach" }, search, select, teach, dismiss),
     result,
   );
-  teach.addEventListener("click", async () => {
-    if (!select.value) {
-      refusal(result, new ApiError("Выберите запись базы знаний.", {}));
-      return;
-    }
+  // «force»: the editor confirmed moving a question the bot answers with another entry.
+  const teachAs = async (force) => {
     teach.disabled = dismiss.disabled = true;
     teach.textContent = "Учу…";
     result.replaceChildren(el("p", { class: "small" }, "Переобучаю бота и проверяю качество…"));
     result.hidden = false;
     try {
-      const data = await api("POST", "/editor/teach", { text: item.text, entry_id: select.value });
+      const data = await api("POST", "/editor/teach", { text: item.text, entry_id: select.value, force });
       const p = data.prediction || {};
       show("notice", `${data.message} На «${data.text}» бот: ${DECISIONS[p.decision] || p.decision} («${p.title || p.intent}», ${percent(p.confidence)}).`);
       show("error", "");
-      li.remove();
-      STATE.total = Math.max(0, STATE.total - 1);
-      updateCount();
+      removed(li);
     } catch (error) {
       refusal(result, error);
+      if ((error.data || {}).error === "answered_elsewhere") {
+        const move = el("button", { class: "move-btn", type: "button" }, "Перенести вопрос");
+        move.addEventListener("click", () => teachAs(true));
+        result.append(move);
+      }
       teach.disabled = dismiss.disabled = false;
       teach.textContent = "Научить";
     }
+  };
+  teach.addEventListener("click", () => {
+    if (!select.value) {
+      refusal(result, new ApiError("Выберите запись базы знаний.", {}));
+      return;
+    }
+    teachAs(false);
   });
   dismiss.addEventListener("click", async () => {
     dismiss.disabled = true;
     try {
       await api("POST", "/editor/dismiss", { text: item.text });
-      li.remove();
-      STATE.total = Math.max(0, STATE.total - 1);
-      updateCount();
+      removed(li);
     } catch (error) {
       refusal(result, error);
       dismiss.disabled = false;
     }
   });
   return li;
+}
+
+// An item taught or dismissed leaves the server's list too: the next page starts one earlier.
+function removed(li) {
+  li.remove();
+  STATE.total = Math.max(0, STATE.total - 1);
+  STATE.offset = Math.max(0, STATE.offset - 1);
+  updateCount();
 }
 
 function updateCount() {
