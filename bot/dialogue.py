@@ -265,12 +265,17 @@ class EscalationHandler:
     def _trigger(self, turn: Turn) -> escalation.Trigger | None:
         if turn.event.kind is not InboundKind.TEXT:
             return None
+        in_flow = bool((turn.conversation.context or {}).get("flow"))
         return escalation.detect(
             turn.event.text,
             turn.prediction,
             turn.config.handoff,
-            unknown_streak=turn.conversation.unknown_streak
-            + (1 if _missed(turn.prediction) else 0),
+            # A flow's input («12345678») is no question for the NLU: the flow counts its own
+            # tries (``retries``, ``on_fail``).
+            unknown_streak=0
+            if in_flow
+            else turn.conversation.unknown_streak
+            + (1 if _missed(turn.prediction) and not _only_approval(turn.event.text) else 0),
         )
 
     async def handle(self, turn: Turn) -> None:
@@ -295,6 +300,7 @@ def _missed(prediction: Prediction | None) -> bool:
 
 async def answer_entry(turn: Turn, entry_id: str) -> None:
     entry = turn.kb.entries[entry_id]
+    turn.conversation.unknown_streak = 0  # understood (also through a button or a flow)
     if entry.human_only:
         turn.say(entry.render(turn.channel), {"faq": entry_id})
         await escalate(turn, Reason.HUMAN_ONLY, entry_id, team=entry.team)
@@ -378,6 +384,9 @@ class NLUHandler:
                     {"response": "utter_clarify", "options": [p for _, p in options]},
                 )
                 return
+        if _only_approval(turn.event.text) and "utter_affirm" in turn.domain.responses:
+            turn.utter("utter_affirm")  # «👍» after an answer: no question, and no miss
+            return
         conv.unknown_streak += 1
         message = turn.domain.render("utter_default", turn.channel)
         if turn.config.policy.offer_operator_button and not message.buttons:
@@ -399,6 +408,16 @@ class NLUHandler:
             turn.utter(f"utter_{intent}")
         else:
             turn.utter("utter_default")
+
+
+_APPROVAL = frozenset("👍👌🙏👏🤝💪✅❤♥😊🙂😀😃😄☺🥰😉🔥+")
+
+
+def _only_approval(text: str) -> bool:
+    """A message of approving emoji only («👍», «🙏🙏», «👌»), skin tones and all."""
+    chars = [c for c in text if not c.isspace() and c not in "\ufe0f\u200d"]
+    chars = [c for c in chars if not "\U0001f3fb" <= c <= "\U0001f3ff"]  # skin tones
+    return bool(chars) and all(c in _APPROVAL for c in chars)
 
 
 class FallbackHandler:

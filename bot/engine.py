@@ -31,6 +31,7 @@ from bot.storage import inbound, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Rating, utcnow
 from flows.models import Flow
+from handoff import escalation
 from handoff.escalation import Reason
 from knowledge_base.models import KnowledgeBase
 from nlu.api import NLUModel, Prediction
@@ -344,7 +345,17 @@ class Engine:
         if last is None or turn.now - _parse_time(last) >= QUEUED_REMINDER_EVERY:
             context["queued_reminder_at"] = turn.now.isoformat()
             conv.context = context
-            turn.utter("utter_handoff_queued_again")
+            hours = turn.config.handoff.working_hours
+            if not escalation.is_open(hours, turn.now):  # «скоро» would not be true at night
+                back = escalation.next_opening(hours, turn.now)
+                turn.utter(
+                    "utter_handoff_queued_offline"
+                    if "utter_handoff_queued_offline" in turn.domain.responses
+                    else "utter_handoff_offline",
+                    back_at=escalation.format_back_at(back, turn.now),
+                )
+            else:
+                turn.utter("utter_handoff_queued_again")
 
     async def _rating(
         self, session: Any, event: Inbound, customer_id: int, brain: Brain

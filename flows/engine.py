@@ -209,13 +209,22 @@ class FlowHandler:
             for button in step.buttons:
                 if text.lower() == button.title.lower():
                     return button.slot_value
+            said = _yes_or_no(turn)  # «да», «нет, заказ задерживается уже неделю»
+            if said is not None:
+                for button in step.buttons:
+                    if said in (button.slot_value.lower(), _yes_or_no_word(button.title)):
+                        return button.slot_value
         if step.entity is not None and turn.prediction is not None:
             for entity in turn.prediction.entities:
                 if entity.type == step.entity:
                     return entity.value
         if step.pattern is not None:
             match = re.search(step.pattern, text)
-            return match.group(0) if match else None
+            if match is None:
+                return None
+            value = match.group(0)
+            # «1234 5678»: a number typed in groups is the number
+            return re.sub(r"\s+", "", value) if re.fullmatch(r"[\d\s]+", value) else value
         if step.entity is not None or step.buttons:
             return None
         return text or None
@@ -272,6 +281,31 @@ class FlowHandler:
         context.pop("flow", None)
         context["flow_data"] = _data(turn, state)
         turn.conversation.context = context
+
+
+YES_WORDS = frozenset({"да", "ага", "угу", "конечно", "ок", "окей", "хорошо", "yes", "понятно"})
+NO_WORDS = frozenset({"нет", "неа", "не", "no"})
+
+
+def _yes_or_no_word(text: str) -> str | None:
+    """«yes» / «no» by the first word of ``text`` («Нет, заказ задерживается»), else None."""
+    words = re.findall(r"[а-яёa-z]+", text.lower())
+    if not words:
+        return None
+    if words[0] in YES_WORDS:
+        return "yes"
+    return "no" if words[0] in NO_WORDS else None
+
+
+def _yes_or_no(turn: Turn) -> str | None:
+    """What the customer's typed answer to a yes/no question means, if it is one."""
+    said = _yes_or_no_word(turn.event.text)
+    if said is not None:
+        return said
+    prediction = turn.prediction
+    if prediction is not None and prediction.decision is Decision.ANSWER:
+        return {"affirm": "yes", "deny": "no"}.get(prediction.intent or "")
+    return None
 
 
 def _say_stale(turn: Turn) -> None:

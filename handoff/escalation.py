@@ -42,8 +42,11 @@ REASON_TITLES: dict[str, str] = {
 # Stems of common Russian obscenities and strong insults. Matched on word starts, so that
 # «хлебушек» never matches «хл…». Kept short on purpose: complaints are caught by the NLU.
 _PROFANITY = re.compile(
-    r"(?<![а-яё])(ху[йеяё]|пизд|еба[нлт]|ёба[нлт]|бля[тд]?|сука|суки|мудак|мудил|говн|"
-    r"дерьм|идиот|дебил|урод|твар[ьи])",
+    # A stem at the start of a word, or after a verb prefix («заебали», «охуели», «нахуй»,
+    # «подъебать»); not inside other words («страхуем», «застрахуй»).
+    r"(?<![а-яё])(?:(?:за|на|по|от|вы|до|об|о|у|при|пере|раз|рас|с|под|отъ|подъ|объ|съ|"
+    r"разъ|въ|взъ)?(?:ху[йеяё]|пизд|еба[нлт]|ёба[нлт]|еб[уи]|ёб[уи])|"
+    r"бля[тд]?|сука|суки|мудак|мудил|говн|дерьм|идиот|дебил|урод|твар[ьи])",
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[а-яёa-z]+", re.IGNORECASE)
@@ -83,9 +86,17 @@ def detect(
         and (prediction.decision is Decision.ANSWER)
     ):
         return Trigger(Reason.REQUEST, prediction.intent or "")
-    # Short messages that are just the request («оператор!!!», «живой человек пожалуйста»).
+    # Short messages that are just the request («оператор!!!», «живой человек пожалуйста»),
+    # unless the NLU read them as something else («когда приедет специалист по установке»,
+    # «вы живой человек?» — a question about the bot).
     words = normalized.split()
-    if len(words) <= 6:
+    read_otherwise = (
+        prediction is not None
+        and not prediction.parts  # «как вернуть товар? и позовите оператора» asks for both
+        and prediction.decision is Decision.ANSWER
+        and prediction.intent not in config.request_intents
+    )
+    if len(words) <= 6 and not read_otherwise:
         for phrase in config.request_phrases:
             if phrase in normalized or phrase in read:
                 return Trigger(Reason.REQUEST, phrase)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -285,6 +285,45 @@ async def test_profanity_goes_to_a_person(bot: TestBot) -> None:
     assert alice.last_outcome.owner is Owner.QUEUED
 
 
+@pytest.mark.parametrize(
+    "rude", ["заебали уже, верните деньги", "вы охуели где мой заказ", "да пошли вы нахуй"]
+)
+async def test_profanity_with_a_prefix_goes_to_a_person(bot: TestBot, rude: str) -> None:
+    alice = bot.customer("alice")
+    await alice.say(rude)
+    assert alice.last_outcome.owner is Owner.QUEUED
+
+
+def test_words_that_merely_contain_a_rude_stem_are_not_profanity() -> None:
+    from handoff.escalation import has_profanity
+
+    assert not has_profanity("застрахуйте, пожалуйста, мой заказ")
+    assert not has_profanity("мы страхуем посылки")
+    assert has_profanity("заебали") and has_profanity("нахуй") and has_profanity("подъебать")
+
+
+async def test_a_question_that_mentions_a_specialist_is_answered_not_handed_over(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("когда приедет специалист по установке")
+    assert alice.last_outcome.owner is Owner.BOT
+    assert alice.last_outcome.prediction is not None
+    assert alice.last_outcome.prediction.intent == "installation_service"
+    bob = bot.customer("bob")
+    await bob.say("вы живой человек?")
+    assert "Я бот" in bob.last_text and bob.last_outcome.owner is Owner.BOT
+
+
+async def test_a_thumbs_up_after_an_answer_is_no_miss(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("как вернуть товар?")
+    for said in ("ок", "👍", "👍🏻"):
+        await alice.say(said)
+        assert "Рад помочь" in alice.last_text
+    assert alice.last_outcome.owner is Owner.BOT
+
+
 async def test_an_angry_complaint_goes_to_a_person(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("это просто кошмар, третий раз вам пишу и никто ничего не решает!!!")
@@ -344,6 +383,19 @@ async def test_out_of_hours_handoff_says_when_the_team_is_back(night_bot: TestBo
     await alice.say("позовите оператора")
     assert "сегодня в 9:00" in alice.last_text
     assert alice.last_outcome.owner is Owner.QUEUED
+
+
+async def test_a_customer_waiting_at_night_is_not_promised_an_operator_soon(
+    night_bot: TestBot,
+) -> None:
+    alice = night_bot.customer("alice")
+    await alice.say("позовите оператора")
+    engine = night_bot.runtime.engine
+    later = engine.clock() + timedelta(minutes=5)
+    engine.clock = lambda: later  # past the reminder's interval, still night
+    reminder = await alice.say("ау, есть кто?")
+    assert len(reminder) == 1 and "скоро" not in reminder[0].text
+    assert "сегодня в 9:00" in reminder[0].text
 
 
 async def test_out_of_hours_a_colleague_who_is_online_still_answers(night_bot: TestBot) -> None:

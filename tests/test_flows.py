@@ -181,3 +181,38 @@ def test_flow_validation_points_at_the_line(tmp_path: Path) -> None:
     assert "f.yml:6:" in text and "{order_number} не собирается" in text
     assert "f.yml:13:" in text and "не является корректным регулярным выражением" in text
     assert "f.yml:15:" in text and "нужен 'slot'" in text
+
+
+async def test_an_earlier_miss_does_not_turn_the_order_number_into_a_handoff(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("ырвлоап кваквак")  # not understood: one miss
+    await alice.say("где мой заказ")
+    assert "номер заказа" in alice.last_text
+    await alice.say("12345678")  # the flow's answer, not a second miss
+    assert any("https://volt-shop.ru/orders/12345678" in m.text for m in alice.sent)
+    assert alice.last_outcome.owner is Owner.BOT
+
+
+async def test_a_customer_may_type_yes_or_no_instead_of_pressing_a_button(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ 12345678")
+    await alice.say("да")
+    assert "Отлично" in alice.last_text
+    bob = bot.customer("bob")
+    await bob.say("где мой заказ 87654321")
+    await bob.say("нет, заказ задерживается уже неделю")
+    assert any("Передаю коллеге номер заказа 87654321" in m.text for m in bob.sent)
+    assert bob.last_outcome.owner is Owner.QUEUED
+
+
+@pytest.mark.parametrize("phone", ["+7 916 1234567", "9161234567"])
+async def test_a_phone_number_is_not_taken_for_the_order_number(bot: TestBot, phone: str) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    await alice.say(phone)
+    assert "volt-shop.ru/orders" not in alice.last_text
+    assert "8 цифр" in alice.last_text  # asked again
+    await alice.say("1234 5678")  # typed in two groups
+    assert any("https://volt-shop.ru/orders/12345678 " in m.text for m in alice.sent)
