@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.ownership import Owner
 from bot.storage.models import Conversation, Message, Operator, Rating, utcnow
 
 
@@ -42,17 +44,22 @@ async def compute(
 
     escalated = (
         await session.execute(
-            select(Conversation.escalated_at, Conversation.first_response_at).where(
-                Conversation.escalated_at >= since, Conversation.escalated_at < until
-            )
+            select(
+                Conversation.escalated_at, Conversation.first_response_at, Conversation.owner
+            ).where(Conversation.escalated_at >= since, Conversation.escalated_at < until)
         )
     ).all()
     response_times = [
         (answered - started).total_seconds()
-        for started, answered in escalated
+        for started, answered, _ in escalated
         if answered is not None and started is not None
     ]
     within_goal = sum(1 for seconds in response_times if seconds <= goal_seconds)
+    # Still waiting past the goal is already late, whatever the reply time will be; a wait
+    # still within the goal is undecided and counts neither way.
+    waits = _waits(escalated, utcnow())
+    waiting_over_goal = sum(1 for seconds in waits if seconds > goal_seconds)
+    late = len(response_times) - within_goal + waiting_over_goal
 
     replies = (
         await session.execute(
@@ -99,8 +106,12 @@ async def compute(
             "answered": len(response_times),
             "p50_seconds": _round(percentile(response_times, 0.5)),
             "p90_seconds": _round(percentile(response_times, 0.9)),
-            "within_goal_share": _share(within_goal, len(response_times)),
+            "within_goal_share": _share(within_goal, within_goal + late),
             "goal_seconds": goal_seconds,
+            "within_goal": within_goal,
+            "late": late,
+            "waiting": len(waits),
+            "waiting_over_goal": waiting_over_goal,
         },
         "per_operator_day": [
             {
@@ -122,6 +133,18 @@ async def compute(
             "rate": _share(without_person, len(created)),
         },
     }
+
+
+def _waits(
+    escalated: Sequence[Row[datetime | None, datetime | None, str]], now: datetime
+) -> list[float]:
+    """Seconds waited so far by the conversations still waiting for a person's first reply."""
+    waiting = (Owner.QUEUED.value, Owner.OPERATOR.value)
+    return [
+        (now - started).total_seconds()
+        for started, answered, owner in escalated
+        if started is not None and answered is None and owner in waiting
+    ]
 
 
 def _round(value: float | None) -> float | None:

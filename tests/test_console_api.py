@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 from bot.storage.db import Database
+from bot.storage.models import Conversation
 from handoff.web import Console, routes
 from tests.handoff_kit import PASSWORD, Stack, stack
 
@@ -273,3 +275,29 @@ def test_every_intent_has_a_name_operators_can_read() -> None:
     assert intent_title(kb, "return_goods") == "Как вернуть товар"
     assert intent_title(kb, "handoff_request") == "просит оператора"
     assert intent_title(kb, "no_such_intent") is None
+
+
+async def test_metrics_count_a_customer_waiting_past_the_goal_as_late(env: Env) -> None:
+    """The statistics page shows «Отвечено 0 из 2» and who still waits; the API gives the
+    same numbers, and a customer left waiting is no «100 % within the goal»."""
+    s = env.s
+    long_ago = await s.escalate("c1")  # nobody online: both wait in the queue
+    await s.escalate("c2")
+    async with s.db.write() as session:
+        waiting = await session.get(Conversation, long_ago)
+        assert waiting is not None and waiting.escalated_at is not None
+        waiting.escalated_at -= timedelta(minutes=10)
+    await s.operator("boss", role="admin", status="offline")
+    async with env.client() as client:
+        await login(client, "boss")
+        first_response = (await client.get("/api/v1/metrics?days=1")).json()["first_response"]
+    assert first_response["within_goal_share"] == 0.0  # the only decided one is late
+    assert {key: first_response[key] for key in ("escalated", "answered")} == {
+        "escalated": 2,
+        "answered": 0,
+    }
+    assert {key: first_response[key] for key in ("waiting", "waiting_over_goal")} == {
+        "waiting": 2,
+        "waiting_over_goal": 1,
+    }
+    assert (first_response["within_goal"], first_response["late"]) == (0, 1)

@@ -91,9 +91,68 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
         "answered": 5,
         "p50_seconds": 30.0,
         "p90_seconds": 100.0,
-        "within_goal_share": 0.8,
+        "within_goal_share": 0.667,  # the conversation queued for 30 minutes is late too
         "goal_seconds": 60,
+        "within_goal": 4,
+        "late": 2,
+        "waiting": 1,
+        "waiting_over_goal": 1,
     }
     assert [(r["operator"], r["conversations"]) for r in data["per_operator_day"]] == [("Анна", 3)]
     assert data["csat"] == {"ratings": 4, "average": 4.0, "share_4_5": 0.75}
     assert data["deflection"] == {"conversations": 10, "without_person": 4, "rate": 0.4}
+
+
+async def test_conversations_still_waiting_past_the_goal_count_as_late(db: Database) -> None:
+    """QA's case: one handed-over conversation was answered in time while eleven still wait,
+    most of them far past the goal. That is not «100 % within the goal»."""
+    now = utcnow()
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=now)
+        session.add(customer)
+        await session.flush()
+
+        def handed_over(
+            owner: str, waited: timedelta, answered_after: float | None = None
+        ) -> Conversation:
+            start = now - waited
+            return Conversation(
+                customer_id=customer.id,
+                owner=owner,
+                channel="test",
+                chat_id="c",
+                context={},
+                unknown_streak=0,
+                created_at=start,
+                updated_at=start,
+                escalated_at=start,
+                first_response_at=start + timedelta(seconds=answered_after)
+                if answered_after is not None
+                else None,
+            )
+
+        answered_in_time = handed_over("operator", timedelta(minutes=20), answered_after=20)
+        queued_for_long = [handed_over("queued", timedelta(minutes=10)) for _ in range(6)]
+        taken_but_silent = [handed_over("operator", timedelta(minutes=10)) for _ in range(3)]
+        just_arrived = [handed_over("queued", timedelta(seconds=5)) for _ in range(2)]
+        # Handed back to the bot without a reply: no longer waiting, so neither in time nor late.
+        returned_to_bot = handed_over("bot", timedelta(minutes=10))
+        session.add_all(
+            [answered_in_time, *queued_for_long, *taken_but_silent, *just_arrived, returned_to_bot]
+        )
+
+    async with db.read() as session:
+        first_response = (await compute(session, now - timedelta(days=1), goal_seconds=60))[
+            "first_response"
+        ]
+
+    # One in time out of the ten already decided: nine still wait past the goal.
+    assert first_response["within_goal_share"] == 0.1
+    assert first_response["escalated"] == 13
+    assert first_response["answered"] == 1
+    assert first_response["waiting"] == 11
+    assert first_response["waiting_over_goal"] == 9
+    # The two that arrived seconds ago may still be answered in time: they count neither way.
+    assert (first_response["within_goal"], first_response["late"]) == (1, 9)
+    # The reply-time percentiles still describe the replies that happened.
+    assert first_response["p50_seconds"] == 20.0

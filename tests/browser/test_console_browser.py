@@ -264,3 +264,92 @@ def test_a_message_the_server_never_got_stays_in_the_box(server: Server, context
     expect(customer.locator("li.msg--customer").last).to_have_text(text)
     expect(customer.locator("#error")).to_be_hidden()
     expect(customer.locator("#input")).to_have_value("")
+
+
+def test_a_canned_answer_joins_the_operators_draft(server: Server, contexts: Any) -> None:
+    server.add_operator("irina", name="Ирина")
+    irina = contexts()
+    log_in(irina, server, "irina")
+    go_away(irina)
+    waiting = irina.locator("#list li.conv")
+    waiting_before = waiting.count()
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "Позовите оператора, пожалуйста")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+    expect(waiting).to_have_count(waiting_before + 1)
+    waiting.last.click()  # the queue is oldest first: the newest is ours
+    expect(irina.locator("#messages")).to_contain_text("Позовите оператора, пожалуйста")
+    irina.click("#take")
+    expect(irina.locator("#c-owner")).to_have_text("у оператора")
+
+    # Irina greets the customer first, then looks for the ready-made answer.
+    reply = irina.locator("#reply")
+    reply.fill("Здравствуйте, Иван!")
+    irina.fill("#kb-q", "сроки доставки")
+    canned = irina.locator("#kb-results li").first
+    expect(canned).to_be_visible()
+    answer = canned.locator("p").text_content()
+    assert answer
+    canned.locator("button.insert").click()
+    # Her greeting stays; the answer follows it after a blank line, ready to edit.
+    expect(reply).to_have_value(f"Здравствуйте, Иван!\n\n{answer}")
+    expect(reply).to_be_focused()
+
+    # With the cursor inside the draft, the answer goes exactly there.
+    reply.fill("Здравствуйте, Иван! С уважением, Ирина")
+    reply.evaluate("box => box.setSelectionRange(20, 20)")  # after «Иван! »
+    canned.locator("button.insert").click()
+    expect(reply).to_have_value(f"Здравствуйте, Иван! {answer}С уважением, Ирина")
+    expect(reply).to_be_focused()
+
+    irina.click("#close")  # done, so that no later test finds it waiting
+    expect(irina.locator("#c-owner")).to_have_text("закрыт")
+
+
+def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
+    """QA's numbers: twelve handed over, one answered, most of the rest waiting past the goal."""
+    metrics = {
+        "days": 7,
+        "first_response": {
+            "escalated": 12,
+            "answered": 1,
+            "p50_seconds": 33.8,
+            "p90_seconds": 250.0,
+            "within_goal_share": 0.1,
+            "goal_seconds": 60,
+            "within_goal": 1,
+            "late": 9,
+            "waiting": 11,
+            "waiting_over_goal": 9,
+        },
+        "per_operator_day": [
+            {"date": "2024-05-01", "operator_id": 1, "operator": "Анна", "conversations": 3}
+        ],
+        "csat": {"ratings": 1, "average": 1.0, "share_4_5": 0.0},
+        "deflection": {"conversations": 40, "without_person": 28, "rate": 0.7},
+    }
+    server.add_operator("lead", role="admin", name="Лидия")
+    lead = contexts()
+    log_in(lead, server, "lead")
+    lead.route("**/api/v1/metrics?*", lambda route: route.fulfill(json=metrics))
+    lead.click("#stats-link")
+
+    expect(lead.locator("#p50")).to_have_text("33,8 с")  # a decimal comma
+    expect(lead.locator("#p90")).to_have_text("4 мин 10 с")
+    expect(lead.locator("#within")).to_have_text("10%")
+    expect(lead.locator("#goal")).to_have_text("1 мин")
+    expect(lead.locator("#answered")).to_have_text("Отвечено 1 из 12")
+    expect(lead.locator("#waiting")).to_have_text("Ждут ответа: 11, из них дольше цели: 9")
+    expect(lead.locator("#csat")).to_have_text("1,0 из 5 (1 оценка)")
+    expect(lead.locator("#deflection")).to_have_text("70% (28 из 40)")
+    row = lead.locator("#per-operator tbody tr").first
+    expect(row.locator("td").first).to_have_text("01.05.2024")  # as on the customer card
+
+    # Plural forms follow the number: another period, other ratings.
+    metrics["csat"] = {"ratings": 3, "average": 4.33, "share_4_5": 0.67}
+    lead.select_option("#days", "30")
+    expect(lead.locator("#csat")).to_have_text("4,3 из 5 (3 оценки)")
+    metrics["csat"] = {"ratings": 5, "average": 4.33, "share_4_5": 0.6}
+    lead.select_option("#days", "1")
+    expect(lead.locator("#csat")).to_have_text("4,3 из 5 (5 оценок)")

@@ -232,6 +232,23 @@ async function submitText(kind) {
 
 // ---- canned answers and transfer ------------------------------------------------------
 
+// A canned answer joins the operator's draft («Здравствуйте, Иван!») instead of replacing it:
+// at the cursor (or over the selection) inside the draft, or after the draft with a blank line
+// when the cursor is at its end — where it stays while the operator types the search. The box
+// gets the focus back, the cursor after the answer, ready for editing.
+function insertAnswer(box, answer) {
+  const { value, selectionStart: start, selectionEnd: end } = box;
+  const inside = start !== end || value.slice(end).trim() !== "";
+  box.focus();
+  if (inside) {
+    box.setRangeText(answer, start, end, "end");
+    return;
+  }
+  const draft = value.trimEnd();
+  box.value = draft ? `${draft}\n\n${answer}` : answer;
+  box.setSelectionRange(box.value.length, box.value.length);
+}
+
 let searchTimer = null;
 function searchKb() {
   clearTimeout(searchTimer);
@@ -242,10 +259,7 @@ function searchKb() {
     $("kb-results").replaceChildren(
       ...data.results.map((r) => {
         const insert = el("button", { class: "plain insert" }, "Вставить");
-        insert.addEventListener("click", () => {
-          $("reply").value = r.answer;
-          $("reply").focus();
-        });
+        insert.addEventListener("click", () => insertAnswer($("reply"), r.answer));
         return el("li", { "data-entry": r.id }, el("strong", {}, r.title), el("p", { class: "small" }, r.answer), insert);
       }),
     );

@@ -1,9 +1,61 @@
-// Manager statistics: numbers from /api/v1/metrics, written into the page as text.
+// Manager statistics: numbers from /api/v1/metrics, written into the page as text, the Russian
+// way: a decimal comma, long durations in minutes, plural forms, dates as dd.mm.yyyy.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const seconds = (v) => (v === null || v === undefined ? "—" : `${v} с`);
-const share = (v) => (v === null || v === undefined ? "—" : `${Math.round(v * 100)}%`);
+const PLURALS = new Intl.PluralRules("ru-RU");
+const missing = (v) => v === null || v === undefined;
+
+// plural(1, ["оценка", "оценки", "оценок"]) → "1 оценка"; 2 → "2 оценки"; 5 → "5 оценок".
+function plural(n, [one, few, many]) {
+  const forms = { one, few, many };
+  return `${n} ${forms[PLURALS.select(n)] || many}`;
+}
+
+// 33.8 → "33,8"; 4 → "4,0" with one digit kept (an average score reads as such).
+const decimal = (v, minDigits = 0) =>
+  v.toLocaleString("ru-RU", { minimumFractionDigits: minDigits, maximumFractionDigits: 1 });
+
+// 33.8 → "33,8 с"; 250 → "4 мин 10 с"; 3900 → "1 ч 5 мин".
+function duration(seconds) {
+  if (missing(seconds)) return "—";
+  if (seconds < 60) return `${decimal(seconds)} с`;
+  const whole = Math.round(seconds);
+  const [h, m, s] = [Math.floor(whole / 3600), Math.floor((whole % 3600) / 60), whole % 60];
+  if (h) return m ? `${h} ч ${m} мин` : `${h} ч`;
+  return s ? `${m} мин ${s} с` : `${m} мин`;
+}
+
+const share = (v) => (missing(v) ? "—" : `${Math.round(v * 100)}%`);
+
+// "2024-05-01" (a local day from the API) → "01.05.2024", as in the console's customer card.
+const day = (iso) => iso.split("-").reverse().join(".");
+
+function csat(data) {
+  if (missing(data.average)) return "—";
+  return `${decimal(data.average, 1)} из 5 (${plural(data.ratings, ["оценка", "оценки", "оценок"])})`;
+}
+
+function firstResponse(data) {
+  $("p50").textContent = duration(data.p50_seconds);
+  $("p90").textContent = duration(data.p90_seconds);
+  $("within").textContent = share(data.within_goal_share);
+  $("goal").textContent = duration(data.goal_seconds);
+  $("answered").textContent = `Отвечено ${data.answered} из ${data.escalated}`;
+  $("waiting").textContent = data.waiting
+    ? `Ждут ответа: ${data.waiting}, из них дольше цели: ${data.waiting_over_goal}`
+    : "";
+}
+
+function perOperatorRow(r) {
+  const tr = document.createElement("tr");
+  for (const value of [day(r.date), r.operator, r.conversations]) {
+    const td = document.createElement("td");
+    td.textContent = String(value);
+    tr.append(td);
+  }
+  return tr;
+}
 
 async function load() {
   const response = await fetch(`/api/v1/metrics?days=${$("days").value}`, { credentials: "same-origin" });
@@ -12,22 +64,12 @@ async function load() {
     $("p50").textContent = data.message || "Ошибка";
     return;
   }
-  $("p50").textContent = seconds(data.first_response.p50_seconds);
-  $("p90").textContent = seconds(data.first_response.p90_seconds);
-  $("within").textContent = share(data.first_response.within_goal_share);
-  $("csat").textContent = data.csat.average === null ? "—" : `${data.csat.average} (${data.csat.ratings})`;
+  firstResponse(data.first_response);
+  $("csat").textContent = csat(data.csat);
   $("csat45").textContent = share(data.csat.share_4_5);
-  $("deflection").textContent = `${share(data.deflection.rate)} из ${data.deflection.conversations}`;
-  const rows = data.per_operator_day.map((r) => {
-    const tr = document.createElement("tr");
-    for (const value of [r.date, r.operator, r.conversations]) {
-      const td = document.createElement("td");
-      td.textContent = String(value);
-      tr.append(td);
-    }
-    return tr;
-  });
-  document.querySelector("#per-operator tbody").replaceChildren(...rows);
+  const d = data.deflection;
+  $("deflection").textContent = missing(d.rate) ? "—" : `${share(d.rate)} (${d.without_person} из ${d.conversations})`;
+  document.querySelector("#per-operator tbody").replaceChildren(...data.per_operator_day.map(perOperatorRow));
 }
 
 $("days").addEventListener("change", load);
