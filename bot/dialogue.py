@@ -80,6 +80,25 @@ class Turn:
             for s in self.prediction.ranking[:3]
         ]
 
+    @property
+    def is_question(self) -> bool:
+        """The message was read as a question about the knowledge base, not as «позовите
+        оператора», «спасибо» or «ок» (an understood service intent): its guesses are what an
+        operator wants to see."""
+        p = self.prediction
+        if p is None:
+            return False
+        if p.decision is not Decision.ANSWER:
+            return True  # not understood: what the bot half-guessed is worth showing
+        return p.intent is not None and self.kb.get(p.intent) is not None
+
+    def question_guesses(self) -> list[dict[str, Any]]:
+        """The bot's guesses at the customer's question: this message's if it was one, else
+        those of the last message that was («как вернуть брак?» → «позовите оператора»)."""
+        if self.is_question:
+            return self.guesses
+        return list((self.conversation.context or {}).get("last_guesses") or self.guesses)
+
 
 class Handler(Protocol):
     name: str
@@ -103,8 +122,8 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
         "reason": reason.value,
         "title": REASON_TITLES.get(reason, reason.value),
         "detail": detail,
-        # A button has no guesses of its own: those of the customer's last text then.
-        "guesses": turn.guesses if turn.prediction else context.get("last_guesses", []),
+        # «позовите оператора» or a button has no useful guesses: those of the question then.
+        "guesses": turn.question_guesses(),
         "flow": context.get("flow_data"),
         "message": turn.event.text[:500],
         "at": turn.now.isoformat(),
@@ -128,7 +147,10 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
     ):
         # Someone online took it — even out of hours, «завтра в 9:00» would not be true.
         turn.assigned_operator = assigned
-        wait = 1
+        turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(1))
+        if "utter_operator_joined" in turn.domain.responses:
+            turn.utter("utter_operator_joined", operator=assigned.display_name)
+        return
     elif not escalation.is_open(cfg.working_hours, turn.now):
         back = escalation.next_opening(cfg.working_hours, turn.now)
         turn.utter("utter_handoff_offline", back_at=escalation.format_back_at(back, turn.now))

@@ -267,8 +267,11 @@ class Engine:
                 raise _PipelineFailed from exc
         if turn.message_data:
             await repo.update_message_data(session, message_id, {**data, **turn.message_data})
-        if prediction is not None:
-            # The operator console shows the bot's guesses for the last message.
+        if prediction is not None and (
+            turn.is_question or "last_guesses" not in (conversation.context or {})
+        ):
+            # The operator console shows the bot's guesses for the customer's last question
+            # (not for the «спасибо» or «позовите оператора» after it).
             conversation.context = {
                 **(conversation.context or {}),
                 "last_guesses": turn.guesses,

@@ -128,34 +128,90 @@ def _describe(err: Any) -> str:
     return f"{where}: {msg}" if where else msg
 
 
-def _record(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
+def _record(
+    node: yaml.Node, loc: Loc, lines: dict[Loc, int], duplicates: list[tuple[int, str, int]]
+) -> None:
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-            _record(value_node, (*loc, key), lines)
+            line = key_node.start_mark.line + 1
+            if key in seen and key != "<<":
+                duplicates.append((line, key, seen[key]))
+            seen.setdefault(key, line)
+            lines[(*loc, key)] = line
+            _record(value_node, (*loc, key), lines, duplicates)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*loc, index)] = item.start_mark.line + 1
-            _record(item, (*loc, index), lines)
+            _record(item, (*loc, index), lines, duplicates)
+
+
+# PyYAML's problems as an editor would put them (the original follows in brackets, so that
+# it can still be searched for).
+_SYNTAX_RU: tuple[tuple[str, str], ...] = (
+    (
+        "mapping values are not allowed",
+        "неожиданное двоеточие — если в тексте есть «: », возьмите весь текст в кавычки",
+    ),
+    ("could not find expected ':'", "после ключа не хватает двоеточия «:»"),
+    ("cannot start any token", "табуляция или недопустимый символ: отступы — только пробелами"),
+    ("did not find expected key", "неверный отступ: ожидался ключ на этом уровне"),
+    ("did not find expected '-' indicator", "неверный отступ: ожидался элемент списка «- »"),
+    ("did not find expected node content", "пустое или неполное значение"),
+    ("expected <block end>", "неверный отступ: строка сдвинута не так, как соседние"),
+    ("found unknown escape character", "неизвестный символ после «\\» в двойных кавычках"),
+    ("found undefined alias", "ссылка «*» на неизвестную метку «&»"),
+    ("found unexpected end of stream", "файл закончился раньше времени"),
+    ("found unexpected ':'", "неожиданное двоеточие"),
+    ("expected ',' or ']'", "не закрыт список «[…]»"),
+    ("expected ',' or '}'", "не закрыт словарь «{…}»"),
+)
+
+
+def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
+    problem = exc.problem or str(exc)
+    context = exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    if "quoted scalar" in context and exc.context_mark is not None:
+        # An unclosed quote: the error is found at the end of the file, the cause is here.
+        mark = exc.context_mark
+        text = "не закрыта кавычка, открытая в этой строке"
+    else:
+        text = next((ru for en, ru in _SYNTAX_RU if en in problem), "")
+    line = mark.line + 1 if mark is not None else 1
+    where = f" (позиция {mark.column + 1})" if mark is not None else ""
+    message = f"{text}{where} [{problem}]" if text else f"{problem}{where}"
+    return Problem(name, line, f"ошибка синтаксиса YAML: {message}")
 
 
 def parse_yaml(text: str, name: str) -> YamlDoc:
-    """Parse YAML text; syntax errors become a :class:`ContentError` with the line."""
+    """Parse YAML text; syntax errors and repeated keys (which YAML would silently resolve to
+    the last one, losing the first) become a :class:`ContentError` with the line."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or str(exc)
-        raise ContentError([Problem(name, line, f"ошибка синтаксиса YAML: {problem}")]) from None
+        raise ContentError([_syntax_problem(name, exc)]) from None
     except yaml.YAMLError as exc:
         raise ContentError([Problem(name, 1, f"ошибка YAML: {exc}")]) from None
     lines: dict[Loc, int] = {}
+    duplicates: list[tuple[int, str, int]] = []
     if node is not None:
-        _record(node, (), lines)
+        _record(node, (), lines, duplicates)
+    if duplicates:
+        raise ContentError(
+            [
+                Problem(
+                    name,
+                    line,
+                    f"ключ «{key}» повторяется (первый раз в строке {first}): "
+                    "YAML оставил бы только последний",
+                )
+                for line, key, first in duplicates
+            ]
+        )
     return YamlDoc(Path(name), data, lines)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bus import Bus, BusEvent
+from bot.config import Domain
 from bot.engine import Brain, rate_buttons
 from bot.events import Outbound
 from bot.ownership import Owner
@@ -106,6 +107,11 @@ class HandoffService:
             )
         )
 
+    def _say_joined(
+        self, session: AsyncSession, conversation: Conversation, operator: Operator
+    ) -> None:
+        say_operator_joined(self._brain().domain, session, conversation, operator)
+
     async def _take_locked(
         self, session: AsyncSession, conversation: Conversation, operator: Operator, reason: str
     ) -> None:
@@ -147,6 +153,8 @@ class HandoffService:
                     "taken",
                 )
             await self._take_locked(session, conversation, operator, "taken")
+            self._say_joined(session, conversation, operator)
+        self._wake()
         self._publish("assignment", conversation)
 
     async def reply(self, conversation_id: int, operator_id: int, text: str) -> int:
@@ -383,10 +391,29 @@ class HandoffService:
                     await repo.add_event(
                         session, conversation, f"Назначено оператору {operator.display_name}"
                     )
+                    self._say_joined(session, conversation, operator)
                     done.append((Assignment(conversation.id, operator.id), conversation))
+        if done:
+            self._wake()
         for _, conversation in done:
             self._publish("assignment", conversation)
         return [assignment for assignment, _ in done]
+
+
+def say_operator_joined(
+    domain: Domain, session: AsyncSession, conversation: Conversation, operator: Operator
+) -> None:
+    """Tell the customer a person has the conversation now («Оператор Анна уже читает…»).
+
+    Only when an operator takes it from the queue; a reply that takes it says so itself. A
+    project whose domain has no ``utter_operator_joined`` sends nothing.
+    """
+    if "utter_operator_joined" not in domain.responses:
+        return
+    joined = domain.render(
+        "utter_operator_joined", conversation.channel, operator=operator.display_name
+    )
+    repo.enqueue(session, conversation, joined, data={"response": "utter_operator_joined"})
 
 
 def _taken(conversation: Conversation) -> None:

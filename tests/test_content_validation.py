@@ -28,6 +28,37 @@ def test_yaml_syntax_error_names_the_line() -> None:
     assert str(info.value).startswith("faq.yml:3:")
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        # An answer with «: » in it, not quoted: the most common editor's mistake.
+        ("entries:\n  - id: a\n    answer: Адрес: ул. Ленина, 1\n", 3, "в кавычки"),
+        ("entries:\n\t- id: a\n", 2, "только пробелами"),
+        ("entries:\n  - id: a\n    title: b\n   answer: c\n", 4, "отступ"),
+        # The quote opened on line 2 is found open only at the end of the file.
+        ('entries:\n  - title: "Доставка\n    answer: c\n    id: a\n', 2, "не закрыта кавычка"),
+    ],
+)
+def test_yaml_syntax_errors_are_explained_in_russian(text: str, line: int, says: str) -> None:
+    with pytest.raises(ContentError) as info:
+        parse_yaml(text, "faq.yml")
+    [problem] = info.value.problems
+    assert problem.line == line, problem
+    assert says in problem.message and "позиция" in problem.message, problem.message
+
+
+def test_a_repeated_key_is_an_error_not_a_silent_overwrite() -> None:
+    text = "entries:\n  - id: a\n    answer: первый ответ\n    title: b\n    answer: второй\n"
+    with pytest.raises(ContentError) as info:
+        parse_yaml(text, "faq.yml")
+    [problem] = info.value.problems
+    assert (problem.line, problem.file) == (5, "faq.yml")
+    assert "«answer» повторяется (первый раз в строке 3)" in problem.message
+    # The same key in two different entries is fine.
+    doc = parse_yaml("entries:\n  - id: a\n  - id: b\n", "faq.yml")
+    assert [e["id"] for e in doc.data["entries"]] == ["a", "b"]
+
+
 def test_missing_field_points_at_the_entry(tmp_path: Path) -> None:
     text = (
         'version: "1"\nentries:\n'

@@ -139,6 +139,23 @@ async def test_two_misses_in_a_row_hand_over_to_a_person(bot: TestBot) -> None:
     assert reason == "not_understood"
 
 
+async def test_the_operator_sees_the_bots_guesses_at_the_question_not_at_the_request(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("как вернуть товар?")
+    await alice.say("спасибо")
+    await alice.say("позовите оператора")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    async with bot.runtime.db.read() as s:
+        context = await s.scalar(select(Conversation.context))
+    assert context is not None
+    guessed = [g["intent"] for g in context["escalation"]["guesses"]]
+    assert guessed[0] == "return_goods", guessed  # the question, not «позовите оператора»
+    assert "handoff_request" not in guessed and "thanks" not in guessed
+    assert context["last_guesses"] == context["escalation"]["guesses"]
+
+
 async def test_the_operator_button_under_not_understood(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("абырвалг кукуруза синхрофазотрон")
@@ -405,9 +422,10 @@ async def test_out_of_hours_a_colleague_who_is_online_still_answers(night_bot: T
         night = await create_operator(s, "night", "night-shift-pass", display_name="Ночная")
         night.status = "online"
     alice = night_bot.customer("alice")
-    await alice.say("позовите оператора")
-    assert "9:00" not in alice.last_text  # not «tomorrow»: someone is here now
-    assert "минут" in alice.last_text
+    heard = [m.text for m in await alice.say("позовите оператора")]
+    assert not any("9:00" in text for text in heard)  # not «tomorrow»: someone is here now
+    assert "минут" in heard[0]
+    assert heard[-1] == "Оператор Ночная уже читает вашу переписку и скоро ответит."
     assert alice.last_outcome.owner is Owner.OPERATOR
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from bot.storage.db import Database
 from bot.storage.models import Message, OutboxItem, Rating, Transition, utcnow
 from handoff import views
 from handoff.errors import Conflict, HandoffError
-from tests.handoff_kit import stack
+from tests.handoff_kit import make_brain, stack
 
 
 async def test_escalation_goes_to_the_least_loaded_online_operator(db: Database) -> None:
@@ -102,6 +103,55 @@ async def test_reply_reaches_the_customer_and_sets_first_response(db: Database) 
         first = conv.first_response_at
         await s.service.reply(conv_id, anna, "Ещё минутку.")
         assert (await s.conversation(conv_id)).first_response_at == first
+
+
+async def test_the_customer_hears_when_a_person_takes_the_conversation(db: Database) -> None:
+    async with stack(db) as s:
+        # Nobody online: queued. Anna takes it by hand; the customer learns who has it.
+        waiting = await s.escalate("c1")
+        anna = await s.operator("anna", name="Анна")
+        await s.service.take(waiting, anna)
+        assert [m.text for m in await s.delivered("c1")][-1] == (
+            "Оператор Анна уже читает вашу переписку и скоро ответит."
+        )
+        # Taken from the queue automatically when Boris comes online: his name.
+        await s.service.set_status(anna, "offline")
+        boris = await s.operator("boris", name="Борис", status="offline")
+        await s.service.set_status(boris, "online")
+        assert (await s.conversation(waiting)).operator_id == boris
+        assert [m.text for m in await s.delivered("c1")][-1] == (
+            "Оператор Борис уже читает вашу переписку и скоро ответит."
+        )
+        # Someone is free at the moment of the escalation: the hand-off notice, then the name.
+        await s.escalate("c2")
+        hand_off, joined = [m.text for m in await s.delivered("c2")][-2:]
+        assert "1 минуту" in hand_off
+        assert joined == "Оператор Борис уже читает вашу переписку и скоро ответит."
+
+
+async def test_a_reply_that_takes_the_conversation_is_its_own_news(db: Database) -> None:
+    async with stack(db) as s:
+        waiting = await s.escalate("c1")
+        anna = await s.operator("anna", name="Анна")
+        before = len(await s.delivered("c1"))
+        await s.service.reply(waiting, anna, "Здравствуйте! Смотрю ваш заказ.")
+        assert [m.text for m in await s.delivered("c1")][before:] == [
+            "Здравствуйте! Смотрю ваш заказ."
+        ]
+
+
+async def test_a_project_without_the_joined_response_sends_nothing(db: Database) -> None:
+    brain = make_brain()
+    responses = {k: v for k, v in brain.domain.responses.items() if k != "utter_operator_joined"}
+    domain = dataclasses.replace(brain.domain, responses=responses)
+    brain = dataclasses.replace(brain, domain=domain)
+    async with stack(db, brain) as s:
+        waiting = await s.escalate("c1")
+        anna = await s.operator("anna", name="Анна")
+        before = len(await s.delivered("c1"))
+        await s.service.take(waiting, anna)
+        assert len(await s.delivered("c1")) == before
+        assert (await s.conversation(waiting)).operator_id == anna
 
 
 async def test_notes_are_never_sent(db: Database) -> None:
