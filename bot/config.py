@@ -29,6 +29,9 @@ class PolicyConfig(BaseModel):
     # many (1 = only ever answer the message as a whole).
     max_answers_per_message: int = Field(default=3, ge=1, le=5)
     offer_operator_button: bool = True
+    # A message that only names a topic («возврат», «вопрос по оплате») gets «Что именно вас
+    # интересует?» with that topic's entries instead of the NLU's one guess (bot/topics.py).
+    clarify_bare_topics: bool = True
     max_message_chars: int = Field(default=4000, ge=100)
 
 

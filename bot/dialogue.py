@@ -22,6 +22,7 @@ from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.models import Conversation, Customer, Identity, Operator
+from bot.topics import topic_entries
 from handoff import escalation, routing
 from handoff.escalation import REASON_TITLES, Reason
 from knowledge_base.models import KnowledgeBase
@@ -388,6 +389,13 @@ class NLUHandler:
             return
         if prediction.decision is Decision.ANSWER and prediction.intent is not None:
             conv.unknown_streak = 0
+            limit = turn.config.policy.clarify_max_options
+            topic = topic_entries(turn.event.text, prediction, turn.kb, limit)
+            if topic and turn.config.policy.clarify_bare_topics:
+                # «возврат»: a topic, not yet a question; understood, so no miss.
+                options = [(e.title, f"faq:{e.id}") for e in topic]
+                self._ask(turn, "utter_clarify_topic", options)
+                return
             await self._answer_intent(turn, prediction.intent)
             return
         if prediction.decision is Decision.CLARIFY:
@@ -395,16 +403,7 @@ class NLUHandler:
             if options:
                 # Not sure: ask, and count it as a miss until the customer picks an option.
                 conv.unknown_streak += 1
-                header = turn.domain.render("utter_clarify", turn.channel)
-                buttons = tuple(Button(title, payload) for title, payload in options)
-                turn.say(
-                    Outbound(
-                        text=header.text,
-                        buttons=(*buttons, operator_button()),
-                        style=ButtonStyle.INLINE,
-                    ),
-                    {"response": "utter_clarify", "options": [p for _, p in options]},
-                )
+                self._ask(turn, "utter_clarify", options)
                 return
         if _only_approval(turn.event.text) and "utter_affirm" in turn.domain.responses:
             turn.utter("utter_affirm")  # «👍» after an answer: no question, and no miss
@@ -414,6 +413,18 @@ class NLUHandler:
         if turn.config.policy.offer_operator_button and not message.buttons:
             message = Outbound(text=message.text, buttons=(operator_button(),), style=message.style)
         turn.say(message, {"response": "utter_default"})
+
+    def _ask(self, turn: Turn, response: str, options: list[tuple[str, str]]) -> None:
+        if response not in turn.domain.responses:
+            response = "utter_clarify"  # a project without the topic's own question
+        header = turn.domain.render(response, turn.channel)
+        buttons = tuple(Button(title, payload) for title, payload in options)
+        turn.say(
+            Outbound(
+                text=header.text, buttons=(*buttons, operator_button()), style=ButtonStyle.INLINE
+            ),
+            {"response": response, "options": [p for _, p in options]},
+        )
 
     def _options(self, turn: Turn, prediction: Prediction) -> list[tuple[str, str]]:
         options: list[tuple[str, str]] = []

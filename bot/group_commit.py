@@ -17,6 +17,12 @@ act outside the database (publish, send) before they return; their callers do th
 Several processes (``zabota run --workers N``): a unit may take row and advisory locks. The
 units of a group run in the order of their ``order`` key (the chat's advisory-lock key), so two
 processes' groups take the chats' locks in the same order and cannot deadlock on them.
+
+Grouping pays only where writes are serialised anyway: on SQLite (one writer at a time) it
+saves a commit and a lock hand-off per message. On PostgreSQL it would put the units' round
+trips one after another in one connection where separate transactions overlap them, and the
+webhook benchmark measured that as a lower ceiling (docs/benchmarks.md), so there each unit
+runs at once in a transaction of its own unless ``grouped=True`` asks otherwise.
 """
 
 from __future__ import annotations
@@ -47,9 +53,12 @@ class _Unit(Generic[T]):
 
 
 class GroupCommitter:
-    def __init__(self, db: Database, max_group: int = MAX_GROUP) -> None:
+    def __init__(
+        self, db: Database, max_group: int = MAX_GROUP, *, grouped: bool | None = None
+    ) -> None:
         self.db = db
         self.max_group = max_group
+        self.grouped = db.is_sqlite if grouped is None else grouped
         self._queue: list[_Unit[Any]] = []
         self._runner: asyncio.Task[None] | None = None
         self.transactions = 0  # committed or rolled back (tests, diagnostics)
@@ -58,6 +67,10 @@ class GroupCommitter:
     async def run(self, work: Work[T], *, order: int = 0) -> T:
         """Run ``work`` in a transaction, maybe shared with others; its result after the
         commit, or what it raised (its own transaction rolled back)."""
+        if not self.grouped:
+            self.transactions += 1
+            async with self.db.write() as session:
+                return await work(session)
         unit: _Unit[T] = _Unit(work, order, asyncio.get_running_loop().create_future())
         self._queue.append(unit)
         if self._runner is None:

@@ -28,11 +28,13 @@ from bot.engine import Brain
 from bot.reload import Edit, ReloadReport
 from bot.storage.db import Database
 from bot.storage.models import EditorAction, Message, utcnow
+from bot.topics import topic_entries
 from handoff import escalation
 from handoff.errors import Conflict, HandoffError, NotFound
 from handoff.views import intent_title
 from knowledge_base.editing import EditError, add_question_to_file, clean_question
 from knowledge_base.loader import question_key
+from knowledge_base.models import FAQEntry
 from nlu.api import Decision, Prediction
 from nlu.config import NLUConfig
 
@@ -245,6 +247,11 @@ def try_text(brain: Brain, text: str, channel: str | None = None) -> dict[str, A
     if trigger is not None:
         title = escalation.REASON_TITLES.get(trigger.reason, trigger.reason.value)
         answer = f"Передаст оператору: {title}."
+    elif topic := _bare_topic(brain, text, prediction):
+        answer = _response_text(brain, "utter_clarify_topic", channel) or _response_text(
+            brain, "utter_clarify", channel
+        )
+        answer += "\n" + "\n".join(f"• {e.title}" for e in topic)
     elif prediction.decision is Decision.ANSWER and prediction.intent is not None:
         entry = brain.kb.get(prediction.intent)
         if entry is not None:
@@ -265,6 +272,13 @@ def try_text(brain: Brain, text: str, channel: str | None = None) -> dict[str, A
     else:
         answer = _response_text(brain, "utter_default", channel)
     return {"text": text, **result, "answer": answer}
+
+
+def _bare_topic(brain: Brain, text: str, prediction: Prediction) -> list[FAQEntry]:
+    policy = brain.config.policy
+    if not policy.clarify_bare_topics:
+        return []
+    return topic_entries(text, prediction, brain.kb, policy.clarify_max_options)
 
 
 # -- teaching --------------------------------------------------------------------------------

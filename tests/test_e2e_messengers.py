@@ -202,7 +202,8 @@ async def test_telegram_long_operator_reply_is_split_on_paragraphs(
         paragraphs = [(f"Абзац {i}: " + "подробности заказа " * 40).strip() for i in range(14)]
         await w.operator_takes_and_replies("\n\n".join(paragraphs))
         await w.settle()
-        chunks = w.tg.texts(1001)[1:]
+        joined, *chunks = w.tg.texts(1001)[1:]
+        assert joined == "Оператор Анна уже читает вашу переписку и скоро ответит."
         assert len(chunks) >= 3 and all(len(c) <= 4096 for c in chunks)
         assert all(c.startswith("Абзац") for c in chunks)  # cut between paragraphs
         assert "\n\n".join(chunks) == "\n\n".join(paragraphs).strip()

@@ -81,6 +81,10 @@ async def test_telegram_customer_bot_operator_and_rating(project: Path) -> None:
                 card = (await api.get(f"/api/v1/conversations/{conversation_id}")).json()
                 texts = [m["text"] for m in card["messages"]]
                 assert "здравствуйте как вернуть товар" in texts  # the whole story, no repeats
+                await tg.wait_sent(customer, 3, within=20)
+                assert tg.texts(customer)[2] == (
+                    "Оператор Анна уже читает вашу переписку и скоро ответит."
+                )
 
                 reply = await api.post(
                     f"/api/v1/conversations/{conversation_id}/reply",
@@ -88,16 +92,16 @@ async def test_telegram_customer_bot_operator_and_rating(project: Path) -> None:
                     headers=headers,
                 )
                 assert reply.status_code == 200, reply.text
-                await tg.wait_sent(customer, 3, within=20)
-                assert tg.texts(customer)[2] == "Здравствуйте! Это Анна, помогу с возвратом."
+                await tg.wait_sent(customer, 4, within=20)
+                assert tg.texts(customer)[3] == "Здравствуйте! Это Анна, помогу с возвратом."
 
                 closed = await api.post(
                     f"/api/v1/conversations/{conversation_id}/close", json={}, headers=headers
                 )
                 assert closed.status_code == 200, closed.text
-            await tg.wait_sent(customer, 5, within=20)  # «closed» and the rating request
-            assert "завершил диалог" in tg.texts(customer)[3]
-            rating_request = tg.sent_to(customer)[4]
+            await tg.wait_sent(customer, 6, within=20)  # «closed» and the rating request
+            assert "завершил диалог" in tg.texts(customer)[4]
+            rating_request = tg.sent_to(customer)[5]
             assert [t for t in rating_request.button_titles if t.isdigit()] == [
                 "1",
                 "2",

@@ -228,6 +228,9 @@ async def test_try_the_bot_without_a_conversation(env: Env) -> None:
         assert "14 дней" in data["answer"]
         rejected = (await eva.post("/api/v1/editor/try", json={"text": REJECTED})).json()
         assert rejected["decision"] == "reject" and rejected["answer"]
+        topic = (await eva.post("/api/v1/editor/try", json={"text": "возврат"})).json()
+        assert topic["answer"].startswith("Что именно вас интересует?\n")  # as the bot asks
+        assert "• Как вернуть товар" in topic["answer"]
         entries = (await eva.get("/api/v1/editor/entries")).json()["entries"]
         assert {"id": ENTRY, "title": "Адреса магазинов и пунктов выдачи"}.items() <= next(
             e for e in entries if e["id"] == ENTRY
