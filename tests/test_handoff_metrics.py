@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Customer, Message, Operator, Rating, utcnow
 from handoff.metrics import compute, percentile
+
+
+def conversation(
+    customer_id: int,
+    owner: str,
+    start: datetime,
+    answered_after: float | None,
+    *,
+    escalated: bool = True,
+) -> Conversation:
+    """A conversation that started at ``start``, handed over then (if ``escalated``) and
+    first answered by a person ``answered_after`` seconds later (None: not yet)."""
+    return Conversation(
+        customer_id=customer_id,
+        owner=owner,
+        channel="test",
+        chat_id="c",
+        context={},
+        unknown_streak=0,
+        created_at=start,
+        updated_at=start,
+        escalated_at=start if escalated else None,
+        first_response_at=start + timedelta(seconds=answered_after)
+        if answered_after is not None
+        else None,
+    )
 
 
 def test_percentile_nearest_rank() -> None:
@@ -36,20 +62,7 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
 
         def conv(owner: str, response: float | None, escalated: bool = True) -> Conversation:
             start = now - timedelta(minutes=30)
-            return Conversation(
-                customer_id=customer.id,
-                owner=owner,
-                channel="test",
-                chat_id="c",
-                context={},
-                unknown_streak=0,
-                created_at=start,
-                updated_at=start,
-                escalated_at=start if escalated else None,
-                first_response_at=start + timedelta(seconds=response)
-                if response is not None
-                else None,
-            )
+            return conversation(customer.id, owner, start, response, escalated=escalated)
 
         answered = [conv("closed", s) for s in (10, 20, 30, 40, 100)]
         waiting = conv("queued", None)
@@ -115,21 +128,7 @@ async def test_conversations_still_waiting_past_the_goal_count_as_late(db: Datab
         def handed_over(
             owner: str, waited: timedelta, answered_after: float | None = None
         ) -> Conversation:
-            start = now - waited
-            return Conversation(
-                customer_id=customer.id,
-                owner=owner,
-                channel="test",
-                chat_id="c",
-                context={},
-                unknown_streak=0,
-                created_at=start,
-                updated_at=start,
-                escalated_at=start,
-                first_response_at=start + timedelta(seconds=answered_after)
-                if answered_after is not None
-                else None,
-            )
+            return conversation(customer.id, owner, now - waited, answered_after)
 
         answered_in_time = handed_over("operator", timedelta(minutes=20), answered_after=20)
         queued_for_long = [handed_over("queued", timedelta(minutes=10)) for _ in range(6)]
