@@ -113,8 +113,22 @@ def operator_button() -> Button:
     return Button("Позвать оператора", HANDOFF_PAYLOAD)
 
 
-async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | None = None) -> None:
-    """Pass the conversation to the human queue and tell the customer honestly what happens."""
+async def escalate(
+    turn: Turn,
+    reason: Reason,
+    detail: str = "",
+    team: str | None = None,
+    *,
+    announced: bool = False,
+) -> None:
+    """Pass the conversation to the human queue and tell the customer honestly what happens.
+
+    ``announced``: the customer has just been told in the caller's own words that a person
+    takes over (a «только специалист» entry, a flow's hand-off step, the apology for a
+    complaint). Then only what those words could not know is added — the expected wait
+    (``utter_handoff_wait``), who took it, or when operators are back — and not a second,
+    generic «Передаю ваш вопрос…» that may contradict the first (another team, «напишите
+    номер заказа» after «повторять ничего не придётся»)."""
     conv = turn.conversation
     cfg = turn.config.handoff
     conv.team = team or conv.team or cfg.default_team
@@ -148,8 +162,10 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
     ):
         # Someone online took it — even out of hours, «завтра в 9:00» would not be true.
         turn.assigned_operator = assigned
-        turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(1))
-        if "utter_operator_joined" in turn.domain.responses:
+        joined = "utter_operator_joined" in turn.domain.responses
+        if not (announced and joined):
+            turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(1))
+        if joined:
             turn.utter("utter_operator_joined", operator=assigned.display_name)
         return
     elif not escalation.is_open(cfg.working_hours, turn.now):
@@ -167,7 +183,10 @@ async def escalate(turn: Turn, reason: Reason, detail: str = "", team: str | Non
                 turn.session, cfg.default_handling_minutes
             ),
         )
-    turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(wait))
+    if not announced:
+        turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(wait))
+    elif "utter_handoff_wait" in turn.domain.responses:
+        turn.utter("utter_handoff_wait", wait_minutes=escalation.plural_minutes(wait))
 
 
 class StartHandler:
@@ -305,7 +324,8 @@ class EscalationHandler:
         trigger = self._trigger(turn)
         assert trigger is not None
         rude = trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY)
-        if rude and "utter_complaint" in turn.domain.responses:
+        apologised = rude and "utter_complaint" in turn.domain.responses
+        if apologised:
             turn.utter("utter_complaint")
         team = turn.config.handoff.complaint_team if rude else None
         if trigger.reason is Reason.REQUEST and turn.prediction is not None:
@@ -313,7 +333,7 @@ class EscalationHandler:
             limit = turn.config.policy.max_answers_per_message
             for entry_id in understood_entries(turn.prediction, turn.kb)[:limit]:
                 await answer_entry(turn, entry_id)
-        await escalate(turn, trigger.reason, trigger.detail, team=team)
+        await escalate(turn, trigger.reason, trigger.detail, team=team, announced=apologised)
 
 
 def _missed(prediction: Prediction | None) -> bool:
@@ -326,7 +346,7 @@ async def answer_entry(turn: Turn, entry_id: str) -> None:
     turn.conversation.unknown_streak = 0  # understood (also through a button or a flow)
     if entry.human_only:
         turn.say(entry.render(turn.channel), {"faq": entry_id})
-        await escalate(turn, Reason.HUMAN_ONLY, entry_id, team=entry.team)
+        await escalate(turn, Reason.HUMAN_ONLY, entry_id, team=entry.team, announced=True)
         return
     turn.say(entry.render(turn.channel), {"faq": entry_id})
     faq_ids = list((turn.conversation.context or {}).get("faq_ids", []))

@@ -265,7 +265,13 @@ class FlowHandler:
                 self._finish(turn, state)
                 if step.handoff:
                     turn.say(Outbound(_fill(step.handoff, slots)), data)
-                await escalate(turn, Reason.FLOW, f"{flow.id}:{step.id}", team=step.team)
+                await escalate(
+                    turn,
+                    Reason.FLOW,
+                    f"{flow.id}:{step.id}",
+                    team=step.team,
+                    announced=bool(step.handoff),
+                )
                 return
             state["step"] += 1
         self._finish(turn, state)

@@ -403,6 +403,14 @@ async def test_complaints_stay_with_the_bot_when_that_trigger_is_off(
         await bot.runtime.stop()
 
 
+async def test_an_apology_for_a_complaint_is_followed_by_the_wait_alone(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    told = [m.text for m in await alice.say("ты тупой бот, верните деньги")]
+    assert alice.last_outcome.owner is Owner.QUEUED
+    assert len(told) == 2 and "приносим извинения" in told[0]
+    assert told[1].startswith("Оператор подключится к диалогу примерно через")
+
+
 async def test_greeting_on_start(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.start()
@@ -411,8 +419,11 @@ async def test_greeting_on_start(bot: TestBot) -> None:
 
 async def test_human_only_topic_answers_and_hands_over(bot: TestBot) -> None:
     alice = bot.customer("alice")
-    await alice.say("с меня списали деньги два раза за один заказ")
+    told = [m.text for m in await alice.say("с меня списали деньги два раза за один заказ")]
     assert alice.last_outcome.owner is Owner.QUEUED
+    # The entry says who takes over; then only the wait, not «…коллеге из службы поддержки».
+    assert len(told) == 2 and "финансов" in told[0]
+    assert told[1].startswith("Оператор подключится к диалогу примерно через")
     async with bot.runtime.db.read() as s:
         conv = await s.scalar(select(Conversation))
         assert conv is not None
