@@ -47,7 +47,9 @@ PHONE_RE = re.compile(
 )
 ORDER_RE = re.compile(
     r"(?:(?:заказ[а-я]*|посылк[а-я]*|отправлени[а-я]*|order)\s*(?:номер|№|#|n)?\s*|[№#]\s*)"
-    r"(?P<num>[a-zа-я]{0,3}-?\d{3,12}(?:-\d{1,6})?)(?![\d,.]\d)",
+    # «1234 5678»: eight digits typed in two groups, as they are often read out
+    r"(?P<num>\d{4}[ \u00a0]\d{4}(?![\d,.]|\s\d)|[a-zа-я]{0,3}-?\d{3,12}(?:-\d{1,6})?)"
+    r"(?![\d,.]\d)",
     re.IGNORECASE,
 )
 DATE_NUM_RE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?(?![\d.]\d)")
@@ -128,7 +130,8 @@ def _candidates(text: str, today: dt.date) -> list[Entity]:
         digits = re.sub(r"\D", "", m.group(0))
         add("phone", "7" + digits[1:], m.start(), m.end())
     for m in ORDER_RE.finditer(text):
-        add("order_number", m.group("num").upper(), m.start("num"), m.end("num"))
+        number = re.sub(r"\s", "", m.group("num")).upper()
+        add("order_number", number, m.start("num"), m.end("num"))
     for m in DATE_NUM_RE.finditer(text):
         add(
             "date",

@@ -20,7 +20,8 @@ URL_RE = re.compile(
     re.IGNORECASE,
 )
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-NUMBER_RE = re.compile(r"\d+(?:[.,:/-]\d+)*")
+# «1234 5678» (an order number in two groups) is one number, as «12345678» is.
+NUMBER_RE = re.compile(r"(?<!\d)(?<!\d )\d{4} \d{4}(?! ?\d)|\d+(?:[.,:/-]\d+)*")
 # Letters (Cyrillic/Latin) with inner hyphens; used by the spelling corrector and word features.
 WORD_RE = re.compile(r"[a-zа-я]+(?:-[a-zа-я]+)*")
 

@@ -35,7 +35,7 @@ async def test_a_number_in_the_first_message_is_not_asked_again(bot: TestBot) ->
     assert "https://volt-shop.ru/orders/87654321" in replies[0].text
 
 
-@pytest.mark.parametrize("typed", ["12345678", " № 12345678 "])
+@pytest.mark.parametrize("typed", ["12345678", " № 12345678 ", "1234 5678"])
 async def test_a_bare_order_number_starts_the_flow_with_it(bot: TestBot, typed: str) -> None:
     alice = bot.customer("alice")
     replies = await alice.say(typed)  # nothing else: the flow's start_pattern

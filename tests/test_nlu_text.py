@@ -24,6 +24,9 @@ def test_normalize_lowercases_and_folds_yo() -> None:
 def test_placeholders_replace_urls_emails_numbers() -> None:
     masked = mask_placeholders("пишите a.b@mail.ru или https://shop.ru/x заказ 123")
     assert masked.split() == ["пишите", "emailtoken", "или", "urltoken", "заказ", "numtoken"]
+    # An order number typed in two groups is one number; a card's four groups stay four.
+    assert mask_placeholders("заказ 1234 5678 не пришел").split().count("numtoken") == 1
+    assert mask_placeholders("карта 2200 1234 5678 9012").split().count("numtoken") == 4
 
 
 def test_spacy_tokenizer_splits_punctuation() -> None:
@@ -66,6 +69,8 @@ def _ents(text: str) -> list[tuple[str, str]]:
 def test_entity_order_numbers() -> None:
     assert _ents("Где мой заказ 123456?") == [("order_number", "123456")]
     assert _ents("статус № А-1234") == [("order_number", "А-1234")]
+    assert _ents("заказ 1234 5678 не пришел") == [("order_number", "12345678")]
+    assert _ents("№ 1234 5678") == [("order_number", "12345678")]
 
 
 def test_entity_phones_to_digits() -> None:
