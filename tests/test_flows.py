@@ -43,6 +43,16 @@ async def test_a_bare_order_number_starts_the_flow_with_it(bot: TestBot, typed: 
     assert alice.buttons() == ["Да, спасибо", "Нет, заказ задерживается"]
 
 
+async def test_a_customer_who_does_not_remember_the_number_learns_where_it_is(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где заказ")
+    await alice.say("не помню номер")  # not «сменить номер телефона», a specialist's topic
+    assert "SMS и письмо с номером заказа" in alice.last_text
+    assert alice.last_outcome.owner is Owner.BOT
+
+
 async def test_an_order_number_asked_beside_another_question_gets_its_exact_link(
     bot: TestBot,
 ) -> None:
