@@ -213,11 +213,14 @@ class ButtonHandler:
     name = "button"
 
     def match(self, turn: Turn) -> bool:
+        from flows.engine import flow_of_entry_button
+
         payload = turn.event.payload or ""
         return (
             turn.event.kind is InboundKind.BUTTON
             and bool(payload)
             and not payload.startswith("flow")
+            and flow_of_entry_button(turn) is None  # the flow answers that entry
         )
 
     async def handle(self, turn: Turn) -> None:

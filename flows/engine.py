@@ -47,6 +47,8 @@ class FlowHandler:
         event = turn.event
         if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(START_PREFIX):
             return turn.flows.get((event.payload or "")[len(START_PREFIX) :])
+        if (entry_flow := flow_of_entry_button(turn)) is not None:
+            return entry_flow  # «Где мой заказ» under the greeting: as if typed
         prediction = turn.prediction
         if event.kind is not InboundKind.TEXT:
             return None
@@ -316,6 +318,17 @@ def _yes_or_no(turn: Turn) -> str | None:
 
 def _say_stale(turn: Turn) -> None:
     turn.say(Outbound(STALE_BUTTON_TEXT), {"stale_button": turn.event.payload})
+
+
+def flow_of_entry_button(turn: Turn) -> Flow | None:
+    """The flow a FAQ entry's button starts when no flow is running: an entry that is a flow's
+    intent («Где мой заказ») is answered by the flow when typed, so when pressed too."""
+    payload = turn.event.payload or ""
+    if turn.event.kind is not InboundKind.BUTTON or not payload.startswith("faq:"):
+        return None
+    if (turn.conversation.context or {}).get("flow"):
+        return None  # inside a flow a FAQ button is a question aside, answered as an entry
+    return _flow_for(turn, payload[len("faq:") :])
 
 
 def _flow_for(turn: Turn, intent: str | None) -> Flow | None:

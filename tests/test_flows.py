@@ -230,3 +230,45 @@ async def test_a_phone_number_is_not_taken_for_the_order_number(bot: TestBot, ph
     assert "8 цифр" in alice.last_text  # asked again
     await alice.say("1234 5678")  # typed in two groups
     assert any("https://volt-shop.ru/orders/12345678 " in m.text for m in alice.sent)
+
+
+async def test_a_courier_who_did_not_come_goes_to_a_person_with_the_order_number(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("курьер не приехал заказ 45678901")  # the number is taken, not asked for
+    assert "https://volt-shop.ru/orders/45678901" in alice.sent[0].text
+    assert alice.buttons() == ["Да, подожду", "Нет, интервал прошёл"]
+    told = [m.text for m in await alice.press("Нет, интервал прошёл")]
+    assert "заказ № 45678901" in told[0] and "500 Вольт-бонусов" in told[0]
+    assert alice.last_outcome.owner is Owner.QUEUED
+    async with bot.runtime.db.read() as s:
+        conv = await s.scalar(select(Conversation))
+        assert conv is not None
+    assert conv.context["escalation"]["flow"]["slots"]["order_number"] == "45678901"
+
+
+async def test_a_courier_who_is_only_late_needs_no_person(bot: TestBot) -> None:
+    bob = bot.customer("bob")
+    await bob.say("курьер не пришел")
+    assert "номер заказа" in bob.last_text
+    await bob.say("4567 8901")
+    await bob.press("Да, подожду")
+    assert "напишите" in bob.last_text and bob.last_outcome.owner is Owner.BOT
+
+
+async def test_the_greetings_where_is_my_order_button_runs_the_flow(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.start()
+    await alice.press("Где мой заказ")  # as if typed: the flow asks for the number
+    assert "Подскажите номер заказа" in alice.last_text
+    await alice.say("12345678")
+    assert "https://volt-shop.ru/orders/12345678" in alice.sent[-2].text
+
+
+async def test_inside_a_flow_a_faq_button_is_answered_as_an_entry(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.start()
+    await alice.say("курьер не приехал")  # the courier flow waits for the number
+    await alice.press("Где мой заказ")  # the greeting's button, pressed now: a question aside
+    assert "volt-shop.ru/orders" in alice.last_text
