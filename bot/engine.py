@@ -27,6 +27,7 @@ from bot.group_commit import GroupCommitter
 from bot.nlu_batch import PredictBatcher
 from bot.outbox import LEASE, Claimed, OutboxSender
 from bot.ownership import HUMAN_OWNERS, Owner
+from bot.redact import CARD, redact
 from bot.storage import inbound, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Rating, utcnow
@@ -145,6 +146,7 @@ class Engine:
         """
         if event.kind is InboundKind.STATUS:
             return await self._record_status(event, inbox_id)
+        event = redact(event)  # done at the door by Runtime.submit; direct callers too
         self._active += 1
         try:
             return await self._process_message(event, inbox_id)
@@ -254,6 +256,8 @@ class Engine:
             flows=brain.flows,
         )
         status = Status.PROCESSED
+        if CARD in event.redacted and "utter_card_redacted" in brain.domain.responses:
+            turn.utter("utter_card_redacted")  # first, whoever answers the rest
         if Owner(conversation.owner) in HUMAN_OWNERS:
             await self._forward(turn)
             status = Status.FORWARDED

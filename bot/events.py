@@ -67,6 +67,7 @@ class Inbound:
     attachments: tuple[Attachment, ...] = ()
     start_param: str | None = None  # Telegram deep link payload, Viber context
     ref_message_id: str | None = None  # for STATUS: the messenger id of our message it is about
+    redacted: tuple[str, ...] = ()  # what bot.redact hid from ``text`` before storing («card»)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (the durable inbox stores events this way)."""
@@ -76,6 +77,7 @@ class Inbound:
             {"kind": a.kind, "url": a.url, "name": a.name, "mime_type": a.mime_type, "size": a.size}
             for a in self.attachments
         ]
+        data["redacted"] = list(self.redacted)
         return data
 
     @classmethod
@@ -83,6 +85,7 @@ class Inbound:
         values = dict(data)
         values["kind"] = InboundKind(values.get("kind", InboundKind.TEXT.value))
         values["attachments"] = tuple(Attachment(**a) for a in values.get("attachments", []))
+        values["redacted"] = tuple(values.get("redacted", ()))
         return cls(**values)
 
 

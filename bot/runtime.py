@@ -21,6 +21,7 @@ from bot.events import Inbound
 from bot.inbox import InboxWriter
 from bot.outbox import OutboxSender
 from bot.project import Project
+from bot.redact import redact
 from bot.storage import inbound, repo
 from bot.storage.db import Database, DatabaseError
 from bot.storage.models import utcnow
@@ -144,6 +145,7 @@ class Runtime:
         be lost; a redelivered event returns at once. If the database is unreachable this
         raises, the channel answers with an error, and the messenger delivers again later.
         """
+        event = redact(event)  # no card number is stored, not even in the inbox
         inbox_id = await self.inbox.receive(event)  # with whatever else arrived meanwhile
         if inbox_id is None:
             return  # received before: processed or being processed

@@ -411,6 +411,17 @@ async def test_an_apology_for_a_complaint_is_followed_by_the_wait_alone(bot: Tes
     assert told[1].startswith("Оператор подключится к диалогу примерно через")
 
 
+async def test_a_card_number_is_never_stored_and_the_customer_is_told(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    told = await alice.say("с меня списали деньги два раза, карта 2200 1234 5678 9019")
+    assert told[0].text.startswith("Номер карты в переписке мы скрыли")
+    assert "финансов" in told[1].text  # and the question is answered as usual
+    async with bot.runtime.db.read() as s:
+        texts = (await s.scalars(select(Message.text))).all()
+    assert "с меня списали деньги два раза, карта **** **** **** 9019" in texts
+    assert not any("5678" in t for t in texts)
+
+
 async def test_greeting_on_start(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.start()

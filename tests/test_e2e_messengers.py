@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.ownership import Owner
 from bot.runtime import Runtime
 from bot.storage.db import Database
-from bot.storage.models import Conversation, OutboxItem
+from bot.storage.models import Conversation, InboxItem, Message, OutboxItem
 from bot.web.app import create_app
 from handoff.auth import create_operator
 from handoff.service import HandoffService
@@ -126,6 +126,22 @@ async def test_telegram_customer_gets_faq_answer_then_an_operator(
         async with w.runtime.db.read() as s:
             rated = await s.get(Conversation, conv_id)
             assert rated is not None and rated.rating == 4
+
+
+async def test_a_card_number_from_telegram_is_masked_before_the_inbox(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        update = w.tg.text_update(1001, "списали дважды, карта 4276 3800 1234 5679")
+        assert (await w.tg.deliver(update, w.client)).status_code == 200
+        await w.settle()
+        assert w.tg.texts(1001)[0].startswith("Номер карты в переписке мы скрыли")
+        async with w.runtime.db.read() as s:
+            stored = [item.event for item in (await s.scalars(select(InboxItem))).all()]
+            history = (await s.scalars(select(Message.text))).all()
+        assert [e["text"] for e in stored] == ["списали дважды, карта **** **** **** 5679"]
+        assert stored[0]["redacted"] == ["card"]
+        assert not any("3800" in text for text in history)
 
 
 async def test_telegram_customer_sees_typing_only_while_an_answer_is_slow(
