@@ -50,6 +50,7 @@ async def test_a_customer_who_does_not_remember_the_number_learns_where_it_is(
     await alice.say("где заказ")
     await alice.say("не помню номер")  # not «сменить номер телефона», a specialist's topic
     assert "SMS и письмо с номером заказа" in alice.last_text
+    assert "напишите «оператор»" in alice.last_text  # the way to a person, honestly
     assert alice.last_outcome.owner is Owner.BOT
 
 
@@ -144,9 +145,9 @@ async def test_asking_for_a_person_mid_flow_ends_the_flow(bot: TestBot) -> None:
 async def test_no_number_twice_hands_over(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("где мой заказ")
-    await alice.say("не помню")
+    await alice.say("щас поищу")
     assert "8 цифр" in alice.last_text  # asked again, differently
-    await alice.say("не знаю я")
+    await alice.say("нету его нигде")
     assert alice.last_outcome.owner is Owner.QUEUED
 
 
