@@ -64,6 +64,9 @@ class ChannelsConfig(BaseModel):
     webchat: WebChatConfig = Field(default_factory=WebChatConfig)
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     viber: ViberConfig = Field(default_factory=ViberConfig)
+    # Processed webhook events are kept this long (redeliveries are recognised by them: Viber
+    # re-sends for up to an hour), then deleted by the inbox's maintenance loop.
+    inbox_keep_days: int = Field(default=7, ge=1)
 
 
 class ProjectConfig(BaseModel):

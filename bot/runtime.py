@@ -29,6 +29,8 @@ from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 RECOVER_AFTER = timedelta(seconds=60)  # an event this old and unprocessed is retried
+PRUNE_EVERY_ROUNDS = 60  # old processed events are deleted about once an hour
+PRUNE_BATCH = 5000  # per transaction (inbound.prune_processed's default)
 
 TYPING_AFTER = 0.5
 """Seconds of processing after which the customer is shown «typing…». A reply faster than
@@ -184,13 +186,31 @@ class Runtime:
             log.info("recovered %d unprocessed event(s) from the inbox", len(pending))
         return len(pending)
 
+    async def prune_inbox(self) -> int:
+        """Delete processed inbox events older than ``channels.inbox_keep_days``."""
+        keep = timedelta(days=self.engine.brain.config.channels.inbox_keep_days)
+        total = 0
+        while True:
+            async with self.db.write() as session:
+                deleted = await inbound.prune_processed(session, utcnow() - keep)
+            total += deleted
+            if deleted < PRUNE_BATCH:
+                break
+        if total:
+            log.info("deleted %d processed inbox event(s) older than %s", total, keep)
+        return total
+
     async def _recover_periodically(self) -> None:
+        rounds = 0
         while True:
             await asyncio.sleep(RECOVER_AFTER.total_seconds())
             try:
                 await self.recover()
+                if rounds % PRUNE_EVERY_ROUNDS == 0:
+                    await self.prune_inbox()
             except Exception:
-                log.exception("inbox recovery failed; will try again")
+                log.exception("inbox maintenance failed; will try again")
+            rounds += 1
 
     async def drain(self, timeout: float = 10.0) -> bool:
         """Wait for background processing and due outbox items (tests, shutdown)."""

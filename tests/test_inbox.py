@@ -111,3 +111,59 @@ async def test_one_event_that_cannot_be_stored_does_not_fail_its_batch(
     assert isinstance(results[1], ConnectionError)  # only its own webhook answers 500
     assert isinstance(results[0], int) and isinstance(results[2], int)
     assert await stored(db) == 2
+
+
+async def test_old_processed_events_are_deleted_and_unprocessed_ones_kept(db: Database) -> None:
+    """Maintenance: the inbox does not grow forever, and never drops an unhandled event."""
+    from datetime import timedelta
+
+    from sqlalchemy import update as sql_update
+
+    from bot.storage.models import utcnow
+
+    inbox = InboxWriter(db)
+    ids = [await inbox.receive(update(n)) for n in range(5)]
+    now = utcnow()
+    ages = {ids[0]: 30, ids[1]: 8, ids[2]: 2, ids[3]: 30}  # days since processed; 4: unprocessed
+    async with db.write() as session:
+        for row_id, days in ages.items():
+            await session.execute(
+                sql_update(InboxItem)
+                .where(InboxItem.id == row_id)
+                .values(processed_at=now - timedelta(days=days))
+            )
+        await session.execute(  # received long ago and never processed: kept for recovery
+            sql_update(InboxItem)
+            .where(InboxItem.id == ids[4])
+            .values(received_at=now - timedelta(days=30))
+        )
+    async with db.write() as session:
+        assert await inbound.prune_processed(session, now - timedelta(days=7), limit=1) == 1
+    async with db.write() as session:
+        assert await inbound.prune_processed(session, now - timedelta(days=7)) == 2
+    async with db.read() as session:
+        left = sorted((await session.scalars(select(InboxItem.id))).all())
+    assert left == [ids[2], ids[4]]
+    assert await inbox.receive(update(2)) is None  # a redelivery of a kept event: still known
+
+
+async def test_the_runtime_keeps_processed_events_for_the_configured_days(bot: Any) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update as sql_update
+
+    from bot.storage.models import utcnow
+
+    runtime = bot.runtime
+    assert runtime.engine.brain.config.channels.inbox_keep_days == 7  # config.yml
+    fresh, old = [await runtime.inbox.receive(update(n)) for n in (1, 2)]
+    async with runtime.db.write() as session:
+        for row_id, days in ((fresh, 6), (old, 8)):
+            await session.execute(
+                sql_update(InboxItem)
+                .where(InboxItem.id == row_id)
+                .values(processed_at=utcnow() - timedelta(days=days))
+            )
+    assert await runtime.prune_inbox() == 1
+    async with runtime.db.read() as session:
+        assert (await session.scalars(select(InboxItem.id))).all() == [fresh]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Table, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Table, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -164,3 +164,18 @@ async def unprocessed(
         .limit(limit)
     )
     return [(row_id, Inbound.from_json(event)) for row_id, event in rows.all()]
+
+
+async def prune_processed(session: AsyncSession, before: datetime, limit: int = 5000) -> int:
+    """Delete up to ``limit`` events processed before ``before``; return how many.
+
+    Unprocessed events are never deleted (the recovery loop, or a person, still needs them);
+    batches keep one delete from holding locks or the SQLite writer for long."""
+    oldest = (
+        select(InboxItem.id)
+        .where(InboxItem.processed_at.is_not(None), InboxItem.processed_at < before)
+        .order_by(InboxItem.id)
+        .limit(limit)
+    )
+    result = await session.execute(delete(InboxItem).where(InboxItem.id.in_(oldest)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
