@@ -422,6 +422,13 @@ async def test_a_card_number_is_never_stored_and_the_customer_is_told(bot: TestB
     assert not any("5678" in t for t in texts)
 
 
+async def test_a_question_about_discounts_is_no_trade_in_yes(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("скидка на айфон есть")
+    assert "https://volt-shop.ru/promo" in alice.last_text
+    assert not alice.last_text.startswith("Да")  # no promise of a discount that may not exist
+
+
 async def test_greeting_on_start(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.start()

@@ -47,11 +47,12 @@ async def test_a_new_faq_entry_is_answered_after_reload(editable: tuple[TestBot,
     alice = bot.customer("alice")
     await alice.say("можно упаковать в подарочную упаковку")
     assert "149 ₽" not in alice.last_text
+    before = len(bot.runtime.engine.brain.kb.entries)
     orders = root / "data" / "faq" / "orders.yml"
     orders.write_text(orders.read_text(encoding="utf-8") + NEW_ENTRY, encoding="utf-8")
     report = await reload(bot.runtime)
     assert report.ok, report.to_json()
-    assert report.entries == 54 and report.accuracy_after is not None
+    assert report.entries == before + 1 and report.accuracy_after is not None
     await alice.say("а подарочная упаковка у вас есть?")
     assert "149 ₽" in alice.last_text
 
