@@ -359,8 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-env", help="read the password from this environment variable")
     add.set_defaults(func=cmd_operators_add)
 
+    from bot.cli_privacy import register as register_privacy
     from nlu.cli import register
 
+    register_privacy(sub)
     register(sub)
     return parser
 

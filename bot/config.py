@@ -69,6 +69,14 @@ class ChannelsConfig(BaseModel):
     inbox_keep_days: int = Field(default=7, ge=1)
 
 
+class PrivacyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Texts of conversations closed longer ago than this are erased (bot.storage.erasure);
+    # None keeps them. The rows, times and ratings stay for the manager's figures.
+    history_keep_days: int | None = Field(default=None, ge=1)
+
+
 class ProjectConfig(BaseModel):
     """The whole ``config.yml``."""
 
@@ -86,6 +94,7 @@ class ProjectConfig(BaseModel):
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     handoff: HandoffConfig = Field(default_factory=HandoffConfig)
     channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
 
     @field_validator("language")
     @classmethod

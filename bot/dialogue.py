@@ -249,9 +249,7 @@ class ContactHandler:
         return turn.event.kind is InboundKind.CONTACT and bool(turn.event.contact_phone)
 
     async def handle(self, turn: Turn) -> None:
-        phone = re.sub(r"\D", "", turn.event.contact_phone or "")
-        if len(phone) == 11 and phone.startswith("8"):
-            phone = "7" + phone[1:]
+        phone = repo.normalize_phone(turn.event.contact_phone or "")
         existing = await repo.customer_by_phone(turn.session, phone)
         customer_id = turn.conversation.customer_id
         if existing is not None and existing.id != customer_id:

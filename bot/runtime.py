@@ -22,7 +22,7 @@ from bot.inbox import InboxWriter
 from bot.outbox import OutboxSender
 from bot.project import Project
 from bot.redact import redact
-from bot.storage import inbound, repo
+from bot.storage import erasure, inbound, repo
 from bot.storage.db import Database, DatabaseError
 from bot.storage.models import utcnow
 from bot.tasks import cancel_and_wait
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 RECOVER_AFTER = timedelta(seconds=60)  # an event this old and unprocessed is retried
 PRUNE_EVERY_ROUNDS = 60  # old processed events are deleted about once an hour
 PRUNE_BATCH = 5000  # per transaction (inbound.prune_processed's default)
+ERASE_BATCH = 500  # conversations per transaction (erasure.erase_closed_before's default)
 
 TYPING_AFTER = 0.5
 """Seconds of processing after which the customer is shown «typing…». A reply faster than
@@ -200,6 +201,23 @@ class Runtime:
             log.info("deleted %d processed inbox event(s) older than %s", total, keep)
         return total
 
+    async def erase_old_history(self) -> int:
+        """Erase the texts of conversations closed over ``privacy.history_keep_days`` ago."""
+        days = self.engine.brain.config.privacy.history_keep_days
+        if days is None:
+            return 0
+        keep = timedelta(days=days)
+        total = 0
+        while True:
+            async with self.db.write() as session:
+                report = await erasure.erase_closed_before(session, utcnow() - keep, ERASE_BATCH)
+            total += report.conversations
+            if report.conversations < ERASE_BATCH:
+                break
+        if total:
+            log.info("erased the texts of %d conversation(s) closed over %s ago", total, keep)
+        return total
+
     async def _recover_periodically(self) -> None:
         rounds = 0
         while True:
@@ -208,6 +226,7 @@ class Runtime:
                 await self.recover()
                 if rounds % PRUNE_EVERY_ROUNDS == 0:
                     await self.prune_inbox()
+                    await self.erase_old_history()
             except Exception:
                 log.exception("inbox maintenance failed; will try again")
             rounds += 1

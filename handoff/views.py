@@ -231,6 +231,7 @@ def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, 
         "author": message.author,
         "kind": message.kind,
         "text": message.text,
+        "erased": bool(data.get("erased")),
         "operator": operator.display_name if operator else None,
         "at": _iso(message.created_at),
         "buttons": [b.get("title", "") for b in data.get("buttons", [])],
@@ -282,6 +283,7 @@ async def customer_card(
         "name": customer_name(customer),
         "phone": customer.phone if customer else None,
         "since": _iso(customer.created_at) if customer else None,
+        "erased_at": _iso(customer.erased_at) if customer else None,
         "channels": [
             {"channel": i.channel, "name": i.display_name, "blocked": i.blocked} for i in identities
         ],

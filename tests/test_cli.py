@@ -292,3 +292,37 @@ def test_webchat_rejects_forged_sessions_and_oversized_messages(served: tuple[st
         assert json.loads(bad.text)["error"] == "bad_json"
     finally:
         stop_server(server)
+
+
+def test_customers_forget_erases_what_the_customer_said(project: Path) -> None:
+    said = zabota(
+        "--project", str(project), "chat", "--user", "olga", stdin="доставка на Мира 15?\n"
+    )
+    assert said.returncode == 0, said.stderr
+    database = project / "var" / "zabota.sqlite3"
+    assert "Мира 15".encode() in database.read_bytes()
+
+    unknown = zabota("--project", str(project), "customers", "forget", "--account", "terminal:x")
+    assert unknown.returncode == 2 and "no such customer" in unknown.stderr
+    by_phone = zabota("--project", str(project), "customers", "forget", "--phone", "8 (999) 1")
+    assert by_phone.returncode == 2 and "no such customer" in by_phone.stderr
+    malformed = zabota("--project", str(project), "customers", "forget", "--account", "olga")
+    assert malformed.returncode == 2 and "CHANNEL:USER_ID" in malformed.stderr
+    unconfirmed = zabota(
+        "--project", str(project), "customers", "forget", "--account", "terminal:olga", stdin=""
+    )
+    assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+    assert "Мира 15".encode() in database.read_bytes()  # nothing erased without consent
+
+    done = zabota(
+        "--project", str(project), "customers", "forget", "--account", "terminal:olga", "--yes"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "customer 1: terminal:olga; 1 conversation(s)" in done.stdout
+    assert "erased: customers 1, identities 1, conversations 1, closed 1" in done.stdout
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        texts = [row[0] for row in connection.execute("SELECT text FROM messages")]
+    assert texts and set(texts) == {""}
+    assert "Мира 15".encode() not in database.read_bytes()

@@ -301,3 +301,32 @@ async def test_metrics_count_a_customer_waiting_past_the_goal_as_late(env: Env) 
         "waiting_over_goal": 1,
     }
     assert (first_response["within_goal"], first_response["late"]) == (0, 1)
+
+
+async def test_only_an_admin_erases_a_customer_and_the_freed_slot_goes_to_the_queue(
+    env: Env,
+) -> None:
+    anna = await env.s.operator("anna", capacity=1)
+    # The administrator is not in the support team: she gets none of these conversations.
+    await env.s.operator("boss", role="admin", teams=["billing"])
+    held = await env.s.escalate("c1")  # Anna has it: her only slot
+    waiting = await env.s.escalate("c2")  # waits for a free slot
+    assert (await env.s.conversation(held)).operator_id == anna
+    assert (await env.s.conversation(waiting)).owner == "queued"
+    async with env.client() as client:
+        await login(client, "anna")
+        refused = await client.post("/api/v1/customers/1/forget", json={})
+        assert refused.status_code == 403
+    async with env.client() as client:
+        await login(client, "boss")
+        missing = await client.post("/api/v1/customers/999/forget", json={})
+        assert missing.status_code == 404
+        assert missing.json()["message"] == "Клиент не найден."
+        done = await client.post("/api/v1/customers/1/forget", json={})
+        assert done.status_code == 200, done.text
+        assert done.json()["erased"]["closed"] == 1
+        detail = (await client.get(f"/api/v1/conversations/{held}")).json()
+    assert detail["owner"] == "closed" and detail["customer_card"]["erased_at"]
+    assert all(m["erased"] and m["text"] == "" for m in detail["messages"])
+    # Anna's slot went to the customer who was waiting.
+    assert (await env.s.conversation(waiting)).operator_id == anna

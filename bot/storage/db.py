@@ -147,4 +147,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Erased personal data (bot.storage.erasure) must not linger in the file's free space.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

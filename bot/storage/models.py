@@ -72,6 +72,7 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    erased_at: Mapped[datetime | None]  # personal data erased on request (bot.storage.erasure)
 
 
 class Identity(Base):
@@ -92,7 +93,10 @@ class Identity(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversation_customer_owner", "customer_id", "owner"),)
+    __table_args__ = (
+        Index("ix_conversation_customer_owner", "customer_id", "owner"),
+        Index("ix_conversation_closed_at", "closed_at"),  # retention (bot.storage.erasure)
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
@@ -110,6 +114,7 @@ class Conversation(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]  # texts erased (on request or by retention)
 
 
 class Transition(Base):

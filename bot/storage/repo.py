@@ -485,6 +485,12 @@ async def merge_customers(session: AsyncSession, keep_id: int, other_id: int) ->
             await move(session, older, Owner.CLOSED, reason="merged", actor="system")
 
 
+def normalize_phone(raw: str) -> str:
+    """A phone as customers are stored with it: digits only, Russia's 8… as 7…"""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    return "7" + digits[1:] if len(digits) == 11 and digits.startswith("8") else digits
+
+
 async def customer_by_phone(session: AsyncSession, phone: str) -> Customer | None:
     return await session.scalar(
         select(Customer)

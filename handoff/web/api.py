@@ -6,6 +6,7 @@ Every endpoint goes through :func:`handoff.web.security.guarded`; integrations l
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Operator, utcnow
-from handoff import kb_search, metrics, routing, views
+from handoff import kb_search, metrics, privacy, routing, views
 from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
 from handoff.service import CONSOLE_ROLES
@@ -154,6 +155,16 @@ def api_routes(console: Console) -> list[BaseRoute]:
 
         return endpoint
 
+    @admins
+    async def forget_customer(request: Request, operator: Operator) -> Response:
+        try:
+            report = await privacy.forget_customer(
+                service, int(request.path_params["id"]), operator
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True, "erased": dataclasses.asdict(report)})
+
     @agents
     async def list_operators(request: Request, operator: Operator) -> Response:
         async with console.db.read() as session:
@@ -227,6 +238,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
             Route(f"{base}/conversations/{{id:int}}/{name}", action(name), methods=["POST"])
             for name in ("reply", "notes", "assign", "transfer", "close", "return")
         ),
+        Route(f"{base}/customers/{{id:int}}/forget", forget_customer, methods=["POST"]),
         Route(f"{base}/operators", list_operators),
         Route(f"{base}/teams", list_teams),
         Route(f"{base}/kb/search", search_kb),

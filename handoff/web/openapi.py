@@ -147,6 +147,18 @@ OPENAPI: dict[str, Any] = {
         ),
         "/conversations/{id}/close": _action("Close; the customer is asked for a 1–5 rating"),
         "/conversations/{id}/return": _action("Hand the conversation back to the bot"),
+        "/customers/{id}/forget": {
+            "post": {
+                "summary": (
+                    "Admin: erase the customer's personal data on their request (texts, "
+                    "messenger accounts, name, phone; open conversations are closed, unsent "
+                    "replies cancelled). Times, owners and ratings stay for the metrics."
+                ),
+                "parameters": [_ID],
+                "security": _CSRF,
+                "responses": {**_OK, **_ERRORS},
+            }
+        },
         "/operators": {
             "get": {
                 "summary": "Operators with status and load",

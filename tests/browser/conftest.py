@@ -13,20 +13,23 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.engine import Brain
 from bot.storage.db import Database
+from bot.storage.models import Conversation
 from handoff.auth import create_operator
 from tests.handoff_kit import PASSWORD, ROOT
 
+T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -41,6 +44,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 class Server:
     url: str
     db_url: str
+
+    def newest_conversation(self) -> int:
+        async def newest() -> int:
+            db = Database(self.db_url)
+            try:
+                async with db.read() as session:
+                    found = await session.scalar(select(func.max(Conversation.id)))
+            finally:
+                await db.dispose()
+            return int(found or 0)
+
+        return self._run(newest())
 
     def add_operator(
         self,
@@ -65,9 +80,13 @@ class Server:
             finally:
                 await db.dispose()
 
+        self._run(add())
+
+    @staticmethod
+    def _run(coroutine: Coroutine[Any, Any, T]) -> T:
         # Playwright's sync API keeps an event loop on this thread: use another one.
         with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, add()).result()
+            return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="session")

@@ -353,3 +353,42 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     metrics["csat"] = {"ratings": 5, "average": 4.33, "share_4_5": 0.6}
     lead.select_option("#days", "1")
     expect(lead.locator("#csat")).to_have_text("4,3 из 5 (5 оценок)")
+
+
+def test_an_admin_erases_a_customer_who_asked_to_be_forgotten(
+    server: Server, contexts: Any
+) -> None:
+    server.add_operator("dasha", role="admin", name="Дарья")
+    server.add_operator("petr", name="Пётр")
+    dasha, petr = contexts(), contexts()
+    for page, name in ((dasha, "dasha"), (petr, "petr")):
+        log_in(page, server, name)
+        go_away(page)  # the conversation waits in the queue for both to see
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "Я Ольга, мой телефон 89991234567, позовите оператора")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+    # Earlier tests' conversations may wait in the queue too.
+    item = f'#list li.conv[data-id="{server.newest_conversation()}"]'
+
+    # An operator sees the customer, but has no such button.
+    petr.locator(item).click()
+    expect(petr.locator("#messages")).to_contain_text("89991234567")
+    expect(petr.locator("#forget")).to_have_count(0)
+
+    dasha.locator(item).click()
+    expect(dasha.locator("#messages")).to_contain_text("89991234567")
+    asked: list[str] = []
+    dasha.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    dasha.click("#forget")
+    expect(dasha.locator("#messages")).to_contain_text("89991234567")  # she changed her mind
+    assert "без возможности восстановления" in asked[0]
+
+    dasha.once("dialog", lambda d: d.accept())
+    dasha.click("#forget")
+    expect(dasha.locator("#card-erased")).to_contain_text("Персональные данные удалены")
+    expect(dasha.locator("#messages")).not_to_contain_text("89991234567")
+    expect(dasha.locator("#messages .text.erased").first).to_have_text("(текст удалён)")
+    expect(dasha.locator("#c-owner")).to_have_text("закрыт")
+    expect(dasha.locator("#forget")).to_be_hidden()
+    expect(dasha.locator(item)).to_have_count(0)  # no longer waiting for anyone

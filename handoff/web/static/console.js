@@ -159,6 +159,11 @@ function renderDetail(c) {
   const card = c.customer_card;
   $("card-name").textContent = card.name;
   $("card-phone").textContent = card.phone ? `Телефон: ${card.phone}` : "";
+  $("card-erased").hidden = !card.erased_at;
+  $("card-erased").textContent = card.erased_at
+    ? `Персональные данные удалены ${new Date(card.erased_at).toLocaleDateString("ru-RU")}`
+    : "";
+  if ($("forget")) $("forget").hidden = Boolean(card.erased_at);
   $("card-channels").replaceChildren(...card.channels.map((ch) => el("li", {}, channelBadge(ch.channel), ch.name || "")));
   $("card-conversations").replaceChildren(
     ...card.conversations.map((p) =>
@@ -183,9 +188,11 @@ function messageItem(m, currentId) {
       channelBadge(m.channel),
       el("span", { class: "at" }, time(m.at)),
       m.conversation_id === currentId ? null : el("span", { class: "conv-ref" }, `диалог №${m.conversation_id}`)),
-    m.text || m.author !== "customer" || (m.attachments || []).length
-      ? el("div", { class: "text" }, m.text)
-      : el("div", { class: "text opened" }, "(открыл чат)"),  // the web chat's silent start
+    m.erased
+      ? el("div", { class: "text erased" }, "(текст удалён)")
+      : m.text || m.author !== "customer" || (m.attachments || []).length
+        ? el("div", { class: "text" }, m.text)
+        : el("div", { class: "text opened" }, "(открыл чат)"),  // the web chat's silent start
   );
   if (m.buttons && m.buttons.length) item.append(el("div", { class: "buttons" }, ...m.buttons.map((b) => el("span", { class: "chip" }, b))));
   (m.attachments || []).forEach((a, i) => {
@@ -207,6 +214,24 @@ function messageItem(m, currentId) {
     }
   }
   return item;
+}
+
+// An administrator erases the customer's personal data at their request (the card's button).
+async function forgetCustomer() {
+  const card = STATE.detail && STATE.detail.customer_card;
+  if (!card) return;
+  const sure = window.confirm(
+    "Удалить персональные данные клиента? Тексты переписки, имя, телефон и аккаунты в " +
+    "мессенджерах будут стёрты без возможности восстановления, открытые диалоги закроются.",
+  );
+  if (!sure) return;
+  showError("");
+  try {
+    await api("POST", `/customers/${card.id}/forget`, {});
+    await Promise.all([refreshDetail(), refreshLists()]);
+  } catch (error) {
+    showError(error.message);
+  }
 }
 
 async function act(path, body) {
@@ -321,6 +346,7 @@ function init() {
   }
   $("take").addEventListener("click", () => act("assign"));
   $("close").addEventListener("click", () => act("close"));
+  if ($("forget")) $("forget").addEventListener("click", forgetCustomer);
   $("return").addEventListener("click", () => act("return"));
   $("transfer-open").addEventListener("click", () => openTransfer().catch((e) => showError(e.message)));
   $("transfer-cancel").addEventListener("click", () => { $("transfer").hidden = true; });
