@@ -202,7 +202,8 @@ class Runtime:
         return total
 
     async def erase_old_history(self) -> int:
-        """Erase the texts of conversations closed over ``privacy.history_keep_days`` ago."""
+        """Erase the texts of conversations closed over ``privacy.history_keep_days`` ago
+        (and delete messenger receipts older than that); return how many conversations."""
         days = self.engine.brain.config.privacy.history_keep_days
         if days is None:
             return 0
@@ -214,8 +215,21 @@ class Runtime:
             total += report.conversations
             if report.conversations < ERASE_BATCH:
                 break
-        if total:
-            log.info("erased the texts of %d conversation(s) closed over %s ago", total, keep)
+        receipts = 0
+        while True:
+            async with self.db.write() as session:
+                pruned = await erasure.prune_delivery_events(session, utcnow() - keep)
+            receipts += pruned
+            if pruned < PRUNE_BATCH:
+                break
+        if total or receipts:
+            log.info(
+                "erased the texts of %d conversation(s) closed over %s ago and %d older "
+                "delivery receipt(s)",
+                total,
+                keep,
+                receipts,
+            )
         return total
 
     async def _recover_periodically(self) -> None:

@@ -223,8 +223,20 @@ async def test_the_runtime_erases_histories_older_than_the_configured_days(bot: 
     assert conversation_id is not None
     await closed_days_ago(runtime.db, conversation_id, 1094)
     assert await runtime.erase_old_history() == 0
+    async with runtime.db.write() as session:
+        session.add(DeliveryEvent(channel="telegram", user_id="olga", status="seen"))
+        session.add(
+            DeliveryEvent(
+                channel="telegram",
+                user_id="olga",
+                status="seen",
+                at=utcnow() - timedelta(days=1100),
+            )
+        )
     await closed_days_ago_again(runtime.db, conversation_id, 1096)
     assert await runtime.erase_old_history() == 1
+    async with runtime.db.read() as session:
+        assert len((await session.scalars(select(DeliveryEvent.id))).all()) == 1  # the new one
     privacy = runtime.engine.brain.config.privacy
     privacy.history_keep_days = None  # the project keeps histories forever
     try:
@@ -241,3 +253,23 @@ async def closed_days_ago_again(db: Database, conversation_id: int, days: int) -
             .where(Conversation.id == conversation_id)
             .values(closed_at=utcnow() - timedelta(days=days))
         )
+
+
+async def test_retention_deletes_old_messenger_receipts_oldest_first(db: Database) -> None:
+    now = utcnow()
+    async with db.write() as session:
+        for days in (40, 35, 5, 31):  # ids in arrival order; the last arrived late but is old
+            session.add(
+                DeliveryEvent(
+                    channel="viber", user_id="u1", status="seen", at=now - timedelta(days=days)
+                )
+            )
+    async with db.write() as session:  # looks at the two oldest rows only
+        assert await erasure.prune_delivery_events(session, now - timedelta(days=30), 2) == 2
+    async with db.write() as session:  # the oldest is recent now: the look stops there
+        assert await erasure.prune_delivery_events(session, now - timedelta(days=30), 1) == 0
+    async with db.write() as session:
+        assert await erasure.prune_delivery_events(session, now - timedelta(days=30)) == 1
+    async with db.read() as session:
+        left = (await session.scalars(select(DeliveryEvent.at))).all()
+    assert [round((now - at).total_seconds() / 86400) for at in left] == [5]

@@ -237,6 +237,18 @@ async def erase_closed_before(
     return await _erase_conversations(session, ids, utcnow())
 
 
+async def prune_delivery_events(session: AsyncSession, before: datetime, limit: int = 5000) -> int:
+    """Retention for messenger receipts (delivered, seen, failed…): delete those older than
+    ``before`` among the ``limit`` oldest rows; return how many. Ids grow with time, so looking
+    at the oldest rows by primary key finds the expired ones without an index on the time."""
+    oldest = select(DeliveryEvent.id).order_by(DeliveryEvent.id).limit(limit)
+    return _count(
+        await session.execute(
+            delete(DeliveryEvent).where(DeliveryEvent.id.in_(oldest), DeliveryEvent.at < before)
+        )
+    )
+
+
 async def _erase_conversations(
     session: AsyncSession, ids: Sequence[int], now: datetime
 ) -> ErasureReport:
