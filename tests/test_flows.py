@@ -35,6 +35,16 @@ async def test_a_number_in_the_first_message_is_not_asked_again(bot: TestBot) ->
     assert "https://volt-shop.ru/orders/87654321" in replies[0].text
 
 
+@pytest.mark.parametrize(
+    "said", ["заказ 1234 5678 не пришел", "мой заказ 12345678 так и не привезли"]
+)
+async def test_an_order_that_has_not_come_gets_its_exact_link(bot: TestBot, said: str) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say(said)  # was «Уточните…» without «Где мой заказ» among the choices
+    assert "https://volt-shop.ru/orders/12345678" in replies[0].text
+    assert alice.buttons() == ["Да, спасибо", "Нет, заказ задерживается"]
+
+
 @pytest.mark.parametrize("typed", ["12345678", " № 12345678 ", "1234 5678"])
 async def test_a_bare_order_number_starts_the_flow_with_it(bot: TestBot, typed: str) -> None:
     alice = bot.customer("alice")
