@@ -14,7 +14,7 @@ from bot.ownership import IllegalTransition, Owner
 from bot.storage import db as db_module
 from bot.storage import inbound, repo
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Identity, OutboxItem, Transition
+from bot.storage.models import Conversation, Identity, OutboxItem, StoredPayload, Transition
 from handoff import routing
 from handoff.auth import create_operator
 from tests.conftest import _pg_admin
@@ -155,6 +155,12 @@ async def test_payload_store_round_trip(db: Database) -> None:
     async with db.read() as s:
         assert await repo.get_payload(s, key) == long
         assert await repo.get_payload(s, "missing") is None
+    # The same button sent again (Viber resends its keyboard with every message) reuses the row.
+    async with db.write() as s:
+        assert await repo.put_payload(s, long) == key
+        assert await repo.put_payload(s, long + "2") != key
+    async with db.read() as s:
+        assert await s.scalar(select(func.count()).select_from(StoredPayload)) == 2
 
 
 async def test_two_operators_never_take_the_same_conversation(db: Database) -> None:

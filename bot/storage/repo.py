@@ -6,6 +6,8 @@ engine writes a customer's message, the owner change and the replies' outbox row
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Inbound, Outbound
@@ -429,10 +432,25 @@ async def record_status(session: AsyncSession, event: Inbound) -> None:
         )
 
 
+def payload_key(payload: str) -> str:
+    """The store's key for ``payload``: 16 URL-safe characters of its SHA-256 (96 bits)."""
+    digest = hashlib.sha256(payload.encode("utf-8")).digest()[:12]
+    return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
 async def put_payload(session: AsyncSession, payload: str) -> str:
-    key = secrets.token_urlsafe(12)
-    session.add(StoredPayload(key=key, payload=payload, created_at=utcnow()))
-    await session.flush()
+    """Store a button payload too long for a messenger; return its key.
+
+    The key is derived from the payload, so the same button sent again (a Viber keyboard goes
+    with every message) reuses its row instead of adding one per send. Rows are never
+    deleted: a button in an old message still works when pressed months later."""
+    key = payload_key(payload)
+    dialect = postgresql if is_postgres(session) else sqlite
+    await session.execute(
+        dialect.insert(StoredPayload)
+        .values(key=key, payload=payload, created_at=utcnow())
+        .on_conflict_do_nothing()
+    )
     return key
 
 
