@@ -33,6 +33,11 @@ class PolicyConfig(BaseModel):
     # интересует?» with that topic's entries instead of the NLU's one guess (bot/topics.py).
     clarify_bare_topics: bool = True
     max_message_chars: int = Field(default=4000, ge=100)
+    # «а за 2 часа?» right after an answer about delivery: the entries of that answer's
+    # category get this added to their scores before the decision is taken again
+    # (bot/followup.py); 0 reads every message on its own.
+    followup_category_bonus: float = Field(default=0.2, ge=0, le=0.5)
+    followup_window_minutes: int = Field(default=30, ge=1)
 
 
 class WebChatConfig(BaseModel):

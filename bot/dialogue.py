@@ -9,7 +9,6 @@ outbox in the same transaction.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,11 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import followup, linking
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.ownership import Owner
 from bot.storage import repo
-from bot.storage.models import Conversation, Customer, Identity, Operator
+from bot.storage.models import Conversation, Identity, Operator
 from bot.topics import topic_entries
 from handoff import escalation, routing
 from handoff.escalation import REASON_TITLES, Reason
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 HANDOFF_PAYLOAD = "/handoff_request"
 CANCEL_HANDOFF_PAYLOAD = "/cancel_handoff"
 LINK_PAYLOAD = "/link"
-_LINK_CODE = re.compile(r"^\s*(?:код\s*)?(\d{6})\s*$", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -197,7 +196,7 @@ class StartHandler:
 
     async def handle(self, turn: Turn) -> None:
         param = turn.event.start_param or ""
-        if param.startswith("link_") and await _apply_link_code(turn, param[5:]):
+        if param.startswith("link_") and await linking.apply_link_code(turn, param[5:]):
             return
         if param.startswith("faq_") and param[4:] in turn.kb:
             await answer_entry(turn, param[4:])
@@ -238,53 +237,6 @@ class ButtonHandler:
             turn.utter(f"utter_{payload[1:]}")
         else:
             turn.utter("utter_default", data={"unknown_payload": payload})
-
-
-class ContactHandler:
-    """A shared phone number joins this identity to a customer known by that phone."""
-
-    name = "contact"
-
-    def match(self, turn: Turn) -> bool:
-        return turn.event.kind is InboundKind.CONTACT and bool(turn.event.contact_phone)
-
-    async def handle(self, turn: Turn) -> None:
-        phone = repo.normalize_phone(turn.event.contact_phone or "")
-        existing = await repo.customer_by_phone(turn.session, phone)
-        customer_id = turn.conversation.customer_id
-        if existing is not None and existing.id != customer_id:
-            await repo.merge_customers(turn.session, existing.id, customer_id)
-            await turn.session.refresh(turn.conversation)
-            turn.utter("utter_linked")
-        else:
-            customer = await turn.session.get(Customer, customer_id)
-            if customer is not None:
-                customer.phone = phone
-            saved = "utter_phone_saved" in turn.domain.responses
-            turn.utter("utter_phone_saved" if saved else "utter_linked")
-
-
-async def _apply_link_code(turn: Turn, code: str) -> bool:
-    other = await repo.use_link_code(turn.session, code)
-    if other is None:
-        return False
-    await repo.merge_customers(turn.session, other, turn.conversation.customer_id)
-    await turn.session.refresh(turn.conversation)
-    turn.utter("utter_linked")
-    return True
-
-
-class LinkCodeHandler:
-    name = "link_code"
-
-    def match(self, turn: Turn) -> bool:
-        return turn.event.kind is InboundKind.TEXT and bool(_LINK_CODE.match(turn.event.text))
-
-    async def handle(self, turn: Turn) -> None:
-        match = _LINK_CODE.match(turn.event.text)
-        assert match is not None
-        if not await _apply_link_code(turn, match.group(1)):
-            turn.utter("utter_default")
 
 
 class AttachmentHandler:
@@ -353,7 +305,8 @@ async def answer_entry(turn: Turn, entry_id: str) -> None:
     faq_ids = list((turn.conversation.context or {}).get("faq_ids", []))
     if entry_id not in faq_ids:
         faq_ids.append(entry_id)
-    turn.conversation.context = {**(turn.conversation.context or {}), "faq_ids": faq_ids}
+    context = followup.remember(turn.conversation.context, entry_id, turn.now)
+    turn.conversation.context = {**context, "faq_ids": faq_ids}
 
 
 def understood_entries(prediction: Prediction, kb: KnowledgeBase) -> list[str]:
@@ -399,9 +352,14 @@ class NLUHandler:
         return turn.event.kind is InboundKind.TEXT and turn.prediction is not None
 
     async def handle(self, turn: Turn) -> None:
-        prediction = turn.prediction
-        assert prediction is not None
+        assert turn.prediction is not None
         conv = turn.conversation
+        prediction = turn.prediction = (
+            followup.reread(
+                turn.prediction, turn.event.text, conv.context, turn.kb, turn.config, turn.now
+            )
+            or turn.prediction
+        )
         several = several_questions(prediction, turn.kb, turn.config.policy.max_answers_per_message)
         if several:
             conv.unknown_streak = 0
@@ -492,8 +450,8 @@ def default_handlers() -> list[Handler]:
     return [
         StartHandler(),
         ButtonHandler(),
-        ContactHandler(),
-        LinkCodeHandler(),
+        linking.ContactHandler(),
+        linking.LinkCodeHandler(),
         AttachmentHandler(),
         EscalationHandler(),
         FlowHandler(),

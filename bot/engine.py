@@ -269,6 +269,10 @@ class Engine:
                 await self._dispatch(turn)
             except Exception as exc:
                 raise _PipelineFailed from exc
+        if prediction is not None and turn.prediction not in (None, prediction):
+            # Read again in the light of the previous answer (bot/followup.py): the history,
+            # the console and the editor's «не понял» list show the reading the bot acted on.
+            turn.message_data["nlu"] = _prediction_json(turn.prediction)
         if turn.message_data:
             await repo.update_message_data(session, message_id, {**data, **turn.message_data})
         if prediction is not None and (

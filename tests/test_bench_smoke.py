@@ -76,3 +76,15 @@ def test_the_load_uses_every_answerable_faq_question() -> None:
     questions = faq_questions()
     assert len(questions) > 300 and len(set(questions)) == len(questions)
     assert faq_questions(5) == questions[:5]
+
+
+def test_followups_benchmark_runs(tmp_path: Path) -> None:
+    from bench.followups import VARIANTS
+    from bench.followups import main as followups
+
+    out = tmp_path / "followups.json"
+    assert followups(["--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["rows"] == 38 and set(result["results"]) == set(VARIANTS)
+    alone, shipped = result["results"]["alone"], result["results"]["category bonus 0.2"]
+    assert alone["follow_ups"] == shipped["follow_ups"] == 30

@@ -1,0 +1,106 @@
+"""A short follow-up is read in the light of the answer before it (bot/followup.py).
+
+Dialogues over the demo bot on SQLite and PostgreSQL, and the rule's edges on its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.followup import is_elliptic, remember, reread
+from bot.storage.models import Message
+from nlu.api import Decision, IntentScore, Prediction
+from tests.dialogue import TestBot
+
+DELIVERY_TIME = "В Москве и Санкт-Петербурге привезём на следующий день"
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+
+
+async def test_a_follow_up_about_delivery_is_answered_after_an_answer_about_delivery(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("сколько стоит доставка")
+    assert "299 ₽" in alice.last_text
+    replies = await alice.say("а по времени сколько?")
+    assert DELIVERY_TIME in replies[0].text  # alone it is «Уточните…»
+    async with bot.runtime.db.read() as session:
+        asked = await session.scalar(select(Message).where(Message.text == "а по времени сколько?"))
+    assert asked is not None
+    # The history (and the console, and the editor's «не понял» list) keep the reading acted on.
+    assert asked.data["nlu"]["intent"] == "delivery_time"
+    assert asked.data["nlu"]["decision"] == "answer"
+
+
+async def test_the_same_words_first_thing_in_a_conversation_are_asked_about(
+    bot: TestBot,
+) -> None:
+    bob = bot.customer("bob")
+    replies = await bob.say("а по времени сколько?")
+    assert replies[0].text.startswith("Уточните")
+    assert "Сроки доставки" in bob.buttons()
+
+
+async def test_a_follow_up_long_after_the_answer_is_read_on_its_own(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("сколько стоит доставка")
+    engine = bot.runtime.engine
+    later = engine.clock() + timedelta(minutes=31)
+    engine.clock = lambda: later
+    replies = await alice.say("а по времени сколько?")
+    assert replies[0].text.startswith("Уточните")
+
+
+async def test_a_follow_up_on_another_topic_is_not_pulled_into_the_last_one(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("как оформить заказ")
+    replies = await alice.say("а почему?")
+    assert "не совсем понял" in replies[0].text
+    await alice.say("какие способы оплаты")
+    replies = await alice.say("а в рассрочку?")  # understood on its own: as before
+    assert "рассрочк" in replies[0].text.lower()
+
+
+def guess(*scores: tuple[str, float], decision: Decision = Decision.CLARIFY) -> Prediction:
+    ranking = tuple(IntentScore(i, c) for i, c in scores)
+    return Prediction("", ranking[0].intent, ranking[0].confidence, decision, ranking)
+
+
+def test_the_rule_only_turns_a_weak_reading_into_an_answer_within_the_topic(
+    demo_project: Any,
+) -> None:
+    kb, config = demo_project.kb, demo_project.config
+    after_cost = remember(None, "delivery_cost", NOW - timedelta(minutes=1))
+    weak = guess(("delivery_time", 0.31), ("installment", 0.04), ("delivery_cost", 0.03))
+    found = reread(weak, "а по времени сколько?", after_cost, kb, config, NOW)
+    assert found is not None and found.intent == "delivery_time"
+    assert found.decision is Decision.ANSWER and found.confidence == 0.31  # the model's own
+    # Never: an answered message, a long message, no recent answer, a broken context.
+    answered = guess(("installment", 0.9), decision=Decision.ANSWER)
+    assert reread(answered, "а в рассрочку?", after_cost, kb, config, NOW) is None
+    long = "а по времени сколько это займёт до Казани примерно"
+    assert reread(weak, long, after_cost, kb, config, NOW) is None
+    assert reread(weak, "а по времени сколько?", None, kb, config, NOW) is None
+    broken = {"last_faq": {"id": "delivery_cost", "at": "вчера"}}
+    assert reread(weak, "а по времени сколько?", broken, kb, config, NOW) is None
+    # Other topics get no bonus, and the answered entry itself is not offered again.
+    after_returns = remember(None, "return_goods", NOW)
+    assert reread(weak, "а по времени сколько?", after_returns, kb, config, NOW) is None
+    same = guess(("delivery_cost", 0.3), ("contacts", 0.1))
+    assert reread(same, "а сколько?", after_cost, kb, config, NOW) is None
+    # Two entries of the topic close together stay a question.
+    close = guess(("delivery_time", 0.3), ("delivery_express", 0.25))
+    assert reread(close, "а быстрее?", after_cost, kb, config, NOW) is None
+    off = config.model_copy(deep=True)
+    off.policy.followup_category_bonus = 0
+    assert reread(weak, "а по времени сколько?", after_cost, kb, off, NOW) is None
+
+
+def test_what_counts_as_an_elliptic_follow_up() -> None:
+    assert is_elliptic("а за 2 часа?") and is_elliptic("И сроки?")
+    assert not is_elliptic("сроки?")  # a new short question, read on its own
+    assert not is_elliptic("а как вернуть товар, купленный в прошлом месяце на сайте?")
