@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bus import Bus
 from bot.channels.base import Channel
@@ -190,13 +192,9 @@ class Runtime:
     async def prune_inbox(self) -> int:
         """Delete processed inbox events older than ``channels.inbox_keep_days``."""
         keep = timedelta(days=self.engine.brain.config.channels.inbox_keep_days)
-        total = 0
-        while True:
-            async with self.db.write() as session:
-                deleted = await inbound.prune_processed(session, utcnow() - keep)
-            total += deleted
-            if deleted < PRUNE_BATCH:
-                break
+        total = await self._in_batches(
+            lambda session: inbound.prune_processed(session, utcnow() - keep), PRUNE_BATCH
+        )
         if total:
             log.info("deleted %d processed inbox event(s) older than %s", total, keep)
         return total
@@ -208,20 +206,15 @@ class Runtime:
         if days is None:
             return 0
         keep = timedelta(days=days)
-        total = 0
-        while True:
-            async with self.db.write() as session:
-                report = await erasure.erase_closed_before(session, utcnow() - keep, ERASE_BATCH)
-            total += report.conversations
-            if report.conversations < ERASE_BATCH:
-                break
-        receipts = 0
-        while True:
-            async with self.db.write() as session:
-                pruned = await erasure.prune_delivery_events(session, utcnow() - keep)
-            receipts += pruned
-            if pruned < PRUNE_BATCH:
-                break
+
+        async def erase(session: AsyncSession) -> int:
+            report = await erasure.erase_closed_before(session, utcnow() - keep, ERASE_BATCH)
+            return report.conversations
+
+        total = await self._in_batches(erase, ERASE_BATCH)
+        receipts = await self._in_batches(
+            lambda session: erasure.prune_delivery_events(session, utcnow() - keep), PRUNE_BATCH
+        )
         if total or receipts:
             log.info(
                 "erased the texts of %d conversation(s) closed over %s ago and %d older "
@@ -231,6 +224,16 @@ class Runtime:
                 receipts,
             )
         return total
+
+    async def _in_batches(self, step: Callable[[AsyncSession], Awaitable[int]], batch: int) -> int:
+        """Run ``step`` in transactions of its own until one does less than ``batch``."""
+        total = 0
+        while True:
+            async with self.db.write() as session:
+                done = await step(session)
+            total += done
+            if done < batch:
+                return total
 
     async def _recover_periodically(self) -> None:
         rounds = 0
