@@ -18,7 +18,7 @@ Everything here runs in the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -201,13 +201,11 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
             .values(display_name=None, phone=None, erased_at=now)
         )
     )
-    report = ErasureReport(
+    report = replace(
+        report,
         customers=customers,
         identities=len(identities),
-        conversations=report.conversations,
         closed=len(closed),
-        messages=report.messages,
-        outbox=report.outbox,
         cancelled=report.cancelled + cancelled,
         inbox=inbox,
         delivery_events=delivery,
@@ -261,20 +259,7 @@ async def _erase_conversations(
             .values(text="", data=ERASED, external_id=None)
         )
     )
-    cancelled = _count(
-        await session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.conversation_id.in_(ids), OutboxItem.status == "pending")
-            .values(status="failed", last_error=CANCELLED)
-        )
-    )
-    outbox = _count(
-        await session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.conversation_id.in_(ids))
-            .values(payload=ERASED, external_ids=[])
-        )
-    )
+    cancelled, outbox = await _blank_outbox(session, OutboxItem.conversation_id.in_(ids))
     await session.execute(
         update(Transition)
         .where(Transition.conversation_id.in_(ids), Transition.note.is_not(None))
@@ -295,19 +280,26 @@ async def _cancel_outbox(session: AsyncSession, chats: Sequence[tuple[str, str]]
     if not chats:
         return 0
     match = or_(*(and_(OutboxItem.channel == c, OutboxItem.chat_id == chat) for c, chat in chats))
+    cancelled, _ = await _blank_outbox(session, and_(match, OutboxItem.conversation_id.is_(None)))
+    return cancelled
+
+
+async def _blank_outbox(session: AsyncSession, rows: Any) -> tuple[int, int]:
+    """Cancel the matching replies not sent yet and blank every matching payload; return
+    (cancelled, blanked)."""
     cancelled = _count(
         await session.execute(
             update(OutboxItem)
-            .where(match, OutboxItem.conversation_id.is_(None), OutboxItem.status == "pending")
+            .where(rows, OutboxItem.status == "pending")
             .values(status="failed", last_error=CANCELLED)
         )
     )
-    await session.execute(
-        update(OutboxItem)
-        .where(match, OutboxItem.conversation_id.is_(None))
-        .values(payload=ERASED, external_ids=[])
+    blanked = _count(
+        await session.execute(
+            update(OutboxItem).where(rows).values(payload=ERASED, external_ids=[])
+        )
     )
-    return cancelled
+    return cancelled, blanked
 
 
 def _count(result: Any) -> int:
