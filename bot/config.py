@@ -38,6 +38,10 @@ class PolicyConfig(BaseModel):
     # (bot/followup.py); 0 reads every message on its own.
     followup_category_bonus: float = Field(default=0.2, ge=0, le=0.5)
     followup_window_minutes: int = Field(default=30, ge=1)
+    # A conversation only the bot has had ends after this many minutes without a message: the
+    # next message opens a new one (a new flow, a new «не понял» count, its own line in the
+    # figures), and retention can erase the old one. 0 keeps it open for ever.
+    session_expiry_minutes: int = Field(default=60, ge=0)
 
 
 class WebChatConfig(BaseModel):

@@ -227,8 +227,15 @@ class Engine:
         identity = await repo.get_or_create_identity(session, event)
         if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(RATE_PREFIX):
             return await self._rating(session, event, identity.customer_id, brain)
+        expiry = brain.config.policy.session_expiry_minutes
+        now = self.clock()
         conversation, _ = await repo.open_conversation(
-            session, identity.customer_id, event.channel, event.chat_id
+            session,
+            identity.customer_id,
+            event.channel,
+            event.chat_id,
+            now=now,
+            expire_before=now - timedelta(minutes=expiry) if expiry else None,
         )
         data: dict[str, Any] = {}
         if prediction is not None:

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.bus import Bus
+from bot.bus import Bus, BusEvent
 from bot.channels.base import Channel
 from bot.cluster import ClusterLink
 from bot.config import Settings
@@ -24,7 +24,7 @@ from bot.inbox import InboxWriter
 from bot.outbox import OutboxSender
 from bot.project import Project
 from bot.redact import redact
-from bot.storage import erasure, inbound, repo
+from bot.storage import erasure, inbound, lifecycle, repo
 from bot.storage.db import Database, DatabaseError
 from bot.storage.models import utcnow
 from bot.tasks import cancel_and_wait
@@ -34,6 +34,7 @@ RECOVER_AFTER = timedelta(seconds=60)  # an event this old and unprocessed is re
 PRUNE_EVERY_ROUNDS = 60  # old processed events are deleted about once an hour
 PRUNE_BATCH = 5000  # per transaction (inbound.prune_processed's default)
 ERASE_BATCH = 500  # conversations per transaction (erasure.erase_closed_before's default)
+EXPIRE_BATCH = 500  # idle bot conversations closed per transaction
 
 TYPING_AFTER = 0.5
 """Seconds of processing after which the customer is shown «typing…». A reply faster than
@@ -82,6 +83,7 @@ class Runtime:
         self.payloads = DbPayloadStore(self.db)
         self._tasks: set[asyncio.Task[None]] = set()
         self._recovery: asyncio.Task[None] | None = None
+        self._every_round: list[Callable[[], Awaitable[object]]] = []
         self._started = False
 
     @property
@@ -90,6 +92,11 @@ class Runtime:
 
     def add_channel(self, channel: Channel) -> None:
         self.channels[channel.name] = channel
+
+    def every_round(self, job: Callable[[], Awaitable[object]]) -> None:
+        """Run ``job`` with the maintenance loop, about once a minute (the operator console
+        closes conversations the customer left this way)."""
+        self._every_round.append(job)
 
     async def start(self, *, migrate: bool = True) -> None:
         if self._started:
@@ -235,17 +242,48 @@ class Runtime:
             if done < batch:
                 return total
 
+    async def expire_sessions(self) -> int:
+        """Close the bot conversations idle for over ``policy.session_expiry_minutes``;
+        return how many. A customer who writes again gets a new one."""
+        minutes = self.engine.brain.config.policy.session_expiry_minutes
+        if not minutes:
+            return 0
+        before = self.engine.clock() - timedelta(minutes=minutes)
+        expired: list[tuple[int, int]] = []
+
+        async def expire(session: AsyncSession) -> int:
+            closed = await lifecycle.expire_bot_conversations(session, before, EXPIRE_BATCH)
+            expired.extend((c.id, c.customer_id) for c in closed)
+            return len(closed)
+
+        total = await self._in_batches(expire, EXPIRE_BATCH)
+        for conversation_id, customer_id in expired:
+            self.bus.publish(
+                BusEvent("transition", conversation_id, customer_id, {"owner": "closed"})
+            )
+        if total:
+            log.info("closed %d bot conversation(s) idle for over %d min", total, minutes)
+        return total
+
+    async def maintain(self, *, hourly: bool = False) -> None:
+        """One round of background upkeep: retry stuck inbox events, end conversations the
+        customer left (and whatever else was registered with :meth:`every_round`); with
+        ``hourly``, also delete old inbox events and erase expired histories. A job that fails
+        is logged and tried again next round; the others still run."""
+        jobs = [self.recover, self.expire_sessions, *self._every_round]
+        if hourly:
+            jobs += [self.prune_inbox, self.erase_old_history]
+        for job in jobs:
+            try:
+                await job()
+            except Exception:
+                log.exception("maintenance (%s) failed; will try again", _name(job))
+
     async def _recover_periodically(self) -> None:
         rounds = 0
         while True:
             await asyncio.sleep(RECOVER_AFTER.total_seconds())
-            try:
-                await self.recover()
-                if rounds % PRUNE_EVERY_ROUNDS == 0:
-                    await self.prune_inbox()
-                    await self.erase_old_history()
-            except Exception:
-                log.exception("inbox maintenance failed; will try again")
+            await self.maintain(hourly=rounds % PRUNE_EVERY_ROUNDS == 0)
             rounds += 1
 
     async def drain(self, timeout: float = 10.0) -> bool:
@@ -253,3 +291,7 @@ class Runtime:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
         return await self.outbox.wait_idle(timeout)
+
+
+def _name(job: Callable[..., object]) -> str:
+    return getattr(job, "__qualname__", None) or repr(job)

@@ -51,4 +51,8 @@ class HandoffConfig(BaseModel):
     # An online operator whose last console window closed (and did not come back within this
     # many seconds) is marked away, so conversations stop going to an empty chair.
     presence_grace_seconds: float = Field(default=60.0, ge=0)
+    # A conversation an operator holds, where the operator answered last and the customer has
+    # said nothing since for this many minutes, is closed for them: the customer is told
+    # (utter_closed_silent) and asked for a rating, and the operator's slot frees up. 0 = never.
+    close_after_silence_minutes: int = Field(default=60, ge=0)
     working_hours: WorkingHours = Field(default_factory=WorkingHours)

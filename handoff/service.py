@@ -9,9 +9,9 @@ ends with :meth:`HandoffService.assign_waiting`, so nobody waits while a colleag
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -19,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bus import Bus, BusEvent
 from bot.config import Domain
-from bot.engine import Brain, rate_buttons
+from bot.engine import Brain
 from bot.events import Outbound
 from bot.ownership import Owner
-from bot.storage import repo
+from bot.storage import lifecycle, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, Operator, utcnow
 from handoff import routing
+from handoff.closing import close_and_ask, duration, remember_operator
 from handoff.config import HandoffConfig
 from handoff.errors import Conflict, HandoffError, NotFound
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 STATUSES = ("online", "away", "offline")
 CONSOLE_ROLES = ("admin", "operator")
 MAX_TEXT = 20_000  # channels split long texts (Telegram 4096, Viber 7000)
+SILENT_BATCH = 100  # conversations closed for silence per transaction
 PASSED_ON_BY = "passed_on_by"  # context key: the operator who passed it to a team
 
 
@@ -273,24 +275,44 @@ class HandoffService:
             operator = await self._operator(session, operator_id)
             conversation = await self._conversation(session, conversation_id)
             self._check_holder(conversation, operator)
-            handled_by = conversation.operator_id
-            _remember_operator(conversation)
-            await repo.move(
-                session, conversation, Owner.CLOSED, reason="closed", actor=actor_name(operator)
+            await close_and_ask(
+                session,
+                self._brain().domain,
+                conversation,
+                actor=actor_name(operator),
+                reason="closed",
+                event=f"Диалог закрыл {operator.display_name}",
             )
-            await repo.add_event(session, conversation, f"Диалог закрыл {operator.display_name}")
-            domain = self._brain().domain
-            closed = domain.render("utter_closed", conversation.channel)
-            repo.enqueue(session, conversation, closed, data={"response": "utter_closed"})
-            if handled_by is not None or conversation.first_response_at is not None:
-                ask = dataclasses.replace(
-                    domain.render("utter_rate", conversation.channel),
-                    buttons=rate_buttons(conversation.id),
-                )
-                repo.enqueue(session, conversation, ask, data={"response": "utter_rate"})
         self._wake()
         self._publish("transition", conversation)
         await self.assign_waiting()
+
+    async def close_silent(self, now: datetime | None = None) -> list[int]:
+        """Close the conversations where the operator answered last and the customer has been
+        silent for ``handoff.close_after_silence_minutes`` (bot.storage.lifecycle); the
+        customer reads ``utter_closed_silent`` and gets the rating buttons. Returns their ids."""
+        minutes = self.config.close_after_silence_minutes
+        if not minutes:
+            return []
+        before = (now or utcnow()) - timedelta(minutes=minutes)
+        async with self.db.write() as session:
+            silent = await lifecycle.silent_with_operator(session, before, SILENT_BATCH)
+            for conversation in silent:
+                await close_and_ask(
+                    session,
+                    self._brain().domain,
+                    conversation,
+                    actor=lifecycle.SYSTEM,
+                    reason="customer_silent",
+                    event=f"Диалог закрыт автоматически: клиент не отвечал {duration(minutes)}",
+                    response="utter_closed_silent",
+                )
+        if silent:
+            self._wake()
+            for conversation in silent:
+                self._publish("transition", conversation)
+            await self.assign_waiting()
+        return [conversation.id for conversation in silent]
 
     async def return_to_bot(self, conversation_id: int, operator_id: int) -> None:
         """Hand the conversation back to the bot, which greets the customer again."""
@@ -300,7 +322,7 @@ class HandoffService:
             self._check_holder(conversation, operator)
             if conversation.owner == Owner.BOT.value:
                 return
-            _remember_operator(conversation)
+            remember_operator(conversation)
             await repo.move(
                 session,
                 conversation,
@@ -421,15 +443,6 @@ def _taken(conversation: Conversation) -> None:
     if PASSED_ON_BY in (conversation.context or {}):
         conversation.context = {
             k: v for k, v in (conversation.context or {}).items() if k != PASSED_ON_BY
-        }
-
-
-def _remember_operator(conversation: Conversation) -> None:
-    """Keep who handled the conversation: the rating given after it leaves them is theirs."""
-    if conversation.operator_id is not None:
-        conversation.context = {
-            **(conversation.context or {}),
-            "last_operator_id": conversation.operator_id,
         }
 
 

@@ -96,6 +96,7 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversation_customer_owner", "customer_id", "owner"),
         Index("ix_conversation_closed_at", "closed_at"),  # retention (bot.storage.erasure)
+        Index("ix_conversation_owner_updated", "owner", "updated_at"),  # bot.storage.lifecycle
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -274,7 +275,8 @@ class EditorAction(Base):
     """A content editor's decision about an unanswered customer question (also the audit log).
 
     ``key`` is the question's normalised text (:func:`knowledge_base.loader.question_key`);
-    ``action`` is ``dismissed`` («не вопрос к FAQ») or ``taught`` (added to ``entry_id``).
+    ``action`` is ``dismissed`` («не вопрос к FAQ»), ``taught`` (added to ``entry_id``) or
+    ``answer_edited`` (``key`` is then the entry id and ``text`` the new answer).
     """
 
     __tablename__ = "editor_actions"
@@ -283,7 +285,7 @@ class EditorAction(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400))
     text: Mapped[str] = mapped_column(Text)
-    action: Mapped[str] = mapped_column(String(16))  # dismissed | taught
+    action: Mapped[str] = mapped_column(String(16))  # dismissed | taught | answer_edited
     entry_id: Mapped[str | None] = mapped_column(String(64))
     file: Mapped[str | None] = mapped_column(String(500))
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))

@@ -7,6 +7,7 @@ engine writes a customer's message, the owner change and the replies' outbox row
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -88,18 +89,55 @@ _OPEN_CONVERSATION = (
 _OPEN_CONVERSATION_LOCKED = _OPEN_CONVERSATION.with_for_update()
 
 
+INACTIVE = "inactive"
+"""The transition reason of a bot conversation closed because the customer went quiet."""
+CARRIED_OVER = ("flow", "flow_data")
+"""What a new conversation takes over from the customer's previous one when that one only
+ended because the customer went quiet: a flow half-way through (as Rasa carries slots over to a
+new session), so an answer or a button pressed hours later still answers the flow's question."""
+_LAST_CONVERSATION = (
+    select(Conversation.owner, Conversation.escalated_at, Conversation.context)
+    .where(Conversation.customer_id == bindparam("customer_id"))
+    .order_by(Conversation.id.desc())
+    .limit(1)
+)
+
+
 async def open_conversation(
-    session: AsyncSession, customer_id: int, channel: str, chat_id: str, *, lock: bool = True
+    session: AsyncSession,
+    customer_id: int,
+    channel: str,
+    chat_id: str,
+    *,
+    lock: bool = True,
+    now: datetime | None = None,
+    expire_before: datetime | None = None,
 ) -> tuple[Conversation, bool]:
     """The customer's open conversation (any channel), or a new bot-owned one.
 
     Returns ``(conversation, created)``. The conversation follows the customer: replies go to the
     channel they wrote from last. On PostgreSQL the row is locked for the transaction so two
-    workers never interleave one conversation.
+    workers never interleave one conversation. A bot-owned conversation last active before
+    ``expire_before`` is closed first (``policy.session_expiry_minutes``; the periodic sweep in
+    :mod:`bot.storage.lifecycle` may not have reached it yet) and a new one is opened.
     """
     query = _OPEN_CONVERSATION_LOCKED if lock and is_postgres(session) else _OPEN_CONVERSATION
     conversation = await session.scalar(query, {"customer_id": customer_id})
-    now = utcnow()
+    if (
+        conversation is not None
+        and expire_before is not None
+        and conversation.owner == Owner.BOT.value
+        and conversation.updated_at < expire_before
+    ):
+        await move(session, conversation, Owner.CLOSED, reason=INACTIVE, actor="system")
+        carried = _carried(conversation.owner, conversation.escalated_at, conversation.context)
+        conversation = None
+    elif conversation is None and expire_before is not None:
+        last = (await session.execute(_LAST_CONVERSATION, {"customer_id": customer_id})).first()
+        carried = _carried(*last) if last is not None else {}
+    else:
+        carried = {}
+    now = now or utcnow()
     if conversation is not None:
         conversation.channel = channel
         conversation.chat_id = chat_id
@@ -110,7 +148,7 @@ async def open_conversation(
         owner=Owner.BOT.value,
         channel=channel,
         chat_id=chat_id,
-        context={},
+        context=carried,
         unknown_streak=0,
         created_at=now,
         updated_at=now,
@@ -118,6 +156,15 @@ async def open_conversation(
     session.add(conversation)
     await session.flush()
     return conversation, True
+
+
+def _carried(
+    owner: str, escalated_at: datetime | None, context: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The flow of a conversation that ended without a person (not one an operator closed)."""
+    if owner != Owner.CLOSED.value or escalated_at is not None or not (context or {}).get("flow"):
+        return {}
+    return {key: copy.deepcopy(context[key]) for key in CARRIED_OVER if context and key in context}
 
 
 async def move(

@@ -37,10 +37,12 @@ def console_routes(runtime: Runtime) -> list[BaseRoute]:
     async def reloader(edit: Edit | None = None) -> ReloadReport:
         return await reload(runtime, edit)
 
+    service = HandoffService.from_runtime(runtime)
+    runtime.every_round(service.close_silent)  # conversations the customer left
     console = Console(
         db=runtime.db,
         bus=runtime.bus,
-        service=HandoffService.from_runtime(runtime),
+        service=service,
         brain=lambda: runtime.engine.brain,
         secret=secret_bytes(runtime.settings, runtime.project.root),
         channels=runtime.channels,

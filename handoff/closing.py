@@ -1,0 +1,60 @@
+"""How a conversation a person handled ends: the history line, the customer's goodbye, the
+rating request. Shared by the operator's «Закрыть» and the close for a customer's silence
+(:meth:`handoff.service.HandoffService.close_silent`)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Domain
+from bot.engine import rate_buttons
+from bot.ownership import Owner
+from bot.storage import repo
+from bot.storage.models import Conversation
+
+
+async def close_and_ask(
+    session: AsyncSession,
+    domain: Domain,
+    conversation: Conversation,
+    *,
+    actor: str,
+    reason: str,
+    event: str,
+    response: str = "utter_closed",
+) -> None:
+    """Close, say so in the history and to the customer (``response``, or ``utter_closed``
+    where the domain lacks it) and, if a person handled it, ask for a 1–5 rating."""
+    handled_by = conversation.operator_id
+    remember_operator(conversation)
+    await repo.move(session, conversation, Owner.CLOSED, reason=reason, actor=actor)
+    await repo.add_event(session, conversation, event)
+    if response not in domain.responses:
+        response = "utter_closed"
+    closed = domain.render(response, conversation.channel)
+    repo.enqueue(session, conversation, closed, data={"response": response})
+    if handled_by is not None or conversation.first_response_at is not None:
+        ask = dataclasses.replace(
+            domain.render("utter_rate", conversation.channel),
+            buttons=rate_buttons(conversation.id),
+        )
+        repo.enqueue(session, conversation, ask, data={"response": "utter_rate"})
+
+
+def duration(minutes: int) -> str:
+    """«45 мин», «2 ч», «1 ч 30 мин»."""
+    hours, rest = divmod(minutes, 60)
+    return " ".join(
+        part for part in (f"{hours} ч" if hours else "", f"{rest} мин" if rest else "") if part
+    )
+
+
+def remember_operator(conversation: Conversation) -> None:
+    """Keep who handled the conversation: the rating given after it leaves them is theirs."""
+    if conversation.operator_id is not None:
+        conversation.context = {
+            **(conversation.context or {}),
+            "last_operator_id": conversation.operator_id,
+        }
