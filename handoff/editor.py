@@ -4,9 +4,7 @@
   ``reject`` or ``clarify`` — which includes every message that led to a «not understood»
   handoff) by their normalised text, newest first, with the bot's guesses, hiding what an
   editor dismissed or already taught.
-* :func:`teach` adds the customer's text to an entry's ``questions`` in the YAML file
-  (:mod:`knowledge_base.editing`) and runs the validated, gated hot reload; if anything refuses
-  it, the file gets its previous bytes back and the result says why.
+* teaching and editing answers are in :mod:`handoff.teaching`.
 * :func:`try_text` shows what the serving bot would do with a text, without a conversation.
 
 User-facing messages are Russian and live here, apart from the exceptions' codes.
@@ -15,24 +13,20 @@ User-facing messages are Russian and live here, apart from the exceptions' codes
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine import Brain
-from bot.reload import Edit, ReloadReport
 from bot.storage.db import Database
 from bot.storage.models import EditorAction, Message, utcnow
 from bot.topics import topic_entries
 from handoff import escalation
-from handoff.errors import Conflict, HandoffError, NotFound
+from handoff.errors import HandoffError
 from handoff.views import intent_title
-from knowledge_base.editing import EditError, add_question_to_file, clean_question
 from knowledge_base.loader import question_key
 from knowledge_base.models import FAQEntry
 from nlu.api import Decision, Prediction
@@ -43,21 +37,6 @@ log = logging.getLogger(__name__)
 MISSED = ("reject", "clarify")
 SCAN_LIMIT = 5000  # newest missed messages looked at per request
 DECISIONS = {"answer": "ответит", "clarify": "переспросит", "reject": "не поймёт"}
-EDIT_MESSAGES = {
-    "empty": "Пустой текст: учить нечему.",
-    "too_long": "Слишком длинный текст для вопроса (не больше 300 символов).",
-    "duplicate": "Этот вопрос уже есть в выбранной записи.",
-    "entry_not_found": "Запись не найдена в своём файле: его изменили вручную. "
-    "Перезагрузите контент и попробуйте снова.",
-    "no_questions": "У записи нет списка questions — поправьте файл вручную.",
-    "not_kb_file": "Файл базы знаний не похож на список entries — поправьте его вручную.",
-    "invalid_yaml": "Файл базы знаний сейчас с ошибкой YAML — сначала исправьте его.",
-    "file_not_found": "Файл записи не найден на диске.",
-    "not_utf8": "Файл записи не в кодировке UTF-8.",
-    "verify_failed": "Не удалось аккуратно вставить строку в файл; файл не изменён.",
-}
-
-Reloader = Callable[[Edit | None], Awaitable[ReloadReport]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,144 +258,6 @@ def _bare_topic(brain: Brain, text: str, prediction: Prediction) -> list[FAQEntr
     if not policy.clarify_bare_topics:
         return []
     return topic_entries(text, prediction, brain.kb, policy.clarify_max_options)
-
-
-# -- teaching --------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class TeachResult:
-    ok: bool
-    message: str
-    entry_id: str
-    text: str
-    problems: list[str] = field(default_factory=list)
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    prediction: dict[str, Any] | None = None
-    line: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "message": self.message,
-            "entry_id": self.entry_id,
-            "text": self.text,
-            "problems": self.problems,
-            "failures": self.failures,
-            "prediction": self.prediction,
-            "source": self.line,
-        }
-
-
-def _failure_json(brain: Brain, failure: Any) -> dict[str, Any]:
-    def title(intent: str | None) -> str | None:
-        entry = brain.kb.get(intent or "")
-        return entry.title if entry is not None else intent
-
-    return {
-        "text": failure.text,
-        "expected": failure.expected,
-        "expected_title": title(failure.expected),
-        "got": failure.got,
-        "got_title": title(failure.got),
-    }
-
-
-def _refusal(report: ReloadReport, text: str, entry_id: str) -> str:
-    if report.problems:
-        return "Изменение не принято: в контенте ошибки, файл возвращён как был."
-    own = [f for f in report.failures if f.text == text and f.expected == entry_id]
-    if own and len(own) == len(report.failures):
-        return (
-            "Изменение не принято: даже после обучения бот не отвечает на этот текст выбранной "
-            "записью (похож на другую запись?). Файл возвращён как был."
-        )
-    return (
-        "Изменение не принято: проверка качества нашла вопросы, на которые бот стал бы "
-        "отвечать неправильно. Файл возвращён как был."
-    )
-
-
-async def teach(
-    db: Database,
-    brain: Callable[[], Brain],
-    reloader: Reloader,
-    *,
-    text: str,
-    entry_id: str,
-    operator_id: int,
-    force: bool = False,
-) -> TeachResult:
-    """Add ``text`` to ``entry_id``'s questions on disk and put it live, or change nothing.
-
-    A text the bot already answers confidently with *another* entry is refused unless
-    ``force`` (moving a question between entries is a deliberate correction, not a click).
-    """
-    try:
-        question = clean_question(text)
-    except EditError as exc:
-        raise HandoffError(EDIT_MESSAGES[exc.code], exc.code) from None
-    current = brain()
-    source = current.kb.sources.get(entry_id)
-    if entry_id not in current.kb or source is None:
-        raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
-    before = current.nlu.predict(question)
-    other = current.kb.get(before.intent or "")
-    if (
-        not force
-        and before.decision is Decision.ANSWER
-        and other is not None
-        and other.id != entry_id
-    ):
-        raise Conflict(
-            f"Бот уже уверенно отвечает на этот текст записью «{other.title}». "
-            "Если бот ошибается, перенесите вопрос в выбранную запись.",
-            "answered_elsewhere",
-        )
-    path = Path(source.file)
-    edit = Edit(
-        apply=lambda: add_question_to_file(path, entry_id, question),
-        checks=[(question, entry_id)],
-    )
-    try:
-        report = await reloader(edit)
-    except EditError as exc:
-        log.warning("teach refused before reload: %s", exc)
-        raise HandoffError(EDIT_MESSAGES.get(exc.code, str(exc)), exc.code) from None
-    if not report.ok:
-        log.warning("teach %r -> %s refused by the reload", question, entry_id)
-        return TeachResult(
-            ok=False,
-            message=_refusal(report, question, entry_id),
-            entry_id=entry_id,
-            text=question,
-            problems=report.problems,
-            failures=[_failure_json(current, f) for f in report.failures],
-        )
-    live = brain()
-    prediction = prediction_json(live, live.nlu.predict(question))
-    async with db.write() as session:
-        session.add(
-            EditorAction(
-                key=question_key(question)[:400],
-                text=question,
-                action="taught",
-                entry_id=entry_id,
-                file=str(path)[:500],
-                operator_id=operator_id,
-            )
-        )
-    log.info("editor %s taught %r -> %s (%s)", operator_id, question, entry_id, path)
-    entry = live.kb.get(entry_id)
-    return TeachResult(
-        ok=True,
-        message=f"Готово: бот теперь отвечает на этот вопрос записью «"
-        f"{entry.title if entry else entry_id}».",
-        entry_id=entry_id,
-        text=question,
-        prediction=prediction,
-        line=str(live.kb.sources.get(entry_id, "")),
-    )
 
 
 def entries_json(brain: Brain) -> list[dict[str, Any]]:

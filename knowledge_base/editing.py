@@ -197,6 +197,85 @@ def _verify(before: Any, text: str, name: str, index: int, question: str) -> Non
         raise EditError("verify_failed", "the edited file differs by more than the new question")
 
 
+# -- answers ---------------------------------------------------------------------------------
+
+MAX_ANSWER_CHARS = 4000  # one Telegram message (4096) with room for the buttons' text
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]")
+
+
+def clean_answer(text: str) -> str:
+    """Lines without trailing blanks, no blank lines around, no control characters."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    cleaned = "\n".join(lines).strip("\n")
+    if _CONTROL.search(cleaned):
+        raise EditError("control_chars", "the answer contains control characters")
+    cleaned = cleaned.strip()
+    if not cleaned:
+        raise EditError("empty", "the answer is empty")
+    if len(cleaned) > MAX_ANSWER_CHARS:
+        raise EditError("too_long", f"the answer is longer than {MAX_ANSWER_CHARS} chars")
+    return cleaned
+
+
+def _answer_node(entry: yaml.MappingNode) -> tuple[yaml.ScalarNode, yaml.ScalarNode]:
+    for key, value in entry.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "answer":
+            if isinstance(value, yaml.ScalarNode):
+                return key, value
+            break
+    raise EditError("no_answer", "the entry has no 'answer:' text")
+
+
+def replace_answer(source: str, entry_id: str, answer: str, name: str = "<kb>") -> str:
+    """Return ``source`` with entry ``entry_id``'s ``answer`` replaced by ``answer``, written as
+    a literal block (``|``) indented under its key. Everything else — comments, the other
+    entries, blank lines, the answer's channel variants — stays byte for byte; the result must
+    parse to the same data with only that answer changed, or :class:`EditError`."""
+    answer = clean_answer(answer)
+    try:
+        before = parse_yaml(source, name)
+        root = yaml.compose(source, Loader=yaml.SafeLoader)
+    except ContentError as exc:
+        raise EditError("invalid_yaml", str(exc)) from None
+    index, entry = _entry_node(root, entry_id)
+    key, value = _answer_node(entry)
+    start, end = value.start_mark.index, value.end_mark.index
+    newline = _first_newline(source) or "\n"
+    indent = " " * (key.start_mark.column + 2)
+    body = newline.join(indent + line if line else "" for line in answer.split("\n"))
+    segment = source[start:end]
+    content = len(segment.rstrip(" \t\r\n\x85\u2028\u2029"))
+    if value.style in ("|", ">"):
+        # A block scalar runs to the next key, over its trailing blank lines: keep those.
+        line_end = _first_newline(segment[content:])
+        if line_end is not None:
+            end = start + content + segment[content:].index(line_end) + len(line_end)
+        text = source[:start] + "|" + newline + body + newline + source[end:]
+    else:  # a plain or quoted scalar on the key's line; a comment after it goes on the header
+        rest = source[end:]
+        line_end = _first_newline(rest)
+        tail = rest[: rest.index(line_end)] if line_end is not None else rest
+        if tail.strip() and not tail.strip().startswith("#"):
+            raise EditError("verify_failed", "something follows the answer on its line")
+        after = rest[len(tail) :]
+        text = source[:start] + "|" + tail + newline + body + (after or "")
+    _verify_answer(before.data, text, name, index, answer)
+    return text
+
+
+def _verify_answer(before: Any, text: str, name: str, index: int, answer: str) -> None:
+    try:
+        after = parse_yaml(text, name).data
+        written = after["entries"][index]["answer"]
+        after["entries"][index]["answer"] = before["entries"][index]["answer"]
+    except ContentError as exc:
+        raise EditError("verify_failed", f"the edited file does not parse: {exc}") from None
+    except (KeyError, IndexError, TypeError):
+        raise EditError("verify_failed", "the edited file lost the answer") from None
+    if written.rstrip("\n") != answer or after != before:
+        raise EditError("verify_failed", "the edited file differs by more than the answer")
+
+
 # -- files -----------------------------------------------------------------------------------
 
 
@@ -233,4 +312,12 @@ def add_question_to_file(path: Path, entry_id: str, question: str) -> Callable[[
     original, source = read_exact(path)
     insertion = add_question(source, entry_id, question, str(path))
     write_bytes_atomic(path, insertion.text.encode("utf-8"))
+    return lambda: write_bytes_atomic(path, original)
+
+
+def replace_answer_in_file(path: Path, entry_id: str, answer: str) -> Callable[[], None]:
+    """Like :func:`add_question_to_file`, for an entry's answer."""
+    original, source = read_exact(path)
+    text = replace_answer(source, entry_id, answer, str(path))
+    write_bytes_atomic(path, text.encode("utf-8"))
     return lambda: write_bytes_atomic(path, original)

@@ -325,6 +325,87 @@ async def test_unknown_entry_and_empty_text_are_refused_in_russian(env: Env) -> 
         assert duplicate.status_code == 400 and "уже есть" in duplicate.json()["message"]
 
 
+NEW_ANSWER = (
+    "Наши магазины работают ежедневно с 10:00 до 22:00, адреса и часы каждого — на карте "
+    "https://volt-shop.ru/stores\nВ праздники часы работы указаны там же."
+)
+
+
+async def test_an_editor_rewrites_an_answer_and_customers_get_it_at_once(env: Env) -> None:
+    before = env.stores.read_text(encoding="utf-8")
+    async with env.login("eva") as eva:
+        shown = (await eva.get(f"/api/v1/editor/entries/{ENTRY}")).json()
+        assert shown["title"] and shown["answer"] in before.replace("\n      ", "\n")
+        assert shown["source"].startswith(f"{env.stores}:")
+        response = await eva.post(
+            "/api/v1/editor/answer", json={"entry_id": ENTRY, "answer": NEW_ANSWER}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["ok"] is True and "Готово" in response.json()["message"]
+        assert (await eva.get(f"/api/v1/editor/entries/{ENTRY}")).json()["answer"] == NEW_ANSWER
+    after = env.stores.read_text(encoding="utf-8")
+    old_answer = shown["answer"].splitlines()
+    # Only the answer's lines changed; every other line of the file is as it was.
+    assert [line for line in before.splitlines() if line not in after.splitlines()] == [
+        "      " + line for line in old_answer
+    ]
+    assert len(after.splitlines()) == len(before.splitlines()) - len(old_answer) + 2
+    alice = env.bot.customer("alice")
+    await alice.say("адреса магазинов")
+    assert alice.last_text == NEW_ANSWER
+    async with env.bot.runtime.db.read() as s:
+        [audit] = (await s.scalars(select(EditorAction))).all()
+    assert (audit.action, audit.entry_id, audit.text) == ("answer_edited", ENTRY, NEW_ANSWER)
+
+
+async def test_an_answer_edit_is_refused_with_reasons_and_the_file_is_restored(
+    env: Env,
+) -> None:
+    delivery = env.root / "data" / "faq" / "delivery.yml"
+    delivery.write_text(
+        delivery.read_text(encoding="utf-8") + "  - id: BROKEN\n", encoding="utf-8"
+    )  # someone broke another file by hand meanwhile
+    before = {p: p.read_bytes() for p in (delivery, env.stores)}
+    brain = env.bot.runtime.engine.brain
+    async with env.login("eva") as eva:
+        response = await eva.post(
+            "/api/v1/editor/answer", json={"entry_id": ENTRY, "answer": NEW_ANSWER}
+        )
+    assert response.status_code == 422, response.text
+    result = response.json()
+    assert result["ok"] is False and "не принято" in result["message"]
+    assert any(p.startswith(f"{delivery}:") for p in result["problems"]), result["problems"]
+    assert {p: p.read_bytes() for p in before} == before
+    assert env.bot.runtime.engine.brain is brain
+
+
+async def test_bad_answer_edits_are_refused_in_russian(env: Env) -> None:
+    current = env.bot.runtime.engine.brain.kb.entries[ENTRY].answer
+    before = env.stores.read_bytes()
+    async with env.login("eva") as eva:
+        for answer, status, code in (
+            ("   ", 400, "empty"),
+            ("а" * 4001, 400, "too_long"),
+            (current, 400, "unchanged"),
+        ):
+            response = await eva.post(
+                "/api/v1/editor/answer", json={"entry_id": ENTRY, "answer": answer}
+            )
+            assert response.status_code == status, response.text
+            assert response.json()["error"] == code and response.json()["message"]
+        missing = await eva.post(
+            "/api/v1/editor/answer", json={"entry_id": "no_such_entry", "answer": NEW_ANSWER}
+        )
+        assert missing.status_code == 404 and "не найдена" in missing.json()["message"]
+        assert (await eva.get("/api/v1/editor/entries/no_such_entry")).status_code == 404
+    async with env.login("olga") as olga:  # an operator does not edit content
+        forbidden = await olga.post(
+            "/api/v1/editor/answer", json={"entry_id": ENTRY, "answer": NEW_ANSWER}
+        )
+        assert forbidden.status_code == 403
+    assert env.stores.read_bytes() == before
+
+
 def test_every_editor_endpoint_is_in_the_openapi_description() -> None:
     from starlette.routing import Route
 

@@ -14,9 +14,9 @@ from bot.bus import Bus
 from bot.channels.base import Channel
 from bot.engine import Brain
 from bot.storage.db import Database
-from handoff.editor import Reloader
 from handoff.errors import HandoffError
 from handoff.service import HandoffService
+from handoff.teaching import Reloader
 from handoff.web.security import Sessions
 
 MAX_BODY = 64 * 1024

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Operator
-from handoff import editor
+from handoff import editor, teaching
 from handoff.errors import HandoffError
 from handoff.web.context import Console, error, json_body
 from handoff.web.pages import render
@@ -73,7 +73,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
             )
         try:
             data = await json_body(request)
-            result = await editor.teach(
+            result = await teaching.teach(
                 console.db,
                 console.brain,
                 console.reload,
@@ -81,6 +81,35 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 entry_id=str(data.get("entry_id") or ""),
                 operator_id=operator.id,
                 force=data.get("force") is True,
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse(result.to_json(), status_code=200 if result.ok else 422)
+
+    @editors
+    async def show_entry(request: Request, operator: Operator) -> Response:
+        try:
+            return JSONResponse(
+                teaching.entry_json(console.brain(), request.path_params["entry_id"])
+            )
+        except HandoffError as exc:
+            return error(exc)
+
+    @editors
+    async def edit_answer(request: Request, operator: Operator) -> Response:
+        if console.reload is None:
+            return JSONResponse(
+                {"error": "unavailable", "message": "Редактирование недоступно."}, status_code=503
+            )
+        try:
+            data = await json_body(request)
+            result = await teaching.edit_answer(
+                console.db,
+                console.brain,
+                console.reload,
+                entry_id=str(data.get("entry_id") or ""),
+                answer=str(data.get("answer") or ""),
+                operator_id=operator.id,
             )
         except HandoffError as exc:
             return error(exc)
@@ -110,6 +139,8 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route("/console/editor", page),
         Route(f"{base}/unanswered", list_unanswered),
         Route(f"{base}/entries", list_entries),
+        Route(f"{base}/entries/{{entry_id}}", show_entry),
+        Route(f"{base}/answer", edit_answer, methods=["POST"]),
         Route(f"{base}/teach", teach, methods=["POST"]),
         Route(f"{base}/dismiss", dismiss, methods=["POST"]),
         Route(f"{base}/try", try_bot, methods=["POST"]),

@@ -234,6 +234,43 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, **_ERRORS, "422": _REFUSED},
             }
         },
+        "/editor/entries/{entry_id}": {
+            "get": {
+                "summary": "One entry for the answer form: title, category, `answer`, the "
+                "channels with their own variant, buttons, `source` (file:line)",
+                "security": _SECURED,
+                "parameters": [
+                    {
+                        "name": "entry_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    **_OK,
+                    "403": {"$ref": "#/components/responses/Error"},
+                    "404": {"$ref": "#/components/responses/Error"},
+                },
+            }
+        },
+        "/editor/answer": {
+            "post": {
+                "summary": "Replace entry `entry_id`'s answer in its YAML file (the rest of the "
+                "file stays byte for byte) and reload (validated, gated); 200 when live, 422 "
+                "with `problems` or `failures` when refused (the file is restored), 400 "
+                "`empty`, `too_long` or `unchanged`, 404 for an unknown entry",
+                "security": _CSRF,
+                "requestBody": _body(
+                    {
+                        "entry_id": {"type": "string"},
+                        "answer": {"type": "string", "maxLength": 4000},
+                    },
+                    ["entry_id", "answer"],
+                ),
+                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
+            }
+        },
         "/editor/dismiss": {
             "post": {
                 "summary": "«Не вопрос к FAQ»: hide this text from the list for good (audited)",

@@ -7,6 +7,7 @@ YAML files), with the real NLU — the point is that retraining really changes t
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,6 +107,33 @@ def test_an_editor_teaches_the_bot_and_the_customer_gets_the_answer(
     customer_says(again, REJECTED)
     expect(again.locator("li.msg--bot").last).to_contain_text("10:00")
     assert dialogs == []
+
+
+def test_an_editor_rewrites_an_answer_and_the_customer_reads_it(
+    editor_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, root = editor_server
+    server.add_operator("ada", role="editor", name="Ада")
+    editor = pages()
+    log_in_editor(editor, server, "ada")
+    expect(editor.locator("#ans-form")).to_be_hidden()
+    editor.fill("#ans-search", "стоимость дост")
+    expect(editor.locator("#ans-entry")).to_have_value("delivery_cost")
+    expect(editor.locator("#ans-source")).to_contain_text("delivery.yml:")
+    expect(editor.locator("#ans-text")).to_have_value(re.compile("299 ₽"))
+    editor.fill("#ans-text", "   ")
+    editor.click("#ans-save")
+    expect(editor.locator("#ans-result")).to_contain_text("Пустой ответ")
+    new = "Доставка курьером — 349 ₽, бесплатно от 5000 ₽: https://volt-shop.ru/delivery"
+    editor.fill("#ans-text", new)
+    expect(editor.locator("#ans-count")).to_contain_text(f"{len(new)} из 4000")
+    editor.click("#ans-save")
+    expect(editor.locator("#ans-result")).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    assert f"      {new}\n" in (root / "data" / "faq" / "delivery.yml").read_text(encoding="utf-8")
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, "сколько стоит доставка")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("349 ₽")
 
 
 def test_an_operator_cannot_open_the_editor(editor_server: tuple[Server, Path], pages: Any) -> None:

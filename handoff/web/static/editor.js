@@ -176,6 +176,62 @@ $("try-form").addEventListener("submit", async (event) => {
   }
 });
 
+// -- «Ответы бота»: rewrite an entry's answer ------------------------------------------------
+
+const ANSWER = { entry: null };
+
+function answerPicker() {
+  const { search, select } = picker("");
+  select.id = "ans-entry";
+  search.id = "ans-search";
+  select.addEventListener("change", () => openAnswer(select.value));
+  search.addEventListener("input", () => openAnswer(select.value));
+  $("ans-pick").replaceChildren(search, select);
+}
+
+async function openAnswer(entryId) {
+  if (!entryId || entryId === ANSWER.entry) {
+    if (!entryId) $("ans-form").hidden = true;
+    return;
+  }
+  try {
+    const entry = await api("GET", `/editor/entries/${encodeURIComponent(entryId)}`);
+    ANSWER.entry = entry.id;
+    $("ans-text").value = entry.answer;
+    $("ans-source").textContent = entry.source;
+    $("ans-variants").textContent = entry.channel_variants.length
+      ? `Свой вариант ответа есть для: ${entry.channel_variants.map((c) => CHANNELS[c] || c).join(", ")} — он правится в файле.`
+      : "";
+    $("ans-result").hidden = true;
+    countAnswer();
+    $("ans-form").hidden = false;
+  } catch (error) {
+    show("error", error.message);
+  }
+}
+
+function countAnswer() {
+  $("ans-count").textContent = `${$("ans-text").value.length} из 4000 символов`;
+}
+
+$("ans-text").addEventListener("input", countAnswer);
+$("ans-save").addEventListener("click", async () => {
+  const box = $("ans-result");
+  $("ans-save").disabled = true;
+  box.replaceChildren(el("p", { class: "small" }, "Сохраняю, переобучаю бота и проверяю качество…"));
+  box.hidden = false;
+  try {
+    const data = await api("POST", "/editor/answer", { entry_id: ANSWER.entry, answer: $("ans-text").value });
+    box.replaceChildren(el("p", { class: "ok" }, data.message));
+    $("ans-text").value = data.text;
+    countAnswer();
+    show("error", "");
+  } catch (error) {
+    refusal(box, error);
+  }
+  $("ans-save").disabled = false;
+});
+
 let searchTimer = null;
 $("un-q").addEventListener("input", () => {
   clearTimeout(searchTimer);
@@ -187,6 +243,7 @@ $("un-more").addEventListener("click", () => load(true));
 (async () => {
   try {
     STATE.entries = (await api("GET", "/editor/entries")).entries;
+    answerPicker();
   } catch (error) {
     show("error", error.message);
   }

@@ -1,0 +1,273 @@
+"""The editor's changes to the knowledge base: teach a customer's question, rewrite an answer.
+
+* :func:`teach` adds the customer's text to an entry's ``questions`` in the YAML file;
+* :func:`edit_answer` replaces an entry's ``answer`` there.
+
+Both edit the text surgically (:mod:`knowledge_base.editing`: comments and layout stay) and run
+the validated, gated hot reload (:mod:`bot.reload`; an answer's sentences are NLU training
+examples too, so a new answer is checked by the regression gate like a new question); if
+anything refuses the change, the file gets its previous bytes back and the result says why.
+Every change that went live is recorded in ``editor_actions``. User-facing messages are
+Russian and live here, apart from the exceptions' codes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.engine import Brain
+from bot.reload import Edit, ReloadReport
+from bot.storage.db import Database
+from bot.storage.models import EditorAction
+from handoff.editor import prediction_json
+from handoff.errors import Conflict, HandoffError, NotFound
+from knowledge_base.editing import (
+    MAX_ANSWER_CHARS,
+    EditError,
+    add_question_to_file,
+    clean_answer,
+    clean_question,
+    replace_answer_in_file,
+)
+from knowledge_base.loader import question_key
+from nlu.api import Decision
+
+log = logging.getLogger(__name__)
+
+EDIT_MESSAGES = {
+    "empty": "Пустой текст: учить нечему.",
+    "too_long": "Слишком длинный текст для вопроса (не больше 300 символов).",
+    "duplicate": "Этот вопрос уже есть в выбранной записи.",
+    "entry_not_found": "Запись не найдена в своём файле: его изменили вручную. "
+    "Перезагрузите контент и попробуйте снова.",
+    "no_questions": "У записи нет списка questions — поправьте файл вручную.",
+    "not_kb_file": "Файл базы знаний не похож на список entries — поправьте его вручную.",
+    "invalid_yaml": "Файл базы знаний сейчас с ошибкой YAML — сначала исправьте его.",
+    "file_not_found": "Файл записи не найден на диске.",
+    "not_utf8": "Файл записи не в кодировке UTF-8.",
+    "verify_failed": "Не удалось аккуратно вставить строку в файл; файл не изменён.",
+    "no_answer": "У записи нет текста answer — поправьте файл вручную.",
+    "control_chars": "В ответе есть управляющие символы — уберите их.",
+}
+ANSWER_MESSAGES = {
+    **EDIT_MESSAGES,
+    "empty": "Пустой ответ: клиенту нечего будет прочитать.",
+    "too_long": f"Ответ длиннее {MAX_ANSWER_CHARS} символов — клиент получит его несколькими "
+    "сообщениями; сократите или разбейте на записи.",
+    "verify_failed": "Не удалось аккуратно заменить ответ в файле; файл не изменён.",
+}
+
+Reloader = Callable[[Edit | None], Awaitable[ReloadReport]]
+
+
+@dataclass(slots=True)
+class TeachResult:
+    ok: bool
+    message: str
+    entry_id: str
+    text: str
+    problems: list[str] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    prediction: dict[str, Any] | None = None
+    line: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "message": self.message,
+            "entry_id": self.entry_id,
+            "text": self.text,
+            "problems": self.problems,
+            "failures": self.failures,
+            "prediction": self.prediction,
+            "source": self.line,
+        }
+
+
+def _failure_json(brain: Brain, failure: Any) -> dict[str, Any]:
+    def title(intent: str | None) -> str | None:
+        entry = brain.kb.get(intent or "")
+        return entry.title if entry is not None else intent
+
+    return {
+        "text": failure.text,
+        "expected": failure.expected,
+        "expected_title": title(failure.expected),
+        "got": failure.got,
+        "got_title": title(failure.got),
+    }
+
+
+def _refusal(report: ReloadReport, text: str, entry_id: str) -> str:
+    if report.problems:
+        return "Изменение не принято: в контенте ошибки, файл возвращён как был."
+    own = [f for f in report.failures if f.text == text and f.expected == entry_id]
+    if own and len(own) == len(report.failures):
+        return (
+            "Изменение не принято: даже после обучения бот не отвечает на этот текст выбранной "
+            "записью (похож на другую запись?). Файл возвращён как был."
+        )
+    return (
+        "Изменение не принято: проверка качества нашла вопросы, на которые бот стал бы "
+        "отвечать неправильно. Файл возвращён как был."
+    )
+
+
+async def teach(
+    db: Database,
+    brain: Callable[[], Brain],
+    reloader: Reloader,
+    *,
+    text: str,
+    entry_id: str,
+    operator_id: int,
+    force: bool = False,
+) -> TeachResult:
+    """Add ``text`` to ``entry_id``'s questions on disk and put it live, or change nothing.
+
+    A text the bot already answers confidently with *another* entry is refused unless
+    ``force`` (moving a question between entries is a deliberate correction, not a click).
+    """
+    try:
+        question = clean_question(text)
+    except EditError as exc:
+        raise HandoffError(EDIT_MESSAGES[exc.code], exc.code) from None
+    current = brain()
+    source = current.kb.sources.get(entry_id)
+    if entry_id not in current.kb or source is None:
+        raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
+    before = current.nlu.predict(question)
+    other = current.kb.get(before.intent or "")
+    if (
+        not force
+        and before.decision is Decision.ANSWER
+        and other is not None
+        and other.id != entry_id
+    ):
+        raise Conflict(
+            f"Бот уже уверенно отвечает на этот текст записью «{other.title}». "
+            "Если бот ошибается, перенесите вопрос в выбранную запись.",
+            "answered_elsewhere",
+        )
+    path = Path(source.file)
+    edit = Edit(
+        apply=lambda: add_question_to_file(path, entry_id, question),
+        checks=[(question, entry_id)],
+    )
+    try:
+        report = await reloader(edit)
+    except EditError as exc:
+        log.warning("teach refused before reload: %s", exc)
+        raise HandoffError(EDIT_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    if not report.ok:
+        log.warning("teach %r -> %s refused by the reload", question, entry_id)
+        return TeachResult(
+            ok=False,
+            message=_refusal(report, question, entry_id),
+            entry_id=entry_id,
+            text=question,
+            problems=report.problems,
+            failures=[_failure_json(current, f) for f in report.failures],
+        )
+    live = brain()
+    prediction = prediction_json(live, live.nlu.predict(question))
+    async with db.write() as session:
+        session.add(
+            EditorAction(
+                key=question_key(question)[:400],
+                text=question,
+                action="taught",
+                entry_id=entry_id,
+                file=str(path)[:500],
+                operator_id=operator_id,
+            )
+        )
+    log.info("editor %s taught %r -> %s (%s)", operator_id, question, entry_id, path)
+    entry = live.kb.get(entry_id)
+    return TeachResult(
+        ok=True,
+        message=f"Готово: бот теперь отвечает на этот вопрос записью «"
+        f"{entry.title if entry else entry_id}».",
+        entry_id=entry_id,
+        text=question,
+        prediction=prediction,
+        line=str(live.kb.sources.get(entry_id, "")),
+    )
+
+
+def entry_json(brain: Brain, entry_id: str) -> dict[str, Any]:
+    """One entry as the editor's answer form shows it."""
+    entry = brain.kb.get(entry_id)
+    if entry is None:
+        raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "category": entry.category,
+        "answer": entry.answer.strip(),
+        "channel_variants": sorted(entry.answers),
+        "buttons": [{"title": b.title, "url": b.url, "entry": b.entry} for b in entry.buttons],
+        "source": str(brain.kb.sources.get(entry_id, "")),
+    }
+
+
+async def edit_answer(
+    db: Database,
+    brain: Callable[[], Brain],
+    reloader: Reloader,
+    *,
+    entry_id: str,
+    answer: str,
+    operator_id: int,
+) -> TeachResult:
+    """Replace ``entry_id``'s answer on disk and put it live, or change nothing."""
+    try:
+        text = clean_answer(answer)
+    except EditError as exc:
+        raise HandoffError(ANSWER_MESSAGES[exc.code], exc.code) from None
+    current = brain()
+    entry = current.kb.get(entry_id)
+    source = current.kb.sources.get(entry_id)
+    if entry is None or source is None:
+        raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
+    if text == entry.answer.strip():
+        raise HandoffError("Ответ не изменился.", "unchanged")
+    path = Path(source.file)
+    try:
+        report = await reloader(Edit(apply=lambda: replace_answer_in_file(path, entry_id, text)))
+    except EditError as exc:
+        log.warning("answer edit refused before reload: %s", exc)
+        raise HandoffError(ANSWER_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    if not report.ok:
+        log.warning("answer of %s refused by the reload", entry_id)
+        return TeachResult(
+            ok=False,
+            message=_refusal(report, "", entry_id),
+            entry_id=entry_id,
+            text=text,
+            problems=report.problems,
+            failures=[_failure_json(current, f) for f in report.failures],
+        )
+    async with db.write() as session:
+        session.add(
+            EditorAction(
+                key=entry_id,
+                text=text[:2000],
+                action="answer_edited",
+                entry_id=entry_id,
+                file=str(path)[:500],
+                operator_id=operator_id,
+            )
+        )
+    log.info("editor %s rewrote the answer of %s (%s)", operator_id, entry_id, path)
+    return TeachResult(
+        ok=True,
+        message=f"Готово: бот отвечает на вопросы «{entry.title}» новым текстом.",
+        entry_id=entry_id,
+        text=text,
+        line=str(brain().kb.sources.get(entry_id, "")),
+    )
