@@ -269,6 +269,17 @@ class HandoffService:
         if to_team:
             await self.assign_waiting()
 
+    async def typing_target(self, conversation_id: int, operator_id: int) -> tuple[str, str]:
+        """Where an operator typing a reply would show «typing…»: (channel, chat id). Refused
+        like a reply would be (closed, or another operator's conversation)."""
+        async with self.db.read() as session:
+            operator = await self._operator(session, operator_id)
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound("Диалог не найден.", "conversation_not_found")
+            self._check_holder(conversation, operator)
+            return conversation.channel, conversation.chat_id
+
     async def close(self, conversation_id: int, operator_id: int) -> None:
         """Close; the customer is told and, if a person handled it, asked for a 1–5 rating."""
         async with self.db.write() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -330,3 +331,40 @@ async def test_only_an_admin_erases_a_customer_and_the_freed_slot_goes_to_the_qu
     assert all(m["erased"] and m["text"] == "" for m in detail["messages"])
     # Anna's slot went to the customer who was waiting.
     assert (await env.s.conversation(waiting)).operator_id == anna
+
+
+async def test_the_customer_sees_typing_while_the_operator_writes(db: Database) -> None:
+    async with stack(db) as s:
+        console = Console(
+            db, s.bus, s.service, lambda: s.engine.brain, b"k" * 32, channels={"test": s.channel}
+        )
+        clock = [100.0]
+        console.typing._clock = lambda: clock[0]
+        env = Env(s, Starlette(routes=routes(console)))
+        anna = await s.operator("anna")
+        await s.operator("boris", status="offline")
+        conv = await s.escalate("c1")
+        assert (await s.conversation(conv)).operator_id == anna
+        url = f"/api/v1/conversations/{conv}/typing"
+        async with env.client() as client:
+            await login(client, "anna")
+            first = await client.post(url, json={})
+            assert first.status_code == 200 and first.json() == {"ok": True, "sent": True}
+            again = await client.post(url, json={})  # a keystroke later: not passed on again
+            assert again.json() == {"ok": True, "sent": False}
+            clock[0] += 4.5
+            assert (await client.post(url, json={})).json()["sent"] is True
+            missing = await client.post("/api/v1/conversations/999999/typing", json={})
+            assert missing.status_code == 404
+        async with env.client() as client:
+            await login(client, "boris")  # not his conversation: he cannot type into it
+            other = await client.post(url, json={})
+            assert other.status_code == 409 and other.json()["error"] == "not_yours"
+        await s.service.close(conv, anna)
+        async with env.client() as client:
+            await login(client, "anna")
+            clock[0] += 10
+            closed = await client.post(url, json={})
+            assert closed.status_code == 409 and closed.json()["error"] == "closed"
+        await asyncio.sleep(0.05)  # the indicator is sent in the background
+        assert s.channel.typing == ["c1", "c1"]

@@ -19,9 +19,15 @@ from tests.conftest import brain_for
 
 
 class Visitor:
-    def __init__(self, client: httpx.AsyncClient, session: dict[str, str]) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        session: dict[str, str],
+        channel: WebChatChannel | None = None,
+    ) -> None:
         self.client = client
         self.session = session
+        self.channel = channel
         self.seen = 0  # the id of the last message shown, as chat.js keeps it
 
     async def send(self, text: str = "", **extra: Any) -> None:
@@ -62,7 +68,8 @@ async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncItera
         db=Database(db_url),
         channels={"telegram": CollectingChannel("telegram")},
     )
-    runtime.add_channel(WebChatChannel(runtime.db, runtime.bus, b"k" * 32))
+    webchat = WebChatChannel(runtime.db, runtime.bus, b"k" * 32)
+    runtime.add_channel(webchat)
     await runtime.start(migrate=False)
     app = create_app(runtime, manage_runtime=False, extra=[])
     try:
@@ -70,7 +77,7 @@ async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncItera
             transport=httpx.ASGITransport(app), base_url="http://chat"
         ) as client:
             session = (await client.post("/webchat/api/session")).json()
-            yield Visitor(client, session)
+            yield Visitor(client, session, webchat)
     finally:
         await runtime.stop()
 
@@ -107,3 +114,26 @@ async def test_while_a_person_owns_the_chat_the_customers_words_show_at_once(
     waited = asyncio.get_running_loop().time() - started
     assert [m["text"] for m in shown] == ["дополнение: товар не включается"]
     assert waited < 5, f"the customer's own message took {waited:.1f} s to show"
+
+
+async def test_someone_typing_wakes_the_window_with_typing_and_no_message(
+    visitor: Visitor, another: Visitor
+) -> None:
+    await visitor.send("позовите оператора")
+    await visitor.read_until("коллег")
+    poll = asyncio.create_task(
+        visitor.client.get(
+            "/webchat/api/messages",
+            params={**visitor.session, "after": str(visitor.seen), "wait": "20"},
+            timeout=30,
+        )
+    )
+    await asyncio.sleep(0.3)
+    webchat = visitor.channel
+    assert webchat is not None
+    await webchat.notify_typing(another.session["visitor"])  # someone else's window: not this
+    await asyncio.sleep(0.3)
+    assert not poll.done()
+    await webchat.notify_typing(visitor.session["visitor"])  # the operator types to this one
+    response = await asyncio.wait_for(poll, 5)
+    assert response.json() == {"messages": [], "typing": True}

@@ -23,6 +23,7 @@ class CollectingChannel(Channel):
     def __init__(self, name: str = "test") -> None:
         self.name = name
         self.sent: dict[str, list[Outbound]] = defaultdict(list)
+        self.typing: list[str] = []  # chats shown «typing…», in order
         self._new = asyncio.Condition()
 
     async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
@@ -30,6 +31,9 @@ class CollectingChannel(Channel):
         async with self._new:
             self._new.notify_all()
         return [f"{chat_id}:{len(self.sent[chat_id])}"]
+
+    async def notify_typing(self, chat_id: str) -> None:
+        self.typing.append(chat_id)
 
     async def wait_for(self, chat_id: str, count: int, timeout: float = 5.0) -> list[Outbound]:
         """Wait until ``chat_id`` has received ``count`` messages in total."""

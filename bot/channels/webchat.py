@@ -49,6 +49,11 @@ class WebChatChannel(Channel):
         self.bus.publish(BusEvent("webchat", data={"chat_id": chat_id}))
         return []
 
+    async def notify_typing(self, chat_id: str) -> None:
+        """Wake the visitor's long poll with ``typing: true``: the chat shows «Печатает…»
+        until a message arrives or a few seconds pass (as Telegram's chat action does)."""
+        self.bus.publish(BusEvent("webchat", data={"chat_id": chat_id, "typing": True}))
+
     def sign(self, visitor: str) -> str:
         return hmac.new(self.secret, visitor.encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -117,14 +122,16 @@ class WebChatChannel(Channel):
                 wait = min(float(request.query_params.get("wait", "0")), 25.0)
             except ValueError:
                 return _error(400, "bad_query", "Некорректный запрос.")
+            typing = False
             with self.bus.subscribe() as queue:
                 customer_id, rows = await self._history(visitor, after)
                 if not rows and wait > 0:
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(wait):
-                            await self._wait_for(queue, visitor, customer_id)
+                            woke = await self._wait_for(queue, visitor, customer_id)
+                            typing = bool(woke.data.get("typing"))
                     _, rows = await self._history(visitor, after)
-            return JSONResponse({"messages": rows})
+            return JSONResponse({"messages": rows, "typing": typing and not rows})
 
         return [
             Route("/webchat/api/session", session, methods=["POST"]),
@@ -134,7 +141,7 @@ class WebChatChannel(Channel):
 
     async def _wait_for(
         self, queue: asyncio.Queue[BusEvent], visitor: str, customer_id: int | None
-    ) -> None:
+    ) -> BusEvent:
         """Until something new may be in the visitor's history: a reply sent to them, or a
         message of theirs processed — also one that gets no reply (a person owns the
         conversation), which must not wait for the poll's timeout to show up in the chat.
@@ -142,13 +149,13 @@ class WebChatChannel(Channel):
         while True:
             event = await queue.get()
             if event.kind == "webchat" and event.data.get("chat_id") == visitor:
-                return
+                return event
             if event.kind != "message":
                 continue
             if customer_id is not None and event.customer_id == customer_id:
-                return
+                return event
             if event.data.get("channel") == NAME and event.data.get("user_id") == visitor:
-                return
+                return event
 
     async def _history(self, visitor: str, after: int) -> tuple[int | None, list[dict[str, Any]]]:
         async with self.db.read() as session:

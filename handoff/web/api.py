@@ -236,7 +236,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/conversations/{{id:int}}", read_conversation),
         *(
             Route(f"{base}/conversations/{{id:int}}/{name}", action(name), methods=["POST"])
-            for name in ("reply", "notes", "assign", "transfer", "close", "return")
+            for name in ("reply", "notes", "assign", "transfer", "close", "return", "typing")
         ),
         Route(f"{base}/customers/{{id:int}}/forget", forget_customer, methods=["POST"]),
         Route(f"{base}/operators", list_operators),
@@ -281,5 +281,8 @@ async def _perform(
     if name == "close":
         await service.close(conversation_id, operator.id)
         return {}
+    if name == "typing":
+        channel, chat_id = await service.typing_target(conversation_id, operator.id)
+        return {"sent": console.typing.relay(conversation_id, channel, chat_id)}
     await service.return_to_bot(conversation_id, operator.id)
     return {}

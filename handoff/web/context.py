@@ -18,6 +18,7 @@ from handoff.errors import HandoffError
 from handoff.service import HandoffService
 from handoff.teaching import Reloader
 from handoff.web.security import Sessions
+from handoff.web.typing_relay import TypingRelay
 
 MAX_BODY = 64 * 1024
 
@@ -29,12 +30,14 @@ class Console:
     service: HandoffService
     brain: Callable[[], Brain]
     secret: bytes
-    channels: Mapping[str, Channel] = field(default_factory=dict)  # for attachment downloads
+    channels: Mapping[str, Channel] = field(default_factory=dict)  # downloads, «typing…»
     reload: Reloader | None = None  # hot reload of the content (with an optional edit)
     sessions: Sessions = field(init=False)
+    typing: TypingRelay = field(init=False)
 
     def __post_init__(self) -> None:
         self.sessions = Sessions(self.secret, self.db)
+        self.typing = TypingRelay(self.channels)
 
     @property
     def goal(self) -> int:

@@ -147,6 +147,10 @@ OPENAPI: dict[str, Any] = {
         ),
         "/conversations/{id}/close": _action("Close; the customer is asked for a 1–5 rating"),
         "/conversations/{id}/return": _action("Hand the conversation back to the bot"),
+        "/conversations/{id}/typing": _action(
+            "The operator is typing a reply: show the customer's messenger «typing…» (Telegram, "
+            "web chat; at most every 4 s per conversation, `sent` says whether this call did)"
+        ),
         "/customers/{id}/forget": {
             "post": {
                 "summary": (

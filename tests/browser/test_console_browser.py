@@ -307,6 +307,34 @@ def test_a_canned_answer_joins_the_operators_draft(server: Server, contexts: Any
     expect(irina.locator("#c-owner")).to_have_text("закрыт")
 
 
+def test_the_customer_sees_the_operator_typing(server: Server, contexts: Any) -> None:
+    server.add_operator("tanya", name="Таня")
+    tanya = contexts()
+    log_in(tanya, server, "tanya")
+    go_away(tanya)
+    waiting = tanya.locator("#list li.conv")
+    waiting_before = waiting.count()
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "Позовите оператора, вопрос по гарантии")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+    expect(waiting).to_have_count(waiting_before + 1)
+    waiting.last.click()
+    expect(tanya.locator("#messages")).to_contain_text("вопрос по гарантии")
+    tanya.click("#take")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Таня")
+    expect(customer.locator("#typing")).to_be_hidden()
+
+    tanya.fill("#reply", "Здравствуйте! Сейчас посмотрю")  # she is still writing …
+    expect(customer.locator("#typing")).to_be_visible()  # … and the customer knows it
+    expect(customer.locator("#typing")).to_have_text("Печатает…")
+    tanya.click("#send")
+    expect(customer.locator("li.msg--operator").last).to_contain_text("Сейчас посмотрю")
+    expect(customer.locator("#typing")).to_be_hidden()
+    tanya.click("#close")
+    expect(tanya.locator("#c-owner")).to_have_text("закрыт")
+
+
 def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     """QA's numbers: twelve handed over, one answered, most of the rest waiting past the goal."""
     metrics = {

@@ -115,6 +115,19 @@
     return true;
   }
 
+  // «Печатает…» while someone prepares a reply: until it arrives, or 6 s after the last sign.
+  const typingBox = document.getElementById("typing");
+  let typingTimer = null;
+  function showTyping() {
+    typingBox.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, 6000);
+  }
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    typingBox.hidden = true;
+  }
+
   let polling = false;
   async function poll(wait) {
     if (polling && wait > 0) return;
@@ -129,6 +142,8 @@
         for (const m of data.messages) {
           if (m.id > lastId && !log.querySelector('[data-id="' + m.id + '"]')) { render(m); lastId = m.id; }
         }
+        if (data.typing) showTyping();
+        else if (data.messages.length) hideTyping();
       } else if (mine) {
         await new Promise((res) => setTimeout(res, 2000));
       }

@@ -255,6 +255,18 @@ async function submitText(kind) {
   if (!(await act(kind, { text })) && !box.value) box.value = text;
 }
 
+// While the operator types, the customer's messenger shows «typing…» (at most every 4 s; the
+// server limits it too). Failures are cosmetic and ignored.
+const TYPING = { at: 0, conversation: null };
+function typing() {
+  if (!STATE.selected || !$("reply").value.trim()) return;
+  const now = Date.now();
+  if (TYPING.conversation === STATE.selected && now - TYPING.at < 4000) return;
+  TYPING.at = now;
+  TYPING.conversation = STATE.selected;
+  api("POST", `/conversations/${STATE.selected}/typing`, {}).catch(() => {});
+}
+
 // ---- canned answers and transfer ------------------------------------------------------
 
 // A canned answer joins the operator's draft («Здравствуйте, Иван!») instead of replacing it:
@@ -353,6 +365,7 @@ function init() {
   $("transfer-submit").addEventListener("click", submitTransfer);
   $("send").addEventListener("click", () => submitText("reply"));
   $("note-send").addEventListener("click", () => submitText("notes"));
+  $("reply").addEventListener("input", typing);
   $("reply").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) $("send").click();
   });
