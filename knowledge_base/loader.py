@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.yamlio import ContentError, Problem, YamlDoc, load_yaml, parse_yaml
 from knowledge_base.models import FAQEntry, KBFile, KnowledgeBase, SourceRef
+from knowledge_base.quality import vague_referral
 from nlu.api import Example
 from nlu.kb_examples import entry_examples
 
@@ -94,6 +95,20 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
                         )
                     )
                 seen_questions.setdefault(key, (entry.id, SourceRef(doc.name, q_line)))
+            has_url_button = any(b.url for b in entry.buttons)
+            texts: list[tuple[tuple[str | int, ...], str]] = [(("answer",), entry.answer)]
+            texts += [(("answers", channel), text) for channel, text in entry.answers.items()]
+            for path, text in texts:
+                words = vague_referral(text, has_url_button=has_url_button)
+                if words is not None:
+                    problems.append(
+                        Problem(
+                            doc.name,
+                            doc.line_of(("entries", index, *path)),
+                            f"{entry.id}: ответ отсылает клиента искать самому («{words}») — "
+                            "дайте точную ссылку (https://…) в тексте или кнопку с url",
+                        )
+                    )
     if not broken:  # else the entry may well be in the file that did not load: no false alarm
         for entry_id, target, ref in links:
             if target not in kb.entries:

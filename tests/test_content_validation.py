@@ -104,6 +104,55 @@ def test_button_to_unknown_entry_and_bad_url() -> None:
     assert "kb.yml:14:" in messages and "url должен начинаться с" in messages
 
 
+def _entry(answer: str, extra: str = "") -> str:
+    return (
+        "entries:\n  - id: a_entry\n    title: A\n    questions: [q]\n"
+        f"    answer: {answer}\n{extra}"
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Подробнее смотрите на нашем сайте.",
+        "Условия акции описаны на официальном сайте",
+        "Все адреса вы найдёте в разделе «Магазины».",
+        "Сроки — см. в разделе Доставка",
+    ],
+)
+def test_an_answer_that_sends_the_customer_to_search_the_site_is_refused(answer: str) -> None:
+    with pytest.raises(ContentError) as info:
+        load_kb_text(_entry(answer), "kb.yml")
+    [problem] = info.value.problems
+    assert problem.line == 5 and "точную ссылку" in problem.message, problem
+
+
+@pytest.mark.parametrize(
+    ("answer", "extra"),
+    [
+        ('"Подробнее на сайте: https://volt-shop.ru/promo"', ""),
+        ("Подробнее смотрите на сайте volt-shop.ru/promo", ""),
+        (
+            "Подробнее смотрите на нашем сайте.",
+            "    buttons:\n      - title: Акции\n        url: https://volt-shop.ru/promo\n",
+        ),
+        ("Цены на сайте и в магазинах одинаковые.", ""),  # a fact, not a referral
+    ],
+)
+def test_an_exact_link_or_a_plain_fact_is_fine(answer: str, extra: str) -> None:
+    load_kb_text(_entry(answer, extra), "kb.yml")
+
+
+def test_a_vague_channel_variant_is_reported_at_its_own_line() -> None:
+    text = _entry(
+        "'Акции: https://volt-shop.ru/promo'", "    answers:\n      viber: Смотрите на сайте\n"
+    )
+    with pytest.raises(ContentError) as info:
+        load_kb_text(text, "kb.yml")
+    [problem] = info.value.problems
+    assert problem.line == 7, problem
+
+
 def test_a_button_to_an_unknown_entry_is_reported_at_the_button(tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text(
         "entries:\n  - id: a_entry\n    title: A\n    questions: [q]\n    answer: x\n"
