@@ -34,6 +34,13 @@ from knowledge_base.editing import (
     replace_answer_in_file,
 )
 from knowledge_base.loader import question_key
+from knowledge_base.new_entry import (
+    MAX_QUESTIONS,
+    MAX_TITLE_CHARS,
+    NewEntry,
+    add_entry_to_file,
+    new_entry,
+)
 from nlu.api import Decision
 
 log = logging.getLogger(__name__)
@@ -52,6 +59,9 @@ EDIT_MESSAGES = {
     "verify_failed": "Не удалось аккуратно вставить строку в файл; файл не изменён.",
     "no_answer": "У записи нет текста answer — поправьте файл вручную.",
     "control_chars": "В ответе есть управляющие символы — уберите их.",
+    "no_title": "Введите название записи — так её увидят клиенты в кнопках «Вы имели в виду…?».",
+    "title_too_long": f"Название длиннее {MAX_TITLE_CHARS} символов.",
+    "too_many_questions": f"Не больше {MAX_QUESTIONS} вопросов за раз.",
 }
 ANSWER_MESSAGES = {
     **EDIT_MESSAGES,
@@ -270,4 +280,123 @@ async def edit_answer(
         entry_id=entry_id,
         text=text,
         line=str(brain().kb.sources.get(entry_id, "")),
+    )
+
+
+NEW_ENTRY_MESSAGES = {
+    **ANSWER_MESSAGES,
+    "no_questions": "Добавьте хотя бы один вопрос клиента.",
+    "question_too_long": "Вопрос длиннее 300 символов — так клиенты не спрашивают.",
+    "verify_failed": "Не удалось аккуратно дописать запись в файл; файл не изменён.",
+}
+
+
+def categories(brain: Brain) -> dict[str, str]:
+    """Each category of the knowledge base → the file most of its entries live in (where a
+    new entry of that category is written)."""
+    counts: dict[str, dict[str, int]] = {}
+    for entry_id, entry in brain.kb.entries.items():
+        source = brain.kb.sources.get(entry_id)
+        if entry.category and source is not None:
+            files = counts.setdefault(entry.category, {})
+            files[source.file] = files.get(source.file, 0) + 1
+    return {c: max(files, key=lambda f: files[f]) for c, files in sorted(counts.items())}
+
+
+async def create_entry(
+    db: Database,
+    brain: Callable[[], Brain],
+    reloader: Reloader,
+    *,
+    title: str,
+    category: str,
+    questions: list[str],
+    answer: str,
+    operator_id: int,
+    force: bool = False,
+) -> TeachResult:
+    """Write a new entry (in its category's file) and put it live, or change nothing. The new
+    model must answer every one of its questions with it; a question the bot already answers
+    confidently with another entry is refused unless ``force``."""
+    current = brain()
+    files = categories(current)
+    if category not in files:
+        raise HandoffError("Выберите раздел базы знаний.", "no_category")
+    try:
+        entry = new_entry(title, category, questions, answer, taken=set(current.kb.entries))
+    except EditError as exc:
+        raise HandoffError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    for question in entry.questions:
+        before = current.nlu.predict(question)
+        other = current.kb.get(before.intent or "")
+        if not force and before.decision is Decision.ANSWER and other is not None:
+            raise Conflict(
+                f"Бот уже уверенно отвечает на «{question}» записью «{other.title}». Если это "
+                "тот же вопрос, научите ту запись или поправьте её ответ.",
+                "answered_elsewhere",
+            )
+    path = Path(files[category])
+    try:
+        report = await reloader(
+            Edit(
+                apply=lambda: add_entry_to_file(path, entry),
+                checks=[(q, entry.id) for q in entry.questions],
+            )
+        )
+    except EditError as exc:
+        log.warning("new entry refused before reload: %s", exc)
+        raise HandoffError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    if not report.ok:
+        log.warning("new entry %s refused by the reload", entry.id)
+        return _new_entry_refused(current, report, entry)
+    live = brain()
+    async with db.write() as session:
+        for question in entry.questions:
+            session.add(
+                EditorAction(
+                    key=question_key(question)[:400],
+                    text=question,
+                    action="taught",
+                    entry_id=entry.id,
+                    file=str(path)[:500],
+                    operator_id=operator_id,
+                )
+            )
+        session.add(
+            EditorAction(
+                key=entry.id,
+                text=entry.title,
+                action="entry_created",
+                entry_id=entry.id,
+                file=str(path)[:500],
+                operator_id=operator_id,
+            )
+        )
+    log.info("editor %s created entry %s (%s)", operator_id, entry.id, path)
+    return TeachResult(
+        ok=True,
+        message=f"Готово: новая запись «{entry.title}» в файле {path.name}, бот отвечает ею.",
+        entry_id=entry.id,
+        text=entry.questions[0],
+        prediction=prediction_json(live, live.nlu.predict(entry.questions[0])),
+        line=str(live.kb.sources.get(entry.id, "")),
+    )
+
+
+def _new_entry_refused(current: Brain, report: ReloadReport, entry: NewEntry) -> TeachResult:
+    own = [f for f in report.failures if f.expected == entry.id]
+    if not report.problems and own and len(own) == len(report.failures):
+        message = (
+            "Запись не создана: даже с ней бот не отвечает на эти вопросы новой записью. "
+            "Добавьте ещё несколько вариантов вопроса, как их пишут клиенты. Файл не изменён."
+        )
+    else:
+        message = _refusal(report, "", entry.id)
+    return TeachResult(
+        ok=False,
+        message=message,
+        entry_id=entry.id,
+        text=entry.questions[0],
+        problems=report.problems,
+        failures=[_failure_json(current, f) for f in report.failures],
     )

@@ -89,7 +89,7 @@ def yaml_scalar(text: str) -> str:
     return double_quoted(text)
 
 
-def _split_lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
@@ -156,7 +156,7 @@ def add_question(source: str, entry_id: str, question: str, name: str = "<kb>") 
 
 
 def _insert_block_item(source: str, last: yaml.Node, question: str) -> tuple[str, int]:
-    lines = _split_lines(source)
+    lines = split_lines(source)
     start = last.start_mark.line
     end = last.end_mark.line if last.end_mark.column > 0 else last.end_mark.line - 1
     end = min(max(end, start), len(lines) - 1)
@@ -167,7 +167,7 @@ def _insert_block_item(source: str, last: yaml.Node, question: str) -> tuple[str
     if not re.fullmatch(r"[ \t]*-[ \t]+", prefix):  # e.g. a comment or anchor before the value
         dash = prefix.find("-")
         prefix = " " * max(dash, 0) + "- "
-    newline = _first_newline(first) or _first_newline(source) or "\n"
+    newline = first_newline(first) or first_newline(source) or "\n"
     previous = lines[end]
     if previous.endswith(("\n", "\r", "\x85", "\u2028", "\u2029")):
         added = prefix + yaml_scalar(question) + newline
@@ -178,7 +178,7 @@ def _insert_block_item(source: str, last: yaml.Node, question: str) -> tuple[str
     return "".join(lines), end + 2
 
 
-def _first_newline(text: str) -> str | None:
+def first_newline(text: str) -> str | None:
     match = re.search(r"\r\n|[\r\n]", text)
     return match.group() if match else None
 
@@ -240,20 +240,20 @@ def replace_answer(source: str, entry_id: str, answer: str, name: str = "<kb>") 
     index, entry = _entry_node(root, entry_id)
     key, value = _answer_node(entry)
     start, end = value.start_mark.index, value.end_mark.index
-    newline = _first_newline(source) or "\n"
+    newline = first_newline(source) or "\n"
     indent = " " * (key.start_mark.column + 2)
     body = newline.join(indent + line if line else "" for line in answer.split("\n"))
     segment = source[start:end]
     content = len(segment.rstrip(" \t\r\n\x85\u2028\u2029"))
     if value.style in ("|", ">"):
         # A block scalar runs to the next key, over its trailing blank lines: keep those.
-        line_end = _first_newline(segment[content:])
+        line_end = first_newline(segment[content:])
         if line_end is not None:
             end = start + content + segment[content:].index(line_end) + len(line_end)
         text = source[:start] + "|" + newline + body + newline + source[end:]
     else:  # a plain or quoted scalar on the key's line; a comment after it goes on the header
         rest = source[end:]
-        line_end = _first_newline(rest)
+        line_end = first_newline(rest)
         tail = rest[: rest.index(line_end)] if line_end is not None else rest
         if tail.strip() and not tail.strip().startswith("#"):
             raise EditError("verify_failed", "something follows the answer on its line")

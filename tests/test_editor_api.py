@@ -406,6 +406,69 @@ async def test_bad_answer_edits_are_refused_in_russian(env: Env) -> None:
     assert env.stores.read_bytes() == before
 
 
+PETS = "можно ли прийти в магазин с собакой"
+PETS_ENTRY = {
+    "title": "Можно ли в магазин с животными",
+    "category": "Магазины и пункты выдачи",
+    "questions": [PETS, "пускают ли с животными в магазин", "можно зайти с питомцем?"],
+    "answer": "Да: с животными на руках, в переноске или на коротком поводке можно во все "
+    "магазины «Вольт». Адреса: https://volt-shop.ru/stores",
+}
+
+
+async def test_an_editor_creates_an_entry_for_a_question_nobody_answered(env: Env) -> None:
+    alice = env.bot.customer("alice")
+    await alice.say(PETS)
+    assert alice.last_outcome.prediction is not None
+    assert alice.last_outcome.prediction.decision.value != "answer"
+    before = env.stores.read_text(encoding="utf-8")
+    async with env.login("eva") as eva:
+        listed = (await eva.get("/api/v1/editor/entries")).json()
+        assert PETS_ENTRY["category"] in listed["categories"]
+        response = await eva.post("/api/v1/editor/entries", json=PETS_ENTRY)
+        assert response.status_code == 200, response.text
+        result = response.json()
+        assert result["ok"] is True and "Готово" in result["message"]
+        assert result["entry_id"] == "mozhno_li_v_magazin_s_zhivotnymi"
+        assert result["prediction"]["intent"] == result["entry_id"]
+        assert result["source"].startswith(f"{env.stores}:")
+        # The customer's question left the «не понял» list.
+        assert all(i["key"] != PETS for i in await env.items(eva))
+    after = env.stores.read_text(encoding="utf-8")
+    assert after.startswith(before)  # appended: the file's old text is untouched
+    assert "\n  - id: mozhno_li_v_magazin_s_zhivotnymi\n" in after[len(before) :]
+    bob = env.bot.customer("bob")
+    await bob.say("а с собакой в магазин можно прийти?")
+    assert "на коротком поводке" in bob.last_text
+    async with env.bot.runtime.db.read() as s:
+        actions = sorted(a.action for a in (await s.scalars(select(EditorAction))).all())
+    assert actions == ["entry_created", "taught", "taught", "taught"]
+
+
+async def test_a_new_entry_is_refused_with_reasons_and_nothing_is_written(env: Env) -> None:
+    before = env.stores.read_bytes()
+    brain = env.bot.runtime.engine.brain
+    async with env.login("eva") as eva:
+        for change, status, code in (
+            ({"category": ""}, 400, "no_category"),
+            ({"title": " "}, 400, "no_title"),
+            ({"questions": ["  "]}, 400, "no_questions"),
+            ({"answer": ""}, 400, "empty"),
+            # A question the bot already answers with another entry: teach that one instead.
+            ({"questions": ["как вернуть товар?"]}, 409, "answered_elsewhere"),
+        ):
+            response = await eva.post("/api/v1/editor/entries", json={**PETS_ENTRY, **change})
+            assert response.status_code == status, response.text
+            assert response.json()["error"] == code and response.json()["message"]
+        # «Смотрите на сайте» is no answer: validation refuses it, the file is restored.
+        vague = {**PETS_ENTRY, "answer": "Подробнее смотрите на нашем сайте."}
+        refused = await eva.post("/api/v1/editor/entries", json=vague)
+        assert refused.status_code == 422, refused.text
+        assert any("точную ссылку" in p for p in refused.json()["problems"])
+    assert env.stores.read_bytes() == before
+    assert env.bot.runtime.engine.brain is brain
+
+
 def test_every_editor_endpoint_is_in_the_openapi_description() -> None:
     from starlette.routing import Route
 

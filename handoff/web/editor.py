@@ -63,7 +63,39 @@ def editor_routes(console: Console) -> list[BaseRoute]:
 
     @editors
     async def list_entries(request: Request, operator: Operator) -> Response:
-        return JSONResponse({"entries": editor.entries_json(console.brain())})
+        brain = console.brain()
+        return JSONResponse(
+            {
+                "entries": editor.entries_json(brain),
+                "categories": list(teaching.categories(brain)),
+            }
+        )
+
+    @editors
+    async def create_entry(request: Request, operator: Operator) -> Response:
+        if console.reload is None:
+            return JSONResponse(
+                {"error": "unavailable", "message": "Редактирование недоступно."}, status_code=503
+            )
+        try:
+            data = await json_body(request)
+            questions = data.get("questions")
+            if not isinstance(questions, list):
+                questions = [str(data.get("question") or "")]
+            result = await teaching.create_entry(
+                console.db,
+                console.brain,
+                console.reload,
+                title=str(data.get("title") or ""),
+                category=str(data.get("category") or ""),
+                questions=[str(q) for q in questions][:100],
+                answer=str(data.get("answer") or ""),
+                operator_id=operator.id,
+                force=data.get("force") is True,
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse(result.to_json(), status_code=200 if result.ok else 422)
 
     @editors
     async def teach(request: Request, operator: Operator) -> Response:
@@ -138,7 +170,8 @@ def editor_routes(console: Console) -> list[BaseRoute]:
     return [
         Route("/console/editor", page),
         Route(f"{base}/unanswered", list_unanswered),
-        Route(f"{base}/entries", list_entries),
+        Route(f"{base}/entries", list_entries, methods=["GET"]),
+        Route(f"{base}/entries", create_entry, methods=["POST"]),
         Route(f"{base}/entries/{{entry_id}}", show_entry),
         Route(f"{base}/answer", edit_answer, methods=["POST"]),
         Route(f"{base}/teach", teach, methods=["POST"]),

@@ -215,10 +215,31 @@ OPENAPI: dict[str, Any] = {
         },
         "/editor/entries": {
             "get": {
-                "summary": "FAQ entries (id, title, category) for the picker (editor, admin)",
+                "summary": "FAQ entries (id, title, category) for the picker, and the "
+                "categories a new entry can go to (editor, admin)",
                 "security": _SECURED,
                 "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
-            }
+            },
+            "post": {
+                "summary": "A new entry: appended to the file of its `category` (the rest of "
+                "the file stays byte for byte) and reloaded (validated, gated; the new model "
+                "must answer every question with it); 200 with the id and the prediction, 422 "
+                "with `problems` or `failures` when refused (the file is restored), 409 "
+                "`answered_elsewhere` (send `force: true`), 400 for a missing title, "
+                "category, question or answer",
+                "security": _CSRF,
+                "requestBody": _body(
+                    {
+                        "title": {"type": "string", "maxLength": 80},
+                        "category": {"type": "string"},
+                        "questions": {"type": "array", "items": {"type": "string"}},
+                        "answer": {"type": "string", "maxLength": 4000},
+                        "force": {"type": "boolean"},
+                    },
+                    ["title", "category", "questions", "answer"],
+                ),
+                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
+            },
         },
         "/editor/teach": {
             "post": {

@@ -136,6 +136,43 @@ def test_an_editor_rewrites_an_answer_and_the_customer_reads_it(
     expect(customer.locator("li.msg--bot").last).to_contain_text("349 ₽")
 
 
+def test_an_editor_creates_an_entry_for_a_new_question(
+    editor_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, root = editor_server
+    server.add_operator("nika", role="editor", name="Ника")
+    asked = "можно ли прийти в магазин с собакой"
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, asked)
+    editor = pages()
+    log_in_editor(editor, server, "nika")
+    item = editor.locator("li.un-item", has_text=asked)
+    item.locator("button.create-btn").click()
+    form = item.locator(".new-entry")
+    expect(form.locator("[name=questions]")).to_have_value(asked)  # the customer's words first
+    form.locator("[name=title]").fill("Можно ли в магазин с животными")
+    form.locator("[name=questions]").fill(
+        f"{asked}\nпускают ли с животными в магазин\nможно зайти с питомцем?"
+    )
+    form.locator("[name=answer]").fill(
+        "Да: с животными на руках, в переноске или на коротком поводке можно во все "
+        "магазины «Вольт». Адреса: https://volt-shop.ru/stores"
+    )
+    form.locator("button.create-submit").click()
+    expect(item.locator(".result")).to_contain_text("Выберите раздел")  # none chosen yet
+    form.locator("[name=category]").select_option("Магазины и пункты выдачи")
+    form.locator("button.create-submit").click()
+    expect(editor.locator("#notice")).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    expect(editor.locator("li.un-item", has_text=asked)).to_have_count(0)
+    stores = (root / "data" / "faq" / "stores.yml").read_text(encoding="utf-8")
+    assert "  - id: mozhno_li_v_magazin_s_zhivotnymi\n" in stores
+    again = pages()
+    open_chat(again, server)
+    customer_says(again, "а с собакой в магазин пускают?")
+    expect(again.locator("li.msg--bot").last).to_contain_text("на коротком поводке")
+
+
 def test_an_operator_cannot_open_the_editor(editor_server: tuple[Server, Path], pages: Any) -> None:
     server, _ = editor_server
     server.add_operator("otto", name="Отто")

@@ -4,7 +4,7 @@
 
 const DECISIONS = { answer: "ответит", clarify: "переспросит", reject: "не понял" };
 const PAGE = 20;
-const STATE = { entries: [], offset: 0, total: 0 };
+const STATE = { entries: [], categories: [], offset: 0, total: 0 };
 
 function times(n) {
   const tens = n % 100, ones = n % 10;
@@ -65,7 +65,13 @@ function renderItem(item) {
   const { search, select } = picker(item.suggested || "");
   const teach = el("button", { class: "teach-btn", type: "button" }, "Научить");
   const dismiss = el("button", { class: "plain dismiss-btn", type: "button" }, "Не вопрос к FAQ");
+  const create = el("button", { class: "plain create-btn", type: "button" }, "Новая запись");
   const result = el("div", { class: "result", hidden: true });
+  const form = newEntryForm(item, result, () => removed(li));
+  create.addEventListener("click", () => {
+    form.hidden = !form.hidden;
+    if (!form.hidden) form.querySelector("[name=title]").focus();
+  });
   const li = el(
     "li",
     { class: "un-item" },
@@ -80,7 +86,8 @@ function renderItem(item) {
     item.guesses.length
       ? el("ol", { class: "guesses" }, ...item.guesses.map((g) => el("li", {}, `${g.title} — ${percent(g.confidence)}`)))
       : el("p", { class: "small" }, "Догадок нет"),
-    el("div", { class: "teach" }, search, select, teach, dismiss),
+    el("div", { class: "teach" }, search, select, teach, dismiss, create),
+    form,
     result,
   );
   // «force»: the editor confirmed moving a question the bot answers with another entry.
@@ -124,6 +131,48 @@ function renderItem(item) {
     }
   });
   return li;
+}
+
+// «Новая запись»: a question no entry fits gets its own entry (title, section, the ways customers
+// ask it — the item's text first — and the answer), written to the section's file and reloaded.
+function newEntryForm(item, result, done) {
+  const title = el("input", { name: "title", type: "text", maxLength: 80, placeholder: "Название записи — его увидят клиенты в кнопках" });
+  const category = el("select", { name: "category" },
+    el("option", { value: "" }, "— раздел —"),
+    ...STATE.categories.map((c) => el("option", { value: c }, c)));
+  const questions = el("textarea", { name: "questions", rows: 3 });
+  questions.setAttribute("aria-label", "Вопросы клиентов, по одному в строке");
+  questions.value = item.text;
+  const answer = el("textarea", { name: "answer", rows: 4, maxLength: 4000, placeholder: "Конкретный ответ: факты и точная ссылка (https://…)" });
+  const submit = el("button", { class: "create-submit", type: "button" }, "Создать запись");
+  const form = el("div", { class: "new-entry", hidden: true },
+    el("p", { class: "small" }, "Вопросы клиентов — по одному в строке; чем больше вариантов, тем увереннее бот."),
+    title, category, questions, answer, submit);
+  const createAs = async (force) => {
+    submit.disabled = true;
+    result.replaceChildren(el("p", { class: "small" }, "Создаю запись, переобучаю бота и проверяю качество…"));
+    result.hidden = false;
+    try {
+      const data = await api("POST", "/editor/entries", {
+        title: title.value, category: category.value, answer: answer.value, force,
+        questions: questions.value.split("\n").filter((q) => q.trim()),
+      });
+      show("notice", data.message);
+      show("error", "");
+      STATE.entries.push({ id: data.entry_id, title: title.value.trim(), category: category.value });
+      done();
+    } catch (error) {
+      refusal(result, error);
+      if ((error.data || {}).error === "answered_elsewhere") {
+        const anyway = el("button", { class: "move-btn", type: "button" }, "Всё равно создать");
+        anyway.addEventListener("click", () => createAs(true));
+        result.append(anyway);
+      }
+    }
+    submit.disabled = false;
+  };
+  submit.addEventListener("click", () => createAs(false));
+  return form;
 }
 
 // An item taught or dismissed leaves the server's list too: the next page starts one earlier.
@@ -242,7 +291,9 @@ $("un-more").addEventListener("click", () => load(true));
 
 (async () => {
   try {
-    STATE.entries = (await api("GET", "/editor/entries")).entries;
+    const listed = await api("GET", "/editor/entries");
+    STATE.entries = listed.entries;
+    STATE.categories = listed.categories || [];
     answerPicker();
   } catch (error) {
     show("error", error.message);

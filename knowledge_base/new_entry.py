@@ -1,0 +1,203 @@
+"""Append a new FAQ entry to a knowledge-base YAML file, surgically (the editor's «Новая запись»).
+
+Like :mod:`knowledge_base.editing`, this edits the text, not the data: the new entry is written
+after the file's last entry, indented like the others, with a blank line before it; comments,
+the other entries and a trailing comment block stay byte for byte. The result is parsed again
+and must equal the old data plus exactly that entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.yamlio import ContentError, parse_yaml
+from knowledge_base.editing import (
+    EditError,
+    clean_answer,
+    clean_question,
+    double_quoted,
+    first_newline,
+    read_exact,
+    split_lines,
+    write_bytes_atomic,
+    yaml_scalar,
+)
+from knowledge_base.models import ENTRY_ID
+
+MAX_TITLE_CHARS = 80
+MAX_QUESTIONS = 20
+_LATIN_LETTERS = "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch - y - e yu ya"
+_LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя", _LATIN_LETTERS.split(" "), strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    id: str
+    title: str
+    category: str
+    questions: tuple[str, ...]
+    answer: str
+
+    def data(self) -> dict[str, Any]:
+        """What the YAML written for it reads back as."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            **({"category": self.category} if self.category else {}),
+            "questions": list(self.questions),
+            "answer": self.answer + "\n",
+        }
+
+
+def new_entry(
+    title: str, category: str, questions: Collection[str], answer: str, taken: Collection[str]
+) -> NewEntry:
+    """Clean what the editor typed and give the entry an id not in ``taken``."""
+    title = " ".join(title.split())
+    if not title:
+        raise EditError("no_title", "the title is empty")
+    if len(title) > MAX_TITLE_CHARS:
+        raise EditError("title_too_long", f"the title is longer than {MAX_TITLE_CHARS} chars")
+    cleaned: list[str] = []
+    for question in questions:
+        if not question.strip():
+            continue
+        try:
+            text = clean_question(question)
+        except EditError as exc:
+            raise EditError(f"question_{exc.code}", exc.detail) from None
+        if text not in cleaned:
+            cleaned.append(text)
+    if not cleaned:
+        raise EditError("no_questions", "no question")
+    if len(cleaned) > MAX_QUESTIONS:
+        raise EditError("too_many_questions", f"more than {MAX_QUESTIONS} questions")
+    return NewEntry(
+        entry_id_for(title, taken),
+        title,
+        " ".join(category.split()),
+        tuple(cleaned),
+        clean_answer(answer),
+    )
+
+
+def entry_id_for(title: str, taken: Collection[str]) -> str:
+    """«Работаете ли вы в праздники?» → ``rabotaete_li_vy_v_prazdniki`` (unique in ``taken``)."""
+    latin = "".join(_LATIN.get(char, char) for char in title.lower()).replace("-", "")
+    words = re.findall(r"[a-z0-9]+", latin)
+    base = ""
+    for word in words:
+        if len(base) + len(word) + 1 > 40:
+            break
+        base = f"{base}_{word}" if base else word
+    if not base or not base[0].isalpha():
+        base = f"faq_{base}".rstrip("_") if base else "faq_entry"
+    candidate, n = base, 2
+    while candidate in taken or not ENTRY_ID.match(candidate):
+        candidate = f"{base}_{n}"
+        n += 1
+    return candidate
+
+
+def _value(text: str) -> str:
+    """``text`` as a mapping value: plain when YAML reads it back unchanged, else quoted."""
+    try:
+        if yaml.safe_load(f"k: {text}\n") == {"k": text} and text == text.strip():
+            return text
+    except yaml.YAMLError:
+        pass
+    return double_quoted(text)
+
+
+def add_entry(source: str, entry: NewEntry, name: str = "<kb>") -> str:
+    """Return ``source`` with ``entry`` appended to its ``entries`` list."""
+    try:
+        before = parse_yaml(source, name)
+        root = yaml.compose(source, Loader=yaml.SafeLoader)
+    except ContentError as exc:
+        raise EditError("invalid_yaml", str(exc)) from None
+    entries = _entries(root)
+    last = entries.value[-1]
+    if entries.flow_style or not isinstance(last, yaml.MappingNode) or not last.value:
+        raise EditError("not_kb_file", "the entries are not a block list of mappings")
+    lines = split_lines(source)
+    newline = first_newline(source) or "\n"
+    item_line = lines[last.start_mark.line]
+    dash = item_line.find("-")
+    key_column = last.value[0][0].start_mark.column
+    if dash < 0 or dash >= key_column:
+        raise EditError("not_kb_file", "cannot tell how the entries are indented")
+    first, rest = " " * dash + "-" + " " * (key_column - dash - 1), " " * key_column
+    item = " " * (key_column + 2)
+    block = [
+        f"{first}id: {entry.id}",
+        f"{rest}title: {_value(entry.title)}",
+        *([f"{rest}category: {_value(entry.category)}"] if entry.category else []),
+        f"{rest}questions:",
+        *(f"{item}- {yaml_scalar(q)}" for q in entry.questions),
+        f"{rest}answer: |",
+        *(f"{item}{line}" if line else "" for line in entry.answer.split("\n")),
+    ]
+    # After the last entry's own lines (not after comments or blank lines that follow it).
+    tail = _innermost_last(last)
+    end = tail.end_mark.line if tail.end_mark.column > 0 else tail.end_mark.line - 1
+    end = min(end, len(lines) - 1)
+    while end > last.start_mark.line and not lines[end].strip():
+        end -= 1
+    head = "".join(lines[: end + 1])
+    if head and not head.endswith(("\n", "\r")):
+        head += newline
+    text = head + newline + newline.join(block) + newline + "".join(lines[end + 1 :])
+    _verify(before.data, text, name, entry.data())
+    return text
+
+
+def _innermost_last(node: yaml.Node) -> yaml.Node:
+    """The node whose end is where ``node``'s text ends: a block collection's own end mark
+    lies past the comments after it (PyYAML ends it at the next less indented token)."""
+    while (
+        isinstance(node, yaml.MappingNode | yaml.SequenceNode)
+        and not node.flow_style
+        and node.value
+    ):
+        node = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
+    return node
+
+
+def _entries(root: yaml.Node | None) -> yaml.SequenceNode:
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if (
+                isinstance(key, yaml.ScalarNode)
+                and key.value == "entries"
+                and isinstance(value, yaml.SequenceNode)
+                and value.value
+            ):
+                return value
+    raise EditError("not_kb_file", "the file has no non-empty 'entries:' list")
+
+
+def _verify(before: Any, text: str, name: str, data: dict[str, Any]) -> None:
+    try:
+        after = parse_yaml(text, name).data
+        added = after["entries"].pop()
+    except ContentError as exc:
+        raise EditError("verify_failed", f"the edited file does not parse: {exc}") from None
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise EditError("verify_failed", "the edited file lost its entries") from None
+    if added != data or after != before:
+        raise EditError("verify_failed", "the edited file differs by more than the new entry")
+
+
+def add_entry_to_file(path: Path, entry: NewEntry) -> Callable[[], None]:
+    """Append ``entry`` to the file on disk (re-read now, under the caller's lock); returns the
+    undo, which puts the previous bytes back exactly."""
+    original, source = read_exact(path)
+    write_bytes_atomic(path, add_entry(source, entry, str(path)).encode("utf-8"))
+    return lambda: write_bytes_atomic(path, original)
