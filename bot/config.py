@@ -42,6 +42,9 @@ class PolicyConfig(BaseModel):
     # next message opens a new one (a new flow, a new «не понял» count, its own line in the
     # figures), and retention can erase the old one. 0 keeps it open for ever.
     session_expiry_minutes: int = Field(default=60, ge=0)
+    # «👍 Помогло / 👎 Не помогло» under a single FAQ answer (bot/helpful.py); the editor's page
+    # lists the answers customers said did not help.
+    ask_helpful: bool = True
 
 
 class WebChatConfig(BaseModel):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import followup, linking
+from bot import followup, helpful, linking
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.ownership import Owner
@@ -199,7 +199,7 @@ class StartHandler:
         if param.startswith("link_") and await linking.apply_link_code(turn, param[5:]):
             return
         if param.startswith("faq_") and param[4:] in turn.kb:
-            await answer_entry(turn, param[4:])
+            await answer_entry(turn, param[4:], ask_helpful=True)
             return
         if turn.event.payload == "welcomed":  # Viber showed the welcome in its own response
             return
@@ -225,7 +225,9 @@ class ButtonHandler:
     async def handle(self, turn: Turn) -> None:
         payload = turn.event.payload or ""
         if payload.startswith("faq:") and payload[4:] in turn.kb:
-            await answer_entry(turn, payload[4:])
+            await answer_entry(turn, payload[4:], ask_helpful=True)
+        elif (rated := helpful.parse(payload)) is not None:
+            helpful.handle(turn, *rated)
         elif payload == HANDOFF_PAYLOAD:
             await escalate(turn, Reason.REQUEST, "button")
         elif payload == LINK_PAYLOAD:
@@ -294,14 +296,19 @@ def _missed(prediction: Prediction | None) -> bool:
     return prediction is not None and prediction.decision is not Decision.ANSWER
 
 
-async def answer_entry(turn: Turn, entry_id: str) -> None:
+async def answer_entry(turn: Turn, entry_id: str, *, ask_helpful: bool = False) -> None:
+    """The entry's answer; with ``ask_helpful`` (a single answer) and ``policy.ask_helpful``,
+    with the «Помогло / Не помогло» buttons (bot/helpful.py)."""
     entry = turn.kb.entries[entry_id]
     turn.conversation.unknown_streak = 0  # understood (also through a button or a flow)
     if entry.human_only:
         turn.say(entry.render(turn.channel), {"faq": entry_id})
         await escalate(turn, Reason.HUMAN_ONLY, entry_id, team=entry.team, announced=True)
         return
-    turn.say(entry.render(turn.channel), {"faq": entry_id})
+    message = entry.render(turn.channel)
+    if ask_helpful and turn.config.policy.ask_helpful:
+        message = helpful.with_buttons(message, entry_id)
+    turn.say(message, {"faq": entry_id})
     faq_ids = list((turn.conversation.context or {}).get("faq_ids", []))
     if entry_id not in faq_ids:
         faq_ids.append(entry_id)
@@ -415,7 +422,7 @@ class NLUHandler:
 
     async def _answer_intent(self, turn: Turn, intent: str) -> None:
         if intent in turn.kb:
-            await answer_entry(turn, intent)
+            await answer_entry(turn, intent, ask_helpful=True)
         elif f"utter_{intent}" in turn.domain.responses:
             turn.utter(f"utter_{intent}")
         else:

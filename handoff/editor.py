@@ -172,6 +172,54 @@ async def unanswered(
     return Unanswered(ordered[offset : offset + limit], len(ordered))
 
 
+@dataclass(slots=True)
+class Helpfulness:
+    """What customers said of one entry's answer: «👍 Помогло» and «👎 Не помогло» presses,
+    one per conversation (the last press counts)."""
+
+    entry_id: str
+    title: str
+    helped: int = 0
+    not_helped: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "title": self.title,
+            "helped": self.helped,
+            "not_helped": self.not_helped,
+        }
+
+
+async def helpfulness(session: AsyncSession, brain: Brain, *, days: int = 30) -> list[Helpfulness]:
+    """Entries customers rated in the last ``days`` (bot/helpful.py), the least helpful first."""
+    since = utcnow() - timedelta(days=days)
+    rated = Message.data["helpful"]["entry"].as_string()
+    rows = (
+        await session.execute(
+            select(Message.conversation_id, Message.data)
+            .where(Message.author == "customer", Message.created_at >= since, rated.is_not(None))
+            .order_by(Message.id.desc())
+            .limit(SCAN_LIMIT)
+        )
+    ).all()
+    last: dict[tuple[int, str], bool] = {}
+    for conversation_id, data in reversed(rows):
+        press = (data or {}).get("helpful") or {}
+        last[(conversation_id, str(press.get("entry")))] = bool(press.get("value"))
+    found: dict[str, Helpfulness] = {}
+    for (_, entry_id), helped in last.items():
+        item = found.get(entry_id)
+        if item is None:
+            title = intent_title(brain.kb, entry_id) or entry_id
+            item = found[entry_id] = Helpfulness(entry_id, title)
+        if helped:
+            item.helped += 1
+        else:
+            item.not_helped += 1
+    return sorted(found.values(), key=lambda h: (-h.not_helped, h.helped, h.title))
+
+
 async def dismiss(db: Database, text: str, operator_id: int) -> str:
     """«Не вопрос к FAQ»: hide this text (and its identical copies) for good; audited."""
     key = question_key(text)

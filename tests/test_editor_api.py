@@ -469,6 +469,24 @@ async def test_a_new_entry_is_refused_with_reasons_and_nothing_is_written(env: E
     assert env.bot.runtime.engine.brain is brain
 
 
+async def test_the_editor_sees_which_answers_did_not_help(env: Env) -> None:
+    alice = env.bot.customer("alice")
+    await alice.say("сколько стоит доставка")
+    await alice.press("👎 Не помогло")
+    async with env.login("eva") as eva:
+        response = await eva.get("/api/v1/editor/helpfulness", params={"days": 7})
+        assert response.status_code == 200, response.text
+        title = env.bot.runtime.engine.brain.kb.entries["delivery_cost"].title
+        assert response.json() == {
+            "days": 7,
+            "entries": [
+                {"entry_id": "delivery_cost", "title": title, "helped": 0, "not_helped": 1}
+            ],
+        }
+    async with env.login("olga") as olga:
+        assert (await olga.get("/api/v1/editor/helpfulness")).status_code == 403
+
+
 def test_every_editor_endpoint_is_in_the_openapi_description() -> None:
     from starlette.routing import Route
 

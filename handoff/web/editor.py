@@ -62,6 +62,13 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         )
 
     @editors
+    async def list_helpfulness(request: Request, operator: Operator) -> Response:
+        days = _int(request, "days", 30, 1, 365)
+        async with console.db.read() as session:
+            found = await editor.helpfulness(session, console.brain(), days=days)
+        return JSONResponse({"days": days, "entries": [item.to_json() for item in found]})
+
+    @editors
     async def list_entries(request: Request, operator: Operator) -> Response:
         brain = console.brain()
         return JSONResponse(
@@ -170,6 +177,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
     return [
         Route("/console/editor", page),
         Route(f"{base}/unanswered", list_unanswered),
+        Route(f"{base}/helpfulness", list_helpfulness),
         Route(f"{base}/entries", list_entries, methods=["GET"]),
         Route(f"{base}/entries", create_entry, methods=["POST"]),
         Route(f"{base}/entries/{{entry_id}}", show_entry),

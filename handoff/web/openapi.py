@@ -213,6 +213,18 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
             }
         },
+        "/editor/helpfulness": {
+            "get": {
+                "summary": "Entries customers rated with «👍 Помогло» / «👎 Не помогло» under the "
+                "bot's answer (one press per conversation, the last counts), the least helpful "
+                "first: entry_id, title, helped, not_helped",
+                "security": _SECURED,
+                "parameters": [
+                    {"name": "days", "in": "query", "schema": {"type": "integer", "default": 30}}
+                ],
+                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
         "/editor/entries": {
             "get": {
                 "summary": "FAQ entries (id, title, category) for the picker, and the "

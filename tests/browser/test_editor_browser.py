@@ -173,6 +173,28 @@ def test_an_editor_creates_an_entry_for_a_new_question(
     expect(again.locator("li.msg--bot").last).to_contain_text("на коротком поводке")
 
 
+def test_an_answer_that_did_not_help_leads_the_editor_to_it(
+    editor_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, _ = editor_server
+    server.add_operator("lev", role="editor", name="Лев")
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, "как оплатить картой")
+    answer = customer.locator("li.msg--bot").last
+    answer.get_by_role("button", name="👎 Не помогло").click()
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Жаль, что ответ не помог")
+    editor = pages()
+    log_in_editor(editor, server, "lev")
+    item = editor.locator("#helpful-list li").first
+    expect(item).to_contain_text("👎 1")
+    title = item.locator(".title").inner_text()
+    item.locator("button.edit-answer").click()
+    expect(editor.locator("#ans-form")).to_be_visible()
+    expect(editor.locator("#ans-entry option:checked")).to_have_text(title)
+    expect(editor.locator("#ans-text")).not_to_have_value("")
+
+
 def test_an_operator_cannot_open_the_editor(editor_server: tuple[Server, Path], pages: Any) -> None:
     server, _ = editor_server
     server.add_operator("otto", name="Отто")

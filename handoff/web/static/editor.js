@@ -259,6 +259,28 @@ async function openAnswer(entryId) {
   }
 }
 
+// Answers customers said did not help, the least helpful first: one click opens the answer.
+async function loadHelpfulness() {
+  try {
+    const data = await api("GET", "/editor/helpfulness?days=30");
+    $("helpful-list").replaceChildren(...data.entries.map((h) => {
+      const edit = el("button", { class: "plain edit-answer", type: "button" }, "Править ответ");
+      edit.addEventListener("click", () => {
+        $("ans-entry").value = h.entry_id;
+        openAnswer(h.entry_id);
+        $("ans-text").focus();
+      });
+      return el("li", { class: "helpful-item", "data-entry": h.entry_id },
+        el("span", { class: "title" }, h.title),
+        el("span", { class: "votes" }, ` 👎 ${h.not_helped} · 👍 ${h.helped} `),
+        edit);
+    }));
+    $("helpful").hidden = data.entries.length === 0;
+  } catch (error) {
+    show("error", error.message);
+  }
+}
+
 function countAnswer() {
   $("ans-count").textContent = `${$("ans-text").value.length} из 4000 символов`;
 }
@@ -295,6 +317,7 @@ $("un-more").addEventListener("click", () => load(true));
     STATE.entries = listed.entries;
     STATE.categories = listed.categories || [];
     answerPicker();
+    loadHelpfulness();
   } catch (error) {
     show("error", error.message);
   }

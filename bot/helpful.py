@@ -1,0 +1,60 @@
+"""«Ответ помог?»: two buttons under the bot's FAQ answer, and what a press does.
+
+The press is stored with the customer's message (``data["helpful"] = {"entry", "value"}``),
+so the editor's page can show which answers customers said did not help
+(:func:`handoff.editor.helpfulness`). «👎» is answered with an offer to explain more or to call
+a colleague (``utter_helpful_no``, with the operator button); «👍» with a short thanks
+(``utter_helpful_yes``). Neither counts as a miss. A project whose domain lacks the response
+sends nothing for that press, and ``policy.ask_helpful: false`` shows no buttons at all.
+
+Only a single answer gets the buttons: several answers to one message, an answer given on the
+way to a person, and a flow's answer do not (the customer would not know which one they rate).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from bot.events import Button, Outbound
+
+if TYPE_CHECKING:
+    from bot.dialogue import Turn
+
+PREFIX = "helpful:"
+YES, NO = "yes", "no"
+
+
+def with_buttons(message: Outbound, entry_id: str) -> Outbound:
+    """The answer with «👍 Помогло» / «👎 Нет» after its own buttons."""
+    return dataclasses.replace(
+        message,
+        buttons=(
+            *message.buttons,
+            Button("👍 Помогло", f"{PREFIX}{entry_id}:{YES}"),
+            Button("👎 Не помогло", f"{PREFIX}{entry_id}:{NO}"),
+        ),
+    )
+
+
+def parse(payload: str) -> tuple[str, bool] | None:
+    """``helpful:<entry>:<yes|no>`` → (entry, helped), else None."""
+    if not payload.startswith(PREFIX):
+        return None
+    entry_id, _, value = payload[len(PREFIX) :].rpartition(":")
+    if not entry_id or value not in (YES, NO):
+        return None
+    return entry_id, value == YES
+
+
+def handle(turn: Turn, entry_id: str, helped: bool) -> None:
+    from bot.dialogue import operator_button
+
+    turn.message_data["helpful"] = {"entry": entry_id, "value": helped}
+    name = "utter_helpful_yes" if helped else "utter_helpful_no"
+    if name not in turn.domain.responses:
+        return
+    message = turn.domain.render(name, turn.channel)
+    if not helped and not message.buttons:
+        message = dataclasses.replace(message, buttons=(operator_button(),))
+    turn.say(message, {"response": name, "helpful": entry_id})
