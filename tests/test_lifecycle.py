@@ -335,3 +335,33 @@ async def test_nothing_is_carried_over_from_a_conversation_a_person_closed(db: D
         fresh = await s.say("c1", "доставка")
         assert fresh != conv
         assert "flow" not in (await s.conversation(fresh)).context
+
+
+async def test_an_open_conversation_is_found_behind_a_newer_closed_one(db: Database) -> None:
+    """After two customers are merged, an older conversation may be open and a newer closed."""
+    from bot.storage import repo
+    from bot.storage.models import Customer
+
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=utcnow())
+        session.add(customer)
+        await session.flush()
+        rows = [
+            Conversation(
+                customer_id=customer.id,
+                owner=owner,
+                channel="test",
+                chat_id="c",
+                context={},
+                unknown_streak=0,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+            for owner in ("queued", "closed")
+        ]
+        session.add_all(rows)
+        await session.flush()
+        open_id, customer_id = rows[0].id, customer.id
+    async with db.write() as session:
+        found, created = await repo.open_conversation(session, customer_id, "test", "c")
+    assert (found.id, created) == (open_id, False)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,16 +77,16 @@ async def get_or_create_identity(session: AsyncSession, event: Inbound) -> Ident
     return identity
 
 
-_OPEN_CONVERSATION = (
+# The customer's open conversation, else their latest one (a closed one may hand a flow over to
+# the next, see CARRIED_OVER): one query either way. After a merge of two customers an older
+# conversation may be open while a newer one is closed, hence the order.
+_CUSTOMER_CONVERSATION = (
     select(Conversation)
-    .where(
-        Conversation.customer_id == bindparam("customer_id"),
-        Conversation.owner.in_(OPEN_OWNERS),
-    )
-    .order_by(Conversation.id.desc())
+    .where(Conversation.customer_id == bindparam("customer_id"))
+    .order_by(case((Conversation.owner.in_(OPEN_OWNERS), 0), else_=1), Conversation.id.desc())
     .limit(1)
 )
-_OPEN_CONVERSATION_LOCKED = _OPEN_CONVERSATION.with_for_update()
+_CUSTOMER_CONVERSATION_LOCKED = _CUSTOMER_CONVERSATION.with_for_update()
 
 
 INACTIVE = "inactive"
@@ -95,12 +95,6 @@ CARRIED_OVER = ("flow", "flow_data")
 """What a new conversation takes over from the customer's previous one when that one only
 ended because the customer went quiet: a flow half-way through (as Rasa carries slots over to a
 new session), so an answer or a button pressed hours later still answers the flow's question."""
-_LAST_CONVERSATION = (
-    select(Conversation.owner, Conversation.escalated_at, Conversation.context)
-    .where(Conversation.customer_id == bindparam("customer_id"))
-    .order_by(Conversation.id.desc())
-    .limit(1)
-)
 
 
 async def open_conversation(
@@ -119,11 +113,19 @@ async def open_conversation(
     channel they wrote from last. On PostgreSQL the row is locked for the transaction so two
     workers never interleave one conversation. A bot-owned conversation last active before
     ``expire_before`` is closed first (``policy.session_expiry_minutes``; the periodic sweep in
-    :mod:`bot.storage.lifecycle` may not have reached it yet) and a new one is opened.
+    :mod:`bot.storage.lifecycle` may not have reached it yet) and a new one is opened; a new
+    conversation takes over a flow the previous one left half-way (:data:`CARRIED_OVER`).
     """
-    query = _OPEN_CONVERSATION_LOCKED if lock and is_postgres(session) else _OPEN_CONVERSATION
+    query = (
+        _CUSTOMER_CONVERSATION_LOCKED if lock and is_postgres(session) else _CUSTOMER_CONVERSATION
+    )
     conversation = await session.scalar(query, {"customer_id": customer_id})
-    if (
+    carried: dict[str, Any] = {}
+    if conversation is not None and conversation.owner == Owner.CLOSED.value:
+        if expire_before is not None:  # sessions expire: the last one may have left a flow
+            carried = _carried(conversation.owner, conversation.escalated_at, conversation.context)
+        conversation = None
+    elif (
         conversation is not None
         and expire_before is not None
         and conversation.owner == Owner.BOT.value
@@ -132,11 +134,6 @@ async def open_conversation(
         await move(session, conversation, Owner.CLOSED, reason=INACTIVE, actor="system")
         carried = _carried(conversation.owner, conversation.escalated_at, conversation.context)
         conversation = None
-    elif conversation is None and expire_before is not None:
-        last = (await session.execute(_LAST_CONVERSATION, {"customer_id": customer_id})).first()
-        carried = _carried(*last) if last is not None else {}
-    else:
-        carried = {}
     now = now or utcnow()
     if conversation is not None:
         conversation.channel = channel
