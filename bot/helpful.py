@@ -14,9 +14,14 @@ way to a person, and a flow's answer do not (the customer would not know which o
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.events import Button, Outbound
+from bot.storage.models import Message
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
@@ -58,3 +63,22 @@ def handle(turn: Turn, entry_id: str, helped: bool) -> None:
     if not helped and not message.buttons:
         message = dataclasses.replace(message, buttons=(operator_button(),))
     turn.say(message, {"response": name, "helpful": entry_id})
+
+
+async def presses(
+    session: AsyncSession, since: datetime, until: datetime | None = None, limit: int = 20_000
+) -> dict[tuple[int, str], bool]:
+    """(conversation, entry) → whether the answer helped, for presses in ``[since, until)``
+    (the newest ``limit``); a customer who pressed twice counts once, with their last press."""
+    rated = Message.data["helpful"]["entry"].as_string()
+    query = select(Message.conversation_id, Message.data).where(
+        Message.author == "customer", Message.created_at >= since, rated.is_not(None)
+    )
+    if until is not None:
+        query = query.where(Message.created_at < until)
+    rows = (await session.execute(query.order_by(Message.id.desc()).limit(limit))).all()
+    last: dict[tuple[int, str], bool] = {}
+    for conversation_id, data in reversed(rows):
+        press = (data or {}).get("helpful") or {}
+        last[(conversation_id, str(press.get("entry")))] = bool(press.get("value"))
+    return last

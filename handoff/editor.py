@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import helpful
 from bot.engine import Brain
 from bot.storage.db import Database
 from bot.storage.models import EditorAction, Message, utcnow
@@ -193,20 +194,7 @@ class Helpfulness:
 
 async def helpfulness(session: AsyncSession, brain: Brain, *, days: int = 30) -> list[Helpfulness]:
     """Entries customers rated in the last ``days`` (bot/helpful.py), the least helpful first."""
-    since = utcnow() - timedelta(days=days)
-    rated = Message.data["helpful"]["entry"].as_string()
-    rows = (
-        await session.execute(
-            select(Message.conversation_id, Message.data)
-            .where(Message.author == "customer", Message.created_at >= since, rated.is_not(None))
-            .order_by(Message.id.desc())
-            .limit(SCAN_LIMIT)
-        )
-    ).all()
-    last: dict[tuple[int, str], bool] = {}
-    for conversation_id, data in reversed(rows):
-        press = (data or {}).get("helpful") or {}
-        last[(conversation_id, str(press.get("entry")))] = bool(press.get("value"))
+    last = await helpful.presses(session, utcnow() - timedelta(days=days), limit=SCAN_LIMIT)
     found: dict[str, Helpfulness] = {}
     for (_, entry_id), helped in last.items():
         item = found.get(entry_id)

@@ -1,4 +1,5 @@
-"""Numbers a support manager asks for: response times, load per operator, CSAT, deflection.
+"""Numbers a support manager asks for: response times, load per operator, CSAT, deflection,
+and how often the bot's answers helped.
 
 Computed in Python from a date range's rows rather than with dialect-specific SQL
 (percentiles and date truncation differ between SQLite and PostgreSQL); a support team's
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import helpful
 from bot.ownership import Owner
 from bot.storage.models import Conversation, Message, Operator, Rating, utcnow
 
@@ -97,6 +99,7 @@ async def compute(
         )
     ).all()
     without_person = sum(1 for (escalated_at,) in created if escalated_at is None)
+    verdicts = list((await helpful.presses(session, since, until)).values())
 
     return {
         "since": since.isoformat(),
@@ -131,6 +134,12 @@ async def compute(
             "conversations": len(created),
             "without_person": without_person,
             "rate": _share(without_person, len(created)),
+        },
+        # «👍 Помогло / 👎 Не помогло» under the bot's answers (bot/helpful.py).
+        "answers": {
+            "rated": len(verdicts),
+            "helped": sum(verdicts),
+            "share": _share(sum(verdicts), len(verdicts)),
         },
     }
 

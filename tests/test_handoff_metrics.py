@@ -155,3 +155,43 @@ async def test_conversations_still_waiting_past_the_goal_count_as_late(db: Datab
     assert (first_response["within_goal"], first_response["late"]) == (1, 9)
     # The reply-time percentiles still describe the replies that happened.
     assert first_response["p50_seconds"] == 20.0
+
+
+async def test_how_often_the_bots_answers_helped(db: Database) -> None:
+    now = utcnow()
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=now)
+        session.add(customer)
+        await session.flush()
+        conversations = [
+            conversation(customer.id, "bot", now, None, escalated=False) for _ in "abc"
+        ]
+        session.add_all(conversations)
+        await session.flush()
+
+        def press(conv: Conversation, entry: str, helped: bool, at: datetime) -> Message:
+            return Message(
+                conversation_id=conv.id,
+                customer_id=customer.id,
+                channel="test",
+                direction="in",
+                author="customer",
+                kind="message",
+                text="👍" if helped else "👎",
+                data={"helpful": {"entry": entry, "value": helped}},
+                created_at=at,
+            )
+
+        first, second, third = conversations
+        session.add_all(
+            [
+                press(first, "delivery_cost", False, now),
+                press(first, "delivery_cost", True, now),  # changed their mind: counts once
+                press(second, "delivery_cost", False, now),
+                press(third, "return_goods", True, now),
+                press(third, "return_goods", False, now - timedelta(days=3)),  # out of range
+            ]
+        )
+    async with db.read() as session:
+        data = await compute(session, now - timedelta(days=1))
+    assert data["answers"] == {"rated": 3, "helped": 2, "share": 0.667}

@@ -356,6 +356,7 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
         ],
         "csat": {"ratings": 1, "average": 1.0, "share_4_5": 0.0},
         "deflection": {"conversations": 40, "without_person": 28, "rate": 0.7},
+        "answers": {"rated": 21, "helped": 17, "share": 0.81},
     }
     server.add_operator("lead", role="admin", name="Лидия")
     lead = contexts()
@@ -371,6 +372,8 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     expect(lead.locator("#waiting")).to_have_text("Ждут ответа: 11, из них дольше цели: 9")
     expect(lead.locator("#csat")).to_have_text("1,0 из 5 (1 оценка)")
     expect(lead.locator("#deflection")).to_have_text("70% (28 из 40)")
+    expect(lead.locator("#helped")).to_have_text("81%")
+    expect(lead.locator("#helped-note")).to_have_text("17 из 21 оценки «помогло»")
     row = lead.locator("#per-operator tbody tr").first
     expect(row.locator("td").first).to_have_text("01.05.2024")  # as on the customer card
 
@@ -379,8 +382,11 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     lead.select_option("#days", "30")
     expect(lead.locator("#csat")).to_have_text("4,3 из 5 (3 оценки)")
     metrics["csat"] = {"ratings": 5, "average": 4.33, "share_4_5": 0.6}
+    metrics["answers"] = {"rated": 0, "helped": 0, "share": None}
     lead.select_option("#days", "1")
     expect(lead.locator("#csat")).to_have_text("4,3 из 5 (5 оценок)")
+    expect(lead.locator("#helped")).to_have_text("—")
+    expect(lead.locator("#helped-note")).to_have_text("клиенты ещё не оценивали ответы")
 
 
 def test_an_admin_erases_a_customer_who_asked_to_be_forgotten(

@@ -69,6 +69,11 @@ async function load() {
   $("csat45").textContent = share(data.csat.share_4_5);
   const d = data.deflection;
   $("deflection").textContent = missing(d.rate) ? "—" : `${share(d.rate)} (${d.without_person} из ${d.conversations})`;
+  const a = data.answers;
+  $("helped").textContent = missing(a.share) ? "—" : share(a.share);
+  $("helped-note").textContent = a.rated
+    ? `${a.helped} из ${plural(a.rated, ["оценки", "оценок", "оценок"])} «помогло»`
+    : "клиенты ещё не оценивали ответы";
   document.querySelector("#per-operator tbody").replaceChildren(...data.per_operator_day.map(perOperatorRow));
 }
 
