@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import helpful
 from bot.engine import Brain
 from bot.storage.db import Database
-from bot.storage.models import EditorAction, Message, utcnow
+from bot.storage.models import EditorAction, Message, Operator, utcnow
 from bot.topics import topic_entries
 from handoff import escalation
 from handoff.errors import HandoffError
@@ -206,6 +206,39 @@ async def helpfulness(session: AsyncSession, brain: Brain, *, days: int = 30) ->
         else:
             item.not_helped += 1
     return sorted(found.values(), key=lambda h: (-h.not_helped, h.helped, h.title))
+
+
+HISTORY_TITLES = {
+    "taught": "научил(а) запись",
+    "dismissed": "убрал(а) из списка «не понял»",
+    "answer_edited": "изменил(а) ответ записи",
+    "entry_created": "создал(а) запись",
+}
+
+
+async def history(session: AsyncSession, brain: Brain, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The editors' latest changes, newest first: who, when, what, to which entry."""
+    rows = (
+        await session.execute(
+            select(EditorAction, Operator.display_name, Operator.username)
+            .join(Operator, Operator.id == EditorAction.operator_id)
+            .order_by(EditorAction.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [
+        {
+            "at": action.created_at.isoformat(),
+            "who": name or username,
+            "action": action.action,
+            "action_title": HISTORY_TITLES.get(action.action, action.action),
+            "entry_id": action.entry_id,
+            "entry_title": intent_title(brain.kb, action.entry_id) if action.entry_id else None,
+            "text": action.text[:300],
+            "file": action.file,
+        }
+        for action, name, username in rows
+    ]
 
 
 async def dismiss(db: Database, text: str, operator_id: int) -> str:

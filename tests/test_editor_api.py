@@ -487,6 +487,28 @@ async def test_the_editor_sees_which_answers_did_not_help(env: Env) -> None:
         assert (await olga.get("/api/v1/editor/helpfulness")).status_code == 403
 
 
+async def test_the_history_says_who_changed_what(env: Env) -> None:
+    async with env.bot.runtime.db.write() as s:
+        await create_operator(s, "vera", PASSWORD, role="editor", display_name="Вера")
+    async with env.login("vera") as vera:
+        assert (await vera.get("/api/v1/editor/history")).json() == {"items": []}
+        await vera.post("/api/v1/editor/dismiss", json={"text": "ыыы"})
+        edited = await vera.post(
+            "/api/v1/editor/answer", json={"entry_id": ENTRY, "answer": NEW_ANSWER}
+        )
+        assert edited.status_code == 200, edited.text
+        items = (await vera.get("/api/v1/editor/history")).json()["items"]
+    title = env.bot.runtime.engine.brain.kb.entries[ENTRY].title
+    assert [(i["who"], i["action"], i["entry_title"]) for i in items] == [
+        ("Вера", "answer_edited", title),  # newest first
+        ("Вера", "dismissed", None),
+    ]
+    assert items[0]["action_title"] == "изменил(а) ответ записи"
+    assert items[0]["text"] == NEW_ANSWER and items[1]["text"] == "ыыы"
+    async with env.login("olga") as olga:
+        assert (await olga.get("/api/v1/editor/history")).status_code == 403
+
+
 def test_every_editor_endpoint_is_in_the_openapi_description() -> None:
     from starlette.routing import Route
 

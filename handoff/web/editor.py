@@ -69,6 +69,13 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         return JSONResponse({"days": days, "entries": [item.to_json() for item in found]})
 
     @editors
+    async def list_history(request: Request, operator: Operator) -> Response:
+        limit = _int(request, "limit", 50, 1, 200)
+        async with console.db.read() as session:
+            items = await editor.history(session, console.brain(), limit=limit)
+        return JSONResponse({"items": items})
+
+    @editors
     async def list_entries(request: Request, operator: Operator) -> Response:
         brain = console.brain()
         return JSONResponse(
@@ -178,6 +185,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route("/console/editor", page),
         Route(f"{base}/unanswered", list_unanswered),
         Route(f"{base}/helpfulness", list_helpfulness),
+        Route(f"{base}/history", list_history),
         Route(f"{base}/entries", list_entries, methods=["GET"]),
         Route(f"{base}/entries", create_entry, methods=["POST"]),
         Route(f"{base}/entries/{{entry_id}}", show_entry),

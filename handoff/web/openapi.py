@@ -213,6 +213,18 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
             }
         },
+        "/editor/history": {
+            "get": {
+                "summary": "The editors' latest changes, newest first (editor_actions): at, who, "
+                "action (taught, dismissed, answer_edited, entry_created) and its Russian title, "
+                "entry_id, entry_title, text (≤ 300 characters), file",
+                "security": _SECURED,
+                "parameters": [
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50}}
+                ],
+                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
         "/editor/helpfulness": {
             "get": {
                 "summary": "Entries customers rated with «👍 Помогло» / «👎 Не помогло» under the "

@@ -90,6 +90,9 @@ def test_an_editor_teaches_the_bot_and_the_customer_gets_the_answer(
     expect(editor.locator("#notice")).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
     expect(editor.locator("#notice")).to_contain_text("ответит")
     expect(editor.locator("li.un-item", has_text=REJECTED)).to_have_count(0)
+    history = editor.locator("#hist-list li").first
+    expect(history).to_contain_text("Эдит научил(а) запись «Адреса магазинов")
+    expect(history).to_contain_text(REJECTED)
     after = (root / "data" / "faq" / "stores.yml").read_text(encoding="utf-8")
     assert len(after.splitlines()) == len(before.splitlines()) + 1
     assert f"      - {REJECTED}\n" in after

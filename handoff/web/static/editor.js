@@ -177,6 +177,7 @@ function newEntryForm(item, result, done) {
 
 // An item taught or dismissed leaves the server's list too: the next page starts one earlier.
 function removed(li) {
+  loadHistory();
   li.remove();
   STATE.total = Math.max(0, STATE.total - 1);
   STATE.offset = Math.max(0, STATE.offset - 1);
@@ -281,6 +282,21 @@ async function loadHelpfulness() {
   }
 }
 
+// «Журнал изменений»: who changed what, newest first (refreshed after each change here).
+async function loadHistory() {
+  try {
+    const data = await api("GET", "/editor/history?limit=30");
+    $("hist-list").replaceChildren(...data.items.map((h) => el("li", { class: `hist-item a-${h.action}` },
+      el("span", { class: "small" }, `${when(h.at)} · `),
+      el("strong", {}, h.who), ` ${h.action_title}`,
+      h.entry_title ? ` «${h.entry_title}»` : "",
+      h.text ? el("span", { class: "quote" }, `: ${h.text}`) : "")));
+    $("hist-empty").hidden = data.items.length > 0;
+  } catch (error) {
+    show("error", error.message);
+  }
+}
+
 function countAnswer() {
   $("ans-count").textContent = `${$("ans-text").value.length} из 4000 символов`;
 }
@@ -294,6 +310,7 @@ $("ans-save").addEventListener("click", async () => {
   try {
     const data = await api("POST", "/editor/answer", { entry_id: ANSWER.entry, answer: $("ans-text").value });
     box.replaceChildren(el("p", { class: "ok" }, data.message));
+    loadHistory();
     $("ans-text").value = data.text;
     countAnswer();
     show("error", "");
@@ -318,6 +335,7 @@ $("un-more").addEventListener("click", () => load(true));
     STATE.categories = listed.categories || [];
     answerPicker();
     loadHelpfulness();
+    loadHistory();
   } catch (error) {
     show("error", error.message);
   }
