@@ -113,6 +113,30 @@ async def test_start_with_payload(env: Env) -> None:
     assert second.kind is InboundKind.START and second.start_param is None
 
 
+async def test_the_menu_offers_an_operator_and_the_command_is_the_button(env: Env) -> None:
+    assert env.tg.commands == [
+        ("start", "Начать сначала"),
+        ("operator", "Позвать оператора"),
+        ("help", "Что умеет бот"),
+    ]
+    await env.tg.deliver(env.tg.command_update(5, "operator"), env.client)
+    await env.tg.deliver(env.tg.command_update(5, "help"), env.client)
+    await env.tg.deliver(env.tg.command_update(5, "unknown"), env.client)
+    operator, helping, unknown = env.collected.events
+    assert (operator.kind, operator.payload) == (InboundKind.BUTTON, "/handoff_request")
+    assert (helping.kind, helping.payload) == (InboundKind.BUTTON, "/bot_challenge")
+    assert (unknown.kind, unknown.text) == (InboundKind.TEXT, "/unknown")  # read as text
+
+
+async def test_a_menu_the_api_refuses_does_not_stop_the_channel() -> None:
+    async with TelegramStandIn.running() as tg:
+        tg.fail_next("setMyCommands", TgFault.server_error())
+        channel = make_channel(tg, MemoryPayloadStore(), webhook_url="https://bot.example")
+        await channel.start(Collector())
+        assert tg.webhook is not None  # started all the same
+        await channel.stop()
+
+
 async def test_callback_is_answered_and_mapped(env: Env) -> None:
     update = env.tg.callback_update(9, "faq:delivery", title="Доставка")
     response = await env.tg.deliver(update, env.client)

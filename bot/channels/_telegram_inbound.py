@@ -22,6 +22,16 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 """What we ask Telegram for; everything else would only be ignored."""
 
 _START = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<param>\S.*))?$", re.DOTALL)
+_COMMAND = re.compile(r"^/(?P<name>[a-z_]+)(?:@\w+)?$")
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "operator": ("Позвать оператора", "/handoff_request"),
+    "help": ("Что умеет бот", "/bot_challenge"),
+}
+"""The bot's menu in Telegram besides /start (``setMyCommands``): command → (description, the
+button payload it stands for; see domain.yml: ``/handoff_request``, ``/<name>`` for
+``utter_<name>``). «/operator» is then the same as pressing «Позвать оператора»."""
+START_DESCRIPTION = "Начать сначала"
 
 
 def _digits(phone: str) -> str:
@@ -132,6 +142,10 @@ async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
                 text=message.text,
                 start_param=param.strip() if param else None,
             )
+        command = _COMMAND.match(message.text.strip())
+        if command and command.group("name") in COMMANDS:
+            payload = COMMANDS[command.group("name")][1]
+            return make(kind=InboundKind.BUTTON, text=message.text, payload=payload)
         return make(kind=InboundKind.TEXT, text=message.text)
 
     if message.contact is not None:

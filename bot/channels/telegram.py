@@ -32,14 +32,20 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Bot, Message, Update
+from telegram import Bot, BotCommand, Message, Update
 from telegram import error as tg_error
 from telegram.constants import ChatAction, ParseMode
 from telegram.request import HTTPXRequest
 
 from bot.channels._aiohttp_request import AiohttpRequest
 from bot.channels._common import BackgroundTasks, BodyTooLarge, error_response, read_body
-from bot.channels._telegram_inbound import ALLOWED_UPDATES, CHANNEL, to_inbound
+from bot.channels._telegram_inbound import (
+    ALLOWED_UPDATES,
+    CHANNEL,
+    COMMANDS,
+    START_DESCRIPTION,
+    to_inbound,
+)
 from bot.channels._telegram_outbound import (
     MAX_CAPTION,
     build_markup,
@@ -164,8 +170,9 @@ class TelegramChannel(Channel):
                 self._ready = True
 
     async def start(self, on_event: InboundHandler) -> None:
-        """Register the webhook, or drop it and start long-polling."""
+        """Register the webhook, or drop it and start long-polling; set the command menu."""
         await self._ensure_ready()
+        await self._set_commands()
         s = self._settings
         try:
             if s.webhook_url:
@@ -181,6 +188,16 @@ class TelegramChannel(Channel):
             raise map_error(exc) from exc
         self._poller = asyncio.create_task(self._poll(on_event), name="telegram-poller")
         log.info("telegram polling started")
+
+    async def _set_commands(self) -> None:
+        """The menu next to the message box: /start, /operator, /help. Cosmetic: a failure
+        is logged and the channel starts anyway."""
+        commands = [BotCommand("start", START_DESCRIPTION)]
+        commands += [BotCommand(name, title) for name, (title, _) in COMMANDS.items()]
+        try:
+            await self.bot.set_my_commands(commands)
+        except tg_error.TelegramError as exc:
+            log.warning("telegram command menu not set: %s", type(exc).__name__)
 
     async def stop(self) -> None:
         await cancel_and_wait(self._poller)

@@ -8,7 +8,7 @@ Usage::
         assert tg.texts(42) == ["Привет"]
 
 Serves ``/bot{token}/{method}`` (getMe, sendMessage, sendPhoto, sendChatAction,
-answerCallbackQuery, setWebhook, deleteWebhook, getUpdates, getFile) and
+answerCallbackQuery, setWebhook, setMyCommands, deleteWebhook, getUpdates, getFile) and
 ``/file/bot{token}/{path}``. A wrong token gets 401 like the real API.
 
 What the customer saw: :meth:`TelegramStandIn.sent_to` lists each chat's messages in order
@@ -68,6 +68,7 @@ class TelegramStandIn(StandIn):
         super().__init__()
         self.token = token
         self.webhook: dict[str, Any] | None = None
+        self.commands: list[tuple[str, str]] = []  # the bot's menu (setMyCommands)
         self.blocked: set[int] = set()
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content)
         self._seen: dict[int, list[SeenMessage]] = {}
@@ -347,6 +348,13 @@ class TelegramStandIn(StandIn):
 
     async def _m_setWebhook(self, params: dict[str, Any]) -> Any:
         self.webhook = params if params.get("url") else None
+        return True
+
+    async def _m_setMyCommands(self, params: dict[str, Any]) -> Any:
+        commands = params.get("commands")
+        if isinstance(commands, str):  # form-encoded: a JSON string
+            commands = json.loads(commands)
+        self.commands = [(c["command"], c["description"]) for c in commands or []]
         return True
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
