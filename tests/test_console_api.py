@@ -368,3 +368,55 @@ async def test_the_customer_sees_typing_while_the_operator_writes(db: Database) 
             assert closed.status_code == 409 and closed.json()["error"] == "closed"
         await asyncio.sleep(0.05)  # the indicator is sent in the background
         assert s.channel.typing == ["c1", "c1"]
+
+
+async def test_a_manager_downloads_the_figures_for_excel(env: Env) -> None:
+    anna = await env.s.operator("anna", name="Анна")
+    await env.s.operator("boss", role="admin")
+    conv = await env.s.escalate("c1")
+    await env.s.service.reply(conv, anna, "Здравствуйте!")
+    async with env.client() as client:
+        await login(client, "anna")
+        assert (await client.get("/api/v1/metrics.csv")).status_code == 403
+    async with env.client() as client:
+        await login(client, "boss")
+        response = await client.get("/api/v1/metrics.csv?days=30")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="zabota-stats-30d-' in response.headers["content-disposition"]
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeffПоказатель;Значение\r\n")  # Excel reads the BOM as UTF-8
+    lines = text.removeprefix("\ufeff").split("\r\n")
+    assert "Передано операторам;1" in lines and "Отвечено операторами;1" in lines
+    assert "Доля в пределах цели;1" in lines
+    assert "Дата;Оператор;Диалогов" in lines
+    day = lines[lines.index("Дата;Оператор;Диалогов") + 1]
+    assert day.endswith(";Анна;1")
+
+
+def test_figures_use_the_decimal_comma() -> None:
+    from handoff.metrics_csv import to_csv
+
+    data = {
+        "since": "s",
+        "until": "u",
+        "first_response": {
+            "escalated": 3,
+            "answered": 2,
+            "p50_seconds": 33.8,
+            "p90_seconds": None,
+            "goal_seconds": 60,
+            "within_goal": 1,
+            "late": 1,
+            "within_goal_share": 0.5,
+            "waiting": 1,
+        },
+        "csat": {"ratings": 0, "average": None, "share_4_5": None},
+        "deflection": {"conversations": 4, "without_person": 1, "rate": 0.25},
+        "answers": {"rated": 0, "helped": 0, "share": None},
+        "per_operator_day": [],
+    }
+    lines = to_csv(data).split("\r\n")
+    assert "Первый ответ, медиана, с;33,8" in lines
+    assert "Первый ответ, 90-й перцентиль, с;" in lines  # no data: an empty cell, not «None»
+    assert "Доля решённых без оператора;0,25" in lines

@@ -20,6 +20,7 @@ from bot.storage.models import Operator, utcnow
 from handoff import kb_search, metrics, privacy, routing, views
 from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
+from handoff.metrics_csv import to_csv
 from handoff.service import CONSOLE_ROLES
 from handoff.web.context import Console, error, int_field, json_body
 from handoff.web.openapi import OPENAPI
@@ -206,8 +207,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
         )
         return JSONResponse({"query": query, "results": results})
 
-    @admins
-    async def get_metrics(request: Request, operator: Operator) -> Response:
+    async def _metrics(request: Request) -> dict[str, Any]:
         try:
             days = max(1, min(int(request.query_params.get("days", "7")), 365))
         except ValueError:
@@ -220,7 +220,21 @@ def api_routes(console: Console) -> list[BaseRoute]:
                 timezone=config.working_hours.timezone,
                 goal_seconds=config.sla_first_response_seconds,
             )
-        return JSONResponse({"days": days, **data})
+        return {"days": days, **data}
+
+    @admins
+    async def get_metrics(request: Request, operator: Operator) -> Response:
+        return JSONResponse(await _metrics(request))
+
+    @admins
+    async def get_metrics_csv(request: Request, operator: Operator) -> Response:
+        data = await _metrics(request)
+        name = f"zabota-stats-{data['days']}d-{utcnow():%Y-%m-%d}.csv"
+        return Response(
+            to_csv(data),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(OPENAPI)
@@ -243,6 +257,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/teams", list_teams),
         Route(f"{base}/kb/search", search_kb),
         Route(f"{base}/metrics", get_metrics),
+        Route(f"{base}/metrics.csv", get_metrics_csv),
         Route(f"{base}/events", agents(events_endpoint(console))),
     ]
 

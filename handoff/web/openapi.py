@@ -184,10 +184,23 @@ OPENAPI: dict[str, Any] = {
         "/metrics": {
             "get": {
                 "summary": "Manager metrics (admin): first response p50/p90, per operator per day, "
-                "CSAT, deflection",
+                "CSAT, deflection, how often the bot's answers helped (`answers`)",
                 "security": _SECURED,
                 "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
+        "/metrics.csv": {
+            "get": {
+                "summary": "The same figures as a CSV download for Excel (admin): UTF-8 with "
+                "BOM, `;` separated, decimal comma; the summary, then conversations per "
+                "operator and day",
+                "security": _SECURED,
+                "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": {"description": "text/csv"},
+                    "403": {"$ref": "#/components/responses/Error"},
+                },
             }
         },
         "/admin/reload": {

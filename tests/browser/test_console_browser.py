@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -387,6 +388,15 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     expect(lead.locator("#csat")).to_have_text("4,3 из 5 (5 оценок)")
     expect(lead.locator("#helped")).to_have_text("—")
     expect(lead.locator("#helped-note")).to_have_text("клиенты ещё не оценивали ответы")
+
+    # The same period as a file for Excel.
+    expect(lead.locator("#csv")).to_have_attribute("href", "/api/v1/metrics.csv?days=1")
+    with lead.expect_download() as download:
+        lead.click("#csv")
+    assert download.value.suggested_filename.startswith("zabota-stats-1d-")
+    saved = download.value.path()
+    content = Path(saved).read_bytes().decode("utf-8")
+    assert content.startswith("\ufeffПоказатель;Значение") and "Дата;Оператор;Диалогов" in content
 
 
 def test_an_admin_erases_a_customer_who_asked_to_be_forgotten(

@@ -58,6 +58,7 @@ function perOperatorRow(r) {
 }
 
 async function load() {
+  $("csv").href = `/api/v1/metrics.csv?days=${$("days").value}`;
   const response = await fetch(`/api/v1/metrics?days=${$("days").value}`, { credentials: "same-origin" });
   const data = await response.json();
   if (!response.ok) {

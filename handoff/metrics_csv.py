@@ -1,0 +1,56 @@
+"""The manager's figures as a CSV file that Russian Excel opens as it is: UTF-8 with a BOM,
+``;`` between fields and a decimal comma (the ru-RU list and decimal separators)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+BOM = "\ufeff"
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def to_csv(data: dict[str, Any]) -> str:
+    """The figures of :func:`handoff.metrics.compute`, then conversations per operator per day."""
+    first, csat = data["first_response"], data["csat"]
+    deflection, answers = data["deflection"], data["answers"]
+    rows: list[tuple[str, Any]] = [
+        ("Период с", data["since"]),
+        ("Период по", data["until"]),
+        ("Передано операторам", first["escalated"]),
+        ("Отвечено операторами", first["answered"]),
+        ("Первый ответ, медиана, с", first["p50_seconds"]),
+        ("Первый ответ, 90-й перцентиль, с", first["p90_seconds"]),
+        ("Цель первого ответа, с", first["goal_seconds"]),
+        ("В пределах цели", first["within_goal"]),
+        ("Позже цели", first["late"]),
+        ("Доля в пределах цели", first["within_goal_share"]),
+        ("Ждут ответа сейчас", first["waiting"]),
+        ("Оценок (CSAT)", csat["ratings"]),
+        ("Средняя оценка", csat["average"]),
+        ("Доля оценок 4–5", csat["share_4_5"]),
+        ("Диалогов всего", deflection["conversations"]),
+        ("Решено без оператора", deflection["without_person"]),
+        ("Доля решённых без оператора", deflection["rate"]),
+        ("Оценок ответов бота", answers["rated"]),
+        ("Из них «помогло»", answers["helped"]),
+        ("Доля «помогло»", answers["share"]),
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Показатель", "Значение"])
+    writer.writerows((name, _number(value)) for name, value in rows)
+    writer.writerow([])
+    writer.writerow(["Дата", "Оператор", "Диалогов"])
+    writer.writerows(
+        (row["date"], row["operator"], row["conversations"]) for row in data["per_operator_day"]
+    )
+    return BOM + out.getvalue()
