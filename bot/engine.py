@@ -16,13 +16,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
-
+from bot import rating
 from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
 from bot.dialogue import Handler, Turn, default_handlers, escalate
-from bot.events import Button, Inbound, InboundKind, Outbound
+from bot.events import Inbound, InboundKind, Outbound
 from bot.group_commit import GroupCommitter
 from bot.nlu_batch import PredictBatcher
 from bot.outbox import LEASE, Claimed, OutboxSender
@@ -30,7 +29,7 @@ from bot.ownership import HUMAN_OWNERS, Owner
 from bot.redact import CARD, redact
 from bot.storage import inbound, repo
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Rating, utcnow
+from bot.storage.models import utcnow
 from flows.models import Flow
 from handoff import escalation
 from handoff.escalation import Reason
@@ -39,11 +38,7 @@ from nlu.api import NLUModel, Prediction
 
 log = logging.getLogger(__name__)
 
-RATE_PREFIX = "rate:"
 QUEUED_REMINDER_EVERY = timedelta(minutes=3)
-RATING_CHANGE_WINDOW = timedelta(minutes=10)
-"""A customer may change their rating this long after giving it; later presses of the old
-buttons (Telegram keeps them, a reloaded page shows them) are thanked for, not counted."""
 
 
 class _PipelineFailed(Exception):
@@ -84,11 +79,6 @@ class Brain:
     kb: KnowledgeBase
     nlu: NLUModel
     flows: Mapping[str, Flow] = field(default_factory=dict)
-
-
-def rate_buttons(conversation_id: int) -> tuple[Button, ...]:
-    """The native 1–5 rating buttons of a closed conversation."""
-    return tuple(Button(str(n), f"{RATE_PREFIX}{conversation_id}:{n}") for n in range(1, 6))
 
 
 class Engine:
@@ -225,7 +215,7 @@ class Engine:
         if not await inbound.claim_inbound(session, event, inbox_id, lock_key=key):
             return _Written(Outcome(Status.DUPLICATE))
         identity = await repo.get_or_create_identity(session, event)
-        if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(RATE_PREFIX):
+        if event.kind is InboundKind.BUTTON and rating.is_rating(event):
             return await self._rating(session, event, identity.customer_id, brain)
         expiry = brain.config.policy.session_expiry_minutes
         now = self.clock()
@@ -378,45 +368,22 @@ class Engine:
     async def _rating(
         self, session: Any, event: Inbound, customer_id: int, brain: Brain
     ) -> _Written:
-        payload = (event.payload or "")[len(RATE_PREFIX) :]
-        try:
-            conv_id_text, score_text = payload.split(":", 1)
-            conversation_id, score = int(conv_id_text), int(score_text)
-        except ValueError:
-            conversation_id, score = 0, 0
-        conversation = await session.get(Conversation, conversation_id) if conversation_id else None
-        if conversation is None or conversation.customer_id != customer_id or not 1 <= score <= 5:
-            log.warning("ignored a malformed or foreign rating payload")
-            return _Written(Outcome(Status.PROCESSED))
-        existing = await session.scalar(
-            select(Rating).where(Rating.conversation_id == conversation_id)
+        ask = brain.config.handoff.ask_low_rating_reason
+        rated = await rating.apply(
+            session, event, customer_id, brain.domain, self.clock(), ask_reason=ask
         )
-        if existing is None:
-            session.add(
-                Rating(
-                    conversation_id=conversation_id,
-                    customer_id=customer_id,
-                    operator_id=conversation.operator_id
-                    or (conversation.context or {}).get("last_operator_id"),
-                    score=score,
-                    faq_ids=list((conversation.context or {}).get("faq_ids", [])),
-                    channel=event.channel,
-                    created_at=self.clock(),
-                )
-            )
-        elif self.clock() - existing.created_at <= RATING_CHANGE_WINDOW:
-            existing.score = score  # changed their mind
-        else:
-            score = existing.score
-        conversation.rating = score
-        conversation.channel, conversation.chat_id = event.channel, event.chat_id
-        reply = brain.domain.render("utter_rated", event.channel)
+        if rated is None:
+            return _Written(Outcome(Status.PROCESSED))
+        conversation = rated.conversation
         repo.enqueue(
-            session, conversation, reply, data={"response": "utter_rated", "rating": score}
+            session,
+            conversation,
+            rated.reply,
+            data={"response": rated.response, "rating": rated.score},
         )
         return _Written(
-            Outcome(Status.PROCESSED, conversation_id, Owner(conversation.owner), [reply]),
-            [BusEvent("rating", conversation_id, customer_id, {"score": score})],
+            Outcome(Status.PROCESSED, conversation.id, Owner(conversation.owner), [rated.reply]),
+            [BusEvent("rating", conversation.id, customer_id, {"score": rated.score})],
         )
 
     async def _record_status(self, event: Inbound, inbox_id: int | None) -> Outcome:

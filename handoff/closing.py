@@ -9,8 +9,8 @@ import dataclasses
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Domain
-from bot.engine import rate_buttons
 from bot.ownership import Owner
+from bot.rating import rate_buttons
 from bot.storage import repo
 from bot.storage.models import Conversation
 

@@ -55,4 +55,7 @@ class HandoffConfig(BaseModel):
     # said nothing since for this many minutes, is closed for them: the customer is told
     # (utter_closed_silent) and asked for a rating, and the operator's slot frees up. 0 = never.
     close_after_silence_minutes: int = Field(default=60, ge=0)
+    # A rating of 3 or less is answered with «Что пошло не так?» and four reason buttons
+    # (bot/rating.py); the statistics count the reasons.
+    ask_low_rating_reason: bool = True
     working_hours: WorkingHours = Field(default_factory=WorkingHours)

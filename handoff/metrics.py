@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import helpful
 from bot.ownership import Owner
+from bot.rating import REASONS
 from bot.storage.models import Conversation, Message, Operator, Rating, utcnow
 
 
@@ -83,13 +84,15 @@ async def compute(
     per_operator_day: Counter[tuple[str, int]] = Counter((day, op) for day, op, _ in handled)
     names = {op.id: op.display_name for op in (await session.scalars(select(Operator))).all()}
 
-    scores = list(
-        (
-            await session.scalars(
-                select(Rating.score).where(Rating.created_at >= since, Rating.created_at < until)
+    rated = (
+        await session.execute(
+            select(Rating.score, Rating.reason).where(
+                Rating.created_at >= since, Rating.created_at < until
             )
-        ).all()
-    )
+        )
+    ).all()
+    scores = [score for score, _ in rated]
+    reasons = Counter(reason for _, reason in rated if reason in REASONS)
 
     created = (
         await session.execute(
@@ -129,6 +132,12 @@ async def compute(
             "ratings": len(scores),
             "average": round(sum(scores) / len(scores), 2) if scores else None,
             "share_4_5": _share(sum(1 for s in scores if s >= 4), len(scores)),
+            # Why low ratings were low (bot/rating.py), in the buttons' order.
+            "reasons": [
+                {"reason": code, "title": title, "count": reasons[code]}
+                for code, title in REASONS.items()
+                if reasons[code]
+            ],
         },
         "deflection": {
             "conversations": len(created),

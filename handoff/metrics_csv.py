@@ -44,6 +44,7 @@ def to_csv(data: dict[str, Any]) -> str:
         ("Из них «помогло»", answers["helped"]),
         ("Доля «помогло»", answers["share"]),
     ]
+    rows += [(f"Низкая оценка: {r['title']}", r["count"]) for r in csat.get("reasons", [])]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Показатель", "Значение"])

@@ -15,6 +15,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ownership import Owner
+from bot.rating import REASONS
 from bot.storage.models import (
     Conversation,
     Customer,
@@ -272,7 +273,7 @@ async def customer_card(
         session, Operator, {c.operator_id for c in conversations if c.operator_id}
     )
     ratings = {
-        r.conversation_id: r.score
+        r.conversation_id: r
         for r in (
             await session.scalars(select(Rating).where(Rating.customer_id == customer_id))
         ).all()
@@ -298,7 +299,10 @@ async def customer_card(
                 "operator": operators[c.operator_id].display_name
                 if c.operator_id in operators
                 else None,
-                "rating": ratings.get(c.id, c.rating),
+                "rating": ratings[c.id].score if c.id in ratings else c.rating,
+                "rating_reason": REASONS.get(ratings[c.id].reason or "")
+                if c.id in ratings
+                else None,
                 "sla": sla(c, now, goal_seconds)["state"],
             }
             for c in conversations

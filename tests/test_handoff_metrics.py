@@ -92,6 +92,7 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
                     customer_id=customer.id,
                     operator_id=operator.id,
                     score=score,
+                    reason="slow" if score == 2 else None,
                     faq_ids=[],
                     channel="test",
                     created_at=now,
@@ -112,7 +113,12 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
         "waiting_over_goal": 1,
     }
     assert [(r["operator"], r["conversations"]) for r in data["per_operator_day"]] == [("Анна", 3)]
-    assert data["csat"] == {"ratings": 4, "average": 4.0, "share_4_5": 0.75}
+    assert data["csat"] == {
+        "ratings": 4,
+        "average": 4.0,
+        "share_4_5": 0.75,
+        "reasons": [{"reason": "slow", "title": "Долго ждал ответа", "count": 1}],
+    }
     assert data["deflection"] == {"conversations": 10, "without_person": 4, "rate": 0.4}
 
 

@@ -257,6 +257,53 @@ async def test_close_asks_for_rating_with_buttons_and_rating_is_stored(db: Datab
         assert rating.faq_ids == ["delivery_time"]  # the FAQ entries involved
 
 
+async def test_a_low_rating_asks_what_went_wrong_and_keeps_the_answer(db: Database) -> None:
+    async with stack(db) as s:
+        anna = await s.operator("anna")
+        conv_id = await s.escalate("c1")
+        await s.service.reply(conv_id, anna, "Готово.")
+        await s.service.close(conv_id, anna)
+        ask = (await s.delivered("c1"))[-1]
+        await s.say("c1", "2", payload=ask.buttons[1].payload)
+        why = (await s.delivered("c1"))[-1]
+        assert why.text.startswith("Спасибо за честную оценку")
+        assert [b.title for b in why.buttons] == [
+            "Долго ждал ответа",
+            "Вопрос не решён",
+            "Невежливо общались",
+            "Другое",
+        ]
+        await s.say("c1", "Долго ждал ответа", payload=why.buttons[0].payload)
+        assert (await s.delivered("c1"))[-1].text.startswith("Спасибо! Передам руководителю")
+        async with db.read() as session:
+            rating = await session.scalar(select(Rating).where(Rating.conversation_id == conv_id))
+        assert rating is not None and (rating.score, rating.reason) == (2, "slow")
+        # Changed their mind to a 5 within the window: no reason for a good rating.
+        await s.say("c1", "5", payload=ask.buttons[4].payload)
+        assert (await s.delivered("c1"))[-1].text.startswith("Спасибо за оценку")
+        async with db.read() as session:
+            rating = await session.scalar(select(Rating).where(Rating.conversation_id == conv_id))
+        assert rating is not None and (rating.score, rating.reason) == (5, None)
+        # A reason for someone else's conversation, or an unknown one, is ignored.
+        await s.say("c2", "x", payload=f"rate_reason:{conv_id}:rude")
+        await s.say("c1", "x", payload=f"rate_reason:{conv_id}:bored")
+        async with db.read() as session:
+            rating = await session.scalar(select(Rating).where(Rating.conversation_id == conv_id))
+        assert rating is not None and rating.reason is None
+
+
+async def test_a_good_rating_is_just_thanked(db: Database) -> None:
+    async with stack(db) as s:
+        anna = await s.operator("anna")
+        conv_id = await s.escalate("c1")
+        await s.service.reply(conv_id, anna, "Готово.")
+        await s.service.close(conv_id, anna)
+        ask = (await s.delivered("c1"))[-1]
+        await s.say("c1", "4", payload=ask.buttons[3].payload)
+        thanks = (await s.delivered("c1"))[-1]
+        assert thanks.text.startswith("Спасибо за оценку") and not thanks.buttons
+
+
 async def test_a_rating_counts_once_and_only_from_that_customer(db: Database) -> None:
     async with stack(db) as s:
         anna = await s.operator("anna")

@@ -233,6 +233,7 @@ class Rating(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
     score: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(32))  # why a low one (bot.rating.REASONS)
     faq_ids: Mapped[list[Any]] = mapped_column(default=list)
     channel: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -143,6 +143,34 @@ def test_queue_take_reply_transfer_close_rate(server: Server, contexts: Any) -> 
     expect(boris.locator("#c-meta")).to_contain_text("Оценка: 5")  # live, no reload
 
 
+def test_a_low_rating_says_why_and_the_card_shows_it(server: Server, contexts: Any) -> None:
+    server.add_operator("gleb", name="Глеб")
+    gleb = contexts()
+    log_in(gleb, server, "gleb")
+    go_away(gleb)
+    waiting = gleb.locator("#list li.conv")
+    waiting_before = waiting.count()
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "Позовите оператора, не пришёл кешбэк")
+    expect(waiting).to_have_count(waiting_before + 1)
+    waiting.last.click()
+    gleb.click("#take")
+    gleb.fill("#reply", "Проверю и вернусь")
+    gleb.click("#send")
+    expect(customer.locator("li.msg--operator").last).to_contain_text("Проверю")
+    gleb.click("#close")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("оцените")
+    customer.locator("li.msg--bot").last.get_by_role("button", name="2").click()
+    why = customer.locator("li.msg--bot").last
+    expect(why).to_contain_text("что пошло не так")
+    why.get_by_role("button", name="Долго ждал ответа").click()
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передам руководителю")
+    expect(gleb.locator("#card-conversations li.current")).to_contain_text(
+        "оценка 2 (долго ждал ответа)"
+    )
+
+
 def test_customer_html_is_shown_as_text_and_never_runs(server: Server, contexts: Any) -> None:
     server.add_operator("vera", name="Вера")
     vera = contexts()
@@ -355,7 +383,12 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
         "per_operator_day": [
             {"date": "2024-05-01", "operator_id": 1, "operator": "Анна", "conversations": 3}
         ],
-        "csat": {"ratings": 1, "average": 1.0, "share_4_5": 0.0},
+        "csat": {
+            "ratings": 1,
+            "average": 1.0,
+            "share_4_5": 0.0,
+            "reasons": [{"reason": "slow", "title": "Долго ждал ответа", "count": 1}],
+        },
         "deflection": {"conversations": 40, "without_person": 28, "rate": 0.7},
         "answers": {"rated": 21, "helped": 17, "share": 0.81},
     }
@@ -373,15 +406,17 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     expect(lead.locator("#waiting")).to_have_text("Ждут ответа: 11, из них дольше цели: 9")
     expect(lead.locator("#csat")).to_have_text("1,0 из 5 (1 оценка)")
     expect(lead.locator("#deflection")).to_have_text("70% (28 из 40)")
+    expect(lead.locator("#reasons li")).to_have_text(["Долго ждал ответа — 1"])
     expect(lead.locator("#helped")).to_have_text("81%")
     expect(lead.locator("#helped-note")).to_have_text("17 из 21 оценки «помогло»")
     row = lead.locator("#per-operator tbody tr").first
     expect(row.locator("td").first).to_have_text("01.05.2024")  # as on the customer card
 
     # Plural forms follow the number: another period, other ratings.
-    metrics["csat"] = {"ratings": 3, "average": 4.33, "share_4_5": 0.67}
+    metrics["csat"] = {"ratings": 3, "average": 4.33, "share_4_5": 0.67, "reasons": []}
     lead.select_option("#days", "30")
     expect(lead.locator("#csat")).to_have_text("4,3 из 5 (3 оценки)")
+    expect(lead.locator("#reasons-box")).to_be_hidden()
     metrics["csat"] = {"ratings": 5, "average": 4.33, "share_4_5": 0.6}
     metrics["answers"] = {"rated": 0, "helped": 0, "share": None}
     lead.select_option("#days", "1")

@@ -170,7 +170,8 @@ function renderDetail(c) {
       el("li", { class: p.id === c.id ? "current" : "" },
         `№${p.id} · ${new Date(p.created_at).toLocaleDateString("ru-RU")} · ${OWNERS[p.owner]}`,
         p.operator ? ` · ${p.operator}` : "",
-        el("span", { class: "rating" }, p.rating ? ` · оценка ${p.rating}` : ""))),
+        el("span", { class: "rating" }, p.rating ? ` · оценка ${p.rating}` : "",
+          p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : ""))),
   );
 }
 

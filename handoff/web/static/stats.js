@@ -70,6 +70,13 @@ async function load() {
   $("csat45").textContent = share(data.csat.share_4_5);
   const d = data.deflection;
   $("deflection").textContent = missing(d.rate) ? "—" : `${share(d.rate)} (${d.without_person} из ${d.conversations})`;
+  const reasons = data.csat.reasons || [];
+  $("reasons").replaceChildren(...reasons.map((r) => {
+    const li = document.createElement("li");
+    li.textContent = `${r.title} — ${r.count}`;
+    return li;
+  }));
+  $("reasons-box").hidden = reasons.length === 0;
   const a = data.answers;
   $("helped").textContent = missing(a.share) ? "—" : share(a.share);
   $("helped-note").textContent = a.rated
