@@ -171,6 +171,59 @@ def test_a_low_rating_says_why_and_the_card_shows_it(server: Server, contexts: A
     )
 
 
+def test_each_conversation_keeps_its_own_draft(server: Server, contexts: Any) -> None:
+    server.add_operator("klara", name="Клара")
+    klara = contexts()
+    log_in(klara, server, "klara")
+    go_away(klara)
+    ids = []
+    for text in (
+        "Позовите оператора, вопрос про скидку",
+        "Позовите оператора, вопрос про доставку",
+    ):
+        customer = contexts()
+        open_chat(customer, server)
+        customer_says(customer, text)
+        expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+        ids.append(server.newest_conversation())
+    klara.click('.tab[data-view="all"]')  # queued and taken alike
+    first, second = (klara.locator(f'#list li.conv[data-id="{i}"]') for i in ids)
+    reply = klara.locator("#reply")
+
+    first.click()
+    expect(klara.locator("#messages")).to_contain_text("про скидку")
+    reply.fill("Скидка 10 % действует до")
+    second.click()
+    expect(klara.locator("#messages")).to_contain_text("про доставку")
+    expect(reply).to_have_value("")  # the other customer's draft is not here to be sent
+    reply.fill("Доставка завтра")
+    first.click()
+    expect(reply).to_have_value("Скидка 10 % действует до")
+
+    klara.reload()  # drafts survive a reload of the tab
+    expect(klara.locator("#live")).to_have_class(re.compile("on"))
+    klara.click('.tab[data-view="all"]')
+    klara.locator(f'#list li.conv[data-id="{ids[1]}"]').click()
+    expect(reply).to_have_value("Доставка завтра")
+    klara.locator(f'#list li.conv[data-id="{ids[0]}"]').click()
+    expect(reply).to_have_value("Скидка 10 % действует до")
+    reply.fill("Скидка 10 % действует до воскресенья")
+    klara.click("#send")  # takes the conversation and sends
+    expect(klara.locator("#messages")).to_contain_text("до воскресенья")
+    expect(reply).to_have_value("")
+    klara.locator(f'#list li.conv[data-id="{ids[1]}"]').click()
+    expect(reply).to_have_value("Доставка завтра")
+    klara.locator(f'#list li.conv[data-id="{ids[0]}"]').click()
+    expect(reply).to_have_value("")  # sent: no draft left behind
+    for conversation in ids:
+        klara.locator(f'#list li.conv[data-id="{conversation}"]').click()
+        if klara.locator("#c-owner").inner_text() == "в очереди":
+            klara.click("#take")
+            expect(klara.locator("#c-owner")).to_have_text("у оператора")
+        klara.click("#close")
+        expect(klara.locator("#c-owner")).to_have_text("закрыт")
+
+
 def test_customer_html_is_shown_as_text_and_never_runs(server: Server, contexts: Any) -> None:
     server.add_operator("vera", name="Вера")
     vera = contexts()

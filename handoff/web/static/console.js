@@ -101,7 +101,34 @@ function tickSla() {
 
 // ---- one conversation -----------------------------------------------------------------
 
+// Drafts per conversation: an unfinished reply stays with its customer when the operator opens
+// another conversation (it never waits in another customer's box), and survives a reload of
+// this tab (sessionStorage).
+const DRAFTS_KEY = "zabota.drafts";
+const DRAFTS = (() => {
+  try {
+    return JSON.parse(sessionStorage.getItem(DRAFTS_KEY) || "{}") || {};
+  } catch (error) {
+    return {};
+  }
+})();
+
+function keepDraft(id, text) {
+  if (id === null || id === undefined) return;
+  if (text) DRAFTS[id] = text;
+  else delete DRAFTS[id];
+  try {
+    sessionStorage.setItem(DRAFTS_KEY, JSON.stringify(DRAFTS));
+  } catch (error) {
+    // storage full or disabled: drafts still follow their conversation until a reload
+  }
+}
+
 async function select(id) {
+  if (id !== STATE.selected) {
+    keepDraft(STATE.selected, $("reply").value);
+    $("reply").value = DRAFTS[id] || "";
+  }
   STATE.selected = id;
   showError("");
   renderList();
@@ -251,9 +278,14 @@ async function act(path, body) {
 async function submitText(kind) {
   const box = $("reply");
   const text = box.value.trim();
+  const id = STATE.selected;
   if (!text) return;
   box.value = "";
-  if (!(await act(kind, { text })) && !box.value) box.value = text;
+  keepDraft(id, "");
+  if (await act(kind, { text })) return;
+  // Not sent: the text goes back to its own conversation's draft, even if another is open now.
+  if (STATE.selected === id && !box.value) box.value = text;
+  if (!DRAFTS[id]) keepDraft(id, text);
 }
 
 // While the operator types, the customer's messenger shows «typing…» (at most every 4 s; the
@@ -280,11 +312,13 @@ function insertAnswer(box, answer) {
   box.focus();
   if (inside) {
     box.setRangeText(answer, start, end, "end");
+    keepDraft(STATE.selected, box.value);
     return;
   }
   const draft = value.trimEnd();
   box.value = draft ? `${draft}\n\n${answer}` : answer;
   box.setSelectionRange(box.value.length, box.value.length);
+  keepDraft(STATE.selected, box.value);
 }
 
 let searchTimer = null;
@@ -367,6 +401,7 @@ function init() {
   $("send").addEventListener("click", () => submitText("reply"));
   $("note-send").addEventListener("click", () => submitText("notes"));
   $("reply").addEventListener("input", typing);
+  $("reply").addEventListener("input", () => keepDraft(STATE.selected, $("reply").value));
   $("reply").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) $("send").click();
   });
