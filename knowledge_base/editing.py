@@ -93,6 +93,15 @@ def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
+def read_tree(source: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """The file's data (checked as the loader checks it) and its node tree, whose marks say
+    where each value is written; :class:`EditError` ``invalid_yaml`` if it does not parse."""
+    try:
+        return parse_yaml(source, name).data, yaml.compose(source, Loader=yaml.SafeLoader)
+    except ContentError as exc:
+        raise EditError("invalid_yaml", str(exc)) from None
+
+
 def _entry_node(root: yaml.Node | None, entry_id: str) -> tuple[int, yaml.MappingNode]:
     if not isinstance(root, yaml.MappingNode):
         raise EditError("not_kb_file", "the file is not a mapping with 'entries:'")
@@ -134,11 +143,7 @@ def add_question(source: str, entry_id: str, question: str, name: str = "<kb>") 
     would not read back as exactly that one change.
     """
     question = clean_question(question)
-    try:
-        before = parse_yaml(source, name)
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
-    except ContentError as exc:
-        raise EditError("invalid_yaml", str(exc)) from None
+    before, root = read_tree(source, name)
     index, entry = _entry_node(root, entry_id)
     questions = _questions_node(entry)
     existing = [item.value for item in questions.value if isinstance(item, yaml.ScalarNode)]
@@ -151,7 +156,7 @@ def add_question(source: str, entry_id: str, question: str, name: str = "<kb>") 
         line = last.end_mark.line + 1
     else:
         text, line = _insert_block_item(source, last, question)
-    _verify(before.data, text, name, index, question)
+    _verify(before, text, name, index, question)
     return Insertion(text, line)
 
 
@@ -232,11 +237,7 @@ def replace_answer(source: str, entry_id: str, answer: str, name: str = "<kb>") 
     entries, blank lines, the answer's channel variants — stays byte for byte; the result must
     parse to the same data with only that answer changed, or :class:`EditError`."""
     answer = clean_answer(answer)
-    try:
-        before = parse_yaml(source, name)
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
-    except ContentError as exc:
-        raise EditError("invalid_yaml", str(exc)) from None
+    before, root = read_tree(source, name)
     index, entry = _entry_node(root, entry_id)
     key, value = _answer_node(entry)
     start, end = value.start_mark.index, value.end_mark.index
@@ -259,7 +260,7 @@ def replace_answer(source: str, entry_id: str, answer: str, name: str = "<kb>") 
             raise EditError("verify_failed", "something follows the answer on its line")
         after = rest[len(tail) :]
         text = source[:start] + "|" + tail + newline + body + (after or "")
-    _verify_answer(before.data, text, name, index, answer)
+    _verify_answer(before, text, name, index, answer)
     return text
 
 

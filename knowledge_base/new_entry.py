@@ -24,6 +24,7 @@ from knowledge_base.editing import (
     double_quoted,
     first_newline,
     read_exact,
+    read_tree,
     split_lines,
     write_bytes_atomic,
     yaml_scalar,
@@ -117,11 +118,7 @@ def _value(text: str) -> str:
 
 def add_entry(source: str, entry: NewEntry, name: str = "<kb>") -> str:
     """Return ``source`` with ``entry`` appended to its ``entries`` list."""
-    try:
-        before = parse_yaml(source, name)
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
-    except ContentError as exc:
-        raise EditError("invalid_yaml", str(exc)) from None
+    before, root = read_tree(source, name)
     entries = _entries(root)
     last = entries.value[-1]
     if entries.flow_style or not isinstance(last, yaml.MappingNode) or not last.value:
@@ -154,7 +151,7 @@ def add_entry(source: str, entry: NewEntry, name: str = "<kb>") -> str:
     if head and not head.endswith(("\n", "\r")):
         head += newline
     text = head + newline + newline.join(block) + newline + "".join(lines[end + 1 :])
-    _verify(before.data, text, name, entry.data())
+    _verify(before, text, name, entry.data())
     return text
 
 

@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.events import Outbound
 from bot.ownership import Owner
 from bot.storage.db import Database
 from bot.storage.models import Message, OutboxItem, Rating, Transition, utcnow
 from handoff import views
 from handoff.errors import Conflict, HandoffError
-from tests.handoff_kit import make_brain, stack
+from tests.handoff_kit import Stack, make_brain, stack
 
 
 async def test_escalation_goes_to_the_least_loaded_online_operator(db: Database) -> None:
@@ -257,13 +258,18 @@ async def test_close_asks_for_rating_with_buttons_and_rating_is_stored(db: Datab
         assert rating.faq_ids == ["delivery_time"]  # the FAQ entries involved
 
 
+async def helped_and_asked(s: Stack) -> tuple[int, Outbound]:
+    """Anna answers customer c1 and closes: the conversation and the rating request."""
+    anna = await s.operator("anna")
+    conv_id = await s.escalate("c1")
+    await s.service.reply(conv_id, anna, "Готово.")
+    await s.service.close(conv_id, anna)
+    return conv_id, (await s.delivered("c1"))[-1]
+
+
 async def test_a_low_rating_asks_what_went_wrong_and_keeps_the_answer(db: Database) -> None:
     async with stack(db) as s:
-        anna = await s.operator("anna")
-        conv_id = await s.escalate("c1")
-        await s.service.reply(conv_id, anna, "Готово.")
-        await s.service.close(conv_id, anna)
-        ask = (await s.delivered("c1"))[-1]
+        conv_id, ask = await helped_and_asked(s)
         await s.say("c1", "2", payload=ask.buttons[1].payload)
         why = (await s.delivered("c1"))[-1]
         assert why.text.startswith("Спасибо за честную оценку")
@@ -294,11 +300,7 @@ async def test_a_low_rating_asks_what_went_wrong_and_keeps_the_answer(db: Databa
 
 async def test_a_good_rating_is_just_thanked(db: Database) -> None:
     async with stack(db) as s:
-        anna = await s.operator("anna")
-        conv_id = await s.escalate("c1")
-        await s.service.reply(conv_id, anna, "Готово.")
-        await s.service.close(conv_id, anna)
-        ask = (await s.delivered("c1"))[-1]
+        _, ask = await helped_and_asked(s)
         await s.say("c1", "4", payload=ask.buttons[3].payload)
         thanks = (await s.delivered("c1"))[-1]
         assert thanks.text.startswith("Спасибо за оценку") and not thanks.buttons

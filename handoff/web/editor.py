@@ -6,6 +6,9 @@ Editors and admins only (operators get 403); every POST is CSRF-checked by
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -13,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from bot.storage.models import Operator
 from handoff import editor, teaching
 from handoff.errors import HandoffError
+from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body
 from handoff.web.pages import render
 from handoff.web.security import guarded
@@ -26,6 +30,26 @@ def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = default
     return max(low, min(value, high))
+
+
+async def _content_change(
+    console: Console,
+    request: Request,
+    run: Callable[[dict[str, Any], Reloader], Awaitable[teaching.TeachResult]],
+) -> Response:
+    """A change to the content files (teach, rewrite an answer, create an entry): 503 where
+    this process cannot reload, the refusal's status for a bad request, 200 when live and 422
+    when the reload refused it (the file is restored)."""
+    if console.reload is None:
+        return JSONResponse(
+            {"error": "unavailable", "message": "Изменение контента здесь недоступно."},
+            status_code=503,
+        )
+    try:
+        result = await run(await json_body(request), console.reload)
+    except HandoffError as exc:
+        return error(exc)
+    return JSONResponse(result.to_json(), status_code=200 if result.ok else 422)
 
 
 def editor_routes(console: Console) -> list[BaseRoute]:
@@ -87,19 +111,14 @@ def editor_routes(console: Console) -> list[BaseRoute]:
 
     @editors
     async def create_entry(request: Request, operator: Operator) -> Response:
-        if console.reload is None:
-            return JSONResponse(
-                {"error": "unavailable", "message": "Редактирование недоступно."}, status_code=503
-            )
-        try:
-            data = await json_body(request)
+        async def run(data: dict[str, Any], reload: Reloader) -> teaching.TeachResult:
             questions = data.get("questions")
             if not isinstance(questions, list):
                 questions = [str(data.get("question") or "")]
-            result = await teaching.create_entry(
+            return await teaching.create_entry(
                 console.db,
                 console.brain,
-                console.reload,
+                reload,
                 title=str(data.get("title") or ""),
                 category=str(data.get("category") or ""),
                 questions=[str(q) for q in questions][:100],
@@ -107,30 +126,23 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 operator_id=operator.id,
                 force=data.get("force") is True,
             )
-        except HandoffError as exc:
-            return error(exc)
-        return JSONResponse(result.to_json(), status_code=200 if result.ok else 422)
+
+        return await _content_change(console, request, run)
 
     @editors
     async def teach(request: Request, operator: Operator) -> Response:
-        if console.reload is None:
-            return JSONResponse(
-                {"error": "unavailable", "message": "Обучение недоступно."}, status_code=503
-            )
-        try:
-            data = await json_body(request)
-            result = await teaching.teach(
+        async def run(data: dict[str, Any], reload: Reloader) -> teaching.TeachResult:
+            return await teaching.teach(
                 console.db,
                 console.brain,
-                console.reload,
+                reload,
                 text=str(data.get("text") or ""),
                 entry_id=str(data.get("entry_id") or ""),
                 operator_id=operator.id,
                 force=data.get("force") is True,
             )
-        except HandoffError as exc:
-            return error(exc)
-        return JSONResponse(result.to_json(), status_code=200 if result.ok else 422)
+
+        return await _content_change(console, request, run)
 
     @editors
     async def show_entry(request: Request, operator: Operator) -> Response:
@@ -143,23 +155,17 @@ def editor_routes(console: Console) -> list[BaseRoute]:
 
     @editors
     async def edit_answer(request: Request, operator: Operator) -> Response:
-        if console.reload is None:
-            return JSONResponse(
-                {"error": "unavailable", "message": "Редактирование недоступно."}, status_code=503
-            )
-        try:
-            data = await json_body(request)
-            result = await teaching.edit_answer(
+        async def run(data: dict[str, Any], reload: Reloader) -> teaching.TeachResult:
+            return await teaching.edit_answer(
                 console.db,
                 console.brain,
-                console.reload,
+                reload,
                 entry_id=str(data.get("entry_id") or ""),
                 answer=str(data.get("answer") or ""),
                 operator_id=operator.id,
             )
-        except HandoffError as exc:
-            return error(exc)
-        return JSONResponse(result.to_json(), status_code=200 if result.ok else 422)
+
+        return await _content_change(console, request, run)
 
     @editors
     async def dismiss(request: Request, operator: Operator) -> Response:
