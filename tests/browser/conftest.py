@@ -16,16 +16,17 @@ import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.config import Settings
 from bot.engine import Brain
 from bot.storage.db import Database
-from bot.storage.models import Conversation
+from bot.storage.models import Conversation, utcnow
 from handoff.auth import create_operator
 from tests.handoff_kit import PASSWORD, ROOT
 
@@ -56,6 +57,23 @@ class Server:
             return int(found or 0)
 
         return self._run(newest())
+
+    def age_conversation(self, conversation_id: int, hours: float) -> None:
+        """Pretend the conversation's last activity was ``hours`` ago (a session that expired)."""
+
+        async def age() -> None:
+            db = Database(self.db_url)
+            try:
+                async with db.write() as session:
+                    await session.execute(
+                        update(Conversation)
+                        .where(Conversation.id == conversation_id)
+                        .values(updated_at=utcnow() - timedelta(hours=hours))
+                    )
+            finally:
+                await db.dispose()
+
+        self._run(age())
 
     def add_operator(
         self,

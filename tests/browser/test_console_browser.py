@@ -224,6 +224,36 @@ def test_each_conversation_keeps_its_own_draft(server: Server, contexts: Any) ->
         expect(klara.locator("#c-owner")).to_have_text("закрыт")
 
 
+def test_the_card_tells_a_past_bot_only_session_from_a_person_handled_one(
+    server: Server, contexts: Any
+) -> None:
+    server.add_operator("mira", name="Мира")
+    mira = contexts()
+    log_in(mira, server, "mira")
+    go_away(mira)
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "как вернуть товар")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("14 дней")
+    morning = server.newest_conversation()
+    server.age_conversation(morning, hours=3)  # she comes back in the afternoon
+    customer_says(customer, "Позовите оператора, пожалуйста")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+    afternoon = server.newest_conversation()
+    assert afternoon != morning  # the morning's session had ended
+    mira.locator(f'#list li.conv[data-id="{afternoon}"]').click()
+    expect(mira.locator("#messages")).to_contain_text("как вернуть товар")  # the whole history
+    past = mira.locator("#card-conversations li").filter(has_text=f"№{morning} ")
+    expect(past).to_contain_text("закрыт · только бот")
+    current = mira.locator("#card-conversations li.current")
+    expect(current).to_contain_text(f"№{afternoon} ")
+    expect(current).not_to_contain_text("только бот")
+    mira.click("#take")
+    expect(mira.locator("#c-owner")).to_have_text("у оператора")
+    mira.click("#close")
+    expect(mira.locator("#c-owner")).to_have_text("закрыт")
+
+
 def test_customer_html_is_shown_as_text_and_never_runs(server: Server, contexts: Any) -> None:
     server.add_operator("vera", name="Вера")
     vera = contexts()

@@ -196,6 +196,7 @@ function renderDetail(c) {
     ...card.conversations.map((p) =>
       el("li", { class: p.id === c.id ? "current" : "" },
         `№${p.id} · ${new Date(p.created_at).toLocaleDateString("ru-RU")} · ${OWNERS[p.owner]}`,
+        p.owner === "closed" && !p.reason ? " · только бот" : "",
         p.operator ? ` · ${p.operator}` : "",
         el("span", { class: "rating" }, p.rating ? ` · оценка ${p.rating}` : "",
           p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : ""))),
