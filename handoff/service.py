@@ -313,7 +313,7 @@ class HandoffService:
                     session,
                     self._brain().domain,
                     conversation,
-                    actor=lifecycle.SYSTEM,
+                    actor=repo.SYSTEM,
                     reason="customer_silent",
                     event=f"Диалог закрыт автоматически: клиент не отвечал {duration(minutes)}",
                     response="utter_closed_silent",

@@ -34,6 +34,7 @@ from knowledge_base.editing import (
     replace_answer_in_file,
 )
 from knowledge_base.loader import question_key
+from knowledge_base.models import FAQEntry
 from knowledge_base.new_entry import (
     MAX_QUESTIONS,
     MAX_TITLE_CHARS,
@@ -127,6 +128,52 @@ def _refusal(report: ReloadReport, text: str, entry_id: str) -> str:
     )
 
 
+def _confident_elsewhere(current: Brain, question: str, entry_id: str | None) -> FAQEntry | None:
+    """The other entry the serving bot confidently answers ``question`` with, if any."""
+    before = current.nlu.predict(question)
+    other = current.kb.get(before.intent or "")
+    if before.decision is Decision.ANSWER and other is not None and other.id != entry_id:
+        return other
+    return None
+
+
+async def _put_live(reloader: Reloader, edit: Edit, messages: dict[str, str]) -> ReloadReport:
+    """Run the validated, gated reload with ``edit``; an edit the file cannot take is a
+    :class:`HandoffError` in Russian (``messages`` by the edit's code)."""
+    try:
+        return await reloader(edit)
+    except EditError as exc:
+        log.warning("content edit refused before reload: %s", exc)
+        raise HandoffError(messages.get(exc.code, str(exc)), exc.code) from None
+
+
+def _refused(
+    current: Brain, report: ReloadReport, entry_id: str, text: str, message: str
+) -> TeachResult:
+    return TeachResult(
+        ok=False,
+        message=message,
+        entry_id=entry_id,
+        text=text,
+        problems=report.problems,
+        failures=[_failure_json(current, f) for f in report.failures],
+    )
+
+
+def _audit(
+    action: str, key: str, text: str, entry_id: str, path: Path, operator_id: int
+) -> EditorAction:
+    """The ``editor_actions`` row of a change that went live."""
+    return EditorAction(
+        key=key[:400],
+        text=text[:2000],
+        action=action,
+        entry_id=entry_id,
+        file=str(path)[:500],
+        operator_id=operator_id,
+    )
+
+
 async def teach(
     db: Database,
     brain: Callable[[], Brain],
@@ -150,14 +197,8 @@ async def teach(
     source = current.kb.sources.get(entry_id)
     if entry_id not in current.kb or source is None:
         raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
-    before = current.nlu.predict(question)
-    other = current.kb.get(before.intent or "")
-    if (
-        not force
-        and before.decision is Decision.ANSWER
-        and other is not None
-        and other.id != entry_id
-    ):
+    other = None if force else _confident_elsewhere(current, question, entry_id)
+    if other is not None:
         raise Conflict(
             f"Бот уже уверенно отвечает на этот текст записью «{other.title}». "
             "Если бот ошибается, перенесите вопрос в выбранную запись.",
@@ -168,34 +209,16 @@ async def teach(
         apply=lambda: add_question_to_file(path, entry_id, question),
         checks=[(question, entry_id)],
     )
-    try:
-        report = await reloader(edit)
-    except EditError as exc:
-        log.warning("teach refused before reload: %s", exc)
-        raise HandoffError(EDIT_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    report = await _put_live(reloader, edit, EDIT_MESSAGES)
     if not report.ok:
         log.warning("teach %r -> %s refused by the reload", question, entry_id)
-        return TeachResult(
-            ok=False,
-            message=_refusal(report, question, entry_id),
-            entry_id=entry_id,
-            text=question,
-            problems=report.problems,
-            failures=[_failure_json(current, f) for f in report.failures],
-        )
+        message = _refusal(report, question, entry_id)
+        return _refused(current, report, entry_id, question, message)
     live = brain()
     prediction = prediction_json(live, live.nlu.predict(question))
     async with db.write() as session:
-        session.add(
-            EditorAction(
-                key=question_key(question)[:400],
-                text=question,
-                action="taught",
-                entry_id=entry_id,
-                file=str(path)[:500],
-                operator_id=operator_id,
-            )
-        )
+        key = question_key(question)
+        session.add(_audit("taught", key, question, entry_id, path, operator_id))
     log.info("editor %s taught %r -> %s (%s)", operator_id, question, entry_id, path)
     entry = live.kb.get(entry_id)
     return TeachResult(
@@ -247,32 +270,13 @@ async def edit_answer(
     if text == entry.answer.strip():
         raise HandoffError("Ответ не изменился.", "unchanged")
     path = Path(source.file)
-    try:
-        report = await reloader(Edit(apply=lambda: replace_answer_in_file(path, entry_id, text)))
-    except EditError as exc:
-        log.warning("answer edit refused before reload: %s", exc)
-        raise HandoffError(ANSWER_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    edit = Edit(apply=lambda: replace_answer_in_file(path, entry_id, text))
+    report = await _put_live(reloader, edit, ANSWER_MESSAGES)
     if not report.ok:
         log.warning("answer of %s refused by the reload", entry_id)
-        return TeachResult(
-            ok=False,
-            message=_refusal(report, "", entry_id),
-            entry_id=entry_id,
-            text=text,
-            problems=report.problems,
-            failures=[_failure_json(current, f) for f in report.failures],
-        )
+        return _refused(current, report, entry_id, text, _refusal(report, "", entry_id))
     async with db.write() as session:
-        session.add(
-            EditorAction(
-                key=entry_id,
-                text=text[:2000],
-                action="answer_edited",
-                entry_id=entry_id,
-                file=str(path)[:500],
-                operator_id=operator_id,
-            )
-        )
+        session.add(_audit("answer_edited", entry_id, text, entry_id, path, operator_id))
     log.info("editor %s rewrote the answer of %s (%s)", operator_id, entry_id, path)
     return TeachResult(
         ok=True,
@@ -326,52 +330,29 @@ async def create_entry(
         entry = new_entry(title, category, questions, answer, taken=set(current.kb.entries))
     except EditError as exc:
         raise HandoffError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)), exc.code) from None
-    for question in entry.questions:
-        before = current.nlu.predict(question)
-        other = current.kb.get(before.intent or "")
-        if not force and before.decision is Decision.ANSWER and other is not None:
+    for question in [] if force else entry.questions:
+        other = _confident_elsewhere(current, question, None)
+        if other is not None:
             raise Conflict(
                 f"Бот уже уверенно отвечает на «{question}» записью «{other.title}». Если это "
                 "тот же вопрос, научите ту запись или поправьте её ответ.",
                 "answered_elsewhere",
             )
     path = Path(files[category])
-    try:
-        report = await reloader(
-            Edit(
-                apply=lambda: add_entry_to_file(path, entry),
-                checks=[(q, entry.id) for q in entry.questions],
-            )
-        )
-    except EditError as exc:
-        log.warning("new entry refused before reload: %s", exc)
-        raise HandoffError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    edit = Edit(
+        apply=lambda: add_entry_to_file(path, entry),
+        checks=[(q, entry.id) for q in entry.questions],
+    )
+    report = await _put_live(reloader, edit, NEW_ENTRY_MESSAGES)
     if not report.ok:
         log.warning("new entry %s refused by the reload", entry.id)
         return _new_entry_refused(current, report, entry)
     live = brain()
     async with db.write() as session:
         for question in entry.questions:
-            session.add(
-                EditorAction(
-                    key=question_key(question)[:400],
-                    text=question,
-                    action="taught",
-                    entry_id=entry.id,
-                    file=str(path)[:500],
-                    operator_id=operator_id,
-                )
-            )
-        session.add(
-            EditorAction(
-                key=entry.id,
-                text=entry.title,
-                action="entry_created",
-                entry_id=entry.id,
-                file=str(path)[:500],
-                operator_id=operator_id,
-            )
-        )
+            key = question_key(question)
+            session.add(_audit("taught", key, question, entry.id, path, operator_id))
+        session.add(_audit("entry_created", entry.id, entry.title, entry.id, path, operator_id))
     log.info("editor %s created entry %s (%s)", operator_id, entry.id, path)
     return TeachResult(
         ok=True,
@@ -392,11 +373,4 @@ def _new_entry_refused(current: Brain, report: ReloadReport, entry: NewEntry) ->
         )
     else:
         message = _refusal(report, "", entry.id)
-    return TeachResult(
-        ok=False,
-        message=message,
-        entry_id=entry.id,
-        text=entry.questions[0],
-        problems=report.problems,
-        failures=[_failure_json(current, f) for f in report.failures],
-    )
+    return _refused(current, report, entry.id, entry.questions[0], message)

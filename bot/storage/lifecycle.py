@@ -31,9 +31,6 @@ from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.models import Conversation, Message
 
-INACTIVE = repo.INACTIVE
-SYSTEM = "system"
-
 
 async def expire_bot_conversations(
     session: AsyncSession, before: datetime, limit: int = 500
@@ -49,7 +46,9 @@ async def expire_bot_conversations(
         query = query.with_for_update(skip_locked=True)
     expired = (await session.scalars(query)).all()
     for conversation in expired:
-        await repo.move(session, conversation, Owner.CLOSED, reason=INACTIVE, actor=SYSTEM)
+        await repo.move(
+            session, conversation, Owner.CLOSED, reason=repo.INACTIVE, actor=repo.SYSTEM
+        )
     return expired
 
 

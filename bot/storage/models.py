@@ -276,8 +276,9 @@ class EditorAction(Base):
     """A content editor's decision about an unanswered customer question (also the audit log).
 
     ``key`` is the question's normalised text (:func:`knowledge_base.loader.question_key`);
-    ``action`` is ``dismissed`` («не вопрос к FAQ»), ``taught`` (added to ``entry_id``) or
-    ``answer_edited`` (``key`` is then the entry id and ``text`` the new answer).
+    ``action`` is ``dismissed`` («не вопрос к FAQ»), ``taught`` (added to ``entry_id``),
+    ``answer_edited`` (``key`` is then the entry id and ``text`` the new answer) or
+    ``entry_created`` (``key`` the new entry's id, ``text`` its title).
     """
 
     __tablename__ = "editor_actions"
@@ -286,7 +287,9 @@ class EditorAction(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400))
     text: Mapped[str] = mapped_column(Text)
-    action: Mapped[str] = mapped_column(String(16))  # dismissed | taught | answer_edited
+    action: Mapped[str] = mapped_column(
+        String(16)
+    )  # dismissed | taught | answer_edited | entry_created
     entry_id: Mapped[str | None] = mapped_column(String(64))
     file: Mapped[str | None] = mapped_column(String(500))
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))

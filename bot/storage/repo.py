@@ -91,6 +91,8 @@ _CUSTOMER_CONVERSATION_LOCKED = _CUSTOMER_CONVERSATION.with_for_update()
 
 INACTIVE = "inactive"
 """The transition reason of a bot conversation closed because the customer went quiet."""
+SYSTEM = "system"
+"""The actor of an owner change nobody made by hand (expiry, a merge of customers)."""
 CARRIED_OVER = ("flow", "flow_data")
 """What a new conversation takes over from the customer's previous one when that one only
 ended because the customer went quiet: a flow half-way through (as Rasa carries slots over to a
@@ -120,19 +122,17 @@ async def open_conversation(
         _CUSTOMER_CONVERSATION_LOCKED if lock and is_postgres(session) else _CUSTOMER_CONVERSATION
     )
     conversation = await session.scalar(query, {"customer_id": customer_id})
-    carried: dict[str, Any] = {}
-    if conversation is not None and conversation.owner == Owner.CLOSED.value:
-        if expire_before is not None:  # sessions expire: the last one may have left a flow
-            carried = _carried(conversation.owner, conversation.escalated_at, conversation.context)
-        conversation = None
-    elif (
+    if (
         conversation is not None
         and expire_before is not None
         and conversation.owner == Owner.BOT.value
         and conversation.updated_at < expire_before
     ):
-        await move(session, conversation, Owner.CLOSED, reason=INACTIVE, actor="system")
-        carried = _carried(conversation.owner, conversation.escalated_at, conversation.context)
+        await move(session, conversation, Owner.CLOSED, reason=INACTIVE, actor=SYSTEM)
+    carried: dict[str, Any] = {}
+    if conversation is not None and conversation.owner == Owner.CLOSED.value:
+        if expire_before is not None:  # sessions expire: the last one may have left a flow
+            carried = _carried(conversation)
         conversation = None
     now = now or utcnow()
     if conversation is not None:
@@ -155,13 +155,13 @@ async def open_conversation(
     return conversation, True
 
 
-def _carried(
-    owner: str, escalated_at: datetime | None, context: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The flow of a conversation that ended without a person (not one an operator closed)."""
-    if owner != Owner.CLOSED.value or escalated_at is not None or not (context or {}).get("flow"):
+def _carried(closed: Conversation) -> dict[str, Any]:
+    """The flow of a closed conversation that ended without a person (not one an operator
+    closed), for the customer's next one."""
+    context = closed.context or {}
+    if closed.escalated_at is not None or not context.get("flow"):
         return {}
-    return {key: copy.deepcopy(context[key]) for key in CARRIED_OVER if context and key in context}
+    return {key: copy.deepcopy(context[key]) for key in CARRIED_OVER if key in context}
 
 
 async def move(
@@ -544,7 +544,7 @@ async def merge_customers(session: AsyncSession, keep_id: int, other_id: int) ->
     ).all()
     for older in open_rows[1:]:
         if older.owner == Owner.BOT.value:
-            await move(session, older, Owner.CLOSED, reason="merged", actor="system")
+            await move(session, older, Owner.CLOSED, reason="merged", actor=SYSTEM)
 
 
 def normalize_phone(raw: str) -> str:

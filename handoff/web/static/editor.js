@@ -48,7 +48,9 @@ function picker(preselected) {
 
 // -- the list -------------------------------------------------------------------------------
 
-function refusal(box, error) {
+// Why a change was refused. ``force`` ({ label, retry }): for «the bot already answers this
+// with another entry», a button to do it anyway.
+function refusal(box, error, force) {
   const data = error.data || {};
   const list = el("ul");
   for (const problem of data.problems || []) list.append(el("li", {}, problem));
@@ -58,6 +60,11 @@ function refusal(box, error) {
   }
   box.replaceChildren(el("p", { class: "error" }, error.message), ...(list.children.length ? [list] : []));
   box.hidden = false;
+  if (force && (error.data || {}).error === "answered_elsewhere") {
+    const again = el("button", { class: "move-btn", type: "button" }, force.label);
+    again.addEventListener("click", force.retry);
+    box.append(again);
+  }
 }
 
 function renderItem(item) {
@@ -103,12 +110,7 @@ function renderItem(item) {
       show("error", "");
       removed(li);
     } catch (error) {
-      refusal(result, error);
-      if ((error.data || {}).error === "answered_elsewhere") {
-        const move = el("button", { class: "move-btn", type: "button" }, "Перенести вопрос");
-        move.addEventListener("click", () => teachAs(true));
-        result.append(move);
-      }
+      refusal(result, error, { label: "Перенести вопрос", retry: () => teachAs(true) });
       teach.disabled = dismiss.disabled = false;
       teach.textContent = "Научить";
     }
@@ -162,12 +164,7 @@ function newEntryForm(item, result, done) {
       STATE.entries.push({ id: data.entry_id, title: title.value.trim(), category: category.value });
       done();
     } catch (error) {
-      refusal(result, error);
-      if ((error.data || {}).error === "answered_elsewhere") {
-        const anyway = el("button", { class: "move-btn", type: "button" }, "Всё равно создать");
-        anyway.addEventListener("click", () => createAs(true));
-        result.append(anyway);
-      }
+      refusal(result, error, { label: "Всё равно создать", retry: () => createAs(true) });
     }
     submit.disabled = false;
   };
