@@ -52,6 +52,7 @@ def add_channels(runtime: Runtime, *, messengers: bool = True, rate_share: int =
         tg_settings = TelegramSettings(
             token=settings.telegram_token,
             payload_store=runtime.payloads,
+            file_store=runtime.files,
             api_url=settings.telegram_api_url,
             webhook_url=settings.public_url,
             per_chat_interval=config.telegram.per_chat_interval,
@@ -71,6 +72,7 @@ def add_channels(runtime: Runtime, *, messengers: bool = True, rate_share: int =
                 ViberSettings(
                     token=settings.viber_token,
                     payload_store=runtime.payloads,
+                    file_store=runtime.files,
                     bot_name=config.viber.bot_name,
                     avatar=config.viber.avatar,
                     api_url=settings.viber_api_url,

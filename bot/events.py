@@ -105,18 +105,62 @@ class Button:
     url: str | None = None  # a link button instead of a callback
 
 
+PICTURE_TYPES = frozenset({"image/jpeg", "image/png"})
+"""What every messenger shows as a photo rather than a file to download."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundFile:
+    """A file an operator sends to a customer.
+
+    Its bytes are kept in the database (``files`` table) under ``token``, an unguessable key;
+    a channel reads them through its :class:`~bot.channels.base.FileStore` (Telegram uploads
+    them, Viber and the web chat are given the store's public URL).
+    """
+
+    token: str
+    name: str
+    mime_type: str
+    size: int
+
+    @property
+    def is_picture(self) -> bool:
+        return self.mime_type in PICTURE_TYPES
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "token": self.token,
+            "name": self.name,
+            "mime_type": self.mime_type,
+            "size": self.size,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OutboundFile:
+        return cls(
+            token=str(data["token"]),
+            name=str(data["name"]),
+            mime_type=str(data["mime_type"]),
+            size=int(data["size"]),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    """One message to a customer. Channels split over-long texts themselves."""
+    """One message to a customer. Channels split over-long texts themselves.
+
+    With a ``file``, ``text`` is its caption (a channel sends the part of it that does not fit
+    a caption as text after the file)."""
 
     text: str
     buttons: tuple[Button, ...] = ()
     style: ButtonStyle = ButtonStyle.INLINE
     author: str = "bot"  # bot | operator | system
     image_url: str | None = None
+    file: OutboundFile | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "text": self.text,
             "buttons": [
                 {"title": b.title, "payload": b.payload, "url": b.url} for b in self.buttons
@@ -125,6 +169,9 @@ class Outbound:
             "author": self.author,
             "image_url": self.image_url,
         }
+        if self.file is not None:
+            data["file"] = self.file.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outbound:
@@ -137,6 +184,7 @@ class Outbound:
             style=ButtonStyle(data.get("style", ButtonStyle.INLINE.value)),
             author=str(data.get("author", "bot")),
             image_url=data.get("image_url"),
+            file=OutboundFile.from_json(data["file"]) if data.get("file") else None,
         )
 
 

@@ -20,6 +20,7 @@ from bot.cluster import ClusterLink
 from bot.config import Settings
 from bot.engine import Brain, Engine, Outcome
 from bot.events import Inbound
+from bot.files import DbFileStore
 from bot.inbox import InboxWriter
 from bot.outbox import OutboxSender
 from bot.project import Project
@@ -81,6 +82,7 @@ class Runtime:
             ClusterLink(self.db.url, self.bus, on_reload=self._reload_relayed) if cluster else None
         )
         self.payloads = DbPayloadStore(self.db)
+        self.files = DbFileStore(self.db, settings.public_url)
         self._tasks: set[asyncio.Task[None]] = set()
         self._recovery: asyncio.Task[None] | None = None
         self._every_round: list[Callable[[], Awaitable[object]]] = []

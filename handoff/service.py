@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import files
 from bot.bus import Bus, BusEvent
 from bot.config import Domain
 from bot.engine import Brain
@@ -161,7 +162,25 @@ class HandoffService:
 
     async def reply(self, conversation_id: int, operator_id: int, text: str) -> int:
         """Send ``text`` to the customer through the outbox; replying to a queued one takes it."""
-        text = _clean(text)
+        return await self._say(conversation_id, operator_id, _clean(text))
+
+    async def send_file(
+        self, conversation_id: int, operator_id: int, upload: files.Upload, caption: str = ""
+    ) -> int:
+        """Send a checked file (:func:`bot.files.check_upload`), the caption under it; like a
+        reply, it takes a queued conversation."""
+        caption = caption.strip()
+        if len(caption) > MAX_TEXT:
+            raise HandoffError(f"Подпись длиннее {MAX_TEXT} символов.", "too_long")
+        return await self._say(conversation_id, operator_id, caption, upload)
+
+    async def _say(
+        self,
+        conversation_id: int,
+        operator_id: int,
+        text: str,
+        upload: files.Upload | None = None,
+    ) -> int:
         async with self.db.write() as session:
             operator = await self._operator(session, operator_id)
             conversation = await self._conversation(session, conversation_id)
@@ -171,10 +190,15 @@ class HandoffService:
                 await self._take_locked(session, conversation, operator, "taken_by_reply")
             if conversation.first_response_at is None:
                 conversation.first_response_at = utcnow()
+            file = None
+            if upload is not None:
+                file = files.store(
+                    session, upload, conversation_id=conversation.id, operator_id=operator.id
+                )
             message = repo.enqueue(
                 session,
                 conversation,
-                Outbound(text=text, author="operator"),
+                Outbound(text=text, author="operator", file=file),
                 operator_id=operator.id,
             )
         message_id = message.id  # inserted at the commit

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.files import file_view
 from bot.ownership import Owner
 from bot.rating import REASONS
 from bot.storage.models import (
@@ -239,6 +240,7 @@ def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, 
         "faq": data.get("faq"),
         "response": data.get("response"),
         "attachments": data.get("attachments", []),
+        "file": file_view(data),  # what the operator sent
         "nlu": {
             "intent": nlu.get("intent"),
             "confidence": nlu.get("confidence"),

@@ -18,13 +18,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.storage.db import Database, upgrade
+from bot.storage.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("ZABOTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-TABLES = (
-    "editor_actions, ratings, outbox, messages, transitions, conversations, identities, "
-    "link_codes, customers, operators, inbox, payloads, delivery_events"
-)
+TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
 
 
 async def _pg_admin(sql: str) -> None:

@@ -13,10 +13,12 @@ from bot.channels.base import PermanentError, RetryAfter, TransientError
 from bot.channels.telegram import TelegramChannel, TelegramSettings
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from tests.standins import TelegramStandIn, TgFault, TgUser
-from tests.standins.support import Collector, MemoryPayloadStore
+from tests.standins.support import Collector, MemoryFileStore, MemoryPayloadStore
 
 SECRET = "s3cret-token_for-tests"
 CHAT = 4242
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF"  # binary, every byte value
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\xff" * 3000
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Env:
     store: MemoryPayloadStore
     collected: Collector
     client: httpx.AsyncClient
+    files: MemoryFileStore
 
 
 def make_channel(
@@ -45,14 +48,17 @@ def make_channel(
 async def env() -> AsyncIterator[Env]:
     async with TelegramStandIn.running() as tg:
         store = MemoryPayloadStore()
-        channel = make_channel(tg, store, webhook_url="https://bot.example", request_timeout=2.0)
+        files = MemoryFileStore()
+        channel = make_channel(
+            tg, store, webhook_url="https://bot.example", request_timeout=2.0, file_store=files
+        )
         collected = Collector()
         app = Starlette(routes=channel.routes(collected))
         await channel.start(collected)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app), base_url="https://bot.example"
         ) as client:
-            yield Env(tg, channel, store, collected, client)
+            yield Env(tg, channel, store, collected, client, files)
         await channel.stop()
 
 
@@ -239,6 +245,104 @@ async def test_reply_keyboard_and_photo(env: Env) -> None:
         "Ваш чек",
         "https://img.example/1.png",
     )
+
+
+# -- files from operators --------------------------------------------------------------------
+
+
+async def test_operator_sends_a_pdf_and_the_customer_gets_that_very_file(env: Env) -> None:
+    act = env.files.add("Акт сверки №7.pdf", PDF)
+    assert env.channel.accepts_files()
+    ids = await env.channel.send(str(CHAT), Outbound("Акт сверки за март", file=act))
+    [seen] = env.tg.sent_to(CHAT)
+    assert ids == [str(seen.message_id)]
+    assert (seen.kind, seen.file_name, seen.text) == (
+        "document",
+        "Акт сверки №7.pdf",
+        "Акт сверки за март",
+    )
+    assert seen.content == PDF
+
+
+async def test_a_png_arrives_as_a_photo_with_its_buttons(env: Env) -> None:
+    photo = env.files.add("кабель.png", PNG)
+    buttons = (Button("Подошёл", "fits"), Button("Не тот", "wrong"))
+    await env.channel.send(
+        str(CHAT), Outbound("Вот этот кабель <USB-C>", buttons=buttons, file=photo)
+    )
+    [seen] = env.tg.sent_to(CHAT)
+    assert (seen.kind, seen.file_name, seen.content) == ("photo", "кабель.png", PNG)
+    assert seen.text == "Вот этот кабель <USB-C>"
+    assert seen.button_titles == ["Подошёл", "Не тот"]
+
+
+async def test_a_long_caption_follows_the_file_with_the_buttons_last(env: Env) -> None:
+    form = env.files.add("заявление.pdf", PDF)
+    text = "Заполните, пожалуйста, заявление на возврат. " * 30
+    assert len(text) > 1024
+    await env.channel.send(
+        str(CHAT), Outbound(text, buttons=(Button("Готово", "done"),), file=form)
+    )
+    document, message = env.tg.sent_to(CHAT)
+    assert (document.kind, document.text, document.buttons) == ("document", "", ())
+    assert document.content == PDF
+    assert message.kind == "text" and message.text == text.strip()
+    assert message.button_titles == ["Готово"]
+
+
+async def test_a_caption_is_measured_in_utf16_like_telegram_does(env: Env) -> None:
+    photo = env.files.add("улыбка.jpg", PNG, "image/jpeg")
+    text = "🙂" * 600  # 600 characters, 1200 UTF-16 units: too long for a caption
+    await env.channel.send(str(CHAT), Outbound(text, file=photo))
+    picture, message = env.tg.sent_to(CHAT)
+    assert (picture.kind, picture.text) == ("photo", "")
+    assert message.text == text
+
+
+async def test_a_picture_over_10_mb_goes_as_a_document(env: Env) -> None:
+    big = PNG + b"\x00" * 10_000_000
+    scan = env.files.add("скан.png", big)
+    await env.channel.send(str(CHAT), Outbound("", file=scan))
+    [seen] = env.tg.sent_to(CHAT)
+    assert (seen.kind, seen.file_name, len(seen.content or b"")) == (
+        "document",
+        "скан.png",
+        len(big),
+    )
+
+
+async def test_an_erased_file_fails_for_good_and_nothing_is_sent(env: Env) -> None:
+    receipt = env.files.add("чек.pdf", PDF)
+    env.files.erase(receipt)  # the customer's data was erased while the reply waited
+    with pytest.raises(PermanentError, match="erased"):
+        await env.channel.send(str(CHAT), Outbound("Ваш чек", file=receipt))
+    assert env.tg.sent_to(CHAT) == []
+    assert env.tg.calls_to("sendDocument") == env.tg.calls_to("sendMessage") == []
+
+
+async def test_429_on_a_document_maps_to_retry_after(env: Env) -> None:
+    receipt = env.files.add("чек.pdf", PDF)
+    env.tg.fail_next("sendDocument", TgFault.too_many_requests(5))
+    with pytest.raises(RetryAfter) as info:
+        await env.channel.send(str(CHAT), Outbound("Ваш чек", file=receipt))
+    assert info.value.seconds == 5
+    assert env.tg.sent_to(CHAT) == []
+    env.tg.fail_next("sendDocument", TgFault.server_error(502))
+    with pytest.raises(TransientError):
+        await env.channel.send(str(CHAT), Outbound("Ваш чек", file=receipt))
+
+
+async def test_without_a_file_store_files_are_not_offered() -> None:
+    async with TelegramStandIn.running() as tg:
+        channel = make_channel(tg, MemoryPayloadStore())
+        try:
+            assert not channel.accepts_files()
+            file = MemoryFileStore().add("чек.pdf", PDF)
+            with pytest.raises(PermanentError):
+                await channel.send(str(CHAT), Outbound("Ваш чек", file=file))
+            assert tg.sent_to(CHAT) == []
+        finally:
+            await channel.stop()
 
 
 async def test_typing_indicator(env: Env) -> None:

@@ -25,10 +25,12 @@ from bot.events import (
     Outbound,
 )
 from tests.standins import ViberFault, ViberStandIn, ViberUser, sign
-from tests.standins.support import Collector, MemoryPayloadStore
+from tests.standins.support import Collector, MemoryFileStore, MemoryPayloadStore
 
 USER = "01234567890A="
 OPERATOR = Button("Позвать оператора", "handoff")
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF"  # binary, every byte value
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\xff" * 3000
 
 
 @dataclass
@@ -38,17 +40,20 @@ class Env:
     store: MemoryPayloadStore
     collected: Collector
     client: httpx.AsyncClient
+    files: MemoryFileStore
 
 
 @pytest.fixture
 async def env() -> AsyncIterator[Env]:
-    async with ViberStandIn.running() as vb:
+    files = MemoryFileStore()
+    async with ViberStandIn.running() as vb, files.serving():
         store = MemoryPayloadStore()
         channel = ViberChannel(
             ViberSettings(
                 token=vb.token,
                 api_url=vb.api_url,
                 payload_store=store,
+                file_store=files,
                 bot_name="Забота",
                 webhook_url="https://bot.example",
                 request_timeout=2.0,
@@ -63,7 +68,7 @@ async def env() -> AsyncIterator[Env]:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app), base_url="https://bot.example"
         ) as client:
-            yield Env(vb, channel, store, collected, client)
+            yield Env(vb, channel, store, collected, client, files)
         await channel.stop()
 
 
@@ -225,6 +230,105 @@ async def test_own_buttons_replace_default_and_urls_open(env: Env) -> None:
         ("Сайт", "open-url", "https://example.com"),
         ("Да", "reply", "zb:yes"),
     ]
+
+
+# -- files from operators --------------------------------------------------------------------
+
+
+async def test_operator_sends_a_pdf_and_viber_fetches_that_very_file(env: Env) -> None:
+    act = env.files.add("Акт сверки №7.pdf", PDF)
+    assert env.channel.accepts_files()
+    tokens = await env.channel.send(USER, Outbound("Акт сверки за март", file=act))
+    document, caption = env.vb.sent_to(USER)
+    assert tokens == [str(document.token), str(caption.token)]
+    assert (document.type, document.file_name, document.size) == (
+        "file",
+        "Акт сверки №7.pdf",
+        len(PDF),
+    )
+    assert document.fetch_error is None and document.content == PDF
+    assert (caption.type, caption.text) == ("text", "Акт сверки за март")
+    assert caption.button_titles == ["Позвать оператора"]
+
+
+async def test_a_small_png_arrives_as_a_picture_with_its_caption(env: Env) -> None:
+    photo = env.files.add("кабель.png", PNG)
+    buttons = (Button("Подошёл", "fits"), Button("Не тот", "wrong"))
+    await env.channel.send(USER, Outbound("Вот этот кабель", buttons=buttons, file=photo))
+    [seen] = env.vb.sent_to(USER)
+    assert (seen.type, seen.text, seen.content) == ("picture", "Вот этот кабель", PNG)
+    assert seen.button_titles == ["Подошёл", "Не тот"]
+
+
+async def test_a_long_caption_follows_the_picture_with_the_buttons_last(env: Env) -> None:
+    photo = env.files.add("схема.jpg", PNG, "image/jpeg")
+    text = "Подключите кабель к порту, как на схеме. " * 25
+    assert len(text) > 768
+    await env.channel.send(USER, Outbound(text, buttons=(Button("Получилось", "ok"),), file=photo))
+    picture, message = env.vb.sent_to(USER)
+    assert (picture.type, picture.text, picture.content) == ("picture", "", PNG)
+    assert message.text == text.strip()
+    assert message.button_titles == ["Получилось"]
+
+
+async def test_a_picture_over_1_mb_goes_to_viber_as_a_file(env: Env) -> None:
+    big = PNG + b"\x00" * 1_000_000
+    scan = env.files.add("скан.png", big)
+    await env.channel.send(USER, Outbound("", file=scan))
+    [seen] = env.vb.sent_to(USER)
+    assert (seen.type, seen.file_name, seen.size) == ("file", "скан.png", len(big))
+    assert seen.content == big
+
+
+async def test_without_a_public_url_viber_cannot_fetch_and_nothing_is_sent(env: Env) -> None:
+    act = env.files.add("акт.pdf", PDF)
+    env.files.base_url = None  # ZABOTA_PUBLIC_URL not set
+    assert not env.channel.accepts_files()  # the console refuses the upload up front
+    with pytest.raises(PermanentError, match="ZABOTA_PUBLIC_URL"):
+        await env.channel.send(USER, Outbound("Ваш акт", file=act))
+    assert env.vb.sent_to(USER) == []
+    assert env.vb.calls_to("send_message") == []
+
+
+async def test_without_a_file_store_files_are_not_offered() -> None:
+    async with ViberStandIn.running() as vb:
+        channel = ViberChannel(
+            ViberSettings(
+                token=vb.token, api_url=vb.api_url, payload_store=MemoryPayloadStore(), bot_name="Z"
+            )
+        )
+        try:
+            assert not channel.accepts_files()
+            act = MemoryFileStore().add("акт.pdf", PDF)
+            with pytest.raises(PermanentError):
+                await channel.send(USER, Outbound("Ваш акт", file=act))
+            assert vb.sent_to(USER) == []
+        finally:
+            await channel.stop()
+
+
+@pytest.mark.parametrize(
+    ("message", "status"),
+    [
+        ({"type": "file", "media": "http://127.0.0.1:1/a.pdf", "file_name": "a.pdf"}, 4),
+        ({"type": "file", "media": "http://127.0.0.1:1/a.pdf", "size": 10}, 4),
+        ({"type": "file", "size": 10, "file_name": "a.pdf"}, 4),
+        ({"type": "file", "media": "http://127.0.0.1:1/a", "size": 0, "file_name": "a.pdf"}, 3),
+        ({"type": "file", "media": "http://127.0.0.1:1/a", "size": 1, "file_name": "я" * 257}, 3),
+    ],
+)
+async def test_the_stand_in_refuses_file_messages_viber_would(
+    env: Env, message: dict[str, object], status: int
+) -> None:
+    body = {"receiver": USER, "sender": {"name": "Забота"}, **message}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{env.vb.api_url}/send_message",
+            json=body,
+            headers={"X-Viber-Auth-Token": env.vb.token},
+        )
+    assert response.json()["status"] == status
+    assert env.vb.sent_to(USER) == []
 
 
 async def test_error_mapping(env: Env) -> None:

@@ -77,6 +77,7 @@ async def world(db_url: str, project: Any, model: Any) -> AsyncIterator[World]:
         assert isinstance(viber, ViberChannel)
         await asyncio.wait_for(viber.registered.wait(), timeout=10)
         transport = httpx.ASGITransport(app=app)
+        vb.media_transport = transport  # Viber fetches operators' files from the app
         try:
             async with httpx.AsyncClient(transport=transport, base_url=PUBLIC) as client:
                 yield World(runtime, client, tg, vb)

@@ -8,13 +8,18 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from bot import files
 from bot.channels.terminal import CollectingChannel
 from bot.channels.webchat import WebChatChannel
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.storage.db import Database
+from bot.storage.models import Conversation
 from bot.web.app import create_app
+from handoff.auth import create_operator
+from handoff.service import HandoffService
 from tests.conftest import brain_for
 
 
@@ -29,6 +34,7 @@ class Visitor:
         self.session = session
         self.channel = channel
         self.seen = 0  # the id of the last message shown, as chat.js keeps it
+        self.runtime: Runtime | None = None
 
     async def send(self, text: str = "", **extra: Any) -> None:
         response = await self.client.post(
@@ -77,7 +83,9 @@ async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncItera
             transport=httpx.ASGITransport(app), base_url="http://chat"
         ) as client:
             session = (await client.post("/webchat/api/session")).json()
-            yield Visitor(client, session, webchat)
+            shown = Visitor(client, session, webchat)
+            shown.runtime = runtime
+            yield shown
     finally:
         await runtime.stop()
 
@@ -137,3 +145,34 @@ async def test_someone_typing_wakes_the_window_with_typing_and_no_message(
     await webchat.notify_typing(visitor.session["visitor"])  # the operator types to this one
     response = await asyncio.wait_for(poll, 5)
     assert response.json() == {"messages": [], "typing": True}
+
+
+async def test_the_visitor_sees_the_operators_photo_and_downloads_the_form(
+    visitor: Visitor,
+) -> None:
+    assert visitor.runtime is not None
+    service = HandoffService.from_runtime(visitor.runtime)
+    async with visitor.runtime.db.write() as session:
+        anna = (await create_operator(session, "anna", "anna-secret-1")).id
+    await visitor.send("позовите оператора")
+    await visitor.read_until("коллег")
+    async with visitor.runtime.db.read() as session:
+        conversation = await session.scalar(select(Conversation.id))
+    assert conversation is not None
+    photo = b"\x89PNG\r\n\x1a\n the right charger"
+    await service.send_file(
+        conversation, anna, files.check_upload("зарядка.png", photo), "Вот такая зарядка"
+    )
+    await service.send_file(conversation, anna, files.check_upload("бланк.pdf", b"%PDF-1.4"))
+    shown = await visitor.read_until("Вот такая зарядка")
+    picture = next(m for m in shown if m["text"] == "Вот такая зарядка")
+    assert picture["author"] == "operator" and picture["file"]["picture"] is True
+    assert (await visitor.client.get(picture["file"]["url"])).content == photo
+    while not any(m["file"] and m["file"]["name"] == "бланк.pdf" for m in shown):
+        shown += await visitor.poll(wait=1)
+    form = next(m for m in shown if m["file"] and m["file"]["name"] == "бланк.pdf")
+    assert form["text"] == "" and form["file"]["picture"] is False
+    download = await visitor.client.get(form["file"]["url"])
+    assert (
+        download.content == b"%PDF-1.4" and "attachment" in download.headers["content-disposition"]
+    )

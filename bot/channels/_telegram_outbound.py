@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dtm
 import html
+import re
 import warnings
 
 from telegram import (
@@ -33,6 +34,10 @@ from bot.events import ButtonStyle, Outbound
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
+MAX_PHOTO_BYTES = 10_000_000  # «10 MB» for an uploaded photo; bigger pictures go as documents
+MAX_DOCUMENT_BYTES = 50_000_000  # «50 MB» for any upload (the Bot API answers 413 above it)
+
+_TAG = re.compile(r"<[^>]*>")  # our own markup only: escape() turns the text's «<» into &lt;
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
@@ -48,6 +53,17 @@ def split_for_telegram(text: str, limit: int = MAX_TEXT) -> list[str]:
     emoji push them over the limit in UTF-16.
     """
     return split_fitting(text, limit, lambda chunk: _utf16_len(chunk) <= limit)
+
+
+def fits_caption(chunks: list[str]) -> bool:
+    """Whether the whole (escaped, HTML) text goes as one caption of a photo or document.
+
+    Telegram counts a caption's 1024 in UTF-16 units of what the customer sees, after entity
+    parsing, so our tags (the links of a REPLY keyboard) don't count and ``&lt;`` is one unit.
+    """
+    if len(chunks) != 1:
+        return False
+    return _utf16_len(html.unescape(_TAG.sub("", chunks[0]))) <= MAX_CAPTION
 
 
 async def encode_callback_data(payload: str, store: PayloadStore) -> str:

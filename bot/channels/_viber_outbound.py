@@ -32,6 +32,9 @@ MAX_TEXT = 7000
 MAX_BODY_BYTES = 30_000  # Viber rejects request bodies over 30 KB; keep a little margin
 MAX_INLINE_ACTION_BYTES = 250  # longer payloads travel as a payload-store key
 MAX_BUTTONS = 24  # Viber keyboard limit
+MAX_PICTURE_TEXT = 768  # a picture message's description
+MAX_PICTURE_BYTES = 1_000_000  # «1 MB»: bigger JPEG/PNG go as file messages
+MAX_FILE_BYTES = 50_000_000  # «50 MB» for a file message
 
 STATUS_TOO_MANY_REQUESTS = 12
 STATUS_NOT_REGISTERED = 5
@@ -74,6 +77,12 @@ async def build_keyboard(buttons: Sequence[Button], store: PayloadStore) -> dict
 def split_for_viber(text: str, body_size: Any) -> list[str]:
     """Chunks ≤ 7000 characters whose whole request body (``body_size(chunk)``) fits 30 KB."""
     return split_fitting(text, MAX_TEXT, lambda chunk: body_size(chunk) <= MAX_BODY_BYTES)
+
+
+def picture_caption(chunks: list[str]) -> str:
+    """Take the first text chunk as a picture's description if it fits (else none): the rest
+    follows as text messages."""
+    return chunks.pop(0) if chunks and len(chunks[0]) <= MAX_PICTURE_TEXT else ""
 
 
 _STATUS = re.compile(r"failed with status: (?P<status>\d+), message: (?P<message>.*)", re.DOTALL)

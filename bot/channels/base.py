@@ -21,7 +21,7 @@ from typing import Protocol
 
 from starlette.routing import BaseRoute
 
-from bot.events import Inbound, Outbound
+from bot.events import Inbound, Outbound, OutboundFile
 
 
 class DeliveryError(Exception):
@@ -66,6 +66,17 @@ class PayloadStore(Protocol):
         """The payload stored under ``key``, or None if unknown/expired."""
 
 
+class FileStore(Protocol):
+    """Where the files operators send are kept (:class:`~bot.events.OutboundFile`)."""
+
+    async def read(self, token: str) -> bytes | None:
+        """The file's bytes, or None if it is gone (erased with the customer's data)."""
+
+    def public_url(self, file: OutboundFile) -> str | None:
+        """An address a messenger's servers can fetch the file from (Viber needs one), or
+        None when the deployment has no public URL (``ZABOTA_PUBLIC_URL``)."""
+
+
 InboundHandler = Callable[[Inbound], Awaitable[None]]
 """What a channel calls for each verified incoming event (the runtime's ``submit``)."""
 
@@ -100,6 +111,11 @@ class Channel(ABC):
 
     async def notify_typing(self, chat_id: str) -> None:  # noqa: B027 - optional hook
         """Show a «typing…» indicator if the messenger has one."""
+
+    def accepts_files(self) -> bool:
+        """Whether :meth:`send` can deliver an :class:`~bot.events.OutboundFile` (the console
+        refuses an upload for a channel that cannot, instead of failing in the outbox)."""
+        return False
 
     async def download(self, ref: str) -> tuple[bytes, str]:
         """Fetch a customer's attachment by its :attr:`Attachment.url` reference.

@@ -13,6 +13,9 @@ Modes:
   ``getUpdates`` in a background task.
 
 Both feed the same :func:`~bot.channels._telegram_inbound.to_inbound` mapping.
+
+Operators' files (:class:`~bot.events.OutboundFile`) are read through ``file_store`` and
+uploaded: a JPEG/PNG up to 10 MB as a photo, anything else as a document.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Bot, BotCommand, Message, Update
+from telegram import Bot, BotCommand, InputFile, Message, Update
 from telegram import error as tg_error
 from telegram.constants import ChatAction, ParseMode
 from telegram.request import HTTPXRequest
@@ -47,9 +50,11 @@ from bot.channels._telegram_inbound import (
     to_inbound,
 )
 from bot.channels._telegram_outbound import (
-    MAX_CAPTION,
+    MAX_DOCUMENT_BYTES,
+    MAX_PHOTO_BYTES,
     build_markup,
     escape,
+    fits_caption,
     map_error,
     retry_seconds,
     split_for_telegram,
@@ -57,11 +62,13 @@ from bot.channels._telegram_outbound import (
 from bot.channels.base import (
     Capabilities,
     Channel,
+    FileStore,
     InboundHandler,
     PayloadStore,
     PermanentError,
+    TransientError,
 )
-from bot.events import Outbound
+from bot.events import Outbound, OutboundFile
 from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -83,6 +90,14 @@ def _random_secret() -> str:
     return secrets.token_urlsafe(32)  # [A-Za-z0-9_-], as Telegram requires
 
 
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    """An operator's file read from the store: sent as a photo or as a document."""
+
+    input_file: InputFile
+    is_picture: bool  # a JPEG/PNG within the photo limit
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TelegramSettings:
     """How to reach Telegram.
@@ -93,6 +108,7 @@ class TelegramSettings:
 
     token: str = field(repr=False)
     payload_store: PayloadStore
+    file_store: FileStore | None = None  # where operators' files are read from (None: no files)
     api_url: str = "https://api.telegram.org"
     webhook_url: str | None = None
     secret_token: str = field(default_factory=_random_secret, repr=False)
@@ -311,6 +327,8 @@ class TelegramChannel(Channel):
             raise map_error(exc) from exc
 
     async def _send(self, chat_id: str, message: Outbound) -> list[Message]:
+        # The file first: an erased one fails the message before anything reaches the chat.
+        upload = await self._read_file(message.file) if message.file is not None else None
         store = self._settings.payload_store
         markup, extra_html = await build_markup(message, store)
         chunks = [escape(c) for c in split_for_telegram(message.text)]
@@ -318,18 +336,31 @@ class TelegramChannel(Channel):
             chunks = chunks or [""]
             chunks[-1] += extra_html
         sent: list[Message] = []
-        if message.image_url:
-            fits = len(chunks) == 1 and len(message.text) <= MAX_CAPTION
-            caption = chunks.pop(0) if fits else None
-            sent.append(
-                await self.bot.send_photo(
-                    chat_id,
-                    message.image_url,
-                    caption=caption,
-                    parse_mode=ParseMode.HTML if caption else None,
-                    reply_markup=markup if not chunks else None,
+        media: InputFile | str | None = upload.input_file if upload else message.image_url
+        if media:
+            caption = chunks.pop(0) if fits_caption(chunks) else None
+            parse_mode = ParseMode.HTML if caption else None
+            media_markup = markup if not chunks else None
+            if upload is not None and not upload.is_picture:
+                sent.append(
+                    await self.bot.send_document(
+                        chat_id,
+                        media,
+                        caption=caption,
+                        parse_mode=parse_mode,
+                        reply_markup=media_markup,
+                    )
                 )
-            )
+            else:
+                sent.append(
+                    await self.bot.send_photo(
+                        chat_id,
+                        media,
+                        caption=caption,
+                        parse_mode=parse_mode,
+                        reply_markup=media_markup,
+                    )
+                )
         elif not chunks:
             raise PermanentError("empty message")
         for i, chunk in enumerate(chunks):
@@ -343,6 +374,25 @@ class TelegramChannel(Channel):
                 )
             )
         return sent
+
+    def accepts_files(self) -> bool:
+        return self._settings.file_store is not None
+
+    async def _read_file(self, file: OutboundFile) -> _Upload:
+        """The operator's file, ready to upload (Telegram takes the bytes, not a URL)."""
+        files = self._settings.file_store
+        if files is None:
+            raise PermanentError("telegram: no file store, files cannot be sent")
+        try:
+            content = await files.read(file.token)
+        except Exception as exc:  # the database: worth another try later
+            raise TransientError(f"file store: {type(exc).__name__}") from exc
+        if content is None:
+            raise PermanentError("the file was erased")
+        if len(content) > MAX_DOCUMENT_BYTES:
+            raise PermanentError("file over Telegram's 50 MB upload limit")
+        picture = file.is_picture and len(content) <= MAX_PHOTO_BYTES
+        return _Upload(InputFile(content, filename=file.name), picture)
 
     async def notify_typing(self, chat_id: str) -> None:
         try:

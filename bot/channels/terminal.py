@@ -20,8 +20,9 @@ class CollectingChannel(Channel):
 
     capabilities = Capabilities(max_text_length=4096)
 
-    def __init__(self, name: str = "test") -> None:
+    def __init__(self, name: str = "test", *, files: bool = False) -> None:
         self.name = name
+        self.files = files  # whether it takes operators' files (the console asks)
         self.sent: dict[str, list[Outbound]] = defaultdict(list)
         self.typing: list[str] = []  # chats shown «typing…», in order
         self._new = asyncio.Condition()
@@ -34,6 +35,9 @@ class CollectingChannel(Channel):
 
     async def notify_typing(self, chat_id: str) -> None:
         self.typing.append(chat_id)
+
+    def accepts_files(self) -> bool:
+        return self.files
 
     async def wait_for(self, chat_id: str, count: int, timeout: float = 5.0) -> list[Outbound]:
         """Wait until ``chat_id`` has received ``count`` messages in total."""

@@ -4,6 +4,10 @@ Chosen over ``viberbot`` because that one calls blocking ``requests.post`` witho
 inside the event loop. aioviberbot stays behind this module: the rest of the code sees only
 :class:`~bot.events.Inbound` / :class:`~bot.events.Outbound` and our error tree.
 
+Operators' files (:class:`~bot.events.OutboundFile`) go by URL (Viber fetches media itself):
+``file_store.public_url``, so they need ``ZABOTA_PUBLIC_URL``; a JPEG/PNG up to 1 MB as a
+picture, anything else as a file message.
+
 Library quirks handled here:
 
 * the API URL is hard-coded (``consts.VIBER_BOT_API_URL``): overridden in :meth:`_api_client`;
@@ -29,7 +33,7 @@ from typing import Any
 import aiohttp
 from aioviberbot import Api, BotConfiguration
 from aioviberbot.api.errors import ViberValidationError
-from aioviberbot.api.messages import PictureMessage, TextMessage
+from aioviberbot.api.messages import FileMessage, PictureMessage, TextMessage
 from aioviberbot.api.viber_requests import create_request
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -38,28 +42,31 @@ from starlette.routing import BaseRoute, Route
 from bot.channels._common import BodyTooLarge, error_response, read_body
 from bot.channels._viber_inbound import CHANNEL, KNOWN_EVENTS, to_inbound
 from bot.channels._viber_outbound import (
+    MAX_FILE_BYTES,
+    MAX_PICTURE_BYTES,
     MAX_TEXT,
     build_keyboard,
     dumps,
     map_error,
+    picture_caption,
     split_for_viber,
 )
 from bot.channels.base import (
     Capabilities,
     Channel,
     DeliveryError,
+    FileStore,
     InboundHandler,
     PayloadStore,
     PermanentError,
 )
-from bot.events import Button, Outbound, split_text
+from bot.events import Button, Outbound, OutboundFile, split_text
 from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/viber"
 SIGNATURE_HEADER = "X-Viber-Content-Signature"
-MAX_PICTURE_TEXT = 768
 WEBHOOK_EVENTS = [
     "delivered",
     "seen",
@@ -68,6 +75,10 @@ WEBHOOK_EVENTS = [
     "unsubscribed",
     "conversation_started",
 ]
+
+
+_PROBE = OutboundFile("probe", "probe.png", "image/png", 1)
+"""Asks a file store whether it has a public URL at all."""
 
 
 class _Mute(logging.Filter):
@@ -94,6 +105,7 @@ class ViberSettings:
     token: str = field(repr=False)
     payload_store: PayloadStore
     bot_name: str
+    file_store: FileStore | None = None  # operators' files, fetched by Viber at public_url
     avatar: str | None = None
     api_url: str = "https://chatapi.viber.com/pa"
     webhook_url: str | None = None
@@ -270,8 +282,10 @@ class ViberChannel(Channel):
             lambda chunk: self._body_size(chat_id, TextMessage(text=chunk, keyboard=keyboard)),
         )
         outgoing: list[Any] = []
-        if message.image_url:
-            caption = chunks.pop(0) if chunks and len(chunks[0]) <= MAX_PICTURE_TEXT else ""
+        if message.file is not None:
+            outgoing.append(self._file_message(message.file, chunks, keyboard))
+        elif message.image_url:
+            caption = picture_caption(chunks)
             outgoing.append(
                 PictureMessage(media=message.image_url, text=caption, keyboard=keyboard)
             )
@@ -289,6 +303,29 @@ class ViberChannel(Channel):
             )
             raise error from exc
         return tokens
+
+    def accepts_files(self) -> bool:
+        # Viber fetches files by URL: without a public one the console refuses the upload
+        # up front instead of the outbox failing it later.
+        files = self._settings.file_store
+        return files is not None and files.public_url(_PROBE) is not None
+
+    def _file_message(
+        self, file: OutboundFile, chunks: list[str], keyboard: dict[str, Any] | None
+    ) -> Any:
+        """The operator's file: a picture (taking the caption from ``chunks``) or a file."""
+        files = self._settings.file_store
+        if files is None:
+            raise PermanentError("viber: no file store, files cannot be sent")
+        url = files.public_url(file)
+        if url is None:
+            raise PermanentError("Viber fetches files by URL: set ZABOTA_PUBLIC_URL")
+        if file.is_picture and file.size <= MAX_PICTURE_BYTES:
+            return PictureMessage(media=url, text=picture_caption(chunks), keyboard=keyboard)
+        if file.size > MAX_FILE_BYTES:
+            raise PermanentError("file over Viber's 50 MB limit")
+        # A file message has no text: the caption follows as text messages.
+        return FileMessage(media=url, size=file.size, file_name=file.name, keyboard=keyboard)
 
     async def download(self, ref: str) -> tuple[bytes, str]:
         """Fetch a media URL Viber gave us (they expire after a while).

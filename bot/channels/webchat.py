@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from bot.bus import Bus, BusEvent
 from bot.channels.base import Capabilities, Channel, InboundHandler
 from bot.events import Inbound, InboundKind, Outbound
+from bot.files import file_view
 from bot.storage.db import Database
 from bot.storage.models import Identity, Message
 
@@ -48,6 +49,9 @@ class WebChatChannel(Channel):
     async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
         self.bus.publish(BusEvent("webchat", data={"chat_id": chat_id}))
         return []
+
+    def accepts_files(self) -> bool:
+        return True  # the chat shows them from /files/… (bot.files)
 
     async def notify_typing(self, chat_id: str) -> None:
         """Wake the visitor's long poll with ``typing: true``: the chat shows «Печатает…»
@@ -185,6 +189,7 @@ class WebChatChannel(Channel):
                 "text": m.text,
                 "channel": m.channel,
                 "buttons": (m.data or {}).get("buttons", []) if m.direction == "out" else [],
+                "file": file_view(m.data) if m.direction == "out" else None,
                 "at": m.created_at.isoformat(),
             }
             for m in rows

@@ -1,8 +1,9 @@
 """Erasing personal data: a customer's on request, and old conversations by retention.
 
 What a customer-care history holds about a person: the texts they and we wrote (with order
-numbers, addresses, phones), their messenger accounts, names and phone, the raw webhook events
-in the inbox, the messages waiting in the outbox and the messenger's delivery receipts.
+numbers, addresses, phones), the files operators sent them, their messenger accounts, names
+and phone, the raw webhook events in the inbox, the messages waiting in the outbox and the
+messenger's delivery receipts.
 Russia's 152-FZ (art. 21) and the GDPR (art. 17) give the person the right to have that
 deleted; a retention period deletes it anyway once it is no longer needed.
 
@@ -35,6 +36,7 @@ from bot.storage.models import (
     LinkCode,
     Message,
     OutboxItem,
+    StoredFile,
     Transition,
     utcnow,
 )
@@ -61,6 +63,7 @@ class ErasureReport:
     cancelled: int = 0  # replies still waiting to be sent, not sent
     inbox: int = 0
     delivery_events: int = 0
+    files: int = 0  # what operators sent them (photos, documents)
 
     def summary(self) -> str:
         return ", ".join(f"{f.name} {getattr(self, f.name)}" for f in fields(self))
@@ -260,6 +263,9 @@ async def _erase_conversations(
         )
     )
     cancelled, outbox = await _blank_outbox(session, OutboxItem.conversation_id.in_(ids))
+    files = _count(
+        await session.execute(delete(StoredFile).where(StoredFile.conversation_id.in_(ids)))
+    )
     await session.execute(
         update(Transition)
         .where(Transition.conversation_id.in_(ids), Transition.note.is_not(None))
@@ -271,7 +277,11 @@ async def _erase_conversations(
         )
     )
     return ErasureReport(
-        conversations=conversations, messages=messages, outbox=outbox, cancelled=cancelled
+        conversations=conversations,
+        messages=messages,
+        outbox=outbox,
+        cancelled=cancelled,
+        files=files,
     )
 
 

@@ -294,7 +294,12 @@ def _out_message(
         "operator_id": operator_id,
         "kind": "message",
         "text": outbound.text,
-        "data": {"buttons": payload["buttons"], "style": payload["style"], **(data or {})},
+        "data": {
+            "buttons": payload["buttons"],
+            "style": payload["style"],
+            **({"file": payload["file"]} if "file" in payload else {}),
+            **(data or {}),
+        },
         "external_id": None,
         "created_at": now,
     }

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot import heap
+from bot.files import file_routes
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/chat", chat_page),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *file_routes(runtime.db),
     ]
     for channel in runtime.channels.values():
         routes.extend(channel.routes(runtime.submit))

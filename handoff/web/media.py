@@ -1,8 +1,12 @@
-"""Customers' photos and documents, shown to operators behind the console's login.
+"""Files both ways: customers' photos and documents shown to operators, and files operators
+send to customers.
 
-Files stay in the messenger (Telegram keeps them behind ``getFile``, Viber gives media URLs);
-the console fetches them through the channel adapter on demand, so no customer file sits on our
-disk and the bot token never reaches the browser.
+A customer's file stays in the messenger (Telegram keeps it behind ``getFile``, Viber gives
+media URLs); the console fetches it through the channel adapter on demand, so no customer file
+sits on our disk and the bot token never reaches the browser.
+
+An operator's file is uploaded as ``multipart/form-data`` (``file``, optional ``caption``),
+checked (:func:`bot.files.check_upload`) and sent like a reply (:meth:`HandoffService.send_file`).
 """
 
 from __future__ import annotations
@@ -10,14 +14,18 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import files
 from bot.channels.base import DeliveryError
-from bot.storage.models import Message, Operator
+from bot.storage.models import Conversation, Message, Operator
+from handoff.errors import Conflict, HandoffError, NotFound
 from handoff.service import CONSOLE_ROLES
-from handoff.web.context import Console
+from handoff.web.context import Console, error
 from handoff.web.security import guarded
 
 log = logging.getLogger(__name__)
@@ -67,4 +75,65 @@ def media_routes(console: Console) -> list[BaseRoute]:
             },
         )
 
-    return [Route("/api/v1/messages/{id:int}/attachments/{n:int}", attachment)]
+    @agents
+    async def send_file(request: Request, operator: Operator) -> Response:
+        conversation_id = int(request.path_params["id"])
+        try:
+            upload, caption = await _read_upload(request)
+            await _check_channel(console, conversation_id)
+            message_id = await console.service.send_file(
+                conversation_id, operator.id, upload, caption
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True, "message_id": message_id})
+
+    return [
+        Route("/api/v1/messages/{id:int}/attachments/{n:int}", attachment),
+        Route("/api/v1/conversations/{id:int}/files", send_file, methods=["POST"]),
+    ]
+
+
+MAX_UPLOAD_BODY = files.MAX_FILE_BYTES + 256 * 1024  # the form's own fields and boundaries
+
+
+async def _read_upload(request: Request) -> tuple[files.Upload, str]:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise HandoffError("Ожидается multipart/form-data с полем file.", "bad_content_type")
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        raise HandoffError("Нужен заголовок Content-Length.", "length_required")
+    if int(declared) > MAX_UPLOAD_BODY:
+        raise HandoffError(
+            f"Файл больше {files.MAX_FILE_BYTES // (1024 * 1024)} МБ — мессенджеры его не примут.",
+            "file_too_large",
+        )
+    try:
+        async with request.form(max_files=1, max_fields=4) as form:
+            file = form.get("file")
+            caption = form.get("caption") or ""
+            if not isinstance(file, UploadFile) or not isinstance(caption, str):
+                raise HandoffError("Выберите файл.", "no_file")
+            content = await file.read(MAX_UPLOAD_BODY + 1)
+            name = file.filename or ""
+    except HandoffError:
+        raise
+    except Exception as exc:  # python-multipart's parse errors, a client gone mid-upload
+        raise HandoffError("Файл не удалось принять, попробуйте ещё раз.", "bad_upload") from exc
+    try:
+        return files.check_upload(name, content), caption
+    except files.FileRefused as exc:
+        raise HandoffError(str(exc), exc.code) from exc
+
+
+async def _check_channel(console: Console, conversation_id: int) -> None:
+    """Refuse before storing anything if the customer's messenger cannot take a file."""
+    async with console.db.read() as session:
+        channel_name = await session.scalar(
+            select(Conversation.channel).where(Conversation.id == conversation_id)
+        )
+    if channel_name is None:
+        raise NotFound("Диалог не найден.", "conversation_not_found")
+    channel = console.channels.get(channel_name)
+    if channel is None or not channel.accepts_files():
+        raise Conflict("В этот канал файлы отправить нельзя.", "files_not_supported")

@@ -151,6 +151,44 @@ OPENAPI: dict[str, Any] = {
             "The operator is typing a reply: show the customer's messenger «typing…» (Telegram, "
             "web chat; at most every 4 s per conversation, `sent` says whether this call did)"
         ),
+        "/conversations/{id}/files": _action(
+            "Send the customer a file (takes a queued one): `multipart/form-data` with `file` "
+            "and an optional `caption`. Up to 10 MB; pictures (jpg, png, gif, webp), pdf, "
+            "txt, csv, doc(x), xls(x), odt, ods, rtf, zip by the name's extension; anything "
+            "else is refused with `file_type_not_allowed`, a channel that cannot take files "
+            "with 409 `files_not_supported`",
+            {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "file": {"type": "string", "format": "binary"},
+                                "caption": {"type": "string"},
+                            },
+                            "required": ["file"],
+                        }
+                    }
+                },
+            },
+        ),
+        "/messages/{id}/attachments/{n}": {
+            "get": {
+                "summary": "A customer's photo or document (the n-th of message id), fetched "
+                "from the messenger; pictures inline, anything else as a download",
+                "security": _SECURED,
+                "parameters": [
+                    _ID,
+                    {"name": "n", "in": "path", "required": True, "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": {"description": "The file"},
+                    "404": {"$ref": "#/components/responses/Error"},
+                    "502": {"$ref": "#/components/responses/Error"},
+                },
+            }
+        },
         "/customers/{id}/forget": {
             "post": {
                 "summary": (

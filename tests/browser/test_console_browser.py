@@ -111,9 +111,12 @@ def test_queue_take_reply_transfer_close_rate(server: Server, contexts: Any) -> 
     expect(anna).to_have_title(re.compile(r"^[^(]"))  # answered: nothing waits for her now
 
     # Internal note: visible to colleagues, never to the customer.
+    anna.click("#mode-note")
+    expect(anna.locator("#send")).to_be_hidden()  # a note cannot be sent by mistake
     anna.fill("#reply", "Клиент ждёт с понедельника")
     anna.click("#note-send")
     expect(anna.locator("#messages li.kind-note")).to_contain_text("Клиент ждёт с понедельника")
+    anna.click("#mode-reply")
 
     # Transfer to Boris, who is online with the console open; the customer is not asked again.
     seen_by_customer = customer.locator("li.msg").count()
@@ -437,6 +440,17 @@ def test_the_customer_sees_the_operator_typing(server: Server, contexts: Any) ->
     expect(customer.locator("li.msg--bot").last).to_contain_text("Таня")
     expect(customer.locator("#typing")).to_be_hidden()
 
+    # A note for colleagues is typed in note mode: the customer sees nobody typing.
+    tanya.click("#mode-note")
+    tanya.wait_for_timeout(500)  # the chat is listening again after the join message
+    tanya.fill("#reply", "Гарантийный случай, уточнить дату покупки")
+    tanya.wait_for_timeout(1500)  # long enough for an indicator to reach the chat
+    # Checked once, not awaited: the indicator would hide by itself after a few seconds.
+    assert not customer.locator("#typing").is_visible()
+    tanya.keyboard.press("Control+Enter")
+    expect(tanya.locator("#messages li.kind-note")).to_contain_text("дату покупки")
+    tanya.click("#mode-reply")
+
     tanya.fill("#reply", "Здравствуйте! Сейчас посмотрю")  # she is still writing …
     expect(customer.locator("#typing")).to_be_visible()  # … and the customer knows it
     expect(customer.locator("#typing")).to_have_text("Печатает…")
@@ -445,6 +459,49 @@ def test_the_customer_sees_the_operator_typing(server: Server, contexts: Any) ->
     expect(customer.locator("#typing")).to_be_hidden()
     tanya.click("#close")
     expect(tanya.locator("#c-owner")).to_have_text("закрыт")
+
+
+# A 1×1 PNG: Chromium must be able to decode it for the chat to show it.
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f5e2b10000000049454e44ae426082"
+)
+
+
+def test_the_operator_sends_a_photo_and_the_customer_sees_it(server: Server, contexts: Any) -> None:
+    server.add_operator("fedor", name="Фёдор")
+    fedor = contexts()
+    log_in(fedor, server, "fedor")
+    go_away(fedor)
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "Позовите оператора, какая зарядка подойдёт?")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+    fedor.click('.tab[data-view="all"]')
+    fedor.locator(f'#list li.conv[data-id="{server.newest_conversation()}"]').click()
+    expect(fedor.locator("#messages")).to_contain_text("какая зарядка")
+
+    fedor.fill("#reply", "Вот такая, 65 Вт")  # the words go under the photo
+    fedor.set_input_files(
+        "#file", files=[{"name": "зарядка.png", "mimeType": "image/png", "buffer": PIXEL}]
+    )
+    sent = fedor.locator("#messages .sent-file").last
+    expect(sent).to_contain_text("Файл: зарядка.png")
+    expect(fedor.locator("#reply")).to_have_value("")
+    expect(fedor.locator("#c-owner")).to_have_text("у оператора")  # sending took it
+
+    photo = customer.locator("li.msg--operator .msg__file img").last
+    expect(photo).to_be_visible()
+    expect(customer.locator("li.msg--operator").last).to_contain_text("Вот такая, 65 Вт")
+    assert photo.evaluate("img => img.naturalWidth") == 1  # the bytes arrived, decoded
+
+    fedor.set_input_files(
+        "#file",
+        files=[{"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ"}],
+    )
+    expect(fedor.locator("#error")).to_contain_text("Такой файл клиенту не отправить")
+    fedor.click("#close")
+    expect(fedor.locator("#c-owner")).to_have_text("закрыт")
 
 
 def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:

@@ -1,4 +1,5 @@
-"""What travels over the Telegram Bot API stand-in's wire: faults, users, what the customer saw.
+"""What travels over the Telegram Bot API stand-in's wire: faults, users, what the customer saw,
+and how requests are read (JSON, forms, multipart uploads with Telegram's size limits).
 
 Telegram's HTML parse mode is reproduced strictly (:func:`render_html`), so a reply that the real
 server would refuse with 400 fails here too. Used by :mod:`tests.standins.telegram`.
@@ -6,15 +7,23 @@ server would refuse with 400 fails here too. Used by :mod:`tests.standins.telegr
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, ClassVar
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
 
 from tests.standins._server import Fault
 
 DEFAULT_TOKEN = "123456:TEST-stand-in-token"
 BOT_ID = 123456
+MAX_CAPTION = 1024  # UTF-16 units, after entity parsing
+MAX_PHOTO_UPLOAD = 10_000_000  # «10 MB max size for photos» (decimal: the strict reading)
+MAX_UPLOAD = 50_000_000  # «50 MB for other files»
 _STRING_PARAMS = {
     "text",
     "caption",
@@ -95,17 +104,31 @@ class SeenButton:
 
 
 @dataclass(frozen=True, slots=True)
+class Upload:
+    """A file the bot uploaded in a ``multipart/form-data`` request."""
+
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class SeenMessage:
-    """One message as the customer saw it."""
+    """One message as the customer saw it.
+
+    A photo or document the bot uploaded has its ``file_name`` and ``content`` (the exact
+    bytes); ``text`` is then the rendered caption."""
 
     message_id: int
     chat_id: int
     text: str  # rendered: entities decoded, tags stripped
     raw: str  # as sent
-    kind: str = "text"  # text | photo
-    photo: str | None = None
+    kind: str = "text"  # text | photo | document
+    photo: str | None = None  # a photo sent by URL (or file_id)
     keyboard: str | None = None  # inline | reply | None
     buttons: tuple[tuple[SeenButton, ...], ...] = ()
+    file_name: str | None = None  # an uploaded photo/document
+    content: bytes | None = None
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -188,3 +211,56 @@ class _ApiError(Exception):
     def __init__(self, code: int, description: str) -> None:
         super().__init__(description)
         self.code, self.description = code, description
+
+
+async def read_params(request: Request) -> tuple[dict[str, Any], int]:
+    """Parameters as Telegram reads them, and the body size: query string, JSON, a form, or a
+    multipart form (how python-telegram-bot uploads an ``InputFile``; a file part becomes an
+    :class:`Upload` with its exact bytes and file name)."""
+    body = await request.body()
+    params: dict[str, Any] = dict(request.query_params)
+    ctype = request.headers.get("content-type", "")
+    if "json" in ctype and body:
+        params.update(json.loads(body))
+    elif ctype.startswith("multipart/form-data"):
+        async with request.form(max_part_size=MAX_UPLOAD) as form:
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    params[key] = Upload(
+                        value.filename or "",
+                        await value.read(),
+                        value.content_type or "application/octet-stream",
+                    )
+                else:
+                    params[key] = _form_value(key, value)
+    elif body:
+        for key, value in parse_qsl(body.decode(), keep_blank_values=True):
+            params[key] = _form_value(key, value)
+    return params, len(body)
+
+
+def _form_value(key: str, value: str) -> Any:
+    """Form fields carry JSON (numbers, booleans, reply_markup) except plain strings."""
+    if key in _STRING_PARAMS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def check_upload(params: dict[str, Any], field: str, limit: int) -> Upload | None:
+    """The file uploaded in ``field`` (None: sent by URL or file_id), within Telegram's limits:
+    empty → 400, over ``limit`` (a photo's 10 MB) → 400, over 50 MB → 413."""
+    value = params.get(field)
+    if value is None or value == "":
+        raise _ApiError(400, f"Bad Request: there is no {field} in the request")
+    if not isinstance(value, Upload):
+        return None
+    if not value.content:
+        raise _ApiError(400, "Bad Request: file must be non-empty")
+    if len(value.content) > MAX_UPLOAD:
+        raise _ApiError(413, "Request Entity Too Large")
+    if len(value.content) > limit:
+        raise _ApiError(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+    return value

@@ -7,14 +7,18 @@ Usage::
         await channel.send("42", Outbound("Привет"))
         assert tg.texts(42) == ["Привет"]
 
-Serves ``/bot{token}/{method}`` (getMe, sendMessage, sendPhoto, sendChatAction,
+Serves ``/bot{token}/{method}`` (getMe, sendMessage, sendPhoto, sendDocument, sendChatAction,
 answerCallbackQuery, setWebhook, setMyCommands, deleteWebhook, getUpdates, getFile) and
-``/file/bot{token}/{path}``. A wrong token gets 401 like the real API.
+``/file/bot{token}/{path}``. A wrong token gets 401 like the real API. Parameters are read as
+JSON, as a form, or as ``multipart/form-data`` (how python-telegram-bot uploads files).
 
 What the customer saw: :meth:`TelegramStandIn.sent_to` lists each chat's messages in order
 with the *rendered* text (HTML parsed the way Telegram does; invalid HTML, texts over 4096
 UTF-16 units and ``callback_data`` over 64 bytes are rejected with Telegram's 400s) and the
-buttons.
+buttons. A photo or document has ``kind`` ``"photo"``/``"document"`` and, when it was uploaded,
+the ``file_name`` and exact ``content`` the customer receives (``photo`` is the URL of one sent
+by URL); its caption is ``text``. Telegram's upload limits are enforced: captions over 1024
+UTF-16 units and empty files → 400, photos over 10 MB → 400, uploads over 50 MB → 413.
 
 Faults: ``tg.fail_next("sendMessage", TgFault.too_many_requests(2))``, ``server_error()``,
 ``blocked()``, ``chat_not_found()``, ``slow(seconds)``; ``tg.block(chat_id)`` makes a chat
@@ -35,7 +39,6 @@ import itertools
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 from starlette.applications import Starlette
@@ -45,22 +48,35 @@ from starlette.routing import Route
 
 from tests.standins._server import StandIn
 from tests.standins._telegram_wire import (
-    _STRING_PARAMS,
     BOT_ID,
     DEFAULT_TOKEN,
+    MAX_CAPTION,
+    MAX_PHOTO_UPLOAD,
+    MAX_UPLOAD,
     HtmlError,
     SeenButton,
     SeenMessage,
     TgFault,
     TgUser,
+    Upload,
     UserLike,
     _ApiError,
     _user,
     _utf16,
+    check_upload,
+    read_params,
     render_html,
 )
 
-__all__ = ["SeenButton", "SeenMessage", "TelegramStandIn", "TgFault", "TgUser", "render_html"]
+__all__ = [
+    "SeenButton",
+    "SeenMessage",
+    "TelegramStandIn",
+    "TgFault",
+    "TgUser",
+    "Upload",
+    "render_html",
+]
 
 
 class TelegramStandIn(StandIn):
@@ -268,30 +284,13 @@ class TelegramStandIn(StandIn):
             ]
         )
 
-    async def _params(self, request: Request) -> tuple[dict[str, Any], int]:
-        body = await request.body()
-        params: dict[str, Any] = dict(request.query_params)
-        ctype = request.headers.get("content-type", "")
-        if "json" in ctype and body:
-            params.update(json.loads(body))
-        elif body:
-            for key, value in parse_qsl(body.decode(), keep_blank_values=True):
-                if key in _STRING_PARAMS:
-                    params[key] = value
-                    continue
-                try:
-                    params[key] = json.loads(value)
-                except ValueError:
-                    params[key] = value
-        return params, len(body)
-
     async def _api(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
             return JSONResponse(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
             )
         method = request.path_params["method"]
-        params, size = await self._params(request)
+        params, size = await read_params(request)
         self.record(method, params, size)
         fault = self.take_fault(method)
         if fault is not None:
@@ -460,12 +459,17 @@ class TelegramStandIn(StandIn):
         result["text"] = text
         return result
 
-    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
-        chat_id = self._check_chat(params)
+    def _caption(self, params: dict[str, Any]) -> tuple[str, str]:
         raw = str(params.get("caption") or "")
         caption = self._render(raw, params.get("parse_mode"))
-        if _utf16(caption) > 1024:
+        if _utf16(caption) > MAX_CAPTION:
             raise _ApiError(400, "Bad Request: message caption is too long")
+        return caption, raw
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        chat_id = self._check_chat(params)
+        upload = check_upload(params, "photo", MAX_PHOTO_UPLOAD)
+        caption, raw = self._caption(params)
         keyboard, buttons = self._buttons(params.get("reply_markup"))
         seen = SeenMessage(
             next(self._message_ids),
@@ -473,12 +477,48 @@ class TelegramStandIn(StandIn):
             caption,
             raw,
             kind="photo",
-            photo=str(params.get("photo")),
+            photo=None if upload else str(params.get("photo")),
             keyboard=keyboard,
             buttons=buttons,
+            file_name=upload.filename if upload else None,
+            content=upload.content if upload else None,
         )
         result = self._show(chat_id, seen)
-        result["photo"] = [{"file_id": "sent", "file_unique_id": "sent", "width": 1, "height": 1}]
+        file_id = (
+            self.add_file(upload.content, f"photos/{seen.message_id}.jpg") if upload else "sent"
+        )
+        result["photo"] = [{"file_id": file_id, "file_unique_id": file_id, "width": 1, "height": 1}]
+        if caption:
+            result["caption"] = caption
+        return result
+
+    async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        chat_id = self._check_chat(params)
+        upload = check_upload(params, "document", MAX_UPLOAD)
+        caption, raw = self._caption(params)
+        keyboard, buttons = self._buttons(params.get("reply_markup"))
+        name = upload.filename if upload else str(params.get("document")).rsplit("/", 1)[-1]
+        seen = SeenMessage(
+            next(self._message_ids),
+            chat_id,
+            caption,
+            raw,
+            kind="document",
+            keyboard=keyboard,
+            buttons=buttons,
+            file_name=name,
+            content=upload.content if upload else None,
+        )
+        result = self._show(chat_id, seen)
+        content = upload.content if upload else b""
+        file_id = self.add_file(content, f"documents/{name}")
+        result["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": name,
+            "mime_type": upload.content_type if upload else "application/octet-stream",
+            "file_size": len(content),
+        }
         if caption:
             result["caption"] = caption
         return result

@@ -11,9 +11,19 @@ Serves ``/pa/{method}`` for send_message, set_webhook, get_account_info and
 get_user_details. Requires the ``X-Viber-Auth-Token`` header (status 2 otherwise, as Viber
 answers), rejects bodies over 30 KB, texts over 7000 characters and malformed keyboards
 (status 3), and answers status 6 for users marked with :meth:`ViberStandIn.unsubscribe`.
+Picture, video and file messages need ``media`` (status 4); a file message also ``size`` and
+``file_name`` (status 4 if missing, 3 if not a positive size, over 50 MB or a name over 256
+characters).
+
+Like Viber's servers, the stand-in fetches a media message's ``media`` URL over HTTP before it
+answers: the bytes land in the message's ``content`` (or the reason in ``fetch_error``), so a
+test can check the customer got the exact file. It only reaches hosts on this machine (other
+URLs are recorded as not fetched), unless ``vb.media_transport`` is set, e.g. to an
+``httpx.ASGITransport`` into the app that serves the files.
 
 What the customer saw: :meth:`ViberStandIn.sent_to` lists each user's messages in order with
-text, media and keyboard buttons. Every call is in ``vb.calls`` (with body ``size``).
+text, media (with ``file_name``, ``size``, fetched ``content``) and keyboard buttons. Every
+call is in ``vb.calls`` (with body ``size``).
 
 Faults: ``vb.fail_next("send_message", ViberFault.status(12))``, ``ViberFault.http(500)``.
 
@@ -45,6 +55,10 @@ from tests.standins._server import Fault, StandIn
 
 DEFAULT_TOKEN = "4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f"
 MAX_BODY = 30 * 1024
+MAX_FILE_SIZE = 50_000_000  # a file message's «50 MB»
+MAX_FILE_NAME = 256
+MEDIA_TYPES = frozenset({"picture", "video", "file"})
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 STATUS_MESSAGES = {
     0: "ok",
     1: "invalidUrl",
@@ -132,6 +146,11 @@ class SeenButton:
 
 @dataclass(frozen=True, slots=True)
 class SeenMessage:
+    """One message as the customer saw it.
+
+    For a picture or file, ``content`` is what Viber fetched from ``media`` (the exact bytes
+    the customer gets), or ``fetch_error`` says why it could not."""
+
     token: int
     user_id: str
     type: str
@@ -139,6 +158,10 @@ class SeenMessage:
     media: str | None = None
     sender: str | None = None
     buttons: tuple[SeenButton, ...] = ()
+    file_name: str | None = None  # a file message's
+    size: int | None = None  # a file message's declared size
+    content: bytes | None = None
+    fetch_error: str | None = None
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -162,6 +185,9 @@ class ViberStandIn(StandIn):
         self.missing_header_calls = 0
         self._seen: dict[str, list[SeenMessage]] = {}
         self._tokens = itertools.count(5_000_000_000_000_000_001)
+        # Media URLs are fetched through this transport when set (e.g. an ASGITransport into
+        # the app under test); otherwise over real HTTP, from hosts on this machine only.
+        self.media_transport: httpx.AsyncBaseTransport | None = None
 
     @property
     def api_url(self) -> str:
@@ -385,9 +411,14 @@ class ViberStandIn(StandIn):
             raise _ApiError(3, "text is empty")
         if len(text) > 7000:
             raise _ApiError(3, "text is too long")
-        if kind == "picture" and not params.get("media"):
+        if kind in MEDIA_TYPES and not params.get("media"):
             raise _ApiError(4, "media is missing")
+        if kind == "file":
+            self._check_file(params)
         buttons = self._keyboard(params.get("keyboard"))
+        content, fetch_error = None, None
+        if kind in MEDIA_TYPES:
+            content, fetch_error = await self._fetch(str(params["media"]))
         token = next(self._tokens)
         seen = SeenMessage(
             token,
@@ -397,7 +428,41 @@ class ViberStandIn(StandIn):
             params.get("media"),
             (params.get("sender") or {}).get("name"),
             buttons,
+            file_name=params.get("file_name"),
+            size=params.get("size"),
+            content=content,
+            fetch_error=fetch_error,
         )
         self._seen.setdefault(receiver, []).append(seen)
         self.changes.notify()
         return {"message_token": token, "chat_hostname": "SN-CHAT-01_"}
+
+    @staticmethod
+    def _check_file(params: dict[str, Any]) -> None:
+        """A file message needs its size and name (with an extension), within Viber's limits."""
+        size, name = params.get("size"), params.get("file_name")
+        if size is None or not name:
+            raise _ApiError(4, "size and file_name are required")
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise _ApiError(3, "size is not valid")
+        if size > MAX_FILE_SIZE:
+            raise _ApiError(3, "file is too big")
+        if not isinstance(name, str) or len(name) > MAX_FILE_NAME:
+            raise _ApiError(3, "file_name is not valid")
+
+    async def _fetch(self, url: str) -> tuple[bytes | None, str | None]:
+        """Download ``media`` as Viber's servers do; ``(content, None)`` or ``(None, why)``."""
+        try:
+            host = httpx.URL(url).host
+        except httpx.InvalidURL as exc:
+            return None, f"InvalidURL: {exc}"
+        if self.media_transport is None and host not in LOOPBACK:
+            return None, f"not fetched: {host or url!r} is not on this machine"
+        try:
+            async with httpx.AsyncClient(transport=self.media_transport, timeout=10) as client:
+                response = await client.get(url)
+        except httpx.HTTPError as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+        if response.status_code != 200:
+            return None, f"HTTP {response.status_code}"
+        return response.content, None

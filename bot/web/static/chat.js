@@ -38,6 +38,28 @@
     }
   }
 
+  // A file from the operator: a picture is shown, anything else is a link that downloads it.
+  function fileView(file) {
+    const a = document.createElement("a");
+    a.className = "msg__file";
+    a.href = file.url; a.target = "_blank"; a.rel = "noopener noreferrer";
+    if (file.picture) {
+      const img = document.createElement("img");
+      img.src = file.url; img.alt = file.name;
+      a.appendChild(img);
+    } else {
+      a.textContent = "📎 " + file.name + " · " + sizeText(file.size);
+      a.setAttribute("download", file.name);
+    }
+    return a;
+  }
+
+  function sizeText(bytes) {
+    if (bytes < 1024) return bytes + " Б";
+    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + " КБ";
+    return (bytes / 1024 / 1024).toFixed(1).replace(".", ",") + " МБ";
+  }
+
   function render(m) {
     // Buttons answer the bot's latest messages: once the customer has said something since
     // (a closed survey, a finished scenario — also after a reload) they are shown but no
@@ -53,10 +75,13 @@
       who.textContent = AUTHORS[m.author];
       li.appendChild(who);
     }
-    const body = document.createElement("span");
-    body.className = "msg__text";
-    linkify(body, m.text);
-    li.appendChild(body);
+    if (m.file) li.appendChild(fileView(m.file));
+    if (m.text) {
+      const body = document.createElement("span");
+      body.className = "msg__text";
+      linkify(body, m.text);
+      li.appendChild(body);
+    }
     if (m.buttons && m.buttons.length) {
       const row = document.createElement("div");
       row.className = "buttons";

@@ -39,7 +39,9 @@ class ApiError extends Error {
 
 async function api(method, path, body) {
   const init = { method, headers: { "X-CSRF-Token": CSRF }, credentials: "same-origin" };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body;  // the browser sets multipart/form-data with its boundary
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

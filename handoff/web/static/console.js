@@ -10,7 +10,7 @@ const WARN = GOAL * 0.75;
 const OWNERS = { bot: "бот", queued: "в очереди", operator: "у оператора", closed: "закрыт" };
 const AUTHORS = { customer: "Клиент", bot: "Бот", operator: "Оператор", system: "Система" };
 const DECISIONS = { answer: "понял", clarify: "не уверен", reject: "не понял" };
-const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0 };
+const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0, noteMode: false };
 
 const BASE_TITLE = document.title;
 
@@ -124,10 +124,27 @@ function keepDraft(id, text) {
   }
 }
 
+// The box writes either to the customer or a note for colleagues, never both: in note mode
+// nothing tells the customer that someone is typing, and only «Сохранить заметку» is offered.
+// Opening another conversation starts in reply mode again.
+function setNoteMode(on) {
+  STATE.noteMode = on;
+  $("mode-reply").classList.toggle("active", !on);
+  $("mode-note").classList.toggle("active", on);
+  $("mode-reply").setAttribute("aria-selected", String(!on));
+  $("mode-note").setAttribute("aria-selected", String(on));
+  $("reply").classList.toggle("note-mode", on);
+  $("reply").placeholder = on ? "Заметка для коллег — клиент её не увидит…" : "Ответ клиенту…";
+  $("send").hidden = on;
+  $("file-pick").hidden = on;
+  $("note-send").hidden = !on;
+}
+
 async function select(id) {
   if (id !== STATE.selected) {
     keepDraft(STATE.selected, $("reply").value);
     $("reply").value = DRAFTS[id] || "";
+    setNoteMode(false);
   }
   STATE.selected = id;
   showError("");
@@ -231,6 +248,12 @@ function messageItem(m, currentId) {
     if (a.kind === "photo") box.append(el("img", { src: href, alt: a.name || "фото клиента", class: "attachment-preview", loading: "lazy" }));
     item.append(box);
   });
+  if (m.file) {
+    const link = el("a", { href: m.file.url, target: "_blank", rel: "noopener noreferrer" }, `Файл: ${m.file.name}`);
+    const box = el("div", { class: "attachment sent-file" }, link);
+    if (m.file.picture) box.append(el("img", { src: m.file.url, alt: m.file.name, class: "attachment-preview", loading: "lazy" }));
+    item.append(box);
+  }
   if (m.faq) item.append(el("div", { class: "faq small", title: m.faq }, `Ответ из базы знаний: ${m.faq_title || m.faq}`));
   if (m.nlu) {
     const guesses = (m.nlu.ranking || []).map((g) => `${g.title || g.intent} ${pct(g.confidence)}`).join(", ");
@@ -289,11 +312,33 @@ async function submitText(kind) {
   if (!DRAFTS[id]) keepDraft(id, text);
 }
 
+// A photo or document for the customer; the text in the box (if any) goes as its caption.
+async function submitFile(input) {
+  const file = input.files[0];
+  input.value = "";  // the same file can be picked again after a failure
+  if (!file || !STATE.selected) return;
+  const id = STATE.selected;
+  const caption = $("reply").value.trim();
+  const form = new FormData();
+  form.append("file", file, file.name);
+  if (caption) form.append("caption", caption);
+  showError("");
+  try {
+    await api("POST", `/conversations/${id}/files`, form);
+  } catch (error) {
+    showError(error.message);
+    return;
+  }
+  if (caption && STATE.selected === id && $("reply").value.trim() === caption) $("reply").value = "";
+  if (caption) keepDraft(id, "");
+  await Promise.all([refreshDetail(), refreshLists()]);
+}
+
 // While the operator types, the customer's messenger shows «typing…» (at most every 4 s; the
 // server limits it too). Failures are cosmetic and ignored.
 const TYPING = { at: 0, conversation: null };
 function typing() {
-  if (!STATE.selected || !$("reply").value.trim()) return;
+  if (!STATE.selected || STATE.noteMode || !$("reply").value.trim()) return;
   const now = Date.now();
   if (TYPING.conversation === STATE.selected && now - TYPING.at < 4000) return;
   TYPING.at = now;
@@ -401,10 +446,15 @@ function init() {
   $("transfer-submit").addEventListener("click", submitTransfer);
   $("send").addEventListener("click", () => submitText("reply"));
   $("note-send").addEventListener("click", () => submitText("notes"));
+  $("file").addEventListener("change", (event) => submitFile(event.target));
+  $("mode-reply").addEventListener("click", () => { setNoteMode(false); $("reply").focus(); });
+  $("mode-note").addEventListener("click", () => { setNoteMode(true); $("reply").focus(); });
   $("reply").addEventListener("input", typing);
   $("reply").addEventListener("input", () => keepDraft(STATE.selected, $("reply").value));
   $("reply").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) $("send").click();
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      $(STATE.noteMode ? "note-send" : "send").click();
+    }
   });
   $("kb-q").addEventListener("input", searchKb);
   $("status").addEventListener("change", async () => {
