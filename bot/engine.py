@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot import rating
+from bot import files, rating
 from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
@@ -234,9 +234,16 @@ class Engine:
                 data["to_human"] = True  # said to a person: not a question for the FAQ
         if event.attachments:
             data["attachments"] = [
-                {"kind": a.kind, "url": a.url, "name": a.name, "mime_type": a.mime_type}
+                {
+                    "kind": a.kind,
+                    "url": a.url,
+                    "name": a.name,
+                    "mime_type": a.mime_type,
+                    "size": a.size,
+                }
                 for a in event.attachments
             ]
+            await files.link(session, event, conversation.id)
         if event.payload:
             data["payload"] = event.payload
         message_id = await repo.add_inbound_message(session, conversation, event, data)

@@ -1,4 +1,5 @@
-"""Files operators send to customers: what is accepted, where the bytes live, who may fetch them.
+"""Files operators send to customers, and web chat visitors send us: what is accepted, where
+the bytes live, who may fetch them.
 
 An operator attaches a receipt, a return form or a photo of the right cable in the console;
 the file goes to the customer in their messenger as a photo or a document
@@ -6,6 +7,11 @@ the file goes to the customer in their messenger as a photo or a document
 pictures, PDF, office documents, plain text and archives — by the file name's extension (the
 browser's type is not trusted), up to :data:`MAX_FILE_BYTES`. Anything else is refused with a
 message the operator can act on; an executable never reaches a customer.
+
+A web chat visitor attaches a photo of a broken kettle or a receipt the same way (the same
+checks); the message refers to it as ``file:<token>`` (:data:`FILE_REF`) and the operator
+console fetches it through :meth:`WebChatChannel.download`. Telegram and Viber keep their
+customers' files themselves.
 
 The bytes are kept in the ``files`` table, so every process of a deployment serves the same
 file and erasing a customer's data deletes it (:mod:`bot.storage.erasure`). Messengers that
@@ -20,21 +26,29 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.events import OutboundFile
+from bot.events import Attachment, Inbound, OutboundFile
 from bot.storage.db import Database
 from bot.storage.models import StoredFile
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Telegram's limit for a photo; Viber and the web chat take the same without trouble."""
+
+MAX_UPLOAD_BODY = MAX_FILE_BYTES + 256 * 1024  # the form's own fields and boundaries
+_TOO_LARGE = (
+    f"Файл больше {MAX_FILE_BYTES // (1024 * 1024)} МБ — такой не отправить. "
+    "Сожмите его или пришлите ссылкой."
+)
 
 ALLOWED: dict[str, str] = {
     "jpg": "image/jpeg",
@@ -98,29 +112,30 @@ def check_upload(name: str, content: bytes) -> Upload:
     if not content:
         raise FileRefused("Файл пустой.", "empty_file")
     if len(content) > MAX_FILE_BYTES:
-        raise FileRefused(
-            f"Файл больше {MAX_FILE_BYTES // (1024 * 1024)} МБ — мессенджеры его не примут. "
-            "Сожмите его или отправьте ссылкой.",
-            "file_too_large",
-        )
+        raise FileRefused(_TOO_LARGE, "file_too_large")
     ext = name.rpartition(".")[2].lower() if "." in name else ""
     mime = ALLOWED.get(ext)
     if not name or mime is None:
         kinds = ", ".join(sorted({e for e in ALLOWED if e != "jpeg"}))
-        raise FileRefused(
-            f"Такой файл клиенту не отправить. Можно: {kinds}.", "file_type_not_allowed"
-        )
+        raise FileRefused(f"Такой файл не отправить. Можно: {kinds}.", "file_type_not_allowed")
     return Upload(name, mime, content)
 
 
 def store(
-    session: AsyncSession, upload: Upload, *, conversation_id: int, operator_id: int | None
+    session: AsyncSession,
+    upload: Upload,
+    *,
+    conversation_id: int | None,
+    operator_id: int | None = None,
+    uploader: str | None = None,
 ) -> OutboundFile:
-    """Keep the file with its conversation; return what the outbox sends."""
+    """Keep the file (with its conversation, or its uploader's account until the engine links
+    it); return its reference."""
     row = StoredFile(
         token=secrets.token_urlsafe(24),
         conversation_id=conversation_id,
         operator_id=operator_id,
+        uploader=uploader,
         name=upload.name,
         mime_type=upload.mime_type,
         size=len(upload.content),
@@ -136,17 +151,115 @@ def public_path(file: OutboundFile) -> str:
 
 
 def file_view(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A sent file as the web chat and the console show it, from its history row's data."""
-    stored = (data or {}).get("file")
-    if not stored:
-        return None
-    file = OutboundFile.from_json(stored)
+    """A file as the web chat and the console show it, from its history row's data: the one
+    an operator sent, or the first a visitor attached."""
+    data = data or {}
+    if data.get("file"):
+        file = OutboundFile.from_json(data["file"])
+    else:
+        refs = [a for a in data.get("attachments", []) if _token(str(a.get("url", "")))]
+        if not refs:
+            return None
+        first = refs[0]
+        file = OutboundFile(
+            token=_token(str(first["url"])) or "",
+            name=str(first.get("name") or "файл"),
+            mime_type=str(first.get("mime_type") or ""),
+            size=int(first.get("size") or 0),
+        )
     return {
         "url": public_path(file),
         "name": file.name,
         "size": file.size,
         "picture": file.mime_type in INLINE_TYPES,
     }
+
+
+FILE_REF = "file:"
+"""How a message's :class:`~bot.events.Attachment` refers to a file kept here."""
+
+UNLINKED_KEEP = timedelta(days=1)
+"""A visitor's file whose message was never processed (a duplicate upload) is deleted after."""
+
+
+def _token(ref: str) -> str | None:
+    return ref.removeprefix(FILE_REF) if ref.startswith(FILE_REF) else None
+
+
+def attachment(file: OutboundFile) -> Attachment:
+    """A visitor's stored file as their message carries it."""
+    kind = "photo" if file.mime_type in INLINE_TYPES else "document"
+    return Attachment(kind, FILE_REF + file.token, file.name, file.mime_type, file.size)
+
+
+async def link(session: AsyncSession, event: Inbound, conversation_id: int) -> None:
+    """Attach the files a visitor's message refers to to its conversation (so erasure and
+    retention find them). Only the uploader's own files: a token seen elsewhere links
+    nothing."""
+    tokens = [t for a in event.attachments if (t := _token(a.url))]
+    if not tokens:
+        return
+    await session.execute(
+        update(StoredFile)
+        .where(
+            StoredFile.token.in_(tokens),
+            StoredFile.conversation_id.is_(None),
+            StoredFile.uploader == f"{event.channel}:{event.user_id}",
+        )
+        .values(conversation_id=conversation_id)
+    )
+
+
+async def read_ref(session: AsyncSession, ref: str) -> tuple[bytes, str] | None:
+    """``(content, mime_type)`` of the file ``file:<token>`` refers to, if it still exists."""
+    token = _token(ref)
+    if token is None:
+        return None
+    row = (
+        await session.execute(
+            select(StoredFile.content, StoredFile.mime_type).where(StoredFile.token == token)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def prune_unlinked(session: AsyncSession, before: datetime) -> int:
+    """Delete visitors' files that no processed message refers to, uploaded before ``before``."""
+    result = await session.execute(
+        delete(StoredFile).where(
+            StoredFile.conversation_id.is_(None), StoredFile.created_at < before
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def read_upload(
+    request: Request, fields: tuple[str, ...] = ()
+) -> tuple[Upload, dict[str, str]]:
+    """The ``file`` of a ``multipart/form-data`` request, checked, and the named text fields.
+
+    The body is refused by its declared length before anything is read; a request without
+    one is refused too (browsers always send it with a form)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise FileRefused("Ожидается multipart/form-data с полем file.", "bad_content_type")
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        raise FileRefused("Нужен заголовок Content-Length.", "length_required")
+    if int(declared) > MAX_UPLOAD_BODY:
+        raise FileRefused(_TOO_LARGE, "file_too_large")
+    try:
+        async with request.form(max_files=1, max_fields=len(fields) + 2) as form:
+            file = form.get("file")
+            values = {name: form.get(name) or "" for name in fields}
+            if not isinstance(file, UploadFile):
+                raise FileRefused("Выберите файл.", "no_file")
+            content = await file.read(MAX_UPLOAD_BODY + 1)
+            name = file.filename or ""
+    except FileRefused:
+        raise
+    except Exception as exc:  # python-multipart's parse errors, a client gone mid-upload
+        raise FileRefused("Файл не удалось принять, попробуйте ещё раз.", "bad_upload") from exc
+    return check_upload(name, content), {k: v for k, v in values.items() if isinstance(v, str)}
 
 
 class DbFileStore:

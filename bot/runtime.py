@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import files
 from bot.bus import Bus, BusEvent
 from bot.channels.base import Channel
 from bot.cluster import ClusterLink
@@ -208,6 +209,12 @@ class Runtime:
             log.info("deleted %d processed inbox event(s) older than %s", total, keep)
         return total
 
+    async def prune_unlinked_files(self) -> int:
+        """Delete web chat uploads no processed message refers to (an upload whose message
+        was a duplicate), a day after they came."""
+        async with self.db.write() as session:
+            return await files.prune_unlinked(session, utcnow() - files.UNLINKED_KEEP)
+
     async def erase_old_history(self) -> int:
         """Erase the texts of conversations closed over ``privacy.history_keep_days`` ago
         (and delete messenger receipts older than that); return how many conversations."""
@@ -274,7 +281,7 @@ class Runtime:
         is logged and tried again next round; the others still run."""
         jobs = [self.recover, self.expire_sessions, *self._every_round]
         if hourly:
-            jobs += [self.prune_inbox, self.erase_old_history]
+            jobs += [self.prune_inbox, self.prune_unlinked_files, self.erase_old_history]
         for job in jobs:
             try:
                 await job()

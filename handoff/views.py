@@ -240,7 +240,7 @@ def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, 
         "faq": data.get("faq"),
         "response": data.get("response"),
         "attachments": data.get("attachments", []),
-        "file": file_view(data),  # what the operator sent
+        "file": file_view(data) if message.direction == "out" else None,  # the operator's
         "nlu": {
             "intent": nlu.get("intent"),
             "confidence": nlu.get("confidence"),

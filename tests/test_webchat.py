@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from bot import files
 from bot.channels.terminal import CollectingChannel
 from bot.channels.webchat import WebChatChannel
 from bot.config import Settings
 from bot.runtime import Runtime
+from bot.storage import erasure
 from bot.storage.db import Database
-from bot.storage.models import Conversation
+from bot.storage.models import Conversation, Message, StoredFile, utcnow
 from bot.web.app import create_app
 from handoff.auth import create_operator
 from handoff.service import HandoffService
@@ -41,6 +43,17 @@ class Visitor:
             "/webchat/api/send", json={**self.session, "text": text, **extra}
         )
         assert response.status_code == 202
+
+    async def upload(
+        self, name: str, content: bytes, text: str = "", client_id: str = ""
+    ) -> httpx.Response:
+        """What chat.js sends when the visitor picks a file with 📎."""
+        return await self.client.post(
+            "/webchat/api/upload",
+            params=self.session,
+            files={"file": (name, content, "application/octet-stream")},
+            data={"text": text, "id": client_id},
+        )
 
     async def poll(self, wait: float = 0) -> list[dict[str, Any]]:
         params = {**self.session, "after": str(self.seen), "wait": str(wait)}
@@ -176,3 +189,93 @@ async def test_the_visitor_sees_the_operators_photo_and_downloads_the_form(
     assert (
         download.content == b"%PDF-1.4" and "attachment" in download.headers["content-disposition"]
     )
+
+
+async def test_the_visitor_sends_a_photo_and_the_operator_can_open_it(visitor: Visitor) -> None:
+    assert visitor.runtime is not None and visitor.channel is not None
+    kettle = b"\x89PNG\r\n\x1a\n a broken kettle"
+    sent = await visitor.upload("чайник.png", kettle, client_id="c-1")
+    assert sent.status_code == 202, sent.text
+    # A photo without words: the bot cannot read it and passes the visitor to a person.
+    shown = await visitor.read_until("коллег")
+    mine = next(m for m in shown if m["author"] == "customer")
+    assert mine["text"] == "" and mine["file"]["name"] == "чайник.png"
+    assert mine["file"]["picture"] is True
+    assert (await visitor.client.get(mine["file"]["url"])).content == kettle  # their own bubble
+
+    async with visitor.runtime.db.read() as session:
+        stored = (await session.scalars(select(StoredFile))).one()
+        message = await session.scalar(select(Message).where(Message.author == "customer"))
+    assert message is not None and stored.conversation_id == message.conversation_id
+    (attachment,) = message.data["attachments"]
+    assert attachment["kind"] == "photo" and attachment["size"] == len(kettle)
+    # The console fetches it through the channel, as it does a Telegram photo.
+    assert await visitor.channel.download(attachment["url"]) == (kettle, "image/png")
+
+    # chat.js resends a file whose answer was lost under the same id: one message, and the
+    # second copy of the bytes is deleted by the hourly upkeep a day later.
+    again = await visitor.upload("чайник.png", kettle, client_id="c-1")
+    assert again.status_code == 202
+    await visitor.runtime.drain(timeout=5)
+    async with visitor.runtime.db.read() as session:
+        customer_messages = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.author == "customer")
+        )
+    assert customer_messages == 1
+    assert await visitor.runtime.prune_unlinked_files() == 0  # not a day old yet
+    async with visitor.runtime.db.write() as session:
+        await session.execute(
+            update(StoredFile)
+            .where(StoredFile.conversation_id.is_(None))
+            .values(created_at=utcnow() - timedelta(days=2))
+        )
+    assert await visitor.runtime.prune_unlinked_files() == 1
+    async with visitor.runtime.db.read() as session:
+        left = (await session.scalars(select(StoredFile.token))).all()
+    assert left == [stored.token]  # the one the message refers to stays
+
+
+async def test_the_visitor_captions_a_receipt_and_bad_uploads_are_refused(
+    visitor: Visitor,
+) -> None:
+    sent = await visitor.upload("чек.pdf", b"%PDF-1.4 receipt", text="списали дважды")
+    assert sent.status_code == 202
+    shown = await visitor.read_until("списали дважды")
+    receipt = next(m for m in shown if m["text"] == "списали дважды")
+    assert receipt["file"]["name"] == "чек.pdf" and receipt["file"]["picture"] is False
+
+    exe = await visitor.upload("setup.exe", b"MZ")
+    assert exe.status_code == 400 and exe.json()["error"] == "file_type_not_allowed"
+    huge = await visitor.upload("фото.jpg", b"0" * (files.MAX_FILE_BYTES + 1))
+    assert huge.status_code == 413 and huge.json()["error"] == "file_too_large"
+    forged = await visitor.client.post(
+        "/webchat/api/upload",
+        params={"visitor": visitor.session["visitor"], "token": "0" * 32},
+        files={"file": ("чек.pdf", b"%PDF", "application/pdf")},
+    )
+    assert forged.status_code == 403
+    assert visitor.runtime is not None
+    async with visitor.runtime.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(StoredFile)) == 1
+
+
+async def test_erasing_the_visitor_deletes_their_files(visitor: Visitor) -> None:
+    assert visitor.runtime is not None
+    await visitor.upload("паспорт.jpg", b"\xff\xd8 passport scan", text="вот мой паспорт")
+    await visitor.read_until("вот мой паспорт")
+    async with visitor.runtime.db.write() as session:
+        # An upload whose message is not processed yet: its file is linked to nothing.
+        files.store(
+            session,
+            files.check_upload("ещё.jpg", b"\xff\xd8 another"),
+            conversation_id=None,
+            uploader=f"webchat:{visitor.session['visitor']}",
+        )
+    async with visitor.runtime.db.write() as session:
+        customer = await erasure.find_customer(
+            session, channel="webchat", user_id=visitor.session["visitor"]
+        )
+        result = await erasure.forget_customer(session, customer, actor="test")
+    assert result.report.files == 2
+    async with visitor.runtime.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(StoredFile)) == 0

@@ -4,6 +4,10 @@ The browser holds a visitor id signed by the server (so nobody can read another 
 history by guessing ids), posts messages, and long-polls for new ones. Replies are already in
 the ``messages`` table when the outbox "sends" them; :meth:`WebChatChannel.send` only wakes
 the visitor's long-poll.
+
+A visitor can attach a photo or a document (``POST /webchat/api/upload``, the same checks as
+an operator's file, :mod:`bot.files`); it is kept in the database and the message refers to it
+as ``file:<token>``.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import files
 from bot.bus import Bus, BusEvent
-from bot.channels.base import Capabilities, Channel, InboundHandler
+from bot.channels.base import Capabilities, Channel, InboundHandler, PermanentError
 from bot.events import Inbound, InboundKind, Outbound
 from bot.files import file_view
 from bot.storage.db import Database
@@ -52,6 +57,14 @@ class WebChatChannel(Channel):
 
     def accepts_files(self) -> bool:
         return True  # the chat shows them from /files/… (bot.files)
+
+    async def download(self, ref: str) -> tuple[bytes, str]:
+        """A visitor's file, for the operator console."""
+        async with self.db.read() as session:
+            found = await files.read_ref(session, ref)
+        if found is None:
+            raise PermanentError("file not found (erased?)")
+        return found
 
     async def notify_typing(self, chat_id: str) -> None:
         """Wake the visitor's long poll with ``typing: true``: the chat shows «Печатает…»
@@ -117,6 +130,37 @@ class WebChatChannel(Channel):
             )
             return JSONResponse({"ok": True}, status_code=202)
 
+        async def upload(request: Request) -> Response:
+            visitor = self._visitor(request.query_params)  # before a byte of the body is read
+            if visitor is None:
+                return _error(403, "bad_token", "Сессия чата недействительна, обновите страницу.")
+            try:
+                stored, fields = await files.read_upload(request, ("id", "text", "name"))
+            except files.FileRefused as exc:
+                status = 413 if exc.code == "file_too_large" else 400
+                return _error(status, exc.code, str(exc))
+            text = fields["text"].strip()
+            if len(text) > MAX_TEXT:
+                return _error(413, "too_long", f"Подпись длиннее {MAX_TEXT} символов.")
+            async with self.db.write() as session:
+                file = files.store(
+                    session, stored, conversation_id=None, uploader=f"{NAME}:{visitor}"
+                )
+            client_id = (fields["id"] or secrets.token_hex(8))[:64]
+            await on_event(
+                Inbound(
+                    channel=NAME,
+                    external_id=f"{visitor}:{client_id}",
+                    user_id=visitor,
+                    chat_id=visitor,
+                    kind=InboundKind.TEXT if text else InboundKind.ATTACHMENT,
+                    text=text,
+                    attachments=(files.attachment(file),),
+                    display_name=fields["name"][:100] or None,
+                )
+            )
+            return JSONResponse({"ok": True}, status_code=202)
+
         async def messages(request: Request) -> Response:
             visitor = self._visitor(request.query_params)
             if visitor is None:
@@ -140,6 +184,7 @@ class WebChatChannel(Channel):
         return [
             Route("/webchat/api/session", session, methods=["POST"]),
             Route("/webchat/api/send", send, methods=["POST"]),
+            Route("/webchat/api/upload", upload, methods=["POST"]),
             Route("/webchat/api/messages", messages, methods=["GET"]),
         ]
 
@@ -189,9 +234,10 @@ class WebChatChannel(Channel):
                 "text": m.text,
                 "channel": m.channel,
                 "buttons": (m.data or {}).get("buttons", []) if m.direction == "out" else [],
-                "file": file_view(m.data) if m.direction == "out" else None,
+                "file": file_view(m.data),
                 "at": m.created_at.isoformat(),
             }
             for m in rows
-            if m.text or m.direction == "out"  # the chat's silent «start» is no bubble
+            # the chat's silent «start» is no bubble
+            if m.text or m.direction == "out" or file_view(m.data)
         ]

@@ -173,7 +173,13 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
     cancelled = await _cancel_outbox(session, chats)
     inbox = 0
     delivery = 0
+    uploads = 0  # a visitor's files no processed message refers to yet
     for channel, user in accounts:
+        uploads += _count(
+            await session.execute(
+                delete(StoredFile).where(StoredFile.uploader == f"{channel}:{user}")
+            )
+        )
         theirs = and_(InboxItem.channel == channel, InboxItem.event["user_id"].as_string() == user)
         # An event not processed yet is not processed at all (the engine's claim of it finds
         # it taken); the row stays, so a redelivery of it is still recognised and ignored.
@@ -212,6 +218,7 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
         cancelled=report.cancelled + cancelled,
         inbox=inbox,
         delivery_events=delivery,
+        files=report.files + uploads,
     )
     return ForgetResult(report, tuple(ids), tuple(closed))
 

@@ -251,19 +251,23 @@ class StoredPayload(Base):
 
 
 class StoredFile(Base):
-    """A file an operator sent to a customer (:class:`bot.events.OutboundFile`).
+    """A file an operator sent to a customer (:class:`bot.events.OutboundFile`), or one a
+    web chat visitor sent us (``uploader`` = ``webchat:<visitor>``; messengers keep their
+    customers' files themselves).
 
     Kept in the database, not on a disk: every process of the deployment reads the same
     rows, and erasing a customer's data (or retention) deletes the rows with the
-    conversation. ``token`` is the unguessable key in the file's public URL (Viber and the web
-    chat fetch it from there)."""
+    conversation. A visitor's file belongs to no conversation until the engine processes the
+    message it came with. ``token`` is the unguessable key in the file's public URL (Viber and
+    the web chat fetch it from there)."""
 
     __tablename__ = "files"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     token: Mapped[str] = mapped_column(String(48), unique=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    uploader: Mapped[str | None] = mapped_column(String(200), index=True)
     name: Mapped[str] = mapped_column(String(255))
     mime_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)

@@ -15,7 +15,6 @@ import logging
 from urllib.parse import quote
 
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -94,36 +93,12 @@ def media_routes(console: Console) -> list[BaseRoute]:
     ]
 
 
-MAX_UPLOAD_BODY = files.MAX_FILE_BYTES + 256 * 1024  # the form's own fields and boundaries
-
-
 async def _read_upload(request: Request) -> tuple[files.Upload, str]:
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise HandoffError("Ожидается multipart/form-data с полем file.", "bad_content_type")
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit():
-        raise HandoffError("Нужен заголовок Content-Length.", "length_required")
-    if int(declared) > MAX_UPLOAD_BODY:
-        raise HandoffError(
-            f"Файл больше {files.MAX_FILE_BYTES // (1024 * 1024)} МБ — мессенджеры его не примут.",
-            "file_too_large",
-        )
     try:
-        async with request.form(max_files=1, max_fields=4) as form:
-            file = form.get("file")
-            caption = form.get("caption") or ""
-            if not isinstance(file, UploadFile) or not isinstance(caption, str):
-                raise HandoffError("Выберите файл.", "no_file")
-            content = await file.read(MAX_UPLOAD_BODY + 1)
-            name = file.filename or ""
-    except HandoffError:
-        raise
-    except Exception as exc:  # python-multipart's parse errors, a client gone mid-upload
-        raise HandoffError("Файл не удалось принять, попробуйте ещё раз.", "bad_upload") from exc
-    try:
-        return files.check_upload(name, content), caption
+        upload, fields = await files.read_upload(request, ("caption",))
     except files.FileRefused as exc:
         raise HandoffError(str(exc), exc.code) from exc
+    return upload, fields["caption"]
 
 
 async def _check_channel(console: Console, conversation_id: int) -> None:

@@ -499,9 +499,47 @@ def test_the_operator_sends_a_photo_and_the_customer_sees_it(server: Server, con
         "#file",
         files=[{"name": "setup.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ"}],
     )
-    expect(fedor.locator("#error")).to_contain_text("Такой файл клиенту не отправить")
+    expect(fedor.locator("#error")).to_contain_text("Такой файл не отправить")
     fedor.click("#close")
     expect(fedor.locator("#c-owner")).to_have_text("закрыт")
+
+
+def test_a_web_chat_customer_sends_a_photo_the_operator_sees_it(
+    server: Server, contexts: Any
+) -> None:
+    server.add_operator("galina", name="Галина")
+    galina = contexts()
+    log_in(galina, server, "galina")
+    go_away(galina)
+    customer = contexts()
+    open_chat(customer, server)
+    customer.fill("#input", "вот что пришло")  # the words go along with the photo
+    customer.set_input_files(
+        "#file", files=[{"name": "посылка.png", "mimeType": "image/png", "buffer": PIXEL}]
+    )
+    bubble = customer.locator("li.msg--customer").last
+    expect(bubble).to_contain_text("вот что пришло")
+    expect(bubble.locator(".msg__file img")).to_be_visible()
+    expect(customer.locator("#input")).to_have_value("")
+
+    customer.set_input_files(
+        "#file",
+        files=[{"name": "virus.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ"}],
+    )
+    expect(customer.locator("#error")).to_contain_text("Такой файл не отправить")
+
+    customer_says(customer, "позовите оператора")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+    galina.click('.tab[data-view="all"]')
+    galina.locator(f'#list li.conv[data-id="{server.newest_conversation()}"]').click()
+    preview = galina.locator("#messages .attachment-preview").last
+    expect(preview).to_be_visible()
+    expect(galina.locator("#messages .attachment a").last).to_contain_text("посылка.png")
+    preview.evaluate("img => img.decode()")
+    assert preview.evaluate("img => img.naturalWidth") == 1  # fetched behind the login
+    galina.click("#take")
+    galina.click("#close")
+    expect(galina.locator("#c-owner")).to_have_text("закрыт")
 
 
 def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:

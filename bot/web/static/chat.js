@@ -195,6 +195,36 @@
       input.value = text;
     }
   });
+  // A photo or document for the operator; what is typed in the box goes along as its caption.
+  const fileInput = document.getElementById("file");
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files[0];
+    fileInput.value = "";  // the same file can be picked again after a failure
+    if (!file) return;
+    const text = input.value.trim();
+    const form = new FormData();
+    form.append("file", file, file.name);
+    form.append("text", text);
+    form.append("id", Date.now() + "-" + (counter += 1));
+    const url = "/webchat/api/upload?visitor=" + encodeURIComponent(session.visitor) +
+      "&token=" + encodeURIComponent(session.token);
+    let r;
+    try {
+      r = await fetch(url, { method: "POST", body: form });
+    } catch (e) {
+      showError("Нет связи с сервером. Файл не отправлен — попробуйте ещё раз.");
+      return;
+    }
+    if (!r.ok) {
+      const data = await r.json().catch(() => ({}));
+      showError(data.message || "Не удалось отправить файл, попробуйте ещё раз.");
+      return;
+    }
+    showError("");
+    if (text && input.value.trim() === text) input.value = "";
+    poll(0);
+  });
+
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
   });

@@ -1,4 +1,4 @@
-"""files: what operators send to customers (photos, documents), kept with the conversation
+"""files: what operators send to customers and web chat visitors send us, kept with the conversation
 
 Revision ID: 0007
 Revises: 0006
@@ -22,8 +22,9 @@ def upgrade() -> None:
     op.create_table('files',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('token', sa.String(length=48), nullable=False),
-    sa.Column('conversation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('conversation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('operator_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('uploader', sa.String(length=200), nullable=True),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('mime_type', sa.String(length=100), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
@@ -37,9 +38,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('files', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_files_conversation_id'), ['conversation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_files_uploader'), ['uploader'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_files_uploader'))
         batch_op.drop_index(batch_op.f('ix_files_conversation_id'))
     op.drop_table('files')
