@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -274,6 +275,19 @@ async def test_a_png_arrives_as_a_photo_with_its_buttons(env: Env) -> None:
     assert (seen.kind, seen.file_name, seen.content) == ("photo", "кабель.png", PNG)
     assert seen.text == "Вот этот кабель <USB-C>"
     assert seen.button_titles == ["Подошёл", "Не тот"]
+
+
+async def test_a_panorama_telegram_refuses_as_a_photo_arrives_as_a_document(env: Env) -> None:
+    # 12000×400: sides over 10000 together, Telegram answers PHOTO_INVALID_DIMENSIONS.
+    header = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 12_000, 400)
+    panorama = env.files.add("склад.png", header + b"\x00" * 100)
+    await env.channel.send(
+        str(CHAT), Outbound("Весь склад", buttons=(Button("Спасибо", "thanks"),), file=panorama)
+    )
+    [seen] = env.tg.sent_to(CHAT)
+    assert (seen.kind, seen.file_name, seen.text) == ("document", "склад.png", "Весь склад")
+    assert seen.button_titles == ["Спасибо"]
+    assert len(env.tg.calls_to("sendPhoto")) == 1  # it was tried as a photo first
 
 
 async def test_a_long_caption_follows_the_file_with_the_buttons_last(env: Env) -> None:

@@ -52,6 +52,7 @@ from bot.channels._telegram_inbound import (
 from bot.channels._telegram_outbound import (
     MAX_DOCUMENT_BYTES,
     MAX_PHOTO_BYTES,
+    Markup,
     build_markup,
     escape,
     fits_caption,
@@ -88,6 +89,14 @@ def _ssl_context() -> ssl.SSLContext:
 
 def _random_secret() -> str:
     return secrets.token_urlsafe(32)  # [A-Za-z0-9_-], as Telegram requires
+
+
+_NOT_A_PHOTO = ("PHOTO_INVALID_DIMENSIONS", "IMAGE_PROCESS_FAILED", "PHOTO_SAVE_FILE_INVALID")
+
+
+def _not_a_photo(exc: tg_error.BadRequest) -> bool:
+    """Telegram refused the picture as a photo, not the message."""
+    return any(reason in str(exc).upper() for reason in _NOT_A_PHOTO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,28 +348,17 @@ class TelegramChannel(Channel):
         media: InputFile | str | None = upload.input_file if upload else message.image_url
         if media:
             caption = chunks.pop(0) if fits_caption(chunks) else None
-            parse_mode = ParseMode.HTML if caption else None
             media_markup = markup if not chunks else None
-            if upload is not None and not upload.is_picture:
-                sent.append(
-                    await self.bot.send_document(
-                        chat_id,
-                        media,
-                        caption=caption,
-                        parse_mode=parse_mode,
-                        reply_markup=media_markup,
-                    )
-                )
-            else:
-                sent.append(
-                    await self.bot.send_photo(
-                        chat_id,
-                        media,
-                        caption=caption,
-                        parse_mode=parse_mode,
-                        reply_markup=media_markup,
-                    )
-                )
+            document = upload is not None and not upload.is_picture
+            caption_args = (caption, ParseMode.HTML if caption else None, media_markup)
+            try:
+                sent.append(await self._media(chat_id, media, document, *caption_args))
+            except tg_error.BadRequest as exc:
+                # A panorama or a long screenshot is no photo to Telegram (sides over 10000
+                # together, or a ratio over 20): the customer still gets it, as a document.
+                if upload is None or document or not _not_a_photo(exc):
+                    raise
+                sent.append(await self._media(chat_id, media, True, *caption_args))
         elif not chunks:
             raise PermanentError("empty message")
         for i, chunk in enumerate(chunks):
@@ -374,6 +372,20 @@ class TelegramChannel(Channel):
                 )
             )
         return sent
+
+    async def _media(
+        self,
+        chat_id: str,
+        media: InputFile | str,
+        document: bool,
+        caption: str | None,
+        parse_mode: str | None,
+        markup: Markup | None,
+    ) -> Message:
+        send = self.bot.send_document if document else self.bot.send_photo
+        return await send(
+            chat_id, media, caption=caption, parse_mode=parse_mode, reply_markup=markup
+        )
 
     def accepts_files(self) -> bool:
         return self._settings.file_store is not None

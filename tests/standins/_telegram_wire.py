@@ -8,6 +8,7 @@ server would refuse with 400 fails here too. Used by :mod:`tests.standins.telegr
 from __future__ import annotations
 
 import json
+import struct
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -264,3 +265,14 @@ def check_upload(params: dict[str, Any], field: str, limit: int) -> Upload | Non
     if len(value.content) > limit:
         raise _ApiError(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
     return value
+
+
+def check_photo_dimensions(upload: Upload) -> None:
+    """Telegram's rule for a photo: width + height at most 10000, sides at most 1:20. Checked
+    for PNGs, whose size is in the header (other uploads pass)."""
+    head = upload.content[:24]
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return
+    width, height = struct.unpack(">II", head[16:24])
+    if width + height > 10_000 or max(width, height) > 20 * max(min(width, height), 1):
+        raise _ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")

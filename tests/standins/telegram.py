@@ -63,6 +63,7 @@ from tests.standins._telegram_wire import (
     _ApiError,
     _user,
     _utf16,
+    check_photo_dimensions,
     check_upload,
     read_params,
     render_html,
@@ -469,6 +470,8 @@ class TelegramStandIn(StandIn):
     async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
         chat_id = self._check_chat(params)
         upload = check_upload(params, "photo", MAX_PHOTO_UPLOAD)
+        if upload is not None:
+            check_photo_dimensions(upload)
         caption, raw = self._caption(params)
         keyboard, buttons = self._buttons(params.get("reply_markup"))
         seen = SeenMessage(
