@@ -47,6 +47,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.standins._server import StandIn
+from tests.standins._telegram_updates import UpdateBuilders
 from tests.standins._telegram_wire import (
     BOT_ID,
     DEFAULT_TOKEN,
@@ -59,9 +60,7 @@ from tests.standins._telegram_wire import (
     TgFault,
     TgUser,
     Upload,
-    UserLike,
     _ApiError,
-    _user,
     _utf16,
     check_photo_dimensions,
     check_upload,
@@ -80,7 +79,7 @@ __all__ = [
 ]
 
 
-class TelegramStandIn(StandIn):
+class TelegramStandIn(UpdateBuilders, StandIn):
     def __init__(self, token: str = DEFAULT_TOKEN) -> None:
         super().__init__()
         self.token = token
@@ -114,129 +113,7 @@ class TelegramStandIn(StandIn):
     async def wait_sent(self, chat_id: int | str, count: int, within: float = 5.0) -> None:
         await self.wait_for(lambda: len(self.sent_to(chat_id)) >= count, within)
 
-    # -- updates ---------------------------------------------------------------------------------
-
-    def _next_update(self, **body: Any) -> dict[str, Any]:
-        return {"update_id": next(self._update_ids), **body}
-
-    def _message(self, user: UserLike, **content: Any) -> dict[str, Any]:
-        u = _user(user)
-        return {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": {"id": u.id, "type": "private", "first_name": u.first_name},
-            "from": u.to_json(),
-            **content,
-        }
-
-    def text_update(self, user: UserLike, text: str) -> dict[str, Any]:
-        return self._next_update(message=self._message(user, text=text))
-
-    def command_update(
-        self, user: UserLike, command: str, arg: str | None = None
-    ) -> dict[str, Any]:
-        text = f"/{command}" + (f" {arg}" if arg else "")
-        entity = {"type": "bot_command", "offset": 0, "length": len(command) + 1}
-        return self._next_update(message=self._message(user, text=text, entities=[entity]))
-
-    def callback_update(
-        self, user: UserLike, data: str, *, title: str = "Кнопка", message_id: int | None = None
-    ) -> dict[str, Any]:
-        u = _user(user)
-        message = self._message(u, text="…", message_id=message_id or next(self._message_ids))
-        message["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"}
-        message["reply_markup"] = {"inline_keyboard": [[{"text": title, "callback_data": data}]]}
-        query = {
-            "id": f"cq{next(self._update_ids)}",
-            "from": u.to_json(),
-            "chat_instance": "1",
-            "data": data,
-            "message": message,
-        }
-        return self._next_update(callback_query=query)
-
-    def add_file(self, content: bytes, path: str = "documents/file.bin") -> str:
-        file_id = f"FILE{next(self._file_ids)}"
-        self.files[file_id] = (path, content)
-        return file_id
-
-    def photo_update(
-        self, user: UserLike, caption: str | None = None, content: bytes = b"\x89PNG fake"
-    ) -> dict[str, Any]:
-        file_id = self.add_file(content, f"photos/{len(self.files)}.jpg")
-        sizes = [
-            {"file_id": f"{file_id}s", "file_unique_id": "s", "width": 90, "height": 90},
-            {
-                "file_id": file_id,
-                "file_unique_id": "u",
-                "width": 800,
-                "height": 600,
-                "file_size": len(content),
-            },
-        ]
-        extra = {"caption": caption} if caption else {}
-        return self._next_update(message=self._message(user, photo=sizes, **extra))
-
-    def document_update(
-        self,
-        user: UserLike,
-        name: str = "акт.pdf",
-        mime_type: str = "application/pdf",
-        content: bytes = b"%PDF-1.4",
-    ) -> dict[str, Any]:
-        file_id = self.add_file(content, f"documents/{name}")
-        doc = {
-            "file_id": file_id,
-            "file_unique_id": "d",
-            "file_name": name,
-            "mime_type": mime_type,
-            "file_size": len(content),
-        }
-        return self._next_update(message=self._message(user, document=doc))
-
-    def voice_update(self, user: UserLike, content: bytes = b"OggS") -> dict[str, Any]:
-        file_id = self.add_file(content, "voice/1.oga")
-        voice = {
-            "file_id": file_id,
-            "file_unique_id": "v",
-            "duration": 3,
-            "mime_type": "audio/ogg",
-            "file_size": len(content),
-        }
-        return self._next_update(message=self._message(user, voice=voice))
-
-    def contact_update(
-        self, user: UserLike, phone: str = "+7 (912) 345-67-89", *, own: bool = True
-    ) -> dict[str, Any]:
-        u = _user(user)
-        contact = {
-            "phone_number": phone,
-            "first_name": u.first_name,
-            "user_id": u.id if own else u.id + 1,
-        }
-        return self._next_update(message=self._message(u, contact=contact))
-
-    def edited_update(self, user: UserLike, text: str) -> dict[str, Any]:
-        message = self._message(user, text=text, edit_date=int(time.time()))
-        return self._next_update(edited_message=message)
-
-    def member_update(self, user: UserLike) -> dict[str, Any]:
-        u = _user(user)
-        member = {
-            "chat": {"id": u.id, "type": "private", "first_name": u.first_name},
-            "from": u.to_json(),
-            "date": int(time.time()),
-            "old_chat_member": {
-                "status": "member",
-                "user": {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"},
-            },
-            "new_chat_member": {
-                "status": "kicked",
-                "until_date": 0,
-                "user": {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"},
-            },
-        }
-        return self._next_update(my_chat_member=member)
+    # -- updates (builders in _telegram_updates.UpdateBuilders) -------------------------------
 
     def push_update(self, *updates: dict[str, Any]) -> None:
         """Queue updates for getUpdates."""
