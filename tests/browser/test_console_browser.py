@@ -507,10 +507,10 @@ def test_the_operator_sends_a_photo_and_the_customer_sees_it(server: Server, con
 def test_a_web_chat_customer_sends_a_photo_the_operator_sees_it(
     server: Server, contexts: Any
 ) -> None:
-    server.add_operator("galina", name="Галина")
-    galina = contexts()
-    log_in(galina, server, "galina")
-    go_away(galina)
+    server.add_operator("lidia", name="Лидия")
+    lidia = contexts()
+    log_in(lidia, server, "lidia")
+    go_away(lidia)
     customer = contexts()
     open_chat(customer, server)
     customer.fill("#input", "вот что пришло")  # the words go along with the photo
@@ -530,16 +530,16 @@ def test_a_web_chat_customer_sends_a_photo_the_operator_sees_it(
 
     customer_says(customer, "позовите оператора")
     expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
-    galina.click('.tab[data-view="all"]')
-    galina.locator(f'#list li.conv[data-id="{server.newest_conversation()}"]').click()
-    preview = galina.locator("#messages .attachment-preview").last
+    lidia.click('.tab[data-view="all"]')
+    lidia.locator(f'#list li.conv[data-id="{server.newest_conversation()}"]').click()
+    preview = lidia.locator("#messages .attachment-preview").last
     expect(preview).to_be_visible()
-    expect(galina.locator("#messages .attachment a").last).to_contain_text("посылка.png")
+    expect(lidia.locator("#messages .attachment a").last).to_contain_text("посылка.png")
     preview.evaluate("img => img.decode()")
     assert preview.evaluate("img => img.naturalWidth") == 1  # fetched behind the login
-    galina.click("#take")
-    galina.click("#close")
-    expect(galina.locator("#c-owner")).to_have_text("закрыт")
+    lidia.click("#take")
+    lidia.click("#close")
+    expect(lidia.locator("#c-owner")).to_have_text("закрыт")
 
 
 def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
