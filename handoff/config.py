@@ -44,6 +44,8 @@ class HandoffConfig(BaseModel):
     escalate_on_complaint: bool = True
     default_team: str = "support"
     complaint_team: str | None = None
+    # What operators read instead of a team's id: {support: Поддержка, billing: Оплата}.
+    team_titles: dict[str, str] = Field(default_factory=dict)
     # Service levels and expectations told to the customer.
     sla_first_response_seconds: int = 60
     default_handling_minutes: float = Field(default=3.0, gt=0)

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ownership import Owner, check_move
 from bot.storage.models import Conversation, Operator, Transition, utcnow
+from handoff.config import HandoffConfig
+from knowledge_base.models import KnowledgeBase
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,3 +148,14 @@ async def recent_handling_minutes(
     if len(durations) < 5:
         return default
     return max(durations[len(durations) // 2], 0.5)
+
+
+async def known_teams(session: AsyncSession, config: HandoffConfig, kb: KnowledgeBase) -> set[str]:
+    """Every team a conversation can be passed to: the default and complaint teams, those
+    with a title in ``handoff.team_titles``, the operators' teams and those FAQ entries name."""
+    rows = (await session.scalars(select(Operator.teams))).all()
+    teams = {config.default_team, *config.team_titles, *(t for ts in rows for t in (ts or []))}
+    if config.complaint_team:
+        teams.add(config.complaint_team)
+    teams.update(e.team for e in kb.entries.values() if e.team)
+    return teams

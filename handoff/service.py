@@ -269,7 +269,9 @@ class HandoffService:
                 handover["to"] = target.display_name
                 line = f"Передано: {operator.display_name} → {target.display_name}"
             else:
-                team = (to_team or "").strip()[:64]
+                team = (to_team or "").strip()
+                if team not in await routing.known_teams(session, self.config, self._brain().kb):
+                    raise NotFound(f"Команды «{team[:64]}» нет.", "unknown_team")
                 conversation.team = team
                 await repo.move(
                     session,
@@ -280,7 +282,7 @@ class HandoffService:
                     note=note or None,
                 )
                 handover["team"] = team
-                line = f"Передано в команду «{team}»"
+                line = f"Передано в команду «{self.config.team_titles.get(team, team)}»"
             context = {**(conversation.context or {}), "handover": handover}
             if to_team:
                 # Passed on to the team: a colleague's, not straight back to this operator.

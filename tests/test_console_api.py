@@ -420,3 +420,27 @@ def test_figures_use_the_decimal_comma() -> None:
     assert "Первый ответ, медиана, с;33,8" in lines
     assert "Первый ответ, 90-й перцентиль, с;" in lines  # no data: an empty cell, not «None»
     assert "Доля решённых без оператора;0,25" in lines
+
+
+async def test_operators_read_team_names_and_a_mistyped_team_is_refused(env: Env) -> None:
+    conversation = await env.s.escalate("c1")
+    await env.s.operator("anna", status="offline")
+    async with env.client() as anna:
+        await login(anna, "anna")  # takes the waiting conversation
+        teams = (await anna.get("/api/v1/teams")).json()
+        assert teams["titles"]["support"] == "Поддержка"  # config.yml's handoff.team_titles
+        assert teams["titles"]["billing"] == "Оплата и возвраты"
+        url = f"/api/v1/conversations/{conversation}/transfer"
+        typo = await anna.post(url, json={"team": "biling", "note": "двойное списание"})
+        # Before, this queued the conversation for a team nobody serves.
+        assert typo.status_code == 404 and typo.json()["error"] == "unknown_team"
+        assert (await env.s.conversation(conversation)).owner == "operator"
+        moved = await anna.post(url, json={"team": "billing", "note": "двойное списание"})
+        assert moved.status_code == 200, moved.text
+        detail = (await anna.get(f"/api/v1/conversations/{conversation}")).json()
+        assert detail["team"] == "billing" and detail["team_title"] == "Оплата и возвраты"
+        assert detail["handover"]["team_title"] == "Оплата и возвраты"
+        events = [m["text"] for m in detail["messages"] if m["kind"] == "event"]
+        assert "Передано в команду «Оплата и возвраты»" in events
+        listed = (await anna.get("/api/v1/conversations?view=all")).json()["conversations"]
+        assert [c["team_title"] for c in listed] == ["Оплата и возвраты"]

@@ -118,6 +118,9 @@ def api_routes(console: Console) -> list[BaseRoute]:
             return error(HandoffError("Неизвестный список.", "bad_view"))
         async with console.db.read() as session:
             items = await views.list_conversations(session, view, operator, console.goal)
+        titles = console.brain().config.handoff.team_titles
+        for item in items:
+            item["team_title"] = titles.get(item["team"], item["team"])
         return JSONResponse({"view": view, "now": utcnow().isoformat(), "conversations": items})
 
     @agents
@@ -131,6 +134,11 @@ def api_routes(console: Console) -> list[BaseRoute]:
                 {"error": "conversation_not_found", "message": "Диалог не найден."}, status_code=404
             )
         item["now"] = utcnow().isoformat()
+        titles = console.brain().config.handoff.team_titles
+        item["team_title"] = titles.get(item["team"], item["team"])
+        if item.get("handover") and item["handover"].get("team"):
+            team = item["handover"]["team"]
+            item["handover"]["team_title"] = titles.get(team, team)
         kb = console.brain().kb
         # Operators read «Как вернуть товар», not «return_goods».
         for guess in item.get("guesses", []):
@@ -189,14 +197,12 @@ def api_routes(console: Console) -> list[BaseRoute]:
 
     @agents
     async def list_teams(request: Request, operator: Operator) -> Response:
+        brain = console.brain()
+        titles = brain.config.handoff.team_titles
         async with console.db.read() as session:
-            rows = (await session.scalars(select(Operator.teams))).all()
-        config = console.brain().config.handoff
-        teams = {config.default_team, *(t for teams in rows for t in (teams or []))}
-        if config.complaint_team:
-            teams.add(config.complaint_team)
-        teams.update(e.team for e in console.brain().kb.entries.values() if e.team)
-        return JSONResponse({"teams": sorted(teams)})
+            teams = await routing.known_teams(session, brain.config.handoff, brain.kb)
+        ordered = sorted(teams, key=lambda t: (titles.get(t) or t).lower())
+        return JSONResponse({"teams": ordered, "titles": {t: titles.get(t, t) for t in ordered}})
 
     @anyone
     async def search_kb(request: Request, operator: Operator) -> Response:

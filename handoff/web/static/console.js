@@ -79,7 +79,7 @@ function listItem(conv) {
     el("div", { class: "last small" }, conv.last_message ? conv.last_message.text : ""),
     el("div", { class: "row small" },
       el("span", {}, OWNERS[conv.owner] + (conv.operator ? ` · ${conv.operator.name}` : "")),
-      conv.team ? el("span", { class: "team" }, conv.team) : null),
+      conv.team ? el("span", { class: "team" }, conv.team_title || conv.team) : null),
   );
   item.dataset.waiting = waited === null ? "" : "1";
   item.addEventListener("click", () => select(conv.id));
@@ -169,7 +169,7 @@ function renderDetail(c) {
       channelBadge(c.channel),
       el("span", { class: `owner owner-${c.owner}`, id: "c-owner" }, OWNERS[c.owner]),
       c.operator ? el("span", { id: "c-operator" }, `Оператор: ${c.operator.name}`) : null,
-      c.team ? el("span", { class: "team" }, `Команда: ${c.team}`) : null,
+      c.team ? el("span", { class: "team" }, `Команда: ${c.team_title || c.team}`) : null,
       c.rating ? el("span", { class: "rating" }, `Оценка: ${c.rating}`) : null,
     ].filter(Boolean),
   );
@@ -194,7 +194,7 @@ function renderDetail(c) {
   );
   $("handover").hidden = !c.handover;
   if (c.handover) {
-    $("handover-text").textContent = `${c.handover.from}${c.handover.to ? " → " + c.handover.to : ""}${c.handover.team ? " → команда " + c.handover.team : ""}: ${c.handover.note || "без заметки"}`;
+    $("handover-text").textContent = `${c.handover.from}${c.handover.to ? " → " + c.handover.to : ""}${c.handover.team ? " → команда " + (c.handover.team_title || c.handover.team) : ""}: ${c.handover.note || "без заметки"}`;
   }
   const flow = Object.entries(c.flow || {});
   $("flow").hidden = flow.length === 0;
@@ -391,7 +391,7 @@ async function openTransfer() {
     ...ops.operators.filter((o) => o.id !== ME).map((o) =>
       el("option", { value: String(o.id), disabled: o.status !== "online" },
         `${o.name} (${o.status === "online" ? "в сети" : o.status === "away" ? "отошёл" : "не в сети"})`)));
-  $("transfer-team").replaceChildren(el("option", { value: "" }, "—"), ...teams.teams.map((t) => el("option", { value: t }, t)));
+  $("transfer-team").replaceChildren(el("option", { value: "" }, "—"), ...teams.teams.map((t) => el("option", { value: t }, (teams.titles || {})[t] || t)));
   $("transfer").hidden = false;
 }
 
