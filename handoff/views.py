@@ -212,13 +212,22 @@ def summary(
         "rating": conversation.rating,
         "sla": sla(conversation, now, goal_seconds),
         "last_message": {
-            "text": last.text[:200],
+            "text": last.text[:200] or _file_line(last),
             "author": last.author,
             "at": _iso(last.created_at),
         }
         if last
         else None,
     }
+
+
+def _file_line(message: Message) -> str:
+    """«📎 чек.pdf» for a message that is only a file (the list's preview would be empty)."""
+    data = message.data or {}
+    names = [str(a.get("name") or a.get("kind") or "файл") for a in data.get("attachments", [])]
+    if data.get("file"):
+        names.append(str(data["file"].get("name") or "файл"))
+    return " ".join(f"📎 {name}" for name in names)[:200]
 
 
 def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, Any]:

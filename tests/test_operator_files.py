@@ -112,6 +112,9 @@ async def test_a_photo_is_shown_inline_and_needs_no_caption(env: Env) -> None:
         assert picture.content == PNG
         assert picture.headers["content-type"] == "image/png"
         assert picture.headers["content-disposition"].startswith("inline")
+        # The queue's preview of a message that is only a file names the file.
+        mine = (await client.get("/api/v1/conversations?view=mine")).json()["conversations"]
+        assert mine[0]["last_message"]["text"] == "📎 зарядка.PNG"
 
 
 @pytest.mark.parametrize(
