@@ -135,6 +135,13 @@ async def list_conversations(
     rows: Sequence[Conversation] = (
         await session.scalars(_list_query(view, operator).limit(limit))
     ).all()
+    return await summaries(session, rows, goal_seconds)
+
+
+async def summaries(
+    session: AsyncSession, rows: Sequence[Conversation], goal_seconds: int
+) -> list[dict[str, Any]]:
+    """The list items of ``rows``, in their order."""
     if not rows:
         return []
     customers = await _by_id(session, Customer, {c.customer_id for c in rows})

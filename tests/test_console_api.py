@@ -10,10 +10,12 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 from starlette.applications import Starlette
 
+from bot.storage import erasure
 from bot.storage.db import Database
-from bot.storage.models import Conversation
+from bot.storage.models import Conversation, Customer
 from handoff.web import Console, routes
 from tests.handoff_kit import PASSWORD, Stack, stack
 
@@ -444,3 +446,48 @@ async def test_operators_read_team_names_and_a_mistyped_team_is_refused(env: Env
         assert "Передано в команду «Оплата и возвраты»" in events
         listed = (await anna.get("/api/v1/conversations?view=all")).json()["conversations"]
         assert [c["team_title"] for c in listed] == ["Оплата и возвраты"]
+
+
+async def test_an_operator_finds_a_customers_conversations_by_what_they_know(env: Env) -> None:
+    s = env.s
+    order = await s.say("c1", "заказ 48213 так и не пришёл, позовите оператора")
+    other = await s.say("c2", "как вернуть товар?")
+    anna = await s.operator("anna", name="Анна")
+    await s.service.note(order, anna, "Проверить ОПЛАТУ в банке")
+    async with s.db.write() as session:
+        phoned = (await s.conversation(other)).customer_id
+        await session.execute(
+            update(Customer).where(Customer.id == phoned).values(phone="79123456789")
+        )
+
+    async def find(client: httpx.AsyncClient, q: str) -> list[tuple[int, str, str]]:
+        response = await client.get("/api/v1/search", params={"q": q})
+        assert response.status_code == 200, response.text
+        return [
+            (c["id"], c["match"]["why"], c["match"]["snippet"])
+            for c in response.json()["conversations"]
+        ]
+
+    async with env.client() as client:
+        await login(client, "anna")
+        # An order number from the customer's words, with the line it is in.
+        [(found, why, snippet)] = await find(client, "48213")
+        assert (found, why) == (order, "в переписке") and "заказ 48213" in snippet
+        # Case does not matter, in Cyrillic too (SQLite folds ASCII only by itself).
+        assert await find(client, "КЛИЕНТ C1") == [(order, "клиент: Клиент c1", "")]
+        assert [(f, w) for f, w, _ in await find(client, "оплату")] == [(order, "в заметке")]
+        # A phone however it is typed, and a conversation's number.
+        assert [f for f, *_ in await find(client, "+7 (912) 345-67-89")] == [other]
+        assert await find(client, f"№{other}") == [(other, f"диалог №{other}", "")]
+        assert await find(client, "ок") == []  # too short to mean anything
+        assert await find(client, "100%_") == []  # wildcards are plain characters
+        # Erased: the words are gone; the number still finds the (empty) conversation.
+        async with s.db.write() as session:
+            customer = (await s.conversation(order)).customer_id
+            await erasure.forget_customer(session, customer, actor="test")
+        assert await find(client, "48213") == []
+        assert [f for f, *_ in await find(client, f"#{order}")] == [order]
+    async with env.client() as client:
+        await s.operator("erik", role="editor")
+        await login(client, "erik")
+        assert (await client.get("/api/v1/search", params={"q": "48213"})).status_code == 403

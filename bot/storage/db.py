@@ -150,3 +150,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Erased personal data (bot.storage.erasure) must not linger in the file's free space.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+    # SQLite's own lower() folds ASCII only: «ИВАНОВ» would not find «Иванов».
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value

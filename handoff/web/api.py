@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.storage.models import Operator, utcnow
-from handoff import kb_search, metrics, privacy, routing, views
+from bot.storage.models import Conversation, Operator, utcnow
+from handoff import finder, kb_search, metrics, privacy, routing, views
 from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
 from handoff.metrics_csv import to_csv
@@ -204,6 +204,32 @@ def api_routes(console: Console) -> list[BaseRoute]:
         ordered = sorted(teams, key=lambda t: (titles.get(t) or t).lower())
         return JSONResponse({"teams": ordered, "titles": {t: titles.get(t, t) for t in ordered}})
 
+    @agents
+    async def find_conversations(request: Request, operator: Operator) -> Response:
+        query = request.query_params.get("q", "")
+        async with console.db.read() as session:
+            found = await finder.find(session, query)
+            rows = (
+                await session.scalars(
+                    select(Conversation).where(
+                        Conversation.id.in_([f.conversation_id for f in found])
+                    )
+                )
+            ).all()
+            by_id = {c.id: c for c in rows}
+            items = await views.summaries(
+                session,
+                [by_id[f.conversation_id] for f in found if f.conversation_id in by_id],
+                console.goal,
+            )
+        matches = {f.conversation_id: f for f in found}
+        titles = console.brain().config.handoff.team_titles
+        results = []
+        for item in items:
+            item["team_title"] = titles.get(item["team"], item["team"])
+            results.append(finder.as_json(item, matches[item["id"]]))
+        return JSONResponse({"query": query, "conversations": results})
+
     @anyone
     async def search_kb(request: Request, operator: Operator) -> Response:
         brain = console.brain()
@@ -262,6 +288,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/operators", list_operators),
         Route(f"{base}/teams", list_teams),
         Route(f"{base}/kb/search", search_kb),
+        Route(f"{base}/search", find_conversations),
         Route(f"{base}/metrics", get_metrics),
         Route(f"{base}/metrics.csv", get_metrics_csv),
         Route(f"{base}/events", agents(events_endpoint(console))),

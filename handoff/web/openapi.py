@@ -209,6 +209,19 @@ OPENAPI: dict[str, Any] = {
             }
         },
         "/teams": {"get": {"summary": "Known teams", "security": _SECURED, "responses": _OK}},
+        "/search": {
+            "get": {
+                "summary": "Find conversations, open or closed (newest first, at most 30): by "
+                "a customer's name, phone (however typed) or messenger account, «№123», or "
+                "words from the messages and notes (the newest 200 000 messages); each with "
+                "`match.why` and `match.snippet`",
+                "security": _SECURED,
+                "parameters": [
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
         "/kb/search": {
             "get": {
                 "summary": "Search canned answers in the knowledge base",

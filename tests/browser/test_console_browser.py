@@ -542,6 +542,40 @@ def test_a_web_chat_customer_sends_a_photo_the_operator_sees_it(
     expect(lidia.locator("#c-owner")).to_have_text("закрыт")
 
 
+def test_the_operator_finds_a_closed_conversation_by_an_order_number(
+    server: Server, contexts: Any
+) -> None:
+    server.add_operator("semyon", name="Семён")
+    semyon = contexts()
+    log_in(semyon, server, "semyon")
+    go_away(semyon)
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "Позовите оператора, заказ 770415 пришёл разбитый")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+    conversation = server.newest_conversation()
+    semyon.click('.tab[data-view="all"]')
+    semyon.locator(f'#list li.conv[data-id="{conversation}"]').click()
+    semyon.click("#take")
+    semyon.click("#close")
+    expect(semyon.locator("#c-owner")).to_have_text("закрыт")
+    semyon.click('.tab[data-view="queued"]')  # nothing there now
+
+    semyon.fill("#find", "770415")  # the customer calls back with the order number
+    found = semyon.locator("#list li.conv")
+    expect(found).to_have_count(1)
+    expect(found.first).to_have_attribute("data-id", str(conversation))
+    expect(found.first.locator(".match")).to_contain_text("в переписке: ")
+    expect(found.first.locator(".match")).to_contain_text("заказ 770415 пришёл разбитый")
+    found.first.click()
+    expect(semyon.locator("#messages")).to_contain_text("пришёл разбитый")
+    semyon.fill("#find", "нет такого 99999999")
+    expect(semyon.locator("#list-empty")).to_have_text("Ничего не найдено")
+    semyon.click('.tab[data-view="all"]')  # a tab ends the search
+    expect(semyon.locator("#find")).to_have_value("")
+    expect(semyon.locator("#list-empty")).to_be_hidden()
+
+
 def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     """QA's numbers: twelve handed over, one answered, most of the rest waiting past the goal."""
     metrics = {

@@ -10,7 +10,7 @@ const WARN = GOAL * 0.75;
 const OWNERS = { bot: "бот", queued: "в очереди", operator: "у оператора", closed: "закрыт" };
 const AUTHORS = { customer: "Клиент", bot: "Бот", operator: "Оператор", system: "Система" };
 const DECISIONS = { answer: "понял", clarify: "не уверен", reject: "не понял" };
-const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0, noteMode: false };
+const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0, noteMode: false, found: null };
 
 const BASE_TITLE = document.title;
 
@@ -60,11 +60,37 @@ async function refreshLists() {
 }
 
 function renderList() {
-  const items = STATE.lists[STATE.view] || [];
+  const searching = STATE.found !== null;
+  const items = searching ? STATE.found : STATE.lists[STATE.view] || [];
   const list = $("list");
   list.replaceChildren(...items.map(listItem));
+  $("list-empty").textContent = searching ? "Ничего не найдено" : "Пусто";
   $("list-empty").hidden = items.length > 0;
+  document.querySelector(".tabs").classList.toggle("dimmed", searching);
   tickSla();
+}
+
+// Search across all conversations, open or closed: a name, a phone, «№123», an order number
+// the customer typed. While the box has text the list shows what was found.
+let findTimer = null;
+function findConversations() {
+  clearTimeout(findTimer);
+  findTimer = setTimeout(async () => {
+    const q = $("find").value.trim();
+    if (!q) {
+      STATE.found = null;
+      renderList();
+      return;
+    }
+    try {
+      const data = await api("GET", `/search?q=${encodeURIComponent(q)}`);
+      if ($("find").value.trim() !== q) return;  // typed on since: a newer search follows
+      STATE.found = data.conversations;
+      renderList();
+    } catch (error) {
+      showError(error.message);
+    }
+  }, 250);
 }
 
 function listItem(conv) {
@@ -76,7 +102,9 @@ function listItem(conv) {
     el("div", { class: "row small" },
       el("span", { class: "reason" }, conv.escalation ? conv.escalation.title : OWNERS[conv.owner]),
       el("span", { class: "timer", "data-escalated": conv.escalated_at || "" }, waited === null ? "" : formatWait(waited))),
-    el("div", { class: "last small" }, conv.last_message ? conv.last_message.text : ""),
+    conv.match
+      ? el("div", { class: "match small" }, conv.match.snippet ? `${conv.match.why}: ${conv.match.snippet}` : conv.match.why)
+      : el("div", { class: "last small" }, conv.last_message ? conv.last_message.text : ""),
     el("div", { class: "row small" },
       el("span", {}, OWNERS[conv.owner] + (conv.operator ? ` · ${conv.operator.name}` : "")),
       conv.team ? el("span", { class: "team" }, conv.team_title || conv.team) : null),
@@ -88,7 +116,8 @@ function listItem(conv) {
 
 function tickSla() {
   for (const item of document.querySelectorAll("#list li.conv")) {
-    const conv = (STATE.lists[STATE.view] || []).find((c) => c.id === Number(item.dataset.id));
+    const shown = STATE.found !== null ? STATE.found : STATE.lists[STATE.view] || [];
+    const conv = shown.find((c) => c.id === Number(item.dataset.id));
     if (!conv) continue;
     const waited = waitedSeconds(conv);
     item.classList.remove("sla-ok", "sla-warn", "sla-late");
@@ -434,6 +463,8 @@ function init() {
     tab.addEventListener("click", () => {
       document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
       STATE.view = tab.dataset.view;
+      $("find").value = "";  // a tab ends the search
+      STATE.found = null;
       renderList();
     });
   }
@@ -457,6 +488,7 @@ function init() {
     }
   });
   $("kb-q").addEventListener("input", searchKb);
+  $("find").addEventListener("input", findConversations);
   $("status").addEventListener("change", async () => {
     try {
       await api("POST", "/me/status", { status: $("status").value });

@@ -1,0 +1,110 @@
+"""Finding a customer's conversations from the console: «клиент звонил, где его переписка?».
+
+An operator types what they have — a name, a phone, an order number from the customer's words,
+a messenger account, or «№123» — and gets the matching conversations, newest first, open or
+closed, each with the line that matched. Matching is case-insensitive substring search
+(``lower(...) LIKE``; SQLite's ``lower`` is replaced by Python's in :mod:`bot.storage.db`, so
+Cyrillic folds there too).
+
+Words are searched in the :data:`TEXT_WINDOW` newest messages only: a substring search cannot
+use an index, and this keeps one query bounded however long the history grows (names, phones
+and accounts are searched in full). Erased texts are empty, so erased conversations are found
+only by their number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Conversation, Customer, Identity, Message
+
+TEXT_WINDOW = 200_000
+MAX_RESULTS = 30
+MIN_QUERY = 3  # characters; shorter matches half the history
+_NUMBER = re.compile(r"^(?:№|#|n)?\s*(\d{1,12})$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    conversation_id: int
+    why: str  # what matched, as the operator reads it
+    snippet: str = ""
+
+
+def _like(query: str) -> str:
+    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _snippet(text: str, query: str, width: int = 90) -> str:
+    at = text.lower().find(query.lower())
+    if at < 0:
+        return text[:width]
+    start = max(0, at - width // 3)
+    cut = text[start : start + width]
+    return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")
+
+
+async def find(session: AsyncSession, query: str) -> list[Found]:
+    """Conversations matching ``query`` (at most :data:`MAX_RESULTS`), newest first."""
+    query = " ".join(query.split())[:100]
+    found: dict[int, Found] = {}
+    number = _NUMBER.match(query)
+    if number:
+        conversation_id = int(number.group(1))
+        if await session.get(Conversation, conversation_id) is not None:
+            found[conversation_id] = Found(conversation_id, f"диалог №{conversation_id}")
+    if len(query) < MIN_QUERY:
+        return list(found.values())
+    pattern = _like(query)
+    digits = re.sub(r"\D", "", query)
+
+    customers: dict[int, str] = {}
+    by_name = func.lower(Customer.display_name).like(pattern, escape="\\")
+    # A phone, however it was typed: +7 (912) 345-67-89 finds 79123456789.
+    phone = len(digits) >= 7 and re.fullmatch(r"[\d\s+()\-]+", query) is not None
+    matches = by_name | Customer.phone.like(f"%{digits[-10:]}%") if phone else by_name
+    for customer_id, name in (
+        await session.execute(select(Customer.id, Customer.display_name).where(matches))
+    ).all():
+        customers.setdefault(customer_id, f"клиент: {name or 'по телефону'}")
+    accounts = select(Identity.customer_id, Identity.channel, Identity.display_name).where(
+        func.lower(Identity.display_name).like(pattern, escape="\\")
+        | func.lower(Identity.user_id).like(pattern, escape="\\")
+    )
+    for customer_id, channel, name in (await session.execute(accounts)).all():
+        customers.setdefault(customer_id, f"аккаунт {channel}: {name or query}")
+    if customers:
+        rows = await session.execute(
+            select(Conversation.id, Conversation.customer_id)
+            .where(Conversation.customer_id.in_(customers))
+            .order_by(Conversation.id.desc())
+            .limit(MAX_RESULTS)
+        )
+        for conversation_id, customer_id in rows.all():
+            found.setdefault(conversation_id, Found(conversation_id, customers[customer_id]))
+
+    newest = await session.scalar(select(func.max(Message.id))) or 0
+    said = await session.execute(
+        select(Message.conversation_id, Message.text, Message.kind)
+        .where(
+            Message.id > newest - TEXT_WINDOW,
+            Message.kind.in_(("message", "note")),
+            func.lower(Message.text).like(pattern, escape="\\"),
+        )
+        .order_by(Message.id.desc())
+        .limit(MAX_RESULTS * 4)
+    )
+    for conversation_id, text, kind in said.all():
+        why = "в заметке" if kind == "note" else "в переписке"
+        found.setdefault(conversation_id, Found(conversation_id, why, _snippet(text, query)))
+    return sorted(found.values(), key=lambda f: f.conversation_id, reverse=True)[:MAX_RESULTS]
+
+
+def as_json(item: dict[str, Any], match: Found) -> dict[str, Any]:
+    return {**item, "match": {"why": match.why, "snippet": match.snippet}}
