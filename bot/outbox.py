@@ -36,6 +36,7 @@ from sqlalchemy import bindparam, func, select, tuple_, update
 
 from bot.bus import Bus, BusEvent
 from bot.channels.base import Channel, DeliveryError, PermanentError, RetryAfter
+from bot.delivery import failure_text
 from bot.events import Outbound
 from bot.storage import repo
 from bot.storage.db import Database
@@ -423,8 +424,8 @@ class OutboxSender:
                 await repo.add_event(
                     session,
                     conversation,
-                    f"Сообщение не доставлено: {error[:200]}",
-                    {"outbox_id": row_id},
+                    f"Сообщение не доставлено: {failure_text(error)}",
+                    {"outbox_id": row_id, "error": error[:500]},
                 )
         if self.bus is not None and conversation is not None:
             self.bus.publish(

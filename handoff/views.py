@@ -27,10 +27,12 @@ from bot.storage.models import (
     Transition,
     utcnow,
 )
+from handoff import delivery
 from handoff.escalation import REASON_TITLES
 from knowledge_base.models import KnowledgeBase
 
 VIEWS = ("queued", "mine", "team", "all")
+HISTORY_LIMIT = 1000  # messages in a conversation's history (the newest, across channels)
 WARN_SHARE = 0.75  # amber at 45 s of a 60 s goal
 
 
@@ -336,14 +338,16 @@ async def conversation_detail(
     if conversation is None:
         return None
     customer = await session.get(Customer, conversation.customer_id)
-    messages = (
+    newest = (
         await session.scalars(
             select(Message)
             .where(Message.customer_id == conversation.customer_id)
-            .order_by(Message.id)
-            .limit(1000)
+            .order_by(Message.id.desc())
+            .limit(HISTORY_LIMIT)
         )
     ).all()
+    messages = newest[::-1]  # the newest ones, in order (not the oldest, for a long history)
+    receipts = await delivery.states(session, conversation.customer_id, messages)
     operator_ids = {m.operator_id for m in messages if m.operator_id}
     if conversation.operator_id:
         operator_ids.add(conversation.operator_id)
@@ -372,7 +376,10 @@ async def conversation_detail(
             "handover": context.get("handover"),
             "faq_ids": context.get("faq_ids", []),
             "flow": _flow_view(context),
-            "messages": [message_json(m, operators) for m in messages],
+            "messages": [
+                {**message_json(m, operators), "delivery": receipts.get(m.id)} for m in messages
+            ],
+            "history_truncated": len(messages) == HISTORY_LIMIT,
             "transitions": [
                 {
                     "from": t.from_owner,

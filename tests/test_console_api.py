@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from bot.storage import erasure
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Customer
+from bot.storage.models import Conversation, Customer, Message
 from handoff.web import Console, routes
 from tests.handoff_kit import PASSWORD, Stack, stack
 
@@ -491,3 +491,29 @@ async def test_an_operator_finds_a_customers_conversations_by_what_they_know(env
         await s.operator("erik", role="editor")
         await login(client, "erik")
         assert (await client.get("/api/v1/search", params={"q": "48213"})).status_code == 403
+
+
+async def test_a_long_history_shows_its_newest_messages_not_its_oldest(env: Env) -> None:
+    conversation = await env.s.escalate("c1")
+    await env.s.operator("anna")
+    row = await env.s.conversation(conversation)
+    async with env.s.db.write() as session:
+        session.add_all(
+            Message(
+                conversation_id=conversation,
+                customer_id=row.customer_id,
+                channel="test",
+                direction="in",
+                author="customer",
+                text=f"сообщение {n}",
+            )
+            for n in range(1, 1006)
+        )
+    async with env.client() as client:
+        await login(client, "anna")
+        detail = (await client.get(f"/api/v1/conversations/{conversation}")).json()
+    texts = [m["text"] for m in detail["messages"]]
+    assert len(texts) == 1000 and detail["history_truncated"] is True
+    # Before, the oldest 1000 were shown: the latest ones, and the operator's own, were not.
+    assert "сообщение 1005" in texts and "сообщение 1" not in texts
+    assert texts[-1].startswith("Оператор Anna")  # joined at login, after them all

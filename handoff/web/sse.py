@@ -23,7 +23,15 @@ from handoff.web.context import Console
 
 log = logging.getLogger(__name__)
 PING_SECONDS = 15.0
-CONSOLE_KINDS = {"message", "transition", "assignment", "operator", "rating", "outbox"}
+CONSOLE_KINDS = {
+    "message",
+    "transition",
+    "assignment",
+    "operator",
+    "rating",
+    "outbox",
+    "delivery_failed",
+}
 
 
 def encode(event: BusEvent) -> str:

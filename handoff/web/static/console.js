@@ -211,7 +211,10 @@ function renderDetail(c) {
 
   const messages = $("messages");
   const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-  messages.replaceChildren(...c.messages.map((m) => messageItem(m, c.id)));
+  const older = c.history_truncated
+    ? [el("li", { class: "history-note small" }, "Показаны последние 1000 сообщений клиента")]
+    : [];
+  messages.replaceChildren(...older, ...c.messages.map((m) => messageItem(m, c.id)));
   if (atBottom || messages.dataset.conv !== String(c.id)) messages.scrollTop = messages.scrollHeight;
   messages.dataset.conv = String(c.id);
 
@@ -262,6 +265,10 @@ function messageItem(m, currentId) {
       el("span", { class: "who" }, m.kind === "note" ? `${who} · заметка (клиент не видит)` : who),
       channelBadge(m.channel),
       el("span", { class: "at" }, time(m.at)),
+      m.delivery
+        ? el("span", { class: `delivery delivery-${m.delivery.state}`, title: m.delivery.reason || "" },
+          m.delivery.reason ? `${m.delivery.label}: ${m.delivery.reason}` : m.delivery.label)
+        : null,
       m.conversation_id === currentId ? null : el("span", { class: "conv-ref" }, `диалог №${m.conversation_id}`)),
     m.erased
       ? el("div", { class: "text erased" }, "(текст удалён)")
