@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -221,6 +221,16 @@ async def read_ref(session: AsyncSession, ref: str) -> tuple[bytes, str] | None:
         )
     ).first()
     return (row[0], row[1]) if row is not None else None
+
+
+async def uploads_since(session: AsyncSession, uploader: str, since: datetime) -> int:
+    """How many files ``uploader`` stored after ``since`` (a visitor's hourly quota)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(StoredFile)
+        .where(StoredFile.uploader == uploader, StoredFile.created_at > since)
+    )
+    return int(count or 0)
 
 
 async def prune_unlinked(session: AsyncSession, before: datetime) -> int:

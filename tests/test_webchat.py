@@ -279,3 +279,22 @@ async def test_erasing_the_visitor_deletes_their_files(visitor: Visitor) -> None
     assert result.report.files == 2
     async with visitor.runtime.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(StoredFile)) == 0
+
+
+async def test_a_visitor_sending_file_after_file_is_stopped_for_the_hour(
+    visitor: Visitor,
+) -> None:
+    assert visitor.channel is not None and visitor.runtime is not None
+    visitor.channel.uploads_per_hour = 2
+    for n in range(2):
+        sent = await visitor.upload(f"фото{n}.jpg", b"\xff\xd8 photo", client_id=f"f{n}")
+        assert sent.status_code == 202
+    third = await visitor.upload("фото2.jpg", b"\xff\xd8 photo", client_id="f2")
+    assert third.status_code == 429 and third.json()["error"] == "too_many_files"
+    assert "Опишите" in third.json()["message"]
+    async with visitor.runtime.db.write() as session:  # an hour later
+        await session.execute(
+            update(StoredFile).values(created_at=utcnow() - timedelta(hours=1, minutes=1))
+        )
+    later = await visitor.upload("фото2.jpg", b"\xff\xd8 photo", client_id="f2")
+    assert later.status_code == 202

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -31,7 +32,7 @@ from bot.channels.base import Capabilities, Channel, InboundHandler, PermanentEr
 from bot.events import Inbound, InboundKind, Outbound
 from bot.files import file_view
 from bot.storage.db import Database
-from bot.storage.models import Identity, Message
+from bot.storage.models import Identity, Message, utcnow
 
 NAME = "webchat"
 MAX_TEXT = 4000
@@ -50,6 +51,9 @@ class WebChatChannel(Channel):
         self.db = db
         self.bus = bus
         self.secret = secret
+        # Files one visitor may send per hour: enough for any real request, and a script
+        # cannot fill the database 10 MB at a time.
+        self.uploads_per_hour = 20
 
     async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
         self.bus.publish(BusEvent("webchat", data={"chat_id": chat_id}))
@@ -142,10 +146,17 @@ class WebChatChannel(Channel):
             text = fields["text"].strip()
             if len(text) > MAX_TEXT:
                 return _error(413, "too_long", f"Подпись длиннее {MAX_TEXT} символов.")
+            uploader = f"{NAME}:{visitor}"
             async with self.db.write() as session:
-                file = files.store(
-                    session, stored, conversation_id=None, uploader=f"{NAME}:{visitor}"
-                )
+                hour_ago = utcnow() - timedelta(hours=1)
+                if await files.uploads_since(session, uploader, hour_ago) >= self.uploads_per_hour:
+                    return _error(
+                        429,
+                        "too_many_files",
+                        "Слишком много файлов за час. Опишите, пожалуйста, словами — "
+                        "или пришлите файл чуть позже.",
+                    )
+                file = files.store(session, stored, conversation_id=None, uploader=uploader)
             client_id = (fields["id"] or secrets.token_hex(8))[:64]
             await on_event(
                 Inbound(
