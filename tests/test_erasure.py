@@ -28,7 +28,7 @@ from bot.storage.models import (
     Transition,
     utcnow,
 )
-from handoff import metrics, views
+from handoff import editor, metrics, views
 from tests.handoff_kit import Stack, stack
 
 SECRETS = ("89991234567", "Мира 15", "Клиент c1", "Ольга Петрова", "помню её адрес")
@@ -73,6 +73,9 @@ async def test_a_customer_who_asks_to_be_forgotten_leaves_nothing_personal(db: D
         anna = await s.operator("anna")
         conv, customer_id = await a_customer_with_a_past(s, anna)
         other = await s.say("c2", "доставка сколько идёт")
+        # An editor took both questions off the «не понял» list; the audit row keeps the text.
+        await editor.dismiss(db, "Доставка на Мира 15, мой телефон 89991234567!", anna)
+        await editor.dismiss(db, "доставка сколько идёт", anna)
         async with db.read() as session:
             before = await metrics.compute(session, utcnow() - timedelta(days=1))
         assert "89991234567" in await everything_stored(db)
@@ -87,6 +90,7 @@ async def test_a_customer_who_asks_to_be_forgotten_leaves_nothing_personal(db: D
         assert result.closed_conversations == (conv,)
         assert result.report.closed == 1 and result.report.inbox == 1
         assert result.report.delivery_events == 1
+        assert result.report.dismissed == 1  # theirs; the other customer's stays
         async with db.read() as session:
             conversation = await session.get(Conversation, conv)
             assert conversation is not None and conversation.owner == Owner.CLOSED.value

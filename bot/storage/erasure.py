@@ -31,6 +31,7 @@ from bot.storage.models import (
     Conversation,
     Customer,
     DeliveryEvent,
+    EditorAction,
     Identity,
     InboxItem,
     LinkCode,
@@ -41,6 +42,7 @@ from bot.storage.models import (
     utcnow,
 )
 from bot.storage.repo import move
+from knowledge_base.loader import question_key
 
 ERASED: dict[str, Any] = {"erased": True}
 CANCELLED = "cancelled: personal data erased"  # outbox last_error of a message never sent
@@ -64,6 +66,7 @@ class ErasureReport:
     inbox: int = 0
     delivery_events: int = 0
     files: int = 0  # what operators sent them (photos, documents)
+    dismissed: int = 0  # their questions an editor dismissed from «не понял», blanked
 
     def summary(self) -> str:
         return ", ".join(f"{f.name} {getattr(self, f.name)}" for f in fields(self))
@@ -166,6 +169,7 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
     conversation_ids = (
         await session.scalars(select(Conversation.id).where(Conversation.customer_id.in_(ids)))
     ).all()
+    dismissed = await _blank_dismissed(session, conversation_ids)
     report = await _erase_conversations(session, conversation_ids, now)
 
     accounts = [(c, user) for _, c, user, _ in identities if not user.startswith("erased:")]
@@ -219,6 +223,7 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
         inbox=inbox,
         delivery_events=delivery,
         files=report.files + uploads,
+        dismissed=dismissed,
     )
     return ForgetResult(report, tuple(ids), tuple(closed))
 
@@ -290,6 +295,37 @@ async def _erase_conversations(
         cancelled=cancelled,
         files=files,
     )
+
+
+async def _blank_dismissed(session: AsyncSession, conversation_ids: Sequence[int]) -> int:
+    """An editor's «не вопрос к FAQ» keeps the question's text; a question the customer asked
+    is blanked in it (the audit row stays: who dismissed what, when). Taught questions are
+    content now (the YAML files) and stay."""
+    if not conversation_ids:
+        return 0
+    texts = (
+        await session.scalars(
+            select(Message.text).where(
+                Message.conversation_id.in_(conversation_ids),
+                Message.author == "customer",
+                Message.text != "",
+            )
+        )
+    ).all()
+    keys = sorted({question_key(t)[:400] for t in texts} - {""})
+    blanked = 0
+    for start in range(0, len(keys), 500):
+        blanked += _count(
+            await session.execute(
+                update(EditorAction)
+                .where(
+                    EditorAction.action == "dismissed",
+                    EditorAction.key.in_(keys[start : start + 500]),
+                )
+                .values(key="", text="")
+            )
+        )
+    return blanked
 
 
 async def _cancel_outbox(session: AsyncSession, chats: Sequence[tuple[str, str]]) -> int:
