@@ -213,7 +213,13 @@ HISTORY_TITLES = {
     "dismissed": "убрал(а) из списка «не понял»",
     "answer_edited": "изменил(а) ответ записи",
     "entry_created": "создал(а) запись",
+    "flow_edited": "изменил(а) текст сценария",
 }
+
+
+def _flow_title(brain: Brain, flow_id: str | None) -> str | None:
+    flow = brain.flows.get(flow_id or "")
+    return flow.title if flow is not None else flow_id
 
 
 async def history(session: AsyncSession, brain: Brain, *, limit: int = 50) -> list[dict[str, Any]]:
@@ -233,7 +239,11 @@ async def history(session: AsyncSession, brain: Brain, *, limit: int = 50) -> li
             "action": action.action,
             "action_title": HISTORY_TITLES.get(action.action, action.action),
             "entry_id": action.entry_id,
-            "entry_title": intent_title(brain.kb, action.entry_id) if action.entry_id else None,
+            "entry_title": _flow_title(brain, action.entry_id)
+            if action.action == "flow_edited"
+            else intent_title(brain.kb, action.entry_id)
+            if action.entry_id
+            else None,
             "text": action.text[:300],
             "file": action.file,
         }

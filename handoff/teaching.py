@@ -137,7 +137,7 @@ def _confident_elsewhere(current: Brain, question: str, entry_id: str | None) ->
     return None
 
 
-async def _put_live(reloader: Reloader, edit: Edit, messages: dict[str, str]) -> ReloadReport:
+async def put_live(reloader: Reloader, edit: Edit, messages: dict[str, str]) -> ReloadReport:
     """Run the validated, gated reload with ``edit``; an edit the file cannot take is a
     :class:`HandoffError` in Russian (``messages`` by the edit's code)."""
     try:
@@ -147,7 +147,7 @@ async def _put_live(reloader: Reloader, edit: Edit, messages: dict[str, str]) ->
         raise HandoffError(messages.get(exc.code, str(exc)), exc.code) from None
 
 
-def _refused(
+def refused_result(
     current: Brain, report: ReloadReport, entry_id: str, text: str, message: str
 ) -> TeachResult:
     return TeachResult(
@@ -160,7 +160,7 @@ def _refused(
     )
 
 
-def _audit(
+def audit_row(
     action: str, key: str, text: str, entry_id: str, path: Path, operator_id: int
 ) -> EditorAction:
     """The ``editor_actions`` row of a change that went live."""
@@ -209,16 +209,16 @@ async def teach(
         apply=lambda: add_question_to_file(path, entry_id, question),
         checks=[(question, entry_id)],
     )
-    report = await _put_live(reloader, edit, EDIT_MESSAGES)
+    report = await put_live(reloader, edit, EDIT_MESSAGES)
     if not report.ok:
         log.warning("teach %r -> %s refused by the reload", question, entry_id)
         message = _refusal(report, question, entry_id)
-        return _refused(current, report, entry_id, question, message)
+        return refused_result(current, report, entry_id, question, message)
     live = brain()
     prediction = prediction_json(live, live.nlu.predict(question))
     async with db.write() as session:
         key = question_key(question)
-        session.add(_audit("taught", key, question, entry_id, path, operator_id))
+        session.add(audit_row("taught", key, question, entry_id, path, operator_id))
     log.info("editor %s taught %r -> %s (%s)", operator_id, question, entry_id, path)
     entry = live.kb.get(entry_id)
     return TeachResult(
@@ -271,12 +271,12 @@ async def edit_answer(
         raise HandoffError("Ответ не изменился.", "unchanged")
     path = Path(source.file)
     edit = Edit(apply=lambda: replace_answer_in_file(path, entry_id, text))
-    report = await _put_live(reloader, edit, ANSWER_MESSAGES)
+    report = await put_live(reloader, edit, ANSWER_MESSAGES)
     if not report.ok:
         log.warning("answer of %s refused by the reload", entry_id)
-        return _refused(current, report, entry_id, text, _refusal(report, "", entry_id))
+        return refused_result(current, report, entry_id, text, _refusal(report, "", entry_id))
     async with db.write() as session:
-        session.add(_audit("answer_edited", entry_id, text, entry_id, path, operator_id))
+        session.add(audit_row("answer_edited", entry_id, text, entry_id, path, operator_id))
     log.info("editor %s rewrote the answer of %s (%s)", operator_id, entry_id, path)
     return TeachResult(
         ok=True,
@@ -343,7 +343,7 @@ async def create_entry(
         apply=lambda: add_entry_to_file(path, entry),
         checks=[(q, entry.id) for q in entry.questions],
     )
-    report = await _put_live(reloader, edit, NEW_ENTRY_MESSAGES)
+    report = await put_live(reloader, edit, NEW_ENTRY_MESSAGES)
     if not report.ok:
         log.warning("new entry %s refused by the reload", entry.id)
         return _new_entry_refused(current, report, entry)
@@ -351,8 +351,8 @@ async def create_entry(
     async with db.write() as session:
         for question in entry.questions:
             key = question_key(question)
-            session.add(_audit("taught", key, question, entry.id, path, operator_id))
-        session.add(_audit("entry_created", entry.id, entry.title, entry.id, path, operator_id))
+            session.add(audit_row("taught", key, question, entry.id, path, operator_id))
+        session.add(audit_row("entry_created", entry.id, entry.title, entry.id, path, operator_id))
     log.info("editor %s created entry %s (%s)", operator_id, entry.id, path)
     return TeachResult(
         ok=True,
@@ -373,4 +373,4 @@ def _new_entry_refused(current: Brain, report: ReloadReport, entry: NewEntry) ->
         )
     else:
         message = _refusal(report, "", entry.id)
-    return _refused(current, report, entry.id, entry.questions[0], message)
+    return refused_result(current, report, entry.id, entry.questions[0], message)

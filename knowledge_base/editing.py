@@ -240,10 +240,26 @@ def replace_answer(source: str, entry_id: str, answer: str, name: str = "<kb>") 
     before, root = read_tree(source, name)
     index, entry = _entry_node(root, entry_id)
     key, value = _answer_node(entry)
+    text = replace_scalar(source, key, value, answer)
+    _verify_answer(before, text, name, index, answer)
+    return text
+
+
+def replace_scalar(
+    source: str,
+    key: yaml.ScalarNode,
+    value: yaml.ScalarNode,
+    replacement: str,
+    header: str = "|",
+) -> str:
+    """``source`` with the scalar ``value`` (of mapping key ``key``) replaced by ``replacement``
+    as a literal block (``header``: ``|``, or ``|-`` without the final newline) indented under
+    the key; nothing else changes. A one-line value's comment moves to the block's header line.
+    The caller verifies the result."""
     start, end = value.start_mark.index, value.end_mark.index
     newline = first_newline(source) or "\n"
     indent = " " * (key.start_mark.column + 2)
-    body = newline.join(indent + line if line else "" for line in answer.split("\n"))
+    body = newline.join(indent + line if line else "" for line in replacement.split("\n"))
     segment = source[start:end]
     content = len(segment.rstrip(" \t\r\n\x85\u2028\u2029"))
     if value.style in ("|", ">"):
@@ -251,17 +267,15 @@ def replace_answer(source: str, entry_id: str, answer: str, name: str = "<kb>") 
         line_end = first_newline(segment[content:])
         if line_end is not None:
             end = start + content + segment[content:].index(line_end) + len(line_end)
-        text = source[:start] + "|" + newline + body + newline + source[end:]
-    else:  # a plain or quoted scalar on the key's line; a comment after it goes on the header
-        rest = source[end:]
-        line_end = first_newline(rest)
-        tail = rest[: rest.index(line_end)] if line_end is not None else rest
-        if tail.strip() and not tail.strip().startswith("#"):
-            raise EditError("verify_failed", "something follows the answer on its line")
-        after = rest[len(tail) :]
-        text = source[:start] + "|" + tail + newline + body + (after or "")
-    _verify_answer(before, text, name, index, answer)
-    return text
+        return source[:start] + header + newline + body + newline + source[end:]
+    # A plain or quoted scalar on the key's line; a comment after it goes on the header.
+    rest = source[end:]
+    line_end = first_newline(rest)
+    tail = rest[: rest.index(line_end)] if line_end is not None else rest
+    if tail.strip() and not tail.strip().startswith("#"):
+        raise EditError("verify_failed", "something follows the value on its line")
+    after = rest[len(tail) :]
+    return source[:start] + header + tail + newline + body + (after or "")
 
 
 def _verify_answer(before: Any, text: str, name: str, index: int, answer: str) -> None:

@@ -47,5 +47,6 @@ def console_routes(runtime: Runtime) -> list[BaseRoute]:
         secret=secret_bytes(runtime.settings, runtime.project.root),
         channels=runtime.channels,
         reload=reloader,
+        content_root=runtime.project.root,
     )
     return routes(console)

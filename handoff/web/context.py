@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -32,6 +33,7 @@ class Console:
     secret: bytes
     channels: Mapping[str, Channel] = field(default_factory=dict)  # downloads, «typing…»
     reload: Reloader | None = None  # hot reload of the content (with an optional edit)
+    content_root: Path | None = None  # the project's directory (where flows' files are)
     sessions: Sessions = field(init=False)
     typing: TypingRelay = field(init=False)
 

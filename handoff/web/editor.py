@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Operator
-from handoff import editor, teaching
+from handoff import editor, flow_texts, teaching
 from handoff.errors import HandoffError
 from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body
@@ -168,6 +168,33 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         return await _content_change(console, request, run)
 
     @editors
+    async def list_flows(request: Request, operator: Operator) -> Response:
+        if console.content_root is None:
+            return JSONResponse({"flows": []})
+        return JSONResponse({"flows": flow_texts.flows_json(console.brain(), console.content_root)})
+
+    @editors
+    async def edit_flow_text(request: Request, operator: Operator) -> Response:
+        root = console.content_root
+
+        async def run(data: dict[str, Any], reload: Reloader) -> teaching.TeachResult:
+            if root is None:
+                raise HandoffError("Изменение контента здесь недоступно.", "unavailable")
+            return await flow_texts.edit_flow_text(
+                console.db,
+                console.brain,
+                reload,
+                root,
+                flow_id=str(data.get("flow_id") or ""),
+                step_id=str(data.get("step_id") or ""),
+                field=str(data.get("field") or ""),
+                text=str(data.get("text") or ""),
+                operator_id=operator.id,
+            )
+
+        return await _content_change(console, request, run)
+
+    @editors
     async def dismiss(request: Request, operator: Operator) -> Response:
         try:
             data = await json_body(request)
@@ -196,6 +223,8 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/entries", create_entry, methods=["POST"]),
         Route(f"{base}/entries/{{entry_id}}", show_entry),
         Route(f"{base}/answer", edit_answer, methods=["POST"]),
+        Route(f"{base}/flows", list_flows),
+        Route(f"{base}/flow-text", edit_flow_text, methods=["POST"]),
         Route(f"{base}/teach", teach, methods=["POST"]),
         Route(f"{base}/dismiss", dismiss, methods=["POST"]),
         Route(f"{base}/try", try_bot, methods=["POST"]),

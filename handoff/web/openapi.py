@@ -384,6 +384,33 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, **_ERRORS, "422": _REFUSED},
             }
         },
+        "/editor/flows": {
+            "get": {
+                "summary": "The live flows, each step with the texts customers read (`ask`, "
+                "`say`, `retry`, `handoff`) and their `file:line`",
+                "security": _SECURED,
+                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
+        "/editor/flow-text": {
+            "post": {
+                "summary": "Rewrite one text of a flow step in its YAML file (the rest stays "
+                "byte for byte) and reload (validated, gated); 200 when live, 422 when refused "
+                "(e.g. a `{placeholder}` no earlier step collects; the file is restored), 400 "
+                "`empty`, `too_long`, `unchanged` or `bad_field`, 404 for an unknown text",
+                "security": _CSRF,
+                "requestBody": _body(
+                    {
+                        "flow_id": {"type": "string"},
+                        "step_id": {"type": "string"},
+                        "field": {"type": "string", "enum": ["ask", "say", "retry", "handoff"]},
+                        "text": {"type": "string", "maxLength": 4000},
+                    },
+                    ["flow_id", "step_id", "field", "text"],
+                ),
+                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
+            }
+        },
         "/editor/dismiss": {
             "post": {
                 "summary": "«Не вопрос к FAQ»: hide this text from the list for good (audited)",

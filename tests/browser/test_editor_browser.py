@@ -139,6 +139,35 @@ def test_an_editor_rewrites_an_answer_and_the_customer_reads_it(
     expect(customer.locator("li.msg--bot").last).to_contain_text("349 ₽")
 
 
+def test_an_editor_rewords_a_flow_question_and_the_customer_reads_it(
+    editor_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, root = editor_server
+    server.add_operator("flora", role="editor", name="Флора")
+    editor = pages()
+    log_in_editor(editor, server, "flora")
+    editor.select_option("#flow-pick", label="Курьер не приехал")
+    step = editor.locator('.flow-step[data-step="number"]')
+    question = step.locator('textarea[data-field="ask"]')
+    expect(question).to_have_value(re.compile("^Извините, что пришлось ждать"))
+    expect(step).to_contain_text("data/flows/orders.yml:")
+    link = editor.locator('.flow-step[data-step="status"]')
+    link.locator("textarea").fill("Статус: https://volt-shop.ru/orders/{order_numbr}")  # a typo
+    link.locator("button").click()
+    expect(link.locator(".result")).to_contain_text("файл возвращён", timeout=TEACH_TIMEOUT)
+    expect(link.locator(".result")).to_contain_text("order_numbr")
+    new = "Сочувствую! Пришлите номер заказа — 8 цифр, и я проверю, где курьер."
+    question.fill(new)
+    step.locator("button").first.click()
+    expect(step.locator(".result").first).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    assert new in (root / "data" / "flows" / "orders.yml").read_text(encoding="utf-8")
+    expect(editor.locator("#hist-list")).to_contain_text("изменил(а) текст сценария")
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, "курьер не приехал")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("где курьер")
+
+
 def test_an_editor_creates_an_entry_for_a_new_question(
     editor_server: tuple[Server, Path], pages: Any
 ) -> None:

@@ -317,6 +317,51 @@ $("ans-save").addEventListener("click", async () => {
   $("ans-save").disabled = false;
 });
 
+// «Сценарии»: each text a customer reads in a flow, editable in place (the step's structure
+// stays in the file). A refused text (a {placeholder} nobody collects) says why; the file is
+// left as it was.
+const FLOWS = { list: [] };
+
+function renderFlow() {
+  const flow = FLOWS.list.find((f) => f.id === $("flow-pick").value);
+  $("flow-steps").replaceChildren(...(flow ? flow.steps : []).map((step) =>
+    el("li", { class: "flow-step", "data-step": step.id },
+      el("p", { class: "small" }, `Шаг «${step.id}»`),
+      ...step.texts.map((t) => flowText(flow, step, t)))));
+}
+
+function flowText(flow, step, t) {
+  const box = el("textarea", { rows: "3", maxlength: "4000", "aria-label": t.label, "data-field": t.field });
+  box.value = t.text;
+  const save = el("button", { type: "button", class: "plain" }, "Сохранить");
+  const result = el("div", { class: "result", hidden: true });
+  save.addEventListener("click", async () => {
+    save.disabled = true;
+    result.replaceChildren(el("p", { class: "small" }, "Сохраняю и проверяю сценарии…"));
+    result.hidden = false;
+    try {
+      const data = await api("POST", "/editor/flow-text", { flow_id: flow.id, step_id: step.id, field: t.field, text: box.value });
+      result.replaceChildren(el("p", { class: "ok" }, data.message));
+      t.text = data.text;
+      box.value = data.text;
+      loadHistory();
+    } catch (error) {
+      refusal(result, error);
+    }
+    save.disabled = false;
+  });
+  return el("div", { class: "flow-text" },
+    el("label", { class: "small" }, `${t.label} · ${t.source}`), box, save, result);
+}
+
+async function loadFlows() {
+  const data = await api("GET", "/editor/flows");
+  FLOWS.list = data.flows;
+  $("flow-pick").replaceChildren(...data.flows.map((f) => el("option", { value: f.id }, f.title)));
+  renderFlow();
+}
+$("flow-pick").addEventListener("change", renderFlow);
+
 let searchTimer = null;
 $("un-q").addEventListener("input", () => {
   clearTimeout(searchTimer);
@@ -333,6 +378,7 @@ $("un-more").addEventListener("click", () => load(true));
     answerPicker();
     loadHelpfulness();
     loadHistory();
+    loadFlows();
   } catch (error) {
     show("error", error.message);
   }
