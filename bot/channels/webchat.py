@@ -111,7 +111,6 @@ class WebChatChannel(Channel):
                     "too_long",
                     f"Сообщение длиннее {MAX_TEXT} символов — разбейте его, пожалуйста.",
                 )
-            client_id = str(data.get("id") or secrets.token_hex(8))[:64]
             if payload:
                 kind = InboundKind.BUTTON
             elif data.get("start"):
@@ -121,15 +120,13 @@ class WebChatChannel(Channel):
             if kind is InboundKind.TEXT and not text.strip():
                 return _error(400, "empty", "Пустое сообщение.")
             await on_event(
-                Inbound(
-                    channel=NAME,
-                    external_id=f"{visitor}:{client_id}",
-                    user_id=visitor,
-                    chat_id=visitor,
+                _inbound(
+                    visitor,
+                    data.get("id"),
+                    data.get("name"),
                     kind=kind,
                     text=text if kind is not InboundKind.BUTTON else str(data.get("title") or ""),
                     payload=str(payload) if payload else None,
-                    display_name=str(data.get("name") or "")[:100] or None,
                 )
             )
             return JSONResponse({"ok": True}, status_code=202)
@@ -157,17 +154,14 @@ class WebChatChannel(Channel):
                         "или пришлите файл чуть позже.",
                     )
                 file = files.store(session, stored, conversation_id=None, uploader=uploader)
-            client_id = (fields["id"] or secrets.token_hex(8))[:64]
             await on_event(
-                Inbound(
-                    channel=NAME,
-                    external_id=f"{visitor}:{client_id}",
-                    user_id=visitor,
-                    chat_id=visitor,
+                _inbound(
+                    visitor,
+                    fields["id"],
+                    fields["name"],
                     kind=InboundKind.TEXT if text else InboundKind.ATTACHMENT,
                     text=text,
                     attachments=(files.attachment(file),),
-                    display_name=fields["name"][:100] or None,
                 )
             )
             return JSONResponse({"ok": True}, status_code=202)
@@ -252,3 +246,16 @@ class WebChatChannel(Channel):
             # the chat's silent «start» is no bubble
             if m.text or m.direction == "out" or file_view(m.data)
         ]
+
+
+def _inbound(visitor: str, client_id: Any, name: Any, **what: Any) -> Inbound:
+    """The visitor's event; the client's id (kept when chat.js resends) is the dedupe key."""
+    client = str(client_id or secrets.token_hex(8))[:64]
+    return Inbound(
+        channel=NAME,
+        external_id=f"{visitor}:{client}",
+        user_id=visitor,
+        chat_id=visitor,
+        display_name=str(name or "")[:100] or None,
+        **what,
+    )
