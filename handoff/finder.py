@@ -59,8 +59,8 @@ async def find(session: AsyncSession, query: str) -> list[Found]:
         conversation_id = int(number.group(1))
         if await session.get(Conversation, conversation_id) is not None:
             found[conversation_id] = Found(conversation_id, f"диалог №{conversation_id}")
-    if len(query) < MIN_QUERY:
-        return list(found.values())
+    if len(query) < MIN_QUERY or (number and query[0] in "№#"):
+        return list(found.values())  # «№42» names a conversation; nothing else to look for
     pattern = _like(query)
     digits = re.sub(r"\D", "", query)
 

@@ -88,3 +88,17 @@ def test_followups_benchmark_runs(tmp_path: Path) -> None:
     assert result["rows"] == 38 and set(result["results"]) == set(VARIANTS)
     alone, shipped = result["results"]["alone"], result["results"]["category bonus 0.2"]
     assert alone["follow_ups"] == shipped["follow_ups"] == 30
+
+
+def test_console_search_benchmark_runs(tmp_path: Path) -> None:
+    from bench.console_search import main as console_search
+
+    out = tmp_path / "console_search.json"
+    small = ["--messages", "3000", "--customers", "200", "--repeat", "1"]
+    console_search(["--db", "sqlite", *small, "--out", str(out)])
+    report = json.loads(out.read_text(encoding="utf-8"))["sqlite"]["results"]
+    # Each query finds what it was built to find, so the timings are of real work.
+    assert report["find: order number in a message"]["found"] == 1
+    assert report["find: phone with brackets"]["found"] == 1
+    assert report["find: word nobody wrote"]["found"] == 0
+    assert report["detail: 1000 messages"]["found"] == 1000
