@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.files import file_view
@@ -32,6 +32,7 @@ from handoff.escalation import REASON_TITLES
 from knowledge_base.models import KnowledgeBase
 
 VIEWS = ("queued", "mine", "team", "all")
+CARD_CONVERSATIONS = 50  # the newest ones on the card; the rest are counted
 HISTORY_LIMIT = 1000  # messages in a conversation's history (the newest, across channels)
 WARN_SHARE = 0.75  # amber at 45 s of a 60 s goal
 
@@ -286,11 +287,16 @@ async def customer_card(
             select(Conversation)
             .where(Conversation.customer_id == customer_id)
             .order_by(Conversation.id.desc())
-            .limit(50)
+            .limit(CARD_CONVERSATIONS)
         )
     ).all()
     operators = await _by_id(
         session, Operator, {c.operator_id for c in conversations if c.operator_id}
+    )
+    total = await session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(Conversation.customer_id == customer_id)
     )
     ratings = {
         r.conversation_id: r
@@ -308,6 +314,7 @@ async def customer_card(
         "channels": [
             {"channel": i.channel, "name": i.display_name, "blocked": i.blocked} for i in identities
         ],
+        "conversations_total": int(total or 0),
         "conversations": [
             {
                 "id": c.id,

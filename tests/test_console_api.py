@@ -517,3 +517,18 @@ async def test_a_long_history_shows_its_newest_messages_not_its_oldest(env: Env)
     # Before, the oldest 1000 were shown: the latest ones, and the operator's own, were not.
     assert "сообщение 1005" in texts and "сообщение 1" not in texts
     assert texts[-1].startswith("Оператор Anna")  # joined at login, after them all
+
+
+async def test_the_card_counts_the_conversations_it_does_not_list(env: Env) -> None:
+    conversation = await env.s.escalate("c1")
+    customer = (await env.s.conversation(conversation)).customer_id
+    async with env.s.db.write() as session:
+        session.add_all(
+            Conversation(customer_id=customer, owner="closed", channel="test", chat_id="c1")
+            for _ in range(55)
+        )
+    await env.s.operator("anna")
+    async with env.client() as client:
+        await login(client, "anna")
+        card = (await client.get(f"/api/v1/conversations/{conversation}")).json()["customer_card"]
+    assert len(card["conversations"]) == 50 and card["conversations_total"] == 56

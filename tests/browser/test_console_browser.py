@@ -280,6 +280,9 @@ def test_the_card_tells_a_past_bot_only_session_from_a_person_handled_one(
     expect(mira.locator("#c-owner")).to_have_text("у оператора")
     mira.click("#close")
     expect(mira.locator("#c-owner")).to_have_text("закрыт")
+    past.click()  # the card's past conversation opens
+    expect(mira.locator("#card-conversations li.current")).to_contain_text(f"№{morning} ")
+    expect(mira.locator("#x-reason")).to_have_text("Не эскалирован")  # the bot had it alone
 
 
 def test_customer_html_is_shown_as_text_and_never_runs(server: Server, contexts: Any) -> None:

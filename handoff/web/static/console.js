@@ -241,14 +241,19 @@ function renderDetail(c) {
     : "";
   if ($("forget")) $("forget").hidden = Boolean(card.erased_at);
   $("card-channels").replaceChildren(...card.channels.map((ch) => el("li", {}, channelBadge(ch.channel), ch.name || "")));
+  const earlier = (card.conversations_total || 0) - card.conversations.length;
   $("card-conversations").replaceChildren(
-    ...card.conversations.map((p) =>
-      el("li", { class: p.id === c.id ? "current" : "" },
+    ...card.conversations.map((p) => {
+      const item = el("li", { class: p.id === c.id ? "current" : "past", "data-id": p.id, title: "Открыть этот диалог" },
         `№${p.id} · ${new Date(p.created_at).toLocaleDateString("ru-RU")} · ${OWNERS[p.owner]}`,
         p.owner === "closed" && !p.reason ? " · только бот" : "",
         p.operator ? ` · ${p.operator}` : "",
         el("span", { class: "rating" }, p.rating ? ` · оценка ${p.rating}` : "",
-          p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : ""))),
+          p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : ""));
+      if (p.id !== c.id) item.addEventListener("click", () => select(p.id));
+      return item;
+    }),
+    ...(earlier > 0 ? [el("li", { class: "small earlier" }, `и ещё ${earlier} более ранних — найдите по «№»`)] : []),
   );
 }
 
