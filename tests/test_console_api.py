@@ -10,12 +10,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from starlette.applications import Starlette
 
 from bot.storage import erasure
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Customer, Message
+from bot.storage.models import Conversation, Customer, LoginFailure, Message, utcnow
+from handoff import login_guard
 from handoff.web import Console, routes
 from tests.handoff_kit import PASSWORD, Stack, stack
 
@@ -532,3 +533,54 @@ async def test_the_card_counts_the_conversations_it_does_not_list(env: Env) -> N
         await login(client, "anna")
         card = (await client.get(f"/api/v1/conversations/{conversation}")).json()["customer_card"]
     assert len(card["conversations"]) == 50 and card["conversations_total"] == 56
+
+
+async def test_password_guessing_is_slowed_down(env: Env) -> None:
+    await env.s.operator("anna")
+
+    async def attempt(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+        return await client.post(
+            "/api/v1/session", json={"username": username, "password": password}
+        )
+
+    async with env.client() as client:
+        for _ in range(login_guard.PER_ACCOUNT):
+            assert (await attempt(client, "anna", "guess")).status_code == 401
+        # Locked: even the right password is not checked now.
+        locked = await attempt(client, "Anna ", PASSWORD)
+        assert locked.status_code == 429 and locked.json()["error"] == "too_many_attempts"
+        assert locked.json()["message"] == (
+            "Слишком много неудачных попыток входа. Попробуйте через 15 мин."
+        )
+        # The login form says the same.
+        page = await client.get("/console/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        form = await client.post(
+            "/console/login",
+            data={"username": "anna", "password": PASSWORD, "csrf_token": token.group(1)},
+        )
+        assert form.status_code == 429 and "Попробуйте через 15 мин." in form.text
+    async with env.s.db.write() as session:  # a quarter of an hour later
+        await session.execute(update(LoginFailure).values(at=utcnow() - timedelta(minutes=16)))
+    async with env.client() as client:
+        assert (await attempt(client, "anna", PASSWORD)).status_code == 200
+    async with env.s.db.read() as session:  # a successful login clears the account's failures
+        left = await session.scalar(
+            select(func.count()).select_from(LoginFailure).where(LoginFailure.username == "anna")
+        )
+    assert left == 0
+
+
+async def test_one_address_trying_many_accounts_is_stopped(env: Env) -> None:
+    await env.s.operator("anna")
+    async with env.client() as client:
+        for n in range(login_guard.PER_ADDRESS):
+            response = await client.post(
+                "/api/v1/session", json={"username": f"user{n}", "password": "123456"}
+            )
+            assert response.status_code == 401
+        locked = await client.post(
+            "/api/v1/session", json={"username": "anna", "password": PASSWORD}
+        )
+        assert locked.status_code == 429

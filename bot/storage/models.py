@@ -276,6 +276,17 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class LoginFailure(Base):
+    """A wrong password at the console's login (:mod:`handoff.login_guard`)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class LinkCode(Base):
     """A short code a customer types in another messenger to join the two identities."""
 

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Conversation, Operator, utcnow
-from handoff import finder, kb_search, metrics, privacy, routing, views
+from handoff import finder, kb_search, login_guard, metrics, privacy, routing, views
 from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
 from handoff.metrics_csv import to_csv
@@ -28,6 +28,11 @@ from handoff.web.security import guarded
 from handoff.web.sse import events_endpoint
 
 ALL_ROLES = ("admin", "editor", "operator")
+
+
+def client_address(request: Request) -> str:
+    """The client's IP (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
+    return request.client.host if request.client else ""
 
 
 def operator_json(operator: Operator, active: int | None = None) -> dict[str, Any]:
@@ -43,18 +48,28 @@ def operator_json(operator: Operator, active: int | None = None) -> dict[str, An
     }
 
 
-async def login(console: Console, username: str, password: str) -> Operator | None:
-    """Check credentials; a successful login marks the operator online and drains the queue."""
+async def login(
+    console: Console, username: str, password: str, address: str = ""
+) -> Operator | None:
+    """Check credentials; a successful login marks the operator online and drains the queue.
+
+    :class:`login_guard.TooManyAttempts` after too many wrong passwords for this account or
+    from this ``address`` (checked before the password, so a locked login costs no hash)."""
+    username = username.strip().lower()[:64]
+    now = utcnow()
     async with console.db.read() as session:
-        operator = await session.scalar(
-            select(Operator).where(Operator.username == username.strip().lower())
-        )
+        await login_guard.check(session, username, address, now)
+        operator = await session.scalar(select(Operator).where(Operator.username == username))
     if (
         operator is None
         or not operator.active
         or not verify_password(operator.password_hash, password)
     ):
+        async with console.db.write() as session:
+            await login_guard.failed(session, username, address, now)
         return None
+    async with console.db.write() as session:
+        await login_guard.succeeded(session, username)
     if needs_rehash(operator.password_hash):  # hashing parameters were raised since
         async with console.db.write() as session:
             stored = await session.get(Operator, operator.id)
@@ -77,9 +92,17 @@ def api_routes(console: Console) -> list[BaseRoute]:
             data = await json_body(request)
         except HandoffError as exc:
             return error(exc)
-        operator = await login(
-            console, str(data.get("username", "")), str(data.get("password", ""))
-        )
+        try:
+            operator = await login(
+                console,
+                str(data.get("username", "")),
+                str(data.get("password", "")),
+                client_address(request),
+            )
+        except login_guard.TooManyAttempts as exc:
+            return JSONResponse(
+                {"error": "too_many_attempts", "message": exc.message}, status_code=429
+            )
         if operator is None:
             return JSONResponse(
                 {"error": "bad_credentials", "message": "Неверное имя пользователя или пароль."},

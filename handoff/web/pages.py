@@ -16,8 +16,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.storage.models import Operator
+from handoff import login_guard
 from handoff.service import CONSOLE_ROLES
-from handoff.web.api import ALL_ROLES, login
+from handoff.web.api import ALL_ROLES, client_address, login
 from handoff.web.context import Console
 from handoff.web.security import guarded
 
@@ -79,9 +80,22 @@ def page_routes(console: Console) -> list[BaseRoute]:
             if cookie:
                 sessions.set_login_cookie(request, response, cookie)
             return response
-        operator = await login(
-            console, str(form.get("username", "")), str(form.get("password", ""))
-        )
+        try:
+            operator = await login(
+                console,
+                str(form.get("username", "")),
+                str(form.get("password", "")),
+                client_address(request),
+            )
+        except login_guard.TooManyAttempts as exc:
+            return render(
+                "login.html",
+                429,
+                csrf=submitted,
+                next=target,
+                error=exc.message,
+                username=str(form.get("username", ""))[:64],
+            )
         if operator is None:
             return render(
                 "login.html",
