@@ -180,6 +180,7 @@ async def test_the_visitor_sees_the_operators_photo_and_downloads_the_form(
     shown = await visitor.read_until("Вот такая зарядка")
     picture = next(m for m in shown if m["text"] == "Вот такая зарядка")
     assert picture["author"] == "operator" and picture["file"]["picture"] is True
+    assert picture["operator"] == "anna"  # named over the bubble: «Оператор anna»
     assert (await visitor.client.get(picture["file"]["url"])).content == photo
     while not any(m["file"] and m["file"]["name"] == "бланк.pdf" for m in shown):
         shown += await visitor.poll(wait=1)

@@ -32,7 +32,7 @@ from bot.channels.base import Capabilities, Channel, InboundHandler, PermanentEr
 from bot.events import Inbound, InboundKind, Outbound
 from bot.files import file_view
 from bot.storage.db import Database
-from bot.storage.models import Identity, Message, utcnow
+from bot.storage.models import Identity, Message, Operator, utcnow
 
 NAME = "webchat"
 MAX_TEXT = 4000
@@ -232,10 +232,18 @@ class WebChatChannel(Channel):
                     .limit(200)
                 )
             ).all()
+            ids = {m.operator_id for m in rows if m.operator_id}
+            names: dict[int, str] = {}
+            if ids:
+                found = await session.execute(
+                    select(Operator.id, Operator.display_name).where(Operator.id.in_(ids))
+                )
+                names = {operator_id: name for operator_id, name in found.all()}
         return customer_id, [
             {
                 "id": m.id,
                 "author": m.author,
+                "operator": names.get(m.operator_id or 0),  # «Оператор Анна» over the bubble
                 "text": m.text,
                 "channel": m.channel,
                 "buttons": (m.data or {}).get("buttons", []) if m.direction == "out" else [],

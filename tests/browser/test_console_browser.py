@@ -133,6 +133,8 @@ def test_queue_take_reply_transfer_close_rate(server: Server, contexts: Any) -> 
     expect(customer.locator("li.msg--operator").last).to_contain_text("Меня зовут Анна")
     sent = anna.locator("#messages li.author-operator .delivery").last
     expect(sent).to_have_text("отправлено")  # the operator sees it left
+    # The customer sees who answers.
+    expect(customer.locator("li.msg--operator .msg__author").last).to_have_text("Оператор Анна")
     expect(anna).to_have_title(re.compile(r"^[^(]"))  # answered: nothing waits for her now
 
     # Internal note: visible to colleagues, never to the customer.

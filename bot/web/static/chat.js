@@ -72,7 +72,7 @@
     if (AUTHORS[m.author]) {
       const who = document.createElement("span");
       who.className = "msg__author";
-      who.textContent = AUTHORS[m.author];
+      who.textContent = m.author === "operator" && m.operator ? AUTHORS.operator + " " + m.operator : AUTHORS[m.author];
       li.appendChild(who);
     }
     if (m.file) li.appendChild(fileView(m.file));
