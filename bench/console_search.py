@@ -33,7 +33,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_SERVER = os.environ.get("ZABOTA_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+from bench._procs import PG_SERVER  # noqa: E402  (ZABOTA_BENCH_POSTGRES)
+
 PG_DB = "zabota_bench_search"
 TARGET_MS = 300.0
 TEXTS = (
