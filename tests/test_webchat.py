@@ -299,3 +299,39 @@ async def test_a_visitor_sending_file_after_file_is_stopped_for_the_hour(
         )
     later = await visitor.upload("фото2.jpg", b"\xff\xd8 photo", client_id="f2")
     assert later.status_code == 202
+
+
+async def test_an_operator_sees_the_visitor_typing_only_once_a_person_has_them(
+    visitor: Visitor,
+) -> None:
+    assert visitor.channel is not None and visitor.runtime is not None
+    clock = [100.0]
+    visitor.channel.clock = lambda: clock[0]
+
+    async def types() -> bool:
+        response = await visitor.client.post("/webchat/api/typing", json=visitor.session)
+        assert response.status_code == 202
+        return bool(response.json()["sent"])
+
+    with visitor.runtime.bus.subscribe() as heard:
+        await visitor.send("как вернуть товар?")
+        await visitor.read_until("14 дней")
+        assert await types() is False  # the bot has the conversation: nobody to tell
+        await visitor.send("позовите оператора")
+        await visitor.read_until("коллег")
+        assert await types() is True  # queued for a person: their console will show it
+        assert await types() is False  # a keystroke later: not again
+        clock[0] += 3.5
+        assert await types() is True
+        signals = []
+        while not heard.empty():
+            event = heard.get_nowait()
+            if event.kind == "customer_typing":
+                signals.append(event.conversation_id)
+    async with visitor.runtime.db.read() as session:
+        queued = await session.scalar(select(Conversation.id).where(Conversation.owner == "queued"))
+    assert signals == [queued, queued]
+    forged = await visitor.client.post(
+        "/webchat/api/typing", json={"visitor": visitor.session["visitor"], "token": "x"}
+    )
+    assert forged.status_code == 403

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -31,12 +32,14 @@ from bot.bus import Bus, BusEvent
 from bot.channels.base import Capabilities, Channel, InboundHandler, PermanentError
 from bot.events import Inbound, InboundKind, Outbound
 from bot.files import file_view
+from bot.ownership import HUMAN_OWNERS
 from bot.storage.db import Database
-from bot.storage.models import Identity, Message, Operator, utcnow
+from bot.storage.models import Conversation, Identity, Message, Operator, utcnow
 
 NAME = "webchat"
 MAX_TEXT = 4000
 MAX_BODY = 64 * 1024
+TYPING_EVERY = 3.0  # seconds between two «Клиент печатает…» signals of one visitor
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -54,6 +57,8 @@ class WebChatChannel(Channel):
         # Files one visitor may send per hour: enough for any real request, and a script
         # cannot fill the database 10 MB at a time.
         self.uploads_per_hour = 20
+        self._typing: dict[str, float] = {}  # visitor → when their typing was last passed on
+        self.clock = time.monotonic
 
     async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
         self.bus.publish(BusEvent("webchat", data={"chat_id": chat_id}))
@@ -166,6 +171,42 @@ class WebChatChannel(Channel):
             )
             return JSONResponse({"ok": True}, status_code=202)
 
+        async def typing(request: Request) -> Response:
+            """The visitor is typing: an operator who has the conversation sees «Клиент
+            печатает…». Passed on at most every :data:`TYPING_EVERY` seconds per visitor, and
+            only while a person has (or is about to get) the conversation."""
+            try:
+                data = await request.json()
+            except ValueError:
+                return _error(400, "bad_json", "Некорректный запрос.")
+            visitor = self._visitor(data if isinstance(data, dict) else {})
+            if visitor is None:
+                return _error(403, "bad_token", "Сессия чата недействительна, обновите страницу.")
+            now = self.clock()
+            if now - self._typing.get(visitor, -TYPING_EVERY) < TYPING_EVERY:
+                return JSONResponse({"ok": True, "sent": False}, status_code=202)
+            async with self.db.read() as session:
+                found = (
+                    await session.execute(
+                        select(Conversation.id, Conversation.customer_id)
+                        .join(Identity, Identity.customer_id == Conversation.customer_id)
+                        .where(
+                            Identity.channel == NAME,
+                            Identity.user_id == visitor,
+                            Conversation.owner.in_([o.value for o in HUMAN_OWNERS]),
+                        )
+                        .limit(1)
+                    )
+                ).first()
+            if found is None:
+                return JSONResponse({"ok": True, "sent": False}, status_code=202)
+            if len(self._typing) > 10_000:  # forget the oldest half, never grow without bound
+                for old in sorted(self._typing, key=self._typing.__getitem__)[:5_000]:
+                    del self._typing[old]
+            self._typing[visitor] = now
+            self.bus.publish(BusEvent("customer_typing", found[0], found[1]))
+            return JSONResponse({"ok": True, "sent": True}, status_code=202)
+
         async def messages(request: Request) -> Response:
             visitor = self._visitor(request.query_params)
             if visitor is None:
@@ -190,6 +231,7 @@ class WebChatChannel(Channel):
             Route("/webchat/api/session", session, methods=["POST"]),
             Route("/webchat/api/send", send, methods=["POST"]),
             Route("/webchat/api/upload", upload, methods=["POST"]),
+            Route("/webchat/api/typing", typing, methods=["POST"]),
             Route("/webchat/api/messages", messages, methods=["GET"]),
         ]
 

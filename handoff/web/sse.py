@@ -31,10 +31,13 @@ CONSOLE_KINDS = {
     "rating",
     "outbox",
     "delivery_failed",
+    "customer_typing",
 }
 
 
 def encode(event: BusEvent) -> str:
+    if event.kind == "customer_typing":  # nothing changed: the console shows «печатает…»
+        return f"event: typing\ndata: {json.dumps({'conversation_id': event.conversation_id})}\n\n"
     data = {
         "kind": event.kind,
         "conversation_id": event.conversation_id,

@@ -470,6 +470,14 @@ def test_the_customer_sees_the_operator_typing(server: Server, contexts: Any) ->
     expect(customer.locator("li.msg--bot").last).to_contain_text("Таня")
     expect(customer.locator("#typing")).to_be_hidden()
 
+    # And the other way: Таня sees the customer typing, until their message arrives.
+    customer.wait_for_timeout(4100)  # the chat passes typing on at most every 4 s
+    customer.fill("#input", "И ещё: чек потерялся")
+    expect(tanya.locator("#customer-typing")).to_be_visible()
+    customer.click("#send")
+    expect(tanya.locator("#messages")).to_contain_text("чек потерялся")
+    expect(tanya.locator("#customer-typing")).to_be_hidden()
+
     # A note for colleagues is typed in note mode: the customer sees nobody typing.
     tanya.click("#mode-note")
     tanya.wait_for_timeout(500)  # the chat is listening again after the join message

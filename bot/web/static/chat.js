@@ -225,6 +225,20 @@
     poll(0);
   });
 
+  // An operator reading the conversation sees «Клиент печатает…» (the server passes it on only
+  // while a person has the conversation, at most every few seconds).
+  let typingSent = 0;
+  input.addEventListener("input", () => {
+    const now = Date.now();
+    if (!session || !input.value.trim() || now - typingSent < 4000) return;
+    typingSent = now;
+    fetch("/webchat/api/typing", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ visitor: session.visitor, token: session.token }),
+    }).catch(() => {});
+  });
+
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
   });

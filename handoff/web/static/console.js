@@ -174,6 +174,7 @@ async function select(id) {
     keepDraft(STATE.selected, $("reply").value);
     $("reply").value = DRAFTS[id] || "";
     setNoteMode(false);
+    $("customer-typing").hidden = true;
   }
   STATE.selected = id;
   showError("");
@@ -184,6 +185,12 @@ async function select(id) {
 async function refreshDetail() {
   if (STATE.selected === null) return;
   const detail = await api("GET", `/conversations/${STATE.selected}`);
+  // The customer's new message ends their «печатает…» (other refreshes leave it).
+  const said = detail.messages.filter((m) => m.author === "customer").map((m) => m.id).pop();
+  const before = STATE.detail && STATE.detail.id === detail.id
+    ? STATE.detail.messages.filter((m) => m.author === "customer").map((m) => m.id).pop()
+    : said;
+  if (said !== before) $("customer-typing").hidden = true;
   STATE.detail = detail;
   renderDetail(detail);
 }
@@ -460,12 +467,21 @@ function scheduleRefresh(conversationId) {
   }, 100);
 }
 
+let customerTyping = null;
 function connect() {
   const source = new EventSource("/api/v1/events");
   source.addEventListener("hello", () => { $("live").classList.add("on"); refreshLists().catch(() => {}); });
   source.addEventListener("change", (event) => {
     const data = JSON.parse(event.data);
     scheduleRefresh(data.conversation_id);
+  });
+  // The web chat's customer is typing in the open conversation: shown until they send, or 6 s.
+  source.addEventListener("typing", (event) => {
+    const data = JSON.parse(event.data);
+    if (data.conversation_id !== STATE.selected) return;
+    $("customer-typing").hidden = false;
+    clearTimeout(customerTyping);
+    customerTyping = setTimeout(() => { $("customer-typing").hidden = true; }, 6000);
   });
   source.onerror = () => $("live").classList.remove("on");
 }
