@@ -23,6 +23,10 @@ from bot.ownership import Owner
 from bot.rating import REASONS
 from bot.storage.models import Conversation, Message, Operator, Rating, utcnow
 
+Escalated = Row[datetime | None, datetime | None, str, int]  # escalated, answered, owner, id
+Reply = Row[int | None, int, datetime]  # operator, conversation, at
+Rated = Row[int, str | None, int | None]  # score, reason, operator
+
 
 def percentile(values: list[float], share: float) -> float | None:
     """Nearest-rank percentile (``share`` in (0, 1]); None for no data."""
@@ -48,13 +52,16 @@ async def compute(
     escalated = (
         await session.execute(
             select(
-                Conversation.escalated_at, Conversation.first_response_at, Conversation.owner
+                Conversation.escalated_at,
+                Conversation.first_response_at,
+                Conversation.owner,
+                Conversation.id,
             ).where(Conversation.escalated_at >= since, Conversation.escalated_at < until)
         )
     ).all()
     response_times = [
         (answered - started).total_seconds()
-        for started, answered, _ in escalated
+        for started, answered, _, _ in escalated
         if answered is not None and started is not None
     ]
     within_goal = sum(1 for seconds in response_times if seconds <= goal_seconds)
@@ -86,13 +93,13 @@ async def compute(
 
     rated = (
         await session.execute(
-            select(Rating.score, Rating.reason).where(
+            select(Rating.score, Rating.reason, Rating.operator_id).where(
                 Rating.created_at >= since, Rating.created_at < until
             )
         )
     ).all()
-    scores = [score for score, _ in rated]
-    reasons = Counter(reason for _, reason in rated if reason in REASONS)
+    scores = [score for score, _, _ in rated]
+    reasons = Counter(reason for _, reason, _ in rated if reason in REASONS)
 
     created = (
         await session.execute(
@@ -119,6 +126,7 @@ async def compute(
             "waiting": len(waits),
             "waiting_over_goal": waiting_over_goal,
         },
+        "operators": _per_operator(escalated, replies, rated, names),
         "per_operator_day": [
             {
                 "date": day,
@@ -153,14 +161,54 @@ async def compute(
     }
 
 
-def _waits(
-    escalated: Sequence[Row[datetime | None, datetime | None, str]], now: datetime
-) -> list[float]:
+def _per_operator(
+    escalated: Sequence[Escalated],
+    replies: Sequence[Reply],
+    rated: Sequence[Rated],
+    names: dict[int, str],
+) -> list[dict[str, Any]]:
+    """Each operator's period: conversations they replied in, the median wait of those they
+    answered first, and their ratings (a team lead's per-agent report)."""
+    conversations: dict[int, set[int]] = {}
+    first: dict[int, tuple[datetime, int]] = {}  # conversation → (first reply, its operator)
+    for operator_id, conversation_id, at in replies:
+        if operator_id is None:
+            continue
+        conversations.setdefault(operator_id, set()).add(conversation_id)
+        if conversation_id not in first or at < first[conversation_id][0]:
+            first[conversation_id] = (at, operator_id)
+    waits: dict[int, list[float]] = {}
+    for started, answered, _, conversation_id in escalated:
+        if started is not None and answered is not None and conversation_id in first:
+            operator = first[conversation_id][1]
+            waits.setdefault(operator, []).append((answered - started).total_seconds())
+    scores: dict[int, list[int]] = {}
+    for score, _, operator_id in rated:
+        if operator_id is not None:
+            scores.setdefault(operator_id, []).append(score)
+    report = []
+    for operator_id in set(conversations) | set(scores):
+        given = scores.get(operator_id, [])
+        report.append(
+            {
+                "operator_id": operator_id,
+                "operator": names.get(operator_id, f"#{operator_id}"),
+                "conversations": len(conversations.get(operator_id, ())),
+                "first_response_p50_seconds": _round(percentile(waits.get(operator_id, []), 0.5)),
+                "ratings": len(given),
+                "csat_average": round(sum(given) / len(given), 2) if given else None,
+                "low_ratings": sum(1 for s in given if s <= 3),
+            }
+        )
+    return sorted(report, key=lambda r: (-r["conversations"], r["operator"]))
+
+
+def _waits(escalated: Sequence[Escalated], now: datetime) -> list[float]:
     """Seconds waited so far by the conversations still waiting for a person's first reply."""
     waiting = (Owner.QUEUED.value, Owner.OPERATOR.value)
     return [
         (now - started).total_seconds()
-        for started, answered, owner in escalated
+        for started, answered, owner, _ in escalated
         if started is not None and answered is None and owner in waiting
     ]
 

@@ -10,6 +10,16 @@ from typing import Any
 BOM = "\ufeff"
 
 
+OPERATOR_COLUMNS = (
+    "Оператор",
+    "Диалогов",
+    "Первый ответ, медиана, с",
+    "Средняя оценка",
+    "Оценок",
+    "Оценок 1–3",
+)
+
+
 def _number(value: Any) -> str:
     if value is None:
         return ""
@@ -49,6 +59,28 @@ def to_csv(data: dict[str, Any]) -> str:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Показатель", "Значение"])
     writer.writerows((name, _number(value)) for name, value in rows)
+    writer.writerow([])
+    writer.writerow(
+        [
+            "Оператор",
+            "Диалогов",
+            "Первый ответ, медиана, с",
+            "Средняя оценка",
+            "Оценок",
+            "Оценок 1–3",
+        ]
+    )
+    writer.writerows(
+        (
+            r["operator"],
+            r["conversations"],
+            _number(r["first_response_p50_seconds"]),
+            _number(r["csat_average"]),
+            r["ratings"],
+            r["low_ratings"],
+        )
+        for r in data.get("operators", [])
+    )
     writer.writerow([])
     writer.writerow(["Дата", "Оператор", "Диалогов"])
     writer.writerows(

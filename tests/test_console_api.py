@@ -395,6 +395,9 @@ async def test_a_manager_downloads_the_figures_for_excel(env: Env) -> None:
     assert "Дата;Оператор;Диалогов" in lines
     day = lines[lines.index("Дата;Оператор;Диалогов") + 1]
     assert day.endswith(";Анна;1")
+    header = "Оператор;Диалогов;Первый ответ, медиана, с;Средняя оценка;Оценок;Оценок 1–3"
+    agent = lines[lines.index(header) + 1]
+    assert agent.startswith("Анна;1;") and agent.endswith(";;0;0")  # answered, not yet rated
 
 
 def test_figures_use_the_decimal_comma() -> None:

@@ -57,7 +57,18 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
             active=True,
             created_at=now,
         )
-        session.add_all([customer, operator])
+        boris = Operator(
+            username="boris",
+            display_name="Борис",
+            password_hash="x",
+            role="operator",
+            status="online",
+            capacity=3,
+            teams=[],
+            active=True,
+            created_at=now,
+        )
+        session.add_all([customer, operator, boris])
         await session.flush()
 
         def conv(owner: str, response: float | None, escalated: bool = True) -> Conversation:
@@ -85,6 +96,20 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
                         created_at=now,
                     )
                 )
+        session.add(
+            Message(
+                conversation_id=answered[3].id,
+                customer_id=customer.id,
+                channel="test",
+                direction="out",
+                author="operator",
+                operator_id=boris.id,
+                kind="message",
+                text="ok",
+                data={},
+                created_at=now,
+            )
+        )
         for c, score in zip(answered, (5, 4, 2, 5), strict=False):
             session.add(
                 Rating(
@@ -112,7 +137,32 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
         "waiting": 1,
         "waiting_over_goal": 1,
     }
-    assert [(r["operator"], r["conversations"]) for r in data["per_operator_day"]] == [("Анна", 3)]
+    assert [(r["operator"], r["conversations"]) for r in data["per_operator_day"]] == [
+        ("Анна", 3),
+        ("Борис", 1),
+    ]
+    # The per-agent report: Анна answered three first (10, 20, 30 s) and got the ratings;
+    # Борис answered one (40 s) and has none yet.
+    assert data["operators"] == [
+        {
+            "operator_id": operator.id,
+            "operator": "Анна",
+            "conversations": 3,
+            "first_response_p50_seconds": 20.0,
+            "ratings": 4,
+            "csat_average": 4.0,
+            "low_ratings": 1,
+        },
+        {
+            "operator_id": boris.id,
+            "operator": "Борис",
+            "conversations": 1,
+            "first_response_p50_seconds": 40.0,
+            "ratings": 0,
+            "csat_average": None,
+            "low_ratings": 0,
+        },
+    ]
     assert data["csat"] == {
         "ratings": 4,
         "average": 4.0,

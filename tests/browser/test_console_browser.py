@@ -614,6 +614,17 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
             "waiting": 11,
             "waiting_over_goal": 9,
         },
+        "operators": [
+            {
+                "operator_id": 1,
+                "operator": "Анна",
+                "conversations": 3,
+                "first_response_p50_seconds": 95.0,
+                "ratings": 4,
+                "csat_average": 4.25,
+                "low_ratings": 1,
+            }
+        ],
         "per_operator_day": [
             {"date": "2024-05-01", "operator_id": 1, "operator": "Анна", "conversations": 3}
         ],
@@ -645,6 +656,8 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     expect(lead.locator("#helped-note")).to_have_text("17 из 21 оценки «помогло»")
     row = lead.locator("#per-operator tbody tr").first
     expect(row.locator("td").first).to_have_text("01.05.2024")  # as on the customer card
+    agent = lead.locator("#operators tbody tr").first.locator("td")
+    expect(agent).to_have_text(["Анна", "3", "1 мин 35 с", "4,3 (4 оценки)", "1"])
 
     # Plural forms follow the number: another period, other ratings.
     metrics["csat"] = {"ratings": 3, "average": 4.33, "share_4_5": 0.67, "reasons": []}

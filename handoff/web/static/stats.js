@@ -47,14 +47,26 @@ function firstResponse(data) {
     : "";
 }
 
-function perOperatorRow(r) {
+function row(values) {
   const tr = document.createElement("tr");
-  for (const value of [day(r.date), r.operator, r.conversations]) {
+  for (const value of values) {
     const td = document.createElement("td");
     td.textContent = String(value);
     tr.append(td);
   }
   return tr;
+}
+
+// A team lead's per-agent line: who answered how many, how fast the first time, how rated.
+function operatorRow(r) {
+  const rating = missing(r.csat_average)
+    ? "—"
+    : `${decimal(r.csat_average, 1)} (${plural(r.ratings, ["оценка", "оценки", "оценок"])})`;
+  return row([r.operator, r.conversations, duration(r.first_response_p50_seconds), rating, r.low_ratings]);
+}
+
+function perOperatorRow(r) {
+  return row([day(r.date), r.operator, r.conversations]);
 }
 
 async function load() {
@@ -82,6 +94,7 @@ async function load() {
   $("helped-note").textContent = a.rated
     ? `${a.helped} из ${plural(a.rated, ["оценки", "оценок", "оценок"])} «помогло»`
     : "клиенты ещё не оценивали ответы";
+  document.querySelector("#operators tbody").replaceChildren(...(data.operators || []).map(operatorRow));
   document.querySelector("#per-operator tbody").replaceChildren(...data.per_operator_day.map(perOperatorRow));
 }
 
