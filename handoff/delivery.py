@@ -3,7 +3,8 @@
 A reply is «отправляется» while it waits in the outbox («повторная отправка» after a failed
 try, with the reason), «отправлено» once the messenger took it, «доставлено» / «прочитано» when
 the messenger says so (Viber reports both; Telegram reports neither), and «не доставлено» with a
-reason the operator can act on (:func:`bot.delivery.failure_text`).
+reason the operator can act on (:func:`bot.delivery.failure_text`) — also when Viber took the
+message and later reported it ``failed``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ LABELS = {
     "seen": "прочитано",
     "failed": "не доставлено",
 }
-_RECEIPTS = ("delivered", "seen")
+_RECEIPTS = ("failed", "delivered", "seen")  # by rank: a later one wins
 
 
 async def states(
@@ -52,10 +53,12 @@ async def states(
         state = status if status in ("sent", "failed") else "pending"
         if state == "pending" and attempts and error:
             state = "retrying"
+        reason = failure_text(error) if state in ("failed", "retrying") else None
         if state == "sent":
             seen = {receipts.get(str(i)) for i in external_ids or []}
             state = next((r for r in reversed(_RECEIPTS) if r in seen), "sent")
-        reason = failure_text(error) if state in ("failed", "retrying") else None
+            if state == "failed":  # Viber took it, then could not deliver it
+                reason = "мессенджер не смог доставить сообщение"
         found[message_id] = {"state": state, "label": LABELS[state], "reason": reason}
     return found
 
@@ -63,7 +66,7 @@ async def states(
 async def _receipts(
     session: AsyncSession, customer_id: int, external_ids: list[str]
 ) -> dict[str, str]:
-    """The furthest receipt (``seen`` over ``delivered``) per messenger message id."""
+    """The furthest receipt (``seen`` over ``delivered`` over ``failed``) per message id."""
     if not external_ids:
         return {}
     accounts = select(Identity.user_id).where(Identity.customer_id == customer_id)
@@ -76,6 +79,8 @@ async def _receipts(
     )
     best: dict[str, str] = {}
     for ref, status in events.all():
-        if ref is not None and (best.get(ref) != "seen"):
+        if ref is not None and _RECEIPTS.index(status) > _RECEIPTS.index(best.get(ref, "failed")):
             best[ref] = status
+        elif ref is not None:
+            best.setdefault(ref, status)
     return best

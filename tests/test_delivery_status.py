@@ -107,6 +107,19 @@ async def test_viber_receipts_show_delivered_then_read(
         [reply] = await replies(w.client, conversation)
         assert reply["delivery"]["label"] == "прочитано"
 
+        # Viber accepts a message and later reports that it could not deliver it.
+        await service.reply(conversation, anna, "Ещё одно сообщение")
+        await w.settle()
+        lost = w.vb.sent_to("vb-user-1")[-1].token
+        await w.vb.deliver(w.vb.failed("vb-user-1", lost), w.client)
+        await w.settle()
+        [_, second] = await replies(w.client, conversation)
+        assert second["delivery"] == {
+            "state": "failed",
+            "label": "не доставлено",
+            "reason": "мессенджер не смог доставить сообщение",
+        }
+
 
 @pytest.mark.parametrize(
     ("error", "reason"),
