@@ -335,3 +335,23 @@ async def test_an_operator_sees_the_visitor_typing_only_once_a_person_has_them(
         "/webchat/api/typing", json={"visitor": visitor.session["visitor"], "token": "x"}
     )
     assert forged.status_code == 403
+
+
+async def test_oversized_and_malformed_requests_get_clear_refusals(visitor: Visitor) -> None:
+    send = "/webchat/api/send"
+    huge = await visitor.client.post(
+        send,
+        content=b'{"text": "' + b"a" * 70_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert huge.status_code == 413 and huge.json()["error"] == "too_large"
+    long = await visitor.client.post(send, json={**visitor.session, "text": "я" * 4001})
+    assert long.status_code == 413 and long.json()["error"] == "too_long"
+    assert "4000" in long.json()["message"]
+    broken = await visitor.client.post(
+        send, content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert broken.status_code == 400 and broken.json()["error"] == "bad_json"
+    typing = await visitor.client.post("/webchat/api/typing", content=b"x" * 5000)
+    assert typing.status_code == 413
+    assert await visitor.poll() == []  # nothing of it reached the bot

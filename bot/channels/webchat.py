@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot import files
 from bot.bus import Bus, BusEvent
+from bot.channels._common import BodyTooLarge, read_body
 from bot.channels.base import Capabilities, Channel, InboundHandler, PermanentError
 from bot.events import Inbound, InboundKind, Outbound
 from bot.files import file_view
@@ -96,11 +98,12 @@ class WebChatChannel(Channel):
             return JSONResponse({"visitor": visitor, "token": self.sign(visitor)})
 
         async def send(request: Request) -> Response:
-            body = await request.body()
-            if len(body) > MAX_BODY:
+            try:  # refused by its length while it streams in: never buffered whole
+                body = await read_body(request, MAX_BODY)
+            except BodyTooLarge:
                 return _error(413, "too_large", "Сообщение слишком длинное.")
             try:
-                data = await request.json()
+                data = json.loads(body)
                 if not isinstance(data, dict):
                     raise ValueError
             except ValueError:
@@ -176,7 +179,10 @@ class WebChatChannel(Channel):
             печатает…». Passed on at most every :data:`TYPING_EVERY` seconds per visitor, and
             only while a person has (or is about to get) the conversation."""
             try:
-                data = await request.json()
+                body = await read_body(request, 4096)
+                data = json.loads(body)
+            except BodyTooLarge:
+                return _error(413, "too_large", "Слишком большой запрос.")
             except ValueError:
                 return _error(400, "bad_json", "Некорректный запрос.")
             visitor = self._visitor(data if isinstance(data, dict) else {})
