@@ -78,8 +78,8 @@ def media_routes(console: Console) -> list[BaseRoute]:
     async def send_file(request: Request, operator: Operator) -> Response:
         conversation_id = int(request.path_params["id"])
         try:
+            await _check_channel(console, conversation_id)  # before reading 10 MB for nothing
             upload, caption = await _read_upload(request)
-            await _check_channel(console, conversation_id)
             message_id = await console.service.send_file(
                 conversation_id, operator.id, upload, caption
             )
