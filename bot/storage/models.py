@@ -276,6 +276,18 @@ class StoredFile(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CannedReply(Base):
+    """A team's ready reply an operator inserts by its shortcut («/привет») in the console."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    shortcut: Mapped[str] = mapped_column(String(32), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class LoginFailure(Base):
     """A wrong password at the console's login (:mod:`handoff.login_guard`)."""
 

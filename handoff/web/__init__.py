@@ -13,6 +13,7 @@ from handoff.web.context import Console
 from handoff.web.editor import editor_routes
 from handoff.web.media import media_routes
 from handoff.web.pages import page_routes
+from handoff.web.replies import reply_routes
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -27,6 +28,7 @@ def routes(console: Console) -> list[BaseRoute]:
         *media_routes(console),
         *content_routes(console),
         *editor_routes(console),
+        *reply_routes(console),
     ]
 
 

@@ -222,6 +222,37 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
             }
         },
+        "/replies": {
+            "get": {
+                "summary": "The team's ready replies («шаблоны») whose shortcut starts with `q` "
+                "(first) or whose text has it; `{клиент}` and `{оператор}` in a text are for the "
+                "console to fill in",
+                "security": _SECURED,
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                "responses": _OK,
+            },
+            "post": {
+                "summary": "Admin: add a ready reply; 409 `duplicate` for a shortcut in use, 400 "
+                "`bad_shortcut` (2–32 letters, digits, - or _), `empty`, `too_long`",
+                "security": _CSRF,
+                "requestBody": _body(
+                    {
+                        "shortcut": {"type": "string", "maxLength": 32},
+                        "text": {"type": "string", "maxLength": 4000},
+                    },
+                    ["shortcut", "text"],
+                ),
+                "responses": {**_OK, **_ERRORS},
+            },
+        },
+        "/replies/{id}": {
+            "delete": {
+                "summary": "Admin: delete a ready reply",
+                "parameters": [_ID],
+                "security": _CSRF,
+                "responses": {**_OK, **_ERRORS},
+            }
+        },
         "/kb/search": {
             "get": {
                 "summary": "Search canned answers in the knowledge base",

@@ -598,6 +598,47 @@ def test_the_operator_finds_a_closed_conversation_by_an_order_number(
     expect(semyon.locator("#list-empty")).to_be_hidden()
 
 
+def test_an_admin_adds_a_ready_reply_and_it_is_typed_with_a_slash(
+    server: Server, contexts: Any
+) -> None:
+    server.add_operator("rita", name="Рита", role="admin")
+    rita = contexts()
+    log_in(rita, server, "rita")
+    rita.click("#replies-open")
+    rita.fill("#reply-shortcut", "здравствуйте")
+    rita.fill("#reply-text", "Здравствуйте, {клиент}! Меня зовут {оператор}, уже смотрю.")
+    rita.click("#reply-add")
+    expect(rita.locator("#replies-list li")).to_contain_text(["/здравствуйте"])
+    rita.fill("#reply-shortcut", "здравствуйте")
+    rita.fill("#reply-text", "ещё раз")
+    rita.click("#reply-add")
+    expect(rita.locator("#replies-error")).to_contain_text("уже есть")
+    rita.click("#replies-close")
+    go_away(rita)
+
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "Позовите оператора, где мой заказ 48211?")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+    rita.click('.tab[data-view="all"]')
+    rita.locator(f'#list li.conv[data-id="{server.newest_conversation()}"]').click()
+    expect(rita.locator("#messages")).to_contain_text("заказ 48211")
+    box = rita.locator("#reply")
+    box.press_sequentially("/здр")
+    offered = rita.locator("#templates li")
+    expect(offered).to_have_count(1)
+    expect(offered.first).to_contain_text("/здравствуйте")
+    box.press("Enter")  # the first one goes in, names filled in (the chat's customer has none)
+    expect(box).to_have_value("Здравствуйте! Меня зовут Рита, уже смотрю.")
+    expect(rita.locator("#templates")).to_be_hidden()
+    rita.click("#send")
+    expect(customer.locator("li.msg--operator").last).to_have_text(
+        re.compile("Здравствуйте! Меня зовут Рита, уже смотрю.")
+    )
+    rita.click("#close")
+    expect(rita.locator("#c-owner")).to_have_text("закрыт")
+
+
 def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     """QA's numbers: twelve handed over, one answered, most of the rest waiting past the goal."""
     metrics = {

@@ -163,7 +163,7 @@ function setNoteMode(on) {
   $("mode-reply").setAttribute("aria-selected", String(!on));
   $("mode-note").setAttribute("aria-selected", String(on));
   $("reply").classList.toggle("note-mode", on);
-  $("reply").placeholder = on ? "Заметка для коллег — клиент её не увидит…" : "Ответ клиенту…";
+  $("reply").placeholder = on ? "Заметка для коллег — клиент её не увидит…" : "Ответ клиенту… («/» — шаблоны)";
   $("send").hidden = on;
   $("file-pick").hidden = on;
   $("note-send").hidden = !on;
@@ -382,6 +382,83 @@ async function submitFile(input) {
   await Promise.all([refreshDetail(), refreshLists()]);
 }
 
+// ---- ready replies («шаблоны») ------------------------------------------------------
+
+// «/» and a shortcut at the start of the box offer the team's ready replies; a click (or Enter
+// on the first) puts the text in the box with {клиент} and {оператор} filled in, to edit.
+let templatesTimer = null;
+function offerTemplates() {
+  const box = $("reply");
+  const typed = /^\/(\S*)$/.exec(box.value);
+  clearTimeout(templatesTimer);
+  if (!typed) {
+    $("templates").hidden = true;
+    return;
+  }
+  templatesTimer = setTimeout(async () => {
+    let data;
+    try {
+      data = await api("GET", `/replies?q=${encodeURIComponent(typed[1])}`);
+    } catch (error) {
+      return;
+    }
+    if (box.value !== typed[0]) return;  // typed on since
+    $("templates").replaceChildren(...data.replies.map((r) => {
+      const item = el("li", { "data-shortcut": r.shortcut },
+        el("strong", {}, `/${r.shortcut}`), ` — ${r.text.slice(0, 80)}${r.text.length > 80 ? "…" : ""}`);
+      item.addEventListener("mousedown", (event) => { event.preventDefault(); useTemplate(r.text); });
+      return item;
+    }));
+    $("templates").hidden = data.replies.length === 0;
+  }, 150);
+}
+
+function fillTemplate(text) {
+  const card = (STATE.detail && STATE.detail.customer_card) || {};
+  const customer = card.name && !card.name.startsWith("Клиент") ? card.name : "";
+  // No name known: «Здравствуйте, {клиент}!» reads «Здравствуйте!», not «Здравствуйте, !».
+  const named = customer ? text.replaceAll("{клиент}", customer) : text.replace(/,?[ \u00a0]*\{клиент\}/g, "");
+  return named.replaceAll("{оператор}", $("me").textContent.trim());
+}
+
+function useTemplate(text) {
+  const box = $("reply");
+  box.value = fillTemplate(text);
+  $("templates").hidden = true;
+  keepDraft(STATE.selected, box.value);
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
+}
+
+// Administrators keep the list (the header's «Шаблоны»).
+async function loadReplies() {
+  const data = await api("GET", "/replies");
+  $("replies-list").replaceChildren(...data.replies.map((r) => {
+    const remove = el("button", { type: "button", class: "plain" }, "Удалить");
+    remove.addEventListener("click", async () => {
+      try {
+        await api("DELETE", `/replies/${r.id}`);
+        await loadReplies();
+      } catch (error) {
+        show("replies-error", error.message);
+      }
+    });
+    return el("li", { "data-shortcut": r.shortcut }, el("strong", {}, `/${r.shortcut}`), ` ${r.text} `, remove);
+  }));
+}
+
+async function addReply() {
+  show("replies-error", "");
+  try {
+    await api("POST", "/replies", { shortcut: $("reply-shortcut").value, text: $("reply-text").value });
+    $("reply-shortcut").value = "";
+    $("reply-text").value = "";
+    await loadReplies();
+  } catch (error) {
+    show("replies-error", error.message);
+  }
+}
+
 // While the operator types, the customer's messenger shows «typing…» (at most every 4 s; the
 // server limits it too). Failures are cosmetic and ignored.
 const TYPING = { at: 0, conversation: null };
@@ -509,8 +586,24 @@ function init() {
   $("mode-reply").addEventListener("click", () => { setNoteMode(false); $("reply").focus(); });
   $("mode-note").addEventListener("click", () => { setNoteMode(true); $("reply").focus(); });
   $("reply").addEventListener("input", typing);
+  $("reply").addEventListener("input", offerTemplates);
+  $("reply").addEventListener("blur", () => { $("templates").hidden = true; });
+  if ($("replies-open")) {
+    $("replies-open").addEventListener("click", () => {
+      $("replies-admin").hidden = false;
+      loadReplies().catch((e) => show("replies-error", e.message));
+    });
+    $("replies-close").addEventListener("click", () => { $("replies-admin").hidden = true; });
+    $("reply-add").addEventListener("click", addReply);
+  }
   $("reply").addEventListener("input", () => keepDraft(STATE.selected, $("reply").value));
   $("reply").addEventListener("keydown", (event) => {
+    if (!$("templates").hidden && event.key === "Escape") $("templates").hidden = true;
+    if (!$("templates").hidden && event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      $("templates").firstElementChild.dispatchEvent(new MouseEvent("mousedown"));
+      return;
+    }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       $(STATE.noteMode ? "note-send" : "send").click();
     }

@@ -1,0 +1,52 @@
+"""``/api/v1/replies``: the team's ready replies (:mod:`handoff.canned`). Operators and
+administrators read them; administrators add and delete them."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.storage.models import Operator
+from handoff import canned
+from handoff.errors import HandoffError
+from handoff.service import CONSOLE_ROLES
+from handoff.web.context import Console, error, json_body
+from handoff.web.security import guarded
+
+
+def reply_routes(console: Console) -> list[BaseRoute]:
+    agents = guarded(console.sessions, CONSOLE_ROLES)
+    admins = guarded(console.sessions, ("admin",))
+
+    @agents
+    async def list_replies(request: Request, operator: Operator) -> Response:
+        async with console.db.read() as session:
+            found = await canned.matching(session, request.query_params.get("q", ""))
+        return JSONResponse({"replies": [canned.as_json(r) for r in found]})
+
+    @admins
+    async def add_reply(request: Request, operator: Operator) -> Response:
+        try:
+            data = await json_body(request)
+            reply = await canned.create(
+                console.db, str(data.get("shortcut", "")), str(data.get("text", "")), operator.id
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True, "reply": canned.as_json(reply)})
+
+    @admins
+    async def delete_reply(request: Request, operator: Operator) -> Response:
+        try:
+            await canned.remove(console.db, int(request.path_params["id"]))
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True})
+
+    base = "/api/v1/replies"
+    return [
+        Route(base, list_replies, methods=["GET"]),
+        Route(base, add_reply, methods=["POST"]),
+        Route(f"{base}/{{id:int}}", delete_reply, methods=["DELETE"]),
+    ]
