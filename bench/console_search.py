@@ -33,7 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._procs import PG_SERVER  # noqa: E402  (ZABOTA_BENCH_POSTGRES)
+from bench._procs import fresh_pg_database  # noqa: E402  (ZABOTA_BENCH_POSTGRES)
 
 PG_DB = "zabota_bench_search"
 TARGET_MS = 300.0
@@ -171,15 +171,7 @@ def _summary(times: list[float], **extra: Any) -> dict[str, Any]:
 
 
 async def _pg_reset() -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{PG_DB}"')
-    finally:
-        await conn.close()
-    return f"{PG_SERVER}/{PG_DB}"
+    return await fresh_pg_database(PG_DB)
 
 
 async def run(backend: str, messages: int, customers: int, repeat: int) -> dict[str, Any]:

@@ -40,7 +40,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_SERVER = os.environ.get("ZABOTA_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+from bench._procs import fresh_pg_database  # noqa: E402  (ZABOTA_BENCH_POSTGRES)
+
 PG_DB = "zabota_bench_cost"
 
 
@@ -194,15 +195,7 @@ async def measure_engine(url: str, project: Any, model: Any, questions: list[str
 
 
 async def _pg_reset() -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=5)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{PG_DB}"')
-    finally:
-        await conn.close()
-    return f"{PG_SERVER}/{PG_DB}"
+    return await fresh_pg_database(PG_DB)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -60,16 +60,7 @@ def to_csv(data: dict[str, Any]) -> str:
     writer.writerow(["Показатель", "Значение"])
     writer.writerows((name, _number(value)) for name, value in rows)
     writer.writerow([])
-    writer.writerow(
-        [
-            "Оператор",
-            "Диалогов",
-            "Первый ответ, медиана, с",
-            "Средняя оценка",
-            "Оценок",
-            "Оценок 1–3",
-        ]
-    )
+    writer.writerow(OPERATOR_COLUMNS)
     writer.writerows(
         (
             r["operator"],

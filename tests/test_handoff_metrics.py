@@ -42,32 +42,25 @@ def test_percentile_nearest_rank() -> None:
     assert percentile([5], 0.9) == 5
 
 
+def an_operator(username: str, name: str) -> Operator:
+    return Operator(
+        username=username,
+        display_name=name,
+        password_hash="x",
+        role="operator",
+        status="online",
+        capacity=3,
+        teams=[],
+        active=True,
+        created_at=utcnow(),
+    )
+
+
 async def test_metrics_on_known_conversations(db: Database) -> None:
     now = utcnow()
     async with db.write() as session:
         customer = Customer(display_name="К", created_at=now)
-        operator = Operator(
-            username="anna",
-            display_name="Анна",
-            password_hash="x",
-            role="operator",
-            status="online",
-            capacity=3,
-            teams=[],
-            active=True,
-            created_at=now,
-        )
-        boris = Operator(
-            username="boris",
-            display_name="Борис",
-            password_hash="x",
-            role="operator",
-            status="online",
-            capacity=3,
-            teams=[],
-            active=True,
-            created_at=now,
-        )
+        operator, boris = an_operator("anna", "Анна"), an_operator("boris", "Борис")
         session.add_all([customer, operator, boris])
         await session.flush()
 
