@@ -21,7 +21,14 @@ from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
 from bot.dialogue import Handler, Turn, default_handlers, escalate
-from bot.events import Inbound, InboundKind, Outbound
+from bot.events import (
+    STATUS_DELIVERED,
+    STATUS_FAILED,
+    STATUS_SEEN,
+    Inbound,
+    InboundKind,
+    Outbound,
+)
 from bot.group_commit import GroupCommitter
 from bot.nlu_batch import PredictBatcher
 from bot.outbox import LEASE, Claimed, OutboxSender
@@ -50,6 +57,10 @@ class Status(StrEnum):
     DUPLICATE = "duplicate"
     RECORDED = "recorded"  # a status callback, nothing to answer
     FORWARDED = "forwarded"  # a person owns the conversation
+
+
+RECEIPTS = (STATUS_DELIVERED, STATUS_SEEN, STATUS_FAILED)
+"""Messenger receipts about our messages: the console shows them under an operator's reply."""
 
 
 @dataclass(slots=True)
@@ -398,9 +409,15 @@ class Engine:
             if not await inbound.claim_inbound(session, event, inbox_id):
                 return Outcome(Status.DUPLICATE)
             await repo.record_status(session, event)
+            if event.payload in RECEIPTS:  # an operator may be looking at that reply
+                conversation = await repo.open_conversation_of(session, event)
+                return Outcome(Status.RECORDED, conversation_id=conversation)
             return Outcome(Status.RECORDED)
 
-        return await self.group.run(work)
+        outcome = await self.group.run(work)
+        if outcome.conversation_id is not None:
+            self.bus.publish(BusEvent("receipt", outcome.conversation_id))
+        return outcome
 
 
 def _parse_time(value: str) -> datetime:

@@ -139,3 +139,24 @@ async def test_viber_receipts_show_delivered_then_read(
 )
 def test_messenger_errors_read_as_what_the_operator_can_do(error: str | None, reason: str) -> None:
     assert failure_text(error) == reason
+
+
+async def test_a_receipt_tells_the_open_console_which_conversation_changed(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.vb.deliver(w.vb.message_event("vb-user-1", "позовите человека"), w.client)
+        await w.settle()
+        service, anna = await operator_session(w)
+        conversation = await handed_over(w, "viber")
+        await service.reply(conversation, anna, "Здравствуйте!")
+        await w.settle()
+        token = w.vb.sent_to("vb-user-1")[-1].token
+        with w.runtime.bus.subscribe() as heard:
+            await w.vb.deliver(w.vb.seen("vb-user-1", token), w.client)
+            await w.settle()
+            kinds = []
+            while not heard.empty():
+                event = heard.get_nowait()
+                kinds.append((event.kind, event.conversation_id))
+        assert ("receipt", conversation) in kinds

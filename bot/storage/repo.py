@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Inbound, Outbound
-from bot.ownership import OPEN_OWNERS, Owner, check_move
+from bot.ownership import HUMAN_OWNERS, OPEN_OWNERS, Owner, check_move
 from bot.storage.models import (
     Conversation,
     Customer,
@@ -454,6 +454,22 @@ async def history(
         .limit(limit)
     )
     return rows.all()
+
+
+async def open_conversation_of(session: AsyncSession, event: Inbound) -> int | None:
+    """The conversation a person has (or is about to get) with the sender of ``event``."""
+    found: int | None = await session.scalar(
+        select(Conversation.id)
+        .join(Identity, Identity.customer_id == Conversation.customer_id)
+        .where(
+            Identity.channel == event.channel,
+            Identity.user_id == event.user_id,
+            Conversation.owner.in_([o.value for o in HUMAN_OWNERS]),
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    return found
 
 
 async def record_status(session: AsyncSession, event: Inbound) -> None:

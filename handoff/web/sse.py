@@ -32,6 +32,7 @@ CONSOLE_KINDS = {
     "outbox",
     "delivery_failed",
     "customer_typing",
+    "receipt",
 }
 
 

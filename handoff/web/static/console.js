@@ -550,6 +550,10 @@ function connect() {
   source.addEventListener("hello", () => { $("live").classList.add("on"); refreshLists().catch(() => {}); });
   source.addEventListener("change", (event) => {
     const data = JSON.parse(event.data);
+    if (data.kind === "receipt") {  // «доставлено», «прочитано»: only the open reply changes
+      if (data.conversation_id === STATE.selected) refreshDetail().catch(() => {});
+      return;
+    }
     scheduleRefresh(data.conversation_id);
   });
   // The web chat's customer is typing in the open conversation: shown until they send, or 6 s.
