@@ -214,6 +214,7 @@ HISTORY_TITLES = {
     "answer_edited": "изменил(а) ответ записи",
     "entry_created": "создал(а) запись",
     "flow_edited": "изменил(а) текст сценария",
+    "question_removed": "убрал(а) вопрос из записи",
 }
 
 

@@ -31,6 +31,7 @@ from knowledge_base.editing import (
     add_question_to_file,
     clean_answer,
     clean_question,
+    remove_question_in_file,
     replace_answer_in_file,
 )
 from knowledge_base.loader import question_key
@@ -244,6 +245,7 @@ def entry_json(brain: Brain, entry_id: str) -> dict[str, Any]:
         "answer": entry.answer.strip(),
         "channel_variants": sorted(entry.answers),
         "buttons": [{"title": b.title, "url": b.url, "entry": b.entry} for b in entry.buttons],
+        "questions": list(entry.questions),
         "source": str(brain.kb.sources.get(entry_id, "")),
     }
 
@@ -284,6 +286,51 @@ async def edit_answer(
         entry_id=entry_id,
         text=text,
         line=str(brain().kb.sources.get(entry_id, "")),
+    )
+
+
+QUESTION_MESSAGES = {
+    **EDIT_MESSAGES,
+    "question_not_found": "Этого вопроса в записи нет — возможно, его уже убрали.",
+    "last_question": "Это последний вопрос записи — без вопросов бот не узнает, когда её "
+    "отвечать. Сначала добавьте другой.",
+    "verify_failed": "Не удалось аккуратно убрать строку из файла; файл не изменён.",
+}
+
+
+async def remove_question(
+    db: Database,
+    brain: Callable[[], Brain],
+    reloader: Reloader,
+    *,
+    entry_id: str,
+    question: str,
+    operator_id: int,
+) -> TeachResult:
+    """Take a question (a wrong «Научить», say) out of an entry on disk and put it live."""
+    current = brain()
+    entry = current.kb.get(entry_id)
+    source = current.kb.sources.get(entry_id)
+    if entry is None or source is None:
+        raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
+    path = Path(source.file)
+    edit = Edit(apply=lambda: remove_question_in_file(path, entry_id, question))
+    report = await put_live(reloader, edit, QUESTION_MESSAGES)
+    if not report.ok:
+        log.warning("removing a question of %s refused by the reload", entry_id)
+        return refused_result(current, report, entry_id, question, _refusal(report, "", entry_id))
+    async with db.write() as session:
+        session.add(
+            audit_row(
+                "question_removed", question_key(question), question, entry_id, path, operator_id
+            )
+        )
+    log.info("editor %s removed a question of %s (%s)", operator_id, entry_id, path)
+    return TeachResult(
+        ok=True,
+        message=f"Готово: вопрос убран из записи «{entry.title}».",
+        entry_id=entry_id,
+        text=question,
     )
 
 

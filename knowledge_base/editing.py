@@ -202,6 +202,58 @@ def _verify(before: Any, text: str, name: str, index: int, question: str) -> Non
         raise EditError("verify_failed", "the edited file differs by more than the new question")
 
 
+def remove_question(source: str, entry_id: str, question: str, name: str = "<kb>") -> str:
+    """Return ``source`` without ``question`` (compared as :func:`question_key` does) in entry
+    ``entry_id``'s ``questions``: a block item's lines go, a flow item goes with its comma.
+    An entry keeps at least one question; the result must read back as exactly that change."""
+    before, root = read_tree(source, name)
+    index, entry = _entry_node(root, entry_id)
+    questions = _questions_node(entry)
+    items = questions.value
+    position = next(
+        (
+            i
+            for i, item in enumerate(items)
+            if isinstance(item, yaml.ScalarNode)
+            and question_key(item.value) == question_key(question)
+        ),
+        None,
+    )
+    if position is None:
+        raise EditError("question_not_found", "the entry has no such question")
+    if len(items) == 1:
+        raise EditError("last_question", "an entry needs at least one question")
+    item = items[position]
+    if questions.flow_style:
+        if position + 1 < len(items):
+            start, end = item.start_mark.index, items[position + 1].start_mark.index
+        else:
+            start, end = items[position - 1].end_mark.index, item.end_mark.index
+        text = source[:start] + source[end:]
+    else:
+        lines = split_lines(source)
+        first = item.start_mark.line
+        last = item.end_mark.line if item.end_mark.column > 0 else item.end_mark.line - 1
+        last = min(max(last, first), len(lines) - 1)
+        while last > first and not lines[last].strip():
+            last -= 1
+        if not re.fullmatch(r"[ \t]*-[ \t]+", lines[first][: item.start_mark.column]):
+            raise EditError("verify_failed", "the question shares its line with something else")
+        text = "".join(lines[:first] + lines[last + 1 :])
+    try:
+        after = parse_yaml(text, name).data
+        removed = after["entries"][index]["questions"]
+        expected = [q for i, q in enumerate(before["entries"][index]["questions"]) if i != position]
+        after["entries"][index]["questions"] = before["entries"][index]["questions"]
+    except ContentError as exc:
+        raise EditError("verify_failed", f"the edited file does not parse: {exc}") from None
+    except (KeyError, IndexError, TypeError):
+        raise EditError("verify_failed", "the edited file lost the questions list") from None
+    if removed != expected or after != before:
+        raise EditError("verify_failed", "the edited file differs by more than the question")
+    return text
+
+
 # -- answers ---------------------------------------------------------------------------------
 
 MAX_ANSWER_CHARS = 4000  # one Telegram message (4096) with room for the buttons' text
@@ -334,5 +386,13 @@ def replace_answer_in_file(path: Path, entry_id: str, answer: str) -> Callable[[
     """Like :func:`add_question_to_file`, for an entry's answer."""
     original, source = read_exact(path)
     text = replace_answer(source, entry_id, answer, str(path))
+    write_bytes_atomic(path, text.encode("utf-8"))
+    return lambda: write_bytes_atomic(path, original)
+
+
+def remove_question_in_file(path: Path, entry_id: str, question: str) -> Callable[[], None]:
+    """Like :func:`add_question_to_file`, taking a question away."""
+    original, source = read_exact(path)
+    text = remove_question(source, entry_id, question, str(path))
     write_bytes_atomic(path, text.encode("utf-8"))
     return lambda: write_bytes_atomic(path, original)

@@ -528,3 +528,26 @@ def test_every_console_endpoint_is_in_the_openapi_description() -> None:
             spec = OPENAPI["paths"].get(path, {})
             assert {m.lower() for m in route.methods or ()} - {"head"} <= set(spec), route.path
     assert "/admin/reload" in OPENAPI["paths"]
+
+
+async def test_a_wrong_teaching_is_taken_back_and_the_file_is_as_before(env: Env) -> None:
+    original = env.stores.read_bytes()
+    wrong = REJECTED  # taught to the pickup points by mistake
+    async with env.login("eva") as eva:
+        taught = await eva.post("/api/v1/editor/teach", json={"text": wrong, "entry_id": ENTRY})
+        assert taught.status_code == 200, taught.text
+        shown = (await eva.get(f"/api/v1/editor/entries/{ENTRY}")).json()
+        assert wrong in shown["questions"]
+        removed = await eva.post(
+            "/api/v1/editor/remove-question", json={"entry_id": ENTRY, "question": wrong}
+        )
+        assert removed.status_code == 200, removed.text
+        assert removed.json()["message"].startswith("Готово: вопрос убран из записи")
+        assert wrong not in (await eva.get(f"/api/v1/editor/entries/{ENTRY}")).json()["questions"]
+        again = await eva.post(
+            "/api/v1/editor/remove-question", json={"entry_id": ENTRY, "question": wrong}
+        )
+        assert again.status_code == 400 and again.json()["error"] == "question_not_found"
+        history = (await eva.get("/api/v1/editor/history")).json()["items"]
+        assert history[0]["action_title"] == "убрал(а) вопрос из записи"
+    assert env.stores.read_bytes() == original  # exactly the line teaching had added

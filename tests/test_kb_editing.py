@@ -191,3 +191,45 @@ def test_every_entry_of_the_demo_knowledge_base_can_be_taught(path: Path) -> Non
         edited = parse_kb_doc(parse_yaml(result.text, "t.yml"))
         [after] = [e for e, _ in edited if e.id == entry.id]
         assert after.questions == [*entry.questions, "новый: вопрос #1"]
+
+
+REMOVABLE = (
+    "entries:\n"
+    "  - id: a\n"
+    "    title: A\n"
+    "    questions:\n"
+    "      - первый вопрос  # из «Научить»\n"
+    '      - "второй, вопрос"\n'
+    "      - третий\n"
+    "    answer: Ответ.\n"
+)
+
+
+def test_a_wrongly_taught_question_is_taken_out_line_and_all() -> None:
+    from knowledge_base.editing import remove_question
+
+    assert remove_question(REMOVABLE, "a", "Второй вопрос") == REMOVABLE.replace(
+        '      - "второй, вопрос"\n', ""
+    )
+    assert remove_question(REMOVABLE, "a", "первый вопрос") == REMOVABLE.replace(
+        "      - первый вопрос  # из «Научить»\n", ""
+    )
+    flow = (
+        'entries:\r\n  - id: a\r\n    title: A\r\n    questions: [раз, "два", три]\r\n'
+        "    answer: О."
+    )
+    assert remove_question(flow, "a", "два").endswith("questions: [раз, три]\r\n    answer: О.")
+    assert 'questions: [раз, "два"]' in remove_question(flow, "a", "три")
+    assert 'questions: ["два", три]' in remove_question(flow, "a", "раз")
+
+
+def test_the_last_question_and_a_missing_one_are_not_removed() -> None:
+    from knowledge_base.editing import remove_question
+
+    with pytest.raises(EditError) as missing:
+        remove_question(REMOVABLE, "a", "такого нет")
+    assert missing.value.code == "question_not_found"
+    single = "entries:\n  - id: a\n    title: A\n    questions:\n      - один\n    answer: О.\n"
+    with pytest.raises(EditError) as last:
+        remove_question(single, "a", "один")
+    assert last.value.code == "last_question"

@@ -168,6 +168,20 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         return await _content_change(console, request, run)
 
     @editors
+    async def remove_question(request: Request, operator: Operator) -> Response:
+        async def run(data: dict[str, Any], reload: Reloader) -> teaching.TeachResult:
+            return await teaching.remove_question(
+                console.db,
+                console.brain,
+                reload,
+                entry_id=str(data.get("entry_id") or ""),
+                question=str(data.get("question") or ""),
+                operator_id=operator.id,
+            )
+
+        return await _content_change(console, request, run)
+
+    @editors
     async def list_flows(request: Request, operator: Operator) -> Response:
         if console.content_root is None:
             return JSONResponse({"flows": []})
@@ -223,6 +237,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/entries", create_entry, methods=["POST"]),
         Route(f"{base}/entries/{{entry_id}}", show_entry),
         Route(f"{base}/answer", edit_answer, methods=["POST"]),
+        Route(f"{base}/remove-question", remove_question, methods=["POST"]),
         Route(f"{base}/flows", list_flows),
         Route(f"{base}/flow-text", edit_flow_text, methods=["POST"]),
         Route(f"{base}/teach", teach, methods=["POST"]),

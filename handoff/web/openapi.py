@@ -415,6 +415,20 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, **_ERRORS, "422": _REFUSED},
             }
         },
+        "/editor/remove-question": {
+            "post": {
+                "summary": "Take a question out of entry `entry_id` (a wrong «Научить») in its "
+                "YAML file and reload (validated, gated); 200 when live, 422 when refused (the "
+                "file is restored), 400 `last_question` or `question_not_found`, 404 for an "
+                "unknown entry",
+                "security": _CSRF,
+                "requestBody": _body(
+                    {"entry_id": {"type": "string"}, "question": {"type": "string"}},
+                    ["entry_id", "question"],
+                ),
+                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
+            }
+        },
         "/editor/flows": {
             "get": {
                 "summary": "The live flows, each step with the texts customers read (`ask`, "

@@ -138,6 +138,20 @@ def test_an_editor_rewrites_an_answer_and_the_customer_reads_it(
     customer_says(customer, "сколько стоит доставка")
     expect(customer.locator("li.msg--bot").last).to_contain_text("349 ₽")
 
+    # The entry's questions are listed; one can be taken out (after a confirmation).
+    questions = editor.locator("#ans-questions li")
+    count = questions.count()
+    assert count > 1
+    last = questions.last
+    question = last.get_attribute("data-question")
+    editor.once("dialog", lambda dialog: dialog.accept())
+    last.locator("button.remove-q").click()
+    expect(editor.locator("#q-result")).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    expect(questions).to_have_count(count - 1)
+    assert question and question not in (root / "data" / "faq" / "delivery.yml").read_text(
+        encoding="utf-8"
+    )
+
 
 def test_an_editor_rewords_a_flow_question_and_the_customer_reads_it(
     editor_server: tuple[Server, Path], pages: Any

@@ -250,11 +250,39 @@ async function openAnswer(entryId) {
       ? `Свой вариант ответа есть для: ${entry.channel_variants.map((c) => CHANNELS[c] || c).join(", ")} — он правится в файле.`
       : "";
     $("ans-result").hidden = true;
+    $("q-result").hidden = true;
+    renderQuestions(entry);
     countAnswer();
     $("ans-form").hidden = false;
   } catch (error) {
     show("error", error.message);
   }
+}
+
+// The entry's questions, each with «×»: a wrong «Научить» is taken back the same validated,
+// gated way it was made (the file is put back if the reload refuses).
+function renderQuestions(entry) {
+  $("ans-questions").replaceChildren(...entry.questions.map((q) => {
+    const remove = el("button", { type: "button", class: "plain remove-q", title: "Убрать вопрос" }, "×");
+    remove.addEventListener("click", async () => {
+      if (!window.confirm(`Убрать вопрос «${q}» из записи?`)) return;
+      remove.disabled = true;
+      const box = $("q-result");
+      box.replaceChildren(el("p", { class: "small" }, "Убираю, переобучаю бота и проверяю качество…"));
+      box.hidden = false;
+      try {
+        const data = await api("POST", "/editor/remove-question", { entry_id: entry.id, question: q });
+        box.replaceChildren(el("p", { class: "ok" }, data.message));
+        entry.questions = entry.questions.filter((x) => x !== q);
+        renderQuestions(entry);
+        loadHistory();
+      } catch (error) {
+        refusal(box, error);
+        remove.disabled = false;
+      }
+    });
+    return el("li", { "data-question": q }, el("span", {}, q), " ", remove);
+  }));
 }
 
 // Answers customers said did not help, the least helpful first: one click opens the answer.
