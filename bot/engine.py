@@ -410,8 +410,8 @@ class Engine:
                 return Outcome(Status.DUPLICATE)
             await repo.record_status(session, event)
             if event.payload in RECEIPTS:  # an operator may be looking at that reply
-                conversation = await repo.open_conversation_of(session, event)
-                return Outcome(Status.RECORDED, conversation_id=conversation)
+                found = await repo.conversation_with_person(session, event.channel, event.user_id)
+                return Outcome(Status.RECORDED, conversation_id=found[0] if found else None)
             return Outcome(Status.RECORDED)
 
         outcome = await self.group.run(work)

@@ -80,17 +80,23 @@ async def test_a_reply_to_a_customer_who_blocked_the_bot_is_marked_with_why(
         assert first["delivery"]["label"] == "повторная отправка"
 
 
+async def a_viber_reply(w: World, text: str) -> tuple[HandoffService, int, int, int]:
+    """A Viber customer asks for a person; Анна takes them and replies ``text``. Returns the
+    service, Анна's id, the conversation and the Viber token of her reply."""
+    await w.vb.deliver(w.vb.message_event("vb-user-1", "позовите человека"), w.client)
+    await w.settle()
+    service, anna = await operator_session(w)
+    conversation = await handed_over(w, "viber")
+    await service.reply(conversation, anna, text)
+    await w.settle()
+    return service, anna, conversation, w.vb.sent_to("vb-user-1")[-1].token
+
+
 async def test_viber_receipts_show_delivered_then_read(
     db_url: str, demo_project: Any, demo_model: Any
 ) -> None:
     async with world(db_url, demo_project, demo_model) as w:
-        await w.vb.deliver(w.vb.message_event("vb-user-1", "позовите человека"), w.client)
-        await w.settle()
-        service, anna = await operator_session(w)
-        conversation = await handed_over(w, "viber")
-        await service.reply(conversation, anna, "Здравствуйте! Это Анна")
-        await w.settle()
-        token = w.vb.sent_to("vb-user-1")[-1].token
+        service, anna, conversation, token = await a_viber_reply(w, "Здравствуйте! Это Анна")
         [reply] = await replies(w.client, conversation)
         assert reply["delivery"]["state"] == "sent"
 
@@ -145,13 +151,7 @@ async def test_a_receipt_tells_the_open_console_which_conversation_changed(
     db_url: str, demo_project: Any, demo_model: Any
 ) -> None:
     async with world(db_url, demo_project, demo_model) as w:
-        await w.vb.deliver(w.vb.message_event("vb-user-1", "позовите человека"), w.client)
-        await w.settle()
-        service, anna = await operator_session(w)
-        conversation = await handed_over(w, "viber")
-        await service.reply(conversation, anna, "Здравствуйте!")
-        await w.settle()
-        token = w.vb.sent_to("vb-user-1")[-1].token
+        _, _, conversation, token = await a_viber_reply(w, "Здравствуйте!")
         with w.runtime.bus.subscribe() as heard:
             await w.vb.deliver(w.vb.seen("vb-user-1", token), w.client)
             await w.settle()

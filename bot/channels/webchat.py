@@ -34,9 +34,9 @@ from bot.channels._common import BodyTooLarge, read_body
 from bot.channels.base import Capabilities, Channel, InboundHandler, PermanentError
 from bot.events import Inbound, InboundKind, Outbound
 from bot.files import file_view
-from bot.ownership import HUMAN_OWNERS
+from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Identity, Message, Operator, utcnow
+from bot.storage.models import Identity, Message, Operator, utcnow
 
 NAME = "webchat"
 MAX_TEXT = 4000
@@ -192,18 +192,7 @@ class WebChatChannel(Channel):
             if now - self._typing.get(visitor, -TYPING_EVERY) < TYPING_EVERY:
                 return JSONResponse({"ok": True, "sent": False}, status_code=202)
             async with self.db.read() as session:
-                found = (
-                    await session.execute(
-                        select(Conversation.id, Conversation.customer_id)
-                        .join(Identity, Identity.customer_id == Conversation.customer_id)
-                        .where(
-                            Identity.channel == NAME,
-                            Identity.user_id == visitor,
-                            Conversation.owner.in_([o.value for o in HUMAN_OWNERS]),
-                        )
-                        .limit(1)
-                    )
-                ).first()
+                found = await repo.conversation_with_person(session, NAME, visitor)
             if found is None:
                 return JSONResponse({"ok": True, "sent": False}, status_code=202)
             if len(self._typing) > 10_000:  # forget the oldest half, never grow without bound
@@ -287,21 +276,24 @@ class WebChatChannel(Channel):
                     select(Operator.id, Operator.display_name).where(Operator.id.in_(ids))
                 )
                 names = {operator_id: name for operator_id, name in found.all()}
-        return customer_id, [
-            {
-                "id": m.id,
-                "author": m.author,
-                "operator": names.get(m.operator_id or 0),  # «Оператор Анна» over the bubble
-                "text": m.text,
-                "channel": m.channel,
-                "buttons": (m.data or {}).get("buttons", []) if m.direction == "out" else [],
-                "file": file_view(m.data),
-                "at": m.created_at.isoformat(),
-            }
-            for m in rows
-            # the chat's silent «start» is no bubble
-            if m.text or m.direction == "out" or file_view(m.data)
-        ]
+        shown = []
+        for m in rows:
+            file = file_view(m.data)
+            if not (m.text or m.direction == "out" or file):
+                continue  # the chat's silent «start» is no bubble
+            shown.append(
+                {
+                    "id": m.id,
+                    "author": m.author,
+                    "operator": names.get(m.operator_id or 0),  # «Оператор Анна» over it
+                    "text": m.text,
+                    "channel": m.channel,
+                    "buttons": (m.data or {}).get("buttons", []) if m.direction == "out" else [],
+                    "file": file,
+                    "at": m.created_at.isoformat(),
+                }
+            )
+        return customer_id, shown
 
 
 def _inbound(visitor: str, client_id: Any, name: Any, **what: Any) -> Inbound:

@@ -456,20 +456,25 @@ async def history(
     return rows.all()
 
 
-async def open_conversation_of(session: AsyncSession, event: Inbound) -> int | None:
-    """The conversation a person has (or is about to get) with the sender of ``event``."""
-    found: int | None = await session.scalar(
-        select(Conversation.id)
-        .join(Identity, Identity.customer_id == Conversation.customer_id)
-        .where(
-            Identity.channel == event.channel,
-            Identity.user_id == event.user_id,
-            Conversation.owner.in_([o.value for o in HUMAN_OWNERS]),
+async def conversation_with_person(
+    session: AsyncSession, channel: str, user_id: str
+) -> tuple[int, int] | None:
+    """``(conversation id, customer id)`` of the conversation a person has (or is about to
+    get) with this messenger account, if any."""
+    found = (
+        await session.execute(
+            select(Conversation.id, Conversation.customer_id)
+            .join(Identity, Identity.customer_id == Conversation.customer_id)
+            .where(
+                Identity.channel == channel,
+                Identity.user_id == user_id,
+                Conversation.owner.in_([o.value for o in HUMAN_OWNERS]),
+            )
+            .order_by(Conversation.id.desc())
+            .limit(1)
         )
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
-    return found
+    ).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 async def record_status(session: AsyncSession, event: Inbound) -> None:
