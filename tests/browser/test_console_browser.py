@@ -71,6 +71,16 @@ def open_chat(page: Page, server: Server) -> None:
     expect(page.locator("li.msg--bot").first).to_be_visible()  # the greeting
 
 
+def open_the_newest(operator: Page, server: Server) -> int:
+    """Open the newest conversation from the operator's current list, found by its id (not
+    by its place: a conversation another test left behind may be waiting too)."""
+    conversation = server.newest_conversation()
+    item = operator.locator(f'#list li.conv[data-id="{conversation}"]')
+    expect(item).to_be_visible()
+    item.click()
+    return conversation
+
+
 def a_customer_waits(
     server: Server, contexts: Any, username: str, name: str, says: str
 ) -> tuple[Page, Page, int]:
@@ -178,13 +188,10 @@ def test_a_low_rating_says_why_and_the_card_shows_it(server: Server, contexts: A
     gleb = contexts()
     log_in(gleb, server, "zhenya")
     go_away(gleb)
-    waiting = gleb.locator("#list li.conv")
-    waiting_before = waiting.count()
     customer = contexts()
     open_chat(customer, server)
     customer_says(customer, "Позовите оператора, не пришёл кешбэк")
-    expect(waiting).to_have_count(waiting_before + 1)
-    waiting.last.click()
+    open_the_newest(gleb, server)
     gleb.click("#take")
     gleb.fill("#reply", "Проверю и вернусь")
     gleb.click("#send")
@@ -337,8 +344,9 @@ def test_two_operators_never_get_the_same_conversation(server: Server, contexts:
     customer = contexts()
     open_chat(customer, server)
     customer_says(customer, "позовите живого человека")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
     for page in (gleb, dina):
-        page.locator("#list li.conv").first.click()
+        open_the_newest(page, server)
         expect(page.locator("#take")).to_be_visible()
     gleb.click("#take")
     dina.click("#take")
@@ -346,6 +354,8 @@ def test_two_operators_never_get_the_same_conversation(server: Server, contexts:
     expect(dina.locator("#error")).to_have_text("Диалог уже взял другой оператор.")
     expect(dina.locator("#c-operator")).to_have_text("Оператор: Глеб")
     expect(dina.locator("#send")).to_be_disabled()
+    gleb.click("#close")  # done, so that no later test finds it back in the queue
+    expect(gleb.locator("#c-owner")).to_have_text("закрыт")
 
 
 def test_the_operator_sees_how_the_bot_read_each_question(server: Server, contexts: Any) -> None:
@@ -354,8 +364,6 @@ def test_the_operator_sees_how_the_bot_read_each_question(server: Server, contex
     log_in(galina, server, "galina")
     go_away(galina)
 
-    waiting = galina.locator("#list li.conv")
-    waiting_before = waiting.count()
     customer = contexts()
     open_chat(customer, server)
     answers_before = customer.locator("li.msg--bot").count()
@@ -366,8 +374,7 @@ def test_the_operator_sees_how_the_bot_read_each_question(server: Server, contex
     customer_says(customer, "оператора позовите, у меня срочно")
     expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
 
-    expect(waiting).to_have_count(waiting_before + 1)
-    waiting.last.click()  # the queue is oldest first: the newest is ours
+    open_the_newest(galina, server)
     expect(galina.locator("#messages")).to_contain_text("у меня срочно")
     questions = galina.locator("#messages .nlu-parts").first.locator("li")
     expect(questions).to_have_count(2)
@@ -416,14 +423,11 @@ def test_a_canned_answer_joins_the_operators_draft(server: Server, contexts: Any
     irina = contexts()
     log_in(irina, server, "irina")
     go_away(irina)
-    waiting = irina.locator("#list li.conv")
-    waiting_before = waiting.count()
     customer = contexts()
     open_chat(customer, server)
     customer_says(customer, "Позовите оператора, пожалуйста")
     expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
-    expect(waiting).to_have_count(waiting_before + 1)
-    waiting.last.click()  # the queue is oldest first: the newest is ours
+    open_the_newest(irina, server)
     expect(irina.locator("#messages")).to_contain_text("Позовите оператора, пожалуйста")
     irina.click("#take")
     expect(irina.locator("#c-owner")).to_have_text("у оператора")
@@ -457,14 +461,11 @@ def test_the_customer_sees_the_operator_typing(server: Server, contexts: Any) ->
     tanya = contexts()
     log_in(tanya, server, "tanya")
     go_away(tanya)
-    waiting = tanya.locator("#list li.conv")
-    waiting_before = waiting.count()
     customer = contexts()
     open_chat(customer, server)
     customer_says(customer, "Позовите оператора, вопрос по гарантии")
     expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
-    expect(waiting).to_have_count(waiting_before + 1)
-    waiting.last.click()
+    open_the_newest(tanya, server)
     expect(tanya.locator("#messages")).to_contain_text("вопрос по гарантии")
     tanya.click("#take")
     expect(customer.locator("li.msg--bot").last).to_contain_text("Таня")
