@@ -26,6 +26,8 @@ class Reason(StrEnum):
     FLOW = "flow"
     FAILURE = "bot_failure"
     ATTACHMENT = "attachment"
+    # No trigger of the bot's: an operator took a conversation the bot had (handoff/service.py).
+    OPERATOR_JOINED = "operator_joined"
 
 
 REASON_TITLES: dict[str, str] = {
@@ -37,6 +39,7 @@ REASON_TITLES: dict[str, str] = {
     Reason.FLOW: "передано из сценария",
     Reason.FAILURE: "сбой бота",
     Reason.ATTACHMENT: "клиент прислал файл",
+    Reason.OPERATOR_JOINED: "оператор сам взял диалог у бота",
 }
 
 # Stems of common Russian obscenities and strong insults. Matched on word starts, so that
@@ -96,7 +99,15 @@ def detect(
         and prediction.decision is Decision.ANSWER
         and prediction.intent not in config.request_intents
     )
-    if len(words) <= 6 and not read_otherwise:
+    # A longer one that names a person and that the NLU, unsure, reads first as the request
+    # («Позовите оператора: влезет ли этот холодильник в нишу 60 см?»): not a question to
+    # clarify with «вы имели в виду…».
+    leaning = (
+        prediction is not None
+        and prediction.decision is Decision.CLARIFY
+        and prediction.intent in config.request_intents
+    )
+    if (len(words) <= 6 and not read_otherwise) or leaning:
         for phrase in config.request_phrases:
             if phrase in normalized or phrase in read:
                 return Trigger(Reason.REQUEST, phrase)

@@ -89,6 +89,14 @@ async def test_a_question_asked_together_with_a_person_is_answered_before_the_ha
     assert len(replies) == 2
 
 
+async def test_a_person_asked_for_before_a_colon_is_called_not_clarified(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say("Позовите оператора: влезет ли этот холодильник в нишу 60 см?")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    assert "вы имели в виду" not in replies[0].text
+    assert "Передаю" in replies[0].text
+
+
 async def test_asking_for_a_person_in_the_wrong_keyboard_layout_still_queues(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("jgthfnjh!")  # «оператор!»
