@@ -42,7 +42,12 @@ def add_channels(runtime: Runtime, *, messengers: bool = True, rate_share: int =
     settings = runtime.settings
     if config.webchat.enabled:
         runtime.add_channel(
-            WebChatChannel(runtime.db, runtime.bus, secret_bytes(settings, runtime.project.root))
+            WebChatChannel(
+                runtime.db,
+                runtime.bus,
+                secret_bytes(settings, runtime.project.root),
+                embed_origins=lambda: runtime.brain.config.channels.webchat.embed_origins,
+            )
         )
     if not messengers:
         return

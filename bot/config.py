@@ -52,6 +52,43 @@ class WebChatConfig(BaseModel):
 
     enabled: bool = True
     title: str = "Чат поддержки"
+    # The company's sites that may show the chat in their pages with `/widget.js`
+    # (bot/web/embed.py): the chat page lets only these frame it (CSP `frame-ancestors`), and
+    # only their pages are recorded as where a customer wrote from. Empty: only our own pages.
+    embed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        return [_origin(value) for value in values]
+
+
+def _origin(value: str) -> str:
+    """``https://shop.example.ru`` as the browser writes an origin: scheme, host, port."""
+    from urllib.parse import urlsplit
+
+    text = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or any(ch in text for ch in " *'\";")
+    ):
+        raise ValueError(
+            f"{value!r} — не адрес сайта: нужен вид https://shop.example.ru "
+            "(схема, домен и, если нужен, порт; без пути и «*»)"
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 class TelegramConfig(BaseModel):

@@ -257,6 +257,8 @@ class Engine:
             await files.link(session, event, conversation.id)
         if event.payload:
             data["payload"] = event.payload
+        if event.page_url:
+            data["page"] = {"url": event.page_url, "title": event.page_title or ""}
         message_id = await repo.add_inbound_message(session, conversation, event, data)
         turn = Turn(
             session=session,

@@ -68,6 +68,9 @@ class Inbound:
     start_param: str | None = None  # Telegram deep link payload, Viber context
     ref_message_id: str | None = None  # for STATUS: the messenger id of our message it is about
     redacted: tuple[str, ...] = ()  # what bot.redact hid from ``text`` before storing («card»)
+    # The company's web page the customer wrote from (the web chat in a site, bot.web.embed).
+    page_url: str | None = None
+    page_title: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (the durable inbox stores events this way)."""

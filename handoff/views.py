@@ -260,6 +260,7 @@ def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, 
         "response": data.get("response"),
         "attachments": data.get("attachments", []),
         "file": file_view(data) if message.direction == "out" else None,  # the operator's
+        "page": _page(data.get("page")),  # the site's page the customer wrote from
         "nlu": {
             "intent": nlu.get("intent"),
             "confidence": nlu.get("confidence"),
@@ -270,6 +271,12 @@ def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, 
         if isinstance(nlu, dict)
         else None,
     }
+
+
+def _page(page: object) -> dict[str, str] | None:
+    if not isinstance(page, dict) or not isinstance(page.get("url"), str):
+        return None
+    return {"url": page["url"], "title": str(page.get("title") or "")}
 
 
 async def customer_card(

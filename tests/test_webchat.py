@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -80,6 +81,13 @@ async def another(visitor: Visitor) -> Visitor:
 
 @pytest.fixture
 async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[Visitor]:
+    async with chat_window(db_url, demo_project, demo_model) as window:
+        yield window
+
+
+@contextlib.asynccontextmanager
+async def chat_window(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[Visitor]:
+    """The demo bot with its web chat, and a visitor's window on it."""
     runtime = Runtime(
         demo_project,
         Settings(database_url=db_url),
@@ -87,7 +95,12 @@ async def visitor(db_url: str, demo_project: Any, demo_model: Any) -> AsyncItera
         db=Database(db_url),
         channels={"telegram": CollectingChannel("telegram")},
     )
-    webchat = WebChatChannel(runtime.db, runtime.bus, b"k" * 32)
+    webchat = WebChatChannel(
+        runtime.db,
+        runtime.bus,
+        b"k" * 32,
+        embed_origins=lambda: runtime.brain.config.channels.webchat.embed_origins,
+    )
     runtime.add_channel(webchat)
     await runtime.start(migrate=False)
     app = create_app(runtime, manage_runtime=False, extra=[])

@@ -19,7 +19,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from bot.files import file_view
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Identity, Message, Operator, utcnow
+from bot.web import embed
 
 NAME = "webchat"
 MAX_TEXT = 4000
@@ -52,10 +53,19 @@ class WebChatChannel(Channel):
     name = NAME
     capabilities = Capabilities(max_text_length=MAX_TEXT, max_buttons=12, inline_buttons=True)
 
-    def __init__(self, db: Database, bus: Bus, secret: bytes) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        secret: bytes,
+        embed_origins: Callable[[], Sequence[str]] = tuple,
+    ) -> None:
         self.db = db
         self.bus = bus
         self.secret = secret
+        # The sites that show the chat in their pages (config: channels.webchat.embed_origins),
+        # asked at each message: a reload may change them.
+        self.embed_origins = embed_origins
         # Files one visitor may send per hour: enough for any real request, and a script
         # cannot fill the database 10 MB at a time.
         self.uploads_per_hour = 20
@@ -91,6 +101,11 @@ class WebChatChannel(Channel):
         if not visitor or len(visitor) > 64 or not hmac.compare_digest(self.sign(visitor), token):
             return None
         return visitor
+
+    def _page(self, url: object, title: object) -> dict[str, str]:
+        """The site's page the visitor writes from, if it is one of the configured sites'."""
+        page = embed.page_of(url, title, self.embed_origins())
+        return {"page_url": page.url, "page_title": page.title} if page else {}
 
     def routes(self, on_event: InboundHandler) -> list[BaseRoute]:
         async def session(request: Request) -> Response:
@@ -135,6 +150,7 @@ class WebChatChannel(Channel):
                     kind=kind,
                     text=text if kind is not InboundKind.BUTTON else str(data.get("title") or ""),
                     payload=str(payload) if payload else None,
+                    **self._page(data.get("page"), data.get("page_title")),
                 )
             )
             return JSONResponse({"ok": True}, status_code=202)
@@ -144,11 +160,13 @@ class WebChatChannel(Channel):
             if visitor is None:
                 return _error(403, "bad_token", "Сессия чата недействительна, обновите страницу.")
             try:
-                stored, fields = await files.read_upload(request, ("id", "text", "name"))
+                stored, fields = await files.read_upload(
+                    request, ("id", "text", "name", "page", "page_title")
+                )
             except files.FileRefused as exc:
                 status = 413 if exc.code == "file_too_large" else 400
                 return _error(status, exc.code, str(exc))
-            text = fields["text"].strip()
+            text = fields.get("text", "").strip()
             if len(text) > MAX_TEXT:
                 return _error(413, "too_long", f"Подпись длиннее {MAX_TEXT} символов.")
             uploader = f"{NAME}:{visitor}"
@@ -165,11 +183,12 @@ class WebChatChannel(Channel):
             await on_event(
                 _inbound(
                     visitor,
-                    fields["id"],
-                    fields["name"],
+                    fields.get("id"),
+                    fields.get("name"),
                     kind=InboundKind.TEXT if text else InboundKind.ATTACHMENT,
                     text=text,
                     attachments=(files.attachment(file),),
+                    **self._page(fields.get("page"), fields.get("page_title")),
                 )
             )
             return JSONResponse({"ok": True}, status_code=202)

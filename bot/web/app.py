@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from bot import heap
 from bot.files import file_routes
 from bot.runtime import Runtime
+from bot.web import embed
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -60,8 +61,11 @@ def create_app(
     page = (STATIC / "chat.html").read_text(encoding="utf-8")
 
     async def chat_page(request: Request) -> Response:
-        title = html.escape(runtime.brain.config.channels.webchat.title)
-        return HTMLResponse(page.replace("{{title}}", title), headers={"Cache-Control": "no-cache"})
+        webchat = runtime.brain.config.channels.webchat  # read now: a reload may change it
+        title = html.escape(webchat.title)
+        return HTMLResponse(
+            page.replace("{{title}}", title), headers=embed.chat_headers(webchat.embed_origins)
+        )
 
     async def index(request: Request) -> Response:
         return RedirectResponse("/chat", status_code=307)
@@ -70,6 +74,7 @@ def create_app(
         Route("/", index),
         Route("/healthz", healthz),
         Route("/chat", chat_page),
+        Route("/widget.js", embed.widget_script),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *file_routes(runtime.db),
     ]

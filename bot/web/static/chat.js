@@ -11,6 +11,24 @@
   let lastId = 0;
   let counter = 0;
 
+  // In a company's site (/widget.js frames /chat?embed=1&host=<the site's origin>) the chat
+  // talks to that page only, by postMessage: the page tells which of its pages the customer
+  // reads and whether the chat is on screen; the chat tells how many replies came while it
+  // was not, and asks to be closed.
+  const params = new URLSearchParams(location.search);
+  const site = params.get("embed") === "1" && window.parent !== window ? params.get("host") : null;
+  let sitePage = null;  // {url, title}: sent with each message, the operator sees it
+  let onScreen = !site;
+  let unread = 0;
+  let historyShown = false;  // replies after the first load count as unread
+  function toSite(message) {
+    if (!site) return;
+    try { window.parent.postMessage(message, site); } catch (e) { /* not an origin: no site */ }
+  }
+  function pageFields() {
+    return sitePage ? { page: sitePage.url, page_title: sitePage.title } : {};
+  }
+
   function showError(text) {
     errorBox.textContent = text;
     errorBox.hidden = !text;
@@ -119,7 +137,7 @@
       r = await fetch("/webchat/api/send", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(Object.assign({ visitor: session.visitor, token: session.token, id: id }, body)),
+        body: JSON.stringify(Object.assign({ visitor: session.visitor, token: session.token, id: id }, pageFields(), body)),
       });
     } catch (e) {
       showError("Нет связи с сервером. Сообщение не отправлено — попробуйте ещё раз.");
@@ -164,9 +182,16 @@
       const r = await fetch(url);
       if (r.ok) {
         const data = await r.json();
+        const before = unread;
         for (const m of data.messages) {
-          if (m.id > lastId && !log.querySelector('[data-id="' + m.id + '"]')) { render(m); lastId = m.id; }
+          if (m.id > lastId && !log.querySelector('[data-id="' + m.id + '"]')) {
+            render(m);
+            lastId = m.id;
+            if (historyShown && !onScreen && m.author !== "customer") unread += 1;
+          }
         }
+        historyShown = true;
+        if (unread !== before) toSite({ type: "zabota:unread", count: unread });
         if (data.typing) showTyping();
         else if (data.messages.length) hideTyping();
       } else if (mine) {
@@ -206,6 +231,7 @@
     form.append("file", file, file.name);
     form.append("text", text);
     form.append("id", Date.now() + "-" + (counter += 1));
+    for (const [key, value] of Object.entries(pageFields())) form.append(key, value);
     const url = "/webchat/api/upload?visitor=" + encodeURIComponent(session.visitor) +
       "&token=" + encodeURIComponent(session.token);
     let r;
@@ -242,6 +268,28 @@
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); form.requestSubmit(); }
   });
+
+  if (site) {
+    document.body.classList.add("embed");
+    const close = document.getElementById("close");
+    close.hidden = false;
+    close.addEventListener("click", () => toSite({ type: "zabota:close" }));
+    document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") toSite({ type: "zabota:close" }); });
+    window.addEventListener("message", (ev) => {
+      if (ev.source !== window.parent || ev.origin !== site || !ev.data) return;
+      if (ev.data.type === "zabota:page" && typeof ev.data.url === "string") {
+        sitePage = { url: ev.data.url, title: String(ev.data.title || "") };
+      } else if (ev.data.type === "zabota:shown") {
+        onScreen = !!ev.data.shown;
+        if (onScreen) {
+          unread = 0;
+          toSite({ type: "zabota:unread", count: 0 });
+          log.scrollTop = log.scrollHeight;
+          input.focus();
+        }
+      }
+    });
+  }
 
   ensureSession().then((fresh) => {
     if (fresh) send({ start: true, text: "" });

@@ -221,7 +221,12 @@ function renderDetail(c) {
   const older = c.history_truncated
     ? [el("li", { class: "history-note small" }, "Показаны последние 1000 сообщений клиента")]
     : [];
-  messages.replaceChildren(...older, ...c.messages.map((m) => messageItem(m, c.id)));
+  let page = null;  // «Со страницы: …» where the customer's page changes, not on every message
+  messages.replaceChildren(...older, ...c.messages.map((m) => {
+    const item = messageItem(m, c.id, page);
+    if (m.page) page = m.page.url;
+    return item;
+  }));
   if (atBottom || messages.dataset.conv !== String(c.id)) messages.scrollTop = messages.scrollHeight;
   messages.dataset.conv = String(c.id);
 
@@ -268,7 +273,7 @@ function pct(value) {
   return value === null || value === undefined ? "" : `${Math.round(value * 100)}%`;
 }
 
-function messageItem(m, currentId) {
+function messageItem(m, currentId, lastPage) {
   const who = m.author === "operator" && m.operator ? `${AUTHORS.operator} ${m.operator}` : AUTHORS[m.author] || m.author;
   const item = el(
     "li",
@@ -301,6 +306,10 @@ function messageItem(m, currentId) {
     const box = el("div", { class: "attachment sent-file" }, link);
     if (m.file.picture) box.append(el("img", { src: m.file.url, alt: m.file.name, class: "attachment-preview", loading: "lazy" }));
     item.append(box);
+  }
+  if (m.page && m.page.url !== lastPage) {  // the site's page the customer wrote from
+    item.append(el("div", { class: "from-page small" }, "Со страницы: ",
+      el("a", { href: m.page.url, target: "_blank", rel: "noopener noreferrer", title: m.page.url }, m.page.title || m.page.url)));
   }
   if (m.faq) item.append(el("div", { class: "faq small", title: m.faq }, `Ответ из базы знаний: ${m.faq_title || m.faq}`));
   if (m.nlu) {
