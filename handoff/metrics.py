@@ -1,5 +1,6 @@
 """Numbers a support manager asks for: response times, load per operator, CSAT, deflection,
-and how often the bot's answers helped.
+how often the bot's answers helped, and why and after which questions conversations reached a
+person (:mod:`handoff.metrics_reasons`).
 
 Computed in Python from a date range's rows rather than with dialect-specific SQL
 (percentiles and date truncation differ between SQLite and PostgreSQL); a support team's
@@ -12,7 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, select
@@ -22,6 +23,10 @@ from bot import helpful
 from bot.ownership import Owner
 from bot.rating import REASONS
 from bot.storage.models import Conversation, Message, Operator, Rating, utcnow
+from handoff.metrics_reasons import handoffs
+
+if TYPE_CHECKING:
+    from bot.engine import Brain
 
 Escalated = Row[datetime | None, datetime | None, str, int]  # escalated, answered, owner, id
 Reply = Row[int | None, int, datetime]  # operator, conversation, at
@@ -42,10 +47,13 @@ async def compute(
     since: datetime,
     until: datetime | None = None,
     *,
+    brain: Brain,
     timezone: str = "Europe/Moscow",
     goal_seconds: int = 60,
 ) -> dict[str, Any]:
-    """All manager metrics for conversations/messages/ratings in ``[since, until)``."""
+    """All manager metrics for conversations/messages/ratings in ``[since, until)``; the
+    ``brain``'s knowledge base and handoff triggers tell the customers' questions from
+    «позовите оператора» (:mod:`handoff.metrics_reasons`)."""
     until = until or utcnow() + timedelta(seconds=1)
     tz = ZoneInfo(timezone)
 
@@ -158,6 +166,8 @@ async def compute(
             "helped": sum(verdicts),
             "share": _share(sum(verdicts), len(verdicts)),
         },
+        # Of the ``escalated`` above: why, and after which of the customer's questions.
+        "handoffs": (await handoffs(session, since, until, brain)).to_json(),
     }
 
 

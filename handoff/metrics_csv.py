@@ -29,7 +29,8 @@ def _number(value: Any) -> str:
 
 
 def to_csv(data: dict[str, Any]) -> str:
-    """The figures of :func:`handoff.metrics.compute`, then conversations per operator per day."""
+    """The figures of :func:`handoff.metrics.compute`: the summary, the per-operator table,
+    conversations per operator per day, why conversations were handed over and the topics."""
     first, csat = data["first_response"], data["csat"]
     deflection, answers = data["deflection"], data["answers"]
     rows: list[tuple[str, Any]] = [
@@ -77,4 +78,15 @@ def to_csv(data: dict[str, Any]) -> str:
     writer.writerows(
         (row["date"], row["operator"], row["conversations"]) for row in data["per_operator_day"]
     )
+    handoffs = data.get("handoffs") or {}
+    writer.writerow([])
+    writer.writerow(["Почему передано оператору", "Диалогов", "Доля"])
+    writer.writerows(
+        (r["title"], r["count"], _number(r["share"])) for r in handoffs.get("reasons", [])
+    )
+    writer.writerow([])
+    writer.writerow(["Тема вопроса перед передачей", "Диалогов"])
+    writer.writerows((t["title"], t["count"]) for t in handoffs.get("topics", []))
+    if handoffs.get("without_question"):
+        writer.writerow(["Без вопроса к боту перед передачей", handoffs["without_question"]])
     return BOM + out.getvalue()

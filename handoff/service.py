@@ -30,6 +30,7 @@ from handoff import routing
 from handoff.closing import close_and_ask, duration, remember_operator
 from handoff.config import HandoffConfig
 from handoff.errors import Conflict, HandoffError, NotFound
+from handoff.escalation import Reason
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -133,7 +134,7 @@ class HandoffService:
         if was == Owner.BOT.value and conversation.escalated_at is None:
             # An operator joined a bot conversation: the SLA clock starts now.
             conversation.escalated_at = utcnow()
-            conversation.escalation_reason = "operator_joined"
+            conversation.escalation_reason = Reason.OPERATOR_JOINED.value
         await repo.add_event(session, conversation, f"Диалог взял оператор {operator.display_name}")
 
     # -- actions ---------------------------------------------------------------------------

@@ -115,7 +115,13 @@ async def test_roles_operator_cannot_reach_admin_pages_editor_not_console(env: E
         await login(client, "boss")
         assert (await client.get("/console/stats")).status_code == 200
         metrics = (await client.get("/api/v1/metrics?days=7")).json()
-        assert set(metrics) >= {"first_response", "per_operator_day", "csat", "deflection"}
+        assert set(metrics) >= {
+            "first_response",
+            "per_operator_day",
+            "csat",
+            "deflection",
+            "handoffs",
+        }
     async with env.client() as client:
         await login(client, "ed")
         workspace = await client.get("/console")  # editors see no conversations: their page
@@ -398,6 +404,12 @@ async def test_a_manager_downloads_the_figures_for_excel(env: Env) -> None:
     header = "Оператор;Диалогов;Первый ответ, медиана, с;Средняя оценка;Оценок;Оценок 1–3"
     agent = lines[lines.index(header) + 1]
     assert agent.startswith("Анна;1;") and agent.endswith(";;0;0")  # answered, not yet rated
+    # Why it went to a person, after which question: «позовите оператора» was the first words.
+    why = lines.index("Почему передано оператору;Диалогов;Доля")
+    assert why > lines.index("Дата;Оператор;Диалогов")  # after the existing sections
+    assert lines[why + 1] == "клиент попросил оператора;1;1"
+    topics = lines.index("Тема вопроса перед передачей;Диалогов")
+    assert lines[topics + 1] == "Без вопроса к боту перед передачей;1"
 
 
 def test_figures_use_the_decimal_comma() -> None:
@@ -421,11 +433,41 @@ def test_figures_use_the_decimal_comma() -> None:
         "deflection": {"conversations": 4, "without_person": 1, "rate": 0.25},
         "answers": {"rated": 0, "helped": 0, "share": None},
         "per_operator_day": [],
+        "handoffs": {
+            "reasons": [
+                {
+                    "reason": "customer_request",
+                    "title": "клиент попросил оператора",
+                    "count": 2,
+                    "share": 0.667,
+                },
+                {"reason": "flow", "title": "передано из сценария", "count": 1, "share": 0.333},
+            ],
+            "topics": [
+                {"intent": "delivery_time", "title": "Сроки доставки", "count": 2},
+                {"intent": None, "title": "бот не понял вопрос", "count": 1},
+            ],
+            "without_question": 0,
+        },
     }
     lines = to_csv(data).split("\r\n")
     assert "Первый ответ, медиана, с;33,8" in lines
     assert "Первый ответ, 90-й перцентиль, с;" in lines  # no data: an empty cell, not «None»
     assert "Доля решённых без оператора;0,25" in lines
+    # The reasons with their shares, then the topics, each a table of its own.
+    why = lines.index("Почему передано оператору;Диалогов;Доля")
+    assert lines[why : why + 4] == [
+        "Почему передано оператору;Диалогов;Доля",
+        "клиент попросил оператора;2;0,667",
+        "передано из сценария;1;0,333",
+        "",
+    ]
+    assert lines[why + 4 :] == [
+        "Тема вопроса перед передачей;Диалогов",
+        "Сроки доставки;2",
+        "бот не понял вопрос;1",
+        "",  # the file ends with a line break; no «без вопроса» line for none
+    ]
 
 
 async def test_operators_read_team_names_and_a_mistyped_team_is_refused(env: Env) -> None:

@@ -77,7 +77,9 @@ async def test_a_customer_who_asks_to_be_forgotten_leaves_nothing_personal(db: D
         await editor.dismiss(db, "Доставка на Мира 15, мой телефон 89991234567!", anna)
         await editor.dismiss(db, "доставка сколько идёт", anna)
         async with db.read() as session:
-            before = await metrics.compute(session, utcnow() - timedelta(days=1))
+            before = await metrics.compute(
+                session, utcnow() - timedelta(days=1), brain=s.engine.brain
+            )
         assert "89991234567" in await everything_stored(db)
 
         async with db.write() as session:
@@ -113,10 +115,16 @@ async def test_a_customer_who_asks_to_be_forgotten_leaves_nothing_personal(db: D
             # The other customer is untouched.
             theirs = await session.get(Conversation, other)
             assert theirs is not None and theirs.erased_at is None
-            after = await metrics.compute(session, utcnow() - timedelta(days=1))
+            after = await metrics.compute(
+                session, utcnow() - timedelta(days=1), brain=s.engine.brain
+            )
         # The manager's figures do not change retroactively.
         for key in ("first_response", "per_operator_day", "csat", "deflection"):
             assert after[key] == before[key], key
+        # Why it went to a person stays; after which question was in the erased texts.
+        assert after["handoffs"]["reasons"] == before["handoffs"]["reasons"]
+        assert [t["intent"] for t in before["handoffs"]["topics"]] == ["delivery_time"]
+        assert (after["handoffs"]["topics"], after["handoffs"]["without_question"]) == ([], 1)
         assert "сколько идёт" in stored
 
 

@@ -1,12 +1,24 @@
-"""Manager metrics on known data: response percentiles, load per day, CSAT, deflection."""
+"""Manager metrics on known data: response percentiles, load per day, CSAT, deflection, why
+and after which questions conversations reach a person."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
+from typing import Any
 
+from bot.engine import Brain
+from bot.project import load_project
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Customer, Message, Operator, Rating, utcnow
 from handoff.metrics import compute, percentile
+from tests.handoff_kit import ROOT, FakeNLU, make_brain, stack
+
+
+@functools.cache
+def demo() -> Brain:
+    """The demo project's knowledge base (the topics are its entries) and handoff settings."""
+    return make_brain()
 
 
 def conversation(
@@ -117,7 +129,7 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
                 )
             )
     async with db.read() as session:
-        data = await compute(session, now - timedelta(days=1), goal_seconds=60)
+        data = await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
     assert data["first_response"] == {
         "escalated": 6,
         "answered": 5,
@@ -190,9 +202,9 @@ async def test_conversations_still_waiting_past_the_goal_count_as_late(db: Datab
         )
 
     async with db.read() as session:
-        first_response = (await compute(session, now - timedelta(days=1), goal_seconds=60))[
-            "first_response"
-        ]
+        first_response = (
+            await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
+        )["first_response"]
 
     # One in time out of the ten already decided: nine still wait past the goal.
     assert first_response["within_goal_share"] == 0.1
@@ -242,5 +254,188 @@ async def test_how_often_the_bots_answers_helped(db: Database) -> None:
             ]
         )
     async with db.read() as session:
-        data = await compute(session, now - timedelta(days=1))
+        data = await compute(session, now - timedelta(days=1), brain=demo())
     assert data["answers"] == {"rated": 3, "helped": 2, "share": 0.667}
+
+
+async def test_why_and_after_which_question_conversations_reach_a_person(db: Database) -> None:
+    """The manager's «why» is the reason the bot recorded; the editor's «which topics» is the
+    customer's last question to the bot before the handoff, as the bot read it."""
+    brain = make_brain()
+    brain.flows = load_project(ROOT).flows
+    brain.nlu = FakeNLU(
+        {
+            "доставка": "delivery_time",
+            "вернуть": "return_goods",
+            "номер телефона": "account_personal_data",  # human_only: a specialist's topic
+            "заказ": "order_status",  # starts the flow «Где мой заказ»
+        }
+    )
+    async with stack(db, brain) as s:
+        anna = await s.operator("anna", status="away")  # takes nothing by herself
+        # Understood, then «позовите оператора» — which this NLU does not understand either
+        # (a phrase catches it): that is no question the bot missed.
+        for user in ("d1", "d2"):
+            await s.say(user, "сколько идёт доставка")
+            await s.escalate(user)
+        await s.say("r1", "как вернуть товар")
+        await s.escalate("r1")
+        # Understood, then two misses in a row: the last question is the one it missed.
+        await s.say("m1", "доставка в Казань")
+        await s.say("m1", "а в рассрочку можно")
+        await s.say("m1", "ну так можно или нет")
+        await s.say("m2", "ываыва")
+        await s.say("m2", "фывфыв")
+        await s.say("h1", "как сменить номер телефона")  # a specialist-only entry
+        # Asked for a person straight away: no question, also when the question comes after
+        # the person handed the conversation back to the bot.
+        straight = await s.escalate("n1")
+        await s.service.take(straight, anna)
+        await s.service.return_to_bot(straight, anna)
+        await s.say("n1", "доставка в Казань")
+        # A flow gives up on answers it cannot use: those are no questions the bot missed.
+        await s.say("f1", "где мой заказ")
+        await s.say("f1", "не помню")
+        await s.say("f1", "не знаю я")
+        # Handed back to the bot, then over again: what was said to the person and the first
+        # «позовите оператора» are no questions either.
+        back = await s.say("b1", "как вернуть товар")
+        await s.escalate("b1")
+        await s.say("b1", "алло, вы тут?")
+        await s.service.take(back, anna)
+        await s.service.return_to_bot(back, anna)
+        await s.escalate("b1")
+        # An operator took a conversation the bot was handling.
+        await s.service.take(await s.say("j1", "доставка в Казань"), anna)
+        # Handed over three days ago: not in the period.
+        await s.say("old", "доставка в Казань")
+        old = await s.escalate("old")
+        async with db.write() as session:
+            conversation = await session.get(Conversation, old)
+            assert conversation is not None and conversation.escalated_at is not None
+            conversation.escalated_at -= timedelta(days=3)
+        async with db.read() as session:
+            data = await compute(session, utcnow() - timedelta(days=1), brain=brain)
+
+    assert data["first_response"]["escalated"] == 10
+    reasons = [
+        (r["reason"], r["title"], r["count"], r["share"]) for r in data["handoffs"]["reasons"]
+    ]
+    assert reasons == [
+        ("customer_request", "клиент попросил оператора", 5, 0.5),
+        ("not_understood", "бот не понял клиента", 2, 0.2),
+        ("flow", "передано из сценария", 1, 0.1),  # equal counts: by code
+        ("human_only_topic", "тема только для сотрудника", 1, 0.1),
+        ("operator_joined", "оператор сам взял диалог у бота", 1, 0.1),
+    ]
+    assert data["handoffs"]["topics"] == [
+        {"intent": "delivery_time", "title": "Сроки доставки", "count": 3},
+        {"intent": None, "title": "бот не понял вопрос", "count": 2},
+        {"intent": "return_goods", "title": "Как вернуть товар", "count": 2},
+        {
+            "intent": "account_personal_data",
+            "title": "Изменить номер телефона или данные",
+            "count": 1,
+        },
+        {"intent": "order_status", "title": "Где мой заказ", "count": 1},
+    ]
+    assert data["handoffs"]["without_question"] == 1  # n1
+
+
+def customer_message(conversation: Conversation, data: dict[str, Any]) -> Message:
+    assert conversation.escalated_at is not None
+    return Message(
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        channel="test",
+        direction="in",
+        author="customer",
+        kind="message",
+        text="вопрос",
+        data=data,
+        created_at=conversation.escalated_at - timedelta(seconds=1),
+    )
+
+
+async def test_the_topics_are_the_ten_most_frequent(db: Database) -> None:
+    now = utcnow()
+    entries = sorted(demo().kb.entries)[:11]
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=now)
+        session.add(customer)
+        await session.flush()
+        # The first entry asked about twice, the next ten once each.
+        asked = [entries[0], *entries]
+        conversations = [conversation(customer.id, "queued", now, None) for _ in asked]
+        for c in conversations:
+            c.escalation_reason = "customer_request"
+        session.add_all(conversations)
+        await session.flush()
+        session.add_all(
+            customer_message(c, {"nlu": {"intent": entry, "decision": "answer"}})
+            for c, entry in zip(conversations, asked, strict=True)
+        )
+    async with db.read() as session:
+        handoffs = (await compute(session, now - timedelta(days=1), brain=demo()))["handoffs"]
+    assert handoffs["reasons"][0]["count"] == 12
+    assert [(t["intent"], t["count"]) for t in handoffs["topics"]] == [
+        (entries[0], 2),
+        *((entry, 1) for entry in entries[1:10]),  # ten lines, equal counts by id
+    ]
+
+
+async def test_a_topic_is_one_question_of_several_or_a_button(db: Database) -> None:
+    now = utcnow()
+    asked: list[list[dict[str, Any]]] = [
+        # «как вернуть товар? и позовите оператора»: the question among the two.
+        [
+            {
+                "nlu": {
+                    "intent": "handoff_request",
+                    "decision": "answer",
+                    "parts": [
+                        {"intent": "return_goods", "decision": "answer"},
+                        {"intent": "handoff_request", "decision": "answer"},
+                    ],
+                }
+            }
+        ],
+        # Not understood, then the entry chosen from «Вы имели в виду…?».
+        [
+            {"nlu": {"intent": "order_status", "decision": "clarify"}},
+            {"payload": "faq:order_status"},
+        ],
+        # Erased on the customer's request: nothing to tell.
+        [{"erased": True}],
+    ]
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=now)
+        session.add(customer)
+        await session.flush()
+        conversations = [conversation(customer.id, "queued", now, None) for _ in asked]
+        session.add_all(conversations)
+        await session.flush()
+        for c, said in zip(conversations, asked, strict=True):
+            session.add_all(customer_message(c, data) for data in said)
+            await session.flush()  # in the order said
+    async with db.read() as session:
+        handoffs = (await compute(session, now - timedelta(days=1), brain=demo()))["handoffs"]
+    assert [(t["intent"], t["count"]) for t in handoffs["topics"]] == [
+        ("order_status", 1),
+        ("return_goods", 1),
+    ]
+    assert handoffs["without_question"] == 1
+
+
+async def test_no_handoffs_in_the_period_no_reasons_or_topics(db: Database) -> None:
+    now = utcnow()
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=now)
+        session.add(customer)
+        await session.flush()
+        earlier = conversation(customer.id, "closed", now - timedelta(days=3), 20)
+        earlier.escalation_reason = "customer_request"
+        session.add_all([earlier, conversation(customer.id, "bot", now, None, escalated=False)])
+    async with db.read() as session:
+        data = await compute(session, now - timedelta(days=1), brain=demo())
+    assert data["handoffs"] == {"reasons": [], "topics": [], "without_question": 0}

@@ -267,11 +267,13 @@ def api_routes(console: Console) -> list[BaseRoute]:
             days = max(1, min(int(request.query_params.get("days", "7")), 365))
         except ValueError:
             days = 7
-        config = console.brain().config.handoff
+        brain = console.brain()
+        config = brain.config.handoff
         async with console.db.read() as session:
             data = await metrics.compute(
                 session,
                 utcnow() - timedelta(days=days),
+                brain=brain,
                 timezone=config.working_hours.timezone,
                 goal_seconds=config.sla_first_response_seconds,
             )

@@ -266,7 +266,10 @@ OPENAPI: dict[str, Any] = {
         "/metrics": {
             "get": {
                 "summary": "Manager metrics (admin): first response p50/p90, per operator per day, "
-                "CSAT, deflection, how often the bot's answers helped (`answers`)",
+                "CSAT, deflection, how often the bot's answers helped (`answers`), why "
+                "conversations reached a person and after which question (`handoffs`: "
+                "`reasons` with `share`, the ten top `topics` — `intent` null for «бот не понял "
+                "вопрос» — and `without_question`)",
                 "security": _SECURED,
                 "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
@@ -275,8 +278,8 @@ OPENAPI: dict[str, Any] = {
         "/metrics.csv": {
             "get": {
                 "summary": "The same figures as a CSV download for Excel (admin): UTF-8 with "
-                "BOM, `;` separated, decimal comma; the summary, then conversations per "
-                "operator and day",
+                "BOM, `;` separated, decimal comma; the summary, then the per-operator table, "
+                "conversations per operator and day, the handoff reasons and the topics",
                 "security": _SECURED,
                 "parameters": [{"name": "days", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {

@@ -678,6 +678,27 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
         },
         "deflection": {"conversations": 40, "without_person": 28, "rate": 0.7},
         "answers": {"rated": 21, "helped": 17, "share": 0.81},
+        "handoffs": {
+            "reasons": [
+                {
+                    "reason": "customer_request",
+                    "title": "клиент попросил оператора",
+                    "count": 7,
+                    "share": 0.583,
+                },
+                {
+                    "reason": "not_understood",
+                    "title": "бот не понял клиента",
+                    "count": 5,
+                    "share": 0.417,
+                },
+            ],
+            "topics": [
+                {"intent": "return_goods", "title": "Как вернуть товар", "count": 4},
+                {"intent": None, "title": "бот не понял вопрос", "count": 3},
+            ],
+            "without_question": 5,
+        },
     }
     server.add_operator("lead", role="admin", name="Лидия")
     lead = contexts()
@@ -700,12 +721,29 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     expect(row.locator("td").first).to_have_text("01.05.2024")  # as on the customer card
     agent = lead.locator("#operators tbody tr").first.locator("td")
     expect(agent).to_have_text(["Анна", "3", "1 мин 35 с", "4,3 (4 оценки)", "1"])
+    # Why customers reached a person, and after which question: the editor's next entries.
+    reasons = lead.locator("#handoff-reasons tbody tr")
+    expect(reasons.nth(0).locator("td")).to_have_text(["клиент попросил оператора", "7", "58%"])
+    expect(reasons.nth(1).locator("td")).to_have_text(["бот не понял клиента", "5", "42%"])
+    expect(lead.locator("#handoff-reasons-empty")).to_be_hidden()
+    topics = lead.locator("#handoff-topics tbody tr")
+    expect(topics.nth(0).locator("td")).to_have_text(["Как вернуть товар", "4"])
+    expect(topics.nth(1).locator("td")).to_have_text(["бот не понял вопрос", "3"])
+    expect(lead.locator("#without-question")).to_contain_text(": 5")
 
-    # Plural forms follow the number: another period, other ratings.
+    # Plural forms follow the number: another period, other ratings, nobody handed over.
     metrics["csat"] = {"ratings": 3, "average": 4.33, "share_4_5": 0.67, "reasons": []}
+    metrics["handoffs"] = {"reasons": [], "topics": [], "without_question": 0}
     lead.select_option("#days", "30")
     expect(lead.locator("#csat")).to_have_text("4,3 из 5 (3 оценки)")
     expect(lead.locator("#reasons-box")).to_be_hidden()
+    expect(lead.locator("#handoff-reasons")).to_be_hidden()
+    empty = lead.locator("#handoff-reasons-empty")
+    expect(empty).to_be_visible()
+    expect(empty).to_have_text("За период диалоги не передавали оператору.")
+    expect(lead.locator("#handoff-topics")).to_be_hidden()
+    expect(lead.locator("#handoff-topics-empty")).to_be_visible()
+    expect(lead.locator("#without-question")).to_have_text("")
     metrics["csat"] = {"ratings": 5, "average": 4.33, "share_4_5": 0.6}
     metrics["answers"] = {"rated": 0, "helped": 0, "share": None}
     lead.select_option("#days", "1")

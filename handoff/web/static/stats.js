@@ -69,6 +69,22 @@ function perOperatorRow(r) {
   return row([day(r.date), r.operator, r.conversations]);
 }
 
+// Why conversations reached a person, and after which question («бот не понял вопрос» is one
+// line); a table with no lines gives way to its empty-state text.
+function table(id, lines) {
+  document.querySelector(`#${id} tbody`).replaceChildren(...lines);
+  $(id).hidden = lines.length === 0;
+  $(`${id}-empty`).hidden = lines.length !== 0;
+}
+
+function handoffs(data) {
+  table("handoff-reasons", data.reasons.map((r) => row([r.title, r.count, share(r.share)])));
+  table("handoff-topics", data.topics.map((t) => row([t.title, t.count])));
+  $("without-question").textContent = data.without_question
+    ? `Без вопроса к боту перед передачей (например, сразу позвали оператора): ${data.without_question}`
+    : "";
+}
+
 async function load() {
   $("csv").href = `/api/v1/metrics.csv?days=${$("days").value}`;
   const response = await fetch(`/api/v1/metrics?days=${$("days").value}`, { credentials: "same-origin" });
@@ -94,6 +110,7 @@ async function load() {
   $("helped-note").textContent = a.rated
     ? `${a.helped} из ${plural(a.rated, ["оценки", "оценок", "оценок"])} «помогло»`
     : "клиенты ещё не оценивали ответы";
+  handoffs(data.handoffs || { reasons: [], topics: [], without_question: 0 });
   document.querySelector("#operators tbody").replaceChildren(...(data.operators || []).map(operatorRow));
   document.querySelector("#per-operator tbody").replaceChildren(...data.per_operator_day.map(perOperatorRow));
 }
