@@ -23,7 +23,7 @@ from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.models import Conversation, Identity, Operator
 from bot.topics import topic_entries
-from handoff import escalation, routing
+from handoff import escalation, routing, waiting
 from handoff.escalation import REASON_TITLES, Reason
 from knowledge_base.models import KnowledgeBase
 from nlu.api import Decision, Prediction
@@ -161,6 +161,8 @@ async def escalate(
     ):
         # Someone online took it — even out of hours, «завтра в 9:00» would not be true.
         turn.assigned_operator = assigned
+        # Should that colleague leave before answering, it waits in the queue again: late.
+        waiting.promise(conv, turn.now + timedelta(minutes=1))
         joined = "utter_operator_joined" in turn.domain.responses
         if not (announced and joined):
             turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(1))
@@ -169,19 +171,12 @@ async def escalate(
         return
     elif not escalation.is_open(cfg.working_hours, turn.now):
         back = escalation.next_opening(cfg.working_hours, turn.now)
+        waiting.promise(conv, back)
         turn.utter("utter_handoff_offline", back_at=escalation.format_back_at(back, turn.now))
         return
     else:
-        loads = await routing.operator_loads(turn.session, conv.team)
-        position = await repo.queue_position(turn.session, conv)
-        wait = escalation.estimate_wait_minutes(
-            position,
-            online_operators=len(loads),
-            free_slots=sum(load.free for load in loads),
-            avg_handling_minutes=await routing.recent_handling_minutes(
-                turn.session, cfg.default_handling_minutes
-            ),
-        )
+        wait, _ = await waiting.expected_wait_minutes(turn.session, conv, cfg)
+        waiting.promise(conv, turn.now + timedelta(minutes=wait))
     if not announced:
         turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(wait))
     elif "utter_handoff_wait" in turn.domain.responses:

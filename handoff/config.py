@@ -50,6 +50,11 @@ class HandoffConfig(BaseModel):
     sla_first_response_seconds: int = 60
     default_handling_minutes: float = Field(default=3.0, gt=0)
     auto_assign: bool = True
+    # A customer still in the queue this many minutes after the wait they were told, with
+    # nobody having answered, is told so with a fresh estimate (handoff/waiting.py) — at most
+    # ``wait_updates`` times per handoff; 0 = never.
+    wait_update_after_minutes: float = Field(default=2.0, ge=0)
+    wait_updates: int = Field(default=2, ge=0)
     # An online operator whose last console window closed (and did not come back within this
     # many seconds) is marked away, so conversations stop going to an empty chair.
     presence_grace_seconds: float = Field(default=60.0, ge=0)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute
 
 from handoff.service import HandoffService
+from handoff.waiting import WaitingNotices
 from handoff.web.api import api_routes
 from handoff.web.content import content_routes
 from handoff.web.context import Console
@@ -41,6 +42,13 @@ def console_routes(runtime: Runtime) -> list[BaseRoute]:
 
     service = HandoffService.from_runtime(runtime)
     runtime.every_round(service.close_silent)  # conversations the customer left
+    notices = WaitingNotices(
+        runtime.db,
+        runtime.bus,
+        lambda: (runtime.engine.brain.config.handoff, runtime.engine.brain.domain),
+        runtime.outbox.wake,
+    )
+    runtime.every_round(notices.run)  # customers waiting longer than they were told
     console = Console(
         db=runtime.db,
         bus=runtime.bus,

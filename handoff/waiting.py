@@ -1,0 +1,211 @@
+"""A customer waiting in the queue longer than they were told hears so from us.
+
+At the handoff the customer reads how long the wait should be («подключится примерно через
+3 минуты», or «ответим завтра в 9:00» out of hours), and :func:`promise` keeps that moment in
+the conversation. If nobody has answered ``handoff.wait_update_after_minutes`` past it, the
+maintenance loop (:class:`WaitingNotices`, about once a minute) apologises with a fresh
+estimate and where they are in the queue (``utter_handoff_still_waiting``: «перед вами в
+очереди 2 обращения, ответим примерно через 6 минут»), or, if the working day ended meanwhile,
+when the team is back (``utter_handoff_still_waiting_offline``). The new estimate is the next
+promise; ``handoff.wait_updates`` caps how many such messages one handoff gets. Silence after
+a promise that did not hold is what makes a customer write «алло??» three times, then leave.
+
+Only conversations still in the queue that no person has answered yet are concerned: once an
+operator takes one, the operator's own words are what the customer waits for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.bus import Bus, BusEvent
+from bot.config import Domain
+from bot.ownership import Owner
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import Conversation, utcnow
+from handoff import escalation, routing
+from handoff.config import HandoffConfig
+
+PROMISE = "wait_promise"  # context key: {"due": iso time, "updates": how many were sent}
+BATCH = 200  # customers told per round at most
+PAGE = 500  # queued conversations read at a time while looking for them
+STILL_WAITING = "utter_handoff_still_waiting"
+STILL_WAITING_OFFLINE = "utter_handoff_still_waiting_offline"
+# Out of hours, the first of these the domain has (utter_handoff_offline is required).
+OFFLINE_RESPONSES = (STILL_WAITING_OFFLINE, "utter_handoff_queued_offline", "utter_handoff_offline")
+
+
+def promise(conversation: Conversation, due: datetime, *, updates: int = 0) -> None:
+    """Remember when the customer was told a person would answer."""
+    conversation.context = {
+        **(conversation.context or {}),
+        PROMISE: {"due": due.isoformat(), "updates": updates},
+    }
+
+
+def queue_text(ahead: int) -> str:
+    """«вы следующий в очереди», «перед вами в очереди 2 обращения»."""
+    if ahead <= 0:
+        return "вы следующий в очереди"
+    if ahead % 10 == 1 and ahead % 100 != 11:
+        noun = "обращение"
+    elif ahead % 10 in (2, 3, 4) and ahead % 100 not in (12, 13, 14):
+        noun = "обращения"
+    else:
+        noun = "обращений"
+    return f"перед вами в очереди {ahead} {noun}"
+
+
+async def expected_wait_minutes(
+    session: AsyncSession, conversation: Conversation, config: HandoffConfig
+) -> tuple[int, int]:
+    """(minutes, conversations ahead) for a queued conversation, from the queue ahead of it,
+    the colleagues of its team online and free and the recent handling time."""
+    loads = await routing.operator_loads(session, conversation.team)
+    ahead = await repo.queue_position(session, conversation)
+    minutes = escalation.estimate_wait_minutes(
+        ahead,
+        online_operators=len(loads),
+        free_slots=sum(load.free for load in loads),
+        avg_handling_minutes=await routing.recent_handling_minutes(
+            session, config.default_handling_minutes
+        ),
+    )
+    return minutes, ahead
+
+
+def _due(conversation: Conversation) -> tuple[datetime, int] | None:
+    kept: Any = (conversation.context or {}).get(PROMISE)
+    if not isinstance(kept, dict) or not isinstance(kept.get("due"), str):
+        return None
+    return datetime.fromisoformat(kept["due"]), int(kept.get("updates", 0))
+
+
+def _is_overdue(conversation: Conversation, late: datetime, config: HandoffConfig) -> bool:
+    kept = _due(conversation)
+    return kept is not None and kept[0] <= late and kept[1] < config.wait_updates
+
+
+async def overdue(
+    session: AsyncSession, now: datetime, config: HandoffConfig, limit: int = BATCH
+) -> list[Conversation]:
+    """Up to ``limit`` queued conversations nobody has answered whose promise passed more
+    than ``wait_update_after_minutes`` ago and that have updates left, oldest first.
+
+    The promise lives in the conversation's JSON context, so the queue is read page by page
+    (a long queue of customers already told twice does not hide the others); the overdue ones
+    are then locked on PostgreSQL (``SKIP LOCKED``) and checked again, so two processes never
+    apologise twice and a customer message being written is not held up by the scan."""
+    late = now - timedelta(minutes=config.wait_update_after_minutes)
+    found: list[int] = []
+    after = 0
+    while len(found) < limit:
+        page = (
+            await session.scalars(
+                select(Conversation)
+                .where(
+                    Conversation.owner == Owner.QUEUED.value,
+                    Conversation.first_response_at.is_(None),
+                    Conversation.id > after,
+                )
+                .order_by(Conversation.id)
+                .limit(PAGE)
+            )
+        ).all()
+        found += [c.id for c in page if _is_overdue(c, late, config)]
+        if len(page) < PAGE:
+            break
+        after = page[-1].id
+    if not found:
+        return []
+    query = (
+        select(Conversation)
+        .where(Conversation.id.in_(found[:limit]), Conversation.owner == Owner.QUEUED.value)
+        .order_by(Conversation.id)
+        .execution_options(populate_existing=True)
+    )
+    if repo.is_postgres(session):
+        query = query.with_for_update(skip_locked=True)
+    locked = (await session.scalars(query)).all()
+    return [c for c in locked if c.first_response_at is None and _is_overdue(c, late, config)]
+
+
+class WaitingNotices:
+    """The maintenance job that tells overdue customers. One per process."""
+
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        settings: Callable[[], tuple[HandoffConfig, Domain]],
+        wake: Callable[[], None],
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self._settings = settings
+        self._wake = wake
+
+    async def run(self, now: datetime | None = None) -> list[int]:
+        """Tell every overdue customer; returns their conversations' ids."""
+        config, domain = self._settings()
+        if not config.wait_updates or STILL_WAITING not in domain.responses:
+            return []
+        now = now or utcnow()
+        told: list[Conversation] = []
+        async with self.db.write() as session:
+            for conversation in await overdue(session, now, config):
+                await self._tell(session, conversation, config, domain, now)
+                told.append(conversation)
+        if told:
+            self._wake()
+            for conversation in told:
+                self.bus.publish(
+                    BusEvent(
+                        "message", conversation.id, conversation.customer_id, {"owner": "queued"}
+                    )
+                )
+        return [conversation.id for conversation in told]
+
+    async def _tell(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        config: HandoffConfig,
+        domain: Domain,
+        now: datetime,
+    ) -> None:
+        kept = _due(conversation)
+        updates = (kept[1] if kept else 0) + 1
+        hours = config.working_hours
+        if not escalation.is_open(hours, now):
+            back = escalation.next_opening(hours, now)
+            back_at = escalation.format_back_at(back, now)
+            name = next(n for n in OFFLINE_RESPONSES if n in domain.responses)
+            text = domain.render(name, conversation.channel, back_at=back_at)
+            promise(conversation, back, updates=updates)
+            event = f"Ожидание затянулось, клиенту сообщено: ответим {back_at}"
+        else:
+            name = STILL_WAITING
+            minutes, ahead = await expected_wait_minutes(session, conversation, config)
+            wait = escalation.plural_minutes(minutes)
+            text = domain.render(
+                name, conversation.channel, wait_minutes=wait, queue=queue_text(ahead)
+            )
+            promise(conversation, now + timedelta(minutes=minutes), updates=updates)
+            event = (
+                f"Ожидание затянулось, клиенту сообщено: в очереди перед ним {ahead}, "
+                f"ещё около {wait}"
+            )
+        # Its own reassurance: a message the customer writes right after needs no other.
+        conversation.context = {
+            **(conversation.context or {}),
+            "queued_reminder_at": now.isoformat(),
+        }
+        await repo.add_event(session, conversation, event)
+        repo.enqueue(session, conversation, text, data={"response": name})
