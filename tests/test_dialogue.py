@@ -37,6 +37,19 @@ async def test_a_faq_question_gets_the_concrete_answer(bot: TestBot) -> None:
     assert alice.last_outcome.owner is Owner.BOT
 
 
+async def test_an_order_the_shop_cancelled_is_explained_not_how_to_cancel_one(
+    bot: TestBot,
+) -> None:
+    # «почему отменили мой заказ» used to get «Отменить заказ можно … кнопкой «Отменить заказ»».
+    olga = bot.customer("olga")
+    await olga.say("заказ отменили сами без объяснений")
+    assert olga.last_text.startswith("Заказ отменяется без вашего участия в трёх случаях")
+    assert "https://volt-shop.ru/orders" in olga.last_text
+    # The customer who cancels still reads how to.
+    await bot.customer("pavel").say("хочу отменить заказ 12345678")
+    assert bot.customer("pavel").last_text.startswith("Отменить заказ можно на странице")
+
+
 @pytest.mark.parametrize(
     "typed",
     [
