@@ -164,18 +164,20 @@ async def _run(args: argparse.Namespace) -> int:
     runtime = await _build(args)
     if args.demo:
         await _ensure_demo_admin(runtime.db, args.project)
-    app = create_app(runtime, freeze_heap=True)
+    base = f"http://{args.host}:{args.port}"
+    app = create_app(runtime, freeze_heap=True, demo_site=base if args.demo else None)
     _reload_on_sighup(runtime)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
-    base = f"http://{args.host}:{args.port}"
-    print(
-        f"Zabota is running: web chat {base}/chat · operator console {base}/console"
-        f" · health {base}/healthz",
-        flush=True,
-    )
+    print(f"Zabota is running: {addresses(base, demo=args.demo)}", flush=True)
     await server.serve()
     return EXIT_OK
+
+
+def addresses(base: str, *, demo: bool) -> str:
+    """What ``zabota run`` serves at ``base``, for the line it prints when it is up."""
+    shop = f" · chat widget on a demo shop {base}/demo" if demo else ""
+    return f"web chat {base}/chat{shop} · operator console {base}/console · health {base}/healthz"
 
 
 def _reload_on_sighup(runtime: Runtime) -> None:
@@ -315,7 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument(
-        "--demo", action="store_true", help="create demo operator accounts if none exist"
+        "--demo",
+        action="store_true",
+        help="create demo operator accounts if none exist; serve a demo shop site at /demo",
     )
     run.add_argument(
         "--workers",

@@ -169,26 +169,33 @@ def run_workers(args: argparse.Namespace) -> int:
     project, settings, model = prepared
     sockets = listening_sockets(args.host, args.port, args.workers)
     base = f"http://{args.host}:{args.port}"
+    demo_site = base if args.demo else None
     print(
-        f"Zabota is running ({args.workers} workers): web chat {base}/chat"
-        f" · operator console {base}/console · health {base}/healthz",
+        f"Zabota is running ({args.workers} workers): {cli.addresses(base, demo=args.demo)}",
         flush=True,
     )
-    return serve_forked(project, settings, model, sockets)
+    return serve_forked(project, settings, model, sockets, demo_site=demo_site)
 
 
 def serve_forked(
-    project: Project, settings: Settings, model: NLUModel, sockets: list[socket.socket]
+    project: Project,
+    settings: Settings,
+    model: NLUModel,
+    sockets: list[socket.socket],
+    *,
+    demo_site: str | None = None,
 ) -> int:
     """Fork one worker per socket (:func:`listening_sockets`) and supervise them until
-    stopped; the database must be migrated already. Closes the sockets at the end."""
+    stopped; the database must be migrated already. Closes the sockets at the end.
+    ``demo_site``: see :func:`bot.web.app.create_app`."""
     # Lazily loaded NLU parts (lemmatiser dictionaries, encoder weights) load here, once,
     # and are shared with the workers instead of being loaded by each.
     model.predict("здравствуйте, как вернуть товар?")
     count = len(sockets)
 
     def worker(index: int) -> None:
-        asyncio.run(_serve(project, settings, model, own_socket(sockets, index), count))
+        sock = own_socket(sockets, index)
+        asyncio.run(_serve(project, settings, model, sock, count, demo_site))
 
     try:
         return Supervisor(count, worker).run()
@@ -267,7 +274,12 @@ async def _prepare(args: argparse.Namespace) -> tuple[Project, Settings, NLUMode
 
 
 async def _serve(
-    project: Project, settings: Settings, model: NLUModel, sock: socket.socket, workers: int
+    project: Project,
+    settings: Settings,
+    model: NLUModel,
+    sock: socket.socket,
+    workers: int,
+    demo_site: str | None,
 ) -> None:
     import uvicorn
 
@@ -275,7 +287,7 @@ async def _serve(
     from bot.web.app import create_app
 
     runtime = cli._assemble(project, settings, model, workers=workers)
-    app = create_app(runtime, freeze_heap=True, migrate=False)
+    app = create_app(runtime, freeze_heap=True, migrate=False, demo_site=demo_site)
     cli._reload_on_sighup(runtime)
     config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048)
     await uvicorn.Server(config).serve(sockets=[sock])

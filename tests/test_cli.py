@@ -244,6 +244,8 @@ def test_run_serves_web_chat_and_keeps_everything_across_a_restart(
         health = httpx.get(f"{base}/healthz").json()
         assert health["status"] == "ok" and "webchat" in health["channels"]
         assert "<title>Чат поддержки «Вольт»</title>" in httpx.get(f"{base}/chat").text
+        shop = httpx.get(f"{base}/demo")  # --demo: the chat widget on a demo shop's page
+        assert shop.status_code == 200 and '<script src="/widget.js" async>' in shop.text
         session = httpx.post(f"{base}/webchat/api/session").json()
         chat(base, session, "как вернуть товар?", 1)
         history = wait_for(base, session, 2)
@@ -254,6 +256,7 @@ def test_run_serves_web_chat_and_keeps_everything_across_a_restart(
     finally:
         output = stop_server(server)
     assert "Traceback" not in output, output
+    assert f"web chat {base}/chat · chat widget on a demo shop {base}/demo" in output
     assert (project / "var" / "demo-accounts.txt").exists()
 
     server = start_server(project, base)

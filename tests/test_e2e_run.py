@@ -52,6 +52,8 @@ async def test_telegram_customer_bot_operator_and_rating(project: Path) -> None:
         # The stand-in serves from its own thread while this waits for the bot to come up.
         process = await asyncio.to_thread(start_server, project, base, env, demo=False)
         try:
+            shop = await asyncio.to_thread(httpx.get, f"{base}/demo")
+            assert shop.status_code == 404  # the demo shop's site is for `run --demo` only
             customer = 777001
 
             tg.push_update(tg.text_update(customer, "здравствуйте как вернуть товар"))

@@ -115,6 +115,8 @@ def test_two_workers_answer_survive_a_crash_reload_together_and_stop_cleanly(
         session = httpx.post(f"{base}/webchat/api/session").json()
         chat(base, session, "как вернуть товар?", n)
         assert "14 дней" in str(wait_for(base, session, 2)[1]["text"])
+        # --demo: every worker serves the demo shop's page with the chat widget.
+        assert httpx.get(f"{base}/demo").status_code == 200
 
     # A worker dies: the parent starts another, and customers do not notice.
     os.kill(workers[0], signal.SIGKILL)

@@ -19,6 +19,7 @@ from bot import heap
 from bot.files import file_routes
 from bot.runtime import Runtime
 from bot.web import embed
+from bot.web.demo_site import demo_routes
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -33,12 +34,15 @@ def create_app(
     manage_runtime: bool = True,
     freeze_heap: bool = False,
     migrate: bool = True,
+    demo_site: str | None = None,
 ) -> Starlette:
     """Build the app. With ``manage_runtime`` the app's lifespan starts and stops the runtime.
 
     ``freeze_heap`` (serving processes: ``zabota run``) moves everything alive once the runtime
     has started out of the garbage collector's way (:mod:`bot.heap`). ``migrate=False``: the
     schema is already up to date (the workers of ``--workers N``, migrated by their parent).
+    ``demo_site`` (``zabota run --demo``): the address served; the demo shop's pages with the
+    chat widget are at ``/demo`` (:mod:`bot.web.demo_site`).
     """
 
     async def healthz(request: Request) -> Response:
@@ -82,6 +86,8 @@ def create_app(
         routes.extend(channel.routes(runtime.submit))
     for add in extra if extra is not None else default_extras():
         routes.extend(add(runtime))
+    if demo_site is not None:
+        routes.extend(demo_routes(runtime, demo_site))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -132,8 +132,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(project: object, brain: Brain, db_path: Path) -> Iterator[Server]:
-    """``create_app`` for ``project`` over the SQLite file ``db_path``, served by uvicorn."""
+def serve(project: object, brain: Brain, db_path: Path, *, demo: bool = False) -> Iterator[Server]:
+    """``create_app`` for ``project`` over the SQLite file ``db_path``, served by uvicorn;
+    ``demo``: with the demo shop's pages, as ``zabota run --demo``."""
     import uvicorn
 
     from bot.assemble import add_channels
@@ -145,8 +146,9 @@ def serve(project: object, brain: Brain, db_path: Path) -> Iterator[Server]:
     runtime = Runtime(project, settings, brain)  # type: ignore[arg-type]
     add_channels(runtime, messengers=False)
     port = _free_port()
+    url = f"http://127.0.0.1:{port}"
     config = uvicorn.Config(
-        create_app(runtime),
+        create_app(runtime, demo_site=url if demo else None),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -161,7 +163,7 @@ def serve(project: object, brain: Brain, db_path: Path) -> Iterator[Server]:
             raise RuntimeError("the app did not start")
         time.sleep(0.05)
     try:
-        yield Server(f"http://127.0.0.1:{port}", db_url)
+        yield Server(url, db_url)
     finally:
         uv.should_exit = True
         thread.join(10)
