@@ -20,6 +20,7 @@ from bot.storage.models import Conversation, Operator, utcnow
 from handoff import finder, kb_search, login_guard, metrics, privacy, routing, views
 from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
+from handoff.live import snapshot
 from handoff.metrics_csv import to_csv
 from handoff.service import CONSOLE_ROLES
 from handoff.web.context import Console, error, int_field, json_body
@@ -293,6 +294,13 @@ def api_routes(console: Console) -> list[BaseRoute]:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
+    @admins
+    async def get_live(request: Request, operator: Operator) -> Response:
+        now = utcnow()
+        async with console.db.read() as session:
+            live = await snapshot(session, console.brain().config.handoff, now)
+        return JSONResponse({"now": now.isoformat(), **dataclasses.asdict(live)})
+
     async def openapi(request: Request) -> Response:
         return JSONResponse(OPENAPI)
 
@@ -316,6 +324,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/search", find_conversations),
         Route(f"{base}/metrics", get_metrics),
         Route(f"{base}/metrics.csv", get_metrics_csv),
+        Route(f"{base}/metrics/live", get_live),
         Route(f"{base}/events", agents(events_endpoint(console))),
     ]
 

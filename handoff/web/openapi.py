@@ -275,6 +275,16 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
             }
         },
+        "/metrics/live": {
+            "get": {
+                "summary": "The floor now (admin): each team's queue (`waiting`, "
+                "`oldest_wait_seconds`, `over_goal`, operators `online`, `free_slots`) and "
+                "each operator's `status`, `active` of `capacity` and `awaiting_reply` with "
+                "`oldest_unanswered_seconds`",
+                "security": _SECURED,
+                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
+            }
+        },
         "/metrics.csv": {
             "get": {
                 "summary": "The same figures as a CSV download for Excel (admin): UTF-8 with "

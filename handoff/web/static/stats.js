@@ -115,5 +115,60 @@ async function load() {
   document.querySelector("#per-operator tbody").replaceChildren(...data.per_operator_day.map(perOperatorRow));
 }
 
+// «Сейчас»: the queue and the operators at this moment, refreshed every 10 s while the page
+// is in view. A wait past the first-response goal is marked, as in the console's lists.
+const STATUSES = { online: "В сети", away: "Отошёл", offline: "Не в сети" };
+const LIVE_EVERY_MS = 10000;
+
+function cell(text, late = false) {
+  const td = document.createElement("td");
+  td.textContent = String(text);
+  if (late) td.className = "late";
+  return td;
+}
+
+function liveTeamRow(t, goal) {
+  const tr = document.createElement("tr");
+  tr.append(
+    cell(t.title),
+    cell(t.waiting),
+    cell(duration(t.oldest_wait_seconds), t.oldest_wait_seconds > goal),
+    cell(t.over_goal, t.over_goal > 0),
+    cell(t.online, t.waiting > 0 && t.online === 0),
+    cell(t.free_slots),
+  );
+  return tr;
+}
+
+function liveOperatorRow(p, goal) {
+  const tr = document.createElement("tr");
+  tr.className = `status-${p.status}`;
+  tr.append(
+    cell(p.name),
+    cell(STATUSES[p.status] || p.status),
+    cell(`${p.active} из ${p.capacity}`),
+    cell(p.awaiting_reply),
+    cell(duration(p.oldest_unanswered_seconds), p.oldest_unanswered_seconds > goal),
+  );
+  return tr;
+}
+
+async function loadLive() {
+  const response = await fetch("/api/v1/metrics/live", { credentials: "same-origin" });
+  const data = await response.json();
+  if (!response.ok) {
+    $("live-updated").textContent = data.message || "Ошибка";
+    return;
+  }
+  table("live-teams", data.teams.map((t) => liveTeamRow(t, data.goal_seconds)));
+  table("live-operators", data.operators.map((p) => liveOperatorRow(p, data.goal_seconds)));
+  const at = new Date(data.now).toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  $("live-updated").textContent = `обновлено в ${at}`;
+}
+
+setInterval(() => { if (!document.hidden) loadLive(); }, LIVE_EVERY_MS);
+document.addEventListener("visibilitychange", () => { if (!document.hidden) loadLive(); });
+
 $("days").addEventListener("change", load);
 load();
+loadLive();
