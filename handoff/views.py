@@ -149,7 +149,9 @@ async def summaries(
         return []
     customers = await _by_id(session, Customer, {c.customer_id for c in rows})
     operators = await _by_id(session, Operator, {c.operator_id for c in rows if c.operator_id})
-    last = await _last_messages(session, [c.id for c in rows])
+    ids = [c.id for c in rows]
+    last = await _last_messages(session, ids)
+    said = await _last_customer_messages(session, ids)
     now = utcnow()
     return [
         summary(
@@ -159,6 +161,7 @@ async def summaries(
             last.get(c.id),
             now,
             goal_seconds,
+            said.get(c.id),
         )
         for c in rows
     ]
@@ -185,6 +188,25 @@ async def _last_messages(session: AsyncSession, conversation_ids: list[int]) -> 
     return {cid: messages[mid] for cid, mid in seen.items() if mid in messages}
 
 
+async def _last_customer_messages(
+    session: AsyncSession, conversation_ids: list[int]
+) -> dict[int, Message]:
+    """Each conversation's newest message from the customer: the console notices a new one by
+    its id (a desktop notification), and previews what a queued customer asked — the last
+    message of a queued conversation is usually the bot's «передаю оператору»."""
+    newest = (
+        select(func.max(Message.id))
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.author == "customer",
+            Message.kind == "message",
+        )
+        .group_by(Message.conversation_id)
+    )
+    ids = set((await session.scalars(newest)).all())
+    return {m.conversation_id: m for m in (await _by_id(session, Message, ids)).values()}
+
+
 def customer_name(customer: Customer | None) -> str:
     if customer is None:
         return "Клиент"
@@ -198,7 +220,10 @@ def summary(
     last: Message | None,
     now: datetime,
     goal_seconds: int,
+    said: Message | None = None,
 ) -> dict[str, Any]:
+    """A list item. ``last`` is the newest message the customer saw (anyone's), ``said`` the
+    customer's own newest message."""
     context = conversation.context or {}
     escalation = context.get("escalation") or {}
     reason = conversation.escalation_reason
@@ -222,11 +247,19 @@ def summary(
         "rating": conversation.rating,
         "sla": sla(conversation, now, goal_seconds),
         "last_message": {
+            "id": last.id,
             "text": last.text[:200] or _file_line(last),
             "author": last.author,
             "at": _iso(last.created_at),
         }
         if last
+        else None,
+        "last_customer_message": {
+            "id": said.id,
+            "text": said.text[:200] or _file_line(said),
+            "at": _iso(said.created_at),
+        }
+        if said
         else None,
     }
 
@@ -375,13 +408,15 @@ async def conversation_detail(
     ).all()
     context = conversation.context or {}
     escalation = dict(context.get("escalation") or {})
+    own = [m for m in messages if m.conversation_id == conversation.id and m.kind == "message"]
     item = summary(
         conversation,
         customer,
         operators.get(conversation.operator_id or 0),
-        messages[-1] if messages else None,
+        own[-1] if own else None,
         utcnow(),
         goal_seconds,
+        next((m for m in reversed(own) if m.author == "customer"), None),
     )
     item.update(
         {

@@ -565,6 +565,52 @@ async def test_a_long_history_shows_its_newest_messages_not_its_oldest(env: Env)
     assert texts[-1].startswith("Оператор Anna")  # joined at login, after them all
 
 
+async def test_a_list_item_says_which_customer_message_is_the_newest(env: Env) -> None:
+    """The console notifies about a customer's new message by its id, and previews what a
+    queued customer asked, not the bot's «передаю» that came after it."""
+    s = env.s
+    conversation = await s.say("c1", "где мой заказ 555? позовите оператора")
+    await s.operator("anna", status="offline", capacity=1)
+
+    async def item(client: httpx.AsyncClient, view: str) -> dict[str, object]:
+        listed = (await client.get(f"/api/v1/conversations?view={view}")).json()
+        found = [c for c in listed["conversations"] if c["id"] == conversation]
+        assert len(found) == 1, listed
+        return dict(found[0])
+
+    async with env.client() as anna:
+        await login(anna, "anna")
+        await anna.post("/api/v1/me/status", json={"status": "away"})  # back to the queue
+        queued = await item(anna, "queued")
+        said = queued["last_customer_message"]
+        assert isinstance(said, dict) and said["text"] == "где мой заказ 555? позовите оператора"
+        assert queued["last_message"]["author"] != "customer"  # type: ignore[index]
+        first = said["id"]
+
+        await anna.post("/api/v1/me/status", json={"status": "online"})  # assigned again
+        reply = await anna.post(
+            f"/api/v1/conversations/{conversation}/reply", json={"text": "Смотрю заказ"}
+        )
+        mine = await item(anna, "mine")
+        assert mine["last_message"] == {
+            "id": reply.json()["message_id"],
+            "text": "Смотрю заказ",
+            "author": "operator",
+            "at": mine["last_message"]["at"],  # type: ignore[index]
+        }
+        assert mine["last_customer_message"]["id"] == first  # type: ignore[index]
+
+        await s.say("c1", "спасибо, жду")
+        mine = await item(anna, "mine")
+        newer = mine["last_customer_message"]
+        assert isinstance(newer, dict) and newer["id"] > first and newer["text"] == "спасибо, жду"
+        detail = (await anna.get(f"/api/v1/conversations/{conversation}")).json()
+        assert detail["last_customer_message"]["id"] == newer["id"]
+        spec = (await anna.get("/api/v1/openapi.json")).json()
+    listing = spec["paths"]["/conversations"]["get"]["description"]
+    assert "`last_customer_message` `{id, text, at}`" in listing
+
+
 async def test_the_card_counts_the_conversations_it_does_not_list(env: Env) -> None:
     conversation = await env.s.escalate("c1")
     customer = (await env.s.conversation(conversation)).customer_id

@@ -105,6 +105,14 @@ OPENAPI: dict[str, Any] = {
         "/conversations": {
             "get": {
                 "summary": "List conversations",
+                "description": (
+                    "Each item: `id`, `owner`, `team`, `channel`, `customer`, `operator`, "
+                    "`escalation`, `sla`, and two messages (`null` when none): `last_message` "
+                    "`{id, text, author, at}`, the newest message the customer saw (anyone's), "
+                    "and `last_customer_message` `{id, text, at}`, the customer's own newest "
+                    "one — a new `id` there is a new customer message (the console notifies by "
+                    "it). `text` is cut to 200 characters; a file alone reads «📎 name»."
+                ),
                 "security": _SECURED,
                 "parameters": [
                     {

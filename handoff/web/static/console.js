@@ -43,9 +43,13 @@ function formatWait(seconds) {
 
 // ---- lists ---------------------------------------------------------------------------
 
+let [listsAsked, listsShown] = [0, 0];  // answers can arrive out of order
 async function refreshLists() {
   const views = ["queued", "mine", "team", "all"];
+  const asked = ++listsAsked;
   const results = await Promise.all(views.map((v) => api("GET", `/conversations?view=${v}`)));
+  if (asked < listsShown) return;  // a newer answer is shown already
+  listsShown = asked;
   results.forEach((data, i) => {
     STATE.lists[views[i]] = data.conversations;
     $(`count-${views[i]}`).textContent = String(data.conversations.length);
@@ -57,6 +61,7 @@ async function refreshLists() {
     (STATE.lists.mine || []).filter((c) => c.last_message && c.last_message.author === "customer").length;
   document.title = waiting ? `(${waiting}) ${BASE_TITLE}` : BASE_TITLE;
   renderList();
+  NOTIFY.lists(STATE.lists);  // desktop notices and a sound while the tab is in the background
 }
 
 function renderList() {
@@ -345,6 +350,7 @@ async function forgetCustomer() {
 
 async function act(path, body) {
   showError("");
+  NOTIFY.own(STATE.selected);  // taking or answering it is no news to this operator
   try {
     await api("POST", `/conversations/${STATE.selected}/${path}`, body || {});
     await Promise.all([refreshDetail(), refreshLists()]);
@@ -378,6 +384,7 @@ async function submitFile(input) {
   const caption = $("reply").value.trim();
   const form = new FormData();
   form.append("file", file, file.name);
+  NOTIFY.own(id);
   if (caption) form.append("caption", caption);
   showError("");
   try {
@@ -635,6 +642,8 @@ function init() {
   setInterval(() => api("GET", "/me").catch(() => {}), 60000);
   refreshLists().catch((e) => showError(e.message));
   connect();
+  // A click on a notice opens its conversation, on the tab it is in.
+  NOTIFY.init((id, view) => { document.querySelector(`.tab[data-view="${view}"]`).click(); select(id).catch((e) => showError(e.message)); });
 }
 
 init();
