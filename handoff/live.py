@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.ownership import Owner
 from bot.storage.models import Conversation, Message, Operator
@@ -67,37 +68,36 @@ async def _waiting_since(
     reply (None: the operator spoke last)."""
     if not held:
         return {}
-    ids = [c.id for c in held]
-    last_reply = dict(
+    replied = aliased(Message)
+    last_reply = (
+        select(func.coalesce(func.max(replied.id), 0))
+        .where(
+            replied.conversation_id == Message.conversation_id,
+            replied.author == "operator",
+            replied.kind == "message",
+        )
+        .scalar_subquery()
+    )
+    unanswered = dict(
         (
             await session.execute(
-                select(Message.conversation_id, func.max(Message.id))
+                select(Message.conversation_id, func.min(Message.created_at))
                 .where(
-                    Message.conversation_id.in_(ids),
-                    Message.author == "operator",
+                    Message.conversation_id.in_([c.id for c in held]),
+                    Message.author == "customer",
                     Message.kind == "message",
+                    Message.id > last_reply,
                 )
                 .group_by(Message.conversation_id)
             )
         ).all()
     )
-    customer = defaultdict(list)
-    rows = await session.execute(
-        select(Message.conversation_id, Message.id, Message.created_at).where(
-            Message.conversation_id.in_(ids),
-            Message.author == "customer",
-            Message.kind == "message",
-        )
-    )
-    for conversation_id, message_id, created_at in rows.all():
-        if message_id > (last_reply.get(conversation_id) or 0):
-            customer[conversation_id].append(created_at)
     since: dict[int, datetime | None] = {}
     for conversation in held:
         if conversation.first_response_at is None:  # the first reply is still owed
             since[conversation.id] = conversation.escalated_at or conversation.updated_at
         else:
-            since[conversation.id] = min(customer[conversation.id], default=None)
+            since[conversation.id] = unanswered.get(conversation.id)
     return since
 
 

@@ -151,7 +151,7 @@ async def summaries(
     operators = await _by_id(session, Operator, {c.operator_id for c in rows if c.operator_id})
     ids = [c.id for c in rows]
     last = await _last_messages(session, ids)
-    said = await _last_customer_messages(session, ids)
+    said = await _last_messages(session, ids, author="customer")
     now = utcnow()
     return [
         summary(
@@ -175,36 +175,30 @@ async def _by_id(session: AsyncSession, model: Any, ids: set[int]) -> dict[int, 
     }
 
 
-async def _last_messages(session: AsyncSession, conversation_ids: list[int]) -> dict[int, Message]:
-    latest = (
-        select(Message.conversation_id, Message.id)
-        .where(Message.conversation_id.in_(conversation_ids), Message.kind == "message")
-        .order_by(Message.conversation_id, Message.id.desc())
-    )
-    seen: dict[int, int] = {}
-    for conversation_id, message_id in (await session.execute(latest)).all():
-        seen.setdefault(conversation_id, message_id)
-    messages = await _by_id(session, Message, set(seen.values()))
-    return {cid: messages[mid] for cid, mid in seen.items() if mid in messages}
-
-
-async def _last_customer_messages(
-    session: AsyncSession, conversation_ids: list[int]
+async def _last_messages(
+    session: AsyncSession, conversation_ids: list[int], author: str | None = None
 ) -> dict[int, Message]:
-    """Each conversation's newest message from the customer: the console notices a new one by
-    its id (a desktop notification), and previews what a queued customer asked — the last
-    message of a queued conversation is usually the bot's «передаю оператору»."""
+    """Each conversation's newest message (of ``author`` if given). With ``author="customer"``
+    the console notices a customer's new message by its id (a desktop notification) and
+    previews what a queued customer asked — the last message of a queued conversation is
+    usually the bot's «передаю оператору»."""
     newest = (
         select(func.max(Message.id))
-        .where(
-            Message.conversation_id.in_(conversation_ids),
-            Message.author == "customer",
-            Message.kind == "message",
-        )
+        .where(Message.conversation_id.in_(conversation_ids), Message.kind == "message")
         .group_by(Message.conversation_id)
     )
+    if author is not None:
+        newest = newest.where(Message.author == author)
     ids = set((await session.scalars(newest)).all())
     return {m.conversation_id: m for m in (await _by_id(session, Message, ids)).values()}
+
+
+def _preview(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "text": message.text[:200] or _file_line(message),
+        "at": _iso(message.created_at),
+    }
 
 
 def customer_name(customer: Customer | None) -> str:
@@ -246,21 +240,8 @@ def summary(
         "updated_at": _iso(conversation.updated_at),
         "rating": conversation.rating,
         "sla": sla(conversation, now, goal_seconds),
-        "last_message": {
-            "id": last.id,
-            "text": last.text[:200] or _file_line(last),
-            "author": last.author,
-            "at": _iso(last.created_at),
-        }
-        if last
-        else None,
-        "last_customer_message": {
-            "id": said.id,
-            "text": said.text[:200] or _file_line(said),
-            "at": _iso(said.created_at),
-        }
-        if said
-        else None,
+        "last_message": {**_preview(last), "author": last.author} if last else None,
+        "last_customer_message": _preview(said) if said else None,
     }
 
 

@@ -175,10 +175,23 @@ def server(
     sqlite_template: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
+    with serve_fresh(project_and_brain, sqlite_template, tmp_path_factory) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serve_fresh(
+    project_and_brain: tuple[object, Brain, str],
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    demo: bool = False,
+) -> Iterator[Server]:
+    """:func:`serve` over a fresh copy of the migrated template database."""
     project, brain, _ = project_and_brain
     path = tmp_path_factory.mktemp("browser") / "zabota.sqlite3"
     shutil.copy(sqlite_template, path)
-    with serve(project, brain, path) as running:
+    with serve(project, brain, path, demo=demo) as running:
         yield running
 
 

@@ -3,7 +3,6 @@ a customer meets it on a company's pages, and what the operator sees of it."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.engine import Brain
-from tests.browser.conftest import Server, serve
+from tests.browser.conftest import Server, serve_fresh
 from tests.browser.test_console_browser import log_in, open_the_newest
 from tests.browser.test_widget_browser import contexts, customer_says_in  # noqa: F401
 
@@ -26,10 +25,7 @@ def demo(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
     """The app as ``zabota run --demo`` serves it."""
-    project, brain, _ = project_and_brain
-    path = tmp_path_factory.mktemp("demo-site") / "zabota.sqlite3"
-    shutil.copy(sqlite_template, path)
-    with serve(project, brain, path, demo=True) as running:
+    with serve_fresh(project_and_brain, sqlite_template, tmp_path_factory, demo=True) as running:
         yield running
 
 
