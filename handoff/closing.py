@@ -5,14 +5,36 @@ rating request. Shared by the operator's «Закрыть» and the close for a 
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Domain
 from bot.ownership import Owner
 from bot.rating import rate_buttons
-from bot.storage import repo
+from bot.storage import lifecycle, repo
 from bot.storage.models import Conversation
+
+SILENT_BATCH = 100  # conversations closed for silence per transaction
+
+
+async def close_silent(
+    session: AsyncSession, domain: Domain, minutes: int, before: datetime
+) -> list[Conversation]:
+    """Close (at most ``SILENT_BATCH`` of) the conversations where the operator answered last
+    and the customer has said nothing since ``before``, each with ``utter_closed_silent``."""
+    silent = await lifecycle.silent_with_operator(session, before, SILENT_BATCH)
+    for conversation in silent:
+        await close_and_ask(
+            session,
+            domain,
+            conversation,
+            actor=repo.SYSTEM,
+            reason="customer_silent",
+            event=f"Диалог закрыт автоматически: клиент не отвечал {duration(minutes)}",
+            response="utter_closed_silent",
+        )
+    return list(silent)
 
 
 async def close_and_ask(

@@ -15,14 +15,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.ownership import Owner
-from bot.storage.models import Conversation, Message, Operator
+from bot.storage.models import Conversation, Operator
 from handoff.config import HandoffConfig
 from handoff.service import CONSOLE_ROLES
+from handoff.waiting import owed_since
 
 STATUS_ORDER = {"online": 0, "away": 1, "offline": 2}
 
@@ -61,46 +61,6 @@ def _seconds(now: datetime, since: datetime | None) -> float | None:
     return None if since is None else max((now - since).total_seconds(), 0.0)
 
 
-async def _waiting_since(
-    session: AsyncSession, held: list[Conversation]
-) -> dict[int, datetime | None]:
-    """For each held conversation, since when the customer has waited for the operator's
-    reply (None: the operator spoke last)."""
-    if not held:
-        return {}
-    replied = aliased(Message)
-    last_reply = (
-        select(func.coalesce(func.max(replied.id), 0))
-        .where(
-            replied.conversation_id == Message.conversation_id,
-            replied.author == "operator",
-            replied.kind == "message",
-        )
-        .scalar_subquery()
-    )
-    unanswered = dict(
-        (
-            await session.execute(
-                select(Message.conversation_id, func.min(Message.created_at))
-                .where(
-                    Message.conversation_id.in_([c.id for c in held]),
-                    Message.author == "customer",
-                    Message.kind == "message",
-                    Message.id > last_reply,
-                )
-                .group_by(Message.conversation_id)
-            )
-        ).all()
-    )
-    since: dict[int, datetime | None] = {}
-    for conversation in held:
-        if conversation.first_response_at is None:  # the first reply is still owed
-            since[conversation.id] = conversation.escalated_at or conversation.updated_at
-        else:
-            since[conversation.id] = unanswered.get(conversation.id)
-    return since
-
-
 async def snapshot(session: AsyncSession, config: HandoffConfig, now: datetime) -> Live:
     goal = config.sla_first_response_seconds
     titles = config.team_titles
@@ -118,7 +78,7 @@ async def snapshot(session: AsyncSession, config: HandoffConfig, now: datetime) 
     ).all()
     queued = [c for c in open_rows if c.owner == Owner.QUEUED.value]
     held = [c for c in open_rows if c.owner == Owner.OPERATOR.value]
-    since = await _waiting_since(session, held)
+    since = await owed_since(session, held)
 
     by_operator: dict[int, list[Conversation]] = defaultdict(list)
     for conversation in held:

@@ -23,11 +23,11 @@ from bot.config import Domain
 from bot.engine import Brain
 from bot.events import Outbound
 from bot.ownership import Owner
-from bot.storage import lifecycle, repo
+from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, Operator, utcnow
-from handoff import routing
-from handoff.closing import close_and_ask, duration, remember_operator
+from handoff import closing, routing, waiting
+from handoff.closing import close_and_ask, remember_operator
 from handoff.config import HandoffConfig
 from handoff.errors import Conflict, HandoffError, NotFound
 from handoff.escalation import Reason
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 STATUSES = ("online", "away", "offline")
 CONSOLE_ROLES = ("admin", "operator")
 MAX_TEXT = 20_000  # channels split long texts (Telegram 4096, Viber 7000)
-SILENT_BATCH = 100  # conversations closed for silence per transaction
 PASSED_ON_BY = "passed_on_by"  # context key: the operator who passed it to a team
 
 
@@ -191,6 +190,7 @@ class HandoffService:
                 await self._take_locked(session, conversation, operator, "taken_by_reply")
             if conversation.first_response_at is None:
                 conversation.first_response_at = utcnow()
+            waiting.forget(conversation)  # a person answered: the promised wait is over
             file = None
             if upload is not None:
                 file = files.store(
@@ -334,17 +334,7 @@ class HandoffService:
             return []
         before = (now or utcnow()) - timedelta(minutes=minutes)
         async with self.db.write() as session:
-            silent = await lifecycle.silent_with_operator(session, before, SILENT_BATCH)
-            for conversation in silent:
-                await close_and_ask(
-                    session,
-                    self._brain().domain,
-                    conversation,
-                    actor=repo.SYSTEM,
-                    reason="customer_silent",
-                    event=f"Диалог закрыт автоматически: клиент не отвечал {duration(minutes)}",
-                    response="utter_closed_silent",
-                )
+            silent = await closing.close_silent(session, self._brain().domain, minutes, before)
         if silent:
             self._wake()
             for conversation in silent:
@@ -378,8 +368,9 @@ class HandoffService:
         await self.assign_waiting()
 
     async def set_status(self, operator_id: int, status: str) -> list[int]:
-        """Change presence. Going away/offline puts held conversations back in the queue (and
-        they are reassigned at once if a colleague is free); coming online pulls the queue.
+        """Change presence. Going away/offline puts held conversations back in the queue (a
+        free colleague gets them at once, else a customer owed a reply is told why); coming
+        online pulls the queue.
 
         Returns the ids of the conversations released.
         """
@@ -415,7 +406,17 @@ class HandoffService:
         self.bus.publish(BusEvent("operator", data={"operator_id": operator_id, "status": status}))
         for conversation in released:
             self._publish("transition", conversation, released=True)
-        await self.assign_waiting()
+        reassigned = {a.conversation_id for a in await self.assign_waiting()}
+        left = [c.id for c in released if c.id not in reassigned]
+        # Nobody took them at once: the customers waiting for a reply hear why.
+        told = await waiting.tell_released(
+            self.db, left, operator.display_name, self.config, self._brain().domain
+        )
+        if told:
+            self._wake()
+        for conversation in released:
+            if conversation.id in told:
+                self._publish("message", conversation)
         return [c.id for c in released]
 
     async def went_silent(self, operator_id: int) -> list[int]:

@@ -10,8 +10,13 @@ when the team is back (``utter_handoff_still_waiting_offline``). The new estimat
 promise; ``handoff.wait_updates`` caps how many such messages one handoff gets. Silence after
 a promise that did not hold is what makes a customer write «алло??» three times, then leave.
 
-Only conversations still in the queue that no person has answered yet are concerned: once an
-operator takes one, the operator's own words are what the customer waits for.
+Once an operator answers, the operator's own words are what the customer waits for and the
+promise is void (:func:`forget`). If that operator then goes away or offline while the customer
+waits for their reply, the conversation returns to the queue; unless a colleague takes it at once
+(«Оператор Борис уже читает…»), :func:`tell_released` says so — the conversation went to
+colleagues who see all of it, and when to expect an answer (``utter_handoff_operator_left``, or
+``utter_handoff_operator_left_offline`` with when the team is back) — and that is a new promise
+the updates above keep. A customer who was not waiting (the operator spoke last) hears nothing.
 """
 
 from __future__ import annotations
@@ -20,33 +25,50 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.bus import Bus, BusEvent
 from bot.config import Domain
 from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Conversation, utcnow
+from bot.storage.models import Conversation, Message, utcnow
 from handoff import escalation, routing
 from handoff.config import HandoffConfig
 
-PROMISE = "wait_promise"  # context key: {"due": iso time, "updates": how many were sent}
+# context key: {"due": iso time, "updates": how many were sent, "requeued": after a reply?}
+PROMISE = "wait_promise"
 BATCH = 200  # customers told per round at most
 PAGE = 500  # queued conversations read at a time while looking for them
 STILL_WAITING = "utter_handoff_still_waiting"
 STILL_WAITING_OFFLINE = "utter_handoff_still_waiting_offline"
 # Out of hours, the first of these the domain has (utter_handoff_offline is required).
 OFFLINE_RESPONSES = (STILL_WAITING_OFFLINE, "utter_handoff_queued_offline", "utter_handoff_offline")
+OPERATOR_LEFT = "utter_handoff_operator_left"
+OPERATOR_LEFT_OFFLINE = "utter_handoff_operator_left_offline"
 
 
-def promise(conversation: Conversation, due: datetime, *, updates: int = 0) -> None:
-    """Remember when the customer was told a person would answer."""
-    conversation.context = {
-        **(conversation.context or {}),
-        PROMISE: {"due": due.isoformat(), "updates": updates},
-    }
+def promise(
+    conversation: Conversation, due: datetime, *, updates: int = 0, requeued: bool = False
+) -> None:
+    """Remember when the customer was told a person would answer.
+
+    ``requeued``: made after an operator had answered (their operator left), so it holds even
+    though the conversation has a first response."""
+    kept: dict[str, Any] = {"due": due.isoformat(), "updates": updates}
+    if requeued or (_due(conversation) or (None, 0, False))[2]:
+        kept["requeued"] = True
+    conversation.context = {**(conversation.context or {}), PROMISE: kept}
+
+
+def forget(conversation: Conversation) -> None:
+    """An operator answered: what the customer was told about the wait no longer matters."""
+    if PROMISE in (conversation.context or {}):
+        conversation.context = {
+            k: v for k, v in (conversation.context or {}).items() if k != PROMISE
+        }
 
 
 def queue_text(ahead: int) -> str:
@@ -80,16 +102,23 @@ async def expected_wait_minutes(
     return minutes, ahead
 
 
-def _due(conversation: Conversation) -> tuple[datetime, int] | None:
+def _due(conversation: Conversation) -> tuple[datetime, int, bool] | None:
     kept: Any = (conversation.context or {}).get(PROMISE)
     if not isinstance(kept, dict) or not isinstance(kept.get("due"), str):
         return None
-    return datetime.fromisoformat(kept["due"]), int(kept.get("updates", 0))
+    return (
+        datetime.fromisoformat(kept["due"]),
+        int(kept.get("updates", 0)),
+        bool(kept.get("requeued", False)),
+    )
 
 
 def _is_overdue(conversation: Conversation, late: datetime, config: HandoffConfig) -> bool:
     kept = _due(conversation)
-    return kept is not None and kept[0] <= late and kept[1] < config.wait_updates
+    if kept is None or kept[0] > late or kept[1] >= config.wait_updates:
+        return False
+    # A first response voids the handoff's promise; only one made since (requeued) holds.
+    return conversation.first_response_at is None or kept[2]
 
 
 async def overdue(
@@ -109,11 +138,7 @@ async def overdue(
         page = (
             await session.scalars(
                 select(Conversation)
-                .where(
-                    Conversation.owner == Owner.QUEUED.value,
-                    Conversation.first_response_at.is_(None),
-                    Conversation.id > after,
-                )
+                .where(Conversation.owner == Owner.QUEUED.value, Conversation.id > after)
                 .order_by(Conversation.id)
                 .limit(PAGE)
             )
@@ -133,7 +158,7 @@ async def overdue(
     if repo.is_postgres(session):
         query = query.with_for_update(skip_locked=True)
     locked = (await session.scalars(query)).all()
-    return [c for c in locked if c.first_response_at is None and _is_overdue(c, late, config)]
+    return [c for c in locked if _is_overdue(c, late, config)]
 
 
 class WaitingNotices:
@@ -209,3 +234,114 @@ class WaitingNotices:
         }
         await repo.add_event(session, conversation, event)
         repo.enqueue(session, conversation, text, data={"response": name})
+
+
+async def owed_since(
+    session: AsyncSession, conversations: list[Conversation]
+) -> dict[int, datetime | None]:
+    """For each conversation, since when the customer has waited for an operator's reply
+    (None: an operator spoke last). Until the first reply, since the handoff; after it, since
+    the customer's first message following the operator's last one. Bot lines are no reply."""
+    if not conversations:
+        return {}
+    replied = aliased(Message)
+    last_reply = (
+        select(func.coalesce(func.max(replied.id), 0))
+        .where(
+            replied.conversation_id == Message.conversation_id,
+            replied.author == "operator",
+            replied.kind == "message",
+        )
+        .scalar_subquery()
+    )
+    unanswered = dict(
+        (
+            await session.execute(
+                select(Message.conversation_id, func.min(Message.created_at))
+                .where(
+                    Message.conversation_id.in_([c.id for c in conversations]),
+                    Message.author == "customer",
+                    Message.kind == "message",
+                    Message.id > last_reply,
+                )
+                .group_by(Message.conversation_id)
+            )
+        ).all()
+    )
+    since: dict[int, datetime | None] = {}
+    for conversation in conversations:
+        if conversation.first_response_at is None:  # the first reply is still owed
+            since[conversation.id] = conversation.escalated_at or conversation.updated_at
+        else:
+            since[conversation.id] = unanswered.get(conversation.id)
+    return since
+
+
+async def tell_released(
+    db: Database,
+    ids: list[int],
+    operator: str,
+    config: HandoffConfig,
+    domain: Domain,
+    now: datetime | None = None,
+) -> list[int]:
+    """The operator ``operator`` went away or offline and these conversations went back to the
+    queue. Each one still queued whose customer waits for a reply is told that colleagues have
+    it and when to expect an answer; that becomes its promise. Returns the ids told."""
+    if not ids or OPERATOR_LEFT not in domain.responses:
+        return []
+    async with db.write() as session:
+        return await _tell_released(session, ids, operator, config, domain, now or utcnow())
+
+
+async def _tell_released(
+    session: AsyncSession,
+    ids: list[int],
+    operator: str,
+    config: HandoffConfig,
+    domain: Domain,
+    now: datetime,
+) -> list[int]:
+    query = (
+        select(Conversation)
+        .where(Conversation.id.in_(ids), Conversation.owner == Owner.QUEUED.value)
+        .order_by(Conversation.id)
+        .execution_options(populate_existing=True)
+    )
+    if repo.is_postgres(session):
+        query = query.with_for_update()
+    queued = list((await session.scalars(query)).all())
+    owed = await owed_since(session, queued)
+    told: list[int] = []
+    for conversation in queued:
+        if owed.get(conversation.id) is None:
+            continue  # the operator spoke last: nothing is owed, nothing to explain
+        if not escalation.is_open(config.working_hours, now):
+            back = escalation.next_opening(config.working_hours, now)
+            back_at = escalation.format_back_at(back, now)
+            name = OPERATOR_LEFT_OFFLINE if OPERATOR_LEFT_OFFLINE in domain.responses else None
+            name = name or next(n for n in OFFLINE_RESPONSES[1:] if n in domain.responses)
+            text = domain.render(name, conversation.channel, operator=operator, back_at=back_at)
+            promise(conversation, back, requeued=True)
+            event = f"Клиенту сообщено, что диалог передан коллегам: ответим {back_at}"
+        else:
+            name = OPERATOR_LEFT
+            minutes, ahead = await expected_wait_minutes(session, conversation, config)
+            wait = escalation.plural_minutes(minutes)
+            text = domain.render(
+                name,
+                conversation.channel,
+                operator=operator,
+                wait_minutes=wait,
+                queue=queue_text(ahead),
+            )
+            promise(conversation, now + timedelta(minutes=minutes), requeued=True)
+            event = f"Клиенту сообщено, что диалог передан коллегам: ответим примерно через {wait}"
+        conversation.context = {
+            **(conversation.context or {}),
+            "queued_reminder_at": now.isoformat(),
+        }
+        await repo.add_event(session, conversation, event)
+        repo.enqueue(session, conversation, text, data={"response": name})
+        told.append(conversation.id)
+    return told

@@ -128,7 +128,7 @@ async def test_an_operator_leaving_before_answering_makes_the_wait_late_again(
         conv = await s.escalate("c1")  # Anna is free: «уже читает вашу переписку»
         assert (await s.conversation(conv)).operator_id == anna
         assert await notices(s).run(minutes_later(10)) == []  # hers, however long
-        await s.service.set_status(anna, "offline")  # she left without a word
+        await s.service.set_status(anna, "offline")  # she left without answering
         assert (await s.conversation(conv)).owner == "queued"
         assert await notices(s).run(minutes_later(10)) == [conv]
         assert (await texts(s, "c1"))[-1].startswith(SORRY)

@@ -1,0 +1,177 @@
+"""The customer's operator goes away or offline mid-conversation (handoff/waiting.py).
+
+The conversation returns to the queue. If a colleague is free, they take it at once and the
+customer reads «Оператор Борис уже читает…». If not, a customer who is waiting for a reply is
+told the conversation went to colleagues who see all of it and when to expect an answer, and the
+usual wait updates keep that promise. A customer whose question was answered hears nothing. On
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.storage.db import Database
+from bot.storage.models import Message, utcnow
+from handoff import waiting
+from handoff.waiting import PROMISE, WaitingNotices
+from tests.handoff_kit import Stack, make_brain, stack
+
+LEFT = (
+    "Оператор Анна сейчас не на связи, поэтому я передал ваш диалог коллегам — вся переписка "
+    "у них перед глазами, повторять ничего не нужно. Ответим примерно через 3 минуты."
+)
+SORRY = "Простите, ждать приходится дольше, чем я обещал"
+
+
+def notices(s: Stack) -> WaitingNotices:
+    brain = s.engine.brain
+    return WaitingNotices(s.db, s.bus, lambda: (brain.config.handoff, brain.domain), s.outbox.wake)
+
+
+async def texts(s: Stack, user: str) -> list[str]:
+    return [m.text for m in await s.delivered(user)]
+
+
+async def history_events(s: Stack, conversation_id: int) -> list[str]:
+    async with s.db.read() as session:
+        rows = await session.scalars(
+            select(Message.text)
+            .where(Message.conversation_id == conversation_id, Message.kind == "event")
+            .order_by(Message.id)
+        )
+        return list(rows)
+
+
+async def anna_answers_c1(s: Stack) -> tuple[int, int]:
+    """c1 asks for a person, Anna (the only one online) gets it and answers."""
+    anna = await s.operator("anna", capacity=2, name="Анна")
+    conv = await s.escalate("c1")
+    assert (await s.conversation(conv)).operator_id == anna
+    await s.service.reply(conv, anna, "Здравствуйте! Сейчас проверю ваш заказ.")
+    return anna, conv
+
+
+async def test_a_customer_waiting_for_a_reply_hears_their_operator_left(db: Database) -> None:
+    async with stack(db) as s:
+        anna, conv = await anna_answers_c1(s)
+        await s.say("c1", "заказ 12345, курьер так и не приехал")
+        # Anna's shift ends before she answers; nobody else is online.
+        assert await s.service.set_status(anna, "offline") == [conv]
+        assert (await texts(s, "c1"))[-1] == LEFT
+        assert (await history_events(s, conv))[-2:] == [
+            "Оператор Анна вышел(ла) из сети — диалог вернулся в очередь",
+            "Клиенту сообщено, что диалог передан коллегам: ответим примерно через 3 минуты",
+        ]
+        # That is a promise like the handoff's: past it, the usual apology with a new estimate,
+        # although the conversation was answered before.
+        assert await notices(s).run(utcnow() + timedelta(minutes=4)) == []
+        assert await notices(s).run(utcnow() + timedelta(minutes=6)) == [conv]
+        assert (await texts(s, "c1"))[-1].startswith(SORRY)
+
+
+async def test_a_customer_whose_question_was_answered_hears_nothing(db: Database) -> None:
+    async with stack(db) as s:
+        anna, conv = await anna_answers_c1(s)
+        said = len(await texts(s, "c1"))
+        await s.service.set_status(anna, "away")
+        assert (await s.conversation(conv)).owner == "queued"
+        assert len(await texts(s, "c1")) == said  # Anna spoke last: nothing is owed
+        # And the promise the handoff made ended with Anna's answer: no apology later either.
+        assert await notices(s).run(utcnow() + timedelta(hours=1)) == []
+        assert PROMISE not in ((await s.conversation(conv)).context or {})
+
+
+async def test_a_free_colleague_takes_over_and_says_so_instead(db: Database) -> None:
+    async with stack(db) as s:
+        anna, conv = await anna_answers_c1(s)
+        boris = await s.operator("boris", name="Борис")
+        await s.say("c1", "так что с заказом?")
+        await s.service.set_status(anna, "away")
+        assert (await s.conversation(conv)).operator_id == boris
+        said = await texts(s, "c1")
+        assert said[-1] == "Оператор Борис уже читает вашу переписку и скоро ответит."
+        assert LEFT not in said
+
+
+async def test_an_operator_who_never_answered_leaves_the_customer_told_too(
+    db: Database,
+) -> None:
+    async with stack(db) as s:
+        anna = await s.operator("anna", name="Анна")
+        conv = await s.escalate("c1")  # «Оператор Анна уже читает…», and then she does not
+        await s.service.set_status(anna, "offline")
+        assert (await texts(s, "c1"))[-1] == LEFT
+        # The promise is new: the updates count from zero and keep it.
+        assert await notices(s).run(utcnow() + timedelta(minutes=2)) == []
+        assert await notices(s).run(utcnow() + timedelta(minutes=6)) == [conv]
+
+
+async def test_after_the_working_day_the_customer_hears_when_the_team_is_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evening = datetime(2026, 12, 7, 18, 10, tzinfo=UTC)  # 21:10 in Moscow, a Monday
+    monkeypatch.setattr(waiting, "utcnow", lambda: evening)
+    async with stack(db, make_brain(always_open=False)) as s:
+        anna, conv = await anna_answers_c1(s)
+        await s.say("c1", "а вернуть деньги можно?")
+        await s.service.set_status(anna, "offline")
+        assert (await texts(s, "c1"))[-1] == (
+            "Рабочий день поддержки закончился, и оператор Анна уже не на связи. Ваш диалог "
+            "сохранён — сотрудник продолжит его здесь же завтра в 9:00, повторять ничего не нужно."
+        )
+        assert (await history_events(s, conv))[-1] == (
+            "Клиенту сообщено, что диалог передан коллегам: ответим завтра в 9:00"
+        )
+        # No apology at night: the promise is 9:00.
+        assert await notices(s).run(evening + timedelta(hours=8)) == []
+
+
+async def test_a_message_right_after_gets_no_second_reassurance(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with stack(db) as s:
+        anna, _ = await anna_answers_c1(s)
+        await s.say("c1", "алло?")
+        later = utcnow() + timedelta(minutes=20)  # long after the handoff's reassurance
+        monkeypatch.setattr(waiting, "utcnow", lambda: later)
+        await s.service.set_status(anna, "offline")
+        said = len(await texts(s, "c1"))
+        s.engine.clock = lambda: later + timedelta(seconds=30)
+        await s.say("c1", "хорошо, жду")
+        # Without the message about Anna, «хорошо, жду» gets utter_handoff_queued_again.
+        assert len(await texts(s, "c1")) == said
+
+
+async def test_a_project_without_the_response_sends_nothing(db: Database) -> None:
+    brain = make_brain()
+    responses = {
+        k: v for k, v in brain.domain.responses.items() if k != "utter_handoff_operator_left"
+    }
+    brain = dataclasses.replace(
+        brain, domain=dataclasses.replace(brain.domain, responses=responses)
+    )
+    async with stack(db, brain) as s:
+        anna, _ = await anna_answers_c1(s)
+        await s.say("c1", "ну что там?")
+        said = len(await texts(s, "c1"))
+        await s.service.set_status(anna, "offline")
+        assert len(await texts(s, "c1")) == said
+
+
+async def test_a_reply_after_the_handover_ends_that_promise(db: Database) -> None:
+    async with stack(db) as s:
+        anna, conv = await anna_answers_c1(s)
+        await s.say("c1", "и ещё вопрос по гарантии")
+        await s.service.set_status(anna, "offline")  # told: colleagues have it
+        boris = await s.operator("boris", name="Борис")
+        await s.service.take(conv, boris)
+        await s.service.reply(conv, boris, "По гарантии — 12 месяцев.")
+        # Boris puts it back in the team's queue; his answer voided the promise made when Anna
+        # left, so nobody apologises for a wait the customer was never promised.
+        await s.service.transfer(conv, boris, to_team="support")
+        assert (await s.conversation(conv)).owner == "queued"
+        assert await notices(s).run(utcnow() + timedelta(hours=1)) == []
