@@ -172,7 +172,11 @@ async def escalate(
     elif not escalation.is_open(cfg.working_hours, turn.now):
         back = escalation.next_opening(cfg.working_hours, turn.now)
         waiting.promise(conv, back)
-        turn.utter("utter_handoff_offline", back_at=escalation.format_back_at(back, turn.now))
+        # On a holiday the usual «ежедневно с 9:00 до 21:00» would contradict «ответим 3 января».
+        special = "utter_handoff_offline_special_day"
+        holiday = escalation.is_special_day(cfg.working_hours, turn.now)
+        name = special if holiday and special in turn.domain.responses else "utter_handoff_offline"
+        turn.utter(name, back_at=escalation.format_back_at(back, turn.now))
         return
     else:
         wait, _ = await waiting.expected_wait_minutes(turn.session, conv, cfg)

@@ -107,11 +107,14 @@ _ERRORS_RU = {  # pydantic's error types, as editors read them (docs/editor.md)
     "less_than": "слишком большое значение",
     "less_than_equal": "слишком большое значение",
     "time_parsing": "ожидается время ЧЧ:ММ",
+    "date_parsing": "ожидается дата ГГГГ-ММ-ДД",
+    "date_from_datetime_parsing": "ожидается дата ГГГГ-ММ-ДД",
+    "date_type": "ожидается дата ГГГГ-ММ-ДД",
 }
 
 
 def _describe(err: Any) -> str:
-    where = ".".join(str(p) for p in err["loc"])
+    where = ".".join(str(p) for p in err["loc"] if p != "[key]")
     kind = str(err["type"])
     if kind == "value_error":  # our own validators' messages, already in Russian
         msg = str(err.get("ctx", {}).get("error") or err["msg"])
@@ -186,12 +189,23 @@ def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
     return Problem(name, line, f"ошибка синтаксиса YAML: {message}")
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps ``2027-01-01`` as text: content and config models parse dates
+    themselves, and a date that stays text keeps its place in an error's ``file:line``."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse_yaml(text: str, name: str) -> YamlDoc:
     """Parse YAML text; syntax errors and repeated keys (which YAML would silently resolve to
     the last one, losing the first) become a :class:`ContentError` with the line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise ContentError([_syntax_problem(name, exc)]) from None
     except yaml.YAMLError as exc:

@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
-from datetime import time
+import re
+from datetime import date, time
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class DayHours(BaseModel):
+    """One day's opening hours."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DayHours:
+        if self.start >= self.end:
+            raise ValueError("время начала должно быть раньше времени окончания")
+        return self
+
+
+def _day_hours(value: Any) -> Any:
+    """``closed`` → None, ``"09:00-18:00"`` → start and end; anything else is left to fail."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "closed"):
+        return None
+    if isinstance(value, str):
+        found = _SPAN.match(value)
+        if found is None:
+            raise ValueError(f'ожидается closed или часы вида "09:00-18:00", а не «{value}»')
+        h1, m1, h2, m2 = (int(x) for x in found.groups())
+        try:
+            return {"start": time(h1, m1), "end": time(h2, m2)}
+        except ValueError:
+            raise ValueError(f"такого времени нет: «{value}»") from None
+    return value
 
 
 class WorkingHours(BaseModel):
-    """When operators are at work (local time of ``timezone``)."""
+    """When operators are at work (local time of ``timezone``).
+
+    ``special_days`` are the dates that differ from the week — holidays, shortened days, a
+    working Saturday: ``2027-01-01: closed``, ``2026-12-31: "09:00-18:00"``. The out-of-hours
+    message and «ответим завтра в 9:00» follow them."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -17,6 +56,18 @@ class WorkingHours(BaseModel):
     end: time = time(21, 0)
     days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6])  # Monday = 0
     always_open: bool = False
+    special_days: dict[date, Annotated[DayHours | None, BeforeValidator(_day_hours)]] = Field(
+        default_factory=dict
+    )
+
+    def hours_on(self, day: date) -> tuple[time, time] | None:
+        """The opening hours on the local date ``day``; None when closed all day."""
+        if day in self.special_days:
+            special = self.special_days[day]
+            return None if special is None else (special.start, special.end)
+        if day.weekday() not in self.days:
+            return None
+        return self.start, self.end
 
 
 class HandoffConfig(BaseModel):

@@ -129,20 +129,30 @@ def is_open(hours: WorkingHours, now: datetime) -> bool:
     if hours.always_open:
         return True
     local = now.astimezone(ZoneInfo(hours.timezone))
-    if local.weekday() not in hours.days:
-        return False
-    return hours.start <= local.time() < hours.end
+    today = hours.hours_on(local.date())
+    return today is not None and today[0] <= local.time() < today[1]
+
+
+def is_special_day(hours: WorkingHours, now: datetime) -> bool:
+    """Is today (the team's local date) one of ``working_hours.special_days``?"""
+    return now.astimezone(ZoneInfo(hours.timezone)).date() in hours.special_days
+
+
+# How far ahead to look for the next opening: the Russian New Year holidays close a team for
+# up to ten days; a schedule closed longer than this is answered with «now».
+LOOKAHEAD_DAYS = 45
 
 
 def next_opening(hours: WorkingHours, now: datetime) -> datetime:
     """When operators are back (local time of the team), for the out-of-hours message."""
     tz = ZoneInfo(hours.timezone)
     local = now.astimezone(tz)
-    for day in range(8):
+    for day in range(LOOKAHEAD_DAYS):
         candidate_date = (local + timedelta(days=day)).date()
-        if candidate_date.weekday() not in hours.days:
+        today = hours.hours_on(candidate_date)
+        if today is None:
             continue
-        opening = datetime.combine(candidate_date, hours.start, tzinfo=tz)
+        opening = datetime.combine(candidate_date, today[0], tzinfo=tz)
         if opening > local:
             return opening
     return local
