@@ -99,6 +99,10 @@ class HandoffConfig(BaseModel):
     team_titles: dict[str, str] = Field(default_factory=dict)
     # Service levels and expectations told to the customer.
     sla_first_response_seconds: int = 60
+    # The first-response figures count only working hours (a question asked at night and
+    # answered at 9:00:40 waited 40 s); false: wall-clock time, for a team that never closes
+    # its chat but keeps hours for the out-of-hours message.
+    sla_in_working_hours: bool = True
     default_handling_minutes: float = Field(default=3.0, gt=0)
     auto_assign: bool = True
     # A customer still in the queue this many minutes after the wait they were told, with

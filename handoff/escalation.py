@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -136,6 +136,36 @@ def is_open(hours: WorkingHours, now: datetime) -> bool:
 def is_special_day(hours: WorkingHours, now: datetime) -> bool:
     """Is today (the team's local date) one of ``working_hours.special_days``?"""
     return now.astimezone(ZoneInfo(hours.timezone)).date() in hours.special_days
+
+
+def open_seconds(hours: WorkingHours, start: datetime, end: datetime) -> float:
+    """How many seconds of ``[start, end)`` fall within working hours — the clock a
+    first-response goal runs on: a question asked at 23:00 and answered at 9:00:40 waited
+    40 seconds of the team's time. Wall-clock seconds when the team is always open."""
+    if end <= start:
+        return 0.0
+    if hours.always_open:
+        return (end - start).total_seconds()
+    tz = ZoneInfo(hours.timezone)
+    day, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    total = 0.0
+    while day <= last:
+        span = hours.hours_on(day)
+        if span is not None:
+            # In UTC: a difference of two times in one zone would ignore a DST change.
+            opens = datetime.combine(day, span[0], tzinfo=tz).astimezone(UTC)
+            closes = datetime.combine(day, span[1], tzinfo=tz).astimezone(UTC)
+            total += max((min(closes, end) - max(opens, start)).total_seconds(), 0.0)
+        day += timedelta(days=1)
+    return total
+
+
+def sla_seconds(config: HandoffConfig, start: datetime, end: datetime) -> float:
+    """Seconds of ``[start, end)`` that count toward the first-response goal
+    (``handoff.sla_in_working_hours``: working hours only, else the wall clock)."""
+    if config.sla_in_working_hours:
+        return open_seconds(config.working_hours, start, end)
+    return max((end - start).total_seconds(), 0.0)
 
 
 # How far ahead to look for the next opening: the Russian New Year holidays close a team for

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.ownership import Owner
 from bot.storage.models import Conversation, Operator
 from handoff.config import HandoffConfig
+from handoff.escalation import sla_seconds
 from handoff.service import CONSOLE_ROLES
 from handoff.waiting import owed_since
 
@@ -123,7 +124,7 @@ async def snapshot(session: AsyncSession, config: HandoffConfig, now: datetime) 
                 over_goal=sum(
                     1
                     for c, start in zip(waiting, starts, strict=True)
-                    if c.first_response_at is None and (now - start).total_seconds() > goal
+                    if c.first_response_at is None and sla_seconds(config, start, now) > goal
                 ),
                 online=len(members),
                 free_slots=sum(

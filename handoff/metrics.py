@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,8 @@ from bot import helpful
 from bot.ownership import Owner
 from bot.rating import REASONS
 from bot.storage.models import Conversation, Message, Operator, Rating, utcnow
+from handoff.config import WorkingHours
+from handoff.escalation import open_seconds
 from handoff.metrics_reasons import handoffs
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 Escalated = Row[datetime | None, datetime | None, str, int]  # escalated, answered, owner, id
 Reply = Row[int | None, int, datetime]  # operator, conversation, at
 Rated = Row[int, str | None, int | None]  # score, reason, operator
+Waited = Callable[[datetime, datetime], float]  # seconds of the team's time between two moments
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -50,12 +53,15 @@ async def compute(
     brain: Brain,
     timezone: str = "Europe/Moscow",
     goal_seconds: int = 60,
+    hours: WorkingHours | None = None,
 ) -> dict[str, Any]:
     """All manager metrics for conversations/messages/ratings in ``[since, until)``; the
     ``brain``'s knowledge base and handoff triggers tell the customers' questions from
-    «позовите оператора» (:mod:`handoff.metrics_reasons`)."""
+    «позовите оператора» (:mod:`handoff.metrics_reasons`). With ``hours``, waits for a first
+    reply count only working hours (:func:`handoff.escalation.open_seconds`)."""
     until = until or utcnow() + timedelta(seconds=1)
     tz = ZoneInfo(timezone)
+    waited = _clock(hours)
 
     escalated = (
         await session.execute(
@@ -68,14 +74,14 @@ async def compute(
         )
     ).all()
     response_times = [
-        (answered - started).total_seconds()
+        waited(started, answered)
         for started, answered, _, _ in escalated
         if answered is not None and started is not None
     ]
     within_goal = sum(1 for seconds in response_times if seconds <= goal_seconds)
     # Still waiting past the goal is already late, whatever the reply time will be; a wait
     # still within the goal is undecided and counts neither way.
-    waits = _waits(escalated, utcnow())
+    waits = _waits(escalated, utcnow(), waited)
     waiting_over_goal = sum(1 for seconds in waits if seconds > goal_seconds)
     late = len(response_times) - within_goal + waiting_over_goal
 
@@ -129,12 +135,13 @@ async def compute(
             "p90_seconds": _round(percentile(response_times, 0.9)),
             "within_goal_share": _share(within_goal, within_goal + late),
             "goal_seconds": goal_seconds,
+            "working_hours_only": hours is not None,  # the waits count working hours only
             "within_goal": within_goal,
             "late": late,
             "waiting": len(waits),
             "waiting_over_goal": waiting_over_goal,
         },
-        "operators": _per_operator(escalated, replies, rated, names),
+        "operators": _per_operator(escalated, replies, rated, names, waited),
         "per_operator_day": [
             {
                 "date": day,
@@ -176,6 +183,7 @@ def _per_operator(
     replies: Sequence[Reply],
     rated: Sequence[Rated],
     names: dict[int, str],
+    waited: Waited,
 ) -> list[dict[str, Any]]:
     """Each operator's period: conversations they replied in, the median wait of those they
     answered first, and their ratings (a team lead's per-agent report)."""
@@ -191,7 +199,7 @@ def _per_operator(
     for started, answered, _, conversation_id in escalated:
         if started is not None and answered is not None and conversation_id in first:
             operator = first[conversation_id][1]
-            waits.setdefault(operator, []).append((answered - started).total_seconds())
+            waits.setdefault(operator, []).append(waited(started, answered))
     scores: dict[int, list[int]] = {}
     for score, _, operator_id in rated:
         if operator_id is not None:
@@ -213,11 +221,17 @@ def _per_operator(
     return sorted(report, key=lambda r: (-r["conversations"], r["operator"]))
 
 
-def _waits(escalated: Sequence[Escalated], now: datetime) -> list[float]:
+def _clock(hours: WorkingHours | None) -> Waited:
+    if hours is None:
+        return lambda start, end: (end - start).total_seconds()
+    return lambda start, end: open_seconds(hours, start, end)
+
+
+def _waits(escalated: Sequence[Escalated], now: datetime, waited: Waited) -> list[float]:
     """Seconds waited so far by the conversations still waiting for a person's first reply."""
     waiting = (Owner.QUEUED.value, Owner.OPERATOR.value)
     return [
-        (now - started).total_seconds()
+        waited(started, now)
         for started, answered, owner, _ in escalated
         if started is not None and answered is None and owner in waiting
     ]

@@ -41,6 +41,7 @@ def to_csv(data: dict[str, Any]) -> str:
         ("Первый ответ, медиана, с", first["p50_seconds"]),
         ("Первый ответ, 90-й перцентиль, с", first["p90_seconds"]),
         ("Цель первого ответа, с", first["goal_seconds"]),
+        ("Время ожидания", "рабочее" if first.get("working_hours_only") else "календарное"),
         ("В пределах цели", first["within_goal"]),
         ("Позже цели", first["late"]),
         ("Доля в пределах цели", first["within_goal_share"]),

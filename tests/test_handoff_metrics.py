@@ -137,6 +137,7 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
         "p90_seconds": 100.0,
         "within_goal_share": 0.667,  # the conversation queued for 30 minutes is late too
         "goal_seconds": 60,
+        "working_hours_only": False,  # no hours given: the wall clock
         "within_goal": 4,
         "late": 2,
         "waiting": 1,

@@ -277,6 +277,9 @@ def api_routes(console: Console) -> list[BaseRoute]:
                 brain=brain,
                 timezone=config.working_hours.timezone,
                 goal_seconds=config.sla_first_response_seconds,
+                hours=None
+                if config.working_hours.always_open or not config.sla_in_working_hours
+                else config.working_hours,
             )
         return {"days": days, **data}
 

@@ -273,7 +273,9 @@ OPENAPI: dict[str, Any] = {
         },
         "/metrics": {
             "get": {
-                "summary": "Manager metrics (admin): first response p50/p90, per operator per day, "
+                "summary": "Manager metrics (admin): first response p50/p90 (working hours "
+                "only unless `handoff.sla_in_working_hours` is false: `working_hours_only`), "
+                "per operator per day, "
                 "CSAT, deflection, how often the bot's answers helped (`answers`), why "
                 "conversations reached a person and after which question (`handoffs`: "
                 "`reasons` with `share`, the ten top `topics` — `intent` null for «бот не понял "

@@ -41,6 +41,7 @@ function firstResponse(data) {
   $("p90").textContent = duration(data.p90_seconds);
   $("within").textContent = share(data.within_goal_share);
   $("goal").textContent = duration(data.goal_seconds);
+  $("clock").textContent = data.working_hours_only ? "считается только рабочее время" : "";
   $("answered").textContent = `Отвечено ${data.answered} из ${data.escalated}`;
   $("waiting").textContent = data.waiting
     ? `Ждут ответа: ${data.waiting}, из них дольше цели: ${data.waiting_over_goal}`

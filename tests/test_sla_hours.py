@@ -1,0 +1,191 @@
+"""The first-response goal runs on the team's working hours (``handoff.sla_in_working_hours``).
+
+A customer who writes at 23:00 to a team that works 9–21 and is answered at 9:00:40 waited
+40 seconds of the team's time: the statistics count it within a 60-second goal, and the lead's
+«Сейчас» does not show the overnight queue as late while nobody is supposed to be there. A team
+that wants the wall clock turns it off."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bot.storage.db import Database
+from bot.storage.models import Conversation, Customer, Message, Operator, utcnow
+from handoff import live
+from handoff.config import HandoffConfig, WorkingHours
+from handoff.escalation import open_seconds
+from handoff.metrics import compute
+from handoff.web import Console, routes
+from tests.handoff_kit import PASSWORD, make_brain, stack
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+NINE_TO_NINE = WorkingHours(timezone="Europe/Moscow")  # 9:00–21:00 every day
+
+
+def msk(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=MOSCOW).astimezone(
+        UTC
+    )
+
+
+def test_a_night_question_answered_at_opening_waited_seconds() -> None:
+    monday = date(2026, 12, 7)
+    asked = msk(monday, 23, 0)
+    answered = msk(monday + timedelta(days=1), 9, 0, 40)
+    assert open_seconds(NINE_TO_NINE, asked, answered) == 40
+    # Within the day it is the plain difference; across two working days, the hours between.
+    assert open_seconds(NINE_TO_NINE, msk(monday, 10), msk(monday, 10, 5)) == 300
+    assert (
+        open_seconds(NINE_TO_NINE, msk(monday, 20), msk(monday + timedelta(days=2), 10))
+        == (1 + 12 + 1) * 3600
+    )
+    # A team that is always open counts the night too.
+    assert open_seconds(WorkingHours(always_open=True), asked, answered) == 10 * 3600 + 40
+    assert open_seconds(NINE_TO_NINE, answered, asked) == 0
+
+
+def test_holidays_and_days_off_do_not_count() -> None:
+    hours = WorkingHours(
+        timezone="Europe/Moscow",
+        days=[0, 1, 2, 3, 4],
+        special_days={date(2027, 1, 1): "closed", date(2026, 12, 31): "09:00-18:00"},
+    )
+    # Thursday 31 December 17:59 → Monday 4 January 9:01: one minute on the 31st, one on the 4th.
+    asked = msk(date(2026, 12, 31), 17, 59)
+    answered = msk(date(2027, 1, 4), 9, 1)
+    assert open_seconds(hours, asked, answered) == 120
+
+
+def test_a_clock_change_is_real_time_not_wall_time() -> None:
+    # Berlin, 29 March 2026: 02:00 becomes 03:00. Open 01:00–04:00 is two real hours.
+    hours = WorkingHours(timezone="Europe/Berlin", start="01:00", end="04:00")  # type: ignore[arg-type]
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(2026, 3, 29, 0, 0, tzinfo=berlin).astimezone(UTC)
+    end = datetime(2026, 3, 29, 5, 0, tzinfo=berlin).astimezone(UTC)
+    assert open_seconds(hours, start, end) == 2 * 3600
+
+
+async def night_then_morning(db: Database) -> tuple[datetime, int]:
+    """A customer handed over last night at 23:00 (Moscow) and answered at 9:00:40; another
+    handed over at 23:30 and still waiting. Returns the moment the first one was answered."""
+    now = utcnow()
+    today = now.astimezone(MOSCOW).date()
+    morning = today if now >= msk(today, 9, 0, 40) else today - timedelta(days=1)
+    night = morning - timedelta(days=1)
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=now)
+        session.add(customer)
+        await session.flush()
+        anna = Operator(username="anna", display_name="Анна", password_hash="-", role="operator")
+        session.add(anna)
+        await session.flush()
+        for start, answered in (
+            (msk(night, 23, 0), msk(morning, 9, 0, 40)),
+            (msk(night, 23, 30), None),
+        ):
+            conversation = Conversation(
+                customer_id=customer.id,
+                owner="operator" if answered else "queued",
+                team="support",
+                channel="test",
+                chat_id="c",
+                context={},
+                unknown_streak=0,
+                created_at=start,
+                updated_at=start,
+                escalated_at=start,
+                first_response_at=answered,
+            )
+            session.add(conversation)
+            await session.flush()
+            if answered is not None:  # Anna's reply, for her line in the per-operator table
+                session.add(
+                    Message(
+                        conversation_id=conversation.id,
+                        customer_id=customer.id,
+                        channel="test",
+                        direction="out",
+                        author="operator",
+                        operator_id=anna.id,
+                        text="Доброе утро! Смотрю ваш заказ.",
+                        created_at=answered,
+                    )
+                )
+    return msk(morning, 9, 0, 40), customer.id
+
+
+async def test_the_statistics_count_only_working_hours(db: Database) -> None:
+    await night_then_morning(db)
+    since = utcnow() - timedelta(days=3)
+    async with db.read() as session:
+        team_report = await compute(
+            session, since, brain=make_brain(), goal_seconds=60, hours=NINE_TO_NINE
+        )
+        team_time = team_report["first_response"]
+        wall = (await compute(session, since, brain=make_brain(), goal_seconds=60))[
+            "first_response"
+        ]
+    assert team_time["p50_seconds"] == 40.0
+    assert team_time["within_goal"] == 1
+    [anna] = team_report["operators"]
+    assert (anna["operator"], anna["first_response_p50_seconds"]) == ("Анна", 40.0)
+    assert wall["p50_seconds"] == 10 * 3600 + 40
+    assert wall["within_goal"] == 0
+
+
+async def test_the_lead_does_not_see_the_night_queue_as_late_before_opening(
+    db: Database,
+) -> None:
+    answered, _ = await night_then_morning(db)
+    morning = answered.astimezone(MOSCOW).date()
+    config = HandoffConfig(working_hours=NINE_TO_NINE)
+    async with db.read() as session:
+        # 3:00: the 23:30 customer has waited three and a half hours, none of them the team's.
+        at_three = msk(morning, 3, 0)
+        night = await live.snapshot(session, config, at_three)
+        [support] = [t for t in night.teams if t.team == "support"]
+        assert support.waiting == 1 and support.over_goal == 0
+        assert support.oldest_wait_seconds == 3.5 * 3600  # the wait itself is told as it is
+        # 9:05: five minutes of the team's time, past the 60-second goal.
+        later = await live.snapshot(session, config, msk(morning, 9, 5))
+        assert [t.over_goal for t in later.teams if t.team == "support"] == [1]
+        wall = HandoffConfig(working_hours=NINE_TO_NINE, sla_in_working_hours=False)
+        night = await live.snapshot(session, wall, at_three)
+        assert [t.over_goal for t in night.teams if t.team == "support"] == [1]
+
+
+@pytest.fixture
+async def console_client(db: Database) -> AsyncIterator[tuple[httpx.AsyncClient, HandoffConfig]]:
+    brain = make_brain(always_open=False)  # the demo's 9:00–21:00 Moscow time
+    async with stack(db, brain) as s:
+        await s.operator("boss", role="admin", status="offline")
+        console = Console(db, s.bus, s.service, lambda: s.engine.brain, b"k" * 32)
+        transport = httpx.ASGITransport(app=Starlette(routes=routes(console)))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.post(
+                "/api/v1/session", json={"username": "boss", "password": PASSWORD}
+            )
+            client.headers["X-CSRF-Token"] = response.json()["csrf"]
+            yield client, s.engine.brain.config.handoff
+
+
+async def test_the_statistics_page_reads_the_setting(
+    db: Database, console_client: tuple[httpx.AsyncClient, HandoffConfig]
+) -> None:
+    client, config = console_client
+    await night_then_morning(db)
+    first = (await client.get("/api/v1/metrics?days=3")).json()["first_response"]
+    assert (first["p50_seconds"], first["within_goal"]) == (40.0, 1)
+    assert first["working_hours_only"] is True  # «считается только рабочее время»
+    config.sla_in_working_hours = False
+    first = (await client.get("/api/v1/metrics?days=3")).json()["first_response"]
+    assert (first["p50_seconds"], first["within_goal"]) == (10 * 3600 + 40, 0)
+    assert first["working_hours_only"] is False
+    csv = (await client.get("/api/v1/metrics.csv?days=3")).text
+    assert "Время ожидания;календарное" in csv
