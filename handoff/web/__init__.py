@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute
 from handoff.service import HandoffService
 from handoff.waiting import WaitingNotices
 from handoff.web.api import api_routes
+from handoff.web.availability import availability_routes
 from handoff.web.content import content_routes
 from handoff.web.context import Console
 from handoff.web.editor import editor_routes
@@ -30,6 +31,7 @@ def routes(console: Console) -> list[BaseRoute]:
         *content_routes(console),
         *editor_routes(console),
         *reply_routes(console),
+        *availability_routes(console),
     ]
 
 

@@ -32,6 +32,8 @@ def test_the_lead_sees_the_floor_now(server: Server, contexts: Any) -> None:  # 
 
     customer = contexts()
     open_chat(customer, server)
+    # Before a word, the chat's header says a person is there (Oksana is online and free).
+    expect(customer.locator("#subtitle")).to_have_text("Бот отвечает сразу, операторы на связи")
     customer_says(customer, "Позовите оператора, пожалуйста")
     expect(customer.locator("li.msg--bot").last).to_contain_text("Оксана")  # she has it
 

@@ -291,6 +291,25 @@
     });
   }
 
+  // The header says what a person's answer looks like now (handoff/web/availability.py):
+  // «операторы на связи», «оператор — примерно через 6 минут», «операторы — завтра в 9:00».
+  async function availability() {
+    try {
+      const r = await fetch("/webchat/api/availability");
+      if (!r.ok) return;
+      const data = await r.json();
+      if (typeof data.text === "string" && data.text) {
+        const subtitle = document.getElementById("subtitle");
+        subtitle.textContent = data.text;
+        subtitle.dataset.state = String(data.state || "");
+      }
+    } catch (err) {
+      // The page's own line stays: the chat works without it.
+    }
+  }
+  availability();
+  setInterval(() => { if (!document.hidden) availability(); }, 60000);
+
   ensureSession().then((fresh) => {
     if (fresh) send({ start: true, text: "" });
     poll(0).then(() => poll(20));
