@@ -31,6 +31,7 @@ from sqlalchemy.orm import aliased
 
 from bot.bus import Bus, BusEvent
 from bot.config import Domain
+from bot.events import Outbound
 from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.db import Database
@@ -206,33 +207,19 @@ class WaitingNotices:
         now: datetime,
     ) -> None:
         kept = _due(conversation)
-        updates = (kept[1] if kept else 0) + 1
-        hours = config.working_hours
-        if not escalation.is_open(hours, now):
-            back = escalation.next_opening(hours, now)
-            back_at = escalation.format_back_at(back, now)
-            name = next(n for n in OFFLINE_RESPONSES if n in domain.responses)
-            text = domain.render(name, conversation.channel, back_at=back_at)
-            promise(conversation, back, updates=updates)
-            event = f"Ожидание затянулось, клиенту сообщено: ответим {back_at}"
-        else:
-            name = STILL_WAITING
-            minutes, ahead = await expected_wait_minutes(session, conversation, config)
-            wait = escalation.plural_minutes(minutes)
-            text = domain.render(
-                name, conversation.channel, wait_minutes=wait, queue=queue_text(ahead)
-            )
-            promise(conversation, now + timedelta(minutes=minutes), updates=updates)
-            event = (
-                f"Ожидание затянулось, клиенту сообщено: в очереди перед ним {ahead}, "
-                f"ещё около {wait}"
-            )
-        # Its own reassurance: a message the customer writes right after needs no other.
-        conversation.context = {
-            **(conversation.context or {}),
-            "queued_reminder_at": now.isoformat(),
-        }
-        await repo.add_event(session, conversation, event)
+        name, text, told = await _renew(
+            session,
+            conversation,
+            config,
+            domain,
+            now,
+            open_response=STILL_WAITING,
+            closed_responses=OFFLINE_RESPONSES,
+            updates=(kept[1] if kept else 0) + 1,
+        )
+        await repo.add_event(
+            session, conversation, f"Ожидание затянулось, клиенту сообщено: {told}"
+        )
         repo.enqueue(session, conversation, text, data={"response": name})
 
 
@@ -316,32 +303,59 @@ async def _tell_released(
     for conversation in queued:
         if owed.get(conversation.id) is None:
             continue  # the operator spoke last: nothing is owed, nothing to explain
-        if not escalation.is_open(config.working_hours, now):
-            back = escalation.next_opening(config.working_hours, now)
-            back_at = escalation.format_back_at(back, now)
-            name = OPERATOR_LEFT_OFFLINE if OPERATOR_LEFT_OFFLINE in domain.responses else None
-            name = name or next(n for n in OFFLINE_RESPONSES[1:] if n in domain.responses)
-            text = domain.render(name, conversation.channel, operator=operator, back_at=back_at)
-            promise(conversation, back, requeued=True)
-            event = f"Клиенту сообщено, что диалог передан коллегам: ответим {back_at}"
-        else:
-            name = OPERATOR_LEFT
-            minutes, ahead = await expected_wait_minutes(session, conversation, config)
-            wait = escalation.plural_minutes(minutes)
-            text = domain.render(
-                name,
-                conversation.channel,
-                operator=operator,
-                wait_minutes=wait,
-                queue=queue_text(ahead),
-            )
-            promise(conversation, now + timedelta(minutes=minutes), requeued=True)
-            event = f"Клиенту сообщено, что диалог передан коллегам: ответим примерно через {wait}"
-        conversation.context = {
-            **(conversation.context or {}),
-            "queued_reminder_at": now.isoformat(),
-        }
-        await repo.add_event(session, conversation, event)
+        name, text, said = await _renew(
+            session,
+            conversation,
+            config,
+            domain,
+            now,
+            open_response=OPERATOR_LEFT,
+            closed_responses=(OPERATOR_LEFT_OFFLINE, *OFFLINE_RESPONSES[1:]),
+            requeued=True,
+            operator=operator,
+        )
+        await repo.add_event(
+            session, conversation, f"Клиенту сообщено, что диалог передан коллегам: {said}"
+        )
         repo.enqueue(session, conversation, text, data={"response": name})
         told.append(conversation.id)
     return told
+
+
+async def _renew(
+    session: AsyncSession,
+    conversation: Conversation,
+    config: HandoffConfig,
+    domain: Domain,
+    now: datetime,
+    *,
+    open_response: str,
+    closed_responses: tuple[str, ...],
+    updates: int = 0,
+    requeued: bool = False,
+    **values: object,
+) -> tuple[str, Outbound, str]:
+    """A new promise: in working hours, the customer's place in the queue and a fresh estimate
+    (``open_response``); out of them, when the team is back (the first of ``closed_responses``
+    the domain has). Kept as the promise, and as the moment of the last reassurance (a message
+    the customer writes right after needs no other). Returns the response's name, its text and
+    what the customer was told, for the history."""
+    hours = config.working_hours
+    if not escalation.is_open(hours, now):
+        back = escalation.next_opening(hours, now)
+        back_at = escalation.format_back_at(back, now)
+        name = next(n for n in closed_responses if n in domain.responses)
+        due, told = back, f"ответим {back_at}"
+        values = {**values, "back_at": back_at}
+    else:
+        minutes, ahead = await expected_wait_minutes(session, conversation, config)
+        wait = escalation.plural_minutes(minutes)
+        name, due = open_response, now + timedelta(minutes=minutes)
+        told = f"в очереди перед ним {ahead}, ещё около {wait}"
+        values = {**values, "wait_minutes": wait, "queue": queue_text(ahead)}
+    promise(conversation, due, updates=updates, requeued=requeued)
+    conversation.context = {
+        **(conversation.context or {}),
+        "queued_reminder_at": now.isoformat(),
+    }
+    return name, domain.render(name, conversation.channel, **values), told

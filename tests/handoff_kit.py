@@ -7,9 +7,11 @@ misses escalate by streak); everything else — storage, state machine, outbox �
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -22,9 +24,10 @@ from bot.engine import Brain, Engine
 from bot.events import Inbound, InboundKind, Outbound
 from bot.outbox import OutboxSender
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Operator
+from bot.storage.models import Conversation, Message, Operator
 from handoff.auth import create_operator
 from handoff.service import HandoffService
+from handoff.waiting import WaitingNotices
 from knowledge_base.loader import load_kb
 from nlu.api import Decision, IntentScore, Prediction
 
@@ -72,6 +75,12 @@ def make_brain(*, always_open: bool = True) -> Brain:
     return Brain(config=config, domain=load_domain(ROOT / "domain.yml"), kb=kb, nlu=FakeNLU())
 
 
+def without_responses(brain: Brain, *names: str) -> Brain:
+    """``brain`` as a project whose domain.yml lacks the responses ``names``."""
+    responses = {k: v for k, v in brain.domain.responses.items() if k not in names}
+    return dataclasses.replace(brain, domain=dataclasses.replace(brain.domain, responses=responses))
+
+
 @dataclass
 class Stack:
     db: Database
@@ -104,6 +113,27 @@ class Stack:
     async def delivered(self, user: str) -> list[Outbound]:
         await self.outbox.wait_idle(5)
         return list(self.channel.sent[user])
+
+    async def texts(self, user: str) -> list[str]:
+        """What ``user`` has read so far, oldest first."""
+        return [m.text for m in await self.delivered(user)]
+
+    async def events(self, conversation_id: int) -> list[str]:
+        """The conversation's history lines («Назначено оператору …»), oldest first."""
+        async with self.db.read() as session:
+            rows = await session.scalars(
+                select(Message.text)
+                .where(Message.conversation_id == conversation_id, Message.kind == "event")
+                .order_by(Message.id)
+            )
+            return list(rows)
+
+    def waiting_notices(self) -> WaitingNotices:
+        """The maintenance job that tells customers kept past their promised wait."""
+        brain = self.engine.brain
+        return WaitingNotices(
+            self.db, self.bus, lambda: (brain.config.handoff, brain.domain), self.outbox.wake
+        )
 
     async def conversation(self, conversation_id: int) -> Conversation:
         async with self.db.read() as session:
@@ -154,3 +184,45 @@ async def stack(db: Database, brain: Brain | None = None) -> AsyncIterator[Stack
         yield Stack(db, bus, engine, outbox, channel, service)
     finally:
         await outbox.stop()
+
+
+def conversation(
+    customer_id: int,
+    owner: str,
+    start: datetime,
+    answered_after: float | None,
+    *,
+    escalated: bool = True,
+) -> Conversation:
+    """A conversation that started at ``start``, handed over then (if ``escalated``) and
+    first answered by a person ``answered_after`` seconds later (None: not yet)."""
+    return Conversation(
+        customer_id=customer_id,
+        owner=owner,
+        channel="test",
+        chat_id="c",
+        context={},
+        unknown_streak=0,
+        created_at=start,
+        updated_at=start,
+        escalated_at=start if escalated else None,
+        first_response_at=start + timedelta(seconds=answered_after)
+        if answered_after is not None
+        else None,
+    )
+
+
+def operator_reply(conversation: Conversation, operator_id: int, at: datetime) -> Message:
+    """An operator's message in ``conversation`` sent at ``at``."""
+    return Message(
+        conversation_id=conversation.id,
+        customer_id=conversation.customer_id,
+        channel=conversation.channel,
+        direction="out",
+        author="operator",
+        operator_id=operator_id,
+        kind="message",
+        text="ok",
+        data={},
+        created_at=at,
+    )

@@ -11,11 +11,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bot.engine import Brain
 from bot.storage.db import Database
 from handoff.web import Console
 from handoff.web.availability import availability, availability_routes
-from tests.handoff_kit import Stack, make_brain, stack
+from tests.handoff_kit import Stack, make_brain, stack, without_responses
 
 
 class Clock:
@@ -109,15 +108,11 @@ async def test_the_answer_is_reused_for_a_moment(chat: Chat) -> None:
 
 
 async def test_a_project_without_the_texts_keeps_the_pages_line(db: Database) -> None:
-    brain = make_brain()
-    responses = {
-        k: v for k, v in brain.domain.responses.items() if not k.startswith("utter_chat_status")
-    }
-    brain = Brain(
-        config=brain.config,
-        domain=dataclasses.replace(brain.domain, responses=responses),
-        kb=brain.kb,
-        nlu=brain.nlu,
+    brain = without_responses(
+        make_brain(),
+        "utter_chat_status_online",
+        "utter_chat_status_queue",
+        "utter_chat_status_closed",
     )
     async with db.read() as session:
         found = await availability(session, brain.config.handoff, brain.domain, datetime.now(UTC))

@@ -12,39 +12,13 @@ from bot.project import load_project
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Customer, Message, Operator, Rating, utcnow
 from handoff.metrics import compute, percentile
-from tests.handoff_kit import ROOT, FakeNLU, make_brain, stack
+from tests.handoff_kit import ROOT, FakeNLU, conversation, make_brain, operator_reply, stack
 
 
 @functools.cache
 def demo() -> Brain:
     """The demo project's knowledge base (the topics are its entries) and handoff settings."""
     return make_brain()
-
-
-def conversation(
-    customer_id: int,
-    owner: str,
-    start: datetime,
-    answered_after: float | None,
-    *,
-    escalated: bool = True,
-) -> Conversation:
-    """A conversation that started at ``start``, handed over then (if ``escalated``) and
-    first answered by a person ``answered_after`` seconds later (None: not yet)."""
-    return Conversation(
-        customer_id=customer_id,
-        owner=owner,
-        channel="test",
-        chat_id="c",
-        context={},
-        unknown_streak=0,
-        created_at=start,
-        updated_at=start,
-        escalated_at=start if escalated else None,
-        first_response_at=start + timedelta(seconds=answered_after)
-        if answered_after is not None
-        else None,
-    )
 
 
 def test_percentile_nearest_rank() -> None:
@@ -87,34 +61,8 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
         await session.flush()
         for c in answered[:3]:
             for _ in range(2):  # two replies in one conversation count once
-                session.add(
-                    Message(
-                        conversation_id=c.id,
-                        customer_id=customer.id,
-                        channel="test",
-                        direction="out",
-                        author="operator",
-                        operator_id=operator.id,
-                        kind="message",
-                        text="ok",
-                        data={},
-                        created_at=now,
-                    )
-                )
-        session.add(
-            Message(
-                conversation_id=answered[3].id,
-                customer_id=customer.id,
-                channel="test",
-                direction="out",
-                author="operator",
-                operator_id=boris.id,
-                kind="message",
-                text="ok",
-                data={},
-                created_at=now,
-            )
-        )
+                session.add(operator_reply(c, operator.id, now))
+        session.add(operator_reply(answered[3], boris.id, now))
         for c, score in zip(answered, (5, 4, 2, 5), strict=False):
             session.add(
                 Rating(

@@ -8,42 +8,21 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.storage.db import Database
-from bot.storage.models import Message, utcnow
+from bot.storage.models import utcnow
 from handoff import waiting
-from handoff.waiting import PROMISE, WaitingNotices
-from tests.handoff_kit import Stack, make_brain, stack
+from handoff.waiting import PROMISE
+from tests.handoff_kit import Stack, make_brain, stack, without_responses
 
 LEFT = (
     "Оператор Анна сейчас не на связи, поэтому я передал ваш диалог коллегам — вся переписка "
     "у них перед глазами, повторять ничего не нужно. Ответим примерно через 3 минуты."
 )
 SORRY = "Простите, ждать приходится дольше, чем я обещал"
-
-
-def notices(s: Stack) -> WaitingNotices:
-    brain = s.engine.brain
-    return WaitingNotices(s.db, s.bus, lambda: (brain.config.handoff, brain.domain), s.outbox.wake)
-
-
-async def texts(s: Stack, user: str) -> list[str]:
-    return [m.text for m in await s.delivered(user)]
-
-
-async def history_events(s: Stack, conversation_id: int) -> list[str]:
-    async with s.db.read() as session:
-        rows = await session.scalars(
-            select(Message.text)
-            .where(Message.conversation_id == conversation_id, Message.kind == "event")
-            .order_by(Message.id)
-        )
-        return list(rows)
 
 
 async def anna_answers_c1(s: Stack) -> tuple[int, int]:
@@ -61,27 +40,28 @@ async def test_a_customer_waiting_for_a_reply_hears_their_operator_left(db: Data
         await s.say("c1", "заказ 12345, курьер так и не приехал")
         # Anna's shift ends before she answers; nobody else is online.
         assert await s.service.set_status(anna, "offline") == [conv]
-        assert (await texts(s, "c1"))[-1] == LEFT
-        assert (await history_events(s, conv))[-2:] == [
+        assert (await s.texts("c1"))[-1] == LEFT
+        assert (await s.events(conv))[-2:] == [
             "Оператор Анна вышел(ла) из сети — диалог вернулся в очередь",
-            "Клиенту сообщено, что диалог передан коллегам: ответим примерно через 3 минуты",
+            "Клиенту сообщено, что диалог передан коллегам: "
+            "в очереди перед ним 0, ещё около 3 минуты",
         ]
         # That is a promise like the handoff's: past it, the usual apology with a new estimate,
         # although the conversation was answered before.
-        assert await notices(s).run(utcnow() + timedelta(minutes=4)) == []
-        assert await notices(s).run(utcnow() + timedelta(minutes=6)) == [conv]
-        assert (await texts(s, "c1"))[-1].startswith(SORRY)
+        assert await s.waiting_notices().run(utcnow() + timedelta(minutes=4)) == []
+        assert await s.waiting_notices().run(utcnow() + timedelta(minutes=6)) == [conv]
+        assert (await s.texts("c1"))[-1].startswith(SORRY)
 
 
 async def test_a_customer_whose_question_was_answered_hears_nothing(db: Database) -> None:
     async with stack(db) as s:
         anna, conv = await anna_answers_c1(s)
-        said = len(await texts(s, "c1"))
+        said = len(await s.texts("c1"))
         await s.service.set_status(anna, "away")
         assert (await s.conversation(conv)).owner == "queued"
-        assert len(await texts(s, "c1")) == said  # Anna spoke last: nothing is owed
+        assert len(await s.texts("c1")) == said  # Anna spoke last: nothing is owed
         # And the promise the handoff made ended with Anna's answer: no apology later either.
-        assert await notices(s).run(utcnow() + timedelta(hours=1)) == []
+        assert await s.waiting_notices().run(utcnow() + timedelta(hours=1)) == []
         assert PROMISE not in ((await s.conversation(conv)).context or {})
 
 
@@ -92,7 +72,7 @@ async def test_a_free_colleague_takes_over_and_says_so_instead(db: Database) -> 
         await s.say("c1", "так что с заказом?")
         await s.service.set_status(anna, "away")
         assert (await s.conversation(conv)).operator_id == boris
-        said = await texts(s, "c1")
+        said = await s.texts("c1")
         assert said[-1] == "Оператор Борис уже читает вашу переписку и скоро ответит."
         assert LEFT not in said
 
@@ -104,10 +84,10 @@ async def test_an_operator_who_never_answered_leaves_the_customer_told_too(
         anna = await s.operator("anna", name="Анна")
         conv = await s.escalate("c1")  # «Оператор Анна уже читает…», and then she does not
         await s.service.set_status(anna, "offline")
-        assert (await texts(s, "c1"))[-1] == LEFT
+        assert (await s.texts("c1"))[-1] == LEFT
         # The promise is new: the updates count from zero and keep it.
-        assert await notices(s).run(utcnow() + timedelta(minutes=2)) == []
-        assert await notices(s).run(utcnow() + timedelta(minutes=6)) == [conv]
+        assert await s.waiting_notices().run(utcnow() + timedelta(minutes=2)) == []
+        assert await s.waiting_notices().run(utcnow() + timedelta(minutes=6)) == [conv]
 
 
 async def test_after_the_working_day_the_customer_hears_when_the_team_is_back(
@@ -119,15 +99,15 @@ async def test_after_the_working_day_the_customer_hears_when_the_team_is_back(
         anna, conv = await anna_answers_c1(s)
         await s.say("c1", "а вернуть деньги можно?")
         await s.service.set_status(anna, "offline")
-        assert (await texts(s, "c1"))[-1] == (
+        assert (await s.texts("c1"))[-1] == (
             "Рабочий день поддержки закончился, и оператор Анна уже не на связи. Ваш диалог "
             "сохранён — сотрудник продолжит его здесь же завтра в 9:00, повторять ничего не нужно."
         )
-        assert (await history_events(s, conv))[-1] == (
+        assert (await s.events(conv))[-1] == (
             "Клиенту сообщено, что диалог передан коллегам: ответим завтра в 9:00"
         )
         # No apology at night: the promise is 9:00.
-        assert await notices(s).run(evening + timedelta(hours=8)) == []
+        assert await s.waiting_notices().run(evening + timedelta(hours=8)) == []
 
 
 async def test_a_message_right_after_gets_no_second_reassurance(
@@ -139,27 +119,21 @@ async def test_a_message_right_after_gets_no_second_reassurance(
         later = utcnow() + timedelta(minutes=20)  # long after the handoff's reassurance
         monkeypatch.setattr(waiting, "utcnow", lambda: later)
         await s.service.set_status(anna, "offline")
-        said = len(await texts(s, "c1"))
+        said = len(await s.texts("c1"))
         s.engine.clock = lambda: later + timedelta(seconds=30)
         await s.say("c1", "хорошо, жду")
         # Without the message about Anna, «хорошо, жду» gets utter_handoff_queued_again.
-        assert len(await texts(s, "c1")) == said
+        assert len(await s.texts("c1")) == said
 
 
 async def test_a_project_without_the_response_sends_nothing(db: Database) -> None:
-    brain = make_brain()
-    responses = {
-        k: v for k, v in brain.domain.responses.items() if k != "utter_handoff_operator_left"
-    }
-    brain = dataclasses.replace(
-        brain, domain=dataclasses.replace(brain.domain, responses=responses)
-    )
+    brain = without_responses(make_brain(), "utter_handoff_operator_left")
     async with stack(db, brain) as s:
         anna, _ = await anna_answers_c1(s)
         await s.say("c1", "ну что там?")
-        said = len(await texts(s, "c1"))
+        said = len(await s.texts("c1"))
         await s.service.set_status(anna, "offline")
-        assert len(await texts(s, "c1")) == said
+        assert len(await s.texts("c1")) == said
 
 
 async def test_a_reply_after_the_handover_ends_that_promise(db: Database) -> None:
@@ -174,4 +148,4 @@ async def test_a_reply_after_the_handover_ends_that_promise(db: Database) -> Non
         # left, so nobody apologises for a wait the customer was never promised.
         await s.service.transfer(conv, boris, to_team="support")
         assert (await s.conversation(conv)).owner == "queued"
-        assert await notices(s).run(utcnow() + timedelta(hours=1)) == []
+        assert await s.waiting_notices().run(utcnow() + timedelta(hours=1)) == []

@@ -16,13 +16,13 @@ import pytest
 from starlette.applications import Starlette
 
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Customer, Message, Operator, utcnow
+from bot.storage.models import Customer, Operator, utcnow
 from handoff import live
 from handoff.config import HandoffConfig, WorkingHours
 from handoff.escalation import open_seconds
 from handoff.metrics import compute
 from handoff.web import Console, routes
-from tests.handoff_kit import PASSWORD, make_brain, stack
+from tests.handoff_kit import PASSWORD, conversation, make_brain, operator_reply, stack
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NINE_TO_NINE = WorkingHours(timezone="Europe/Moscow")  # 9:00–21:00 every day
@@ -89,34 +89,17 @@ async def night_then_morning(db: Database) -> tuple[datetime, int]:
             (msk(night, 23, 0), msk(morning, 9, 0, 40)),
             (msk(night, 23, 30), None),
         ):
-            conversation = Conversation(
-                customer_id=customer.id,
-                owner="operator" if answered else "queued",
-                team="support",
-                channel="test",
-                chat_id="c",
-                context={},
-                unknown_streak=0,
-                created_at=start,
-                updated_at=start,
-                escalated_at=start,
-                first_response_at=answered,
+            handed_over = conversation(
+                customer.id,
+                "operator" if answered else "queued",
+                start,
+                None if answered is None else (answered - start).total_seconds(),
             )
-            session.add(conversation)
+            handed_over.team = "support"
+            session.add(handed_over)
             await session.flush()
             if answered is not None:  # Anna's reply, for her line in the per-operator table
-                session.add(
-                    Message(
-                        conversation_id=conversation.id,
-                        customer_id=customer.id,
-                        channel="test",
-                        direction="out",
-                        author="operator",
-                        operator_id=anna.id,
-                        text="Доброе утро! Смотрю ваш заказ.",
-                        created_at=answered,
-                    )
-                )
+                session.add(operator_reply(handed_over, anna.id, answered))
     return msk(morning, 9, 0, 40), customer.id
 
 

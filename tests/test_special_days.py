@@ -6,6 +6,7 @@ the team is really back («3 января в 10:00»), not «завтра в 9:0
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -118,36 +119,40 @@ def test_a_date_that_is_no_date_names_its_line(tmp_path: Path) -> None:
     )
 
 
-async def holiday_bot(db_url: str, demo_project: Any, demo_model: Any, now: datetime) -> TestBot:
-    brain = brain_for(demo_project, demo_model, working_hours=NEW_YEAR)
-    return await start_bot(demo_project, brain, db_url, clock=lambda: now)
+@pytest.fixture
+async def holiday_bot(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> AsyncIterator[Callable[[datetime], Awaitable[TestBot]]]:
+    """Starts the demo bot with the New Year schedule at a given moment."""
+    started: list[TestBot] = []
+
+    async def at(now: datetime) -> TestBot:
+        brain = brain_for(demo_project, demo_model, working_hours=NEW_YEAR)
+        started.append(await start_bot(demo_project, brain, db_url, clock=lambda: now))
+        return started[-1]
+
+    yield at
+    for bot in started:
+        await bot.runtime.stop()
 
 
 async def test_on_new_year_the_customer_hears_the_holiday_schedule(
-    db_url: str, demo_project: Any, demo_model: Any
+    holiday_bot: Callable[[datetime], Awaitable[TestBot]],
 ) -> None:
-    bot = await holiday_bot(db_url, demo_project, demo_model, moscow(2027, 1, 1, 12, 0))
-    try:
-        alice = bot.customer("alice")
-        await alice.say("позовите оператора")
-        assert alice.last_text.startswith(
-            "Сегодня служба поддержки работает по праздничному графику, и сейчас операторы не "
-            "на связи. Ваше сообщение сохранено — сотрудник ответит здесь же 3 января в 10:00."
-        )
-        assert "ежедневно с 9:00 до 21:00" not in alice.last_text
-        assert alice.last_outcome.owner is Owner.QUEUED
-    finally:
-        await bot.runtime.stop()
+    alice = (await holiday_bot(moscow(2027, 1, 1, 12, 0))).customer("alice")
+    await alice.say("позовите оператора")
+    assert alice.last_text.startswith(
+        "Сегодня служба поддержки работает по праздничному графику, и сейчас операторы не "
+        "на связи. Ваше сообщение сохранено — сотрудник ответит здесь же 3 января в 10:00."
+    )
+    assert "ежедневно с 9:00 до 21:00" not in alice.last_text
+    assert alice.last_outcome.owner is Owner.QUEUED
 
 
 async def test_on_an_ordinary_night_the_usual_schedule_is_said(
-    db_url: str, demo_project: Any, demo_model: Any
+    holiday_bot: Callable[[datetime], Awaitable[TestBot]],
 ) -> None:
-    bot = await holiday_bot(db_url, demo_project, demo_model, moscow(2027, 1, 5, 23, 0))
-    try:
-        alice = bot.customer("alice")
-        await alice.say("позовите оператора")
-        assert "ежедневно с 9:00 до 21:00" in alice.last_text
-        assert "завтра в 9:00" in alice.last_text
-    finally:
-        await bot.runtime.stop()
+    alice = (await holiday_bot(moscow(2027, 1, 5, 23, 0))).customer("alice")
+    await alice.say("позовите оператора")
+    assert "ежедневно с 9:00 до 21:00" in alice.last_text
+    assert "завтра в 9:00" in alice.last_text

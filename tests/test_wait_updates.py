@@ -8,7 +8,6 @@ the team is back. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,53 +16,34 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Message, utcnow
+from bot.storage.models import Conversation, utcnow
 from handoff import waiting
-from handoff.waiting import PROMISE, WaitingNotices, queue_text
+from handoff.waiting import PROMISE, queue_text
 from handoff.web import console_routes
 from tests.dialogue import TestBot
-from tests.handoff_kit import Stack, make_brain, stack
+from tests.handoff_kit import make_brain, stack, without_responses
 
 SORRY = "Простите, ждать приходится дольше, чем я обещал"
-
-
-def notices(s: Stack) -> WaitingNotices:
-    brain = s.engine.brain
-    return WaitingNotices(s.db, s.bus, lambda: (brain.config.handoff, brain.domain), s.outbox.wake)
 
 
 def minutes_later(minutes: float) -> datetime:
     return utcnow() + timedelta(minutes=minutes)
 
 
-async def texts(s: Stack, user: str) -> list[str]:
-    return [m.text for m in await s.delivered(user)]
-
-
-async def history_events(s: Stack, conversation_id: int) -> list[str]:
-    async with s.db.read() as session:
-        rows = await session.scalars(
-            select(Message.text)
-            .where(Message.conversation_id == conversation_id, Message.kind == "event")
-            .order_by(Message.id)
-        )
-        return list(rows)
-
-
 async def test_a_customer_waiting_past_the_promise_hears_a_new_estimate(db: Database) -> None:
     async with stack(db) as s:
-        run = notices(s).run
+        run = s.waiting_notices().run
         conv = await s.escalate("c1")  # nobody online: it waits in the queue
-        assert "примерно через 3 минуты" in (await texts(s, "c1"))[-1]
+        assert "примерно через 3 минуты" in (await s.texts("c1"))[-1]
 
         # Three minutes were promised; two more are allowed before we say anything.
         assert await run(minutes_later(4)) == []
         assert await run(minutes_later(6)) == [conv]
-        sorry = (await texts(s, "c1"))[-1]
+        sorry = (await s.texts("c1"))[-1]
         assert sorry.startswith(SORRY)
         assert "Сейчас вы следующий в очереди, ответим примерно через 3 минуты." in sorry
         # The operator who opens it sees that the customer was told.
-        assert (await history_events(s, conv))[-1] == (
+        assert (await s.events(conv))[-1] == (
             "Ожидание затянулось, клиенту сообщено: в очереди перед ним 0, ещё около 3 минуты"
         )
 
@@ -72,16 +52,18 @@ async def test_a_customer_waiting_past_the_promise_hears_a_new_estimate(db: Data
         assert await run(minutes_later(12)) == [conv]
         # handoff.wait_updates: 2 — a third apology would be noise.
         assert await run(minutes_later(60)) == []
-        assert sum(t.startswith(SORRY) for t in await texts(s, "c1")) == 2
+        assert sum(t.startswith(SORRY) for t in await s.texts("c1")) == 2
 
 
 async def test_each_customer_hears_their_own_place_in_the_queue(db: Database) -> None:
     async with stack(db) as s:
         first, second, third = [await s.escalate(user) for user in ("c1", "c2", "c3")]
-        assert sorted(await notices(s).run(minutes_later(30))) == sorted([first, second, third])
-        assert "Сейчас вы следующий в очереди" in (await texts(s, "c1"))[-1]
-        assert "Сейчас перед вами в очереди 1 обращение" in (await texts(s, "c2"))[-1]
-        assert "Сейчас перед вами в очереди 2 обращения" in (await texts(s, "c3"))[-1]
+        assert sorted(await s.waiting_notices().run(minutes_later(30))) == sorted(
+            [first, second, third]
+        )
+        assert "Сейчас вы следующий в очереди" in (await s.texts("c1"))[-1]
+        assert "Сейчас перед вами в очереди 1 обращение" in (await s.texts("c2"))[-1]
+        assert "Сейчас перед вами в очереди 2 обращения" in (await s.texts("c3"))[-1]
 
 
 def test_the_queue_is_said_in_russian() -> None:
@@ -101,9 +83,9 @@ async def test_a_conversation_an_operator_took_or_answered_is_left_alone(db: Dat
         await s.service.take(taken, anna)
         admin = await s.operator("boss", role="admin", status="offline")
         await s.service.reply(answered, admin, "Смотрю ваш заказ.")
-        assert await notices(s).run(minutes_later(30)) == []
+        assert await s.waiting_notices().run(minutes_later(30)) == []
         for user in ("c1", "c2"):
-            assert not any(t.startswith(SORRY) for t in await texts(s, user))
+            assert not any(t.startswith(SORRY) for t in await s.texts(user))
 
 
 async def test_after_the_apology_a_customer_message_gets_no_second_reassurance(
@@ -112,12 +94,12 @@ async def test_after_the_apology_a_customer_message_gets_no_second_reassurance(
     async with stack(db) as s:
         conv = await s.escalate("c1")
         moment = minutes_later(6)
-        assert await notices(s).run(moment) == [conv]
-        said = len(await texts(s, "c1"))
+        assert await s.waiting_notices().run(moment) == [conv]
+        said = len(await s.texts("c1"))
         s.engine.clock = lambda: moment + timedelta(seconds=30)
         await s.say("c1", "ну что там?")
         # Without the apology, «ну что там?» six minutes in gets utter_handoff_queued_again.
-        assert len(await texts(s, "c1")) == said
+        assert len(await s.texts("c1")) == said
 
 
 async def test_an_operator_leaving_before_answering_makes_the_wait_late_again(
@@ -127,11 +109,11 @@ async def test_an_operator_leaving_before_answering_makes_the_wait_late_again(
         anna = await s.operator("anna")
         conv = await s.escalate("c1")  # Anna is free: «уже читает вашу переписку»
         assert (await s.conversation(conv)).operator_id == anna
-        assert await notices(s).run(minutes_later(10)) == []  # hers, however long
+        assert await s.waiting_notices().run(minutes_later(10)) == []  # hers, however long
         await s.service.set_status(anna, "offline")  # she left without answering
         assert (await s.conversation(conv)).owner == "queued"
-        assert await notices(s).run(minutes_later(10)) == [conv]
-        assert (await texts(s, "c1"))[-1].startswith(SORRY)
+        assert await s.waiting_notices().run(minutes_later(10)) == [conv]
+        assert (await s.texts("c1"))[-1].startswith(SORRY)
 
 
 async def test_when_the_day_ends_the_customer_hears_when_the_team_is_back(db: Database) -> None:
@@ -140,19 +122,19 @@ async def test_when_the_day_ends_the_customer_hears_when_the_team_is_back(db: Da
     async with stack(db, brain) as s:
         s.engine.clock = lambda: evening
         conv = await s.escalate("c1")
-        assert "примерно через 3 минуты" in (await texts(s, "c1"))[-1]
+        assert "примерно через 3 минуты" in (await s.texts("c1"))[-1]
 
-        assert await notices(s).run(evening + timedelta(minutes=20)) == [conv]  # 21:10
-        assert (await texts(s, "c1"))[-1] == (
+        assert await s.waiting_notices().run(evening + timedelta(minutes=20)) == [conv]  # 21:10
+        assert (await s.texts("c1"))[-1] == (
             "Простите, сегодня мы не успели ответить: операторы уже не на связи. Ваше обращение "
             "сохранено в очереди — сотрудник ответит здесь же завтра в 9:00."
         )
         # Nothing more at night: the promise is now 9:00.
-        assert await notices(s).run(evening + timedelta(hours=6)) == []
+        assert await s.waiting_notices().run(evening + timedelta(hours=6)) == []
         # 9:05 and still nobody: the second (and last) update, with an estimate.
         morning = datetime(2026, 12, 8, 6, 5, tzinfo=UTC)
-        assert await notices(s).run(morning) == [conv]
-        assert (await texts(s, "c1"))[-1].startswith(SORRY)
+        assert await s.waiting_notices().run(morning) == [conv]
+        assert (await s.texts("c1"))[-1].startswith(SORRY)
 
 
 async def test_a_project_can_turn_the_updates_off(db: Database) -> None:
@@ -160,19 +142,13 @@ async def test_a_project_can_turn_the_updates_off(db: Database) -> None:
     brain.config.handoff.wait_updates = 0
     async with stack(db, brain) as s:
         await s.escalate("c1")
-        assert await notices(s).run(minutes_later(60)) == []
+        assert await s.waiting_notices().run(minutes_later(60)) == []
 
-    brain = make_brain()
-    responses = {
-        k: v for k, v in brain.domain.responses.items() if k != "utter_handoff_still_waiting"
-    }
-    brain = dataclasses.replace(
-        brain, domain=dataclasses.replace(brain.domain, responses=responses)
-    )
+    brain = without_responses(make_brain(), "utter_handoff_still_waiting")
     async with stack(db, brain) as s:
         await s.escalate("c2")
-        assert await notices(s).run(minutes_later(60)) == []
-        assert not any(t.startswith(SORRY) for t in await texts(s, "c2"))
+        assert await s.waiting_notices().run(minutes_later(60)) == []
+        assert not any(t.startswith(SORRY) for t in await s.texts("c2"))
 
 
 async def test_a_long_queue_of_customers_already_told_hides_nobody(
@@ -185,16 +161,18 @@ async def test_a_long_queue_of_customers_already_told_hides_nobody(
             conversation = await session.get(Conversation, told_twice)
             assert conversation is not None
             waiting.promise(conversation, utcnow(), updates=2)
-        assert await notices(s).run(minutes_later(30)) == [second, third]
+        assert await s.waiting_notices().run(minutes_later(30)) == [second, third]
 
 
 async def test_two_processes_apologise_once(db: Database) -> None:
     async with stack(db) as s:
         conv = await s.escalate("c1")
         moment = minutes_later(6)
-        results = await asyncio.gather(notices(s).run(moment), notices(s).run(moment))
+        results = await asyncio.gather(
+            s.waiting_notices().run(moment), s.waiting_notices().run(moment)
+        )
         assert sorted(results) == [[], [conv]]
-        assert sum(t.startswith(SORRY) for t in await texts(s, "c1")) == 1
+        assert sum(t.startswith(SORRY) for t in await s.texts("c1")) == 1
 
 
 async def test_the_running_bot_tells_a_waiting_customer(bot: TestBot) -> None:
