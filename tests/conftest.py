@@ -178,3 +178,12 @@ async def bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[
     test_bot = await start_bot(demo_project, brain_for(demo_project, demo_model), db_url)
     yield test_bot
     await test_bot.runtime.stop()
+
+
+@pytest.fixture
+async def env(db: Database) -> AsyncIterator[Any]:
+    """The console's HTTP app over a fresh handoff stack (tests/handoff_kit.py)."""
+    from tests.handoff_kit import console_env
+
+    async with console_env(db) as running:
+        yield running

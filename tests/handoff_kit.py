@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
+import httpx
 from sqlalchemy import select
+from starlette.applications import Starlette
 
 from bot.bus import Bus
 from bot.channels.terminal import CollectingChannel
@@ -28,6 +30,7 @@ from bot.storage.models import Conversation, Message, Operator
 from handoff.auth import create_operator
 from handoff.service import HandoffService
 from handoff.waiting import WaitingNotices
+from handoff.web import Console, routes
 from knowledge_base.loader import load_kb
 from nlu.api import Decision, IntentScore, Prediction
 
@@ -226,3 +229,33 @@ def operator_reply(conversation: Conversation, operator_id: int, at: datetime) -
         data={},
         created_at=at,
     )
+
+
+@dataclass
+class Env:
+    """The console's app over a :class:`Stack`, for HTTP tests."""
+
+    s: Stack
+    app: Starlette
+
+    def client(self, **kwargs: object) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def console_env(db: Database, brain: Brain | None = None) -> AsyncIterator[Env]:
+    async with stack(db, brain) as s:
+        console = Console(db, s.bus, s.service, lambda: s.engine.brain, b"k" * 32)
+        yield Env(s, Starlette(routes=routes(console)))
+
+
+async def login(client: httpx.AsyncClient, username: str) -> str:
+    """Log ``username`` in (password :data:`PASSWORD`); the client sends the CSRF token."""
+    response = await client.post(
+        "/api/v1/session", json={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    csrf: str = response.json()["csrf"]
+    client.headers["X-CSRF-Token"] = csrf
+    return csrf

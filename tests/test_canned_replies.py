@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.test_console_api import Env, env, login  # noqa: F401  (the fixture)
+from tests.handoff_kit import Env, login
 
 GREETING = "Здравствуйте, {клиент}! Меня зовут {оператор}, помогу с заказом."
 
@@ -14,7 +14,7 @@ async def add(client: httpx.AsyncClient, shortcut: str, text: str) -> httpx.Resp
 
 
 async def test_an_admin_keeps_the_list_and_operators_find_by_shortcut_or_words(
-    env: Env,  # noqa: F811
+    env: Env,
 ) -> None:
     await env.s.operator("boss", role="admin")
     await env.s.operator("anna")

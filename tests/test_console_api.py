@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
-import pytest
 from sqlalchemy import func, select, update
 from starlette.applications import Starlette
 
@@ -18,34 +15,7 @@ from bot.storage.db import Database
 from bot.storage.models import Conversation, Customer, LoginFailure, Message, utcnow
 from handoff import login_guard
 from handoff.web import Console, routes
-from tests.handoff_kit import PASSWORD, Stack, stack
-
-
-@dataclass
-class Env:
-    s: Stack
-    app: Starlette
-
-    def client(self, **kwargs: object) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.app)
-        return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def env(db: Database) -> AsyncIterator[Env]:
-    async with stack(db) as s:
-        console = Console(db, s.bus, s.service, lambda: s.engine.brain, b"k" * 32)
-        yield Env(s, Starlette(routes=routes(console)))
-
-
-async def login(client: httpx.AsyncClient, username: str) -> str:
-    response = await client.post(
-        "/api/v1/session", json={"username": username, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
-    csrf: str = response.json()["csrf"]
-    client.headers["X-CSRF-Token"] = csrf
-    return csrf
+from tests.handoff_kit import PASSWORD, Env, login, stack
 
 
 async def test_nothing_is_reachable_without_login(env: Env) -> None:

@@ -18,8 +18,7 @@ from bot.storage.db import Database
 from bot.storage.models import Conversation, StoredFile, utcnow
 from handoff.auth import create_operator
 from handoff.web import Console, routes
-from tests.handoff_kit import Stack, stack
-from tests.test_console_api import login
+from tests.handoff_kit import Stack, login, stack
 from tests.test_e2e_messengers import world
 
 PDF = b"%PDF-1.4\n% return form for order 4821\n"

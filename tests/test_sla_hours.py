@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from bot.storage.db import Database
 from bot.storage.models import Customer, Operator, utcnow
@@ -21,8 +20,7 @@ from handoff import live
 from handoff.config import HandoffConfig, WorkingHours
 from handoff.escalation import open_seconds
 from handoff.metrics import compute
-from handoff.web import Console, routes
-from tests.handoff_kit import PASSWORD, conversation, make_brain, operator_reply, stack
+from tests.handoff_kit import console_env, conversation, login, make_brain, operator_reply
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NINE_TO_NINE = WorkingHours(timezone="Europe/Moscow")  # 9:00–21:00 every day
@@ -146,16 +144,11 @@ async def test_the_lead_does_not_see_the_night_queue_as_late_before_opening(
 @pytest.fixture
 async def console_client(db: Database) -> AsyncIterator[tuple[httpx.AsyncClient, HandoffConfig]]:
     brain = make_brain(always_open=False)  # the demo's 9:00–21:00 Moscow time
-    async with stack(db, brain) as s:
-        await s.operator("boss", role="admin", status="offline")
-        console = Console(db, s.bus, s.service, lambda: s.engine.brain, b"k" * 32)
-        transport = httpx.ASGITransport(app=Starlette(routes=routes(console)))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            response = await client.post(
-                "/api/v1/session", json={"username": "boss", "password": PASSWORD}
-            )
-            client.headers["X-CSRF-Token"] = response.json()["csrf"]
-            yield client, s.engine.brain.config.handoff
+    async with console_env(db, brain) as env:
+        await env.s.operator("boss", role="admin", status="offline")
+        async with env.client() as client:
+            await login(client, "boss")
+            yield client, env.s.engine.brain.config.handoff
 
 
 async def test_the_statistics_page_reads_the_setting(

@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute
 
 from handoff.service import HandoffService
 from handoff.waiting import WaitingNotices
+from handoff.web.accounts import account_routes
 from handoff.web.api import api_routes
 from handoff.web.availability import availability_routes
 from handoff.web.content import content_routes
@@ -32,6 +33,7 @@ def routes(console: Console) -> list[BaseRoute]:
         *editor_routes(console),
         *reply_routes(console),
         *availability_routes(console),
+        *account_routes(console),
     ]
 
 

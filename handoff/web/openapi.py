@@ -4,44 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_OK = {
-    "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
-}
-_ERRORS = {
-    "400": {"$ref": "#/components/responses/Error"},
-    "401": {"$ref": "#/components/responses/Error"},
-    "403": {"$ref": "#/components/responses/Error"},
-    "404": {"$ref": "#/components/responses/Error"},
-    "409": {"$ref": "#/components/responses/Error"},
-}
-
-
-def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def _action(summary: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "parameters": [_ID],
-        "security": [{"session": [], "csrf": []}],
-        "responses": {**_OK, **_ERRORS},
-    }
-    operation["requestBody"] = body or _body({})
-    return {"post": operation}
-
-
-_TEXT = {"text": {"type": "string", "maxLength": 4000}}
-_SECURED: list[dict[str, list[str]]] = [{"session": []}]
-_CSRF: list[dict[str, list[str]]] = [{"session": [], "csrf": []}]
-_REFUSED = {
-    "description": "Refused by validation or the regression gate; nothing went live",
-    "content": {"application/json": {"schema": {"type": "object"}}},
-}
+from handoff.web.openapi_base import CSRF as _CSRF
+from handoff.web.openapi_base import ERRORS as _ERRORS
+from handoff.web.openapi_base import ID as _ID
+from handoff.web.openapi_base import OK as _OK
+from handoff.web.openapi_base import REFUSED as _REFUSED
+from handoff.web.openapi_base import SECURED as _SECURED
+from handoff.web.openapi_base import TEXT as _TEXT
+from handoff.web.openapi_base import action as _action
+from handoff.web.openapi_base import body as _body
+from handoff.web.openapi_team import TEAM_PATHS
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -261,6 +233,7 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, **_ERRORS},
             }
         },
+        **TEAM_PATHS,
         "/kb/search": {
             "get": {
                 "summary": "Search canned answers in the knowledge base",

@@ -1,0 +1,62 @@
+"""The OpenAPI description of ``/api/v1/accounts`` («Сотрудники», admin only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handoff.web.openapi_base import CSRF, ERRORS, ID, OK, SECURED, body
+
+_ACCOUNT = {
+    "display_name": {"type": "string", "maxLength": 64},
+    "role": {"type": "string", "enum": ["admin", "operator", "editor"]},
+    "teams": {"type": "array", "items": {"type": "string"}},
+    "capacity": {"type": "integer", "minimum": 1, "maximum": 50},
+}
+
+TEAM_PATHS: dict[str, Any] = {
+    "/accounts": {
+        "get": {
+            "summary": "Admin: every account (`id`, `username`, `display_name`, `role`, `teams`, "
+            "`capacity`, `status`, `active`, `last_seen_at`), the `roles` with their Russian "
+            "titles, the known `teams` with `team_titles`, and `me`",
+            "security": SECURED,
+            "responses": {**OK, **ERRORS},
+        },
+        "post": {
+            "summary": "Admin: add a colleague; 201 with the `account`; 409 `username_taken`, "
+            "400 `bad_username`, `weak_password` (under 8 characters), `unknown_team`, "
+            "`bad_capacity`, `bad_role`, `bad_name`",
+            "security": CSRF,
+            "requestBody": body(
+                {
+                    "username": {"type": "string", "maxLength": 64},
+                    "password": {"type": "string", "minLength": 8},
+                    **_ACCOUNT,
+                },
+                ["username", "password", "display_name"],
+            ),
+            "responses": {"201": OK["200"], **ERRORS},
+        },
+    },
+    "/accounts/{id}": {
+        "patch": {
+            "summary": "Admin: change the name, role, teams, capacity or `active` (switching "
+            "an operator off gives their conversations back first); 400 `own_account` for "
+            "one's own role or access, 409 `last_admin`",
+            "parameters": [ID],
+            "security": CSRF,
+            "requestBody": body({**_ACCOUNT, "active": {"type": "boolean"}}),
+            "responses": {**OK, **ERRORS},
+        }
+    },
+    "/accounts/{id}/password": {
+        "post": {
+            "summary": "Admin: a new password (the account's sessions end; `relogin` when it "
+            "was one's own)",
+            "parameters": [ID],
+            "security": CSRF,
+            "requestBody": body({"password": {"type": "string", "minLength": 8}}, ["password"]),
+            "responses": {**OK, **ERRORS},
+        }
+    },
+}
