@@ -259,6 +259,8 @@ class Engine:
             data["payload"] = event.payload
         if event.page_url:
             data["page"] = {"url": event.page_url, "title": event.page_title or ""}
+        if event.edited:
+            data["edited"] = True
         message_id = await repo.add_inbound_message(session, conversation, event, data)
         turn = Turn(
             session=session,
@@ -278,6 +280,11 @@ class Engine:
         if Owner(conversation.owner) in HUMAN_OWNERS:
             await self._forward(turn)
             status = Status.FORWARDED
+        elif event.edited and not conversation.unknown_streak:
+            # A corrected message after one the bot understood: the answer stands, and a
+            # second one would repeat it. Kept in the history; after a miss or a «Уточните»
+            # the corrected wording is read and answered like a new message (below).
+            pass
         elif fail_open:  # the bot owns it (an open conversation no person holds)
             turn.utter("utter_error")
             await escalate(turn, Reason.FAILURE)

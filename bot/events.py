@@ -71,6 +71,9 @@ class Inbound:
     # The company's web page the customer wrote from (the web chat in a site, bot.web.embed).
     page_url: str | None = None
     page_title: str | None = None
+    # The customer changed a message they had sent (Telegram's edited_message): ``text`` is
+    # the new wording. Stored and shown as «исправлено»; see Engine._write for who answers it.
+    edited: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (the durable inbox stores events this way)."""

@@ -267,6 +267,7 @@ def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, 
         "kind": message.kind,
         "text": message.text,
         "erased": bool(data.get("erased")),
+        "edited": bool(data.get("edited")),  # the customer corrected it in the messenger
         "operator": operator.display_name if operator else None,
         "at": _iso(message.created_at),
         "buttons": [b.get("title", "") for b in data.get("buttons", [])],

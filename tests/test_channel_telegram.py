@@ -70,7 +70,7 @@ async def test_start_registers_webhook_with_secret(env: Env) -> None:
     assert env.tg.webhook is not None
     assert env.tg.webhook["url"] == "https://bot.example/webhooks/telegram"
     assert env.tg.webhook["secret_token"] == SECRET
-    assert env.tg.webhook["allowed_updates"] == ["message", "callback_query"]
+    assert env.tg.webhook["allowed_updates"] == ["message", "edited_message", "callback_query"]
 
 
 @pytest.mark.parametrize("secret", ["", "wrong", SECRET + "x", "ключ"])
@@ -183,7 +183,10 @@ async def test_contact_media_and_ignored_updates(env: Env) -> None:
     ):
         response = await tg.deliver(update, env.client)
         assert response.status_code == 200
-    contact, foreign, captioned, photo, document, voice = env.collected.events
+    contact, foreign, captioned, photo, document, voice, edited = env.collected.events
+    # A corrected message is what the customer now says, marked as a correction.
+    assert (edited.kind, edited.text, edited.edited) == (InboundKind.TEXT, "исправил", True)
+    assert not captioned.edited
     assert contact.kind is InboundKind.CONTACT and contact.contact_phone == "79123456789"
     assert foreign.kind is InboundKind.TEXT
     assert captioned.kind is InboundKind.TEXT and captioned.text == "Вот чек"

@@ -18,7 +18,7 @@ CHANNEL = "telegram"
 STORED_PREFIX = "k:"
 """``callback_data`` starting with this is a payload-store key, not the payload itself."""
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 """What we ask Telegram for; everything else would only be ignored."""
 
 _START = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<param>\S.*))?$", re.DOTALL)
@@ -119,9 +119,9 @@ async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
             language=user.language_code,
         )
 
-    message = update.message
+    message = update.message or update.edited_message
     if message is None or message.from_user is None:
-        return None  # edited_message, my_chat_member, channel posts, …
+        return None  # my_chat_member, channel posts, …
     user = message.from_user
     make = partial(
         Inbound,
@@ -132,6 +132,14 @@ async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
         display_name=user.full_name,
         language=user.language_code,
     )
+
+    if update.edited_message is not None:
+        # A corrected text or caption is what the customer now says; an edited location
+        # (live location moving) or media without words says nothing new.
+        wording = message.text if message.text is not None else message.caption
+        if not wording:
+            return None
+        return make(kind=InboundKind.TEXT, text=wording, edited=True)
 
     if message.text is not None:
         start = _START.match(message.text.strip())

@@ -287,6 +287,7 @@ function messageItem(m, currentId, lastPage) {
       el("span", { class: "who" }, m.kind === "note" ? `${who} · заметка (клиент не видит)` : who),
       channelBadge(m.channel),
       el("span", { class: "at" }, time(m.at)),
+      m.edited ? el("span", { class: "edited", title: "Клиент исправил сообщение в мессенджере" }, "✏️ исправлено") : null,
       m.delivery
         ? el("span", { class: `delivery delivery-${m.delivery.state}`, title: m.delivery.reason || "" },
           m.delivery.reason ? `${m.delivery.label}: ${m.delivery.reason}` : m.delivery.label)

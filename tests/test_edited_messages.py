@@ -1,0 +1,52 @@
+"""A customer corrects a message in Telegram (edited_message).
+
+The corrected wording is kept and shown to the operator as «✏️ исправлено». After a message the
+bot did not understand, or a «Уточните…», the bot reads the correction as the question; after
+one it answered, it stays quiet rather than answer the same question twice. A person who holds
+the conversation gets it like any message."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.storage.models import Message
+from handoff.views import message_json
+from tests.dialogue import TestBot
+
+
+async def customer_messages(bot: TestBot) -> list[tuple[str, bool]]:
+    async with bot.runtime.db.read() as session:
+        rows = (
+            await session.scalars(
+                select(Message).where(Message.author == "customer").order_by(Message.id)
+            )
+        ).all()
+        return [(m.text, message_json(m, {})["edited"]) for m in rows]
+
+
+async def test_a_corrected_question_the_bot_missed_is_answered(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    [missed] = await alice.say("ывапролдж")
+    assert "не понял" in missed.text.lower() or "переформулир" in missed.text.lower()
+    answered = await alice.say("как вернуть товар?", edited=True)
+    assert answered and "вернуть" in answered[0].text.lower()
+    assert await customer_messages(bot) == [("ывапролдж", False), ("как вернуть товар?", True)]
+
+
+async def test_a_correction_after_an_answer_is_kept_without_a_second_answer(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    [answer, *_] = await alice.say("как вернуть тавар")
+    assert "вернуть" in answer.text.lower()
+    assert await alice.say("как вернуть товар", edited=True) == []
+    assert ("как вернуть товар", True) in await customer_messages(bot)
+
+
+async def test_an_operator_gets_the_correction_like_any_message(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("позовите оператора")
+    await alice.say("заказ 1234")
+    assert await alice.say("заказ 12345", edited=True) == []  # the bot keeps out of it
+    assert alice.last_outcome.status.value == "forwarded"
+    assert (await customer_messages(bot))[-1] == ("заказ 12345", True)
