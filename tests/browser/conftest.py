@@ -26,7 +26,7 @@ from sqlalchemy import func, select, update
 from bot.config import Settings
 from bot.engine import Brain
 from bot.storage.db import Database
-from bot.storage.models import Conversation, utcnow
+from bot.storage.models import Conversation, Message, utcnow
 from handoff.auth import create_operator
 from tests.handoff_kit import PASSWORD, ROOT
 
@@ -74,6 +74,26 @@ class Server:
                 await db.dispose()
 
         self._run(age())
+
+    def mark_edited(self, conversation_id: int, text: str) -> None:
+        """Make the customer's message ``text`` one they corrected in their messenger (the web
+        chat has no edits; Telegram's edited_message stores the same flag)."""
+
+        async def mark() -> None:
+            db = Database(self.db_url)
+            try:
+                async with db.write() as session:
+                    message = await session.scalar(
+                        select(Message).where(
+                            Message.conversation_id == conversation_id, Message.text == text
+                        )
+                    )
+                    assert message is not None
+                    message.data = {**(message.data or {}), "edited": True}
+            finally:
+                await db.dispose()
+
+        self._run(mark())
 
     def add_operator(
         self,

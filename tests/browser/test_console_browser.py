@@ -799,3 +799,15 @@ def test_an_admin_erases_a_customer_who_asked_to_be_forgotten(
     expect(dasha.locator("#c-owner")).to_have_text("закрыт")
     expect(dasha.locator("#forget")).to_be_hidden()
     expect(dasha.locator(item)).to_have_count(0)  # no longer waiting for anyone
+
+
+def test_a_corrected_message_says_so(server: Server, contexts: Any) -> None:
+    says = "Заказ 555, позовите оператора"
+    operator, _, conversation = a_customer_waits(server, contexts, "zoya", "Зоя", says)
+    message = operator.locator("#messages li.author-customer", has_text=says)
+    expect(message.locator(".edited")).to_have_count(0)
+    server.mark_edited(conversation, says)
+    operator.reload()
+    operator.click('.tab[data-view="all"]')
+    operator.locator(f'#list li.conv[data-id="{conversation}"]').click()
+    expect(message.locator(".edited")).to_have_text("✏️ исправлено")
