@@ -26,7 +26,7 @@ from tests.conftest import copy_demo_project
 from tests.dialogue import TestBot, start_bot
 
 PASSWORD = "editor-pass-9"
-REJECTED = "а вы работаете в новый год 31 декабря"
+REJECTED = "а в новый год вы открыты"
 ENTRY = "pickup_points"
 
 
@@ -80,15 +80,15 @@ async def test_a_rejected_question_is_listed_and_teaching_makes_the_bot_answer_i
     await alice.say(REJECTED)
     assert alice.last_outcome.prediction is not None
     assert alice.last_outcome.prediction.decision.value == "reject"
-    await bob.say("А вы работаете в Новый год, 31 декабря?")  # same text, normalised
+    await bob.say("А в Новый год вы открыты?")  # same text, normalised
     await alice.say("как вернуть товар?")  # answered: not listed
     before = env.stores.read_bytes()
     async with env.login("eva") as eva:
         [item] = [
-            i for i in await env.items(eva) if i["key"] == "а вы работаете в новый год 31 декабря"
+            i for i in await env.items(eva) if i["key"] == "а в новый год вы открыты"
         ]
         assert item["count"] == 2 and sorted(item["channels"]) == ["telegram", "webchat"]
-        assert item["text"] == "А вы работаете в Новый год, 31 декабря?"  # the newest one
+        assert item["text"] == "А в Новый год вы открыты?"  # the newest one
         assert item["guesses"] and all(g["title"] for g in item["guesses"])
         # Rejected = even the top guess was under clarify_threshold: nothing is preselected.
         assert item["guesses"][0]["confidence"] < 0.2 and item["suggested"] is None
@@ -106,7 +106,7 @@ async def test_a_rejected_question_is_listed_and_teaching_makes_the_bot_answer_i
         # Exactly one line was added to the file, after the entry's last question.
         old, new = before.decode().splitlines(), env.stores.read_bytes().decode().splitlines()
         added = [line for line in new if line not in old]
-        assert added == ["      - А вы работаете в Новый год, 31 декабря?"]
+        assert added == ["      - А в Новый год вы открыты?"]
         assert len(new) == len(old) + 1
         assert all(i["key"] != item["key"] for i in await env.items(eva))
         async with env.bot.runtime.db.read() as s:

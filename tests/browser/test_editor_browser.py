@@ -23,7 +23,7 @@ from tests.handoff_kit import PASSWORD
 
 pytestmark = pytest.mark.browser
 TEACH_TIMEOUT = 90_000  # retraining and the regression gate take seconds on a busy machine
-REJECTED = "а вы работаете в новый год 31 декабря"
+REJECTED = "а в новый год вы открыты"
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 
 
