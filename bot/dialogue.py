@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import followup, helpful, linking
+from bot import cancel, followup, helpful, linking
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.ownership import Owner
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HANDOFF_PAYLOAD = "/handoff_request"
-CANCEL_HANDOFF_PAYLOAD = "/cancel_handoff"
 LINK_PAYLOAD = "/link"
 
 
@@ -229,6 +228,8 @@ class ButtonHandler:
             helpful.handle(turn, *rated)
         elif payload == HANDOFF_PAYLOAD:
             await escalate(turn, Reason.REQUEST, "button")
+        elif cancel.is_cancel(turn):
+            await cancel.cancel(turn)
         elif payload == LINK_PAYLOAD:
             code = await repo.new_link_code(
                 turn.session, turn.conversation.customer_id, timedelta(minutes=30)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot import files, rating
+from bot import cancel, files, rating
 from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
@@ -277,7 +277,11 @@ class Engine:
         status = Status.PROCESSED
         if CARD in event.redacted and "utter_card_redacted" in brain.domain.responses:
             turn.utter("utter_card_redacted")  # first, whoever answers the rest
-        if Owner(conversation.owner) in HUMAN_OWNERS:
+        was = conversation.owner
+        if Owner(conversation.owner) in HUMAN_OWNERS and cancel.is_cancel(turn):
+            await cancel.cancel(turn)  # «Отменить вызов оператора» (bot/cancel.py)
+            status = Status.FORWARDED if conversation.owner == was else Status.PROCESSED
+        elif Owner(conversation.owner) in HUMAN_OWNERS:
             await self._forward(turn)
             status = Status.FORWARDED
         elif event.edited and not conversation.unknown_streak:
@@ -329,7 +333,7 @@ class Engine:
                 },
             )
         ]
-        if owner is Owner.QUEUED or assigned is not None:
+        if owner is Owner.QUEUED or assigned is not None or owner.value != was:
             events.append(
                 BusEvent(
                     "transition",

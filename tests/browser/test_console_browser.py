@@ -811,3 +811,18 @@ def test_a_corrected_message_says_so(server: Server, contexts: Any) -> None:
     operator.click('.tab[data-view="all"]')
     operator.locator(f'#list li.conv[data-id="{conversation}"]').click()
     expect(message.locator(".edited")).to_have_text("✏️ исправлено")
+
+
+def test_a_customer_who_no_longer_needs_a_person_leaves_the_queue(
+    server: Server, contexts: Any
+) -> None:
+    says = "Позовите оператора, вопрос по доставке"
+    operator, customer, conversation = a_customer_waits(server, contexts, "yana", "Яна", says)
+    operator.click('.tab[data-view="queued"]')
+    item = operator.locator(f'#list li.conv[data-id="{conversation}"]')
+    expect(item).to_have_count(1)
+    customer.locator("li.msg--bot").last.get_by_role(
+        "button", name="Отменить вызов оператора"
+    ).click()
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Хорошо, отменил вызов оператора")
+    expect(item).to_have_count(0)  # nobody opens it for nothing

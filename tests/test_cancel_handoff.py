@@ -1,0 +1,58 @@
+"""«Отменить вызов оператора»: a customer who no longer needs a person takes the request back
+(bot/cancel.py). While waiting in the queue the conversation goes back to the bot; once an
+operator has it, the operator reads the press. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.ownership import Owner
+from bot.storage.models import Transition
+from tests.dialogue import TestBot
+
+CANCEL = "Отменить вызов оператора"
+
+
+async def test_a_customer_in_the_queue_cancels_and_the_bot_answers_again(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("позовите оператора")
+    assert alice.last_outcome.owner is Owner.QUEUED
+    assert CANCEL in alice.buttons()
+    [said] = await alice.press(CANCEL)
+    assert said.text.startswith("Хорошо, отменил вызов оператора.")
+    assert alice.last_outcome.owner is Owner.BOT
+    # The bot is back: a question gets its answer, not «оператор скоро подключится».
+    [answer, *_] = await alice.say("как вернуть товар?")
+    assert "вернуть" in answer.text.lower()
+    async with bot.runtime.db.read() as session:
+        moves = (
+            await session.execute(
+                select(
+                    Transition.from_owner, Transition.to_owner, Transition.reason, Transition.actor
+                ).order_by(Transition.id)
+            )
+        ).all()
+    assert moves[-1] == ("queued", "bot", "customer_cancelled", "customer")
+
+
+async def test_once_an_operator_has_it_the_press_reaches_the_operator(bot: TestBot) -> None:
+    from handoff.auth import create_operator
+
+    async with bot.runtime.db.write() as session:
+        anna = await create_operator(session, "anna", "anna-pass-1", display_name="Анна")
+        anna.status = "online"
+    alice = bot.customer("alice")
+    await alice.say("позовите оператора")  # Anna is free: she has it at once
+    assert alice.last_outcome.owner is Owner.OPERATOR
+    [said] = await alice.press(CANCEL)
+    assert said.text.startswith("Оператор уже подключился к диалогу")
+    assert alice.last_outcome.owner is Owner.OPERATOR  # still hers to close
+
+
+async def test_an_old_button_with_the_bot_changes_nothing(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("позовите оператора")
+    await alice.press(CANCEL)
+    [again] = await alice.press(CANCEL)  # the same old button once more
+    assert again.text.startswith("Хорошо, отменил вызов оператора.")
+    assert alice.last_outcome.owner is Owner.BOT
