@@ -84,9 +84,7 @@ async def test_a_rejected_question_is_listed_and_teaching_makes_the_bot_answer_i
     await alice.say("как вернуть товар?")  # answered: not listed
     before = env.stores.read_bytes()
     async with env.login("eva") as eva:
-        [item] = [
-            i for i in await env.items(eva) if i["key"] == "а в новый год вы открыты"
-        ]
+        [item] = [i for i in await env.items(eva) if i["key"] == "а в новый год вы открыты"]
         assert item["count"] == 2 and sorted(item["channels"]) == ["telegram", "webchat"]
         assert item["text"] == "А в Новый год вы открыты?"  # the newest one
         assert item["guesses"] and all(g["title"] for g in item["guesses"])
