@@ -8,6 +8,7 @@ outbox in the same transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -164,7 +165,14 @@ async def escalate(
         waiting.promise(conv, turn.now + timedelta(minutes=1))
         joined = "utter_operator_joined" in turn.domain.responses
         if not (announced and joined):
-            turn.utter("utter_handoff", wait_minutes=escalation.plural_minutes(1))
+            said = turn.domain.render(
+                "utter_handoff", turn.channel, wait_minutes=escalation.plural_minutes(1)
+            )
+            # Without «Отменить вызов оператора»: there is no queue to leave, a person has it.
+            cancel_off = tuple(
+                b for b in said.buttons if b.payload != cancel.CANCEL_HANDOFF_PAYLOAD
+            )
+            turn.say(dataclasses.replace(said, buttons=cancel_off), {"response": "utter_handoff"})
         if joined:
             turn.utter("utter_operator_joined", operator=assigned.display_name)
         return

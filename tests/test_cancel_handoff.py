@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.cancel import CANCEL_HANDOFF_PAYLOAD
+from bot.events import InboundKind
 from bot.ownership import Owner
 from bot.storage.models import Transition
 from tests.dialogue import TestBot
@@ -42,9 +44,13 @@ async def test_once_an_operator_has_it_the_press_reaches_the_operator(bot: TestB
         anna = await create_operator(session, "anna", "anna-pass-1", display_name="Анна")
         anna.status = "online"
     alice = bot.customer("alice")
-    await alice.say("позовите оператора")  # Anna is free: she has it at once
+    handoff, joined = await alice.say("позовите оператора")  # Anna is free: she has it at once
     assert alice.last_outcome.owner is Owner.OPERATOR
-    [said] = await alice.press(CANCEL)
+    # No queue to leave: the handoff message has no cancel button this time.
+    assert handoff.buttons == () and joined.text.startswith("Оператор Анна уже читает")
+    # The button of an older handoff message, pressed now, reaches Anna.
+    press = alice.event(kind=InboundKind.BUTTON, payload=CANCEL_HANDOFF_PAYLOAD, text=CANCEL)
+    [said] = await alice.redeliver(press)
     assert said.text.startswith("Оператор уже подключился к диалогу")
     assert alice.last_outcome.owner is Owner.OPERATOR  # still hers to close
 
