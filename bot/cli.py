@@ -300,6 +300,38 @@ def cmd_operators_add(args: argparse.Namespace) -> int:
     return asyncio.run(_operators_add(args))
 
 
+async def _operators_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot.config import Settings
+    from bot.storage.db import Database
+    from bot.storage.models import Operator
+
+    db = Database(Settings.from_env(args.project).database_url)
+    try:
+        await db.upgrade()
+        async with db.read() as session:
+            rows = (await session.scalars(select(Operator).order_by(Operator.username))).all()
+    finally:
+        await db.dispose()
+    if not rows:
+        print("no accounts yet: zabota operators add USERNAME --role admin")
+        return EXIT_OK
+    print(f"{'login':<20} {'role':<9} {'status':<8} {'cap':>3}  {'teams':<24} name")
+    for op in rows:
+        state = op.status if op.active else "off"
+        teams = ",".join(op.teams or []) or "(all)"
+        print(
+            f"{op.username:<20} {op.role:<9} {state:<8} {op.capacity:>3}  {teams:<24} "
+            f"{op.display_name}"
+        )
+    return EXIT_OK
+
+
+def cmd_operators_list(args: argparse.Namespace) -> int:
+    return asyncio.run(_operators_list(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zabota",
@@ -362,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--capacity", type=int, default=3, help="simultaneous conversations")
     add.add_argument("--password-env", help="read the password from this environment variable")
     add.set_defaults(func=cmd_operators_add)
+    ops_sub.add_parser(
+        "list", help="the accounts: login, role, status (off = switched off), teams, name"
+    ).set_defaults(func=cmd_operators_list)
 
     from bot.cli_privacy import register as register_privacy
     from nlu.cli import register

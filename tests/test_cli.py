@@ -62,6 +62,7 @@ def test_help_everywhere() -> None:
         ["db", "upgrade"],
         ["nlu", "evaluate"],
         ["operators", "add"],
+        ["operators", "list"],
     ):
         result = zabota(*args, "--help")
         assert result.returncode == 0, result.stderr
@@ -140,6 +141,11 @@ def test_operators_add_and_duplicate(project: Path) -> None:
     assert again.returncode == 2 and "already exists" in again.stderr
     short = zabota("--project", str(project), "operators", "add", "bob", env={}, stdin="short\n")
     assert short.returncode == 2 and "at least 8" in short.stderr
+    listed = zabota("--project", str(project), "operators", "list", env={})
+    assert listed.returncode == 0, listed.stderr
+    [header, admin] = listed.stdout.splitlines()
+    assert header.split()[:3] == ["login", "role", "status"]
+    assert admin.split() == ["admin", "admin", "offline", "3", "(all)", "admin"]
 
 
 def free_port() -> int:
