@@ -102,3 +102,20 @@ def test_console_search_benchmark_runs(tmp_path: Path) -> None:
     assert report["find: phone with brackets"]["found"] == 1
     assert report["find: word nobody wrote"]["found"] == 0
     assert report["detail: 1000 messages"]["found"] == 1000
+
+
+def test_statistics_benchmark_runs(tmp_path: Path) -> None:
+    from bench.statistics import main as statistics_bench
+
+    out = tmp_path / "statistics.json"
+    statistics_bench(
+        ["--db", "sqlite", "--days", "2", "--per-day", "50", "--repeat", "1", "--out", str(out)]
+    )
+    report = json.loads(out.read_text(encoding="utf-8"))["sqlite"]["results"]
+    # The figures are of the rows filled: 100 handed over and answered, 200 still waiting.
+    hours, wall = report["month, working hours"], report["month, wall clock"]
+    assert hours["escalated"] == wall["escalated"] == 300
+    assert report["now («Сейчас»)"]["waiting"] == 200
+    # Night questions answered at opening wait no longer on the team's clock than on the wall.
+    assert hours["p50_seconds"] <= wall["p50_seconds"]
+    assert hours["within_goal_share"] >= wall["within_goal_share"]

@@ -1,0 +1,273 @@
+"""How fast the lead's statistics page answers over a busy month (docs/benchmarks.md).
+
+    python -m bench.statistics                  # SQLite and PostgreSQL, 30 days × 1000 handoffs
+    python -m bench.statistics --db postgres --per-day 3000
+
+Fills a fresh database (SQLite in a temporary file; PostgreSQL ``zabota_bench_stats`` on
+``127.0.0.1:5432``, dropped and created) with ``--days`` days of conversations: ``--per-day``
+handed over to a person around the clock (a third of them at night, answered at the next
+opening), each with an operator's reply, a rating for half of them, and as many more the bot
+handled alone; 200 still wait. Then times, with warm caches:
+
+* the month's figures (``handoff.metrics.compute``, what ``GET /api/v1/metrics?days=30`` and the
+  CSV run) on working hours — each wait measured on the team's clock
+  (``handoff.escalation.open_seconds``) — and on the wall clock;
+* «Сейчас» (``handoff.live.snapshot``, refreshed every 10 s while the page is open).
+
+Each is run ``--repeat`` times; the median and the slowest go to
+``bench/results/statistics.json``. Target: the page's figures within 2 s (the slowest run) for
+30 000 handoffs a month — the statistics are computed in Python from the period's rows
+(percentiles and local days differ between SQLite and PostgreSQL), and this is where that
+choice would stop holding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench._procs import fresh_pg_database  # noqa: E402  (ZABOTA_BENCH_POSTGRES)
+
+PG_DB = "zabota_bench_stats"
+TARGET_MS = 2000.0
+OPERATORS = 20
+WAITING = 200
+_MSK = ZoneInfo("Europe/Moscow")
+
+
+async def fill(db_url: str, days: int, per_day: int) -> int:
+    """The month's rows; returns how many conversations were handed over."""
+    from sqlalchemy import insert
+
+    from bot.storage.db import Database, upgrade
+    from bot.storage.models import Conversation, Customer, Message, Operator, Rating, utcnow
+
+    await asyncio.to_thread(upgrade, db_url)
+    db = Database(db_url)
+    rng = random.Random(11)
+    now = utcnow()
+    start = now - timedelta(days=days)
+    async with db.write() as session:
+        await session.execute(
+            insert(Operator),
+            [
+                {
+                    "id": i,
+                    "username": f"op{i}",
+                    "display_name": f"Оператор {i}",
+                    "password_hash": "-",
+                    "role": "operator",
+                    "status": "online" if i <= 5 else "offline",
+                    "capacity": 5,
+                    "teams": [],
+                    "active": True,
+                    "created_at": start,
+                }
+                for i in range(1, OPERATORS + 1)
+            ],
+        )
+    handed = days * per_day
+    total = handed * 2 + WAITING
+    conversations: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    ratings: list[dict[str, Any]] = []
+
+    async def flush() -> None:
+        async with db.write() as session:
+            if conversations:
+                await session.execute(insert(Conversation), conversations)
+            if messages:
+                await session.execute(insert(Message), messages)
+            if ratings:
+                await session.execute(insert(Rating), ratings)
+        conversations.clear()
+        messages.clear()
+        ratings.clear()
+
+    async with db.write() as session:
+        await session.execute(
+            insert(Customer),
+            [
+                {"id": c, "display_name": f"Клиент {c}", "created_at": start}
+                for c in range(1, total + 1)
+            ],
+        )
+    for c in range(1, total + 1):
+        at = start + timedelta(seconds=rng.uniform(0, days * 86400 - 3600))
+        escalated = c <= handed or c > handed * 2
+        waiting = c > handed * 2
+        if waiting:
+            at = now - timedelta(minutes=rng.uniform(0, 90))
+        answered = None
+        operator = rng.randint(1, OPERATORS)
+        if escalated and not waiting:
+            hour = at.astimezone(_MSK).hour
+            if hour >= 21 or hour < 9:  # asked at night: answered at the next opening
+                opening = at.astimezone(_MSK).replace(hour=9, minute=0, second=0)
+                if hour >= 21:
+                    opening += timedelta(days=1)
+                answered = opening.astimezone(UTC) + timedelta(seconds=rng.uniform(10, 300))
+            else:
+                answered = at + timedelta(seconds=rng.expovariate(1 / 45))
+        conversations.append(
+            {
+                "id": c,
+                "customer_id": c,
+                "owner": "queued" if waiting else "closed",
+                "channel": "telegram",
+                "chat_id": str(c),
+                "context": {},
+                "unknown_streak": 0,
+                "team": "support",
+                "created_at": at,
+                "updated_at": answered or at,
+                "escalated_at": at if escalated else None,
+                "escalation_reason": "request" if escalated else None,
+                "first_response_at": answered,
+                "operator_id": operator if answered else None,
+            }
+        )
+        messages.append(_message(c, "customer", None, "позовите оператора", at))
+        if answered is not None:
+            messages.append(_message(c, "operator", operator, "Здравствуйте!", answered))
+            if c % 2:
+                ratings.append(
+                    {
+                        "conversation_id": c,
+                        "customer_id": c,
+                        "channel": "telegram",
+                        "operator_id": operator,
+                        "score": rng.choice((5, 5, 5, 4, 4, 3, 2)),
+                        "created_at": answered + timedelta(minutes=5),
+                    }
+                )
+        if len(conversations) >= 5000:
+            await flush()
+    await flush()
+    await db.dispose()
+    return handed + WAITING
+
+
+def _message(
+    conversation: int, author: str, operator: int | None, text: str, at: datetime
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation,
+        "customer_id": conversation,
+        "channel": "telegram",
+        "direction": "in" if author == "customer" else "out",
+        "author": author,
+        "operator_id": operator,
+        "kind": "message",
+        "text": text,
+        "data": {},
+        "created_at": at,
+    }
+
+
+async def measure(db_url: str, days: int, repeat: int) -> dict[str, Any]:
+    from bot.storage.db import Database
+    from bot.storage.models import utcnow
+    from handoff import live
+    from handoff.config import HandoffConfig, WorkingHours
+    from handoff.metrics import compute
+    from tests.handoff_kit import make_brain  # the demo project, its NLU stubbed
+
+    brain = make_brain()
+    hours = WorkingHours(timezone="Europe/Moscow")  # 9:00–21:00 every day
+    config = HandoffConfig(working_hours=hours)
+    db = Database(db_url)
+    results: dict[str, Any] = {}
+    try:
+        for label, clock in (("month, working hours", hours), ("month, wall clock", None)):
+            times: list[float] = []
+            figures: dict[str, Any] = {}
+            for _ in range(repeat + 1):  # the first run warms the caches, not counted
+                began = time.perf_counter()
+                async with db.read() as session:
+                    figures = await compute(
+                        session, utcnow() - timedelta(days=days), brain=brain, hours=clock
+                    )
+                times.append((time.perf_counter() - began) * 1000)
+            first = figures["first_response"]
+            results[label] = _summary(
+                times[1:],
+                escalated=first["escalated"],
+                p50_seconds=first["p50_seconds"],
+                within_goal_share=first["within_goal_share"],
+            )
+        times = []
+        waiting = 0
+        for _ in range(repeat + 1):
+            began = time.perf_counter()
+            async with db.read() as session:
+                now = await live.snapshot(session, config, utcnow())
+            times.append((time.perf_counter() - began) * 1000)
+            waiting = sum(team.waiting for team in now.teams)
+        results["now («Сейчас»)"] = _summary(times[1:], waiting=waiting)
+    finally:
+        await db.dispose()
+    return results
+
+
+def _summary(times: list[float], **extra: Any) -> dict[str, Any]:
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "max_ms": round(max(times), 1),
+        "within_target": max(times) <= TARGET_MS,
+        **extra,
+    }
+
+
+async def run(backend: str, days: int, per_day: int, repeat: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = (
+            f"sqlite:///{tmp}/stats.sqlite3"
+            if backend == "sqlite"
+            else await fresh_pg_database(PG_DB)
+        )
+        began = time.perf_counter()
+        handed = await fill(url, days, per_day)
+        filled = time.perf_counter() - began
+        results = await measure(url, days, repeat)
+    return {"handed_over": handed, "fill_seconds": round(filled, 1), "results": results}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--per-day", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "statistics.json")
+    args = parser.parse_args(argv)
+    report: dict[str, Any] = {
+        "days": args.days,
+        "per_day": args.per_day,
+        "repeat": args.repeat,
+        "target_ms": TARGET_MS,
+        "cpus": os.cpu_count(),
+    }
+    for backend in args.db.split(","):
+        report[backend] = asyncio.run(run(backend, args.days, args.per_day, args.repeat))
+        print(backend, json.dumps(report[backend], ensure_ascii=False, indent=1))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"→ {args.out}")
+
+
+if __name__ == "__main__":
+    main()
