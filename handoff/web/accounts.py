@@ -52,19 +52,14 @@ def account_routes(console: Console) -> list[BaseRoute]:
     async def add_account(request: Request, operator: Operator) -> Response:
         try:
             data = await json_body(request)
-            capacity = data.get("capacity", 3)
-            if isinstance(capacity, bool) or not isinstance(capacity, int):
-                raise HandoffError("Число диалогов — целое число.", "bad_capacity")
-            teams = data.get("teams") or []
-            if not isinstance(teams, list):
-                raise HandoffError("Команды — это список названий.", "bad_teams")
+            fields = AccountChange.from_json(data)  # the same checks as a change
             created = await accounts.create(
                 username=str(data.get("username", "")),
                 password=str(data.get("password", "")),
-                display_name=str(data.get("display_name", "")),
-                role=str(data.get("role", "operator")),
-                teams=[str(t) for t in teams],
-                capacity=capacity,
+                display_name=fields.display_name or "",
+                role=fields.role or "operator",
+                teams=fields.teams or [],
+                capacity=3 if fields.capacity is None else fields.capacity,
                 known_teams=await known_teams(),
             )
         except HandoffError as exc:
