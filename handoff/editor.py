@@ -27,6 +27,7 @@ from bot.storage.models import EditorAction, Message, Operator, utcnow
 from bot.topics import topic_entries
 from handoff import escalation
 from handoff.errors import HandoffError
+from handoff.phrase_titles import TITLES as PHRASE_TITLES
 from handoff.views import intent_title
 from knowledge_base.loader import question_key
 from knowledge_base.models import FAQEntry
@@ -214,6 +215,7 @@ HISTORY_TITLES = {
     "answer_edited": "изменил(а) ответ записи",
     "entry_created": "создал(а) запись",
     "flow_edited": "изменил(а) текст сценария",
+    "phrase_edited": "изменил(а) фразу бота",
     "question_removed": "убрал(а) вопрос из записи",
 }
 
@@ -242,6 +244,8 @@ async def history(session: AsyncSession, brain: Brain, *, limit: int = 50) -> li
             "entry_id": action.entry_id,
             "entry_title": _flow_title(brain, action.entry_id)
             if action.action == "flow_edited"
+            else PHRASE_TITLES.get(action.entry_id or "", action.entry_id)
+            if action.action == "phrase_edited"
             else intent_title(brain.kb, action.entry_id)
             if action.entry_id
             else None,

@@ -62,6 +62,14 @@ class Env:
 
 @pytest.fixture
 async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+    async with editor_env(db_url, tmp_path) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def editor_env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+    """The demo bot over a copy of the project, with an editor (eva), an admin (adam) and an
+    operator (olga), and the console's routes."""
     root = copy_demo_project(tmp_path / "project")
     project = load_project(root)
     model, _, _ = train(project)
@@ -69,8 +77,10 @@ async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
     async with bot.runtime.db.write() as s:
         for name, role in (("eva", "editor"), ("adam", "admin"), ("olga", "operator")):
             await create_operator(s, name, PASSWORD, role=role)
-    yield Env(bot, root, Starlette(routes=console_routes(bot.runtime)))
-    await bot.runtime.stop()
+    try:
+        yield Env(bot, root, Starlette(routes=console_routes(bot.runtime)))
+    finally:
+        await bot.runtime.stop()
 
 
 async def test_a_rejected_question_is_listed_and_teaching_makes_the_bot_answer_it(

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Operator
-from handoff import editor, flow_texts, teaching
+from handoff import bot_phrases, editor, flow_texts, teaching
 from handoff.errors import HandoffError
 from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body
@@ -209,6 +209,36 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         return await _content_change(console, request, run)
 
     @editors
+    async def list_phrases(request: Request, operator: Operator) -> Response:
+        if console.content_root is None:
+            return JSONResponse({"phrases": []})
+        found = bot_phrases.phrases_json(console.brain(), console.content_root)
+        return JSONResponse({"phrases": found})
+
+    @editors
+    async def edit_phrase(request: Request, operator: Operator) -> Response:
+        root = console.content_root
+
+        async def run(data: dict[str, Any], reload: Reloader) -> teaching.TeachResult:
+            if root is None:
+                raise HandoffError("Изменение контента здесь недоступно.", "unavailable")
+            index = data.get("index")
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise HandoffError("Номер варианта — целое число.", "bad_index")
+            return await bot_phrases.edit_phrase(
+                console.db,
+                console.brain,
+                reload,
+                root,
+                name=str(data.get("name") or ""),
+                index=index,
+                text=str(data.get("text") or ""),
+                operator_id=operator.id,
+            )
+
+        return await _content_change(console, request, run)
+
+    @editors
     async def dismiss(request: Request, operator: Operator) -> Response:
         try:
             data = await json_body(request)
@@ -240,6 +270,8 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/remove-question", remove_question, methods=["POST"]),
         Route(f"{base}/flows", list_flows),
         Route(f"{base}/flow-text", edit_flow_text, methods=["POST"]),
+        Route(f"{base}/phrases", list_phrases),
+        Route(f"{base}/phrase", edit_phrase, methods=["POST"]),
         Route(f"{base}/teach", teach, methods=["POST"]),
         Route(f"{base}/dismiss", dismiss, methods=["POST"]),
         Route(f"{base}/try", try_bot, methods=["POST"]),

@@ -182,6 +182,34 @@ def test_an_editor_rewords_a_flow_question_and_the_customer_reads_it(
     expect(customer.locator("li.msg--bot").last).to_contain_text("где курьер")
 
 
+def test_an_editor_rewords_a_bot_phrase_and_the_customer_reads_it(
+    editor_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, root = editor_server
+    server.add_operator("fekla", role="editor", name="Фёкла")
+    editor = pages()
+    log_in_editor(editor, server, "fekla")
+    editor.select_option("#phrase-pick", label="Ожидание оператора")
+    variant = editor.locator("#phrase-variants .phrase-text").first
+    expect(variant).to_contain_text("подстановки: {wait_minutes}")
+    variant.locator("textarea").fill("Коллега ответит через {сроки}.")  # a placeholder nobody fills
+    variant.locator("button").click()
+    expect(variant.locator(".result")).to_contain_text("{сроки}")
+    editor.select_option("#phrase-pick", label="Бот не понял вопрос")
+    variant = editor.locator("#phrase-variants .phrase-text").first
+    expect(variant.locator("textarea")).to_have_value(re.compile("^Извините, я не совсем понял"))
+    new = "Не разобрал вопрос. Напишите иначе — или позову оператора."
+    variant.locator("textarea").fill(new)
+    variant.locator("button").click()
+    expect(variant.locator(".result")).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    assert new in (root / "domain.yml").read_text(encoding="utf-8")
+    expect(editor.locator("#hist-list")).to_contain_text("изменил(а) фразу бота")
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, "ывапролдж")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Не разобрал вопрос")
+
+
 def test_an_editor_creates_an_entry_for_a_new_question(
     editor_server: tuple[Server, Path], pages: Any
 ) -> None:

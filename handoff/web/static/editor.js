@@ -390,6 +390,49 @@ async function loadFlows() {
 }
 $("flow-pick").addEventListener("change", renderFlow);
 
+// «Фразы бота»: the bot's own phrases from domain.yml, one response at a time; each variant
+// (per channel) editable in place. A new {placeholder} is refused with the reason.
+const PHRASES = { list: [] };
+
+function renderPhrase() {
+  const phrase = PHRASES.list.find((p) => p.name === $("phrase-pick").value);
+  $("phrase-variants").replaceChildren(...(phrase ? phrase.variants : []).map((v) => phraseText(phrase, v)));
+}
+
+function phraseText(phrase, v) {
+  const label = v.channel ? `Вариант для канала «${v.channel_title}»` : "Текст";
+  const box = el("textarea", { rows: "3", maxlength: "4000", "aria-label": label, "data-index": v.index });
+  box.value = v.text;
+  const save = el("button", { type: "button", class: "plain" }, "Сохранить");
+  const result = el("div", { class: "result", hidden: true });
+  save.addEventListener("click", async () => {
+    save.disabled = true;
+    result.replaceChildren(el("p", { class: "small" }, "Сохраняю и проверяю…"));
+    result.hidden = false;
+    try {
+      const data = await api("POST", "/editor/phrase", { name: phrase.name, index: v.index, text: box.value });
+      result.replaceChildren(el("p", { class: "ok" }, data.message));
+      v.text = data.text;
+      box.value = data.text;
+      loadHistory();
+    } catch (error) {
+      refusal(result, error);
+    }
+    save.disabled = false;
+  });
+  const hints = v.placeholders.length ? ` · подстановки: ${v.placeholders.map((p) => `{${p}}`).join(", ")}` : "";
+  return el("div", { class: "flow-text phrase-text" },
+    el("label", { class: "small" }, `${label} · ${v.source}${hints}`), box, save, result);
+}
+
+async function loadPhrases() {
+  const data = await api("GET", "/editor/phrases");
+  PHRASES.list = data.phrases;
+  $("phrase-pick").replaceChildren(...data.phrases.map((p) => el("option", { value: p.name }, p.title)));
+  renderPhrase();
+}
+$("phrase-pick").addEventListener("change", renderPhrase);
+
 let searchTimer = null;
 $("un-q").addEventListener("input", () => {
   clearTimeout(searchTimer);
@@ -407,6 +450,7 @@ $("un-more").addEventListener("click", () => load(true));
     loadHelpfulness();
     loadHistory();
     loadFlows();
+    loadPhrases();
   } catch (error) {
     show("error", error.message);
   }

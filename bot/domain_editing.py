@@ -1,0 +1,123 @@
+"""Rewriting one of the bot's own phrases in ``domain.yml`` (a response variant's ``text``), the
+way :mod:`knowledge_base.editing` rewrites an FAQ answer: only the text's lines change —
+comments, the other responses, buttons, CRLF and a missing final newline stay byte for byte —
+and the edited file must parse to the same data with only that text changed.
+
+A phrase may keep or drop the placeholders the runtime fills in (``{wait_minutes}``,
+``{back_at}``…) but cannot gain one it does not have: the customer would read «{сроки}» as is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.yamlio import ContentError, parse_yaml
+from knowledge_base.editing import (
+    EditError,
+    clean_answer,
+    read_exact,
+    read_tree,
+    replace_scalar,
+    write_bytes_atomic,
+)
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseText:
+    """One variant of a response, with where its text is written."""
+
+    name: str
+    index: int  # the variant's place in the response's list
+    channel: str | None
+    text: str
+    line: int  # 1-based
+
+
+def placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+def _items(node: yaml.Node | None) -> Iterable[tuple[yaml.Node, yaml.Node]]:
+    return node.value if isinstance(node, yaml.MappingNode) else ()
+
+
+def _get(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    for k, v in _items(node):
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return v
+    return None
+
+
+def texts_in(source: str, name: str = "domain.yml") -> list[ResponseText]:
+    """Every response variant's text, in file order."""
+    _, root = read_tree(source, name)
+    found: list[ResponseText] = []
+    for key, variants in _items(_get(root, "responses")):
+        if not isinstance(key, yaml.ScalarNode) or not isinstance(variants, yaml.SequenceNode):
+            continue
+        for index, variant in enumerate(variants.value):
+            text = _get(variant, "text")
+            channel = _get(variant, "channel")
+            if isinstance(text, yaml.ScalarNode):
+                found.append(
+                    ResponseText(
+                        name=key.value,
+                        index=index,
+                        channel=channel.value if isinstance(channel, yaml.ScalarNode) else None,
+                        text=text.value,
+                        line=text.start_mark.line + 1,
+                    )
+                )
+    return found
+
+
+def replace_text(
+    source: str, response: str, index: int, text: str, name: str = "domain.yml"
+) -> str:
+    """``source`` with variant ``index`` of ``response`` saying ``text`` (a literal block)."""
+    text = clean_answer(text)
+    before, root = read_tree(source, name)
+    variants = _get(_get(root, "responses"), response)
+    if not isinstance(variants, yaml.SequenceNode) or not 0 <= index < len(variants.value):
+        raise EditError("not_found", f"no variant {index} of {response!r}")
+    for key, value in _items(variants.value[index]):
+        if isinstance(key, yaml.ScalarNode) and key.value == "text":
+            if not isinstance(value, yaml.ScalarNode):
+                break
+            added = placeholders(text) - placeholders(value.value)
+            if added:
+                raise EditError("new_placeholder", ", ".join(sorted(added)))
+            edited = replace_scalar(source, key, value, text, "|-")
+            _verify(before, edited, name, (response, index), text)
+            return edited
+    raise EditError("not_found", f"no text in variant {index} of {response!r}")
+
+
+def _verify(before: Any, edited: str, name: str, where: tuple[str, int], text: str) -> None:
+    response, index = where
+    try:
+        after = parse_yaml(edited, name).data
+        written = after["responses"][response][index]["text"]
+        after["responses"][response][index]["text"] = before["responses"][response][index]["text"]
+    except ContentError as exc:
+        raise EditError("verify_failed", f"the edited file does not parse: {exc}") from None
+    except (KeyError, IndexError, TypeError):
+        raise EditError("verify_failed", "the edited file lost the text") from None
+    if written != text or after != before:
+        raise EditError("verify_failed", "the edited file differs by more than the text")
+
+
+def replace_text_in_file(path: Path, response: str, index: int, text: str) -> Callable[[], None]:
+    """Edit the file on disk (re-read now, under the caller's lock); returns the undo."""
+    original, source = read_exact(path)
+    edited = replace_text(source, response, index, text, str(path))
+    write_bytes_atomic(path, edited.encode("utf-8"))
+    return lambda: write_bytes_atomic(path, original)

@@ -1,0 +1,115 @@
+"""«Фразы бота» on the editor's page: what the bot says outside the FAQ — the greeting, «не
+понял», the handoff and the wait, the rating request — rewritten without opening
+``domain.yml`` (:mod:`bot.domain_editing`), through the same validated, gated reload as an FAQ
+answer. A phrase keeps its placeholders or drops them; a new one (``{сроки}``) is refused."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.domain_editing import placeholders, replace_text_in_file, texts_in
+from bot.engine import Brain
+from bot.reload import Edit
+from bot.storage.db import Database
+from handoff.errors import HandoffError, NotFound
+from handoff.phrase_titles import TITLES
+from handoff.teaching import (
+    ANSWER_MESSAGES,
+    Reloader,
+    TeachResult,
+    audit_row,
+    put_live,
+    refused_result,
+)
+from knowledge_base.editing import EditError, clean_answer, read_exact
+
+log = logging.getLogger(__name__)
+
+CHANNELS = {"telegram": "Telegram", "viber": "Viber", "webchat": "веб-чат"}
+PHRASE_MESSAGES = {
+    **ANSWER_MESSAGES,
+    "empty": "Пустой текст: клиенту нечего будет прочитать.",
+    "not_found": "Этой фразы нет в domain.yml: файл изменили вручную. Обновите страницу.",
+    "verify_failed": "Не удалось аккуратно заменить текст в файле; файл не изменён.",
+}
+
+
+def domain_path(root: Path) -> Path:
+    return root / "domain.yml"
+
+
+def phrases_json(brain: Brain, root: Path) -> list[dict[str, Any]]:
+    """The live responses, each variant with its text, channel, placeholders and source."""
+    path = domain_path(root)
+    try:
+        written = texts_in(read_exact(path)[1], str(path))
+    except EditError:
+        return []  # a broken file: the reload reports it
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for text in written:
+        if text.name not in brain.domain.responses:
+            continue
+        by_name.setdefault(text.name, []).append(
+            {
+                "index": text.index,
+                "channel": text.channel,
+                "channel_title": CHANNELS.get(text.channel or "", text.channel),
+                "text": text.text,
+                "placeholders": sorted(placeholders(text.text)),
+                "source": f"domain.yml:{text.line}",
+            }
+        )
+    return [
+        {"name": name, "title": TITLES.get(name, name), "variants": variants}
+        for name, variants in by_name.items()
+    ]
+
+
+async def edit_phrase(
+    db: Database,
+    brain: Callable[[], Brain],
+    reloader: Reloader,
+    root: Path,
+    *,
+    name: str,
+    index: int,
+    text: str,
+    operator_id: int,
+) -> TeachResult:
+    """Rewrite one variant of a response on disk and put it live, or change nothing."""
+    try:
+        cleaned = clean_answer(text)
+    except EditError as exc:
+        raise HandoffError(PHRASE_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    current = brain()
+    variants = current.domain.responses.get(name)
+    if not variants or not 0 <= index < len(variants):
+        raise NotFound("Такой фразы нет.", "not_found")
+    before = variants[index].text
+    if cleaned == before.strip():
+        raise HandoffError("Текст не изменился.", "unchanged")
+    added = placeholders(cleaned) - placeholders(before)
+    if added:
+        known = ", ".join(f"{{{p}}}" for p in sorted(placeholders(before))) or "ничего"
+        raise HandoffError(
+            f"В тексте {', '.join(f'{{{p}}}' for p in sorted(added))} — бот подставляет "
+            f"сюда только {known}; клиент увидел бы фигурные скобки.",
+            "new_placeholder",
+        )
+    path = domain_path(root)
+    edit = Edit(apply=lambda: replace_text_in_file(path, name, index, cleaned))
+    report = await put_live(reloader, edit, PHRASE_MESSAGES)
+    title = TITLES.get(name, name)
+    if not report.ok:
+        log.warning("phrase %s/%s refused by the reload", name, index)
+        message = "Изменение не принято: в domain.yml ошибка, файл возвращён как был."
+        return refused_result(current, report, name, cleaned, message)
+    async with db.write() as session:
+        session.add(audit_row("phrase_edited", f"{name}/{index}", cleaned, name, path, operator_id))
+    log.info("editor %s rewrote %s/%s", operator_id, name, index)
+    return TeachResult(
+        ok=True, message=f"Готово: «{title}» звучит по-новому.", entry_id=name, text=cleaned
+    )
