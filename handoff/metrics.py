@@ -73,11 +73,13 @@ async def compute(
             ).where(Conversation.escalated_at >= since, Conversation.escalated_at < until)
         )
     ).all()
-    response_times = [
-        waited(started, answered)
-        for started, answered, _, _ in escalated
+    # Each answered conversation's wait, measured once (the per-operator table reuses it).
+    answered_waits = {
+        conversation_id: waited(started, answered)
+        for started, answered, _, conversation_id in escalated
         if answered is not None and started is not None
-    ]
+    }
+    response_times = list(answered_waits.values())
     within_goal = sum(1 for seconds in response_times if seconds <= goal_seconds)
     # Still waiting past the goal is already late, whatever the reply time will be; a wait
     # still within the goal is undecided and counts neither way.
@@ -141,7 +143,7 @@ async def compute(
             "waiting": len(waits),
             "waiting_over_goal": waiting_over_goal,
         },
-        "operators": _per_operator(escalated, replies, rated, names, waited),
+        "operators": _per_operator(answered_waits, replies, rated, names),
         "per_operator_day": [
             {
                 "date": day,
@@ -179,11 +181,10 @@ async def compute(
 
 
 def _per_operator(
-    escalated: Sequence[Escalated],
+    answered_waits: dict[int, float],
     replies: Sequence[Reply],
     rated: Sequence[Rated],
     names: dict[int, str],
-    waited: Waited,
 ) -> list[dict[str, Any]]:
     """Each operator's period: conversations they replied in, the median wait of those they
     answered first, and their ratings (a team lead's per-agent report)."""
@@ -196,10 +197,9 @@ def _per_operator(
         if conversation_id not in first or at < first[conversation_id][0]:
             first[conversation_id] = (at, operator_id)
     waits: dict[int, list[float]] = {}
-    for started, answered, _, conversation_id in escalated:
-        if started is not None and answered is not None and conversation_id in first:
-            operator = first[conversation_id][1]
-            waits.setdefault(operator, []).append(waited(started, answered))
+    for conversation_id, seconds in answered_waits.items():
+        if conversation_id in first:
+            waits.setdefault(first[conversation_id][1], []).append(seconds)
     scores: dict[int, list[int]] = {}
     for score, _, operator_id in rated:
         if operator_id is not None:
