@@ -22,7 +22,7 @@ from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.ownership import Owner
 from bot.storage import repo
-from bot.storage.models import Conversation, Identity, Operator
+from bot.storage.models import Conversation, Customer, Identity, Operator
 from bot.topics import topic_entries
 from handoff import escalation, routing, waiting
 from handoff.escalation import REASON_TITLES, Reason
@@ -108,6 +108,14 @@ class Handler(Protocol):
     async def handle(self, turn: Turn) -> None: ...
 
 
+async def _blocked(session: AsyncSession, customer_id: int) -> bool:
+    """Is the customer (or the one they were merged into) blocked from the people?"""
+    customer = await session.get(Customer, customer_id)
+    if customer is not None and customer.merged_into_id is not None:
+        customer = await session.get(Customer, customer.merged_into_id)
+    return customer is not None and customer.blocked_at is not None
+
+
 def operator_button() -> Button:
     return Button("Позвать оператора", HANDOFF_PAYLOAD)
 
@@ -130,6 +138,11 @@ async def escalate(
     номер заказа» after «повторять ничего не придётся»)."""
     conv = turn.conversation
     cfg = turn.config.handoff
+    if await _blocked(turn.session, conv.customer_id):
+        # An operator blocked this customer (handoff/blocking.py): the bot only.
+        if "utter_handoff_unavailable" in turn.domain.responses:
+            turn.utter("utter_handoff_unavailable")
+        return
     conv.team = team or conv.team or cfg.default_team
     context = dict(conv.context or {})
     context["escalation"] = {

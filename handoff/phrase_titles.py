@@ -21,6 +21,7 @@ TITLES = {
     "utter_chat_status_closed": "Шапка веб-чата: нерабочее время",
     "utter_handoff_cancelled": "Клиент отменил вызов оператора",
     "utter_handoff_cancel_too_late": "Отмена, когда оператор уже подключился",
+    "utter_handoff_unavailable": "Заблокированный клиент зовёт оператора",
     "utter_handoff_queued_again": "Клиент пишет, пока ждёт",
     "utter_handoff_queued_offline": "Клиент пишет в нерабочее время",
     "utter_handoff_still_waiting": "Ожидание затянулось",

@@ -333,6 +333,7 @@ async def customer_card(
         "phone": customer.phone if customer else None,
         "since": _iso(customer.created_at) if customer else None,
         "erased_at": _iso(customer.erased_at) if customer else None,
+        "blocked_at": _iso(customer.blocked_at) if customer else None,
         "channels": [
             {"channel": i.channel, "name": i.display_name, "blocked": i.blocked} for i in identities
         ],

@@ -74,6 +74,8 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     erased_at: Mapped[datetime | None]  # personal data erased on request (bot.storage.erasure)
+    # An operator blocked them (spam, abuse): the bot still answers, a person never gets them.
+    blocked_at: Mapped[datetime | None]
 
 
 class Identity(Base):

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Conversation, Operator, utcnow
-from handoff import finder, kb_search, login_guard, metrics, privacy, routing, views
+from handoff import blocking, finder, kb_search, login_guard, metrics, privacy, routing, views
 from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
 from handoff.live import snapshot
@@ -199,6 +199,22 @@ def api_routes(console: Console) -> list[BaseRoute]:
         return JSONResponse({"ok": True, "erased": dataclasses.asdict(report)})
 
     @agents
+    async def block_customer(request: Request, operator: Operator) -> Response:
+        try:
+            closed = await blocking.block(service, int(request.path_params["id"]), operator)
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True, "closed": closed})
+
+    @agents
+    async def unblock_customer(request: Request, operator: Operator) -> Response:
+        try:
+            await blocking.unblock(service, int(request.path_params["id"]), operator)
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True})
+
+    @agents
     async def list_operators(request: Request, operator: Operator) -> Response:
         async with console.db.read() as session:
             rows = (
@@ -321,6 +337,8 @@ def api_routes(console: Console) -> list[BaseRoute]:
             for name in ("reply", "notes", "assign", "transfer", "close", "return", "typing")
         ),
         Route(f"{base}/customers/{{id:int}}/forget", forget_customer, methods=["POST"]),
+        Route(f"{base}/customers/{{id:int}}/block", block_customer, methods=["POST"]),
+        Route(f"{base}/customers/{{id:int}}/unblock", unblock_customer, methods=["POST"]),
         Route(f"{base}/operators", list_operators),
         Route(f"{base}/teams", list_teams),
         Route(f"{base}/kb/search", search_kb),

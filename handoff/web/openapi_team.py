@@ -1,4 +1,5 @@
-"""The OpenAPI description of ``/api/v1/accounts`` («Сотрудники», admin only)."""
+"""The OpenAPI description of ``/api/v1/accounts`` («Сотрудники», admin only) and of blocking
+a customer (``/api/v1/customers/{id}/block``)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,26 @@ TEAM_PATHS: dict[str, Any] = {
             "parameters": [ID],
             "security": CSRF,
             "requestBody": body({"password": {"type": "string", "minLength": 8}}, ["password"]),
+            "responses": {**OK, **ERRORS},
+        }
+    },
+    "/customers/{id}/block": {
+        "post": {
+            "summary": "Block the customer (spam, abuse; operators and admins): the bot keeps "
+            "answering, a person never gets them; their conversations with or waiting for a "
+            "person close (`closed`); 400 `already_blocked`, 404 `customer_not_found`",
+            "parameters": [ID],
+            "security": CSRF,
+            "requestBody": body({}),
+            "responses": {**OK, **ERRORS},
+        }
+    },
+    "/customers/{id}/unblock": {
+        "post": {
+            "summary": "Unblock the customer; 400 `not_blocked`",
+            "parameters": [ID],
+            "security": CSRF,
+            "requestBody": body({}),
             "responses": {**OK, **ERRORS},
         }
     },

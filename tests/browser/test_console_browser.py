@@ -826,3 +826,20 @@ def test_a_customer_who_no_longer_needs_a_person_leaves_the_queue(
     ).click()
     expect(customer.locator("li.msg--bot").last).to_contain_text("Хорошо, отменил вызов оператора")
     expect(item).to_have_count(0)  # nobody opens it for nothing
+
+
+def test_an_operator_blocks_a_troll_who_then_gets_only_the_bot(
+    server: Server, contexts: Any
+) -> None:
+    says = "Позовите оператора, а то напишу везде"
+    operator, customer, _ = a_customer_waits(server, contexts, "vlad", "Влад", says)
+    expect(operator.locator("#unblock")).to_be_hidden()
+    operator.once("dialog", lambda d: d.accept())
+    operator.click("#block")
+    expect(operator.locator("#card-blocked")).to_contain_text("Заблокирован")
+    expect(operator.locator("#block")).to_be_hidden()
+    expect(operator.locator("#c-owner")).to_have_text("закрыт")
+    customer_says(customer, "позовите оператора!!!")
+    expect(customer.locator("li.msg--bot").last).to_contain_text(
+        "Подключить оператора в этом чате сейчас не получится"
+    )

@@ -257,6 +257,12 @@ function renderDetail(c) {
     ? `Персональные данные удалены ${new Date(card.erased_at).toLocaleDateString("ru-RU")}`
     : "";
   if ($("forget")) $("forget").hidden = Boolean(card.erased_at);
+  $("card-blocked").hidden = !card.blocked_at;
+  $("card-blocked").textContent = card.blocked_at
+    ? `Заблокирован ${new Date(card.blocked_at).toLocaleDateString("ru-RU")}: бот отвечает, к операторам не попадает`
+    : "";
+  $("block").hidden = Boolean(card.blocked_at || card.erased_at);
+  $("unblock").hidden = !card.blocked_at;
   $("card-channels").replaceChildren(...card.channels.map((ch) => el("li", {}, channelBadge(ch.channel), ch.name || "")));
   const earlier = (card.conversations_total || 0) - card.conversations.length;
   $("card-conversations").replaceChildren(
@@ -343,6 +349,23 @@ async function forgetCustomer() {
   showError("");
   try {
     await api("POST", `/customers/${card.id}/forget`, {});
+    await Promise.all([refreshDetail(), refreshLists()]);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+// «Заблокировать клиента»: spam or abuse; the bot keeps answering, a person never gets them.
+async function blockCustomer(blocked) {
+  const card = STATE.detail && STATE.detail.customer_card;
+  if (!card) return;
+  if (blocked && !window.confirm(
+    "Заблокировать клиента? Его открытые диалоги с операторами закроются; бот будет отвечать " +
+    "на вопросы, но к операторам клиент больше не попадёт (ни из одного мессенджера).",
+  )) return;
+  showError("");
+  try {
+    await api("POST", `/customers/${card.id}/${blocked ? "block" : "unblock"}`, {});
     await Promise.all([refreshDetail(), refreshLists()]);
   } catch (error) {
     showError(error.message);
@@ -597,6 +620,8 @@ function init() {
   $("take").addEventListener("click", () => act("assign"));
   $("close").addEventListener("click", () => act("close"));
   if ($("forget")) $("forget").addEventListener("click", forgetCustomer);
+  $("block").addEventListener("click", () => blockCustomer(true));
+  $("unblock").addEventListener("click", () => blockCustomer(false));
   $("return").addEventListener("click", () => act("return"));
   $("transfer-open").addEventListener("click", () => openTransfer().catch((e) => showError(e.message)));
   $("transfer-cancel").addEventListener("click", () => { $("transfer").hidden = true; });
