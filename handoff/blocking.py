@@ -38,9 +38,7 @@ async def block(service: HandoffService, customer_id: int, operator: Operator) -
             Conversation.customer_id == root,
             Conversation.owner.in_([o.value for o in HUMAN_OWNERS]),
         )
-        if repo.is_postgres(session):
-            query = query.with_for_update()
-        for conversation in (await session.scalars(query)).all():
+        for conversation in await repo.locked_conversations(session, query):
             await repo.move(
                 session,
                 conversation,

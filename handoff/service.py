@@ -386,9 +386,7 @@ class HandoffService:
                     Conversation.owner == Owner.OPERATOR.value,
                     Conversation.operator_id == operator.id,
                 )
-                if repo.is_postgres(session):
-                    query = query.with_for_update()
-                for conversation in (await session.scalars(query)).all():
+                for conversation in await repo.locked_conversations(session, query):
                     await repo.move(
                         session,
                         conversation,

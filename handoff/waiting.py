@@ -295,9 +295,7 @@ async def _tell_released(
         .order_by(Conversation.id)
         .execution_options(populate_existing=True)
     )
-    if repo.is_postgres(session):
-        query = query.with_for_update()
-    queued = list((await session.scalars(query)).all())
+    queued = await repo.locked_conversations(session, query)
     owed = await owed_since(session, queued)
     told: list[int] = []
     for conversation in queued:

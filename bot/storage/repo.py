@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,16 @@ from bot.storage.models import (
 
 def is_postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+async def locked_conversations(
+    session: AsyncSession, query: Select[Conversation]
+) -> list[Conversation]:
+    """The conversations ``query`` selects, row-locked on PostgreSQL (``FOR UPDATE``) so that
+    concurrent changes to them serialise; SQLite's single writer needs no lock."""
+    if is_postgres(session):
+        query = query.with_for_update()
+    return list((await session.scalars(query)).all())
 
 
 # Hot-path statements are built once, with bound parameters: building and cache-keying a
