@@ -645,3 +645,28 @@ async def test_one_address_trying_many_accounts_is_stopped(env: Env) -> None:
             "/api/v1/session", json={"username": "anna", "password": PASSWORD}
         )
         assert locked.status_code == 429
+
+
+async def test_no_state_change_anywhere_goes_through_without_the_csrf_token(env: Env) -> None:
+    """Every POST, PATCH, PUT and DELETE route of the console (accounts, blocking, replies,
+    editor…), called by a logged-in admin without the token, is refused before it acts."""
+    from starlette.routing import Route
+
+    await env.s.operator("boss", role="admin")
+    unsafe = [
+        (method, route.path)
+        for route in env.app.routes
+        if isinstance(route, Route)
+        for method in sorted(route.methods or ())
+        if method in {"POST", "PATCH", "PUT", "DELETE"}
+        and route.path not in ("/api/v1/session", "/console/login")  # logging in has its own
+    ]
+    assert ("PATCH", "/api/v1/accounts/{id:int}") in unsafe
+    assert ("POST", "/api/v1/customers/{id:int}/block") in unsafe
+    async with env.client() as client:
+        await login(client, "boss")
+        del client.headers["X-CSRF-Token"]
+        for method, path in unsafe:
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            response = await client.request(method, url, json={})
+            assert response.status_code == 403, (method, path, response.text)
