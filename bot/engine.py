@@ -20,7 +20,7 @@ from bot import cancel, files, rating
 from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
-from bot.dialogue import Handler, Turn, default_handlers, escalate
+from bot.dialogue import Handler, Turn, default_handlers
 from bot.events import (
     STATUS_DELIVERED,
     STATUS_FAILED,
@@ -30,6 +30,7 @@ from bot.events import (
     Outbound,
 )
 from bot.group_commit import GroupCommitter
+from bot.handover import escalate
 from bot.nlu_batch import PredictBatcher
 from bot.outbox import LEASE, Claimed, OutboxSender
 from bot.ownership import HUMAN_OWNERS, Owner

@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.dialogue import NLUHandler, Turn, answer_entry, escalate, understood_entries
+from bot.dialogue import NLUHandler, Turn, answer_entry, understood_entries
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
+from bot.handover import escalate
 from flows.models import Flow, Step
 from handoff.escalation import Reason
 from nlu.api import Decision

@@ -13,6 +13,8 @@ TITLES = {
     "utter_clarify_topic": "Уточнение темы",
     "utter_clarify": "«Вы имели в виду…?»",
     "utter_handoff": "Передача оператору",
+    "utter_handoff_order_known": "Передача оператору, номер заказа уже назван",
+    "utter_handoff_offline_order_known": "Операторы не на связи, номер заказа уже назван",
     "utter_handoff_wait": "Ожидание оператора",
     "utter_handoff_offline": "Операторы не на связи",
     "utter_handoff_offline_special_day": "Операторы не на связи (праздничный график)",

@@ -1,0 +1,154 @@
+"""Handing a conversation to a person: the move to the queue, routing to a free colleague and
+what the customer is told — the expected wait, who took it, when the team is back (holidays
+included), or, for a customer an operator blocked, that a person is not available.
+
+When the customer already wrote their order number (the NLU's ``order_number`` entity, or a
+flow collected it), the handoff does not ask for it again: ``utter_handoff_order_known`` and
+``utter_handoff_offline_order_known`` say the number is passed on (a project without them
+uses the usual responses).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import cancel
+from bot.ownership import Owner
+from bot.storage import repo
+from bot.storage.models import Customer
+from handoff import escalation, routing, waiting
+from handoff.escalation import REASON_TITLES, Reason
+
+if TYPE_CHECKING:
+    from bot.dialogue import Turn
+
+
+def known_order(turn: Turn) -> str | None:
+    """The order number the customer already gave: in this message, or collected by a flow."""
+    if turn.prediction is not None:
+        for entity in turn.prediction.entities:
+            if entity.type == "order_number":
+                return entity.value
+    flow_data = (turn.conversation.context or {}).get("flow_data")
+    value = flow_data.get("order_number") if isinstance(flow_data, dict) else None
+    return str(value) if value else None
+
+
+def _variant(turn: Turn, name: str) -> tuple[str, dict[str, object]]:
+    """``name``, or its ``_order_known`` variant with ``{order_number}`` when that applies."""
+    order = known_order(turn)
+    known = f"{name}_order_known"
+    if order and known in turn.domain.responses:
+        return known, {"order_number": order}
+    return name, {}
+
+
+async def _blocked(session: AsyncSession, customer_id: int) -> bool:
+    """Is the customer (or the one they were merged into) blocked from the people?"""
+    customer = await session.get(Customer, customer_id)
+    if customer is not None and customer.merged_into_id is not None:
+        customer = await session.get(Customer, customer.merged_into_id)
+    return customer is not None and customer.blocked_at is not None
+
+
+async def escalate(
+    turn: Turn,
+    reason: Reason,
+    detail: str = "",
+    team: str | None = None,
+    *,
+    announced: bool = False,
+) -> None:
+    """Pass the conversation to the human queue and tell the customer honestly what happens.
+
+    ``announced``: the customer has just been told in the caller's own words that a person
+    takes over (a «только специалист» entry, a flow's hand-off step, the apology for a
+    complaint). Then only what those words could not know is added — the expected wait
+    (``utter_handoff_wait``), who took it, or when operators are back — and not a second,
+    generic «Передаю ваш вопрос…» that may contradict the first (another team, «напишите
+    номер заказа» after «повторять ничего не придётся»)."""
+    conv = turn.conversation
+    cfg = turn.config.handoff
+    if await _blocked(turn.session, conv.customer_id):
+        # An operator blocked this customer (handoff/blocking.py): the bot only.
+        if "utter_handoff_unavailable" in turn.domain.responses:
+            turn.utter("utter_handoff_unavailable")
+        return
+    conv.team = team or conv.team or cfg.default_team
+    context = dict(conv.context or {})
+    context["escalation"] = {
+        "reason": reason.value,
+        "title": REASON_TITLES.get(reason, reason.value),
+        "detail": detail,
+        # «позовите оператора» or a button has no useful guesses: those of the question then.
+        "guesses": turn.question_guesses(),
+        "flow": context.get("flow_data"),
+        "message": turn.event.text[:500],
+        "at": turn.now.isoformat(),
+    }
+    # The handoff message itself tells the customer what happens; no reminder right after it.
+    context["queued_reminder_at"] = turn.now.isoformat()
+    context.pop("flow", None)  # a person takes over: an unfinished flow must not resume later
+    context.pop("passed_on_by", None)  # a new escalation: anyone may take it
+    conv.context = context
+    await repo.move(turn.session, conv, Owner.QUEUED, reason=reason.value, actor="bot")
+    await repo.add_event(
+        turn.session, conv, f"Передано оператору: {REASON_TITLES.get(reason, reason.value)}"
+    )
+    assigned = (
+        routing.choose(await routing.operator_loads(turn.session, conv.team))
+        if cfg.auto_assign
+        else None
+    )
+    if assigned is not None and await routing.take(
+        turn.session, conv.id, assigned.id, actor="router", reason="auto_assigned"
+    ):
+        # Someone online took it — even out of hours, «завтра в 9:00» would not be true.
+        turn.assigned_operator = assigned
+        # Should that colleague leave before answering, it waits in the queue again: late.
+        waiting.promise(conv, turn.now + timedelta(minutes=1))
+        joined = "utter_operator_joined" in turn.domain.responses
+        if not (announced and joined):
+            name, order = _variant(turn, "utter_handoff")
+            said = turn.domain.render(
+                name, turn.channel, wait_minutes=escalation.plural_minutes(1), **order
+            )
+            # Without «Отменить вызов оператора»: there is no queue to leave, a person has it.
+            cancel_off = tuple(
+                b for b in said.buttons if b.payload != cancel.CANCEL_HANDOFF_PAYLOAD
+            )
+            turn.say(dataclasses.replace(said, buttons=cancel_off), {"response": name})
+        if joined:
+            turn.utter("utter_operator_joined", operator=assigned.display_name)
+        return
+    elif not escalation.is_open(cfg.working_hours, turn.now):
+        back = escalation.next_opening(cfg.working_hours, turn.now)
+        waiting.promise(conv, back)
+        # On a holiday the usual «ежедневно с 9:00 до 21:00» would contradict «ответим 3 января».
+        special = "utter_handoff_offline_special_day"
+        holiday = escalation.is_special_day(cfg.working_hours, turn.now)
+        if holiday and special in turn.domain.responses:
+            name, order = special, {}
+        else:
+            name, order = _variant(turn, "utter_handoff_offline")
+        back_at = escalation.format_back_at(back, turn.now)
+        turn.say(
+            turn.domain.render(name, turn.channel, back_at=back_at, **order), {"response": name}
+        )
+        return
+    else:
+        wait, _ = await waiting.expected_wait_minutes(turn.session, conv, cfg)
+        waiting.promise(conv, turn.now + timedelta(minutes=wait))
+    if not announced:
+        name, order = _variant(turn, "utter_handoff")
+        wait_text = escalation.plural_minutes(wait)
+        turn.say(
+            turn.domain.render(name, turn.channel, wait_minutes=wait_text, **order),
+            {"response": name},
+        )
+    elif "utter_handoff_wait" in turn.domain.responses:
+        turn.utter("utter_handoff_wait", wait_minutes=escalation.plural_minutes(wait))

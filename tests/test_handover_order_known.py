@@ -1,0 +1,53 @@
+"""A customer who already wrote their order number is not asked for it again at the handoff
+(bot/handover.py): nobody repeats themselves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from handoff.config import WorkingHours
+from tests.conftest import brain_for
+from tests.dialogue import TestBot, start_bot
+
+
+async def test_the_order_number_in_the_request_is_passed_on(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    [handoff] = await alice.say("заказ 1234 5678 так и не пришёл, позовите оператора")
+    assert handoff.text.startswith("Передаю ваш вопрос по заказу № 12345678 коллеге")
+    assert "повторять ничего не нужно" in handoff.text
+    assert "номер заказа —" not in handoff.text and "укажите номер" not in handoff.text
+    assert [b.title for b in handoff.buttons] == ["Отменить вызов оператора"]
+
+
+async def test_without_a_number_the_customer_is_asked_for_it(bot: TestBot) -> None:
+    bob = bot.customer("bob")
+    [handoff] = await bob.say("позовите оператора")
+    assert handoff.text.startswith("Передаю ваш вопрос коллеге")
+    assert "номер заказа" in handoff.text  # «укажите номер заказа — так мы ответим быстрее»
+
+
+async def test_a_phone_number_is_no_order_number(bot: TestBot) -> None:
+    carl = bot.customer("carl")
+    [handoff] = await carl.say("позовите оператора, мой телефон 89161234567")
+    assert handoff.text.startswith("Передаю ваш вопрос коллеге")
+
+
+@pytest.fixture
+async def night_bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[TestBot]:
+    hours = WorkingHours(timezone="Europe/Moscow")  # 9:00–21:00
+    brain = brain_for(demo_project, demo_model, working_hours=hours)
+    night = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)  # 23:30 in Moscow
+    running = await start_bot(demo_project, brain, db_url, clock=lambda: night)
+    yield running
+    await running.runtime.stop()
+
+
+async def test_out_of_hours_the_number_is_kept_too(night_bot: TestBot) -> None:
+    dana = night_bot.customer("dana")
+    [handoff] = await dana.say("позовите оператора, заказ 87654321")
+    assert "номер заказа № 87654321 сохранены" in handoff.text
+    assert "завтра в 9:00" in handoff.text
