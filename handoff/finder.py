@@ -91,7 +91,7 @@ async def find(session: AsyncSession, query: str) -> list[Found]:
 
     newest = await session.scalar(select(func.max(Message.id))) or 0
     said = await session.execute(
-        select(Message.conversation_id, Message.text, Message.kind)
+        select(Message.conversation_id, Message.text, Message.kind, Message.author)
         .where(
             Message.id > newest - TEXT_WINDOW,
             Message.kind.in_(("message", "note")),
@@ -100,9 +100,18 @@ async def find(session: AsyncSession, query: str) -> list[Found]:
         .order_by(Message.id.desc())
         .limit(MAX_RESULTS * 4)
     )
-    for conversation_id, text, kind in said.all():
+    # The line shown is the newest that matched — the customer's own words over the bot's
+    # echo of them («по заказу № 770415») when both match.
+    worded: set[int] = set()
+    for conversation_id, text, kind, author in said.all():
+        if conversation_id in worded or (conversation_id in found and author != "customer"):
+            continue
+        if conversation_id in found and not found[conversation_id].snippet:
+            continue  # found by name, phone or number: that says why
         why = "в заметке" if kind == "note" else "в переписке"
-        found.setdefault(conversation_id, Found(conversation_id, why, _snippet(text, query)))
+        found[conversation_id] = Found(conversation_id, why, _snippet(text, query))
+        if author == "customer":
+            worded.add(conversation_id)
     return sorted(found.values(), key=lambda f: f.conversation_id, reverse=True)[:MAX_RESULTS]
 
 
