@@ -16,11 +16,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.bus import BusEvent
 from bot.ownership import HUMAN_OWNERS, Owner
-from bot.storage import erasure, repo
+from bot.storage import repo
 from bot.storage.models import Conversation, Customer, Operator, utcnow
-from handoff.errors import HandoffError, NotFound
+from handoff.errors import HandoffError
+from handoff.privacy import announce_closed, customer_root
 from handoff.service import HandoffService, actor_name
 
 
@@ -28,7 +28,7 @@ async def block(service: HandoffService, customer_id: int, operator: Operator) -
     """Block the customer; returns the ids of the conversations closed."""
     closed: list[Conversation] = []
     async with service.db.write() as session:
-        root = await _root(session, customer_id)
+        root = await customer_root(session, customer_id)
         customer = await session.get(Customer, root)
         assert customer is not None
         if customer.blocked_at is not None:
@@ -56,23 +56,13 @@ async def block(service: HandoffService, customer_id: int, operator: Operator) -
                 f"{operator.display_name} заблокировал(а) клиента: к операторам он больше не "
                 "попадёт, бот по-прежнему отвечает",
             )
-    for conversation in closed:
-        service.bus.publish(
-            BusEvent(
-                "transition",
-                conversation.id,
-                root,
-                {"owner": Owner.CLOSED.value, "operator_id": None},
-            )
-        )
-    if closed:
-        await service.assign_waiting()
+    await announce_closed(service, root, [c.id for c in closed])
     return [c.id for c in closed]
 
 
 async def unblock(service: HandoffService, customer_id: int, operator: Operator) -> None:
     async with service.db.write() as session:
-        root = await _root(session, customer_id)
+        root = await customer_root(session, customer_id)
         customer = await session.get(Customer, root)
         assert customer is not None
         if customer.blocked_at is None:
@@ -92,10 +82,3 @@ async def _newest(session: AsyncSession, customer_id: int) -> Conversation | Non
         .order_by(Conversation.id.desc())
         .limit(1)
     )
-
-
-async def _root(session: AsyncSession, customer_id: int) -> int:
-    try:
-        return await erasure.find_customer(session, customer_id=customer_id)
-    except erasure.CustomerNotFound:
-        raise NotFound("Клиент не найден.", "customer_not_found") from None

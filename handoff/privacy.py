@@ -5,6 +5,8 @@ slot it freed given to the queue."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.bus import BusEvent
 from bot.ownership import Owner
 from bot.storage import erasure
@@ -13,24 +15,34 @@ from handoff.errors import NotFound
 from handoff.service import HandoffService, actor_name
 
 
-async def forget_customer(
-    service: HandoffService, customer_id: int, operator: Operator
-) -> erasure.ErasureReport:
-    async with service.db.write() as session:
-        try:
-            root = await erasure.find_customer(session, customer_id=customer_id)
-        except erasure.CustomerNotFound:
-            raise NotFound("Клиент не найден.", "customer_not_found") from None
-        result = await erasure.forget_customer(session, root, actor=actor_name(operator))
-    for conversation_id in result.closed_conversations:
+async def customer_root(session: AsyncSession, customer_id: int) -> int:
+    """The customer (the one they were merged into, if so); :class:`NotFound` if none."""
+    try:
+        return await erasure.find_customer(session, customer_id=customer_id)
+    except erasure.CustomerNotFound:
+        raise NotFound("Клиент не найден.", "customer_not_found") from None
+
+
+async def announce_closed(service: HandoffService, customer_id: int, closed: list[int]) -> None:
+    """Tell the consoles these conversations closed; the freed slots go to the queue."""
+    for conversation_id in closed:
         service.bus.publish(
             BusEvent(
                 "transition",
                 conversation_id,
-                root,
+                customer_id,
                 {"owner": Owner.CLOSED.value, "operator_id": None},
             )
         )
-    if result.closed_conversations:
+    if closed:
         await service.assign_waiting()
+
+
+async def forget_customer(
+    service: HandoffService, customer_id: int, operator: Operator
+) -> erasure.ErasureReport:
+    async with service.db.write() as session:
+        root = await customer_root(session, customer_id)
+        result = await erasure.forget_customer(session, root, actor=actor_name(operator))
+    await announce_closed(service, root, list(result.closed_conversations))
     return result.report
