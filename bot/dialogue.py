@@ -166,6 +166,30 @@ class ButtonHandler:
             turn.utter("utter_default", data={"unknown_payload": payload})
 
 
+class StickerHandler:
+    """A sticker alone is a reaction, not a question: no person is called for it.
+
+    A Telegram sticker of an approving emoji («👍», «🙏», its ``emoji`` is kept as the
+    attachment's name) is thanks, like the emoji typed; any other sticker (Viber's carry no
+    emoji) gets ``utter_sticker``, which asks for the question in words. Neither counts as a miss.
+    """
+
+    name = "sticker"
+
+    def match(self, turn: Turn) -> bool:
+        found = turn.event.attachments
+        return (
+            bool(found) and all(a.kind == "sticker" for a in found) and not turn.event.text.strip()
+        )
+
+    async def handle(self, turn: Turn) -> None:
+        emoji = "".join(a.name or "" for a in turn.event.attachments)
+        if _only_approval(emoji) and "utter_affirm" in turn.domain.responses:
+            turn.utter("utter_affirm")
+        elif "utter_sticker" in turn.domain.responses:
+            turn.utter("utter_sticker")
+
+
 class AttachmentHandler:
     name = "attachment"
 
@@ -384,6 +408,7 @@ def default_handlers() -> list[Handler]:
         ButtonHandler(),
         linking.ContactHandler(),
         linking.LinkCodeHandler(),
+        StickerHandler(),
         AttachmentHandler(),
         EscalationHandler(),
         FlowHandler(),

@@ -32,6 +32,7 @@ TITLES = {
     "utter_handoff_operator_left_offline": "Оператор ушёл в конце рабочего дня",
     "utter_operator_joined": "Оператор подключился",
     "utter_affirm": "Ответ на «ок», «👍»",
+    "utter_sticker": "Клиент прислал стикер",
     "utter_deny": "Ответ на «нет»",
     "utter_error": "Сбой бота",
     "utter_helpful_yes": "Ответ помог",

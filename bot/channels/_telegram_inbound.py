@@ -93,7 +93,10 @@ def _attachments(message: Message) -> tuple[Attachment, ...]:
         found.append(Attachment("video", f"tg-file:{vn.file_id}", size=vn.file_size))
     if message.sticker:
         st = message.sticker
-        found.append(Attachment("sticker", f"tg-file:{st.file_id}", size=st.file_size))
+        # The sticker's emoji («👍») as its name: the console shows it and the bot reads it.
+        found.append(
+            Attachment("sticker", f"tg-file:{st.file_id}", st.emoji or None, size=st.file_size)
+        )
     if message.location:
         loc = message.location
         found.append(Attachment("location", f"geo:{loc.latitude},{loc.longitude}"))

@@ -61,7 +61,10 @@ def media_routes(console: Console) -> list[BaseRoute]:
             )
         mime = (meta.get("mime_type") or mime or "application/octet-stream").split(";")[0]
         inline = mime in INLINE_TYPES
-        name = str(meta.get("name") or f"{meta.get('kind', 'file')}-{message_id}-{index}")
+        kind = str(meta.get("kind", "file"))
+        # A sticker's «name» is its emoji: the file is named by kind instead.
+        named = meta.get("name") if kind != "sticker" else None
+        name = str(named or f"{kind}-{message_id}-{index}")
         disposition = "inline" if inline else "attachment"
         return Response(
             content,

@@ -78,6 +78,11 @@ class Server:
     def mark_edited(self, conversation_id: int, text: str) -> None:
         """Make the customer's message ``text`` one they corrected in their messenger (the web
         chat has no edits; Telegram's edited_message stores the same flag)."""
+        self.add_to_message(conversation_id, text, edited=True)
+
+    def add_to_message(self, conversation_id: int, text: str, **data: Any) -> None:
+        """Add ``data`` to the stored customer message ``text`` (what only a messenger sends:
+        an edit, a sticker, a location)."""
 
         async def mark() -> None:
             db = Database(self.db_url)
@@ -89,7 +94,7 @@ class Server:
                         )
                     )
                     assert message is not None
-                    message.data = {**(message.data or {}), "edited": True}
+                    message.data = {**(message.data or {}), **data}
             finally:
                 await db.dispose()
 

@@ -813,6 +813,31 @@ def test_a_corrected_message_says_so(server: Server, contexts: Any) -> None:
     expect(message.locator(".edited")).to_have_text("✏️ исправлено")
 
 
+def test_a_sticker_and_a_location_from_a_messenger_read_as_such(
+    server: Server, contexts: Any
+) -> None:
+    says = "Заказ 556, позовите оператора, я вот тут"
+    operator, _, conversation = a_customer_waits(server, contexts, "gleb", "Глеб", says)
+    server.add_to_message(
+        conversation,
+        says,
+        attachments=[
+            {"kind": "sticker", "url": "tg-file:ST1", "name": "👍"},
+            {"kind": "location", "url": "geo:55.751244,37.618423"},
+        ],
+    )
+    operator.reload()
+    operator.click('.tab[data-view="all"]')
+    operator.locator(f'#list li.conv[data-id="{conversation}"]').click()
+    message = operator.locator("#messages li.author-customer", has_text=says)
+    expect(message.locator(".attachment a").first).to_have_text("Стикер: 👍")
+    place = message.locator(".attachment.location a")
+    expect(place).to_have_text("Геопозиция: 55.751244, 37.618423")
+    assert place.get_attribute("href") == (
+        "https://yandex.ru/maps/?pt=37.618423,55.751244&z=16&l=map"
+    )
+
+
 def test_a_customer_who_no_longer_needs_a_person_leaves_the_queue(
     server: Server, contexts: Any
 ) -> None:

@@ -108,6 +108,23 @@ class UpdateBuilders:
         }
         return self._next_update(message=self._message(user, voice=voice))
 
+    def sticker_update(
+        self, user: UserLike, emoji: str = "👍", content: bytes = b"RIFF webp"
+    ) -> dict[str, Any]:
+        file_id = self.add_file(content, "stickers/1.webp")
+        sticker = {
+            "file_id": file_id,
+            "file_unique_id": "st",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "file_size": len(content),
+        }
+        return self._next_update(message=self._message(user, sticker=sticker))
+
     def contact_update(
         self, user: UserLike, phone: str = "+7 (912) 345-67-89", *, own: bool = True
     ) -> dict[str, Any]:

@@ -25,7 +25,7 @@ Faults: ``tg.fail_next("sendMessage", TgFault.too_many_requests(2))``, ``server_
 answer «bot was blocked» for good.
 
 Updates: ``tg.text_update(user, "привет")``, ``command_update``, ``callback_update``,
-``photo_update``, ``document_update``, ``voice_update``, ``contact_update``,
+``photo_update``, ``document_update``, ``voice_update``, ``sticker_update``, ``contact_update``,
 ``edited_update``, ``member_update`` build Update JSON with increasing ``update_id``s;
 ``tg.push_update(u)`` queues it for getUpdates (long-polling honours ``timeout``),
 ``await tg.deliver(u, client)`` POSTs it to the registered webhook with its secret.

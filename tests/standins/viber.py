@@ -255,6 +255,18 @@ class ViberStandIn(StandIn):
             },
         )
 
+    def sticker_event(self, user: UserLike, sticker_id: int = 40133) -> SignedCallback:
+        """A sticker: Viber gives its id and picture, never what it means."""
+        return self._callback(
+            "message",
+            sender=_user(user).to_json(),
+            message={
+                "type": "sticker",
+                "sticker_id": sticker_id,
+                "media": f"https://media.example/stickers/{sticker_id}.png",
+            },
+        )
+
     def file_event(
         self,
         user: UserLike,

@@ -10,6 +10,9 @@ const WARN = GOAL * 0.75;
 const OWNERS = { bot: "бот", queued: "в очереди", operator: "у оператора", closed: "закрыт" };
 const AUTHORS = { customer: "Клиент", bot: "Бот", operator: "Оператор", system: "Система" };
 const DECISIONS = { answer: "понял", clarify: "не уверен", reject: "не понял" };
+const ATTACHMENT_KINDS = {
+  photo: "Фото", document: "Документ", audio: "Аудио", video: "Видео", sticker: "Стикер", file: "Файл",
+};
 const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0, noteMode: false, found: null };
 
 const BASE_TITLE = document.title;
@@ -307,9 +310,17 @@ function messageItem(m, currentId, lastPage) {
   );
   if (m.buttons && m.buttons.length) item.append(el("div", { class: "buttons" }, ...m.buttons.map((b) => el("span", { class: "chip" }, b))));
   (m.attachments || []).forEach((a, i) => {
+    const geo = a.kind === "location" && /^geo:(-?[\d.]+),(-?[\d.]+)$/.exec(a.url || "");
+    if (geo) {  // a point on the map, not a file
+      item.append(el("div", { class: "attachment location" }, el("a", {
+        href: `https://yandex.ru/maps/?pt=${geo[2]},${geo[1]}&z=16&l=map`, target: "_blank", rel: "noopener noreferrer",
+      }, `Геопозиция: ${geo[1]}, ${geo[2]}`)));
+      return;
+    }
     const href = `/api/v1/messages/${m.id}/attachments/${i}`;
+    const label = ATTACHMENT_KINDS[a.kind] || "Вложение";
     const box = el("div", { class: "attachment" },
-      el("a", { href, target: "_blank", rel: "noopener noreferrer" }, `Вложение: ${a.name || a.kind}`));
+      el("a", { href, target: "_blank", rel: "noopener noreferrer" }, a.name ? `${label}: ${a.name}` : label));
     if (a.kind === "photo") box.append(el("img", { src: href, alt: a.name || "фото клиента", class: "attachment-preview", loading: "lazy" }));
     item.append(box);
   });
