@@ -125,6 +125,10 @@ async def fill(db_url: str, messages: int, customers: int) -> dict[str, Any]:
 async def measure(db_url: str, targets: dict[str, Any], repeat: int) -> dict[str, Any]:
     from bot.storage.db import Database
     from handoff import finder, views
+    from handoff.config import HandoffConfig
+    from handoff.sla_clock import SlaClock
+
+    wall_clock = SlaClock(HandoffConfig(sla_in_working_hours=False))
 
     phone_digits = f"7912{int(targets['long_customer']) // 2:07d}"
     queries = {
@@ -152,7 +156,9 @@ async def measure(db_url: str, targets: dict[str, Any], repeat: int) -> dict[str
         for _ in range(repeat + 1):
             start = time.perf_counter()
             async with db.read() as session:
-                detail = await views.conversation_detail(session, targets["long_customer"], 60)
+                detail = await views.conversation_detail(
+                    session, targets["long_customer"], wall_clock
+                )
             times.append((time.perf_counter() - start) * 1000)
             messages = len((detail or {}).get("messages", []))
         results["detail: 1000 messages"] = _summary(times[1:], found=messages)

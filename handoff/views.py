@@ -29,12 +29,12 @@ from bot.storage.models import (
 )
 from handoff import delivery
 from handoff.escalation import REASON_TITLES
+from handoff.sla_clock import SlaClock
 from knowledge_base.models import KnowledgeBase
 
 VIEWS = ("queued", "mine", "team", "all")
 CARD_CONVERSATIONS = 50  # the newest ones on the card; the rest are counted
 HISTORY_LIMIT = 1000  # messages in a conversation's history (the newest, across channels)
-WARN_SHARE = 0.75  # amber at 45 s of a 60 s goal
 
 
 def _flow_view(context: dict[str, Any]) -> dict[str, str]:
@@ -77,33 +77,26 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def sla(conversation: Conversation, now: datetime, goal_seconds: int) -> dict[str, Any]:
-    """Time to first human response against the goal.
+def sla(conversation: Conversation, now: datetime, clock: SlaClock) -> dict[str, Any]:
+    """Time to first human response against the goal, on the goal's clock (working hours with
+    ``handoff.sla_in_working_hours``).
 
-    ``state``: ``none`` (never escalated), ``ok``/``warn``/``late`` while waiting,
-    ``met``/``missed`` once answered.
+    ``state``: ``none`` (never escalated), ``ok``/``warn``/``late`` while waiting (with what the
+    console needs to keep counting: ``SlaClock.waiting``), ``met``/``missed`` once answered.
     """
     start = conversation.escalated_at
     if start is None:
-        return {"state": "none", "seconds": None, "goal": goal_seconds}
+        return {"state": "none", "seconds": None, "goal": clock.goal_seconds}
     if conversation.first_response_at is not None:
-        seconds = (conversation.first_response_at - start).total_seconds()
+        seconds = clock.waited(start, conversation.first_response_at)
         return {
-            "state": "met" if seconds <= goal_seconds else "missed",
+            "state": "met" if seconds <= clock.goal_seconds else "missed",
             "seconds": round(seconds, 1),
-            "goal": goal_seconds,
+            "goal": clock.goal_seconds,
         }
     if conversation.owner == Owner.CLOSED.value or conversation.owner == Owner.BOT.value:
-        return {"state": "none", "seconds": None, "goal": goal_seconds}
-    waiting = (now - start).total_seconds()
-    state = (
-        "late"
-        if waiting > goal_seconds
-        else "warn"
-        if waiting > goal_seconds * WARN_SHARE
-        else "ok"
-    )
-    return {"state": state, "seconds": round(waiting, 1), "goal": goal_seconds}
+        return {"state": "none", "seconds": None, "goal": clock.goal_seconds}
+    return clock.waiting(start, now)
 
 
 def _list_query(view: str, operator: Operator) -> Select[Any]:
@@ -133,16 +126,16 @@ def _list_query(view: str, operator: Operator) -> Select[Any]:
 
 
 async def list_conversations(
-    session: AsyncSession, view: str, operator: Operator, goal_seconds: int, limit: int = 200
+    session: AsyncSession, view: str, operator: Operator, clock: SlaClock, limit: int = 200
 ) -> list[dict[str, Any]]:
     rows: Sequence[Conversation] = (
         await session.scalars(_list_query(view, operator).limit(limit))
     ).all()
-    return await summaries(session, rows, goal_seconds)
+    return await summaries(session, rows, clock)
 
 
 async def summaries(
-    session: AsyncSession, rows: Sequence[Conversation], goal_seconds: int
+    session: AsyncSession, rows: Sequence[Conversation], clock: SlaClock
 ) -> list[dict[str, Any]]:
     """The list items of ``rows``, in their order."""
     if not rows:
@@ -160,7 +153,7 @@ async def summaries(
             operators.get(c.operator_id or 0),
             last.get(c.id),
             now,
-            goal_seconds,
+            clock,
             said.get(c.id),
         )
         for c in rows
@@ -213,7 +206,7 @@ def summary(
     operator: Operator | None,
     last: Message | None,
     now: datetime,
-    goal_seconds: int,
+    clock: SlaClock,
     said: Message | None = None,
 ) -> dict[str, Any]:
     """A list item. ``last`` is the newest message the customer saw (anyone's), ``said`` the
@@ -239,7 +232,7 @@ def summary(
         "closed_at": _iso(conversation.closed_at),
         "updated_at": _iso(conversation.updated_at),
         "rating": conversation.rating,
-        "sla": sla(conversation, now, goal_seconds),
+        "sla": sla(conversation, now, clock),
         "last_message": {**_preview(last), "author": last.author} if last else None,
         "last_customer_message": _preview(said) if said else None,
     }
@@ -248,10 +241,21 @@ def summary(
 def _file_line(message: Message) -> str:
     """«📎 чек.pdf» for a message that is only a file (the list's preview would be empty)."""
     data = message.data or {}
-    names = [str(a.get("name") or a.get("kind") or "файл") for a in data.get("attachments", [])]
+    names = [_attachment_name(a) for a in data.get("attachments", [])]
     if data.get("file"):
         names.append(str(data["file"].get("name") or "файл"))
     return " ".join(f"📎 {name}" for name in names)[:200]
+
+
+_KIND_NAMES = {"sticker": "стикер", "location": "геопозиция", "audio": "аудио", "photo": "фото"}
+
+
+def _attachment_name(attachment: dict[str, Any]) -> str:
+    kind = str(attachment.get("kind") or "")
+    name = attachment.get("name")
+    if kind == "sticker":  # its «name» is its emoji
+        return f"стикер {name}" if name else "стикер"
+    return str(name or _KIND_NAMES.get(kind, kind or "файл"))
 
 
 def message_json(message: Message, operators: dict[int, Operator]) -> dict[str, Any]:
@@ -294,9 +298,7 @@ def _page(page: object) -> dict[str, str] | None:
     return {"url": page["url"], "title": str(page.get("title") or "")}
 
 
-async def customer_card(
-    session: AsyncSession, customer_id: int, goal_seconds: int
-) -> dict[str, Any]:
+async def customer_card(session: AsyncSession, customer_id: int, clock: SlaClock) -> dict[str, Any]:
     """Who the customer is: channels, name, phone, earlier conversations and their ratings."""
     customer = await session.get(Customer, customer_id)
     identities = (
@@ -353,7 +355,7 @@ async def customer_card(
                 "rating_reason": REASONS.get(ratings[c.id].reason or "")
                 if c.id in ratings
                 else None,
-                "sla": sla(c, now, goal_seconds)["state"],
+                "sla": sla(c, now, clock)["state"],
             }
             for c in conversations
         ],
@@ -361,7 +363,7 @@ async def customer_card(
 
 
 async def conversation_detail(
-    session: AsyncSession, conversation_id: int, goal_seconds: int
+    session: AsyncSession, conversation_id: int, clock: SlaClock
 ) -> dict[str, Any] | None:
     """One conversation with everything the operator needs to not ask again."""
     conversation = await session.get(Conversation, conversation_id)
@@ -398,7 +400,7 @@ async def conversation_detail(
         operators.get(conversation.operator_id or 0),
         own[-1] if own else None,
         utcnow(),
-        goal_seconds,
+        clock,
         next((m for m in reversed(own) if m.author == "customer"), None),
     )
     item.update(
@@ -423,7 +425,7 @@ async def conversation_detail(
                 }
                 for t in transitions
             ],
-            "customer_card": await customer_card(session, conversation.customer_id, goal_seconds),
+            "customer_card": await customer_card(session, conversation.customer_id, clock),
         }
     )
     return item

@@ -28,7 +28,9 @@ from bot.outbox import OutboxSender
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, Operator
 from handoff.auth import create_operator
+from handoff.config import HandoffConfig
 from handoff.service import HandoffService
+from handoff.sla_clock import SlaClock
 from handoff.waiting import WaitingNotices
 from handoff.web import Console, routes
 from knowledge_base.loader import load_kb
@@ -37,6 +39,9 @@ from nlu.api import Decision, IntentScore, Prediction
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-9"
 _ids = itertools.count(1)
+
+WALL_CLOCK = SlaClock(HandoffConfig(sla_in_working_hours=False))
+"""A first-response goal of 60 s on the wall clock (the views' timers without hours)."""
 
 
 class FakeNLU:

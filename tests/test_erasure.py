@@ -29,7 +29,7 @@ from bot.storage.models import (
     utcnow,
 )
 from handoff import editor, metrics, views
-from tests.handoff_kit import Stack, stack
+from tests.handoff_kit import WALL_CLOCK, Stack, stack
 
 SECRETS = ("89991234567", "Мира 15", "Клиент c1", "Ольга Петрова", "помню её адрес")
 
@@ -138,8 +138,8 @@ async def test_after_being_forgotten_the_customer_starts_afresh(db: Database) ->
         async with db.read() as session:
             conversation = await session.get(Conversation, again)
             assert conversation is not None and conversation.customer_id != customer_id
-            card = await views.customer_card(session, conversation.customer_id, 60)
-            old_card = await views.customer_card(session, customer_id, 60)
+            card = await views.customer_card(session, conversation.customer_id, WALL_CLOCK)
+            old_card = await views.customer_card(session, customer_id, WALL_CLOCK)
         assert [c["id"] for c in card["conversations"]] == [again]  # no past is shown
         assert card["erased_at"] is None
         assert old_card["erased_at"] is not None and old_card["channels"][0]["name"] is None

@@ -15,7 +15,7 @@ from bot.storage.db import Database
 from bot.storage.models import Message, OutboxItem, Rating, Transition, utcnow
 from handoff import views
 from handoff.errors import Conflict, HandoffError
-from tests.handoff_kit import Stack, make_brain, stack
+from tests.handoff_kit import WALL_CLOCK, Stack, make_brain, stack
 
 
 async def test_escalation_goes_to_the_least_loaded_online_operator(db: Database) -> None:
@@ -173,7 +173,7 @@ async def test_transfer_to_colleague_with_note_customer_not_asked(db: Database) 
         assert conv.context["handover"]["note"] == "нужен возврат, заказ 42"
         assert len(await s.delivered("c1")) == sent_before  # the customer is not asked again
         async with db.read() as session:
-            detail = await views.conversation_detail(session, conv_id, 60)
+            detail = await views.conversation_detail(session, conv_id, WALL_CLOCK)
         assert detail is not None
         texts = [m["text"] for m in detail["messages"]]
         assert "Передано: Анна → Борис" in texts
@@ -376,13 +376,13 @@ async def test_sla_states() -> None:
 
     now = utcnow()
     conv = Conversation(owner="queued", escalated_at=now - timedelta(seconds=50))
-    assert views.sla(conv, now, 60)["state"] == "warn"
+    assert views.sla(conv, now, WALL_CLOCK)["state"] == "warn"
     conv.escalated_at = now - timedelta(seconds=61)
-    assert views.sla(conv, now, 60)["state"] == "late"
+    assert views.sla(conv, now, WALL_CLOCK)["state"] == "late"
     conv.escalated_at = now - timedelta(seconds=10)
-    assert views.sla(conv, now, 60)["state"] == "ok"
+    assert views.sla(conv, now, WALL_CLOCK)["state"] == "ok"
     conv.first_response_at = now
-    assert views.sla(conv, now, 60) == {"state": "met", "seconds": 10.0, "goal": 60}
+    assert views.sla(conv, now, WALL_CLOCK) == {"state": "met", "seconds": 10.0, "goal": 60}
 
 
 async def test_customer_card_lists_previous_conversations_and_ratings(db: Database) -> None:
@@ -396,7 +396,7 @@ async def test_customer_card_lists_previous_conversations_and_ratings(db: Databa
         assert second != first
         async with db.read() as session:
             card = await views.customer_card(
-                session, (await s.conversation(second)).customer_id, 60
+                session, (await s.conversation(second)).customer_id, WALL_CLOCK
             )
         assert card["name"] == "Клиент c1"
         assert card["channels"] == [{"channel": "test", "name": "Клиент c1", "blocked": False}]

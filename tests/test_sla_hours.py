@@ -20,6 +20,7 @@ from handoff import live
 from handoff.config import HandoffConfig, WorkingHours
 from handoff.escalation import open_seconds
 from handoff.metrics import compute
+from handoff.sla_clock import SlaClock
 from tests.handoff_kit import console_env, conversation, login, make_brain, operator_reply
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -165,3 +166,65 @@ async def test_the_statistics_page_reads_the_setting(
     assert first["working_hours_only"] is False
     csv = (await client.get("/api/v1/metrics.csv?days=3")).text
     assert "Время ожидания;календарное" in csv
+
+
+def test_the_console_timer_stops_at_closing_and_starts_at_opening() -> None:
+    clock = SlaClock(HandoffConfig(working_hours=NINE_TO_NINE))
+    monday = date(2026, 12, 7)
+    asked = msk(monday, 23, 30)
+    tuesday = monday + timedelta(days=1)
+    # 3:00: three and a half hours in the queue, none of them the team's; the clock waits
+    # for 9:00 (the page starts counting then by itself).
+    assert clock.waiting(asked, msk(tuesday, 3)) == {
+        "state": "ok",
+        "seconds": 0.0,
+        "goal": 60,
+        "at": msk(tuesday, 3).isoformat(),
+        "running": False,
+        "changes_at": msk(tuesday, 9).isoformat(),
+    }
+    # 9:00:50: amber; it runs until 21:00.
+    morning = clock.waiting(asked, msk(tuesday, 9, 0, 50))
+    assert (morning["state"], morning["seconds"], morning["running"]) == ("warn", 50.0, True)
+    assert morning["changes_at"] == msk(tuesday, 21).isoformat()
+    assert clock.waiting(asked, msk(tuesday, 9, 5))["state"] == "late"
+    # The wall clock: red all night, and nothing to wait for.
+    wall = SlaClock(HandoffConfig(working_hours=NINE_TO_NINE, sla_in_working_hours=False))
+    night = wall.waiting(asked, msk(tuesday, 3))
+    assert (night["state"], night["seconds"], night["running"]) == ("late", 3.5 * 3600, True)
+    assert night["changes_at"] is None
+    # Closed for the holidays: the next opening is days away.
+    holidays = WorkingHours(
+        timezone="Europe/Moscow",
+        special_days={date(2027, 1, d): "closed" for d in range(1, 4)},  # type: ignore[misc]
+    )
+    closed = SlaClock(HandoffConfig(working_hours=holidays)).waiting(
+        msk(date(2026, 12, 31), 22), msk(date(2027, 1, 2), 12)
+    )
+    assert (closed["running"], closed["seconds"]) == (False, 0.0)
+    assert closed["changes_at"] == msk(date(2027, 1, 4), 9).isoformat()
+
+
+async def test_the_console_list_shows_a_night_customer_waiting_on_the_team_clock(
+    db: Database, console_client: tuple[httpx.AsyncClient, HandoffConfig]
+) -> None:
+    client, config = console_client
+    now = utcnow()
+    today = now.astimezone(MOSCOW).date()
+    # The team is off today and yesterday; a customer asked two hours ago.
+    config.working_hours.special_days = {today: None, today - timedelta(days=1): None}
+    async with db.write() as session:
+        customer = Customer(display_name="Ночной клиент", created_at=now)
+        session.add(customer)
+        await session.flush()
+        session.add(conversation(customer.id, "queued", now - timedelta(hours=2), None))
+
+    [item] = (await client.get("/api/v1/conversations?view=queued")).json()["conversations"]
+    assert item["sla"]["state"] == "ok"
+    assert (item["sla"]["seconds"], item["sla"]["running"]) == (0.0, False)
+    assert item["sla"]["changes_at"] == msk(today + timedelta(days=1), 9).isoformat()
+
+    config.sla_in_working_hours = False  # the wall clock: two hours, red
+    [item] = (await client.get("/api/v1/conversations?view=queued")).json()["conversations"]
+    assert (item["sla"]["state"], item["sla"]["running"]) == ("late", True)
+    assert item["sla"]["seconds"] >= 2 * 3600

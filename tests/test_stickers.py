@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from bot.ownership import Owner
 from bot.storage.models import Conversation, Message
+from handoff import views
+from tests.handoff_kit import WALL_CLOCK
 from tests.test_e2e_messengers import World, world
 
 
@@ -106,3 +108,8 @@ async def test_a_sticker_while_waiting_for_a_person_reaches_the_person_only(
         assert len(w.tg.sent_to(2004)) == before  # no bot talk over the operator
         assert await _owners(w) == [Owner.OPERATOR]
         assert [a["name"] for a in await _stored_stickers(w)] == ["👍"]  # the operator sees it
+        async with w.runtime.db.read() as s:
+            [item] = await views.summaries(
+                s, (await s.scalars(select(Conversation))).all(), WALL_CLOCK
+            )
+        assert item["last_customer_message"]["text"] == "📎 стикер 👍"  # in the console's list

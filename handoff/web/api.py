@@ -141,7 +141,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
         if view not in views.VIEWS:
             return error(HandoffError("Неизвестный список.", "bad_view"))
         async with console.db.read() as session:
-            items = await views.list_conversations(session, view, operator, console.goal)
+            items = await views.list_conversations(session, view, operator, console.sla_clock)
         titles = console.brain().config.handoff.team_titles
         for item in items:
             item["team_title"] = titles.get(item["team"], item["team"])
@@ -151,7 +151,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
     async def read_conversation(request: Request, operator: Operator) -> Response:
         async with console.db.read() as session:
             item = await views.conversation_detail(
-                session, int(request.path_params["id"]), console.goal
+                session, int(request.path_params["id"]), console.sla_clock
             )
         if item is None:
             return JSONResponse(
@@ -260,7 +260,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
             items = await views.summaries(
                 session,
                 [by_id[f.conversation_id] for f in found if f.conversation_id in by_id],
-                console.goal,
+                console.sla_clock,
             )
         matches = {f.conversation_id: f for f in found}
         titles = console.brain().config.handoff.team_titles

@@ -17,6 +17,7 @@ from bot.engine import Brain
 from bot.storage.db import Database
 from handoff.errors import HandoffError
 from handoff.service import HandoffService
+from handoff.sla_clock import SlaClock
 from handoff.teaching import Reloader
 from handoff.web.security import Sessions
 from handoff.web.typing_relay import TypingRelay
@@ -42,8 +43,9 @@ class Console:
         self.typing = TypingRelay(self.channels)
 
     @property
-    def goal(self) -> int:
-        return self.brain().config.handoff.sla_first_response_seconds
+    def sla_clock(self) -> SlaClock:
+        """The first-response goal and the hours it counts (the content's current config)."""
+        return SlaClock(self.brain().config.handoff)
 
 
 def error(exc: HandoffError) -> JSONResponse:

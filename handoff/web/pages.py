@@ -125,7 +125,7 @@ def page_routes(console: Console) -> list[BaseRoute]:
             "console.html",
             operator=operator,
             csrf=request.state.csrf,
-            goal=console.goal,
+            goal=console.sla_clock.goal_seconds,
             is_admin=operator.role == "admin",
         )
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -836,6 +838,34 @@ def test_a_sticker_and_a_location_from_a_messenger_read_as_such(
     assert place.get_attribute("href") == (
         "https://yandex.ru/maps/?pt=37.618423,55.751244&z=16&l=map"
     )
+
+
+def test_a_customer_who_writes_on_a_day_off_is_not_red_before_the_opening(
+    server: Server, contexts: Any, project_and_brain: tuple[Any, Any, str]
+) -> None:
+    hours = project_and_brain[1].config.handoff.working_hours
+    today = datetime.now(ZoneInfo(hours.timezone)).date()
+    hours.always_open = False
+    hours.special_days = {today: None, today - timedelta(days=1): None}  # closed
+    try:
+        server.add_operator("nina", name="Нина")
+        nina = contexts()
+        log_in(nina, server, "nina")
+        go_away(nina)
+        customer = contexts()
+        open_chat(customer, server)
+        customer_says(customer, "Позовите оператора, заказ 557 не пришёл")
+        expect(customer.locator("li.msg--bot").last).to_contain_text("не на связи")
+        item = nina.locator(f'#list li.conv[data-id="{server.newest_conversation()}"]')
+        expect(item.locator(".timer")).to_have_text("⏸ 0 с")
+        nina.wait_for_timeout(4000)  # past the test's 3-second goal on the wall clock
+        expect(item.locator(".timer")).to_have_text("⏸ 0 с")
+        expect(item).to_have_class(re.compile(r"\bsla-ok\b"))
+        hint = re.compile(r"^Ждёт с \d\d:\d\d \(\d+ с\)\. Нерабочее время")
+        expect(item.locator(".timer")).to_have_attribute("title", hint)
+    finally:
+        hours.always_open = True
+        hours.special_days = {}
 
 
 def test_a_customer_who_no_longer_needs_a_person_leaves_the_queue(

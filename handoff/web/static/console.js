@@ -29,9 +29,28 @@ function time(iso) {
   return d.toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit" });
 }
 
+// How long the customer has waited for a person, on the goal's clock: the server measured
+// ``seconds`` at ``at`` and says whether the clock is ``running`` (working hours, with
+// handoff.sla_in_working_hours) and when that changes — closing time stops it, the next
+// opening starts it — so a question asked at night is not red all night.
 function waitedSeconds(conv) {
-  if (!conv.escalated_at || conv.first_response_at || !["queued", "operator"].includes(conv.owner)) return null;
-  return (Date.now() + STATE.clockOffset - new Date(conv.escalated_at).getTime()) / 1000;
+  const s = conv.sla;
+  if (!s || !["ok", "warn", "late"].includes(s.state)) return null;
+  const now = Date.now() + STATE.clockOffset;
+  const at = new Date(s.at).getTime();
+  const change = s.changes_at ? new Date(s.changes_at).getTime() : null;
+  let waited = s.seconds;
+  if (s.running) waited += (Math.min(now, change === null ? now : change) - at) / 1000;
+  else if (change !== null && now > change) waited += (now - change) / 1000;
+  return Math.max(waited, 0);
+}
+
+function clockPaused(conv) {
+  const s = conv.sla;
+  if (!s || s.running === undefined) return false;
+  const now = Date.now() + STATE.clockOffset;
+  const passed = s.changes_at !== null && now > new Date(s.changes_at).getTime();
+  return s.running === passed;  // stopped, or stopped since at closing time
 }
 
 function slaClass(seconds) {
@@ -41,6 +60,7 @@ function slaClass(seconds) {
 
 function formatWait(seconds) {
   const s = Math.max(0, Math.floor(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)} ч ${Math.floor((s % 3600) / 60)} мин`;
   return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин ${s % 60} с`;
 }
 
@@ -109,7 +129,7 @@ function listItem(conv) {
     el("div", { class: "row" }, el("span", { class: "name" }, conv.customer.name), channelBadge(conv.channel)),
     el("div", { class: "row small" },
       el("span", { class: "reason" }, conv.escalation ? conv.escalation.title : OWNERS[conv.owner]),
-      el("span", { class: "timer", "data-escalated": conv.escalated_at || "" }, waited === null ? "" : formatWait(waited))),
+      timerNode(conv, waited)),
     conv.match
       ? el("div", { class: "match small" }, conv.match.snippet ? `${conv.match.why}: ${conv.match.snippet}` : conv.match.why)
       : el("div", { class: "last small" }, conv.last_message ? conv.last_message.text : ""),
@@ -132,8 +152,28 @@ function tickSla() {
     const cls = slaClass(waited);
     if (cls) item.classList.add(cls);
     const timer = item.querySelector(".timer");
-    if (timer) timer.textContent = waited === null ? "" : formatWait(waited);
+    if (timer) timer.replaceWith(timerNode(conv, waited));
   }
+}
+
+function timerNode(conv, waited) {
+  const paused = waited !== null && clockPaused(conv);
+  return el("span", {
+    class: paused ? "timer paused" : "timer",
+    "data-escalated": conv.escalated_at || "",
+    title: waited === null ? "" : timerTitle(conv, paused),
+  }, waited === null ? "" : (paused ? "⏸ " : "") + formatWait(waited));
+}
+
+// The timer counts the goal's clock; what the customer lived is in its hint.
+function timerTitle(conv, paused) {
+  const since = new Date(conv.escalated_at);
+  const lived = (Date.now() + STATE.clockOffset - since.getTime()) / 1000;
+  const day = since.toLocaleDateString("ru-RU", { day: "numeric", month: "long" });
+  const today = new Date(Date.now() + STATE.clockOffset).toLocaleDateString("ru-RU", { day: "numeric", month: "long" });
+  const hint = `Ждёт с ${day === today ? "" : day + " "}${time(conv.escalated_at)} (${formatWait(lived)})`;
+  if (paused) return `${hint}. Нерабочее время: цель по первому ответу считается с открытия`;
+  return conv.sla && conv.sla.changes_at ? `${hint}; цель считается только в рабочее время` : hint;
 }
 
 // ---- one conversation -----------------------------------------------------------------
