@@ -1,25 +1,36 @@
-"""Slowing down password guessing at the console's login.
+"""Slowing down password guessing at the console's login, without locking colleagues out.
 
-Five wrong passwords for one account within 15 minutes lock that account's login for the rest
-of the window; twenty from one address lock that address (someone trying many accounts). The
-check runs before the password is verified, so a locked login costs no Argon2 hash. Failures
-are rows in ``login_failures`` — shared by every process of a deployment, unlike a counter in
-memory — and a successful login clears the account's. Rows older than a day are deleted as new
-failures come.
+Three limits within 15 minutes, checked before the password is verified (a locked login
+costs no Argon2 hash):
+
+* **one account from one address**: 5 wrong passwords lock that account *from that address*.
+  Someone guessing Anna's password from outside cannot lock Anna out at the office, and a
+  colleague's typos behind the office's NAT lock only that colleague's login there;
+* **one account from anywhere**: 25 lock the account everywhere (guessing spread over many
+  addresses);
+* **one address, many accounts**: 20 wrong passwords over at least 3 accounts lock the address
+  (someone trying a list of logins); an office where one person keeps mistyping is not that.
+
+Failures are rows in ``login_failures`` — shared by every process of a deployment, unlike a
+counter in memory. A successful login clears that account's failures from that address only
+(so the owner logging in does not reset a distributed guess). Rows older than a day are
+deleted as new failures come.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import LoginFailure
 
 WINDOW = timedelta(minutes=15)
-PER_ACCOUNT = 5
+PER_ACCOUNT_AND_ADDRESS = 5
+PER_ACCOUNT = 25
 PER_ADDRESS = 20
+ADDRESS_ACCOUNTS = 3  # an address is locked only for failures over this many accounts
 KEEP = timedelta(days=1)
 
 
@@ -36,22 +47,38 @@ class TooManyAttempts(Exception):
 
 
 async def check(session: AsyncSession, username: str, address: str, now: datetime) -> None:
-    """Raise :class:`TooManyAttempts` if this account or address is locked."""
+    """Raise :class:`TooManyAttempts` if this login is locked (see the module's limits)."""
     since = now - WINDOW
-    for column, value, limit in (
-        (LoginFailure.username, username, PER_ACCOUNT),
-        (LoginFailure.address, address, PER_ADDRESS),
+    recent = LoginFailure.at > since
+    pair = (LoginFailure.username == username, LoginFailure.address == address)
+    for where, limit in (
+        (pair, PER_ACCOUNT_AND_ADDRESS),
+        ((LoginFailure.username == username,), PER_ACCOUNT),
     ):
         count, oldest = (
             await session.execute(
-                select(func.count(), func.min(LoginFailure.at)).where(
-                    column == value, LoginFailure.at > since
-                )
+                select(func.count(), func.min(LoginFailure.at)).where(recent, *where)
             )
         ).one()
         if count >= limit:
-            left = (oldest + WINDOW - now).total_seconds() if oldest else WINDOW.total_seconds()
-            raise TooManyAttempts(max(1, int(left // 60) + 1))
+            raise TooManyAttempts(_minutes_left(oldest, now))
+    count, accounts, oldest = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count(distinct(LoginFailure.username)),
+                func.min(LoginFailure.at),
+            ).where(recent, LoginFailure.address == address)
+        )
+    ).one()
+    if count >= PER_ADDRESS and accounts >= ADDRESS_ACCOUNTS:
+        raise TooManyAttempts(_minutes_left(oldest, now))
+
+
+def _minutes_left(oldest: datetime | None, now: datetime) -> int:
+    """Until the oldest counted failure leaves the window, rounded up."""
+    left = (oldest + WINDOW - now).total_seconds() if oldest else WINDOW.total_seconds()
+    return max(1, int(left // 60) + 1)
 
 
 async def failed(session: AsyncSession, username: str, address: str, now: datetime) -> None:
@@ -59,5 +86,9 @@ async def failed(session: AsyncSession, username: str, address: str, now: dateti
     await session.execute(delete(LoginFailure).where(LoginFailure.at < now - KEEP))
 
 
-async def succeeded(session: AsyncSession, username: str) -> None:
-    await session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+async def succeeded(session: AsyncSession, username: str, address: str) -> None:
+    await session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.username == username, LoginFailure.address == address
+        )
+    )

@@ -243,8 +243,9 @@ class Env:
     s: Stack
     app: Starlette
 
-    def client(self, **kwargs: object) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.app)
+    def client(self, address: str = "127.0.0.1", **kwargs: object) -> httpx.AsyncClient:
+        """A browser of the console (at ``address``: what the login limits see)."""
+        transport = httpx.ASGITransport(app=self.app, client=(address, 50123))
         return httpx.AsyncClient(transport=transport, base_url="http://testserver", **kwargs)  # type: ignore[arg-type]
 
 

@@ -607,7 +607,7 @@ async def test_password_guessing_is_slowed_down(env: Env) -> None:
         )
 
     async with env.client() as client:
-        for _ in range(login_guard.PER_ACCOUNT):
+        for _ in range(login_guard.PER_ACCOUNT_AND_ADDRESS):
             assert (await attempt(client, "anna", "guess")).status_code == 401
         # Locked: even the right password is not checked now.
         locked = await attempt(client, "Anna ", PASSWORD)
@@ -628,11 +628,55 @@ async def test_password_guessing_is_slowed_down(env: Env) -> None:
         await session.execute(update(LoginFailure).values(at=utcnow() - timedelta(minutes=16)))
     async with env.client() as client:
         assert (await attempt(client, "anna", PASSWORD)).status_code == 200
-    async with env.s.db.read() as session:  # a successful login clears the account's failures
+    async with env.s.db.read() as session:  # a successful login clears its own failures
         left = await session.scalar(
             select(func.count()).select_from(LoginFailure).where(LoginFailure.username == "anna")
         )
     assert left == 0
+
+
+async def attempt(client: httpx.AsyncClient, username: str, password: str) -> int:
+    response = await client.post(
+        "/api/v1/session", json={"username": username, "password": password}
+    )
+    return response.status_code
+
+
+async def test_guessing_from_outside_does_not_lock_the_operator_out_at_the_office(
+    env: Env,
+) -> None:
+    await env.s.operator("anna")
+    async with env.client("203.0.113.9") as stranger:
+        for _ in range(login_guard.PER_ACCOUNT_AND_ADDRESS):
+            assert await attempt(stranger, "anna", "qwerty") == 401
+        assert await attempt(stranger, "anna", PASSWORD) == 429  # even the right one
+    async with env.client("10.20.0.1") as office:
+        assert await attempt(office, "anna", PASSWORD) == 200
+    async with env.s.db.read() as session:  # Anna's login did not wipe the stranger's tries
+        left = await session.scalar(select(func.count()).select_from(LoginFailure))
+    assert left == login_guard.PER_ACCOUNT_AND_ADDRESS
+
+
+async def test_guessing_spread_over_many_addresses_locks_the_account(env: Env) -> None:
+    await env.s.operator("anna")
+    for n in range(login_guard.PER_ACCOUNT):
+        async with env.client(f"198.51.100.{n + 1}") as bot:
+            assert await attempt(bot, "anna", f"guess{n}") == 401
+    async with env.client("10.20.0.1") as office:
+        assert await attempt(office, "anna", PASSWORD) == 429
+
+
+async def test_colleagues_mistyping_behind_one_address_lock_only_themselves(env: Env) -> None:
+    for name in ("anna", "boris", "vera"):
+        await env.s.operator(name)
+    async with env.client("10.20.0.1") as office:  # the whole office behind one NAT address
+        for name in ("boris", "vera"):
+            for _ in range(login_guard.PER_ACCOUNT_AND_ADDRESS):
+                assert await attempt(office, name, "Caps Lock") == 401
+            assert await attempt(office, name, PASSWORD) == 429
+        assert await attempt(office, "anna", PASSWORD) == 200
+    async with env.client("10.30.0.7") as from_home:
+        assert await attempt(from_home, "boris", PASSWORD) == 200
 
 
 async def test_one_address_trying_many_accounts_is_stopped(env: Env) -> None:

@@ -54,8 +54,9 @@ async def login(
 ) -> Operator | None:
     """Check credentials; a successful login marks the operator online and drains the queue.
 
-    :class:`login_guard.TooManyAttempts` after too many wrong passwords for this account or
-    from this ``address`` (checked before the password, so a locked login costs no hash)."""
+    :class:`login_guard.TooManyAttempts` after too many wrong passwords for this account from
+    this ``address``, for this account from anywhere, or from this address over several
+    accounts (checked before the password, so a locked login costs no hash)."""
     username = username.strip().lower()[:64]
     now = utcnow()
     async with console.db.read() as session:
@@ -70,7 +71,7 @@ async def login(
             await login_guard.failed(session, username, address, now)
         return None
     async with console.db.write() as session:
-        await login_guard.succeeded(session, username)
+        await login_guard.succeeded(session, username, address)
     if needs_rehash(operator.password_hash):  # hashing parameters were raised since
         async with console.db.write() as session:
             stored = await session.get(Operator, operator.id)
