@@ -214,6 +214,7 @@ HISTORY_TITLES = {
     "dismissed": "убрал(а) из списка «не понял»",
     "answer_edited": "изменил(а) ответ записи",
     "entry_created": "создал(а) запись",
+    "entry_imported": "изменил(а) запись из таблицы",
     "flow_edited": "изменил(а) текст сценария",
     "phrase_edited": "изменил(а) фразу бота",
     "question_removed": "убрал(а) вопрос из записи",

@@ -18,6 +18,7 @@ from handoff import bot_phrases, editor, flow_texts, teaching
 from handoff.errors import HandoffError
 from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body
+from handoff.web.kb_table import kb_table_routes
 from handoff.web.pages import render
 from handoff.web.security import guarded
 
@@ -275,4 +276,5 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/teach", teach, methods=["POST"]),
         Route(f"{base}/dismiss", dismiss, methods=["POST"]),
         Route(f"{base}/try", try_bot, methods=["POST"]),
+        *kb_table_routes(console, EDITOR_ROLES),
     ]

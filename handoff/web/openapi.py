@@ -13,7 +13,7 @@ from handoff.web.openapi_base import SECURED as _SECURED
 from handoff.web.openapi_base import TEXT as _TEXT
 from handoff.web.openapi_base import action as _action
 from handoff.web.openapi_base import body as _body
-from handoff.web.openapi_editor import PHRASE_PATHS
+from handoff.web.openapi_editor import PHRASE_PATHS, TABLE_PATHS
 from handoff.web.openapi_team import TEAM_PATHS
 
 OPENAPI: dict[str, Any] = {
@@ -454,6 +454,7 @@ OPENAPI: dict[str, Any] = {
             }
         },
         **PHRASE_PATHS,
+        **TABLE_PATHS,
         "/editor/dismiss": {
             "post": {
                 "summary": "«Не вопрос к FAQ»: hide this text from the list for good (audited)",

@@ -1,4 +1,5 @@
-"""The OpenAPI description of the editor's «Фразы бота» (``/api/v1/editor/phrases``)."""
+"""The OpenAPI description of the editor's «Фразы бота» (``/api/v1/editor/phrases``) and
+«Таблица» (``/api/v1/editor/kb.csv``, ``/api/v1/editor/table``)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,36 @@ PHRASE_PATHS: dict[str, Any] = {
                 },
                 ["name", "index", "text"],
             ),
+            "responses": {**OK, **ERRORS, "422": REFUSED},
+        }
+    },
+}
+
+TABLE_PATHS: dict[str, Any] = {
+    "/editor/kb.csv": {
+        "get": {
+            "summary": "The whole knowledge base as a spreadsheet: CSV (UTF-8 with a BOM, `;`), "
+            "columns `id; раздел; название; вопросы; ответ`, one wording per line in `вопросы`",
+            "security": SECURED,
+            "responses": {
+                "200": {"description": "CSV", "content": {"text/csv": {}}},
+                "403": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    },
+    "/editor/table": {
+        "post": {
+            "summary": "Import an edited table (the file's bytes; `;`, `,` or tab; headers in "
+            "Russian or English). With `check=1`: what would change per row (`counts`, `rows`) "
+            "or `problems` naming the rows («строка 7: …»), nothing written. Without it: every "
+            "change written surgically and reloaded (validated, gated) — 200 when live, 422 "
+            "when refused (every file restored), 400 `invalid_table`, `unchanged`, "
+            "`bad_content_type`. Entries missing from the table are left as they are",
+            "security": CSRF,
+            "parameters": [
+                {"name": "check", "in": "query", "required": False, "schema": {"type": "string"}}
+            ],
+            "requestBody": {"required": True, "content": {"text/csv": {}}},
             "responses": {**OK, **ERRORS, "422": REFUSED},
         }
     },

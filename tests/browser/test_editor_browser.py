@@ -7,6 +7,8 @@ YAML files), with the real NLU — the point is that retraining really changes t
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -245,6 +247,68 @@ def test_an_editor_creates_an_entry_for_a_new_question(
     open_chat(again, server)
     customer_says(again, "а с собакой в магазин пускают?")
     expect(again.locator("li.msg--bot").last).to_contain_text("на коротком поводке")
+
+
+def test_an_editor_edits_the_whole_base_as_a_spreadsheet(
+    editor_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, root = editor_server
+    server.add_operator("tanya", role="editor", name="Таня")
+    editor = pages()
+    log_in_editor(editor, server, "tanya")
+    with editor.expect_download() as downloaded:
+        editor.click("#table-download")
+    sheet = list(
+        csv.reader(
+            io.StringIO(Path(downloaded.value.path()).read_text(encoding="utf-8-sig")),
+            delimiter=";",
+        )
+    )
+    assert sheet[0] == ["id", "раздел", "название", "вопросы", "ответ"]
+
+    broken = [*sheet, ["no_such_entry", "", "Что-то", "вопрос", "ответ"]]
+    upload(editor, broken)
+    expect(editor.locator("#table-plan")).to_contain_text(
+        f"строка {len(broken)}: записи «no_such_entry» нет"
+    )
+    expect(editor.locator("#table-apply")).to_be_hidden()
+
+    sheet.append(
+        [
+            "",
+            "Магазины и пункты выдачи",
+            "Парковка у магазинов",
+            "есть ли парковка у магазина\nгде оставить машину у вольта\nпарковка бесплатная?",
+            "У магазинов в торговых центрах — парковка центра, у отдельных магазинов — "
+            "бесплатная на 2 часа. Схемы: https://volt-shop.ru/stores",
+        ]
+    )
+    upload(editor, sheet)
+    expect(editor.locator("#table-counts")).to_have_text(
+        f"Новых записей: 1, изменённых: 0, без изменений: {len(sheet) - 2}."
+    )
+    expect(editor.locator("#table-plan li")).to_have_text(
+        [f"строка {len(sheet)}: «Парковка у магазинов» — новая запись в stores.yml"]
+    )
+    editor.click("#table-apply")
+    expect(editor.locator("#table-result")).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    expect(editor.locator("#hist-list li").first).to_contain_text("Парковка у магазинов")
+    assert "title: Парковка у магазинов" in (root / "data" / "faq" / "stores.yml").read_text(
+        encoding="utf-8"
+    )
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, "а парковка у вас есть?")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("бесплатная на 2 часа")
+
+
+def upload(editor: Page, rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(rows)
+    editor.set_input_files(
+        "#table-file",
+        files=[{"name": "база.csv", "mimeType": "text/csv", "buffer": out.getvalue().encode()}],
+    )
 
 
 def test_an_answer_that_did_not_help_leads_the_editor_to_it(

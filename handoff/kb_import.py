@@ -1,0 +1,258 @@
+"""Import an edited spreadsheet of the knowledge base (the editor's «Таблица»).
+
+:func:`plan` compares the table (:mod:`knowledge_base.table`) with the live knowledge base and
+says, row by row, what would change — new entries, new or removed wordings, a new title or
+answer — or what is wrong with the row («строка 7: …»). Nothing is written while any row is
+wrong. :func:`apply` writes the whole plan at once (:mod:`knowledge_base.bulk`: surgical
+edits, every file or none) through the validated, gated reload, like every other edit on the
+page: if the reload refuses, every file gets its previous bytes back. Entries missing from the
+table stay as they are — an import never deletes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.engine import Brain
+from bot.reload import Edit
+from bot.storage.db import Database
+from handoff.errors import HandoffError
+from handoff.teaching import (
+    NEW_ENTRY_MESSAGES,
+    Reloader,
+    TeachResult,
+    audit_row,
+    categories,
+    put_live,
+    refused_result,
+)
+from knowledge_base.bulk import EntryEdit, FileEdits, apply_to_files
+from knowledge_base.editing import EditError, clean_answer, clean_question
+from knowledge_base.loader import question_key
+from knowledge_base.new_entry import MAX_QUESTIONS, MAX_TITLE_CHARS, new_entry
+from knowledge_base.table import TableRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class RowChange:
+    """What one row changes (``kind``: ``new``, ``changed`` or ``same``)."""
+
+    line: int
+    entry_id: str
+    title: str
+    kind: str
+    file: str
+    title_changed: bool = False
+    answer_changed: bool = False
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "entry_id": self.entry_id,
+            "title": self.title,
+            "kind": self.kind,
+            "file": Path(self.file).name,
+            "title_changed": self.title_changed,
+            "answer_changed": self.answer_changed,
+            "added": self.added,
+            "removed": self.removed,
+        }
+
+
+@dataclass(slots=True)
+class ImportPlan:
+    rows: list[RowChange] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    files: dict[str, FileEdits] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> list[RowChange]:
+        return [r for r in self.rows if r.kind != "same"]
+
+    def as_json(self) -> dict[str, Any]:
+        count = {
+            kind: sum(r.kind == kind for r in self.rows) for kind in ("new", "changed", "same")
+        }
+        return {
+            "ok": not self.problems,
+            "problems": self.problems,
+            "counts": count,
+            "rows": [r.as_json() for r in self.changed],
+        }
+
+    def _file(self, path: str) -> FileEdits:
+        return self.files.setdefault(path, FileEdits(Path(path)))
+
+
+def _questions(row: TableRow) -> list[str]:
+    cleaned: list[str] = []
+    for question in row.questions:
+        try:
+            text = clean_question(question)
+        except EditError:
+            raise _RowError(f"вопрос «{question[:60]}…» длиннее 300 символов") from None
+        if all(question_key(text) != question_key(q) for q in cleaned):
+            cleaned.append(text)
+    if not cleaned:
+        raise _RowError("нет ни одного вопроса (по одному на строку в ячейке «вопросы»)")
+    if len(cleaned) > MAX_QUESTIONS * 3:
+        raise _RowError(f"больше {MAX_QUESTIONS * 3} вопросов — разбейте запись на несколько")
+    return cleaned
+
+
+def _answer(row: TableRow) -> str:
+    try:
+        return clean_answer(row.answer)
+    except EditError as exc:
+        raise _RowError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)).rstrip(".").lower()) from None
+
+
+class _RowError(Exception):
+    pass
+
+
+def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
+    """What importing ``rows`` would change in ``brain``'s knowledge base."""
+    result = ImportPlan()
+    files = categories(brain)
+    seen: dict[str, int] = {}
+    taken = set(brain.kb.entries)
+    for row in rows:
+        try:
+            change = _row(brain, row, files, seen, taken, result)
+        except _RowError as exc:
+            result.problems.append(f"строка {row.line}: {exc}")
+            continue
+        result.rows.append(change)
+    return result
+
+
+def _row(
+    brain: Brain,
+    row: TableRow,
+    files: dict[str, str],
+    seen: dict[str, int],
+    taken: set[str],
+    result: ImportPlan,
+) -> RowChange:
+    if not row.title:
+        raise _RowError("пустое название")
+    if len(row.title) > MAX_TITLE_CHARS:
+        raise _RowError(f"название длиннее {MAX_TITLE_CHARS} символов")
+    questions, answer = _questions(row), _answer(row)
+    if not row.id:
+        if row.category not in files:
+            known = ", ".join(f"«{c}»" for c in files)
+            raise _RowError(f"для новой записи укажите раздел, один из: {known}")
+        try:
+            entry = new_entry(row.title, row.category, questions, answer, taken=taken)
+        except EditError as exc:
+            raise _RowError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc))) from None
+        taken.add(entry.id)
+        result._file(files[row.category]).new.append(entry)
+        return RowChange(row.line, entry.id, entry.title, "new", files[row.category])
+    if row.id in seen:
+        raise _RowError(f"запись «{row.id}» уже есть в строке {seen[row.id]}")
+    seen[row.id] = row.line
+    current = brain.kb.get(row.id)
+    source = brain.kb.sources.get(row.id)
+    if current is None or source is None:
+        raise _RowError(
+            f"записи «{row.id}» нет в базе знаний (для новой записи оставьте id пустым)"
+        )
+    if row.category and row.category != current.category:
+        raise _RowError(
+            f"запись «{current.title}» — в разделе «{current.category}», в таблице — "
+            f"«{row.category}»; переносить записи между разделами можно только в файлах"
+        )
+    old_keys = {question_key(q) for q in current.questions}
+    new_keys = {question_key(q) for q in questions}
+    change = RowChange(
+        row.line,
+        row.id,
+        row.title,
+        "same",
+        source.file,
+        title_changed=row.title != current.title,
+        answer_changed=answer != clean_answer(current.answer),
+        added=[q for q in questions if question_key(q) not in old_keys],
+        removed=[q for q in current.questions if question_key(q) not in new_keys],
+    )
+    if change.title_changed or change.answer_changed or change.added or change.removed:
+        change.kind = "changed"
+        result._file(source.file).entries.append(
+            EntryEdit(
+                row.id,
+                title=row.title if change.title_changed else None,
+                answer=answer if change.answer_changed else None,
+                add=change.added,
+                remove=change.removed,
+            )
+        )
+    return change
+
+
+async def apply(
+    db: Database,
+    brain: Callable[[], Brain],
+    reloader: Reloader,
+    rows: list[TableRow],
+    operator_id: int,
+) -> tuple[ImportPlan, TeachResult]:
+    """Write the table's changes and put them live, or change nothing."""
+    current = brain()
+    planned = plan(current, rows)
+    if planned.problems:
+        raise HandoffError(
+            "В таблице ошибки, ничего не изменено: " + "; ".join(planned.problems[:5]),
+            "invalid_table",
+        )
+    if not planned.changed:
+        raise HandoffError("Таблица совпадает с базой знаний: менять нечего.", "unchanged")
+    checks = [
+        (q, change.entry_id)
+        for edits in planned.files.values()
+        for change in edits.entries
+        for q in change.add
+    ] + [
+        (q, entry.id)
+        for edits in planned.files.values()
+        for entry in edits.new
+        for q in entry.questions
+    ]
+    edit = Edit(apply=lambda: apply_to_files(list(planned.files.values())), checks=checks)
+    report = await put_live(reloader, edit, NEW_ENTRY_MESSAGES)
+    first = planned.changed[0]
+    if not report.ok:
+        log.warning("table import refused by the reload")
+        message = (
+            "Импорт не принят: в контенте ошибки (список ниже). Файлы возвращены как были."
+            if report.problems
+            else "Импорт не принят: проверка качества нашла вопросы, на которые бот стал бы "
+            "отвечать неправильно (список ниже). Файлы возвращены как были."
+        )
+        return planned, refused_result(current, report, first.entry_id, "", message)
+    async with db.write() as session:
+        for change in planned.changed:
+            path = Path(change.file)
+            kind = "entry_created" if change.kind == "new" else "entry_imported"
+            session.add(
+                audit_row(kind, change.entry_id, change.title, change.entry_id, path, operator_id)
+            )
+    counts = planned.as_json()["counts"]
+    log.info("editor %s imported a table: %s", operator_id, counts)
+    return planned, TeachResult(
+        ok=True,
+        message=f"Готово: новых записей — {counts['new']}, изменённых — {counts['changed']}; "
+        "бот уже отвечает по-новому.",
+        entry_id=first.entry_id,
+        text="",
+    )

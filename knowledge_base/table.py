@@ -1,0 +1,136 @@
+"""The knowledge base as a spreadsheet: export to CSV, read an edited CSV back.
+
+Content teams keep FAQs in Excel or Google Sheets; this is the format they exchange with the
+editor's page («Таблица»). One row per entry, columns:
+
+    id; раздел; название; вопросы; ответ
+
+``вопросы`` holds one wording per line of the cell (the first is the canonical one). A row with
+an empty ``id`` is a new entry. Exported as UTF-8 with a BOM and ``;`` between cells — what a
+Russian Excel opens by double-click; read back with ``;``, ``,`` or a tab, with or without the
+BOM, headers in Russian or English. Problems name the spreadsheet's row («строка 7»), as
+``file:line`` does for YAML.
+
+Only reading and writing the table is here; what an import changes is :mod:`handoff.kb_import`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from knowledge_base.models import FAQEntry
+
+COLUMNS = ("id", "раздел", "название", "вопросы", "ответ")
+_ALIASES = {
+    "id": "id",
+    "раздел": "раздел",
+    "category": "раздел",
+    "название": "название",
+    "заголовок": "название",
+    "title": "название",
+    "вопросы": "вопросы",
+    "questions": "вопросы",
+    "ответ": "ответ",
+    "answer": "ответ",
+}
+REQUIRED = ("id", "название", "вопросы", "ответ")
+MAX_BYTES = 2_000_000
+MAX_ROWS = 2000
+
+
+class TableError(Exception):
+    """The file cannot be read as the knowledge-base table at all (Russian ``message``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One row as the editor wrote it; ``line`` is its row number in the spreadsheet (the
+    header is row 1; a cell of several lines does not add rows)."""
+
+    line: int
+    id: str
+    category: str
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+
+
+def export_table(entries: Iterable[FAQEntry]) -> bytes:
+    """The entries as CSV bytes for a spreadsheet (BOM, ``;``, CRLF, every cell quoted)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for entry in entries:
+        writer.writerow(
+            [
+                entry.id,
+                entry.category,
+                entry.title,
+                "\n".join(entry.questions),
+                entry.answer.rstrip("\n"),
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def read_table(data: bytes) -> list[TableRow]:
+    """Parse an edited table; :class:`TableError` when it is not one."""
+    if len(data) > MAX_BYTES:
+        raise TableError(f"Файл больше {MAX_BYTES // 1_000_000} МБ — это не таблица базы знаний.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TableError(
+            "Файл не в кодировке UTF-8. В Excel сохраните его как «CSV UTF-8 (разделитель — "
+            "запятая)», в Google Таблицах — «Скачать → CSV»."
+        ) from None
+    if not text.strip():
+        raise TableError("Файл пустой.")
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise TableError(f"строка 1: не читается как CSV ({exc}).") from None
+    columns = [_ALIASES.get(h.strip().lower()) for h in header]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise TableError(
+            "строка 1: нет столбцов "
+            + ", ".join(f"«{c}»" for c in missing)
+            + f". Нужны столбцы: {'; '.join(COLUMNS)} — скачайте таблицу с этой страницы и "
+            "правьте её."
+        )
+    rows: list[TableRow] = []
+    line = 1  # the spreadsheet's row number (a cell of several lines is still one row)
+    try:
+        for cells in reader:
+            line += 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise TableError(f"Больше {MAX_ROWS} строк — разбейте таблицу на части.")
+            values = {c: cells[i] if i < len(cells) else "" for i, c in enumerate(columns) if c}
+            rows.append(
+                TableRow(
+                    line=line,
+                    id=values.get("id", "").strip(),
+                    category=" ".join(values.get("раздел", "").split()),
+                    title=" ".join(values.get("название", "").split()),
+                    questions=tuple(
+                        q.strip() for q in values.get("вопросы", "").splitlines() if q.strip()
+                    ),
+                    answer=values.get("ответ", "").replace("\r\n", "\n").strip(),
+                )
+            )
+    except csv.Error as exc:
+        raise TableError(f"строка {line}: не читается как CSV ({exc}).") from None
+    return rows
