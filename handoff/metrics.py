@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import helpful
 from bot.ownership import Owner
 from bot.rating import REASONS
-from bot.storage.models import Conversation, Message, Operator, Rating, utcnow
+from bot.storage.models import Conversation, Message, Operator, Rating, Transition, utcnow
 from handoff.config import WorkingHours
 from handoff.escalation import open_seconds
 from handoff.metrics_reasons import handoffs
@@ -105,6 +105,20 @@ async def compute(
         if operator_id is not None
     }
     per_operator_day: Counter[tuple[str, int]] = Counter((day, op) for day, op, _ in handled)
+    released: dict[int, list[tuple[datetime, str]]] = {}
+    for conversation_id, at, why in (
+        await session.execute(
+            select(Transition.conversation_id, Transition.at, Transition.reason)
+            .where(
+                Transition.from_owner == Owner.OPERATOR.value,
+                Transition.to_owner.in_([Owner.CLOSED.value, Owner.BOT.value]),
+                Transition.at >= since,
+            )
+            .order_by(Transition.at)
+        )
+    ).all():
+        released.setdefault(conversation_id, []).append((at, why))
+    resolved = _resolutions(escalated, released, replies, waited)
     names = {op.id: op.display_name for op in (await session.scalars(select(Operator))).all()}
 
     rated = (
@@ -143,7 +157,14 @@ async def compute(
             "waiting": len(waits),
             "waiting_over_goal": waiting_over_goal,
         },
-        "operators": _per_operator(answered_waits, replies, rated, names),
+        # From the handoff to closing, for the conversations a person answered and closed
+        # (the time a customer's problem took a person; on the same clock as the waits).
+        "resolution": {
+            "resolved": len(resolved),
+            "p50_seconds": _round(percentile([s for _, s in resolved], 0.5)),
+            "p90_seconds": _round(percentile([s for _, s in resolved], 0.9)),
+        },
+        "operators": _per_operator(answered_waits, replies, rated, names, resolved),
         "per_operator_day": [
             {
                 "date": day,
@@ -185,9 +206,11 @@ def _per_operator(
     replies: Sequence[Reply],
     rated: Sequence[Rated],
     names: dict[int, str],
+    resolved: Sequence[tuple[int | None, float]] = (),
 ) -> list[dict[str, Any]]:
     """Each operator's period: conversations they replied in, the median wait of those they
-    answered first, and their ratings (a team lead's per-agent report)."""
+    answered first, the median resolution of those they closed, and their ratings (a team
+    lead's per-agent report)."""
     conversations: dict[int, set[int]] = {}
     first: dict[int, tuple[datetime, int]] = {}  # conversation → (first reply, its operator)
     for operator_id, conversation_id, at in replies:
@@ -204,8 +227,12 @@ def _per_operator(
     for score, _, operator_id in rated:
         if operator_id is not None:
             scores.setdefault(operator_id, []).append(score)
+    closing: dict[int, list[float]] = {}
+    for operator_id, seconds in resolved:
+        if operator_id is not None:
+            closing.setdefault(operator_id, []).append(seconds)
     report = []
-    for operator_id in set(conversations) | set(scores):
+    for operator_id in set(conversations) | set(scores) | set(closing):
         given = scores.get(operator_id, [])
         report.append(
             {
@@ -213,6 +240,8 @@ def _per_operator(
                 "operator": names.get(operator_id, f"#{operator_id}"),
                 "conversations": len(conversations.get(operator_id, ())),
                 "first_response_p50_seconds": _round(percentile(waits.get(operator_id, []), 0.5)),
+                "resolved": len(closing.get(operator_id, ())),
+                "resolution_p50_seconds": _round(percentile(closing.get(operator_id, []), 0.5)),
                 "ratings": len(given),
                 "csat_average": round(sum(given) / len(given), 2) if given else None,
                 "low_ratings": sum(1 for s in given if s <= 3),
@@ -225,6 +254,36 @@ def _clock(hours: WorkingHours | None) -> Waited:
     if hours is None:
         return lambda start, end: (end - start).total_seconds()
     return lambda start, end: open_seconds(hours, start, end)
+
+
+def _resolutions(
+    escalated: Sequence[Escalated],
+    released: dict[int, list[tuple[datetime, str]]],
+    replies: Sequence[Reply],
+    waited: Waited,
+) -> list[tuple[int | None, float]]:
+    """(operator, seconds) from each handoff to the moment a person let the conversation go —
+    closed it or gave it back to the bot — for the conversations a person answered. One
+    closed for the customer's silence ends at the operator's last reply (the hour of silence
+    is not the team's time). The operator is the one who replied last."""
+    last_reply: dict[int, list[tuple[datetime, int | None]]] = {}
+    for operator_id, conversation_id, at in replies:
+        last_reply.setdefault(conversation_id, []).append((at, operator_id))
+    found = []
+    for started, answered, _, conversation_id in escalated:
+        if started is None or answered is None:
+            continue
+        end = next(
+            ((at, why) for at, why in released.get(conversation_id, []) if at >= started), None
+        )
+        if end is None:
+            continue
+        said = [
+            (at, op) for at, op in last_reply.get(conversation_id, []) if started <= at <= end[0]
+        ]
+        finished = max(said)[0] if said and end[1] == "customer_silent" else end[0]
+        found.append((max(said)[1] if said else None, waited(started, finished)))
+    return found
 
 
 def _waits(escalated: Sequence[Escalated], now: datetime, waited: Waited) -> list[float]:

@@ -14,6 +14,8 @@ OPERATOR_COLUMNS = (
     "Оператор",
     "Диалогов",
     "Первый ответ, медиана, с",
+    "Решено",
+    "Время решения, медиана, с",
     "Средняя оценка",
     "Оценок",
     "Оценок 1–3",
@@ -33,6 +35,7 @@ def to_csv(data: dict[str, Any]) -> str:
     conversations per operator per day, why conversations were handed over and the topics."""
     first, csat = data["first_response"], data["csat"]
     deflection, answers = data["deflection"], data["answers"]
+    solved = data.get("resolution") or {}
     rows: list[tuple[str, Any]] = [
         ("Период с", data["since"]),
         ("Период по", data["until"]),
@@ -46,6 +49,9 @@ def to_csv(data: dict[str, Any]) -> str:
         ("Позже цели", first["late"]),
         ("Доля в пределах цели", first["within_goal_share"]),
         ("Ждут ответа сейчас", first["waiting"]),
+        ("Решено операторами", solved.get("resolved")),
+        ("Время решения, медиана, с", solved.get("p50_seconds")),
+        ("Время решения, 90-й перцентиль, с", solved.get("p90_seconds")),
         ("Оценок (CSAT)", csat["ratings"]),
         ("Средняя оценка", csat["average"]),
         ("Доля оценок 4–5", csat["share_4_5"]),
@@ -68,6 +74,8 @@ def to_csv(data: dict[str, Any]) -> str:
             r["operator"],
             r["conversations"],
             _number(r["first_response_p50_seconds"]),
+            r.get("resolved", 0),
+            _number(r.get("resolution_p50_seconds")),
             _number(r["csat_average"]),
             r["ratings"],
             r["low_ratings"],

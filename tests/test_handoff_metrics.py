@@ -10,7 +10,15 @@ from typing import Any
 from bot.engine import Brain
 from bot.project import load_project
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Customer, Message, Operator, Rating, utcnow
+from bot.storage.models import (
+    Conversation,
+    Customer,
+    Message,
+    Operator,
+    Rating,
+    Transition,
+    utcnow,
+)
 from handoff.metrics import compute, percentile
 from tests.handoff_kit import ROOT, FakeNLU, conversation, make_brain, operator_reply, stack
 
@@ -103,6 +111,8 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
             "operator": "Анна",
             "conversations": 3,
             "first_response_p50_seconds": 20.0,
+            "resolved": 0,  # nobody closed anything yet
+            "resolution_p50_seconds": None,
             "ratings": 4,
             "csat_average": 4.0,
             "low_ratings": 1,
@@ -112,6 +122,8 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
             "operator": "Борис",
             "conversations": 1,
             "first_response_p50_seconds": 40.0,
+            "resolved": 0,
+            "resolution_p50_seconds": None,
             "ratings": 0,
             "csat_average": None,
             "low_ratings": 0,
@@ -124,6 +136,71 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
         "reasons": [{"reason": "slow", "title": "Долго ждал ответа", "count": 1}],
     }
     assert data["deflection"] == {"conversations": 10, "without_person": 4, "rate": 0.4}
+    assert data["resolution"] == {"resolved": 0, "p50_seconds": None, "p90_seconds": None}
+
+
+async def test_resolution_runs_from_the_handoff_until_a_person_lets_go(db: Database) -> None:
+    now = utcnow()
+    start = now - timedelta(hours=2)
+
+    def at(minutes: float) -> datetime:
+        return start + timedelta(minutes=minutes)
+
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=now)
+        anna, boris = an_operator("anna", "Анна"), an_operator("boris", "Борис")
+        session.add_all([customer, anna, boris])
+        await session.flush()
+        closed, silent, returned, open_, cancelled = (
+            conversation(customer.id, owner, start, answered)
+            for owner, answered in (
+                ("closed", 60),
+                ("closed", 120),
+                ("bot", 60),
+                ("operator", 60),
+                ("bot", None),
+            )
+        )
+        session.add_all([closed, silent, returned, open_, cancelled])
+        await session.flush()
+
+        def let_go(
+            c: Conversation, minutes: float, to: str, why: str, source: str = "operator"
+        ) -> None:
+            session.add(
+                Transition(
+                    conversation_id=c.id,
+                    from_owner=source,
+                    to_owner=to,
+                    reason=why,
+                    actor="test",
+                    at=at(minutes),
+                )
+            )
+
+        # Анна answers and closes after 15 minutes.
+        session.add_all(
+            [operator_reply(closed, anna.id, at(1)), operator_reply(closed, anna.id, at(10))]
+        )
+        let_go(closed, 15, "closed", "closed")
+        # Борис's last word is at 20 minutes; the customer is silent and it closes at 80: the
+        # silence is not the team's time.
+        session.add_all(
+            [operator_reply(silent, boris.id, at(2)), operator_reply(silent, boris.id, at(20))]
+        )
+        let_go(silent, 80, "closed", "customer_silent")
+        # Анна answers and gives it back to the bot at 5 minutes.
+        session.add(operator_reply(returned, anna.id, at(1)))
+        let_go(returned, 5, "bot", "returned_to_bot")
+        # Still with a person; and a customer who took the request back before anyone answered.
+        session.add(operator_reply(open_, anna.id, at(1)))
+        let_go(cancelled, 3, "bot", "cancelled", source="queued")
+    async with db.read() as session:
+        data = await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
+    assert data["resolution"] == {"resolved": 3, "p50_seconds": 900.0, "p90_seconds": 1200.0}
+    by_name = {r["operator"]: r for r in data["operators"]}
+    assert (by_name["Анна"]["resolved"], by_name["Анна"]["resolution_p50_seconds"]) == (2, 300.0)
+    assert (by_name["Борис"]["resolved"], by_name["Борис"]["resolution_p50_seconds"]) == (1, 1200.0)
 
 
 async def test_conversations_still_waiting_past_the_goal_count_as_late(db: Database) -> None:

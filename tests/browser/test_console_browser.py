@@ -665,6 +665,8 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
                 "operator": "Анна",
                 "conversations": 3,
                 "first_response_p50_seconds": 95.0,
+                "resolved": 2,
+                "resolution_p50_seconds": 1260.0,
                 "ratings": 4,
                 "csat_average": 4.25,
                 "low_ratings": 1,
@@ -680,6 +682,7 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
             "reasons": [{"reason": "slow", "title": "Долго ждал ответа", "count": 1}],
         },
         "deflection": {"conversations": 40, "without_person": 28, "rate": 0.7},
+        "resolution": {"resolved": 2, "p50_seconds": 1260.0, "p90_seconds": 5400.0},
         "answers": {"rated": 21, "helped": 17, "share": 0.81},
         "handoffs": {
             "reasons": [
@@ -723,7 +726,9 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     row = lead.locator("#per-operator tbody tr").first
     expect(row.locator("td").first).to_have_text("01.05.2024")  # as on the customer card
     agent = lead.locator("#operators tbody tr").first.locator("td")
-    expect(agent).to_have_text(["Анна", "3", "1 мин 35 с", "4,3 (4 оценки)", "1"])
+    expect(agent).to_have_text(["Анна", "3", "1 мин 35 с", "2", "21 мин", "4,3 (4 оценки)", "1"])
+    expect(lead.locator("#resolution")).to_have_text("21 мин")
+    expect(lead.locator("#resolution-note")).to_have_text("90% — за 1 ч 30 мин; решено 2")
     # Why customers reached a person, and after which question: the editor's next entries.
     reasons = lead.locator("#handoff-reasons tbody tr")
     expect(reasons.nth(0).locator("td")).to_have_text(["клиент попросил оператора", "7", "58%"])

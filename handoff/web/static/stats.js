@@ -63,7 +63,8 @@ function operatorRow(r) {
   const rating = missing(r.csat_average)
     ? "—"
     : `${decimal(r.csat_average, 1)} (${plural(r.ratings, ["оценка", "оценки", "оценок"])})`;
-  return row([r.operator, r.conversations, duration(r.first_response_p50_seconds), rating, r.low_ratings]);
+  return row([r.operator, r.conversations, duration(r.first_response_p50_seconds),
+    r.resolved || 0, duration(r.resolution_p50_seconds), rating, r.low_ratings]);
 }
 
 function perOperatorRow(r) {
@@ -95,6 +96,12 @@ async function load() {
     return;
   }
   firstResponse(data.first_response);
+  // From the handoff until a person closed the conversation or gave it back to the bot.
+  const solved = data.resolution || { resolved: 0 };
+  $("resolution").textContent = duration(solved.p50_seconds);
+  $("resolution-note").textContent = solved.resolved
+    ? `90% — за ${duration(solved.p90_seconds)}; решено ${solved.resolved}`
+    : "операторы ещё ничего не решили";
   $("csat").textContent = csat(data.csat);
   $("csat45").textContent = share(data.csat.share_4_5);
   const d = data.deflection;
