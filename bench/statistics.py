@@ -7,7 +7,8 @@ Fills a fresh database (SQLite in a temporary file; PostgreSQL ``zabota_bench_st
 ``127.0.0.1:5432``, dropped and created) with ``--days`` days of conversations: ``--per-day``
 handed over to a person around the clock (a third of them at night, answered at the next
 opening), each with an operator's reply, a rating for half of them, and as many more the bot
-handled alone; 200 still wait. Then times, with warm caches:
+handled alone; 200 still wait; each answered one is closed minutes after the reply (the
+resolution time reads the closing transitions). Then times, with warm caches:
 
 * the month's figures (``handoff.metrics.compute``, what ``GET /api/v1/metrics?days=30`` and the
   CSV run) on working hours — each wait measured on the team's clock
@@ -53,7 +54,15 @@ async def fill(db_url: str, days: int, per_day: int) -> int:
     from sqlalchemy import insert
 
     from bot.storage.db import Database, upgrade
-    from bot.storage.models import Conversation, Customer, Message, Operator, Rating, utcnow
+    from bot.storage.models import (
+        Conversation,
+        Customer,
+        Message,
+        Operator,
+        Rating,
+        Transition,
+        utcnow,
+    )
 
     await asyncio.to_thread(upgrade, db_url)
     db = Database(db_url)
@@ -84,6 +93,7 @@ async def fill(db_url: str, days: int, per_day: int) -> int:
     conversations: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
     ratings: list[dict[str, Any]] = []
+    transitions: list[dict[str, Any]] = []
 
     async def flush() -> None:
         async with db.write() as session:
@@ -93,9 +103,12 @@ async def fill(db_url: str, days: int, per_day: int) -> int:
                 await session.execute(insert(Message), messages)
             if ratings:
                 await session.execute(insert(Rating), ratings)
+            if transitions:
+                await session.execute(insert(Transition), transitions)
         conversations.clear()
         messages.clear()
         ratings.clear()
+        transitions.clear()
 
     async with db.write() as session:
         await session.execute(
@@ -143,6 +156,16 @@ async def fill(db_url: str, days: int, per_day: int) -> int:
         messages.append(_message(c, "customer", None, "позовите оператора", at))
         if answered is not None:
             messages.append(_message(c, "operator", operator, "Здравствуйте!", answered))
+            transitions.append(  # closed a few minutes later (the resolution time)
+                {
+                    "conversation_id": c,
+                    "from_owner": "operator",
+                    "to_owner": "closed",
+                    "reason": "closed",
+                    "actor": f"op{operator}",
+                    "at": answered + timedelta(seconds=rng.uniform(60, 900)),
+                }
+            )
             if c % 2:
                 ratings.append(
                     {

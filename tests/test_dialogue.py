@@ -450,6 +450,15 @@ async def test_a_question_about_discounts_is_no_trade_in_yes(bot: TestBot) -> No
     assert not alice.last_text.startswith("Да")  # no promise of a discount that may not exist
 
 
+async def test_an_old_tv_is_no_trade_in_but_can_be_taken_away(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("хочу сдать старый телевизор")
+    assert "крупную технику в трейд-ин не принимаем" in alice.last_text
+    assert "на утилизацию за 490 ₽" in alice.last_text
+    await alice.press("Вывоз старой техники")
+    assert alice.last_text.startswith("Товары до 15 кг курьер бесплатно приносит")
+
+
 async def test_greeting_on_start(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.start()
