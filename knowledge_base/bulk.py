@@ -14,18 +14,18 @@ from pathlib import Path
 
 import yaml
 
-from bot.yamlio import ContentError, parse_yaml
 from knowledge_base.editing import (
     EditError,
-    _entry_node,
     add_question,
+    entry_node,
     read_exact,
     read_tree,
     remove_question,
     replace_answer,
+    verify_field,
     write_bytes_atomic,
 )
-from knowledge_base.new_entry import NewEntry, _value, add_entry
+from knowledge_base.new_entry import NewEntry, add_entry, mapping_value
 
 
 @dataclass(slots=True)
@@ -51,23 +51,14 @@ class FileEdits:
 def replace_title(source: str, entry_id: str, title: str, name: str = "<kb>") -> str:
     """``source`` with entry ``entry_id``'s one-line ``title`` replaced; nothing else changes."""
     before, root = read_tree(source, name)
-    index, entry = _entry_node(root, entry_id)
+    index, entry = entry_node(root, entry_id)
     value = next(
         (v for k, v in entry.value if isinstance(k, yaml.ScalarNode) and k.value == "title"), None
     )
     if not isinstance(value, yaml.ScalarNode) or value.style in ("|", ">"):
         raise EditError("verify_failed", "the title is not a one-line value")
-    text = source[: value.start_mark.index] + _value(title) + source[value.end_mark.index :]
-    try:
-        after = parse_yaml(text, name).data
-        written = after["entries"][index]["title"]
-        after["entries"][index]["title"] = before["entries"][index]["title"]
-    except ContentError as exc:
-        raise EditError("verify_failed", f"the edited file does not parse: {exc}") from None
-    except (KeyError, IndexError, TypeError):
-        raise EditError("verify_failed", "the edited file lost the title") from None
-    if written != title or after != before:
-        raise EditError("verify_failed", "the edited file differs by more than the title")
+    text = source[: value.start_mark.index] + mapping_value(title) + source[value.end_mark.index :]
+    verify_field(before, text, name, index, "title", title)
     return text
 
 

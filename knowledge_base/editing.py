@@ -102,7 +102,7 @@ def read_tree(source: str, name: str) -> tuple[Any, yaml.Node | None]:
         raise EditError("invalid_yaml", str(exc)) from None
 
 
-def _entry_node(root: yaml.Node | None, entry_id: str) -> tuple[int, yaml.MappingNode]:
+def entry_node(root: yaml.Node | None, entry_id: str) -> tuple[int, yaml.MappingNode]:
     if not isinstance(root, yaml.MappingNode):
         raise EditError("not_kb_file", "the file is not a mapping with 'entries:'")
     entries = next(
@@ -144,7 +144,7 @@ def add_question(source: str, entry_id: str, question: str, name: str = "<kb>") 
     """
     question = clean_question(question)
     before, root = read_tree(source, name)
-    index, entry = _entry_node(root, entry_id)
+    index, entry = entry_node(root, entry_id)
     questions = _questions_node(entry)
     existing = [item.value for item in questions.value if isinstance(item, yaml.ScalarNode)]
     if any(question_key(q) == question_key(question) for q in existing):
@@ -207,7 +207,7 @@ def remove_question(source: str, entry_id: str, question: str, name: str = "<kb>
     ``entry_id``'s ``questions``: a block item's lines go, a flow item goes with its comma.
     An entry keeps at least one question; the result must read back as exactly that change."""
     before, root = read_tree(source, name)
-    index, entry = _entry_node(root, entry_id)
+    index, entry = entry_node(root, entry_id)
     questions = _questions_node(entry)
     items = questions.value
     position = next(
@@ -290,10 +290,10 @@ def replace_answer(source: str, entry_id: str, answer: str, name: str = "<kb>") 
     parse to the same data with only that answer changed, or :class:`EditError`."""
     answer = clean_answer(answer)
     before, root = read_tree(source, name)
-    index, entry = _entry_node(root, entry_id)
+    index, entry = entry_node(root, entry_id)
     key, value = _answer_node(entry)
     text = replace_scalar(source, key, value, answer)
-    _verify_answer(before, text, name, index, answer)
+    verify_field(before, text, name, index, "answer", answer)
     return text
 
 
@@ -330,17 +330,19 @@ def replace_scalar(
     return source[:start] + header + tail + newline + body + (after or "")
 
 
-def _verify_answer(before: Any, text: str, name: str, index: int, answer: str) -> None:
+def verify_field(before: Any, text: str, name: str, index: int, key: str, value: str) -> None:
+    """The edited ``text`` must parse to ``before`` with only entry ``index``'s ``key`` now
+    ``value`` (a block scalar's final newline aside); else :class:`EditError`."""
     try:
         after = parse_yaml(text, name).data
-        written = after["entries"][index]["answer"]
-        after["entries"][index]["answer"] = before["entries"][index]["answer"]
+        written = after["entries"][index][key]
+        after["entries"][index][key] = before["entries"][index][key]
     except ContentError as exc:
         raise EditError("verify_failed", f"the edited file does not parse: {exc}") from None
     except (KeyError, IndexError, TypeError):
-        raise EditError("verify_failed", "the edited file lost the answer") from None
-    if written.rstrip("\n") != answer or after != before:
-        raise EditError("verify_failed", "the edited file differs by more than the answer")
+        raise EditError("verify_failed", f"the edited file lost the {key}") from None
+    if str(written).rstrip("\n") != value or after != before:
+        raise EditError("verify_failed", f"the edited file differs by more than the {key}")
 
 
 # -- files -----------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def entry_id_for(title: str, taken: Collection[str]) -> str:
     return candidate
 
 
-def _value(text: str) -> str:
+def mapping_value(text: str) -> str:
     """``text`` as a mapping value: plain when YAML reads it back unchanged, else quoted."""
     try:
         if yaml.safe_load(f"k: {text}\n") == {"k": text} and text == text.strip():
@@ -134,8 +134,8 @@ def add_entry(source: str, entry: NewEntry, name: str = "<kb>") -> str:
     item = " " * (key_column + 2)
     block = [
         f"{first}id: {entry.id}",
-        f"{rest}title: {_value(entry.title)}",
-        *([f"{rest}category: {_value(entry.category)}"] if entry.category else []),
+        f"{rest}title: {mapping_value(entry.title)}",
+        *([f"{rest}category: {mapping_value(entry.category)}"] if entry.category else []),
         f"{rest}questions:",
         *(f"{item}- {yaml_scalar(q)}" for q in entry.questions),
         f"{rest}answer: |",
