@@ -105,6 +105,24 @@ async def compute(
         if operator_id is not None
     }
     per_operator_day: Counter[tuple[str, int]] = Counter((day, op) for day, op, _ in handled)
+    said = (
+        await session.execute(
+            select(Message.conversation_id, Message.created_at).where(
+                Message.author == "customer",
+                Message.kind == "message",
+                Message.conversation_id.in_(
+                    select(Message.conversation_id).where(
+                        Message.author == "operator",
+                        Message.created_at >= since,
+                        Message.created_at < until,
+                    )
+                ),
+                Message.created_at >= since,
+                Message.created_at < until,
+            )
+        )
+    ).all()
+    answered_later = _reply_times(said, replies, waited)
     released: dict[int, list[tuple[datetime, str]]] = {}
     for conversation_id, at, why in (
         await session.execute(
@@ -164,7 +182,14 @@ async def compute(
             "p50_seconds": _round(percentile([s for _, s in resolved], 0.5)),
             "p90_seconds": _round(percentile([s for _, s in resolved], 0.9)),
         },
-        "operators": _per_operator(answered_waits, replies, rated, names, resolved),
+        # After the first answer: how long a customer's next message waited for a person's
+        # reply (what «under 60 s from a person» means for the rest of the conversation).
+        "replies": {
+            "answered": len(answered_later),
+            "p50_seconds": _round(percentile([s for _, s in answered_later], 0.5)),
+            "p90_seconds": _round(percentile([s for _, s in answered_later], 0.9)),
+        },
+        "operators": _per_operator(answered_waits, replies, rated, names, resolved, answered_later),
         "per_operator_day": [
             {
                 "date": day,
@@ -207,6 +232,7 @@ def _per_operator(
     rated: Sequence[Rated],
     names: dict[int, str],
     resolved: Sequence[tuple[int | None, float]] = (),
+    answered_later: Sequence[tuple[int | None, float]] = (),
 ) -> list[dict[str, Any]]:
     """Each operator's period: conversations they replied in, the median wait of those they
     answered first, the median resolution of those they closed, and their ratings (a team
@@ -227,10 +253,7 @@ def _per_operator(
     for score, _, operator_id in rated:
         if operator_id is not None:
             scores.setdefault(operator_id, []).append(score)
-    closing: dict[int, list[float]] = {}
-    for operator_id, seconds in resolved:
-        if operator_id is not None:
-            closing.setdefault(operator_id, []).append(seconds)
+    closing, later = _by_operator(resolved), _by_operator(answered_later)
     report = []
     for operator_id in set(conversations) | set(scores) | set(closing):
         given = scores.get(operator_id, [])
@@ -240,6 +263,7 @@ def _per_operator(
                 "operator": names.get(operator_id, f"#{operator_id}"),
                 "conversations": len(conversations.get(operator_id, ())),
                 "first_response_p50_seconds": _round(percentile(waits.get(operator_id, []), 0.5)),
+                "reply_p50_seconds": _round(percentile(later.get(operator_id, []), 0.5)),
                 "resolved": len(closing.get(operator_id, ())),
                 "resolution_p50_seconds": _round(percentile(closing.get(operator_id, []), 0.5)),
                 "ratings": len(given),
@@ -254,6 +278,41 @@ def _clock(hours: WorkingHours | None) -> Waited:
     if hours is None:
         return lambda start, end: (end - start).total_seconds()
     return lambda start, end: open_seconds(hours, start, end)
+
+
+def _by_operator(timed: Sequence[tuple[int | None, float]]) -> dict[int, list[float]]:
+    found: dict[int, list[float]] = {}
+    for operator_id, seconds in timed:
+        if operator_id is not None:
+            found.setdefault(operator_id, []).append(seconds)
+    return found
+
+
+def _reply_times(
+    said: Sequence[Row[int, datetime]], replies: Sequence[Reply], waited: Waited
+) -> list[tuple[int | None, float]]:
+    """(operator, seconds) for each reply a person gave after their conversation's first one,
+    from the customer's first message since the previous reply (several messages in a row
+    wait once, from the first)."""
+    timeline: dict[int, list[tuple[datetime, int, int | None]]] = {}
+    for conversation_id, at in said:
+        timeline.setdefault(conversation_id, []).append((at, 0, None))
+    for operator_id, conversation_id, at in replies:
+        timeline.setdefault(conversation_id, []).append((at, 1, operator_id))
+    found = []
+    for events in timeline.values():
+        events.sort(key=lambda e: (e[0], e[1]))
+        first = next((i for i, e in enumerate(events) if e[1] == 1), None)
+        if first is None:
+            continue
+        pending: datetime | None = None
+        for at, is_reply, operator_id in events[first + 1 :]:
+            if not is_reply:
+                pending = pending or at
+            elif pending is not None:
+                found.append((operator_id, waited(pending, at)))
+                pending = None
+    return found
 
 
 def _resolutions(

@@ -14,6 +14,7 @@ OPERATOR_COLUMNS = (
     "Оператор",
     "Диалогов",
     "Первый ответ, медиана, с",
+    "Ответ в диалоге, медиана, с",
     "Решено",
     "Время решения, медиана, с",
     "Средняя оценка",
@@ -35,7 +36,7 @@ def to_csv(data: dict[str, Any]) -> str:
     conversations per operator per day, why conversations were handed over and the topics."""
     first, csat = data["first_response"], data["csat"]
     deflection, answers = data["deflection"], data["answers"]
-    solved = data.get("resolution") or {}
+    solved, later = data.get("resolution") or {}, data.get("replies") or {}
     rows: list[tuple[str, Any]] = [
         ("Период с", data["since"]),
         ("Период по", data["until"]),
@@ -49,6 +50,9 @@ def to_csv(data: dict[str, Any]) -> str:
         ("Позже цели", first["late"]),
         ("Доля в пределах цели", first["within_goal_share"]),
         ("Ждут ответа сейчас", first["waiting"]),
+        ("Ответов на следующие сообщения", later.get("answered")),
+        ("Ответ на следующие сообщения, медиана, с", later.get("p50_seconds")),
+        ("Ответ на следующие сообщения, 90-й перцентиль, с", later.get("p90_seconds")),
         ("Решено операторами", solved.get("resolved")),
         ("Время решения, медиана, с", solved.get("p50_seconds")),
         ("Время решения, 90-й перцентиль, с", solved.get("p90_seconds")),
@@ -74,6 +78,7 @@ def to_csv(data: dict[str, Any]) -> str:
             r["operator"],
             r["conversations"],
             _number(r["first_response_p50_seconds"]),
+            _number(r.get("reply_p50_seconds")),
             r.get("resolved", 0),
             _number(r.get("resolution_p50_seconds")),
             _number(r["csat_average"]),

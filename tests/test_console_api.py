@@ -372,13 +372,13 @@ async def test_a_manager_downloads_the_figures_for_excel(env: Env) -> None:
     day = lines[lines.index("Дата;Оператор;Диалогов") + 1]
     assert day.endswith(";Анна;1")
     header = (
-        "Оператор;Диалогов;Первый ответ, медиана, с;Решено;Время решения, медиана, с;"
+        "Оператор;Диалогов;Первый ответ, медиана, с;Ответ в диалоге, медиана, с;Решено;"
+        "Время решения, медиана, с;"
         "Средняя оценка;Оценок;Оценок 1–3"
     )
     agent = lines[lines.index(header) + 1]
-    assert agent.startswith("Анна;1;") and agent.endswith(
-        ";0;;;0;0"
-    )  # answered, not closed or rated
+    # Answered; nothing more said, not closed, not rated.
+    assert agent.startswith("Анна;1;") and agent.endswith(";;0;;;0;0")
     assert "Решено операторами;0" in lines
     # Why it went to a person, after which question: «позовите оператора» was the first words.
     why = lines.index("Почему передано оператору;Диалогов;Доля")

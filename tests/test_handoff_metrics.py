@@ -111,6 +111,7 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
             "operator": "Анна",
             "conversations": 3,
             "first_response_p50_seconds": 20.0,
+            "reply_p50_seconds": None,  # no customer wrote after the first answer
             "resolved": 0,  # nobody closed anything yet
             "resolution_p50_seconds": None,
             "ratings": 4,
@@ -122,6 +123,7 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
             "operator": "Борис",
             "conversations": 1,
             "first_response_p50_seconds": 40.0,
+            "reply_p50_seconds": None,
             "resolved": 0,
             "resolution_p50_seconds": None,
             "ratings": 0,
@@ -137,6 +139,59 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
     }
     assert data["deflection"] == {"conversations": 10, "without_person": 4, "rate": 0.4}
     assert data["resolution"] == {"resolved": 0, "p50_seconds": None, "p90_seconds": None}
+
+
+async def test_later_replies_wait_from_the_customers_first_unanswered_message(
+    db: Database,
+) -> None:
+    now = utcnow()
+    start = now - timedelta(hours=1)
+
+    def at(seconds: float) -> datetime:
+        return start + timedelta(seconds=seconds)
+
+    async with db.write() as session:
+        customer = Customer(display_name="К", created_at=now)
+        anna, boris = an_operator("anna", "Анна"), an_operator("boris", "Борис")
+        session.add_all([customer, anna, boris])
+        await session.flush()
+        talk = conversation(customer.id, "operator", start, 30)
+        session.add(talk)
+        await session.flush()
+
+        def customer_says(seconds: float) -> Message:
+            return Message(
+                conversation_id=talk.id,
+                customer_id=customer.id,
+                channel="test",
+                direction="in",
+                author="customer",
+                kind="message",
+                text="…",
+                data={},
+                created_at=at(seconds),
+            )
+
+        session.add_all(
+            [
+                customer_says(0),  # the question before the handoff: the first response's
+                operator_reply(talk, anna.id, at(30)),
+                customer_says(100),  # three messages in a row wait once, from the first
+                customer_says(105),
+                customer_says(120),
+                operator_reply(talk, anna.id, at(140)),  # 40 s
+                operator_reply(talk, anna.id, at(150)),  # nothing new to answer
+                customer_says(300),
+                operator_reply(talk, boris.id, at(400)),  # 100 s, after a transfer
+                customer_says(500),  # unanswered yet: no reply time
+            ]
+        )
+    async with db.read() as session:
+        data = await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
+    assert data["replies"] == {"answered": 2, "p50_seconds": 40.0, "p90_seconds": 100.0}
+    by_name = {r["operator"]: r["reply_p50_seconds"] for r in data["operators"]}
+    assert by_name == {"Анна": 40.0, "Борис": 100.0}
+    assert data["first_response"]["p50_seconds"] == 30.0
 
 
 async def test_resolution_runs_from_the_handoff_until_a_person_lets_go(db: Database) -> None:

@@ -665,6 +665,7 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
                 "operator": "Анна",
                 "conversations": 3,
                 "first_response_p50_seconds": 95.0,
+                "reply_p50_seconds": 42.0,
                 "resolved": 2,
                 "resolution_p50_seconds": 1260.0,
                 "ratings": 4,
@@ -683,6 +684,7 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
         },
         "deflection": {"conversations": 40, "without_person": 28, "rate": 0.7},
         "resolution": {"resolved": 2, "p50_seconds": 1260.0, "p90_seconds": 5400.0},
+        "replies": {"answered": 5, "p50_seconds": 42.0, "p90_seconds": 130.0},
         "answers": {"rated": 21, "helped": 17, "share": 0.81},
         "handoffs": {
             "reasons": [
@@ -726,8 +728,12 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     row = lead.locator("#per-operator tbody tr").first
     expect(row.locator("td").first).to_have_text("01.05.2024")  # as on the customer card
     agent = lead.locator("#operators tbody tr").first.locator("td")
-    expect(agent).to_have_text(["Анна", "3", "1 мин 35 с", "2", "21 мин", "4,3 (4 оценки)", "1"])
+    expect(agent).to_have_text(
+        ["Анна", "3", "1 мин 35 с", "42 с", "2", "21 мин", "4,3 (4 оценки)", "1"]
+    )
     expect(lead.locator("#resolution")).to_have_text("21 мин")
+    expect(lead.locator("#reply")).to_have_text("42 с")
+    expect(lead.locator("#reply-note")).to_have_text("90% — за 2 мин 10 с; ответов 5")
     expect(lead.locator("#resolution-note")).to_have_text("90% — за 1 ч 30 мин; решено 2")
     # Why customers reached a person, and after which question: the editor's next entries.
     reasons = lead.locator("#handoff-reasons tbody tr")

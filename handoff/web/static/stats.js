@@ -64,7 +64,7 @@ function operatorRow(r) {
     ? "—"
     : `${decimal(r.csat_average, 1)} (${plural(r.ratings, ["оценка", "оценки", "оценок"])})`;
   return row([r.operator, r.conversations, duration(r.first_response_p50_seconds),
-    r.resolved || 0, duration(r.resolution_p50_seconds), rating, r.low_ratings]);
+    duration(r.reply_p50_seconds), r.resolved || 0, duration(r.resolution_p50_seconds), rating, r.low_ratings]);
 }
 
 function perOperatorRow(r) {
@@ -96,6 +96,12 @@ async function load() {
     return;
   }
   firstResponse(data.first_response);
+  // After the first answer: a customer's next message until a person's reply.
+  const later = data.replies || { answered: 0 };
+  $("reply").textContent = duration(later.p50_seconds);
+  $("reply-note").textContent = later.answered
+    ? `90% — за ${duration(later.p90_seconds)}; ответов ${later.answered}`
+    : "после первого ответа клиенты ещё не писали";
   // From the handoff until a person closed the conversation or gave it back to the bot.
   const solved = data.resolution || { resolved: 0 };
   $("resolution").textContent = duration(solved.p50_seconds);
