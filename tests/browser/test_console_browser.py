@@ -830,7 +830,7 @@ def test_a_sticker_and_a_location_from_a_messenger_read_as_such(
     server: Server, contexts: Any
 ) -> None:
     says = "Заказ 556, позовите оператора, я вот тут"
-    operator, _, conversation = a_customer_waits(server, contexts, "gleb", "Глеб", says)
+    operator, _, conversation = a_customer_waits(server, contexts, "stepan", "Степан", says)
     server.add_to_message(
         conversation,
         says,

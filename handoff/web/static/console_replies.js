@@ -1,0 +1,154 @@
+// Operator console: ready replies («шаблоны»), «typing…» to the customer, canned answers from
+// the knowledge base and transfer (loaded before console.js; STATE, act and the rest are the
+// console's).
+"use strict";
+
+// ---- ready replies («шаблоны») ------------------------------------------------------
+
+// «/» and a shortcut at the start of the box offer the team's ready replies; a click (or Enter
+// on the first) puts the text in the box with {клиент} and {оператор} filled in, to edit.
+let templatesTimer = null;
+function offerTemplates() {
+  const box = $("reply");
+  const typed = /^\/(\S*)$/.exec(box.value);
+  clearTimeout(templatesTimer);
+  if (!typed) {
+    $("templates").hidden = true;
+    return;
+  }
+  templatesTimer = setTimeout(async () => {
+    let data;
+    try {
+      data = await api("GET", `/replies?q=${encodeURIComponent(typed[1])}`);
+    } catch (error) {
+      return;
+    }
+    if (box.value !== typed[0]) return;  // typed on since
+    $("templates").replaceChildren(...data.replies.map((r) => {
+      const item = el("li", { "data-shortcut": r.shortcut },
+        el("strong", {}, `/${r.shortcut}`), ` — ${r.text.slice(0, 80)}${r.text.length > 80 ? "…" : ""}`);
+      item.addEventListener("mousedown", (event) => { event.preventDefault(); useTemplate(r.text); });
+      return item;
+    }));
+    $("templates").hidden = data.replies.length === 0;
+  }, 150);
+}
+
+function fillTemplate(text) {
+  const card = (STATE.detail && STATE.detail.customer_card) || {};
+  const customer = card.name && !card.name.startsWith("Клиент") ? card.name : "";
+  // No name known: «Здравствуйте, {клиент}!» reads «Здравствуйте!», not «Здравствуйте, !».
+  const named = customer ? text.replaceAll("{клиент}", customer) : text.replace(/,?[ \u00a0]*\{клиент\}/g, "");
+  return named.replaceAll("{оператор}", $("me").textContent.trim());
+}
+
+function useTemplate(text) {
+  const box = $("reply");
+  box.value = fillTemplate(text);
+  $("templates").hidden = true;
+  keepDraft(STATE.selected, box.value);
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
+}
+
+// Administrators keep the list (the header's «Шаблоны»).
+async function loadReplies() {
+  const data = await api("GET", "/replies");
+  $("replies-list").replaceChildren(...data.replies.map((r) => {
+    const remove = el("button", { type: "button", class: "plain" }, "Удалить");
+    remove.addEventListener("click", async () => {
+      try {
+        await api("DELETE", `/replies/${r.id}`);
+        await loadReplies();
+      } catch (error) {
+        show("replies-error", error.message);
+      }
+    });
+    return el("li", { "data-shortcut": r.shortcut }, el("strong", {}, `/${r.shortcut}`), ` ${r.text} `, remove);
+  }));
+}
+
+async function addReply() {
+  show("replies-error", "");
+  try {
+    await api("POST", "/replies", { shortcut: $("reply-shortcut").value, text: $("reply-text").value });
+    $("reply-shortcut").value = "";
+    $("reply-text").value = "";
+    await loadReplies();
+  } catch (error) {
+    show("replies-error", error.message);
+  }
+}
+
+// While the operator types, the customer's messenger shows «typing…» (at most every 4 s; the
+// server limits it too). Failures are cosmetic and ignored.
+const TYPING = { at: 0, conversation: null };
+function typing() {
+  if (!STATE.selected || STATE.noteMode || !$("reply").value.trim()) return;
+  const now = Date.now();
+  if (TYPING.conversation === STATE.selected && now - TYPING.at < 4000) return;
+  TYPING.at = now;
+  TYPING.conversation = STATE.selected;
+  api("POST", `/conversations/${STATE.selected}/typing`, {}).catch(() => {});
+}
+
+// ---- canned answers and transfer ------------------------------------------------------
+
+// A canned answer joins the operator's draft («Здравствуйте, Иван!») instead of replacing it:
+// at the cursor (or over the selection) inside the draft, or after the draft with a blank line
+// when the cursor is at its end — where it stays while the operator types the search. The box
+// gets the focus back, the cursor after the answer, ready for editing.
+function insertAnswer(box, answer) {
+  const { value, selectionStart: start, selectionEnd: end } = box;
+  const inside = start !== end || value.slice(end).trim() !== "";
+  box.focus();
+  if (inside) {
+    box.setRangeText(answer, start, end, "end");
+    keepDraft(STATE.selected, box.value);
+    return;
+  }
+  const draft = value.trimEnd();
+  box.value = draft ? `${draft}\n\n${answer}` : answer;
+  box.setSelectionRange(box.value.length, box.value.length);
+  keepDraft(STATE.selected, box.value);
+}
+
+let searchTimer = null;
+function searchKb() {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(async () => {
+    const q = $("kb-q").value.trim();
+    if (!q) return $("kb-results").replaceChildren();
+    const data = await api("GET", `/kb/search?q=${encodeURIComponent(q)}&channel=${STATE.detail ? STATE.detail.channel : ""}`);
+    $("kb-results").replaceChildren(
+      ...data.results.map((r) => {
+        const insert = el("button", { class: "plain insert" }, "Вставить");
+        insert.addEventListener("click", () => insertAnswer($("reply"), r.answer));
+        return el("li", { "data-entry": r.id }, el("strong", {}, r.title), el("p", { class: "small" }, r.answer), insert);
+      }),
+    );
+  }, 200);
+}
+
+async function openTransfer() {
+  const [ops, teams] = await Promise.all([api("GET", "/operators"), api("GET", "/teams")]);
+  const opSelect = $("transfer-operator");
+  opSelect.replaceChildren(el("option", { value: "" }, "—"),
+    ...ops.operators.filter((o) => o.id !== ME).map((o) =>
+      el("option", { value: String(o.id), disabled: o.status !== "online" },
+        `${o.name} (${o.status === "online" ? "в сети" : o.status === "away" ? "отошёл" : "не в сети"})`)));
+  $("transfer-team").replaceChildren(el("option", { value: "" }, "—"), ...teams.teams.map((t) => el("option", { value: t }, (teams.titles || {})[t] || t)));
+  $("transfer").hidden = false;
+}
+
+async function submitTransfer() {
+  const operatorId = $("transfer-operator").value;
+  const team = $("transfer-team").value;
+  const body = { note: $("transfer-note").value };
+  if (operatorId) body.operator_id = Number(operatorId);
+  else if (team) body.team = team;
+  if (await act("transfer", body)) {
+    $("transfer").hidden = true;
+    $("transfer-note").value = "";
+  }
+}

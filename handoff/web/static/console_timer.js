@@ -1,0 +1,72 @@
+// Operator console: the waiting timers of the lists (loaded before console.js; STATE, GOAL,
+// WARN, el and time are the console's).
+"use strict";
+
+// How long the customer has waited for a person, on the goal's clock: the server measured
+// ``seconds`` at ``at`` and says whether the clock is ``running`` (working hours, with
+// handoff.sla_in_working_hours) and when that changes — closing time stops it, the next
+// opening starts it — so a question asked at night is not red all night.
+function waitedSeconds(conv) {
+  const s = conv.sla;
+  if (!s || !["ok", "warn", "late"].includes(s.state)) return null;
+  const now = Date.now() + STATE.clockOffset;
+  const at = new Date(s.at).getTime();
+  const change = s.changes_at ? new Date(s.changes_at).getTime() : null;
+  let waited = s.seconds;
+  if (s.running) waited += (Math.min(now, change === null ? now : change) - at) / 1000;
+  else if (change !== null && now > change) waited += (now - change) / 1000;
+  return Math.max(waited, 0);
+}
+
+function clockPaused(conv) {
+  const s = conv.sla;
+  if (!s || s.running === undefined) return false;
+  const now = Date.now() + STATE.clockOffset;
+  const passed = s.changes_at !== null && now > new Date(s.changes_at).getTime();
+  return s.running === passed;  // stopped, or stopped since at closing time
+}
+
+function slaClass(seconds) {
+  if (seconds === null) return "";
+  return seconds > GOAL ? "sla-late" : seconds > WARN ? "sla-warn" : "sla-ok";
+}
+
+function formatWait(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s >= 3600) return `${Math.floor(s / 3600)} ч ${Math.floor((s % 3600) / 60)} мин`;
+  return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин ${s % 60} с`;
+}
+
+function tickSla() {
+  for (const item of document.querySelectorAll("#list li.conv")) {
+    const shown = STATE.found !== null ? STATE.found : STATE.lists[STATE.view] || [];
+    const conv = shown.find((c) => c.id === Number(item.dataset.id));
+    if (!conv) continue;
+    const waited = waitedSeconds(conv);
+    item.classList.remove("sla-ok", "sla-warn", "sla-late");
+    const cls = slaClass(waited);
+    if (cls) item.classList.add(cls);
+    const timer = item.querySelector(".timer");
+    if (timer) timer.replaceWith(timerNode(conv, waited));
+  }
+}
+
+function timerNode(conv, waited) {
+  const paused = waited !== null && clockPaused(conv);
+  return el("span", {
+    class: paused ? "timer paused" : "timer",
+    "data-escalated": conv.escalated_at || "",
+    title: waited === null ? "" : timerTitle(conv, paused),
+  }, waited === null ? "" : (paused ? "⏸ " : "") + formatWait(waited));
+}
+
+// The timer counts the goal's clock; what the customer lived is in its hint.
+function timerTitle(conv, paused) {
+  const since = new Date(conv.escalated_at);
+  const lived = (Date.now() + STATE.clockOffset - since.getTime()) / 1000;
+  const day = since.toLocaleDateString("ru-RU", { day: "numeric", month: "long" });
+  const today = new Date(Date.now() + STATE.clockOffset).toLocaleDateString("ru-RU", { day: "numeric", month: "long" });
+  const hint = `Ждёт с ${day === today ? "" : day + " "}${time(conv.escalated_at)} (${formatWait(lived)})`;
+  if (paused) return `${hint}. Нерабочее время: цель по первому ответу считается с открытия`;
+  return conv.sla && conv.sla.changes_at ? `${hint}; цель считается только в рабочее время` : hint;
+}
