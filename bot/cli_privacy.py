@@ -66,7 +66,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 
 def _phone(given: str | None) -> str | None:
-    from bot.storage.repo import normalize_phone
+    from bot.storage.customers import normalize_phone
 
     return normalize_phone(given) if given is not None else None
 

@@ -20,7 +20,7 @@ from bot import cancel, followup, helpful, linking
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate
-from bot.storage import repo
+from bot.storage import customers
 from bot.storage.models import Conversation, Identity, Operator
 from bot.topics import topic_entries
 from handoff import escalation
@@ -156,7 +156,7 @@ class ButtonHandler:
         elif cancel.is_cancel(turn):
             await cancel.cancel(turn)
         elif payload == LINK_PAYLOAD:
-            code = await repo.new_link_code(
+            code = await customers.new_link_code(
                 turn.session, turn.conversation.customer_id, timedelta(minutes=30)
             )
             turn.utter("utter_link_code", code=code)

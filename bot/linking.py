@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.events import InboundKind
-from bot.storage import repo
+from bot.storage import customers
 from bot.storage.models import Customer
 
 if TYPE_CHECKING:
@@ -29,11 +29,11 @@ class ContactHandler:
         return turn.event.kind is InboundKind.CONTACT and bool(turn.event.contact_phone)
 
     async def handle(self, turn: Turn) -> None:
-        phone = repo.normalize_phone(turn.event.contact_phone or "")
-        existing = await repo.customer_by_phone(turn.session, phone)
+        phone = customers.normalize_phone(turn.event.contact_phone or "")
+        existing = await customers.customer_by_phone(turn.session, phone)
         customer_id = turn.conversation.customer_id
         if existing is not None and existing.id != customer_id:
-            await repo.merge_customers(turn.session, existing.id, customer_id)
+            await customers.merge_customers(turn.session, existing.id, customer_id)
             await turn.session.refresh(turn.conversation)
             turn.utter("utter_linked")
         else:
@@ -45,10 +45,10 @@ class ContactHandler:
 
 
 async def apply_link_code(turn: Turn, code: str) -> bool:
-    other = await repo.use_link_code(turn.session, code)
+    other = await customers.use_link_code(turn.session, code)
     if other is None:
         return False
-    await repo.merge_customers(turn.session, other, turn.conversation.customer_id)
+    await customers.merge_customers(turn.session, other, turn.conversation.customer_id)
     await turn.session.refresh(turn.conversation)
     turn.utter("utter_linked")
     return True

@@ -26,7 +26,7 @@ from bot.inbox import InboxWriter
 from bot.outbox import OutboxSender
 from bot.project import Project
 from bot.redact import redact
-from bot.storage import erasure, inbound, lifecycle, repo
+from bot.storage import erasure, inbound, lifecycle, payloads
 from bot.storage.db import Database, DatabaseError
 from bot.storage.models import utcnow
 from bot.tasks import cancel_and_wait
@@ -51,11 +51,11 @@ class DbPayloadStore:
 
     async def put(self, payload: str) -> str:
         async with self.db.write() as session:
-            return await repo.put_payload(session, payload)
+            return await payloads.put_payload(session, payload)
 
     async def get(self, key: str) -> str | None:
         async with self.db.read() as session:
-            return await repo.get_payload(session, key)
+            return await payloads.get_payload(session, key)
 
 
 class Runtime:

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from bot.events import Inbound, Outbound
 from bot.ownership import Owner
-from bot.storage import erasure, inbound, repo
+from bot.storage import customers, erasure, inbound, repo
 from bot.storage.db import Database
 from bot.storage.models import (
     Base,
@@ -179,7 +179,7 @@ async def test_the_same_person_in_two_messengers_is_erased_as_one(db: Database) 
         await s.say("c1", "доставка")
         await s.say("c9", "доставка, я Ольга Петрова")
         async with db.write() as session:
-            await repo.merge_customers(session, 1, 2)
+            await customers.merge_customers(session, 1, 2)
         async with db.read() as session:  # the merged-away customer finds the whole person
             assert await erasure.find_customer(session, customer_id=2) == 1
             assert await erasure.find_customer(session, channel="test", user_id="c9") == 1

@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.events import Inbound, Outbound
 from bot.ownership import IllegalTransition, Owner
+from bot.storage import customers, inbound, payloads, repo
 from bot.storage import db as db_module
-from bot.storage import inbound, repo
 from bot.storage.db import Database
 from bot.storage.models import (
     Base,
@@ -140,14 +140,14 @@ async def test_merging_customers_joins_histories(db: Database) -> None:
         repo.enqueue(s, tg_conv, Outbound(text="в телеграме"))
         vb_conv, _ = await repo.open_conversation(s, vb.customer_id, "viber", "v1")
         repo.enqueue(s, vb_conv, Outbound(text="в вайбере"))
-        code = await repo.new_link_code(
+        code = await customers.new_link_code(
             s, tg.customer_id, __import__("datetime").timedelta(minutes=5)
         )
     async with db.write() as s:
-        keep = await repo.use_link_code(s, code)
+        keep = await customers.use_link_code(s, code)
         assert keep == tg.customer_id
-        await repo.merge_customers(s, keep, vb.customer_id)
-        assert await repo.use_link_code(s, code) is None
+        await customers.merge_customers(s, keep, vb.customer_id)
+        assert await customers.use_link_code(s, code) is None
     async with db.read() as s:
         texts = [m.text for m in await repo.history(s, tg.customer_id)]
         open_count = await s.scalar(
@@ -160,15 +160,15 @@ async def test_merging_customers_joins_histories(db: Database) -> None:
 async def test_payload_store_round_trip(db: Database) -> None:
     long = "faq:" + "очень_длинный_идентификатор_" * 5
     async with db.write() as s:
-        key = await repo.put_payload(s, long)
+        key = await payloads.put_payload(s, long)
     assert len(key) <= 32
     async with db.read() as s:
-        assert await repo.get_payload(s, key) == long
-        assert await repo.get_payload(s, "missing") is None
+        assert await payloads.get_payload(s, key) == long
+        assert await payloads.get_payload(s, "missing") is None
     # The same button sent again (Viber resends its keyboard with every message) reuses the row.
     async with db.write() as s:
-        assert await repo.put_payload(s, long) == key
-        assert await repo.put_payload(s, long + "2") != key
+        assert await payloads.put_payload(s, long) == key
+        assert await payloads.put_payload(s, long + "2") != key
     async with db.read() as s:
         assert await s.scalar(select(func.count()).select_from(StoredPayload)) == 2
 

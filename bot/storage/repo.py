@@ -6,17 +6,13 @@ engine writes a customer's message, the owner change and the replies' outbox row
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, case, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Inbound, Outbound
@@ -26,10 +22,8 @@ from bot.storage.models import (
     Customer,
     DeliveryEvent,
     Identity,
-    LinkCode,
     Message,
     OutboxItem,
-    StoredPayload,
     Transition,
     utcnow,
 )
@@ -510,92 +504,6 @@ async def record_status(session: AsyncSession, event: Inbound) -> None:
             .where(Identity.channel == event.channel, Identity.user_id == event.user_id)
             .values(blocked=False)
         )
-
-
-def payload_key(payload: str) -> str:
-    """The store's key for ``payload``: 16 URL-safe characters of its SHA-256 (96 bits)."""
-    digest = hashlib.sha256(payload.encode("utf-8")).digest()[:12]
-    return base64.urlsafe_b64encode(digest).decode("ascii")
-
-
-async def put_payload(session: AsyncSession, payload: str) -> str:
-    """Store a button payload too long for a messenger; return its key.
-
-    The key is derived from the payload, so the same button sent again (a Viber keyboard goes
-    with every message) reuses its row instead of adding one per send. Rows are never
-    deleted: a button in an old message still works when pressed months later."""
-    key = payload_key(payload)
-    dialect = postgresql if is_postgres(session) else sqlite
-    await session.execute(
-        dialect.insert(StoredPayload)
-        .values(key=key, payload=payload, created_at=utcnow())
-        .on_conflict_do_nothing()
-    )
-    return key
-
-
-async def get_payload(session: AsyncSession, key: str) -> str | None:
-    row = await session.get(StoredPayload, key)
-    return row.payload if row is not None else None
-
-
-async def new_link_code(session: AsyncSession, customer_id: int, ttl: timedelta) -> str:
-    code = f"{secrets.randbelow(900000) + 100000}"
-    session.add(LinkCode(code=code, customer_id=customer_id, expires_at=utcnow() + ttl))
-    await session.flush()
-    return code
-
-
-async def use_link_code(session: AsyncSession, code: str) -> int | None:
-    row = await session.get(LinkCode, code)
-    if row is None or row.expires_at < utcnow():
-        return None
-    customer_id = row.customer_id
-    await session.delete(row)
-    return customer_id
-
-
-async def merge_customers(session: AsyncSession, keep_id: int, other_id: int) -> None:
-    """Join ``other`` into ``keep``: identities, conversations and messages move over."""
-    if keep_id == other_id:
-        return
-    for model in (Identity, Conversation, Message):
-        await session.execute(
-            update(model).where(model.customer_id == other_id).values(customer_id=keep_id)
-        )
-    other = await session.get(Customer, other_id)
-    keep = await session.get(Customer, keep_id)
-    if other is not None:
-        other.merged_into_id = keep_id
-        if keep is not None:
-            keep.phone = keep.phone or other.phone
-            keep.display_name = keep.display_name or other.display_name
-    # Two open conversations after a merge: keep the newer one open, close the older.
-    open_rows = (
-        await session.scalars(
-            select(Conversation)
-            .where(Conversation.customer_id == keep_id, Conversation.owner.in_(OPEN_OWNERS))
-            .order_by(Conversation.id.desc())
-        )
-    ).all()
-    for older in open_rows[1:]:
-        if older.owner == Owner.BOT.value:
-            await move(session, older, Owner.CLOSED, reason="merged", actor=SYSTEM)
-
-
-def normalize_phone(raw: str) -> str:
-    """A phone as customers are stored with it: digits only, Russia's 8… as 7…"""
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    return "7" + digits[1:] if len(digits) == 11 and digits.startswith("8") else digits
-
-
-async def customer_by_phone(session: AsyncSession, phone: str) -> Customer | None:
-    return await session.scalar(
-        select(Customer)
-        .where(Customer.phone == phone, Customer.merged_into_id.is_(None))
-        .order_by(Customer.id)
-        .limit(1)
-    )
 
 
 async def queue_position(session: AsyncSession, conversation: Conversation) -> int:
