@@ -398,9 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
         "list", help="the accounts: login, role, status (off = switched off), teams, name"
     ).set_defaults(func=cmd_operators_list)
 
+    from bot.cli_kb import register as register_kb
     from bot.cli_privacy import register as register_privacy
     from nlu.cli import register
 
+    register_kb(sub)
     register_privacy(sub)
     register(sub)
     return parser

@@ -77,6 +77,15 @@ class ImportPlan:
     def changed(self) -> list[RowChange]:
         return [r for r in self.rows if r.kind != "same"]
 
+    @property
+    def checks(self) -> list[tuple[str, str]]:
+        """What the new model must answer with which entry: the new wordings and every
+        question of a new entry."""
+        edits = list(self.files.values())
+        return [(q, change.entry_id) for e in edits for change in e.entries for q in change.add] + [
+            (q, entry.id) for e in edits for entry in e.new for q in entry.questions
+        ]
+
     def as_json(self) -> dict[str, Any]:
         count = {
             kind: sum(r.kind == kind for r in self.rows) for kind in ("new", "changed", "same")
@@ -217,18 +226,7 @@ async def apply(
         )
     if not planned.changed:
         raise HandoffError("Таблица совпадает с базой знаний: менять нечего.", "unchanged")
-    checks = [
-        (q, change.entry_id)
-        for edits in planned.files.values()
-        for change in edits.entries
-        for q in change.add
-    ] + [
-        (q, entry.id)
-        for edits in planned.files.values()
-        for entry in edits.new
-        for q in entry.questions
-    ]
-    edit = Edit(apply=lambda: apply_to_files(list(planned.files.values())), checks=checks)
+    edit = Edit(apply=lambda: apply_to_files(list(planned.files.values())), checks=planned.checks)
     report = await put_live(reloader, edit, NEW_ENTRY_MESSAGES)
     first = planned.changed[0]
     if not report.ok:

@@ -63,6 +63,8 @@ def test_help_everywhere() -> None:
         ["nlu", "evaluate"],
         ["operators", "add"],
         ["operators", "list"],
+        ["kb", "export"],
+        ["kb", "import"],
     ):
         result = zabota(*args, "--help")
         assert result.returncode == 0, result.stderr

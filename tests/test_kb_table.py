@@ -19,6 +19,7 @@ from bot.project import load_project
 from bot.storage.models import EditorAction
 from knowledge_base.bulk import replace_title
 from knowledge_base.table import TableError, export_table, read_table
+from tests.conftest import copy_demo_project
 from tests.test_editor_api import Env, editor_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -246,3 +247,47 @@ async def test_only_editors_import(env: Env) -> None:
         assert forbidden.status_code == 403
     async with env.client() as anonymous:
         assert (await anonymous.get("/api/v1/editor/kb.csv")).status_code == 401
+
+
+# -- from a shell ----------------------------------------------------------------------------
+
+
+def test_the_table_round_trip_from_a_shell(tmp_path: Path) -> None:
+    from tests.test_cli import zabota
+
+    project = copy_demo_project(tmp_path / "project", models=True)
+    where = ("--project", str(project))
+    table = tmp_path / "faq.csv"
+    exported = zabota(*where, "kb", "export", "-o", str(table))
+    assert exported.returncode == 0, exported.stderr
+    sheet = _rows(table.read_bytes())
+    assert len(sheet) == len(load_project(project).kb) + 1
+    trade_in = next(row for row in sheet if row[0] == "trade_in")
+    trade_in[3] += "\nсдать старый ноут в зачет"
+    table.write_bytes(_csv(sheet))
+    before = _files(project)
+
+    check = zabota(*where, "kb", "import", str(table), "--check")
+    assert check.returncode == 0, check.stderr
+    assert "trade_in — +1 question(s)" in check.stdout
+    assert "new 0, changed 1, unchanged" in check.stdout
+    assert _files(project) == before
+
+    done = zabota(*where, "kb", "import", str(table))
+    assert done.returncode == 0, done.stderr
+    assert "kill -HUP" in done.stdout
+    stores = (project / "data" / "faq" / "stores.yml").read_text(encoding="utf-8")
+    assert "      - сдать старый ноут в зачет\n" in stores
+
+    # A new entry that takes another entry's question: refused, every file as it was.
+    after = _files(project)
+    table.write_bytes(_csv([*sheet, ["", STORES, "Возврат", "Как вернуть товар?", "Ответ."]]))
+    refused = zabota(*where, "kb", "import", str(table))
+    assert refused.returncode == 2
+    assert "refused: every file is as it was" in refused.stderr
+    assert _files(project) == after
+
+    table.write_bytes(_csv([*sheet, ["no_such_entry", "", "Что-то", "вопрос", "ответ"]]))
+    wrong = zabota(*where, "kb", "import", str(table), "--check")
+    assert wrong.returncode == 2
+    assert f"{table}: строка {len(sheet) + 1}: записи «no_such_entry» нет" in wrong.stderr
