@@ -1,11 +1,15 @@
 """The manager's figures as a CSV file that Russian Excel opens as it is: UTF-8 with a BOM,
-``;`` between fields and a decimal comma (the ru-RU list and decimal separators)."""
+``;`` between fields and a decimal comma (the ru-RU list and decimal separators). Names and
+titles that start like a formula are written so a spreadsheet shows them as text
+(``knowledge_base.table.safe_cell``)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from typing import Any
+
+from knowledge_base.table import safe_cell
 
 BOM = "\ufeff"
 
@@ -75,7 +79,7 @@ def to_csv(data: dict[str, Any]) -> str:
     writer.writerow(OPERATOR_COLUMNS)
     writer.writerows(
         (
-            r["operator"],
+            safe_cell(r["operator"]),
             r["conversations"],
             _number(r["first_response_p50_seconds"]),
             _number(r.get("reply_p50_seconds")),
@@ -90,17 +94,19 @@ def to_csv(data: dict[str, Any]) -> str:
     writer.writerow([])
     writer.writerow(["Дата", "Оператор", "Диалогов"])
     writer.writerows(
-        (row["date"], row["operator"], row["conversations"]) for row in data["per_operator_day"]
+        (row["date"], safe_cell(row["operator"]), row["conversations"])
+        for row in data["per_operator_day"]
     )
     handoffs = data.get("handoffs") or {}
     writer.writerow([])
     writer.writerow(["Почему передано оператору", "Диалогов", "Доля"])
     writer.writerows(
-        (r["title"], r["count"], _number(r["share"])) for r in handoffs.get("reasons", [])
+        (safe_cell(r["title"]), r["count"], _number(r["share"]))
+        for r in handoffs.get("reasons", [])
     )
     writer.writerow([])
     writer.writerow(["Тема вопроса перед передачей", "Диалогов"])
-    writer.writerows((t["title"], t["count"]) for t in handoffs.get("topics", []))
+    writer.writerows((safe_cell(t["title"]), t["count"]) for t in handoffs.get("topics", []))
     if handoffs.get("without_question"):
         writer.writerow(["Без вопроса к боту перед передачей", handoffs["without_question"]])
     return BOM + out.getvalue()

@@ -62,21 +62,34 @@ class TableRow:
     answer: str
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet will not run: a text starting like a formula («=HYPERLINK(…)»,
+    taught from a customer's message) gets a leading apostrophe (OWASP's CSV injection
+    advice); :func:`read_table` takes it off again."""
+    return f"'{value}" if value.startswith(FORMULA_START) else value
+
+
+def _unsafe_cell(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def export_table(entries: Iterable[FAQEntry]) -> bytes:
     """The entries as CSV bytes for a spreadsheet (BOM, ``;``, CRLF, every cell quoted)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for entry in entries:
-        writer.writerow(
-            [
-                entry.id,
-                entry.category,
-                entry.title,
-                "\n".join(entry.questions),
-                entry.answer.rstrip("\n"),
-            ]
-        )
+        cells = [
+            entry.id,
+            entry.category,
+            entry.title,
+            "\n".join(entry.questions),
+            entry.answer.rstrip("\n"),
+        ]
+        writer.writerow([safe_cell(cell) for cell in cells])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -118,7 +131,11 @@ def read_table(data: bytes) -> list[TableRow]:
                 continue
             if len(rows) >= MAX_ROWS:
                 raise TableError(f"Больше {MAX_ROWS} строк — разбейте таблицу на части.")
-            values = {c: cells[i] if i < len(cells) else "" for i, c in enumerate(columns) if c}
+            values = {
+                c: _unsafe_cell(cells[i]) if i < len(cells) else ""
+                for i, c in enumerate(columns)
+                if c
+            }
             rows.append(
                 TableRow(
                     line=line,

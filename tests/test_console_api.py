@@ -444,6 +444,9 @@ def test_figures_use_the_decimal_comma() -> None:
         "бот не понял вопрос;1",
         "",  # the file ends with a line break; no «без вопроса» line for none
     ]
+    # A title that starts like a formula is text in the spreadsheet.
+    data["handoffs"]["topics"] = [{"intent": "x", "title": "=1+1", "count": 1}]
+    assert "'=1+1;1" in to_csv(data).split("\r\n")
 
 
 async def test_operators_read_team_names_and_a_mistyped_team_is_refused(env: Env) -> None:

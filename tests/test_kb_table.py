@@ -70,6 +70,23 @@ def test_a_sheet_saved_by_google_or_by_hand_reads_too() -> None:
     assert (tabbed[0].id, tabbed[0].answer, tabbed[0].title) == ("x", "y", "w")
 
 
+def test_a_customers_formula_never_runs_in_the_spreadsheet() -> None:
+    kb = load_project(ROOT).kb
+    entry = kb.entries["trade_in"]
+    taught = entry.model_copy(
+        update={"questions": ['=HYPERLINK("http://evil.example","жми")', *entry.questions]}
+    )
+    data = export_table([taught])
+    line = data.decode("utf-8-sig").splitlines()[1]
+    assert line.startswith('"trade_in";"Магазины и пункты выдачи";"Трейд-ин')
+    assert ';"\'=HYPERLINK(""http://evil.example"",""жми"")' in line  # text, not a formula
+    [row] = read_table(data)
+    assert row.questions[0] == '=HYPERLINK("http://evil.example","жми")'  # back as it was
+    assert read_table("id;название;вопросы;ответ\nx;'обычный;'-5;да\n".encode())[0].questions == (
+        "-5",
+    )
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
