@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot import cancel, files, rating
+from bot import cancel, files, followup, rating
 from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
@@ -285,10 +285,15 @@ class Engine:
         elif Owner(conversation.owner) in HUMAN_OWNERS:
             await self._forward(turn)
             status = Status.FORWARDED
-        elif event.edited and not conversation.unknown_streak:
+        elif (
+            event.edited
+            and not conversation.unknown_streak
+            and not followup.asks_another_entry(prediction, conversation.context, brain.kb)
+        ):
             # A corrected message after one the bot understood: the answer stands, and a
-            # second one would repeat it. Kept in the history; after a miss or a «Уточните»
-            # the corrected wording is read and answered like a new message (below).
+            # second one would repeat it. Kept in the history; after a miss or a «Уточните»,
+            # or when the correction clearly asks about another entry («как вернуть товр» →
+            # «как вернуть деньги»), it is read and answered like a new message (below).
             pass
         elif fail_open:  # the bot owns it (an open conversation no person holds)
             turn.utter("utter_error")

@@ -35,6 +35,17 @@ def remember(context: dict[str, Any] | None, entry_id: str, now: datetime) -> di
     return {**(context or {}), LAST_FAQ: {"id": entry_id, "at": now.isoformat()}}
 
 
+def asks_another_entry(
+    prediction: Prediction | None, context: dict[str, Any] | None, kb: KnowledgeBase
+) -> bool:
+    """Does a corrected message (Telegram's edit) confidently ask about another entry than
+    the one the bot answered last? Then the correction deserves its own answer."""
+    if prediction is None or prediction.decision is not Decision.ANSWER:
+        return False
+    last = (context or {}).get(LAST_FAQ) or {}
+    return prediction.intent in kb and prediction.intent != last.get("id")
+
+
 def is_elliptic(text: str) -> bool:
     """«а за 2 часа?», «и сроки?» — not «а как вернуть товар, купленный в прошлом месяце?»."""
     lowered = text.strip().lower()

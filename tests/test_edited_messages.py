@@ -2,7 +2,8 @@
 
 The corrected wording is kept and shown to the operator as «✏️ исправлено». After a message the
 bot did not understand, or a «Уточните…», the bot reads the correction as the question; after
-one it answered, it stays quiet rather than answer the same question twice. A person who holds
+one it answered, it stays quiet rather than answer the same question twice — unless the
+correction clearly asks about another entry. A person who holds
 the conversation gets it like any message."""
 
 from __future__ import annotations
@@ -41,6 +42,20 @@ async def test_a_correction_after_an_answer_is_kept_without_a_second_answer(
     assert "вернуть" in answer.text.lower()
     assert await alice.say("как вернуть товар", edited=True) == []
     assert ("как вернуть товар", True) in await customer_messages(bot)
+
+
+async def test_a_correction_that_asks_about_something_else_gets_its_answer(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    [answer, *_] = await alice.say("как вернуть тавар")
+    assert "вернуть" in answer.text.lower()
+    # She meant the money, not the goods: a question of its own.
+    [refund, *_] = await alice.say("когда вернут деньги за возврат", edited=True)
+    assert refund.text != answer.text
+    assert "дн" in refund.text.lower()  # the refund's timing, in days
+    # Corrected again to the same question: answered once is enough.
+    assert await alice.say("когда вернут деньги", edited=True) == []
 
 
 async def test_an_operator_gets_the_correction_like_any_message(bot: TestBot) -> None:
