@@ -279,14 +279,17 @@ class StoredFile(Base):
 
 
 class CannedReply(Base):
-    """A team's ready reply an operator inserts by its shortcut («/привет») in the console."""
+    """A ready reply an operator inserts by its shortcut («/привет») in the console: the
+    team's (``owner_id`` NULL) or one operator's own; a shortcut is unique per owner."""
 
     __tablename__ = "canned_replies"
+    __table_args__ = (UniqueConstraint("shortcut", "owner_id", name="uq_canned_shortcut_owner"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    shortcut: Mapped[str] = mapped_column(String(32), unique=True)
+    shortcut: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
-    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))  # who wrote it
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))  # None: the team's
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

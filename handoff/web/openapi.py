@@ -205,21 +205,23 @@ OPENAPI: dict[str, Any] = {
         },
         "/replies": {
             "get": {
-                "summary": "The team's ready replies («шаблоны») whose shortcut starts with `q` "
-                "(first) or whose text has it; `{клиент}` and `{оператор}` in a text are for the "
-                "console to fill in",
+                "summary": "The team's ready replies («шаблоны») and the caller's own (`personal`) "
+                "whose shortcut starts with `q` (first) or whose text has it; `{клиент}` and "
+                "`{оператор}` in a text are for the console to fill in",
                 "security": _SECURED,
                 "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
                 "responses": _OK,
             },
             "post": {
-                "summary": "Admin: add a ready reply; 409 `duplicate` for a shortcut in use, 400 "
-                "`bad_shortcut` (2–32 letters, digits, - or _), `empty`, `too_long`",
+                "summary": "Add a ready reply: an operator's own, or (an admin without "
+                "`personal: true`) the team's; 409 `duplicate` for a shortcut the owner uses, "
+                "400 `bad_shortcut` (2–32 letters, digits, - or _), `empty`, `too_long`",
                 "security": _CSRF,
                 "requestBody": _body(
                     {
                         "shortcut": {"type": "string", "maxLength": 32},
                         "text": {"type": "string", "maxLength": 4000},
+                        "personal": {"type": "boolean"},
                     },
                     ["shortcut", "text"],
                 ),
@@ -228,7 +230,8 @@ OPENAPI: dict[str, Any] = {
         },
         "/replies/{id}": {
             "delete": {
-                "summary": "Admin: delete a ready reply",
+                "summary": "Delete a ready reply: one's own; the team's (admin); 404 for "
+                "someone else's",
                 "parameters": [_ID],
                 "security": _CSRF,
                 "responses": {**_OK, **_ERRORS},

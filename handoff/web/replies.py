@@ -1,5 +1,6 @@
-"""``/api/v1/replies``: the team's ready replies (:mod:`handoff.canned`). Operators and
-administrators read them; administrators add and delete them."""
+"""``/api/v1/replies``: ready replies (:mod:`handoff.canned`). Everyone in the console reads the
+team's and their own, adds and deletes their own (``"personal": true``); administrators add
+and delete the team's."""
 
 from __future__ import annotations
 
@@ -17,29 +18,38 @@ from handoff.web.security import guarded
 
 def reply_routes(console: Console) -> list[BaseRoute]:
     agents = guarded(console.sessions, CONSOLE_ROLES)
-    admins = guarded(console.sessions, ("admin",))
 
     @agents
     async def list_replies(request: Request, operator: Operator) -> Response:
         async with console.db.read() as session:
-            found = await canned.matching(session, request.query_params.get("q", ""))
+            found = await canned.matching(session, request.query_params.get("q", ""), operator.id)
         return JSONResponse({"replies": [canned.as_json(r) for r in found]})
 
-    @admins
+    @agents
     async def add_reply(request: Request, operator: Operator) -> Response:
         try:
             data = await json_body(request)
+            personal = data.get("personal") is True or operator.role != "admin"
             reply = await canned.create(
-                console.db, str(data.get("shortcut", "")), str(data.get("text", "")), operator.id
+                console.db,
+                str(data.get("shortcut", "")),
+                str(data.get("text", "")),
+                operator.id,
+                personal=personal,
             )
         except HandoffError as exc:
             return error(exc)
         return JSONResponse({"ok": True, "reply": canned.as_json(reply)})
 
-    @admins
+    @agents
     async def delete_reply(request: Request, operator: Operator) -> Response:
         try:
-            await canned.remove(console.db, int(request.path_params["id"]))
+            await canned.remove(
+                console.db,
+                int(request.path_params["id"]),
+                operator.id,
+                admin=operator.role == "admin",
+            )
         except HandoffError as exc:
             return error(exc)
         return JSONResponse({"ok": True})

@@ -643,6 +643,28 @@ def test_an_admin_adds_a_ready_reply_and_it_is_typed_with_a_slash(
     expect(rita.locator("#c-owner")).to_have_text("закрыт")
 
 
+def test_an_operator_keeps_a_ready_reply_of_her_own(server: Server, contexts: Any) -> None:
+    zina, _, _ = a_customer_waits(
+        server, contexts, "zina", "Зина", "Позовите оператора, спасибо за помощь вчера"
+    )
+    expect(zina.locator("#stats-link")).to_have_count(0)  # no admin links for her
+    zina.click("#replies-open")
+    expect(zina.locator("#reply-personal")).to_have_count(0)  # hers, there is no choice
+    zina.fill("#reply-shortcut", "спасибо-зина")
+    zina.fill("#reply-text", "Спасибо, что написали! Зина.")
+    zina.click("#reply-add")
+    mine = zina.locator("#replies-list li", has_text="/спасибо-зина")
+    expect(mine.locator(".scope")).to_have_text(" мой ")
+    expect(mine.locator("button")).to_have_text("Удалить")
+    for team in zina.locator("#replies-list li.team").all():
+        expect(team.locator("button")).to_have_count(0)  # the team's list is the admin's
+    zina.click("#replies-close")
+    zina.locator("#reply").press_sequentially("/спасибо-з")
+    offered = zina.locator("#templates li")
+    expect(offered).to_have_count(1)
+    expect(offered.first).to_contain_text("мой")
+
+
 def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     """QA's numbers: twelve handed over, one answered, most of the rest waiting past the goal."""
     metrics = {

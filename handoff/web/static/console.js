@@ -466,14 +466,12 @@ function init() {
   $("reply").addEventListener("input", typing);
   $("reply").addEventListener("input", offerTemplates);
   $("reply").addEventListener("blur", () => { $("templates").hidden = true; });
-  if ($("replies-open")) {
-    $("replies-open").addEventListener("click", () => {
-      $("replies-admin").hidden = false;
-      loadReplies().catch((e) => show("replies-error", e.message));
-    });
-    $("replies-close").addEventListener("click", () => { $("replies-admin").hidden = true; });
-    $("reply-add").addEventListener("click", addReply);
-  }
+  $("replies-open").addEventListener("click", () => {
+    $("replies-admin").hidden = false;
+    loadReplies().catch((e) => show("replies-error", e.message));
+  });
+  $("replies-close").addEventListener("click", () => { $("replies-admin").hidden = true; });
+  $("reply-add").addEventListener("click", addReply);
   $("reply").addEventListener("input", () => keepDraft(STATE.selected, $("reply").value));
   $("reply").addEventListener("keydown", (event) => {
     if (!$("templates").hidden && event.key === "Escape") $("templates").hidden = true;

@@ -26,7 +26,8 @@ function offerTemplates() {
     if (box.value !== typed[0]) return;  // typed on since
     $("templates").replaceChildren(...data.replies.map((r) => {
       const item = el("li", { "data-shortcut": r.shortcut },
-        el("strong", {}, `/${r.shortcut}`), ` — ${r.text.slice(0, 80)}${r.text.length > 80 ? "…" : ""}`);
+        el("strong", {}, `/${r.shortcut}`), r.personal ? el("span", { class: "mine" }, " мой") : null,
+        ` — ${r.text.slice(0, 80)}${r.text.length > 80 ? "…" : ""}`);
       item.addEventListener("mousedown", (event) => { event.preventDefault(); useTemplate(r.text); });
       return item;
     }));
@@ -51,27 +52,34 @@ function useTemplate(text) {
   box.setSelectionRange(box.value.length, box.value.length);
 }
 
-// Administrators keep the list (the header's «Шаблоны»).
+// The header's «Шаблоны»: the team's list (administrators change it) and the operator's own.
 async function loadReplies() {
   const data = await api("GET", "/replies");
+  const admin = Boolean($("reply-personal"));  // only administrators choose
   $("replies-list").replaceChildren(...data.replies.map((r) => {
-    const remove = el("button", { type: "button", class: "plain" }, "Удалить");
-    remove.addEventListener("click", async () => {
-      try {
-        await api("DELETE", `/replies/${r.id}`);
-        await loadReplies();
-      } catch (error) {
-        show("replies-error", error.message);
-      }
-    });
-    return el("li", { "data-shortcut": r.shortcut }, el("strong", {}, `/${r.shortcut}`), ` ${r.text} `, remove);
+    let remove = null;
+    if (r.personal || admin) {
+      remove = el("button", { type: "button", class: "plain" }, "Удалить");
+      remove.addEventListener("click", async () => {
+        try {
+          await api("DELETE", `/replies/${r.id}`);
+          await loadReplies();
+        } catch (error) {
+          show("replies-error", error.message);
+        }
+      });
+    }
+    return el("li", { "data-shortcut": r.shortcut, class: r.personal ? "personal" : "team" },
+      el("strong", {}, `/${r.shortcut}`), el("span", { class: "scope small" }, r.personal ? " мой " : " команды "),
+      ` ${r.text} `, remove);
   }));
 }
 
 async function addReply() {
   show("replies-error", "");
   try {
-    await api("POST", "/replies", { shortcut: $("reply-shortcut").value, text: $("reply-text").value });
+    const personal = $("reply-personal") ? $("reply-personal").checked : true;
+    await api("POST", "/replies", { shortcut: $("reply-shortcut").value, text: $("reply-text").value, personal });
     $("reply-shortcut").value = "";
     $("reply-text").value = "";
     await loadReplies();
