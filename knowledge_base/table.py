@@ -8,8 +8,8 @@ editor's page («Таблица»). One row per entry, columns:
 ``вопросы`` holds one wording per line of the cell (the first is the canonical one). A row with
 an empty ``id`` is a new entry. Exported as UTF-8 with a BOM and ``;`` between cells — what a
 Russian Excel opens by double-click; read back with ``;``, ``,`` or a tab, with or without the
-BOM, headers in Russian or English. Problems name the spreadsheet's row («строка 7»), as
-``file:line`` does for YAML.
+BOM, in UTF-8 or Windows-1251 (a Russian Excel's plain «CSV»), headers in Russian or English.
+Problems name the spreadsheet's row («строка 7»), as ``file:line`` does for YAML.
 
 Only reading and writing the table is here; what an import changes is :mod:`handoff.kb_import`.
 """
@@ -100,10 +100,15 @@ def read_table(data: bytes) -> list[TableRow]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise TableError(
-            "Файл не в кодировке UTF-8. В Excel сохраните его как «CSV UTF-8 (разделитель — "
-            "запятая)», в Google Таблицах — «Скачать → CSV»."
-        ) from None
+        # A Russian Excel's plain «CSV» is Windows-1251: read it as such; anything else is
+        # not a table this page can read.
+        try:
+            text = data.decode("cp1251")
+        except UnicodeDecodeError:
+            raise TableError(
+                "Файл не в кодировке UTF-8. В Excel сохраните его как «CSV UTF-8 (разделитель "
+                "— запятая)», в Google Таблицах — «Скачать → CSV»."
+            ) from None
     if not text.strip():
         raise TableError("Файл пустой.")
     first_line = text.split("\n", 1)[0]

@@ -70,6 +70,12 @@ def test_a_sheet_saved_by_google_or_by_hand_reads_too() -> None:
     assert (tabbed[0].id, tabbed[0].answer, tabbed[0].title) == ("x", "y", "w")
 
 
+def test_a_sheet_saved_by_a_russian_excel_as_plain_csv_reads_too() -> None:
+    data = "id;название;вопросы;ответ\r\n;Подарочные карты;где купить сертификат;В магазинах.\r\n"
+    [row] = read_table(data.encode("cp1251"))
+    assert (row.title, row.questions) == ("Подарочные карты", ("где купить сертификат",))
+
+
 def test_a_customers_formula_never_runs_in_the_spreadsheet() -> None:
     kb = load_project(ROOT).kb
     entry = kb.entries["trade_in"]
@@ -91,7 +97,7 @@ def test_a_customers_formula_never_runs_in_the_spreadsheet() -> None:
     ("data", "message"),
     [
         ("id;название;ответ\n".encode(), "строка 1: нет столбцов «вопросы»"),
-        ("id;название;вопросы;ответ\n".encode("cp1251"), "не в кодировке UTF-8"),
+        (b"id;\x98;\x98;\x98\n", "не в кодировке UTF-8"),  # neither UTF-8 nor Windows-1251
         (b"", "Файл пустой"),
     ],
 )
