@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -899,6 +899,56 @@ def test_a_customer_who_writes_on_a_day_off_is_not_red_before_the_opening(
     finally:
         hours.always_open = True
         hours.special_days = {}
+
+
+def test_the_timer_starts_at_the_opening_and_the_lists_are_fetched_again(
+    server: Server, contexts: Any
+) -> None:
+    server.add_operator("olya", name="Оля")
+    olya = contexts()
+    opening: list[datetime] = []
+    asked_after_opening: list[str] = []
+
+    def queue(route: Any) -> None:
+        now = datetime.now(UTC)
+        if not opening:
+            opening.append(now + timedelta(seconds=3))  # the team opens in 3 s
+        opened = now >= opening[0]
+        if opened:
+            asked_after_opening.append(route.request.url)
+        conv = {
+            "id": 9001,
+            "owner": "queued",
+            "team": "support",
+            "channel": "telegram",
+            "customer": {"id": 1, "name": "Ночной клиент"},
+            "operator": None,
+            "escalation": {"reason": "customer_request", "title": "клиент попросил оператора"},
+            "escalated_at": (now - timedelta(hours=9)).isoformat(),
+            "first_response_at": None,
+            "closed_at": None,
+            "updated_at": now.isoformat(),
+            "rating": None,
+            "last_message": None,
+            "last_customer_message": None,
+            "sla": {
+                "state": "ok",
+                "seconds": (now - opening[0]).total_seconds() if opened else 0.0,
+                "goal": 60,
+                "at": now.isoformat(),
+                "running": opened,
+                "changes_at": None if opened else opening[0].isoformat(),
+            },
+        }
+        route.fulfill(json={"view": "queued", "now": now.isoformat(), "conversations": [conv]})
+
+    olya.route("**/api/v1/conversations?view=*", queue)
+    log_in(olya, server, "olya")
+    timer = olya.locator('#list li.conv[data-id="9001"] .timer')
+    expect(timer).to_have_text("⏸ 0 с")
+    # At the opening the page counts on by itself, and asks for the lists again.
+    expect(timer).to_have_text(re.compile(r"^[1-9] с$"), timeout=8000)
+    assert asked_after_opening, "the lists were not fetched again after the opening"
 
 
 def test_a_customer_who_no_longer_needs_a_person_leaves_the_queue(

@@ -37,7 +37,21 @@ function formatWait(seconds) {
   return s < 60 ? `${s} с` : `${Math.floor(s / 60)} мин ${s % 60} с`;
 }
 
+// The page counts past one change of the clock by itself (closing time, or the opening); once
+// a change has passed, the lists are fetched again so the next one is known too.
+let clockChangeSeen = 0;
+function refetchAfterClockChange() {
+  const now = Date.now() + STATE.clockOffset;
+  const changes = Object.values(STATE.lists).flat()
+    .map((c) => (c.sla && c.sla.changes_at ? new Date(c.sla.changes_at).getTime() : null))
+    .filter((t) => t !== null && t > clockChangeSeen && t <= now);
+  if (!changes.length) return;
+  clockChangeSeen = Math.max(...changes);
+  refreshLists().catch(() => {});
+}
+
 function tickSla() {
+  refetchAfterClockChange();
   for (const item of document.querySelectorAll("#list li.conv")) {
     const shown = STATE.found !== null ? STATE.found : STATE.lists[STATE.view] || [];
     const conv = shown.find((c) => c.id === Number(item.dataset.id));
