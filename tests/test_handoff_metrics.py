@@ -7,6 +7,8 @@ import functools
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.engine import Brain
 from bot.project import load_project
 from bot.storage.db import Database
@@ -48,6 +50,14 @@ def an_operator(username: str, name: str) -> Operator:
         active=True,
         created_at=utcnow(),
     )
+
+
+async def a_customer_anna_and_boris(session: AsyncSession) -> tuple[Customer, Operator, Operator]:
+    customer = Customer(display_name="К", created_at=utcnow())
+    anna, boris = an_operator("anna", "Анна"), an_operator("boris", "Борис")
+    session.add_all([customer, anna, boris])
+    await session.flush()
+    return customer, anna, boris
 
 
 async def test_metrics_on_known_conversations(db: Database) -> None:
@@ -151,10 +161,7 @@ async def test_later_replies_wait_from_the_customers_first_unanswered_message(
         return start + timedelta(seconds=seconds)
 
     async with db.write() as session:
-        customer = Customer(display_name="К", created_at=now)
-        anna, boris = an_operator("anna", "Анна"), an_operator("boris", "Борис")
-        session.add_all([customer, anna, boris])
-        await session.flush()
+        customer, anna, boris = await a_customer_anna_and_boris(session)
         talk = conversation(customer.id, "operator", start, 30)
         session.add(talk)
         await session.flush()
@@ -202,10 +209,7 @@ async def test_resolution_runs_from_the_handoff_until_a_person_lets_go(db: Datab
         return start + timedelta(minutes=minutes)
 
     async with db.write() as session:
-        customer = Customer(display_name="К", created_at=now)
-        anna, boris = an_operator("anna", "Анна"), an_operator("boris", "Борис")
-        session.add_all([customer, anna, boris])
-        await session.flush()
+        customer, anna, boris = await a_customer_anna_and_boris(session)
         closed, silent, returned, open_, cancelled = (
             conversation(customer.id, owner, start, answered)
             for owner, answered in (
