@@ -151,12 +151,19 @@ async def compute(
 
     created = (
         await session.execute(
-            select(Conversation.escalated_at).where(
+            select(Conversation.escalated_at, Conversation.channel).where(
                 Conversation.created_at >= since, Conversation.created_at < until
             )
         )
     ).all()
-    without_person = sum(1 for (escalated_at,) in created if escalated_at is None)
+    without_person = sum(1 for escalated_at, _ in created if escalated_at is None)
+    rated_channels = (
+        await session.execute(
+            select(Rating.channel, Rating.score).where(
+                Rating.created_at >= since, Rating.created_at < until
+            )
+        )
+    ).all()
     verdicts = list((await helpful.presses(session, since, until)).values())
 
     return {
@@ -215,6 +222,8 @@ async def compute(
             "without_person": without_person,
             "rate": _share(without_person, len(created)),
         },
+        # The same per messenger: where customers come from, and how each one goes.
+        "channels": _per_channel(created, rated_channels),
         # «👍 Помогло / 👎 Не помогло» under the bot's answers (bot/helpful.py).
         "answers": {
             "rated": len(verdicts),
@@ -278,6 +287,32 @@ def _clock(hours: WorkingHours | None) -> Waited:
     if hours is None:
         return lambda start, end: (end - start).total_seconds()
     return lambda start, end: open_seconds(hours, start, end)
+
+
+def _per_channel(
+    created: Sequence[Row[datetime | None, str]], rated: Sequence[Row[str | None, int]]
+) -> list[dict[str, Any]]:
+    """Conversations started in each channel, how many a person took, and the ratings there;
+    the busiest channel first."""
+    started: Counter[str] = Counter(channel for _, channel in created)
+    handed = Counter(channel for escalated_at, channel in created if escalated_at is not None)
+    scores: dict[str, list[int]] = {}
+    for channel, score in rated:
+        scores.setdefault(channel or "", []).append(score)
+    report = []
+    for channel in sorted(started, key=lambda c: (-started[c], c)):
+        given = scores.get(channel, [])
+        report.append(
+            {
+                "channel": channel,
+                "conversations": started[channel],
+                "handed_over": handed[channel],
+                "without_person_rate": _share(started[channel] - handed[channel], started[channel]),
+                "ratings": len(given),
+                "csat_average": round(sum(given) / len(given), 2) if given else None,
+            }
+        )
+    return report
 
 
 def _by_operator(timed: Sequence[tuple[int | None, float]]) -> dict[int, list[float]]:

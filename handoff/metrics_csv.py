@@ -27,6 +27,9 @@ OPERATOR_COLUMNS = (
 )
 
 
+CHANNEL_TITLES = {"telegram": "Telegram", "viber": "Viber", "webchat": "Веб-чат"}
+
+
 def _number(value: Any) -> str:
     if value is None:
         return ""
@@ -37,7 +40,8 @@ def _number(value: Any) -> str:
 
 def to_csv(data: dict[str, Any]) -> str:
     """The figures of :func:`handoff.metrics.compute`: the summary, the per-operator table,
-    conversations per operator per day, why conversations were handed over and the topics."""
+    conversations per operator per day, the channels, why conversations were handed over and
+    the topics."""
     first, csat = data["first_response"], data["csat"]
     deflection, answers = data["deflection"], data["answers"]
     solved, later = data.get("resolution") or {}, data.get("replies") or {}
@@ -96,6 +100,20 @@ def to_csv(data: dict[str, Any]) -> str:
     writer.writerows(
         (row["date"], safe_cell(row["operator"]), row["conversations"])
         for row in data["per_operator_day"]
+    )
+    writer.writerow([])
+    writer.writerow(
+        ["Канал", "Диалогов", "Передано оператору", "Доля без оператора", "Средняя оценка"]
+    )
+    writer.writerows(
+        (
+            CHANNEL_TITLES.get(c["channel"], safe_cell(c["channel"])),
+            c["conversations"],
+            c["handed_over"],
+            _number(c["without_person_rate"]),
+            _number(c["csat_average"]),
+        )
+        for c in data.get("channels", [])
     )
     handoffs = data.get("handoffs") or {}
     writer.writerow([])

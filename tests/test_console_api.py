@@ -444,6 +444,19 @@ def test_figures_use_the_decimal_comma() -> None:
         "бот не понял вопрос;1",
         "",  # the file ends with a line break; no «без вопроса» line for none
     ]
+    data["channels"] = [
+        {
+            "channel": "telegram",
+            "conversations": 4,
+            "handed_over": 3,
+            "without_person_rate": 0.25,
+            "ratings": 1,
+            "csat_average": 5.0,
+        }
+    ]
+    lines = to_csv(data).split("\r\n")
+    at = lines.index("Канал;Диалогов;Передано оператору;Доля без оператора;Средняя оценка")
+    assert lines[at + 1] == "Telegram;4;3;0,25;5"
     # A title that starts like a formula is text in the spreadsheet.
     data["handoffs"]["topics"] = [{"intent": "x", "title": "=1+1", "count": 1}]
     assert "'=1+1;1" in to_csv(data).split("\r\n")

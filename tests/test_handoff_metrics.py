@@ -149,6 +149,55 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
     }
     assert data["deflection"] == {"conversations": 10, "without_person": 4, "rate": 0.4}
     assert data["resolution"] == {"resolved": 0, "p50_seconds": None, "p90_seconds": None}
+    assert data["channels"] == [
+        {
+            "channel": "test",
+            "conversations": 10,
+            "handed_over": 6,
+            "without_person_rate": 0.4,
+            "ratings": 4,
+            "csat_average": 4.0,
+        }
+    ]
+
+
+async def test_each_messenger_has_its_own_line(db: Database) -> None:
+    now = utcnow()
+    async with db.write() as session:
+        customer, anna, _ = await a_customer_anna_and_boris(session)
+        by_channel: dict[str, list[Conversation]] = {}
+        for channel, handed, bot_only in (("telegram", 2, 3), ("viber", 1, 0), ("webchat", 0, 1)):
+            for n in range(handed + bot_only):
+                start = now - timedelta(hours=1)
+                c = conversation(customer.id, "closed", start, 10, escalated=n < handed)
+                c.channel = channel
+                by_channel.setdefault(channel, []).append(c)
+                session.add(c)
+        await session.flush()
+        session.add_all(
+            Rating(
+                conversation_id=by_channel[channel][n].id,
+                customer_id=customer.id,
+                operator_id=anna.id,
+                score=score,
+                faq_ids=[],
+                channel=channel,
+                created_at=now,
+            )
+            for channel, n, score in (("telegram", 0, 5), ("telegram", 1, 2), ("viber", 0, 4))
+        )
+    async with db.read() as session:
+        data = await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
+    assert [
+        (
+            c["channel"],
+            c["conversations"],
+            c["handed_over"],
+            c["without_person_rate"],
+            c["csat_average"],
+        )
+        for c in data["channels"]
+    ] == [("telegram", 5, 2, 0.6, 3.5), ("viber", 1, 1, 0.0, 4.0), ("webchat", 1, 0, 1.0, None)]
 
 
 async def test_later_replies_wait_from_the_customers_first_unanswered_message(

@@ -707,6 +707,24 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
         "deflection": {"conversations": 40, "without_person": 28, "rate": 0.7},
         "resolution": {"resolved": 2, "p50_seconds": 1260.0, "p90_seconds": 5400.0},
         "replies": {"answered": 5, "p50_seconds": 42.0, "p90_seconds": 130.0},
+        "channels": [
+            {
+                "channel": "telegram",
+                "conversations": 31,
+                "handed_over": 9,
+                "without_person_rate": 0.71,
+                "ratings": 4,
+                "csat_average": 4.5,
+            },
+            {
+                "channel": "webchat",
+                "conversations": 9,
+                "handed_over": 3,
+                "without_person_rate": 0.667,
+                "ratings": 0,
+                "csat_average": None,
+            },
+        ],
         "answers": {"rated": 21, "helped": 17, "share": 0.81},
         "handoffs": {
             "reasons": [
@@ -753,6 +771,11 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     expect(agent).to_have_text(
         ["Анна", "3", "1 мин 35 с", "42 с", "2", "21 мин", "4,3 (4 оценки)", "1"]
     )
+    channels = lead.locator("#channels tbody tr")
+    expect(channels.nth(0).locator("td")).to_have_text(
+        ["Telegram", "31", "9", "71%", "4,5 (4 оценки)"]
+    )
+    expect(channels.nth(1).locator("td")).to_have_text(["Веб-чат", "9", "3", "67%", "—"])
     expect(lead.locator("#resolution")).to_have_text("21 мин")
     expect(lead.locator("#reply")).to_have_text("42 с")
     expect(lead.locator("#reply-note")).to_have_text("90% — за 2 мин 10 с; ответов 5")

@@ -79,6 +79,15 @@ function table(id, lines) {
   $(`${id}-empty`).hidden = lines.length !== 0;
 }
 
+// Where customers come from and how each messenger goes.
+const CHANNEL_NAMES = { telegram: "Telegram", viber: "Viber", webchat: "Веб-чат" };
+function channelRow(c) {
+  const rating = missing(c.csat_average)
+    ? "—"
+    : `${decimal(c.csat_average, 1)} (${plural(c.ratings, ["оценка", "оценки", "оценок"])})`;
+  return row([CHANNEL_NAMES[c.channel] || c.channel, c.conversations, c.handed_over, share(c.without_person_rate), rating]);
+}
+
 function handoffs(data) {
   table("handoff-reasons", data.reasons.map((r) => row([r.title, r.count, share(r.share)])));
   table("handoff-topics", data.topics.map((t) => row([t.title, t.count])));
@@ -125,6 +134,7 @@ async function load() {
     ? `${a.helped} из ${plural(a.rated, ["оценки", "оценок", "оценок"])} «помогло»`
     : "клиенты ещё не оценивали ответы";
   handoffs(data.handoffs || { reasons: [], topics: [], without_question: 0 });
+  table("channels", (data.channels || []).map(channelRow));
   document.querySelector("#operators tbody").replaceChildren(...(data.operators || []).map(operatorRow));
   document.querySelector("#per-operator tbody").replaceChildren(...data.per_operator_day.map(perOperatorRow));
 }
