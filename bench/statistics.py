@@ -255,6 +255,25 @@ def _summary(times: list[float], **extra: Any) -> dict[str, Any]:
     }
 
 
+async def _settle(url: str) -> None:
+    """Statistics on the fresh rows, as a running database keeps them (autovacuum's ANALYZE),
+    so the measurement is not taken while autovacuum works through the new table."""
+    from sqlalchemy import text
+
+    from bot.storage.db import Database
+
+    db = Database(url)
+    try:
+        async with db.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await connection.execute(text("VACUUM ANALYZE"))
+            else:
+                await connection.execute(text("ANALYZE"))
+    finally:
+        await db.dispose()
+
+
 async def run(backend: str, days: int, per_day: int, repeat: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = (
@@ -264,6 +283,7 @@ async def run(backend: str, days: int, per_day: int, repeat: int) -> dict[str, A
         )
         began = time.perf_counter()
         handed = await fill(url, days, per_day)
+        await _settle(url)
         filled = time.perf_counter() - began
         results = await measure(url, days, repeat)
     return {"handed_over": handed, "fill_seconds": round(filled, 1), "results": results}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -138,23 +138,40 @@ def is_special_day(hours: WorkingHours, now: datetime) -> bool:
     return now.astimezone(ZoneInfo(hours.timezone)).date() in hours.special_days
 
 
-def open_seconds(hours: WorkingHours, start: datetime, end: datetime) -> float:
+DaySpans = dict[date, tuple[datetime, datetime] | None]
+"""A cache of :func:`open_seconds`' working spans per local date (in UTC)."""
+
+
+def open_seconds(
+    hours: WorkingHours, start: datetime, end: datetime, spans: DaySpans | None = None
+) -> float:
     """How many seconds of ``[start, end)`` fall within working hours — the clock a
     first-response goal runs on: a question asked at 23:00 and answered at 9:00:40 waited
-    40 seconds of the team's time. Wall-clock seconds when the team is always open."""
+    40 seconds of the team's time. Wall-clock seconds when the team is always open. A caller
+    measuring many waits passes one ``spans`` dict: each day's hours are worked out once."""
     if end <= start:
         return 0.0
     if hours.always_open:
         return (end - start).total_seconds()
     tz = ZoneInfo(hours.timezone)
     day, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    cache: DaySpans = spans if spans is not None else {}
     total = 0.0
     while day <= last:
-        span = hours.hours_on(day)
-        if span is not None:
+        if day not in cache:
+            span = hours.hours_on(day)
             # In UTC: a difference of two times in one zone would ignore a DST change.
-            opens = datetime.combine(day, span[0], tzinfo=tz).astimezone(UTC)
-            closes = datetime.combine(day, span[1], tzinfo=tz).astimezone(UTC)
+            cache[day] = (
+                None
+                if span is None
+                else (
+                    datetime.combine(day, span[0], tzinfo=tz).astimezone(UTC),
+                    datetime.combine(day, span[1], tzinfo=tz).astimezone(UTC),
+                )
+            )
+        utc_span = cache[day]
+        if utc_span is not None:
+            opens, closes = utc_span
             total += max((min(closes, end) - max(opens, start)).total_seconds(), 0.0)
         day += timedelta(days=1)
     return total

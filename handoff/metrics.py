@@ -24,7 +24,7 @@ from bot.ownership import Owner
 from bot.rating import REASONS
 from bot.storage.models import Conversation, Message, Operator, Rating, Transition, utcnow
 from handoff.config import WorkingHours
-from handoff.escalation import open_seconds
+from handoff.escalation import DaySpans, open_seconds
 from handoff.metrics_reasons import handoffs
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 Escalated = Row[datetime | None, datetime | None, str, int]  # escalated, answered, owner, id
 Reply = Row[int | None, int, datetime]  # operator, conversation, at
-Rated = Row[int, str | None, int | None]  # score, reason, operator
+Rated = Row[int, str | None, int | None, str]  # score, reason, operator, channel
 Waited = Callable[[datetime, datetime], float]  # seconds of the team's time between two moments
 
 
@@ -105,20 +105,18 @@ async def compute(
         if operator_id is not None
     }
     per_operator_day: Counter[tuple[str, int]] = Counter((day, op) for day, op, _ in handled)
+    # Only what customers wrote after a person's first answer can wait for a later reply.
     said = (
         await session.execute(
-            select(Message.conversation_id, Message.created_at).where(
+            select(Message.conversation_id, Message.created_at)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
                 Message.author == "customer",
                 Message.kind == "message",
-                Message.conversation_id.in_(
-                    select(Message.conversation_id).where(
-                        Message.author == "operator",
-                        Message.created_at >= since,
-                        Message.created_at < until,
-                    )
-                ),
                 Message.created_at >= since,
                 Message.created_at < until,
+                Conversation.first_response_at.is_not(None),
+                Message.created_at > Conversation.first_response_at,
             )
         )
     ).all()
@@ -141,13 +139,13 @@ async def compute(
 
     rated = (
         await session.execute(
-            select(Rating.score, Rating.reason, Rating.operator_id).where(
+            select(Rating.score, Rating.reason, Rating.operator_id, Rating.channel).where(
                 Rating.created_at >= since, Rating.created_at < until
             )
         )
     ).all()
-    scores = [score for score, _, _ in rated]
-    reasons = Counter(reason for _, reason, _ in rated if reason in REASONS)
+    scores = [score for score, _, _, _ in rated]
+    reasons = Counter(reason for _, reason, _, _ in rated if reason in REASONS)
 
     created = (
         await session.execute(
@@ -157,13 +155,6 @@ async def compute(
         )
     ).all()
     without_person = sum(1 for escalated_at, _ in created if escalated_at is None)
-    rated_channels = (
-        await session.execute(
-            select(Rating.channel, Rating.score).where(
-                Rating.created_at >= since, Rating.created_at < until
-            )
-        )
-    ).all()
     verdicts = list((await helpful.presses(session, since, until)).values())
 
     return {
@@ -223,7 +214,7 @@ async def compute(
             "rate": _share(without_person, len(created)),
         },
         # The same per messenger: where customers come from, and how each one goes.
-        "channels": _per_channel(created, rated_channels),
+        "channels": _per_channel(created, rated),
         # «👍 Помогло / 👎 Не помогло» under the bot's answers (bot/helpful.py).
         "answers": {
             "rated": len(verdicts),
@@ -259,7 +250,7 @@ def _per_operator(
         if conversation_id in first:
             waits.setdefault(first[conversation_id][1], []).append(seconds)
     scores: dict[int, list[int]] = {}
-    for score, _, operator_id in rated:
+    for score, _, operator_id, _ in rated:
         if operator_id is not None:
             scores.setdefault(operator_id, []).append(score)
     closing, later = _by_operator(resolved), _by_operator(answered_later)
@@ -286,19 +277,20 @@ def _per_operator(
 def _clock(hours: WorkingHours | None) -> Waited:
     if hours is None:
         return lambda start, end: (end - start).total_seconds()
-    return lambda start, end: open_seconds(hours, start, end)
+    spans: DaySpans = {}  # a month of waits, each day's hours worked out once
+    return lambda start, end: open_seconds(hours, start, end, spans)
 
 
 def _per_channel(
-    created: Sequence[Row[datetime | None, str]], rated: Sequence[Row[str | None, int]]
+    created: Sequence[Row[datetime | None, str]], rated: Sequence[Rated]
 ) -> list[dict[str, Any]]:
     """Conversations started in each channel, how many a person took, and the ratings there;
     the busiest channel first."""
     started: Counter[str] = Counter(channel for _, channel in created)
     handed = Counter(channel for escalated_at, channel in created if escalated_at is not None)
     scores: dict[str, list[int]] = {}
-    for channel, score in rated:
-        scores.setdefault(channel or "", []).append(score)
+    for score, _, _, channel in rated:
+        scores.setdefault(channel, []).append(score)
     report = []
     for channel in sorted(started, key=lambda c: (-started[c], c)):
         given = scores.get(channel, [])
@@ -333,7 +325,8 @@ def _reply_times(
     for conversation_id, at in said:
         timeline.setdefault(conversation_id, []).append((at, 0, None))
     for operator_id, conversation_id, at in replies:
-        timeline.setdefault(conversation_id, []).append((at, 1, operator_id))
+        if conversation_id in timeline:  # a conversation where the customer wrote again
+            timeline[conversation_id].append((at, 1, operator_id))
     found = []
     for events in timeline.values():
         events.sort(key=lambda e: (e[0], e[1]))
@@ -360,23 +353,24 @@ def _resolutions(
     closed it or gave it back to the bot — for the conversations a person answered. One
     closed for the customer's silence ends at the operator's last reply (the hour of silence
     is not the team's time). The operator is the one who replied last."""
-    last_reply: dict[int, list[tuple[datetime, int | None]]] = {}
+    by_conversation: dict[int, list[tuple[datetime, int | None]]] = {}
     for operator_id, conversation_id, at in replies:
-        last_reply.setdefault(conversation_id, []).append((at, operator_id))
+        by_conversation.setdefault(conversation_id, []).append((at, operator_id))
     found = []
     for started, answered, _, conversation_id in escalated:
-        if started is None or answered is None:
+        events = released.get(conversation_id)
+        if started is None or answered is None or not events:
             continue
-        end = next(
-            ((at, why) for at, why in released.get(conversation_id, []) if at >= started), None
-        )
+        first = events[0]  # usually the only one; else the first after this handoff
+        end = first if first[0] >= started else next((e for e in events if e[0] >= started), None)
         if end is None:
             continue
-        said = [
-            (at, op) for at, op in last_reply.get(conversation_id, []) if started <= at <= end[0]
-        ]
-        finished = max(said)[0] if said and end[1] == "customer_silent" else end[0]
-        found.append((max(said)[1] if said else None, waited(started, finished)))
+        last: tuple[datetime, int | None] | None = None
+        for said in by_conversation.get(conversation_id, ()):
+            if started <= said[0] <= end[0] and (last is None or said[0] > last[0]):
+                last = said
+        finished = last[0] if last is not None and end[1] == "customer_silent" else end[0]
+        found.append((last[1] if last is not None else None, waited(started, finished)))
     return found
 
 
