@@ -38,6 +38,11 @@ from knowledge_base.table import TableRow
 
 log = logging.getLogger(__name__)
 
+IMPORT_MESSAGES = {
+    **NEW_ENTRY_MESSAGES,
+    "verify_failed": "Не удалось аккуратно внести изменения из таблицы в файлы; файлы не изменены.",
+}
+
 
 @dataclass(slots=True)
 class RowChange:
@@ -117,6 +122,15 @@ def _questions(row: TableRow) -> list[str]:
     return cleaned
 
 
+def _as_stored(answer: str) -> str:
+    """An entry's answer as the editor's cleaning would write it (as it is, if the file holds
+    one the page would not take, e.g. longer than its limit: then any new text differs)."""
+    try:
+        return clean_answer(answer)
+    except EditError:
+        return answer
+
+
 def _answer(row: TableRow) -> str:
     try:
         return clean_answer(row.answer)
@@ -191,7 +205,7 @@ def _row(
         "same",
         source.file,
         title_changed=row.title != current.title,
-        answer_changed=answer != clean_answer(current.answer),
+        answer_changed=answer != _as_stored(current.answer),
         added=[q for q in questions if question_key(q) not in old_keys],
         removed=[q for q in current.questions if question_key(q) not in new_keys],
     )
@@ -227,7 +241,7 @@ async def apply(
     if not planned.changed:
         raise HandoffError("Таблица совпадает с базой знаний: менять нечего.", "unchanged")
     edit = Edit(apply=lambda: apply_to_files(list(planned.files.values())), checks=planned.checks)
-    report = await put_live(reloader, edit, NEW_ENTRY_MESSAGES)
+    report = await put_live(reloader, edit, IMPORT_MESSAGES)
     first = planned.changed[0]
     if not report.ok:
         log.warning("table import refused by the reload")

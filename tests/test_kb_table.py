@@ -120,6 +120,20 @@ def test_a_new_title_changes_one_line() -> None:
     ]
 
 
+def test_an_answer_the_page_would_not_take_still_compares() -> None:
+    from handoff.kb_import import plan
+    from knowledge_base.table import TableRow
+    from tests.handoff_kit import make_brain
+
+    brain = make_brain()
+    entry = brain.kb.entries["trade_in"]
+    # Written by hand in the file: a control character the editor's page refuses.
+    brain.kb.entries["trade_in"] = entry.model_copy(update={"answer": "Старый ответ\x07"})
+    row = TableRow(3, "trade_in", entry.category, entry.title, tuple(entry.questions), "Новый")
+    [change] = plan(brain, [row]).rows
+    assert (change.kind, change.answer_changed) == ("changed", True)
+
+
 # -- over HTTP -------------------------------------------------------------------------------
 
 
