@@ -6,7 +6,14 @@ import re
 from datetime import date, time
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -97,6 +104,11 @@ class HandoffConfig(BaseModel):
     complaint_team: str | None = None
     # What operators read instead of a team's id: {support: Поддержка, billing: Оплата}.
     team_titles: dict[str, str] = Field(default_factory=dict)
+    # Labels operators put on a conversation (what it was about): {return: Возврат, …};
+    # counted in the statistics (handoff/labels.py). Empty: no labels.
+    labels: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")], str] = Field(
+        default_factory=dict, max_length=30
+    )
     # Service levels and expectations told to the customer.
     sla_first_response_seconds: int = 60
     # The first-response figures count only working hours (a question asked at night and

@@ -23,6 +23,7 @@ from bot import helpful
 from bot.ownership import Owner
 from bot.rating import REASONS
 from bot.storage.models import Conversation, Message, Operator, Rating, Transition, utcnow
+from handoff import labels
 from handoff.config import WorkingHours
 from handoff.escalation import DaySpans, open_seconds
 from handoff.metrics_reasons import handoffs
@@ -223,6 +224,8 @@ async def compute(
         },
         # Of the ``escalated`` above: why, and after which of the customer's questions.
         "handoffs": (await handoffs(session, since, until, brain)).to_json(),
+        # What the handed-over conversations were about, as operators labelled them.
+        "labels": await labels.counted(session, since, until, brain.config.handoff.labels),
     }
 
 

@@ -40,8 +40,8 @@ def _number(value: Any) -> str:
 
 def to_csv(data: dict[str, Any]) -> str:
     """The figures of :func:`handoff.metrics.compute`: the summary, the per-operator table,
-    conversations per operator per day, the channels, why conversations were handed over and
-    the topics."""
+    conversations per operator per day, the channels, the operators' labels, why conversations
+    were handed over and the topics."""
     first, csat = data["first_response"], data["csat"]
     deflection, answers = data["deflection"], data["answers"]
     solved, later = data.get("resolution") or {}, data.get("replies") or {}
@@ -115,6 +115,14 @@ def to_csv(data: dict[str, Any]) -> str:
         )
         for c in data.get("channels", [])
     )
+    marked = data.get("labels") or {}
+    writer.writerow([])
+    writer.writerow(["Метка оператора", "Диалогов", "Доля"])
+    writer.writerows(
+        (safe_cell(m["title"]), m["count"], _number(m["share"])) for m in marked.get("labels", [])
+    )
+    if marked.get("unlabelled"):
+        writer.writerow(["Без метки", marked["unlabelled"]])
     handoffs = data.get("handoffs") or {}
     writer.writerow([])
     writer.writerow(["Почему передано оператору", "Диалогов", "Доля"])

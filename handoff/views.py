@@ -19,6 +19,7 @@ from bot.ownership import Owner
 from bot.rating import REASONS
 from bot.storage.models import (
     Conversation,
+    ConversationLabel,
     Customer,
     Identity,
     Message,
@@ -426,6 +427,17 @@ async def conversation_detail(
                 for t in transitions
             ],
             "customer_card": await customer_card(session, conversation.customer_id, clock),
+            "labels": await conversation_labels(session, conversation_id),
         }
     )
     return item
+
+
+async def conversation_labels(session: AsyncSession, conversation_id: int) -> list[str]:
+    """The labels an operator put on the conversation (:mod:`handoff.labels`)."""
+    rows = await session.scalars(
+        select(ConversationLabel.label)
+        .where(ConversationLabel.conversation_id == conversation_id)
+        .order_by(ConversationLabel.label)
+    )
+    return list(rows.all())

@@ -327,6 +327,17 @@ class DeliveryEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ConversationLabel(Base):
+    """A label an operator put on a conversation (``handoff.labels`` of config.yml)."""
+
+    __tablename__ = "conversation_labels"
+
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class EditorAction(Base):
     """A content editor's decision about an unanswered customer question (also the audit log).
 

@@ -14,6 +14,7 @@ from handoff.web.availability import availability_routes
 from handoff.web.content import content_routes
 from handoff.web.context import Console
 from handoff.web.editor import editor_routes
+from handoff.web.labels import label_routes
 from handoff.web.media import media_routes
 from handoff.web.pages import page_routes
 from handoff.web.replies import reply_routes
@@ -34,6 +35,7 @@ def routes(console: Console) -> list[BaseRoute]:
         *reply_routes(console),
         *availability_routes(console),
         *account_routes(console),
+        *label_routes(console),
     ]
 
 

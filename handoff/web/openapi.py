@@ -14,7 +14,7 @@ from handoff.web.openapi_base import TEXT as _TEXT
 from handoff.web.openapi_base import action as _action
 from handoff.web.openapi_base import body as _body
 from handoff.web.openapi_editor import PHRASE_PATHS, TABLE_PATHS
-from handoff.web.openapi_team import TEAM_PATHS
+from handoff.web.openapi_team import LABEL_PATHS, TEAM_PATHS
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -238,6 +238,7 @@ OPENAPI: dict[str, Any] = {
             }
         },
         **TEAM_PATHS,
+        **LABEL_PATHS,
         "/kb/search": {
             "get": {
                 "summary": "Search canned answers in the knowledge base",

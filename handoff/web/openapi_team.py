@@ -1,5 +1,5 @@
-"""The OpenAPI description of ``/api/v1/accounts`` («Сотрудники», admin only) and of blocking
-a customer (``/api/v1/customers/{id}/block``)."""
+"""The OpenAPI description of ``/api/v1/accounts`` («Сотрудники», admin only), of blocking
+a customer (``/api/v1/customers/{id}/block``) and of conversations' labels."""
 
 from __future__ import annotations
 
@@ -77,6 +77,29 @@ TEAM_PATHS: dict[str, Any] = {
             "parameters": [ID],
             "security": CSRF,
             "requestBody": body({}),
+            "responses": {**OK, **ERRORS},
+        }
+    },
+}
+
+LABEL_PATHS: dict[str, Any] = {
+    "/labels": {
+        "get": {
+            "summary": "The team's labels for conversations (`handoff.labels` in config.yml): "
+            "`id`, `title`",
+            "security": SECURED,
+            "responses": OK,
+        }
+    },
+    "/conversations/{id}/labels": {
+        "post": {
+            "summary": "Set a conversation's labels, the whole set at once (`labels`: ids); "
+            "400 `unknown_label` (nothing changed), `bad_labels`; 404",
+            "parameters": [ID],
+            "security": CSRF,
+            "requestBody": body(
+                {"labels": {"type": "array", "items": {"type": "string"}}}, ["labels"]
+            ),
             "responses": {**OK, **ERRORS},
         }
     },

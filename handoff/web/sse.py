@@ -33,6 +33,7 @@ CONSOLE_KINDS = {
     "delivery_failed",
     "customer_typing",
     "receipt",
+    "labels",
 }
 
 

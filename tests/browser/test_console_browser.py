@@ -665,6 +665,22 @@ def test_an_operator_keeps_a_ready_reply_of_her_own(server: Server, contexts: An
     expect(offered.first).to_contain_text("мой")
 
 
+def test_an_operator_marks_what_the_conversation_was_about(server: Server, contexts: Any) -> None:
+    says = "Позовите оператора, хочу вернуть утюг"
+    vera, _, conversation = a_customer_waits(server, contexts, "vera-l", "Вера", says)
+    chip = vera.locator('#labels .label-chip[data-label="return"]')
+    expect(chip).to_have_text("Возврат и обмен")
+    expect(chip).to_have_attribute("aria-pressed", "false")
+    chip.click()
+    expect(chip).to_have_class(re.compile(r"\bon\b"))
+    vera.reload()  # kept on the server, not in the page
+    vera.click('.tab[data-view="all"]')
+    vera.locator(f'#list li.conv[data-id="{conversation}"]').click()
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    chip.click()  # taken off again
+    expect(chip).to_have_attribute("aria-pressed", "false")
+
+
 def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     """QA's numbers: twelve handed over, one answered, most of the rest waiting past the goal."""
     metrics = {
@@ -707,6 +723,10 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
         "deflection": {"conversations": 40, "without_person": 28, "rate": 0.7},
         "resolution": {"resolved": 2, "p50_seconds": 1260.0, "p90_seconds": 5400.0},
         "replies": {"answered": 5, "p50_seconds": 42.0, "p90_seconds": 130.0},
+        "labels": {
+            "labels": [{"label": "return", "title": "Возврат и обмен", "count": 5, "share": 0.417}],
+            "unlabelled": 7,
+        },
         "channels": [
             {
                 "channel": "telegram",
@@ -776,6 +796,8 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
         ["Telegram", "31", "9", "71%", "4,5 (4 оценки)"]
     )
     expect(channels.nth(1).locator("td")).to_have_text(["Веб-чат", "9", "3", "67%", "—"])
+    expect(lead.locator("#labels tbody tr td")).to_have_text(["Возврат и обмен", "5", "42%"])
+    expect(lead.locator("#unlabelled")).to_have_text("Без метки: 7")
     expect(lead.locator("#resolution")).to_have_text("21 мин")
     expect(lead.locator("#reply")).to_have_text("42 с")
     expect(lead.locator("#reply-note")).to_have_text("90% — за 2 мин 10 с; ответов 5")

@@ -175,6 +175,7 @@ async function refreshDetail() {
 }
 
 function renderDetail(c) {
+  renderLabels(c);
   $("placeholder").hidden = true;
   $("conversation").hidden = false;
   $("context").hidden = false;
@@ -496,6 +497,7 @@ function init() {
   });
   setInterval(tickSla, 1000);
   setInterval(() => api("GET", "/me").catch(() => {}), 60000);
+  loadLabels().then(() => { if (STATE.detail) renderLabels(STATE.detail); });
   refreshLists().catch((e) => showError(e.message));
   connect();
   // A click on a notice opens its conversation, on the tab it is in.

@@ -135,6 +135,9 @@ async function load() {
     : "клиенты ещё не оценивали ответы";
   handoffs(data.handoffs || { reasons: [], topics: [], without_question: 0 });
   table("channels", (data.channels || []).map(channelRow));
+  const marked = data.labels || { labels: [], unlabelled: 0 };
+  table("labels", marked.labels.map((m) => row([m.title, m.count, share(m.share)])));
+  $("unlabelled").textContent = marked.unlabelled ? `Без метки: ${marked.unlabelled}` : "";
   document.querySelector("#operators tbody").replaceChildren(...(data.operators || []).map(operatorRow));
   document.querySelector("#per-operator tbody").replaceChildren(...data.per_operator_day.map(perOperatorRow));
 }
