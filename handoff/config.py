@@ -6,15 +6,9 @@ import re
 from datetime import date, time
 from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+_LABEL_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -82,6 +76,18 @@ class HandoffConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("labels")
+    @classmethod
+    def _label_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for label, title in value.items():
+            if not _LABEL_ID.match(label):
+                raise ValueError(
+                    f"метка «{label}»: id — латиница в snake_case до 32 знаков (return, defect)"
+                )
+            if not str(title or "").strip():
+                raise ValueError(f"метка «{label}»: нужно название, например «Возврат и обмен»")
+        return value
+
     # Triggers: each one is recorded as the escalation reason.
     request_intents: list[str] = Field(default_factory=lambda: ["handoff_request"])
     request_phrases: list[str] = Field(
@@ -106,9 +112,7 @@ class HandoffConfig(BaseModel):
     team_titles: dict[str, str] = Field(default_factory=dict)
     # Labels operators put on a conversation (what it was about): {return: Возврат, …};
     # counted in the statistics (handoff/labels.py). Empty: no labels.
-    labels: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")], str] = Field(
-        default_factory=dict, max_length=30
-    )
+    labels: dict[str, str] = Field(default_factory=dict, max_length=30)
     # Service levels and expectations told to the customer.
     sla_first_response_seconds: int = 60
     # The first-response figures count only working hours (a question asked at night and

@@ -193,6 +193,19 @@ def test_unknown_config_key_is_a_typo(tmp_path: Path) -> None:
     assert "неизвестный ключ" in str(info.value)
 
 
+def test_a_label_needs_a_latin_id_and_a_title(tmp_path: Path) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text(
+        "language: ru\nhandoff:\n  labels:\n    return: Возврат\n    Брак: Брак\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as info:
+        load_config(path)
+    problem = str(info.value.problems[0])
+    assert problem.startswith(f"{path}:3:")
+    assert "метка «Брак»: id — латиница" in problem
+
+
 def test_domain_must_have_the_responses_the_runtime_uses(tmp_path: Path) -> None:
     path = tmp_path / "domain.yml"
     path.write_text(
