@@ -329,6 +329,16 @@ async def customer_card(session: AsyncSession, customer_id: int, clock: SlaClock
             await session.scalars(select(Rating).where(Rating.customer_id == customer_id))
         ).all()
     }
+    marked: dict[int, list[str]] = {}
+    titles = clock.config.labels
+    for conversation_id, label in (
+        await session.execute(
+            select(ConversationLabel.conversation_id, ConversationLabel.label)
+            .where(ConversationLabel.conversation_id.in_([c.id for c in conversations]))
+            .order_by(ConversationLabel.label)
+        )
+    ).all():
+        marked.setdefault(conversation_id, []).append(titles.get(label, label))
     now = utcnow()
     return {
         "id": customer_id,
@@ -357,6 +367,7 @@ async def customer_card(session: AsyncSession, customer_id: int, clock: SlaClock
                 if c.id in ratings
                 else None,
                 "sla": sla(c, now, clock)["state"],
+                "labels": marked.get(c.id, []),  # what it was about, by the operator
             }
             for c in conversations
         ],

@@ -45,6 +45,11 @@ async def test_an_operator_labels_a_conversation_and_the_lead_counts_it(env: Env
             f"/api/v1/conversations/{broken}/labels", json={"labels": ["defect", "return"]}
         )
         assert both.status_code == 200
+        # The customer card says what each past conversation was about.
+        card = (await anna.get(f"/api/v1/conversations/{returned}")).json()["customer_card"]
+        assert [(p["id"], p["labels"]) for p in card["conversations"]] == [
+            (returned, ["Возврат и обмен"])
+        ]
     async with env.client() as stranger:
         assert (await stranger.post(url, json={"labels": []})).status_code == 401
 

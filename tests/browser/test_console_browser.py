@@ -677,6 +677,8 @@ def test_an_operator_marks_what_the_conversation_was_about(server: Server, conte
     vera.click('.tab[data-view="all"]')
     vera.locator(f'#list li.conv[data-id="{conversation}"]').click()
     expect(chip).to_have_attribute("aria-pressed", "true")
+    card = vera.locator(f'#card-conversations li[data-id="{conversation}"] .card-labels')
+    expect(card).to_have_text(" · Возврат и обмен")  # the customer card says it too
     chip.click()  # taken off again
     expect(chip).to_have_attribute("aria-pressed", "false")
 

@@ -246,6 +246,7 @@ function renderDetail(c) {
         `№${p.id} · ${new Date(p.created_at).toLocaleDateString("ru-RU")} · ${OWNERS[p.owner]}`,
         p.owner === "closed" && !p.reason ? " · только бот" : "",
         p.operator ? ` · ${p.operator}` : "",
+        (p.labels || []).length ? el("span", { class: "card-labels" }, ` · ${p.labels.join(", ")}`) : null,
         el("span", { class: "rating" }, p.rating ? ` · оценка ${p.rating}` : "",
           p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : ""));
       if (p.id !== c.id) item.addEventListener("click", () => select(p.id));
