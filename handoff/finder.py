@@ -1,10 +1,10 @@
 """Finding a customer's conversations from the console: «клиент звонил, где его переписка?».
 
 An operator types what they have — a name, a phone, an order number from the customer's words,
-a messenger account, or «№123» — and gets the matching conversations, newest first, open or
-closed, each with the line that matched. Matching is case-insensitive substring search
-(``lower(...) LIKE``; SQLite's ``lower`` is replaced by Python's in :mod:`bot.storage.db`, so
-Cyrillic folds there too).
+a messenger account, a label's name («возврат»), or «№123» — and gets the matching
+conversations, newest first, open or closed, each with the line that matched. Matching is
+case-insensitive substring search (``lower(...) LIKE``; SQLite's ``lower`` is replaced by
+Python's in :mod:`bot.storage.db`, so Cyrillic folds there too).
 
 Words are searched in the :data:`TEXT_WINDOW` newest messages only: a substring search cannot
 use an index, and this keeps one query bounded however long the history grows (names, phones
@@ -15,13 +15,14 @@ only by their number.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Conversation, Customer, Identity, Message
+from bot.storage.models import Conversation, ConversationLabel, Customer, Identity, Message
 
 TEXT_WINDOW = 200_000
 MAX_RESULTS = 30
@@ -50,8 +51,14 @@ def _snippet(text: str, query: str, width: int = 90) -> str:
     return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")
 
 
-async def find(session: AsyncSession, query: str) -> list[Found]:
-    """Conversations matching ``query`` (at most :data:`MAX_RESULTS`), newest first."""
+async def find(
+    session: AsyncSession, query: str, labels: Mapping[str, str] | None = None
+) -> list[Found]:
+    """Conversations matching ``query`` (at most :data:`MAX_RESULTS`), newest first.
+
+    ``labels`` are the team's labels (id → title, config.yml's ``handoff.labels``): a query
+    that is part of a label's title or its id finds the conversations carrying that label.
+    """
     query = " ".join(query.split())[:100]
     found: dict[int, Found] = {}
     number = _NUMBER.match(query)
@@ -88,6 +95,22 @@ async def find(session: AsyncSession, query: str) -> list[Found]:
         )
         for conversation_id, customer_id in rows.all():
             found.setdefault(conversation_id, Found(conversation_id, customers[customer_id]))
+
+    wanted = query.lower()
+    named = {
+        label: title
+        for label, title in (labels or {}).items()
+        if wanted in title.lower() or wanted == label.lower()
+    }
+    if named:
+        labelled = await session.execute(
+            select(ConversationLabel.conversation_id, ConversationLabel.label)
+            .where(ConversationLabel.label.in_(named))
+            .order_by(ConversationLabel.conversation_id.desc())
+            .limit(MAX_RESULTS * len(named))
+        )
+        for conversation_id, label in labelled.all():
+            found.setdefault(conversation_id, Found(conversation_id, f"метка: {named[label]}"))
 
     newest = await session.scalar(select(func.max(Message.id))) or 0
     said = await session.execute(

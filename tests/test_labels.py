@@ -50,6 +50,21 @@ async def test_an_operator_labels_a_conversation_and_the_lead_counts_it(env: Env
         assert [(p["id"], p["labels"]) for p in card["conversations"]] == [
             (returned, ["Возврат и обмен"])
         ]
+
+        # «Найти» knows the labels: a part of a label's name finds its conversations.
+        async def find(q: str) -> list[tuple[int, str, str]]:
+            found = (await anna.get("/api/v1/search", params={"q": q})).json()
+            return [
+                (c["id"], c["match"]["why"], c["match"]["snippet"]) for c in found["conversations"]
+            ]
+
+        assert await find("ВОЗВРАТ") == [
+            (broken, "метка: Возврат и обмен", ""),
+            (returned, "метка: Возврат и обмен", ""),
+        ]
+        assert await find("гарантия") == [(broken, "метка: Брак и гарантия", "")]
+        assert await find("defect") == [(broken, "метка: Брак и гарантия", "")]
+        assert await find("def") == []  # an id is matched whole, a title in part
     async with env.client() as stranger:
         assert (await stranger.post(url, json={"labels": []})).status_code == 401
 

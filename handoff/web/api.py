@@ -249,7 +249,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
     async def find_conversations(request: Request, operator: Operator) -> Response:
         query = request.query_params.get("q", "")
         async with console.db.read() as session:
-            found = await finder.find(session, query)
+            found = await finder.find(session, query, console.brain().config.handoff.labels)
             rows = (
                 await session.scalars(
                     select(Conversation).where(
