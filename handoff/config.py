@@ -6,9 +6,33 @@ import re
 from datetime import date, time
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 _LABEL_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def _label_id(label: str) -> str:
+    if not _LABEL_ID.match(label):
+        raise ValueError("id метки — латиница в snake_case до 32 знаков (return, defect)")
+    return label
+
+
+def _label_title(title: Any) -> Any:
+    if title is None or (isinstance(title, str) and not title.strip()):
+        raise ValueError("нужно название метки, например «Возврат и обмен»")
+    return title
+
+
+# Each label is checked on its own, so an editor's mistake points at its own line.
+LabelId = Annotated[str, AfterValidator(_label_id)]
+LabelTitle = Annotated[str, BeforeValidator(_label_title)]
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -76,18 +100,6 @@ class HandoffConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    @field_validator("labels")
-    @classmethod
-    def _label_ids(cls, value: dict[str, str]) -> dict[str, str]:
-        for label, title in value.items():
-            if not _LABEL_ID.match(label):
-                raise ValueError(
-                    f"метка «{label}»: id — латиница в snake_case до 32 знаков (return, defect)"
-                )
-            if not str(title or "").strip():
-                raise ValueError(f"метка «{label}»: нужно название, например «Возврат и обмен»")
-        return value
-
     # Triggers: each one is recorded as the escalation reason.
     request_intents: list[str] = Field(default_factory=lambda: ["handoff_request"])
     request_phrases: list[str] = Field(
@@ -112,7 +124,7 @@ class HandoffConfig(BaseModel):
     team_titles: dict[str, str] = Field(default_factory=dict)
     # Labels operators put on a conversation (what it was about): {return: Возврат, …};
     # counted in the statistics (handoff/labels.py). Empty: no labels.
-    labels: dict[str, str] = Field(default_factory=dict, max_length=30)
+    labels: dict[LabelId, LabelTitle] = Field(default_factory=dict, max_length=30)
     # Service levels and expectations told to the customer.
     sla_first_response_seconds: int = 60
     # The first-response figures count only working hours (a question asked at night and

@@ -196,14 +196,17 @@ def test_unknown_config_key_is_a_typo(tmp_path: Path) -> None:
 def test_a_label_needs_a_latin_id_and_a_title(tmp_path: Path) -> None:
     path = tmp_path / "config.yml"
     path.write_text(
-        "language: ru\nhandoff:\n  labels:\n    return: Возврат\n    Брак: Брак\n",
+        "language: ru\nhandoff:\n  labels:\n    return: Возврат\n    Брак: Брак\n    defect: ''\n",
         encoding="utf-8",
     )
     with pytest.raises(ContentError) as info:
         load_config(path)
-    problem = str(info.value.problems[0])
-    assert problem.startswith(f"{path}:3:")
-    assert "метка «Брак»: id — латиница" in problem
+    # Each mistake on its own line, in the editor's words.
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:5: handoff.labels.Брак: id метки — латиница в snake_case до 32 знаков "
+        "(return, defect)",
+        f"{path}:6: handoff.labels.defect: нужно название метки, например «Возврат и обмен»",
+    ]
 
 
 def test_domain_must_have_the_responses_the_runtime_uses(tmp_path: Path) -> None:
