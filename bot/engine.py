@@ -289,11 +289,13 @@ class Engine:
             event.edited
             and not conversation.unknown_streak
             and not followup.asks_another_entry(prediction, conversation.context, brain.kb)
+            and not (conversation.context or {}).get("flow")
         ):
             # A corrected message after one the bot understood: the answer stands, and a
             # second one would repeat it. Kept in the history; after a miss or a «Уточните»,
             # or when the correction clearly asks about another entry («как вернуть товр» →
             # «как вернуть деньги»), it is read and answered like a new message (below).
+            # Inside a flow the flow decides (a corrected order number: flows/engine.py).
             pass
         elif fail_open:  # the bot owns it (an open conversation no person holds)
             turn.utter("utter_error")

@@ -3,6 +3,11 @@
 The flow's position and slots live in ``conversation.context["flow"]``, so a flow survives a
 restart and continues in whichever channel the customer writes from next. What a flow
 collected stays in ``context["flow_data"]`` and goes to the operator on handoff.
+
+A customer who corrects (Telegram's edit) the message that gave the flow its last value
+(«12345677» → «12345678») gets the flow replayed from that value on: «Исправил: …», the link
+with the right number, the next question again. Later answers, which may have depended on the
+wrong value, are asked again.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot import followup
 from bot.dialogue import NLUHandler, Turn, answer_entry, understood_entries
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.handover import escalate
@@ -145,6 +151,11 @@ class FlowHandler:
             )
             return
         step = flow.steps[state["step"]]
+        if turn.event.edited and not (state["tries"] and self._value(turn, step) is not None):
+            # A correction of an earlier message (not a failed answer to this question
+            # corrected into a good one, which is read as the answer below).
+            await self._correct(turn, flow, state)
+            return
         value = self._value(turn, step)
         if value is None and self._stale_button(turn):  # an older message's button
             _say_stale(turn)
@@ -170,6 +181,7 @@ class FlowHandler:
             return
         assert step.slot is not None
         state["slots"][step.slot] = value
+        state["last_slot"] = step.slot  # what a correction of this message would change
         turn.message_data["flow"] = flow.id  # the flow's input («12345678»), not an FAQ miss
         state["step"] += 1
         state["tries"] = 0
@@ -196,7 +208,40 @@ class FlowHandler:
             return False
         assert first.slot is not None
         state["slots"][first.slot] = found
+        state["last_slot"] = first.slot
         return True
+
+    async def _correct(self, turn: Turn, flow: Flow, state: dict[str, Any]) -> None:
+        """A corrected message inside the flow: a new value for the slot the customer's last
+        answer filled replays the flow from there; a clear question about another entry is
+        answered; anything else is kept in the history without a reply."""
+        slot = state.get("last_slot")
+        index = next((i for i, s in enumerate(flow.steps) if slot and s.slot == slot), None)
+        if index is not None and index < state["step"]:
+            step = flow.steps[index]
+            value = self._value(turn, step)
+            if value is not None:
+                turn.message_data["flow"] = flow.id
+                if value == state["slots"].get(slot):
+                    return  # the same value with a typo fixed elsewhere: nothing changes
+                for later in flow.steps[index + 1 :]:
+                    if later.slot is not None:
+                        state["slots"].pop(later.slot, None)
+                state["slots"][step.slot] = value
+                state["step"], state["tries"] = index + 1, 0
+                title = next((b.title for b in step.buttons if b.slot_value == value), value)
+                turn.say(
+                    Outbound(f"Исправил: {step.label or step.slot} — {title}."),
+                    {"flow": flow.id, "step": step.id, "corrected": step.slot},
+                )
+                await self._run(turn, flow, state)
+                return
+        context = turn.conversation.context
+        if self._digression(turn) and followup.asks_another_entry(
+            turn.prediction, context, turn.kb
+        ):
+            self._finish(turn, state)
+            await NLUHandler().handle(turn)
 
     def _value(self, turn: Turn, step: Step) -> str | None:
         event = turn.event

@@ -3,8 +3,8 @@
 The corrected wording is kept and shown to the operator as «✏️ исправлено». After a message the
 bot did not understand, or a «Уточните…», the bot reads the correction as the question; after
 one it answered, it stays quiet rather than answer the same question twice — unless the
-correction clearly asks about another entry. A person who holds
-the conversation gets it like any message."""
+correction clearly asks about another entry. Inside a flow, a corrected order number replays
+the flow with the right one. A person who holds the conversation gets it like any message."""
 
 from __future__ import annotations
 
@@ -65,3 +65,49 @@ async def test_an_operator_gets_the_correction_like_any_message(bot: TestBot) ->
     assert await alice.say("заказ 12345", edited=True) == []  # the bot keeps out of it
     assert alice.last_outcome.status.value == "forwarded"
     assert (await customer_messages(bot))[-1] == ("заказ 12345", True)
+
+
+async def test_a_corrected_order_number_gets_the_link_for_the_right_order(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    [link, question] = await alice.say("12345677")
+    assert "orders/12345677" in link.text and question.text == "Всё понятно со статусом?"
+    # She notices the typo and corrects the message in Telegram.
+    corrected = await alice.say("12345678", edited=True)
+    assert [m.text for m in corrected][0] == "Исправил: Номер заказа — 12345678."
+    assert "https://volt-shop.ru/orders/12345678" in corrected[1].text
+    assert corrected[2].text == "Всё понятно со статусом?"
+    assert alice.buttons() == ["Да, спасибо", "Нет, заказ задерживается"]
+    # The person she is handed to gets the corrected number.
+    [handed, *_] = await alice.press("Нет, заказ задерживается")
+    assert handed.text.startswith("Передаю коллеге номер заказа 12345678")
+
+
+async def test_a_number_in_the_first_message_can_be_corrected_too(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    [link, _] = await alice.say("где мой заказ 87654320?")
+    assert "orders/87654320" in link.text
+    corrected = await alice.say("где мой заказ 87654321?", edited=True)
+    assert corrected[0].text == "Исправил: Номер заказа — 87654321."
+    assert "orders/87654321" in corrected[1].text
+
+
+async def test_a_correction_that_changes_nothing_in_the_flow_gets_no_reply(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    await alice.say("вот 12345678")
+    assert await alice.say("вот он 12345678", edited=True) == []  # the same number
+    assert await alice.say("ой", edited=True) == []  # no number: the old one stands
+    await alice.press("Да, спасибо")
+    assert "Отлично" in alice.last_text
+
+
+async def test_a_failed_answer_corrected_into_a_number_answers_the_question(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    [retry] = await alice.say("1234567")  # seven digits
+    assert retry.text.startswith("Не вижу номера заказа")
+    [link, question] = await alice.say("12345678", edited=True)
+    assert "orders/12345678" in link.text and question.text == "Всё понятно со статусом?"
