@@ -74,7 +74,7 @@ async def test_a_corrected_order_number_gets_the_link_for_the_right_order(bot: T
     assert "orders/12345677" in link.text and question.text == "Всё понятно со статусом?"
     # She notices the typo and corrects the message in Telegram.
     corrected = await alice.say("12345678", edited=True)
-    assert [m.text for m in corrected][0] == "Исправил: Номер заказа — 12345678."
+    assert corrected[0].text == "Исправил: Номер заказа — 12345678."
     assert "https://volt-shop.ru/orders/12345678" in corrected[1].text
     assert corrected[2].text == "Всё понятно со статусом?"
     assert alice.buttons() == ["Да, спасибо", "Нет, заказ задерживается"]
