@@ -35,7 +35,7 @@ from bot.nlu_batch import PredictBatcher
 from bot.outbox import LEASE, Claimed, OutboxSender
 from bot.ownership import HUMAN_OWNERS, Owner
 from bot.redact import CARD, redact
-from bot.storage import inbound, repo
+from bot.storage import inbound, outgoing, repo
 from bot.storage.db import Database
 from bot.storage.models import utcnow
 from flows.models import Flow
@@ -320,7 +320,7 @@ class Engine:
                 **(conversation.context or {}),
                 "last_guesses": turn.guesses,
             }
-        queued = await repo.enqueue_many(
+        queued = await outgoing.enqueue_many(
             session, conversation, list(zip(turn.replies, turn.reply_data, strict=True))
         )
         claimed = await self._claim_first(session, queued, identity.blocked)
@@ -354,7 +354,7 @@ class Engine:
         return _Written(outcome, events)
 
     async def _claim_first(
-        self, session: Any, queued: list[repo.Queued], blocked: bool
+        self, session: Any, queued: list[outgoing.Queued], blocked: bool
     ) -> Claimed | None:
         """Lease the first reply to this process's sender in this transaction, if it can.
 
@@ -363,7 +363,7 @@ class Engine:
         if not queued or self.outbox is None or not self.outbox.can_adopt(queued[0].channel):
             return None
         first = queued[0]
-        if not await repo.claim_for_sending(session, first, self.clock() + LEASE):
+        if not await outgoing.claim_for_sending(session, first, self.clock() + LEASE):
             return None
         return Claimed(
             first.outbox_id,
@@ -414,7 +414,7 @@ class Engine:
         if rated is None:
             return _Written(Outcome(Status.PROCESSED))
         conversation = rated.conversation
-        repo.enqueue(
+        outgoing.enqueue(
             session,
             conversation,
             rated.reply,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Domain
 from bot.ownership import Owner
 from bot.rating import rate_buttons
-from bot.storage import lifecycle, repo
+from bot.storage import lifecycle, outgoing, repo
 from bot.storage.models import Conversation
 
 SILENT_BATCH = 100  # conversations closed for silence per transaction
@@ -56,13 +56,13 @@ async def close_and_ask(
     if response not in domain.responses:
         response = "utter_closed"
     closed = domain.render(response, conversation.channel)
-    repo.enqueue(session, conversation, closed, data={"response": response})
+    outgoing.enqueue(session, conversation, closed, data={"response": response})
     if handled_by is not None or conversation.first_response_at is not None:
         ask = dataclasses.replace(
             domain.render("utter_rate", conversation.channel),
             buttons=rate_buttons(conversation.id),
         )
-        repo.enqueue(session, conversation, ask, data={"response": "utter_rate"})
+        outgoing.enqueue(session, conversation, ask, data={"response": "utter_rate"})
 
 
 def duration(minutes: int) -> str:

@@ -23,7 +23,7 @@ from bot.config import Domain
 from bot.engine import Brain
 from bot.events import Outbound
 from bot.ownership import Owner
-from bot.storage import repo
+from bot.storage import outgoing, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, Operator, utcnow
 from handoff import closing, routing, waiting
@@ -196,7 +196,7 @@ class HandoffService:
                 file = files.store(
                     session, upload, conversation_id=conversation.id, operator_id=operator.id
                 )
-            message = repo.enqueue(
+            message = outgoing.enqueue(
                 session,
                 conversation,
                 Outbound(text=text, author="operator", file=file),
@@ -362,7 +362,7 @@ class HandoffService:
                 session, conversation, f"{operator.display_name} вернул(а) диалог боту"
             )
             back = self._brain().domain.render("utter_back_to_bot", conversation.channel)
-            repo.enqueue(session, conversation, back, data={"response": "utter_back_to_bot"})
+            outgoing.enqueue(session, conversation, back, data={"response": "utter_back_to_bot"})
         self._wake()
         self._publish("transition", conversation)
         await self.assign_waiting()
@@ -472,7 +472,7 @@ def say_operator_joined(
     joined = domain.render(
         "utter_operator_joined", conversation.channel, operator=operator.display_name
     )
-    repo.enqueue(session, conversation, joined, data={"response": "utter_operator_joined"})
+    outgoing.enqueue(session, conversation, joined, data={"response": "utter_operator_joined"})
 
 
 def _taken(conversation: Conversation) -> None:

@@ -33,7 +33,7 @@ from bot.bus import Bus, BusEvent
 from bot.config import Domain
 from bot.events import Outbound
 from bot.ownership import Owner
-from bot.storage import repo
+from bot.storage import outgoing, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, utcnow
 from handoff import escalation, routing
@@ -220,7 +220,7 @@ class WaitingNotices:
         await repo.add_event(
             session, conversation, f"Ожидание затянулось, клиенту сообщено: {told}"
         )
-        repo.enqueue(session, conversation, text, data={"response": name})
+        outgoing.enqueue(session, conversation, text, data={"response": name})
 
 
 async def owed_since(
@@ -315,7 +315,7 @@ async def _tell_released(
         await repo.add_event(
             session, conversation, f"Клиенту сообщено, что диалог передан коллегам: {said}"
         )
-        repo.enqueue(session, conversation, text, data={"response": name})
+        outgoing.enqueue(session, conversation, text, data={"response": name})
         told.append(conversation.id)
     return told
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from bot.events import Inbound, Outbound
 from bot.ownership import Owner
-from bot.storage import customers, erasure, inbound, repo
+from bot.storage import customers, erasure, inbound, outgoing, repo
 from bot.storage.db import Database
 from bot.storage.models import (
     Base,
@@ -156,7 +156,7 @@ async def test_replies_not_yet_sent_are_cancelled_not_sent(db: Database) -> None
         async with db.write() as session:
             conversation = await session.get(Conversation, conv)
             assert conversation is not None
-            later = repo.enqueue(session, conversation, Outbound(text="Ваш адрес: Мира 15"))
+            later = outgoing.enqueue(session, conversation, Outbound(text="Ваш адрес: Мира 15"))
             await session.flush()
             await session.execute(
                 update(OutboxItem)

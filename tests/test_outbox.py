@@ -24,7 +24,7 @@ from bot.channels.base import (
 )
 from bot.events import Inbound, Outbound
 from bot.outbox import OutboxSender
-from bot.storage import repo
+from bot.storage import outgoing, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, OutboxItem, utcnow
 
@@ -66,7 +66,7 @@ async def enqueue(db: Database, conv: Conversation, *texts: str) -> None:
         fresh = await s.get(Conversation, conv.id)
         assert fresh is not None
         for text in texts:
-            repo.enqueue(s, fresh, Outbound(text=text))
+            outgoing.enqueue(s, fresh, Outbound(text=text))
 
 
 async def run_sender(db: Database, channel: Channel) -> OutboxSender:
@@ -327,7 +327,7 @@ async def test_a_reply_waits_behind_its_chats_earlier_message(bot: Any) -> None:
     async with runtime.db.write() as session:  # an earlier message, held back (a 429's wait)
         conversation = await session.scalar(select(Conversation))
         assert conversation is not None
-        repo.enqueue(session, conversation, Outbound(text="Сначала это"))
+        outgoing.enqueue(session, conversation, Outbound(text="Сначала это"))
     async with runtime.db.write() as session:
         await session.execute(
             update(OutboxItem)

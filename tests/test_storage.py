@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.events import Inbound, Outbound
 from bot.ownership import IllegalTransition, Owner
-from bot.storage import customers, inbound, payloads, repo
+from bot.storage import customers, inbound, outgoing, payloads, repo
 from bot.storage import db as db_module
 from bot.storage.db import Database
 from bot.storage.models import (
@@ -123,7 +123,7 @@ async def test_enqueue_writes_history_and_outbox_atomically(db: Database) -> Non
     async with db.write() as s:
         identity = await repo.get_or_create_identity(s, hello())
         conv, _ = await repo.open_conversation(s, identity.customer_id, "telegram", "u1")
-        repo.enqueue(s, conv, Outbound(text="Ответ"))
+        outgoing.enqueue(s, conv, Outbound(text="Ответ"))
     async with db.read() as s:
         item = await s.scalar(select(OutboxItem))
         assert item is not None
@@ -137,9 +137,9 @@ async def test_merging_customers_joins_histories(db: Database) -> None:
         tg = await repo.get_or_create_identity(s, hello("t1", "telegram"))
         vb = await repo.get_or_create_identity(s, hello("v1", "viber"))
         tg_conv, _ = await repo.open_conversation(s, tg.customer_id, "telegram", "t1")
-        repo.enqueue(s, tg_conv, Outbound(text="в телеграме"))
+        outgoing.enqueue(s, tg_conv, Outbound(text="в телеграме"))
         vb_conv, _ = await repo.open_conversation(s, vb.customer_id, "viber", "v1")
-        repo.enqueue(s, vb_conv, Outbound(text="в вайбере"))
+        outgoing.enqueue(s, vb_conv, Outbound(text="в вайбере"))
         code = await customers.new_link_code(
             s, tg.customer_id, __import__("datetime").timedelta(minutes=5)
         )
