@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import heap
+from bot import heap, snapshots
 from bot.project import Project, load_project, make_brain, train
 from bot.yamlio import ContentError, Problem
 from nlu.api import Decision, NLUModel
@@ -72,6 +72,8 @@ class ReloadReport:
     seconds: float = 0.0
     accuracy_before: float | None = None
     accuracy_after: float | None = None
+    # what the edit changed in the content files, once it went live (kept to undo it)
+    changes: list[snapshots.FileChange] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -240,7 +242,10 @@ async def reload(
 
 async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
     current = runtime.engine.brain.nlu
+    root, config = runtime.project.root, runtime.project.config
+    before = await asyncio.to_thread(snapshots.read, root, config) if edit is not None else {}
     undo = await asyncio.to_thread(edit.apply) if edit is not None else None
+    after = await asyncio.to_thread(snapshots.read, root, config) if edit is not None else {}
     checks = edit.checks if edit is not None else ()
     try:
         report, project, model = await asyncio.to_thread(
@@ -259,6 +264,7 @@ async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
             len(report.failures),
         )
         return report
+    report.changes = snapshots.diff(before, after)
     await asyncio.to_thread(model.predict, "здравствуйте")  # warm up before customers see it
     runtime.project = project
     runtime.engine.brain = make_brain(project, model)

@@ -16,6 +16,7 @@ from bot.reload import Edit
 from bot.storage.db import Database
 from handoff.errors import HandoffError, NotFound
 from handoff.phrase_titles import TITLES
+from handoff.revision_log import record
 from handoff.teaching import (
     ANSWER_MESSAGES,
     Reloader,
@@ -110,7 +111,18 @@ async def edit_phrase(
         message = "Изменение не принято: в domain.yml ошибка, файл возвращён как был."
         return refused_result(current, report, name, cleaned, message)
     async with db.write() as session:
-        session.add(audit_row("phrase_edited", f"{name}/{index}", cleaned, name, path, operator_id))
+        revision = await record(session, report, operator_id)
+        session.add(
+            audit_row(
+                "phrase_edited",
+                f"{name}/{index}",
+                cleaned,
+                name,
+                path,
+                operator_id,
+                revision=revision,
+            )
+        )
     log.info("editor %s rewrote %s/%s", operator_id, name, index)
     return TeachResult(
         ok=True, message=f"Готово: «{title}» звучит по-новому.", entry_id=name, text=cleaned

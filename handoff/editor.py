@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -23,11 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import helpful
 from bot.engine import Brain
 from bot.storage.db import Database
-from bot.storage.models import EditorAction, Message, Operator, utcnow
+from bot.storage.models import ContentRevision, EditorAction, Message, Operator, utcnow
 from bot.topics import topic_entries
 from handoff import escalation
 from handoff.errors import HandoffError
 from handoff.phrase_titles import TITLES as PHRASE_TITLES
+from handoff.revision_log import changed_since
 from handoff.views import intent_title
 from knowledge_base.loader import question_key
 from knowledge_base.models import FAQEntry
@@ -86,16 +88,22 @@ class Unanswered:
 
 
 async def _hidden(session: AsyncSession) -> tuple[set[str], dict[str, datetime]]:
-    """Dismissed keys (for good) and taught keys (messages up to the teaching are done)."""
+    """Dismissed keys (for good) and taught keys (messages up to the teaching are done; a
+    teaching undone with «Отменить» hides nothing)."""
     dismissed: set[str] = set()
     taught: dict[str, datetime] = {}
     rows = await session.execute(
-        select(EditorAction.key, EditorAction.action, EditorAction.created_at)
+        select(
+            EditorAction.key,
+            EditorAction.action,
+            EditorAction.created_at,
+            ContentRevision.reverted_at,
+        ).outerjoin(ContentRevision, ContentRevision.id == EditorAction.revision_id)
     )
-    for key, action, at in rows:
+    for key, action, at, undone in rows:
         if action == "dismissed":
             dismissed.add(key)
-        elif action == "taught" and (key not in taught or at > taught[key]):
+        elif action == "taught" and undone is None and (key not in taught or at > taught[key]):
             taught[key] = at
     return dismissed, taught
 
@@ -218,6 +226,7 @@ HISTORY_TITLES = {
     "flow_edited": "изменил(а) текст сценария",
     "phrase_edited": "изменил(а) фразу бота",
     "question_removed": "убрал(а) вопрос из записи",
+    "reverted": "отменил(а) правку",
 }
 
 
@@ -226,8 +235,29 @@ def _flow_title(brain: Brain, flow_id: str | None) -> str | None:
     return flow.title if flow is not None else flow_id
 
 
-async def history(session: AsyncSession, brain: Brain, *, limit: int = 50) -> list[dict[str, Any]]:
-    """The editors' latest changes, newest first: who, when, what, to which entry."""
+def _entry_title(brain: Brain, action: EditorAction) -> str | None:
+    if action.action == "flow_edited":
+        return _flow_title(brain, action.entry_id)
+    if action.action == "phrase_edited":
+        return PHRASE_TITLES.get(action.entry_id or "", action.entry_id)
+    if action.action == "reverted" or not action.entry_id:
+        return None  # an undo's text already names what it undid
+    return intent_title(brain.kb, action.entry_id)
+
+
+def describe(brain: Brain, action: EditorAction) -> str:
+    """A journal line's change in words, for the line of its undo («научил(а) запись «…»: …»)."""
+    title = _entry_title(brain, action)
+    words = HISTORY_TITLES.get(action.action, action.action)
+    return words + (f" «{title}»" if title else "") + (f": {action.text}" if action.text else "")
+
+
+async def history(
+    session: AsyncSession, brain: Brain, root: Path | None, *, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The editors' latest changes, newest first: who, when, what, to which entry, and whether
+    «Отменить» can undo it (``undo``: ``ready``, ``later_changes`` — a file changed since,
+    ``reverted``, ``too_old``; null for a line that changed no file)."""
     rows = (
         await session.execute(
             select(EditorAction, Operator.display_name, Operator.username)
@@ -236,25 +266,38 @@ async def history(session: AsyncSession, brain: Brain, *, limit: int = 50) -> li
             .limit(limit)
         )
     ).all()
+    ids = {action.revision_id for action, _, _ in rows if action.revision_id is not None}
+    revisions = {
+        revision.id: revision
+        for revision in (
+            await session.execute(select(ContentRevision).where(ContentRevision.id.in_(ids)))
+        ).scalars()
+    }
     return [
         {
+            "id": action.id,
             "at": action.created_at.isoformat(),
             "who": name or username,
             "action": action.action,
             "action_title": HISTORY_TITLES.get(action.action, action.action),
             "entry_id": action.entry_id,
-            "entry_title": _flow_title(brain, action.entry_id)
-            if action.action == "flow_edited"
-            else PHRASE_TITLES.get(action.entry_id or "", action.entry_id)
-            if action.action == "phrase_edited"
-            else intent_title(brain.kb, action.entry_id)
-            if action.entry_id
-            else None,
+            "entry_title": _entry_title(brain, action),
             "text": action.text[:300],
             "file": action.file,
+            "undo": _undo_state(root, revisions.get(action.revision_id or 0)),
         }
         for action, name, username in rows
     ]
+
+
+def _undo_state(root: Path | None, revision: ContentRevision | None) -> str | None:
+    if revision is None or root is None:
+        return None
+    if revision.reverted_at is not None:
+        return "reverted"
+    if not revision.kept:
+        return "too_old"
+    return "later_changes" if changed_since(root, revision.files) else "ready"
 
 
 async def dismiss(db: Database, text: str, operator_id: int) -> str:

@@ -15,6 +15,7 @@ from bot.reload import Edit
 from bot.storage.db import Database
 from flows.editing import TEXT_FIELDS, find_text, replace_text_in_file, texts_in
 from handoff.errors import HandoffError, NotFound
+from handoff.revision_log import record
 from handoff.teaching import (
     ANSWER_MESSAGES,
     Reloader,
@@ -118,8 +119,11 @@ async def edit_flow_text(
         message = "Изменение не принято: в сценарии ошибка, файл возвращён как был."
         return refused_result(current, report, flow_id, cleaned, message)
     async with db.write() as session:
+        revision = await record(session, report, operator_id)
         key = f"{flow_id}/{step_id}/{field}"
-        session.add(audit_row("flow_edited", key, cleaned, flow_id, path, operator_id))
+        session.add(
+            audit_row("flow_edited", key, cleaned, flow_id, path, operator_id, revision=revision)
+        )
     log.info("editor %s rewrote %s/%s/%s (%s)", operator_id, flow_id, step_id, field, path)
     return TeachResult(
         ok=True,

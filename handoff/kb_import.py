@@ -21,6 +21,7 @@ from bot.engine import Brain
 from bot.reload import Edit
 from bot.storage.db import Database
 from handoff.errors import HandoffError
+from handoff.revision_log import record
 from handoff.teaching import (
     NEW_ENTRY_MESSAGES,
     Reloader,
@@ -253,11 +254,20 @@ async def apply(
         )
         return planned, refused_result(current, report, first.entry_id, "", message)
     async with db.write() as session:
+        revision = await record(session, report, operator_id)
         for change in planned.changed:
             path = Path(change.file)
             kind = "entry_created" if change.kind == "new" else "entry_imported"
             session.add(
-                audit_row(kind, change.entry_id, change.title, change.entry_id, path, operator_id)
+                audit_row(
+                    kind,
+                    change.entry_id,
+                    change.title,
+                    change.entry_id,
+                    path,
+                    operator_id,
+                    revision=revision,
+                )
             )
     counts = planned.as_json()["counts"]
     log.info("editor %s imported a table: %s", operator_id, counts)

@@ -22,9 +22,10 @@ from typing import Any
 from bot.engine import Brain
 from bot.reload import Edit, ReloadReport
 from bot.storage.db import Database
-from bot.storage.models import EditorAction
+from bot.storage.models import ContentRevision, EditorAction
 from handoff.editor import prediction_json
 from handoff.errors import Conflict, HandoffError, NotFound
+from handoff.revision_log import record
 from knowledge_base.editing import (
     MAX_ANSWER_CHARS,
     EditError,
@@ -162,9 +163,16 @@ def refused_result(
 
 
 def audit_row(
-    action: str, key: str, text: str, entry_id: str, path: Path, operator_id: int
+    action: str,
+    key: str,
+    text: str,
+    entry_id: str,
+    path: Path,
+    operator_id: int,
+    revision: ContentRevision | None = None,
 ) -> EditorAction:
-    """The ``editor_actions`` row of a change that went live."""
+    """The ``editor_actions`` row of a change that went live (``revision``: what it rewrote,
+    from :func:`handoff.revision_log.record`, for «Отменить»)."""
     return EditorAction(
         key=key[:400],
         text=text[:2000],
@@ -172,6 +180,7 @@ def audit_row(
         entry_id=entry_id,
         file=str(path)[:500],
         operator_id=operator_id,
+        revision_id=None if revision is None else revision.id,
     )
 
 
@@ -218,8 +227,11 @@ async def teach(
     live = brain()
     prediction = prediction_json(live, live.nlu.predict(question))
     async with db.write() as session:
+        revision = await record(session, report, operator_id)
         key = question_key(question)
-        session.add(audit_row("taught", key, question, entry_id, path, operator_id))
+        session.add(
+            audit_row("taught", key, question, entry_id, path, operator_id, revision=revision)
+        )
     log.info("editor %s taught %r -> %s (%s)", operator_id, question, entry_id, path)
     entry = live.kb.get(entry_id)
     return TeachResult(
@@ -278,7 +290,12 @@ async def edit_answer(
         log.warning("answer of %s refused by the reload", entry_id)
         return refused_result(current, report, entry_id, text, _refusal(report, "", entry_id))
     async with db.write() as session:
-        session.add(audit_row("answer_edited", entry_id, text, entry_id, path, operator_id))
+        revision = await record(session, report, operator_id)
+        session.add(
+            audit_row(
+                "answer_edited", entry_id, text, entry_id, path, operator_id, revision=revision
+            )
+        )
     log.info("editor %s rewrote the answer of %s (%s)", operator_id, entry_id, path)
     return TeachResult(
         ok=True,
@@ -320,9 +337,16 @@ async def remove_question(
         log.warning("removing a question of %s refused by the reload", entry_id)
         return refused_result(current, report, entry_id, question, _refusal(report, "", entry_id))
     async with db.write() as session:
+        revision = await record(session, report, operator_id)
         session.add(
             audit_row(
-                "question_removed", question_key(question), question, entry_id, path, operator_id
+                "question_removed",
+                question_key(question),
+                question,
+                entry_id,
+                path,
+                operator_id,
+                revision=revision,
             )
         )
     log.info("editor %s removed a question of %s (%s)", operator_id, entry_id, path)
@@ -396,10 +420,23 @@ async def create_entry(
         return _new_entry_refused(current, report, entry)
     live = brain()
     async with db.write() as session:
+        revision = await record(session, report, operator_id)
         for question in entry.questions:
             key = question_key(question)
-            session.add(audit_row("taught", key, question, entry.id, path, operator_id))
-        session.add(audit_row("entry_created", entry.id, entry.title, entry.id, path, operator_id))
+            session.add(
+                audit_row("taught", key, question, entry.id, path, operator_id, revision=revision)
+            )
+        session.add(
+            audit_row(
+                "entry_created",
+                entry.id,
+                entry.title,
+                entry.id,
+                path,
+                operator_id,
+                revision=revision,
+            )
+        )
     log.info("editor %s created entry %s (%s)", operator_id, entry.id, path)
     return TeachResult(
         ok=True,

@@ -344,7 +344,8 @@ class EditorAction(Base):
     ``key`` is the question's normalised text (:func:`knowledge_base.loader.question_key`);
     ``action`` is ``dismissed`` («не вопрос к FAQ»), ``taught`` (added to ``entry_id``),
     ``answer_edited`` (``key`` is then the entry id and ``text`` the new answer) or
-    ``entry_created`` (``key`` the new entry's id, ``text`` its title).
+    ``entry_created`` (``key`` the new entry's id, ``text`` its title), ``reverted`` (an
+    earlier change undone: ``key`` is that action's id, ``text`` what it was).
     """
 
     __tablename__ = "editor_actions"
@@ -360,3 +361,26 @@ class EditorAction(Base):
     file: Mapped[str | None] = mapped_column(String(500))
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the files this change rewrote, as they were before it (its «Отменить»); several actions
+    # of one change (a table import) share one revision
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("content_revisions.id"))
+
+
+class ContentRevision(Base):
+    """The content files one change rewrote, as they were before it (:mod:`handoff.revisions`).
+
+    ``files``: ``[{"path": relative to the project, "before": the text or null (the change
+    created the file), "after_sha256": what the change wrote, or null (it deleted the file)}]``.
+    Only the newest revisions keep their texts: an older one's ``files`` is emptied and
+    ``kept`` false, and it can no longer be undone.
+    """
+
+    __tablename__ = "content_revisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    files: Mapped[list[Any]]
+    kept: Mapped[bool] = mapped_column(Boolean, default=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reverted_at: Mapped[datetime | None]
+    reverted_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Operator
-from handoff import bot_phrases, editor, flow_texts, teaching
+from handoff import bot_phrases, editor, flow_texts, revisions, teaching
 from handoff.errors import HandoffError
 from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body
@@ -97,8 +97,33 @@ def editor_routes(console: Console) -> list[BaseRoute]:
     async def list_history(request: Request, operator: Operator) -> Response:
         limit = _int(request, "limit", 50, 1, 200)
         async with console.db.read() as session:
-            items = await editor.history(session, console.brain(), limit=limit)
+            items = await editor.history(
+                session, console.brain(), console.content_root, limit=limit
+            )
         return JSONResponse({"items": items})
+
+    @editors
+    async def revert(request: Request, operator: Operator) -> Response:
+        root = console.content_root
+
+        async def run(data: dict[str, Any], reload: Reloader) -> teaching.TeachResult:
+            action_id = data.get("action_id")
+            if isinstance(action_id, bool) or not isinstance(action_id, int):
+                raise HandoffError("Номер строки журнала — целое число.", "bad_action")
+            if root is None:
+                raise HandoffError("Изменение контента здесь недоступно.", "unavailable")
+            brain = console.brain()
+            return await revisions.revert(
+                console.db,
+                console.brain,
+                reload,
+                root,
+                action_id=action_id,
+                operator_id=operator.id,
+                describe=lambda action: editor.describe(brain, action),
+            )
+
+        return await _content_change(console, request, run)
 
     @editors
     async def list_entries(request: Request, operator: Operator) -> Response:
@@ -264,6 +289,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/unanswered", list_unanswered),
         Route(f"{base}/helpfulness", list_helpfulness),
         Route(f"{base}/history", list_history),
+        Route(f"{base}/revert", revert, methods=["POST"]),
         Route(f"{base}/entries", list_entries, methods=["GET"]),
         Route(f"{base}/entries", create_entry, methods=["POST"]),
         Route(f"{base}/entries/{{entry_id}}", show_entry),

@@ -311,9 +311,11 @@ OPENAPI: dict[str, Any] = {
         },
         "/editor/history": {
             "get": {
-                "summary": "The editors' latest changes, newest first (editor_actions): at, who, "
-                "action (taught, dismissed, answer_edited, entry_created) and its Russian title, "
-                "entry_id, entry_title, text (≤ 300 characters), file",
+                "summary": "The editors' latest changes, newest first (editor_actions): id, at, "
+                "who, action (taught, dismissed, answer_edited, entry_created, entry_imported, "
+                "flow_edited, phrase_edited, question_removed, reverted) and its Russian title, "
+                "entry_id, entry_title, text (≤ 300 characters), file, undo (ready, "
+                "later_changes, reverted, too_old; null for a line that changed no file)",
                 "security": _SECURED,
                 "parameters": [
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50}}

@@ -1,5 +1,6 @@
-"""The OpenAPI description of the editor's «Фразы бота» (``/api/v1/editor/phrases``) and
-«Таблица» (``/api/v1/editor/kb.csv``, ``/api/v1/editor/table``)."""
+"""The OpenAPI description of the editor's «Фразы бота» (``/api/v1/editor/phrases``),
+«Таблица» (``/api/v1/editor/kb.csv``, ``/api/v1/editor/table``) and «Отменить» in the journal
+(``/api/v1/editor/revert``)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,19 @@ PHRASE_PATHS: dict[str, Any] = {
                 },
                 ["name", "index", "text"],
             ),
+            "responses": {**OK, **ERRORS, "422": REFUSED},
+        }
+    },
+    "/editor/revert": {
+        "post": {
+            "summary": "Undo the change of a journal line (`id` from /editor/history): the files "
+            "it rewrote go back to what they were before it, reloaded (validated, gated); 200 "
+            "when live, 422 when refused (the files stay as they are), 409 `later_changes` (a "
+            "file changed since: undo the later change first), `already_reverted`, `too_old`; "
+            "400 `not_undoable` (the line changed no file), `bad_action`; 404 `not_found`. "
+            "The undo is a journal line of its own (`reverted`): undoing it redoes the change",
+            "security": CSRF,
+            "requestBody": body({"action_id": {"type": "integer"}}, ["action_id"]),
             "responses": {**OK, **ERRORS, "422": REFUSED},
         }
     },

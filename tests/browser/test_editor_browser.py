@@ -399,3 +399,44 @@ def test_every_missed_question_stays_reachable_after_dismissing_some(
         editor.click("#un-more")
         expect(items).not_to_have_count(shown)
     expect(items).to_have_count(total - 3)  # every remaining one can be reached
+
+
+def test_an_editor_undoes_a_change_from_the_journal(
+    editor_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, root = editor_server
+    server.add_operator("uma", role="editor", name="Ума")
+    warranty = root / "data" / "faq" / "warranty.yml"
+    original = warranty.read_bytes()
+    editor = pages()
+    log_in_editor(editor, server, "uma")
+    editor.fill("#ans-search", "срок гарант")
+    expect(editor.locator("#ans-entry")).to_have_value("warranty_period")
+    editor.fill("#ans-text", "Гарантия на всё — 5 лет: https://volt-shop.ru/service")
+    editor.click("#ans-save")
+    expect(editor.locator("#ans-result")).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, "какая гарантия на товар")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("5 лет")
+
+    # The change was a mistake: «Отменить» on its journal line, after a confirmation.
+    line = editor.locator("#hist-list li").first
+    expect(line).to_contain_text("Ума изменил(а) ответ записи «Срок гарантии»")
+    dialogs: list[str] = []
+    editor.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    line.get_by_role("button", name="Отменить").click()
+    expect(editor.locator("#hist-result")).to_contain_text(
+        "Готово: правка отменена", timeout=TEACH_TIMEOUT
+    )
+    assert dialogs and "Отменить правку «изменил(а) ответ записи «Срок гарантии»" in dialogs[0]
+    assert warranty.read_bytes() == original
+    expect(editor.locator("#hist-list li").first).to_contain_text(
+        "Ума отменил(а) правку: изменил(а) ответ записи «Срок гарантии»"
+    )
+    undone = editor.locator("#hist-list li.undone")
+    expect(undone.first).to_contain_text("отменено")
+    expect(undone.first.get_by_role("button", name="Отменить")).to_have_count(0)
+    expect(editor.locator("#ans-text")).to_have_value(re.compile("12 месяцев"))
+    customer_says(customer, "какая гарантия на товар")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("12 месяцев")

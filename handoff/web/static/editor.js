@@ -307,21 +307,6 @@ async function loadHelpfulness() {
   }
 }
 
-// «Журнал изменений»: who changed what, newest first (refreshed after each change here).
-async function loadHistory() {
-  try {
-    const data = await api("GET", "/editor/history?limit=30");
-    $("hist-list").replaceChildren(...data.items.map((h) => el("li", { class: `hist-item a-${h.action}` },
-      el("span", { class: "small" }, `${when(h.at)} · `),
-      el("strong", {}, h.who), ` ${h.action_title}`,
-      h.entry_title ? ` «${h.entry_title}»` : "",
-      h.text ? el("span", { class: "quote" }, `: ${h.text}`) : "")));
-    $("hist-empty").hidden = data.items.length > 0;
-  } catch (error) {
-    show("error", error.message);
-  }
-}
-
 function countAnswer() {
   $("ans-count").textContent = `${$("ans-text").value.length} из 4000 символов`;
 }

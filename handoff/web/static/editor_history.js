@@ -1,0 +1,79 @@
+// «Журнал изменений»: who changed what, newest first (refreshed after each change here), and
+// «Отменить»: a change's files go back to what they were before it, through the same validation
+// and regression gate as any change. Texts only ever go in with textContent.
+"use strict";
+
+const UNDO_NOTES = {
+  later_changes: "Файл изменён позже (более поздней правкой или вручную): сначала отмените более поздние правки.",
+  too_old: "Правка слишком старая: её файлы больше не хранятся.",
+};
+
+function historyLine(h) {
+  const line = el("li", { class: `hist-item a-${h.action}${h.undo === "reverted" ? " undone" : ""}`, "data-id": String(h.id) },
+    el("span", { class: "small" }, `${when(h.at)} · `),
+    el("strong", {}, h.who), ` ${h.action_title}`,
+    h.entry_title ? ` «${h.entry_title}»` : "",
+    h.text ? el("span", { class: "quote" }, `: ${h.text}`) : "");
+  if (h.undo === "reverted") {
+    line.append(el("span", { class: "undone-mark" }, " · отменено"));
+  } else if (h.undo === "ready" || h.undo === "later_changes") {
+    const button = el("button", { class: "plain undo-btn", type: "button" }, "Отменить");
+    if (h.undo === "later_changes") {
+      button.disabled = true;
+      button.title = UNDO_NOTES.later_changes;
+    }
+    button.addEventListener("click", () => undo(h, button));
+    line.append(" ", button);
+  }
+  return line;
+}
+
+async function loadHistory() {
+  try {
+    const data = await api("GET", "/editor/history?limit=30");
+    $("hist-list").replaceChildren(...data.items.map(historyLine));
+    $("hist-empty").hidden = data.items.length > 0;
+  } catch (error) {
+    show("error", error.message);
+  }
+}
+
+// After an undo anything on the page may have changed: entries, answers, flows, phrases, and
+// which customer questions still wait to be taught.
+async function refreshAll() {
+  const listed = await api("GET", "/editor/entries");
+  STATE.entries = listed.entries;
+  STATE.categories = listed.categories || [];
+  const open = ANSWER.entry;  // the answer form shows the entry's text as it is now, if it still exists
+  ANSWER.entry = null;
+  answerPicker();
+  if (open && STATE.entries.some((e) => e.id === open)) {
+    $("ans-entry").value = open;
+    await openAnswer(open);
+  } else {
+    $("ans-form").hidden = true;
+  }
+  loadHelpfulness();
+  loadHistory();
+  loadFlows();
+  loadPhrases();
+  await load(false);
+}
+
+async function undo(h, button) {
+  const what = `${h.action_title}${h.entry_title ? ` «${h.entry_title}»` : ""}${h.text ? `: ${h.text}` : ""}`;
+  if (!window.confirm(`Отменить правку «${what}»?\nФайлы вернутся к тому, что было до неё; бот переобучится и пройдёт проверку качества.`)) return;
+  const box = $("hist-result");
+  button.disabled = true;
+  box.replaceChildren(el("p", { class: "small" }, "Отменяю, переобучаю бота и проверяю качество…"));
+  box.hidden = false;
+  try {
+    const data = await api("POST", "/editor/revert", { action_id: h.id });
+    box.replaceChildren(el("p", { class: "ok" }, data.message));
+    show("error", "");
+    await refreshAll();
+  } catch (error) {
+    refusal(box, error);
+    loadHistory();
+  }
+}
