@@ -9,7 +9,15 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ownership import OPEN_OWNERS, Owner
-from bot.storage.models import Conversation, Customer, Identity, LinkCode, Message, utcnow
+from bot.storage.models import (
+    Conversation,
+    Customer,
+    Identity,
+    LinkCode,
+    Message,
+    Rating,
+    utcnow,
+)
 from bot.storage.repo import SYSTEM, move
 
 
@@ -30,10 +38,11 @@ async def use_link_code(session: AsyncSession, code: str) -> int | None:
 
 
 async def merge_customers(session: AsyncSession, keep_id: int, other_id: int) -> None:
-    """Join ``other`` into ``keep``: identities, conversations and messages move over."""
+    """Join ``other`` into ``keep``: identities, conversations, messages, ratings and pending
+    link codes move over."""
     if keep_id == other_id:
         return
-    for model in (Identity, Conversation, Message):
+    for model in (Identity, Conversation, Message, Rating, LinkCode):
         await session.execute(
             update(model).where(model.customer_id == other_id).values(customer_id=keep_id)
         )

@@ -17,7 +17,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Conversation, Operator, utcnow
-from handoff import blocking, finder, kb_search, login_guard, metrics, privacy, routing, views
+from handoff import (
+    blocking,
+    finder,
+    kb_search,
+    login_guard,
+    merging,
+    metrics,
+    privacy,
+    routing,
+    views,
+)
 from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
 from handoff.live import snapshot
@@ -216,6 +226,18 @@ def api_routes(console: Console) -> list[BaseRoute]:
         return JSONResponse({"ok": True})
 
     @agents
+    async def merge_customer(request: Request, operator: Operator) -> Response:
+        try:
+            data = await json_body(request)
+            other = data.get("customer_id")
+            if isinstance(other, bool) or not isinstance(other, int):
+                raise HandoffError("Укажите клиента, с которым объединить.", "bad_customer")
+            merged = await merging.merge(service, int(request.path_params["id"]), other, operator)
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True, **dataclasses.asdict(merged)})
+
+    @agents
     async def list_operators(request: Request, operator: Operator) -> Response:
         async with console.db.read() as session:
             rows = (
@@ -340,6 +362,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/customers/{{id:int}}/forget", forget_customer, methods=["POST"]),
         Route(f"{base}/customers/{{id:int}}/block", block_customer, methods=["POST"]),
         Route(f"{base}/customers/{{id:int}}/unblock", unblock_customer, methods=["POST"]),
+        Route(f"{base}/customers/{{id:int}}/merge", merge_customer, methods=["POST"]),
         Route(f"{base}/operators", list_operators),
         Route(f"{base}/teams", list_teams),
         Route(f"{base}/kb/search", search_kb),

@@ -1,5 +1,6 @@
 """The OpenAPI description of ``/api/v1/accounts`` («Сотрудники», admin only), of blocking
-a customer (``/api/v1/customers/{id}/block``) and of conversations' labels."""
+and merging customers (``/api/v1/customers/{id}/block``, ``…/merge``) and of conversations'
+labels."""
 
 from __future__ import annotations
 
@@ -77,6 +78,20 @@ TEAM_PATHS: dict[str, Any] = {
             "parameters": [ID],
             "security": CSRF,
             "requestBody": body({}),
+            "responses": {**OK, **ERRORS},
+        }
+    },
+    "/customers/{id}/merge": {
+        "post": {
+            "summary": "«Это тот же клиент» (operators and admins): the customer `customer_id` "
+            "joins this one — their messenger accounts, conversations, messages and ratings "
+            "move here, and both histories say who merged them; `customer_id` (this one), "
+            "`joined`, `conversations` (how many moved). 400 `same_customer`, `bad_customer`; "
+            "409 `erased` (one's data was erased on request), `blocked_differs` (one is blocked, "
+            "the other not); 404 `customer_not_found`",
+            "parameters": [ID],
+            "security": CSRF,
+            "requestBody": body({"customer_id": {"type": "integer"}}, ["customer_id"]),
             "responses": {**OK, **ERRORS},
         }
     },

@@ -885,7 +885,7 @@ def test_an_admin_erases_a_customer_who_asked_to_be_forgotten(
 
 def test_a_corrected_message_says_so(server: Server, contexts: Any) -> None:
     says = "Заказ 555, позовите оператора"
-    operator, _, conversation = a_customer_waits(server, contexts, "zoya", "Зоя", says)
+    operator, _, conversation = a_customer_waits(server, contexts, "zlata", "Злата", says)
     message = operator.locator("#messages li.author-customer", has_text=says)
     expect(message.locator(".edited")).to_have_count(0)
     server.mark_edited(conversation, says)
@@ -1028,3 +1028,32 @@ def test_an_operator_blocks_a_troll_who_then_gets_only_the_bot(
     expect(customer.locator("li.msg--bot").last).to_contain_text(
         "Подключить оператора в этом чате сейчас не получится"
     )
+
+
+def test_an_operator_joins_the_customers_earlier_card(server: Server, contexts: Any) -> None:
+    earlier = contexts()  # yesterday, from another device: another customer for the bot
+    open_chat(earlier, server)
+    customer_says(earlier, "Позовите оператора, заказ 880512 не пришёл")
+    expect(earlier.locator("li.msg--bot").last).to_contain_text("Передаю")
+    yesterday = server.newest_conversation()
+    says = "Позовите оператора, я вчера писала про заказ 880512"
+    operator, _, today = a_customer_waits(server, contexts, "miroslava", "Мирослава", says)
+    expect(operator.locator("#card-conversations li")).to_have_count(1)
+    expect(operator.locator("#merge-panel")).to_be_hidden()
+
+    operator.click("#merge-open")
+    operator.fill("#merge-q", "880512")
+    found = operator.locator("#merge-results li")
+    expect(found).to_have_count(1)  # the customer whose card is open is not offered
+    expect(found.first).to_contain_text(f"диалог №{yesterday}")
+    dialogs: list[str] = []
+    operator.once("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    found.first.get_by_role("button", name="Объединить").click()
+    expect(operator.locator("#card-conversations li")).to_have_count(2)
+    assert dialogs and "в одного клиента" in dialogs[0]
+    expect(operator.locator("#merge-panel")).to_be_hidden()
+    expect(operator.locator("#messages")).to_contain_text("Мирослава объединил(а) клиентов")
+    operator.locator("#card-conversations li.past").first.click()
+    expect(operator.locator("#c-title")).to_contain_text(f"диалог №{yesterday}")
+    expect(operator.locator("#messages")).to_contain_text("заказ 880512 не пришёл")
+    assert today != yesterday

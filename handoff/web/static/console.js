@@ -216,6 +216,7 @@ function renderDetail(c) {
   $("flow-data").replaceChildren(...flow.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, typeof v === "string" ? v : JSON.stringify(v))]));
 
   const card = c.customer_card;
+  renderMerge(card);
   $("card-name").textContent = card.name;
   $("card-phone").textContent = card.phone ? `Телефон: ${card.phone}` : "";
   $("card-erased").hidden = !card.erased_at;

@@ -1,0 +1,83 @@
+// Operator console: «Это тот же клиент…» on the customer card. The customer says they wrote
+// before from another messenger; the operator finds that customer (the same search as «Найти»:
+// name, phone, «№», words they wrote) and joins the two cards into one after a confirmation
+// (POST /customers/{id}/merge). Loaded before console.js; STATE, api and the rest are its.
+"use strict";
+
+const MERGE = { customer: null, timer: null };
+
+// Called for every detail shown: the panel stays open only while the same customer is shown.
+function renderMerge(card) {
+  if (MERGE.customer !== card.id) closeMerge();
+  MERGE.customer = card.id;
+  $("merge-open").hidden = Boolean(card.erased_at);
+}
+
+function closeMerge() {
+  $("merge-panel").hidden = true;
+  $("merge-q").value = "";
+  $("merge-results").replaceChildren();
+  $("merge-note").textContent = "";
+}
+
+// Other customers among the conversations found: one line per customer, newest first.
+function candidates(conversations, current) {
+  const seen = new Map();
+  for (const c of conversations) {
+    if (c.customer.id === current || seen.has(c.customer.id)) continue;
+    seen.set(c.customer.id, c);
+  }
+  return [...seen.values()];
+}
+
+async function findForMerge() {
+  const q = $("merge-q").value.trim();
+  if (q.length < 2) {
+    $("merge-results").replaceChildren();
+    $("merge-note").textContent = "";
+    return;
+  }
+  try {
+    const data = await api("GET", `/search?q=${encodeURIComponent(q)}`);
+    if ($("merge-q").value.trim() !== q) return;  // typed on meanwhile
+    const found = candidates(data.conversations, MERGE.customer);
+    $("merge-note").textContent = found.length ? "" : "Других клиентов не нашлось.";
+    $("merge-results").replaceChildren(...found.map((c) => {
+      const join = el("button", { type: "button", class: "plain merge-btn" }, "Объединить");
+      join.addEventListener("click", () => mergeWith(c));
+      return el("li", { "data-customer": String(c.customer.id) },
+        channelBadge(c.channel), el("strong", {}, c.customer.name), ` · диалог №${c.id}`,
+        c.match && c.match.why ? el("span", { class: "small" }, ` · ${c.match.why}`) : null,
+        " ", join);
+    }));
+  } catch (error) {
+    $("merge-note").textContent = error.message;
+  }
+}
+
+async function mergeWith(other) {
+  const card = STATE.detail && STATE.detail.customer_card;
+  if (!card) return;
+  if (!window.confirm(
+    `Объединить «${card.name}» и «${other.customer.name}» в одного клиента? ` +
+    "Их мессенджеры, диалоги и оценки будут в одной карточке; разделить их обратно из консоли нельзя.",
+  )) return;
+  showError("");
+  try {
+    await api("POST", `/customers/${card.id}/merge`, { customer_id: other.customer.id });
+    closeMerge();
+    await Promise.all([refreshDetail(), refreshLists()]);
+  } catch (error) {
+    $("merge-note").textContent = error.message;
+  }
+}
+
+$("merge-open").addEventListener("click", () => {
+  $("merge-panel").hidden = !$("merge-panel").hidden;
+  if (!$("merge-panel").hidden) $("merge-q").focus();
+});
+$("merge-close").addEventListener("click", closeMerge);
+$("merge-q").addEventListener("input", () => {
+  clearTimeout(MERGE.timer);
+  MERGE.timer = setTimeout(findForMerge, 250);
+});
