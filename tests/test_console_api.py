@@ -135,11 +135,15 @@ async def test_api_flow_list_take_reply_note_transfer_close(env: Env) -> None:
         assert mine[0]["escalation"]["title"] == "клиент попросил оператора"
         detail = (await anna.get(f"/api/v1/conversations/{conv_id}")).json()
         assert detail["customer_card"]["name"] == "Клиент c1"
-        assert detail["guesses"][0] == {
+        guess = detail["guesses"][0]
+        assert {k: guess[k] for k in ("intent", "confidence", "title")} == {
             "intent": "delivery_time",
             "confidence": 0.31,
             "title": "Сроки доставки",  # the entry's title, as operators know it
         }
+        # The entry's answer comes with it, for «Вставить» into the reply.
+        assert guess["answer"].startswith("В Москве и Санкт-Петербурге привезём на следующий")
+        assert guess["answer"].endswith("экспресс-доставку за 2 часа.")
         customer_texts = [m["text"] for m in detail["messages"] if m["author"] == "customer"]
         assert customer_texts == ["позовите оператора"]
         assert detail["messages"][0]["nlu"]["decision"] == "reject"

@@ -129,6 +129,13 @@ def test_queue_take_reply_transfer_close_rate(server: Server, contexts: Any) -> 
     expect(anna.locator("#messages .nlu").first).to_contain_text("Бот понял: просит оператора")
     expect(anna.locator("#x-reason")).to_have_text("клиент попросил оператора")
     expect(anna.locator("#guesses li").first).to_contain_text("%")
+    # A guess that is an FAQ entry puts its answer into the reply with one click.
+    faq_guess = anna.locator("#guesses li", has=anna.get_by_role("button", name="Вставить")).first
+    faq_guess.get_by_role("button", name="Вставить").click()
+    answer = faq_guess.get_attribute("title")
+    assert answer and len(answer) > 40
+    expect(anna.locator("#reply")).to_have_value(answer)
+    anna.fill("#reply", "")
     expect(anna.locator("#messages .badge").first).to_have_text("Веб-чат")
 
     anna.click("#take")

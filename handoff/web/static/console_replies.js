@@ -121,6 +121,19 @@ function insertAnswer(box, answer) {
   keepDraft(STATE.selected, box.value);
 }
 
+// One of the bot's guesses beside the conversation: a knowledge-base entry's answer goes into
+// the reply with «Вставить», like a search result (the guess is often right: one click).
+function guessItem(g) {
+  const item = el("li", { title: g.answer || g.intent, "data-intent": g.intent || "" },
+    el("span", {}, g.title || g.intent), el("span", { class: "conf" }, pct(g.confidence)));
+  if (g.answer) {
+    const insert = el("button", { class: "plain insert", type: "button" }, "Вставить");
+    insert.addEventListener("click", () => insertAnswer($("reply"), g.answer));
+    item.append(insert);
+  }
+  return item;
+}
+
 let searchTimer = null;
 function searchKb() {
   clearTimeout(searchTimer);
