@@ -14,13 +14,12 @@ night); an administrator or an operator may unblock.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ownership import HUMAN_OWNERS, Owner
 from bot.storage import repo
 from bot.storage.models import Conversation, Customer, Operator, utcnow
 from handoff.errors import HandoffError
-from handoff.privacy import announce_closed, customer_root
+from handoff.privacy import announce_closed, customer_root, newest_conversation
 from handoff.service import HandoffService, actor_name
 
 
@@ -49,7 +48,7 @@ async def block(service: HandoffService, customer_id: int, operator: Operator) -
             closed.append(conversation)
         # The history says so where an operator will look: the conversations just closed,
         # else the customer's newest one.
-        for conversation in closed or [c for c in [await _newest(session, root)] if c]:
+        for conversation in closed or [c for c in [await newest_conversation(session, root)] if c]:
             await repo.add_event(
                 session,
                 conversation,
@@ -68,17 +67,8 @@ async def unblock(service: HandoffService, customer_id: int, operator: Operator)
         if customer.blocked_at is None:
             raise HandoffError("Клиент не заблокирован.", "not_blocked")
         customer.blocked_at = None
-        newest = await _newest(session, root)
+        newest = await newest_conversation(session, root)
         if newest is not None:
             await repo.add_event(
                 session, newest, f"{operator.display_name} разблокировал(а) клиента"
             )
-
-
-async def _newest(session: AsyncSession, customer_id: int) -> Conversation | None:
-    return await session.scalar(
-        select(Conversation)
-        .where(Conversation.customer_id == customer_id)
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage import customers, repo
 from bot.storage.models import Conversation, Customer, Identity, Operator
 from handoff.errors import Conflict, HandoffError
-from handoff.privacy import customer_root
+from handoff.privacy import customer_root, newest_conversation
 from handoff.service import HandoffService
 from handoff.views import customer_name
 
@@ -50,15 +50,6 @@ async def _describe(session: AsyncSession, customer: Customer) -> str:
     ).all()
     where = ", ".join(CHANNEL_TITLES.get(c, c) for c in sorted(channels))
     return f"«{customer_name(customer)}»" + (f" ({where})" if where else "")
-
-
-async def _newest(session: AsyncSession, customer_id: int) -> Conversation | None:
-    return await session.scalar(
-        select(Conversation)
-        .where(Conversation.customer_id == customer_id)
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
 
 
 async def merge(
@@ -90,7 +81,10 @@ async def merge(
                 select(Conversation.id).where(Conversation.customer_id == joined_id)
             )
         ).all()
-        newest = (await _newest(session, keep_id), await _newest(session, joined_id))
+        newest = (
+            await newest_conversation(session, keep_id),
+            await newest_conversation(session, joined_id),
+        )
         await customers.merge_customers(session, keep_id, joined_id)
         line = (
             f"{operator.display_name} объединил(а) клиентов {keep_words} и {joined_words}: "

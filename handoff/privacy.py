@@ -5,12 +5,13 @@ slot it freed given to the queue."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bus import BusEvent
 from bot.ownership import Owner
 from bot.storage import erasure
-from bot.storage.models import Operator
+from bot.storage.models import Conversation, Operator
 from handoff.errors import NotFound
 from handoff.service import HandoffService, actor_name
 
@@ -21,6 +22,16 @@ async def customer_root(session: AsyncSession, customer_id: int) -> int:
         return await erasure.find_customer(session, customer_id=customer_id)
     except erasure.CustomerNotFound:
         raise NotFound("Клиент не найден.", "customer_not_found") from None
+
+
+async def newest_conversation(session: AsyncSession, customer_id: int) -> Conversation | None:
+    """The customer's newest conversation, open or closed (where a line about them goes)."""
+    return await session.scalar(
+        select(Conversation)
+        .where(Conversation.customer_id == customer_id)
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
 
 
 async def announce_closed(service: HandoffService, customer_id: int, closed: list[int]) -> None:
