@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.bus import BusEvent
 from bot.storage import customers, repo
 from bot.storage.models import Conversation, Customer, Identity, Operator
 from handoff.errors import Conflict, HandoffError
@@ -92,5 +93,7 @@ async def merge(
         )
         for conversation in {c.id: c for c in newest if c is not None}.values():
             await repo.add_event(session, conversation, line)
+    # Every console shows the joined customer's conversations under the kept one's name now.
+    service.bus.publish(BusEvent("customer", None, keep_id, {"joined": joined_id}))
     log.info("operator %s merged customer %s into %s", operator.id, joined_id, keep_id)
     return Merged(keep_id, joined_id, len(moved))

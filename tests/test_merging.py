@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from bot.bus import BusEvent
+from handoff.web.sse import CONSOLE_KINDS
 from tests.handoff_kit import Env, login
 
 
@@ -42,9 +44,15 @@ async def test_the_operator_merges_yesterdays_customer_into_todays(env: Env) -> 
         other = next(c for c in found["conversations"] if c["id"] == yesterday)
         assert other["customer"]["id"] != before["id"]
 
+        heard: list[BusEvent] = []
+        stop = s.bus.tap(heard.append)
         merged = await client.post(
             f"/api/v1/customers/{before['id']}/merge", json={"customer_id": other["customer"]["id"]}
         )
+        stop()
+        # Every console refreshes: the joined customer's conversations have another name now.
+        assert [e.customer_id for e in heard if e.kind == "customer"] == [before["id"]]
+        assert "customer" in CONSOLE_KINDS
         assert merged.status_code == 200, merged.text
         assert merged.json() == {
             "ok": True,

@@ -34,6 +34,7 @@ CONSOLE_KINDS = {
     "customer_typing",
     "receipt",
     "labels",
+    "customer",  # two customers merged: names and cards change wherever they are shown
 }
 
 
