@@ -190,7 +190,7 @@ async def _last_messages(
 def _preview(message: Message) -> dict[str, Any]:
     return {
         "id": message.id,
-        "text": message.text[:200] or _file_line(message),
+        "text": message.text[:200] or file_line(message),
         "at": _iso(message.created_at),
     }
 
@@ -239,7 +239,7 @@ def summary(
     }
 
 
-def _file_line(message: Message) -> str:
+def file_line(message: Message) -> str:
     """«📎 чек.pdf» for a message that is only a file (the list's preview would be empty)."""
     data = message.data or {}
     names = [_attachment_name(a) for a in data.get("attachments", [])]

@@ -10,6 +10,7 @@ import dataclasses
 import secrets
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -26,6 +27,7 @@ from handoff import (
     metrics,
     privacy,
     routing,
+    transcript,
     views,
 )
 from handoff.auth import hash_password, needs_rehash, verify_password
@@ -190,6 +192,30 @@ def api_routes(console: Console) -> list[BaseRoute]:
             if message.get("faq"):
                 message["faq_title"] = views.intent_title(kb, message["faq"])
         return JSONResponse(item)
+
+    @agents
+    async def download_transcript(request: Request, operator: Operator) -> Response:
+        conversation_id = int(request.path_params["id"])
+        handoff_config = console.brain().config.handoff
+        async with console.db.read() as session:
+            text = await transcript.transcript(
+                session,
+                conversation_id,
+                ZoneInfo(handoff_config.working_hours.timezone),
+                handoff_config.labels,
+            )
+        if text is None:
+            return JSONResponse(
+                {"error": "conversation_not_found", "message": "Диалог не найден."}, status_code=404
+            )
+        return Response(
+            text.encode("utf-8"),
+            media_type="text/plain; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="dialog-{conversation_id}.txt"',
+                "Cache-Control": "no-store",
+            },
+        )
 
     def action(name: str) -> Any:
         @agents
@@ -360,6 +386,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/me/status", set_status, methods=["POST"]),
         Route(f"{base}/conversations", list_conversations),
         Route(f"{base}/conversations/{{id:int}}", read_conversation),
+        Route(f"{base}/conversations/{{id:int}}/transcript.txt", download_transcript),
         *(
             Route(f"{base}/conversations/{{id:int}}/{name}", action(name), methods=["POST"])
             for name in ("reply", "notes", "assign", "transfer", "close", "return", "typing")

@@ -106,6 +106,20 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, "404": {"$ref": "#/components/responses/Error"}},
             }
         },
+        "/conversations/{id}/transcript.txt": {
+            "get": {
+                "summary": "«Скачать переписку»: this conversation as a UTF-8 text file "
+                "(attachment `dialog-{id}.txt`): channel, customer, start and close, labels, "
+                "rating, then every message, history line and note with its time in the team's "
+                "time zone (`handoff.working_hours.timezone`); 404 `conversation_not_found`",
+                "security": _SECURED,
+                "parameters": [_ID],
+                "responses": {
+                    "200": {"description": "text", "content": {"text/plain": {}}},
+                    "404": {"$ref": "#/components/responses/Error"},
+                },
+            }
+        },
         "/conversations/{id}/reply": _action(
             "Reply to the customer (takes a queued one)", _body(_TEXT, ["text"])
         ),

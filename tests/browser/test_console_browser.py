@@ -602,6 +602,13 @@ def test_the_operator_finds_a_closed_conversation_by_an_order_number(
     expect(found.first.locator(".match")).to_contain_text("заказ 770415 пришёл разбитый")
     found.first.click()
     expect(semyon.locator("#messages")).to_contain_text("пришёл разбитый")
+    # «Скачать переписку»: the same conversation as a text file, for the courier service.
+    with semyon.expect_download() as download:
+        semyon.click("#transcript")
+    assert download.value.suggested_filename == f"dialog-{conversation}.txt"
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    assert saved.startswith(f"Диалог №{conversation} · веб-чат\n")
+    assert "Позовите оператора, заказ 770415 пришёл разбитый" in saved
     semyon.fill("#find", "нет такого 99999999")
     expect(semyon.locator("#list-empty")).to_have_text("Ничего не найдено")
     semyon.click('.tab[data-view="all"]')  # a tab ends the search

@@ -171,6 +171,7 @@ function renderDetail(c) {
   $("conversation").hidden = false;
   $("context").hidden = false;
   $("c-title").textContent = `${c.customer.name} · диалог №${c.id}`;
+  $("transcript").href = `/api/v1/conversations/${c.id}/transcript.txt`;
   $("c-meta").replaceChildren(
     ...[
       channelBadge(c.channel),
