@@ -12,6 +12,7 @@ from bot.ownership import OPEN_OWNERS, Owner
 from bot.storage.models import (
     Conversation,
     Customer,
+    CustomerNote,
     Identity,
     LinkCode,
     Message,
@@ -38,11 +39,11 @@ async def use_link_code(session: AsyncSession, code: str) -> int | None:
 
 
 async def merge_customers(session: AsyncSession, keep_id: int, other_id: int) -> None:
-    """Join ``other`` into ``keep``: identities, conversations, messages, ratings and pending
-    link codes move over."""
+    """Join ``other`` into ``keep``: identities, conversations, messages, ratings, the team's
+    notes about them and pending link codes move over."""
     if keep_id == other_id:
         return
-    for model in (Identity, Conversation, Message, Rating, LinkCode):
+    for model in (Identity, Conversation, Message, Rating, CustomerNote, LinkCode):
         await session.execute(
             update(model).where(model.customer_id == other_id).values(customer_id=keep_id)
         )

@@ -1,9 +1,9 @@
 """Erasing personal data: a customer's on request, and old conversations by retention.
 
 What a customer-care history holds about a person: the texts they and we wrote (with order
-numbers, addresses, phones), the files operators sent them, their messenger accounts, names
-and phone, the raw webhook events in the inbox, the messages waiting in the outbox and the
-messenger's delivery receipts.
+numbers, addresses, phones), the files operators sent them, the team's notes about them, their
+messenger accounts, names and phone, the raw webhook events in the inbox, the messages waiting
+in the outbox and the messenger's delivery receipts.
 Russia's 152-FZ (art. 21) and the GDPR (art. 17) give the person the right to have that
 deleted; a retention period deletes it anyway once it is no longer needed.
 
@@ -30,6 +30,7 @@ from bot.ownership import OPEN_OWNERS, Owner
 from bot.storage.models import (
     Conversation,
     Customer,
+    CustomerNote,
     DeliveryEvent,
     EditorAction,
     Identity,
@@ -67,6 +68,7 @@ class ErasureReport:
     delivery_events: int = 0
     files: int = 0  # what operators sent them (photos, documents)
     dismissed: int = 0  # their questions an editor dismissed from «не понял», blanked
+    notes: int = 0  # the team's notes about them («Заметки о клиенте»), deleted
 
     def summary(self) -> str:
         return ", ".join(f"{f.name} {getattr(self, f.name)}" for f in fields(self))
@@ -207,6 +209,9 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
             .values(user_id=f"erased:{identity_id}", chat_id="", display_name=None)
         )
     await session.execute(delete(LinkCode).where(LinkCode.customer_id.in_(ids)))
+    notes = _count(
+        await session.execute(delete(CustomerNote).where(CustomerNote.customer_id.in_(ids)))
+    )
     customers = _count(
         await session.execute(
             update(Customer)
@@ -224,6 +229,7 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
         delivery_events=delivery,
         files=report.files + uploads,
         dismissed=dismissed,
+        notes=notes,
     )
     return ForgetResult(report, tuple(ids), tuple(closed))
 

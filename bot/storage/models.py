@@ -304,6 +304,20 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class CustomerNote(Base):
+    """What the team keeps about a customer across conversations and messengers («Заметки о
+    клиенте» on the card, :mod:`handoff.customer_notes`): «звонить после 18:00», «уже дважды
+    получал разбитый товар». Personal data: erased with the customer."""
+
+    __tablename__ = "customer_notes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class LinkCode(Base):
     """A short code a customer types in another messenger to join the two identities."""
 

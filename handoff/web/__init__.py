@@ -13,6 +13,7 @@ from handoff.web.api import api_routes
 from handoff.web.availability import availability_routes
 from handoff.web.content import content_routes
 from handoff.web.context import Console
+from handoff.web.customers import customer_routes
 from handoff.web.editor import editor_routes
 from handoff.web.labels import label_routes
 from handoff.web.media import media_routes
@@ -36,6 +37,7 @@ def routes(console: Console) -> list[BaseRoute]:
         *availability_routes(console),
         *account_routes(console),
         *label_routes(console),
+        *customer_routes(console),
     ]
 
 

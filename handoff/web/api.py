@@ -10,7 +10,6 @@ import dataclasses
 import secrets
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -19,15 +18,12 @@ from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Conversation, Operator, utcnow
 from handoff import (
-    blocking,
+    customer_notes,
     finder,
     kb_search,
     login_guard,
-    merging,
     metrics,
-    privacy,
     routing,
-    transcript,
     views,
 )
 from handoff.auth import hash_password, needs_rehash, verify_password
@@ -166,6 +162,10 @@ def api_routes(console: Console) -> list[BaseRoute]:
             item = await views.conversation_detail(
                 session, int(request.path_params["id"]), console.sla_clock
             )
+            if item is not None:
+                card = item["customer_card"]
+                notes, card["notes_total"] = await customer_notes.listed(session, card["id"])
+                card["notes"] = [note.to_json() for note in notes]
         if item is None:
             return JSONResponse(
                 {"error": "conversation_not_found", "message": "Диалог не найден."}, status_code=404
@@ -193,30 +193,6 @@ def api_routes(console: Console) -> list[BaseRoute]:
                 message["faq_title"] = views.intent_title(kb, message["faq"])
         return JSONResponse(item)
 
-    @agents
-    async def download_transcript(request: Request, operator: Operator) -> Response:
-        conversation_id = int(request.path_params["id"])
-        handoff_config = console.brain().config.handoff
-        async with console.db.read() as session:
-            text = await transcript.transcript(
-                session,
-                conversation_id,
-                ZoneInfo(handoff_config.working_hours.timezone),
-                handoff_config.labels,
-            )
-        if text is None:
-            return JSONResponse(
-                {"error": "conversation_not_found", "message": "Диалог не найден."}, status_code=404
-            )
-        return Response(
-            text.encode("utf-8"),
-            media_type="text/plain; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="dialog-{conversation_id}.txt"',
-                "Cache-Control": "no-store",
-            },
-        )
-
     def action(name: str) -> Any:
         @agents
         async def endpoint(request: Request, operator: Operator) -> Response:
@@ -229,44 +205,6 @@ def api_routes(console: Console) -> list[BaseRoute]:
             return JSONResponse({"ok": True, **result})
 
         return endpoint
-
-    @admins
-    async def forget_customer(request: Request, operator: Operator) -> Response:
-        try:
-            report = await privacy.forget_customer(
-                service, int(request.path_params["id"]), operator
-            )
-        except HandoffError as exc:
-            return error(exc)
-        return JSONResponse({"ok": True, "erased": dataclasses.asdict(report)})
-
-    @agents
-    async def block_customer(request: Request, operator: Operator) -> Response:
-        try:
-            closed = await blocking.block(service, int(request.path_params["id"]), operator)
-        except HandoffError as exc:
-            return error(exc)
-        return JSONResponse({"ok": True, "closed": closed})
-
-    @agents
-    async def unblock_customer(request: Request, operator: Operator) -> Response:
-        try:
-            await blocking.unblock(service, int(request.path_params["id"]), operator)
-        except HandoffError as exc:
-            return error(exc)
-        return JSONResponse({"ok": True})
-
-    @agents
-    async def merge_customer(request: Request, operator: Operator) -> Response:
-        try:
-            data = await json_body(request)
-            other = data.get("customer_id")
-            if isinstance(other, bool) or not isinstance(other, int):
-                raise HandoffError("Укажите клиента, с которым объединить.", "bad_customer")
-            merged = await merging.merge(service, int(request.path_params["id"]), other, operator)
-        except HandoffError as exc:
-            return error(exc)
-        return JSONResponse({"ok": True, **dataclasses.asdict(merged)})
 
     @agents
     async def list_operators(request: Request, operator: Operator) -> Response:
@@ -386,15 +324,10 @@ def api_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/me/status", set_status, methods=["POST"]),
         Route(f"{base}/conversations", list_conversations),
         Route(f"{base}/conversations/{{id:int}}", read_conversation),
-        Route(f"{base}/conversations/{{id:int}}/transcript.txt", download_transcript),
         *(
             Route(f"{base}/conversations/{{id:int}}/{name}", action(name), methods=["POST"])
             for name in ("reply", "notes", "assign", "transfer", "close", "return", "typing")
         ),
-        Route(f"{base}/customers/{{id:int}}/forget", forget_customer, methods=["POST"]),
-        Route(f"{base}/customers/{{id:int}}/block", block_customer, methods=["POST"]),
-        Route(f"{base}/customers/{{id:int}}/unblock", unblock_customer, methods=["POST"]),
-        Route(f"{base}/customers/{{id:int}}/merge", merge_customer, methods=["POST"]),
         Route(f"{base}/operators", list_operators),
         Route(f"{base}/teams", list_teams),
         Route(f"{base}/kb/search", search_kb),

@@ -81,6 +81,31 @@ TEAM_PATHS: dict[str, Any] = {
             "responses": {**OK, **ERRORS},
         }
     },
+    "/customers/{id}/notes": {
+        "post": {
+            "summary": "«Заметки о клиенте» (operators and admins): add a note about the customer, "
+            "kept across conversations and messengers (`note`: `id`, `text`, `author`, "
+            "`author_id`, `at`); the card lists the newest 20 (`customer_card.notes`, "
+            "`notes_total`). 400 `empty`, `too_long` (over 1000 characters), `control_chars`; "
+            "409 `erased`; 404 `customer_not_found`",
+            "parameters": [ID],
+            "security": CSRF,
+            "requestBody": body({"text": {"type": "string", "maxLength": 1000}}, ["text"]),
+            "responses": {**OK, **ERRORS},
+        }
+    },
+    "/customers/{id}/notes/{note_id}": {
+        "delete": {
+            "summary": "Delete a note about the customer: its author or an administrator (403 "
+            "`not_your_note`); 404 `note_not_found`",
+            "parameters": [
+                ID,
+                {"name": "note_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            ],
+            "security": CSRF,
+            "responses": {**OK, **ERRORS},
+        }
+    },
     "/customers/{id}/merge": {
         "post": {
             "summary": "«Это тот же клиент» (operators and admins): the customer `customer_id` "

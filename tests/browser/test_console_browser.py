@@ -55,8 +55,13 @@ def log_in(page: Page, server: Server, username: str) -> None:
 
 
 def go_away(page: Page) -> None:
-    page.select_option("#status", "away")
-    page.wait_for_timeout(200)
+    """«Отошёл», and wait until the server has it (else, on a busy machine, the next customer
+    could still be assigned to this operator)."""
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/v1/me/status") and r.request.method == "POST"
+    ) as answered:
+        page.select_option("#status", "away")
+    assert answered.value.ok
 
 
 def customer_says(page: Page, text: str) -> None:
@@ -1071,3 +1076,22 @@ def test_an_operator_joins_the_customers_earlier_card(server: Server, contexts: 
     expect(operator.locator("#c-title")).to_contain_text(f"диалог №{yesterday}")
     expect(operator.locator("#messages")).to_contain_text("заказ 880512 не пришёл")
     assert today != yesterday
+
+
+def test_a_note_about_the_customer_stays_on_the_card(server: Server, contexts: Any) -> None:
+    says = "Позовите оператора, по заказу 990017"
+    operator, _, _ = a_customer_waits(server, contexts, "nadezhda", "Надежда", says)
+    expect(operator.locator("#cnotes li")).to_have_count(0)
+    operator.fill("#cnote-text", "Звонить после 18:00 <b>не раньше</b>")
+    operator.click("#cnote-add")
+    note = operator.locator("#cnotes li").first
+    expect(note).to_contain_text("Звонить после 18:00 <b>не раньше</b> — Надежда")  # as text
+    expect(operator.locator("#cnote-text")).to_have_value("")
+    operator.reload()  # it is the customer's, not the page's
+    expect(operator.locator("#cnotes li")).to_have_count(0)  # nothing open after a reload
+    operator.click('.tab[data-view="all"]')
+    operator.locator("#list li.conv", has_text="990017").first.click()
+    expect(operator.locator("#cnotes li").first).to_contain_text("Звонить после 18:00")
+    operator.once("dialog", lambda d: d.accept())
+    operator.locator("#cnotes li").first.get_by_role("button", name="Удалить заметку").click()
+    expect(operator.locator("#cnotes li")).to_have_count(0)

@@ -14,7 +14,8 @@ function el(tag, attrs, ...children) {
     if (key === "class") node.className = value;
     else if (key.startsWith("data-")) node.setAttribute(key, String(value));
     else if (key === "title") node.title = String(value);
-    else node[key] = value;
+    else if (key in node) node[key] = value;  // a property: value, disabled, type, rows…
+    else node.setAttribute(key, String(value));  // an attribute only: aria-label, maxlength…
   }
   for (const child of children) {
     if (child === null || child === undefined) continue;

@@ -216,6 +216,7 @@ function renderDetail(c) {
 
   const card = c.customer_card;
   renderMerge(card);
+  renderNotes(card);
   $("card-name").textContent = card.name;
   $("card-phone").textContent = card.phone ? `Телефон: ${card.phone}` : "";
   $("card-erased").hidden = !card.erased_at;

@@ -1,8 +1,63 @@
-// Operator console: «Это тот же клиент…» on the customer card. The customer says they wrote
-// before from another messenger; the operator finds that customer (the same search as «Найти»:
-// name, phone, «№», words they wrote) and joins the two cards into one after a confirmation
-// (POST /customers/{id}/merge). Loaded before console.js; STATE, api and the rest are its.
+// Operator console, the customer card: «Заметки о клиенте» (what the team keeps about the person
+// across conversations and messengers) and «Это тот же клиент…» (the customer says they wrote
+// before from another messenger; the operator finds that customer — the same search as «Найти»:
+// name, phone, «№», words they wrote — and joins the two cards into one after a confirmation).
+// Loaded before console.js; STATE, api and the rest are its. Texts go in with textContent only.
 "use strict";
+
+// ---- «Заметки о клиенте» ------------------------------------------------------------------
+
+const isAdmin = () => document.querySelector('meta[name="operator-role"]').content === "admin";
+
+function renderNotes(card) {
+  $("cnotes-box").hidden = Boolean(card.erased_at);
+  const notes = card.notes || [];
+  const more = (card.notes_total || 0) - notes.length;
+  $("cnotes").replaceChildren(...notes.map((n) => {
+    const line = el("li", { "data-note": String(n.id) },
+      el("span", { class: "cnote-text" }, n.text),
+      el("span", { class: "small" }, ` — ${n.author}, ${new Date(n.at).toLocaleDateString("ru-RU")}`));
+    if (n.author_id === ME || isAdmin()) {
+      const drop = el("button", { type: "button", class: "plain cnote-del", title: "Удалить заметку", "aria-label": "Удалить заметку" }, "×");
+      drop.addEventListener("click", () => deleteNote(card.id, n));
+      line.append(" ", drop);
+    }
+    return line;
+  }), ...(more > 0 ? [el("li", { class: "small" }, `и ещё ${more} более ранних`)] : []));
+}
+
+async function addNote() {
+  const card = STATE.detail && STATE.detail.customer_card;
+  const text = $("cnote-text").value;
+  if (!card || !text.trim()) return;
+  $("cnote-add").disabled = true;
+  try {
+    await api("POST", `/customers/${card.id}/notes`, { text });
+    $("cnote-text").value = "";
+    showError("");
+    await refreshDetail();
+  } catch (error) {
+    showError(error.message);
+  }
+  $("cnote-add").disabled = false;
+}
+
+async function deleteNote(customerId, note) {
+  if (!window.confirm(`Удалить заметку «${note.text.slice(0, 80)}»?`)) return;
+  try {
+    await api("DELETE", `/customers/${customerId}/notes/${note.id}`);
+    await refreshDetail();
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+$("cnote-add").addEventListener("click", addNote);
+$("cnote-text").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) addNote();
+});
+
+// ---- «Это тот же клиент…» -----------------------------------------------------------------
 
 const MERGE = { customer: null, timer: null };
 
