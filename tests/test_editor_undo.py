@@ -262,3 +262,27 @@ async def test_only_the_newest_revisions_keep_their_files(env: Env) -> None:
     assert rows[ids[-1]].files == [
         {"path": "data/faq/x.yml", "before": "old", "after_sha256": sha256(b"new")}
     ]
+
+
+async def test_a_reworded_bot_phrase_is_undone_in_domain_yml(env: Env) -> None:
+    domain = env.root / "domain.yml"
+    original = domain.read_bytes()
+    alice = env.bot.customer("alice")
+    await alice.say("ывапролдж")
+    before = alice.last_text
+    async with env.login("eva") as eva:
+        done = await eva.post(
+            "/api/v1/editor/phrase",
+            json={"name": "utter_default", "index": 0, "text": "Не понял. Позовите оператора."},
+        )
+        assert done.status_code == 200, done.text
+        bob = env.bot.customer("bob")  # a first miss each: the second would hand over
+        await bob.say("ывапролдж")
+        assert bob.last_text == "Не понял. Позовите оператора."
+        [line, *_] = await journal(eva)
+        assert (line["action"], line["undo"]) == ("phrase_edited", "ready")
+        assert (await undo(eva, line)).status_code == 200
+    assert domain.read_bytes() == original
+    carol = env.bot.customer("carol")
+    await carol.say("ывапролдж")
+    assert carol.last_text == before
