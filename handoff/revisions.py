@@ -15,6 +15,7 @@ the file fixed by hand. Undoing an undo redoes the change. Only the newest
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,6 +42,54 @@ def _later_changes(paths: Sequence[str]) -> str:
         "правкой или вручную): отмена стёрла бы и те изменения. Сначала отмените более поздние "
         "правки."
     )
+
+
+def changes(root: Path, files: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the change did, file by file, as a unified diff of the file before it and now
+    (only meaningful while the files hold what the change wrote, i.e. while it can be undone):
+    ``[{"path", "diff": [lines]}]``."""
+    shown = []
+    for f in files:
+        now = current_bytes(root, f["path"])
+        after = "" if now is None else now.decode("utf-8", errors="replace")
+        lines = difflib.unified_diff(
+            (f["before"] or "").splitlines(),
+            after.splitlines(),
+            fromfile=f"{f['path']} (до правки)",
+            tofile=f"{f['path']} (сейчас)",
+            lineterm="",
+            n=1,
+        )
+        shown.append({"path": f["path"], "diff": list(lines)[:400]})
+    return shown
+
+
+async def _load(db: Database, action_id: int) -> tuple[EditorAction, ContentRevision]:
+    """Journal line ``action_id`` and its change; refusals for a line that has none."""
+    async with db.read() as session:
+        action = await session.get(EditorAction, action_id)
+        revision = None
+        if action is not None and action.revision_id is not None:
+            revision = await session.get(ContentRevision, action.revision_id)
+    if action is None:
+        raise NotFound("Такой строки в журнале нет.", "not_found")
+    if revision is None:
+        raise HandoffError("Эта строка журнала не меняла файлы — отменять нечего.", "not_undoable")
+    return action, revision
+
+
+async def revision_of(db: Database, root: Path, action_id: int) -> dict[str, Any]:
+    """The change of journal line ``action_id``: its undo state and, while it can be undone,
+    its diff (:func:`changes`)."""
+    _, revision = await _load(db, action_id)
+    if revision.reverted_at is not None:
+        return {"undo": "reverted", "files": []}
+    if not revision.kept:
+        return {"undo": "too_old", "files": []}
+    later = changed_since(root, revision.files)
+    if later:
+        return {"undo": "later_changes", "message": _later_changes(later), "files": []}
+    return {"undo": "ready", "files": changes(root, revision.files)}
 
 
 def _write(path: Path, data: bytes | None) -> None:
@@ -91,15 +140,7 @@ async def revert(
     """Undo the change of journal line ``action_id`` and put the result live, or change nothing.
 
     ``describe`` words the undone line for the journal («научил(а) запись «…»: …»)."""
-    async with db.read() as session:
-        action = await session.get(EditorAction, action_id)
-        revision = None
-        if action is not None and action.revision_id is not None:
-            revision = await session.get(ContentRevision, action.revision_id)
-    if action is None:
-        raise NotFound("Такой строки в журнале нет.", "not_found")
-    if revision is None:
-        raise HandoffError("Эта строка журнала не меняла файлы — отменять нечего.", "not_undoable")
+    action, revision = await _load(db, action_id)
     if revision.reverted_at is not None:
         raise Conflict("Эта правка уже отменена.", "already_reverted")
     if not revision.kept:

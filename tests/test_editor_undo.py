@@ -64,6 +64,18 @@ async def test_an_editor_undoes_a_teaching_and_then_the_undo(env: Env) -> None:
 
         [line, *_] = await journal(eva)
         assert (line["action"], line["undo"]) == ("taught", "ready")
+        # «Что изменилось»: the change as a diff of its file, before it → now.
+        shown = (await eva.get(f"/api/v1/editor/revisions/{line['id']}")).json()
+        assert shown["undo"] == "ready"
+        [stores] = shown["files"]
+        assert stores["path"] == "data/faq/stores.yml"
+        assert stores["diff"][:2] == [
+            "--- data/faq/stores.yml (до правки)",
+            "+++ data/faq/stores.yml (сейчас)",
+        ]
+        added = [d for d in stores["diff"] if d.startswith("+") and not d.startswith("+++")]
+        assert len(added) == 1 and REJECTED in added[0]
+        assert not [d for d in stores["diff"] if d.startswith("-") and not d.startswith("---")]
         response = await undo(eva, line)
         assert response.status_code == 200, response.text
         assert (
@@ -110,6 +122,9 @@ async def test_a_later_change_to_the_same_file_is_undone_first(env: Env) -> None
         answer_line, teach_line, *_ = await journal(eva)
         assert (answer_line["action"], answer_line["undo"]) == ("answer_edited", "ready")
         assert (teach_line["action"], teach_line["undo"]) == ("taught", "later_changes")
+        shown = (await eva.get(f"/api/v1/editor/revisions/{teach_line['id']}")).json()
+        assert (shown["undo"], shown["files"]) == ("later_changes", [])
+        assert shown["message"].startswith("Файл data/faq/stores.yml изменён после")
         refused = await undo(eva, teach_line)
         assert refused.status_code == 409
         assert refused.json()["error"] == "later_changes"
@@ -242,6 +257,9 @@ async def test_what_cannot_be_undone_says_why(env: Env) -> None:
         assert (response.status_code, response.json()["error"]) == (400, "not_undoable")
         missing = await eva.post("/api/v1/editor/revert", json={"action_id": 999_999})
         assert missing.status_code == 404
+        assert (await eva.get("/api/v1/editor/revisions/999999")).status_code == 404
+        nothing = await eva.get(f"/api/v1/editor/revisions/{line['id']}")
+        assert (nothing.status_code, nothing.json()["error"]) == (400, "not_undoable")
         bad = await eva.post("/api/v1/editor/revert", json={"action_id": "1"})
         assert (bad.status_code, bad.json()["error"]) == (400, "bad_action")
     async with env.login("olga") as olga:  # an operator

@@ -103,6 +103,18 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         return JSONResponse({"items": items})
 
     @editors
+    async def show_revision(request: Request, operator: Operator) -> Response:
+        if console.content_root is None:
+            return JSONResponse({"undo": None, "files": []})
+        try:
+            found = await revisions.revision_of(
+                console.db, console.content_root, int(request.path_params["action_id"])
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse(found)
+
+    @editors
     async def revert(request: Request, operator: Operator) -> Response:
         root = console.content_root
 
@@ -290,6 +302,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/helpfulness", list_helpfulness),
         Route(f"{base}/history", list_history),
         Route(f"{base}/revert", revert, methods=["POST"]),
+        Route(f"{base}/revisions/{{action_id:int}}", show_revision),
         Route(f"{base}/entries", list_entries, methods=["GET"]),
         Route(f"{base}/entries", create_entry, methods=["POST"]),
         Route(f"{base}/entries/{{entry_id}}", show_entry),

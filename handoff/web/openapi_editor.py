@@ -36,6 +36,24 @@ PHRASE_PATHS: dict[str, Any] = {
             "responses": {**OK, **ERRORS, "422": REFUSED},
         }
     },
+    "/editor/revisions/{action_id}": {
+        "get": {
+            "summary": "What the change of a journal line did: `undo` (ready, later_changes, "
+            "reverted, too_old) and, while it can be undone, `files`: `[{path, diff}]` — a "
+            "unified diff of each file before the change and now (at most 400 lines each); "
+            "`message` says why not. 400 `not_undoable`, 404 `not_found`",
+            "security": SECURED,
+            "parameters": [
+                {
+                    "name": "action_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "responses": {**OK, **ERRORS},
+        }
+    },
     "/editor/revert": {
         "post": {
             "summary": "Undo the change of a journal line (`id` from /editor/history): the files "

@@ -423,6 +423,9 @@ def test_an_editor_undoes_a_change_from_the_journal(
     # The change was a mistake: «Отменить» on its journal line, after a confirmation.
     line = editor.locator("#hist-list li").first
     expect(line).to_contain_text("Ума изменил(а) ответ записи «Срок гарантии»")
+    line.get_by_role("button", name="Что изменилось").click()  # what the undo takes back
+    expect(line.locator(".diff .d-add")).to_contain_text("Гарантия на всё — 5 лет")
+    expect(line.locator(".diff .d-del").first).to_contain_text("12 месяцев")
     dialogs: list[str] = []
     editor.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     line.get_by_role("button", name="Отменить").click()

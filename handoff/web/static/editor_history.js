@@ -24,8 +24,39 @@ function historyLine(h) {
     }
     button.addEventListener("click", () => undo(h, button));
     line.append(" ", button);
+    if (h.undo === "ready") {
+      const show = el("button", { class: "plain diff-btn", type: "button" }, "Что изменилось");
+      show.addEventListener("click", () => toggleDiff(h, line, show));
+      line.append(" ", show);
+    }
   }
   return line;
+}
+
+// The change as a diff of its files (before it → now): what «Отменить» would take back.
+async function toggleDiff(h, line, button) {
+  const shown = line.querySelector(".diff");
+  if (shown) {
+    shown.remove();
+    button.textContent = "Что изменилось";
+    return;
+  }
+  try {
+    const data = await api("GET", `/editor/revisions/${h.id}`);
+    const box = el("div", { class: "diff" });
+    if (data.message) box.append(el("p", { class: "small" }, data.message));
+    for (const file of data.files) {
+      box.append(el("pre", {}, ...file.diff.map((text) => el("span", {
+        class: text.startsWith("+++") || text.startsWith("---") ? "d-file"
+          : text.startsWith("@@") ? "d-hunk" : text.startsWith("+") ? "d-add"
+            : text.startsWith("-") ? "d-del" : "d-same",
+      }, `${text}\n`))));
+    }
+    line.append(box);
+    button.textContent = "Скрыть изменения";
+  } catch (error) {
+    show("error", error.message);
+  }
 }
 
 async function loadHistory() {
