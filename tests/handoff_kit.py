@@ -265,3 +265,19 @@ async def login(client: httpx.AsyncClient, username: str) -> str:
     csrf: str = response.json()["csrf"]
     client.headers["X-CSRF-Token"] = csrf
     return csrf
+
+
+async def customer_card(client: httpx.AsyncClient, conversation_id: int) -> dict[str, Any]:
+    """The customer card of a conversation, as the console gets it."""
+    response = await client.get(f"/api/v1/conversations/{conversation_id}")
+    assert response.status_code == 200, response.text
+    card: dict[str, Any] = response.json()["customer_card"]
+    return card
+
+
+async def admin_and_customer(env: Env, user: str = "c1") -> tuple[int, int]:
+    """An administrator «boss» (away, so nothing is assigned) and a customer who said hello:
+    the conversation's and the customer's ids."""
+    await env.s.operator("boss", role="admin", name="Босс", status="away")
+    conversation = await env.s.say(user, "здравствуйте")
+    return conversation, (await env.s.conversation(conversation)).customer_id

@@ -4,18 +4,7 @@ after six; next week Boris sees it in the customer's new conversation, from anot
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
-
-from tests.handoff_kit import Env, login
-
-
-async def card(client: httpx.AsyncClient, conversation_id: int) -> dict[str, Any]:
-    response = await client.get(f"/api/v1/conversations/{conversation_id}")
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()["customer_card"]
-    return result
+from tests.handoff_kit import Env, admin_and_customer, customer_card, login
 
 
 async def test_a_note_about_the_customer_follows_them_to_the_next_conversation(env: Env) -> None:
@@ -44,12 +33,12 @@ async def test_a_note_about_the_customer_follows_them_to_the_next_conversation(e
     await s.operator("boris", name="Борис")
     async with env.client() as client:
         await login(client, "boris")
-        assert (await card(client, later))["notes"] == []
+        assert (await customer_card(client, later))["notes"] == []
         merged = await client.post(
             f"/api/v1/customers/{other}/merge", json={"customer_id": customer}
         )
         assert merged.status_code == 200, merged.text
-        seen = await card(client, later)
+        seen = await customer_card(client, later)
         assert [n["text"] for n in seen["notes"]] == [note["text"]]
         assert seen["notes_total"] == 1
         # Boris cannot delete Anna's note; she can.
@@ -61,14 +50,11 @@ async def test_a_note_about_the_customer_follows_them_to_the_next_conversation(e
         await login(client, "anna")
         gone = await client.delete(f"/api/v1/customers/{other}/notes/{note['id']}")
         assert gone.status_code == 200, gone.text
-        assert (await card(client, later))["notes"] == []
+        assert (await customer_card(client, later))["notes"] == []
 
 
 async def test_the_card_shows_the_newest_twenty_and_counts_the_rest(env: Env) -> None:
-    s = env.s
-    await s.operator("boss", role="admin", name="Босс", status="away")
-    conv = await s.say("c1", "здравствуйте")
-    customer = (await s.conversation(conv)).customer_id
+    conv, customer = await admin_and_customer(env)
     async with env.client() as client:
         await login(client, "boss")
         for n in range(23):
@@ -76,16 +62,13 @@ async def test_the_card_shows_the_newest_twenty_and_counts_the_rest(env: Env) ->
                 f"/api/v1/customers/{customer}/notes", json={"text": f"заметка {n}"}
             )
             assert response.status_code == 200
-        shown = await card(client, conv)
+        shown = await customer_card(client, conv)
         assert len(shown["notes"]) == 20 and shown["notes_total"] == 23
         assert shown["notes"][0]["text"] == "заметка 22"  # newest first
 
 
 async def test_erasing_the_customer_deletes_the_notes_about_them(env: Env) -> None:
-    s = env.s
-    await s.operator("boss", role="admin", name="Босс", status="away")
-    conv = await s.say("c1", "здравствуйте")
-    customer = (await s.conversation(conv)).customer_id
+    conv, customer = await admin_and_customer(env)
     async with env.client() as client:
         await login(client, "boss")
         await client.post(
@@ -93,7 +76,7 @@ async def test_erasing_the_customer_deletes_the_notes_about_them(env: Env) -> No
         )
         erased = await client.post(f"/api/v1/customers/{customer}/forget", json={})
         assert erased.json()["erased"]["notes"] == 1
-        assert (await card(client, conv))["notes"] == []
+        assert (await customer_card(client, conv))["notes"] == []
         refused = await client.post(f"/api/v1/customers/{customer}/notes", json={"text": "ещё"})
         assert (refused.status_code, refused.json()["error"]) == (409, "erased")
 

@@ -8,20 +8,9 @@ PostgreSQL.
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
-
 from bot.bus import BusEvent
 from handoff.web.sse import CONSOLE_KINDS
-from tests.handoff_kit import Env, login
-
-
-async def card(client: httpx.AsyncClient, conversation_id: int) -> dict[str, Any]:
-    response = await client.get(f"/api/v1/conversations/{conversation_id}")
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()["customer_card"]
-    return result
+from tests.handoff_kit import Env, customer_card, login
 
 
 async def test_the_operator_merges_yesterdays_customer_into_todays(env: Env) -> None:
@@ -37,7 +26,7 @@ async def test_the_operator_merges_yesterdays_customer_into_todays(env: Env) -> 
     await s.say("anna-vb", "позовите оператора")
     async with env.client() as client:
         await login(client, "boris")
-        before = await card(client, today)
+        before = await customer_card(client, today)
         assert before["conversations_total"] == 1
         # «Найти» by the order number shows yesterday's conversation, of another customer.
         found = (await client.get("/api/v1/search", params={"q": "770415"})).json()
@@ -60,13 +49,13 @@ async def test_the_operator_merges_yesterdays_customer_into_todays(env: Env) -> 
             "joined": other["customer"]["id"],
             "conversations": 1,
         }
-        after = await card(client, today)
+        after = await customer_card(client, today)
         assert after["id"] == before["id"] and after["conversations_total"] == 2
         assert [c["id"] for c in after["conversations"]] == [today, yesterday]
         assert after["conversations"][1]["rating"] == 5  # yesterday's rating came along
         assert len(after["channels"]) == 2
         # The same card from yesterday's conversation.
-        assert (await card(client, yesterday))["id"] == before["id"]
+        assert (await customer_card(client, yesterday))["id"] == before["id"]
 
         again = await client.post(
             f"/api/v1/customers/{before['id']}/merge", json={"customer_id": other["customer"]["id"]}
@@ -83,7 +72,7 @@ async def test_the_operator_merges_yesterdays_customer_into_todays(env: Env) -> 
     said = await s.say("anna-tg", "спасибо, нашла курьера")
     async with env.client() as client:
         await login(client, "boris")
-        assert (await card(client, said))["id"] == before["id"]
+        assert (await customer_card(client, said))["id"] == before["id"]
 
 
 async def test_a_blocked_or_erased_customer_is_not_merged_by_the_way(env: Env) -> None:
