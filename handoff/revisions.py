@@ -30,7 +30,7 @@ from bot.storage.models import ContentRevision, EditorAction, utcnow
 from handoff.errors import Conflict, HandoffError, NotFound
 from handoff.revision_log import KEEP, changed_since, current_bytes, record
 from handoff.teaching import Reloader, TeachResult, audit_row, refused_result
-from knowledge_base.editing import EditError
+from knowledge_base.editing import EditError, write_bytes_atomic
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,7 @@ async def revision_of(db: Database, root: Path, action_id: int) -> dict[str, Any
     """The change of journal line ``action_id``: its undo state and, while it can be undone,
     its diff (:func:`changes`)."""
     _, revision = await _load(db, action_id)
+    _check_paths(root, revision)
     if revision.reverted_at is not None:
         return {"undo": "reverted", "files": []}
     if not revision.kept:
@@ -92,12 +93,23 @@ async def revision_of(db: Database, root: Path, action_id: int) -> dict[str, Any
     return {"undo": "ready", "files": changes(root, revision.files)}
 
 
+def _check_paths(root: Path, revision: ContentRevision) -> None:
+    """A revision names the project's own files, relative to it; anything else (a damaged or
+    forged row) is refused before any file is read or written."""
+    inside = root.resolve()
+    for f in revision.files:
+        path = f.get("path") if isinstance(f, dict) else None
+        if not isinstance(path, str) or not (root / path).resolve().is_relative_to(inside):
+            log.error("content revision %s names a file outside the project: %r", revision.id, path)
+            raise HandoffError("Эту правку не отменить: её запись повреждена.", "bad_revision")
+
+
 def _write(path: Path, data: bytes | None) -> None:
     if data is None:
         path.unlink(missing_ok=True)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_bytes_atomic(path, data)
 
 
 def _restore(root: Path, files: Sequence[dict[str, Any]]) -> Callable[[], None]:
@@ -141,6 +153,7 @@ async def revert(
 
     ``describe`` words the undone line for the journal («научил(а) запись «…»: …»)."""
     action, revision = await _load(db, action_id)
+    _check_paths(root, revision)
     if revision.reverted_at is not None:
         raise Conflict("Эта правка уже отменена.", "already_reverted")
     if not revision.kept:

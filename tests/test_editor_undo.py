@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from bot.reload import ReloadReport
 from bot.snapshots import FileChange, sha256
-from bot.storage.models import ContentRevision, Operator
+from bot.storage.models import ContentRevision, EditorAction, Operator
 from handoff.revision_log import KEEP, record
 from tests.test_editor_api import REJECTED, Env, editor_env
 
@@ -304,3 +304,26 @@ async def test_a_reworded_bot_phrase_is_undone_in_domain_yml(env: Env) -> None:
     carol = env.bot.customer("carol")
     await carol.say("ывапролдж")
     assert carol.last_text == before
+
+
+async def test_a_damaged_revision_never_touches_a_file_outside_the_project(env: Env) -> None:
+    outside = env.root.parent / "outside.yml"
+    outside.write_text("не трогать\n", encoding="utf-8")
+    report = ReloadReport(ok=True, changes=[FileChange("../outside.yml", b"old", b"new")])
+    async with env.bot.runtime.db.write() as session:
+        eva = await session.scalar(select(Operator).where(Operator.username == "eva"))
+        assert eva is not None
+        revision = await record(session, report, eva.id)
+        assert revision is not None
+        line = EditorAction(
+            key="x", text="x", action="taught", operator_id=eva.id, revision_id=revision.id
+        )
+        session.add(line)
+        await session.flush()
+        line_id = line.id
+    async with env.login("eva") as eva_client:
+        refused = await eva_client.post("/api/v1/editor/revert", json={"action_id": line_id})
+        assert (refused.status_code, refused.json()["error"]) == (400, "bad_revision")
+        shown = await eva_client.get(f"/api/v1/editor/revisions/{line_id}")
+        assert shown.status_code == 400
+    assert outside.read_text(encoding="utf-8") == "не трогать\n"
