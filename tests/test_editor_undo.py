@@ -3,6 +3,10 @@
 An editor teaches the bot, changes their mind, and undoes it: the file is byte for byte what
 it was, the bot no longer answers, the customer's question is back among the unanswered ones.
 An undo that would throw away later work, or break the bot, is refused and changes nothing.
+
+What the database keeps (revisions, their pruning, the journal) is tested on SQLite and
+PostgreSQL; what only concerns the files (later changes, hand edits, several files, a refused
+reload) on SQLite alone — each of those retrains the bot several times.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from handoff.revision_log import KEEP, record
 from tests.test_editor_api import REJECTED, Env, editor_env
 
 STORES = "Магазины и пункты выдачи"
+FILES_ONLY = pytest.mark.parametrize("backend", ["sqlite"])  # see the module's docstring
 
 
 @pytest.fixture
@@ -103,6 +108,7 @@ async def test_an_editor_undoes_a_teaching_and_then_the_undo(env: Env) -> None:
         assert alice.last_outcome.prediction.intent == "pickup_points"
 
 
+@FILES_ONLY
 async def test_a_later_change_to_the_same_file_is_undone_first(env: Env) -> None:
     original = env.stores.read_bytes()
     async with env.login("eva") as eva:
@@ -141,6 +147,7 @@ async def test_a_later_change_to_the_same_file_is_undone_first(env: Env) -> None
         assert env.stores.read_bytes() == original
 
 
+@FILES_ONLY
 async def test_a_hand_edit_since_the_change_blocks_its_undo(env: Env) -> None:
     async with env.login("eva") as eva:
         assert (
@@ -166,6 +173,7 @@ def _csv(rows: list[list[str]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+@FILES_ONLY
 async def test_a_table_import_across_files_is_undone_in_one_go(env: Env) -> None:
     before = faq_files(env.root)
     async with env.login("eva") as eva:
@@ -201,6 +209,7 @@ async def test_a_table_import_across_files_is_undone_in_one_go(env: Env) -> None
         assert {after[line["id"]] for line in lines} == {"reverted"}
 
 
+@FILES_ONLY
 async def test_an_undo_that_would_break_the_bot_is_refused(env: Env) -> None:
     async with env.login("eva") as eva:
         created = await eva.post(
@@ -282,6 +291,7 @@ async def test_only_the_newest_revisions_keep_their_files(env: Env) -> None:
     ]
 
 
+@FILES_ONLY
 async def test_a_reworded_bot_phrase_is_undone_in_domain_yml(env: Env) -> None:
     domain = env.root / "domain.yml"
     original = domain.read_bytes()
@@ -306,6 +316,7 @@ async def test_a_reworded_bot_phrase_is_undone_in_domain_yml(env: Env) -> None:
     assert carol.last_text == before
 
 
+@FILES_ONLY
 async def test_a_damaged_revision_never_touches_a_file_outside_the_project(env: Env) -> None:
     outside = env.root.parent / "outside.yml"
     outside.write_text("не трогать\n", encoding="utf-8")
