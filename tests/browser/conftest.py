@@ -248,4 +248,9 @@ def pages(browser: Any) -> Iterator[Any]:
 
     yield new_page
     for context in opened:
+        # Leave each page first: a chat's open long-poll or the widget's iframe once kept
+        # Chromium's context.close() from returning (a CI run's teardown hung for 180 s).
+        for page in context.pages:
+            with contextlib.suppress(Exception):
+                page.goto("about:blank", timeout=5_000)
         context.close()
