@@ -243,10 +243,15 @@ async def reload(
 async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
     current = runtime.engine.brain.nlu
     root, config = runtime.project.root, runtime.project.config
-    before = await asyncio.to_thread(snapshots.read, root, config) if edit is not None else {}
-    undo = await asyncio.to_thread(edit.apply) if edit is not None else None
-    after = await asyncio.to_thread(snapshots.read, root, config) if edit is not None else {}
-    checks = edit.checks if edit is not None else ()
+    before: dict[str, bytes] = {}
+    after: dict[str, bytes] = {}
+    undo = None
+    checks: Sequence[tuple[str, str]] = ()
+    if edit is not None:  # what the edit rewrites is read around it, to be undone later
+        before = await asyncio.to_thread(snapshots.read, root, config)
+        undo = await asyncio.to_thread(edit.apply)
+        after = await asyncio.to_thread(snapshots.read, root, config)
+        checks = edit.checks
     try:
         report, project, model = await asyncio.to_thread(
             prepare, runtime.project.root, current, checks

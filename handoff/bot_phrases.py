@@ -25,11 +25,11 @@ from handoff.teaching import (
     put_live,
     refused_result,
 )
+from handoff.views import CHANNEL_TITLES
 from knowledge_base.editing import EditError, clean_answer, read_exact
 
 log = logging.getLogger(__name__)
 
-CHANNELS = {"telegram": "Telegram", "viber": "Viber", "webchat": "веб-чат"}
 PHRASE_MESSAGES = {
     **ANSWER_MESSAGES,
     "empty": "Пустой текст: клиенту нечего будет прочитать.",
@@ -59,7 +59,7 @@ def phrases_json(brain: Brain, root: Path) -> list[dict[str, Any]]:
             {
                 "index": text.index,
                 "channel": text.channel,
-                "channel_title": CHANNELS.get(text.channel or "", text.channel),
+                "channel_title": CHANNEL_TITLES.get(text.channel or "", text.channel),
                 "text": text.text,
                 "placeholders": sorted(placeholders(text.text)),
                 "source": f"domain.yml:{text.line}",

@@ -273,6 +273,7 @@ async def history(
             await session.execute(select(ContentRevision).where(ContentRevision.id.in_(ids)))
         ).scalars()
     }
+    now: dict[str, bytes | None] = {}  # each file read once for all the lines
     return [
         {
             "id": action.id,
@@ -284,20 +285,22 @@ async def history(
             "entry_title": _entry_title(brain, action),
             "text": action.text[:300],
             "file": action.file,
-            "undo": _undo_state(root, revisions.get(action.revision_id or 0)),
+            "undo": _undo_state(root, revisions.get(action.revision_id or 0), now),
         }
         for action, name, username in rows
     ]
 
 
-def _undo_state(root: Path | None, revision: ContentRevision | None) -> str | None:
+def _undo_state(
+    root: Path | None, revision: ContentRevision | None, now: dict[str, bytes | None]
+) -> str | None:
     if revision is None or root is None:
         return None
     if revision.reverted_at is not None:
         return "reverted"
     if not revision.kept:
         return "too_old"
-    return "later_changes" if changed_since(root, revision.files) else "ready"
+    return "later_changes" if changed_since(root, revision.files, now) else "ready"
 
 
 async def dismiss(db: Database, text: str, operator_id: int) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bus import BusEvent
@@ -28,11 +28,9 @@ from bot.storage.models import Conversation, Customer, Identity, Operator
 from handoff.errors import Conflict, HandoffError
 from handoff.privacy import customer_root, newest_conversation
 from handoff.service import HandoffService
-from handoff.views import customer_name
+from handoff.views import CHANNEL_TITLES, customer_name
 
 log = logging.getLogger(__name__)
-
-CHANNEL_TITLES = {"telegram": "Telegram", "viber": "Viber", "webchat": "веб-чат"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +75,11 @@ async def merge(
                 "blocked_differs",
             )
         keep_words, joined_words = await _describe(session, keep), await _describe(session, joined)
-        moved = (
-            await session.scalars(
-                select(Conversation.id).where(Conversation.customer_id == joined_id)
-            )
-        ).all()
+        moved = await session.scalar(
+            select(func.count())
+            .select_from(Conversation)
+            .where(Conversation.customer_id == joined_id)
+        )
         newest = (
             await newest_conversation(session, keep_id),
             await newest_conversation(session, joined_id),
@@ -96,4 +94,4 @@ async def merge(
     # Every console shows the joined customer's conversations under the kept one's name now.
     service.bus.publish(BusEvent("customer", None, keep_id, {"joined": joined_id}))
     log.info("operator %s merged customer %s into %s", operator.id, joined_id, keep_id)
-    return Merged(keep_id, joined_id, len(moved))
+    return Merged(keep_id, joined_id, int(moved or 0))

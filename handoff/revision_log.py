@@ -62,6 +62,14 @@ def current_bytes(root: Path, path: str) -> bytes | None:
         return None
 
 
-def changed_since(root: Path, files: Sequence[dict[str, Any]]) -> list[str]:
-    """The revision's files that no longer hold what the change wrote."""
-    return [f["path"] for f in files if sha256(current_bytes(root, f["path"])) != f["after_sha256"]]
+def changed_since(
+    root: Path, files: Sequence[dict[str, Any]], now: dict[str, bytes | None] | None = None
+) -> list[str]:
+    """The revision's files that no longer hold what the change wrote. ``now`` collects the
+    files' current bytes by path, so that a caller looking at several revisions (the journal)
+    or then writing them (an undo) reads each file once."""
+    seen = {} if now is None else now
+    for f in files:
+        if f["path"] not in seen:
+            seen[f["path"]] = current_bytes(root, f["path"])
+    return [f["path"] for f in files if sha256(seen[f["path"]]) != f["after_sha256"]]

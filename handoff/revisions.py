@@ -28,7 +28,7 @@ from bot.reload import Edit, ReloadReport
 from bot.storage.db import Database
 from bot.storage.models import ContentRevision, EditorAction, utcnow
 from handoff.errors import Conflict, HandoffError, NotFound
-from handoff.revision_log import KEEP, changed_since, current_bytes, record
+from handoff.revision_log import KEEP, changed_since, record
 from handoff.teaching import Reloader, TeachResult, audit_row, refused_result
 from knowledge_base.editing import EditError, write_bytes_atomic
 
@@ -44,14 +44,17 @@ def _later_changes(paths: Sequence[str]) -> str:
     )
 
 
-def changes(root: Path, files: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def changes(
+    root: Path, files: Sequence[dict[str, Any]], now: dict[str, bytes | None]
+) -> list[dict[str, Any]]:
     """What the change did, file by file, as a unified diff of the file before it and now
     (only meaningful while the files hold what the change wrote, i.e. while it can be undone):
-    ``[{"path", "diff": [lines]}]``."""
+    ``[{"path", "diff": [lines]}]``; ``now``: the files' current bytes, from
+    :func:`changed_since`."""
     shown = []
     for f in files:
-        now = current_bytes(root, f["path"])
-        after = "" if now is None else now.decode("utf-8", errors="replace")
+        data = now[f["path"]]
+        after = "" if data is None else data.decode("utf-8", errors="replace")
         lines = difflib.unified_diff(
             (f["before"] or "").splitlines(),
             after.splitlines(),
@@ -87,10 +90,11 @@ async def revision_of(db: Database, root: Path, action_id: int) -> dict[str, Any
         return {"undo": "reverted", "files": []}
     if not revision.kept:
         return {"undo": "too_old", "files": []}
-    later = changed_since(root, revision.files)
+    now: dict[str, bytes | None] = {}
+    later = changed_since(root, revision.files, now)
     if later:
         return {"undo": "later_changes", "message": _later_changes(later), "files": []}
-    return {"undo": "ready", "files": changes(root, revision.files)}
+    return {"undo": "ready", "files": changes(root, revision.files, now)}
 
 
 def _check_paths(root: Path, revision: ContentRevision) -> None:
@@ -115,10 +119,10 @@ def _write(path: Path, data: bytes | None) -> None:
 def _restore(root: Path, files: Sequence[dict[str, Any]]) -> Callable[[], None]:
     """Put the files back as they were before the change (in the reload's thread, under its
     lock); the undo of that. Nothing is written when any of them changed since."""
-    later = changed_since(root, files)
+    now: dict[str, bytes | None] = {}
+    later = changed_since(root, files, now)
     if later:
         raise EditError("later_changes", ", ".join(later))
-    now = {f["path"]: current_bytes(root, f["path"]) for f in files}
     for f in files:
         before = f["before"]
         _write(root / f["path"], None if before is None else before.encode("utf-8"))

@@ -18,9 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Conversation, ConversationLabel, Customer, Message, Operator, Rating
-from handoff.views import customer_name, file_line
+from handoff.views import CHANNEL_TITLES, customer_name, file_line
 
-CHANNELS = {"telegram": "Telegram", "viber": "Viber", "webchat": "веб-чат"}
 OWNERS = {"bot": "у бота", "queued": "в очереди", "operator": "у оператора", "closed": "закрыт"}
 
 
@@ -84,8 +83,9 @@ async def transcript(
     name = customer_name(customer)
     if customer is not None and customer.erased_at is not None:
         name = "Клиент (данные удалены)"
+    channel = CHANNEL_TITLES.get(conversation.channel, conversation.channel)
     head = [
-        f"Диалог №{conversation.id} · {CHANNELS.get(conversation.channel, conversation.channel)}",
+        f"Диалог №{conversation.id} · {channel}",
         f"Клиент: {name}" + (f", телефон {customer.phone}" if customer and customer.phone else ""),
         f"Начат: {_at(conversation.created_at, zone)}"
         + (f" · закрыт: {_at(conversation.closed_at, zone)}" if conversation.closed_at else "")

@@ -28,7 +28,7 @@ from bot.storage.models import (
     Transition,
     utcnow,
 )
-from handoff import delivery
+from handoff import customer_notes, delivery
 from handoff.escalation import REASON_TITLES
 from handoff.sla_clock import SlaClock
 from knowledge_base.models import KnowledgeBase
@@ -195,6 +195,9 @@ def _preview(message: Message) -> dict[str, Any]:
     }
 
 
+CHANNEL_TITLES = {"telegram": "Telegram", "viber": "Viber", "webchat": "веб-чат"}
+
+
 def customer_name(customer: Customer | None) -> str:
     if customer is None:
         return "Клиент"
@@ -339,6 +342,7 @@ async def customer_card(session: AsyncSession, customer_id: int, clock: SlaClock
         )
     ).all():
         marked.setdefault(conversation_id, []).append(titles.get(label, label))
+    notes, notes_total = await customer_notes.listed(session, customer_id)
     now = utcnow()
     return {
         "id": customer_id,
@@ -350,6 +354,8 @@ async def customer_card(session: AsyncSession, customer_id: int, clock: SlaClock
         "channels": [
             {"channel": i.channel, "name": i.display_name, "blocked": i.blocked} for i in identities
         ],
+        "notes": [note.to_json() for note in notes],  # the team's, about the person
+        "notes_total": notes_total,
         "conversations_total": int(total or 0),
         "conversations": [
             {

@@ -17,15 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Conversation, Operator, utcnow
-from handoff import (
-    customer_notes,
-    finder,
-    kb_search,
-    login_guard,
-    metrics,
-    routing,
-    views,
-)
+from handoff import finder, kb_search, login_guard, metrics, routing, views
 from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
 from handoff.live import snapshot
@@ -162,10 +154,6 @@ def api_routes(console: Console) -> list[BaseRoute]:
             item = await views.conversation_detail(
                 session, int(request.path_params["id"]), console.sla_clock
             )
-            if item is not None:
-                card = item["customer_card"]
-                notes, card["notes_total"] = await customer_notes.listed(session, card["id"])
-                card["notes"] = [note.to_json() for note in notes]
         if item is None:
             return JSONResponse(
                 {"error": "conversation_not_found", "message": "Диалог не найден."}, status_code=404

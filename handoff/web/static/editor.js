@@ -426,12 +426,22 @@ $("un-q").addEventListener("input", () => {
 $("un-days").addEventListener("change", () => load(false));
 $("un-more").addEventListener("click", () => load(true));
 
-(async () => {
+// Everything on the page from the server: at the start, and after an undo in the journal (which
+// may change any of it). An open answer form shows its entry as it is now, or closes if it is gone.
+async function loadPage() {
   try {
     const listed = await api("GET", "/editor/entries");
     STATE.entries = listed.entries;
     STATE.categories = listed.categories || [];
+    const open = ANSWER.entry;
+    ANSWER.entry = null;
     answerPicker();
+    if (open && STATE.entries.some((e) => e.id === open)) {
+      $("ans-entry").value = open;
+      await openAnswer(open);
+    } else {
+      $("ans-form").hidden = true;
+    }
     loadHelpfulness();
     loadHistory();
     loadFlows();
@@ -440,4 +450,6 @@ $("un-more").addEventListener("click", () => load(true));
     show("error", error.message);
   }
   await load(false);
-})();
+}
+
+loadPage();

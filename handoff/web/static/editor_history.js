@@ -69,28 +69,6 @@ async function loadHistory() {
   }
 }
 
-// After an undo anything on the page may have changed: entries, answers, flows, phrases, and
-// which customer questions still wait to be taught.
-async function refreshAll() {
-  const listed = await api("GET", "/editor/entries");
-  STATE.entries = listed.entries;
-  STATE.categories = listed.categories || [];
-  const open = ANSWER.entry;  // the answer form shows the entry's text as it is now, if it still exists
-  ANSWER.entry = null;
-  answerPicker();
-  if (open && STATE.entries.some((e) => e.id === open)) {
-    $("ans-entry").value = open;
-    await openAnswer(open);
-  } else {
-    $("ans-form").hidden = true;
-  }
-  loadHelpfulness();
-  loadHistory();
-  loadFlows();
-  loadPhrases();
-  await load(false);
-}
-
 async function undo(h, button) {
   const what = `${h.action_title}${h.entry_title ? ` «${h.entry_title}»` : ""}${h.text ? `: ${h.text}` : ""}`;
   if (!window.confirm(`Отменить правку «${what}»?\nФайлы вернутся к тому, что было до неё; бот переобучится и пройдёт проверку качества.`)) return;
@@ -102,7 +80,7 @@ async function undo(h, button) {
     const data = await api("POST", "/editor/revert", { action_id: h.id });
     box.replaceChildren(el("p", { class: "ok" }, data.message));
     show("error", "");
-    await refreshAll();
+    await loadPage();
   } catch (error) {
     refusal(box, error);
     loadHistory();
