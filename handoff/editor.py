@@ -88,24 +88,48 @@ class Unanswered:
 
 
 async def _hidden(session: AsyncSession) -> tuple[set[str], dict[str, datetime]]:
-    """Dismissed keys (for good) and taught keys (messages up to the teaching are done; a
-    teaching undone with «Отменить» hides nothing)."""
+    """Dismissed keys (for good) and taught keys (messages up to the teaching are done).
+
+    A teaching undone with «Отменить» hides nothing; undoing that undo teaches the question
+    again, from then on."""
+    rows = (
+        await session.execute(
+            select(
+                EditorAction.id,
+                EditorAction.key,
+                EditorAction.action,
+                EditorAction.created_at,
+                ContentRevision.reverted_at,
+            ).outerjoin(ContentRevision, ContentRevision.id == EditorAction.revision_id)
+        )
+    ).all()
+    # a ``reverted`` line's key is the id of the line it undid (each is undone at most once)
+    undo_of = {int(row.key): row for row in rows if row.action == "reverted"}
     dismissed: set[str] = set()
     taught: dict[str, datetime] = {}
-    rows = await session.execute(
-        select(
-            EditorAction.key,
-            EditorAction.action,
-            EditorAction.created_at,
-            ContentRevision.reverted_at,
-        ).outerjoin(ContentRevision, ContentRevision.id == EditorAction.revision_id)
-    )
-    for key, action, at, undone in rows:
-        if action == "dismissed":
-            dismissed.add(key)
-        elif action == "taught" and undone is None and (key not in taught or at > taught[key]):
-            taught[key] = at
+    for row in rows:
+        if row.action == "dismissed":
+            dismissed.add(row.key)
+        elif row.action == "taught":
+            since = _in_effect_since(row, undo_of)
+            if since is not None and (row.key not in taught or since > taught[row.key]):
+                taught[row.key] = since
     return dismissed, taught
+
+
+def _in_effect_since(line: Any, undo_of: dict[int, Any]) -> datetime | None:
+    """When ``line``'s change last went live, or None if it is undone now: walks the
+    undo → redo → undo … chain (a line's revision is marked reverted when it is undone)."""
+    since: datetime = line.created_at
+    while line.reverted_at is not None:
+        undo = undo_of.get(line.id)
+        if undo is None or undo.reverted_at is None:  # the undo stands
+            return None
+        redo = undo_of.get(undo.id)
+        if redo is None:
+            return None
+        line, since = redo, redo.created_at
+    return since
 
 
 def _guesses(brain: Brain, nlu: dict[str, Any], limit: int = 3) -> list[Guess]:

@@ -106,6 +106,17 @@ async def test_an_editor_undoes_a_teaching_and_then_the_undo(env: Env) -> None:
         assert env.stores.read_bytes() == after_teaching
         await alice.say(REJECTED)
         assert alice.last_outcome.prediction.intent == "pickup_points"
+        # … and the question leaves «Бот не понял» again, as after the first teaching.
+        unanswered = await eva.get("/api/v1/editor/unanswered")
+        assert REJECTED not in [i["key"] for i in unanswered.json()["items"]]
+
+        # Undoing the redo forgets it once more; the question is back.
+        redone, *_ = await journal(eva)
+        assert (redone["action"], redone["undo"]) == ("reverted", "ready")
+        assert (await undo(eva, redone)).status_code == 200
+        assert env.stores.read_bytes() == original
+        unanswered = await eva.get("/api/v1/editor/unanswered")
+        assert REJECTED in [i["key"] for i in unanswered.json()["items"]]
 
 
 @FILES_ONLY
