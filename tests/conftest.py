@@ -2,6 +2,11 @@
 
 PostgreSQL tests use ``ZABOTA_TEST_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432``).
 Without a reachable server they are skipped — except in CI (``CI`` set), where they fail.
+
+``bin/test`` runs the suite in two processes (pytest-xdist, ``--dist loadgroup``): each test
+module stays in one process (its module fixtures — a server, a browser — are set up once), and
+all the browser modules share one process, so two Chromiums never compete for the two cores.
+Each process has its own PostgreSQL database and temporary directory.
 """
 
 from __future__ import annotations
@@ -23,6 +28,14 @@ from bot.storage.models import Base
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("ZABOTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path))
+        group = "browser" if path.parent.name == "browser" else path.stem
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 async def _pg_admin(sql: str) -> None:
