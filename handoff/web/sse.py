@@ -2,7 +2,9 @@
 
 Events carry only «what changed where» (kind, conversation id, owner); the console refetches
 the lists and the open conversation over the API, so an event can never leak or show stale
-data, and a dropped event only delays the refresh until the next one (or the periodic ping).
+data; an event dropped because a console fell 256 events behind only delays the refresh until
+the next one, and a reconnect («hello») makes the console refetch everything. The ping (a
+comment every 15 s) keeps proxies from closing an idle stream and the operator «online».
 """
 
 from __future__ import annotations
