@@ -215,6 +215,46 @@ def test_the_operators_own_customer_writes_again_but_their_own_reply_is_no_news(
     expect(olga.locator("#c-owner")).to_have_text("закрыт")
 
 
+MIXED_REFRESHES = """() => {
+  // One customer of the operator's; each list is its own request, so a refresh can read one
+  // list before the customer's new message is stored and another after it.
+  const conv = (said, text) => ({ id: 990001, channel: "webchat", customer: { name: "Пётр" },
+    last_customer_message: { id: said, text } });
+  const refresh = (mine, all) => NOTIFY.lists({ queued: [], mine: [mine], team: [], all: [all] });
+  const told = () => window.__notes.filter((n) => n.tag === "zabota-conversation-990001"
+    && n.title === "Новое сообщение от клиента").map((n) => n.body);
+  const seen = [];
+  refresh(conv(1, "Здравствуйте"), conv(1, "Здравствуйте"));
+  refresh(conv(1, "Здравствуйте"), conv(2, "Карта Мир"));  // «мои» before it, «все» after
+  seen.push(told());
+  refresh(conv(2, "Карта Мир"), conv(2, "Карта Мир"));  // the message's own refresh
+  seen.push(told());
+  refresh(conv(3, "Списали дважды"), conv(2, "Карта Мир"));  // the other way round
+  seen.push(told());
+  refresh(conv(3, "Списали дважды"), conv(3, "Списали дважды"));
+  seen.push(told());
+  return seen;
+}"""
+
+
+def test_a_message_is_told_once_whichever_list_saw_it_first(
+    consoles: Callable[..., Page],
+) -> None:
+    """The console's four lists come from four requests; a refresh that straddles a new
+    message must neither lose the notice nor give it twice."""
+    zoya = consoles("zoya_notify", "Зоя")
+    go_away(zoya)
+    switch_on(zoya)
+    background(zoya)
+    seen = zoya.evaluate(MIXED_REFRESHES)  # one script: no real refresh comes in between
+    assert seen == [
+        ["Пётр · Веб-чат: Карта Мир"],  # told as soon as any list shows it, with its words
+        ["Пётр · Веб-чат: Карта Мир"],  # … and not again when «мои» catches up
+        ["Пётр · Веб-чат: Карта Мир", "Пётр · Веб-чат: Списали дважды"],
+        ["Пётр · Веб-чат: Карта Мир", "Пётр · Веб-чат: Списали дважды"],
+    ]
+
+
 def test_a_conversation_given_to_the_operator_is_announced(
     server: Server, consoles: Callable[..., Page], pages: Any
 ) -> None:

@@ -154,22 +154,29 @@ const NOTIFY = (() => {
   const said = (conv) => (conv.last_customer_message ? conv.last_customer_message.id : 0);
   const ownRecently = (id) => Date.now() - (own.get(id) || 0) < OWN_MS;
 
-  // The console's lists after a refresh ({queued: [...], mine: [...], ...}).
+  // The console's lists after a refresh ({queued: [...], mine: [...], ...}). Each list is its
+  // own request, so one refresh can see a conversation before a message in one list and after
+  // it in another: what counts is the newest message any list shows (and its text).
   function lists(views) {
     const queued = views.queued || [];
     const mine = views.mine || [];
+    const newest = new Map();
+    for (const conv of Object.values(views).flat()) {
+      if (!newest.has(conv.id) || said(conv) > said(newest.get(conv.id))) newest.set(conv.id, conv);
+    }
     const before = known;
     known = {
       queued: new Set(queued.map((c) => c.id)),
       mine: new Set(mine.map((c) => c.id)),
-      said: new Map(Object.values(views).flat().map((c) => [c.id, said(c)])),
+      said: new Map([...newest].map(([id, conv]) => [id, said(conv)])),
     };
     if (!before) return;  // the first refresh: what is there was there before the console
     const notices = [];
-    for (const conv of mine) {
-      if (!before.mine.has(conv.id)) {
-        if (!ownRecently(conv.id)) notices.push([conv, "assigned", "mine"]);
-      } else if (said(conv) > (before.said.get(conv.id) || 0)) {
+    for (const { id } of mine) {
+      const conv = newest.get(id);
+      if (!before.mine.has(id)) {
+        if (!ownRecently(id)) notices.push([conv, "assigned", "mine"]);
+      } else if (said(conv) > (before.said.get(id) || 0)) {
         notices.push([conv, "message", "mine"]);
       }
     }
