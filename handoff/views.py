@@ -126,13 +126,22 @@ def _list_query(view: str, operator: Operator) -> Select[Any]:
     ).order_by(Conversation.updated_at.desc())
 
 
-async def list_conversations(
-    session: AsyncSession, view: str, operator: Operator, clock: SlaClock, limit: int = 200
-) -> list[dict[str, Any]]:
-    rows: Sequence[Conversation] = (
-        await session.scalars(_list_query(view, operator).limit(limit))
-    ).all()
-    return await summaries(session, rows, clock)
+async def list_views(
+    session: AsyncSession,
+    names: Sequence[str],
+    operator: Operator,
+    clock: SlaClock,
+    limit: int = 200,
+) -> dict[str, list[dict[str, Any]]]:
+    """Several lists in one go (the console's refresh): each conversation is summarised once,
+    however many of the lists hold it."""
+    rows = {
+        name: (await session.scalars(_list_query(name, operator).limit(limit))).all()
+        for name in names
+    }
+    distinct = list({c.id: c for listed in rows.values() for c in listed}.values())
+    items = {item["id"]: item for item in await summaries(session, distinct, clock)}
+    return {name: [items[c.id] for c in listed] for name, listed in rows.items()}
 
 
 async def summaries(

@@ -742,3 +742,32 @@ async def test_no_state_change_anywhere_goes_through_without_the_csrf_token(env:
             url = re.sub(r"\{[^}]+\}", "1", path)
             response = await client.request(method, url, json={})
             assert response.status_code == 403, (method, path, response.text)
+
+
+async def test_the_console_gets_its_four_lists_in_one_answer(env: Env) -> None:
+    """The console refreshes queue, «мои», the team's and all conversations with one request;
+    each list is what asking for it alone gives."""
+    s = env.s
+    waiting = await s.escalate("c1")
+    await s.operator("anna", status="offline", capacity=1, name="Анна")
+    async with env.client() as anna:
+        await login(anna, "anna")  # the first waiting customer is hers
+        later = await s.escalate("c2")  # she is full: this one waits in the queue
+        both = await anna.get("/api/v1/conversations?views=queued,mine,team,all")
+        assert both.status_code == 200, both.text
+        lists = both.json()["views"]
+        assert list(lists) == ["queued", "mine", "team", "all"]
+        assert [c["id"] for c in lists["mine"]] == [waiting]
+        assert [c["id"] for c in lists["queued"]] == [later]
+        assert {c["id"] for c in lists["all"]} == {waiting, later}
+        for view, listed in lists.items():
+            alone = (await anna.get(f"/api/v1/conversations?view={view}")).json()
+            assert alone["view"] == view
+            assert [(c["id"], c["last_customer_message"]) for c in alone["conversations"]] == [
+                (c["id"], c["last_customer_message"]) for c in listed
+            ]
+        mine = lists["mine"][0]
+        assert mine["customer"]["name"] == "Клиент c1" and mine["team_title"]
+        for wrong in ("queued,nobody", "", "mine,"):
+            refused = await anna.get(f"/api/v1/conversations?views={wrong}")
+            assert refused.status_code == 400 and refused.json()["error"] == "bad_view"

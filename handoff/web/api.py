@@ -138,15 +138,26 @@ def api_routes(console: Console) -> list[BaseRoute]:
 
     @agents
     async def list_conversations(request: Request, operator: Operator) -> Response:
-        view = request.query_params.get("view", "queued")
-        if view not in views.VIEWS:
+        """``?view=mine`` one list; ``?views=queued,mine,team,all`` several, in one answer."""
+        several = request.query_params.get("views")
+        names = (
+            several.split(",")
+            if several is not None
+            else [request.query_params.get("view", "queued")]
+        )
+        if not all(name in views.VIEWS for name in names):
             return error(HandoffError("Неизвестный список.", "bad_view"))
         async with console.db.read() as session:
-            items = await views.list_conversations(session, view, operator, console.sla_clock)
+            lists = await views.list_views(session, names, operator, console.sla_clock)
         titles = console.brain().config.handoff.team_titles
-        for item in items:
-            item["team_title"] = titles.get(item["team"], item["team"])
-        return JSONResponse({"view": view, "now": utcnow().isoformat(), "conversations": items})
+        for items in lists.values():
+            for item in items:
+                item["team_title"] = titles.get(item["team"], item["team"])
+        now = utcnow().isoformat()
+        if several is not None:
+            return JSONResponse({"views": lists, "now": now})
+        [(view, items)] = lists.items()
+        return JSONResponse({"view": view, "now": now, "conversations": items})
 
     @agents
     async def read_conversation(request: Request, operator: Operator) -> Response:

@@ -13,7 +13,7 @@ from handoff.web.openapi_base import SECURED as _SECURED
 from handoff.web.openapi_base import TEXT as _TEXT
 from handoff.web.openapi_base import action as _action
 from handoff.web.openapi_base import body as _body
-from handoff.web.openapi_editor import PHRASE_PATHS, TABLE_PATHS
+from handoff.web.openapi_editor import EDITOR_PATHS, PHRASE_PATHS, TABLE_PATHS
 from handoff.web.openapi_team import LABEL_PATHS, TEAM_PATHS
 
 OPENAPI: dict[str, Any] = {
@@ -84,7 +84,9 @@ OPENAPI: dict[str, Any] = {
                     "`{id, text, author, at}`, the newest message the customer saw (anyone's), "
                     "and `last_customer_message` `{id, text, at}`, the customer's own newest "
                     "one — a new `id` there is a new customer message (the console notifies by "
-                    "it). `text` is cut to 200 characters; a file alone reads «📎 name»."
+                    "it). `text` is cut to 200 characters; a file alone reads «📎 name». "
+                    "`?view=` gives one list `{view, now, conversations}`; `?views=queued,mine` "
+                    "several in one answer `{now, views: {queued: [...], mine: [...]}}`."
                 ),
                 "security": _SECURED,
                 "parameters": [
@@ -92,7 +94,13 @@ OPENAPI: dict[str, Any] = {
                         "name": "view",
                         "in": "query",
                         "schema": {"type": "string", "enum": ["queued", "mine", "team", "all"]},
-                    }
+                    },
+                    {
+                        "name": "views",
+                        "in": "query",
+                        "description": "comma-separated list names (overrides `view`)",
+                        "schema": {"type": "string", "example": "queued,mine,team,all"},
+                    },
                 ],
                 "responses": _OK,
             }
@@ -309,189 +317,9 @@ OPENAPI: dict[str, Any] = {
                 "responses": {**_OK, **_ERRORS, "422": _REFUSED},
             }
         },
-        "/editor/unanswered": {
-            "get": {
-                "summary": "Customer messages the bot did not answer (reject/clarify), grouped by "
-                "normalised text, newest first, with the bot's top FAQ guesses (editor, admin)",
-                "security": _SECURED,
-                "parameters": [
-                    {"name": "q", "in": "query", "schema": {"type": "string"}},
-                    {"name": "days", "in": "query", "schema": {"type": "integer", "default": 30}},
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50}},
-                    {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}},
-                ],
-                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
-            }
-        },
-        "/editor/history": {
-            "get": {
-                "summary": "The editors' latest changes, newest first (editor_actions): id, at, "
-                "who, action (taught, dismissed, answer_edited, entry_created, entry_imported, "
-                "flow_edited, phrase_edited, question_removed, reverted) and its Russian title, "
-                "entry_id, entry_title, text (≤ 300 characters), file, undo (ready, "
-                "later_changes, reverted, too_old; null for a line that changed no file)",
-                "security": _SECURED,
-                "parameters": [
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50}}
-                ],
-                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
-            }
-        },
-        "/editor/helpfulness": {
-            "get": {
-                "summary": "Entries customers rated with «👍 Помогло» / «👎 Не помогло» under the "
-                "bot's answer (one press per conversation, the last counts), the least helpful "
-                "first: entry_id, title, helped, not_helped",
-                "security": _SECURED,
-                "parameters": [
-                    {"name": "days", "in": "query", "schema": {"type": "integer", "default": 30}}
-                ],
-                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
-            }
-        },
-        "/editor/entries": {
-            "get": {
-                "summary": "FAQ entries (id, title, category) for the picker, and the "
-                "categories a new entry can go to (editor, admin)",
-                "security": _SECURED,
-                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
-            },
-            "post": {
-                "summary": "A new entry: appended to the file of its `category` (the rest of "
-                "the file stays byte for byte) and reloaded (validated, gated; the new model "
-                "must answer every question with it); 200 with the id and the prediction, 422 "
-                "with `problems` or `failures` when refused (the file is restored), 409 "
-                "`answered_elsewhere` (send `force: true`), 400 for a missing title, "
-                "category, question or answer",
-                "security": _CSRF,
-                "requestBody": _body(
-                    {
-                        "title": {"type": "string", "maxLength": 80},
-                        "category": {"type": "string"},
-                        "questions": {"type": "array", "items": {"type": "string"}},
-                        "answer": {"type": "string", "maxLength": 4000},
-                        "force": {"type": "boolean"},
-                    },
-                    ["title", "category", "questions", "answer"],
-                ),
-                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
-            },
-        },
-        "/editor/teach": {
-            "post": {
-                "summary": "Add `text` to entry `entry_id`'s questions in its YAML file and "
-                "reload (validated, gated); 200 with the new prediction, 422 with `problems` "
-                "or `failures` when refused (the file is restored), 409 `answered_elsewhere` "
-                "when the bot already answers it with another entry (send `force: true`)",
-                "security": _CSRF,
-                "requestBody": _body(
-                    {
-                        "text": {"type": "string", "maxLength": 300},
-                        "entry_id": {"type": "string"},
-                        "force": {"type": "boolean"},
-                    },
-                    ["text", "entry_id"],
-                ),
-                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
-            }
-        },
-        "/editor/entries/{entry_id}": {
-            "get": {
-                "summary": "One entry for the answer form: title, category, `answer`, the "
-                "channels with their own variant, buttons, `source` (file:line)",
-                "security": _SECURED,
-                "parameters": [
-                    {
-                        "name": "entry_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
-                "responses": {
-                    **_OK,
-                    "403": {"$ref": "#/components/responses/Error"},
-                    "404": {"$ref": "#/components/responses/Error"},
-                },
-            }
-        },
-        "/editor/answer": {
-            "post": {
-                "summary": "Replace entry `entry_id`'s answer in its YAML file (the rest of the "
-                "file stays byte for byte) and reload (validated, gated); 200 when live, 422 "
-                "with `problems` or `failures` when refused (the file is restored), 400 "
-                "`empty`, `too_long` or `unchanged`, 404 for an unknown entry",
-                "security": _CSRF,
-                "requestBody": _body(
-                    {
-                        "entry_id": {"type": "string"},
-                        "answer": {"type": "string", "maxLength": 4000},
-                    },
-                    ["entry_id", "answer"],
-                ),
-                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
-            }
-        },
-        "/editor/remove-question": {
-            "post": {
-                "summary": "Take a question out of entry `entry_id` (a wrong «Научить») in its "
-                "YAML file and reload (validated, gated); 200 when live, 422 when refused (the "
-                "file is restored), 400 `last_question` or `question_not_found`, 404 for an "
-                "unknown entry",
-                "security": _CSRF,
-                "requestBody": _body(
-                    {"entry_id": {"type": "string"}, "question": {"type": "string"}},
-                    ["entry_id", "question"],
-                ),
-                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
-            }
-        },
-        "/editor/flows": {
-            "get": {
-                "summary": "The live flows, each step with the texts customers read (`ask`, "
-                "`say`, `retry`, `handoff`) and their `file:line`",
-                "security": _SECURED,
-                "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
-            }
-        },
-        "/editor/flow-text": {
-            "post": {
-                "summary": "Rewrite one text of a flow step in its YAML file (the rest stays "
-                "byte for byte) and reload (validated, gated); 200 when live, 422 when refused "
-                "(e.g. a `{placeholder}` no earlier step collects; the file is restored), 400 "
-                "`empty`, `too_long`, `unchanged` or `bad_field`, 404 for an unknown text",
-                "security": _CSRF,
-                "requestBody": _body(
-                    {
-                        "flow_id": {"type": "string"},
-                        "step_id": {"type": "string"},
-                        "field": {"type": "string", "enum": ["ask", "say", "retry", "handoff"]},
-                        "text": {"type": "string", "maxLength": 4000},
-                    },
-                    ["flow_id", "step_id", "field", "text"],
-                ),
-                "responses": {**_OK, **_ERRORS, "422": _REFUSED},
-            }
-        },
+        **EDITOR_PATHS,
         **PHRASE_PATHS,
         **TABLE_PATHS,
-        "/editor/dismiss": {
-            "post": {
-                "summary": "«Не вопрос к FAQ»: hide this text from the list for good (audited)",
-                "security": _CSRF,
-                "requestBody": _body(_TEXT, ["text"]),
-                "responses": {**_OK, **_ERRORS},
-            }
-        },
-        "/editor/try": {
-            "post": {
-                "summary": "What the serving bot would answer to `text` (intent, confidence, "
-                "decision, answer) without creating a conversation",
-                "security": _CSRF,
-                "requestBody": _body({**_TEXT, "channel": {"type": "string"}}, ["text"]),
-                "responses": {**_OK, **_ERRORS},
-            }
-        },
         "/events": {
             "get": {
                 "summary": "Server-Sent Events: `change` with kind, conversation_id, owner",

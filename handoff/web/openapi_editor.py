@@ -1,12 +1,11 @@
-"""The OpenAPI description of the editor's «Фразы бота» (``/api/v1/editor/phrases``),
-«Таблица» (``/api/v1/editor/kb.csv``, ``/api/v1/editor/table``) and «Отменить» in the journal
-(``/api/v1/editor/revert``)."""
+"""The OpenAPI description of the editor's page (``/api/v1/editor/*``): «Бот не понял», the
+entries, flows and journal, «Фразы бота», «Таблица» and «Отменить» in the journal."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from handoff.web.openapi_base import CSRF, ERRORS, OK, REFUSED, SECURED, body
+from handoff.web.openapi_base import CSRF, ERRORS, OK, REFUSED, SECURED, TEXT, body
 
 PHRASE_PATHS: dict[str, Any] = {
     "/editor/phrases": {
@@ -95,6 +94,190 @@ TABLE_PATHS: dict[str, Any] = {
             ],
             "requestBody": {"required": True, "content": {"text/csv": {}}},
             "responses": {**OK, **ERRORS, "422": REFUSED},
+        }
+    },
+}
+
+EDITOR_PATHS: dict[str, Any] = {
+    "/editor/unanswered": {
+        "get": {
+            "summary": "Customer messages the bot did not answer (reject/clarify), grouped by "
+            "normalised text, newest first, with the bot's top FAQ guesses (editor, admin)",
+            "security": SECURED,
+            "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string"}},
+                {"name": "days", "in": "query", "schema": {"type": "integer", "default": 30}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50}},
+                {"name": "offset", "in": "query", "schema": {"type": "integer", "default": 0}},
+            ],
+            "responses": {**OK, "403": {"$ref": "#/components/responses/Error"}},
+        }
+    },
+    "/editor/history": {
+        "get": {
+            "summary": "The editors' latest changes, newest first (editor_actions): id, at, "
+            "who, action (taught, dismissed, answer_edited, entry_created, entry_imported, "
+            "flow_edited, phrase_edited, question_removed, reverted) and its Russian title, "
+            "entry_id, entry_title, text (≤ 300 characters), file, undo (ready, "
+            "later_changes, reverted, too_old; null for a line that changed no file)",
+            "security": SECURED,
+            "parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50}}
+            ],
+            "responses": {**OK, "403": {"$ref": "#/components/responses/Error"}},
+        }
+    },
+    "/editor/helpfulness": {
+        "get": {
+            "summary": "Entries customers rated with «👍 Помогло» / «👎 Не помогло» under the "
+            "bot's answer (one press per conversation, the last counts), the least helpful "
+            "first: entry_id, title, helped, not_helped",
+            "security": SECURED,
+            "parameters": [
+                {"name": "days", "in": "query", "schema": {"type": "integer", "default": 30}}
+            ],
+            "responses": {**OK, "403": {"$ref": "#/components/responses/Error"}},
+        }
+    },
+    "/editor/entries": {
+        "get": {
+            "summary": "FAQ entries (id, title, category) for the picker, and the "
+            "categories a new entry can go to (editor, admin)",
+            "security": SECURED,
+            "responses": {**OK, "403": {"$ref": "#/components/responses/Error"}},
+        },
+        "post": {
+            "summary": "A new entry: appended to the file of its `category` (the rest of "
+            "the file stays byte for byte) and reloaded (validated, gated; the new model "
+            "must answer every question with it); 200 with the id and the prediction, 422 "
+            "with `problems` or `failures` when refused (the file is restored), 409 "
+            "`answered_elsewhere` (send `force: true`), 400 for a missing title, "
+            "category, question or answer",
+            "security": CSRF,
+            "requestBody": body(
+                {
+                    "title": {"type": "string", "maxLength": 80},
+                    "category": {"type": "string"},
+                    "questions": {"type": "array", "items": {"type": "string"}},
+                    "answer": {"type": "string", "maxLength": 4000},
+                    "force": {"type": "boolean"},
+                },
+                ["title", "category", "questions", "answer"],
+            ),
+            "responses": {**OK, **ERRORS, "422": REFUSED},
+        },
+    },
+    "/editor/teach": {
+        "post": {
+            "summary": "Add `text` to entry `entry_id`'s questions in its YAML file and "
+            "reload (validated, gated); 200 with the new prediction, 422 with `problems` "
+            "or `failures` when refused (the file is restored), 409 `answered_elsewhere` "
+            "when the bot already answers it with another entry (send `force: true`)",
+            "security": CSRF,
+            "requestBody": body(
+                {
+                    "text": {"type": "string", "maxLength": 300},
+                    "entry_id": {"type": "string"},
+                    "force": {"type": "boolean"},
+                },
+                ["text", "entry_id"],
+            ),
+            "responses": {**OK, **ERRORS, "422": REFUSED},
+        }
+    },
+    "/editor/entries/{entry_id}": {
+        "get": {
+            "summary": "One entry for the answer form: title, category, `answer`, the "
+            "channels with their own variant, buttons, `source` (file:line)",
+            "security": SECURED,
+            "parameters": [
+                {
+                    "name": "entry_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            ],
+            "responses": {
+                **OK,
+                "403": {"$ref": "#/components/responses/Error"},
+                "404": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    },
+    "/editor/answer": {
+        "post": {
+            "summary": "Replace entry `entry_id`'s answer in its YAML file (the rest of the "
+            "file stays byte for byte) and reload (validated, gated); 200 when live, 422 "
+            "with `problems` or `failures` when refused (the file is restored), 400 "
+            "`empty`, `too_long` or `unchanged`, 404 for an unknown entry",
+            "security": CSRF,
+            "requestBody": body(
+                {
+                    "entry_id": {"type": "string"},
+                    "answer": {"type": "string", "maxLength": 4000},
+                },
+                ["entry_id", "answer"],
+            ),
+            "responses": {**OK, **ERRORS, "422": REFUSED},
+        }
+    },
+    "/editor/remove-question": {
+        "post": {
+            "summary": "Take a question out of entry `entry_id` (a wrong «Научить») in its "
+            "YAML file and reload (validated, gated); 200 when live, 422 when refused (the "
+            "file is restored), 400 `last_question` or `question_not_found`, 404 for an "
+            "unknown entry",
+            "security": CSRF,
+            "requestBody": body(
+                {"entry_id": {"type": "string"}, "question": {"type": "string"}},
+                ["entry_id", "question"],
+            ),
+            "responses": {**OK, **ERRORS, "422": REFUSED},
+        }
+    },
+    "/editor/flows": {
+        "get": {
+            "summary": "The live flows, each step with the texts customers read (`ask`, "
+            "`say`, `retry`, `handoff`) and their `file:line`",
+            "security": SECURED,
+            "responses": {**OK, "403": {"$ref": "#/components/responses/Error"}},
+        }
+    },
+    "/editor/flow-text": {
+        "post": {
+            "summary": "Rewrite one text of a flow step in its YAML file (the rest stays "
+            "byte for byte) and reload (validated, gated); 200 when live, 422 when refused "
+            "(e.g. a `{placeholder}` no earlier step collects; the file is restored), 400 "
+            "`empty`, `too_long`, `unchanged` or `bad_field`, 404 for an unknown text",
+            "security": CSRF,
+            "requestBody": body(
+                {
+                    "flow_id": {"type": "string"},
+                    "step_id": {"type": "string"},
+                    "field": {"type": "string", "enum": ["ask", "say", "retry", "handoff"]},
+                    "text": {"type": "string", "maxLength": 4000},
+                },
+                ["flow_id", "step_id", "field", "text"],
+            ),
+            "responses": {**OK, **ERRORS, "422": REFUSED},
+        }
+    },
+    "/editor/dismiss": {
+        "post": {
+            "summary": "«Не вопрос к FAQ»: hide this text from the list for good (audited)",
+            "security": CSRF,
+            "requestBody": body(TEXT, ["text"]),
+            "responses": {**OK, **ERRORS},
+        }
+    },
+    "/editor/try": {
+        "post": {
+            "summary": "What the serving bot would answer to `text` (intent, confidence, "
+            "decision, answer) without creating a conversation",
+            "security": CSRF,
+            "requestBody": body({**TEXT, "channel": {"type": "string"}}, ["text"]),
+            "responses": {**OK, **ERRORS},
         }
     },
 }

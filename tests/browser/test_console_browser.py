@@ -1010,9 +1010,10 @@ def test_the_timer_starts_at_the_opening_and_the_lists_are_fetched_again(
                 "changes_at": None if opened else opening[0].isoformat(),
             },
         }
-        route.fulfill(json={"view": "queued", "now": now.isoformat(), "conversations": [conv]})
+        lists = {"queued": [conv], "mine": [], "team": [], "all": [conv]}
+        route.fulfill(json={"views": lists, "now": now.isoformat()})
 
-    olya.route("**/api/v1/conversations?view=*", queue)
+    olya.route("**/api/v1/conversations?views=*", queue)
     log_in(olya, server, "olya")
     timer = olya.locator('#list li.conv[data-id="9001"] .timer')
     expect(timer).to_have_text("⏸ 0 с")

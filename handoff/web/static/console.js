@@ -24,16 +24,16 @@ function time(iso) {
 
 let [listsAsked, listsShown] = [0, 0];  // answers can arrive out of order
 async function refreshLists() {
-  const views = ["queued", "mine", "team", "all"];
   const asked = ++listsAsked;
-  const results = await Promise.all(views.map((v) => api("GET", `/conversations?view=${v}`)));
+  // The four lists in one request: one answer, each conversation summarised once.
+  const data = await api("GET", "/conversations?views=queued,mine,team,all");
   if (asked < listsShown) return;  // a newer answer is shown already
   listsShown = asked;
-  results.forEach((data, i) => {
-    STATE.lists[views[i]] = data.conversations;
-    $(`count-${views[i]}`).textContent = String(data.conversations.length);
-    STATE.clockOffset = new Date(data.now).getTime() - Date.now();
-  });
+  for (const [view, conversations] of Object.entries(data.views)) {
+    STATE.lists[view] = conversations;
+    $(`count-${view}`).textContent = String(conversations.length);
+  }
+  STATE.clockOffset = new Date(data.now).getTime() - Date.now();
   // The tab says what waits for this operator, so a new customer is noticed from another tab:
   // the queue plus their own conversations where the customer wrote last.
   const waiting = (STATE.lists.queued || []).length +

@@ -154,9 +154,9 @@ const NOTIFY = (() => {
   const said = (conv) => (conv.last_customer_message ? conv.last_customer_message.id : 0);
   const ownRecently = (id) => Date.now() - (own.get(id) || 0) < OWN_MS;
 
-  // The console's lists after a refresh ({queued: [...], mine: [...], ...}). Each list is its
-  // own request, so one refresh can see a conversation before a message in one list and after
-  // it in another: what counts is the newest message any list shows (and its text).
+  // The console's lists after a refresh ({queued: [...], mine: [...], ...}). They are read one
+  // after another, so one refresh can see a conversation before a message in one list and
+  // after it in another: what counts is the newest message any list shows (and its text).
   function lists(views) {
     const queued = views.queued || [];
     const mine = views.mine || [];
