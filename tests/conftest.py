@@ -33,8 +33,7 @@ TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        path = Path(str(item.path))
-        group = "browser" if path.parent.name == "browser" else path.stem
+        group = "browser" if item.path.parent.name == "browser" else item.path.stem
         item.add_marker(pytest.mark.xdist_group(group))
 
 
