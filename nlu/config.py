@@ -51,6 +51,8 @@ class NLUConfig(BaseModel):
     fix_layout: bool = True  # «ult vjq pfrfp» (wrong keyboard layout) is read as «где мой заказ»
     split_questions: bool = True  # several questions in one message → Prediction.parts
     fix_translit: bool = True  # «gde moi zakaz» (Russian in Latin letters) → «где мой заказ»
+    # «Здравствуйте! Подскажите, пожалуйста, …» is read as «…» (nlu/courtesy.py)
+    strip_courtesy: bool = True
     use_kb_titles: bool = True
     use_kb_answers: bool = True  # answer sentences as extra examples of their entry
     calibrate: bool = True

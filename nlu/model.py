@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from nlu.api import Decision, Example, IntentScore, Prediction
 from nlu.config import NLUConfig
+from nlu.courtesy import strip_courtesy
 from nlu.encoders import Encoder, EncoderUnavailable, get_encoder
 from nlu.entities import extract_entities
 from nlu.features import TfidfSpace
@@ -101,6 +102,8 @@ class IntentModel:
     def fit(self, examples: list[Example]) -> None:
         cfg = self.config
         examples = [e for e in examples if e.text.strip()]
+        if cfg.strip_courtesy:  # read as messages are (below, :meth:`predict_many`)
+            examples = [dataclasses.replace(e, text=strip_courtesy(e.text)) for e in examples]
         labels = sorted({e.intent for e in examples})
         if not [c for c in labels if c != OOS_INTENT]:
             raise ValueError("no in-scope training examples")
@@ -133,9 +136,9 @@ class IntentModel:
         the bot batches the messages that arrive together under load. A message of several
         questions gets their predictions in :attr:`Prediction.parts`, from the same call.
         """
-        reads = [self._canonical(t) for t in texts]
+        reads = [self._plain(self._canonical(t)) for t in texts]
         splits = [split_questions(r) if self.config.split_questions else [] for r in reads]
-        more = [part for split in splits for part in split]
+        more = [self._plain(part) for split in splits for part in split]
         predictions = self._predict_reads([*texts, *more], [*reads, *more])
         out, k = predictions[: len(texts)], len(texts)
         for i, split in enumerate(splits):
@@ -221,8 +224,10 @@ class IntentModel:
     def load(cls, path: Path) -> Self:
         meta, arrays = read_model(path)
         try:
-            # Files written before ``encoder_lowercase`` existed fed the encoder the raw text.
-            model = cls(NLUConfig.model_validate({"encoder_lowercase": False} | meta["config"]))
+            # Files written before ``encoder_lowercase`` existed fed the encoder the raw text;
+            # those before ``strip_courtesy`` read the greetings and «пожалуйста» too.
+            before = {"encoder_lowercase": False, "strip_courtesy": False}
+            model = cls(NLUConfig.model_validate(before | meta["config"]))
             model.classes = [str(c) for c in meta["classes"]]
             model.encoder_name = meta["encoder"]
             model.temperature = float(meta["temperature"])
@@ -280,6 +285,10 @@ class IntentModel:
         if read == text and self.config.fix_translit:
             read = fix_translit(text, is_known_word, vocabulary)
         return read
+
+    def _plain(self, text: str) -> str:
+        """The question without the courtesy around it (:mod:`nlu.courtesy`), if configured."""
+        return strip_courtesy(text) if self.config.strip_courtesy else text
 
     def _encoder_inputs(self, texts: Sequence[str]) -> list[str]:
         """What the sentence encoder reads. Lower-cased by default: USE is case-sensitive, and

@@ -90,6 +90,21 @@ def test_followups_benchmark_runs(tmp_path: Path) -> None:
     assert alone["follow_ups"] == shipped["follow_ups"] == 30
 
 
+def test_polite_prefixes_benchmark_runs(tmp_path: Path) -> None:
+    from bench.polite_prefixes import WRAPPERS
+    from bench.polite_prefixes import main as polite
+
+    out = tmp_path / "polite.json"
+    assert polite(["--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    stripped = result["results"]["strip_courtesy=true"]
+    read = result["results"]["strip_courtesy=false"]
+    assert len(stripped) == len(read) == len(WRAPPERS)
+    # set aside, the courtesy costs (almost) nothing; read, it costs more
+    asked = "подскажите пожалуйста …"
+    assert stripped[asked]["accuracy"] > read[asked]["accuracy"]
+
+
 def test_console_search_benchmark_runs(tmp_path: Path) -> None:
     from bench.console_search import main as console_search
 
