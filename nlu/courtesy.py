@@ -8,7 +8,9 @@ front of every question took answered-correct from 0.894 to 0.825 (docs/nlu.md,
 ``python -m bench.polite_prefixes``).
 
 :func:`strip_courtesy` removes such phrases from the start of a message (repeatedly: «Добрый
-день! Подскажите, пожалуйста, …»), «заранее спасибо» / «пожалуйста» from its end, and a
+день! Подскажите, пожалуйста, …»; also whom it addresses: «Уважаемая поддержка, …», which
+pulled almost every message to the support's contacts), «заранее спасибо» / «пожалуйста» from
+its end, and a
 «, пожалуйста,» inside it. A message that would keep fewer than two words is returned as it was:
 «привет», «здравствуйте, оператор» and «спасибо, всё понятно» are what they say. It runs on the
 training examples and on each message (``NLUConfig.strip_courtesy``), so both sides are read alike.
@@ -31,7 +33,17 @@ _REQUEST = (
     r"|хочу\s+(?:узнать|спросить)|хотел(?:а)?\s+(?:бы\s+)?(?:узнать|спросить)"
     r"|хотелось\s+бы\s+узнать"
 )
-_HEAD = re.compile(rf"^{_SEP}(?:{_GREETING}|{_REQUEST})(?=[\s,.!?:;—–-]|$){_SEP}", re.IGNORECASE)
+# Whom the message addresses, only before a comma or «!»: «Уважаемая поддержка, …», «Девушка, …»
+# («поддержка работает в выходные?» is a question about the support).
+_ADDRESS = (
+    r"(?:(?:уважаем\w*|дорог\w*)\s+)?(?:служба\s+поддержки|поддержка|техподдержка|девушка"
+    r"|молодой\s+человек|менеджер|коллеги|друзья)\s*[,!]|уважаем\w*\s*[,!]"
+    r"|(?:извините|простите)\s+за\s+беспокойство"
+)
+_HEAD = re.compile(
+    rf"^{_SEP}(?:(?:{_ADDRESS})|(?:{_GREETING}|{_REQUEST})(?=[\s,.!?:;—–-]|$)){_SEP}",
+    re.IGNORECASE,
+)
 # «извините, а у вас есть самовывоз»: the «а» only joined the question to the apology.
 _PARTICLE = re.compile(r"^[\s,]*(?:а|ну)\s+", re.IGNORECASE)
 _TAIL = re.compile(

@@ -26,6 +26,9 @@ from tests.test_nlu_model import examples
         ("Вопрос: сколько стоит доставка?", "сколько стоит доставка?"),
         ("дд, как оплатить рассрочкой", "как оплатить рассрочкой"),  # chat shorthand
         ("где мой заказ пжлст", "где мой заказ"),
+        ("Уважаемая поддержка, где мой заказ", "где мой заказ"),  # whom it addresses
+        ("Девушка, как вернуть товар", "как вернуть товар"),
+        ("Извините за беспокойство. Где мой заказ?", "Где мой заказ?"),
     ],
 )
 def test_the_courtesy_around_a_question_is_set_aside(typed: str, read: str) -> None:
@@ -43,6 +46,7 @@ def test_the_courtesy_around_a_question_is_set_aside(typed: str, read: str) -> N
         "уберите из заказа мышку пожалуйста остальное оставьте",
         "подсказка к заказу не пришла",  # «подсказка» is not «подскажите»
         "привезите пожалуйста",
+        "поддержка работает в выходные?",  # no comma: the support is what it asks about
     ],
 )
 def test_what_is_not_only_courtesy_stays_as_typed(kept: str) -> None:
