@@ -46,6 +46,9 @@ class NLUConfig(BaseModel):
     encoder_lowercase: bool = Field(
         True, description="give the sentence encoder the lower-cased text (see docs/nlu.md)"
     )
+    encoder_spelling: bool = Field(
+        True, description="give the sentence encoder the spelling corrector's corrections"
+    )
     svm_c: float = Field(1.0, gt=0.0)
     spelling: bool = True
     fix_layout: bool = True  # «ult vjq pfrfp» (wrong keyboard layout) is read as «где мой заказ»

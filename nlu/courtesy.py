@@ -5,7 +5,7 @@ question, not the wrapping. These words are not evidence for any knowledge-base 
 short message they are a large share of its features, and they pull the reading toward whichever
 entries' examples happen to contain them: on the demo held-out set, «подскажите пожалуйста » in
 front of every question took answered-correct from 0.894 to 0.825 (docs/nlu.md,
-``python -m bench.polite_prefixes``).
+``python -m bench.customer_styles``).
 
 :func:`strip_courtesy` removes such phrases from the start of a message (repeatedly: «Добрый
 день! Подскажите, пожалуйста, …»; also whom it addresses: «Уважаемая поддержка, …», which

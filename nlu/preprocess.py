@@ -8,6 +8,7 @@ character n-grams, the lemmas feed the word n-grams.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ class Analyzed:
     normalized_text: str  # corrected words joined by spaces (what the model "read")
     words: tuple[str, ...]
     lemmas: tuple[str, ...]
+    corrections: tuple[tuple[str, str], ...] = ()  # (as typed, corrected) for changed words
 
 
 class Preprocessor:
@@ -32,11 +34,28 @@ class Preprocessor:
         return [unstretch(w) for w in words(mask_placeholders(basic_normalize(text)))]
 
     def analyze(self, text: str) -> Analyzed:
-        ws = self.raw_words(text)
-        if self.speller is not None:
-            ws = self.speller.correct_words(ws)
+        typed = self.raw_words(text)
+        ws = self.speller.correct_words(typed) if self.speller is not None else typed
         lemmas = tuple(lemma(w) for w in ws)
-        return Analyzed(" ".join(ws), tuple(ws), lemmas)
+        fixed = tuple((t, w) for t, w in zip(typed, ws, strict=True) if t != w)
+        return Analyzed(" ".join(ws), tuple(ws), lemmas, fixed)
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def respelled(text: str, corrections: Sequence[tuple[str, str]]) -> str:
+    """``text`` as typed, but with the spelling corrector's corrections in place of the typos:
+    «скока стоит доствка?» → «скока стоит доставка?» (punctuation, numbers and every other
+    word as they were). What the sentence encoder reads (``NLUConfig.encoder_spelling``)."""
+    if not corrections:
+        return text
+    fixed = dict(corrections)
+
+    def one(m: re.Match[str]) -> str:
+        return fixed.get(m.group(0).lower().replace("ё", "е"), m.group(0))
+
+    return _WORD.sub(one, text)
 
 
 def word_features(a: Analyzed, n_max: int) -> list[str]:

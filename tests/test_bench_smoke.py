@@ -90,19 +90,22 @@ def test_followups_benchmark_runs(tmp_path: Path) -> None:
     assert alone["follow_ups"] == shipped["follow_ups"] == 30
 
 
-def test_polite_prefixes_benchmark_runs(tmp_path: Path) -> None:
-    from bench.polite_prefixes import WRAPPERS
-    from bench.polite_prefixes import main as polite
+def test_customer_styles_benchmark_runs(tmp_path: Path) -> None:
+    from bench.customer_styles import VARIANTS, styles
+    from bench.customer_styles import main as customer_styles
 
-    out = tmp_path / "polite.json"
-    assert polite(["--out", str(out)]) == 0
-    result = json.loads(out.read_text())
-    stripped = result["results"]["strip_courtesy=true"]
-    read = result["results"]["strip_courtesy=false"]
-    assert len(stripped) == len(read) == len(WRAPPERS)
-    # set aside, the courtesy costs (almost) nothing; read, it costs more
+    out = tmp_path / "styles.json"
+    assert customer_styles(["--out", str(out)]) == 0
+    result = json.loads(out.read_text())["results"]
+    assert set(result) == set(VARIANTS)
+    assert all(len(by_style) == len(styles()) for by_style in result.values())
+    # each option does what it is for: set aside, the courtesy costs less; read, the typos more
     asked = "подскажите пожалуйста …"
-    assert stripped[asked]["accuracy"] > read[asked]["accuracy"]
+    assert result["default"][asked]["accuracy"] > result["strip_courtesy=false"][asked]["accuracy"]
+    typos = "two typos"
+    assert (
+        result["default"][typos]["accuracy"] > result["encoder_spelling=false"][typos]["accuracy"]
+    )
 
 
 def test_console_search_benchmark_runs(tmp_path: Path) -> None:

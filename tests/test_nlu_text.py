@@ -155,3 +155,15 @@ def test_a_stretched_greeting_is_understood() -> None:
 )
 def test_a_message_splits_into_its_questions(message: str, questions: list[str]) -> None:
     assert split_questions(message) == questions
+
+
+def test_the_encoder_reads_the_corrections_in_the_text_as_typed() -> None:
+    from nlu.preprocess import respelled
+
+    pre = Preprocessor(SpellCorrector.from_texts([["сколько", "стоит", "доставка"]]))
+    a = pre.analyze("Скока стоит доствка?? 2 шт")
+    assert a.corrections == (("доствка", "доставка"),)
+    # punctuation, numbers and the words left alone stay as typed
+    assert respelled("скока стоит доствка?? 2 шт", a.corrections) == "скока стоит доставка?? 2 шт"
+    assert respelled("Доствка", a.corrections) == "доставка"
+    assert respelled("как есть", ()) == "как есть"
