@@ -4,25 +4,37 @@
     zabota kb import faq.csv --check           # what would change, or which rows are wrong
     zabota kb import faq.csv                   # write it: validated and gated, or nothing
 
-The import is the editor page's (:mod:`handoff.kb_import`): the same row checks, the same
-surgical edits over every file or none, the same validation and regression gate
-(:func:`bot.reload.prepare`) — refused, every file gets its bytes back. A running ``zabota run``
-picks the new files up on ``kill -HUP`` or ``POST /api/v1/admin/reload``. Exit codes: 0 done
-(or nothing to change), 2 a bad table or a refused import.
+The import is the editor page's (:func:`handoff.kb_import.apply`): the same row checks, the
+same surgical edits over every file or none, the same validation and regression gate
+(:func:`bot.reload.prepare_edit`, under the same file lock) — refused, every file gets its
+bytes back — and the same journal: ``editor_actions`` lines by the command line («Командная
+строка» on the editor's page) and the revision its «Отменить» writes back.
+
+The journal is part of the change: the database (``DATABASE_URL``) is opened (and migrated)
+before any file is touched, and an import that cannot be journaled is not made — unreachable,
+exit 3 and nothing changed; failing after the files were written, they get their bytes back.
+``--check`` needs no database and writes nothing. A running ``zabota run`` picks the new files
+up on ``kill -HUP`` or ``POST /api/v1/admin/reload``. Exit codes: 0 done (or nothing to
+change), 2 a bad table or a refused import, 3 database unreachable.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
-import os
+import asyncio
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-EXIT_OK, EXIT_USAGE = 0, 2
+if TYPE_CHECKING:  # imported lazily at run time so that `zabota --help` answers at once
+    from bot.engine import Brain
+    from bot.project import Project
+    from bot.reload import Edit, ReloadReport
+    from knowledge_base.table import TableRow
+    from nlu.api import NLUModel
+
+EXIT_OK, EXIT_USAGE = 0, 2  # 3 (database unreachable): bot.cli.main, from DatabaseError
 
 
 def register(sub: Any) -> None:
@@ -31,7 +43,9 @@ def register(sub: Any) -> None:
     export = actions.add_parser("export", help="write the knowledge base as CSV")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     export.set_defaults(func=cmd_export)
-    load = actions.add_parser("import", help="apply an edited CSV (validated and gated)")
+    load = actions.add_parser(
+        "import", help="apply an edited CSV (validated, gated, in the editor's journal)"
+    )
     load.add_argument("table", type=Path, help="the CSV file")
     load.add_argument("--check", action="store_true", help="only say what would change")
     load.set_defaults(func=cmd_import)
@@ -53,9 +67,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.project import load_project, make_brain, train
-    from bot.reload import prepare
     from handoff import kb_import
-    from knowledge_base.bulk import apply_to_files
     from knowledge_base.table import TableError, read_table
 
     try:
@@ -65,7 +77,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     project = load_project(args.project)
     model, _, _ = train(project)
-    planned = kb_import.plan(make_brain(project, model), rows)
+    brain = make_brain(project, model)
+    planned = kb_import.plan(brain, rows)
     for problem in planned.problems:
         print(f"{args.table}: {problem}", file=sys.stderr)
     if planned.problems:
@@ -77,26 +90,82 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"new {counts['new']}, changed {counts['changed']}, unchanged {counts['same']}")
     if args.check or not planned.changed:
         return EXIT_OK
-    with _files_locked(args.project):
-        undo = apply_to_files(list(planned.files.values()))
-        try:
-            report, _, _ = prepare(args.project, model, planned.checks)
-        except BaseException:
-            undo()
-            raise
-        if not report.ok:
-            undo()
-            for problem in report.problems:
-                print(f"  {problem}", file=sys.stderr)
-            for failure in report.failures:
-                print(
-                    f"  «{failure.text}»: expected {failure.expected}, got {failure.got}",
-                    file=sys.stderr,
-                )
-            print("refused: every file is as it was", file=sys.stderr)
-            return EXIT_USAGE
-    print("written; reload a running bot: kill -HUP <pid> or POST /api/v1/admin/reload")
+    return asyncio.run(_import(args, project, brain, rows))
+
+
+async def _import(
+    args: argparse.Namespace, project: Project, brain: Brain, rows: list[TableRow]
+) -> int:
+    """Write and journal the table's changes as the editor page's import does, or nothing."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.config import Settings
+    from bot.reload import files_lock
+    from bot.storage.db import Database, DatabaseError
+    from handoff import kb_import
+    from handoff.errors import HandoffError
+
+    db = Database(Settings.from_env(args.project).database_url)
+    try:
+        try:  # the journal is part of the change: no database, no change
+            await db.upgrade()
+        except DatabaseError as exc:  # exit 3, before any file is touched
+            raise DatabaseError(f"{exc}; nothing changed (the editor's journal needs it)") from exc
+        async with files_lock(project.root):
+            reload = ShellReload(project, brain.nlu)
+            try:
+                await kb_import.apply(db, lambda: brain, reload, rows, None)
+            except HandoffError as exc:  # the files could not take the edit: none changed
+                print(f"{args.table}: {exc.message}", file=sys.stderr)
+                return EXIT_USAGE
+            except BaseException as exc:
+                await reload.take_back()
+                if isinstance(exc, SQLAlchemyError | OSError):
+                    lost = "the editor's journal could not be written, every file is as it was"
+                    raise DatabaseError(f"{lost}: {exc}") from exc
+                raise
+    finally:
+        await db.dispose()
+    report = reload.report  # the import's, when it got as far as the reload
+    if report is None or not report.ok:  # the validation or the gate refused it
+        for problem in report.problems if report else []:
+            print(f"  {problem}", file=sys.stderr)
+        for failure in report.failures if report else []:
+            print(
+                f"  «{failure.text}»: expected {failure.expected}, got {failure.got}",
+                file=sys.stderr,
+            )
+        print("refused: every file is as it was", file=sys.stderr)
+        return EXIT_USAGE
+    print("written and recorded in the editor's journal (undo it there: «Отменить»)")
+    print("reload a running bot: kill -HUP <pid> or POST /api/v1/admin/reload")
     return EXIT_OK
+
+
+class ShellReload:
+    """The editor page's reload for a shell (a :data:`handoff.teaching.Reloader`): the same
+    edit, validation and gate (:func:`bot.reload.prepare_edit`), with no running bot to put
+    the new content in. The caller holds :func:`bot.reload.files_lock`."""
+
+    def __init__(self, project: Project, current: NLUModel) -> None:
+        self.project = project
+        self.current = current
+        self.report: ReloadReport | None = None
+        self._undo: Callable[[], None] | None = None
+
+    async def __call__(self, edit: Edit | None) -> ReloadReport:
+        from bot.reload import prepare_edit
+
+        prepared = await prepare_edit(self.project.root, self.project.config, self.current, edit)
+        self.report, self._undo = prepared.report, prepared.undo
+        return prepared.report
+
+    async def take_back(self) -> None:
+        """Give the files an edit that passed the gate their bytes back (its journal could not
+        be written); nothing when no edit went through."""
+        undo, self._undo = self._undo, None
+        if undo is not None:
+            await asyncio.to_thread(undo)
 
 
 def _what(change: Any) -> str:
@@ -109,16 +178,3 @@ def _what(change: Any) -> str:
         *([f"-{len(change.removed)} question(s)"] if change.removed else []),
     ]
     return ", ".join(parts)
-
-
-@contextlib.contextmanager
-def _files_locked(root: Path) -> Iterator[None]:
-    """The lock the editor's page takes around an edit and reload (``var/reload.lock``)."""
-    path = root / "var" / "reload.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)

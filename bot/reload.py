@@ -11,7 +11,8 @@ assignment; conversations in progress continue with the new content. The gate re
 
 An :class:`Edit` (the content editor's «Научить») is applied to the files under the same lock,
 checked by the same gate plus its own checks, and undone — the files get their previous bytes
-back — when anything refuses it.
+back — when anything refuses it. :func:`prepare_edit` is that without a running bot to swap the
+brain of (``zabota kb import``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import heap, snapshots
+from bot.config import ProjectConfig
 from bot.project import Project, load_project, make_brain, train
 from bot.yamlio import ContentError, Problem
 from nlu.api import Decision, NLUModel
@@ -211,9 +213,10 @@ def _lock() -> asyncio.Lock:
 
 
 @contextlib.asynccontextmanager
-async def _files_lock(root: Path) -> AsyncIterator[None]:
-    """Across processes (``zabota run --workers N``): one edit-and-reload of the files at a
-    time. An advisory ``flock`` on ``var/reload.lock``, released if the process dies."""
+async def files_lock(root: Path) -> AsyncIterator[None]:
+    """Across processes (``zabota run --workers N``, ``zabota kb import``): one
+    edit-and-reload of the files at a time. An advisory ``flock`` on ``var/reload.lock``,
+    released if the process dies (not reentrant: take it once)."""
     path = root / "var" / "reload.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -233,16 +236,32 @@ async def reload(
     from ``edit.apply`` propagates with the files untouched. A successful reload is announced
     to the deployment's other processes (if any), unless it is ``relayed`` from one of them.
     """
-    async with _lock(), _files_lock(runtime.project.root):
+    async with _lock(), files_lock(runtime.project.root):
         report = await _reload_locked(runtime, edit)
     if report.ok and not relayed and runtime.cluster is not None:
         runtime.cluster.announce_reload()
     return report
 
 
-async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
-    current = runtime.engine.brain.nlu
-    root, config = runtime.project.root, runtime.project.config
+@dataclass(slots=True)
+class Prepared:
+    """An edit applied and its content validated, trained and gated, nothing swapped in yet:
+    ``project`` and ``model`` when ``report.ok``, and ``undo``, which puts the edit's files
+    back (``None`` without an edit, or when the edit was already undone because refused)."""
+
+    report: ReloadReport
+    project: Project | None = None
+    model: NLUModel | None = None
+    undo: Callable[[], None] | None = None
+
+
+async def prepare_edit(
+    root: Path, config: ProjectConfig, current: NLUModel | None, edit: Edit | None
+) -> Prepared:
+    """Apply ``edit`` (if any), then validate, train and gate the project at ``root`` against
+    the ``current`` model; the edit is undone when refused or when anything fails. The files
+    the edit rewrote, read before and after it, are the report's ``changes``. The caller
+    holds :func:`files_lock`."""
     before: dict[str, bytes] = {}
     after: dict[str, bytes] = {}
     undo = None
@@ -253,9 +272,7 @@ async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
         after = await asyncio.to_thread(snapshots.read, root, config)
         checks = edit.checks
     try:
-        report, project, model = await asyncio.to_thread(
-            prepare, runtime.project.root, current, checks
-        )
+        report, project, model = await asyncio.to_thread(prepare, root, current, checks)
     except BaseException:
         if undo is not None:
             await asyncio.to_thread(undo)
@@ -268,8 +285,17 @@ async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
             len(report.problems),
             len(report.failures),
         )
-        return report
+        return Prepared(report)
     report.changes = snapshots.diff(before, after)
+    return Prepared(report, project, model, undo)
+
+
+async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
+    root, config = runtime.project.root, runtime.project.config
+    prepared = await prepare_edit(root, config, runtime.engine.brain.nlu, edit)
+    report, project, model = prepared.report, prepared.project, prepared.model
+    if project is None or model is None:
+        return report
     await asyncio.to_thread(model.predict, "здравствуйте")  # warm up before customers see it
     runtime.project = project
     runtime.engine.brain = make_brain(project, model)

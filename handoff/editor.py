@@ -254,6 +254,15 @@ HISTORY_TITLES = {
 }
 
 
+# who made a change from a shell (``zabota kb import``): its lines have no operator, and their
+# verbs agree with «строка» («Командная строка изменила запись из таблицы «…»»)
+SHELL_ACTOR = "Командная строка"
+SHELL_TITLES = {
+    "entry_created": "создала запись",
+    "entry_imported": "изменила запись из таблицы",
+}
+
+
 def _flow_title(brain: Brain, flow_id: str | None) -> str | None:
     flow = brain.flows.get(flow_id or "")
     return flow.title if flow is not None else flow_id
@@ -279,13 +288,14 @@ def describe(brain: Brain, action: EditorAction) -> str:
 async def history(
     session: AsyncSession, brain: Brain, root: Path | None, *, limit: int = 50
 ) -> list[dict[str, Any]]:
-    """The editors' latest changes, newest first: who, when, what, to which entry, and whether
-    «Отменить» can undo it (``undo``: ``ready``, ``later_changes`` — a file changed since,
-    ``reverted``, ``too_old``; null for a line that changed no file)."""
+    """The editors' latest changes, newest first: who (:data:`SHELL_ACTOR` for a change made
+    from a shell), when, what, to which entry, and whether «Отменить» can undo it (``undo``:
+    ``ready``, ``later_changes`` — a file changed since, ``reverted``, ``too_old``; null for a
+    line that changed no file)."""
     rows = (
         await session.execute(
             select(EditorAction, Operator.display_name, Operator.username)
-            .join(Operator, Operator.id == EditorAction.operator_id)
+            .outerjoin(Operator, Operator.id == EditorAction.operator_id)
             .order_by(EditorAction.id.desc())
             .limit(limit)
         )
@@ -302,9 +312,11 @@ async def history(
         {
             "id": action.id,
             "at": action.created_at.isoformat(),
-            "who": name or username,
+            "who": SHELL_ACTOR if action.operator_id is None else name or username,
             "action": action.action,
-            "action_title": HISTORY_TITLES.get(action.action, action.action),
+            "action_title": (SHELL_TITLES if action.operator_id is None else {}).get(
+                action.action, HISTORY_TITLES.get(action.action, action.action)
+            ),
             "entry_id": action.entry_id,
             "entry_title": _entry_title(brain, action),
             "text": action.text[:300],

@@ -6,7 +6,8 @@ answer — or what is wrong with the row («строка 7: …»). Nothing is w
 wrong. :func:`apply` writes the whole plan at once (:mod:`knowledge_base.bulk`: surgical
 edits, every file or none) through the validated, gated reload, like every other edit on the
 page: if the reload refuses, every file gets its previous bytes back. Entries missing from the
-table stay as they are — an import never deletes.
+table stay as they are — an import never deletes. ``zabota kb import`` (:mod:`bot.cli_kb`)
+runs the same :func:`apply`, journaled as the command line's.
 """
 
 from __future__ import annotations
@@ -229,9 +230,12 @@ async def apply(
     brain: Callable[[], Brain],
     reloader: Reloader,
     rows: list[TableRow],
-    operator_id: int,
+    operator_id: int | None,
 ) -> tuple[ImportPlan, TeachResult]:
-    """Write the table's changes and put them live, or change nothing."""
+    """Write the table's changes and put them live, or change nothing; journal them
+    (``editor_actions`` and the revision «Отменить» undoes) as ``operator_id``'s, or the
+    command line's when ``None`` (``zabota kb import``, whose ``reloader`` puts nothing live:
+    a running bot takes the files on its next reload)."""
     current = brain()
     planned = plan(current, rows)
     if planned.problems:
@@ -270,7 +274,8 @@ async def apply(
                 )
             )
     counts = planned.as_json()["counts"]
-    log.info("editor %s imported a table: %s", operator_id, counts)
+    who = "the command line" if operator_id is None else f"editor {operator_id}"
+    log.info("%s imported a table: %s", who, counts)
     return planned, TeachResult(
         ok=True,
         message=f"Готово: новых записей — {counts['new']}, изменённых — {counts['changed']}; "

@@ -25,9 +25,10 @@ KEEP = 50  # revisions whose files are kept (older ones can no longer be undone)
 
 
 async def record(
-    session: AsyncSession, report: ReloadReport, operator_id: int
+    session: AsyncSession, report: ReloadReport, operator_id: int | None
 ) -> ContentRevision | None:
-    """Keep what the change that just went live rewrote; ``None`` when it rewrote nothing."""
+    """Keep what the change that just went live rewrote; ``None`` when it rewrote nothing.
+    ``operator_id`` is ``None`` for a change made from a shell (``zabota kb import``)."""
     files: list[dict[str, Any]] = []
     for change in report.changes:
         try:

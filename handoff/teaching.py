@@ -168,11 +168,12 @@ def audit_row(
     text: str,
     entry_id: str,
     path: Path,
-    operator_id: int,
+    operator_id: int | None,
     revision: ContentRevision | None = None,
 ) -> EditorAction:
     """The ``editor_actions`` row of a change that went live (``revision``: what it rewrote,
-    from :func:`handoff.revision_log.record`, for «Отменить»)."""
+    from :func:`handoff.revision_log.record`, for «Отменить»; ``operator_id`` ``None``: made
+    from a shell)."""
     return EditorAction(
         key=key[:400],
         text=text[:2000],

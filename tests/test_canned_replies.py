@@ -4,20 +4,14 @@ own beside them, and everyone inserts them by shortcut."""
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
 from bot.storage.db import Database, alembic_config, normalize_url, upgrade
 from bot.storage.models import CannedReply, utcnow
 from handoff.auth import create_operator
-from tests.conftest import PG_SERVER, _pg_admin
 from tests.handoff_kit import Env, login
 
 
@@ -126,23 +120,6 @@ async def test_an_operator_keeps_replies_of_their_own_beside_the_teams(env: Env)
         assert (await anna.delete(f"/api/v1/replies/{own_id}")).status_code == 200
         left = (await anna.get("/api/v1/replies")).json()["replies"]
         assert [r["shortcut"] for r in left] == ["адрес", "спс"]
-
-
-@pytest.fixture
-def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of ``backend`` for migrating step by step."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-        return
-    name = f"zabota_test_{os.getpid()}_replies_{secrets.token_hex(3)}"
-    try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except (TimeoutError, OSError) as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    yield f"{PG_SERVER}/{name}"
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def test_the_upgrade_keeps_the_teams_replies_and_their_ids(fresh_url: str) -> None:

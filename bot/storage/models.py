@@ -360,6 +360,8 @@ class EditorAction(Base):
     ``answer_edited`` (``key`` is then the entry id and ``text`` the new answer) or
     ``entry_created`` (``key`` the new entry's id, ``text`` its title), ``reverted`` (an
     earlier change undone: ``key`` is that action's id, ``text`` what it was).
+    ``operator_id`` is NULL for a change made from a shell (``zabota kb import``): the
+    journal shows it as the command line's.
     """
 
     __tablename__ = "editor_actions"
@@ -373,7 +375,7 @@ class EditorAction(Base):
     )  # dismissed | taught | answer_edited | entry_created
     entry_id: Mapped[str | None] = mapped_column(String(64))
     file: Mapped[str | None] = mapped_column(String(500))
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))  # NULL: a shell
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # the files this change rewrote, as they were before it (its «Отменить»); several actions
     # of one change (a table import) share one revision
@@ -394,7 +396,7 @@ class ContentRevision(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     files: Mapped[list[Any]]
     kept: Mapped[bool] = mapped_column(Boolean, default=True)
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))  # NULL: a shell
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reverted_at: Mapped[datetime | None]
     reverted_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))

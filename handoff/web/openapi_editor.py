@@ -116,8 +116,9 @@ EDITOR_PATHS: dict[str, Any] = {
     "/editor/history": {
         "get": {
             "summary": "The editors' latest changes, newest first (editor_actions): id, at, "
-            "who, action (taught, dismissed, answer_edited, entry_created, entry_imported, "
-            "flow_edited, phrase_edited, question_removed, reverted) and its Russian title, "
+            "who (the editor's name, or «Командная строка» for `zabota kb import`), action "
+            "(taught, dismissed, answer_edited, entry_created, entry_imported, flow_edited, "
+            "phrase_edited, question_removed, reverted) and its Russian title, "
             "entry_id, entry_title, text (≤ 300 characters), file, undo (ready, "
             "later_changes, reverted, too_old; null for a line that changed no file)",
             "security": SECURED,

@@ -443,3 +443,41 @@ def test_an_editor_undoes_a_change_from_the_journal(
     expect(editor.locator("#ans-text")).to_have_value(re.compile("12 месяцев"))
     customer_says(customer, "какая гарантия на товар")
     expect(customer.locator("li.msg--bot").last).to_contain_text("12 месяцев")
+
+
+def test_a_table_imported_from_a_shell_is_undone_from_the_journal(
+    editor_server: tuple[Server, Path], pages: Any, tmp_path: Path
+) -> None:
+    from tests.test_cli import zabota
+
+    server, root = editor_server
+    server.add_operator("ilya", role="editor", name="Илья")
+    stores = root / "data" / "faq" / "stores.yml"
+    original = stores.read_bytes()
+    # An administrator imports a table on the server: «Трейд-ин» gets one more wording.
+    table = tmp_path / "faq.csv"
+    assert zabota("--project", str(root), "kb", "export", "-o", str(table)).returncode == 0
+    sheet = list(csv.reader(io.StringIO(table.read_text(encoding="utf-8-sig")), delimiter=";"))
+    next(row for row in sheet if row[0] == "trade_in")[3] += "\nсдать старый ноут в зачет"
+    with table.open("w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out, delimiter=";").writerows(sheet)
+    imported = zabota(
+        "--project", str(root), "kb", "import", str(table), env={"DATABASE_URL": server.db_url}
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert stores.read_bytes() != original
+
+    editor = pages()
+    log_in_editor(editor, server, "ilya")
+    line = editor.locator("#hist-list li").first
+    expect(line).to_contain_text("Командная строка изменила запись из таблицы «Трейд-ин")
+    editor.once("dialog", lambda dialog: dialog.accept())
+    line.get_by_role("button", name="Отменить").click()
+    expect(editor.locator("#hist-result")).to_contain_text(
+        "Готово: правка отменена", timeout=TEACH_TIMEOUT
+    )
+    assert stores.read_bytes() == original
+    expect(editor.locator("#hist-list li").first).to_contain_text(
+        "Илья отменил(а) правку: изменил(а) запись из таблицы «Трейд-ин"
+    )
+    expect(editor.locator("#hist-list li.undone").first).to_contain_text("Командная строка")
