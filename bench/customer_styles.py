@@ -3,11 +3,13 @@
     python -m bench.customer_styles        # → bench/results/customer_styles.json
 
 The demo held-out set (``tests/data/demo_heldout.tsv``, never trained on) is read as written and
-in each style below — wrapped in a greeting or a polite request, or with one or two typos per
-message (a seeded swap, drop or doubling of a letter in a word of at least five) — by the demo
-model trained three ways: the default, without ``strip_courtesy`` (:mod:`nlu.courtesy`) and
-without ``encoder_spelling`` (the sentence encoder reads the typos). Reported per style: top-1
-and answered-correct over the in-scope rows, and the out-of-scope rows not answered.
+in each style below — wrapped in a greeting or a polite request, with one or two typos per
+message (a seeded swap, drop or doubling of a letter in a word of at least five), or with two
+neighbouring words glued together — by the demo model trained four ways: the default, without
+``strip_courtesy`` (:mod:`nlu.courtesy`), without ``encoder_spelling`` (the sentence encoder
+reads the typos) and without ``split_glued`` (the corrector leaves «мойзаказ» whole). Reported
+per style: top-1 and answered-correct over the in-scope rows, and the out-of-scope rows not
+answered.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ WRAPPERS = (
 )
 VARIANTS = {"default": {}, "strip_courtesy=false": {"strip_courtesy": False}}
 VARIANTS["encoder_spelling=false"] = {"encoder_spelling": False}
+VARIANTS["split_glued=false"] = {"split_glued": False}
 
 
 def typo(text: str, rng: random.Random) -> str:
@@ -63,12 +66,22 @@ def typo(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def glued(text: str, rng: random.Random) -> str:
+    """Two neighbouring words typed without the space between them («мойзаказ»)."""
+    words = text.split()
+    if len(words) < 2:
+        return text
+    i = rng.randrange(len(words) - 1)
+    return " ".join([*words[:i], words[i] + words[i + 1], *words[i + 2 :]])
+
+
 def styles() -> dict[str, Callable[[str, random.Random], str]]:
     out: dict[str, Callable[[str, random.Random], str]] = {}
     for before, after in WRAPPERS:
         out[f"{before}…{after}"] = lambda t, _r, b=before, a=after: b + t + a
     out["one typo"] = typo
     out["two typos"] = lambda t, r: typo(typo(t, r), r)
+    out["one glued pair"] = glued
     return out
 
 

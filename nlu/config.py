@@ -51,6 +51,7 @@ class NLUConfig(BaseModel):
     )
     svm_c: float = Field(1.0, gt=0.0)
     spelling: bool = True
+    split_glued: bool = True  # «мойзаказ» (a space missed) is read as «мой заказ» (spelling)
     fix_layout: bool = True  # «ult vjq pfrfp» (wrong keyboard layout) is read as «где мой заказ»
     split_questions: bool = True  # several questions in one message → Prediction.parts
     fix_translit: bool = True  # «gde moi zakaz» (Russian in Latin letters) → «где мой заказ»

@@ -110,7 +110,8 @@ class IntentModel:
         self.classes = labels
         self.encoder_name = self._pick_encoder()
         raw = [Preprocessor.raw_words(e.text) for e in examples]
-        self.pre = Preprocessor(SpellCorrector.from_texts(raw) if cfg.spelling else None)
+        speller = SpellCorrector.from_texts(raw, unglue=cfg.split_glued) if cfg.spelling else None
+        self.pre = Preprocessor(speller)
         analyzed = [self.pre.analyze(e.text) for e in examples]
         self.word_space = TfidfSpace().fit([word_features(a, cfg.word_ngram_max) for a in analyzed])
         self.char_space = TfidfSpace().fit(
@@ -228,15 +229,20 @@ class IntentModel:
         try:
             # Files written before ``encoder_lowercase`` existed fed the encoder the raw text;
             # those before ``strip_courtesy`` read the greetings and «пожалуйста» too, and
-            # those before ``encoder_spelling`` gave the encoder the typos.
-            added = ("encoder_lowercase", "strip_courtesy", "encoder_spelling")
+            # those before ``encoder_spelling`` gave the encoder the typos, and those before
+            # ``split_glued`` left «мойзаказ» whole.
+            added = ("encoder_lowercase", "strip_courtesy", "encoder_spelling", "split_glued")
             before = dict.fromkeys(added, False)
             model = cls(NLUConfig.model_validate(before | meta["config"]))
             model.classes = [str(c) for c in meta["classes"]]
             model.encoder_name = meta["encoder"]
             model.temperature = float(meta["temperature"])
             spelling = meta["spelling"]
-            model.pre = Preprocessor(SpellCorrector(spelling) if spelling is not None else None)
+            model.pre = Preprocessor(
+                SpellCorrector(spelling, unglue=model.config.split_glued)
+                if spelling is not None
+                else None
+            )
             model.word_space = TfidfSpace.from_arrays(meta["word_terms"], arrays["word_idf"])
             model.char_space = TfidfSpace.from_arrays(meta["char_terms"], arrays["char_idf"])
             model.coef_t = arrays["coef_t"].astype(np.float32)

@@ -35,9 +35,10 @@ class Preprocessor:
 
     def analyze(self, text: str) -> Analyzed:
         typed = self.raw_words(text)
-        ws = self.speller.correct_words(typed) if self.speller is not None else typed
+        each = [self.speller.correct(w) for w in typed] if self.speller is not None else typed
+        ws = [part for w in each for part in w.split(" ")]  # «мойзаказ» → «мой», «заказ»
         lemmas = tuple(lemma(w) for w in ws)
-        fixed = tuple((t, w) for t, w in zip(typed, ws, strict=True) if t != w)
+        fixed = tuple((t, w) for t, w in zip(typed, each, strict=True) if t != w)
         return Analyzed(" ".join(ws), tuple(ws), lemmas, fixed)
 
 

@@ -16,6 +16,12 @@ from functools import lru_cache
 from nlu.text import PLACEHOLDERS, is_known_word
 
 MIN_LEN = 4  # shorter words are too ambiguous to correct
+# The short words a glued pair may begin or end with («вкорзину», «накаком», «мойзаказ»).
+_SHORT = (
+    "а в и к о с у я во до же за из ко ли мы на не ни но об он от по со то ты бы вы уже как"
+    " мой моя мое мои мне где что кто чем"
+)
+SHORT_WORDS = frozenset(_SHORT.split())
 
 
 def _deletes(word: str, depth: int) -> set[str]:
@@ -54,8 +60,9 @@ def damerau_levenshtein(a: str, b: str) -> int:
 class SpellCorrector:
     """Corrects single words against a frequency dictionary built from the training texts."""
 
-    def __init__(self, counts: dict[str, int] | None = None) -> None:
+    def __init__(self, counts: dict[str, int] | None = None, *, unglue: bool = True) -> None:
         self.counts: dict[str, int] = dict(counts or {})
+        self.unglue = unglue  # «мойзаказ» → «мой заказ» (:meth:`_unglued`)
         self._index: dict[str, list[str]] = {}
         for word in self.counts:
             for d in _deletes(word, _max_distance(word)):
@@ -63,12 +70,12 @@ class SpellCorrector:
         self.correct = lru_cache(maxsize=32768)(self._correct)
 
     @classmethod
-    def from_texts(cls, texts: Iterable[list[str]]) -> SpellCorrector:
+    def from_texts(cls, texts: Iterable[list[str]], *, unglue: bool = True) -> SpellCorrector:
         """Build the dictionary from tokenised training texts (alphabetic words of length ≥ 3)."""
         counter: Counter[str] = Counter()
         for ws in texts:
             counter.update(w for w in ws if len(w) >= 3 and w not in PLACEHOLDERS)
-        return cls(dict(counter))
+        return cls(dict(counter), unglue=unglue)
 
     def _correct(self, word: str) -> str:
         if len(word) < MIN_LEN or word in self.counts or word in PLACEHOLDERS:
@@ -87,7 +94,32 @@ class SpellCorrector:
                 key = (dist, -self.counts[cand], cand)
                 if best is None or key < best:
                     best = key
+        if best is not None:
+            return best[2]
+        return self._unglued(word) if self.unglue else word
+
+    def _unglued(self, word: str) -> str:
+        """Two words typed without the space between them («мойзаказ» → «мой заказ»), when no
+        single word is close enough: one half must be a training word, the other a training word
+        or a word pymorphy3 knows (a short one only from :data:`SHORT_WORDS`) — pymorphy3 alone
+        knows enough rare words to cut «интеренет» into «инте» and «ренет». The split with more
+        training words, then the more even one, wins. Otherwise the word as typed."""
+        best: tuple[int, int, str] | None = None
+        for i in range(1, len(word)):
+            parts = (word[:i], word[i:])
+            in_training = sum(p in self.counts for p in parts)
+            if not in_training or not all(self._whole(p) for p in parts):
+                continue
+            key = (-in_training, -min(map(len, parts)), " ".join(parts))
+            if best is None or key < best:
+                best = key
         return best[2] if best is not None else word
 
+    def _whole(self, part: str) -> bool:
+        if part in SHORT_WORDS or (len(part) >= 3 and part in self.counts):
+            return True
+        return len(part) >= 5 and is_known_word(part)
+
     def correct_words(self, ws: list[str]) -> list[str]:
-        return [self.correct(w) for w in ws]
+        """Each word corrected; a glued pair becomes its two words."""
+        return [part for w in ws for part in self.correct(w).split(" ")]

@@ -99,13 +99,15 @@ def test_customer_styles_benchmark_runs(tmp_path: Path) -> None:
     result = json.loads(out.read_text())["results"]
     assert set(result) == set(VARIANTS)
     assert all(len(by_style) == len(styles()) for by_style in result.values())
-    # each option does what it is for: set aside, the courtesy costs less; read, the typos more
+    # each option does what it is for: the courtesy set aside, typos and glued words read right
     asked = "подскажите пожалуйста …"
     assert result["default"][asked]["accuracy"] > result["strip_courtesy=false"][asked]["accuracy"]
     typos = "two typos"
     assert (
         result["default"][typos]["accuracy"] > result["encoder_spelling=false"][typos]["accuracy"]
     )
+    glued = "one glued pair"
+    assert result["default"][glued]["accuracy"] > result["split_glued=false"][glued]["accuracy"]
 
 
 def test_console_search_benchmark_runs(tmp_path: Path) -> None:

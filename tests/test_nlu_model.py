@@ -260,3 +260,19 @@ def test_a_model_file_from_before_encoder_spelling_gives_the_encoder_the_typos(
     del meta["config"]["encoder_spelling"]
     write_model(path, meta, arrays)
     assert load_model(path).config.encoder_spelling is False
+
+
+def test_a_model_file_from_before_split_glued_leaves_glued_words_whole(
+    model: IntentModel, tmp_path: Path
+) -> None:
+    from nlu.persist import read_model, write_model
+
+    path = tmp_path / "old.npz"
+    model.save(path)
+    assert load_model(path).predict("гдемой заказ").normalized_text == "где мой заказ"
+    meta, arrays = read_model(path)
+    del meta["config"]["split_glued"]
+    write_model(path, meta, arrays)
+    old = load_model(path)
+    assert old.config.split_glued is False
+    assert old.predict("гдемой заказ").normalized_text == "гдемой заказ"

@@ -167,3 +167,25 @@ def test_the_encoder_reads_the_corrections_in_the_text_as_typed() -> None:
     assert respelled("скока стоит доствка?? 2 шт", a.corrections) == "скока стоит доставка?? 2 шт"
     assert respelled("Доствка", a.corrections) == "доставка"
     assert respelled("как есть", ()) == "как есть"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("мойзаказ", "мой заказ"), ("ужеотправили", "уже отправили"), ("гдемой", "где мой")],
+)
+def test_two_words_typed_without_a_space_are_two_words(typed: str, read: str) -> None:
+    speller = SpellCorrector.from_texts([["где", "мой", "заказ", "отправили", "доставка"]])
+    assert speller.correct(typed) == read
+    assert Preprocessor(speller).analyze(f"{typed} ?").words == tuple(read.split())
+
+
+@pytest.mark.parametrize("kept", ["интеренет", "мастеркард", "самсунг", "ксиоми"])
+def test_an_unknown_word_is_not_cut_into_pieces_that_happen_to_be_words(kept: str) -> None:
+    """One half must be a training word: pymorphy3 alone knows «инте» and «ренет»."""
+    speller = SpellCorrector.from_texts([["где", "мой", "заказ", "мастер", "доставка"]])
+    assert speller.correct(kept) == kept
+
+
+def test_the_split_is_an_option() -> None:
+    speller = SpellCorrector.from_texts([["где", "мой", "заказ"]], unglue=False)
+    assert speller.correct("мойзаказ") == "мойзаказ"
