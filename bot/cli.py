@@ -87,10 +87,12 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 async def _prepare(args: argparse.Namespace) -> tuple[Project, Settings, NLUModel]:
     from bot.config import Settings
     from bot.project import train
+    from bot.storage.db import normalize_url
 
     _progress("loading content")
     project = _load(args.project)
     settings = Settings.from_env(args.project)
+    normalize_url(settings.database_url)  # a URL that is not one fails now, not after training
     _progress("preparing NLU model")
     model, _, trained = await asyncio.to_thread(train, project)
     if trained:

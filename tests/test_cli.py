@@ -121,6 +121,44 @@ def test_db_upgrade_reports_an_unreachable_database(project: Path) -> None:
     assert "database unavailable" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("garbage", "DATABASE_URL is not a database URL; use sqlite:///"),
+        ("mysql://shop@db/zabota", "Zabota runs on SQLite or PostgreSQL, not 'mysql'"),
+        ("sqlite:////proc/zabota.sqlite3", "unable to open database file"),
+    ],
+)
+def test_a_wrong_database_url_is_told_not_shown_as_a_traceback(
+    project: Path, url: str, said: str
+) -> None:
+    for command in (("db", "upgrade"), ("run", "--port", "1")):
+        result = zabota("--project", str(project), *command, env={"DATABASE_URL": url})
+        assert result.returncode == 3, result.stderr
+        assert said in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("database", "said"),
+    [
+        ("nobody_here@{host}/zabota", 'role "nobody_here" does not exist'),
+        ("{user}@{host}/no_such_db_zz", 'database "no_such_db_zz" does not exist'),
+    ],
+)
+def test_a_postgres_that_refuses_us_is_told_not_shown_as_a_traceback(
+    project: Path, pg_url: str, database: str, said: str
+) -> None:
+    from urllib.parse import urlsplit
+
+    server = urlsplit(pg_url)
+    url = "postgresql://" + database.format(user=server.username, host=server.netloc.split("@")[-1])
+    result = zabota("--project", str(project), "db", "upgrade", env={"DATABASE_URL": url})
+    assert result.returncode == 3, result.stderr
+    assert f"cannot use the database at postgresql+asyncpg://{url[13:]}: {said}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_operators_add_and_duplicate(project: Path) -> None:
     env = {"ZB_PASS": "correct horse battery"}
     first = zabota(

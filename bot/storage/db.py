@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -43,14 +44,27 @@ class DatabaseError(Exception):
     """The database cannot be reached or is not usable; the message says what to do."""
 
 
+EXAMPLES = "sqlite:///var/zabota.sqlite3 or postgresql://user:password@host:5432/zabota"
+
+
 def normalize_url(url: str) -> str:
-    """Accept the usual spellings and pick the async driver."""
+    """Accept the usual spellings and pick the async driver; :class:`DatabaseError` for a URL
+    that is not one or names a database Zabota does not run on (MySQL, say)."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
         url = "postgresql+asyncpg://" + url[len("postgresql://") :]
     if url.startswith("sqlite:///") or url == "sqlite://":
         url = "sqlite+aiosqlite" + url[len("sqlite") :]
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise DatabaseError(f"DATABASE_URL is not a database URL; use {EXAMPLES}") from None
+    if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise DatabaseError(
+            f"Zabota runs on SQLite or PostgreSQL, not {parsed.get_backend_name()!r} "
+            f"({_safe(url)}); use {EXAMPLES}"
+        )
     return url
 
 
@@ -67,8 +81,22 @@ def upgrade(url: str, revision: str = "head") -> None:
     _ensure_sqlite_dir(url)
     try:
         command.upgrade(alembic_config(url), revision)
-    except OSError as exc:
-        raise DatabaseError(f"cannot reach the database at {_safe(url)}: {exc}") from exc
+    except OSError as error:
+        raise DatabaseError(f"cannot reach the database at {_safe(url)}: {error}") from error
+    except exc.DBAPIError as error:  # the server answered, but will not let us in
+        if not _refused_at_connect(error):
+            raise
+        raise DatabaseError(f"cannot use the database at {_safe(url)}: {error.orig}") from error
+
+
+def _refused_at_connect(error: exc.DBAPIError) -> bool:
+    """A wrong user or password, a database that does not exist, a connection refused by the
+    server (SQLSTATE classes 28, 3D, 08), or a SQLite file that cannot be opened: settings to
+    fix, not a bug to show as a traceback."""
+    state = str(getattr(error.orig, "sqlstate", "") or "")
+    if state[:2] in ("28", "3D", "08"):
+        return True
+    return "unable to open database file" in str(error.orig)
 
 
 def _safe(url: str) -> str:
@@ -76,9 +104,16 @@ def _safe(url: str) -> str:
 
 
 def _ensure_sqlite_dir(url: str) -> None:
+    """A SQLite file's directory is made, and the file opened once, here: a path that cannot
+    be a database is a :class:`DatabaseError` now, before aiosqlite's thread would report it
+    (sometimes to an event loop already closed, as a traceback)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            sqlite3.connect(parsed.database).close()
+        except (OSError, sqlite3.Error) as error:
+            raise DatabaseError(f"cannot use the database at {_safe(url)}: {error}") from error
 
 
 class Database:
