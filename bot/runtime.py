@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import files
 from bot.bus import Bus, BusEvent
+from bot.channel_start import ChannelStarter
 from bot.channels.base import Channel
 from bot.cluster import ClusterLink
 from bot.config import Settings
@@ -88,6 +89,7 @@ class Runtime:
         self._recovery: asyncio.Task[None] | None = None
         self._every_round: list[Callable[[], Awaitable[object]]] = []
         self._started = False
+        self.starter = ChannelStarter(self.channels, self.submit)
 
     @property
     def brain(self) -> Brain:
@@ -119,11 +121,12 @@ class Runtime:
         # Events acknowledged by a previous process but never processed (it died) go first.
         await self.recover(older_than=timedelta(0))
         self._recovery = asyncio.create_task(self._recover_periodically(), name="inbox-recovery")
-        for channel in self.channels.values():
-            await channel.start(self.submit)
+        # A messenger that is down does not keep the others, the web chat or the console down.
+        await self.starter.start_all()
         self._started = True
 
     async def stop(self) -> None:
+        await self.starter.stop()
         await cancel_and_wait(self._recovery)
         self._recovery = None
         if self._tasks:

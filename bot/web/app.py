@@ -60,6 +60,8 @@ def create_app(
         }
         if runtime.cluster is not None:  # one of several workers: is its link to them up?
             body["cluster"] = "connected" if runtime.cluster.connected else "reconnecting"
+        if problems := runtime.starter.problems:  # a messenger not (yet) started: still serving
+            body["status"], body["channels_down"] = "degraded", problems
         return JSONResponse(body)
 
     page = (STATIC / "chat.html").read_text(encoding="utf-8")
