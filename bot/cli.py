@@ -11,6 +11,7 @@ import asyncio
 import getpass
 import logging
 import os
+import socket
 import sys
 import time
 import uuid
@@ -158,21 +159,42 @@ async def _ensure_demo_admin(db: Database, root: Path) -> None:
     )
 
 
+def listen(host: str, port: int, count: int = 1) -> list[socket.socket] | None:
+    """The listening sockets, taken before anything slow (training, migrations): a port in
+    use or an address not ours is said at once, in one line (``None``), not after the model
+    is trained, as a uvicorn traceback."""
+    from bot.workers import listening_sockets
+
+    try:
+        return listening_sockets(host, port, count)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        print(f"error: cannot listen on {host}:{port}: {why}", file=sys.stderr)
+        return None
+
+
 async def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.web.app import create_app
 
+    sockets = listen(args.host, args.port)
+    if sockets is None:
+        return EXIT_USAGE
     runtime = await _build(args)
     if args.demo:
         await _ensure_demo_admin(runtime.db, args.project)
     base = f"http://{args.host}:{args.port}"
     app = create_app(runtime, freeze_heap=True, demo_site=base if args.demo else None)
     _reload_on_sighup(runtime)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048)
     server = uvicorn.Server(config)
     print(f"Zabota is running: {addresses(base, demo=args.demo)}", flush=True)
-    await server.serve()
+    try:
+        await server.serve(sockets=sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
     return EXIT_OK
 
 

@@ -161,13 +161,17 @@ def run_workers(args: argparse.Namespace) -> int:
     """``zabota run --workers N``: prepare once here, then serve from N forked workers."""
     from bot import cli
 
+    sockets = cli.listen(args.host, args.port, args.workers)
+    if sockets is None:
+        return cli.EXIT_USAGE
     try:
         prepared = asyncio.run(_prepare(args))
     except ClusterRefused as exc:
+        for sock in sockets:
+            sock.close()
         print(f"error: {exc}", file=sys.stderr)
         return cli.EXIT_USAGE
     project, settings, model = prepared
-    sockets = listening_sockets(args.host, args.port, args.workers)
     base = f"http://{args.host}:{args.port}"
     demo_site = base if args.demo else None
     print(

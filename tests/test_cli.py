@@ -159,6 +159,18 @@ def test_a_postgres_that_refuses_us_is_told_not_shown_as_a_traceback(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_told_at_once(project: Path, workers: str) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        result = zabota("--project", str(project), "run", "--port", port, "--workers", workers)
+    assert result.returncode == 2, result.stderr
+    assert f"error: cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "preparing NLU model" not in result.stderr  # said before anything slow
+    assert "Zabota is running" not in result.stdout
+
+
 def test_operators_add_and_duplicate(project: Path) -> None:
     env = {"ZB_PASS": "correct horse battery"}
     first = zabota(
