@@ -433,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.config import SettingsError
     from bot.storage.db import DatabaseError
     from bot.yamlio import ContentError
     from handoff.auth import AccountError
@@ -448,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
-    except AccountError as exc:
+    except (AccountError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (DatabaseError, OSError) as exc:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -234,6 +235,21 @@ def _fill(template: str, values: Mapping[str, object]) -> str:
         return template
 
 
+class SettingsError(ValueError):
+    """An environment variable that cannot be right; the message names it and says why."""
+
+
+def _address(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    """``name``'s value as an http(s) URL with a host and no trailing slash, or ``default``."""
+    value = (env.get(name) or "").strip().rstrip("/")
+    if not value:
+        return default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name}={value!r} is not an http(s):// address with a host")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Secrets and deployment settings, only ever from the environment."""
@@ -255,13 +271,11 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or default_db,
             telegram_token=env.get("TELEGRAM_TOKEN") or None,
-            telegram_api_url=(env.get("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip(
-                "/"
-            ),
+            telegram_api_url=_address(env, "TELEGRAM_API_URL", "https://api.telegram.org") or "",
             telegram_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             viber_token=env.get("VIBER_TOKEN") or None,
-            viber_api_url=(env.get("VIBER_API_URL") or "https://chatapi.viber.com/pa").rstrip("/"),
-            public_url=(env.get("ZABOTA_PUBLIC_URL") or "").rstrip("/") or None,
+            viber_api_url=_address(env, "VIBER_API_URL", "https://chatapi.viber.com/pa") or "",
+            public_url=_address(env, "ZABOTA_PUBLIC_URL", None),
             secret_key=env.get("ZABOTA_SECRET_KEY") or None,
         )
 

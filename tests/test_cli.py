@@ -159,6 +159,25 @@ def test_a_postgres_that_refuses_us_is_told_not_shown_as_a_traceback(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TELEGRAM_API_URL", "not-a-url"),
+        ("VIBER_API_URL", "chatapi.viber.com/pa"),
+        ("ZABOTA_PUBLIC_URL", "ftp://bot.example.com"),
+    ],
+)
+def test_a_malformed_address_in_the_environment_is_told_at_once(
+    project: Path, name: str, value: str
+) -> None:
+    """Before, Telegram's start was retried forever against «not-a-url», a network error."""
+    result = zabota("--project", str(project), "run", "--port", "0", env={name: value})
+    assert result.returncode == 2, result.stderr
+    assert f"error: {name}={value!r} is not an http(s):// address with a host" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "preparing NLU model" not in result.stderr
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_port_in_use_is_told_at_once(project: Path, workers: str) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
