@@ -367,4 +367,14 @@ async def test_oversized_and_malformed_requests_get_clear_refusals(visitor: Visi
     assert broken.status_code == 400 and broken.json()["error"] == "bad_json"
     typing = await visitor.client.post("/webchat/api/typing", content=b"x" * 5000)
     assert typing.status_code == 413
+    # A script's wrong types are refused, not stored as their Python spelling («[{'a': 1}]»).
+    for field, value in [("text", 123), ("payload", {"a": 1}), ("name", ["x"]), ("id", 7)]:
+        wrong = await visitor.client.post(
+            send, json={**visitor.session, "text": "hi", field: value}
+        )
+        assert wrong.status_code == 400, field
+        assert wrong.json() == {
+            "error": "bad_field",
+            "message": f"Некорректный запрос: поле «{field}».",
+        }
     assert await visitor.poll() == []  # nothing of it reached the bot

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -47,6 +48,24 @@ TYPING_EVERY = 3.0  # seconds between two «Клиент печатает…» s
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+class SentMessage(BaseModel):
+    """What ``chat.js`` posts to ``/webchat/api/send`` (besides ``visitor`` and ``token``).
+
+    Strict: a number, a list or an object where a string belongs is refused (400 ``bad_field``),
+    not turned into its Python spelling in the conversation («[{'a': 1}]»)."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    text: str = ""
+    payload: str | None = None  # a button pressed (its title is ``title``)
+    title: str | None = None
+    start: bool = False  # the chat was opened: the greeting, no text
+    id: str | None = None  # the client's id of this message, the dedupe key when resent
+    name: str | None = None
+    page: str | None = None  # the company site's page the chat is on (``/widget.js``)
+    page_title: str | None = None
 
 
 class WebChatChannel(Channel):
@@ -126,8 +145,12 @@ class WebChatChannel(Channel):
             visitor = self._visitor(data)
             if visitor is None:
                 return _error(403, "bad_token", "Сессия чата недействительна, обновите страницу.")
-            text = str(data.get("text") or "")
-            payload = data.get("payload")
+            try:
+                sent = SentMessage.model_validate(data)
+            except ValidationError as exc:
+                field = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "?"
+                return _error(400, "bad_field", f"Некорректный запрос: поле «{field}».")
+            text, payload = sent.text, sent.payload
             if len(text) > MAX_TEXT:
                 return _error(
                     413,
@@ -136,7 +159,7 @@ class WebChatChannel(Channel):
                 )
             if payload:
                 kind = InboundKind.BUTTON
-            elif data.get("start"):
+            elif sent.start:
                 kind = InboundKind.START
             else:
                 kind = InboundKind.TEXT
@@ -145,12 +168,12 @@ class WebChatChannel(Channel):
             await on_event(
                 _inbound(
                     visitor,
-                    data.get("id"),
-                    data.get("name"),
+                    sent.id,
+                    sent.name,
                     kind=kind,
-                    text=text if kind is not InboundKind.BUTTON else str(data.get("title") or ""),
-                    payload=str(payload) if payload else None,
-                    **self._page(data.get("page"), data.get("page_title")),
+                    text=text if kind is not InboundKind.BUTTON else sent.title or "",
+                    payload=payload or None,
+                    **self._page(sent.page, sent.page_title),
                 )
             )
             return JSONResponse({"ok": True}, status_code=202)
