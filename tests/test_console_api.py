@@ -184,6 +184,38 @@ async def test_api_flow_list_take_reply_note_transfer_close(env: Env) -> None:
     assert [b.payload for b in sent[-1].buttons] == [f"rate:{conv_id}:{n}" for n in range(1, 6)]
 
 
+async def test_a_field_of_the_wrong_type_is_refused_not_sent_to_the_customer(env: Env) -> None:
+    """A script's dict where the reply's text belongs used to reach the customer as
+    «{'a': 1}»; now any text field of the console's API refuses other types."""
+    s = env.s
+    conv_id = await s.escalate("c2")
+    await s.operator("anna", status="offline", name="Анна")
+    async with env.client() as stranger:
+        refused = await stranger.post("/api/v1/session", json={"username": 5, "password": "x"})
+        assert refused.status_code == 400
+        assert refused.json() == {
+            "error": "bad_field",
+            "message": "Поле username должно быть строкой.",
+        }
+    async with env.client() as anna:
+        await login(anna, "anna")
+        for text in ({"a": 1}, 123, ["Здравствуйте"]):
+            reply = await anna.post(f"/api/v1/conversations/{conv_id}/reply", json={"text": text})
+            assert reply.status_code == 400
+            assert reply.json() == {
+                "error": "bad_field",
+                "message": "Поле text должно быть строкой.",
+            }
+        moved = await anna.post(f"/api/v1/conversations/{conv_id}/transfer", json={"team": 7})
+        assert moved.status_code == 400 and moved.json()["error"] == "bad_field"
+        fine = await anna.post(
+            f"/api/v1/conversations/{conv_id}/reply", json={"text": "Добрый день!"}
+        )
+        assert fine.status_code == 200
+    assert [m.text for m in await s.delivered("c2")][-1] == "Добрый день!"
+    assert not any("{" in m.text or m.text == "123" for m in await s.delivered("c2"))
+
+
 async def test_assign_to_someone_else_is_admin_only(env: Env) -> None:
     conv_id = await env.s.escalate("c1")
     boris = await env.s.operator("boris", status="offline")

@@ -12,7 +12,7 @@ from bot.storage.models import Operator
 from handoff import routing
 from handoff.accounts import ROLE_TITLES, AccountChange, Accounts, as_json
 from handoff.errors import HandoffError
-from handoff.web.context import Console, error, json_body
+from handoff.web.context import Console, error, json_body, str_field
 from handoff.web.pages import render
 from handoff.web.security import guarded
 
@@ -54,8 +54,8 @@ def account_routes(console: Console) -> list[BaseRoute]:
             data = await json_body(request)
             fields = AccountChange.from_json(data)  # the same checks as a change
             created = await accounts.create(
-                username=str(data.get("username", "")),
-                password=str(data.get("password", "")),
+                username=str_field(data, "username"),
+                password=str_field(data, "password"),
                 display_name=fields.display_name or "",
                 role=fields.role or "operator",
                 teams=fields.teams or [],
@@ -85,7 +85,7 @@ def account_routes(console: Console) -> list[BaseRoute]:
         target = int(request.path_params["id"])
         try:
             data = await json_body(request)
-            await accounts.set_password(target, str(data.get("password", "")))
+            await accounts.set_password(target, str_field(data, "password"))
         except HandoffError as exc:
             return error(exc)
         # The sessions carry the old password's fingerprint: one's own ends too.

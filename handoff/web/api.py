@@ -23,7 +23,7 @@ from handoff.errors import Forbidden, HandoffError
 from handoff.live import snapshot
 from handoff.metrics_csv import to_csv
 from handoff.service import CONSOLE_ROLES
-from handoff.web.context import Console, error, int_field, json_body
+from handoff.web.context import Console, error, int_field, json_body, str_field
 from handoff.web.openapi import OPENAPI
 from handoff.web.security import guarded
 from handoff.web.sse import events_endpoint
@@ -92,15 +92,11 @@ def api_routes(console: Console) -> list[BaseRoute]:
     async def create_session(request: Request) -> Response:
         try:
             data = await json_body(request)
+            username, password = str_field(data, "username"), str_field(data, "password")
         except HandoffError as exc:
             return error(exc)
         try:
-            operator = await login(
-                console,
-                str(data.get("username", "")),
-                str(data.get("password", "")),
-                client_address(request),
-            )
+            operator = await login(console, username, password, client_address(request))
         except login_guard.TooManyAttempts as exc:
             return JSONResponse(
                 {"error": "too_many_attempts", "message": exc.message}, status_code=429
@@ -131,7 +127,7 @@ def api_routes(console: Console) -> list[BaseRoute]:
     async def set_status(request: Request, operator: Operator) -> Response:
         try:
             data = await json_body(request)
-            released = await service.set_status(operator.id, str(data.get("status", "")))
+            released = await service.set_status(operator.id, str_field(data, "status"))
         except HandoffError as exc:
             return error(exc)
         return JSONResponse({"status": data["status"], "released": released})
@@ -344,15 +340,11 @@ async def _perform(
     service = console.service
     if name == "reply":
         return {
-            "message_id": await service.reply(
-                conversation_id, operator.id, str(data.get("text", ""))
-            )
+            "message_id": await service.reply(conversation_id, operator.id, str_field(data, "text"))
         }
     if name == "notes":
         return {
-            "message_id": await service.note(
-                conversation_id, operator.id, str(data.get("text", ""))
-            )
+            "message_id": await service.note(conversation_id, operator.id, str_field(data, "text"))
         }
     if name == "assign":
         target = int_field(data, "operator_id") or operator.id
@@ -365,8 +357,8 @@ async def _perform(
             conversation_id,
             operator.id,
             to_operator_id=int_field(data, "operator_id"),
-            to_team=str(data.get("team") or "") or None,
-            note=str(data.get("note") or ""),
+            to_team=str_field(data, "team") or None,
+            note=str_field(data, "note"),
         )
         return {}
     if name == "close":

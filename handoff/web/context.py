@@ -69,6 +69,17 @@ async def json_body(request: Request) -> dict[str, Any]:
     return data
 
 
+def str_field(data: dict[str, Any], name: str) -> str:
+    """A text field; absent or null is ``""``. Any other type is refused (400 ``bad_field``),
+    never sent on as its Python spelling («{'a': 1}») — to a customer, least of all."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise HandoffError(f"Поле {name} должно быть строкой.", "bad_field")
+    return value
+
+
 def int_field(data: dict[str, Any], name: str) -> int | None:
     value = data.get(name)
     if value is None or value == "":

@@ -16,7 +16,7 @@ from bot.storage.models import Operator
 from handoff import blocking, customer_notes, merging, privacy, transcript
 from handoff.errors import HandoffError
 from handoff.service import CONSOLE_ROLES
-from handoff.web.context import Console, error, json_body
+from handoff.web.context import Console, error, json_body, str_field
 from handoff.web.security import guarded
 
 
@@ -68,7 +68,7 @@ def customer_routes(console: Console) -> list[BaseRoute]:
         try:
             data = await json_body(request)
             note = await customer_notes.add(
-                service, int(request.path_params["id"]), operator, str(data.get("text") or "")
+                service, int(request.path_params["id"]), operator, str_field(data, "text")
             )
         except HandoffError as exc:
             return error(exc)

@@ -17,7 +17,7 @@ from bot.storage.models import Operator
 from handoff import bot_phrases, editor, flow_texts, revisions, teaching
 from handoff.errors import HandoffError
 from handoff.teaching import Reloader
-from handoff.web.context import Console, error, json_body
+from handoff.web.context import Console, error, json_body, str_field
 from handoff.web.kb_table import kb_table_routes
 from handoff.web.pages import render
 from handoff.web.security import guarded
@@ -152,15 +152,15 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         async def run(data: dict[str, Any], reload: Reloader) -> teaching.TeachResult:
             questions = data.get("questions")
             if not isinstance(questions, list):
-                questions = [str(data.get("question") or "")]
+                questions = [str_field(data, "question")]
             return await teaching.create_entry(
                 console.db,
                 console.brain,
                 reload,
-                title=str(data.get("title") or ""),
-                category=str(data.get("category") or ""),
+                title=str_field(data, "title"),
+                category=str_field(data, "category"),
                 questions=[str(q) for q in questions][:100],
-                answer=str(data.get("answer") or ""),
+                answer=str_field(data, "answer"),
                 operator_id=operator.id,
                 force=data.get("force") is True,
             )
@@ -174,8 +174,8 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 console.db,
                 console.brain,
                 reload,
-                text=str(data.get("text") or ""),
-                entry_id=str(data.get("entry_id") or ""),
+                text=str_field(data, "text"),
+                entry_id=str_field(data, "entry_id"),
                 operator_id=operator.id,
                 force=data.get("force") is True,
             )
@@ -198,8 +198,8 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 console.db,
                 console.brain,
                 reload,
-                entry_id=str(data.get("entry_id") or ""),
-                answer=str(data.get("answer") or ""),
+                entry_id=str_field(data, "entry_id"),
+                answer=str_field(data, "answer"),
                 operator_id=operator.id,
             )
 
@@ -212,8 +212,8 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 console.db,
                 console.brain,
                 reload,
-                entry_id=str(data.get("entry_id") or ""),
-                question=str(data.get("question") or ""),
+                entry_id=str_field(data, "entry_id"),
+                question=str_field(data, "question"),
                 operator_id=operator.id,
             )
 
@@ -237,10 +237,10 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 console.brain,
                 reload,
                 root,
-                flow_id=str(data.get("flow_id") or ""),
-                step_id=str(data.get("step_id") or ""),
-                field=str(data.get("field") or ""),
-                text=str(data.get("text") or ""),
+                flow_id=str_field(data, "flow_id"),
+                step_id=str_field(data, "step_id"),
+                field=str_field(data, "field"),
+                text=str_field(data, "text"),
                 operator_id=operator.id,
             )
 
@@ -268,9 +268,9 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 console.brain,
                 reload,
                 root,
-                name=str(data.get("name") or ""),
+                name=str_field(data, "name"),
                 index=index,
-                text=str(data.get("text") or ""),
+                text=str_field(data, "text"),
                 operator_id=operator.id,
             )
 
@@ -280,7 +280,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
     async def dismiss(request: Request, operator: Operator) -> Response:
         try:
             data = await json_body(request)
-            key = await editor.dismiss(console.db, str(data.get("text") or ""), operator.id)
+            key = await editor.dismiss(console.db, str_field(data, "text"), operator.id)
         except HandoffError as exc:
             return error(exc)
         return JSONResponse({"ok": True, "key": key})
@@ -289,8 +289,8 @@ def editor_routes(console: Console) -> list[BaseRoute]:
     async def try_bot(request: Request, operator: Operator) -> Response:
         try:
             data = await json_body(request)
-            channel = str(data.get("channel") or "") or None
-            result = editor.try_text(console.brain(), str(data.get("text") or ""), channel)
+            channel = str_field(data, "channel") or None
+            result = editor.try_text(console.brain(), str_field(data, "text"), channel)
         except HandoffError as exc:
             return error(exc)
         return JSONResponse(result)

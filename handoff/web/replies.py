@@ -12,7 +12,7 @@ from bot.storage.models import Operator
 from handoff import canned
 from handoff.errors import HandoffError
 from handoff.service import CONSOLE_ROLES
-from handoff.web.context import Console, error, json_body
+from handoff.web.context import Console, error, json_body, str_field
 from handoff.web.security import guarded
 
 
@@ -32,8 +32,8 @@ def reply_routes(console: Console) -> list[BaseRoute]:
             personal = data.get("personal") is True or operator.role != "admin"
             reply = await canned.create(
                 console.db,
-                str(data.get("shortcut", "")),
-                str(data.get("text", "")),
+                str_field(data, "shortcut"),
+                str_field(data, "text"),
                 operator.id,
                 personal=personal,
             )
