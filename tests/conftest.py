@@ -133,6 +133,15 @@ def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Migrate ``url`` (a :func:`fresh_url`) back down to ``revision``."""
+    from alembic import command
+
+    from bot.storage.db import alembic_config, normalize_url
+
+    command.downgrade(alembic_config(normalize_url(url)), revision)
+
+
 async def _truncate(url: str) -> None:
     import asyncpg
 

@@ -6,18 +6,13 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from alembic import command
 from sqlalchemy import func, select, text
 
-from bot.storage.db import Database, alembic_config, normalize_url, upgrade
+from bot.storage.db import Database, upgrade
 from bot.storage.models import CannedReply, utcnow
 from handoff.auth import create_operator
+from tests.conftest import downgrade
 from tests.handoff_kit import Env, login
-
-
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(normalize_url(url)), revision)
-
 
 GREETING = "Здравствуйте, {клиент}! Меня зовут {оператор}, помогу с заказом."
 

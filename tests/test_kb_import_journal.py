@@ -14,15 +14,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.storage.db import Database, alembic_config, normalize_url, upgrade
+from bot.storage.db import Database, upgrade
 from bot.storage.models import ContentRevision, EditorAction, Operator, utcnow
 from handoff.auth import create_operator
 from handoff.editor import SHELL_ACTOR
-from tests.conftest import copy_demo_project
+from tests.conftest import copy_demo_project, downgrade
 from tests.test_cli import zabota
 from tests.test_editor_api import Env, editor_env
 from tests.test_editor_undo import faq_files, journal, undo
@@ -207,10 +206,6 @@ def test_an_import_whose_journal_cannot_be_written_puts_the_files_back(
     assert written and written[0] != before
     assert faq_files(project) == before
     assert asyncio.run(journal_size(db_url)) == 0
-
-
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(normalize_url(url)), revision)
 
 
 async def test_the_migration_lets_the_journal_hold_the_command_lines_changes(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from nlu import Decision, NLUConfig, load_model
+from nlu import Decision, NLUConfig
 from nlu.courtesy import strip_courtesy
 from nlu.model import IntentModel
 from tests.test_nlu_model import examples
@@ -84,17 +82,3 @@ def test_without_the_option_the_courtesy_is_read_too() -> None:
     terse = plain.predict("сколько стоит доставка")
     polite = plain.predict("добрый день, у меня вопрос: сколько стоит доставка")
     assert polite.confidence != pytest.approx(terse.confidence, abs=1e-3)
-
-
-def test_a_model_file_from_before_the_option_keeps_reading_the_courtesy(
-    polite_model: IntentModel, tmp_path: Path
-) -> None:
-    from nlu.persist import read_model, write_model
-
-    path = tmp_path / "old.npz"
-    polite_model.save(path)
-    assert load_model(path).config.strip_courtesy is True
-    meta, arrays = read_model(path)
-    del meta["config"]["strip_courtesy"]  # as files written before the option existed
-    write_model(path, meta, arrays)
-    assert load_model(path).config.strip_courtesy is False

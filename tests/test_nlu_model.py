@@ -209,21 +209,6 @@ def test_the_encoder_reads_what_the_config_says(use_model: IntentModel) -> None:
     assert loud.confidence != pytest.approx(calm.confidence, abs=1e-3)
 
 
-def test_a_model_file_from_before_lowercasing_keeps_reading_raw_text(
-    use_model: IntentModel, tmp_path: Path
-) -> None:
-    from nlu.persist import read_model, write_model
-
-    path = tmp_path / "old.npz"
-    use_model.save(path)
-    meta, arrays = read_model(path)
-    del meta["config"]["encoder_lowercase"]  # as files written before the option existed
-    write_model(path, meta, arrays)
-    assert load_model(path).config.encoder_lowercase is False
-    use_model.save(path)
-    assert load_model(path).config.encoder_lowercase is True
-
-
 @pytest.mark.parametrize(
     ("typo", "meant"),
     [("где мой закз", "где мой заказ"), ("статус заказа праверить", "статус заказа проверить")],
@@ -248,31 +233,31 @@ def test_without_the_option_the_encoder_reads_the_typo() -> None:
     assert typed.confidence != pytest.approx(right.confidence, abs=1e-4)
 
 
-def test_a_model_file_from_before_encoder_spelling_gives_the_encoder_the_typos(
-    use_model: IntentModel, tmp_path: Path
-) -> None:
+def written_before(model: IntentModel, path: Path, option: str) -> IntentModel:
+    """``model`` saved and loaded back as if its file had been written before ``option``."""
     from nlu.persist import read_model, write_model
 
-    path = tmp_path / "old.npz"
-    use_model.save(path)
-    assert load_model(path).config.encoder_spelling is True
-    meta, arrays = read_model(path)
-    del meta["config"]["encoder_spelling"]
-    write_model(path, meta, arrays)
-    assert load_model(path).config.encoder_spelling is False
-
-
-def test_a_model_file_from_before_split_glued_leaves_glued_words_whole(
-    model: IntentModel, tmp_path: Path
-) -> None:
-    from nlu.persist import read_model, write_model
-
-    path = tmp_path / "old.npz"
     model.save(path)
-    assert load_model(path).predict("гдемой заказ").normalized_text == "где мой заказ"
     meta, arrays = read_model(path)
-    del meta["config"]["split_glued"]
+    del meta["config"][option]
     write_model(path, meta, arrays)
-    old = load_model(path)
-    assert old.config.split_glued is False
+    return load_model(path)
+
+
+@pytest.mark.parametrize(
+    "option", ["encoder_lowercase", "strip_courtesy", "encoder_spelling", "split_glued"]
+)
+def test_a_model_file_from_before_an_option_keeps_reading_as_it_did(
+    use_model: IntentModel, tmp_path: Path, option: str
+) -> None:
+    """Each of these options changed how messages are read when it came; a file written
+    before it must load with the option off, so its predictions do not change under it."""
+    assert getattr(written_before(use_model, tmp_path / "old.npz", option).config, option) is False
+    use_model.save(tmp_path / "new.npz")
+    assert getattr(load_model(tmp_path / "new.npz").config, option) is True
+
+
+def test_an_old_model_file_leaves_glued_words_whole(model: IntentModel, tmp_path: Path) -> None:
+    assert model.predict("гдемой заказ").normalized_text == "где мой заказ"
+    old = written_before(model, tmp_path / "old.npz", "split_glued")
     assert old.predict("гдемой заказ").normalized_text == "гдемой заказ"
