@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cancel, followup, helpful, linking
+from bot import cancel, choice, followup, helpful, linking
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate
@@ -353,11 +353,11 @@ class NLUHandler:
         if response not in turn.domain.responses:
             response = "utter_clarify"  # a project without the topic's own question
         header = turn.domain.render(response, turn.channel)
-        buttons = tuple(Button(title, payload) for title, payload in options)
+        buttons = (*(Button(title, payload) for title, payload in options), operator_button())
+        # «2» or «второе» in reply picks one (bot/choice.py)
+        choice.offer(turn.conversation, [(b.title, b.payload or "") for b in buttons], turn.now)
         turn.say(
-            Outbound(
-                text=header.text, buttons=(*buttons, operator_button()), style=ButtonStyle.INLINE
-            ),
+            Outbound(text=header.text, buttons=buttons, style=ButtonStyle.INLINE),
             {"response": response, "options": [p for _, p in options]},
         )
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot import cancel, files, followup, rating
+from bot import cancel, choice, files, followup, rating
 from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
@@ -301,6 +301,8 @@ class Engine:
             turn.utter("utter_error")
             await escalate(turn, Reason.FAILURE)
         else:
+            if (chosen := choice.picked(turn)) is not None:  # «2» after «Уточните…»
+                turn.event, turn.prediction = chosen, None
             try:
                 await self._dispatch(turn)
             except Exception as exc:

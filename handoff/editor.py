@@ -173,8 +173,8 @@ async def unanswered(
     clarify_at = NLUConfig.model_validate(brain.config.nlu).clarify_threshold
     groups: dict[str, UnansweredItem] = {}
     for text, channel, created_at, data in rows:
-        if (data or {}).get("to_human") or (data or {}).get("flow"):
-            continue  # said to a person, or a flow's input («12345678»): not for the FAQ
+        if (data or {}).get("to_human") or (data or {}).get("flow") or (data or {}).get("choice"):
+            continue  # to a person, a flow's input («12345678»), an option picked («2»)
         key = question_key(text or "")
         if not key or key in dismissed or (key in taught and created_at <= taught[key]):
             continue
