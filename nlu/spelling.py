@@ -100,9 +100,10 @@ class SpellCorrector:
 
     def _unglued(self, word: str) -> str:
         """Two words typed without the space between them («мойзаказ» → «мой заказ»), when no
-        single word is close enough: one half must be a training word, the other a training word
-        or a word pymorphy3 knows (a short one only from :data:`SHORT_WORDS`) — pymorphy3 alone
-        knows enough rare words to cut «интеренет» into «инте» and «ренет». The split with more
+        single word is close enough: one half must be a training word, the other a training
+        word, a word of five letters or more that pymorphy3 knows, or one of
+        :data:`SHORT_WORDS` — pymorphy3 alone knows enough short rare words to cut «интеренет»
+        into «инте» and «ренет», and «мастеркард» into «мастер» and «кард». The split with more
         training words, then the more even one, wins. Otherwise the word as typed."""
         best: tuple[int, int, str] | None = None
         for i in range(1, len(word)):

@@ -58,10 +58,10 @@ class SentMessage(BaseModel):
 
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    text: str = ""
+    text: str | None = None
     payload: str | None = None  # a button pressed (its title is ``title``)
     title: str | None = None
-    start: bool = False  # the chat was opened: the greeting, no text
+    start: bool | None = None  # the chat was opened: the greeting, no text
     id: str | None = None  # the client's id of this message, the dedupe key when resent
     name: str | None = None
     page: str | None = None  # the company site's page the chat is on (``/widget.js``)
@@ -150,7 +150,7 @@ class WebChatChannel(Channel):
             except ValidationError as exc:
                 field = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "?"
                 return _error(400, "bad_field", f"Некорректный запрос: поле «{field}».")
-            text, payload = sent.text, sent.payload
+            text, payload = sent.text or "", sent.payload
             if len(text) > MAX_TEXT:
                 return _error(
                     413,
