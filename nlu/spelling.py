@@ -120,7 +120,3 @@ class SpellCorrector:
         if part in SHORT_WORDS or (len(part) >= 3 and part in self.counts):
             return True
         return len(part) >= 5 and is_known_word(part)
-
-    def correct_words(self, ws: list[str]) -> list[str]:
-        """Each word corrected; a glued pair becomes its two words."""
-        return [part for w in ws for part in self.correct(w).split(" ")]

@@ -91,12 +91,10 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def _refused_at_connect(error: exc.DBAPIError) -> bool:
     """A wrong user or password, a database that does not exist, a connection refused by the
-    server (SQLSTATE classes 28, 3D, 08), or a SQLite file that cannot be opened: settings to
-    fix, not a bug to show as a traceback."""
+    server (SQLSTATE classes 28, 3D, 08): settings to fix, not a bug to show as a traceback.
+    (A SQLite file that cannot be opened is caught before, by :func:`_ensure_sqlite_dir`.)"""
     state = str(getattr(error.orig, "sqlstate", "") or "")
-    if state[:2] in ("28", "3D", "08"):
-        return True
-    return "unable to open database file" in str(error.orig)
+    return state[:2] in ("28", "3D", "08")
 
 
 def _safe(url: str) -> str:
