@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,10 +96,9 @@ async def _import(
     args: argparse.Namespace, project: Project, brain: Brain, rows: list[TableRow]
 ) -> int:
     """Write and journal the table's changes as the editor page's import does, or nothing."""
-    from sqlalchemy.exc import SQLAlchemyError
 
     from bot.config import Settings
-    from bot.reload import files_lock
+    from bot.reload import JournalError, files_lock
     from bot.storage.db import Database, DatabaseError
     from handoff import kb_import
     from handoff.errors import HandoffError
@@ -115,15 +113,12 @@ async def _import(
             reload = ShellReload(project, brain.nlu)
             try:
                 await kb_import.apply(db, lambda: brain, reload, rows, None)
-            except HandoffError as exc:  # the files could not take the edit: none changed
+            except HandoffError as exc:  # none of the files changed (or all got their bytes back)
+                if isinstance(exc.__cause__, JournalError):
+                    lost = "the editor's journal could not be written, every file is as it was"
+                    raise DatabaseError(f"{lost}: {exc.__cause__}") from exc
                 print(f"{args.table}: {exc.message}", file=sys.stderr)
                 return EXIT_USAGE
-            except BaseException as exc:
-                await reload.take_back()
-                if isinstance(exc, SQLAlchemyError | OSError):
-                    lost = "the editor's journal could not be written, every file is as it was"
-                    raise DatabaseError(f"{lost}: {exc}") from exc
-                raise
     finally:
         await db.dispose()
     report = reload.report  # the import's, when it got as far as the reload
@@ -145,27 +140,22 @@ async def _import(
 class ShellReload:
     """The editor page's reload for a shell (a :data:`handoff.teaching.Reloader`): the same
     edit, validation and gate (:func:`bot.reload.prepare_edit`), with no running bot to put
-    the new content in. The caller holds :func:`bot.reload.files_lock`."""
+    the new content in; an edit that passed is journaled (:attr:`bot.reload.Edit.journal`) or
+    taken back. The caller holds :func:`bot.reload.files_lock`."""
 
     def __init__(self, project: Project, current: NLUModel) -> None:
         self.project = project
         self.current = current
         self.report: ReloadReport | None = None
-        self._undo: Callable[[], None] | None = None
 
     async def __call__(self, edit: Edit | None) -> ReloadReport:
-        from bot.reload import prepare_edit
+        from bot.reload import journal, prepare_edit
 
         prepared = await prepare_edit(self.project.root, self.project.config, self.current, edit)
-        self.report, self._undo = prepared.report, prepared.undo
+        self.report = prepared.report
+        if prepared.report.ok:
+            await journal(prepared, edit)
         return prepared.report
-
-    async def take_back(self) -> None:
-        """Give the files an edit that passed the gate their bytes back (its journal could not
-        be written); nothing when no edit went through."""
-        undo, self._undo = self._undo, None
-        if undo is not None:
-            await asyncio.to_thread(undo)
 
 
 def _what(change: Any) -> str:

@@ -24,7 +24,7 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,11 +54,20 @@ class Edit:
 
     ``apply`` runs in a thread under the reload lock (so it reads the files fresh and no other
     reload interleaves), writes the files and returns the undo; ``checks`` are extra
-    ``(text, intent)`` pairs the new model must *answer* with that intent.
+    ``(text, intent)`` pairs the new model must *answer* with that intent. ``journal`` records
+    the change (the editor's «Журнал изменений») once it passed, before it goes live: the
+    record is part of the change, so if it fails the files get their bytes back, nothing goes
+    live and :class:`JournalError` is raised.
     """
 
     apply: Callable[[], Callable[[], None]]
     checks: Sequence[tuple[str, str]] = ()
+    journal: Callable[[ReloadReport], Awaitable[None]] | None = None
+
+
+class JournalError(Exception):
+    """An edit passed, but its journal could not be written: the files are as they were and
+    nothing went live (the cause is chained)."""
 
 
 @dataclass(slots=True)
@@ -290,13 +299,34 @@ async def prepare_edit(
     return Prepared(report, project, model, undo)
 
 
+async def journal(prepared: Prepared, edit: Edit | None) -> None:
+    """Record a prepared (passed) edit with its ``journal``, or take it back: on failure the
+    files get their bytes back and :class:`JournalError` is raised."""
+    if edit is None or edit.journal is None:
+        return
+    try:
+        await edit.journal(prepared.report)
+    except Exception as exc:
+        log.error("the journal of a content change could not be written: %s", exc)
+        if prepared.undo is not None:
+            await asyncio.to_thread(prepared.undo)
+        prepared.report.ok = False
+        raise JournalError(str(exc)) from exc
+
+
 async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
     root, config = runtime.project.root, runtime.project.config
     prepared = await prepare_edit(root, config, runtime.engine.brain.nlu, edit)
     report, project, model = prepared.report, prepared.project, prepared.model
     if project is None or model is None:
         return report
-    await asyncio.to_thread(model.predict, "здравствуйте")  # warm up before customers see it
+    try:
+        await asyncio.to_thread(model.predict, "здравствуйте")  # warm up before customers see it
+    except BaseException:
+        if prepared.undo is not None:
+            await asyncio.to_thread(prepared.undo)
+        raise
+    await journal(prepared, edit)
     runtime.project = project
     runtime.engine.brain = make_brain(project, model)
     heap.refreeze()  # the old brain may go now (a pause of one full collection, once)

@@ -16,12 +16,12 @@ from bot.reload import Edit
 from bot.storage.db import Database
 from handoff.errors import HandoffError, NotFound
 from handoff.phrase_titles import TITLES
-from handoff.revision_log import record
 from handoff.teaching import (
     ANSWER_MESSAGES,
     Reloader,
     TeachResult,
     audit_row,
+    journal_lines,
     put_live,
     refused_result,
 )
@@ -103,26 +103,30 @@ async def edit_phrase(
             "new_placeholder",
         )
     path = domain_path(root)
-    edit = Edit(apply=lambda: replace_text_in_file(path, name, index, cleaned))
+    edit = Edit(
+        apply=lambda: replace_text_in_file(path, name, index, cleaned),
+        journal=journal_lines(
+            db,
+            operator_id,
+            lambda revision: [
+                audit_row(
+                    "phrase_edited",
+                    f"{name}/{index}",
+                    cleaned,
+                    name,
+                    path,
+                    operator_id,
+                    revision=revision,
+                )
+            ],
+        ),
+    )
     report = await put_live(reloader, edit, PHRASE_MESSAGES)
     title = TITLES.get(name, name)
     if not report.ok:
         log.warning("phrase %s/%s refused by the reload", name, index)
         message = "Изменение не принято: в domain.yml ошибка, файл возвращён как был."
         return refused_result(current, report, name, cleaned, message)
-    async with db.write() as session:
-        revision = await record(session, report, operator_id)
-        session.add(
-            audit_row(
-                "phrase_edited",
-                f"{name}/{index}",
-                cleaned,
-                name,
-                path,
-                operator_id,
-                revision=revision,
-            )
-        )
     log.info("editor %s rewrote %s/%s", operator_id, name, index)
     return TeachResult(
         ok=True, message=f"Готово: «{title}» звучит по-новому.", entry_id=name, text=cleaned

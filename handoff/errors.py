@@ -22,6 +22,12 @@ class Forbidden(HandoffError):
     status = 403
 
 
+class Unavailable(HandoffError):
+    """Something the action needs (the database) failed; nothing was changed, try again."""
+
+    status = 503
+
+
 class Conflict(HandoffError):
     """Someone else changed the conversation first (taken, closed, transferred)."""
 

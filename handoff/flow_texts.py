@@ -15,12 +15,12 @@ from bot.reload import Edit
 from bot.storage.db import Database
 from flows.editing import TEXT_FIELDS, find_text, replace_text_in_file, texts_in
 from handoff.errors import HandoffError, NotFound
-from handoff.revision_log import record
 from handoff.teaching import (
     ANSWER_MESSAGES,
     Reloader,
     TeachResult,
     audit_row,
+    journal_lines,
     put_live,
     refused_result,
 )
@@ -112,18 +112,24 @@ async def edit_flow_text(
         path = Path(find_text(flow_paths(current, root), flow_id, step_id, field).file)
     except EditError as exc:
         raise HandoffError(FLOW_MESSAGES.get(exc.code, str(exc)), exc.code) from None
-    edit = Edit(apply=lambda: replace_text_in_file(path, flow_id, step_id, field, cleaned))
+    key = f"{flow_id}/{step_id}/{field}"
+    edit = Edit(
+        apply=lambda: replace_text_in_file(path, flow_id, step_id, field, cleaned),
+        journal=journal_lines(
+            db,
+            operator_id,
+            lambda revision: [
+                audit_row(
+                    "flow_edited", key, cleaned, flow_id, path, operator_id, revision=revision
+                )
+            ],
+        ),
+    )
     report = await put_live(reloader, edit, FLOW_MESSAGES)
     if not report.ok:
         log.warning("text %s/%s/%s refused by the reload", flow_id, step_id, field)
         message = "Изменение не принято: в сценарии ошибка, файл возвращён как был."
         return refused_result(current, report, flow_id, cleaned, message)
-    async with db.write() as session:
-        revision = await record(session, report, operator_id)
-        key = f"{flow_id}/{step_id}/{field}"
-        session.add(
-            audit_row("flow_edited", key, cleaned, flow_id, path, operator_id, revision=revision)
-        )
     log.info("editor %s rewrote %s/%s/%s (%s)", operator_id, flow_id, step_id, field, path)
     return TeachResult(
         ok=True,

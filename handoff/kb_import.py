@@ -21,14 +21,15 @@ from typing import Any
 from bot.engine import Brain
 from bot.reload import Edit
 from bot.storage.db import Database
+from bot.storage.models import ContentRevision, EditorAction
 from handoff.errors import HandoffError
-from handoff.revision_log import record
 from handoff.teaching import (
     NEW_ENTRY_MESSAGES,
     Reloader,
     TeachResult,
     audit_row,
     categories,
+    journal_lines,
     put_live,
     refused_result,
 )
@@ -245,7 +246,26 @@ async def apply(
         )
     if not planned.changed:
         raise HandoffError("Таблица совпадает с базой знаний: менять нечего.", "unchanged")
-    edit = Edit(apply=lambda: apply_to_files(list(planned.files.values())), checks=planned.checks)
+
+    def lines(revision: ContentRevision | None) -> list[EditorAction]:
+        return [
+            audit_row(
+                "entry_created" if change.kind == "new" else "entry_imported",
+                change.entry_id,
+                change.title,
+                change.entry_id,
+                Path(change.file),
+                operator_id,
+                revision=revision,
+            )
+            for change in planned.changed
+        ]
+
+    edit = Edit(
+        apply=lambda: apply_to_files(list(planned.files.values())),
+        checks=planned.checks,
+        journal=journal_lines(db, operator_id, lines),
+    )
     report = await put_live(reloader, edit, IMPORT_MESSAGES)
     first = planned.changed[0]
     if not report.ok:
@@ -257,22 +277,6 @@ async def apply(
             "отвечать неправильно (список ниже). Файлы возвращены как были."
         )
         return planned, refused_result(current, report, first.entry_id, "", message)
-    async with db.write() as session:
-        revision = await record(session, report, operator_id)
-        for change in planned.changed:
-            path = Path(change.file)
-            kind = "entry_created" if change.kind == "new" else "entry_imported"
-            session.add(
-                audit_row(
-                    kind,
-                    change.entry_id,
-                    change.title,
-                    change.entry_id,
-                    path,
-                    operator_id,
-                    revision=revision,
-                )
-            )
     counts = planned.as_json()["counts"]
     who = "the command line" if operator_id is None else f"editor {operator_id}"
     log.info("%s imported a table: %s", who, counts)

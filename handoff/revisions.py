@@ -24,12 +24,12 @@ from typing import Any
 from sqlalchemy import update
 
 from bot.engine import Brain
-from bot.reload import Edit, ReloadReport
+from bot.reload import Edit, JournalError, ReloadReport
 from bot.storage.db import Database
 from bot.storage.models import ContentRevision, EditorAction, utcnow
-from handoff.errors import Conflict, HandoffError, NotFound
+from handoff.errors import Conflict, HandoffError, NotFound, Unavailable
 from handoff.revision_log import KEEP, changed_since, record
-from handoff.teaching import Reloader, TeachResult, audit_row, refused_result
+from handoff.teaching import JOURNAL_FAILED, Reloader, TeachResult, audit_row, refused_result
 from knowledge_base.editing import EditError, write_bytes_atomic
 
 log = logging.getLogger(__name__)
@@ -170,26 +170,33 @@ async def revert(
     later = changed_since(root, files)  # checked again under the reload's lock
     if later:
         raise Conflict(_later_changes(later), "later_changes")
+    entry_id = action.entry_id or ""
+    what = describe(action)
+
+    async def journal(report: ReloadReport) -> None:
+        async with db.write() as session:
+            await session.execute(
+                update(ContentRevision)
+                .where(ContentRevision.id == revision.id)
+                .values(reverted_at=utcnow(), reverted_by=operator_id)
+            )
+            redo = await record(session, report, operator_id)
+            path = root / files[0]["path"]
+            session.add(
+                audit_row(
+                    "reverted", str(action_id), what, entry_id, path, operator_id, revision=redo
+                )
+            )
+
     try:
-        report = await reloader(Edit(apply=lambda: _restore(root, files)))
+        report = await reloader(Edit(apply=lambda: _restore(root, files), journal=journal))
     except EditError as exc:  # a change landed between the check above and the lock
         raise Conflict(_later_changes(exc.detail.split(", ")), "later_changes") from None
-    entry_id = action.entry_id or ""
+    except JournalError as exc:
+        raise Unavailable(JOURNAL_FAILED, "journal_failed") from exc
     if not report.ok:
         log.warning("undo of editor action %s refused by the reload", action_id)
         return refused_result(brain(), report, entry_id, "", _refusal(report))
-    what = describe(action)
-    async with db.write() as session:
-        await session.execute(
-            update(ContentRevision)
-            .where(ContentRevision.id == revision.id)
-            .values(reverted_at=utcnow(), reverted_by=operator_id)
-        )
-        redo = await record(session, report, operator_id)
-        path = root / files[0]["path"]
-        session.add(
-            audit_row("reverted", str(action_id), what, entry_id, path, operator_id, revision=redo)
-        )
     log.info("editor %s undid editor action %s (%s)", operator_id, action_id, what)
     return TeachResult(
         ok=True,

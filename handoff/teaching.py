@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine import Brain
-from bot.reload import Edit, ReloadReport
+from bot.reload import Edit, JournalError, ReloadReport
 from bot.storage.db import Database
 from bot.storage.models import ContentRevision, EditorAction
 from handoff.editor import prediction_json
-from handoff.errors import Conflict, HandoffError, NotFound
+from handoff.errors import Conflict, HandoffError, NotFound, Unavailable
 from handoff.revision_log import record
 from knowledge_base.editing import (
     MAX_ANSWER_CHARS,
@@ -47,6 +47,11 @@ from knowledge_base.new_entry import (
 from nlu.api import Decision
 
 log = logging.getLogger(__name__)
+
+JOURNAL_FAILED = (
+    "Правка не сохранена: не удалось записать её в журнал изменений (база данных не ответила). "
+    "Файлы и ответы бота остались как были — попробуйте ещё раз."
+)
 
 EDIT_MESSAGES = {
     "empty": "Пустой текст: учить нечему.",
@@ -147,6 +152,8 @@ async def put_live(reloader: Reloader, edit: Edit, messages: dict[str, str]) -> 
     except EditError as exc:
         log.warning("content edit refused before reload: %s", exc)
         raise HandoffError(messages.get(exc.code, str(exc)), exc.code) from None
+    except JournalError as exc:
+        raise Unavailable(JOURNAL_FAILED, "journal_failed") from exc
 
 
 def refused_result(
@@ -185,6 +192,22 @@ def audit_row(
     )
 
 
+def journal_lines(
+    db: Database,
+    operator_id: int | None,
+    lines: Callable[[ContentRevision | None], list[EditorAction]],
+) -> Callable[[ReloadReport], Awaitable[None]]:
+    """An :attr:`Edit.journal`: the revision the change rewrote and its journal ``lines`` in
+    one transaction, written before the change goes live (if it fails, nothing does)."""
+
+    async def write(report: ReloadReport) -> None:
+        async with db.write() as session:
+            revision = await record(session, report, operator_id)
+            session.add_all(lines(revision))
+
+    return write
+
+
 async def teach(
     db: Database,
     brain: Callable[[], Brain],
@@ -216,9 +239,17 @@ async def teach(
             "answered_elsewhere",
         )
     path = Path(source.file)
+    key = question_key(question)
     edit = Edit(
         apply=lambda: add_question_to_file(path, entry_id, question),
         checks=[(question, entry_id)],
+        journal=journal_lines(
+            db,
+            operator_id,
+            lambda revision: [
+                audit_row("taught", key, question, entry_id, path, operator_id, revision=revision)
+            ],
+        ),
     )
     report = await put_live(reloader, edit, EDIT_MESSAGES)
     if not report.ok:
@@ -227,12 +258,6 @@ async def teach(
         return refused_result(current, report, entry_id, question, message)
     live = brain()
     prediction = prediction_json(live, live.nlu.predict(question))
-    async with db.write() as session:
-        revision = await record(session, report, operator_id)
-        key = question_key(question)
-        session.add(
-            audit_row("taught", key, question, entry_id, path, operator_id, revision=revision)
-        )
     log.info("editor %s taught %r -> %s (%s)", operator_id, question, entry_id, path)
     entry = live.kb.get(entry_id)
     return TeachResult(
@@ -285,18 +310,22 @@ async def edit_answer(
     if text == entry.answer.strip():
         raise HandoffError("Ответ не изменился.", "unchanged")
     path = Path(source.file)
-    edit = Edit(apply=lambda: replace_answer_in_file(path, entry_id, text))
+    edit = Edit(
+        apply=lambda: replace_answer_in_file(path, entry_id, text),
+        journal=journal_lines(
+            db,
+            operator_id,
+            lambda revision: [
+                audit_row(
+                    "answer_edited", entry_id, text, entry_id, path, operator_id, revision=revision
+                )
+            ],
+        ),
+    )
     report = await put_live(reloader, edit, ANSWER_MESSAGES)
     if not report.ok:
         log.warning("answer of %s refused by the reload", entry_id)
         return refused_result(current, report, entry_id, text, _refusal(report, "", entry_id))
-    async with db.write() as session:
-        revision = await record(session, report, operator_id)
-        session.add(
-            audit_row(
-                "answer_edited", entry_id, text, entry_id, path, operator_id, revision=revision
-            )
-        )
     log.info("editor %s rewrote the answer of %s (%s)", operator_id, entry_id, path)
     return TeachResult(
         ok=True,
@@ -332,24 +361,28 @@ async def remove_question(
     if entry is None or source is None:
         raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
     path = Path(source.file)
-    edit = Edit(apply=lambda: remove_question_in_file(path, entry_id, question))
+    edit = Edit(
+        apply=lambda: remove_question_in_file(path, entry_id, question),
+        journal=journal_lines(
+            db,
+            operator_id,
+            lambda revision: [
+                audit_row(
+                    "question_removed",
+                    question_key(question),
+                    question,
+                    entry_id,
+                    path,
+                    operator_id,
+                    revision=revision,
+                )
+            ],
+        ),
+    )
     report = await put_live(reloader, edit, QUESTION_MESSAGES)
     if not report.ok:
         log.warning("removing a question of %s refused by the reload", entry_id)
         return refused_result(current, report, entry_id, question, _refusal(report, "", entry_id))
-    async with db.write() as session:
-        revision = await record(session, report, operator_id)
-        session.add(
-            audit_row(
-                "question_removed",
-                question_key(question),
-                question,
-                entry_id,
-                path,
-                operator_id,
-                revision=revision,
-            )
-        )
     log.info("editor %s removed a question of %s (%s)", operator_id, entry_id, path)
     return TeachResult(
         ok=True,
@@ -411,33 +444,30 @@ async def create_entry(
                 "answered_elsewhere",
             )
     path = Path(files[category])
+
+    def lines(revision: ContentRevision | None) -> list[EditorAction]:
+        return [
+            *(
+                audit_row(
+                    "taught", question_key(q), q, entry.id, path, operator_id, revision=revision
+                )
+                for q in entry.questions
+            ),
+            audit_row(
+                "entry_created", entry.id, entry.title, entry.id, path, operator_id, revision
+            ),
+        ]
+
     edit = Edit(
         apply=lambda: add_entry_to_file(path, entry),
         checks=[(q, entry.id) for q in entry.questions],
+        journal=journal_lines(db, operator_id, lines),
     )
     report = await put_live(reloader, edit, NEW_ENTRY_MESSAGES)
     if not report.ok:
         log.warning("new entry %s refused by the reload", entry.id)
         return _new_entry_refused(current, report, entry)
     live = brain()
-    async with db.write() as session:
-        revision = await record(session, report, operator_id)
-        for question in entry.questions:
-            key = question_key(question)
-            session.add(
-                audit_row("taught", key, question, entry.id, path, operator_id, revision=revision)
-            )
-        session.add(
-            audit_row(
-                "entry_created",
-                entry.id,
-                entry.title,
-                entry.id,
-                path,
-                operator_id,
-                revision=revision,
-            )
-        )
     log.info("editor %s created entry %s (%s)", operator_id, entry.id, path)
     return TeachResult(
         ok=True,

@@ -559,3 +559,39 @@ async def test_a_wrong_teaching_is_taken_back_and_the_file_is_as_before(env: Env
         history = (await eva.get("/api/v1/editor/history")).json()["items"]
         assert history[0]["action_title"] == "убрал(а) вопрос из записи"
     assert env.stores.read_bytes() == original  # exactly the line teaching had added
+
+
+async def test_a_change_whose_journal_cannot_be_written_does_not_go_live(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal line is part of the change: with the database gone at that moment the
+    editor is told so in Russian, the file keeps its bytes and customers get the old bot."""
+    from sqlalchemy.exc import OperationalError
+
+    from handoff import teaching
+
+    before, brain = env.stores.read_bytes(), env.bot.runtime.engine.brain
+    on_disk: list[bytes] = []
+
+    async def database_gone(*_: object) -> None:  # called once the change passed the gate
+        on_disk.append(env.stores.read_bytes())
+        raise OperationalError("INSERT INTO content_revisions", {}, OSError("connection lost"))
+
+    async with env.login("eva") as eva:
+        monkeypatch.setattr(teaching, "record", database_gone)
+        response = await eva.post(
+            "/api/v1/editor/teach", json={"text": REJECTED, "entry_id": ENTRY}
+        )
+        assert response.status_code == 503, response.text
+        assert response.json()["error"] == "journal_failed"
+        assert response.json()["message"].startswith("Правка не сохранена")
+        assert on_disk and on_disk[0] != before  # it had been written and passed the gate
+        assert env.stores.read_bytes() == before
+        assert env.bot.runtime.engine.brain is brain  # nothing went live
+        assert (await eva.get("/api/v1/editor/history")).json()["items"] == []
+
+        monkeypatch.undo()  # the database is back: the same click works
+        again = await eva.post("/api/v1/editor/teach", json={"text": REJECTED, "entry_id": ENTRY})
+        assert again.status_code == 200, again.text
+    await env.bot.customer("carol").say(REJECTED)
+    assert env.bot.runtime.engine.brain is not brain

@@ -185,7 +185,7 @@ def test_an_import_whose_journal_cannot_be_written_puts_the_files_back(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.cli import main
-    from handoff import kb_import
+    from handoff import teaching
 
     project = copy_demo_project(tmp_path / "project", models=True)
     table = tmp_path / "faq.csv"
@@ -197,7 +197,7 @@ def test_an_import_whose_journal_cannot_be_written_puts_the_files_back(
         written.append(faq_files(project))
         raise OperationalError("INSERT INTO content_revisions", {}, OSError("connection lost"))
 
-    monkeypatch.setattr(kb_import, "record", database_gone)
+    monkeypatch.setattr(teaching, "record", database_gone)
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert main(["--project", str(project), "kb", "import", str(table)]) == 3
     assert "the editor's journal could not be written, every file is as it was" in (
