@@ -5,12 +5,15 @@
 Built from the demo held-out set (``tests/data/demo_heldout.tsv``, never trained on): every
 in-scope message whose intent is an FAQ entry is paired with one of a different entry (seeded),
 and the two are joined the ways customers join them («? », «. », « и ещё », «, а также »,
-a new line). What the bot answers is decided exactly as in the dialogue: the FAQ entries
-:func:`bot.dialogue.several_questions` picks, or else the message's own intent if it is answered.
+a new line, a bare « и »). What the bot answers is decided exactly as in the dialogue: the FAQ
+entries :func:`bot.dialogue.several_questions` picks, or else the message's own intent if it is
+answered.
 
-Reported per joiner: *both* = both questions answered; *one* = exactly one of them; *wrong* =
-an answer to neither; and, on the held-out messages as they are (one question each), how often
-the bot gives more than one answer (*spurious*), and with ``split_questions`` off for comparison.
+Reported per joiner: *both* = both questions answered; *one* = exactly one of them (and
+*one_and_the_other_offered*: of those, the other question asked about with its entry among the
+buttons, :func:`bot.dialogue.unclear_part`); *wrong* = an answer to neither; and, on the
+held-out messages as they are (one question each), how often the bot gives more than one answer
+(*spurious*), and with ``split_questions`` off for comparison.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 JOINERS = {"question mark": "? ", "full stop": ". ", "и ещё": " и ещё ", "а также": ", а также "}
 JOINERS["new line"] = "\n"
+JOINERS["и"] = " и "  # split only before a question word («… и можно ли …», nlu/segments.py)
 
 
 def answers(prediction: Any, kb: Any, limit: int) -> list[str]:
@@ -51,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from threadpoolctl import threadpool_limits
 
+    from bot.dialogue import unclear_part
     from bot.project import load_project, train
     from nlu import build_model
     from nlu.datasets import read_tsv
@@ -59,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     project = load_project(ROOT)
     kb = project.kb
     limit = project.config.policy.max_answers_per_message
+    options = project.config.policy.clarify_max_options
     model, _, _ = train(project)
     rows = [e for e in read_tsv(ROOT / "tests" / "data" / "demo_heldout.tsv") if e.intent in kb]
     rng = random.Random(args.seed)
@@ -70,15 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"pairs": len(pairs), "limit": limit, "joiners": {}}
     for name, joiner in JOINERS.items():
         texts = [a.text.rstrip("?. ") + joiner + b.text for a, b in pairs]
-        both = one = wrong = 0
+        both = one = asked = wrong = 0
         for (a, b), p in zip(pairs, model.predict_many(texts), strict=True):
-            got = set(answers(p, kb, limit))
+            answered = answers(p, kb, limit)
+            got = set(answered)
             both += {a.intent, b.intent} <= got
             one += len({a.intent, b.intent} & got) == 1
             wrong += bool(got - {a.intent, b.intent})
+            if len({a.intent, b.intent} & got) == 1:  # the other offered among the buttons?
+                unclear = unclear_part(p, kb, answered, options)
+                asked += unclear is not None and bool({a.intent, b.intent} & set(unclear[1]))
         result["joiners"][name] = {
             "both": round(both / len(pairs), 3),
             "one": round(one / len(pairs), 3),
+            "one_and_the_other_offered": round(asked / len(pairs), 3),
             "with_a_wrong_answer": round(wrong / len(pairs), 3),
         }
         print(name, result["joiners"][name], flush=True)

@@ -9,7 +9,7 @@ outbox in the same transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -299,6 +299,32 @@ def several_questions(prediction: Prediction, kb: KnowledgeBase, limit: int) -> 
     return []
 
 
+def unclear_part(
+    prediction: Prediction, kb: KnowledgeBase, answered: Collection[str], limit: int
+) -> tuple[Prediction, list[str]] | None:
+    """A question of a several-question message that the bot could only guess at, and the
+    entries to offer for it — asked about after the answers to the others, so that it is not
+    dropped in silence («сколько идёт доставка в казань? можно оплатить картой при получении?»
+    answers the payment and asks «сроки или регионы?» about the delivery).
+
+    The first part whose decision is CLARIFY and none of whose candidates was answered; parts the
+    bot did not understand at all (a story around the question) are left alone.
+    """
+    if len(prediction.parts) < 2:
+        return None
+    for part in prediction.parts:
+        if part.decision is not Decision.CLARIFY:
+            continue
+        options = [
+            score.intent
+            for score in part.ranking[:limit]
+            if score.intent in kb and not kb.entries[score.intent].human_only
+        ]
+        if options and not set(options) & set(answered):
+            return part, options
+    return None
+
+
 class NLUHandler:
     """Answer, clarify or admit not understanding, by the NLU's decision."""
 
@@ -321,6 +347,7 @@ class NLUHandler:
             conv.unknown_streak = 0
             for entry_id in several:
                 await answer_entry(turn, entry_id)
+            self._ask_unclear(turn, prediction, several)
             return
         if prediction.decision is Decision.ANSWER and prediction.intent is not None:
             conv.unknown_streak = 0
@@ -332,6 +359,7 @@ class NLUHandler:
                 self._ask(turn, "utter_clarify_topic", options)
                 return
             await self._answer_intent(turn, prediction.intent)
+            self._ask_unclear(turn, prediction, [prediction.intent])
             return
         if prediction.decision is Decision.CLARIFY:
             options = self._options(turn, prediction)
@@ -349,10 +377,12 @@ class NLUHandler:
             message = Outbound(text=message.text, buttons=(operator_button(),), style=message.style)
         turn.say(message, {"response": "utter_default"})
 
-    def _ask(self, turn: Turn, response: str, options: list[tuple[str, str]]) -> None:
+    def _ask(
+        self, turn: Turn, response: str, options: list[tuple[str, str]], **values: object
+    ) -> None:
         if response not in turn.domain.responses:
             response = "utter_clarify"  # a project without the topic's own question
-        header = turn.domain.render(response, turn.channel)
+        header = turn.domain.render(response, turn.channel, **values)
         buttons = (*(Button(title, payload) for title, payload in options), operator_button())
         # «2» or «второе» in reply picks one (bot/choice.py)
         choice.offer(turn.conversation, [(b.title, b.payload or "") for b in buttons], turn.now)
@@ -360,6 +390,20 @@ class NLUHandler:
             Outbound(text=header.text, buttons=buttons, style=ButtonStyle.INLINE),
             {"response": response, "options": [p for _, p in options]},
         )
+
+    def _ask_unclear(self, turn: Turn, prediction: Prediction, answered: list[str]) -> None:
+        """After the answers, «А про «…» уточните…» for a question only guessed at."""
+        unclear = unclear_part(
+            prediction, turn.kb, answered, turn.config.policy.clarify_max_options
+        )
+        if unclear is None:
+            return
+        part, entry_ids = unclear
+        question = " ".join(part.text.split()).rstrip("?.!… ")
+        if len(question) > 80:
+            question = question[:79].rstrip() + "…"
+        options = [(turn.kb.entries[e].title, f"faq:{e}") for e in entry_ids]
+        self._ask(turn, "utter_clarify_part", options, question=question)
 
     def _options(self, turn: Turn, prediction: Prediction) -> list[tuple[str, str]]:
         options: list[tuple[str, str]] = []

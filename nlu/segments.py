@@ -5,10 +5,11 @@ if it also splits into two or more questions, each is classified too (:attr:`Pre
 so the dialogue can answer every question it understood instead of only the loudest one.
 
 Splitting is deliberately conservative: only at sentence ends (``.``, ``?``, ``!``, ``;``, a
-new line) and at explicit «and also» connectors («и ещё», «а также», «кроме того», «ещё вопрос»…),
-never at a bare comma or «и», which join parts of one question far more often than two
-questions. A part needs at least :data:`MIN_WORDS` words, so «Здравствуйте!» or «Спасибо.» is
-never a question of its own.
+new line), at explicit «and also» connectors («и ещё», «а также», «кроме того», «ещё вопрос»…)
+and at an «и» right before a question word («… в казань и можно ли оплатить картой»,
+«… и сколько ждать деньги»); never at a bare comma or any other «и», which join parts of one
+question far more often than two questions. A part needs at least :data:`MIN_WORDS` words,
+so «Здравствуйте!» or «Спасибо.» is never a question of its own.
 """
 
 from __future__ import annotations
@@ -28,8 +29,27 @@ _CONNECTORS = (
     r"кроме\s+того",
     r"плюс\s+ко\s+всему",
 )
+# A bare «и» splits only where a new question starts right after it: «сколько идет доставка в
+# казань и можно ли оплатить картой» — a question word, or «можно/нужно/есть … ли».
+_QUESTION_WORDS = (
+    r"как(?:ой|ая|ое|ие|ую|им|их|ом|ого|ому|ими)?",
+    r"где",
+    r"когда",
+    r"сколько",
+    r"почему",
+    r"зачем",
+    r"куда",
+    r"откуда",
+    r"можно",
+    r"нужно",
+    r"надо",
+    r"есть\s+ли",
+    r"будет\s+ли",
+)
+_AND_QUESTION = r"и\s+(?=(?:" + "|".join(_QUESTION_WORDS) + r")\b)"
 _BOUNDARY = re.compile(
-    r"(?:[.?!;…]+(?=\s|$)|\n+|,?\s+(?=(?:" + "|".join(_CONNECTORS) + r")\b))",
+    r"(?:[.?!;…]+(?=\s|$)|\n+|,?\s+(?=(?:" + "|".join(_CONNECTORS) + r")\b)"
+    r"|,?\s+(?=" + _AND_QUESTION + r"))",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")

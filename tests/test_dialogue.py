@@ -75,6 +75,31 @@ async def test_two_questions_in_one_message_get_two_answers_in_order(bot: TestBo
     assert alice.last_outcome.owner is Owner.BOT
 
 
+async def test_two_questions_joined_by_and_get_two_answers(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say(
+        "сколько идет доставка в казань и можно ли оплатить картой при получении"
+    )
+    assert len(replies) == 2
+    assert "2–5 дней" in replies[0].text  # the delivery time …
+    assert "при получении — картой" in replies[1].text  # … and the ways to pay
+
+
+async def test_a_second_question_only_guessed_at_is_asked_about_not_dropped(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    replies = await alice.say(
+        "сколько идет доставка в казань? можно оплатить картой при получении?"
+    )
+    assert "при получении — картой" in replies[0].text  # the question understood: answered
+    assert replies[-1].text.startswith("А про «сколько идет доставка в казань» уточните")
+    assert "Сроки доставки" in alice.buttons() and "Позвать оператора" in alice.buttons()
+    await alice.press("Сроки доставки")
+    assert "2–5 дней" in alice.last_text
+    assert alice.last_outcome.owner is Owner.BOT
+
+
 async def test_one_question_in_many_words_gets_one_answer(bot: TestBot) -> None:
     alice = bot.customer("alice")
     replies = await alice.say(
