@@ -12,6 +12,7 @@ User-facing messages are Russian and live here, apart from the exceptions' codes
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,6 +65,9 @@ class UnansweredItem:
     # The entry to preselect: the top guess only if the bot itself would have asked «Вы имели в
     # виду…?» about it (``clarify_threshold``); a 12 % guess preselected gets taught by a hurry.
     suggested: str | None = None
+    # What the serving bot does with the text today («ответит» once another change taught it):
+    # the guesses and the preselected entry are today's too, not those of the day it was asked.
+    decision_now: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +82,7 @@ class UnansweredItem:
                 for g in self.guesses
             ],
             "suggested": self.suggested,
+            "decision_now": self.decision_now,
         }
 
 
@@ -203,7 +208,26 @@ async def unanswered(
             if channel not in item.channels:
                 item.channels.append(channel)
     ordered = list(groups.values())
-    return Unanswered(ordered[offset : offset + limit], len(ordered))
+    page = ordered[offset : offset + limit]
+    if page:  # read again by the bot as it is now (its content may have changed since)
+        now = await asyncio.to_thread(brain.nlu.predict_many, [item.text for item in page])
+        for item, prediction in zip(page, now, strict=True):
+            _read_now(brain, item, prediction, clarify_at)
+    return Unanswered(page, len(ordered))
+
+
+def _read_now(
+    brain: Brain, item: UnansweredItem, prediction: Prediction, clarify_at: float
+) -> None:
+    item.decision_now = prediction.decision.value
+    guesses = [
+        Guess(entry.id, entry.title, float(score.confidence))
+        for score in prediction.ranking
+        if (entry := brain.kb.get(score.intent)) is not None
+    ][:3]
+    if guesses:
+        item.guesses = guesses
+        item.suggested = guesses[0].entry_id if guesses[0].confidence >= clarify_at else None
 
 
 @dataclass(slots=True)
