@@ -83,6 +83,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if planned.problems:
         print("nothing changed", file=sys.stderr)
         return EXIT_USAGE
+    for notice in planned.notices:
+        print(f"{args.table}: {notice}", file=sys.stderr)
     counts = planned.as_json()["counts"]
     for change in planned.changed:
         print(f"{args.table}: строка {change.line}: {change.entry_id} — {_what(change)}")

@@ -7,6 +7,8 @@ as ``file:line: what is wrong`` before anything starts.
 from __future__ import annotations
 
 import os
+import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,6 +225,41 @@ class Domain:
         )
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_BRACES = "чтобы показать саму скобку, напишите её дважды: «{{» или «}}»"
+
+
+def placeholders(template: str) -> list[str]:
+    """The ``{placeholders}`` of a phrase or flow text as :func:`_fill` reads them; a
+    :class:`ValueError` in Russian when the text is not one :func:`_fill` can fill — an
+    unclosed «{» (``{wait_minutes``) would leave every placeholder of it raw in front of the
+    customer."""
+    names: list[str] = []
+    try:
+        for _, name, spec, conversion in string.Formatter().parse(template):
+            if name is None:
+                continue
+            if not _NAME.match(name) or spec or conversion:
+                raw = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+                raise ValueError(
+                    f"«{{{raw}}}» — не подстановка: в фигурных скобках пишется только имя "
+                    f"латиницей, например {{wait_minutes}}; {_BRACES}"
+                )
+            names.append(name)
+    except ValueError as exc:
+        text = str(exc)
+        if "Single '}'" in text:
+            text = f"лишняя «}}» без парной «{{»; {_BRACES}"
+        elif "expected '}'" in text or "unmatched '{'" in text or "Single '{'" in text:
+            fragment = template[template.rfind("{") :].split(maxsplit=1)[0][:30]
+            text = (
+                f"не закрыта фигурная скобка в «{fragment}»: подстановка пишется целиком, "
+                f"например {{wait_minutes}}; {_BRACES}"
+            )
+        raise ValueError(text) from None
+    return names
+
+
 class _Keep(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -317,6 +354,11 @@ def load_domain(path: Path) -> Domain:
     for name, variants in parsed.responses.items():
         if not variants:
             problems.append(doc.problem(("responses", name), "нужен хотя бы один вариант текста"))
+        for index, variant in enumerate(variants):
+            try:
+                placeholders(variant.text)
+            except ValueError as exc:
+                problems.append(doc.problem(("responses", name, index, "text"), f"{name}: {exc}"))
     if problems:
         raise ContentError(problems)
     intents = tuple(i if isinstance(i, str) else next(iter(i)) for i in parsed.intents)

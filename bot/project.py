@@ -16,14 +16,14 @@ from pathlib import Path
 
 from bot.config import Domain, ProjectConfig, load_config, load_domain
 from bot.engine import Brain
-from bot.yamlio import ContentError, Problem
+from bot.yamlio import ContentError, Problem, YamlDoc, load_yaml, relative_problems
 from flows.loader import load_flows
 from flows.models import Flow
 from knowledge_base.loader import kb_examples, load_kb
 from knowledge_base.models import KnowledgeBase
 from nlu import NLUConfig, build_model, load_model
 from nlu.api import Example, NLUModel
-from nlu.model import TRAINING_REVISION
+from nlu.model import OOS_INTENT, TRAINING_REVISION
 from nlu.rasa_io import DataError, read_rasa_nlu
 
 log = logging.getLogger(__name__)
@@ -87,22 +87,33 @@ def load_project(root: Path) -> Project:
         kb_complete = exc.complete
     examples: list[Example] = []
     nlu_files = [root / p for p in config.nlu_data]
+    nlu_docs: list[YamlDoc] = []
     for path in nlu_files:
         try:
+            # The same reading as every content file's (missing file, encoding, YAML syntax
+            # explained in Russian, a repeated key), then the Rasa format's own rules.
+            doc = load_yaml(path)
             examples.extend(read_rasa_nlu(path))
+        except ContentError as exc:
+            problems.extend(exc.problems)
+            continue
         except DataError as exc:
             problems.append(_problem_from_text(str(exc), path))
+            continue
+        nlu_docs.append(doc)
     if domain is not None:
         for example in examples:
             if example.intent in kb.entries:
+                problem = _problem_from_text(f"{example.source}: ", root / config.nlu_data[0])
                 problems.append(
                     Problem(
-                        example.source or str(path),
-                        1,
+                        problem.file,
+                        problem.line,
                         f"интент {example.intent!r} совпадает с id записи базы знаний",
                     )
                 )
     flows: dict[str, Flow] = {}
+    flows_complete = True
     try:
         intents = {e.intent for e in examples} | set(kb.entries)
         flows = load_flows(
@@ -110,10 +121,50 @@ def load_project(root: Path) -> Project:
         )
     except ContentError as exc:
         problems.extend(exc.problems)
+        flows_complete = False
+    if domain is not None and kb_complete and flows_complete:
+        problems.extend(_unanswered_intents(nlu_docs, config, domain, kb, flows))
     if problems:
-        raise ContentError(problems)
+        raise ContentError(relative_problems(problems, root))
     assert domain is not None
     return Project(root, config, domain, kb, examples, nlu_files, flows)
+
+
+def _unanswered_intents(
+    docs: list[YamlDoc],
+    config: ProjectConfig,
+    domain: Domain,
+    kb: KnowledgeBase,
+    flows: dict[str, Flow],
+) -> list[Problem]:
+    """An NLU intent nothing answers: the bot would recognise it and say «не понял».
+
+    Answered: a response ``utter_<intent>`` in domain.yml, a knowledge-base entry of that id,
+    a flow it starts, or the code — a request for a person (``handoff.request_intents``), a
+    complaint that escalates (``handoff.complaint_intents``), ``oos`` (out of scope)."""
+    handled = {OOS_INTENT, *kb.entries, *config.handoff.request_intents}
+    handled |= {intent for flow in flows.values() for intent in flow.intents}
+    if config.handoff.escalate_on_complaint:
+        handled |= set(config.handoff.complaint_intents)
+    problems = []
+    for doc in docs:
+        blocks = doc.data.get("nlu") if isinstance(doc.data, dict) else None
+        for index, block in enumerate(blocks if isinstance(blocks, list) else []):
+            intent = block.get("intent") if isinstance(block, dict) else None
+            if not isinstance(intent, str):
+                continue
+            intent = intent.strip()
+            if intent in handled or f"utter_{intent}" in domain.responses:
+                continue
+            problems.append(
+                doc.problem(
+                    ("nlu", index, "intent"),
+                    f"на интент {intent!r} бот ничем не отвечает и сказал бы «не понял»: добавьте "
+                    f"ответ utter_{intent} в domain.yml или сценарий с intents: [{intent}] "
+                    "(или уберите интент)",
+                )
+            )
+    return problems
 
 
 def _problem_from_text(text: str, path: Path) -> Problem:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from bot import heap, snapshots
 from bot.config import ProjectConfig
 from bot.project import Project, load_project, make_brain, train
-from bot.yamlio import ContentError, Problem
+from bot.yamlio import ContentError, Problem, relative_problems
 from nlu.api import Decision, NLUModel
 
 if TYPE_CHECKING:
@@ -191,7 +191,8 @@ def prepare(
     try:
         failures, before, after = gate(project, model, current, checks)
     except ContentError as exc:
-        return ReloadReport(ok=False, problems=[str(p) for p in exc.problems]), None, None
+        problems = relative_problems(exc.problems, root)
+        return ReloadReport(ok=False, problems=[str(p) for p in problems]), None, None
     examples = project.training_examples()
     report = ReloadReport(
         ok=not failures,

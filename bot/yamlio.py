@@ -31,6 +31,20 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
+def relative_problems(problems: Iterable[Problem], root: Path) -> list[Problem]:
+    """``problems`` with the project's files named from its root (``data/faq/delivery.yml:12``,
+    not the server's ``/srv/bot/data/faq/…``): what editors see, on the page and in a shell."""
+    base = str(root.resolve())
+    out = []
+    for problem in problems:
+        file = problem.file
+        path = Path(file)
+        if path.is_absolute() and path.resolve().is_relative_to(base):
+            file = str(path.resolve().relative_to(base))
+        out.append(Problem(file, problem.line, problem.message.replace(base + "/", "")))
+    return out
+
+
 class ContentError(Exception):
     """One or more problems in content/config files, each with ``file:line``."""
 

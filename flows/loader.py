@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Collection
 from pathlib import Path
 
+from bot.config import placeholders
 from bot.yamlio import ContentError, Problem, load_yaml
 from flows.models import Flow, FlowsFile
 from knowledge_base.loader import kb_files
@@ -69,12 +69,30 @@ def load_flows(
                     problems.append(
                         doc.problem(step_loc, f"нет такой записи базы знаний: {step.answer!r}")
                     )
-                text = step.ask or step.say or step.handoff or ""
-                for _, name, _, _ in string.Formatter().parse(text):
-                    if name and name not in slots:
+                for field in ("ask", "retry", "say", "handoff"):
+                    text = getattr(step, field)
+                    if not text:
+                        continue
+                    try:
+                        names = placeholders(text)
+                    except ValueError as exc:  # «{order_number» would reach the customer raw
+                        problems.append(doc.problem((*step_loc, field), str(exc)))
+                        continue
+                    for name in dict.fromkeys(names):
+                        if name not in slots:
+                            problems.append(
+                                doc.problem(
+                                    (*step_loc, field),
+                                    f"{{{name}}} не собирается ни одним из предыдущих шагов",
+                                )
+                            )
+                for name in step.when:
+                    if name not in slots:
                         problems.append(
                             doc.problem(
-                                step_loc, f"{{{name}}} не собирается ни одним из предыдущих шагов"
+                                (*step_loc, "when", name),
+                                f"условие when: слот {name!r} не собирается ни одним из "
+                                f"предыдущих шагов{_known(slots)} — шаг никогда не выполнится",
                             )
                         )
                 if step.slot:
@@ -82,3 +100,7 @@ def load_flows(
     if problems:
         raise ContentError(problems)
     return flows
+
+
+def _known(slots: set[str]) -> str:
+    return f" (собираются: {', '.join(sorted(slots))})" if slots else ""

@@ -32,12 +32,14 @@ from handoff.teaching import (
     journal_lines,
     put_live,
     refused_result,
+    taken_ids,
 )
 from knowledge_base.bulk import EntryEdit, FileEdits, apply_to_files
 from knowledge_base.editing import EditError, clean_answer, clean_question
 from knowledge_base.loader import question_key
 from knowledge_base.new_entry import MAX_QUESTIONS, MAX_TITLE_CHARS, new_entry
-from knowledge_base.table import TableRow
+from knowledge_base.quality import broken_link_problems, vague_referral
+from knowledge_base.table import ENCODING_NAMES, TableRow, restore_lost
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,12 @@ class ImportPlan:
     rows: list[RowChange] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     files: dict[str, FileEdits] = field(default_factory=dict)
+    # What the editor should know though nothing is wrong (e.g. characters the file's
+    # encoding lost, taken from the knowledge base).
+    notices: list[str] = field(default_factory=list)
+    restored: set[str] = field(default_factory=set)
+    # The questions each row's entry ends with (for the check across entries).
+    questions: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
 
     @property
     def changed(self) -> list[RowChange]:
@@ -101,6 +109,7 @@ class ImportPlan:
         return {
             "ok": not self.problems,
             "problems": self.problems,
+            "notices": self.notices,
             "counts": count,
             "rows": [r.as_json() for r in self.changed],
         }
@@ -145,12 +154,35 @@ class _RowError(Exception):
     pass
 
 
+def _check_referral(answer: str, *, has_url_button: bool) -> None:
+    """The content's own rules (:mod:`knowledge_base.quality`), before the reload refuses it."""
+    for problem in broken_link_problems(answer):
+        raise _RowError(problem)
+    words = vague_referral(answer, has_url_button=has_url_button)
+    if words is not None:
+        raise _RowError(
+            f"ответ отсылает клиента искать самому («{words}») — дайте точную ссылку "
+            "(https://…) в тексте"
+        )
+
+
+def _restored_question(question: str, current: list[str], row: TableRow, result: ImportPlan) -> str:
+    """``question`` as the entry has it, when it differs only by characters the file's
+    encoding lost."""
+    for known in current:
+        restored, lost = restore_lost(known, question, row.encoding)
+        if lost and restored == known:
+            result.restored |= lost
+            return known
+    return question
+
+
 def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
     """What importing ``rows`` would change in ``brain``'s knowledge base."""
     result = ImportPlan()
     files = categories(brain)
     seen: dict[str, int] = {}
-    taken = set(brain.kb.entries)
+    taken = taken_ids(brain)
     for row in rows:
         try:
             change = _row(brain, row, files, seen, taken, result)
@@ -158,7 +190,69 @@ def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
             result.problems.append(f"строка {row.line}: {exc}")
             continue
         result.rows.append(change)
+    result.problems.extend(_shared_questions(brain, result))
+    result.notices.extend(_encoding_notice(rows, result.restored))
     return result
+
+
+def _encoding_notice(rows: list[TableRow], restored: set[str]) -> list[str]:
+    encoding = next((r.encoding for r in rows if r.encoding != "utf-8"), None)
+    if encoding is None:
+        return []
+    name = ENCODING_NAMES.get(encoding, encoding)
+    if restored:
+        chars = ", ".join(sorted(restored))
+        return [
+            f"Файл сохранён в кодировке {name}: символы, которых в ней нет ({chars}), взяты из "
+            "базы знаний; сохраняйте таблицу как «CSV UTF-8»."
+        ]
+    return [
+        f"Файл сохранён в кодировке {name}: символы, которых в ней нет (например, ₽ или "
+        "эмодзи), Excel заменяет на «?» — проверьте новые тексты; сохраняйте таблицу как "
+        "«CSV UTF-8»."
+    ]
+
+
+def _shared_questions(brain: Brain, result: ImportPlan) -> list[str]:
+    """A question the table gives to an entry while another entry has it too (the content's
+    own validation refuses it: the bot could not tell them apart), by the row that adds it."""
+    owners: dict[str, list[str]] = {}
+    final = {entry_id: list(entry.questions) for entry_id, entry in brain.kb.entries.items()}
+    final.update({entry_id: qs for entry_id, (_, qs) in result.questions.items()})
+    for entry_id, questions in final.items():
+        for key in dict.fromkeys(question_key(q) for q in questions):
+            owners.setdefault(key, []).append(entry_id)
+    added: dict[str, set[str]] = {}
+    for change in result.rows:
+        if change.kind == "new":
+            added[change.entry_id] = {question_key(q) for q in final[change.entry_id]}
+        else:
+            added[change.entry_id] = {question_key(q) for q in change.added}
+    titles = {entry_id: entry.title for entry_id, entry in brain.kb.entries.items()}
+    titles.update({change.entry_id: change.title for change in result.rows})
+    problems: list[tuple[int, str]] = []
+    for key, entry_ids in owners.items():
+        if len(entry_ids) < 2:
+            continue
+        for entry_id in entry_ids:
+            if key not in added.get(entry_id, ()):
+                continue  # the table did not give it this question: the other row is to blame
+            line, questions = result.questions[entry_id]
+            question = next(q for q in questions if question_key(q) == key)
+            others = []
+            for other in entry_ids:
+                if other != entry_id:
+                    row = result.questions.get(other)
+                    where = f" (строка {row[0]})" if row else ""
+                    others.append(f"«{titles[other]}»{where}")
+            problems.append(
+                (
+                    line,
+                    f"строка {line}: вопрос «{question}» есть и в записи {', '.join(others)} — "
+                    "бот не сможет их различить; оставьте его в одной записи",
+                )
+            )
+    return [text for _, text in sorted(problems)]
 
 
 def _row(
@@ -175,6 +269,7 @@ def _row(
         raise _RowError(f"название длиннее {MAX_TITLE_CHARS} символов")
     questions, answer = _questions(row), _answer(row)
     if not row.id:
+        _check_referral(answer, has_url_button=False)
         if row.category not in files:
             known = ", ".join(f"«{c}»" for c in files)
             raise _RowError(f"для новой записи укажите раздел, один из: {known}")
@@ -183,6 +278,7 @@ def _row(
         except EditError as exc:
             raise _RowError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc))) from None
         taken.add(entry.id)
+        result.questions[entry.id] = (row.line, list(entry.questions))
         result._file(files[row.category]).new.append(entry)
         return RowChange(row.line, entry.id, entry.title, "new", files[row.category])
     if row.id in seen:
@@ -199,16 +295,26 @@ def _row(
             f"запись «{current.title}» — в разделе «{current.category}», в таблице — "
             f"«{row.category}»; переносить записи между разделами можно только в файлах"
         )
+    # A file saved in Windows-1251 has «?» for every «₽»: the knowledge base's text stays.
+    title, lost = restore_lost(current.title, row.title, row.encoding)
+    result.restored |= lost
+    stored = _as_stored(current.answer)
+    answer, lost = restore_lost(stored, answer, row.encoding)
+    result.restored |= lost
+    questions = [_restored_question(q, current.questions, row, result) for q in questions]
     old_keys = {question_key(q) for q in current.questions}
     new_keys = {question_key(q) for q in questions}
+    if answer != stored:
+        _check_referral(answer, has_url_button=any(b.url for b in current.buttons))
+    result.questions[row.id] = (row.line, questions)
     change = RowChange(
         row.line,
         row.id,
-        row.title,
+        title,
         "same",
         source.file,
-        title_changed=row.title != current.title,
-        answer_changed=answer != _as_stored(current.answer),
+        title_changed=title != current.title,
+        answer_changed=answer != stored,
         added=[q for q in questions if question_key(q) not in old_keys],
         removed=[q for q in current.questions if question_key(q) not in new_keys],
     )
@@ -217,7 +323,7 @@ def _row(
         result._file(source.file).entries.append(
             EntryEdit(
                 row.id,
-                title=row.title if change.title_changed else None,
+                title=title if change.title_changed else None,
                 answer=answer if change.answer_changed else None,
                 add=change.added,
                 remove=change.removed,
@@ -282,8 +388,13 @@ async def apply(
     log.info("%s imported a table: %s", who, counts)
     return planned, TeachResult(
         ok=True,
-        message=f"Готово: новых записей — {counts['new']}, изменённых — {counts['changed']}; "
-        "бот уже отвечает по-новому.",
+        message=" ".join(
+            [
+                f"Готово: новых записей — {counts['new']}, изменённых — {counts['changed']}; "
+                "бот уже отвечает по-новому.",
+                *planned.notices,
+            ]
+        ),
         entry_id=first.entry_id,
         text="",
     )

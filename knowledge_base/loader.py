@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.yamlio import ContentError, Problem, YamlDoc, load_yaml, parse_yaml
 from knowledge_base.models import FAQEntry, KBFile, KnowledgeBase, SourceRef
-from knowledge_base.quality import vague_referral
+from knowledge_base.quality import broken_link_problems, vague_referral
 from nlu.api import Example
 from nlu.kb_examples import entry_examples
 
@@ -99,6 +99,14 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
             texts: list[tuple[tuple[str | int, ...], str]] = [(("answer",), entry.answer)]
             texts += [(("answers", channel), text) for channel, text in entry.answers.items()]
             for path, text in texts:
+                for link in broken_link_problems(text):
+                    problems.append(
+                        Problem(
+                            doc.name,
+                            doc.line_of(("entries", index, *path)),
+                            f"{entry.id}: {link}",
+                        )
+                    )
                 words = vague_referral(text, has_url_button=has_url_button)
                 if words is not None:
                     problems.append(

@@ -15,7 +15,21 @@ _REFERRAL = re.compile(
     r"[^.!?\n]{0,40}?\b(?:на\s+(?:нашем\s+|официальном\s+)?сайте|в\s+разделе)\b",
     re.IGNORECASE,
 )
-_LINK = re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:ru|рф|com|net|org)(?:/|\b)", re.IGNORECASE)
+# A link names a site: ``https://`` alone (or ``https://volt-shop``) is not one.
+_HOST = r"[\w-]+(?:\.[\w-]+)+"
+_LINK = re.compile(
+    rf"https?://{_HOST}|\bwww\.{_HOST}|\b[\w-]+\.(?:ru|рф|com|net|org)(?:/|\b)", re.IGNORECASE
+)
+_SCHEME = re.compile(r"\bhttps?://\S*", re.IGNORECASE)
+
+
+def broken_links(text: str) -> list[str]:
+    """Every ``http(s)://`` in ``text`` with no host with a dot (``https://``, ``https://сайт``)."""
+    return [
+        m.group().rstrip(".,;:!?)»\"'")
+        for m in _SCHEME.finditer(text)
+        if not re.match(rf"https?://{_HOST}", m.group(), re.IGNORECASE)
+    ]
 
 
 def vague_referral(text: str, *, has_url_button: bool = False) -> str | None:
@@ -24,3 +38,12 @@ def vague_referral(text: str, *, has_url_button: bool = False) -> str | None:
         return None
     match = _REFERRAL.search(text)
     return " ".join(match.group().split()) if match else None
+
+
+def broken_link_problems(text: str) -> list[str]:
+    """What to tell the editor about each of :func:`broken_links`."""
+    return [
+        f"в ссылке «{link}» нет адреса сайта — напишите её целиком, например "
+        "https://volt-shop.ru/delivery"
+        for link in broken_links(text)
+    ]

@@ -17,6 +17,7 @@ Only reading and writing the table is here; what an import changes is :mod:`hand
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ _ALIASES = {
 REQUIRED = ("id", "название", "вопросы", "ответ")
 MAX_BYTES = 2_000_000
 MAX_ROWS = 2000
+_END = "\ufdd0end of the table\ufdd0"  # a noncharacter: never in a real file
 
 
 class TableError(Exception):
@@ -60,6 +62,68 @@ class TableRow:
     title: str
     questions: tuple[str, ...]
     answer: str
+    encoding: str = "utf-8"  # the file's: "cp1251" when a Russian Excel saved a plain «CSV»
+
+
+ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251"}
+
+
+def _lost(char: str, encoding: str) -> bool:
+    """``char`` is one that a file in ``encoding`` cannot hold (a spreadsheet writes «?»)."""
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def restore_lost(current: str, text: str, encoding: str) -> tuple[str, set[str]]:
+    """``text`` (read from a file in ``encoding``) with the characters the encoding could not
+    hold put back from ``current``, and those characters.
+
+    Saving a table as Windows-1251, Excel writes «?» for «₽», «≈» or an emoji: ``current`` is
+    saved the same way and compared with ``text`` (:mod:`difflib`); where they agree, the
+    current characters stay, every difference is the editor's."""
+    if encoding == "utf-8" or "?" not in text or current == text:
+        return text, set()
+    best: tuple[int, str, set[str]] | None = None
+    astral = any(ord(c) > 0xFFFF and _lost(c, encoding) for c in current)
+    for utf16 in (False, True) if astral else (False,):  # «?» per character, or per UTF-16 unit
+        saved: list[str] = []
+        origin: list[int] = []  # the character of ``current`` each one of ``saved`` stands for
+        first: list[int] = []  # where in ``saved`` that character begins
+        span: list[int] = []  # and how many of ``saved`` it takes
+        for index, char in enumerate(current):
+            marks = (2 if utf16 and ord(char) > 0xFFFF else 1) if _lost(char, encoding) else 0
+            start = len(saved)
+            saved.extend("?" * marks if marks else char)
+            origin.extend([index] * (marks or 1))
+            first.extend([start] * (marks or 1))
+            span.extend([marks or 1] * (marks or 1))
+        out: list[str] = []
+        restored: set[str] = set()
+        kept = 0
+        matcher = difflib.SequenceMatcher(None, "".join(saved), text, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                out.append(text[j1:j2])
+                continue
+            kept += i2 - i1
+            position = i1
+            while position < i2:
+                index, start, width = origin[position], first[position], span[position]
+                if start < i1 or start + width > i2:  # half of an emoji's «??»
+                    out.append(text[j1 + position - i1])
+                    position += 1
+                    continue
+                out.append(current[index])
+                if saved[position] == "?" and current[index] != "?":
+                    restored.add(current[index])
+                position += width
+        if best is None or kept > best[0]:
+            best = (kept, "".join(out), restored)
+    assert best is not None
+    return best[1], best[2]
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -97,9 +161,11 @@ def read_table(data: bytes) -> list[TableRow]:
     """Parse an edited table; :class:`TableError` when it is not one."""
     if len(data) > MAX_BYTES:
         raise TableError(f"Файл больше {MAX_BYTES // 1_000_000} МБ — это не таблица базы знаний.")
+    encoding = "utf-8"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        encoding = "cp1251"
         # A Russian Excel's plain «CSV» is Windows-1251: read it as such; anything else is
         # not a table this page can read.
         try:
@@ -113,7 +179,9 @@ def read_table(data: bytes) -> list[TableRow]:
         raise TableError("Файл пустой.")
     first_line = text.split("\n", 1)[0]
     delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # The end is marked by a row of its own, to tell a quote never closed from a closed one.
+    marked = f"{text}\r\n{_END}\r\n"
+    reader = csv.reader(io.StringIO(marked, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -124,14 +192,16 @@ def read_table(data: bytes) -> list[TableRow]:
         raise TableError(
             "строка 1: нет столбцов "
             + ", ".join(f"«{c}»" for c in missing)
-            + f". Нужны столбцы: {'; '.join(COLUMNS)} — скачайте таблицу с этой страницы и "
-            "правьте её."
+            + f". Нужны столбцы: {'; '.join(COLUMNS)} — правьте выгруженную таблицу: "
+            "«Скачать таблицу (CSV)» на странице редактора или «zabota kb export»."
         )
     rows: list[TableRow] = []
     line = 1  # the spreadsheet's row number (a cell of several lines is still one row)
     try:
         for cells in reader:
             line += 1
+            if cells == [_END]:
+                break
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) >= MAX_ROWS:
@@ -151,7 +221,16 @@ def read_table(data: bytes) -> list[TableRow]:
                         q.strip() for q in values.get("вопросы", "").splitlines() if q.strip()
                     ),
                     answer=values.get("ответ", "").replace("\r\n", "\n").strip(),
+                    encoding=encoding,
                 )
+            )
+        else:
+            # The end mark never came as a row of its own: a quote opened in the last row was
+            # never closed and the rest of the file went into that one cell (which would be
+            # reported as, say, «пустой ответ»).
+            raise TableError(
+                f'строка {line}: не закрыта кавычка «"», открытая в этой строке, — всё, что '
+                "после неё, попало в одну ячейку. Закройте кавычку или уберите её."
             )
     except csv.Error as exc:
         raise TableError(f"строка {line}: не читается как CSV ({exc}).") from None

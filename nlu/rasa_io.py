@@ -53,23 +53,30 @@ def read_rasa_nlu(path: Path) -> list[Example]:
     """Examples of every ``intent`` block; ``synonym``/``regex``/``lookup`` blocks are skipped."""
     doc = load_yaml_with_lines(path)
     if not isinstance(doc, dict) or "nlu" not in doc:
-        raise DataError(f"{path}:1: not a Rasa NLU file (no top-level 'nlu' key)")
+        raise DataError(f"{path}:1: это не файл NLU в формате Rasa: нет раздела 'nlu:'")
     blocks = doc["nlu"]
     if not isinstance(blocks, list):
-        raise DataError(f"{path}:{doc.get('__line__', 1)}: 'nlu' must be a list")
+        raise DataError(
+            f"{path}:{doc.get('__line__', 1)}: 'nlu:' должен быть списком (- intent: …)"
+        )
     out: list[Example] = []
     for block in blocks:
         if not isinstance(block, dict):
-            raise DataError(f"{path}:{doc.get('__line__', 1)}: each 'nlu' item must be a mapping")
+            raise DataError(
+                f"{path}:{doc.get('__line__', 1)}: каждый элемент 'nlu:' — словарь (- intent: …)"
+            )
         line = int(block.get("__line__", 0))
         if "intent" not in block:
             continue
         intent = block["intent"]
         examples = block.get("examples")
         if not isinstance(intent, str) or not intent.strip():
-            raise DataError(f"{path}:{line}: 'intent' must be a non-empty string")
+            raise DataError(f"{path}:{line}: 'intent' — непустое имя интента")
         if not isinstance(examples, str):
-            raise DataError(f"{path}:{line}: intent {intent!r}: 'examples' must be a '|' block")
+            raise DataError(
+                f"{path}:{line}: интент {intent!r}: 'examples' — блок '|' с примерами, "
+                "по одному на строку"
+            )
         # The block scalar starts on the line after "examples: |" — usually line + 2.
         first = line + 2
         for offset, raw in enumerate(examples.splitlines()):
@@ -77,7 +84,9 @@ def read_rasa_nlu(path: Path) -> list[Example]:
             if not item:
                 continue
             if not item.startswith("- "):
-                raise DataError(f"{path}:{first + offset}: example must start with '- ': {item!r}")
+                raise DataError(
+                    f"{path}:{first + offset}: пример должен начинаться с «- »: {item!r}"
+                )
             text = _ANNOTATION.sub(r"\1", item[2:].strip())
             out.append(Example(text, intent.strip(), f"{path}:{first + offset}"))
     return out

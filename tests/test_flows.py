@@ -203,7 +203,7 @@ def test_flow_validation_points_at_the_line(tmp_path: Path) -> None:
         load_flows([tmp_path], _kb(), {"greet"})
     text = str(info.value)
     assert "f.yml:4:" in text and "неизвестный интент 'no_such_intent'" in text
-    assert "f.yml:6:" in text and "{order_number} не собирается" in text
+    assert "f.yml:7:" in text and "{order_number} не собирается" in text  # the text's line
     assert "f.yml:13:" in text and "не является корректным регулярным выражением" in text
     assert "f.yml:15:" in text and "нужен 'slot'" in text
 

@@ -35,7 +35,7 @@ PARKING = [
     "есть ли парковка у магазина\nгде припарковаться у вольта",
     "У всех магазинов «Вольт» бесплатная парковка на 2 часа: https://volt-shop.ru/stores.",
 ]
-# A new entry that takes another entry's question: the content's validation refuses it.
+# A new entry that takes another entry's question: the table's check refuses it.
 STOLEN = ["", STORES, "Возврат", "Как вернуть товар?", "Ответ, https://volt-shop.ru/x"]
 
 
@@ -151,7 +151,17 @@ async def test_a_check_or_a_refused_import_writes_nothing_to_the_journal(
 
     table.write_bytes(_csv(sheet))
     assert zabota(*shell, "--check", env=database).returncode == 0
-    table.write_bytes(_csv([*sheet, STOLEN]))
+    table.write_bytes(_csv([*sheet, STOLEN]))  # refused by the check, by its row
+    refused = zabota(*shell, env=database)
+    assert refused.returncode == 2
+    assert "вопрос «Как вернуть товар?» есть и в записи" in refused.stderr
+    # A new entry made of customers' wordings from the regression set (not questions of any
+    # entry, so the check lets it through): the reload's gate refuses it, as the bot would
+    # answer those customers worse.
+    heldout = (project / "tests" / "data" / "demo_heldout.tsv").read_text(encoding="utf-8")
+    taken = [line.split("\t")[0] for line in heldout.splitlines() if "\toos" not in line][:12]
+    clashing = ["", STORES, "Разное", "\n".join(taken), "Ответ, https://volt-shop.ru/x"]
+    table.write_bytes(_csv([*sheet, clashing]))
     refused = zabota(*shell, env=database)
     assert refused.returncode == 2
     assert "refused: every file is as it was" in refused.stderr

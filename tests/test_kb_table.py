@@ -263,10 +263,20 @@ async def test_an_import_the_reload_refuses_puts_every_file_back(env: Env) -> No
         sheet = _rows((await eva.get("/api/v1/editor/kb.csv")).content)
         trade_in = next(row for row in sheet if row[0] == "trade_in")
         trade_in[4] = "Новый ответ про трейд-ин: https://volt-shop.ru/trade-in"
-        # A new entry that steals another entry's question: the content's own validation
-        # (one question, one entry) refuses the reload.
-        sheet.append(["", STORES, "Возврат", "Как вернуть товар?", "Ответ, https://volt-shop.ru/x"])
+        # A new entry that steals another entry's question: the check refuses it by row.
+        stolen = [*sheet, ["", STORES, "Возврат", "Как вернуть товар?", "Ответ, https://x.ru"]]
         before = _files(env.root)
+        response = await _upload(eva, _csv(stolen), check=False)
+        assert response.status_code == 400, response.text
+        assert "вопрос «Как вернуть товар?» есть и в записи" in response.json()["message"]
+        assert _files(env.root) == before
+        # Content the table does not hold is broken (a phrase is missing): the content's own
+        # validation refuses the reload, and the knowledge base's files are put back.
+        domain = env.root / "domain.yml"
+        domain.write_text(
+            domain.read_text(encoding="utf-8").replace("  utter_rated:", "  utter_rated_x:"),
+            encoding="utf-8",
+        )
         response = await _upload(eva, _csv(sheet), check=False)
         assert response.status_code == 422, response.text
         assert response.json()["message"].startswith("Импорт не принят")
@@ -316,15 +326,143 @@ def test_the_table_round_trip_from_a_shell(tmp_path: Path) -> None:
     stores = (project / "data" / "faq" / "stores.yml").read_text(encoding="utf-8")
     assert "      - сдать старый ноут в зачет\n" in stores
 
-    # A new entry that takes another entry's question: refused, every file as it was.
+    # A new entry that takes another entry's question: the check already refuses it.
     after = _files(project)
     table.write_bytes(_csv([*sheet, ["", STORES, "Возврат", "Как вернуть товар?", "Ответ."]]))
-    refused = zabota(*where, "kb", "import", str(table))
-    assert refused.returncode == 2
-    assert "refused: every file is as it was" in refused.stderr
-    assert _files(project) == after
+    for check in (("--check",), ()):
+        refused = zabota(*where, "kb", "import", str(table), *check)
+        assert refused.returncode == 2
+        assert f"строка {len(sheet) + 1}: вопрос «Как вернуть товар?» есть и в записи" in (
+            refused.stderr
+        )
+        assert str(project) not in refused.stderr
+        assert _files(project) == after
 
     table.write_bytes(_csv([*sheet, ["no_such_entry", "", "Что-то", "вопрос", "ответ"]]))
     wrong = zabota(*where, "kb", "import", str(table), "--check")
     assert wrong.returncode == 2
     assert f"{table}: строка {len(sheet) + 1}: записи «no_such_entry» нет" in wrong.stderr
+
+
+# -- what the check catches before the import would be refused --------------------------------
+
+
+def _demo_sheet() -> list[list[str]]:
+    return _rows(export_table(load_project(ROOT).kb.entries.values()))
+
+
+def _cp1251(rows: list[list[str]]) -> bytes:
+    """What a Russian Excel's plain «CSV» saves: Windows-1251, «?» for what it cannot hold."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("cp1251", errors="replace")
+
+
+def test_a_sheet_saved_as_windows_1251_keeps_the_characters_it_could_not_hold() -> None:
+    from handoff.kb_import import plan
+    from tests.handoff_kit import make_brain
+
+    brain = make_brain()
+    sheet = _demo_sheet()
+    by_id = {row[0]: row for row in sheet[1:]}
+    assert "₽" in by_id["delivery_cost"][4]
+    contacts = next(r for r in sheet[1:] if "9:00" in r[4] and "₽" not in r[4])
+    contacts[4] = contacts[4].replace("9:00", "8:00", 1)
+    cost = by_id["delivery_cost"]
+    cost[4] = cost[4].replace("₽", "₽ (с НДС)", 1)  # an edit next to a lost «₽»
+    data = _cp1251(sheet)
+    assert "₽".encode() not in data and b"?" in data  # really Windows-1251, «?» for «₽»
+    rows = read_table(data)
+    assert {r.encoding for r in rows} == {"cp1251"}
+
+    planned = plan(brain, rows)
+    assert planned.problems == []
+    assert sorted(c.entry_id for c in planned.changed) == sorted([contacts[0], "delivery_cost"])
+    [edit] = [e for f in planned.files.values() for e in f.entries if e.entry_id == "delivery_cost"]
+    assert edit.answer is not None and "?" not in edit.answer
+    assert edit.answer.count("₽") == brain.kb.entries["delivery_cost"].answer.count("₽")
+    assert "₽ (с НДС)" in edit.answer
+    [notice] = planned.notices
+    assert notice.startswith("Файл сохранён в кодировке Windows-1251")
+    assert "(₽)" in notice and "CSV UTF-8" in notice
+    assert planned.as_json()["notices"] == [notice]
+    assert plan(brain, read_table(_csv(sheet))).notices == []  # UTF-8: nothing to say
+
+
+def test_the_check_names_a_question_given_to_two_entries_by_row_and_title() -> None:
+    from handoff.kb_import import plan
+    from tests.handoff_kit import make_brain
+
+    brain = make_brain()
+    sheet = _demo_sheet()
+    line = {row[0]: number for number, row in enumerate(sheet, start=1)}
+    by_id = {row[0]: row for row in sheet[1:]}
+    question = brain.kb.entries["delivery_cost"].questions[0]
+    by_id["delivery_time"][3] += f"\n{question}"
+    sheet.append(["", STORES, "Новая", f"{question}\nсовсем новый вопрос", "Ответ."])
+    planned = plan(brain, read_table(_csv(sheet)))
+    cost = brain.kb.entries["delivery_cost"].title
+    assert planned.problems == [
+        f"строка {line['delivery_time']}: вопрос «{question}» есть и в записи «{cost}» "
+        f"(строка {line['delivery_cost']}), «Новая» (строка {len(sheet)}) — бот не сможет их "
+        "различить; оставьте его в одной записи",
+        f"строка {len(sheet)}: вопрос «{question}» есть и в записи «{cost}» "
+        f"(строка {line['delivery_cost']}), «{brain.kb.entries['delivery_time'].title}» "
+        f"(строка {line['delivery_time']}) — бот не сможет их различить; оставьте его в одной "
+        "записи",
+    ]
+    assert all("/" not in p and "delivery_cost" not in p for p in planned.problems)
+    # Moving the question from one entry to the other in the same table is fine.
+    by_id["delivery_cost"][3] = by_id["delivery_cost"][3].replace(question, "").strip()
+    assert plan(brain, read_table(_csv(sheet[:-1]))).problems == []
+
+
+def test_the_check_refuses_an_answer_that_sends_the_customer_to_look_it_up() -> None:
+    from handoff.kb_import import plan
+    from tests.handoff_kit import make_brain
+
+    brain = make_brain()
+    sheet = _demo_sheet()
+    line, row = next(
+        (n, r)
+        for n, r in enumerate(sheet[1:], start=2)
+        if not any(b.url for b in brain.kb.entries[r[0]].buttons)
+    )
+    row[4] = "Подробнее смотрите на нашем сайте."
+    [problem] = plan(brain, read_table(_csv(sheet))).problems
+    assert problem.startswith(f"строка {line}: ответ отсылает клиента искать самому")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'id;название;вопросы;ответ\nx;Заголовок;вопрос;ответ\ny;"Заголовок;вопрос;ответ\n',
+            "строка 3: не закрыта кавычка",
+        ),
+        (  # QA's file: a quote closed too early, then one never closed
+            '"id";"раздел";"название";"вопросы";"ответ"\n"account_login";"x";"y;"z";"w\n',
+            "строка 2: не закрыта кавычка",
+        ),
+        (
+            "id;заголовок\n",
+            "правьте выгруженную таблицу: «Скачать таблицу (CSV)» на странице редактора или "
+            "«zabota kb export»",
+        ),
+    ],
+)
+def test_a_broken_quote_or_a_header_is_explained(text: str, message: str) -> None:
+    with pytest.raises(TableError) as refused:
+        read_table(text.encode())
+    assert message in refused.value.message
+    assert "пустой ответ" not in refused.value.message
+    assert "с этой страницы" not in refused.value.message
+
+
+def test_quotes_that_close_still_read() -> None:
+    text = 'id;название;вопросы;ответ\r\nx;"Ти""тул";"в1\r\nв2";"a"\r\ny;T;q;"last"'
+    rows = read_table(text.encode())
+    assert [(r.title, r.questions, r.answer) for r in rows] == [
+        ('Ти"тул', ("в1", "в2"), "a"),
+        ("T", ("q",), "last"),
+    ]

@@ -48,7 +48,7 @@ def test_rasa_annotations_stripped_and_errors_have_lines(tmp_path: Path) -> None
         "    - где заказ [12345](order_number)\n    oops no dash\n",
         encoding="utf-8",
     )
-    with pytest.raises(DataError, match=r"nlu\.yml:6: example must start"):
+    with pytest.raises(DataError, match=r"nlu\.yml:6: пример должен начинаться с «- »"):
         read_rasa_nlu(path)
     path.write_text(
         "nlu:\n- intent: order\n  examples: |\n    - где заказ [12345](n)\n", encoding="utf-8"

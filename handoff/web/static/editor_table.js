@@ -38,12 +38,15 @@ function showPlan(plan) {
       el("p", { id: "table-counts" }, `Новых записей: ${c.new}, изменённых: ${c.changed}, без изменений: ${c.same}.`),
       el("ul", {}, ...plan.rows.map(tableChange)));
   }
+  // e.g. a file saved in Windows-1251: the characters it lost were taken from the base
+  for (const notice of plan.notices || []) box.append(el("p", { class: "table-notice" }, notice));
   box.hidden = false;
   $("table-apply").hidden = !(plan.ok && c.new + c.changed > 0);
 }
 
 $("table-file").addEventListener("change", async () => {
   TABLE.file = $("table-file").files[0] || null;
+  $("table-file-name").textContent = TABLE.file ? TABLE.file.name : "Файл не выбран";
   $("table-result").hidden = true;
   $("table-apply").hidden = true;
   if (!TABLE.file) return;
@@ -75,5 +78,6 @@ $("table-apply").addEventListener("click", async () => {
     button.disabled = false;
     button.textContent = "Применить изменения";
     $("table-file").value = "";
+    $("table-file-name").textContent = "Файл не выбран";
   }
 });
