@@ -24,6 +24,7 @@ from handoff.teaching import (
     journal_lines,
     put_live,
     refused_result,
+    unless_changed,
 )
 from handoff.views import CHANNEL_TITLES
 from knowledge_base.editing import EditError, clean_answer, read_exact
@@ -81,8 +82,11 @@ async def edit_phrase(
     index: int,
     text: str,
     operator_id: int,
+    base: str | None = None,
 ) -> TeachResult:
-    """Rewrite one variant of a response on disk and put it live, or change nothing."""
+    """Rewrite one variant of a response on disk and put it live, or change nothing. ``base``:
+    the text the editor's page loaded (409 ``changed_meanwhile`` if the file says otherwise
+    now)."""
     try:
         cleaned = clean_answer(text)
     except EditError as exc:
@@ -103,8 +107,17 @@ async def edit_phrase(
             "new_placeholder",
         )
     path = domain_path(root)
+
+    def written() -> str:
+        for found in texts_in(read_exact(path)[1], str(path)):
+            if (found.name, found.index) == (name, index):
+                return found.text
+        raise EditError("not_found", f"no variant {index} of {name!r}")
+
     edit = Edit(
-        apply=lambda: replace_text_in_file(path, name, index, cleaned),
+        apply=unless_changed(
+            base, written, lambda: replace_text_in_file(path, name, index, cleaned)
+        ),
         journal=journal_lines(
             db,
             operator_id,

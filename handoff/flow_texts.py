@@ -23,6 +23,7 @@ from handoff.teaching import (
     journal_lines,
     put_live,
     refused_result,
+    unless_changed,
 )
 from knowledge_base.editing import EditError, clean_answer, read_exact
 from knowledge_base.loader import kb_files
@@ -93,8 +94,10 @@ async def edit_flow_text(
     field: str,
     text: str,
     operator_id: int,
+    base: str | None = None,
 ) -> TeachResult:
-    """Rewrite one text of a flow on disk and put it live, or change nothing."""
+    """Rewrite one text of a flow on disk and put it live, or change nothing. ``base``: the
+    text the editor's page loaded (409 ``changed_meanwhile`` if the file says otherwise now)."""
     if field not in TEXT_FIELDS:
         raise HandoffError(FLOW_MESSAGES["bad_field"], "bad_field")
     try:
@@ -113,8 +116,13 @@ async def edit_flow_text(
     except EditError as exc:
         raise HandoffError(FLOW_MESSAGES.get(exc.code, str(exc)), exc.code) from None
     key = f"{flow_id}/{step_id}/{field}"
+    paths = flow_paths(current, root)
     edit = Edit(
-        apply=lambda: replace_text_in_file(path, flow_id, step_id, field, cleaned),
+        apply=unless_changed(
+            base,
+            lambda: find_text(paths, flow_id, step_id, field).text,
+            lambda: replace_text_in_file(path, flow_id, step_id, field, cleaned),
+        ),
         journal=journal_lines(
             db,
             operator_id,

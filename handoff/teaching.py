@@ -32,6 +32,9 @@ from knowledge_base.editing import (
     add_question_to_file,
     clean_answer,
     clean_question,
+    entry_node,
+    read_exact,
+    read_tree,
     remove_question_in_file,
     replace_answer_in_file,
 )
@@ -80,6 +83,72 @@ ANSWER_MESSAGES = {
 }
 
 Reloader = Callable[[Edit | None], Awaitable[ReloadReport]]
+
+
+# -- optimistic concurrency: a save names the text it was written over ------------------------
+
+
+class ChangedMeanwhile(EditError):
+    """The text in the file is no longer the one the editor's page loaded (``base``): someone
+    saved, undid or hand-edited it meanwhile. Raised under the reload lock, so of two saves
+    over the same text only the first goes through."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__("changed_meanwhile", "the text changed since the page loaded it")
+        self.current = current
+
+
+class ChangedConflict(Conflict):
+    """409 ``changed_meanwhile``; ``current`` is the text as it is now (the page shows it)."""
+
+    def __init__(self, current: str) -> None:
+        short = " ".join(current.split())
+        short = short if len(short) <= 80 else short[:80].rstrip() + "…"
+        super().__init__(
+            f"Пока вы редактировали, этот текст изменили (сейчас там: «{short}»). Обновите "
+            "запись и внесите правку снова — ваш текст сохранён в поле.",
+            "changed_meanwhile",
+        )
+        self.current = normalised(current)
+
+
+def normalised(text: str) -> str:
+    """``text`` as :func:`clean_answer` would store it (without its refusals)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def same_text(a: str, b: str) -> bool:
+    """Equal as an editor sees them: line endings, trailing blanks and surrounding blank
+    lines aside (how :func:`clean_answer` stores a text)."""
+    return normalised(a) == normalised(b)
+
+
+def unless_changed(
+    base: str | None, current: Callable[[], str], apply: Callable[[], Callable[[], None]]
+) -> Callable[[], Callable[[], None]]:
+    """An :attr:`Edit.apply` that first re-reads the text (under the reload lock) and refuses
+    with :class:`ChangedMeanwhile` when it is not ``base``; ``base`` ``None`` (an API client
+    that did not send one): no check, the last save wins."""
+
+    def guarded() -> Callable[[], None]:
+        if base is not None:
+            now = current()
+            if not same_text(now, base):
+                raise ChangedMeanwhile(now)
+        return apply()
+
+    return guarded
+
+
+def answer_in_file(path: Path, entry_id: str) -> str:
+    """Entry ``entry_id``'s answer as written in ``path`` now."""
+    data, root = read_tree(read_exact(path)[1], str(path))
+    index, _ = entry_node(root, entry_id)
+    try:
+        return str(data["entries"][index]["answer"])
+    except (KeyError, IndexError, TypeError):
+        raise EditError("no_answer", "the entry has no 'answer:' text") from None
 
 
 @dataclass(slots=True)
@@ -149,6 +218,8 @@ async def put_live(reloader: Reloader, edit: Edit, messages: dict[str, str]) -> 
     :class:`HandoffError` in Russian (``messages`` by the edit's code)."""
     try:
         return await reloader(edit)
+    except ChangedMeanwhile as exc:
+        raise ChangedConflict(exc.current) from None
     except EditError as exc:
         log.warning("content edit refused before reload: %s", exc)
         raise HandoffError(messages.get(exc.code, str(exc)), exc.code) from None
@@ -267,8 +338,27 @@ async def teach(
         entry_id=entry_id,
         text=question,
         prediction=prediction,
-        line=str(live.kb.sources.get(entry_id, "")),
+        line=shown_source(live, entry_id),
     )
+
+
+def taken_ids(brain: Brain) -> set[str]:
+    """Ids a new entry cannot have: the entries' and every intent the NLU knows (``thanks`` of
+    data/nlu.yml, flows' intents, ``oos``) — the reload refuses an entry named like one."""
+    return {*brain.kb.entries, *brain.nlu.intents, "oos"}
+
+
+def shown_source(brain: Brain, entry_id: str) -> str:
+    """Where an entry is, as editors read it: ``data/faq/stores.yml:12`` from the project's
+    root (the nearest folder above the file with a ``config.yml``), not the server's path."""
+    source = brain.kb.sources.get(entry_id)
+    if source is None:
+        return ""
+    path = Path(source.file)
+    for folder in path.parents:
+        if (folder / "config.yml").is_file():
+            return f"{path.relative_to(folder)}:{source.line}"
+    return str(source)
 
 
 def entry_json(brain: Brain, entry_id: str) -> dict[str, Any]:
@@ -284,7 +374,7 @@ def entry_json(brain: Brain, entry_id: str) -> dict[str, Any]:
         "channel_variants": sorted(entry.answers),
         "buttons": [{"title": b.title, "url": b.url, "entry": b.entry} for b in entry.buttons],
         "questions": list(entry.questions),
-        "source": str(brain.kb.sources.get(entry_id, "")),
+        "source": shown_source(brain, entry_id),
     }
 
 
@@ -296,8 +386,11 @@ async def edit_answer(
     entry_id: str,
     answer: str,
     operator_id: int,
+    base: str | None = None,
 ) -> TeachResult:
-    """Replace ``entry_id``'s answer on disk and put it live, or change nothing."""
+    """Replace ``entry_id``'s answer on disk and put it live, or change nothing. ``base``: the
+    answer the editor's page loaded — if the file says something else by now, 409
+    ``changed_meanwhile`` (:class:`ChangedConflict`) and nothing is written."""
     try:
         text = clean_answer(answer)
     except EditError as exc:
@@ -311,7 +404,11 @@ async def edit_answer(
         raise HandoffError("Ответ не изменился.", "unchanged")
     path = Path(source.file)
     edit = Edit(
-        apply=lambda: replace_answer_in_file(path, entry_id, text),
+        apply=unless_changed(
+            base,
+            lambda: answer_in_file(path, entry_id),
+            lambda: replace_answer_in_file(path, entry_id, text),
+        ),
         journal=journal_lines(
             db,
             operator_id,
@@ -332,7 +429,7 @@ async def edit_answer(
         message=f"Готово: бот отвечает на вопросы «{entry.title}» новым текстом.",
         entry_id=entry_id,
         text=text,
-        line=str(brain().kb.sources.get(entry_id, "")),
+        line=shown_source(brain(), entry_id),
     )
 
 
@@ -432,7 +529,7 @@ async def create_entry(
     if category not in files:
         raise HandoffError("Выберите раздел базы знаний.", "no_category")
     try:
-        entry = new_entry(title, category, questions, answer, taken=set(current.kb.entries))
+        entry = new_entry(title, category, questions, answer, taken=taken_ids(current))
     except EditError as exc:
         raise HandoffError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)), exc.code) from None
     for question in [] if force else entry.questions:
@@ -475,7 +572,7 @@ async def create_entry(
         entry_id=entry.id,
         text=entry.questions[0],
         prediction=prediction_json(live, live.nlu.predict(entry.questions[0])),
-        line=str(live.kb.sources.get(entry.id, "")),
+        line=shown_source(live, entry.id),
     )
 
 

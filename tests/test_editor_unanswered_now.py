@@ -42,3 +42,18 @@ async def test_a_question_the_bot_answers_since_shows_todays_reading(env: Env) -
     await bob.say(REJECTED)
     assert bob.last_outcome.prediction is not None
     assert bob.last_outcome.prediction.intent == ENTRY
+
+
+async def test_a_new_entry_never_takes_the_name_of_an_intent(env: Env) -> None:
+    """«Thanks» would be ``thanks``, an intent of data/nlu.yml: the reload would refuse it."""
+    entry = {
+        "title": "Thanks",
+        "category": "Магазины и пункты выдачи",
+        "questions": ["можно ли в магазин с животными", "пускают ли с животными в магазин"],
+        "answer": "Да, в переноске или на поводке. Адреса: https://volt-shop.ru/stores",
+        "force": True,  # the bot guesses the store addresses for them today
+    }
+    async with env.login("eva") as eva:
+        response = await eva.post("/api/v1/editor/entries", json=entry)
+    assert response.status_code == 200, response.text
+    assert response.json()["entry_id"] == "thanks_2"  # not the intent

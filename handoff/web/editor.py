@@ -25,6 +25,12 @@ from handoff.web.security import guarded
 EDITOR_ROLES = ("admin", "editor")
 
 
+def _base(data: dict[str, Any]) -> str | None:
+    """The text the page loaded before the editor changed it (``base``), or ``None`` when the
+    client sent none (then the save is not checked against concurrent changes)."""
+    return str_field(data, "base") if data.get("base") is not None else None
+
+
 def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(request.query_params.get(name, default))
@@ -48,6 +54,11 @@ async def _content_change(
         )
     try:
         result = await run(await json_body(request), console.reload)
+    except teaching.ChangedConflict as exc:
+        # the text as it is now, so the page can show it next to the editor's draft
+        return JSONResponse(
+            {"error": exc.code, "message": exc.message, "current": exc.current}, status_code=409
+        )
     except HandoffError as exc:
         return error(exc)
     return JSONResponse(result.to_json(), status_code=200 if result.ok else 422)
@@ -201,6 +212,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 entry_id=str_field(data, "entry_id"),
                 answer=str_field(data, "answer"),
                 operator_id=operator.id,
+                base=_base(data),
             )
 
         return await _content_change(console, request, run)
@@ -242,6 +254,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 field=str_field(data, "field"),
                 text=str_field(data, "text"),
                 operator_id=operator.id,
+                base=_base(data),
             )
 
         return await _content_change(console, request, run)
@@ -272,6 +285,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
                 index=index,
                 text=str_field(data, "text"),
                 operator_id=operator.id,
+                base=_base(data),
             )
 
         return await _content_change(console, request, run)

@@ -7,6 +7,20 @@ from typing import Any
 
 from handoff.web.openapi_base import CSRF, ERRORS, OK, REFUSED, SECURED, TEXT, body
 
+BASE: dict[str, Any] = {
+    "type": "string",
+    "description": "Optimistic concurrency: the text the page loaded before the editor changed "
+    "it (as `GET` returned it; line endings and trailing blanks do not matter). If the file "
+    "says something else by now — another editor saved, an undo, a hand edit — the save is "
+    "refused with 409 `changed_meanwhile` (Russian `message`, and `current`: the text as it is "
+    "now) and nothing is written. Checked under the reload lock, so of two saves over the same "
+    "text only the first lands. Omitted: no check, the last save wins.",
+}
+CHANGED = (
+    "; 409 `changed_meanwhile` when `base` is sent and is no longer the text in the file "
+    "(the response's `current` is what is there now)"
+)
+
 PHRASE_PATHS: dict[str, Any] = {
     "/editor/phrases": {
         "get": {
@@ -22,13 +36,14 @@ PHRASE_PATHS: dict[str, Any] = {
             "summary": "Rewrite one variant of a phrase in domain.yml (the rest stays byte for "
             "byte) and reload (validated, gated); 200 when live, 422 when refused (the file is "
             "restored), 400 `new_placeholder` for a `{placeholder}` the phrase did not have, "
-            "`empty`, `too_long`, `unchanged`, `bad_index`; 404 for an unknown phrase",
+            "`empty`, `too_long`, `unchanged`, `bad_index`; 404 for an unknown phrase" + CHANGED,
             "security": CSRF,
             "requestBody": body(
                 {
                     "name": {"type": "string"},
                     "index": {"type": "integer", "minimum": 0},
                     "text": {"type": "string", "maxLength": 4000},
+                    "base": BASE,
                 },
                 ["name", "index", "text"],
             ),
@@ -211,12 +226,13 @@ EDITOR_PATHS: dict[str, Any] = {
             "summary": "Replace entry `entry_id`'s answer in its YAML file (the rest of the "
             "file stays byte for byte) and reload (validated, gated); 200 when live, 422 "
             "with `problems` or `failures` when refused (the file is restored), 400 "
-            "`empty`, `too_long` or `unchanged`, 404 for an unknown entry",
+            "`empty`, `too_long` or `unchanged`, 404 for an unknown entry" + CHANGED,
             "security": CSRF,
             "requestBody": body(
                 {
                     "entry_id": {"type": "string"},
                     "answer": {"type": "string", "maxLength": 4000},
+                    "base": BASE,
                 },
                 ["entry_id", "answer"],
             ),
@@ -250,7 +266,7 @@ EDITOR_PATHS: dict[str, Any] = {
             "summary": "Rewrite one text of a flow step in its YAML file (the rest stays "
             "byte for byte) and reload (validated, gated); 200 when live, 422 when refused "
             "(e.g. a `{placeholder}` no earlier step collects; the file is restored), 400 "
-            "`empty`, `too_long`, `unchanged` or `bad_field`, 404 for an unknown text",
+            "`empty`, `too_long`, `unchanged` or `bad_field`, 404 for an unknown text" + CHANGED,
             "security": CSRF,
             "requestBody": body(
                 {
@@ -258,6 +274,7 @@ EDITOR_PATHS: dict[str, Any] = {
                     "step_id": {"type": "string"},
                     "field": {"type": "string", "enum": ["ask", "say", "retry", "handoff"]},
                     "text": {"type": "string", "maxLength": 4000},
+                    "base": BASE,
                 },
                 ["flow_id", "step_id", "field", "text"],
             ),

@@ -23,6 +23,67 @@ function decisionBadge(decision) {
   return el("span", { class: `decision d-${decision}` }, DECISIONS[decision] || decision);
 }
 
+// -- unsaved drafts and the length limit ---------------------------------------------------
+// Every box an editor writes into is «draftable»: it remembers the text it was loaded with
+// (``box.base``) and what it is (``data-what``). A box whose text differs is an unsaved draft:
+// the page asks before anything throws it away (another entry, an undo, leaving the page).
+
+const LIMIT = 4000;  // the server's limit for an answer, a flow text, a phrase
+
+function draftable(box, base, what) {
+  box.classList.add("draftable");
+  box.base = base;
+  box.dataset.what = what;
+  return box;
+}
+
+// The unsaved drafts (their «what»s) inside ``root`` (the whole page by default).
+function unsaved(root) {
+  const boxes = [...(root || document).querySelectorAll(".draftable")];
+  const what = boxes.filter((b) => b.value.trim() !== (b.base || "").trim()).map((b) => b.dataset.what);
+  return [...new Set(what)];
+}
+
+// Whether to go on with ``action`` that would throw ``drafts`` away: true when there are none.
+function discardOk(drafts, action) {
+  if (!drafts.length) return true;
+  return window.confirm(`Не сохранено: ${drafts.join("; ")}.\n${action} — и эта правка пропадёт. Продолжить?`);
+}
+
+window.addEventListener("beforeunload", (event) => {
+  if (!unsaved().length) return;
+  event.preventDefault();
+  event.returnValue = "";  // the browser's own «Покинуть сайт? Изменения могут не сохраниться»
+});
+
+// A live «1234 / 4000» next to a box, red over the limit: nothing cuts the text silently (no
+// ``maxlength``); a save over it is refused by the server in Russian and the text stays.
+function counter(box, label) {
+  const count = label || el("span", { class: "small char-count" });
+  const update = () => {
+    const n = box.value.trim().length;
+    count.textContent = n > LIMIT ? `${n} / ${LIMIT} — на ${n - LIMIT} больше, чем помещается в одно сообщение` : `${n} / ${LIMIT}`;
+    count.classList.toggle("over", n > LIMIT);
+  };
+  box.addEventListener("input", update);
+  box.recount = update;
+  update();
+  return count;
+}
+
+// A text box as tall as its text (flows and phrases hold a few lines; none is cut off).
+function autosize(box) {
+  const fit = () => {
+    if (!box.isConnected) return;
+    box.style.height = "auto";
+    box.style.height = `${box.scrollHeight + 2}px`;
+  };
+  box.addEventListener("input", fit);
+  box.fit = fit;
+  requestAnimationFrame(fit);
+  return box;
+}
+
 // -- the entry picker: a select with every entry, filtered by a search box --------------------
 
 function picker(preselected) {
@@ -67,6 +128,27 @@ function refusal(box, error, force) {
   }
 }
 
+// «Пока вы редактировали, этот текст изменили»: the draft stays in ``textBox``; «Загрузить
+// текущий текст» puts the text as it is now there (the new base) and keeps the draft below it
+// to copy from, so nothing the editor wrote is lost.
+function conflict(box, error, textBox) {
+  refusal(box, error);
+  if ((error.data || {}).error !== "changed_meanwhile") return;
+  loadHistory();  // the journal says who changed it
+  const current = error.data.current || "";
+  const load = el("button", { class: "plain reload-current", type: "button" }, "Загрузить текущий текст");
+  load.addEventListener("click", () => {
+    const draft = textBox.value;
+    textBox.value = current;
+    textBox.base = current;
+    if (textBox.recount) textBox.recount();
+    if (textBox.fit) textBox.fit();
+    box.replaceChildren(el("p", { class: "small" }, "Загружен текущий текст. Ваш вариант — ниже: перенесите из него нужное и сохраните снова."),
+      el("p", { class: "quote my-draft" }, draft));
+  });
+  box.append(load);
+}
+
 function renderItem(item) {
   // Preselected only when the bot was fairly sure; otherwise the editor chooses on purpose.
   const { search, select } = picker(item.suggested || "");
@@ -74,7 +156,11 @@ function renderItem(item) {
   const dismiss = el("button", { class: "plain dismiss-btn", type: "button" }, "Не вопрос к FAQ");
   const create = el("button", { class: "plain create-btn", type: "button" }, "Новая запись");
   const result = el("div", { class: "result", hidden: true });
-  const form = newEntryForm(item, result, () => removed(li));
+  const form = newEntryForm(item, result, (data) => {
+    show("notice", data.message);
+    show("error", "");
+    removed(li);
+  });
   create.addEventListener("click", () => {
     form.hidden = !form.hidden;
     if (!form.hidden) form.querySelector("[name=title]").focus();
@@ -137,19 +223,22 @@ function renderItem(item) {
 
 // «Новая запись»: a question no entry fits gets its own entry (title, section, the ways customers
 // ask it — the item's text first — and the answer), written to the section's file and reloaded.
+// Without an ``item`` (the button in «Ответы бота») the questions start empty.
 function newEntryForm(item, result, done) {
-  const title = el("input", { name: "title", type: "text", maxLength: 80, placeholder: "Название записи — его увидят клиенты в кнопках" });
+  const first = item ? item.text : "";
+  const what = item ? `новая запись для «${first.slice(0, 40)}»` : "новая запись";
+  const title = draftable(el("input", { name: "title", type: "text", placeholder: "Название записи — его увидят клиенты в кнопках" }), "", what);
   const category = el("select", { name: "category" },
     el("option", { value: "" }, "— раздел —"),
     ...STATE.categories.map((c) => el("option", { value: c }, c)));
-  const questions = el("textarea", { name: "questions", rows: 3 });
+  const questions = draftable(el("textarea", { name: "questions", rows: 3, placeholder: "Как спрашивают клиенты — по одному вопросу в строке" }), first, what);
   questions.setAttribute("aria-label", "Вопросы клиентов, по одному в строке");
-  questions.value = item.text;
-  const answer = el("textarea", { name: "answer", rows: 4, maxLength: 4000, placeholder: "Конкретный ответ: факты и точная ссылка (https://…)" });
+  questions.value = first;
+  const answer = draftable(el("textarea", { name: "answer", rows: 4, placeholder: "Конкретный ответ: факты и точная ссылка (https://…)" }), "", what);
   const submit = el("button", { class: "create-submit", type: "button" }, "Создать запись");
   const form = el("div", { class: "new-entry", hidden: true },
     el("p", { class: "small" }, "Вопросы клиентов — по одному в строке; чем больше вариантов, тем увереннее бот."),
-    title, category, questions, answer, submit);
+    title, category, questions, answer, counter(answer), submit);
   const createAs = async (force) => {
     submit.disabled = true;
     result.replaceChildren(el("p", { class: "small" }, "Создаю запись, переобучаю бота и проверяю качество…"));
@@ -159,16 +248,21 @@ function newEntryForm(item, result, done) {
         title: title.value, category: category.value, answer: answer.value, force,
         questions: questions.value.split("\n").filter((q) => q.trim()),
       });
-      show("notice", data.message);
-      show("error", "");
       STATE.entries.push({ id: data.entry_id, title: title.value.trim(), category: category.value });
-      done();
+      for (const box of [title, questions, answer]) box.base = box.value;  // saved: no draft
+      done(data);
     } catch (error) {
       refusal(result, error, { label: "Всё равно создать", retry: () => createAs(true) });
     }
     submit.disabled = false;
   };
   submit.addEventListener("click", () => createAs(false));
+  form.reset = () => {
+    for (const box of [title, answer]) box.value = box.base = "";
+    questions.value = questions.base = first;
+    category.value = "";
+    answer.recount();
+  };
   return form;
 }
 
@@ -216,35 +310,67 @@ $("try-form").addEventListener("submit", async (event) => {
     $("try-confidence").textContent = percent(data.confidence);
     $("try-answer").textContent = data.answer || "";
     $("try-result").hidden = false;
-    show("error", "");
+    show("try-error", "");
   } catch (error) {
     $("try-result").hidden = true;  // the previous question's result must not look like this one's
-    show("error", error.message);
+    show("try-error", error.message);  // next to the form, not in «Бот не понял» far below
   }
 });
 
 // -- «Ответы бота»: rewrite an entry's answer ------------------------------------------------
 
-const ANSWER = { entry: null };
+const ANSWER = { entry: null, data: null };
+
+function answerDraft() {
+  return unsaved($("ans-form"));
+}
 
 function answerPicker() {
   const { search, select } = picker("");
   select.id = "ans-entry";
   search.id = "ans-search";
+  const note = el("span", { class: "small pick-note", id: "ans-pick-note", hidden: true });
   select.addEventListener("change", () => openAnswer(select.value));
-  search.addEventListener("input", () => openAnswer(select.value));
-  $("ans-pick").replaceChildren(search, select);
+  search.addEventListener("input", () => {
+    // With an unsaved answer, typing only filters the list: opening another entry is a choice
+    // in the list, and the page asks first.
+    if (ANSWER.entry && answerDraft().length) {
+      select.value = ANSWER.entry;
+      note.textContent = "Ответ не сохранён — чтобы открыть другую запись, выберите её в списке.";
+      note.hidden = false;
+      return;
+    }
+    note.hidden = true;
+    openAnswer(select.value);
+  });
+  $("ans-pick").replaceChildren(search, select, note);
 }
 
-async function openAnswer(entryId) {
-  if (!entryId || entryId === ANSWER.entry) {
-    if (!entryId) $("ans-form").hidden = true;
+// ``asked``: the editor already agreed to lose the draft (an undo reloads the page).
+async function openAnswer(entryId, asked) {
+  if (entryId && entryId === ANSWER.entry) {
+    $("ans-form").hidden = false;
+    return;
+  }
+  if (!asked && !discardOk(answerDraft(), "Открыть другую запись")) {
+    $("ans-entry").value = ANSWER.entry || "";
+    return;
+  }
+  $("ans-pick-note").hidden = true;
+  if (!entryId) {
+    $("ans-form").hidden = true;
+    ANSWER.entry = null;
+    $("ans-text").base = $("ans-text").value;
     return;
   }
   try {
     const entry = await api("GET", `/editor/entries/${encodeURIComponent(entryId)}`);
     ANSWER.entry = entry.id;
+    ANSWER.data = entry;
+    draftable($("ans-text"), entry.answer, `ответ записи «${entry.title}»`);
     $("ans-text").value = entry.answer;
+    $("q-new").value = "";
+    draftable($("q-new"), "", `вопрос для записи «${entry.title}»`);
     $("ans-source").textContent = entry.source;
     $("ans-variants").textContent = entry.channel_variants.length
       ? `Свой вариант ответа есть для: ${entry.channel_variants.map((c) => CHANNELS[c] || c).join(", ")} — он правится в файле.`
@@ -252,10 +378,11 @@ async function openAnswer(entryId) {
     $("ans-result").hidden = true;
     $("q-result").hidden = true;
     renderQuestions(entry);
-    countAnswer();
+    $("ans-text").recount();
     $("ans-form").hidden = false;
+    show("ans-error", "");
   } catch (error) {
-    show("error", error.message);
+    show("ans-error", error.message);
   }
 }
 
@@ -285,16 +412,66 @@ function renderQuestions(entry) {
   }));
 }
 
+// «Добавить вопрос»: one more way customers ask, taught to the open entry (the same «Научить»
+// as from «Бот не понял»: validated, retrained, gated).
+async function addQuestion(force) {
+  const entry = ANSWER.data;
+  const box = $("q-result");
+  if (!entry) return;
+  $("q-add").disabled = true;
+  box.replaceChildren(el("p", { class: "small" }, "Добавляю, переобучаю бота и проверяю качество…"));
+  box.hidden = false;
+  try {
+    const data = await api("POST", "/editor/teach", { text: $("q-new").value, entry_id: entry.id, force });
+    box.replaceChildren(el("p", { class: "ok" }, data.message));
+    entry.questions.push(data.text);
+    renderQuestions(entry);
+    $("q-new").value = $("q-new").base = "";
+    loadHistory();
+  } catch (error) {
+    refusal(box, error, { label: "Всё равно добавить", retry: () => addQuestion(true) });
+  }
+  $("q-add").disabled = false;
+}
+$("q-add").addEventListener("click", () => addQuestion(false));
+$("q-new").addEventListener("keydown", (event) => {
+  if (event.key === "Enter") {
+    event.preventDefault();
+    addQuestion(false);
+  }
+});
+
+// «Новая запись» without a «Бот не понял» item: e.g. for a question the bot answers confidently
+// but wrongly (it never reaches that list). Once created, the entry opens in the answer form.
+function newEntryButton() {
+  const result = $("new-entry-result");
+  const form = newEntryForm(null, result, async (data) => {
+    result.replaceChildren(el("p", { class: "ok" }, data.message));
+    form.reset();
+    form.hidden = true;
+    loadHistory();
+    answerPicker();
+    $("ans-entry").value = data.entry_id;
+    await openAnswer(data.entry_id);
+  });
+  form.id = "new-entry-form";
+  $("new-entry-box").replaceChildren(form);
+  $("new-entry-btn").onclick = () => {
+    form.hidden = !form.hidden;
+    if (!form.hidden) form.querySelector("[name=title]").focus();
+  };
+}
+
 // Answers customers said did not help, the least helpful first: one click opens the answer.
 async function loadHelpfulness() {
   try {
     const data = await api("GET", "/editor/helpfulness?days=30");
     $("helpful-list").replaceChildren(...data.entries.map((h) => {
       const edit = el("button", { class: "plain edit-answer", type: "button" }, "Править ответ");
-      edit.addEventListener("click", () => {
+      edit.addEventListener("click", async () => {
         $("ans-entry").value = h.entry_id;
-        openAnswer(h.entry_id);
-        $("ans-text").focus();
+        await openAnswer(h.entry_id);
+        if (ANSWER.entry === h.entry_id) $("ans-text").focus();
       });
       return el("li", { class: "helpful-item", "data-entry": h.entry_id },
         el("span", { class: "title" }, h.title),
@@ -303,29 +480,25 @@ async function loadHelpfulness() {
     }));
     $("helpful").hidden = data.entries.length === 0;
   } catch (error) {
-    show("error", error.message);
+    show("ans-error", error.message);
   }
 }
 
-function countAnswer() {
-  $("ans-count").textContent = `${$("ans-text").value.length} из 4000 символов`;
-}
-
-$("ans-text").addEventListener("input", countAnswer);
+counter($("ans-text"), $("ans-count"));
 $("ans-save").addEventListener("click", async () => {
   const box = $("ans-result");
+  const text = $("ans-text");
   $("ans-save").disabled = true;
   box.replaceChildren(el("p", { class: "small" }, "Сохраняю, переобучаю бота и проверяю качество…"));
   box.hidden = false;
   try {
-    const data = await api("POST", "/editor/answer", { entry_id: ANSWER.entry, answer: $("ans-text").value });
+    const data = await api("POST", "/editor/answer", { entry_id: ANSWER.entry, answer: text.value, base: text.base });
     box.replaceChildren(el("p", { class: "ok" }, data.message));
     loadHistory();
-    $("ans-text").value = data.text;
-    countAnswer();
-    show("error", "");
+    text.value = text.base = data.text;
+    text.recount();
   } catch (error) {
-    refusal(box, error);
+    conflict(box, error, text);  // the draft stays in the box
   }
   $("ans-save").disabled = false;
 });
@@ -333,87 +506,118 @@ $("ans-save").addEventListener("click", async () => {
 // «Сценарии»: each text a customer reads in a flow, editable in place (the step's structure
 // stays in the file). A refused text (a {placeholder} nobody collects) says why; the file is
 // left as it was.
-const FLOWS = { list: [] };
+const FLOWS = { list: [], shown: "" };
+
+// A step's Russian name: its place and how its first text begins («Шаг 2 · «Статус вашего
+// заказа…»»), not the id in the file («link»).
+function stepLabel(step, index) {
+  const first = (step.texts[0] || {}).text || "";
+  const start = first.split(/\s+/).join(" ").trim();
+  const short = start.length > 60 ? `${start.slice(0, 60).trimEnd()}…` : start;
+  return short ? `Шаг ${index + 1} · «${short}»` : `Шаг ${index + 1}`;
+}
 
 function renderFlow() {
-  const flow = FLOWS.list.find((f) => f.id === $("flow-pick").value);
-  $("flow-steps").replaceChildren(...(flow ? flow.steps : []).map((step) =>
+  const wanted = $("flow-pick").value;
+  if (FLOWS.shown && wanted !== FLOWS.shown && !discardOk(unsaved($("flow-steps")), "Открыть другой сценарий")) {
+    $("flow-pick").value = FLOWS.shown;
+    return;
+  }
+  FLOWS.shown = wanted;
+  const flow = FLOWS.list.find((f) => f.id === wanted);
+  $("flow-steps").replaceChildren(...(flow ? flow.steps : []).map((step, index) =>
     el("li", { class: "flow-step", "data-step": step.id },
-      el("p", { class: "small" }, `Шаг «${step.id}»`),
+      el("p", { class: "small step-label" }, stepLabel(step, index)),
       ...step.texts.map((t) => flowText(flow, step, t)))));
 }
 
-function flowText(flow, step, t) {
-  const box = el("textarea", { rows: "3", maxlength: "4000", "aria-label": t.label, "data-field": t.field });
-  box.value = t.text;
+// A text box with «Сохранить» for a flow text or a phrase: ``send(text, base)`` saves it.
+function savedBox(label, base, what, send, source, busy) {
+  const box = autosize(draftable(el("textarea", { rows: "3", "aria-label": label }), base, what));
+  box.value = base;
   const save = el("button", { type: "button", class: "plain" }, "Сохранить");
   const result = el("div", { class: "result", hidden: true });
   save.addEventListener("click", async () => {
     save.disabled = true;
-    result.replaceChildren(el("p", { class: "small" }, "Сохраняю и проверяю сценарии…"));
+    result.replaceChildren(el("p", { class: "small" }, busy));
     result.hidden = false;
     try {
-      const data = await api("POST", "/editor/flow-text", { flow_id: flow.id, step_id: step.id, field: t.field, text: box.value });
+      const data = await send(box.value, box.base);
       result.replaceChildren(el("p", { class: "ok" }, data.message));
-      t.text = data.text;
-      box.value = data.text;
+      box.value = box.base = data.text;
+      box.recount();
+      box.fit();
       loadHistory();
     } catch (error) {
-      refusal(result, error);
+      conflict(result, error, box);
     }
     save.disabled = false;
   });
-  return el("div", { class: "flow-text" },
-    el("label", { class: "small" }, `${t.label} · ${t.source}`), box, save, result);
+  const wrap = el("div", { class: "flow-text" },
+    el("label", { class: "small" }, `${label} · ${source}`), box,
+    el("p", { class: "save-row" }, save, " ", counter(box)), result);
+  return { wrap, box };
+}
+
+function flowText(flow, step, t) {
+  const index = flow.steps.indexOf(step);
+  const { wrap, box } = savedBox(t.label, t.text, `сценарий «${flow.title}», шаг ${index + 1}`,
+    async (text, base) => {
+      const data = await api("POST", "/editor/flow-text", { flow_id: flow.id, step_id: step.id, field: t.field, text, base });
+      t.text = data.text;
+      return data;
+    }, t.source, "Сохраняю и проверяю сценарии…");
+  box.dataset.field = t.field;
+  return wrap;
 }
 
 async function loadFlows() {
   const data = await api("GET", "/editor/flows");
   FLOWS.list = data.flows;
+  const shown = FLOWS.shown;
   $("flow-pick").replaceChildren(...data.flows.map((f) => el("option", { value: f.id }, f.title)));
+  if (data.flows.some((f) => f.id === shown)) $("flow-pick").value = shown;
+  FLOWS.shown = "";  // redrawn as it is now (an undo asked about drafts already)
   renderFlow();
 }
 $("flow-pick").addEventListener("change", renderFlow);
 
 // «Фразы бота»: the bot's own phrases from domain.yml, one response at a time; each variant
 // (per channel) editable in place. A new {placeholder} is refused with the reason.
-const PHRASES = { list: [] };
+const PHRASES = { list: [], shown: "" };
 
 function renderPhrase() {
-  const phrase = PHRASES.list.find((p) => p.name === $("phrase-pick").value);
+  const wanted = $("phrase-pick").value;
+  if (PHRASES.shown && wanted !== PHRASES.shown && !discardOk(unsaved($("phrase-variants")), "Открыть другую фразу")) {
+    $("phrase-pick").value = PHRASES.shown;
+    return;
+  }
+  PHRASES.shown = wanted;
+  const phrase = PHRASES.list.find((p) => p.name === wanted);
   $("phrase-variants").replaceChildren(...(phrase ? phrase.variants : []).map((v) => phraseText(phrase, v)));
 }
 
 function phraseText(phrase, v) {
   const label = v.channel ? `Вариант для канала «${v.channel_title}»` : "Текст";
-  const box = el("textarea", { rows: "3", maxlength: "4000", "aria-label": label, "data-index": v.index });
-  box.value = v.text;
-  const save = el("button", { type: "button", class: "plain" }, "Сохранить");
-  const result = el("div", { class: "result", hidden: true });
-  save.addEventListener("click", async () => {
-    save.disabled = true;
-    result.replaceChildren(el("p", { class: "small" }, "Сохраняю и проверяю…"));
-    result.hidden = false;
-    try {
-      const data = await api("POST", "/editor/phrase", { name: phrase.name, index: v.index, text: box.value });
-      result.replaceChildren(el("p", { class: "ok" }, data.message));
-      v.text = data.text;
-      box.value = data.text;
-      loadHistory();
-    } catch (error) {
-      refusal(result, error);
-    }
-    save.disabled = false;
-  });
   const hints = v.placeholders.length ? ` · подстановки: ${v.placeholders.map((p) => `{${p}}`).join(", ")}` : "";
-  return el("div", { class: "flow-text phrase-text" },
-    el("label", { class: "small" }, `${label} · ${v.source}${hints}`), box, save, result);
+  const { wrap, box } = savedBox(label, v.text, `фраза «${phrase.title}»`,
+    async (text, base) => {
+      const data = await api("POST", "/editor/phrase", { name: phrase.name, index: v.index, text, base });
+      v.text = data.text;
+      return data;
+    }, `${v.source}${hints}`, "Сохраняю и проверяю…");
+  box.dataset.index = v.index;
+  wrap.classList.add("phrase-text");
+  return wrap;
 }
 
 async function loadPhrases() {
   const data = await api("GET", "/editor/phrases");
   PHRASES.list = data.phrases;
+  const shown = PHRASES.shown;
   $("phrase-pick").replaceChildren(...data.phrases.map((p) => el("option", { value: p.name }, p.title)));
+  if (data.phrases.some((p) => p.name === shown)) $("phrase-pick").value = shown;
+  PHRASES.shown = "";
   renderPhrase();
 }
 $("phrase-pick").addEventListener("change", renderPhrase);
@@ -436,11 +640,13 @@ async function loadPage() {
     const open = ANSWER.entry;
     ANSWER.entry = null;
     answerPicker();
+    newEntryButton();
     if (open && STATE.entries.some((e) => e.id === open)) {
       $("ans-entry").value = open;
-      await openAnswer(open);
+      await openAnswer(open, true);
     } else {
       $("ans-form").hidden = true;
+      if ($("ans-text").base !== undefined) $("ans-text").base = $("ans-text").value;  // gone
     }
     loadHelpfulness();
     loadHistory();

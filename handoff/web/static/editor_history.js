@@ -8,22 +8,29 @@ const UNDO_NOTES = {
   too_old: "Правка слишком старая: её файлы больше не хранятся.",
 };
 
+// A long answer would crowd the journal: its beginning, the rest in «Что изменилось».
+const clip = (text) => (text.length > 200 ? `${text.slice(0, 200).trimEnd()}…` : text);
+
 function historyLine(h) {
   const line = el("li", { class: `hist-item a-${h.action}${h.undo === "reverted" ? " undone" : ""}`, "data-id": String(h.id) },
     el("span", { class: "small" }, `${when(h.at)} · `),
     el("strong", {}, h.who), ` ${h.action_title}`,
     h.entry_title ? ` «${h.entry_title}»` : "",
-    h.text ? el("span", { class: "quote" }, `: ${h.text}`) : "");
+    ...(h.text ? [": ", el("span", { class: "hist-text", title: h.text }, clip(h.text))] : []));
   if (h.undo === "reverted") {
     line.append(el("span", { class: "undone-mark" }, " · отменено"));
+  } else if (h.undo === "too_old") {
+    line.append(" ", el("span", { class: "small undo-note" }, UNDO_NOTES.too_old));
   } else if (h.undo === "ready" || h.undo === "later_changes") {
     const button = el("button", { class: "plain undo-btn", type: "button" }, "Отменить");
+    button.addEventListener("click", () => undo(h, button));
+    line.append(" ", button);
     if (h.undo === "later_changes") {
       button.disabled = true;
       button.title = UNDO_NOTES.later_changes;
+      // said on the line too: a tooltip is invisible on a touch screen
+      line.append(" ", el("span", { class: "small undo-note" }, UNDO_NOTES.later_changes));
     }
-    button.addEventListener("click", () => undo(h, button));
-    line.append(" ", button);
     if (h.undo === "ready") {
       const show = el("button", { class: "plain diff-btn", type: "button" }, "Что изменилось");
       show.addEventListener("click", () => toggleDiff(h, line, show));
@@ -55,7 +62,7 @@ async function toggleDiff(h, line, button) {
     line.append(box);
     button.textContent = "Скрыть изменения";
   } catch (error) {
-    show("error", error.message);
+    refusal($("hist-result"), error);
   }
 }
 
@@ -65,13 +72,16 @@ async function loadHistory() {
     $("hist-list").replaceChildren(...data.items.map(historyLine));
     $("hist-empty").hidden = data.items.length > 0;
   } catch (error) {
-    show("error", error.message);
+    refusal($("hist-result"), error);
   }
 }
 
 async function undo(h, button) {
   const what = `${h.action_title}${h.entry_title ? ` «${h.entry_title}»` : ""}${h.text ? `: ${h.text}` : ""}`;
-  if (!window.confirm(`Отменить правку «${what}»?\nФайлы вернутся к тому, что было до неё; бот переобучится и пройдёт проверку качества.`)) return;
+  // The undo redraws the whole page from the server: unsaved drafts would be lost, so say so.
+  const drafts = unsaved();
+  const lost = drafts.length ? `\n\nНе сохранено: ${drafts.join("; ")} — после отмены страница обновится, и эти правки пропадут. Сначала сохраните их или нажмите «Отмена».` : "";
+  if (!window.confirm(`Отменить правку «${what}»?\nФайлы вернутся к тому, что было до неё; бот переобучится и пройдёт проверку качества.${lost}`)) return;
   const box = $("hist-result");
   button.disabled = true;
   box.replaceChildren(el("p", { class: "small" }, "Отменяю, переобучаю бота и проверяю качество…"));
