@@ -139,9 +139,7 @@ async def _ensure_demo_admin(db: Database, root: Path) -> None:
         if count:
             return
         password = secrets.token_urlsafe(9)
-        await create_operator(
-            session, "admin", password, role="admin", display_name="Администратор"
-        )
+        await create_operator(session, "admin", password, role="admin", display_name="Мария")
         await create_operator(
             session,
             "operator",
@@ -281,9 +279,37 @@ async def _chat(args: argparse.Namespace) -> int:
 
 def _read_line(interactive: bool) -> str | None:
     try:
-        return input("Вы: ") if interactive else sys.stdin.readline() or None
+        if interactive:
+            return input("Вы: ")
+        raw = sys.stdin.buffer.readline()
     except EOFError:
         return None
+    return _decode_line(raw) if raw else None
+
+
+_warned_encoding: list[bool] = []
+
+
+def _decode_line(raw: bytes) -> str:
+    """A line from a pipe or a file as text, whatever its bytes.
+
+    UTF-8 as it should be; a file of questions saved by Windows is Windows-1251 (as the CSV
+    import reads it: :func:`knowledge_base.table.read_table`); UTF-8 with a few broken bytes
+    keeps what is readable and «�» for the rest. Never a traceback for the bytes of a line.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    lenient = raw.decode("utf-8", "replace")
+    if any(ord(c) > 127 and c != "\ufffd" for c in lenient):
+        text, how = lenient, "as UTF-8, broken bytes replaced by «�»"
+    else:
+        text, how = raw.decode("cp1251", "replace"), "as Windows-1251"
+    if not _warned_encoding:
+        _warned_encoding.append(True)
+        print(f"note: the input is not UTF-8; read {how}", file=sys.stderr, flush=True)
+    return text
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -291,11 +317,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 async def _operators_add(args: argparse.Namespace) -> int:
-    from bot.config import Settings
+    from bot.config import Settings, SettingsError
     from bot.storage.db import Database
     from handoff.auth import create_operator
 
     password = os.environ.get(args.password_env) if args.password_env else None
+    if args.password_env and password is None:  # not the stdin's line: a typo in a script
+        raise SettingsError(f"{args.password_env} is not set (--password-env names it)")
     if password is None:
         if not sys.stdin.isatty():
             password = sys.stdin.readline().rstrip("\n")
@@ -356,6 +384,27 @@ def cmd_operators_list(args: argparse.Namespace) -> int:
     return asyncio.run(_operators_list(args))
 
 
+def _port(value: str) -> int:
+    """``--port``: a TCP port, refused in one line by argparse (exit 2), not by ``bind()``."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 0-65535")
+    return port
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number}: at least 1 is needed")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zabota",
@@ -371,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="serve web chat, console, webhooks; poll Telegram if configured"
     )
     run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--port", type=_port, default=8000, help="0-65535 (0: any free port)")
     run.add_argument(
         "--demo",
         action="store_true",
@@ -379,7 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--workers",
-        type=int,
+        type=_positive,
         default=1,
         help="processes serving the port (more than 1 needs PostgreSQL and webhooks)",
     )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import files
 from bot.bus import Bus, BusEvent
 from bot.channel_start import ChannelStarter
+from bot.channels._common import clean_inbound
 from bot.channels.base import Channel
 from bot.cluster import ClusterLink
 from bot.config import Settings
@@ -34,6 +35,10 @@ from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 RECOVER_AFTER = timedelta(seconds=60)  # an event this old and unprocessed is retried
+MAX_ATTEMPTS = 5
+"""Failed attempts to process one inbox event before it is given up on (marked failed, no
+longer retried): a poison event must not be retried every minute forever. An attempt that
+fails because the database is down cannot be counted either, so an outage spends none."""
 PRUNE_EVERY_ROUNDS = 60  # old processed events are deleted about once an hour
 PRUNE_BATCH = 5000  # per transaction (inbound.prune_processed's default)
 ERASE_BATCH = 500  # conversations per transaction (erasure.erase_closed_before's default)
@@ -154,7 +159,7 @@ class Runtime:
             )
 
     async def process(self, event: Inbound) -> Outcome:
-        return await self.engine.process(event)
+        return await self.engine.process(clean_inbound(event))
 
     async def submit(self, event: Inbound) -> None:
         """Accept an event from a channel: store it, then process it in the background.
@@ -163,7 +168,8 @@ class Runtime:
         be lost; a redelivered event returns at once. If the database is unreachable this
         raises, the channel answers with an error, and the messenger delivers again later.
         """
-        event = redact(event)  # no card number is stored, not even in the inbox
+        # A lone surrogate (half an emoji) fails every write: replaced by «�» at the door.
+        event = redact(clean_inbound(event))  # no card number is stored, not even in the inbox
         inbox_id = await self.inbox.receive(event)  # with whatever else arrived meanwhile
         if inbox_id is None:
             return  # received before: processed or being processed
@@ -187,10 +193,44 @@ class Runtime:
     async def _process_logged(self, event: Inbound, inbox_id: int | None = None) -> None:
         try:
             await self.engine.process(event, inbox_id)
-        except Exception:
-            # The engine fails open by itself; reaching here means storage is down. The event
-            # stays unprocessed in the inbox and the recovery loop retries it.
-            log.exception("could not process a %s event; will retry from the inbox", event.channel)
+        except Exception as exc:
+            # The engine fails open by itself; reaching here means storage is down, or the
+            # event cannot be stored. It stays unprocessed in the inbox and the recovery loop
+            # retries it, up to MAX_ATTEMPTS times.
+            if inbox_id is None:
+                log.exception("could not process a %s event", event.channel)
+                return
+            attempts = await self._record_failure(inbox_id, exc)
+            if attempts is not None and attempts >= MAX_ATTEMPTS:
+                log.error(
+                    "gave up on a %s event (inbox id %d, chat %s) after %d failed attempts; "
+                    "it stays in the inbox marked failed: %s",
+                    event.channel,
+                    inbox_id,
+                    event.chat_id,
+                    attempts,
+                    _describe(exc),
+                    exc_info=exc,
+                )
+            else:
+                log.exception(
+                    "could not process a %s event (inbox id %d, attempt %s of %d); "
+                    "will retry from the inbox",
+                    event.channel,
+                    inbox_id,
+                    attempts or "?",
+                    MAX_ATTEMPTS,
+                )
+
+    async def _record_failure(self, inbox_id: int, exc: BaseException) -> int | None:
+        """Count the failed attempt; None when that cannot be written either (the database
+        is down: the attempt does not count) or the event was processed meanwhile."""
+        try:
+            async with self.db.write() as session:
+                return await inbound.record_failure(session, inbox_id, _describe(exc), MAX_ATTEMPTS)
+        except Exception as why:
+            log.warning("inbox id %d: the failed attempt was not counted (%s)", inbox_id, why)
+            return None
 
     async def recover(self, older_than: timedelta = RECOVER_AFTER) -> int:
         """Process inbox events that were stored but never processed; return how many."""
@@ -303,6 +343,26 @@ class Runtime:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
         return await self.outbox.wait_idle(timeout)
+
+
+def _describe(exc: BaseException) -> str:
+    """What failed, for ``inbox.error``: the chain of exception types, and a codec's reason
+    («surrogates not allowed») — never an exception's text, which may quote the customer's
+    words (a database driver names the statement's parameters)."""
+    names: list[str] = []
+    reason = ""
+    current: BaseException | None = exc
+    while current is not None and len(names) < 6:
+        names.append(type(current).__name__)
+        if isinstance(current, UnicodeError) and not reason:
+            encoding = getattr(current, "encoding", "")
+            reason = f": {encoding} codec: {getattr(current, 'reason', '')}".replace("  ", " ")
+        inner = getattr(current, "orig", None)
+        nxt = inner if isinstance(inner, BaseException) else current.__cause__
+        current = nxt or current.__context__
+        if current is not None and type(current).__name__ in names[-1:]:
+            break
+    return (" ← ".join(names) + reason)[:300]
 
 
 def _name(job: Callable[..., object]) -> str:

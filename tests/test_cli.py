@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.storage.db import Database
 from tests.conftest import copy_demo_project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,8 +92,8 @@ def test_validate_reports_broken_yaml_with_file_and_line(project: Path) -> None:
     (project / "config.yml").write_text("handoff:\n  not_understod_limit: 3\n", encoding="utf-8")
     result = zabota("--project", str(project), "validate")
     assert result.returncode == 2
-    assert f"{faq}:6:" in result.stderr
-    assert f"{project / 'config.yml'}:2:" in result.stderr and "неизвестный ключ" in result.stderr
+    assert "  data/faq/returns.yml:6:" in result.stderr  # from the project's root
+    assert "  config.yml:2:" in result.stderr and "неизвестный ключ" in result.stderr
 
 
 def test_chat_reads_customer_lines_from_a_pipe(project: Path) -> None:
@@ -106,7 +107,76 @@ def test_chat_reads_customer_lines_from_a_pipe(project: Path) -> None:
     replies = [line for line in result.stdout.splitlines() if line.startswith("Бот:")]
     assert "14 дней" in replies[0]
     assert "коллег" in replies[1]
-    assert len(replies) == 2  # the bot keeps quiet while the customer waits for a person
+    # Waiting for a person: «вы тут?» is only acknowledged (added to the request), not answered.
+    assert len(replies) == 3 and "Ваше сообщение добавлено к обращению" in replies[2]
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        # A file of questions saved by Windows: read as Windows-1251, answered.
+        ("как вернуть товар?\n".encode("cp1251"), "read as Windows-1251"),
+        # Broken bytes in UTF-8: replaced, the rest answered.
+        (b"\xff\xfe " + "как вернуть товар?\n".encode(), "broken bytes replaced"),
+    ],
+)
+def test_chat_reads_a_pipe_that_is_not_utf8(project: Path, raw: bytes, said: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--project", str(project), "chat"],
+        cwd=ROOT,
+        input=raw,
+        capture_output=True,
+        timeout=120,
+    )
+    stderr = result.stderr.decode()
+    assert result.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    [note] = [line for line in stderr.splitlines() if line.startswith("note:")]  # said once
+    assert note.startswith("note: the input is not UTF-8; read ") and said in note
+    replies = [line for line in result.stdout.decode().splitlines() if line.startswith("Бот:")]
+    assert "14 дней" in replies[0]
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--port", "99999"], "argument --port: 99999 is not a port: use 0-65535"),
+        (["--port", "-1"], "argument --port: -1 is not a port: use 0-65535"),
+        (["--port", "http"], "argument --port: not a port number: 'http'"),
+        (["--workers", "0"], "argument --workers: 0: at least 1 is needed"),
+        (["--workers", "-3"], "argument --workers: -3: at least 1 is needed"),
+    ],
+)
+def test_run_refuses_a_bad_port_or_workers_in_one_line(
+    project: Path, option: list[str], said: str
+) -> None:
+    result = zabota("--project", str(project), "run", *option, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert said in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "preparing NLU model" not in result.stderr
+
+
+def test_a_server_that_never_answers_is_told_within_the_connect_timeout(project: Path) -> None:
+    """Redis on 6379 (or any port that is not PostgreSQL) takes the connection and never
+    answers PostgreSQL's greeting: asyncpg waited 60 s and the reason was empty."""
+    from bot.storage.db import CONNECT_TIMEOUT
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never answers
+        port = silent.getsockname()[1]
+        url = f"postgresql://postgres:pw@127.0.0.1:{port}/x"
+        started = time.monotonic()
+        result = zabota(
+            "--project", str(project), "db", "upgrade", env={"DATABASE_URL": url}, timeout=60
+        )
+        took = time.monotonic() - started
+    assert result.returncode == 3, result.stderr
+    assert (
+        f"cannot reach the database at postgresql+asyncpg://postgres:***@127.0.0.1:{port}/x: "
+        f"no answer within {CONNECT_TIMEOUT:g} s; is it a PostgreSQL server" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert took < CONNECT_TIMEOUT + 20
 
 
 def test_db_upgrade_reports_an_unreachable_database(project: Path) -> None:
@@ -210,6 +280,19 @@ def test_operators_add_and_duplicate(project: Path) -> None:
         "--project", str(project), "operators", "add", "admin", "--password-env", "ZB_PASS", env=env
     )
     assert again.returncode == 2 and "already exists" in again.stderr
+    unset = zabota(
+        "--project",
+        str(project),
+        "operators",
+        "add",
+        "bob",
+        "--password-env",
+        "ZB_NOT_SET",
+        env={},
+        stdin="correct horse battery\n",  # not read: the variable was meant
+    )
+    assert unset.returncode == 2
+    assert unset.stderr.strip() == "error: ZB_NOT_SET is not set (--password-env names it)"
     short = zabota("--project", str(project), "operators", "add", "bob", env={}, stdin="short\n")
     assert short.returncode == 2 and "at least 8" in short.stderr
     listed = zabota("--project", str(project), "operators", "list", env={})
@@ -341,8 +424,11 @@ def test_run_serves_web_chat_and_keeps_everything_across_a_restart(
         history = messages(base, session)
         assert [m["author"] for m in history] == ["customer", "bot", "customer", "bot"]
         chat(base, session, "я ещё жду", 3)
+        history = wait_for(base, session, 6)  # stored for the operator, and acknowledged
+        assert [m["author"] for m in history[4:]] == ["customer", "bot"]
+        assert "Ваше сообщение добавлено к обращению" in str(history[5]["text"])
         time.sleep(0.5)
-        assert len(messages(base, session)) == 5  # stored for the operator, no bot reply
+        assert len(messages(base, session)) == 6  # one acknowledgement, no answer
     finally:
         stop_server(server)
 
@@ -406,3 +492,27 @@ def test_customers_forget_erases_what_the_customer_said(project: Path) -> None:
         texts = [row[0] for row in connection.execute("SELECT text FROM messages")]
     assert texts and set(texts) == {""}
     assert "Мира 15".encode() not in database.read_bytes()
+
+
+async def test_demo_accounts_have_human_names_customers_can_read(
+    db: Database, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from bot.cli import _ensure_demo_admin
+    from bot.storage.models import Operator
+
+    await db.upgrade()
+    (tmp_path / "var").mkdir()
+    await _ensure_demo_admin(db, tmp_path)
+    async with db.read() as session:
+        rows = (await session.scalars(select(Operator).order_by(Operator.id))).all()
+    names = {o.username: (o.role, o.display_name) for o in rows}
+    # A customer reads «Оператор Мария уже читает…», never «Оператор Администратор».
+    assert names == {
+        "admin": ("admin", "Мария"),
+        "operator": ("operator", "Анна"),
+        "editor": ("editor", "Ева"),
+    }
+    saved = (tmp_path / "var" / "demo-accounts.txt").read_text()
+    assert [line.split(" / ")[0] for line in saved.splitlines()] == ["admin", "operator", "editor"]

@@ -167,3 +167,100 @@ async def test_the_runtime_keeps_processed_events_for_the_configured_days(bot: A
     assert await runtime.prune_inbox() == 1
     async with runtime.db.read() as session:
         assert (await session.scalars(select(InboxItem.id))).all() == [fresh]
+
+
+# --- A poison event: one that fails at every attempt to process it ----------------------------
+
+
+def poison(n: int, user: str = "p1") -> Inbound:
+    """An event no database accepts: a lone surrogate (half an emoji) in its text. The
+    channels replace it at the door (Runtime.submit); this one got into the inbox before."""
+    return Inbound(
+        channel="telegram",
+        external_id=f"poison-{n}",
+        user_id=user,
+        chat_id=user,
+        text="\ud800 как вернуть товар",
+    )
+
+
+async def inbox_row(db: Database, row_id: int) -> InboxItem:
+    async with db.read() as session:
+        row = await session.get(InboxItem, row_id)
+    assert row is not None
+    return row
+
+
+async def test_a_poison_event_is_given_up_on_after_max_attempts_and_stays_visible(
+    bot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from datetime import timedelta
+
+    import httpx
+
+    from bot.runtime import MAX_ATTEMPTS
+    from bot.web.app import create_app
+
+    runtime = bot.runtime
+    row_id = await runtime.inbox.receive(poison(1))  # stored by a version without the door
+    healthy = await runtime.inbox.receive(update(1, "h1"))
+    assert row_id is not None and healthy is not None
+    tries = []
+    for _ in range(MAX_ATTEMPTS + 3):
+        tries.append(await runtime.recover(older_than=timedelta(0)))
+        if tries[-1] == 0:
+            break
+    # The healthy event is processed at once; the poison one is tried MAX_ATTEMPTS times,
+    # then no more: the loop does not log two tracebacks a minute forever.
+    assert tries == [2, *[1] * (MAX_ATTEMPTS - 1), 0]
+    row = await inbox_row(runtime.db, row_id)
+    assert row.processed_at is None and row.failed_at is not None
+    assert row.attempts == MAX_ATTEMPTS
+    assert row.error is not None and "surrogates not allowed" in row.error, row.error
+    assert "как вернуть" not in row.error  # the error never carries the customer's words
+    assert (await inbox_row(runtime.db, healthy)).processed_at is not None
+    gave_up = [r for r in caplog.records if "gave up on a telegram event" in r.getMessage()]
+    assert len(gave_up) == 1 and gave_up[0].levelname == "ERROR"
+    assert f"inbox id {row_id}" in gave_up[0].getMessage()
+
+    app = create_app(runtime, manage_runtime=False, extra=[])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
+        health = (await c.get("/healthz")).json()
+    assert health["inbox_failed"] == 1  # an admin sees it
+
+
+async def test_a_failure_that_cannot_be_counted_does_not_spend_an_attempt(
+    bot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database down: neither the event nor its failure can be written. Such an outage
+    must not use up the attempts of the events waiting for it."""
+    from datetime import timedelta
+
+    runtime = bot.runtime
+    row_id = await runtime.inbox.receive(poison(2))
+    assert row_id is not None
+
+    async def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("database unreachable")
+
+    monkeypatch.setattr(inbound, "record_failure", unreachable)
+    for _ in range(10):
+        assert await runtime.recover(older_than=timedelta(0)) == 1
+    monkeypatch.undo()
+    row = await inbox_row(runtime.db, row_id)
+    assert row.attempts == 0 and row.failed_at is None  # still retried
+
+
+async def test_the_runtime_replaces_a_lone_surrogate_and_answers(bot: Any) -> None:
+    """Whatever a channel hands over (Telegram's polling, a web chat upload's caption), the
+    runtime's door replaces a lone surrogate with «�»: the customer gets an answer."""
+    runtime = bot.runtime
+    await runtime.submit(poison(3, "p3"))
+    assert await runtime.drain()
+    assert runtime.channels["telegram"].sent["p3"]  # answered
+    async with runtime.db.read() as session:
+        row = (
+            await session.execute(select(InboxItem).where(InboxItem.external_id == "poison-3"))
+        ).scalar_one()
+    assert row.processed_at is not None and row.attempts == 0
+    assert row.event["text"] == "\ufffd как вернуть товар"

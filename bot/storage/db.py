@@ -40,6 +40,12 @@ than the failure, and the webhook answers 500 (the messenger delivers again) or 
 in the inbox and is retried."""
 
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to open a PostgreSQL connection (asyncpg's default is 60). A server that has not
+answered by then is not going to; a port that is not PostgreSQL (Redis, say) never answers
+the greeting, and ``zabota db upgrade`` said nothing for a minute."""
+
+
 class DatabaseError(Exception):
     """The database cannot be reached or is not usable; the message says what to do."""
 
@@ -82,11 +88,29 @@ def upgrade(url: str, revision: str = "head") -> None:
     try:
         command.upgrade(alembic_config(url), revision)
     except OSError as error:
-        raise DatabaseError(f"cannot reach the database at {_safe(url)}: {error}") from error
+        raise DatabaseError(f"cannot reach the database at {_safe(url)}: {_why(error)}") from error
     except exc.DBAPIError as error:  # the server answered, but will not let us in
         if not _refused_at_connect(error):
             raise
         raise DatabaseError(f"cannot use the database at {_safe(url)}: {error.orig}") from error
+
+
+def _why(error: OSError) -> str:
+    """What went wrong, never an empty string (``TimeoutError()`` has no text)."""
+    if isinstance(error, TimeoutError):
+        return (
+            f"no answer within {CONNECT_TIMEOUT:g} s; is it a PostgreSQL server "
+            "(the right host and port)?"
+        )
+    return str(error) or type(error).__name__
+
+
+def connect_args(url: str) -> dict[str, Any]:
+    """The driver's connection options: a connect timeout for PostgreSQL, SQLite's wait for
+    its lock."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return {"timeout": 30}
+    return {"timeout": CONNECT_TIMEOUT}
 
 
 def _refused_at_connect(error: exc.DBAPIError) -> bool:
@@ -121,10 +145,8 @@ class Database:
         self.url = normalize_url(url)
         _ensure_sqlite_dir(self.url)
         self.is_sqlite = make_url(self.url).get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"echo": echo}
-        if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30}
-        else:
+        kwargs: dict[str, Any] = {"echo": echo, "connect_args": connect_args(self.url)}
+        if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=10)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:

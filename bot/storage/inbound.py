@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Table, bindparam, delete, func, select, text, update
+from sqlalchemy import BigInteger, Table, bindparam, case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,13 +150,15 @@ async def unprocessed(
 ) -> list[tuple[int, Inbound]]:
     """Events received before ``older_than`` and never processed (a crash, a DB hiccup).
 
-    An event that still fails after ``give_up_after`` of retries is left alone (and stays in
-    the inbox for inspection) instead of being retried forever.
+    An event given up on (:func:`record_failure`), or still unprocessed after
+    ``give_up_after``, is left alone (and stays in the inbox for inspection) instead of being
+    retried forever.
     """
     rows = await session.execute(
         select(InboxItem.id, InboxItem.event)
         .where(
             InboxItem.processed_at.is_(None),
+            InboxItem.failed_at.is_(None),
             InboxItem.received_at < older_than,
             InboxItem.received_at > older_than - give_up_after,
         )
@@ -164,6 +166,38 @@ async def unprocessed(
         .limit(limit)
     )
     return [(row_id, Inbound.from_json(event)) for row_id, event in rows.all()]
+
+
+async def record_failure(
+    session: AsyncSession, inbox_id: int, error: str, max_attempts: int
+) -> int | None:
+    """Count one failed attempt to process an event; at ``max_attempts`` mark it failed
+    (``failed_at``), so it is no longer retried. Returns the attempts so far, or None if the
+    event was processed meanwhile (another attempt succeeded) or is not in the inbox."""
+    now = utcnow()
+    attempts = _INBOX.c.attempts + 1
+    await session.execute(
+        update(_INBOX)
+        .where(_INBOX.c.id == inbox_id, _INBOX.c.processed_at.is_(None))
+        .values(
+            attempts=attempts,
+            error=error[:300],
+            failed_at=case((attempts >= max_attempts, now), else_=_INBOX.c.failed_at),
+        )
+    )
+    return await session.scalar(
+        select(InboxItem.attempts).where(InboxItem.id == inbox_id, InboxItem.processed_at.is_(None))
+    )
+
+
+async def count_failed(session: AsyncSession) -> int:
+    """How many events were given up on (:func:`record_failure`) and not erased since."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(InboxItem)
+        .where(InboxItem.failed_at.is_not(None), InboxItem.processed_at.is_(None))
+    )
+    return int(found or 0)
 
 
 async def prune_processed(session: AsyncSession, before: datetime, limit: int = 5000) -> int:

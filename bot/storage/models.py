@@ -166,12 +166,18 @@ class InboxItem(Base):
     The unique ``(channel, external_id)`` makes a redelivered update a no-op at the door;
     ``processed_at`` is set in the same transaction as everything the event caused, so an event
     acknowledged but not yet processed when the process died is processed after the restart.
+
+    ``attempts`` counts the attempts to process it that failed; after
+    :data:`bot.runtime.MAX_ATTEMPTS` of them ``failed_at`` is set with the last ``error``
+    (exception type and first line, no customer text): a poison event is no longer retried,
+    and stays here for an admin to see (``/healthz``: ``inbox_failed``).
     """
 
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_inbox_channel_external"),
         Index("ix_inbox_unprocessed", "processed_at", "id"),
+        Index("ix_inbox_failed", "failed_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -180,6 +186,9 @@ class InboxItem(Base):
     event: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(300))
 
 
 class OutboxItem(Base):

@@ -230,6 +230,25 @@ async def insert_rows(session: AsyncSession, stmt: Any, rows: Any) -> list[int]:
     return [int(row_id) for row_id in result.scalars().all()]
 
 
+async def recent_button_title(
+    session: AsyncSession, conversation_id: int, payload: str, look_back: int = 20
+) -> str | None:
+    """The title of a button with ``payload`` on one of the conversation's latest outgoing
+    messages (newest first), or None: what a customer pressed, for a messenger that sends
+    back only the payload (Viber)."""
+    rows = await session.execute(
+        select(Message.data)
+        .where(Message.conversation_id == conversation_id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(look_back)
+    )
+    for (data,) in rows:
+        for button in (data or {}).get("buttons") or []:
+            if isinstance(button, dict) and button.get("payload") == payload:
+                return str(button.get("title") or "") or None
+    return None
+
+
 async def add_inbound_message(
     session: AsyncSession, conversation: Conversation, event: Inbound, data: dict[str, Any]
 ) -> int:

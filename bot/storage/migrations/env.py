@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.storage.db import connect_args
 from bot.storage.models import Base
 
 config = context.config
@@ -26,7 +27,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, connect_args=connect_args(url))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
