@@ -1,7 +1,8 @@
 """Finding a customer's conversations from the console: «клиент звонил, где его переписка?».
 
 An operator types what they have — a name, a phone, an order number from the customer's words,
-a messenger account, a label's name («возврат»), or «№123» — and gets the matching
+a messenger account, a label's name («возврат»), «№123», or the console's own name for a customer
+without one («Клиент #6», «клиент 6», «#6») — and gets the matching
 conversations, newest first, open or closed, each with the line that matched. Matching is
 case-insensitive substring search (``lower(...) LIKE``; SQLite's ``lower`` is replaced by
 Python's in :mod:`bot.storage.db`, so Cyrillic folds there too).
@@ -28,6 +29,8 @@ TEXT_WINDOW = 200_000
 MAX_RESULTS = 30
 MIN_QUERY = 3  # characters; shorter matches half the history
 _NUMBER = re.compile(r"^(?:№|#|n)?\s*(\d{1,12})$", re.IGNORECASE)
+# How the console names a customer without a name: «Клиент #6»; also «клиент 6» and «#6».
+_CUSTOMER = re.compile(r"^(?:клиент\s*(?:№|#)?|#)\s*(\d{1,12})$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +69,21 @@ async def find(
         conversation_id = int(number.group(1))
         if await session.get(Conversation, conversation_id) is not None:
             found[conversation_id] = Found(conversation_id, f"диалог №{conversation_id}")
+    labelled_as = _CUSTOMER.match(query)
+    if labelled_as:
+        customer_id = int(labelled_as.group(1))
+        theirs = await session.scalars(
+            select(Conversation.id)
+            .where(Conversation.customer_id == customer_id)
+            .order_by(Conversation.id.desc())
+            .limit(MAX_RESULTS)
+        )
+        for conversation_id in theirs.all():
+            found.setdefault(conversation_id, Found(conversation_id, f"клиент #{customer_id}"))
+        if not query.startswith("#"):
+            return _newest_first(found)  # «Клиент #6» names a customer
     if len(query) < MIN_QUERY or (number and query[0] in "№#"):
-        return list(found.values())  # «№42» names a conversation; nothing else to look for
+        return _newest_first(found)  # «№42» names a conversation; nothing else to look for
     pattern = _like(query)
     digits = re.sub(r"\D", "", query)
 
@@ -135,6 +151,10 @@ async def find(
         found[conversation_id] = Found(conversation_id, why, _snippet(text, query))
         if author == "customer":
             worded.add(conversation_id)
+    return _newest_first(found)
+
+
+def _newest_first(found: dict[int, Found]) -> list[Found]:
     return sorted(found.values(), key=lambda f: f.conversation_id, reverse=True)[:MAX_RESULTS]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -97,6 +98,39 @@ async def test_malformed_and_oversized_bodies(env: Env) -> None:
     assert env.collected.events == []
 
 
+async def test_json_nested_too_deep_is_malformed_not_a_500(env: Env) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000):
+        deep = await env.client.post("/webhooks/telegram", content=body, headers=headers)
+        assert deep.status_code == 400
+        assert deep.json()["error"] == "malformed JSON"
+    assert (await env.tg.deliver(env.tg.text_update(1, "потом"), env.client)).status_code == 200
+    assert [e.text for e in env.collected.events] == ["потом"]
+
+
+async def test_a_message_without_its_chat_is_400_not_a_redelivered_500(env: Env) -> None:
+    update = env.tg.text_update(1, "где мой заказ")
+    del update["message"]["chat"]
+    response = await env.tg.deliver(update, env.client)
+    assert response.status_code == 400
+    assert response.json()["error"] == "not a Telegram Update"
+    assert env.collected.events == []
+
+
+async def test_a_lone_surrogate_is_replaced_at_the_door(env: Env) -> None:
+    """Half an emoji (``"\\ud800"``, valid JSON) would fail every attempt to store it."""
+    update = env.tg.text_update(1, "\ud800 как вернуть товар")
+    body = json.dumps(update).encode()  # ASCII: the surrogate goes as its escape
+    assert b"\\ud800" in body
+    response = await env.client.post(
+        "/webhooks/telegram", content=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    )
+    assert response.status_code == 200
+    [event] = env.collected.events
+    assert event.text == "\ufffd как вернуть товар"
+    event.text.encode("utf-8")  # what the database driver does
+
+
 async def test_text_update(env: Env) -> None:
     user = TgUser(77, "Анна", "Смирнова", language_code="ru")
     update = env.tg.text_update(user, "Где мой заказ?")
@@ -125,13 +159,16 @@ async def test_the_menu_offers_an_operator_and_the_command_is_the_button(env: En
         ("start", "Начать сначала"),
         ("operator", "Позвать оператора"),
         ("help", "Что умеет бот"),
+        ("link", "Связать с Viber"),
     ]
     await env.tg.deliver(env.tg.command_update(5, "operator"), env.client)
     await env.tg.deliver(env.tg.command_update(5, "help"), env.client)
+    await env.tg.deliver(env.tg.command_update(5, "link"), env.client)
     await env.tg.deliver(env.tg.command_update(5, "unknown"), env.client)
-    operator, helping, unknown = env.collected.events
+    operator, helping, linking, unknown = env.collected.events
     assert (operator.kind, operator.payload) == (InboundKind.BUTTON, "/handoff_request")
     assert (helping.kind, helping.payload) == (InboundKind.BUTTON, "/bot_challenge")
+    assert (linking.kind, linking.payload) == (InboundKind.BUTTON, "/link")  # the link code
     assert (unknown.kind, unknown.text) == (InboundKind.TEXT, "/unknown")  # read as text
 
 
@@ -188,6 +225,8 @@ async def test_contact_media_and_ignored_updates(env: Env) -> None:
     assert (edited.kind, edited.text, edited.edited) == (InboundKind.TEXT, "исправил", True)
     assert not captioned.edited
     assert contact.kind is InboundKind.CONTACT and contact.contact_phone == "79123456789"
+    assert contact.contact_verified  # the card's user_id is the sender's
+    assert contact.text  # the number as shared: what the operator reads in the history
     assert foreign.kind is InboundKind.TEXT
     assert captioned.kind is InboundKind.TEXT and captioned.text == "Вот чек"
     assert captioned.attachments[0].kind == "photo"
@@ -227,6 +266,49 @@ async def test_long_text_is_split_at_paragraphs_with_buttons_last(env: Env) -> N
     assert seen[-1].buttons[1][0].url == "https://example.com"
 
 
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _paragraph_greedy(paragraphs: list[str], limit: int = 4096) -> int:
+    """How many messages a paragraph-greedy split needs: fill each up to ``limit`` units."""
+    count, size = 0, limit + 1
+    for p in paragraphs:
+        if size + 2 + _utf16(p) > limit:
+            count, size = count + 1, _utf16(p)
+        else:
+            size += 2 + _utf16(p)
+    return count
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        ["📦 Пункт списка с описанием товара номер " + str(i) for i in range(190)],
+        [("😀 " * (20 + i % 30)).strip() for i in range(120)],
+        ["😀" * 1500, "x" * 1500, "😀🎉" * 700, "Итого: " + "👍" * 900],
+    ],
+    ids=["list", "emoji-lines", "emoji-blocks"],
+)
+async def test_emoji_heavy_text_goes_in_as_few_messages_as_paragraphs_allow(
+    env: Env, paragraphs: list[str]
+) -> None:
+    text = "\n\n".join(paragraphs)
+    await env.channel.send(str(CHAT), Outbound(text))
+    seen = env.tg.sent_to(CHAT)
+    assert all(_utf16(m.text) <= 4096 for m in seen)
+    assert "\n\n".join(m.text for m in seen) == text  # cut only between paragraphs
+    assert len(seen) == _paragraph_greedy(paragraphs)
+
+
+async def test_a_paragraph_over_the_limit_alone_is_resplit(env: Env) -> None:
+    text = "Начало\n\n" + "😀" * 3000 + "\n\nКонец"
+    await env.channel.send(str(CHAT), Outbound(text))
+    seen = [m.text for m in env.tg.sent_to(CHAT)]
+    assert [_utf16(t) for t in seen] == [6, 4096, 2 * 952 + 2 + 5]  # paragraphs first
+    assert "".join(seen).replace("\n\n", "") == text.replace("\n\n", "")
+
+
 async def test_reply_keyboard_and_photo(env: Env) -> None:
     await env.channel.send(
         str(CHAT),
@@ -249,6 +331,37 @@ async def test_reply_keyboard_and_photo(env: Env) -> None:
         "Ваш чек",
         "https://img.example/1.png",
     )
+
+
+async def test_short_buttons_share_rows_and_long_ones_keep_their_own(env: Env) -> None:
+    rating = tuple(Button(str(i), f"rate:{i}") for i in range(1, 6))
+    await env.channel.send(str(CHAT), Outbound("Оцените нас", buttons=rating))
+    faq = (
+        Button("Как вернуть товар?", "faq:1"),
+        Button("👍 Помогло", "h:1:yes"),
+        Button("👎 Не помогло", "h:1:no"),
+        Button("Сайт", "", url="https://example.com"),
+        Button("Позвать оператора", "/operator"),
+    )
+    await env.channel.send(str(CHAT), Outbound("Ответ", buttons=faq))
+    await env.channel.send(
+        str(CHAT),
+        Outbound(
+            "Выберите",
+            style=ButtonStyle.REPLY,
+            buttons=(*rating, Button("Позвать оператора", "/operator")),
+        ),
+    )
+    scale, answer, reply = env.tg.sent_to(CHAT)
+    assert scale.button_rows == [["1", "2", "3", "4", "5"]]
+    assert answer.button_rows == [
+        ["Как вернуть товар?"],
+        ["👍 Помогло", "👎 Не помогло"],
+        ["Сайт"],
+        ["Позвать оператора"],
+    ]
+    assert reply.keyboard == "reply"
+    assert reply.button_rows == [["1", "2", "3", "4", "5"], ["Позвать оператора"]]
 
 
 # -- files from operators --------------------------------------------------------------------
@@ -435,6 +548,25 @@ async def test_polling_delivers_in_order_without_redelivery() -> None:
         assert offsets[0] is None
         assert offsets[1] == first[-1]["update_id"] + 1
         assert len(events) == 5  # nothing delivered twice
+
+
+async def test_polling_skips_an_unusable_update_and_goes_on() -> None:
+    async with TelegramStandIn.running() as tg:
+        channel = make_channel(tg, MemoryPayloadStore(), poll_timeout=1, poll_backoff_max=0.05)
+        broken = tg.text_update(1, "без чата")
+        del broken["message"]["chat"]
+        good = tg.text_update(1, "с чатом")
+        tg.push_update(broken, good)
+        collected = Collector()
+        await channel.start(collected)
+        try:
+            [event] = await collected.wait(1, within=5)
+            await tg.wait_for(lambda: tg.pending_updates == [])
+        finally:
+            await channel.stop()
+        assert event.text == "с чатом"
+        offsets = [c.params.get("offset") for c in tg.calls_to("getUpdates")]
+        assert good["update_id"] + 1 in offsets  # confirmed: neither is fetched again
 
 
 async def test_polling_survives_errors() -> None:

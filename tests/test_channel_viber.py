@@ -113,6 +113,35 @@ async def test_malformed_and_oversized(env: Env) -> None:
     assert env.collected.events == []
 
 
+async def test_json_nested_too_deep_is_malformed_not_a_500(env: Env) -> None:
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000):
+        deep = await env.client.post(
+            "/webhooks/viber",
+            content=body,
+            headers={"X-Viber-Content-Signature": sign(body, env.vb.token)},
+        )
+        assert deep.status_code == 400
+        assert deep.json()["error"] == "malformed JSON"
+    assert env.collected.events == []
+
+
+async def test_a_lone_surrogate_is_replaced_at_the_door(env: Env) -> None:
+    """Half an emoji (``"\\ud800"``, valid JSON) would fail every attempt to store it."""
+    raw = env.vb.message_event(USER, "x").json
+    raw["message"]["text"] = "\ud800 как вернуть товар"
+    raw["sender"]["name"] = "Мария \udfff"
+    body = json.dumps(raw).encode()  # ASCII: the surrogates go as escapes
+    response = await env.client.post(
+        "/webhooks/viber",
+        content=body,
+        headers={"X-Viber-Content-Signature": sign(body, env.vb.token)},
+    )
+    assert response.status_code == 200
+    [event] = env.collected.events
+    assert event.text == "\ufffd как вернуть товар"
+    assert event.display_name == "Мария \ufffd"
+
+
 async def test_text_button_contact_media(env: Env) -> None:
     vb = env.vb
     user = ViberUser(USER, name="Мария", language="ru")
@@ -133,6 +162,8 @@ async def test_text_button_contact_media(env: Env) -> None:
     assert (typed.user_id, typed.chat_id, typed.display_name) == (USER, USER, "Мария")
     assert button.kind is InboundKind.BUTTON and button.payload == "faq:delivery"
     assert contact.kind is InboundKind.CONTACT and contact.contact_phone == "79123456789"
+    assert not contact.contact_verified  # Viber cannot tell the sender's own number from a card
+    assert contact.text  # the number as shared: what the operator reads in the history
     assert picture.kind is InboundKind.ATTACHMENT
     assert picture.attachments[0].url == "https://media.example/p.jpg"
     assert document.attachments[0].kind == "document"
@@ -214,6 +245,32 @@ async def test_huge_keyboard_shrinks_chunks_to_fit_30kb(env: Env) -> None:
     assert "".join(env.vb.texts(USER)) == text
     assert max(len(t) for t in env.vb.texts(USER)) < 7000  # shrunk below the text limit
     assert all(len(m.buttons) == 24 for m in env.vb.sent_to(USER))
+
+
+async def test_short_buttons_share_a_six_column_row(env: Env) -> None:
+    rating = tuple(Button(str(i), f"rate:{i}") for i in range(1, 6))
+    await env.channel.send(USER, Outbound("Оцените нас", buttons=rating))
+    await env.channel.send(
+        USER,
+        Outbound(
+            "Ответ",
+            buttons=(
+                Button("Как вернуть товар?", "faq:1"),
+                Button("👍 Помогло", "h:1:yes"),
+                Button("👎 Не помогло", "h:1:no"),
+                Button("Позвать оператора", "/operator"),
+            ),
+        ),
+    )
+    scale, answer = env.vb.sent_to(USER)
+    assert scale.button_rows == [["1", "2", "3", "4", "5"]]
+    assert [b.columns for b in scale.buttons] == [2, 1, 1, 1, 1]
+    assert answer.button_rows == [
+        ["Как вернуть товар?"],
+        ["👍 Помогло", "👎 Не помогло"],
+        ["Позвать оператора"],
+    ]
+    assert [b.columns for b in answer.buttons] == [6, 3, 3, 6]
 
 
 async def test_own_buttons_replace_default_and_urls_open(env: Env) -> None:
@@ -403,3 +460,21 @@ async def test_webhook_registration_waits_for_the_server_to_listen() -> None:
             assert len([c for c in vb.calls if c.method == "set_webhook"]) == 2
         finally:
             await channel.stop()
+
+
+async def test_a_row_holds_five_short_buttons_and_every_row_fills_six_columns(env: Env) -> None:
+    buttons = (
+        *(Button(str(i), f"n:{i}") for i in range(1, 8)),  # seven: a row of 5, then 2
+        Button("Доставка", "d"),
+        Button("Оплата картой", "p"),  # 13 characters: too long to share
+        Button("Да", "y"),
+    )
+    await env.channel.send(USER, Outbound("Выберите", buttons=buttons))
+    [seen] = env.vb.sent_to(USER)
+    assert seen.button_rows == [
+        ["1", "2", "3", "4", "5"],
+        ["6", "7", "Доставка"],
+        ["Оплата картой"],
+        ["Да"],
+    ]
+    assert [b.columns for b in seen.buttons] == [2, 1, 1, 1, 1, 2, 2, 2, 6, 6]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import select
 
@@ -52,3 +54,37 @@ async def test_a_customer_photo_reaches_the_operator(
         assert "attachment" in pdf.headers["content-disposition"]
         missing = await w.client.get(f"/api/v1/messages/{doc_message}/attachments/5")
         assert missing.status_code == 404
+
+
+async def test_downloads_are_named_with_an_extension(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    """QA: a photo downloaded as «photo-24-0», a voice note as «audio-30-0»: no program
+    opens them. The name gets the extension of the file's type."""
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.tg.deliver(w.tg.photo_update(4242, content=PNG), w.client)
+        await w.tg.deliver(w.tg.voice_update(4242, content=b"OggS voice"), w.client)
+        await w.tg.deliver(
+            w.tg.document_update(4242, name="чек.pdf", content=b"%PDF-1.4 receipt"), w.client
+        )
+        await w.settle()
+        async with w.runtime.db.write() as s:
+            await create_operator(s, "anna", "anna-secret-1", teams=["support"])
+            ids = (
+                await s.scalars(
+                    select(Message.id).where(Message.author == "customer").order_by(Message.id)
+                )
+            ).all()
+        login = await w.client.post(
+            "/api/v1/session", json={"username": "anna", "password": "anna-secret-1"}
+        )
+        assert login.status_code == 200
+        names = []
+        for message_id in ids:
+            got = await w.client.get(f"/api/v1/messages/{message_id}/attachments/0")
+            assert got.status_code == 200
+            names.append(got.headers["content-disposition"].split("filename*=UTF-8''")[1])
+        photo, voice, receipt = names
+        assert re.fullmatch(r"photo-\d+-0\.jpg", photo)
+        assert re.fullmatch(r"(voice|audio)-\d+-0\.ogg", voice)
+        assert unquote(receipt) == "чек.pdf"  # the customer's own name is kept

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -139,14 +140,18 @@ async def test_while_a_person_owns_the_chat_the_customers_words_show_at_once(
     visitor: Visitor,
 ) -> None:
     await visitor.send("позовите оператора")
-    await visitor.read_until("коллег")  # queued: from now on the bot stays silent
+    await visitor.read_until("коллег")  # queued: a person will answer
     poll = asyncio.create_task(visitor.poll(wait=20))  # the window's long poll
     await asyncio.sleep(0.3)
     started = asyncio.get_running_loop().time()
     await visitor.send("дополнение: товар не включается")
     shown = await asyncio.wait_for(poll, 25)
+    while not shown:  # woken by the handoff message's late delivery, with nothing new yet
+        shown = await asyncio.wait_for(visitor.poll(wait=20), 25)
     waited = asyncio.get_running_loop().time() - started
-    assert [m["text"] for m in shown] == ["дополнение: товар не включается"]
+    # The customer's words first (the bot's answer from the FAQ may come with them).
+    assert shown[0]["author"] == "customer"
+    assert shown[0]["text"] == "дополнение: товар не включается"
     assert waited < 5, f"the customer's own message took {waited:.1f} s to show"
 
 
@@ -170,7 +175,7 @@ async def test_someone_typing_wakes_the_window_with_typing_and_no_message(
     assert not poll.done()
     await webchat.notify_typing(visitor.session["visitor"])  # the operator types to this one
     response = await asyncio.wait_for(poll, 5)
-    assert response.json() == {"messages": [], "typing": True}
+    assert response.json() == {"messages": [], "typing": True, "operator_in_chat": None}
 
 
 async def test_the_visitor_sees_the_operators_photo_and_downloads_the_form(
@@ -378,3 +383,82 @@ async def test_oversized_and_malformed_requests_get_clear_refusals(visitor: Visi
             "message": f"Некорректный запрос: поле «{field}».",
         }
     assert await visitor.poll() == []  # nothing of it reached the bot
+
+
+async def test_json_nested_too_deep_is_refused_as_bad_json(visitor: Visitor) -> None:
+    deep = b"[" * 30_000 + b"]" * 30_000  # under the 64 KB limit
+    sent = await visitor.client.post(
+        "/webchat/api/send", content=deep, headers={"content-type": "application/json"}
+    )
+    assert sent.status_code == 400 and sent.json()["error"] == "bad_json"
+    typing = await visitor.client.post("/webchat/api/typing", content=b"[" * 2000 + b"]" * 2000)
+    assert typing.status_code == 400 and typing.json()["error"] == "bad_json"
+
+
+async def test_a_lone_surrogate_is_replaced_and_the_visitor_answered(visitor: Visitor) -> None:
+    """A browser's string cut in the middle of an emoji is valid JSON (``"\\ud83d"``) but
+    no database stores it: the half character becomes «�» and the rest is answered."""
+    body = json.dumps({**visitor.session, "text": "\ud83d как вернуть товар", "name": "\udc00"})
+    sent = await visitor.client.post(
+        "/webchat/api/send", content=body.encode(), headers={"content-type": "application/json"}
+    )
+    assert sent.status_code == 202
+    shown = await visitor.read_until("14 дней")  # the answer about returns
+    assert shown[0]["text"] == "\ufffd как вернуть товар"
+
+
+async def test_the_header_names_the_person_who_has_the_chat(visitor: Visitor) -> None:
+    """QA: Анна («Отошёл») took the conversation and answered, yet the header still said
+    «операторы — сегодня в 9:00». The poll tells chat.js who is in the chat."""
+    assert visitor.runtime is not None
+    service = HandoffService.from_runtime(visitor.runtime)
+    async with visitor.runtime.db.write() as session:
+        anna = await create_operator(session, "anna", "anna-secret-1", display_name="Анна")
+        anna.status = "away"  # taking by hand is allowed while away
+        anna_id = anna.id
+
+    async def in_chat() -> object:
+        params = {**visitor.session, "after": "0", "wait": "0"}
+        response = await visitor.client.get("/webchat/api/messages", params=params)
+        return response.json()["operator_in_chat"]
+
+    assert await in_chat() is None  # not even a customer yet
+    await visitor.send("позовите оператора")
+    await visitor.read_until("коллег")
+    assert await in_chat() is None  # queued: nobody has it
+    async with visitor.runtime.db.read() as session:
+        conversation = await session.scalar(select(Conversation.id))
+    assert conversation is not None
+    await service.take(conversation, anna_id)
+    await service.reply(conversation, anna_id, "Здравствуйте, смотрю ваш заказ")
+    await visitor.read_until("смотрю ваш заказ")
+    assert await in_chat() == "Анна"
+    await service.close(conversation, anna_id)
+    assert await in_chat() is None
+
+
+async def test_taking_the_chat_wakes_the_visitors_poll_without_a_message(
+    visitor: Visitor,
+) -> None:
+    """Taking by hand while «Отошёл» sends the customer nothing; the header must still learn
+    who is in the chat at once, not at the poll's timeout."""
+    assert visitor.runtime is not None
+    service = HandoffService.from_runtime(visitor.runtime)
+    async with visitor.runtime.db.write() as session:
+        anna = await create_operator(session, "anna", "anna-secret-1", display_name="Анна")
+        anna.status = "away"
+        anna_id = anna.id
+    await visitor.send("позовите оператора")
+    await visitor.read_until("коллег")
+    async with visitor.runtime.db.read() as session:
+        conversation = await session.scalar(select(Conversation.id))
+    assert conversation is not None
+    params = {**visitor.session, "after": str(visitor.seen), "wait": "20"}
+    waiting = asyncio.create_task(
+        visitor.client.get("/webchat/api/messages", params=params, timeout=30)
+    )
+    await asyncio.sleep(0.3)  # the poll is waiting
+    await service.take(conversation, anna_id)
+    async with asyncio.timeout(5):  # not the poll's 20 s
+        answer = (await waiting).json()
+    assert answer["operator_in_chat"] == "Анна"

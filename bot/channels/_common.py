@@ -8,14 +8,16 @@ so that every chunk also satisfies a channel-specific size check (UTF-16 length,
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bot.events import split_text
+from bot.events import Inbound
 
 MAX_WEBHOOK_BODY = 1024 * 1024
 """Webhook bodies above this are refused with 413: real updates are a few KB."""
@@ -40,6 +42,60 @@ async def read_body(request: Request, limit: int = MAX_WEBHOOK_BODY) -> bytes:
         if len(buf) > limit:
             raise BodyTooLarge
     return bytes(buf)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# ``\ud8…``–``\udf…`` escaped, or UTF-8-encoded (``json`` decodes bytes with surrogatepass).
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate (half of a UTF-16 pair) replaced by U+FFFD «�».
+
+    JSON may spell one (``"\\ud800"``: a browser's string cut in the middle of an emoji, or a
+    crafted request) and Python's ``json`` decodes it into a ``str`` no database driver, log
+    file or UTF-8 encoder accepts. Replaced at the door, the message keeps everything else the
+    customer wrote; kept, it would fail every time it is processed. A valid pair has already
+    become one character, so whatever surrogate is left is lone."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): _cleaned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
+
+
+def clean_inbound(event: Inbound) -> Inbound:
+    """``event`` with lone surrogates replaced in every text it carries (:func:`clean_text`).
+
+    :meth:`bot.runtime.Runtime.submit` applies it to whatever a channel hands over, so no
+    channel (Telegram's polling parses JSON in PTB, the web chat's uploads are forms) can let
+    through a message that would fail at every attempt to store it."""
+    texts = [getattr(event, name) for name in event.__dataclass_fields__]
+    texts += [value for a in event.attachments for value in (a.url, a.name, a.mime_type)]
+    if not any(isinstance(t, str) and _LONE_SURROGATE.search(t) for t in texts):
+        return event  # nearly always: no copy
+    return Inbound.from_json(_cleaned(event.to_json()))
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON in a request body, with lone surrogates replaced (:func:`clean_text`).
+
+    Raises ``ValueError`` for anything that is not JSON, including bodies nested too
+    deep for the parser (``[[[[…]]]]``: ``json`` raises ``RecursionError``), so every caller
+    answers them with its «malformed JSON» 400 instead of a 500."""
+    try:
+        data = json.loads(body)
+        if _MAYBE_SURROGATE.search(body):  # rare: walk the parsed body only then
+            data = _cleaned(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
+    return data
 
 
 def error_response(status: int, message: str) -> JSONResponse:
@@ -78,17 +134,48 @@ class BackgroundTasks:
             task.cancel()
 
 
-def split_fitting(text: str, limit: int, fits: Callable[[str], bool]) -> list[str]:
-    """``split_text`` by characters, then re-split any chunk that fails ``fits``.
+_BOUNDARIES = ("\n\n", "\n", ". ", "! ", "? ", " ")  # best first, as in split_text
 
-    Used where the real limit is not a character count (Telegram counts UTF-16 units, Viber
-    caps the JSON request body in bytes); re-splitting keeps the paragraph-first preference.
+
+def _boundary(text: str, limit: int) -> int:
+    """Where ``split_text`` would cut ``text`` for a chunk of at most ``limit`` characters."""
+    for sep in _BOUNDARIES:
+        pos = text.rfind(sep, 0, limit + 1)
+        if pos > 0:
+            return pos + (1 if sep in (". ", "! ", "? ") else 0)
+    return limit
+
+
+def split_fitting(text: str, limit: int, fits: Callable[[str], bool]) -> list[str]:
+    """Like ``split_text`` (≤ ``limit`` characters, paragraph boundaries first), but each
+    chunk must also pass ``fits``: the real limit where it is not a character count (Telegram
+    counts UTF-16 units, Viber caps the JSON request body in bytes).
+
+    Greedy: every chunk is as long as ``fits`` allows before the best boundary, so text that
+    2 messages can hold goes as 2, not as a fitting chunk plus stubs (``fits`` must hold for
+    a prefix whenever it holds for a longer one). A ``fits``-limit below the character limit
+    is found by bisection, so ``fits`` runs ~log2(limit) times a chunk.
     """
+    if limit <= 0:
+        raise ValueError("limit must be positive")
     out: list[str] = []
-    for chunk in split_text(text, limit):
-        if fits(chunk) or len(chunk) <= 1:
-            out.append(chunk)
-            continue
-        smaller = max(1, min(len(chunk) - 1, len(chunk) * 9 // 10))
-        out.extend(split_fitting(chunk, smaller, fits))
+    rest = text.strip()
+    while rest:
+        if len(rest) <= limit and fits(rest):
+            out.append(rest)
+            break
+        # The longest prefix (at most limit characters) that fits; at least one character.
+        lo, hi = 1, min(len(rest), limit)
+        if fits(rest[:hi]):
+            lo = hi
+        else:
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if fits(rest[:mid]):
+                    lo = mid
+                else:
+                    hi = mid - 1
+        chunk = rest[: _boundary(rest, lo)].rstrip()
+        out.append(chunk)
+        rest = rest[len(chunk) :].strip()
     return out

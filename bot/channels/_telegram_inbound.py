@@ -27,6 +27,7 @@ _COMMAND = re.compile(r"^/(?P<name>[a-z_]+)(?:@\w+)?$")
 COMMANDS: dict[str, tuple[str, str]] = {
     "operator": ("Позвать оператора", "/handoff_request"),
     "help": ("Что умеет бот", "/bot_challenge"),
+    "link": ("Связать с Viber", "/link"),
 }
 """The bot's menu in Telegram besides /start (``setMyCommands``): command → (description, the
 button payload it stands for; see domain.yml: ``/handoff_request``, ``/<name>`` for
@@ -162,7 +163,12 @@ async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
     if message.contact is not None:
         phone = _digits(message.contact.phone_number)
         if message.contact.user_id == user.id:
-            return make(kind=InboundKind.CONTACT, contact_phone=phone)
+            return make(
+                kind=InboundKind.CONTACT,
+                text=message.contact.phone_number,  # what the operator reads in the history
+                contact_phone=phone,
+                contact_verified=True,
+            )
         # Someone else's contact card: not a verified number of this customer.
         return make(kind=InboundKind.TEXT, text=message.contact.phone_number)
 

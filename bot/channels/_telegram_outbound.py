@@ -29,6 +29,7 @@ from bot.channels.base import (
     RetryAfter,
     TransientError,
 )
+from bot.channels.layout import button_rows
 from bot.events import ButtonStyle, Outbound
 
 MAX_TEXT = 4096
@@ -81,12 +82,16 @@ async def build_markup(message: Outbound, store: PayloadStore) -> tuple[Markup |
     """The keyboard for the last chunk, plus HTML to append to its text.
 
     Reply keyboards cannot hold links, so URL buttons of a REPLY-style message become
-    ``<a href>`` lines in the text instead of being dropped.
+    ``<a href>`` lines in the text instead of being dropped. Short buttons share rows
+    (:func:`bot.channels.layout.button_rows`).
     """
     if not message.buttons:
         return None, ""
     if message.style is ButtonStyle.REPLY:
-        rows = [[KeyboardButton(b.title)] for b in message.buttons if not b.url]
+        rows = [
+            [KeyboardButton(b.title) for b in row]
+            for row in button_rows([b for b in message.buttons if not b.url])
+        ]
         links = "\n".join(
             f'<a href="{html.escape(b.url, quote=True)}">{html.escape(b.title)}</a>'
             for b in message.buttons
@@ -98,13 +103,15 @@ async def build_markup(message: Outbound, store: PayloadStore) -> tuple[Markup |
             else None
         )
         return markup, ("\n\n" + links if links else "")
-    inline = []
-    for b in message.buttons:
-        if b.url:
-            inline.append([InlineKeyboardButton(b.title, url=b.url)])
-        else:
-            data = await encode_callback_data(b.payload, store)
-            inline.append([InlineKeyboardButton(b.title, callback_data=data)])
+    inline: list[list[InlineKeyboardButton]] = []
+    for row in button_rows(message.buttons):
+        inline.append([])
+        for b in row:
+            if b.url:
+                inline[-1].append(InlineKeyboardButton(b.title, url=b.url))
+            else:
+                data = await encode_callback_data(b.payload, store)
+                inline[-1].append(InlineKeyboardButton(b.title, callback_data=data))
     return InlineKeyboardMarkup(inline), ""
 
 

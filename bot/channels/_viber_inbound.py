@@ -114,6 +114,8 @@ async def to_inbound(
             chat_id=str(user.id),
             kind=InboundKind.START,
             payload=WELCOMED,
+            # as Telegram's «/start promo_summer»: the operator sees where the customer came from
+            text=f"/start {request.context}" if request.context else "",
             display_name=_s(user.name),
             language=_s(user.language),
             start_param=_s(request.context),
@@ -138,8 +140,10 @@ async def to_inbound(
             return make(kind=InboundKind.BUTTON, payload=await decode_action_body(text, store))
         return make(kind=InboundKind.TEXT, text=text)
     if isinstance(message, ContactMessage):
-        phone = re.sub(r"\D", "", str(message.contact.phone_number or ""))
-        return make(kind=InboundKind.CONTACT, contact_phone=phone)
+        # Unverified: Viber sends the user's own number and any card from the address book alike.
+        number = str(message.contact.phone_number or "")
+        phone = re.sub(r"\D", "", number)
+        return make(kind=InboundKind.CONTACT, text=number, contact_phone=phone)
     if isinstance(message, URLMessage):
         return make(kind=InboundKind.TEXT, text=str(message.media))
     attachment = _attachment(message, raw)

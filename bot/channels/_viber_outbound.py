@@ -26,10 +26,12 @@ from bot.channels.base import (
     RetryAfter,
     TransientError,
 )
+from bot.channels.layout import button_rows, viber_columns
 from bot.events import Button
 
 MAX_TEXT = 7000
 MAX_BODY_BYTES = 30_000  # Viber rejects request bodies over 30 KB; keep a little margin
+BODY_SLACK = 256  # bytes aioviberbot may add beyond the estimate (``chat_id``, spacing)
 MAX_INLINE_ACTION_BYTES = 250  # longer payloads travel as a payload-store key
 MAX_BUTTONS = 24  # Viber keyboard limit
 MAX_PICTURE_TEXT = 768  # a picture message's description
@@ -55,7 +57,8 @@ async def encode_action_body(payload: str, store: PayloadStore) -> str:
 
 
 async def build_keyboard(buttons: Sequence[Button], store: PayloadStore) -> dict[str, Any] | None:
-    """A Viber keyboard, one full-width button per row.
+    """A Viber keyboard: short buttons share a row (:func:`bot.channels.layout.button_rows`),
+    the widths of a row's buttons adding up to Viber's 6 columns; other buttons are full-width.
 
     ``Silent`` keeps the ``zb:`` action body out of the visible conversation. Titles are
     escaped because Viber renders a few HTML tags in button text.
@@ -63,20 +66,22 @@ async def build_keyboard(buttons: Sequence[Button], store: PayloadStore) -> dict
     if not buttons:
         return None
     rendered: list[dict[str, Any]] = []
-    for b in buttons[:MAX_BUTTONS]:
-        item: dict[str, Any] = {"Columns": 6, "Rows": 1, "Text": html.escape(b.title)}
-        if b.url:
-            item.update(ActionType="open-url", ActionBody=b.url)
-        else:
-            action = await encode_action_body(b.payload, store)
-            item.update(ActionType="reply", ActionBody=action, Silent=True)
-        rendered.append(item)
+    for row in button_rows(buttons[:MAX_BUTTONS]):
+        for b, columns in zip(row, viber_columns(len(row)), strict=True):
+            item: dict[str, Any] = {"Columns": columns, "Rows": 1, "Text": html.escape(b.title)}
+            if b.url:
+                item.update(ActionType="open-url", ActionBody=b.url)
+            else:
+                action = await encode_action_body(b.payload, store)
+                item.update(ActionType="reply", ActionBody=action, Silent=True)
+            rendered.append(item)
     return {"Type": "keyboard", "DefaultHeight": False, "Buttons": rendered}
 
 
 def split_for_viber(text: str, body_size: Any) -> list[str]:
     """Chunks ≤ 7000 characters whose whole request body (``body_size(chunk)``) fits 30 KB."""
-    return split_fitting(text, MAX_TEXT, lambda chunk: body_size(chunk) <= MAX_BODY_BYTES)
+    budget = MAX_BODY_BYTES - BODY_SLACK  # chunks are packed full, so the estimate's slack
+    return split_fitting(text, MAX_TEXT, lambda chunk: body_size(chunk) <= budget)
 
 
 def picture_caption(chunks: list[str]) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import json
 import logging
 import mimetypes
 import secrets
@@ -41,7 +40,13 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.request import HTTPXRequest
 
 from bot.channels._aiohttp_request import AiohttpRequest
-from bot.channels._common import BackgroundTasks, BodyTooLarge, error_response, read_body
+from bot.channels._common import (
+    BackgroundTasks,
+    BodyTooLarge,
+    error_response,
+    parse_json,
+    read_body,
+)
 from bot.channels._telegram_inbound import (
     ALLOWED_UPDATES,
     CHANNEL,
@@ -69,10 +74,16 @@ from bot.channels.base import (
     PermanentError,
     TransientError,
 )
-from bot.events import Outbound, OutboundFile
+from bot.events import Inbound, Outbound, OutboundFile
 from bot.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
+
+
+class BadUpdate(Exception):
+    """An update that parses but lacks what its kind always has (a message without its
+    chat): answered 400 in webhook mode, skipped when polling — never retried."""
+
 
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -237,15 +248,25 @@ class TelegramChannel(Channel):
 
     # -- incoming ----------------------------------------------------------------------------
 
-    async def _handle_update(self, update: Update, on_event: InboundHandler) -> bool:
-        """Map and hand over one update; False if it was ignored."""
+    async def _map(self, update: Update) -> Inbound | None:
+        """The update as an event; None if it is ignored. Raises :class:`BadUpdate` when
+        the update lacks what every update of its kind has (a message without its chat)."""
         if update.callback_query is not None:
             # Always answer, so the button stops spinning; don't hold the ack for it.
             self._tasks.spawn(
                 self.bot.answer_callback_query(update.callback_query.id),
                 "answerCallbackQuery",
             )
-        inbound = await to_inbound(update, self._settings.payload_store)
+        try:
+            return await to_inbound(update, self._settings.payload_store)
+        except (AttributeError, KeyError, TypeError) as exc:
+            # A shape PTB parsed but we cannot map. (A failing payload store raises others:
+            # a handover failure, retried.)
+            raise BadUpdate(type(exc).__name__) from exc
+
+    async def _handle_update(self, update: Update, on_event: InboundHandler) -> bool:
+        """Map and hand over one update; False if it was ignored."""
+        inbound = await self._map(update)
         if inbound is None:
             return False
         await on_event(inbound)
@@ -262,7 +283,7 @@ class TelegramChannel(Channel):
             except BodyTooLarge:
                 return error_response(413, "body too large")
             try:
-                data = json.loads(body)
+                data = parse_json(body)  # also: nested too deep, lone surrogates replaced
             except ValueError:
                 log.warning("telegram webhook: malformed JSON (%d bytes)", len(body))
                 return error_response(400, "malformed JSON")
@@ -275,7 +296,14 @@ class TelegramChannel(Channel):
                 log.warning("telegram webhook: unparsable update (%s)", type(exc).__name__)
                 return error_response(400, "not a Telegram Update")
             try:
-                await self._handle_update(update, on_event)
+                inbound = await self._map(update)
+            except BadUpdate as exc:  # it would fail at every redelivery: not a 500
+                log.warning("telegram webhook: unusable update %s (%s)", update.update_id, exc)
+                return error_response(400, "not a Telegram Update")
+            if inbound is None:
+                return JSONResponse({"ok": True})
+            try:
+                await on_event(inbound)
             except Exception:
                 # Let Telegram redeliver; the runtime dedupes on update_id.
                 log.exception("telegram webhook: handing update %s over failed", update.update_id)
@@ -320,6 +348,8 @@ class TelegramChannel(Channel):
                     await self._handle_update(update, on_event)
                 except asyncio.CancelledError:
                     raise
+                except BadUpdate as exc:  # it would fail forever: skipped
+                    log.warning("telegram update %s skipped: unusable (%s)", update.update_id, exc)
                 except Exception:
                     log.exception("telegram update %s: handover failed", update.update_id)
                     await asyncio.sleep(backoff)

@@ -24,9 +24,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels._common import BodyTooLarge, error_response, read_body
+from bot.channels._common import BodyTooLarge, error_response, parse_json, read_body
 from bot.channels._viber_inbound import CHANNEL, KNOWN_EVENTS, to_inbound
 from bot.channels._viber_outbound import (
     MAX_FILE_BYTES,
@@ -98,8 +97,9 @@ def _mute_library_logger() -> None:
 class ViberSettings:
     """How to reach Viber and what to greet customers with.
 
-    ``keyboard_default`` (e.g. «Позвать оператора») is attached to every message that has no
-    buttons of its own: a Viber keyboard disappears as soon as a message without one arrives.
+    ``keyboard_default`` (e.g. «Позвать оператора») is attached to every bot message that has
+    no buttons of its own: a Viber keyboard disappears as soon as a message without one arrives.
+    An operator's reply gets none (the customer is talking to a person already).
     """
 
     token: str = field(repr=False)
@@ -109,7 +109,9 @@ class ViberSettings:
     avatar: str | None = None
     api_url: str = "https://chatapi.viber.com/pa"
     webhook_url: str | None = None
-    welcome: Outbound | None = None
+    # The conversation_started reply; a function of the deep link's ``context`` (None without
+    # one) to answer ``viber://pa?…&context=faq_…`` with that answer, read at each start.
+    welcome: Outbound | Callable[[str | None], Outbound | None] | None = None
     keyboard_default: tuple[Button, ...] = ()
     request_timeout: float = 10.0
     retry_after: float = 5.0  # Viber's «too many requests» (status 12) carries no delay
@@ -196,10 +198,12 @@ class ViberChannel(Channel):
 
     # -- incoming ----------------------------------------------------------------------------
 
-    async def _welcome_body(self) -> dict[str, Any] | None:
+    async def _welcome_body(self, context: str | None) -> dict[str, Any] | None:
         """The conversation_started reply, sent in the HTTP response (Viber's only way to
-        greet a user who is not subscribed yet)."""
+        greet a user who is not subscribed yet: a message sent later is refused, status 6)."""
         welcome = self._settings.welcome
+        if callable(welcome):
+            welcome = welcome(context)
         if welcome is None or not welcome.text:
             return None
         body: dict[str, Any] = {
@@ -228,7 +232,7 @@ class ViberChannel(Channel):
                 log.warning("viber webhook: bad or missing signature")
                 return error_response(403, "forbidden")
             try:
-                raw = json.loads(body)
+                raw = parse_json(body)  # also: nested too deep, lone surrogates replaced
             except ValueError:
                 log.warning("viber webhook: malformed JSON (%d bytes)", len(body))
                 return error_response(400, "malformed JSON")
@@ -252,7 +256,8 @@ class ViberChannel(Channel):
                     log.exception("viber webhook: handing %s over failed", event)
                     return error_response(500, "internal error")
             if event == "conversation_started":
-                welcome = await self._welcome_body()
+                context = raw.get("context")
+                welcome = await self._welcome_body(context if isinstance(context, str) else None)
                 if welcome is not None:
                     return Response(dumps(welcome), media_type="application/json")
             return JSONResponse({"status": 0})
@@ -274,7 +279,9 @@ class ViberChannel(Channel):
     async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
         s = self._settings
         api = self._api_client()
-        keyboard = await build_keyboard(message.buttons or s.keyboard_default, s.payload_store)
+        # A person's reply carries no «Позвать оператора»: the customer is talking to one.
+        default = () if message.author == "operator" else s.keyboard_default
+        keyboard = await build_keyboard(message.buttons or default, s.payload_store)
         if self._body_size(chat_id, TextMessage(text="", keyboard=keyboard)) > 25_000:
             raise PermanentError("viber keyboard too large for one request")
         chunks = split_for_viber(

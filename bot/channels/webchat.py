@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -31,13 +30,14 @@ from starlette.routing import BaseRoute, Route
 
 from bot import files
 from bot.bus import Bus, BusEvent
-from bot.channels._common import BodyTooLarge, read_body
+from bot.channels._common import BodyTooLarge, parse_json, read_body
 from bot.channels.base import Capabilities, Channel, InboundHandler, PermanentError
 from bot.events import Inbound, InboundKind, Outbound
 from bot.files import file_view
+from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Identity, Message, Operator, utcnow
+from bot.storage.models import Conversation, Identity, Message, Operator, utcnow
 from bot.web import embed
 
 NAME = "webchat"
@@ -137,7 +137,7 @@ class WebChatChannel(Channel):
             except BodyTooLarge:
                 return _error(413, "too_large", "Сообщение слишком длинное.")
             try:
-                data = json.loads(body)
+                data = parse_json(body)  # also: nested too deep, lone surrogates replaced
                 if not isinstance(data, dict):
                     raise ValueError
             except ValueError:
@@ -222,7 +222,7 @@ class WebChatChannel(Channel):
             only while a person has (or is about to get) the conversation."""
             try:
                 body = await read_body(request, 4096)
-                data = json.loads(body)
+                data = parse_json(body)
             except BodyTooLarge:
                 return _error(413, "too_large", "Слишком большой запрос.")
             except ValueError:
@@ -261,8 +261,14 @@ class WebChatChannel(Channel):
                         async with asyncio.timeout(wait):
                             woke = await self._wait_for(queue, visitor, customer_id)
                             typing = bool(woke.data.get("typing"))
-                    _, rows = await self._history(visitor, after)
-            return JSONResponse({"messages": rows, "typing": typing and not rows})
+                    customer_id, rows = await self._history(visitor, after)
+            return JSONResponse(
+                {
+                    "messages": rows,
+                    "typing": typing and not rows,
+                    "operator_in_chat": await self._operator_in_chat(customer_id),
+                }
+            )
 
         return [
             Route("/webchat/api/session", session, methods=["POST"]),
@@ -278,17 +284,43 @@ class WebChatChannel(Channel):
         """Until something new may be in the visitor's history: a reply sent to them, or a
         message of theirs processed — also one that gets no reply (a person owns the
         conversation), which must not wait for the poll's timeout to show up in the chat.
-        A visitor not yet known as a customer wakes on their own first message."""
+        A visitor not yet known as a customer wakes on their own first message. A person
+        taking or leaving the conversation wakes it too, with no message (taking by hand while
+        «Отошёл» says nothing): the header names who is in the chat."""
         while True:
             event = await queue.get()
             if event.kind == "webchat" and event.data.get("chat_id") == visitor:
                 return event
+            if event.kind in ("assignment", "transition"):
+                if customer_id is not None and event.customer_id == customer_id:
+                    return event
+                continue
             if event.kind != "message":
                 continue
             if customer_id is not None and event.customer_id == customer_id:
                 return event
             if event.data.get("channel") == NAME and event.data.get("user_id") == visitor:
                 return event
+
+    async def _operator_in_chat(self, customer_id: int | None) -> str | None:
+        """The name of the person who has this visitor's conversation now, if one has it
+        (whatever their status: an operator «Отошёл» may take and answer a conversation).
+
+        The chat's header says «Оператор Анна в чате» then, not the team's availability."""
+        if customer_id is None:
+            return None
+        async with self.db.read() as session:
+            name = await session.scalar(
+                select(Operator.display_name)
+                .join(Conversation, Conversation.operator_id == Operator.id)
+                .where(
+                    Conversation.customer_id == customer_id,
+                    Conversation.owner == Owner.OPERATOR.value,
+                )
+                .order_by(Conversation.id.desc())
+                .limit(1)
+            )
+        return str(name) if name else None
 
     async def _history(self, visitor: str, after: int) -> tuple[int | None, list[dict[str, Any]]]:
         async with self.db.read() as session:

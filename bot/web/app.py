@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from bot import heap
 from bot.files import file_routes
 from bot.runtime import Runtime
+from bot.storage import inbound
 from bot.web import embed
 from bot.web.demo_site import demo_routes
 
@@ -49,6 +50,7 @@ def create_app(
         try:
             async with runtime.db.read() as session:
                 await session.execute(text("SELECT 1"))
+                failed = await inbound.count_failed(session)
         except Exception as exc:
             log.warning("health check: database unavailable: %s", exc)
             return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
@@ -58,6 +60,8 @@ def create_app(
             "channels": sorted(runtime.channels),
             "faq_entries": len(runtime.brain.kb),
         }
+        if failed:  # customer events given up on (bot.runtime.MAX_ATTEMPTS): an admin looks
+            body["inbox_failed"] = failed
         if runtime.cluster is not None:  # one of several workers: is its link to them up?
             body["cluster"] = "connected" if runtime.cluster.connected else "reconnecting"
         if problems := runtime.starter.problems:  # a messenger not (yet) started: still serving
@@ -76,9 +80,18 @@ def create_app(
     async def index(request: Request) -> Response:
         return RedirectResponse("/chat", status_code=307)
 
+    async def favicon(request: Request) -> Response:
+        # Browsers ask every page's origin for it; a 404 was an error in every console.
+        return Response(
+            FAVICON,
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     routes: list[BaseRoute] = [
         Route("/", index),
         Route("/healthz", healthz),
+        Route("/favicon.ico", favicon),
         Route("/chat", chat_page),
         Route("/widget.js", embed.widget_script),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -106,6 +119,15 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     return app
+
+
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<path fill="#1f6feb" d="M4 4h24a3 3 0 0 1 3 3v14a3 3 0 0 1-3 3H13l-7 6v-6H4a3 3 0 0 1-3-3'
+    'V7a3 3 0 0 1 3-3z"/><circle cx="10" cy="14" r="2" fill="#fff"/>'
+    '<circle cx="16" cy="14" r="2" fill="#fff"/><circle cx="22" cy="14" r="2" fill="#fff"/></svg>'
+)
+"""The site's icon: a chat bubble in the chat's blue (SVG, which every current browser shows)."""
 
 
 def default_extras() -> list[ExtraRoutes]:

@@ -52,7 +52,12 @@ def operator_json(operator: Operator, active: int | None = None) -> dict[str, An
 async def login(
     console: Console, username: str, password: str, address: str = ""
 ) -> Operator | None:
-    """Check credentials; a successful login marks the operator online and drains the queue.
+    """Check credentials; a successful login marks an operator online and drains the queue.
+
+    An admin is not put to work by logging in (often it is only to read the statistics): from
+    «Не в сети» an admin becomes «Отошёл», present but out of rotation, and goes online only
+    by choosing «В сети»; a status the admin already has (another tab) is kept. Editors have
+    no presence at all (docs/handoff.md, «Presence»).
 
     :class:`login_guard.TooManyAttempts` after too many wrong passwords for this account from
     this ``address``, for this account from anywhere, or from this address over several
@@ -77,9 +82,20 @@ async def login(
             stored = await session.get(Operator, operator.id)
             if stored is not None:
                 stored.password_hash = hash_password(password)
-    if operator.role in CONSOLE_ROLES:
-        await console.service.set_status(operator.id, "online")
+    status = login_status(operator)
+    if status is not None:
+        await console.service.set_status(operator.id, status)
+        operator.status = status
     return operator
+
+
+def login_status(operator: Operator) -> str | None:
+    """The presence a login gives ``operator``, or ``None`` to leave it as it is."""
+    if operator.role == "operator":
+        return "online"  # logging in means being at work
+    if operator.role in CONSOLE_ROLES and operator.status == "offline":
+        return "away"  # an admin: present, but customers are not routed here until «В сети»
+    return None
 
 
 def api_routes(console: Console) -> list[BaseRoute]:

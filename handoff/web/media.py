@@ -12,6 +12,8 @@ checked (:func:`bot.files.check_upload`) and sent like a reply (:meth:`HandoffSe
 from __future__ import annotations
 
 import logging
+import mimetypes
+import posixpath
 from urllib.parse import quote
 
 from sqlalchemy import select
@@ -29,10 +31,41 @@ from handoff.web.security import guarded
 
 log = logging.getLogger(__name__)
 INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+# What messengers send, named the way the operator's computer opens them (mimetypes alone
+# would say «.jpe» for a JPEG, and knows no «audio/ogg» on some systems).
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "image/heic": ".heic",
+    "audio/ogg": ".ogg",  # a Telegram voice note (Opus in Ogg; Telegram itself says .oga)
+    "audio/opus": ".opus",
+    "audio/mpeg": ".mp3",
+    "audio/mp4": ".m4a",
+    "audio/aac": ".aac",
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "video/webm": ".webm",
+    "application/pdf": ".pdf",
+    "application/x-tgsticker": ".tgs",
+    "text/plain": ".txt",
+}
 
 
 def _missing(message: str = "Вложение не найдено.") -> JSONResponse:
     return JSONResponse({"error": "not_found", "message": message}, status_code=404)
+
+
+def download_name(name: object, kind: str, mime: str, message_id: int, index: int) -> str:
+    """The file name a download is saved under: the customer's own, else one made of the kind
+    and the message, and always with an extension from the MIME type when it has none
+    (``photo-24-0.jpg``, not ``photo-24-0``), so the operator's computer knows how to open it."""
+    base = str(name or "").strip() or f"{kind}-{message_id}-{index}"
+    if posixpath.splitext(base)[1] or mime == "application/octet-stream":
+        return base  # has one, or nothing is known of the content («.bin» would say nothing)
+    extension = EXTENSIONS.get(mime) or mimetypes.guess_extension(mime, strict=False) or ""
+    return base + extension
 
 
 def media_routes(console: Console) -> list[BaseRoute]:
@@ -64,7 +97,7 @@ def media_routes(console: Console) -> list[BaseRoute]:
         kind = str(meta.get("kind", "file"))
         # A sticker's «name» is its emoji: the file is named by kind instead.
         named = meta.get("name") if kind != "sticker" else None
-        name = str(named or f"{kind}-{message_id}-{index}")
+        name = download_name(named, kind, mime, message_id, index)
         disposition = "inline" if inline else "attachment"
         return Response(
             content,

@@ -166,3 +166,24 @@ def test_a_site_that_is_not_listed_cannot_show_the_chat(
         direct = contexts()
         direct.goto(f"{server.url}/chat")
         customer_says(direct, "как вернуть товар")
+
+
+def test_on_a_phone_the_open_chat_is_not_covered_by_its_button(
+    server: Server, shop: str, pages: Any
+) -> None:
+    customer = pages()
+    customer.set_viewport_size({"width": 375, "height": 667})
+    customer.goto(f"{shop}/delivery")
+    launcher = customer.locator("[data-zabota-widget] .launcher")
+    launcher.click()
+    chat = customer.frame_locator("[data-zabota-widget] iframe")
+    expect(chat.locator("li.msg--bot").first).to_contain_text("Здравствуйте")
+    # The chat fills the screen; the button that opened it steps aside, so «Отправить» is
+    # tapped, not the button over it.
+    expect(launcher).to_be_hidden()
+    chat.locator("#input").fill("как вернуть товар")
+    chat.locator("#send").click(timeout=3_000)
+    expect(chat.locator("li.msg--customer").last).to_have_text("как вернуть товар")
+    # Folded away, the chat is one tap away again.
+    chat.get_by_role("button", name="Свернуть чат").click()
+    expect(launcher).to_be_visible()

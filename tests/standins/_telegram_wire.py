@@ -136,6 +136,10 @@ class SeenMessage:
     def button_titles(self) -> list[str]:
         return [b.text for row in self.buttons for b in row]
 
+    @property
+    def button_rows(self) -> list[list[str]]:
+        return [[b.text for b in row] for row in self.buttons]
+
 
 class HtmlError(ValueError):
     pass

@@ -294,6 +294,8 @@ class TelegramStandIn(UpdateBuilders, StandIn):
         if "inline_keyboard" in markup:
             rows = []
             for row in markup["inline_keyboard"]:
+                if not 1 <= len(row) <= 8:  # Telegram shows at most 8 buttons in a row
+                    raise _ApiError(400, "Bad Request: BUTTON_TYPE_INVALID")
                 seen_row = []
                 for b in row:
                     data = b.get("callback_data")

@@ -142,6 +142,7 @@ class SeenButton:
     text: str  # as displayed (HTML entities decoded)
     action_type: str
     action_body: str
+    columns: int = 6  # of the keyboard row's 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,19 @@ class SeenMessage:
     @property
     def button_titles(self) -> list[str]:
         return [b.text for b in self.buttons]
+
+    @property
+    def button_rows(self) -> list[list[str]]:
+        """Titles as the keyboard shows them: a row is 6 columns, buttons fill it in order."""
+        rows: list[list[str]] = []
+        used = 6
+        for b in self.buttons:
+            if used + b.columns > 6:
+                rows.append([])
+                used = 0
+            rows[-1].append(b.text)
+            used += b.columns
+        return rows
 
 
 class _ApiError(Exception):
@@ -391,7 +405,16 @@ class ViberStandIn(StandIn):
         if keyboard.get("Type") != "keyboard" or not 1 <= len(keyboard.get("Buttons") or []) <= 24:
             raise _ApiError(3, "keyboard is not valid")
         seen = []
+        used = 0
         for b in keyboard["Buttons"]:
+            columns = b.get("Columns", 6)
+            if not isinstance(columns, int) or not 1 <= columns <= 6:
+                raise _ApiError(3, "keyboard: Columns must be 1..6")
+            # Viber wraps a button that does not fit the row; a row left part-empty shows a
+            # ragged keyboard, so (as we lay keyboards out) every row must add up to 6 columns.
+            if used + columns > 6:
+                raise _ApiError(3, "keyboard: a row's Columns must add up to 6")
+            used = (used + columns) % 6
             if b.get("ActionType", "reply") not in {
                 "reply",
                 "open-url",
@@ -407,8 +430,11 @@ class ViberStandIn(StandIn):
                     html.unescape(str(b.get("Text", ""))),
                     b.get("ActionType", "reply"),
                     str(b["ActionBody"]),
+                    columns,
                 )
             )
+        if used:
+            raise _ApiError(3, "keyboard: a row's Columns must add up to 6")
         return tuple(seen)
 
     async def _m_send_message(self, params: dict[str, Any]) -> dict[str, Any]:

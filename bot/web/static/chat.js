@@ -81,8 +81,18 @@
   function render(m) {
     // Buttons answer the bot's latest messages: once the customer has said something since
     // (a closed survey, a finished scenario — also after a reload) they are shown but no
-    // longer pressable. Links stay links.
-    if (m.author === "customer") log.querySelectorAll(".buttons button").forEach((x) => { x.disabled = true; });
+    // longer pressable. Links stay links. One exception: «Отменить вызов оператора» on the
+    // bot's newest message stays pressable while the customer writes on in the queue (not
+    // once pressed: the press comes back as the customer's message with its title).
+    if (m.author === "customer") {
+      const bots = log.querySelectorAll("li.msg--bot");
+      const newest = bots.length ? bots[bots.length - 1] : null;
+      const keep = newest && newest.querySelector('.buttons button[data-payload="/cancel_handoff"]');
+      log.querySelectorAll(".buttons").forEach((r) => { r.dataset.closed = "1"; });
+      log.querySelectorAll(".buttons button").forEach((x) => {
+        x.disabled = x !== keep || m.text === x.textContent;
+      });
+    }
     const li = document.createElement("li");
     li.className = "msg msg--" + m.author;
     li.dataset.id = m.id;
@@ -103,6 +113,10 @@
     if (m.buttons && m.buttons.length) {
       const row = document.createElement("div");
       row.className = "buttons";
+      // A rating (1–5, or why it was low) stays shown as chosen, and can be changed for as long
+      // as the server lets it (bot/rating.py's CHANGE_WINDOW), from this browser even after a reload.
+      const rating = m.buttons.some((b) => RATING.test(b.payload || ""));
+      const choice = rating ? chosen()[m.id] : null;
       for (const b of m.buttons) {
         let el;
         if (b.url) {
@@ -111,10 +125,19 @@
         } else {
           el = document.createElement("button");
           el.type = "button";
+          el.dataset.payload = b.payload || "";
           el.addEventListener("click", async () => {
+            const was = Array.from(row.querySelectorAll("button"), (x) => x.disabled);
             row.querySelectorAll("button").forEach((x) => { x.disabled = true; });
             if (!(await send({ payload: b.payload, title: b.title }))) {
-              row.querySelectorAll("button").forEach((x) => { x.disabled = false; });
+              row.querySelectorAll("button").forEach((x, i) => { x.disabled = was[i]; });
+              return;
+            }
+            markChosen(row, b.payload);
+            if (rating) {
+              const first = (chosen()[m.id] || {}).at || Date.now();
+              choose(m.id, b.payload, first);
+              openWhile(row, first);
             }
           });
         }
@@ -122,9 +145,45 @@
         row.appendChild(el);
       }
       li.appendChild(row);
+      if (choice) {
+        markChosen(row, choice.payload);
+        openWhile(row, choice.at);
+      }
     }
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
+  }
+
+  // The buttons a customer chose, by message id: {payload, at (the first press, ms)}.
+  const RATING = /^rate(_reason)?:/;
+  const CHANGE_MS = 10 * 60 * 1000;
+  const CHOSEN = "zabota.chat.chosen";
+  function chosen() {
+    try { return JSON.parse(localStorage.getItem(CHOSEN) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function choose(messageId, payload, at) {
+    const all = chosen();
+    all[messageId] = { payload: payload, at: at };
+    const kept = Object.keys(all).sort((a, b) => b - a).slice(0, 20);  // the newest few are enough
+    try {
+      localStorage.setItem(CHOSEN, JSON.stringify(Object.fromEntries(kept.map((k) => [k, all[k]]))));
+    } catch (e) { /* storage full or blocked: the choice shows until a reload */ }
+  }
+  function markChosen(row, payload) {
+    row.querySelectorAll("button").forEach((x) => {
+      x.setAttribute("aria-pressed", String(x.dataset.payload === payload));
+    });
+  }
+  // The other scores stay pressable until the window closes or the customer writes on.
+  function openWhile(row, first) {
+    const left = first + CHANGE_MS - Date.now();
+    const pressable = left > 0 && !row.dataset.closed;
+    row.querySelectorAll("button").forEach((x) => {
+      x.disabled = !pressable || x.getAttribute("aria-pressed") === "true";
+    });
+    if (pressable) {
+      setTimeout(() => row.querySelectorAll("button").forEach((x) => { x.disabled = true; }), left);
+    }
   }
 
   // Returns whether the server took the message. The id is the server's dedupe key: a
@@ -191,6 +250,7 @@
           }
         }
         historyShown = true;
+        if ("operator_in_chat" in data) operatorInChat(data.operator_in_chat);
         if (unread !== before) toSite({ type: "zabota:unread", count: unread });
         if (data.typing) showTyping();
         else if (data.messages.length) hideTyping();
@@ -293,15 +353,35 @@
 
   // The header says what a person's answer looks like now (handoff/web/availability.py):
   // «операторы на связи», «оператор — примерно через 6 минут», «операторы — завтра в 9:00».
+  // While a person has this customer's conversation it says so instead («Оператор Анна в
+  // чате», from the messages' poll): the team's hours mean nothing to someone being answered.
+  const subtitleEl = document.getElementById("subtitle");
+  const header = {
+    page: { text: subtitleEl.textContent, state: subtitleEl.dataset.state || "" },
+    team: null,  // the last availability answer
+    operator: null,  // the name of the person in the chat
+  };
+  function showHeader() {
+    const shown = header.operator
+      ? { text: "Оператор " + header.operator + " в чате", state: "operator" }
+      : header.team || header.page;
+    subtitleEl.textContent = shown.text;
+    subtitleEl.dataset.state = shown.state;
+  }
+  function operatorInChat(name) {
+    const now = typeof name === "string" && name ? name : null;
+    if (now === header.operator) return;
+    header.operator = now;
+    showHeader();
+  }
   async function availability() {
     try {
       const r = await fetch("/webchat/api/availability");
       if (!r.ok) return;
       const data = await r.json();
       if (typeof data.text === "string" && data.text) {
-        const subtitle = document.getElementById("subtitle");
-        subtitle.textContent = data.text;
-        subtitle.dataset.state = String(data.state || "");
+        header.team = { text: data.text, state: String(data.state || "") };
+        showHeader();
       }
     } catch (err) {
       // The page's own line stays: the chat works without it.

@@ -32,6 +32,9 @@
     [hidden] { display: none !important; }
     @media (max-width: 480px) {
       .panel { right: 0; bottom: 0; width: 100vw; height: 100vh; border-radius: 0; }
+      /* The chat fills the screen and has its own «Свернуть чат»: the button would cover its
+         input and «Отправить». */
+      .launcher[aria-expanded="true"] { display: none; }
     }`;
 
   const host = document.createElement("div");

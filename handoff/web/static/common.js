@@ -46,12 +46,35 @@ async function api(method, path, body) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(`/api/v1${path}`, init);
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, init);
+  } catch (error) {  // offline, the server down or restarting: fetch's own English «Failed to fetch»
+    throw new ApiError(method === "GET" ? NO_CONNECTION_READ : NO_CONNECTION, { error: "network" });
+  }
   if (response.status === 401) {
     window.location.href = `/console/login?next=${encodeURIComponent(window.location.pathname)}`;
     throw new ApiError("Сессия истекла", {});
   }
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(data.message || `Ошибка ${response.status}`, data);
+  if (!response.ok) {
+    // A proxy's or a crashed server's page has no message of ours: say what happened in Russian.
+    throw new ApiError(data.message || (response.status >= 500
+      ? `Сервер не смог выполнить запрос (ошибка ${response.status}). Попробуйте ещё раз.`
+      : `Запрос не выполнен (ошибка ${response.status}). Обновите страницу и попробуйте ещё раз.`), data);
+  }
+  connectionBack();
   return data;
+}
+
+// The connection's own errors leave the page by themselves once the server answers again.
+const NO_CONNECTION = "Нет связи с сервером. Ничего не отправлено — попробуйте ещё раз.";
+const NO_CONNECTION_READ = "Нет связи с сервером. Данные обновятся, когда связь вернётся.";
+function connectionBack() {
+  for (const box of document.querySelectorAll('[role="alert"]')) {
+    if (box.textContent === NO_CONNECTION || box.textContent === NO_CONNECTION_READ) {
+      box.textContent = "";
+      box.hidden = true;
+    }
+  }
 }

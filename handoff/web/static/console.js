@@ -88,14 +88,23 @@ function listItem(conv) {
       timerNode(conv, waited)),
     conv.match
       ? el("div", { class: "match small" }, conv.match.snippet ? `${conv.match.why}: ${conv.match.snippet}` : conv.match.why)
-      : el("div", { class: "last small" }, conv.last_message ? conv.last_message.text : ""),
+      : el("div", { class: "last small", title: preview(conv) }, preview(conv)),
     el("div", { class: "row small" },
       el("span", {}, OWNERS[conv.owner] + (conv.operator ? ` · ${conv.operator.name}` : "")),
       conv.team ? el("span", { class: "team" }, conv.team_title || conv.team) : null),
   );
   item.dataset.waiting = waited === null ? "" : "1";
+  item.dataset.newest = conv.last_message ? conv.last_message.text : "";  // anyone's, e.g. a reply
   item.addEventListener("click", () => select(conv.id));
   return item;
+}
+
+// What the customer last said (what the operator triages by), not the bot's «Передаю…» or
+// «Сейчас операторы не на связи…» after it; a conversation the customer never wrote in shows
+// its last message.
+function preview(conv) {
+  const said = conv.last_customer_message || conv.last_message;
+  return said ? said.text : "";
 }
 
 // ---- one conversation -----------------------------------------------------------------
@@ -283,6 +292,18 @@ async function blockCustomer(blocked) {
   }
 }
 
+// A button that changes the conversation is pressed once: a double click would send the action
+// twice, and the second would fail («Диалог уже закрыт.»).
+async function once(button, work) {
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function act(path, body) {
   showError("");
   NOTIFY.own(STATE.selected);  // taking or answering it is no news to this operator
@@ -335,6 +356,20 @@ async function submitFile(input) {
 
 // ---- live updates ----------------------------------------------------------------------
 
+// The operator's status as the server has it: changed in another tab, or set to «Отошёл» by
+// the server when all consoles were closed, it shows here too (nothing is routed to «away»).
+async function refreshMe() {
+  try {
+    const data = await api("GET", "/me");
+    const select = $("status");
+    if (document.activeElement !== select && select.value !== data.operator.status) {
+      select.value = data.operator.status;
+    }
+  } catch (error) {
+    // the next poll or event tries again
+  }
+}
+
 let refreshTimer = null;
 function scheduleRefresh(conversationId) {
   clearTimeout(refreshTimer);
@@ -346,11 +381,14 @@ function scheduleRefresh(conversationId) {
 }
 
 let customerTyping = null;
+const EVENTS = { source: null };
 function connect() {
   const source = new EventSource("/api/v1/events");
+  EVENTS.source = source;
   source.addEventListener("hello", () => { $("live").classList.add("on"); refreshLists().catch(() => {}); });
   source.addEventListener("change", (event) => {
     const data = JSON.parse(event.data);
+    if (data.kind === "operator" && data.operator_id === ME) refreshMe();  // another tab's «Отошёл»
     if (data.kind === "receipt") {  // «доставлено», «прочитано»: only the open reply changes
       if (data.conversation_id === STATE.selected) refreshDetail().catch(() => {});
       return;
@@ -378,15 +416,15 @@ function init() {
       renderList();
     });
   }
-  $("take").addEventListener("click", () => act("assign"));
-  $("close").addEventListener("click", () => act("close"));
+  $("take").addEventListener("click", () => once($("take"), () => act("assign")));
+  $("close").addEventListener("click", () => once($("close"), () => act("close")));
   if ($("forget")) $("forget").addEventListener("click", forgetCustomer);
   $("block").addEventListener("click", () => blockCustomer(true));
   $("unblock").addEventListener("click", () => blockCustomer(false));
-  $("return").addEventListener("click", () => act("return"));
+  $("return").addEventListener("click", () => once($("return"), () => act("return")));
   $("transfer-open").addEventListener("click", () => openTransfer().catch((e) => showError(e.message)));
   $("transfer-cancel").addEventListener("click", () => { $("transfer").hidden = true; });
-  $("transfer-submit").addEventListener("click", submitTransfer);
+  $("transfer-submit").addEventListener("click", () => once($("transfer-submit"), submitTransfer));
   $("send").addEventListener("click", () => submitText("reply"));
   $("note-send").addEventListener("click", () => submitText("notes"));
   $("file").addEventListener("change", (event) => submitFile(event.target));
@@ -404,9 +442,11 @@ function init() {
   $("reply").addEventListener("input", () => keepDraft(STATE.selected, $("reply").value));
   $("reply").addEventListener("keydown", (event) => {
     if (!$("templates").hidden && event.key === "Escape") $("templates").hidden = true;
-    if (!$("templates").hidden && event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
+    const offered = $("templates").firstElementChild;
+    if (!$("templates").hidden && offered && offered.dataset.shortcut !== undefined &&
+        event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
-      $("templates").firstElementChild.dispatchEvent(new MouseEvent("mousedown"));
+      offered.dispatchEvent(new MouseEvent("mousedown"));
       return;
     }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -424,7 +464,13 @@ function init() {
     }
   });
   setInterval(tickSla, 1000);
-  setInterval(() => api("GET", "/me").catch(() => {}), 60000);
+  setInterval(refreshMe, 60000);
+  // Back online: fetch what was missed (and the «Нет связи» notice goes with the answer).
+  window.addEventListener("online", () => {
+    if (EVENTS.source && EVENTS.source.readyState === EventSource.CLOSED) connect();
+    refreshLists().catch(() => {});
+    refreshMe();
+  });
   loadLabels().then(() => { if (STATE.detail) renderLabels(STATE.detail); });
   refreshLists().catch((e) => showError(e.message));
   connect();

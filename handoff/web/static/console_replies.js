@@ -31,7 +31,14 @@ function offerTemplates() {
       item.addEventListener("mousedown", (event) => { event.preventDefault(); useTemplate(r.text); });
       return item;
     }));
-    $("templates").hidden = data.replies.length === 0;
+    if (data.replies.length === 0) {
+      // «/» promises ready replies: say why none came up instead of showing nothing.
+      const hint = typed[1]
+        ? `Нет шаблона, который начинается с «/${typed[1]}». Все шаблоны — в «Шаблоны» вверху страницы.`
+        : "Шаблонов пока нет — добавьте их в «Шаблоны» вверху страницы.";
+      $("templates").replaceChildren(el("li", { class: "hint" }, hint));
+    }
+    $("templates").hidden = false;
   }, 150);
 }
 
