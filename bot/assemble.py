@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.channels.webchat import WebChatChannel
 from bot.config import Settings
 from bot.dialogue import operator_button
+from bot.events import Outbound
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,15 @@ def add_channels(runtime: Runtime, *, messengers: bool = True, rate_share: int =
     if settings.viber_token and config.viber.enabled:
         from bot.channels.viber import ViberChannel, ViberSettings
 
-        welcome = runtime.brain.domain.render("utter_greet", "viber")
+        def welcome(context: str | None) -> Outbound:
+            """The greeting, or the answer a ``context=faq_<id>`` deep link asks for (read
+            from the serving brain at each start, so a hot reload's wording is used)."""
+            brain = runtime.brain
+            entry = brain.kb.get(context[4:]) if context and context.startswith("faq_") else None
+            if entry is not None:
+                return entry.render("viber")
+            return brain.domain.render("utter_greet", "viber")
+
         runtime.add_channel(
             ViberChannel(
                 ViberSettings(

@@ -8,10 +8,16 @@ history and to the customer (``utter_handoff_cancelled``). Once an operator has 
 an ordinary message the operator reads, and the customer is told to say so to the operator
 (``utter_handoff_cancel_too_late``). With the bot (an old button), there is nothing to cancel:
 the customer reads ``utter_handoff_cancelled`` all the same.
+
+A queued customer may also say it in words — «отмена», «не нужно оператора», «отмените вызов
+оператора», «вопрос решён, оператор не нужен» (:func:`typed_cancel`). Only while queued: once an
+operator has the conversation, the words are a message to that operator, who reads them; with the
+bot, «отмена» is read like any other message (it may be about an order).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from bot.events import InboundKind
@@ -27,9 +33,50 @@ CANCELLED = "utter_handoff_cancelled"
 TOO_LATE = "utter_handoff_cancel_too_late"
 
 
+# A whole message that only takes the request back («отмена», «уже не нужно», «передумал»).
+_ALONE = re.compile(
+    r"(?:ой\s+)?(?:отмена|отменить|отмените|отмени|отменяю|стоп|"
+    r"(?:уже\s+|больше\s+)?(?:не\s+(?:нужно|надо)|ничего\s+не\s+(?:нужно|надо))|"
+    r"передумала?|вопрос\s+(?:решен|снят))"
+    r"(?:\s+(?:спасибо|пожалуйста|уже|все|больше))*"
+)
+# A person or the request named with a cancelling word around it, anywhere in the message.
+_WHO = r"(?:оператор\w*|человек\w*|сотрудник\w*|специалист\w*|консультант\w*|менеджер\w*)"
+_CANCEL_WORDS = re.compile(
+    # «отмените вызов оператора», «отменить запрос», «отмените оператора»
+    rf"\bотмен\w*\s+(?:(?:мой|мою|мое|свой|свою|этот|эту|пожалуйста)\s+)?"
+    rf"(?:вызов\w*|запрос\w*|обращени\w*|заявк\w*|{_WHO})"
+    # «не нужно оператора», «уже не нужен человек», «оператор не нужен», «не зовите оператора»
+    rf"|\bне\s+(?:нужн\w*|надо|нужен|зовите|вызывайте|звать|вызывать)\s+(?:\w+\s+)?{_WHO}"
+    rf"|\b{_WHO}\s+(?:(?:уже|больше|мне|пока)\s+)*не\s+(?:нужн\w*|надо|нужен)"
+)
+_WORDS = re.compile(r"[а-яa-z]+")
+
+
 def is_cancel(turn: Turn) -> bool:
+    """The «Отменить вызов оператора» button (of any handoff message, an old one too)."""
     event = turn.event
     return event.kind is InboundKind.BUTTON and event.payload == CANCEL_HANDOFF_PAYLOAD
+
+
+def typed_cancel(text: str) -> bool:
+    """The customer takes the request for a person back in words.
+
+    «как отменить заказ» or «отмена заказа» is a question, not this: the words must name the
+    call, the request or the person, or be the whole message."""
+    words = " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
+    return bool(_ALONE.fullmatch(words) or _CANCEL_WORDS.search(words))
+
+
+def wants_cancel(turn: Turn) -> bool:
+    """The button, whoever owns the conversation; the words, while it waits in the queue."""
+    if is_cancel(turn):
+        return True
+    return (
+        turn.conversation.owner == Owner.QUEUED.value
+        and turn.event.kind is InboundKind.TEXT
+        and typed_cancel(turn.event.text)
+    )
 
 
 async def cancel(turn: Turn) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,6 @@ from bot import cancel, choice, followup, helpful, linking
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate
-from bot.storage import customers
 from bot.storage.models import Conversation, Identity, Operator
 from bot.topics import topic_entries
 from handoff import escalation
@@ -121,10 +120,13 @@ class StartHandler:
         param = turn.event.start_param or ""
         if param.startswith("link_") and await linking.apply_link_code(turn, param[5:]):
             return
+        if turn.event.payload == "welcomed":
+            # Viber: the welcome went in the webhook's own response — the greeting, or the
+            # answer a «context=faq_…» deep link asks for (bot/assemble.py). A message sent now
+            # would be refused: the user is not subscribed yet.
+            return
         if param.startswith("faq_") and param[4:] in turn.kb:
             await answer_entry(turn, param[4:], ask_helpful=True)
-            return
-        if turn.event.payload == "welcomed":  # Viber showed the welcome in its own response
             return
         turn.utter("utter_greet")
 
@@ -156,10 +158,7 @@ class ButtonHandler:
         elif cancel.is_cancel(turn):
             await cancel.cancel(turn)
         elif payload == LINK_PAYLOAD:
-            code = await customers.new_link_code(
-                turn.session, turn.conversation.customer_id, timedelta(minutes=30)
-            )
-            turn.utter("utter_link_code", code=code)
+            await linking.offer_link_code(turn)
         elif payload.startswith("/") and f"utter_{payload[1:]}" in turn.domain.responses:
             turn.utter(f"utter_{payload[1:]}")
         else:
@@ -452,6 +451,7 @@ def default_handlers() -> list[Handler]:
         ButtonHandler(),
         linking.ContactHandler(),
         linking.LinkCodeHandler(),
+        linking.LinkRequestHandler(),
         StickerHandler(),
         AttachmentHandler(),
         EscalationHandler(),

@@ -64,6 +64,10 @@ class Inbound:
     display_name: str | None = None
     language: str | None = None
     contact_phone: str | None = None
+    # The messenger vouches that ``contact_phone`` is the sender's own number (Telegram: the
+    # card's user_id is the sender). Viber cannot: any card from the address book looks the
+    # same, so an unverified number never joins customers (bot/linking.py).
+    contact_verified: bool = False
     attachments: tuple[Attachment, ...] = ()
     start_param: str | None = None  # Telegram deep link payload, Viber context
     ref_message_id: str | None = None  # for STATUS: the messenger id of our message it is about

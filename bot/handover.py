@@ -2,10 +2,12 @@
 what the customer is told — the expected wait, who took it, when the team is back (holidays
 included), or, for a customer an operator blocked, that a person is not available.
 
-When the customer already wrote their order number (the NLU's ``order_number`` entity, or a
-flow collected it), the handoff does not ask for it again: ``utter_handoff_order_known`` and
-``utter_handoff_offline_order_known`` say the number is passed on (a project without them
-uses the usual responses).
+When the customer already wrote their order number (the NLU's ``order_number`` entity in this
+or a recent message of the conversation, or a flow collected it), the handoff does not ask for
+it again: ``utter_handoff_order_known`` and ``utter_handoff_offline_order_known`` say the
+number is passed on (a project without them uses the usual responses). A handoff because the
+bot did not understand the customer twice is explained first (``utter_handoff_not_understood``):
+the customer never asked for a person.
 """
 
 from __future__ import annotations
@@ -14,33 +16,59 @@ import dataclasses
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cancel
 from bot.ownership import Owner
 from bot.storage import repo
-from bot.storage.models import Customer
+from bot.storage.models import Customer, Message
 from handoff import escalation, routing, waiting
 from handoff.escalation import REASON_TITLES, Reason
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
 
+NOT_UNDERSTOOD = "utter_handoff_not_understood"
+"""Said before the handoff message when the bot hands over because it did not understand."""
 
-def known_order(turn: Turn) -> str | None:
-    """The order number the customer already gave: in this message, or collected by a flow."""
+
+RECENT_MESSAGES = 20
+"""How many of the conversation's latest customer messages are read for an order number."""
+
+
+async def known_order(turn: Turn) -> str | None:
+    """The order number the customer already gave: in this message, collected by a flow, or in
+    one of their recent messages of this conversation («у меня заказ 87654321 пришёл разбитым»,
+    then «позовите оператора»), the latest first."""
     if turn.prediction is not None:
         for entity in turn.prediction.entities:
             if entity.type == "order_number":
                 return entity.value
     flow_data = (turn.conversation.context or {}).get("flow_data")
     value = flow_data.get("order_number") if isinstance(flow_data, dict) else None
-    return str(value) if value else None
+    if value:
+        return str(value)
+    recent = await turn.session.scalars(
+        select(Message.data)
+        .where(
+            Message.conversation_id == turn.conversation.id,
+            Message.author == "customer",
+            Message.kind == "message",
+        )
+        .order_by(Message.id.desc())
+        .limit(RECENT_MESSAGES)
+    )
+    for data in recent:
+        nlu = (data or {}).get("nlu") if isinstance(data, dict) else None
+        for entity in (nlu or {}).get("entities") or ():
+            if isinstance(entity, dict) and entity.get("type") == "order_number":
+                return str(entity.get("value") or "") or None
+    return None
 
 
-def _variant(turn: Turn, name: str) -> tuple[str, dict[str, object]]:
+def _variant(turn: Turn, name: str, order: str | None) -> tuple[str, dict[str, object]]:
     """``name``, or its ``_order_known`` variant with ``{order_number}`` when that applies."""
-    order = known_order(turn)
     known = f"{name}_order_known"
     if order and known in turn.domain.responses:
         return known, {"order_number": order}
@@ -79,6 +107,7 @@ async def escalate(
             turn.utter("utter_handoff_unavailable")
         return
     conv.team = team or conv.team or cfg.default_team
+    order_number = await known_order(turn)
     context = dict(conv.context or {})
     context["escalation"] = {
         "reason": reason.value,
@@ -90,12 +119,16 @@ async def escalate(
         "message": turn.event.text[:500],
         "at": turn.now.isoformat(),
     }
-    # The handoff message itself tells the customer what happens; no reminder right after it.
-    context["queued_reminder_at"] = turn.now.isoformat()
+    # The customer's first message after the handoff message is acknowledged (bot/engine.py).
+    context.pop("queued_reminder_at", None)
+    context.pop("queued_heard_at", None)
     context.pop("flow", None)  # a person takes over: an unfinished flow must not resume later
     context.pop("passed_on_by", None)  # a new escalation: anyone may take it
     conv.context = context
     await repo.move(turn.session, conv, Owner.QUEUED, reason=reason.value, actor="bot")
+    if reason is Reason.NOT_UNDERSTOOD and NOT_UNDERSTOOD in turn.domain.responses:
+        # The customer never asked for a person: say why they now wait for one.
+        turn.utter(NOT_UNDERSTOOD)
     await repo.add_event(
         turn.session, conv, f"Передано оператору: {REASON_TITLES.get(reason, reason.value)}"
     )
@@ -113,7 +146,7 @@ async def escalate(
         waiting.promise(conv, turn.now + timedelta(minutes=1))
         joined = "utter_operator_joined" in turn.domain.responses
         if not (announced and joined):
-            name, order = _variant(turn, "utter_handoff")
+            name, order = _variant(turn, "utter_handoff", order_number)
             said = turn.domain.render(
                 name, turn.channel, wait_minutes=escalation.plural_minutes(1), **order
             )
@@ -134,7 +167,7 @@ async def escalate(
         if holiday and special in turn.domain.responses:
             name, order = special, {}
         else:
-            name, order = _variant(turn, "utter_handoff_offline")
+            name, order = _variant(turn, "utter_handoff_offline", order_number)
         back_at = escalation.format_back_at(back, turn.now)
         turn.say(
             turn.domain.render(name, turn.channel, back_at=back_at, **order), {"response": name}
@@ -144,7 +177,7 @@ async def escalate(
         wait, _ = await waiting.expected_wait_minutes(turn.session, conv, cfg)
         waiting.promise(conv, turn.now + timedelta(minutes=wait))
     if not announced:
-        name, order = _variant(turn, "utter_handoff")
+        name, order = _variant(turn, "utter_handoff", order_number)
         wait_text = escalation.plural_minutes(wait)
         turn.say(
             turn.domain.render(name, turn.channel, wait_minutes=wait_text, **order),

@@ -156,7 +156,10 @@ class HandoffService:
                     "taken",
                 )
             await self._take_locked(session, conversation, operator, "taken")
-            self._say_joined(session, conversation, operator)
+            if operator.status == "online":
+                # «Оператор Анна уже читает…» only from someone at work: an operator who is
+                # away or offline may take a conversation, and their reply is the news.
+                self._say_joined(session, conversation, operator)
         self._wake()
         self._publish("assignment", conversation)
 

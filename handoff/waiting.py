@@ -335,9 +335,9 @@ async def _renew(
 ) -> tuple[str, Outbound, str]:
     """A new promise: in working hours, the customer's place in the queue and a fresh estimate
     (``open_response``); out of them, when the team is back (the first of ``closed_responses``
-    the domain has). Kept as the promise, and as the moment of the last reassurance (a message
-    the customer writes right after needs no other). Returns the response's name, its text and
-    what the customer was told, for the history."""
+    the domain has). Kept as the promise; the customer's next message is acknowledged as the
+    first since the bot spoke. Returns the response's name, its text and what the customer was
+    told, for the history."""
     hours = config.working_hours
     if not escalation.is_open(hours, now):
         back = escalation.next_opening(hours, now)
@@ -352,8 +352,10 @@ async def _renew(
         told = f"в очереди перед ним {ahead}, ещё около {wait}"
         values = {**values, "wait_minutes": wait, "queue": queue_text(ahead)}
     promise(conversation, due, updates=updates, requeued=requeued)
+    # The bot has just spoken: the customer's next message is acknowledged (bot/engine.py).
     conversation.context = {
-        **(conversation.context or {}),
-        "queued_reminder_at": now.isoformat(),
+        k: v
+        for k, v in (conversation.context or {}).items()
+        if k not in ("queued_reminder_at", "queued_heard_at")
     }
     return name, domain.render(name, conversation.channel, **values), told

@@ -6,6 +6,7 @@ Every test runs on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -152,12 +153,16 @@ async def test_asking_for_a_person_queues_the_conversation_and_says_what_next(bo
 
 
 async def test_while_a_person_owns_the_conversation_the_bot_stays_silent(bot: TestBot) -> None:
+    from handoff.auth import create_operator
+
+    async with bot.runtime.db.write() as s:
+        anna = await create_operator(s, "anna", "anna-pass-1", display_name="Анна")
+        anna.status = "online"
     alice = bot.customer("alice")
-    await alice.say("оператор")
-    first_wait_notice = len(alice.sent)
+    await alice.say("оператор")  # Anna is free: she has it at once
+    assert alice.last_outcome.owner is Owner.OPERATOR
     replies = await alice.say("как вернуть товар?")
-    assert replies == []  # a reminder only every few minutes, never a bot answer
-    assert len(alice.sent) == first_wait_notice
+    assert replies == []  # Anna answers, not the bot (queued, the bot would: test_queued_customer)
     assert alice.last_outcome.status is Status.FORWARDED
     async with bot.runtime.db.read() as s:
         texts = (await s.scalars(select(Message.text).where(Message.author == "customer"))).all()
@@ -634,16 +639,51 @@ async def test_a_deep_link_opens_the_answer_directly(bot: TestBot) -> None:
     assert "https://volt-shop.ru/returns" in alice.last_text
 
 
-async def test_the_same_phone_in_telegram_and_viber_is_one_customer(bot: TestBot) -> None:
+async def customer_ids(bot: TestBot) -> set[int]:
+    async with bot.runtime.db.read() as s:
+        return set((await s.scalars(select(Message.customer_id))).all())
+
+
+async def test_the_same_phone_in_two_telegram_accounts_is_one_customer(bot: TestBot) -> None:
     from bot.events import InboundKind
 
-    tg = bot.customer("tg-bob", "telegram")
-    vb = bot.customer("vb-bob", "viber")
-    await tg.say("где мой заказ")
-    await tg._send(tg.event(kind=InboundKind.CONTACT, contact_phone="+7 (912) 345-67-89"))
-    assert "номер сохранён" in tg.last_text
-    await vb._send(vb.event(kind=InboundKind.CONTACT, contact_phone="89123456789"))
-    assert "связаны" in vb.last_text
-    async with bot.runtime.db.read() as s:
-        customers = set((await s.scalars(select(Message.customer_id))).all())
-    assert len(customers) == 1
+    old, new = bot.customer("tg-bob-old"), bot.customer("tg-bob-new")
+    verified = {"kind": InboundKind.CONTACT, "contact_verified": True}
+    await old.say("где мой заказ")
+    await old._send(old.event(contact_phone="+7 (912) 345-67-89", **verified))
+    assert "номер сохранён" in old.last_text
+    await new._send(new.event(contact_phone="89123456789", **verified))
+    assert "связаны" in new.last_text
+    assert len(await customer_ids(bot)) == 1
+
+
+async def test_a_phone_shared_in_viber_joins_nothing_a_link_code_does(bot: TestBot) -> None:
+    """Viber cannot tell a customer's own number from someone else's card: a card with Bob's
+    number, sent by Mallory, must not put Bob's conversations in Mallory's chat."""
+    from bot.events import InboundKind
+
+    bob, mallory = bot.customer("tg-bob", "telegram"), bot.customer("vb-mallory", "viber")
+    await bob.say("где мой заказ")
+    await bob._send(
+        bob.event(kind=InboundKind.CONTACT, contact_phone="79123456789", contact_verified=True)
+    )
+    await mallory._send(mallory.event(kind=InboundKind.CONTACT, contact_phone="89123456789"))
+    assert "номер передадим оператору" in mallory.last_text
+    assert len(await customer_ids(bot)) == 2  # still two people
+
+    # Bob himself, in Viber, joins his chats the safe way: a code from Telegram.
+    vb_bob = bot.customer("vb-bob", "viber")
+    await bob.say("как связать телеграм и вайбер?")
+    [code] = re.findall(r"\b\d{6}\b", bob.last_text)
+    await vb_bob.say(code)
+    assert "связаны" in vb_bob.last_text
+    assert len(await customer_ids(bot)) == 2  # Bob's two messengers, and Mallory
+
+
+async def test_the_link_code_is_in_telegrams_menu_and_asked_for_in_words(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    for asked in ("/link", "хочу объединить переписку в viber с этой"):
+        await alice.say(asked)
+        assert re.search(r"\b\d{6}\b", alice.last_text), asked
+    await alice.say("как объединить два аккаунта?")  # the shop's website accounts: the FAQ
+    assert not re.search(r"\b\d{6}\b", alice.last_text)

@@ -50,6 +50,7 @@ class World:
         service = HandoffService.from_runtime(self.runtime)
         async with self.runtime.db.write() as s:
             operator = await create_operator(s, "anna", "secret-pass", display_name="Анна")
+            operator.status = "online"  # at work in the console: she «уже читает»
             conv = await s.scalar(select(Conversation).where(Conversation.owner == "queued"))
             assert conv is not None, "nothing in the queue"
         await service.take(conv.id, operator.id)
@@ -278,6 +279,8 @@ async def test_viber_customer_end_to_end(db_url: str, demo_project: Any, demo_mo
         conv_id = await w.operator_takes_and_replies("Анна на связи, помогу с возвратом.")
         await w.settle()
         assert w.vb.texts("vb-user-1")[-1] == "Анна на связи, помогу с возвратом."
+        # talking to a person: no «Позвать оператора» under her reply
+        assert w.vb.sent_to("vb-user-1")[-1].button_titles == []
         async with w.runtime.db.read() as s:
             conv = await s.scalar(select(Conversation))
             assert conv is not None and conv.owner == Owner.OPERATOR
@@ -315,3 +318,48 @@ async def test_viber_delivery_statuses_are_recorded(
             ).all()
         # Processed concurrently in the background, so compare without order.
         assert sorted(statuses) == ["delivered", "seen", "subscribed", "unsubscribed"]
+
+
+async def test_a_viber_deep_link_to_an_answer_is_answered_in_the_welcome(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    """viber://pa?chatURI=…&context=faq_return_goods: the customer is not subscribed yet, so
+    the answer can only go in the webhook's own response — and the operator sees the link."""
+    from bot.storage.models import Message, OutboxItem
+
+    async with world(db_url, demo_project, demo_model) as w:
+        started = w.vb.conversation_started("vb-user-3", context="faq_return_goods")
+        welcome = await w.vb.deliver(started, w.client)
+        assert welcome.status_code == 200
+        assert "https://volt-shop.ru/returns" in welcome.json()["text"]
+        await w.settle()
+        assert w.vb.sent_to("vb-user-3") == []  # nothing Viber would refuse (status 6)
+        async with w.runtime.db.read() as s:
+            assert (await s.scalars(select(OutboxItem))).all() == []
+            texts = (await s.scalars(select(Message.text))).all()
+        assert texts == ["/start faq_return_goods"]
+
+        plain = await w.vb.deliver(w.vb.conversation_started("vb-user-4"), w.client)
+        assert "Здравствуйте" in plain.json()["text"]  # no link: the greeting
+
+
+async def test_a_viber_button_press_reads_as_its_title_for_the_operator(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    """Viber sends back only the button's action: the history shows what the customer saw."""
+    from bot.storage.models import Message
+
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.vb.deliver(w.vb.message_event("vb-user-5", "как вернуть товар?"), w.client)
+        await w.settle()
+        [answer] = w.vb.sent_to("vb-user-5")
+        button = next(b for b in answer.buttons if b.text == "👍 Помогло")
+        await w.vb.deliver(w.vb.button_event("vb-user-5", button.action_body), w.client)
+        await w.settle()
+        async with w.runtime.db.read() as s:
+            said = (
+                await s.scalars(
+                    select(Message.text).where(Message.author == "customer").order_by(Message.id)
+                )
+            ).all()
+        assert said == ["как вернуть товар?", "👍 Помогло"]  # not «[helpful:return_goods:yes]»

@@ -1,5 +1,6 @@
-"""A customer who already wrote their order number is not asked for it again at the handoff
-(bot/handover.py): nobody repeats themselves."""
+"""A customer who already wrote their order number — in the request or earlier in the
+conversation — is not asked for it again at the handoff (bot/handover.py): nobody repeats
+themselves."""
 
 from __future__ import annotations
 
@@ -21,6 +22,30 @@ async def test_the_order_number_in_the_request_is_passed_on(bot: TestBot) -> Non
     assert "повторять ничего не нужно" in handoff.text
     assert "номер заказа —" not in handoff.text and "укажите номер" not in handoff.text
     assert [b.title for b in handoff.buttons] == ["Отменить вызов оператора"]
+
+
+async def test_a_number_given_earlier_in_the_conversation_is_passed_on(bot: TestBot) -> None:
+    erik = bot.customer("erik")
+    await erik.say("Здравствуйте, у меня заказ 87654321 пришел с разбитым экраном")
+    await erik.say("спасибо")
+    [handoff] = await erik.say("позовите оператора")
+    assert handoff.text.startswith("Передаю ваш вопрос по заказу № 87654321 коллеге")
+    assert "укажите номер" not in handoff.text and "номер заказа —" not in handoff.text
+
+
+async def test_a_number_from_an_earlier_conversation_is_not_taken_for_this_one(
+    bot: TestBot,
+) -> None:
+    from bot.storage.models import Conversation
+
+    fedor = bot.customer("fedor")
+    await fedor.say("заказ 11223344 пришел с разбитым экраном")
+    async with bot.runtime.db.write() as session:
+        conversation = await session.get(Conversation, fedor.last_outcome.conversation_id)
+        assert conversation is not None
+        conversation.owner = "closed"  # that conversation is over; a new one starts
+    [handoff] = await fedor.say("позовите оператора")
+    assert handoff.text.startswith("Передаю ваш вопрос коллеге")
 
 
 async def test_without_a_number_the_customer_is_asked_for_it(bot: TestBot) -> None:

@@ -100,8 +100,9 @@ async def test_after_the_working_day_the_customer_hears_when_the_team_is_back(
         await s.say("c1", "а вернуть деньги можно?")
         await s.service.set_status(anna, "offline")
         assert (await s.texts("c1"))[-1] == (
-            "Рабочий день поддержки закончился, и оператор Анна уже не на связи. Ваш диалог "
-            "сохранён — сотрудник продолжит его здесь же завтра в 9:00, повторять ничего не нужно."
+            "Оператор Анна сейчас не на связи, а у остальных сотрудников поддержки нерабочее "
+            "время. Ваш диалог сохранён — его продолжат здесь же завтра в 9:00, повторять ничего "
+            "не нужно."
         )
         assert (await s.events(conv))[-1] == (
             "Клиенту сообщено, что диалог передан коллегам: ответим завтра в 9:00"
@@ -110,7 +111,7 @@ async def test_after_the_working_day_the_customer_hears_when_the_team_is_back(
         assert await s.waiting_notices().run(evening + timedelta(hours=8)) == []
 
 
-async def test_a_message_right_after_gets_no_second_reassurance(
+async def test_messages_right_after_get_one_short_acknowledgement(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with stack(db) as s:
@@ -122,8 +123,10 @@ async def test_a_message_right_after_gets_no_second_reassurance(
         said = len(await s.texts("c1"))
         s.engine.clock = lambda: later + timedelta(seconds=30)
         await s.say("c1", "хорошо, жду")
-        # Without the message about Anna, «хорошо, жду» gets utter_handoff_queued_again.
-        assert len(await s.texts("c1")) == said
+        await s.say("c1", "заказ 12345678")
+        # The first is taken with a short line; the second, right after it, needs none.
+        [ack] = (await s.texts("c1"))[said:]
+        assert ack.startswith("Ваше сообщение добавлено к обращению")
 
 
 async def test_a_project_without_the_response_sends_nothing(db: Database) -> None:
@@ -149,3 +152,34 @@ async def test_a_reply_after_the_handover_ends_that_promise(db: Database) -> Non
         await s.service.transfer(conv, boris, to_team="support")
         assert (await s.conversation(conv)).owner == "queued"
         assert await s.waiting_notices().run(utcnow() + timedelta(hours=1)) == []
+
+
+async def test_at_night_operators_leaving_one_after_another_tell_a_consistent_story(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """03:20, long after the working day: Anna has the customer, goes away; the admin, the last
+    one online, gets it and goes away seconds later."""
+    night = datetime(2026, 12, 7, 0, 20, tzinfo=UTC)  # 03:20 in Moscow
+    monkeypatch.setattr(waiting, "utcnow", lambda: night)
+    async with stack(db, make_brain(always_open=False)) as s:
+        s.engine.clock = lambda: night
+        anna = await s.operator("anna", name="Анна")
+        conv = await s.escalate("c1")
+        admin = await s.operator("admin", role="admin", name="Администратор")
+        await s.service.set_status(anna, "away")
+        assert (await s.conversation(conv)).operator_id == admin
+        await s.service.set_status(admin, "away")
+        said = await s.texts("c1")
+        assert said[-2] == "Оператор Администратор уже читает вашу переписку и скоро ответит."
+        # Not «рабочий день закончился» at 03:20: only that the others are not at work now.
+        assert said[-1] == (
+            "Оператор Администратор сейчас не на связи, а у остальных сотрудников поддержки "
+            "нерабочее время. Ваш диалог сохранён — его продолжат здесь же сегодня в 9:00, "
+            "повторять ничего не нужно."
+        )
+        # Anna, still away, takes it by hand: her reply is the news, not «Анна уже читает».
+        await s.service.take(conv, anna)
+        assert (await s.conversation(conv)).operator_id == anna
+        assert await s.texts("c1") == said
+        await s.service.reply(conv, anna, "Доброй ночи! Я на месте, смотрю ваш вопрос.")
+        assert (await s.texts("c1"))[-1].startswith("Доброй ночи!")

@@ -88,7 +88,7 @@ async def test_a_conversation_an_operator_took_or_answered_is_left_alone(db: Dat
             assert not any(t.startswith(SORRY) for t in await s.texts(user))
 
 
-async def test_after_the_apology_a_customer_message_gets_no_second_reassurance(
+async def test_after_the_apology_a_customer_message_gets_one_short_acknowledgement(
     db: Database,
 ) -> None:
     async with stack(db) as s:
@@ -98,8 +98,14 @@ async def test_after_the_apology_a_customer_message_gets_no_second_reassurance(
         said = len(await s.texts("c1"))
         s.engine.clock = lambda: moment + timedelta(seconds=30)
         await s.say("c1", "ну что там?")
-        # Without the apology, «ну что там?» six minutes in gets utter_handoff_queued_again.
-        assert len(await s.texts("c1")) == said
+        # Not written into a void: the message is taken, with the way out of the queue.
+        [ack] = (await s.delivered("c1"))[said:]
+        assert ack.text.startswith("Ваше сообщение добавлено к обращению")
+        assert [b.title for b in ack.buttons] == ["Отменить вызов оператора"]
+        # The next one right after it is no news: no second acknowledgement.
+        s.engine.clock = lambda: moment + timedelta(seconds=40)
+        await s.say("c1", "алло")
+        assert len(await s.texts("c1")) == said + 1
 
 
 async def test_an_operator_leaving_before_answering_makes_the_wait_late_again(

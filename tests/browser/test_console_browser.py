@@ -486,8 +486,8 @@ def test_the_customer_sees_the_operator_typing(server: Server, contexts: Any) ->
     expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
     open_the_newest(tanya, server)
     expect(tanya.locator("#messages")).to_contain_text("вопрос по гарантии")
-    tanya.click("#take")
-    expect(customer.locator("li.msg--bot").last).to_contain_text("Таня")
+    tanya.click("#take")  # while «Отошёл»: no «уже читает», the chat's header names her
+    expect(customer.locator("#subtitle")).to_have_text("Оператор Таня в чате")
     expect(customer.locator("#typing")).to_be_hidden()
 
     # And the other way: Таня sees the customer typing, until their message arrives.
@@ -500,7 +500,7 @@ def test_the_customer_sees_the_operator_typing(server: Server, contexts: Any) ->
 
     # A note for colleagues is typed in note mode: the customer sees nobody typing.
     tanya.click("#mode-note")
-    tanya.wait_for_timeout(500)  # the chat is listening again after the join message
+    tanya.wait_for_timeout(500)  # the chat is listening again after the take woke it
     tanya.fill("#reply", "Гарантийный случай, уточнить дату покупки")
     tanya.wait_for_timeout(1500)  # long enough for an indicator to reach the chat
     # Checked once, not awaited: the indicator would hide by itself after a few seconds.
@@ -1100,3 +1100,23 @@ def test_a_note_about_the_customer_stays_on_the_card(server: Server, contexts: A
     operator.once("dialog", lambda d: d.accept())
     operator.locator("#cnotes li").first.get_by_role("button", name="Удалить заметку").click()
     expect(operator.locator("#cnotes li")).to_have_count(0)
+
+
+def test_the_chat_header_names_the_operator_who_has_the_chat(server: Server, contexts: Any) -> None:
+    """QA: an operator «Отошёл» took the chat and answered while the header still said when
+    the team would be back."""
+    zoya, customer, _ = a_customer_waits(
+        server, contexts, "zoya", "Зоя", "Позовите человека, вопрос по доставке"
+    )
+    subtitle = customer.locator("#subtitle")
+    expect(subtitle).not_to_contain_text("Зоя")
+    zoya.click("#take")  # while «Отошёл»: the customer gets no message, the header says it
+    expect(subtitle).to_have_text("Оператор Зоя в чате")
+    expect(subtitle).to_have_attribute("data-state", "operator")
+    zoya.fill("#reply", "Здравствуйте! Смотрю доставку")
+    zoya.click("#send")
+    expect(customer.locator("li.msg--operator").last).to_contain_text("Смотрю доставку")
+    expect(subtitle).to_have_text("Оператор Зоя в чате")
+    zoya.click("#close")
+    expect(zoya.locator("#c-owner")).to_have_text("закрыт")
+    expect(subtitle).not_to_contain_text("Зоя")  # the team's availability again
