@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
-import os
 import socket
 import sys
 import time
@@ -316,74 +314,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return asyncio.run(_chat(args))
 
 
-async def _operators_add(args: argparse.Namespace) -> int:
-    from bot.config import Settings, SettingsError
-    from bot.storage.db import Database
-    from handoff.auth import create_operator
-
-    password = os.environ.get(args.password_env) if args.password_env else None
-    if args.password_env and password is None:  # not the stdin's line: a typo in a script
-        raise SettingsError(f"{args.password_env} is not set (--password-env names it)")
-    if password is None:
-        if not sys.stdin.isatty():
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            password = getpass.getpass("Пароль: ")
-    db = Database(Settings.from_env(args.project).database_url)
-    try:
-        await db.upgrade()
-        async with db.write() as session:
-            operator = await create_operator(
-                session,
-                args.username,
-                password,
-                role=args.role,
-                display_name=args.name,
-                teams=[t for t in (args.teams or "").split(",") if t],
-                capacity=args.capacity,
-            )
-            print(f"created {operator.role} {operator.username!r} (id {operator.id})")
-    finally:
-        await db.dispose()
-    return EXIT_OK
-
-
-def cmd_operators_add(args: argparse.Namespace) -> int:
-    return asyncio.run(_operators_add(args))
-
-
-async def _operators_list(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from bot.config import Settings
-    from bot.storage.db import Database
-    from bot.storage.models import Operator
-
-    db = Database(Settings.from_env(args.project).database_url)
-    try:
-        await db.upgrade()
-        async with db.read() as session:
-            rows = (await session.scalars(select(Operator).order_by(Operator.username))).all()
-    finally:
-        await db.dispose()
-    if not rows:
-        print("no accounts yet: zabota operators add USERNAME --role admin")
-        return EXIT_OK
-    print(f"{'login':<20} {'role':<9} {'status':<8} {'cap':>3}  {'teams':<24} name")
-    for op in rows:
-        state = op.status if op.active else "off"
-        teams = ",".join(op.teams or []) or "(all)"
-        print(
-            f"{op.username:<20} {op.role:<9} {state:<8} {op.capacity:>3}  {teams:<24} "
-            f"{op.display_name}"
-        )
-    return EXIT_OK
-
-
-def cmd_operators_list(args: argparse.Namespace) -> int:
-    return asyncio.run(_operators_list(args))
-
-
 def _port(value: str) -> int:
     """``--port``: a TCP port, refused in one line by argparse (exit 2), not by ``bind()``."""
     try:
@@ -457,24 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
         "upgrade", help="apply migrations (DATABASE_URL or var/zabota.sqlite3)"
     ).set_defaults(func=cmd_db_upgrade)
 
-    ops = sub.add_parser("operators", help="operator accounts")
-    ops_sub = ops.add_subparsers(dest="ops_command", required=True, metavar="ACTION")
-    add = ops_sub.add_parser("add", help="create an account (the first admin, operators, editors)")
-    add.add_argument("username")
-    add.add_argument("--role", choices=["admin", "editor", "operator"], default="operator")
-    add.add_argument("--name", help="display name")
-    add.add_argument("--teams", help="comma-separated teams, e.g. support,billing")
-    add.add_argument("--capacity", type=int, default=3, help="simultaneous conversations")
-    add.add_argument("--password-env", help="read the password from this environment variable")
-    add.set_defaults(func=cmd_operators_add)
-    ops_sub.add_parser(
-        "list", help="the accounts: login, role, status (off = switched off), teams, name"
-    ).set_defaults(func=cmd_operators_list)
-
     from bot.cli_kb import register as register_kb
+    from bot.cli_operators import register as register_operators
     from bot.cli_privacy import register as register_privacy
     from nlu.cli import register
 
+    register_operators(sub)
     register_kb(sub)
     register_privacy(sub)
     register(sub)

@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot import cancel, choice, files, followup, rating
+from bot import cancel, choice, files, followup, queued, rating
 from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
-from bot.dialogue import Handler, Turn, answer_entry, default_handlers, understood_entries
+from bot.dialogue import Handler, Turn, default_handlers
 from bot.events import (
     STATUS_DELIVERED,
     STATUS_FAILED,
@@ -40,18 +40,11 @@ from bot.storage import inbound, outgoing, repo
 from bot.storage.db import Database
 from bot.storage.models import utcnow
 from flows.models import Flow
-from handoff import escalation
 from handoff.escalation import Reason
 from knowledge_base.models import KnowledgeBase
-from nlu.api import Decision, NLUModel, Prediction
+from nlu.api import NLUModel, Prediction
 
 log = logging.getLogger(__name__)
-
-QUEUED_REMINDER_EVERY = timedelta(minutes=3)
-"""A queued customer writing on and on hears «ваше сообщение добавлено» this often at most…"""
-QUEUED_SILENCE = timedelta(minutes=1)
-"""…unless they paused this long: the first message after a pause is always acknowledged."""
-QUEUED_ANSWERED = "utter_handoff_queued_answered"
 
 
 class _PipelineFailed(Exception):
@@ -395,50 +388,9 @@ class Engine:
                 return
 
     async def _forward(self, turn: Turn) -> None:
-        """A person owns the conversation: the bot keeps quiet while an operator has it.
-
-        A customer waiting in the queue is not left writing into a void. A question the
-        knowledge base answers gets its answer at once, and the request keeps its place in the
-        queue (``utter_handoff_queued_answered``, with «Отменить вызов оператора» should the
-        answer be enough). Anything else is acknowledged (``utter_handoff_queued_again``, out of
-        hours ``utter_handoff_queued_offline`` with when the team is back) when it is the first
-        message since the bot last spoke, or since the customer paused
-        (``QUEUED_SILENCE``); a burst of messages gets one acknowledgement, then one every
-        ``QUEUED_REMINDER_EVERY`` at most."""
-        conv = turn.conversation
-        if conv.owner != Owner.QUEUED.value or turn.event.edited:
-            return
-        heard = (conv.context or {}).get("queued_heard_at")
-        entries = _faq_answers(turn)
-        for entry_id in entries:
-            await answer_entry(turn, entry_id)
-        context = dict(conv.context or {})
-        last = context.get("queued_reminder_at")
-        due = (
-            last is None
-            or turn.now - _parse_time(last) >= QUEUED_REMINDER_EVERY
-            or heard is None
-            or turn.now - _parse_time(heard) >= QUEUED_SILENCE
-        )
-        context["queued_heard_at"] = turn.now.isoformat()
-        if entries:
-            context["queued_reminder_at"] = turn.now.isoformat()
-            if QUEUED_ANSWERED in turn.domain.responses:
-                turn.utter(QUEUED_ANSWERED)
-        elif due:
-            context["queued_reminder_at"] = turn.now.isoformat()
-            hours = turn.config.handoff.working_hours
-            if not escalation.is_open(hours, turn.now):  # «скоро» would not be true at night
-                back = escalation.next_opening(hours, turn.now)
-                turn.utter(
-                    "utter_handoff_queued_offline"
-                    if "utter_handoff_queued_offline" in turn.domain.responses
-                    else "utter_handoff_offline",
-                    back_at=escalation.format_back_at(back, turn.now),
-                )
-            else:
-                turn.utter("utter_handoff_queued_again")
-        conv.context = context
+        """A person owns the conversation: quiet while an operator has it; a customer waiting
+        in the queue gets FAQ answers and acknowledgements (:func:`bot.queued.while_queued`)."""
+        await queued.while_queued(turn)
 
     async def _rating(
         self, session: Any, event: Inbound, customer_id: int, brain: Brain
@@ -477,33 +429,6 @@ class Engine:
         return outcome
 
 
-def _faq_answers(turn: Turn) -> list[str]:
-    """The knowledge-base entries that answer a queued customer's message, confidently read
-    («где мой заказ» while waiting), that the conversation has not shown yet. Their plain
-    answers: no flow starts in the queue, and no entry only a person may answer (the person is
-    coming)."""
-    payload = turn.event.payload or ""
-    if turn.event.kind is InboundKind.BUTTON and payload.startswith("faq:"):
-        pressed = turn.kb.get(payload[4:])  # a FAQ button of an earlier answer
-        return [pressed.id] if pressed is not None and not pressed.human_only else []
-    prediction = turn.prediction
-    if prediction is None or turn.event.kind is not InboundKind.TEXT:
-        return []
-    limit = turn.config.policy.max_answers_per_message
-    found = understood_entries(prediction, turn.kb)
-    entry = turn.kb.get(prediction.intent or "")
-    if (
-        not found
-        and prediction.decision is Decision.ANSWER
-        and entry is not None
-        and not entry.human_only
-    ):
-        found = [entry.id]
-    # Details for the operator («товар не включается» again) do not get the same answer twice.
-    shown = (turn.conversation.context or {}).get("faq_ids") or []
-    return [entry_id for entry_id in found if entry_id not in shown][:limit]
-
-
 async def _button_title(session: Any, conversation_id: int, payload: str, brain: Brain) -> str:
     """The title of the button with ``payload`` among the bot's latest messages in the
     conversation, else an FAQ entry's title for ``faq:<id>``, else ``""`` (stored as the
@@ -513,10 +438,6 @@ async def _button_title(session: Any, conversation_id: int, payload: str, brain:
         entry = brain.kb.get(payload[4:])
         title = entry.title if entry is not None else None
     return title or ""
-
-
-def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 def _prediction_json(prediction: Prediction) -> dict[str, Any]:

@@ -23,16 +23,14 @@ from bot.reload import Edit
 from bot.storage.db import Database
 from bot.storage.models import ContentRevision, EditorAction
 from handoff.errors import HandoffError
+from handoff.new_entries import NEW_ENTRY_MESSAGES, categories, taken_ids
 from handoff.teaching import (
-    NEW_ENTRY_MESSAGES,
     Reloader,
     TeachResult,
     audit_row,
-    categories,
     journal_lines,
     put_live,
     refused_result,
-    taken_ids,
 )
 from knowledge_base.bulk import EntryEdit, FileEdits, apply_to_files
 from knowledge_base.editing import EditError, clean_answer, clean_question

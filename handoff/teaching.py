@@ -1,7 +1,8 @@
 """The editor's changes to the knowledge base: teach a customer's question, rewrite an answer.
 
 * :func:`teach` adds the customer's text to an entry's ``questions`` in the YAML file;
-* :func:`edit_answer` replaces an entry's ``answer`` there.
+* :func:`edit_answer` replaces an entry's ``answer`` there;
+* :func:`remove_question` takes a question out (a new entry: :mod:`handoff.new_entries`).
 
 Both edit the text surgically (:mod:`knowledge_base.editing`: comments and layout stay) and run
 the validated, gated hot reload (:mod:`bot.reload`; an answer's sentences are NLU training
@@ -43,9 +44,6 @@ from knowledge_base.models import FAQEntry
 from knowledge_base.new_entry import (
     MAX_QUESTIONS,
     MAX_TITLE_CHARS,
-    NewEntry,
-    add_entry_to_file,
-    new_entry,
 )
 from nlu.api import Decision
 
@@ -189,7 +187,7 @@ def _failure_json(brain: Brain, failure: Any) -> dict[str, Any]:
     }
 
 
-def _refusal(report: ReloadReport, text: str, entry_id: str) -> str:
+def refusal(report: ReloadReport, text: str, entry_id: str) -> str:
     if report.problems:
         return "Изменение не принято: в контенте ошибки, файл возвращён как был."
     own = [f for f in report.failures if f.text == text and f.expected == entry_id]
@@ -204,7 +202,7 @@ def _refusal(report: ReloadReport, text: str, entry_id: str) -> str:
     )
 
 
-def _confident_elsewhere(current: Brain, question: str, entry_id: str | None) -> FAQEntry | None:
+def confident_elsewhere(current: Brain, question: str, entry_id: str | None) -> FAQEntry | None:
     """The other entry the serving bot confidently answers ``question`` with, if any."""
     before = current.nlu.predict(question)
     other = current.kb.get(before.intent or "")
@@ -302,7 +300,7 @@ async def teach(
     source = current.kb.sources.get(entry_id)
     if entry_id not in current.kb or source is None:
         raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
-    other = None if force else _confident_elsewhere(current, question, entry_id)
+    other = None if force else confident_elsewhere(current, question, entry_id)
     if other is not None:
         raise Conflict(
             f"Бот уже уверенно отвечает на этот текст записью «{other.title}». "
@@ -325,7 +323,7 @@ async def teach(
     report = await put_live(reloader, edit, EDIT_MESSAGES)
     if not report.ok:
         log.warning("teach %r -> %s refused by the reload", question, entry_id)
-        message = _refusal(report, question, entry_id)
+        message = refusal(report, question, entry_id)
         return refused_result(current, report, entry_id, question, message)
     live = brain()
     prediction = prediction_json(live, live.nlu.predict(question))
@@ -340,12 +338,6 @@ async def teach(
         prediction=prediction,
         line=shown_source(live, entry_id),
     )
-
-
-def taken_ids(brain: Brain) -> set[str]:
-    """Ids a new entry cannot have: the entries' and every intent the NLU knows (``thanks`` of
-    data/nlu.yml, flows' intents, ``oos``) — the reload refuses an entry named like one."""
-    return {*brain.kb.entries, *brain.nlu.intents, "oos"}
 
 
 def shown_source(brain: Brain, entry_id: str) -> str:
@@ -422,7 +414,7 @@ async def edit_answer(
     report = await put_live(reloader, edit, ANSWER_MESSAGES)
     if not report.ok:
         log.warning("answer of %s refused by the reload", entry_id)
-        return refused_result(current, report, entry_id, text, _refusal(report, "", entry_id))
+        return refused_result(current, report, entry_id, text, refusal(report, "", entry_id))
     log.info("editor %s rewrote the answer of %s (%s)", operator_id, entry_id, path)
     return TeachResult(
         ok=True,
@@ -479,7 +471,7 @@ async def remove_question(
     report = await put_live(reloader, edit, QUESTION_MESSAGES)
     if not report.ok:
         log.warning("removing a question of %s refused by the reload", entry_id)
-        return refused_result(current, report, entry_id, question, _refusal(report, "", entry_id))
+        return refused_result(current, report, entry_id, question, refusal(report, "", entry_id))
     log.info("editor %s removed a question of %s (%s)", operator_id, entry_id, path)
     return TeachResult(
         ok=True,
@@ -487,102 +479,3 @@ async def remove_question(
         entry_id=entry_id,
         text=question,
     )
-
-
-NEW_ENTRY_MESSAGES = {
-    **ANSWER_MESSAGES,
-    "no_questions": "Добавьте хотя бы один вопрос клиента.",
-    "question_too_long": "Вопрос длиннее 300 символов — так клиенты не спрашивают.",
-    "verify_failed": "Не удалось аккуратно дописать запись в файл; файл не изменён.",
-}
-
-
-def categories(brain: Brain) -> dict[str, str]:
-    """Each category of the knowledge base → the file most of its entries live in (where a
-    new entry of that category is written)."""
-    counts: dict[str, dict[str, int]] = {}
-    for entry_id, entry in brain.kb.entries.items():
-        source = brain.kb.sources.get(entry_id)
-        if entry.category and source is not None:
-            files = counts.setdefault(entry.category, {})
-            files[source.file] = files.get(source.file, 0) + 1
-    return {c: max(files, key=lambda f: files[f]) for c, files in sorted(counts.items())}
-
-
-async def create_entry(
-    db: Database,
-    brain: Callable[[], Brain],
-    reloader: Reloader,
-    *,
-    title: str,
-    category: str,
-    questions: list[str],
-    answer: str,
-    operator_id: int,
-    force: bool = False,
-) -> TeachResult:
-    """Write a new entry (in its category's file) and put it live, or change nothing. The new
-    model must answer every one of its questions with it; a question the bot already answers
-    confidently with another entry is refused unless ``force``."""
-    current = brain()
-    files = categories(current)
-    if category not in files:
-        raise HandoffError("Выберите раздел базы знаний.", "no_category")
-    try:
-        entry = new_entry(title, category, questions, answer, taken=taken_ids(current))
-    except EditError as exc:
-        raise HandoffError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)), exc.code) from None
-    for question in [] if force else entry.questions:
-        other = _confident_elsewhere(current, question, None)
-        if other is not None:
-            raise Conflict(
-                f"Бот уже уверенно отвечает на «{question}» записью «{other.title}». Если это "
-                "тот же вопрос, научите ту запись или поправьте её ответ.",
-                "answered_elsewhere",
-            )
-    path = Path(files[category])
-
-    def lines(revision: ContentRevision | None) -> list[EditorAction]:
-        return [
-            *(
-                audit_row(
-                    "taught", question_key(q), q, entry.id, path, operator_id, revision=revision
-                )
-                for q in entry.questions
-            ),
-            audit_row(
-                "entry_created", entry.id, entry.title, entry.id, path, operator_id, revision
-            ),
-        ]
-
-    edit = Edit(
-        apply=lambda: add_entry_to_file(path, entry),
-        checks=[(q, entry.id) for q in entry.questions],
-        journal=journal_lines(db, operator_id, lines),
-    )
-    report = await put_live(reloader, edit, NEW_ENTRY_MESSAGES)
-    if not report.ok:
-        log.warning("new entry %s refused by the reload", entry.id)
-        return _new_entry_refused(current, report, entry)
-    live = brain()
-    log.info("editor %s created entry %s (%s)", operator_id, entry.id, path)
-    return TeachResult(
-        ok=True,
-        message=f"Готово: новая запись «{entry.title}» в файле {path.name}, бот отвечает ею.",
-        entry_id=entry.id,
-        text=entry.questions[0],
-        prediction=prediction_json(live, live.nlu.predict(entry.questions[0])),
-        line=shown_source(live, entry.id),
-    )
-
-
-def _new_entry_refused(current: Brain, report: ReloadReport, entry: NewEntry) -> TeachResult:
-    own = [f for f in report.failures if f.expected == entry.id]
-    if not report.problems and own and len(own) == len(report.failures):
-        message = (
-            "Запись не создана: даже с ней бот не отвечает на эти вопросы новой записью. "
-            "Добавьте ещё несколько вариантов вопроса, как их пишут клиенты. Файл не изменён."
-        )
-    else:
-        message = _refusal(report, "", entry.id)
-    return refused_result(current, report, entry.id, entry.questions[0], message)

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Operator
-from handoff import bot_phrases, editor, flow_texts, revisions, teaching
+from handoff import bot_phrases, editor, flow_texts, new_entries, revisions, teaching
 from handoff.errors import HandoffError
 from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body, str_field
@@ -154,7 +154,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         return JSONResponse(
             {
                 "entries": editor.entries_json(brain),
-                "categories": list(teaching.categories(brain)),
+                "categories": list(new_entries.categories(brain)),
             }
         )
 
@@ -164,7 +164,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
             questions = data.get("questions")
             if not isinstance(questions, list):
                 questions = [str_field(data, "question")]
-            return await teaching.create_entry(
+            return await new_entries.create_entry(
                 console.db,
                 console.brain,
                 reload,
