@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -46,10 +48,18 @@ def write_model(path: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray[A
         "__sha256__": np.frombuffer(digest.encode(), dtype=np.uint8),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        np.savez_compressed(fh, **payload)  # type: ignore[arg-type]
-    tmp.replace(path)
+    # A temp name of its own: two processes training the same model into one cache (two
+    # workers starting, a test run in two processes) must not rename each other's file.
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(fh, **payload)  # type: ignore[arg-type]
+        os.chmod(tmp, 0o644)  # as an ordinary file (mkstemp's is 0600)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_model(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray[Any, Any]]]:

@@ -261,3 +261,32 @@ def test_an_old_model_file_leaves_glued_words_whole(model: IntentModel, tmp_path
     assert model.predict("гдемой заказ").normalized_text == "где мой заказ"
     old = written_before(model, tmp_path / "old.npz", "split_glued")
     assert old.predict("гдемой заказ").normalized_text == "гдемой заказ"
+
+
+def test_two_processes_saving_one_model_at_once_both_succeed(tmp_path: Path) -> None:
+    """Two workers starting (or a test run in two processes) train the same cached model and
+    write it to one path at the same moment: neither may rename the other's temp file away."""
+    import threading
+
+    from nlu.persist import read_model, write_model
+
+    path = tmp_path / "models" / "nlu-same"
+    arrays = {"w": np.arange(200_000, dtype=np.float32)}  # big enough to overlap
+    errors: list[BaseException] = []
+
+    def save(n: int) -> None:
+        try:
+            for _ in range(5):
+                write_model(path, {"writer": n}, arrays)
+        except BaseException as exc:  # collected for the assertion
+            errors.append(exc)
+
+    writers = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    assert errors == []
+    meta, _ = read_model(path)  # whole, from one of the writers
+    assert meta["writer"] in range(4)
+    assert list(path.parent.iterdir()) == [path]  # no temp file left behind

@@ -460,6 +460,7 @@ function newEntryButton() {
     form.hidden = !form.hidden;
     if (!form.hidden) form.querySelector("[name=title]").focus();
   };
+  $("new-entry-btn").disabled = false;  // disabled in the page until the sections are known
 }
 
 // Answers customers said did not help, the least helpful first: one click opens the answer.
