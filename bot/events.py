@@ -7,6 +7,7 @@ outside ``bot/channels/<messenger>.py`` ever sees an SDK object.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -198,6 +199,19 @@ class Outbound:
         )
 
 
+_BOUNDARIES = ("\n\n", "\n", ". ", "! ", "? ", " ")  # best first
+
+
+def cut_point(text: str, limit: int) -> int:
+    """Where to end a chunk of ``text`` of at most ``limit`` characters: after the last
+    paragraph break in reach, else line break, sentence end, space; else at ``limit``."""
+    for sep in _BOUNDARIES:
+        pos = text.rfind(sep, 0, limit + 1)
+        if pos > 0:
+            return pos + (1 if sep in (". ", "! ", "? ") else 0)
+    return limit
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Split ``text`` into chunks of at most ``limit`` characters.
 
@@ -212,15 +226,7 @@ def split_text(text: str, limit: int) -> list[str]:
     chunks: list[str] = []
     rest = text
     while len(rest) > limit:
-        window = rest[: limit + 1]
-        cut = -1
-        for sep in ("\n\n", "\n", ". ", "! ", "? ", " "):
-            pos = window.rfind(sep, 0, limit + 1)
-            if pos > 0:
-                cut = pos + (1 if sep in (". ", "! ", "? ") else 0)
-                break
-        if cut <= 0:
-            cut = limit
+        cut = cut_point(rest, limit)
         chunk = rest[:cut].rstrip()
         if chunk:
             chunks.append(chunk)
@@ -228,3 +234,41 @@ def split_text(text: str, limit: int) -> list[str]:
     if rest:
         chunks.append(rest)
     return chunks
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with every lone surrogate (half of a UTF-16 pair) replaced by U+FFFD «�».
+
+    JSON may spell one (``"\\ud800"``: a browser's string cut in the middle of an emoji, or a
+    crafted request) and Python's ``json`` decodes it into a ``str`` no database driver, log
+    file or UTF-8 encoder accepts. Replaced at the door, the message keeps everything else the
+    customer wrote; kept, it would fail every time it is processed. A valid pair has already
+    become one character, so whatever surrogate is left is lone."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def cleaned_value(value: Any) -> Any:
+    """A parsed JSON value with :func:`clean_text` applied to every string in it."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): cleaned_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [cleaned_value(v) for v in value]
+    return value
+
+
+def clean_inbound(event: Inbound) -> Inbound:
+    """``event`` with lone surrogates replaced in every text it carries (:func:`clean_text`).
+
+    :meth:`bot.runtime.Runtime.submit` applies it to whatever a channel hands over, so no
+    channel (Telegram's polling parses JSON in PTB, the web chat's uploads are forms) can let
+    through a message that would fail at every attempt to store it."""
+    texts = [getattr(event, name) for name in event.__dataclass_fields__]
+    texts += [value for a in event.attachments for value in (a.url, a.name, a.mime_type)]
+    if not any(isinstance(t, str) and _LONE_SURROGATE.search(t) for t in texts):
+        return event  # nearly always: no copy
+    return Inbound.from_json(cleaned_value(event.to_json()))

@@ -17,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import files
 from bot.bus import Bus, BusEvent
 from bot.channel_start import ChannelStarter
-from bot.channels._common import clean_inbound
 from bot.channels.base import Channel
 from bot.cluster import ClusterLink
 from bot.config import Settings
 from bot.engine import Brain, Engine, Outcome
-from bot.events import Inbound
+from bot.events import Inbound, clean_inbound
 from bot.files import DbFileStore
 from bot.inbox import InboxWriter
 from bot.outbox import OutboxSender

@@ -20,8 +20,7 @@ from handoff.teaching import (
     ANSWER_MESSAGES,
     Reloader,
     TeachResult,
-    audit_row,
-    journal_lines,
+    journal_line,
     put_live,
     refused_result,
     unless_changed,
@@ -118,20 +117,8 @@ async def edit_phrase(
         apply=unless_changed(
             base, written, lambda: replace_text_in_file(path, name, index, cleaned)
         ),
-        journal=journal_lines(
-            db,
-            operator_id,
-            lambda revision: [
-                audit_row(
-                    "phrase_edited",
-                    f"{name}/{index}",
-                    cleaned,
-                    name,
-                    path,
-                    operator_id,
-                    revision=revision,
-                )
-            ],
+        journal=journal_line(
+            db, operator_id, "phrase_edited", f"{name}/{index}", cleaned, name, path
         ),
     )
     report = await put_live(reloader, edit, PHRASE_MESSAGES)

@@ -137,17 +137,6 @@ def _in_effect_since(line: Any, undo_of: dict[int, Any]) -> datetime | None:
     return since
 
 
-def _guesses(brain: Brain, nlu: dict[str, Any], limit: int = 3) -> list[Guess]:
-    guesses: list[Guess] = []
-    for score in nlu.get("ranking") or []:
-        entry = brain.kb.get(str(score.get("intent")))
-        if entry is not None:
-            guesses.append(Guess(entry.id, entry.title, float(score.get("confidence") or 0)))
-        if len(guesses) >= limit:
-            break
-    return guesses
-
-
 async def unanswered(
     session: AsyncSession,
     brain: Brain,
@@ -190,7 +179,6 @@ async def unanswered(
             if escalation.detect(text, None, brain.config.handoff) is not None:
                 continue  # «позовите оператора», rudeness: handled, not an FAQ question
             nlu = data.get("nlu") or {}
-            guesses = _guesses(brain, nlu)
             groups[key] = UnansweredItem(
                 key=key,
                 text=" ".join(text.split()),
@@ -198,11 +186,7 @@ async def unanswered(
                 last_at=created_at,
                 channels=[channel],
                 decision=str(nlu.get("decision")),
-                guesses=guesses,
-                suggested=guesses[0].entry_id
-                if guesses and guesses[0].confidence >= clarify_at
-                else None,
-            )
+            )  # the guesses: the bot's of today, for the page only (below)
         else:
             item.count += 1
             if channel not in item.channels:
@@ -225,9 +209,10 @@ def _read_now(
         for score in prediction.ranking
         if (entry := brain.kb.get(score.intent)) is not None
     ][:3]
-    if guesses:
-        item.guesses = guesses
-        item.suggested = guesses[0].entry_id if guesses[0].confidence >= clarify_at else None
+    item.guesses = guesses
+    item.suggested = (
+        guesses[0].entry_id if guesses and guesses[0].confidence >= clarify_at else None
+    )
 
 
 @dataclass(slots=True)

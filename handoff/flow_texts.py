@@ -19,8 +19,7 @@ from handoff.teaching import (
     ANSWER_MESSAGES,
     Reloader,
     TeachResult,
-    audit_row,
-    journal_lines,
+    journal_line,
     put_live,
     refused_result,
     unless_changed,
@@ -123,15 +122,7 @@ async def edit_flow_text(
             lambda: find_text(paths, flow_id, step_id, field).text,
             lambda: replace_text_in_file(path, flow_id, step_id, field, cleaned),
         ),
-        journal=journal_lines(
-            db,
-            operator_id,
-            lambda revision: [
-                audit_row(
-                    "flow_edited", key, cleaned, flow_id, path, operator_id, revision=revision
-                )
-            ],
-        ),
+        journal=journal_line(db, operator_id, "flow_edited", key, cleaned, flow_id, path),
     )
     report = await put_live(reloader, edit, FLOW_MESSAGES)
     if not report.ok:

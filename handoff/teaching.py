@@ -277,6 +277,25 @@ def journal_lines(
     return write
 
 
+def journal_line(
+    db: Database,
+    operator_id: int | None,
+    action: str,
+    key: str,
+    text: str,
+    entry_id: str,
+    path: Path,
+) -> Callable[[ReloadReport], Awaitable[None]]:
+    """:func:`journal_lines` for a change of one journal line (most of them)."""
+    return journal_lines(
+        db,
+        operator_id,
+        lambda revision: [
+            audit_row(action, key, text, entry_id, path, operator_id, revision=revision)
+        ],
+    )
+
+
 async def teach(
     db: Database,
     brain: Callable[[], Brain],
@@ -312,13 +331,7 @@ async def teach(
     edit = Edit(
         apply=lambda: add_question_to_file(path, entry_id, question),
         checks=[(question, entry_id)],
-        journal=journal_lines(
-            db,
-            operator_id,
-            lambda revision: [
-                audit_row("taught", key, question, entry_id, path, operator_id, revision=revision)
-            ],
-        ),
+        journal=journal_line(db, operator_id, "taught", key, question, entry_id, path),
     )
     report = await put_live(reloader, edit, EDIT_MESSAGES)
     if not report.ok:
@@ -401,15 +414,7 @@ async def edit_answer(
             lambda: answer_in_file(path, entry_id),
             lambda: replace_answer_in_file(path, entry_id, text),
         ),
-        journal=journal_lines(
-            db,
-            operator_id,
-            lambda revision: [
-                audit_row(
-                    "answer_edited", entry_id, text, entry_id, path, operator_id, revision=revision
-                )
-            ],
-        ),
+        journal=journal_line(db, operator_id, "answer_edited", entry_id, text, entry_id, path),
     )
     report = await put_live(reloader, edit, ANSWER_MESSAGES)
     if not report.ok:
@@ -452,20 +457,8 @@ async def remove_question(
     path = Path(source.file)
     edit = Edit(
         apply=lambda: remove_question_in_file(path, entry_id, question),
-        journal=journal_lines(
-            db,
-            operator_id,
-            lambda revision: [
-                audit_row(
-                    "question_removed",
-                    question_key(question),
-                    question,
-                    entry_id,
-                    path,
-                    operator_id,
-                    revision=revision,
-                )
-            ],
+        journal=journal_line(
+            db, operator_id, "question_removed", question_key(question), question, entry_id, path
         ),
     )
     report = await put_live(reloader, edit, QUESTION_MESSAGES)

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bot.events import Inbound
+from bot.events import cleaned_value, cut_point
 
 MAX_WEBHOOK_BODY = 1024 * 1024
 """Webhook bodies above this are refused with 413: real updates are a few KB."""
@@ -44,47 +44,13 @@ async def read_body(request: Request, limit: int = MAX_WEBHOOK_BODY) -> bytes:
     return bytes(buf)
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # ``\ud8…``–``\udf…`` escaped, or UTF-8-encoded (``json`` decodes bytes with surrogatepass).
 _MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
-def clean_text(text: str) -> str:
-    """``text`` with every lone surrogate (half of a UTF-16 pair) replaced by U+FFFD «�».
-
-    JSON may spell one (``"\\ud800"``: a browser's string cut in the middle of an emoji, or a
-    crafted request) and Python's ``json`` decodes it into a ``str`` no database driver, log
-    file or UTF-8 encoder accepts. Replaced at the door, the message keeps everything else the
-    customer wrote; kept, it would fail every time it is processed. A valid pair has already
-    become one character, so whatever surrogate is left is lone."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
-
-
-def _cleaned(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, dict):
-        return {clean_text(k): _cleaned(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_cleaned(v) for v in value]
-    return value
-
-
-def clean_inbound(event: Inbound) -> Inbound:
-    """``event`` with lone surrogates replaced in every text it carries (:func:`clean_text`).
-
-    :meth:`bot.runtime.Runtime.submit` applies it to whatever a channel hands over, so no
-    channel (Telegram's polling parses JSON in PTB, the web chat's uploads are forms) can let
-    through a message that would fail at every attempt to store it."""
-    texts = [getattr(event, name) for name in event.__dataclass_fields__]
-    texts += [value for a in event.attachments for value in (a.url, a.name, a.mime_type)]
-    if not any(isinstance(t, str) and _LONE_SURROGATE.search(t) for t in texts):
-        return event  # nearly always: no copy
-    return Inbound.from_json(_cleaned(event.to_json()))
-
-
 def parse_json(body: bytes) -> Any:
-    """The JSON in a request body, with lone surrogates replaced (:func:`clean_text`).
+    """The JSON in a request body, with lone surrogates replaced
+    (:func:`bot.events.clean_text`).
 
     Raises ``ValueError`` for anything that is not JSON, including bodies nested too
     deep for the parser (``[[[[…]]]]``: ``json`` raises ``RecursionError``), so every caller
@@ -92,7 +58,7 @@ def parse_json(body: bytes) -> Any:
     try:
         data = json.loads(body)
         if _MAYBE_SURROGATE.search(body):  # rare: walk the parsed body only then
-            data = _cleaned(data)
+            data = cleaned_value(data)
     except RecursionError:
         raise ValueError("JSON nested too deep") from None
     return data
@@ -134,18 +100,6 @@ class BackgroundTasks:
             task.cancel()
 
 
-_BOUNDARIES = ("\n\n", "\n", ". ", "! ", "? ", " ")  # best first, as in split_text
-
-
-def _boundary(text: str, limit: int) -> int:
-    """Where ``split_text`` would cut ``text`` for a chunk of at most ``limit`` characters."""
-    for sep in _BOUNDARIES:
-        pos = text.rfind(sep, 0, limit + 1)
-        if pos > 0:
-            return pos + (1 if sep in (". ", "! ", "? ") else 0)
-    return limit
-
-
 def split_fitting(text: str, limit: int, fits: Callable[[str], bool]) -> list[str]:
     """Like ``split_text`` (≤ ``limit`` characters, paragraph boundaries first), but each
     chunk must also pass ``fits``: the real limit where it is not a character count (Telegram
@@ -175,7 +129,7 @@ def split_fitting(text: str, limit: int, fits: Callable[[str], bool]) -> list[st
                     lo = mid
                 else:
                     hi = mid - 1
-        chunk = rest[: _boundary(rest, lo)].rstrip()
+        chunk = rest[: cut_point(rest, lo)].rstrip()
         out.append(chunk)
         rest = rest[len(chunk) :].strip()
     return out
