@@ -59,7 +59,7 @@ class HandoffService:
     ) -> None:
         self.db = db
         self.bus = bus
-        self._brain = brain
+        self.brain = brain
         self._wake = wake
 
     @classmethod
@@ -69,17 +69,17 @@ class HandoffService:
 
     @property
     def config(self) -> HandoffConfig:
-        return self._brain().config.handoff
+        return self.brain().config.handoff
 
     # -- lookups ---------------------------------------------------------------------------
 
-    async def _operator(self, session: AsyncSession, operator_id: int) -> Operator:
+    async def get_operator(self, session: AsyncSession, operator_id: int) -> Operator:
         operator = await session.get(Operator, operator_id)
         if operator is None or not operator.active:
             raise NotFound("Сотрудник не найден.", "operator_not_found")
         return operator
 
-    async def _conversation(self, session: AsyncSession, conversation_id: int) -> Conversation:
+    async def get_conversation(self, session: AsyncSession, conversation_id: int) -> Conversation:
         """The conversation, row-locked on PostgreSQL so concurrent actions serialise."""
         query = select(Conversation).where(Conversation.id == conversation_id)
         if repo.is_postgres(session):
@@ -89,7 +89,7 @@ class HandoffService:
             raise NotFound("Диалог не найден.", "conversation_not_found")
         return conversation
 
-    def _check_holder(self, conversation: Conversation, operator: Operator) -> None:
+    def check_holder(self, conversation: Conversation, operator: Operator) -> None:
         """Only the holder (or an admin) acts on a conversation a person already owns."""
         if conversation.owner == Owner.CLOSED.value:
             raise Conflict("Диалог уже закрыт.", "closed")
@@ -100,7 +100,7 @@ class HandoffService:
         ):
             raise Conflict("Этот диалог ведёт другой оператор.", "not_yours")
 
-    def _publish(self, kind: str, conversation: Conversation, **data: Any) -> None:
+    def publish(self, kind: str, conversation: Conversation, **data: Any) -> None:
         self.bus.publish(
             BusEvent(
                 kind,
@@ -113,7 +113,7 @@ class HandoffService:
     def _say_joined(
         self, session: AsyncSession, conversation: Conversation, operator: Operator
     ) -> None:
-        say_operator_joined(self._brain().domain, session, conversation, operator)
+        say_operator_joined(self.brain().domain, session, conversation, operator)
 
     async def _take_locked(
         self, session: AsyncSession, conversation: Conversation, operator: Operator, reason: str
@@ -129,7 +129,7 @@ class HandoffService:
         )
         if not ok:
             raise Conflict("Диалог уже взял другой оператор.", "taken")
-        _taken(conversation)
+        mark_taken(conversation)
         if was == Owner.BOT.value and conversation.escalated_at is None:
             # An operator joined a bot conversation: the SLA clock starts now.
             conversation.escalated_at = utcnow()
@@ -141,8 +141,8 @@ class HandoffService:
     async def take(self, conversation_id: int, operator_id: int) -> None:
         """Take a queued (or bot) conversation by hand; :class:`Conflict` if someone was first."""
         async with self.db.write() as session:
-            operator = await self._operator(session, operator_id)
-            conversation = await self._conversation(session, conversation_id)
+            operator = await self.get_operator(session, operator_id)
+            conversation = await self.get_conversation(session, conversation_id)
             if (
                 conversation.owner == Owner.OPERATOR.value
                 and conversation.operator_id == operator.id
@@ -161,7 +161,7 @@ class HandoffService:
                 # away or offline may take a conversation, and their reply is the news.
                 self._say_joined(session, conversation, operator)
         self._wake()
-        self._publish("assignment", conversation)
+        self.publish("assignment", conversation)
 
     async def reply(self, conversation_id: int, operator_id: int, text: str) -> int:
         """Send ``text`` to the customer through the outbox; replying to a queued one takes it."""
@@ -185,9 +185,9 @@ class HandoffService:
         upload: files.Upload | None = None,
     ) -> int:
         async with self.db.write() as session:
-            operator = await self._operator(session, operator_id)
-            conversation = await self._conversation(session, conversation_id)
-            self._check_holder(conversation, operator)
+            operator = await self.get_operator(session, operator_id)
+            conversation = await self.get_conversation(session, conversation_id)
+            self.check_holder(conversation, operator)
             taken = conversation.owner != Owner.OPERATOR.value
             if taken:
                 await self._take_locked(session, conversation, operator, "taken_by_reply")
@@ -208,19 +208,19 @@ class HandoffService:
         message_id = message.id  # inserted at the commit
         self._wake()
         if taken:
-            self._publish("assignment", conversation)
-        self._publish("message", conversation, message_id=message_id)
+            self.publish("assignment", conversation)
+        self.publish("message", conversation, message_id=message_id)
         return message_id
 
     async def note(self, conversation_id: int, operator_id: int, text: str) -> int:
         """An internal note: kept in the history for colleagues, never sent to the customer."""
         text = _clean(text)
         async with self.db.write() as session:
-            operator = await self._operator(session, operator_id)
-            conversation = await self._conversation(session, conversation_id)
-            message = await _add_note(session, conversation, operator, text)
+            operator = await self.get_operator(session, operator_id)
+            conversation = await self.get_conversation(session, conversation_id)
+            message = await add_note(session, conversation, operator, text)
             message_id = message.id
-        self._publish("message", conversation, message_id=message_id, note=True)
+        self.publish("message", conversation, message_id=message_id, note=True)
         return message_id
 
     async def transfer(
@@ -232,100 +232,45 @@ class HandoffService:
         to_team: str | None = None,
         note: str = "",
     ) -> None:
-        """Hand over to a colleague (who must be online) or to a team's queue, with a note.
+        """Hand over to a colleague or to a team's queue, with a note (:mod:`handoff.transfers`)."""
+        from handoff.transfers import transfer
 
-        The note and the whole history travel with the conversation, so the customer is never
-        asked to repeat themselves; the customer is not messaged at all.
-        """
-        if (to_operator_id is None) == (not to_team):
-            raise HandoffError("Укажите либо коллегу, либо команду.", "bad_target")
-        note = note.strip()[:MAX_TEXT]
-        async with self.db.write() as session:
-            operator = await self._operator(session, operator_id)
-            conversation = await self._conversation(session, conversation_id)
-            self._check_holder(conversation, operator)
-            if conversation.owner == Owner.BOT.value:
-                raise Conflict("Диалог ведёт бот: сначала возьмите его.", "bot_owned")
-            handover = {"from": operator.display_name, "note": note, "at": utcnow().isoformat()}
-            if to_operator_id is not None:
-                target = await self._operator(session, to_operator_id)
-                if target.id == conversation.operator_id:
-                    raise HandoffError("Диалог уже у этого сотрудника.", "same_operator")
-                if target.status != "online" or target.role not in CONSOLE_ROLES:
-                    raise HandoffError(f"{target.display_name} сейчас не в сети.", "target_offline")
-                loads = {load.operator.id: load for load in await routing.operator_loads(session)}
-                if target.id in loads and loads[target.id].free == 0:
-                    raise HandoffError(
-                        f"У {target.display_name} нет свободных мест ({target.capacity} диалогов). "
-                        "Передайте в команду — диалог получит первый освободившийся.",
-                        "target_busy",
-                    )
-                await repo.move(
-                    session,
-                    conversation,
-                    Owner.OPERATOR,
-                    reason="transferred",
-                    actor=actor_name(operator),
-                    note=note or None,
-                )
-                conversation.operator_id = target.id
-                _taken(conversation)
-                handover["to"] = target.display_name
-                line = f"Передано: {operator.display_name} → {target.display_name}"
-            else:
-                team = (to_team or "").strip()
-                if team not in await routing.known_teams(session, self.config, self._brain().kb):
-                    raise NotFound(f"Команды «{team[:64]}» нет.", "unknown_team")
-                conversation.team = team
-                await repo.move(
-                    session,
-                    conversation,
-                    Owner.QUEUED,
-                    reason="transferred_to_team",
-                    actor=actor_name(operator),
-                    note=note or None,
-                )
-                handover["team"] = team
-                line = f"Передано в команду «{self.config.team_titles.get(team, team)}»"
-            context = {**(conversation.context or {}), "handover": handover}
-            if to_team:
-                # Passed on to the team: a colleague's, not straight back to this operator.
-                context[PASSED_ON_BY] = operator.id
-            conversation.context = context
-            await repo.add_event(session, conversation, line, {"handover": handover})
-            if note:
-                await _add_note(session, conversation, operator, note)
-        self._publish("transition", conversation, transfer=True)
-        if to_team:
-            await self.assign_waiting()
+        await transfer(
+            self,
+            conversation_id,
+            operator_id,
+            to_operator_id=to_operator_id,
+            to_team=to_team,
+            note=note,
+        )
 
     async def typing_target(self, conversation_id: int, operator_id: int) -> tuple[str, str]:
         """Where an operator typing a reply would show «typing…»: (channel, chat id). Refused
         like a reply would be (closed, or another operator's conversation)."""
         async with self.db.read() as session:
-            operator = await self._operator(session, operator_id)
+            operator = await self.get_operator(session, operator_id)
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None:
                 raise NotFound("Диалог не найден.", "conversation_not_found")
-            self._check_holder(conversation, operator)
+            self.check_holder(conversation, operator)
             return conversation.channel, conversation.chat_id
 
     async def close(self, conversation_id: int, operator_id: int) -> None:
         """Close; the customer is told and, if a person handled it, asked for a 1–5 rating."""
         async with self.db.write() as session:
-            operator = await self._operator(session, operator_id)
-            conversation = await self._conversation(session, conversation_id)
-            self._check_holder(conversation, operator)
+            operator = await self.get_operator(session, operator_id)
+            conversation = await self.get_conversation(session, conversation_id)
+            self.check_holder(conversation, operator)
             await close_and_ask(
                 session,
-                self._brain().domain,
+                self.brain().domain,
                 conversation,
                 actor=actor_name(operator),
                 reason="closed",
                 event=f"Диалог закрыл {operator.display_name}",
             )
         self._wake()
-        self._publish("transition", conversation)
+        self.publish("transition", conversation)
         await self.assign_waiting()
 
     async def close_silent(self, now: datetime | None = None) -> list[int]:
@@ -337,20 +282,20 @@ class HandoffService:
             return []
         before = (now or utcnow()) - timedelta(minutes=minutes)
         async with self.db.write() as session:
-            silent = await closing.close_silent(session, self._brain().domain, minutes, before)
+            silent = await closing.close_silent(session, self.brain().domain, minutes, before)
         if silent:
             self._wake()
             for conversation in silent:
-                self._publish("transition", conversation)
+                self.publish("transition", conversation)
             await self.assign_waiting()
         return [conversation.id for conversation in silent]
 
     async def return_to_bot(self, conversation_id: int, operator_id: int) -> None:
         """Hand the conversation back to the bot, which greets the customer again."""
         async with self.db.write() as session:
-            operator = await self._operator(session, operator_id)
-            conversation = await self._conversation(session, conversation_id)
-            self._check_holder(conversation, operator)
+            operator = await self.get_operator(session, operator_id)
+            conversation = await self.get_conversation(session, conversation_id)
+            self.check_holder(conversation, operator)
             if conversation.owner == Owner.BOT.value:
                 return
             remember_operator(conversation)
@@ -364,10 +309,10 @@ class HandoffService:
             await repo.add_event(
                 session, conversation, f"{operator.display_name} вернул(а) диалог боту"
             )
-            back = self._brain().domain.render("utter_back_to_bot", conversation.channel)
+            back = self.brain().domain.render("utter_back_to_bot", conversation.channel)
             outgoing.enqueue(session, conversation, back, data={"response": "utter_back_to_bot"})
         self._wake()
-        self._publish("transition", conversation)
+        self.publish("transition", conversation)
         await self.assign_waiting()
 
     async def set_status(self, operator_id: int, status: str) -> list[int]:
@@ -381,7 +326,7 @@ class HandoffService:
             raise HandoffError("Неизвестный статус.", "bad_status")
         released: list[Conversation] = []
         async with self.db.write() as session:
-            operator = await self._operator(session, operator_id)
+            operator = await self.get_operator(session, operator_id)
             operator.status = status
             operator.last_seen_at = utcnow()
             if status != "online":
@@ -397,27 +342,27 @@ class HandoffService:
                         reason=f"operator_{status}",
                         actor=actor_name(operator),
                     )
-                    word = "отошёл(ла)" if status == "away" else "вышел(ла) из сети"
+                    where = "не на месте" if status == "away" else "не в сети"
                     await repo.add_event(
                         session,
                         conversation,
-                        f"Оператор {operator.display_name} {word} — диалог вернулся в очередь",
+                        f"{operator.display_name} сейчас {where} — диалог вернулся в очередь",
                     )
                     released.append(conversation)
         self.bus.publish(BusEvent("operator", data={"operator_id": operator_id, "status": status}))
         for conversation in released:
-            self._publish("transition", conversation, released=True)
+            self.publish("transition", conversation, released=True)
         reassigned = {a.conversation_id for a in await self.assign_waiting()}
         left = [c.id for c in released if c.id not in reassigned]
         # Nobody took them at once: the customers waiting for a reply hear why.
         told = await waiting.tell_released(
-            self.db, left, operator.display_name, self.config, self._brain().domain
+            self.db, left, operator.display_name, self.config, self.brain().domain
         )
         if told:
             self._wake()
         for conversation in released:
             if conversation.id in told:
-                self._publish("message", conversation)
+                self.publish("message", conversation)
         return [c.id for c in released]
 
     async def went_silent(self, operator_id: int) -> list[int]:
@@ -449,7 +394,7 @@ class HandoffService:
                 if await routing.take(
                     session, conversation.id, operator.id, actor="router", reason="auto_assigned"
                 ):
-                    _taken(conversation)
+                    mark_taken(conversation)
                     await repo.add_event(
                         session, conversation, f"Назначено оператору {operator.display_name}"
                     )
@@ -458,7 +403,7 @@ class HandoffService:
         if done:
             self._wake()
         for _, conversation in done:
-            self._publish("assignment", conversation)
+            self.publish("assignment", conversation)
         return [assignment for assignment, _ in done]
 
 
@@ -478,7 +423,7 @@ def say_operator_joined(
     outgoing.enqueue(session, conversation, joined, data={"response": "utter_operator_joined"})
 
 
-def _taken(conversation: Conversation) -> None:
+def mark_taken(conversation: Conversation) -> None:
     """Someone took the conversation: who passed it on no longer matters."""
     if PASSED_ON_BY in (conversation.context or {}):
         conversation.context = {
@@ -486,7 +431,7 @@ def _taken(conversation: Conversation) -> None:
         }
 
 
-async def _add_note(
+async def add_note(
     session: AsyncSession, conversation: Conversation, operator: Operator, text: str
 ) -> Message:
     return await repo.add_event(

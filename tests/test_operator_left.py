@@ -42,7 +42,7 @@ async def test_a_customer_waiting_for_a_reply_hears_their_operator_left(db: Data
         assert await s.service.set_status(anna, "offline") == [conv]
         assert (await s.texts("c1"))[-1] == LEFT
         assert (await s.events(conv))[-2:] == [
-            "Оператор Анна вышел(ла) из сети — диалог вернулся в очередь",
+            "Анна сейчас не в сети — диалог вернулся в очередь",
             "Клиенту сообщено, что диалог передан коллегам: "
             "в очереди перед ним 0, ещё около 3 минуты",
         ]
