@@ -7,11 +7,11 @@ number already known or types a link code (:mod:`bot.linking`). When the custome
 other customer move to the one whose card is open, so everyone sees one history and the bot
 knows the person in both messengers from now on.
 
-Nothing is erased, but a merge cannot be undone from the console (the two histories are one
-from then on), so the console asks first; the history of both says who merged whom. A customer
-whose data was erased on request is not merged (nothing is left to join), nor a blocked with a
-not blocked one — the operator decides about the block first, so a merge never blocks or
-unblocks anyone by the way.
+Nothing is erased, and the join is recorded so that «Разъединить» can undo it
+(:mod:`handoff.unmerging`); the console asks first all the same, and the history of both says
+who merged whom. A customer whose data was erased on request is not merged (nothing is left to
+join), nor a blocked with a not blocked one — the operator decides about the block first, so a
+merge never blocks or unblocks anyone by the way.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class Merged:
     conversations: int  # how many conversations moved over
 
 
-async def _describe(session: AsyncSession, customer: Customer) -> str:
+async def describe(session: AsyncSession, customer: Customer) -> str:
     """«Анна К. (Viber)» — the name and the messengers, as the operator knows the customer."""
     channels = (
         await session.scalars(
@@ -74,7 +74,7 @@ async def merge(
                 "потом объединяйте.",
                 "blocked_differs",
             )
-        keep_words, joined_words = await _describe(session, keep), await _describe(session, joined)
+        keep_words, joined_words = await describe(session, keep), await describe(session, joined)
         moved = await session.scalar(
             select(func.count())
             .select_from(Conversation)
@@ -84,7 +84,7 @@ async def merge(
             await newest_conversation(session, keep_id),
             await newest_conversation(session, joined_id),
         )
-        await customers.merge_customers(session, keep_id, joined_id)
+        await customers.merge_customers(session, keep_id, joined_id, operator_id=operator.id)
         line = (
             f"{operator.display_name} объединил(а) клиентов {keep_words} и {joined_words}: "
             "история обоих теперь в одной карточке"

@@ -20,6 +20,7 @@ from bot.storage.models import (
     Base,
     Conversation,
     Customer,
+    CustomerMerge,
     DeliveryEvent,
     Identity,
     InboxItem,
@@ -179,7 +180,10 @@ async def test_the_same_person_in_two_messengers_is_erased_as_one(db: Database) 
         await s.say("c1", "доставка")
         await s.say("c9", "доставка, я Ольга Петрова")
         async with db.write() as session:
-            await customers.merge_customers(session, 1, 2)
+            olga = await session.get(Customer, 2)
+            assert olga is not None
+            olga.phone = "79161234567"
+            await customers.merge_customers(session, 1, 2)  # the join records the phone it copied
         async with db.read() as session:  # the merged-away customer finds the whole person
             assert await erasure.find_customer(session, customer_id=2) == 1
             assert await erasure.find_customer(session, channel="test", user_id="c9") == 1
@@ -190,8 +194,10 @@ async def test_the_same_person_in_two_messengers_is_erased_as_one(db: Database) 
         assert sorted(result.customer_ids) == [1, 2]
         assert result.report.identities == 2
         assert "Ольга Петрова" not in await everything_stored(db)
+        assert "79161234567" not in await everything_stored(db)
         async with db.read() as session:
             users = (await session.scalars(select(Identity.user_id))).all()
+            assert (await session.scalars(select(CustomerMerge))).all() == []
         assert all(u.startswith("erased:") for u in users)
 
 

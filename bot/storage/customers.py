@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from bot.ownership import OPEN_OWNERS, Owner
 from bot.storage.models import (
     Conversation,
     Customer,
+    CustomerMerge,
     CustomerNote,
     Identity,
     LinkCode,
@@ -38,22 +40,41 @@ async def use_link_code(session: AsyncSession, code: str) -> int | None:
     return customer_id
 
 
-async def merge_customers(session: AsyncSession, keep_id: int, other_id: int) -> None:
+async def merge_customers(
+    session: AsyncSession, keep_id: int, other_id: int, *, operator_id: int | None = None
+) -> CustomerMerge | None:
     """Join ``other`` into ``keep``: identities, conversations, messages, ratings, the team's
-    notes about them and pending link codes move over."""
+    notes about them and pending link codes move over.
+
+    What moved is recorded (:class:`CustomerMerge`, by ``operator_id``, or by the bot when
+    None) so that the join can be undone (:mod:`handoff.unmerging`).
+    """
     if keep_id == other_id:
-        return
+        return None
+    moved: dict[str, Any] = {
+        "identities": await _ids(session, Identity.id, Identity.customer_id, other_id),
+        "conversations": await _ids(session, Conversation.id, Conversation.customer_id, other_id),
+        "notes": await _ids(session, CustomerNote.id, CustomerNote.customer_id, other_id),
+    }
     for model in (Identity, Conversation, Message, Rating, CustomerNote, LinkCode):
         await session.execute(
             update(model).where(model.customer_id == other_id).values(customer_id=keep_id)
         )
     other = await session.get(Customer, other_id)
     keep = await session.get(Customer, keep_id)
+    filled: dict[str, str] = {}
     if other is not None:
         other.merged_into_id = keep_id
         if keep is not None:
-            keep.phone = keep.phone or other.phone
-            keep.display_name = keep.display_name or other.display_name
+            if not keep.phone and other.phone:
+                keep.phone = filled["phone"] = other.phone
+            if not keep.display_name and other.display_name:
+                keep.display_name = filled["display_name"] = other.display_name
+    moved["filled"] = filled
+    record = CustomerMerge(
+        keep_id=keep_id, joined_id=other_id, operator_id=operator_id, moved=moved
+    )
+    session.add(record)
     # Two open conversations after a merge: keep the newer one open, close the older.
     open_rows = (
         await session.scalars(
@@ -65,6 +86,16 @@ async def merge_customers(session: AsyncSession, keep_id: int, other_id: int) ->
     for older in open_rows[1:]:
         if older.owner == Owner.BOT.value:
             await move(session, older, Owner.CLOSED, reason="merged", actor=SYSTEM)
+    await session.flush()
+    return record
+
+
+async def _ids(
+    session: AsyncSession, id_column: Any, customer_column: Any, customer_id: int
+) -> list[int]:
+    return sorted(
+        (await session.scalars(select(id_column).where(customer_column == customer_id))).all()
+    )
 
 
 def normalize_phone(raw: str) -> str:

@@ -30,6 +30,7 @@ from bot.ownership import OPEN_OWNERS, Owner
 from bot.storage.models import (
     Conversation,
     Customer,
+    CustomerMerge,
     CustomerNote,
     DeliveryEvent,
     EditorAction,
@@ -209,6 +210,12 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
             .values(user_id=f"erased:{identity_id}", chat_id="", display_name=None)
         )
     await session.execute(delete(LinkCode).where(LinkCode.customer_id.in_(ids)))
+    # A join's record keeps the phone and name it copied; an erased join is not undone anyway.
+    await session.execute(
+        delete(CustomerMerge).where(
+            or_(CustomerMerge.keep_id.in_(ids), CustomerMerge.joined_id.in_(ids))
+        )
+    )
     notes = _count(
         await session.execute(delete(CustomerNote).where(CustomerNote.customer_id.in_(ids)))
     )

@@ -327,6 +327,27 @@ class CustomerNote(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CustomerMerge(Base):
+    """Two customer cards joined into one, and what moved, so that the join can be undone.
+
+    ``moved``: the ids that belonged to the joined customer at the time — ``identities``,
+    ``conversations`` (their messages and ratings follow them), ``notes`` — and ``filled``, the
+    kept customer's fields (``phone``, ``display_name``) the join filled from the joined one.
+    ``operator_id`` is NULL when the bot joined them (a shared phone or a link code).
+    """
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    keep_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    joined_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    moved: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+
+
 class LinkCode(Base):
     """A short code a customer types in another messenger to join the two identities."""
 

@@ -1,6 +1,6 @@
 """The console's customer actions (``/api/v1/customers/{id}/…``) and a conversation's
-transcript: erase (admins), block and unblock, merge two cards, the team's notes about the
-customer, «Скачать переписку». Operators and admins; editors get 403.
+transcript: erase (admins), block and unblock, merge two cards and undo that, the team's notes
+about the customer, «Скачать переписку». Operators and admins; editors get 403.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Operator
-from handoff import blocking, customer_notes, merging, privacy, transcript
+from handoff import blocking, customer_notes, merging, privacy, transcript, unmerging
 from handoff.errors import HandoffError
 from handoff.service import CONSOLE_ROLES
 from handoff.web.context import Console, error, json_body, str_field
@@ -62,6 +62,29 @@ def customer_routes(console: Console) -> list[BaseRoute]:
         except HandoffError as exc:
             return error(exc)
         return JSONResponse({"ok": True, **dataclasses.asdict(merged)})
+
+    @agents
+    async def list_joins(request: Request, operator: Operator) -> Response:
+        try:
+            found = await unmerging.joins(service, int(request.path_params["id"]))
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse(
+            {"joins": [{**dataclasses.asdict(join), "at": join.at.isoformat()} for join in found]}
+        )
+
+    @agents
+    async def undo_join(request: Request, operator: Operator) -> Response:
+        try:
+            undone = await unmerging.unmerge(
+                service,
+                int(request.path_params["id"]),
+                int(request.path_params["merge_id"]),
+                operator,
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True, **dataclasses.asdict(undone)})
 
     @agents
     async def add_customer_note(request: Request, operator: Operator) -> Response:
@@ -118,6 +141,12 @@ def customer_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/customers/{{id:int}}/block", block_customer, methods=["POST"]),
         Route(f"{base}/customers/{{id:int}}/unblock", unblock_customer, methods=["POST"]),
         Route(f"{base}/customers/{{id:int}}/merge", merge_customer, methods=["POST"]),
+        Route(f"{base}/customers/{{id:int}}/merges", list_joins),
+        Route(
+            f"{base}/customers/{{id:int}}/merges/{{merge_id:int}}/undo",
+            undo_join,
+            methods=["POST"],
+        ),
         Route(f"{base}/customers/{{id:int}}/notes", add_customer_note, methods=["POST"]),
         Route(
             f"{base}/customers/{{id:int}}/notes/{{note_id:int}}",

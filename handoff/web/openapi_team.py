@@ -120,6 +120,33 @@ TEAM_PATHS: dict[str, Any] = {
             "responses": {**OK, **ERRORS},
         }
     },
+    "/customers/{id}/merges": {
+        "get": {
+            "summary": "The joins into this customer card that «Разъединить» can still undo, "
+            "newest first: `joins` of `id`, `joined_id`, `joined` (the name), `by` (who joined "
+            "them: an operator's name or «бот»), `at`, `conversations` (how many would go "
+            "back). 404 `customer_not_found`",
+            "parameters": [ID],
+            "security": SECURED,
+            "responses": {**OK, **ERRORS},
+        }
+    },
+    "/customers/{id}/merges/{merge_id}/undo": {
+        "post": {
+            "summary": "«Разъединить» (operators and admins): the joined customer gets their own "
+            "card back — their messenger accounts, the conversations they had when joined (with "
+            "messages and ratings) and the notes about them; conversations started after the "
+            "join stay here. `customer_id`, `restored`, `conversations`. 404 `merge_not_found`; "
+            "409 `already_undone`, `merged_since` (this card was joined into another since), "
+            "`erased`",
+            "parameters": [
+                ID,
+                {"name": "merge_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            ],
+            "security": CSRF,
+            "responses": {**OK, **ERRORS},
+        }
+    },
 }
 
 LABEL_PATHS: dict[str, Any] = {
