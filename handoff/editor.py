@@ -92,34 +92,64 @@ class Unanswered:
     total: int
 
 
+async def _journal(session: AsyncSession) -> list[Any]:
+    """Every journal line with whether its change is undone (``reverted_at``)."""
+    return list(
+        (
+            await session.execute(
+                select(
+                    EditorAction.id,
+                    EditorAction.key,
+                    EditorAction.action,
+                    EditorAction.entry_id,
+                    EditorAction.text,
+                    EditorAction.created_at,
+                    ContentRevision.reverted_at,
+                ).outerjoin(ContentRevision, ContentRevision.id == EditorAction.revision_id)
+            )
+        ).all()
+    )
+
+
+def _taught(rows: list[Any]) -> dict[str, Any]:
+    """The ``taught`` lines in effect, by key (the latest): undone ones and those of an entry
+    deleted after them (its questions went with it) do not count. A ``reverted`` line's key is
+    the id of the line it undid (each is undone at most once)."""
+    undo_of = {int(row.key): row for row in rows if row.action == "reverted"}
+    deleted: dict[str, datetime] = {}
+    for row in rows:
+        if row.action == "entry_deleted" and row.entry_id:
+            gone = _in_effect_since(row, undo_of)
+            if gone is not None and (row.entry_id not in deleted or gone > deleted[row.entry_id]):
+                deleted[row.entry_id] = gone
+    taught: dict[str, Any] = {}
+    for row in rows:
+        if row.action != "taught":
+            continue
+        since = _in_effect_since(row, undo_of)
+        if since is None or (row.entry_id in deleted and since <= deleted[row.entry_id]):
+            continue
+        if row.key not in taught or since > taught[row.key][0]:
+            taught[row.key] = (since, row)
+    return taught
+
+
 async def _hidden(session: AsyncSession) -> tuple[set[str], dict[str, datetime]]:
     """Dismissed keys (for good) and taught keys (messages up to the teaching are done).
 
     A teaching undone with «Отменить» hides nothing; undoing that undo teaches the question
-    again, from then on."""
-    rows = (
-        await session.execute(
-            select(
-                EditorAction.id,
-                EditorAction.key,
-                EditorAction.action,
-                EditorAction.created_at,
-                ContentRevision.reverted_at,
-            ).outerjoin(ContentRevision, ContentRevision.id == EditorAction.revision_id)
-        )
-    ).all()
-    # a ``reverted`` line's key is the id of the line it undid (each is undone at most once)
-    undo_of = {int(row.key): row for row in rows if row.action == "reverted"}
-    dismissed: set[str] = set()
-    taught: dict[str, datetime] = {}
-    for row in rows:
-        if row.action == "dismissed":
-            dismissed.add(row.key)
-        elif row.action == "taught":
-            since = _in_effect_since(row, undo_of)
-            if since is not None and (row.key not in taught or since > taught[row.key]):
-                taught[row.key] = since
+    again, from then on. A teaching to an entry deleted since hides nothing either."""
+    rows = await _journal(session)
+    dismissed = {row.key for row in rows if row.action == "dismissed"}
+    taught = {key: since for key, (since, _) in _taught(rows).items()}
     return dismissed, taught
+
+
+async def taught_to(session: AsyncSession, entry_id: str) -> list[str]:
+    """The customers' questions taught to ``entry_id`` (from «Бот не понял», «Добавить
+    вопрос» or a new entry) that are in effect: the ones deleting it puts back in the list."""
+    taught = _taught(await _journal(session))
+    return [row.text for _, row in taught.values() if row.entry_id == entry_id]
 
 
 def _in_effect_since(line: Any, undo_of: dict[int, Any]) -> datetime | None:
@@ -259,6 +289,7 @@ HISTORY_TITLES = {
     "flow_edited": "изменил(а) текст сценария",
     "phrase_edited": "изменил(а) фразу бота",
     "question_removed": "убрал(а) вопрос из записи",
+    "entry_deleted": "удалил(а) запись",
     "reverted": "отменил(а) правку",
 }
 
@@ -277,21 +308,33 @@ def _flow_title(brain: Brain, flow_id: str | None) -> str | None:
     return flow.title if flow is not None else flow_id
 
 
-def _entry_title(brain: Brain, action: EditorAction) -> str | None:
+def _entry_title(
+    brain: Brain, action: EditorAction, gone: dict[str, str] | None = None
+) -> str | None:
+    """The title of what a line changed; an entry deleted since is named by the title its
+    deletion's line keeps (``gone``: entry id → title; the deletion line's own text)."""
+    if action.action == "entry_deleted":
+        return intent_title(brain.kb, action.entry_id) or action.text
     if action.action == "flow_edited":
         return _flow_title(brain, action.entry_id)
     if action.action == "phrase_edited":
         return PHRASE_TITLES.get(action.entry_id or "", action.entry_id)
     if action.action == "reverted" or not action.entry_id:
         return None  # an undo's text already names what it undid
-    return intent_title(brain.kb, action.entry_id)
+    return intent_title(brain.kb, action.entry_id) or (gone or {}).get(action.entry_id)
+
+
+def _text(action: EditorAction) -> str:
+    """A line's text as shown (a deletion's is the entry's title, already its title)."""
+    return "" if action.action == "entry_deleted" else action.text
 
 
 def describe(brain: Brain, action: EditorAction) -> str:
     """A journal line's change in words, for the line of its undo («научил(а) запись «…»: …»)."""
     title = _entry_title(brain, action)
     words = HISTORY_TITLES.get(action.action, action.action)
-    return words + (f" «{title}»" if title else "") + (f": {action.text}" if action.text else "")
+    text = _text(action)
+    return words + (f" «{title}»" if title else "") + (f": {text}" if text else "")
 
 
 async def history(
@@ -317,6 +360,7 @@ async def history(
         ).scalars()
     }
     now: dict[str, bytes | None] = {}  # each file read once for all the lines
+    gone = {a.entry_id: a.text for a, _, _ in rows if a.action == "entry_deleted" and a.entry_id}
     return [
         {
             "id": action.id,
@@ -327,8 +371,8 @@ async def history(
                 action.action, HISTORY_TITLES.get(action.action, action.action)
             ),
             "entry_id": action.entry_id,
-            "entry_title": _entry_title(brain, action),
-            "text": action.text[:300],
+            "entry_title": _entry_title(brain, action, gone),
+            "text": _text(action)[:300],
             "file": action.file,
             "undo": _undo_state(root, revisions.get(action.revision_id or 0), now),
         }

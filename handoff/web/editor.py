@@ -14,7 +14,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.storage.models import Operator
-from handoff import bot_phrases, editor, flow_texts, new_entries, revisions, teaching
+from handoff import (
+    bot_phrases,
+    editor,
+    entry_deletion,
+    flow_texts,
+    new_entries,
+    revisions,
+    teaching,
+)
 from handoff.errors import HandoffError
 from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body, str_field
@@ -232,6 +240,31 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         return await _content_change(console, request, run)
 
     @editors
+    async def deletion_plan(request: Request, operator: Operator) -> Response:
+        entry_id = request.path_params["entry_id"]
+        try:
+            found = await entry_deletion.plan(
+                console.db, console.brain(), console.content_root, entry_id
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse(found.to_json())
+
+    @editors
+    async def delete_entry(request: Request, operator: Operator) -> Response:
+        async def run(data: dict[str, Any], reload: Reloader) -> teaching.TeachResult:
+            return await entry_deletion.delete(
+                console.db,
+                console.brain,
+                reload,
+                entry_id=str_field(data, "entry_id"),
+                version=str_field(data, "version") or None,
+                operator_id=operator.id,
+            )
+
+        return await _content_change(console, request, run)
+
+    @editors
     async def list_flows(request: Request, operator: Operator) -> Response:
         if console.content_root is None:
             return JSONResponse({"flows": []})
@@ -320,6 +353,8 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/entries", list_entries, methods=["GET"]),
         Route(f"{base}/entries", create_entry, methods=["POST"]),
         Route(f"{base}/entries/{{entry_id}}", show_entry),
+        Route(f"{base}/entries/{{entry_id}}/deletion", deletion_plan),
+        Route(f"{base}/delete-entry", delete_entry, methods=["POST"]),
         Route(f"{base}/answer", edit_answer, methods=["POST"]),
         Route(f"{base}/remove-question", remove_question, methods=["POST"]),
         Route(f"{base}/flows", list_flows),

@@ -133,7 +133,7 @@ EDITOR_PATHS: dict[str, Any] = {
             "summary": "The editors' latest changes, newest first (editor_actions): id, at, "
             "who (the editor's name, or «Командная строка» for `zabota kb import`), action "
             "(taught, dismissed, answer_edited, entry_created, entry_imported, flow_edited, "
-            "phrase_edited, question_removed, reverted) and its Russian title, "
+            "phrase_edited, question_removed, entry_deleted, reverted) and its Russian title, "
             "entry_id, entry_title, text (≤ 300 characters), file, undo (ready, "
             "later_changes, reverted, too_old; null for a line that changed no file)",
             "security": SECURED,
@@ -249,6 +249,28 @@ EDITOR_PATHS: dict[str, Any] = {
             "requestBody": body(
                 {"entry_id": {"type": "string"}, "question": {"type": "string"}},
                 ["entry_id", "question"],
+            ),
+            "responses": {**OK, **ERRORS, "422": REFUSED},
+        }
+    },
+    "/editor/entries/{entry_id}/deletion": {
+        "get": {
+            "summary": "What deleting entry `entry_id` would change (`questions`, `answered` in "
+            "30 days, `taught` questions back to «Бот не понял», `regression_rows`), what refers "
+            "to it (`references`, `blocked`), its `version` and the confirmation `message`; 404",
+            "security": SECURED,
+            "responses": {**OK, **ERRORS},
+        }
+    },
+    "/editor/delete-entry": {
+        "post": {
+            "summary": "Delete entry `entry_id` from its YAML file and reload (validated, "
+            "gated, journaled, undoable); 200 when live, 422 when refused (the file is "
+            "restored), 400 `referenced`, 409 `changed_meanwhile` (not the `version` "
+            "confirmed), 404",
+            "security": CSRF,
+            "requestBody": body(
+                {"entry_id": {"type": "string"}, "version": {"type": "string"}}, ["entry_id"]
             ),
             "responses": {**OK, **ERRORS, "422": REFUSED},
         }

@@ -1,0 +1,189 @@
+// «Ответы бота»: an entry's answer rewritten, its questions added or taken out, a new entry, and
+// the answers customers said did not help. Texts only ever go in with textContent.
+"use strict";
+
+const ANSWER = { entry: null, data: null };
+
+function answerDraft() {
+  return unsaved($("ans-form"));
+}
+
+function answerPicker() {
+  const { search, select } = picker("");
+  select.id = "ans-entry";
+  search.id = "ans-search";
+  const note = el("span", { class: "small pick-note", id: "ans-pick-note", hidden: true });
+  select.addEventListener("change", () => openAnswer(select.value));
+  search.addEventListener("input", () => {
+    // With an unsaved answer, typing only filters the list: opening another entry is a choice
+    // in the list, and the page asks first.
+    if (ANSWER.entry && answerDraft().length) {
+      select.value = ANSWER.entry;
+      note.textContent = "Ответ не сохранён — чтобы открыть другую запись, выберите её в списке.";
+      note.hidden = false;
+      return;
+    }
+    note.hidden = true;
+    openAnswer(select.value);
+  });
+  $("ans-pick").replaceChildren(search, select, note);
+}
+
+// ``asked``: the editor already agreed to lose the draft (an undo reloads the page).
+async function openAnswer(entryId, asked) {
+  if (entryId && entryId === ANSWER.entry) {
+    $("ans-form").hidden = false;
+    return;
+  }
+  if (!asked && !discardOk(answerDraft(), "Открыть другую запись")) {
+    $("ans-entry").value = ANSWER.entry || "";
+    return;
+  }
+  $("ans-pick-note").hidden = true;
+  if (!entryId) {
+    $("ans-form").hidden = true;
+    ANSWER.entry = null;
+    $("ans-text").base = $("ans-text").value;
+    return;
+  }
+  try {
+    const entry = await api("GET", `/editor/entries/${encodeURIComponent(entryId)}`);
+    ANSWER.entry = entry.id;
+    ANSWER.data = entry;
+    draftable($("ans-text"), entry.answer, `ответ записи «${entry.title}»`);
+    $("ans-text").value = entry.answer;
+    $("q-new").value = "";
+    draftable($("q-new"), "", `вопрос для записи «${entry.title}»`);
+    $("ans-source").textContent = entry.source;
+    $("ans-variants").textContent = entry.channel_variants.length
+      ? `Свой вариант ответа есть для: ${entry.channel_variants.map((c) => CHANNELS[c] || c).join(", ")} — он правится в файле.`
+      : "";
+    $("ans-result").hidden = true;
+    $("delete-result").hidden = true;
+    $("q-result").hidden = true;
+    renderQuestions(entry);
+    $("ans-text").recount();
+    $("ans-form").hidden = false;
+    show("ans-error", "");
+  } catch (error) {
+    show("ans-error", error.message);
+  }
+}
+
+// The entry's questions, each with «×»: a wrong «Научить» is taken back the same validated,
+// gated way it was made (the file is put back if the reload refuses).
+function renderQuestions(entry) {
+  $("ans-questions").replaceChildren(...entry.questions.map((q) => {
+    const remove = el("button", { type: "button", class: "plain remove-q", title: "Убрать вопрос" }, "×");
+    remove.addEventListener("click", async () => {
+      if (!window.confirm(`Убрать вопрос «${q}» из записи?`)) return;
+      remove.disabled = true;
+      const box = $("q-result");
+      box.replaceChildren(el("p", { class: "small" }, "Убираю, переобучаю бота и проверяю качество…"));
+      box.hidden = false;
+      try {
+        const data = await api("POST", "/editor/remove-question", { entry_id: entry.id, question: q });
+        box.replaceChildren(el("p", { class: "ok" }, data.message));
+        entry.questions = entry.questions.filter((x) => x !== q);
+        renderQuestions(entry);
+        loadHistory();
+      } catch (error) {
+        refusal(box, error);
+        remove.disabled = false;
+      }
+    });
+    return el("li", { "data-question": q }, el("span", {}, q), " ", remove);
+  }));
+}
+
+// «Добавить вопрос»: one more way customers ask, taught to the open entry (the same «Научить»
+// as from «Бот не понял»: validated, retrained, gated).
+async function addQuestion(force) {
+  const entry = ANSWER.data;
+  const box = $("q-result");
+  if (!entry) return;
+  $("q-add").disabled = true;
+  box.replaceChildren(el("p", { class: "small" }, "Добавляю, переобучаю бота и проверяю качество…"));
+  box.hidden = false;
+  try {
+    const data = await api("POST", "/editor/teach", { text: $("q-new").value, entry_id: entry.id, force });
+    box.replaceChildren(el("p", { class: "ok" }, data.message));
+    entry.questions.push(data.text);
+    renderQuestions(entry);
+    $("q-new").value = $("q-new").base = "";
+    loadHistory();
+  } catch (error) {
+    refusal(box, error, { label: "Всё равно добавить", retry: () => addQuestion(true) });
+  }
+  $("q-add").disabled = false;
+}
+$("q-add").addEventListener("click", () => addQuestion(false));
+$("q-new").addEventListener("keydown", (event) => {
+  if (event.key === "Enter") {
+    event.preventDefault();
+    addQuestion(false);
+  }
+});
+
+// «Новая запись» without a «Бот не понял» item: e.g. for a question the bot answers confidently
+// but wrongly (it never reaches that list). Once created, the entry opens in the answer form.
+function newEntryButton() {
+  const result = $("new-entry-result");
+  const form = newEntryForm(null, result, async (data) => {
+    result.replaceChildren(el("p", { class: "ok" }, data.message));
+    form.reset();
+    form.hidden = true;
+    loadHistory();
+    answerPicker();
+    $("ans-entry").value = data.entry_id;
+    await openAnswer(data.entry_id);
+  });
+  form.id = "new-entry-form";
+  $("new-entry-box").replaceChildren(form);
+  $("new-entry-btn").onclick = () => {
+    form.hidden = !form.hidden;
+    if (!form.hidden) form.querySelector("[name=title]").focus();
+  };
+  $("new-entry-btn").disabled = false;  // disabled in the page until the sections are known
+}
+
+// Answers customers said did not help, the least helpful first: one click opens the answer.
+async function loadHelpfulness() {
+  try {
+    const data = await api("GET", "/editor/helpfulness?days=30");
+    $("helpful-list").replaceChildren(...data.entries.map((h) => {
+      const edit = el("button", { class: "plain edit-answer", type: "button" }, "Править ответ");
+      edit.addEventListener("click", async () => {
+        $("ans-entry").value = h.entry_id;
+        await openAnswer(h.entry_id);
+        if (ANSWER.entry === h.entry_id) $("ans-text").focus();
+      });
+      return el("li", { class: "helpful-item", "data-entry": h.entry_id },
+        el("span", { class: "title" }, h.title),
+        el("span", { class: "votes" }, ` 👎 ${h.not_helped} · 👍 ${h.helped} `),
+        edit);
+    }));
+    $("helpful").hidden = data.entries.length === 0;
+  } catch (error) {
+    show("ans-error", error.message);
+  }
+}
+
+counter($("ans-text"), $("ans-count"));
+$("ans-save").addEventListener("click", async () => {
+  const box = $("ans-result");
+  const text = $("ans-text");
+  $("ans-save").disabled = true;
+  box.replaceChildren(el("p", { class: "small" }, "Сохраняю, переобучаю бота и проверяю качество…"));
+  box.hidden = false;
+  try {
+    const data = await api("POST", "/editor/answer", { entry_id: ANSWER.entry, answer: text.value, base: text.base });
+    box.replaceChildren(el("p", { class: "ok" }, data.message));
+    loadHistory();
+    text.value = text.base = data.text;
+    text.recount();
+  } catch (error) {
+    conflict(box, error, text);  // the draft stays in the box
+  }
+  $("ans-save").disabled = false;
+});

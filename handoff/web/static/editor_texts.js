@@ -1,0 +1,122 @@
+// «Сценарии» and «Фразы бота»: the texts customers read in flows and the bot's own phrases, edited
+// in place (structure, buttons and placeholders the bot fills in stay in the files).
+"use strict";
+
+// «Сценарии»: each text a customer reads in a flow, editable in place (the step's structure
+// stays in the file). A refused text (a {placeholder} nobody collects) says why; the file is
+// left as it was.
+const FLOWS = { list: [], shown: "" };
+
+// A step's Russian name: its place and how its first text begins («Шаг 2 · «Статус вашего
+// заказа…»»), not the id in the file («link»).
+function stepLabel(step, index) {
+  const first = (step.texts[0] || {}).text || "";
+  const start = first.split(/\s+/).join(" ").trim();
+  const short = start.length > 60 ? `${start.slice(0, 60).trimEnd()}…` : start;
+  return short ? `Шаг ${index + 1} · «${short}»` : `Шаг ${index + 1}`;
+}
+
+function renderFlow() {
+  const wanted = $("flow-pick").value;
+  if (FLOWS.shown && wanted !== FLOWS.shown && !discardOk(unsaved($("flow-steps")), "Открыть другой сценарий")) {
+    $("flow-pick").value = FLOWS.shown;
+    return;
+  }
+  FLOWS.shown = wanted;
+  const flow = FLOWS.list.find((f) => f.id === wanted);
+  $("flow-steps").replaceChildren(...(flow ? flow.steps : []).map((step, index) =>
+    el("li", { class: "flow-step", "data-step": step.id },
+      el("p", { class: "small step-label" }, stepLabel(step, index)),
+      ...step.texts.map((t) => flowText(flow, step, t)))));
+}
+
+// A text box with «Сохранить» for a flow text or a phrase: ``send(text, base)`` saves it.
+function savedBox(label, base, what, send, source, busy) {
+  const box = autosize(draftable(el("textarea", { rows: "3", "aria-label": label }), base, what));
+  box.value = base;
+  const save = el("button", { type: "button", class: "plain" }, "Сохранить");
+  const result = el("div", { class: "result", hidden: true });
+  save.addEventListener("click", async () => {
+    save.disabled = true;
+    result.replaceChildren(el("p", { class: "small" }, busy));
+    result.hidden = false;
+    try {
+      const data = await send(box.value, box.base);
+      result.replaceChildren(el("p", { class: "ok" }, data.message));
+      box.value = box.base = data.text;
+      box.recount();
+      box.fit();
+      loadHistory();
+    } catch (error) {
+      conflict(result, error, box);
+    }
+    save.disabled = false;
+  });
+  const wrap = el("div", { class: "flow-text" },
+    el("label", { class: "small" }, `${label} · ${source}`), box,
+    el("p", { class: "save-row" }, save, " ", counter(box)), result);
+  return { wrap, box };
+}
+
+function flowText(flow, step, t) {
+  const index = flow.steps.indexOf(step);
+  const { wrap, box } = savedBox(t.label, t.text, `сценарий «${flow.title}», шаг ${index + 1}`,
+    async (text, base) => {
+      const data = await api("POST", "/editor/flow-text", { flow_id: flow.id, step_id: step.id, field: t.field, text, base });
+      t.text = data.text;
+      return data;
+    }, t.source, "Сохраняю и проверяю сценарии…");
+  box.dataset.field = t.field;
+  return wrap;
+}
+
+async function loadFlows() {
+  const data = await api("GET", "/editor/flows");
+  FLOWS.list = data.flows;
+  const shown = FLOWS.shown;
+  $("flow-pick").replaceChildren(...data.flows.map((f) => el("option", { value: f.id }, f.title)));
+  if (data.flows.some((f) => f.id === shown)) $("flow-pick").value = shown;
+  FLOWS.shown = "";  // redrawn as it is now (an undo asked about drafts already)
+  renderFlow();
+}
+$("flow-pick").addEventListener("change", renderFlow);
+
+// «Фразы бота»: the bot's own phrases from domain.yml, one response at a time; each variant
+// (per channel) editable in place. A new {placeholder} is refused with the reason.
+const PHRASES = { list: [], shown: "" };
+
+function renderPhrase() {
+  const wanted = $("phrase-pick").value;
+  if (PHRASES.shown && wanted !== PHRASES.shown && !discardOk(unsaved($("phrase-variants")), "Открыть другую фразу")) {
+    $("phrase-pick").value = PHRASES.shown;
+    return;
+  }
+  PHRASES.shown = wanted;
+  const phrase = PHRASES.list.find((p) => p.name === wanted);
+  $("phrase-variants").replaceChildren(...(phrase ? phrase.variants : []).map((v) => phraseText(phrase, v)));
+}
+
+function phraseText(phrase, v) {
+  const label = v.channel ? `Вариант для канала «${v.channel_title}»` : "Текст";
+  const hints = v.placeholders.length ? ` · подстановки: ${v.placeholders.map((p) => `{${p}}`).join(", ")}` : "";
+  const { wrap, box } = savedBox(label, v.text, `фраза «${phrase.title}»`,
+    async (text, base) => {
+      const data = await api("POST", "/editor/phrase", { name: phrase.name, index: v.index, text, base });
+      v.text = data.text;
+      return data;
+    }, `${v.source}${hints}`, "Сохраняю и проверяю…");
+  box.dataset.index = v.index;
+  wrap.classList.add("phrase-text");
+  return wrap;
+}
+
+async function loadPhrases() {
+  const data = await api("GET", "/editor/phrases");
+  PHRASES.list = data.phrases;
+  const shown = PHRASES.shown;
+  $("phrase-pick").replaceChildren(...data.phrases.map((p) => el("option", { value: p.name }, p.title)));
+  if (data.phrases.some((p) => p.name === shown)) $("phrase-pick").value = shown;
+  PHRASES.shown = "";
+  renderPhrase();
+}
+$("phrase-pick").addEventListener("change", renderPhrase);
