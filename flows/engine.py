@@ -1,8 +1,26 @@
 """Running flows inside a conversation: the :class:`FlowHandler` of the dialogue.
 
-The flow's position and slots live in ``conversation.context["flow"]``, so a flow survives a
-restart and continues in whichever channel the customer writes from next. What a flow
-collected stays in ``context["flow_data"]`` and goes to the operator on handoff.
+The flow's position (the id of the step waiting for an answer, :mod:`flows.state`) and slots
+live in ``conversation.context["flow"]``, so a flow survives a restart, an editor's reload
+and continues in whichever channel the customer writes from next. What a flow collected stays
+in ``context["flow_data"]`` and goes to the operator on handoff.
+
+A message inside a flow is read in this order (docs/flows.md):
+
+1. «отмена», «передумал, не надо» leave the flow (:func:`flows.answers.is_cancel`);
+2. the answer to the waiting question — its own button (flow, step and run in the payload),
+   a typed «да» / «нее», the entity, the pattern — goes into the step's slot; a yes/no that
+   says both or neither is asked again;
+3. an older message's button gets «Этот вопрос уже закрыт» and the question again;
+4. a message that starts a flow by its intent («курьер не приехал» while asked for the order
+   number, «где мой заказ 87654321?» at «Всё понятно?») starts that flow: what the one left
+   collected under the same slot name is not asked again, unless it is the same flow restarted;
+5. a confident question about something else leaves the flow and is answered;
+6. a new value for an earlier answer («87654321» at «Всё понятно?») replays the flow from it;
+7. a flow's bare ``start_pattern`` starts that flow afresh;
+8. the first message after a flow was carried into a new conversation that fits none of
+   these is read as a new message, not as a failed answer;
+9. anything else is a failed answer: ``retry``, then ``on_fail``.
 
 A customer who corrects (Telegram's edit) the message that gave the flow its last value
 («12345677» → «12345678») gets the flow replayed from that value on: «Исправил: …», the link
@@ -12,23 +30,27 @@ wrong value, are asked again.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from bot import followup
-from bot.dialogue import NLUHandler, Turn, answer_entry, understood_entries
+from bot.dialogue import FallbackHandler, NLUHandler, Turn, answer_entry
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.handover import escalate
+from flows.answers import UNCLEAR, YesNo, has_word_of, is_cancel, read_yes_no
 from flows.models import Flow, Step
+from flows.starting import START_PREFIX, Start, flow_of_entry_button, starting
+from flows.state import BUTTON_PREFIX, FlowState, button_payload
 from handoff.escalation import Reason
 from nlu.api import Decision
 
-START_PREFIX = "flow:"
-BUTTON_PREFIX = "flowbtn:"
+__all__ = ["BUTTON_PREFIX", "START_PREFIX", "FlowHandler", "flow_of_entry_button"]
+
 STALE_BUTTON_TEXT = "Этот вопрос уже закрыт. Если нужно что-то ещё — просто напишите."
-CANCEL_WORDS = frozenset({"отмена", "отменить", "стоп", "хватит", "выход", "отмени"})
+CANCELLED_TEXT = "Хорошо, отменил. Чем ещё могу помочь?"
+UNCLEAR_TEXT = "Не уверен, что понял вас правильно."
 
 
 def _fill(text: str, slots: Mapping[str, str]) -> str:
@@ -41,227 +63,107 @@ def _fill(text: str, slots: Mapping[str, str]) -> str:
 class FlowHandler:
     name = "flow"
 
-    # -- matching ---------------------------------------------------------------------------
-
-    def _state(self, turn: Turn) -> dict[str, Any] | None:
-        state = (turn.conversation.context or {}).get("flow")
-        if isinstance(state, dict) and state.get("id") in turn.flows:
-            # A copy: mutating the loaded JSON in place would hide the change from the ORM.
-            return copy.deepcopy(state)
-        return None
-
-    def _starting(self, turn: Turn) -> Flow | None:
-        event = turn.event
-        if event.kind is InboundKind.BUTTON and (event.payload or "").startswith(START_PREFIX):
-            return turn.flows.get((event.payload or "")[len(START_PREFIX) :])
-        if (entry_flow := flow_of_entry_button(turn)) is not None:
-            return entry_flow  # «Где мой заказ» under the greeting: as if typed
-        prediction = turn.prediction
-        if event.kind is not InboundKind.TEXT:
+    def _state(self, turn: Turn) -> FlowState | None:
+        state = FlowState.load((turn.conversation.context or {}).get("flow"))
+        if state is None or state.flow_id not in turn.flows:
             return None
-        by_pattern = self._started_by_pattern(turn)
-        if by_pattern is not None:  # an editor's exact rule wins over a statistical guess
-            return by_pattern
-        if prediction is not None and prediction.decision is Decision.ANSWER:
-            whole = _flow_for(turn, prediction.intent)
-            if whole is not None:
-                return whole
-        started = self._started_by_part(turn)
-        return started[0] if started is not None else None
-
-    @staticmethod
-    def _started_by_part(turn: Turn) -> tuple[Flow, list[str]] | None:
-        """A message of several questions, one of which starts a flow: the flow and the FAQ
-        entries of the other questions, in the customer's order.
-
-        «сколько стоит доставка? и где мой заказ 12345678» gets the delivery price *and* the
-        flow's exact link for that order, not the FAQ's general page about orders. The same
-        rule as :func:`bot.dialogue.several_questions`: two or more understood questions, or
-        one understood question in a message not understood as a whole. One flow per message
-        (the first); its other flow questions wait for the customer to ask again."""
-        prediction = turn.prediction
-        if prediction is None or not prediction.parts:
-            return None
-        limit = turn.config.policy.max_answers_per_message
-        if limit < 2 and prediction.decision is Decision.ANSWER:
-            return None
-        flow: Flow | None = None
-        for part in prediction.parts:  # the first question that starts a flow
-            if flow is None and part.decision is Decision.ANSWER:
-                flow = _flow_for(turn, part.intent)
-        if flow is None:
-            return None
-        others = [e for e in understood_entries(prediction, turn.kb) if _flow_for(turn, e) is None]
-        if not others and prediction.decision is Decision.ANSWER:
-            return None  # one question understood, and the whole message read otherwise
-        return flow, others[: max(limit - 1, 0)]
-
-    @staticmethod
-    def _started_by_pattern(turn: Turn) -> Flow | None:
-        """The flow whose ``start_pattern`` the whole message is («12345678»), if any."""
-        if turn.event.kind is not InboundKind.TEXT:
-            return None
-        text = turn.event.text.strip()
-        return next(
-            (
-                f
-                for f in turn.flows.values()
-                if f.start_pattern is not None and re.fullmatch(f.start_pattern, text)
-            ),
-            None,
-        )
+        if state.expires is not None and state.expires <= turn.now:
+            return None  # past policy.flow_expiry_hours (repo.open_conversation drops it)
+        return state
 
     def match(self, turn: Turn) -> bool:
         if self._state(turn) is not None:
             return turn.event.kind in (InboundKind.TEXT, InboundKind.BUTTON)
-        return self._starting(turn) is not None or self._stale_button(turn)
-
-    @staticmethod
-    def _stale_button(turn: Turn) -> bool:
-        """A button of a flow that has ended («Да, спасибо» pressed again later)."""
-        payload = turn.event.payload or ""
-        return turn.event.kind is InboundKind.BUTTON and payload.startswith(BUTTON_PREFIX)
-
-    # -- handling ---------------------------------------------------------------------------
+        return starting(turn) is not None or _flow_button(turn)
 
     async def handle(self, turn: Turn) -> None:
         state = self._state(turn)
         if state is None:
-            flow = self._starting(turn)
-            if flow is None:  # a finished flow's button: not a miss
+            start = starting(turn)
+            if start is None:  # a finished flow's button: not a miss
                 _say_stale(turn)
                 return
-            state = {"id": flow.id, "step": 0, "slots": {}, "tries": 0}
-            started = self._started_by_part(turn)
-            if started is not None and started[0] is flow:
-                # The other questions first: the flow may end by asking the customer something.
-                for entry_id in started[1]:
-                    await answer_entry(turn, entry_id)
-            if await self._prefill(turn, flow, state):
-                state["step"] += 1
-            await self._run(turn, flow, state)
+            await self._start(turn, start)
             return
-        flow = turn.flows[state["id"]]
-        text = turn.event.text.strip().lower().strip("!.?")
-        if turn.event.kind is InboundKind.TEXT and text in CANCEL_WORDS:
+        flow = turn.flows[state.flow_id]
+        index = state.position(flow)
+        step = flow.steps[index] if index is not None else None
+        text = turn.event.text if turn.event.kind is InboundKind.TEXT else ""
+        if text and is_cancel(text, no_too=step is not None and not step.buttons):
             self._finish(turn, state)
-            turn.say(
-                Outbound("Хорошо, отменил. Чем ещё могу помочь?"),
-                {"flow": flow.id, "cancelled": True},
-            )
+            turn.say(Outbound(CANCELLED_TEXT), {"flow": flow.id, "cancelled": True})
             return
-        step = flow.steps[state["step"]]
-        if turn.event.edited and not (state["tries"] and self._value(turn, step) is not None):
+        if step is None or index is None:
+            await self._step_gone(turn, state)
+            return
+        value = self._value(turn, state, step)
+        if turn.event.edited and not (state.tries and isinstance(value, str)):
             # A correction of an earlier message (not a failed answer to this question
             # corrected into a good one, which is read as the answer below).
             await self._correct(turn, flow, state)
             return
-        value = self._value(turn, step)
-        if value is None and self._stale_button(turn):  # an older message's button
+        if isinstance(value, str):
+            await self._answered(turn, flow, state, index, value)
+        elif _flow_button(turn):  # an older message's button
             _say_stale(turn)
-            turn.say(self._ask(step, state), {"flow": flow.id, "step": step.id})
-            return
-        if value is None:
-            if self._digression(turn):
-                self._finish(turn, state)
-                await NLUHandler().handle(turn)
-                return
-            state["tries"] += 1
-            if state["tries"] > step.retries:
-                if step.on_fail == "handoff":
-                    self._finish(turn, state)
-                    await escalate(turn, Reason.FLOW, f"{flow.id}:{step.id}")
-                    return
-                state["step"] += 1
-                state["tries"] = 0
-                await self._run(turn, flow, state)
-                return
-            self._save(turn, state)
-            turn.say(self._ask(step, state, retry=True), {"flow": flow.id, "step": step.id})
-            return
+            turn.say(self._ask(state, step), {"flow": flow.id, "step": step.id})
+        elif value is UNCLEAR or not await self._elsewhere(turn, flow, state, index):
+            await self._missed(turn, flow, state, index, unclear=value is UNCLEAR)
+
+    # -- the customer's answer --------------------------------------------------------------
+
+    async def _answered(
+        self, turn: Turn, flow: Flow, state: FlowState, index: int, value: str
+    ) -> None:
+        step = flow.steps[index]
         assert step.slot is not None
-        state["slots"][step.slot] = value
-        state["last_slot"] = step.slot  # what a correction of this message would change
+        state.slots[step.slot] = value
+        state.last_slot = step.slot  # what a correction of this message would change
         turn.message_data["flow"] = flow.id  # the flow's input («12345678»), not an FAQ miss
-        state["step"] += 1
-        state["tries"] = 0
-        await self._run(turn, flow, state)
+        await self._run(turn, flow, state, index + 1)
 
-    async def _prefill(self, turn: Turn, flow: Flow, state: dict[str, Any]) -> bool:
-        """«где заказ 12345678» answers the first question already: don't ask it again.
-
-        So does a message the flow started on by its ``start_pattern`` («12345678»)."""
-        first = flow.steps[0]
-        if first.ask is None:
-            return False
-        found = None
-        if first.entity is not None and turn.prediction is not None:
-            found = next(
-                (e.value for e in turn.prediction.entities if e.type == first.entity), None
-            )
-        by_pattern = self._started_by_pattern(turn) is flow
-        if by_pattern:
-            turn.message_data["flow"] = flow.id  # «№ 12345678»: the flow's input, not a miss
-        if found is None and by_pattern:
-            found = self._value(turn, first)
-        if found is None:
-            return False
-        assert first.slot is not None
-        state["slots"][first.slot] = found
-        state["last_slot"] = first.slot
-        return True
-
-    async def _correct(self, turn: Turn, flow: Flow, state: dict[str, Any]) -> None:
-        """A corrected message inside the flow: a new value for the slot the customer's last
-        answer filled replays the flow from there; a clear question about another entry is
-        answered; anything else is kept in the history without a reply."""
-        slot = state.get("last_slot")
-        index = next((i for i, s in enumerate(flow.steps) if slot and s.slot == slot), None)
-        if index is not None and index < state["step"]:
-            step = flow.steps[index]
-            value = self._value(turn, step)
-            if value is not None:
-                turn.message_data["flow"] = flow.id
-                if value == state["slots"].get(slot):
-                    return  # the same value with a typo fixed elsewhere: nothing changes
-                for later in flow.steps[index + 1 :]:
-                    if later.slot is not None:
-                        state["slots"].pop(later.slot, None)
-                state["slots"][step.slot] = value
-                state["step"], state["tries"] = index + 1, 0
-                title = next((b.title for b in step.buttons if b.slot_value == value), value)
-                turn.say(
-                    Outbound(f"Исправил: {step.label or step.slot} — {title}."),
-                    {"flow": flow.id, "step": step.id, "corrected": step.slot},
-                )
-                await self._run(turn, flow, state)
+    async def _missed(
+        self, turn: Turn, flow: Flow, state: FlowState, index: int, *, unclear: bool = False
+    ) -> None:
+        """No answer to the question: asked again (a yes/no that said both or neither with
+        «Не уверен…» first), and after ``retries`` the step's ``on_fail``."""
+        step = flow.steps[index]
+        state.tries += 1
+        if state.tries > step.retries:
+            if step.on_fail == "handoff":
+                self._finish(turn, state)
+                await escalate(turn, Reason.FLOW, f"{flow.id}:{step.id}")
                 return
-        context = turn.conversation.context
-        if self._digression(turn) and followup.asks_another_entry(
-            turn.prediction, context, turn.kb
-        ):
-            self._finish(turn, state)
-            await NLUHandler().handle(turn)
+            await self._run(turn, flow, state, index + 1)
+            return
+        self._save(turn, state)
+        message = self._ask(state, step, retry=not unclear, prefix=UNCLEAR_TEXT if unclear else "")
+        turn.say(message, {"flow": flow.id, "step": step.id})
 
-    def _value(self, turn: Turn, step: Step) -> str | None:
+    def _value(self, turn: Turn, state: FlowState, step: Step) -> str | YesNo | None:
+        """The step's answer in this message; :data:`UNCLEAR` for a yes/no that is neither."""
         event = turn.event
         if event.kind is InboundKind.BUTTON:
-            payload = event.payload or ""
-            value = payload[len(BUTTON_PREFIX) :] if payload.startswith(BUTTON_PREFIX) else None
-            # Only this step's own buttons: an older message's button (Telegram keeps them) is
-            # no answer to this question.
-            allowed = {b.slot_value for b in step.buttons}
-            return value if value in allowed else None
+            # Only this step's own buttons, of this run: an older message's button (Telegram
+            # keeps them) is no answer to this question, even with the same value.
+            own = {
+                button_payload(state, step, b, step_id=asked): b.slot_value
+                for b in step.buttons
+                for asked in {step.id, state.step or step.id}  # renamed since it was asked
+            }
+            return own.get(event.payload or "")
         text = event.text.strip()
         if step.buttons:
             for button in step.buttons:
                 if text.lower() == button.title.lower():
                     return button.slot_value
-            said = _yes_or_no(turn)  # «да», «нет, заказ задерживается уже неделю»
-            if said is not None:
-                for button in step.buttons:
-                    if said in (button.slot_value.lower(), _yes_or_no_word(button.title)):
-                        return button.slot_value
+            meanings = {b.slot_value: _meaning(b.title, b.slot_value) for b in step.buttons}
+            said = _yes_or_no(turn)  # «да», «нее», «нет, заказ задерживается уже неделю»
+            if said is UNCLEAR and any(m is not None for m in meanings.values()):
+                return UNCLEAR
+            for slot_value, meaning in meanings.items():
+                if said is not None and said is meaning:
+                    return slot_value
         if step.entity is not None and turn.prediction is not None:
             for entity in turn.prediction.entities:
                 if entity.type == step.entity:
@@ -277,6 +179,49 @@ class FlowHandler:
             return None
         return text or None
 
+    # -- a message that is no answer ----------------------------------------------------------
+
+    async def _elsewhere(self, turn: Turn, flow: Flow, state: FlowState, index: int) -> bool:
+        """Handle a message that does not answer the question but means something else;
+        False when it means nothing else (a failed answer)."""
+        start = starting(turn) if turn.event.kind is InboundKind.TEXT else None
+        if start is not None and not start.by_pattern:
+            # «курьер не приехал» while asked for the order number: that flow, not its FAQ text.
+            self._finish(turn, state)
+            await self._start(turn, start, known={} if start.flow is flow else state.slots)
+            return True
+        if self._digression(turn):
+            self._finish(turn, state)
+            await _read_anew(turn)
+            return True
+        if not state.carried and await self._replace_earlier(turn, flow, state, index):
+            return True
+        if start is not None:  # a bare «87654321»: the flow it starts, afresh
+            self._finish(turn, state)
+            await self._start(turn, start)
+            return True
+        if state.carried and turn.event.kind is InboundKind.TEXT:
+            # The first message in a new conversation, hours later, that does not answer the
+            # old question: a new message, not a failed answer to it.
+            self._finish(turn, state)
+            await _read_anew(turn)
+            return True
+        return False
+
+    async def _replace_earlier(self, turn: Turn, flow: Flow, state: FlowState, index: int) -> bool:
+        """«87654321» at «Всё понятно со статусом?»: a new value for an earlier answer taken
+        from an entity or a pattern replays the flow from there."""
+        for earlier, step in enumerate(flow.steps[:index]):
+            if step.slot is None or step.slot not in state.slots or step.buttons:
+                continue
+            if step.entity is None and step.pattern is None:
+                continue  # a free-text answer: any message would «replace» it
+            value = self._value(turn, state, step)
+            if isinstance(value, str) and value != state.slots[step.slot]:
+                await self._replay(turn, flow, state, earlier, value)
+                return True
+        return False
+
     def _digression(self, turn: Turn) -> bool:
         """The customer asked something else with confidence: leave the flow and answer it."""
         prediction = turn.prediction
@@ -287,32 +232,118 @@ class FlowHandler:
             and (prediction.intent in turn.kb or prediction.intent not in ("affirm", "deny"))
         )
 
-    def _ask(self, step: Step, state: dict[str, Any], *, retry: bool = False) -> Outbound:
-        text = step.retry if retry and step.retry else step.ask or ""
-        buttons = tuple(Button(b.title, f"{BUTTON_PREFIX}{b.slot_value}") for b in step.buttons)
-        return Outbound(_fill(text, state["slots"]), buttons=buttons, style=ButtonStyle.INLINE)
+    async def _step_gone(self, turn: Turn, state: FlowState) -> None:
+        """An editor removed (or turned into something else) the question the customer was
+        answering, and reloaded: the flow ends quietly and the message is read anew."""
+        self._finish(turn, state)
+        turn.message_data["flow_step_gone"] = f"{state.flow_id}:{state.step}"
+        if _flow_button(turn):
+            _say_stale(turn)
+        elif (start := starting(turn)) is not None:
+            await self._start(turn, start)
+        else:
+            await _read_anew(turn)
 
-    async def _run(self, turn: Turn, flow: Flow, state: dict[str, Any]) -> None:
-        """Play steps from ``state["step"]`` until one waits for the customer or the flow ends."""
-        slots: dict[str, str] = state["slots"]
-        while state["step"] < len(flow.steps):
-            step = flow.steps[state["step"]]
-            if any(slots.get(k) != v for k, v in step.when.items()):
-                state["step"] += 1
+    async def _correct(self, turn: Turn, flow: Flow, state: FlowState) -> None:
+        """A corrected message inside the flow: a new value for the slot the customer's last
+        answer filled replays the flow from there; a clear question about another entry is
+        answered; anything else is kept in the history without a reply."""
+        slot = state.last_slot
+        current = state.position(flow)
+        index = next((i for i, s in enumerate(flow.steps) if slot and s.slot == slot), None)
+        if index is not None and current is not None and index < current and slot is not None:
+            value = self._value(turn, state, flow.steps[index])
+            if isinstance(value, str):
+                turn.message_data["flow"] = flow.id
+                if value == state.slots.get(slot):
+                    return  # the same value with a typo fixed elsewhere: nothing changes
+                await self._replay(turn, flow, state, index, value)
+                return
+        context = turn.conversation.context
+        if self._digression(turn) and followup.asks_another_entry(
+            turn.prediction, context, turn.kb
+        ):
+            self._finish(turn, state)
+            await NLUHandler().handle(turn)
+
+    async def _replay(
+        self, turn: Turn, flow: Flow, state: FlowState, index: int, value: str
+    ) -> None:
+        """«Исправил: Номер заказа — 12345678.» and the flow again from the step after."""
+        step = flow.steps[index]
+        assert step.slot is not None
+        turn.message_data["flow"] = flow.id
+        for later in flow.steps[index + 1 :]:
+            if later.slot is not None:
+                state.slots.pop(later.slot, None)
+        state.slots[step.slot] = value
+        state.last_slot = step.slot
+        title = next((b.title for b in step.buttons if b.slot_value == value), value)
+        turn.say(
+            Outbound(f"Исправил: {step.label or step.slot} — {title}."),
+            {"flow": flow.id, "step": step.id, "corrected": step.slot},
+        )
+        await self._run(turn, flow, state, index + 1)
+
+    # -- playing the flow ---------------------------------------------------------------------
+
+    async def _start(
+        self, turn: Turn, start: Start, known: Mapping[str, str] | None = None
+    ) -> None:
+        """Play a flow from its start; ``known``: what the flow just left collected, by slot."""
+        flow = start.flow
+        state = FlowState(flow.id)
+        # The other questions first: the flow may end by asking the customer something.
+        for entry_id in start.others:
+            await answer_entry(turn, entry_id)
+        first = flow.steps[0]
+        found = self._prefill(turn, start, state) if first.ask is not None else None
+        if found is None and first.slot is not None and first.ask is not None:
+            found = (known or {}).get(first.slot)
+        if found is not None and first.slot is not None:
+            state.slots[first.slot] = found
+            state.last_slot = first.slot
+        await self._run(turn, flow, state, 1 if found is not None else 0)
+
+    def _prefill(self, turn: Turn, start: Start, state: FlowState) -> str | None:
+        """«где заказ 12345678» answers the first question already: don't ask it again.
+
+        So does a message the flow started on by its ``start_pattern`` («12345678»)."""
+        first = start.flow.steps[0]
+        if start.by_pattern:
+            turn.message_data["flow"] = start.flow.id  # «№ 12345678»: the flow's input
+        if first.entity is not None and turn.prediction is not None:
+            for entity in turn.prediction.entities:
+                if entity.type == first.entity:
+                    return entity.value
+        if start.by_pattern:
+            value = self._value(turn, state, first)
+            return value if isinstance(value, str) else None
+        return None
+
+    async def _run(self, turn: Turn, flow: Flow, state: FlowState, index: int) -> None:
+        """Play steps from ``index`` until one waits for the customer or the flow ends."""
+        while index < len(flow.steps):
+            step = flow.steps[index]
+            index += 1
+            if any(state.slots.get(k) != v for k, v in step.when.items()):
                 continue
+            if step.ask is not None and step.slot in state.slots:
+                continue  # known already (steps an editor reordered): not asked again
             data = {"flow": flow.id, "step": step.id}
             if step.ask is not None:
+                state.step, state.asking, state.tries = step.id, step.slot, 0
                 self._save(turn, state)
-                turn.say(self._ask(step, state), data)
+                turn.say(self._ask(state, step), data)
                 return
             if step.say is not None:
-                turn.say(Outbound(_fill(step.say, slots)), data)
+                turn.say(Outbound(_fill(step.say, state.slots)), data)
             elif step.answer is not None:
                 await answer_entry(turn, step.answer)
             elif step.handoff is not None:
                 self._finish(turn, state)
                 if step.handoff:
-                    turn.say(Outbound(_fill(step.handoff, slots)), data)
+                    turn.say(Outbound(_fill(step.handoff, state.slots)), data)
                 await escalate(
                     turn,
                     Reason.FLOW,
@@ -321,69 +352,81 @@ class FlowHandler:
                     announced=bool(step.handoff),
                 )
                 return
-            state["step"] += 1
         self._finish(turn, state)
 
-    def _save(self, turn: Turn, state: dict[str, Any]) -> None:
+    def _ask(
+        self, state: FlowState, step: Step, *, retry: bool = False, prefix: str = ""
+    ) -> Outbound:
+        text = _fill(step.retry if retry and step.retry else step.ask or "", state.slots)
+        buttons = tuple(Button(b.title, button_payload(state, step, b)) for b in step.buttons)
+        text = f"{prefix} {text}" if prefix else text
+        return Outbound(text, buttons=buttons, style=ButtonStyle.INLINE)
+
+    def _save(self, turn: Turn, state: FlowState) -> None:
+        """Keep the position; the bot has asked, so the flow is no longer just carried."""
+        hours = turn.config.policy.flow_expiry_hours
+        state.expires = turn.now + timedelta(hours=hours) if hours else None
+        state.carried = False
         context = dict(turn.conversation.context or {})
-        context["flow"] = {**state, "slots": dict(state["slots"])}
+        context["flow"] = state.dump()
         context["flow_data"] = _data(turn, state)
         turn.conversation.context = context
 
-    def _finish(self, turn: Turn, state: dict[str, Any]) -> None:
+    def _finish(self, turn: Turn, state: FlowState) -> None:
         context = dict(turn.conversation.context or {})
         context.pop("flow", None)
         context["flow_data"] = _data(turn, state)
         turn.conversation.context = context
 
 
-YES_WORDS = frozenset({"да", "ага", "угу", "конечно", "ок", "окей", "хорошо", "yes", "понятно"})
-NO_WORDS = frozenset({"нет", "неа", "не", "no"})
+def _meaning(title: str, value: str) -> YesNo | None:
+    """What a button means as a typed answer: its value «yes» / «no», or its title's first
+    words («Нет, заказ задерживается»)."""
+    by_value = {"yes": YesNo.YES, "no": YesNo.NO}.get(value.lower())
+    if by_value is not None:
+        return by_value
+    said = read_yes_no(title)
+    return said if said is not UNCLEAR else None
 
 
-def _yes_or_no_word(text: str) -> str | None:
-    """«yes» / «no» by the first word of ``text`` («Нет, заказ задерживается»), else None."""
-    words = re.findall(r"[а-яёa-z]+", text.lower())
-    if not words:
-        return None
-    if words[0] in YES_WORDS:
-        return "yes"
-    return "no" if words[0] in NO_WORDS else None
-
-
-def _yes_or_no(turn: Turn) -> str | None:
-    """What the customer's typed answer to a yes/no question means, if it is one."""
-    said = _yes_or_no_word(turn.event.text)
+def _yes_or_no(turn: Turn) -> YesNo | None:
+    """What the customer's typed answer to a yes/no question means, if it is one: the words
+    first, then the NLU's affirm / deny unless a word says the opposite («нее» read as affirm)."""
+    text = turn.event.text
+    said = read_yes_no(text)
     if said is not None:
         return said
     prediction = turn.prediction
-    if prediction is not None and prediction.decision is Decision.ANSWER:
-        return {"affirm": "yes", "deny": "no"}.get(prediction.intent or "")
-    return None
+    if prediction is None or prediction.decision is not Decision.ANSWER:
+        return None
+    guess = {"affirm": YesNo.YES, "deny": YesNo.NO}.get(prediction.intent or "")
+    if guess is not None and has_word_of(text, YesNo.NO if guess is YesNo.YES else YesNo.YES):
+        return UNCLEAR
+    return guess
+
+
+def _flow_button(turn: Turn) -> bool:
+    """A flow's answer button (of this question or an older one)."""
+    payload = turn.event.payload or ""
+    return turn.event.kind is InboundKind.BUTTON and payload.startswith(BUTTON_PREFIX)
 
 
 def _say_stale(turn: Turn) -> None:
     turn.say(Outbound(STALE_BUTTON_TEXT), {"stale_button": turn.event.payload})
 
 
-def flow_of_entry_button(turn: Turn) -> Flow | None:
-    """The flow a FAQ entry's button starts when no flow is running: an entry that is a flow's
-    intent («Где мой заказ») is answered by the flow when typed, so when pressed too."""
-    payload = turn.event.payload or ""
-    if turn.event.kind is not InboundKind.BUTTON or not payload.startswith("faq:"):
-        return None
-    if (turn.conversation.context or {}).get("flow"):
-        return None  # inside a flow a FAQ button is a question aside, answered as an entry
-    return _flow_for(turn, payload[len("faq:") :])
+async def _read_anew(turn: Turn) -> None:
+    """The message as if no flow were running (the handlers after this one)."""
+    nlu = NLUHandler()
+    if nlu.match(turn):
+        await nlu.handle(turn)
+    else:
+        await FallbackHandler().handle(turn)
 
 
-def _flow_for(turn: Turn, intent: str | None) -> Flow | None:
-    return next((f for f in turn.flows.values() if intent in f.intents), None)
-
-
-def _data(turn: Turn, state: dict[str, Any]) -> dict[str, Any]:
-    flow = turn.flows[state["id"]]
-    slots: dict[str, str] = dict(state["slots"])
+def _data(turn: Turn, state: FlowState) -> dict[str, Any]:
+    flow = turn.flows[state.flow_id]
+    slots = dict(state.slots)
     return {"id": flow.id, "title": flow.title, "slots": slots, "fields": _fields(flow, slots)}
 
 

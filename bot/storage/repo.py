@@ -26,6 +26,7 @@ from bot.storage.models import (
     Transition,
     utcnow,
 )
+from flows.state import live_flow
 
 
 def is_postgres(session: AsyncSession) -> bool:
@@ -99,7 +100,8 @@ SYSTEM = "system"
 CARRIED_OVER = ("flow", "flow_data")
 """What a new conversation takes over from the customer's previous one when that one only
 ended because the customer went quiet: a flow half-way through (as Rasa carries slots over to a
-new session), so an answer or a button pressed hours later still answers the flow's question."""
+new session), so an answer or a button pressed hours later still answers the flow's question —
+within the flow's age limit (``policy.flow_expiry_hours``, :func:`flows.state.live_flow`)."""
 
 
 async def open_conversation(
@@ -119,7 +121,8 @@ async def open_conversation(
     workers never interleave one conversation. A bot-owned conversation last active before
     ``expire_before`` is closed first (``policy.session_expiry_minutes``; the periodic sweep in
     :mod:`bot.storage.lifecycle` may not have reached it yet) and a new one is opened; a new
-    conversation takes over a flow the previous one left half-way (:data:`CARRIED_OVER`).
+    conversation takes over a flow the previous one left half-way (:data:`CARRIED_OVER`). A
+    flow past its age limit is dropped from the conversation it waits in, or not carried over.
     """
     query = (
         _CUSTOMER_CONVERSATION_LOCKED if lock and is_postgres(session) else _CUSTOMER_CONVERSATION
@@ -132,13 +135,14 @@ async def open_conversation(
         and conversation.updated_at < expire_before
     ):
         await move(session, conversation, Owner.CLOSED, reason=INACTIVE, actor=SYSTEM)
+    now = now or utcnow()
     carried: dict[str, Any] = {}
     if conversation is not None and conversation.owner == Owner.CLOSED.value:
         if expire_before is not None:  # sessions expire: the last one may have left a flow
-            carried = _carried(conversation)
+            carried = _carried(conversation, now)
         conversation = None
-    now = now or utcnow()
     if conversation is not None:
+        _drop_stale_flow(conversation, now)
         conversation.channel = channel
         conversation.chat_id = chat_id
         conversation.updated_at = now
@@ -158,13 +162,24 @@ async def open_conversation(
     return conversation, True
 
 
-def _carried(closed: Conversation) -> dict[str, Any]:
+def _carried(closed: Conversation, now: datetime) -> dict[str, Any]:
     """The flow of a closed conversation that ended without a person (not one an operator
-    closed), for the customer's next one."""
+    closed), for the customer's next one, marked as carried: if the customer's first message
+    there does not answer it, that message is read as a new one (``flows/engine.py``)."""
     context = closed.context or {}
-    if closed.escalated_at is not None or not context.get("flow"):
+    if closed.escalated_at is not None or not live_flow(context, now):
         return {}
-    return {key: copy.deepcopy(context[key]) for key in CARRIED_OVER if key in context}
+    carried = {key: copy.deepcopy(context[key]) for key in CARRIED_OVER if key in context}
+    carried["flow"]["carried"] = True
+    return carried
+
+
+def _drop_stale_flow(conversation: Conversation, now: datetime) -> None:
+    """A flow whose question has waited past its age limit no longer waits for an answer (in
+    a conversation kept open, ``policy.session_expiry_minutes: 0``); what it collected stays."""
+    context = conversation.context or {}
+    if context.get("flow") and not live_flow(context, now):
+        conversation.context = {k: v for k, v in context.items() if k != "flow"}
 
 
 async def move(
