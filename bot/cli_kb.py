@@ -128,10 +128,7 @@ async def _import(
         for problem in report.problems if report else []:
             print(f"  {problem}", file=sys.stderr)
         for failure in report.failures if report else []:
-            print(
-                f"  «{failure.text}»: expected {failure.expected}, got {failure.got}",
-                file=sys.stderr,
-            )
+            print(f"  {failure}", file=sys.stderr)
         print("refused: every file is as it was", file=sys.stderr)
         return EXIT_USAGE
     print("written and recorded in the editor's journal (undo it there: «Отменить»)")

@@ -7,7 +7,9 @@ assignment; conversations in progress continue with the new content. The gate re
 * that no longer answers an entry's own canonical question (the first of its ``questions``)
   or an intent's first example with that entry/intent, or
 * whose accuracy on the project's ``regression_set`` (``text<TAB>label``) falls more than
-  ``regression_tolerance`` below the model that is serving now.
+  ``regression_tolerance`` below the recorded reference — the best accepted model, not just
+  the one serving now, so that small losses cannot add up one edit at a time
+  (:mod:`bot.regression`; an accepted model at least as good becomes the reference).
 
 An :class:`Edit` (the content editor's «Научить») is applied to the files under the same lock,
 checked by the same gate plus its own checks, and undone — the files get their previous bytes
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING
 from bot import heap, snapshots
 from bot.config import ProjectConfig
 from bot.project import Project, load_project, make_brain, train
+from bot.regression import Baseline, Verdict, judge, load_baseline, save_baseline
 from bot.yamlio import ContentError, Problem, relative_problems
 from nlu.api import Decision, NLUModel
 
@@ -43,9 +46,19 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class GateFailure:
+    """A question the new model answers wrongly (``text``, the ``expected`` intent, what it
+    ``got``), or — with a ``message`` for the editor, in Russian — a loss of accuracy on the
+    regression set (``text`` names the set, ``expected`` the lowest accuracy allowed)."""
+
     text: str
     expected: str
     got: str | None
+    message: str = ""
+
+    def __str__(self) -> str:  # for logs and shells
+        if self.message:
+            return f"{self.text} (expected {self.expected})"
+        return f"«{self.text}» → {self.got or 'nothing'} (expected {self.expected})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +94,11 @@ class ReloadReport:
     intents: int = 0
     examples: int = 0
     seconds: float = 0.0
-    accuracy_before: float | None = None
-    accuracy_after: float | None = None
+    accuracy_before: float | None = None  # the serving model's, on the regression set
+    accuracy_after: float | None = None  # the new model's
+    accuracy_baseline: float | None = None  # the reference's (bot.regression)
+    # the reference to record once the new content is live (None: no regression set)
+    verdict: Verdict | None = None
     # what the edit changed in the content files, once it went live (kept to undo it)
     changes: list[snapshots.FileChange] = field(default_factory=list)
 
@@ -91,7 +107,8 @@ class ReloadReport:
             "ok": self.ok,
             "problems": self.problems,
             "failures": [
-                {"text": f.text, "expected": f.expected, "got": f.got} for f in self.failures
+                {"text": f.text, "expected": f.expected, "got": f.got, "message": f.message}
+                for f in self.failures
             ],
             "entries": self.entries,
             "intents": self.intents,
@@ -99,6 +116,7 @@ class ReloadReport:
             "seconds": round(self.seconds, 2),
             "accuracy_before": self.accuracy_before,
             "accuracy_after": self.accuracy_after,
+            "accuracy_baseline": self.accuracy_baseline,
         }
 
 
@@ -152,30 +170,48 @@ def _answer_failures(model: NLUModel, checks: Sequence[tuple[str, str]]) -> list
     return failures
 
 
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    failures: list[GateFailure]
+    verdict: Verdict | None = None  # None: the project has no regression set
+
+    @property
+    def before(self) -> float | None:
+        return self.verdict.serving if self.verdict is not None else None
+
+    @property
+    def after(self) -> float | None:
+        return self.verdict.after if self.verdict is not None else None
+
+
 def gate(
     project: Project,
     model: NLUModel,
     current: NLUModel | None,
     checks: Sequence[tuple[str, str]] = (),
-) -> tuple[list[GateFailure], float | None, float | None]:
-    """Run the regression gate; returns failures and accuracies (before, after)."""
+    baseline: Baseline | None = None,
+) -> GateResult:
+    """Run the regression gate: the questions ``model`` must answer, and its accuracy on the
+    regression set against the ``baseline`` (or, for rows it lacks, the ``current`` model)."""
     failures = _canonical_failures(project, model) + _answer_failures(model, checks)
-    before = after = None
-    if project.config.regression_set:
-        path = project.root / project.config.regression_set
-        rows = read_regression_set(path)
-        after = round(accuracy(model, rows), 4)
-        if current is not None:
-            before = round(accuracy(current, rows), 4)
-            if after < before - project.config.regression_tolerance:
-                failures.append(
-                    GateFailure(
-                        f"{project.config.regression_set}: accuracy {after:.3f}",
-                        f">= {before - project.config.regression_tolerance:.3f}",
-                        None,
-                    )
-                )
-    return failures, before, after
+    if not project.config.regression_set:
+        return GateResult(failures)
+    name = project.config.regression_set
+    # a row whose label the new content no longer has (an entry deleted on purpose) can be
+    # answered by no model of it: it measures the deletion, not a regression
+    known = {*model.intents, "oos"}
+    rows = [row for row in read_regression_set(project.root / name) if row[1] in known]
+    verdict = judge(rows, model, current, baseline, project.config.regression_tolerance)
+    if not verdict.ok:
+        failures.append(
+            GateFailure(
+                f"{name}: accuracy {verdict.after:.3f}",
+                f">= {verdict.limit:.3f}, baseline {verdict.reference:.3f}",
+                None,
+                verdict.message(name),
+            )
+        )
+    return GateResult(failures, verdict)
 
 
 def prepare(
@@ -187,22 +223,27 @@ def prepare(
         project = load_project(root)
     except ContentError as exc:
         return ReloadReport(ok=False, problems=[str(p) for p in exc.problems]), None, None
+    for warning in project.warnings:
+        log.warning("content: %s", warning)
     model, _, _ = train(project)
     try:
-        failures, before, after = gate(project, model, current, checks)
+        result = gate(project, model, current, checks, load_baseline(root))
     except ContentError as exc:
         problems = relative_problems(exc.problems, root)
         return ReloadReport(ok=False, problems=[str(p) for p in problems]), None, None
     examples = project.training_examples()
+    verdict = result.verdict
     report = ReloadReport(
-        ok=not failures,
-        failures=failures,
+        ok=not result.failures,
+        failures=result.failures,
         entries=len(project.kb),
         intents=len({e.intent for e in examples}),
         examples=len(examples),
         seconds=time.perf_counter() - started,
-        accuracy_before=before,
-        accuracy_after=after,
+        accuracy_before=result.before,
+        accuracy_after=result.after,
+        accuracy_baseline=verdict.reference if verdict is not None else None,
+        verdict=verdict,
     )
     return report, project, model
 
@@ -330,6 +371,9 @@ async def _reload_locked(runtime: Runtime, edit: Edit | None) -> ReloadReport:
     await journal(prepared, edit)
     runtime.project = project
     runtime.engine.brain = make_brain(project, model)
+    if report.verdict is not None:  # live: the reference it was judged by, or it, is the bar now
+        verdict = report.verdict
+        await asyncio.to_thread(save_baseline, root, verdict.record, verdict.record_accuracy)
     heap.refreeze()  # the old brain may go now (a pause of one full collection, once)
     log.info(
         "reloaded: %d entries, %d intents in %.1f s",

@@ -127,10 +127,35 @@ _ERRORS_RU = {  # pydantic's error types, as editors read them (docs/editor.md)
 }
 
 
+# Keys of a Rasa 3 response that Zabota does not take: a migrated domain.yml gets what to do
+# instead, not «неизвестный ключ».
+_RASA_RESPONSE_KEYS = {
+    "condition": "условные ответы Rasa (condition) не поддерживаются: вариант ответа "
+    "выбирается только по каналу (channel:); ответ, зависящий от данных клиента, — это "
+    "сценарий (docs/flows.md)",
+    "custom": "ответы custom не поддерживаются: напишите text, а кнопки — buttons",
+    "button_type": "button_type не поддерживается: как показать кнопки, решает канал; уберите ключ",
+    "id": "id варианта ответа не используется; уберите ключ",
+    "metadata": "metadata ответа не используется; уберите ключ",
+    "attachment": "attachment не поддерживается: картинка — image: <адрес>",
+    "elements": "elements не поддерживаются: напишите text, а кнопки — buttons",
+    "quick_replies": "quick_replies не поддерживаются: кнопки — buttons",
+}
+
+
+def _rasa_key(err: Any) -> str | None:
+    loc = err["loc"]
+    if err["type"] == "extra_forbidden" and loc and loc[0] == "responses":
+        return _RASA_RESPONSE_KEYS.get(str(loc[-1]))
+    return None
+
+
 def _describe(err: Any) -> str:
     where = ".".join(str(p) for p in err["loc"] if p != "[key]")
     kind = str(err["type"])
-    if kind == "value_error":  # our own validators' messages, already in Russian
+    if (rasa := _rasa_key(err)) is not None:
+        msg = rasa
+    elif kind == "value_error":  # our own validators' messages, already in Russian
         msg = str(err.get("ctx", {}).get("error") or err["msg"])
     else:
         msg = _ERRORS_RU.get(kind, str(err["msg"]))

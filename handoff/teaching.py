@@ -184,6 +184,7 @@ def _failure_json(brain: Brain, failure: Any) -> dict[str, Any]:
         "expected_title": title(failure.expected),
         "got": failure.got,
         "got_title": title(failure.got),
+        "message": failure.message,  # a loss of accuracy, explained (bot.regression)
     }
 
 
@@ -195,6 +196,11 @@ def refusal(report: ReloadReport, text: str, entry_id: str) -> str:
         return (
             "Изменение не принято: даже после обучения бот не отвечает на этот текст выбранной "
             "записью (похож на другую запись?). Файл возвращён как был."
+        )
+    if report.failures and all(f.message for f in report.failures):  # accuracy alone
+        return (
+            "Изменение не принято: бот в целом стал бы хуже отвечать на проверочные вопросы. "
+            "Файл возвращён как был."
         )
     return (
         "Изменение не принято: проверка качества нашла вопросы, на которые бот стал бы "

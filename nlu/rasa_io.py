@@ -3,7 +3,9 @@
 Why: teams migrating from Rasa bring their ``nlu.yml``; small-talk and handoff intents of the
 project live in ``data/nlu.yml`` in that format. Errors carry ``file:line`` so an editor can jump
 to the mistake. Entity annotations ``[text](entity)`` are reduced to their text: entities here
-are rule-based.
+are rule-based. What Rasa would use and Zabota does not (``synonym``, ``regex`` and ``lookup``
+blocks, entity annotations) is named by :func:`unused_rasa_parts`, so that nothing a migrated
+file says is dropped without a word.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "examples":
+            # where the examples' text starts: a block scalar («examples: |») on the line after
+            # its indicator, whatever came between «intent:» and it («metadata:», comments)
+            block = isinstance(value, yaml.ScalarNode) and value.style in ("|", ">")
+            mapping["__examples_line__"] = value.start_mark.line + 1 + int(block)
     return mapping
 
 
@@ -77,8 +85,7 @@ def read_rasa_nlu(path: Path) -> list[Example]:
                 f"{path}:{line}: интент {intent!r}: 'examples' — блок '|' с примерами, "
                 "по одному на строку"
             )
-        # The block scalar starts on the line after "examples: |" — usually line + 2.
-        first = line + 2
+        first = int(block.get("__examples_line__", line + 2))
         for offset, raw in enumerate(examples.splitlines()):
             item = raw.strip()
             if not item:
@@ -90,6 +97,54 @@ def read_rasa_nlu(path: Path) -> list[Example]:
             text = _ANNOTATION.sub(r"\1", item[2:].strip())
             out.append(Example(text, intent.strip(), f"{path}:{first + offset}"))
     return out
+
+
+_UNUSED_BLOCKS = {
+    "synonym": "синонимы сущностей не используются: значения сущностей Zabota находит "
+    "правилами (nlu/entities.py); нужное слово добавьте примером к интенту или вопросом к записи",
+    "regex": "регулярные выражения Rasa не используются: номер заказа, телефон и т. п. "
+    "сценарий берёт выражением pattern: своего шага (docs/flows.md)",
+    "lookup": "таблицы поиска (lookup) не используются: значения сущностей Zabota находит "
+    "правилами (nlu/entities.py)",
+}
+
+
+def unused_rasa_parts(path: Path) -> list[tuple[int, str]]:
+    """``(line, message)`` for each part of a Rasa NLU file that Zabota reads past: a
+    ``synonym``/``regex``/``lookup`` block, the first entity annotation of an intent (its
+    text is kept as an example, the entity dropped) and an unknown block. Warnings, not
+    errors: the examples themselves are all used. Call on a file :func:`read_rasa_nlu` read."""
+    doc = load_yaml_with_lines(path)
+    blocks = doc.get("nlu") if isinstance(doc, dict) else None
+    found: list[tuple[int, str]] = []
+    for block in blocks if isinstance(blocks, list) else []:
+        if not isinstance(block, dict):
+            continue
+        line = int(block.get("__line__", 0))
+        kinds = [k for k in block if k in _UNUSED_BLOCKS]
+        if kinds:
+            found.append((line, f"{kinds[0]} {block[kinds[0]]!r}: {_UNUSED_BLOCKS[kinds[0]]}"))
+            continue
+        if "intent" not in block:
+            keys = ", ".join(str(k) for k in block if not str(k).startswith("__"))
+            found.append((line, f"блок «{keys}» не используется: читаются только блоки intent"))
+            continue
+        examples = block.get("examples")
+        first = int(block.get("__examples_line__", line + 2))
+        for offset, raw in enumerate(examples.splitlines() if isinstance(examples, str) else []):
+            annotation = _ANNOTATION.search(raw)
+            if annotation is not None:
+                found.append(
+                    (
+                        first + offset,
+                        f"разметка сущности «{annotation.group(0)}» не используется: пример "
+                        f"читается как текст «{annotation.group(1)}», а сущности Zabota находит "
+                        "правилами (nlu/entities.py); так же и в остальных примерах интента "
+                        f"{block['intent']!r}",
+                    )
+                )
+                break
+    return found
 
 
 def _quote_if_needed(text: str) -> str:

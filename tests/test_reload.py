@@ -77,6 +77,7 @@ class _Confused:
 
     def __init__(self, real: Any) -> None:
         self.real = real
+        self.intents = real.intents
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         return [self.predict(t) for t in texts]
@@ -89,14 +90,14 @@ class _Confused:
 
 
 def test_the_gate_catches_a_model_that_forgets_an_entry(demo_project: Any, demo_model: Any) -> None:
-    failures, before, after = gate(demo_project, _Confused(demo_model), demo_model)  # type: ignore[arg-type]
+    result = gate(demo_project, _Confused(demo_model), demo_model)  # type: ignore[arg-type]
+    failures, before, after = result.failures, result.before, result.after
     assert any(f.expected == "return_goods" and f.got == "delivery_cost" for f in failures)
     assert before is not None and after is not None and after < before
     assert any("accuracy" in f.text for f in failures) == (
         after < before - demo_project.config.regression_tolerance
     )
-    clean, _, _ = gate(demo_project, demo_model, demo_model)
-    assert clean == []
+    assert gate(demo_project, demo_model, demo_model).failures == []
 
 
 async def test_only_editors_and_admins_may_reload(editable: tuple[TestBot, Path]) -> None:
