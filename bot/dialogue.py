@@ -20,6 +20,7 @@ from bot import cancel, choice, followup, helpful, linking
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate
+from bot.location import LocationHandler
 from bot.storage.models import Conversation, Identity, Operator
 from bot.topics import topic_entries
 from handoff import escalation
@@ -453,6 +454,7 @@ def default_handlers() -> list[Handler]:
         linking.LinkCodeHandler(),
         linking.LinkRequestHandler(),
         StickerHandler(),
+        LocationHandler(),
         AttachmentHandler(),
         EscalationHandler(),
         FlowHandler(),

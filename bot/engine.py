@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot import cancel, choice, files, followup, queued, rating
+from bot import cancel, choice, files, followup, queued, rating, reachability
 from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
@@ -414,19 +414,24 @@ class Engine:
         )
 
     async def _record_status(self, event: Inbound, inbox_id: int | None) -> Outcome:
-        async def work(session: Any) -> Outcome:
+        async def work(session: Any) -> _Written:
             if not await inbound.claim_inbound(session, event, inbox_id):
-                return Outcome(Status.DUPLICATE)
+                return _Written(Outcome(Status.DUPLICATE))
+            if reachability.is_reachability(event):  # blocked / unblocked the bot
+                recorded = await reachability.record(session, event, self.clock())
+                return _Written(Outcome(Status.RECORDED), recorded.events)
             await repo.record_status(session, event)
             if event.payload in RECEIPTS:  # an operator may be looking at that reply
                 found = await repo.conversation_with_person(session, event.channel, event.user_id)
-                return Outcome(Status.RECORDED, conversation_id=found[0] if found else None)
-            return Outcome(Status.RECORDED)
+                if found is not None:
+                    receipt = BusEvent("receipt", found[0])
+                    return _Written(Outcome(Status.RECORDED, conversation_id=found[0]), [receipt])
+            return _Written(Outcome(Status.RECORDED))
 
-        outcome = await self.group.run(work)
-        if outcome.conversation_id is not None:
-            self.bus.publish(BusEvent("receipt", outcome.conversation_id))
-        return outcome
+        written = await self.group.run(work)
+        for bus_event in written.events:
+            self.bus.publish(bus_event)
+        return written.outcome
 
 
 async def _button_title(session: Any, conversation_id: int, payload: str, brain: Brain) -> str:

@@ -22,10 +22,13 @@ class InboundKind(StrEnum):
     CONTACT = "contact"  # shared a phone number (``contact_phone``)
     ATTACHMENT = "attachment"  # a photo/document/etc without text
     STATUS = "status"  # delivery/subscription status: ``payload`` is one of STATUS_* below
+    LOCATION = "location"  # a point on the map: one ``location`` attachment, ``text`` says it
 
 
-STATUS_SUBSCRIBED = "subscribed"
+STATUS_SUBSCRIBED = "subscribed"  # reachable again (Viber subscribed, Telegram unblocked)
 STATUS_UNSUBSCRIBED = "unsubscribed"  # the customer blocked/left: stop sending
+REACHABILITY = (STATUS_SUBSCRIBED, STATUS_UNSUBSCRIBED)
+"""Statuses that say whether the customer's chat can receive messages (bot/reachability.py)."""
 STATUS_DELIVERED = "delivered"
 STATUS_SEEN = "seen"
 STATUS_FAILED = "failed"
@@ -79,6 +82,9 @@ class Inbound:
     # The customer changed a message they had sent (Telegram's edited_message): ``text`` is
     # the new wording. Stored and shown as «исправлено»; see Engine._write for who answers it.
     edited: bool = False
+    # When the messenger says the event happened (Telegram's ``date``, Viber's ``timestamp``),
+    # if it says: orders a blocking and an unblocking that arrive the wrong way round.
+    happened_at: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (the durable inbox stores events this way)."""
@@ -100,6 +106,19 @@ class Inbound:
         return cls(**values)
 
 
+def map_link(latitude: float, longitude: float) -> str:
+    """A link an operator clicks to see a customer's point on Yandex Maps."""
+    return f"https://yandex.ru/maps/?pt={longitude},{latitude}&z=16"
+
+
+def location_inbound_text(latitude: float, longitude: float, place: str | None = None) -> str:
+    """What a shared location says in the history: the place (a venue's name and address)
+    if the messenger gives one, the coordinates and a map link («📍 Геопозиция: 55.75, 37.62
+    https://yandex.ru/maps/?pt=37.62,55.75&z=16»)."""
+    where = f"{place} ({latitude}, {longitude})" if place else f"{latitude}, {longitude}"
+    return f"📍 Геопозиция: {where} {map_link(latitude, longitude)}"
+
+
 class ButtonStyle(StrEnum):
     """How a channel should lay out buttons (it may degrade to numbered text)."""
 
@@ -109,11 +128,44 @@ class ButtonStyle(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button: ``title`` is shown, ``payload`` comes back in :class:`Inbound.payload`."""
+    """A button: ``title`` is shown, ``payload`` comes back in :class:`Inbound.payload`.
+
+    A link button (``url``) opens the address instead. A contact-request button
+    (:meth:`contact_request`) asks the messenger to share the customer's own phone number,
+    which comes back as an :attr:`InboundKind.CONTACT` event: Telegram shows it in a reply
+    keyboard, Viber as a «share-phone» keyboard button. The bot offers one only where the
+    messenger vouches that the number is the sender's own (:data:`bot.linking.VOUCHED_CONTACTS`);
+    the web chat cannot share a phone at all and never gets one.
+    """
 
     title: str
     payload: str
     url: str | None = None  # a link button instead of a callback
+    request_contact: bool = False
+
+    @classmethod
+    def contact_request(cls, title: str) -> Button:
+        return cls(title, "", request_contact=True)
+
+    @property
+    def callback(self) -> bool:
+        """Pressing it sends ``payload`` back (neither a link nor a contact request)."""
+        return not self.url and not self.request_contact
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"title": self.title, "payload": self.payload, "url": self.url}
+        if self.request_contact:
+            data["request_contact"] = True
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Button:
+        return cls(
+            title=str(data["title"]),
+            payload=str(data.get("payload", "")),
+            url=data.get("url"),
+            request_contact=bool(data.get("request_contact")),
+        )
 
 
 PICTURE_TYPES = frozenset({"image/jpeg", "image/png"})
@@ -169,33 +221,34 @@ class Outbound:
     author: str = "bot"  # bot | operator | system
     image_url: str | None = None
     file: OutboundFile | None = None
+    # Take away a reply keyboard left open (the contact request's «Отправить мой номер»):
+    # Telegram keeps one until a message removes it. Ignored with buttons of its own.
+    remove_keyboard: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "text": self.text,
-            "buttons": [
-                {"title": b.title, "payload": b.payload, "url": b.url} for b in self.buttons
-            ],
+            "buttons": [b.to_json() for b in self.buttons],
             "style": self.style.value,
             "author": self.author,
             "image_url": self.image_url,
         }
         if self.file is not None:
             data["file"] = self.file.to_json()
+        if self.remove_keyboard:
+            data["remove_keyboard"] = True
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outbound:
         return cls(
             text=str(data.get("text", "")),
-            buttons=tuple(
-                Button(title=str(b["title"]), payload=str(b.get("payload", "")), url=b.get("url"))
-                for b in data.get("buttons", [])
-            ),
+            buttons=tuple(Button.from_json(b) for b in data.get("buttons", [])),
             style=ButtonStyle(data.get("style", ButtonStyle.INLINE.value)),
             author=str(data.get("author", "bot")),
             image_url=data.get("image_url"),
             file=OutboundFile.from_json(data["file"]) if data.get("file") else None,
+            remove_keyboard=bool(data.get("remove_keyboard")),
         )
 
 

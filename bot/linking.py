@@ -6,15 +6,23 @@ Telegram deep link, handled by the start handler) it merges the two customers, s
 sees one history. A contact the messenger vouches is the sender's own (Telegram) joins the
 customer known by that phone; an unverified one (Viber cannot tell the sender's own number from
 a card out of the address book) is only noted in the history.
+
+Where the messenger can vouch (:data:`VOUCHED_CONTACTS`: Telegram), the link code comes with
+``utter_link_phone`` and a contact-request button, «Отправить мой номер»: one press shares the
+customer's own number, no code to type. The answer to the contact takes the keyboard away;
+someone else's card is answered with the button again.
+Viber could show such a button too («share-phone»), but the number it sends is as unverified
+as any card, so Viber and the web chat (which has no such button) get the code alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.events import InboundKind
+from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.storage import customers
 from bot.storage.models import Customer
 
@@ -33,6 +41,30 @@ LINK_REQUEST = re.compile(
 )
 
 
+SHARE_PHONE = "Отправить мой номер"
+VOUCHED_CONTACTS = frozenset({"telegram"})
+"""Channels whose contact can be vouched for as the sender's own (``Inbound.contact_verified``):
+only there does the bot ask for the phone with a contact-request button."""
+
+
+def with_phone_button(turn: Turn, message: Outbound, then: str | None = None) -> Outbound:
+    """``message`` with the «Отправить мой номер» button (and the response ``then`` after its
+    text), where the channel vouches for the number; else ``message`` as it is."""
+    if turn.channel not in VOUCHED_CONTACTS:
+        return message
+    text = message.text
+    if then is not None and then in turn.domain.responses:
+        text += "\n\n" + turn.domain.render(then, turn.channel).text
+    button = Button.contact_request(SHARE_PHONE)
+    return dataclasses.replace(message, text=text, buttons=(button,), style=ButtonStyle.REPLY)
+
+
+def _answer(turn: Turn, name: str) -> None:
+    """``name`` in reply to a contact: the keyboard that asked for it goes away."""
+    message = turn.domain.render(name, turn.channel)
+    turn.say(dataclasses.replace(message, remove_keyboard=True), {"response": name})
+
+
 class ContactHandler:
     """A shared phone number joins this identity to a customer known by that phone."""
 
@@ -46,7 +78,13 @@ class ContactHandler:
             # Maybe someone else's card: noted in the history for the operator, joins nothing
             # (it would hand another person's conversations to whoever sent it).
             noted = "utter_phone_unverified" in turn.domain.responses
-            turn.utter("utter_phone_unverified" if noted else "utter_default")
+            name = "utter_phone_unverified" if noted else "utter_default"
+            asked = with_phone_button(turn, turn.domain.render(name, turn.channel))
+            # Telegram: the button shares the customer's own number; elsewhere the keyboard
+            # that asked goes away
+            if not asked.buttons:
+                asked = dataclasses.replace(asked, remove_keyboard=True)
+            turn.say(asked, {"response": name})
             return
         phone = customers.normalize_phone(turn.event.contact_phone or "")
         existing = await customers.customer_by_phone(turn.session, phone)
@@ -54,13 +92,13 @@ class ContactHandler:
         if existing is not None and existing.id != customer_id:
             await customers.merge_customers(turn.session, existing.id, customer_id)
             await turn.session.refresh(turn.conversation)
-            turn.utter("utter_linked")
+            _answer(turn, "utter_linked")
         else:
             customer = await turn.session.get(Customer, customer_id)
             if customer is not None:
                 customer.phone = phone
             saved = "utter_phone_saved" in turn.domain.responses
-            turn.utter("utter_phone_saved" if saved else "utter_linked")
+            _answer(turn, "utter_phone_saved" if saved else "utter_linked")
 
 
 async def offer_link_code(turn: Turn) -> None:
@@ -68,7 +106,9 @@ async def offer_link_code(turn: Turn) -> None:
     code = await customers.new_link_code(
         turn.session, turn.conversation.customer_id, timedelta(minutes=30)
     )
-    turn.utter("utter_link_code", code=code)
+    said = turn.domain.render("utter_link_code", turn.channel, code=code)
+    # In Telegram, one press instead of the code: «Отправить мой номер» (utter_link_phone).
+    turn.say(with_phone_button(turn, said, "utter_link_phone"), {"response": "utter_link_code"})
 
 
 class LinkRequestHandler:

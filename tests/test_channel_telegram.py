@@ -13,7 +13,14 @@ from starlette.applications import Starlette
 
 from bot.channels.base import PermanentError, RetryAfter, TransientError
 from bot.channels.telegram import TelegramChannel, TelegramSettings
-from bot.events import Button, ButtonStyle, InboundKind, Outbound
+from bot.events import (
+    STATUS_SUBSCRIBED,
+    STATUS_UNSUBSCRIBED,
+    Button,
+    ButtonStyle,
+    InboundKind,
+    Outbound,
+)
 from tests.standins import TelegramStandIn, TgFault, TgUser
 from tests.standins.support import Collector, MemoryFileStore, MemoryPayloadStore
 
@@ -71,7 +78,12 @@ async def test_start_registers_webhook_with_secret(env: Env) -> None:
     assert env.tg.webhook is not None
     assert env.tg.webhook["url"] == "https://bot.example/webhooks/telegram"
     assert env.tg.webhook["secret_token"] == SECRET
-    assert env.tg.webhook["allowed_updates"] == ["message", "edited_message", "callback_query"]
+    assert env.tg.webhook["allowed_updates"] == [
+        "message",
+        "edited_message",
+        "callback_query",
+        "my_chat_member",  # a customer blocking or unblocking the bot
+    ]
 
 
 @pytest.mark.parametrize("secret", ["", "wrong", SECRET + "x", "ключ"])
@@ -216,7 +228,7 @@ async def test_contact_media_and_ignored_updates(env: Env) -> None:
         tg.document_update(3, "акт.pdf"),
         tg.voice_update(3),
         tg.edited_update(3, "исправил"),
-        tg.member_update(3),
+        tg.member_update(3, "member", was="left", chat_type="group"),  # not a customer
     ):
         response = await tg.deliver(update, env.client)
         assert response.status_code == 200
@@ -227,7 +239,9 @@ async def test_contact_media_and_ignored_updates(env: Env) -> None:
     assert contact.kind is InboundKind.CONTACT and contact.contact_phone == "79123456789"
     assert contact.contact_verified  # the card's user_id is the sender's
     assert contact.text  # the number as shared: what the operator reads in the history
-    assert foreign.kind is InboundKind.TEXT
+    # Someone else's card: a number Telegram does not vouch for.
+    assert foreign.kind is InboundKind.CONTACT and foreign.contact_phone == "79000000000"
+    assert not foreign.contact_verified
     assert captioned.kind is InboundKind.TEXT and captioned.text == "Вот чек"
     assert captioned.attachments[0].kind == "photo"
     assert photo.kind is InboundKind.ATTACHMENT
@@ -241,7 +255,55 @@ async def test_contact_media_and_ignored_updates(env: Env) -> None:
     assert mime == "application/pdf"
 
 
+async def test_blocking_and_unblocking_the_bot_are_statuses(env: Env) -> None:
+    tg = env.tg
+    for update in (
+        tg.member_update(3, "kicked", date=1_700_000_000),
+        tg.member_update(3, "member", date=1_700_000_060),
+    ):
+        assert (await tg.deliver(update, env.client)).status_code == 200
+    blocked, unblocked = env.collected.events
+    assert (blocked.kind, blocked.payload) == (InboundKind.STATUS, STATUS_UNSUBSCRIBED)
+    assert (unblocked.kind, unblocked.payload) == (InboundKind.STATUS, STATUS_SUBSCRIBED)
+    assert (blocked.user_id, blocked.chat_id) == ("3", "3")
+    assert (blocked.happened_at, unblocked.happened_at) == (1_700_000_000, 1_700_000_060)
+
+
+async def test_a_location_or_a_venue_arrives_as_a_point_with_a_map_link(env: Env) -> None:
+    tg = env.tg
+    await tg.deliver(tg.location_update(3, 55.751244, 37.618423), env.client)
+    venue = ("Вольт", "Тверская ул., 7")
+    await tg.deliver(tg.location_update(3, 55.7579, 37.6112, venue=venue), env.client)
+    point, place = env.collected.events
+    assert point.kind is InboundKind.LOCATION
+    assert point.text == (
+        "📍 Геопозиция: 55.751244, 37.618423 https://yandex.ru/maps/?pt=37.618423,55.751244&z=16"
+    )
+    assert [(a.kind, a.url) for a in point.attachments] == [("location", "geo:55.751244,37.618423")]
+    assert place.text.startswith("📍 Геопозиция: Вольт, Тверская ул., 7 (55.7579, 37.6112) ")
+    assert place.attachments[0].name == "Вольт, Тверская ул., 7"
+
+
 # -- send ------------------------------------------------------------------------------------
+
+
+async def test_a_contact_request_is_a_reply_keyboard_removed_on_request(env: Env) -> None:
+    share = Button.contact_request("Отправить мой номер")
+    site = Button("Сайт", "", url="https://example.com")
+    # Asked inline, still a reply keyboard: Telegram has no inline contact request.
+    await env.channel.send(str(CHAT), Outbound("Ваш номер?", buttons=(share, site)))
+    [asked] = env.tg.sent_to(CHAT)
+    assert asked.keyboard == "reply" and asked.text.endswith("Сайт")  # the link as text
+    assert [(b.text, b.request_contact) for b in env.tg.reply_keyboard(CHAT)] == [
+        ("Отправить мой номер", True)
+    ]
+    await env.channel.send(str(CHAT), Outbound("Спасибо", remove_keyboard=True))
+    assert env.tg.sent_to(CHAT)[-1].keyboard == "remove"
+    assert env.tg.reply_keyboard(CHAT) == []
+    # Stored in the outbox and read back, the request survives.
+    again = Outbound.from_json(Outbound("Ваш номер?", buttons=(share,)).to_json())
+    assert again.buttons == (share,)
+    assert Outbound.from_json(Outbound("ok", remove_keyboard=True).to_json()).remove_keyboard
 
 
 async def test_html_is_escaped(env: Env) -> None:

@@ -208,6 +208,22 @@ async def test_status_events(env: Env) -> None:
     assert all(e.kind is InboundKind.STATUS and e.user_id == USER for e in events)
     assert events[2].external_id == "delivered:11" and events[2].ref_message_id == "11"
     assert events[3].external_id == "seen:11"  # distinct from delivered of the same message
+    # When Viber says it happened: orders an unsubscribe and a subscribe arriving late.
+    stamp = json.loads(vb.unsubscribed(USER, timestamp=1_700_000_000_500).body)["timestamp"]
+    assert stamp == 1_700_000_000_500
+    late = vb.unsubscribed(USER, timestamp=1_700_000_000_500)
+    await vb.deliver(late, env.client)
+    assert env.collected.events[-1].happened_at == 1_700_000_000.5
+
+
+async def test_a_location_arrives_as_a_point_with_a_map_link(env: Env) -> None:
+    await env.vb.deliver(env.vb.location_event(USER, 59.939095, 30.315868), env.client)
+    [point] = env.collected.events
+    assert point.kind is InboundKind.LOCATION
+    assert point.text == (
+        "📍 Геопозиция: 59.939095, 30.315868 https://yandex.ru/maps/?pt=30.315868,59.939095&z=16"
+    )
+    assert [(a.kind, a.url) for a in point.attachments] == [("location", "geo:59.939095,30.315868")]
 
 
 async def test_long_payload_round_trips_through_store(env: Env) -> None:
@@ -286,6 +302,16 @@ async def test_own_buttons_replace_default_and_urls_open(env: Env) -> None:
     assert [(b.text, b.action_type, b.action_body) for b in seen.buttons] == [
         ("Сайт", "open-url", "https://example.com"),
         ("Да", "reply", "zb:yes"),
+    ]
+
+
+async def test_a_contact_request_is_a_share_phone_button_of_api_version_3(env: Env) -> None:
+    """The stand-in, like Viber, refuses a share-phone button on a message of an older API."""
+    ask = Outbound("Ваш номер?", buttons=(Button.contact_request("Отправить мой номер"),))
+    await env.channel.send(USER, ask)
+    [seen] = env.vb.sent_to(USER)
+    assert [(b.text, b.action_type) for b in seen.buttons] == [
+        ("Отправить мой номер", "share-phone")
     ]
 
 

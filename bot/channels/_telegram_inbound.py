@@ -9,17 +9,32 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    ChatMember,
+    ChatMemberUpdated,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 
 from bot.channels.base import PayloadStore
-from bot.events import Attachment, Inbound, InboundKind
+from bot.events import (
+    STATUS_SUBSCRIBED,
+    STATUS_UNSUBSCRIBED,
+    Attachment,
+    Inbound,
+    InboundKind,
+    location_inbound_text,
+)
 
 CHANNEL = "telegram"
 STORED_PREFIX = "k:"
 """``callback_data`` starting with this is a payload-store key, not the payload itself."""
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-"""What we ask Telegram for; everything else would only be ignored."""
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+"""What we ask Telegram for; everything else would only be ignored. ``my_chat_member`` says
+that a customer blocked the bot (``kicked``) or unblocked it (``member``) in a private chat."""
 
 _START = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<param>\S.*))?$", re.DOTALL)
 _COMMAND = re.compile(r"^/(?P<name>[a-z_]+)(?:@\w+)?$")
@@ -98,10 +113,34 @@ def _attachments(message: Message) -> tuple[Attachment, ...]:
         found.append(
             Attachment("sticker", f"tg-file:{st.file_id}", st.emoji or None, size=st.file_size)
         )
-    if message.location:
-        loc = message.location
-        found.append(Attachment("location", f"geo:{loc.latitude},{loc.longitude}"))
     return tuple(found)
+
+
+def _membership(update: Update, chat_member: ChatMemberUpdated) -> Inbound | None:
+    """A private chat's customer blocked (``kicked``) or unblocked (``member``) the bot.
+
+    Groups and channels the bot is added to are not customers' chats: ignored."""
+    if chat_member.chat.type != "private":
+        return None
+    status = chat_member.new_chat_member.status
+    if status == ChatMember.BANNED:
+        payload = STATUS_UNSUBSCRIBED
+    elif status == ChatMember.MEMBER:
+        payload = STATUS_SUBSCRIBED
+    else:
+        return None
+    user = chat_member.from_user
+    return Inbound(
+        channel=CHANNEL,
+        external_id=str(update.update_id),
+        user_id=str(user.id),
+        chat_id=str(chat_member.chat.id),
+        kind=InboundKind.STATUS,
+        payload=payload,
+        display_name=user.full_name,
+        language=user.language_code,
+        happened_at=chat_member.date.timestamp(),
+    )
 
 
 async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
@@ -123,9 +162,12 @@ async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
             language=user.language_code,
         )
 
+    if update.my_chat_member is not None:
+        return _membership(update, update.my_chat_member)
+
     message = update.message or update.edited_message
     if message is None or message.from_user is None:
-        return None  # my_chat_member, channel posts, …
+        return None  # channel posts, …
     user = message.from_user
     make = partial(
         Inbound,
@@ -169,8 +211,21 @@ async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
                 contact_phone=phone,
                 contact_verified=True,
             )
-        # Someone else's contact card: not a verified number of this customer.
-        return make(kind=InboundKind.TEXT, text=message.contact.phone_number)
+        # Someone else's contact card: a number, but not one Telegram vouches is theirs.
+        return make(
+            kind=InboundKind.CONTACT, text=message.contact.phone_number, contact_phone=phone
+        )
+
+    if message.location is not None:  # a venue carries its point as ``location`` too
+        loc, venue = message.location, message.venue
+        place = ", ".join(p for p in (venue.title, venue.address) if p) if venue else None
+        return make(
+            kind=InboundKind.LOCATION,
+            text=location_inbound_text(loc.latitude, loc.longitude, place),
+            attachments=(
+                Attachment("location", f"geo:{loc.latitude},{loc.longitude}", place or None),
+            ),
+        )
 
     attachments = _attachments(message)
     if not attachments:

@@ -17,6 +17,7 @@ from telegram import (
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 from telegram import error as tg_error
 
@@ -40,7 +41,7 @@ MAX_DOCUMENT_BYTES = 50_000_000  # «50 MB» for any upload (the Bot API answers
 
 _TAG = re.compile(r"<[^>]*>")  # our own markup only: escape() turns the text's «<» into &lt;
 
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 def _utf16_len(text: str) -> int:
@@ -82,14 +83,17 @@ async def build_markup(message: Outbound, store: PayloadStore) -> tuple[Markup |
     """The keyboard for the last chunk, plus HTML to append to its text.
 
     Reply keyboards cannot hold links, so URL buttons of a REPLY-style message become
-    ``<a href>`` lines in the text instead of being dropped. Short buttons share rows
-    (:func:`bot.channels.layout.button_rows`).
+    ``<a href>`` lines in the text instead of being dropped. A contact-request button exists
+    only in a reply keyboard (``request_contact``), so a message with one is REPLY-style
+    whatever it asked for. Short buttons share rows (:func:`bot.channels.layout.button_rows`).
+    Without buttons, ``remove_keyboard`` takes away a reply keyboard left open.
     """
     if not message.buttons:
-        return None, ""
-    if message.style is ButtonStyle.REPLY:
+        return (ReplyKeyboardRemove() if message.remove_keyboard else None), ""
+    contact = any(b.request_contact for b in message.buttons)
+    if message.style is ButtonStyle.REPLY or contact:
         rows = [
-            [KeyboardButton(b.title) for b in row]
+            [KeyboardButton(b.title, request_contact=b.request_contact or None) for b in row]
             for row in button_rows([b for b in message.buttons if not b.url])
         ]
         links = "\n".join(

@@ -31,6 +31,7 @@ from bot.events import (
     Attachment,
     Inbound,
     InboundKind,
+    location_inbound_text,
 )
 
 CHANNEL = "viber"
@@ -78,9 +79,6 @@ def _attachment(message: Any, raw: dict[str, Any]) -> Attachment | None:
     if isinstance(message, StickerMessage):
         media = raw_msg.get("media") or f"viber-sticker:{message.sticker_id}"
         return Attachment("sticker", str(media))
-    if isinstance(message, LocationMessage):
-        loc = message.location
-        return Attachment("location", f"geo:{loc.latitude},{loc.longitude}")
     return None
 
 
@@ -94,6 +92,7 @@ async def to_inbound(
         user_id = _s(user.id) if user is not None else _s(raw.get("user_id"))
         user_id = user_id or ""
         ref = token or f"{user_id}:{raw.get('timestamp')}"
+        stamp = raw.get("timestamp")
         return Inbound(
             channel=CHANNEL,
             external_id=f"{event}:{ref}",
@@ -104,6 +103,8 @@ async def to_inbound(
             text=str(raw.get("desc") or ""),
             display_name=_s(getattr(user, "name", None)),
             ref_message_id=token,
+            # milliseconds since the epoch: orders an unsubscribe and a subscribe
+            happened_at=stamp / 1000 if isinstance(stamp, int | float) else None,
         )
     if event == "conversation_started":
         user = request.user
@@ -146,6 +147,13 @@ async def to_inbound(
         return make(kind=InboundKind.CONTACT, text=number, contact_phone=phone)
     if isinstance(message, URLMessage):
         return make(kind=InboundKind.TEXT, text=str(message.media))
+    if isinstance(message, LocationMessage):
+        lat, lon = float(message.location.latitude), float(message.location.longitude)
+        return make(
+            kind=InboundKind.LOCATION,
+            text=location_inbound_text(lat, lon),
+            attachments=(Attachment("location", f"geo:{lat},{lon}"),),
+        )
     attachment = _attachment(message, raw)
     if attachment is None:
         return None

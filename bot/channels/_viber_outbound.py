@@ -38,6 +38,7 @@ MAX_PICTURE_TEXT = 768  # a picture message's description
 MAX_PICTURE_BYTES = 1_000_000  # «1 MB»: bigger JPEG/PNG go as file messages
 MAX_FILE_BYTES = 50_000_000  # «50 MB» for a file message
 
+SHARE_PHONE_API = 3  # the ``min_api_version`` a message with a share-phone button needs
 STATUS_TOO_MANY_REQUESTS = 12
 STATUS_NOT_REGISTERED = 5
 STATUS_NOT_SUBSCRIBED = 6
@@ -61,7 +62,9 @@ async def build_keyboard(buttons: Sequence[Button], store: PayloadStore) -> dict
     the widths of a row's buttons adding up to Viber's 6 columns; other buttons are full-width.
 
     ``Silent`` keeps the ``zb:`` action body out of the visible conversation. Titles are
-    escaped because Viber renders a few HTML tags in button text.
+    escaped because Viber renders a few HTML tags in button text. A contact request becomes
+    a ``share-phone`` button (API version 3: :data:`SHARE_PHONE_API`); Viber cannot vouch that
+    the number is the customer's own, so it joins no accounts (bot/linking.py).
     """
     if not buttons:
         return None
@@ -71,6 +74,8 @@ async def build_keyboard(buttons: Sequence[Button], store: PayloadStore) -> dict
             item: dict[str, Any] = {"Columns": columns, "Rows": 1, "Text": html.escape(b.title)}
             if b.url:
                 item.update(ActionType="open-url", ActionBody=b.url)
+            elif b.request_contact:  # Viber sends the phone as a contact message
+                item.update(ActionType="share-phone", ActionBody="share-phone")
             else:
                 action = await encode_action_body(b.payload, store)
                 item.update(ActionType="reply", ActionBody=action, Silent=True)

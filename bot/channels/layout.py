@@ -3,7 +3,8 @@
 A keyboard of one full-width button per row is fine for FAQ titles, but a 1–5 scale then takes
 most of a phone screen. So consecutive short buttons share a row: «1»…«5» is one row,
 «👍 Помогло» «👎 Не помогло» another, while a long title («Позвать оператора», an FAQ
-question) and every link button keep a row of their own.
+question), every link button and a contact request («Отправить мой номер») keep a row of
+their own.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ VIBER_COLUMNS = 6  # a Viber keyboard row is 6 columns wide
 
 
 def _short(button: Button) -> bool:
-    return not button.url and len(button.title.strip()) <= SHORT_TITLE
+    return button.callback and len(button.title.strip()) <= SHORT_TITLE
 
 
 def button_rows(buttons: Sequence[Button]) -> list[list[Button]]:
     """``buttons`` in their order, grouped into keyboard rows.
 
-    Consecutive short non-link buttons fill a row up to :data:`ROW_BUTTONS` buttons and
+    Consecutive short callback buttons fill a row up to :data:`ROW_BUTTONS` buttons and
     :data:`ROW_TITLES` characters of titles; any other button has a row to itself.
     """
     rows: list[list[Button]] = []

@@ -44,6 +44,7 @@ from bot.channels._viber_outbound import (
     MAX_FILE_BYTES,
     MAX_PICTURE_BYTES,
     MAX_TEXT,
+    SHARE_PHONE_API,
     build_keyboard,
     dumps,
     map_error,
@@ -288,17 +289,20 @@ class ViberChannel(Channel):
             message.text,
             lambda chunk: self._body_size(chat_id, TextMessage(text=chunk, keyboard=keyboard)),
         )
+        # A share-phone button (a contact request) needs API version 3 on the message.
+        contact = any(b.request_contact for b in message.buttons)
+        version = {"min_api_version": SHARE_PHONE_API} if contact else {}
         outgoing: list[Any] = []
         if message.file is not None:
-            outgoing.append(self._file_message(message.file, chunks, keyboard))
+            outgoing.append(self._file_message(message.file, chunks, keyboard, version))
         elif message.image_url:
             caption = picture_caption(chunks)
             outgoing.append(
-                PictureMessage(media=message.image_url, text=caption, keyboard=keyboard)
+                PictureMessage(media=message.image_url, text=caption, keyboard=keyboard, **version)
             )
         elif not chunks:
             raise PermanentError("empty message")
-        outgoing.extend(TextMessage(text=chunk, keyboard=keyboard) for chunk in chunks)
+        outgoing.extend(TextMessage(text=chunk, keyboard=keyboard, **version) for chunk in chunks)
         tokens: list[str] = []
         try:
             for item in outgoing:
@@ -318,7 +322,11 @@ class ViberChannel(Channel):
         return files is not None and files.public_url(_PROBE) is not None
 
     def _file_message(
-        self, file: OutboundFile, chunks: list[str], keyboard: dict[str, Any] | None
+        self,
+        file: OutboundFile,
+        chunks: list[str],
+        keyboard: dict[str, Any] | None,
+        version: dict[str, int],
     ) -> Any:
         """The operator's file: a picture (taking the caption from ``chunks``) or a file."""
         files = self._settings.file_store
@@ -328,11 +336,14 @@ class ViberChannel(Channel):
         if url is None:
             raise PermanentError("Viber fetches files by URL: set ZABOTA_PUBLIC_URL")
         if file.is_picture and file.size <= MAX_PICTURE_BYTES:
-            return PictureMessage(media=url, text=picture_caption(chunks), keyboard=keyboard)
+            caption = picture_caption(chunks)
+            return PictureMessage(media=url, text=caption, keyboard=keyboard, **version)
         if file.size > MAX_FILE_BYTES:
             raise PermanentError("file over Viber's 50 MB limit")
         # A file message has no text: the caption follows as text messages.
-        return FileMessage(media=url, size=file.size, file_name=file.name, keyboard=keyboard)
+        return FileMessage(
+            media=url, size=file.size, file_name=file.name, keyboard=keyboard, **version
+        )
 
     async def download(self, ref: str) -> tuple[bytes, str]:
         """Fetch a media URL Viber gave us (they expire after a while).

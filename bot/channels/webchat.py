@@ -286,7 +286,7 @@ class WebChatChannel(Channel):
         conversation), which must not wait for the poll's timeout to show up in the chat.
         A visitor not yet known as a customer wakes on their own first message. A person
         taking or leaving the conversation wakes it too, with no message (taking by hand while
-        «Отошёл» says nothing): the header names who is in the chat."""
+        «Не на месте» says nothing): the header names who is in the chat."""
         while True:
             event = await queue.get()
             if event.kind == "webchat" and event.data.get("chat_id") == visitor:
@@ -304,7 +304,7 @@ class WebChatChannel(Channel):
 
     async def _operator_in_chat(self, customer_id: int | None) -> str | None:
         """The name of the person who has this visitor's conversation now, if one has it
-        (whatever their status: an operator «Отошёл» may take and answer a conversation).
+        (whatever their status: an operator «Не на месте» may take and answer a conversation).
 
         The chat's header says «Оператор Анна в чате» then, not the team's availability."""
         if customer_id is None:

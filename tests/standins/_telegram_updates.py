@@ -140,20 +140,46 @@ class UpdateBuilders:
         message = self._message(user, text=text, edit_date=int(time.time()))
         return self._next_update(edited_message=message)
 
-    def member_update(self, user: UserLike) -> dict[str, Any]:
+    def member_update(
+        self,
+        user: UserLike,
+        status: str = "kicked",
+        *,
+        was: str | None = None,
+        date: int | None = None,
+        chat_type: str = "private",
+    ) -> dict[str, Any]:
+        """The customer blocked (``kicked``) or unblocked (``member``) the bot; ``date`` is
+        when Telegram says it happened (seconds)."""
         u = _user(user)
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"}
+        new: dict[str, Any] = {"status": status, "user": bot}
+        if status == "kicked":
+            new["until_date"] = 0
+        old = {"status": was or ("member" if status == "kicked" else "kicked"), "user": bot}
+        if old["status"] == "kicked":
+            old["until_date"] = 0
         member = {
-            "chat": {"id": u.id, "type": "private", "first_name": u.first_name},
+            "chat": {"id": u.id, "type": chat_type, "first_name": u.first_name},
             "from": u.to_json(),
-            "date": int(time.time()),
-            "old_chat_member": {
-                "status": "member",
-                "user": {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"},
-            },
-            "new_chat_member": {
-                "status": "kicked",
-                "until_date": 0,
-                "user": {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"},
-            },
+            "date": int(time.time()) if date is None else date,
+            "old_chat_member": old,
+            "new_chat_member": new,
         }
         return self._next_update(my_chat_member=member)
+
+    def location_update(
+        self,
+        user: UserLike,
+        latitude: float = 55.751244,
+        longitude: float = 37.618423,
+        *,
+        venue: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """A shared point; with ``venue`` (title, address) a place picked from the map, which
+        Telegram sends with its point as ``location`` too."""
+        location = {"latitude": latitude, "longitude": longitude}
+        extra: dict[str, Any] = {}
+        if venue is not None:
+            extra["venue"] = {"location": location, "title": venue[0], "address": venue[1]}
+        return self._next_update(message=self._message(user, location=location, **extra))

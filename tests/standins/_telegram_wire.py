@@ -102,6 +102,7 @@ class SeenButton:
     text: str
     callback_data: str | None = None
     url: str | None = None
+    request_contact: bool = False  # a reply keyboard's «share my phone number» button
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,7 @@ class SeenMessage:
     raw: str  # as sent
     kind: str = "text"  # text | photo | document
     photo: str | None = None  # a photo sent by URL (or file_id)
-    keyboard: str | None = None  # inline | reply | None
+    keyboard: str | None = None  # inline | reply | remove (ReplyKeyboardRemove) | None
     buttons: tuple[tuple[SeenButton, ...], ...] = ()
     file_name: str | None = None  # an uploaded photo/document
     content: bytes | None = None

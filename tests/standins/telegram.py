@@ -110,6 +110,17 @@ class TelegramStandIn(UpdateBuilders, StandIn):
     def block(self, chat_id: int | str) -> None:
         self.blocked.add(int(chat_id))
 
+    def reply_keyboard(self, chat_id: int | str) -> list[SeenButton]:
+        """The reply keyboard the customer has under the input field now (a message with one
+        shows it; a ``remove_keyboard`` takes it away), as its buttons."""
+        shown: list[SeenButton] = []
+        for seen in self.sent_to(chat_id):
+            if seen.keyboard == "reply":
+                shown = [b for row in seen.buttons for b in row]
+            elif seen.keyboard == "remove":
+                shown = []
+        return shown
+
     async def wait_sent(self, chat_id: int | str, count: int, within: float = 5.0) -> None:
         await self.wait_for(lambda: len(self.sent_to(chat_id)) >= count, within)
 
@@ -308,9 +319,16 @@ class TelegramStandIn(UpdateBuilders, StandIn):
             return "inline", tuple(rows)
         if "keyboard" in markup:
             return "reply", tuple(
-                tuple(SeenButton(b if isinstance(b, str) else b["text"]) for b in row)
+                tuple(
+                    SeenButton(b)
+                    if isinstance(b, str)
+                    else SeenButton(b["text"], request_contact=bool(b.get("request_contact")))
+                    for b in row
+                )
                 for row in markup["keyboard"]
             )
+        if markup.get("remove_keyboard") is True:
+            return "remove", ()
         return None, ()
 
     def _show(self, chat_id: int, seen: SeenMessage) -> dict[str, Any]:

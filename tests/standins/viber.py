@@ -306,11 +306,23 @@ class ViberStandIn(StandIn):
             fields["context"] = context
         return self._callback("conversation_started", **fields)
 
-    def subscribed(self, user: UserLike) -> SignedCallback:
-        return self._callback("subscribed", user=_user(user).to_json())
+    def subscribed(self, user: UserLike, *, timestamp: int | None = None) -> SignedCallback:
+        """``timestamp``: when Viber says it happened (ms), now by default."""
+        extra = {"timestamp": timestamp} if timestamp is not None else {}
+        return self._callback("subscribed", user=_user(user).to_json(), **extra)
 
-    def unsubscribed(self, user_id: str) -> SignedCallback:
-        return self._callback("unsubscribed", user_id=user_id)
+    def unsubscribed(self, user_id: str, *, timestamp: int | None = None) -> SignedCallback:
+        extra = {"timestamp": timestamp} if timestamp is not None else {}
+        return self._callback("unsubscribed", user_id=user_id, **extra)
+
+    def location_event(
+        self, user: UserLike, lat: float = 59.939095, lon: float = 30.315868
+    ) -> SignedCallback:
+        return self._callback(
+            "message",
+            sender=_user(user).to_json(),
+            message={"type": "location", "location": {"lat": lat, "lon": lon}},
+        )
 
     def delivered(self, user_id: str, message_token: int) -> SignedCallback:
         return self._callback("delivered", user_id=user_id, message_token=message_token)
@@ -441,6 +453,11 @@ class ViberStandIn(StandIn):
         receiver = params.get("receiver")
         if not receiver:
             raise _ApiError(4, "missing receiver")
+        buttons = (params.get("keyboard") or {}).get("Buttons") or []
+        if any(b.get("ActionType") == "share-phone" for b in buttons) and not (
+            int(params.get("min_api_version") or 1) >= 3
+        ):
+            raise _ApiError(3, "keyboard: share-phone needs min_api_version 3")
         if receiver in self.unsubscribed_users:
             raise _ApiError(6)
         kind = params.get("type")

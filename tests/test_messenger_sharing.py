@@ -1,0 +1,116 @@
+"""What customers share from the messenger itself: their phone number through «Отправить мой
+номер» (bot/linking.py) and a point on the map (bot/location.py).
+
+End to end over the real messenger libraries and the stand-in APIs (the app as
+tests/test_e2e_messengers.py builds it), on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.ownership import Owner
+from bot.storage.models import Conversation, Customer, Identity, Message
+from tests.standins.telegram import TgUser
+from tests.test_e2e_messengers import World, world
+
+IVAN = TgUser(2002, "Иван")
+SHARE = "Отправить мой номер"
+
+
+async def customer_messages(w: World) -> list[Message]:
+    async with w.runtime.db.read() as s:
+        query = select(Message).where(Message.author == "customer").order_by(Message.id)
+        return list((await s.scalars(query)).all())
+
+
+async def customers_of(w: World) -> dict[tuple[str, str], int]:
+    async with w.runtime.db.read() as s:
+        rows = await s.execute(select(Identity.channel, Identity.user_id, Identity.customer_id))
+        return {(channel, user): customer for channel, user, customer in rows.all()}
+
+
+async def test_telegram_offers_the_share_phone_button_and_takes_it_away_after(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        # Known in Viber by the phone an operator noted down.
+        await w.vb.deliver(w.vb.message_event("vb-ivan", "здравствуйте"), w.client)
+        await w.settle()
+        async with w.runtime.db.write() as s:
+            viber = await s.scalar(select(Customer))
+            assert viber is not None
+            viber.phone = "79123456789"
+
+        await w.tg.deliver(w.tg.text_update(IVAN, "как связать телеграм и вайбер"), w.client)
+        await w.settle()
+        [asked] = w.tg.sent_to(IVAN.id)  # the code, or one press instead
+        assert asked.text.startswith("Чтобы связать этот чат с другим мессенджером")
+        assert "\n\nИли нажмите «Отправить мой номер» внизу" in asked.text
+        assert [(b.text, b.request_contact) for b in w.tg.reply_keyboard(IVAN.id)] == [
+            (SHARE, True)
+        ]
+
+        # A card from the address book: Telegram does not vouch for it, the button stays.
+        await w.tg.deliver(w.tg.contact_update(IVAN, "+7 912 345-67-89", own=False), w.client)
+        await w.settle()
+        assert w.tg.texts(IVAN.id)[-1].startswith("Это контакт другого человека")
+        assert [b.text for b in w.tg.reply_keyboard(IVAN.id)] == [SHARE]
+        ids = await customers_of(w)
+        assert ids[("telegram", str(IVAN.id))] != ids[("viber", "vb-ivan")]
+
+        # The button: Telegram sends the customer's own number, and the keyboard goes away.
+        await w.tg.deliver(w.tg.contact_update(IVAN, "+7 912 345-67-89"), w.client)
+        await w.settle()
+        assert w.tg.texts(IVAN.id)[-1].startswith("Готово! Аккаунты Telegram и Viber связаны")
+        assert w.tg.sent_to(IVAN.id)[-1].keyboard == "remove"
+        assert w.tg.reply_keyboard(IVAN.id) == []
+        ids = await customers_of(w)
+        assert ids[("telegram", str(IVAN.id))] == ids[("viber", "vb-ivan")]
+
+
+async def test_viber_gets_the_link_code_without_a_share_phone_button(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    """Viber's «share-phone» would send a number Viber does not vouch for: it could join
+    nothing, so the code alone is offered."""
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.vb.deliver(w.vb.message_event("vb-ivan", "как связать вайбер и телеграм"), w.client)
+        await w.settle()
+        [code] = w.vb.sent_to("vb-ivan")
+        assert "код" in code.text
+        assert all(b.action_type != "share-phone" for b in code.buttons)
+
+
+async def test_a_shared_location_is_a_point_on_the_map_not_a_file(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        venue = ("Вольт на Тверской", "Тверская ул., 7")
+        for update in (
+            w.tg.location_update(IVAN, 55.751244, 37.618423),
+            w.tg.location_update(IVAN, 55.7579, 37.6112, venue=venue),
+        ):
+            await w.tg.deliver(update, w.client)
+            await w.settle()
+        await w.vb.deliver(w.vb.location_event("vb-ivan", 59.939095, 30.315868), w.client)
+        await w.settle()
+        point, place, viber = await customer_messages(w)
+        assert point.text == (
+            "📍 Геопозиция: 55.751244, 37.618423 "
+            "https://yandex.ru/maps/?pt=37.618423,55.751244&z=16"
+        )
+        assert point.data["attachments"][0]["url"] == "geo:55.751244,37.618423"
+        assert place.text.startswith(
+            "📍 Геопозиция: Вольт на Тверской, Тверская ул., 7 (55.7579, 37.6112) "
+        )
+        assert viber.text.endswith("https://yandex.ru/maps/?pt=30.315868,59.939095&z=16")
+
+        # The bot asks what it is about; nobody is called for a file that is none.
+        for said in (w.tg.texts(IVAN.id), w.vb.texts("vb-ivan")):
+            assert said and all(t.startswith("Спасибо, геопозицию получил") for t in said)
+        async with w.runtime.db.read() as s:
+            owners = set((await s.scalars(select(Conversation.owner))).all())
+            assert owners == {Owner.BOT.value}
