@@ -8,7 +8,11 @@ import asyncio
 import getpass
 import os
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 EXIT_OK = 0
 
@@ -42,23 +46,43 @@ async def _operators_add(args: argparse.Namespace) -> int:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = getpass.getpass("Пароль: ")
+    teams = sorted({t.strip() for t in (args.teams or "").split(",") if t.strip()})
     db = Database(Settings.from_env(args.project).database_url)
     try:
         await db.upgrade()
         async with db.write() as session:
+            if teams:
+                await _check_teams(session, args.project, teams)
             operator = await create_operator(
                 session,
                 args.username,
                 password,
                 role=args.role,
                 display_name=args.name,
-                teams=[t for t in (args.teams or "").split(",") if t],
+                teams=teams,
                 capacity=args.capacity,
             )
             print(f"created {operator.role} {operator.username!r} (id {operator.id})")
     finally:
         await db.dispose()
     return EXIT_OK
+
+
+async def _check_teams(session: AsyncSession, root: Path, teams: list[str]) -> None:
+    """Refuse a team no conversation can reach (a typo would leave the operator idle), as
+    the console's «Сотрудники» form does: the same set (:func:`handoff.routing.known_teams`)."""
+    from bot.project import load_project
+    from handoff.auth import AccountError
+    from handoff.routing import known_teams
+
+    project = load_project(root)  # the teams the content names; a broken project says why
+    known = await known_teams(session, project.config.handoff, project.kb)
+    unknown = [t for t in teams if t not in known]
+    if unknown:
+        raise AccountError(
+            f"unknown team(s): {', '.join(unknown)}; known teams: {', '.join(sorted(known))} "
+            "(a new team is added with handoff.team_titles in config.yml)"
+        )
 
 
 def cmd_operators_add(args: argparse.Namespace) -> int:

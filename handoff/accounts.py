@@ -105,7 +105,10 @@ def _teams(value: list[str], known: set[str]) -> list[str]:
     teams = sorted({t.strip() for t in value if t.strip()})
     unknown = [t for t in teams if t not in known]
     if unknown:
-        raise HandoffError(f"Команды «{unknown[0][:64]}» нет.", "unknown_team")
+        # The same rule and answer as ``zabota operators add --teams`` (bot/cli_operators.py).
+        raise HandoffError(
+            f"Команды «{unknown[0][:64]}» нет. Есть: {', '.join(sorted(known))}.", "unknown_team"
+        )
     return teams
 
 

@@ -3,7 +3,8 @@ the text to edit and send — greetings, «минуту, уточняю», a clo
 knowledge-base answer is not for. The team's list is kept by administrators and used by
 everyone; each operator may keep their own beside it (``owner_id``), seen only by them — their
 own first where both have a shortcut. ``{клиент}`` and ``{оператор}`` in a text are filled in
-by the console with the customer's and the operator's names.
+by the console with the customer's first name (:mod:`handoff.names`: «Здравствуйте, Анна!»,
+or «Здравствуйте!» when no name can be told) and the operator's name.
 """
 
 from __future__ import annotations

@@ -64,7 +64,12 @@ async def test_the_lead_adds_a_colleague_who_can_then_log_in(env: Env) -> None:
         ({"username": "boss"}, 409, "username_taken", "Логин «boss» уже занят."),
         ({"username": "анна"}, 400, "bad_username", "Логин: латинские буквы"),
         ({"password": "short"}, 400, "weak_password", "не короче 8 символов"),
-        ({"teams": ["warehouse"]}, 400, "unknown_team", "Команды «warehouse» нет."),
+        (
+            {"teams": ["warehouse"]},
+            400,
+            "unknown_team",
+            "Команды «warehouse» нет. Есть: billing, sales, support.",  # the known, to pick from
+        ),
         ({"capacity": 0}, 400, "bad_capacity", "от 1 до 50"),
         ({"capacity": "три"}, 400, "bad_capacity", "целое число"),
         ({"role": "root"}, 400, "bad_role", "Роль:"),

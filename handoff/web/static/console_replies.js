@@ -6,7 +6,8 @@
 // ---- ready replies («шаблоны») ------------------------------------------------------
 
 // «/» and a shortcut at the start of the box offer the team's ready replies; a click (or Enter
-// on the first) puts the text in the box with {клиент} and {оператор} filled in, to edit.
+// on the first) puts the text in the box with {клиент} (the customer's first name) and
+// {оператор} filled in, to edit.
 let templatesTimer = null;
 function offerTemplates() {
   const box = $("reply");
@@ -44,7 +45,8 @@ function offerTemplates() {
 
 function fillTemplate(text) {
   const card = (STATE.detail && STATE.detail.customer_card) || {};
-  const customer = card.name && !card.name.startsWith("Клиент") ? card.name : "";
+  // By first name, as Russian customer service writes (the server tells it: handoff/names.py).
+  const customer = card.first_name || "";
   // No name known: «Здравствуйте, {клиент}!» reads «Здравствуйте!», not «Здравствуйте, !».
   const named = customer ? text.replaceAll("{клиент}", customer) : text.replace(/,?[ \u00a0]*\{клиент\}/g, "");
   return named.replaceAll("{оператор}", $("me").textContent.trim());
@@ -164,7 +166,7 @@ async function openTransfer() {
   opSelect.replaceChildren(el("option", { value: "" }, "—"),
     ...ops.operators.filter((o) => o.id !== ME).map((o) =>
       el("option", { value: String(o.id), disabled: o.status !== "online" },
-        `${o.name} (${o.status === "online" ? "в сети" : o.status === "away" ? "отошёл" : "не в сети"})`)));
+        `${o.name} (${o.status === "online" ? "в сети" : o.status === "away" ? "не на месте" : "не в сети"})`)));
   $("transfer-team").replaceChildren(el("option", { value: "" }, "—"), ...teams.teams.map((t) => el("option", { value: t }, (teams.titles || {})[t] || t)));
   $("transfer").hidden = false;
 }

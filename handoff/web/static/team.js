@@ -2,7 +2,7 @@
 // new password, switches an account off or on (/api/v1/accounts). Text only, never HTML.
 "use strict";
 
-const STATUS = { online: "В сети", away: "Отошёл", offline: "Не в сети" };
+const STATUS = { online: "В сети", away: "Не на месте", offline: "Не в сети" };
 let known = { teams: [], team_titles: {}, roles: {}, me: null };
 
 function roleSelect(current) {
