@@ -138,6 +138,9 @@ class HandoffConfig(BaseModel):
     # ``wait_updates`` times per handoff; 0 = never.
     wait_update_after_minutes: float = Field(default=2.0, ge=0)
     wait_updates: int = Field(default=2, ge=0)
+    # A conversation an operator passed to a team goes to a colleague there; if none has taken
+    # it this many minutes later, the operator who passed it may get it back (handoff/transfers.py).
+    transfer_return_minutes: float = Field(default=5.0, ge=0)
     # An online operator whose last console window closed (and did not come back within this
     # many seconds) is marked away, so conversations stop going to an empty chair.
     presence_grace_seconds: float = Field(default=60.0, ge=0)

@@ -6,7 +6,10 @@ queue needs the present: how many customers wait in each team's queue and for ho
 online with how many free slots, and which operator has customers waiting for a reply — and
 since when. A customer waits for a reply when the operator has not answered yet since the
 handoff, or when the customer wrote after the operator's last message; the bot's lines
-(«Оператор Анна уже читает…») are no reply.
+(«Оператор Анна уже читает…») are no reply. An operator who passed every conversation waiting
+in a team's queue to that team counts neither as online nor as free slots there: they will not
+get those back for ``handoff.transfer_return_minutes``, so a queue only they could serve shows
+as unserved (red), not as served.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ownership import Owner
 from bot.storage.models import Conversation, Operator
+from handoff import routing
 from handoff.config import HandoffConfig
 from handoff.escalation import sla_seconds
 from handoff.service import CONSOLE_ROLES
@@ -35,7 +39,7 @@ class TeamNow:
     waiting: int  # conversations in the team's queue
     oldest_wait_seconds: float | None  # the longest a queued customer has waited since the handoff
     over_goal: int  # queued and unanswered longer than the first-response goal
-    online: int  # operators of the team online
+    online: int  # operators of the team online who can take from its queue (not a passer)
     free_slots: int  # their capacity not in use
 
 
@@ -114,7 +118,15 @@ async def snapshot(session: AsyncSession, config: HandoffConfig, now: datetime) 
     for team in names:
         waiting = by_team.get(team, [])
         starts = [c.escalated_at or c.updated_at for c in waiting]
-        members = [op for op in online if not op.teams or team in op.teams]
+        # Who can take something from this queue: not an operator who passed every waiting
+        # conversation on to the team (they get none of them back for a while).
+        passers = [routing.passed_on_by(c, now, config) for c in waiting]
+        members = [
+            op
+            for op in online
+            if (not op.teams or team in op.teams)
+            and not (waiting and all(p == op.id for p in passers))
+        ]
         teams.append(
             TeamNow(
                 team=team,

@@ -64,16 +64,21 @@ async def compute(
     tz = ZoneInfo(timezone)
     waited = _clock(hours)
 
-    escalated = (
-        await session.execute(
-            select(
-                Conversation.escalated_at,
-                Conversation.first_response_at,
-                Conversation.owner,
-                Conversation.id,
-            ).where(Conversation.escalated_at >= since, Conversation.escalated_at < until)
-        )
-    ).all()
+    withdrawn = await _withdrawn(session, since)
+    escalated = [
+        row
+        for row in (
+            await session.execute(
+                select(
+                    Conversation.escalated_at,
+                    Conversation.first_response_at,
+                    Conversation.owner,
+                    Conversation.id,
+                ).where(Conversation.escalated_at >= since, Conversation.escalated_at < until)
+            )
+        ).all()
+        if row[3] not in withdrawn
+    ]
     # Each answered conversation's wait, measured once (the per-operator table reuses it).
     answered_waits = {
         conversation_id: waited(started, answered)
@@ -148,13 +153,17 @@ async def compute(
     scores = [score for score, _, _, _ in rated]
     reasons = Counter(reason for _, reason, _, _ in rated if reason in REASONS)
 
-    created = (
-        await session.execute(
-            select(Conversation.escalated_at, Conversation.channel).where(
-                Conversation.created_at >= since, Conversation.created_at < until
+    # A handoff the customer withdrew before any person answered: the bot resolved it.
+    created = [
+        (None if conversation_id in withdrawn else escalated_at, channel)
+        for escalated_at, channel, conversation_id in (
+            await session.execute(
+                select(Conversation.escalated_at, Conversation.channel, Conversation.id).where(
+                    Conversation.created_at >= since, Conversation.created_at < until
+                )
             )
-        )
-    ).all()
+        ).all()
+    ]
     without_person = sum(1 for escalated_at, _ in created if escalated_at is None)
     verdicts = list((await helpful.presses(session, since, until)).values())
 
@@ -163,6 +172,9 @@ async def compute(
         "until": until.isoformat(),
         "first_response": {
             "escalated": len(escalated),
+            # Handoffs the customer withdrew («Отменить вызов оператора») before any person
+            # answered: counted here, not as escalated, and as resolved without a person.
+            "cancelled": len(withdrawn),
             "answered": len(response_times),
             "p50_seconds": _round(percentile(response_times, 0.5)),
             "p90_seconds": _round(percentile(response_times, 0.9)),
@@ -223,10 +235,27 @@ async def compute(
             "share": _share(sum(verdicts), len(verdicts)),
         },
         # Of the ``escalated`` above: why, and after which of the customer's questions.
-        "handoffs": (await handoffs(session, since, until, brain)).to_json(),
+        "handoffs": (await handoffs(session, since, until, brain, withdrawn)).to_json(),
         # What the handed-over conversations were about, as operators labelled them.
         "labels": await labels.counted(session, since, until, brain.config.handoff.labels),
     }
+
+
+async def _withdrawn(session: AsyncSession, since: datetime) -> set[int]:
+    """Conversations whose latest handoff the customer cancelled before a person answered
+    (``customer_cancelled`` after the handoff; a new handoff since resets ``escalated_at``)."""
+    rows = await session.execute(
+        select(Transition.conversation_id)
+        .join(Conversation, Conversation.id == Transition.conversation_id)
+        .where(
+            Transition.reason == "customer_cancelled",
+            Transition.at >= since,
+            Conversation.escalated_at.is_not(None),
+            Transition.at >= Conversation.escalated_at,
+            Conversation.first_response_at.is_(None),
+        )
+    )
+    return set(rows.scalars().all())
 
 
 def _per_operator(
@@ -285,7 +314,7 @@ def _clock(hours: WorkingHours | None) -> Waited:
 
 
 def _per_channel(
-    created: Sequence[Row[datetime | None, str]], rated: Sequence[Rated]
+    created: Sequence[tuple[datetime | None, str]], rated: Sequence[Rated]
 ) -> list[dict[str, Any]]:
     """Conversations started in each channel, how many a person took, and the ratings there;
     the busiest channel first."""

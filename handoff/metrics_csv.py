@@ -38,6 +38,20 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+def _period(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The period as people read it: «ноябрь 2026», «01.11.2026 00:00» on the company's
+    clock (:mod:`handoff.metrics_period`); the end is not included."""
+    asked = data.get("period")
+    if asked is None:  # figures computed without a named period
+        return [("Период с", data["since"]), ("Период до", data["until"])]
+    return [
+        ("Период", asked["title"]),
+        ("Период с", asked["since_local"]),
+        ("Период до", asked["until_local"]),
+        ("Часовой пояс", asked["timezone"]),
+    ]
+
+
 def to_csv(data: dict[str, Any]) -> str:
     """The figures of :func:`handoff.metrics.compute`: the summary, the per-operator table,
     conversations per operator per day, the channels, the operators' labels, why conversations
@@ -46,8 +60,7 @@ def to_csv(data: dict[str, Any]) -> str:
     deflection, answers = data["deflection"], data["answers"]
     solved, later = data.get("resolution") or {}, data.get("replies") or {}
     rows: list[tuple[str, Any]] = [
-        ("Период с", data["since"]),
-        ("Период по", data["until"]),
+        *_period(data),
         ("Передано операторам", first["escalated"]),
         ("Отвечено операторами", first["answered"]),
         ("Первый ответ, медиана, с", first["p50_seconds"]),

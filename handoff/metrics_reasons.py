@@ -15,7 +15,7 @@ to add to the knowledge base next.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,16 +77,25 @@ class Handoffs:
 
 
 async def handoffs(
-    session: AsyncSession, since: datetime, until: datetime, brain: Brain
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    brain: Brain,
+    withdrawn: Collection[int] = (),
 ) -> Handoffs:
-    """Reasons and topics of the conversations escalated in ``[since, until)``."""
-    escalated = (
-        await session.execute(
-            select(Conversation.id, Conversation.escalation_reason).where(
-                Conversation.escalated_at >= since, Conversation.escalated_at < until
+    """Reasons and topics of the conversations escalated in ``[since, until)``, but for the
+    ``withdrawn`` ones (the customer cancelled before a person answered)."""
+    escalated = [
+        row
+        for row in (
+            await session.execute(
+                select(Conversation.id, Conversation.escalation_reason).where(
+                    Conversation.escalated_at >= since, Conversation.escalated_at < until
+                )
             )
-        )
-    ).all()
+        ).all()
+        if row[0] not in withdrawn
+    ]
     said = (
         await session.execute(
             select(Message.conversation_id, Message.text, Message.data)

@@ -55,5 +55,6 @@ async def forget_customer(
     async with service.db.write() as session:
         root = await customer_root(session, customer_id)
         result = await erasure.forget_customer(session, root, actor=actor_name(operator))
+    await service.db.drop_old_versions()  # the SQLite log still holds the erased texts
     await announce_closed(service, root, list(result.closed_conversations))
     return result.report

@@ -8,7 +8,7 @@ so two operators — or an operator and the auto-assigner — can never both get
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +47,27 @@ async def operator_loads(session: AsyncSession, team: str | None = None) -> list
     if team is not None:
         loads = [load for load in loads if not load.operator.teams or team in load.operator.teams]
     return loads
+
+
+PASSED_ON_BY = "passed_on_by"  # context key: the operator who passed it to a team
+PASSED_ON_AT = "passed_on_at"  # context key: when (ISO time)
+
+
+def passed_on_by(conversation: Conversation, now: datetime, config: HandoffConfig) -> int | None:
+    """The operator who passed this queued conversation to its team and must not get it
+    straight back: a colleague's for ``handoff.transfer_return_minutes``, after which (nobody
+    having taken it) the passer is a candidate again. None: anyone of the team may take it."""
+    context = conversation.context or {}
+    who, at = context.get(PASSED_ON_BY), context.get(PASSED_ON_AT)
+    if not isinstance(who, int):
+        return None
+    if isinstance(at, str) and now >= back_after(datetime.fromisoformat(at), config):
+        return None
+    return who
+
+
+def back_after(passed_at: datetime, config: HandoffConfig) -> datetime:
+    return passed_at + timedelta(minutes=config.transfer_return_minutes)
 
 
 def choose(loads: list[Load]) -> Operator | None:

@@ -34,11 +34,12 @@ from handoff.escalation import Reason
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from handoff.transfers import TransferResult
 
 STATUSES = ("online", "away", "offline")
 CONSOLE_ROLES = ("admin", "operator")
 MAX_TEXT = 20_000  # channels split long texts (Telegram 4096, Viber 7000)
-PASSED_ON_BY = "passed_on_by"  # context key: the operator who passed it to a team
+PASSED_ON_BY = routing.PASSED_ON_BY  # context key: the operator who passed it to a team
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,11 +232,12 @@ class HandoffService:
         to_operator_id: int | None = None,
         to_team: str | None = None,
         note: str = "",
-    ) -> None:
-        """Hand over to a colleague or to a team's queue, with a note (:mod:`handoff.transfers`)."""
+    ) -> TransferResult:
+        """Hand over to a colleague or to a team's queue, with a note (:mod:`handoff.transfers`);
+        the result warns when nobody else in the team can take it now."""
         from handoff.transfers import transfer
 
-        await transfer(
+        return await transfer(
             self,
             conversation_id,
             operator_id,
@@ -373,7 +375,7 @@ class HandoffService:
                 return []
         return await self.set_status(operator_id, "away")
 
-    async def assign_waiting(self) -> list[Assignment]:
+    async def assign_waiting(self, now: datetime | None = None) -> list[Assignment]:
         """Drain the queue, oldest escalation first, to the least-loaded free operators."""
         if not self.config.auto_assign:
             return []
@@ -385,10 +387,11 @@ class HandoffService:
                 .order_by(Conversation.escalated_at, Conversation.id)
                 .limit(500)
             )
+            now = now or utcnow()
             for conversation in (await session.scalars(query)).all():
                 loads = await routing.operator_loads(session, conversation.team)
-                passed_on_by = (conversation.context or {}).get(PASSED_ON_BY)
-                operator = routing.choose([x for x in loads if x.operator.id != passed_on_by])
+                passer = routing.passed_on_by(conversation, now, self.config)
+                operator = routing.choose([x for x in loads if x.operator.id != passer])
                 if operator is None:
                     continue
                 if await routing.take(
@@ -405,6 +408,25 @@ class HandoffService:
         for _, conversation in done:
             self.publish("assignment", conversation)
         return [assignment for assignment, _ in done]
+
+    async def return_passed_on(self, now: datetime | None = None) -> list[Assignment]:
+        """The maintenance round: a conversation passed to a team that nobody there took within
+        ``handoff.transfer_return_minutes`` may go back to whoever passed it (if online with
+        room). Reads first, so a round with nothing to do writes nothing."""
+        now = now or utcnow()
+        async with self.db.read() as session:
+            passed = (
+                await session.scalars(
+                    select(Conversation).where(Conversation.owner == Owner.QUEUED.value)
+                )
+            ).all()
+            due = [
+                c
+                for c in passed
+                if PASSED_ON_BY in (c.context or {})
+                and routing.passed_on_by(c, now, self.config) is None
+            ]
+        return await self.assign_waiting(now) if due else []
 
 
 def say_operator_joined(
@@ -425,9 +447,10 @@ def say_operator_joined(
 
 def mark_taken(conversation: Conversation) -> None:
     """Someone took the conversation: who passed it on no longer matters."""
-    if PASSED_ON_BY in (conversation.context or {}):
+    passed = (PASSED_ON_BY, routing.PASSED_ON_AT)
+    if any(key in (conversation.context or {}) for key in passed):
         conversation.context = {
-            k: v for k, v in (conversation.context or {}).items() if k != PASSED_ON_BY
+            k: v for k, v in (conversation.context or {}).items() if k not in passed
         }
 
 

@@ -21,6 +21,7 @@ the updates above keep. A customer who was not waiting (the operator spoke last)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +50,7 @@ STILL_WAITING_OFFLINE = "utter_handoff_still_waiting_offline"
 OFFLINE_RESPONSES = (STILL_WAITING_OFFLINE, "utter_handoff_queued_offline", "utter_handoff_offline")
 OPERATOR_LEFT = "utter_handoff_operator_left"
 OPERATOR_LEFT_OFFLINE = "utter_handoff_operator_left_offline"
+TRANSFERRED = "utter_handoff_transferred"
 
 
 def promise(
@@ -91,16 +93,30 @@ async def expected_wait_minutes(
     """(minutes, conversations ahead) for a queued conversation, from the queue ahead of it,
     the colleagues of its team online and free and the recent handling time."""
     loads = await routing.operator_loads(session, conversation.team)
+    now = utcnow()
+    passer = routing.passed_on_by(conversation, now, config)
+    others = [load for load in loads if load.operator.id != passer]
     ahead = await repo.queue_position(session, conversation)
     minutes = escalation.estimate_wait_minutes(
         ahead,
-        online_operators=len(loads),
-        free_slots=sum(load.free for load in loads),
+        online_operators=len(others),
+        free_slots=sum(load.free for load in others),
         avg_handling_minutes=await routing.recent_handling_minutes(
             session, config.default_handling_minutes
         ),
     )
+    if passer is not None and len(others) < len(loads):
+        # The operator who passed it on may take it back then, whatever the others do.
+        at = datetime.fromisoformat(str((conversation.context or {})[routing.PASSED_ON_AT]))
+        back = math.ceil((routing.back_after(at, config) - now).total_seconds() / 60)
+        minutes = max(1, min(minutes, back) if others else back)
     return minutes, ahead
+
+
+def about_minutes(n: int) -> str:
+    """«около 1 минуты», «около 3 минут», «около 21 минуты»: the genitive after «около»
+    (:func:`handoff.escalation.plural_minutes` is the accusative after «через»)."""
+    return f"{n} минуты" if n % 10 == 1 and n % 100 != 11 else f"{n} минут"
 
 
 def _due(conversation: Conversation) -> tuple[datetime, int, bool] | None:
@@ -281,6 +297,47 @@ async def tell_released(
         return await _tell_released(session, ids, operator, config, domain, now or utcnow())
 
 
+async def tell_transferred(
+    db: Database,
+    conversation_id: int,
+    team: str,
+    config: HandoffConfig,
+    domain: Domain,
+    now: datetime | None = None,
+) -> bool:
+    """An operator passed the conversation to the team titled ``team`` and nobody took it at
+    once: the customer hears that colleagues there have it and when to expect an answer
+    (:data:`TRANSFERRED`; out of hours, when the team is back), which is the new promise."""
+    if TRANSFERRED not in domain.responses:
+        return False
+    async with db.write() as session:
+        query = (
+            select(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.owner == Owner.QUEUED.value)
+            .execution_options(populate_existing=True)
+        )
+        queued = await repo.locked_conversations(session, query)
+        if not queued:
+            return False  # taken meanwhile: «Оператор … уже читает» said it
+        conversation = queued[0]
+        name, text, said = await _renew(
+            session,
+            conversation,
+            config,
+            domain,
+            now or utcnow(),
+            open_response=TRANSFERRED,
+            closed_responses=OFFLINE_RESPONSES[1:],
+            requeued=True,
+            team=team,
+        )
+        await repo.add_event(
+            session, conversation, f"Клиенту сообщено, что диалог передан команде: {said}"
+        )
+        outgoing.enqueue(session, conversation, text, data={"response": name})
+    return True
+
+
 async def _tell_released(
     session: AsyncSession,
     ids: list[int],
@@ -349,7 +406,7 @@ async def _renew(
         minutes, ahead = await expected_wait_minutes(session, conversation, config)
         wait = escalation.plural_minutes(minutes)
         name, due = open_response, now + timedelta(minutes=minutes)
-        told = f"в очереди перед ним {ahead}, ещё около {wait}"
+        told = f"в очереди перед ним {ahead}, ещё около {about_minutes(minutes)}"
         values = {**values, "wait_minutes": wait, "queue": queue_text(ahead)}
     promise(conversation, due, updates=updates, requeued=requeued)
     # The bot has just spoken: the customer's next message is acknowledged (bot/engine.py).

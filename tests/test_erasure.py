@@ -29,7 +29,7 @@ from bot.storage.models import (
     Transition,
     utcnow,
 )
-from handoff import editor, metrics, views
+from handoff import editor, metrics, privacy, views
 from tests.handoff_kit import WALL_CLOCK, Stack, stack
 
 SECRETS = ("89991234567", "Мира 15", "Клиент c1", "Ольга Петрова", "помню её адрес")
@@ -291,3 +291,30 @@ async def test_retention_deletes_old_messenger_receipts_oldest_first(db: Databas
     async with db.read() as session:
         left = (await session.scalars(select(DeliveryEvent.at))).all()
     assert [round((now - at).total_seconds() / 86400) for at in left] == [5]
+
+
+def bytes_on_disk(path: Any) -> bytes:
+    """The database file and its write-ahead log, as they lie on disk."""
+    return b"".join(
+        file.read_bytes() for file in path.parent.glob(f"{path.name}*") if file.is_file()
+    )
+
+
+async def test_forgotten_texts_are_not_left_in_the_sqlite_log(tmp_path: Any) -> None:
+    path = tmp_path / "zabota.sqlite3"
+    database = Database(f"sqlite:///{path}")
+    await database.upgrade()
+    try:
+        async with stack(database) as s:
+            anna = await s.operator("anna")
+            await a_customer_with_a_past(s, anna)
+            secret = "Мира 15".encode()
+            assert secret in bytes_on_disk(path)  # in the log, the file or both
+            boss = await s.operator_row(await s.operator("boss", role="admin"))
+            await privacy.forget_customer(s.service, 1, boss)
+            on_disk = bytes_on_disk(path)
+            for text in SECRETS:
+                assert text.encode() not in on_disk, text
+            assert (tmp_path / "zabota.sqlite3-wal").stat().st_size == 0
+    finally:
+        await database.dispose()

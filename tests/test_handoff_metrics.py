@@ -98,6 +98,7 @@ async def test_metrics_on_known_conversations(db: Database) -> None:
         data = await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
     assert data["first_response"] == {
         "escalated": 6,
+        "cancelled": 0,
         "answered": 5,
         "p50_seconds": 30.0,
         "p90_seconds": 100.0,
@@ -573,3 +574,25 @@ async def test_no_handoffs_in_the_period_no_reasons_or_topics(db: Database) -> N
     async with db.read() as session:
         data = await compute(session, now - timedelta(days=1), brain=demo())
     assert data["handoffs"] == {"reasons": [], "topics": [], "without_question": 0}
+
+
+async def test_a_handoff_the_customer_cancelled_is_no_handoff_in_the_figures(
+    db: Database,
+) -> None:
+    from bot.cancel import CANCEL_HANDOFF_PAYLOAD
+
+    async with stack(db) as s:
+        # Nobody is online: Ефим waits, then takes the call back and the bot answers him.
+        await s.escalate("efim")
+        await s.say("efim", payload=CANCEL_HANDOFF_PAYLOAD)
+        await s.say("efim", "как вернуть товар")
+        # Глеб waits too and is still waiting: a real handoff.
+        await s.escalate("gleb")
+        async with db.read() as session:
+            data = await compute(session, utcnow() - timedelta(days=1), brain=s.engine.brain)
+    first = data["first_response"]
+    # «Отвечено 0 из 1»: only Глеб's handoff; Ефим's is counted as cancelled.
+    assert (first["escalated"], first["answered"], first["cancelled"]) == (1, 0, 1)
+    # «Решено без оператора»: Ефим was helped by the bot alone.
+    assert data["deflection"] == {"conversations": 2, "without_person": 1, "rate": 0.5}
+    assert sum(r["count"] for r in data["handoffs"]["reasons"]) == 1

@@ -219,6 +219,10 @@ async def test_transfer_to_offline_colleague_is_refused(db: Database) -> None:
         with pytest.raises(HandoffError, match="Вера сейчас не в сети"):
             await s.service.transfer(conv_id, anna, to_operator_id=off)
         assert (await s.conversation(conv_id)).operator_id == anna
+        away = await s.operator("away", status="away", name="Мария")
+        # Away is not offline: she stepped out and the words say so.
+        with pytest.raises(HandoffError, match="Мария сейчас не на месте"):
+            await s.service.transfer(conv_id, anna, to_operator_id=away)
 
 
 async def test_transfer_goes_only_to_a_colleague_with_a_free_slot(db: Database) -> None:

@@ -44,7 +44,7 @@ async def test_a_customer_waiting_past_the_promise_hears_a_new_estimate(db: Data
         assert "Сейчас вы следующий в очереди, ответим примерно через 3 минуты." in sorry
         # The operator who opens it sees that the customer was told.
         assert (await s.events(conv))[-1] == (
-            "Ожидание затянулось, клиенту сообщено: в очереди перед ним 0, ещё около 3 минуты"
+            "Ожидание затянулось, клиенту сообщено: в очереди перед ним 0, ещё около 3 минут"
         )
 
         # Said once: the new promise holds for the next three minutes and two of grace.
@@ -197,3 +197,16 @@ async def test_the_running_bot_tells_a_waiting_customer(bot: TestBot) -> None:
     await runtime.maintain()
     await runtime.drain()
     assert bob.last_text.startswith(SORRY)
+
+
+def test_the_operator_reads_the_wait_after_около_in_the_genitive() -> None:
+    # «ещё около 1 минуты», not «около 1 минуту» (the form after «через»).
+    said = {n: waiting.about_minutes(n) for n in (1, 3, 5, 11, 21, 22)}
+    assert said == {
+        1: "1 минуты",
+        3: "3 минут",
+        5: "5 минут",
+        11: "11 минут",
+        21: "21 минуты",
+        22: "22 минут",
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
 
 PING_IDLE_AFTER = 1.0
 """Seconds a pooled PostgreSQL connection may sit unused before it is pinged on checkout.
@@ -176,6 +178,23 @@ class Database:
 
     async def upgrade(self) -> None:
         await asyncio.to_thread(upgrade, self.url)
+
+    async def drop_old_versions(self) -> None:
+        """After an erasure: write SQLite's ``-wal`` file back and truncate it to nothing.
+
+        ``secure_delete`` zeroes erased rows in the database file, but the write-ahead log
+        keeps the pages as they were before (its frames are reused, not zeroed, and a passive
+        checkpoint leaves them in place), so an erased text stays readable on disk while the
+        bot runs. ``wal_checkpoint(TRUNCATE)`` copies the log into the file and empties it.
+        PostgreSQL needs nothing here: its dead rows are never served and ``VACUUM`` reclaims
+        them (docs/privacy.md)."""
+        if not self.is_sqlite:
+            return
+        async with self._write_lock or contextlib.nullcontext(), self.engine.connect() as conn:
+            result = await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = result.scalar()
+        if busy:
+            log.warning("the SQLite write-ahead log was busy; erased texts may stay in it a while")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

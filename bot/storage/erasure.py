@@ -120,7 +120,7 @@ async def find_customer(
         found = parent
 
 
-async def _merged_family(session: AsyncSession, root: int) -> list[int]:
+async def merged_family(session: AsyncSession, root: int) -> list[int]:
     """``root`` and every customer merged into it, directly or through another."""
     family = [root]
     frontier = [root]
@@ -144,7 +144,7 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
     nothing more is said to a person who asked to be forgotten. Their messenger accounts are
     renamed to ``erased:<id>``, so a later message from them starts a new customer with no
     past. Idempotent: erasing again changes nothing but the count of rows it touches."""
-    ids = await _merged_family(session, customer_id)
+    ids = await merged_family(session, customer_id)
     now = utcnow()
     identities = (
         await session.execute(

@@ -41,7 +41,7 @@ def test_the_lead_sees_the_floor_now(server: Server, contexts: Any) -> None:  # 
     oksana_row = lead.locator("#live-operators tbody tr", has_text="Оксана").locator("td")
     expect(oksana_row).to_have_text(["Оксана", "В сети", "1 из 3", "1", re.compile(r"^[\d,]+ с$")])
     lidia_row = lead.locator("#live-operators tbody tr", has_text="Лидия").locator("td")
-    expect(lidia_row).to_have_text(["Лидия", "Отошёл", "0 из 3", "0", "—"])
+    expect(lidia_row).to_have_text(["Лидия", "Не на месте", "0 из 3", "0", "—"])
     support = lead.locator("#live-teams tbody tr", has_text="Поддержка").locator("td")
     expect(support).to_have_text(["Поддержка", "0", "—", "0", "1", "2"])
     expect(lead.locator("#live-updated")).to_contain_text("обновлено в")
@@ -55,4 +55,4 @@ def test_the_lead_sees_the_floor_now(server: Server, contexts: Any) -> None:  # 
     lead.reload()
     expect(support).to_have_text(["Поддержка", "1", re.compile(r"^[\d,]+ с$"), "0", "0", "0"])
     expect(support.nth(4)).to_have_class("late")  # waiting, and nobody online to take it
-    expect(oksana_row).to_have_text(["Оксана", "Отошёл", "0 из 3", "0", "—"])
+    expect(oksana_row).to_have_text(["Оксана", "Не на месте", "0 из 3", "0", "—"])

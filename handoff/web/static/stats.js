@@ -97,13 +97,15 @@ function handoffs(data) {
 }
 
 async function load() {
-  $("csv").href = `/api/v1/metrics.csv?days=${$("days").value}`;
-  const response = await fetch(`/api/v1/metrics?days=${$("days").value}`, { credentials: "same-origin" });
+  // "days=7" (today and the 6 days before, from local midnight) or "month=last" (a calendar month).
+  $("csv").href = `/api/v1/metrics.csv?${$("days").value}`;
+  const response = await fetch(`/api/v1/metrics?${$("days").value}`, { credentials: "same-origin" });
   const data = await response.json();
   if (!response.ok) {
     $("p50").textContent = data.message || "Ошибка";
     return;
   }
+  $("period").textContent = data.period ? `с ${data.period.since_local} до ${data.period.until_local}` : "";
   firstResponse(data.first_response);
   // After the first answer: a customer's next message until a person's reply.
   const later = data.replies || { answered: 0 };
@@ -144,7 +146,7 @@ async function load() {
 
 // «Сейчас»: the queue and the operators at this moment, refreshed every 10 s while the page
 // is in view. A wait past the first-response goal is marked, as in the console's lists.
-const STATUSES = { online: "В сети", away: "Отошёл", offline: "Не в сети" };
+const STATUSES = { online: "В сети", away: "Не на месте", offline: "Не в сети" };
 const LIVE_EVERY_MS = 10000;
 
 function cell(text, late = false) {
