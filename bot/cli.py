@@ -50,6 +50,8 @@ def _load(root: Path) -> Project:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     project = _load(args.project)
+    for warning in project.warnings:  # Rasa parts not used: said, not dropped silently
+        print(f"warning: {warning}", file=sys.stderr)
     examples = project.training_examples()
     print(
         f"OK: {len(project.kb)} FAQ entries, {len({e.intent for e in examples})} intents, "
@@ -63,9 +65,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     _progress("loading content")
     project = _load(args.project)
-    _progress(f"training NLU on {len(project.training_examples())} examples")
+    examples = len(project.training_examples())
     started = time.perf_counter()
-    _, path, trained = train(project, force=args.force)
+    # Said only once train() knows the cached model is not current: «up to date» comes alone.
+    _, path, trained = train(
+        project,
+        force=args.force,
+        on_training=lambda: _progress(f"training NLU on {examples} examples"),
+    )
     seconds = time.perf_counter() - started
     verb = "trained" if trained else "up to date"
     print(f"{verb}: {path} ({seconds:.1f} s)")
@@ -224,7 +231,7 @@ async def _reload_and_report(runtime: Runtime, reload: Any) -> None:
     else:
         for line in [
             *report.problems,
-            *(f"gate: {f.text} → {f.got} (expected {f.expected})" for f in report.failures),
+            *(f"gate: {f}" for f in report.failures),
         ]:
             print(f"reload refused: {line}", file=sys.stderr, flush=True)
 
@@ -387,6 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
         "upgrade", help="apply migrations (DATABASE_URL or var/zabota.sqlite3)"
     ).set_defaults(func=cmd_db_upgrade)
 
+    from bot.cli_gate import register as register_gate
     from bot.cli_kb import register as register_kb
     from bot.cli_operators import register as register_operators
     from bot.cli_privacy import register as register_privacy
@@ -394,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_operators(sub)
     register_kb(sub)
+    register_gate(sub)
     register_privacy(sub)
     register(sub)
     return parser

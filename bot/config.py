@@ -45,6 +45,9 @@ class PolicyConfig(BaseModel):
     # next message opens a new one (a new flow, a new «не понял» count, its own line in the
     # figures), and retention can erase the old one. 0 keeps it open for ever.
     session_expiry_minutes: int = Field(default=60, ge=0)
+    # A flow's question left unanswered this long is no longer waiting: the next message is
+    # read as a new one, in this conversation or the next (docs/flows.md). 0: it waits for ever.
+    flow_expiry_hours: int = Field(default=12, ge=0)
     # «👍 Помогло / 👎 Не помогло» under a single FAQ answer (bot/helpful.py); the editor's page
     # lists the answers customers said did not help.
     ask_helpful: bool = True
@@ -318,12 +321,24 @@ class Settings:
 
 
 def load_config(path: Path) -> ProjectConfig:
-    """Load ``config.yml``; a missing file means all defaults."""
+    """Load ``config.yml``; a missing file means all defaults.
+
+    An empty one (nothing, only comments, ``null`` or ``{}``) is refused: it is a save that
+    went wrong far more often than a choice, and taken as «all defaults» it would silently
+    drop the company's name, working hours, retention and the reload's regression gate."""
     if not path.exists():
         return ProjectConfig()
     doc = load_yaml(path)
-    if doc.data is None:
-        return ProjectConfig()
+    if doc.data is None or doc.data == {}:
+        raise ContentError(
+            [
+                doc.problem(
+                    (),
+                    "config.yml пуст: в нём нет ни одного раздела (company, handoff, …). "
+                    "Верните настройки; если нужны все значения по умолчанию, удалите файл",
+                )
+            ]
+        )
     if not isinstance(doc.data, dict):
         raise ContentError(
             [doc.problem((), "config.yml должен быть словарём разделов (ключ: значение)")]

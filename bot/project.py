@@ -11,9 +11,11 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import domain_checks
 from bot.config import Domain, ProjectConfig, load_config, load_domain
 from bot.engine import Brain
 from bot.yamlio import ContentError, Problem, YamlDoc, load_yaml, relative_problems
@@ -38,6 +40,8 @@ class Project:
     nlu_examples: list[Example]
     nlu_files: list[Path]
     flows: dict[str, Flow] = field(default_factory=dict)
+    # what the files say that Zabota reads past (Rasa's slots, forms, synonyms …): file:line
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def nlu_config(self) -> NLUConfig:
@@ -124,10 +128,20 @@ def load_project(root: Path) -> Project:
         flows_complete = False
     if domain is not None and kb_complete and flows_complete:
         problems.extend(_unanswered_intents(nlu_docs, config, domain, kb, flows))
+    found = domain_checks.check_project(
+        root,
+        config,
+        domain.responses if domain is not None else None,
+        kb if kb_complete else None,
+        flows if flows_complete else None,
+        [doc.path for doc in nlu_docs],
+    )
+    problems.extend(found.errors)
     if problems:
         raise ContentError(relative_problems(problems, root))
     assert domain is not None
-    return Project(root, config, domain, kb, examples, nlu_files, flows)
+    warnings = relative_problems(found.warnings, root)
+    return Project(root, config, domain, kb, examples, nlu_files, flows, warnings)
 
 
 def _unanswered_intents(
@@ -177,11 +191,17 @@ def _problem_from_text(text: str, path: Path) -> Problem:
 
 
 def train(
-    project: Project, models_dir: Path | None = None, *, force: bool = False
+    project: Project,
+    models_dir: Path | None = None,
+    *,
+    force: bool = False,
+    on_training: Callable[[], None] | None = None,
 ) -> tuple[NLUModel, Path, bool]:
     """The project's NLU model: loaded from cache if the content is unchanged, else trained.
 
-    Returns ``(model, path, trained_now)``.
+    ``on_training`` is called once it is known that a model will be trained (not loaded), so
+    that a «training…» message is only ever shown when it is true. Returns
+    ``(model, path, trained_now)``.
     """
     models_dir = models_dir or project.root / "models"
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -191,6 +211,8 @@ def train(
             return load_model(path), path, False
         except Exception:
             log.warning("cached model %s is unreadable; retraining", path)
+    if on_training is not None:
+        on_training()
     started = time.perf_counter()
     model = build_model(project.nlu_config)
     model.fit(project.training_examples())

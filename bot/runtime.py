@@ -172,7 +172,7 @@ class Runtime:
         inbox_id = await self.inbox.receive(event)  # with whatever else arrived meanwhile
         if inbox_id is None:
             return  # received before: processed or being processed
-        task = asyncio.create_task(self._process_logged(event, inbox_id))
+        task = asyncio.create_task(self.process_logged(event, inbox_id))
         self._track(task)
         channel = self.channels.get(event.channel)
         if channel is not None and event.kind in ("text", "button"):
@@ -189,7 +189,9 @@ class Runtime:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _process_logged(self, event: Inbound, inbox_id: int | None = None) -> None:
+    async def process_logged(self, event: Inbound, inbox_id: int | None = None) -> None:
+        """Process one stored event as the webhooks and the recovery loop do (also an
+        admin's «Повторить» of a given-up event, :mod:`handoff.failed_inbox`)."""
         try:
             await self.engine.process(event, inbox_id)
         except Exception as exc:
@@ -236,7 +238,7 @@ class Runtime:
         async with self.db.read() as session:
             pending = await inbound.unprocessed(session, utcnow() - older_than)
         for inbox_id, event in pending:
-            await self._process_logged(event, inbox_id)
+            await self.process_logged(event, inbox_id)
         if pending:
             log.info("recovered %d unprocessed event(s) from the inbox", len(pending))
         return len(pending)
@@ -273,6 +275,8 @@ class Runtime:
         receipts = await self._in_batches(
             lambda session: erasure.prune_delivery_events(session, utcnow() - keep), PRUNE_BATCH
         )
+        if total:
+            await self.db.drop_old_versions()  # the SQLite log still holds the erased texts
         if total or receipts:
             log.info(
                 "erased the texts of %d conversation(s) closed over %s ago and %d older "

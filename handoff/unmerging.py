@@ -54,6 +54,16 @@ class Join:
     at: datetime
     conversations: int  # how many conversations would go back
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "joined_id": self.joined_id,
+            "joined": self.joined,
+            "by": self.by,
+            "at": self.at.isoformat(),
+            "conversations": self.conversations,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Unmerged:
@@ -65,34 +75,38 @@ class Unmerged:
 async def joins(service: HandoffService, customer_id: int) -> list[Join]:
     """The joins into this card that can still be undone, newest first."""
     async with service.db.read() as session:
-        keep_id = await customer_root(session, customer_id)
-        rows = (
-            await session.scalars(
-                select(CustomerMerge)
-                .where(CustomerMerge.keep_id == keep_id, CustomerMerge.undone_at.is_(None))
-                .order_by(CustomerMerge.id.desc())
+        return await listed_joins(session, await customer_root(session, customer_id))
+
+
+async def listed_joins(session: AsyncSession, keep_id: int) -> list[Join]:
+    """:func:`joins` within a session, for the customer card (``keep_id``: the card's root)."""
+    rows = (
+        await session.scalars(
+            select(CustomerMerge)
+            .where(CustomerMerge.keep_id == keep_id, CustomerMerge.undone_at.is_(None))
+            .order_by(CustomerMerge.id.desc())
+        )
+    ).all()
+    found: list[Join] = []
+    for row in rows:
+        joined = await session.get(Customer, row.joined_id)
+        if joined is None or joined.merged_into_id != keep_id or joined.erased_at:
+            continue
+        by = "бот"
+        if row.operator_id is not None:
+            operator = await session.get(Operator, row.operator_id)
+            by = operator.display_name if operator else "сотрудник"
+        found.append(
+            Join(
+                row.id,
+                joined.id,
+                customer_name(joined),
+                by,
+                row.created_at,
+                len(row.moved.get("conversations", [])),
             )
-        ).all()
-        found: list[Join] = []
-        for row in rows:
-            joined = await session.get(Customer, row.joined_id)
-            if joined is None or joined.merged_into_id != keep_id or joined.erased_at:
-                continue
-            by = "бот"
-            if row.operator_id is not None:
-                operator = await session.get(Operator, row.operator_id)
-                by = operator.display_name if operator else "сотрудник"
-            found.append(
-                Join(
-                    row.id,
-                    joined.id,
-                    customer_name(joined),
-                    by,
-                    row.created_at,
-                    len(row.moved.get("conversations", [])),
-                )
-            )
-        return found
+        )
+    return found
 
 
 async def unmerge(

@@ -30,6 +30,7 @@ from bot.storage.models import (
 )
 from handoff import customer_notes, delivery
 from handoff.escalation import REASON_TITLES
+from handoff.names import first_name
 from handoff.sla_clock import SlaClock
 from knowledge_base.models import KnowledgeBase
 
@@ -352,10 +353,15 @@ async def customer_card(session: AsyncSession, customer_id: int, clock: SlaClock
     ).all():
         marked.setdefault(conversation_id, []).append(titles.get(label, label))
     notes, notes_total = await customer_notes.listed(session, customer_id)
+    from handoff.unmerging import listed_joins  # it names customers as this module does
+
+    joins = await listed_joins(session, customer_id) if customer else []
     now = utcnow()
     return {
         "id": customer_id,
         "name": customer_name(customer),
+        # What «{клиент}» in a ready reply becomes (handoff/names.py): None, no name known.
+        "first_name": first_name(customer.display_name) if customer else None,
         "phone": customer.phone if customer else None,
         "since": _iso(customer.created_at) if customer else None,
         "erased_at": _iso(customer.erased_at) if customer else None,
@@ -365,6 +371,8 @@ async def customer_card(session: AsyncSession, customer_id: int, clock: SlaClock
         ],
         "notes": [note.to_json() for note in notes],  # the team's, about the person
         "notes_total": notes_total,
+        # the cards joined into this one that «Разъединить» can still undo (handoff/unmerging.py)
+        "joins": [join.to_json() for join in joins],
         "conversations_total": int(total or 0),
         "conversations": [
             {

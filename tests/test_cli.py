@@ -96,6 +96,23 @@ def test_validate_reports_broken_yaml_with_file_and_line(project: Path) -> None:
     assert "  config.yml:2:" in result.stderr and "неизвестный ключ" in result.stderr
 
 
+def test_validate_refuses_an_empty_config(project: Path) -> None:
+    (project / "config.yml").write_text("# всё стёрли по ошибке\n", encoding="utf-8")
+    result = zabota("--project", str(project), "validate")
+    assert result.returncode == 2, result.stdout
+    assert "  config.yml:1: config.yml пуст" in result.stderr
+
+
+def test_train_says_training_only_when_it_trains(project: Path) -> None:
+    current = zabota("--project", str(project), "train")  # the copied model is current
+    assert current.returncode == 0, current.stderr
+    assert current.stdout.startswith("up to date: ")
+    assert "training" not in current.stderr  # no «training…» before «up to date»
+    forced = zabota("--project", str(project), "train", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "• training NLU on " in forced.stderr and forced.stdout.startswith("trained: ")
+
+
 def test_chat_reads_customer_lines_from_a_pipe(project: Path) -> None:
     result = zabota(
         "--project",
@@ -300,6 +317,20 @@ def test_operators_add_and_duplicate(project: Path) -> None:
     [header, admin] = listed.stdout.splitlines()
     assert header.split()[:3] == ["login", "role", "status"]
     assert admin.split() == ["admin", "admin", "offline", "3", "(all)", "admin"]
+
+
+def test_operators_add_refuses_a_team_nobody_routes_to(project: Path) -> None:
+    env = {"ZB_PASS": "correct horse battery"}
+    base = ("--project", str(project), "operators", "add")
+    typo = zabota(*base, "anna", "--teams", "support,biling", "--password-env", "ZB_PASS", env=env)
+    assert typo.returncode == 2, typo.stdout
+    assert "error: unknown team(s): biling; known teams: billing, sales, support" in typo.stderr
+    listed = zabota("--project", str(project), "operators", "list", env={})
+    assert "anna" not in listed.stdout  # nothing half-created
+    ok = zabota(*base, "anna", "--teams", "support, billing", "--password-env", "ZB_PASS", env=env)
+    assert ok.returncode == 0, ok.stderr
+    listed = zabota("--project", str(project), "operators", "list", env={})
+    assert "billing,support" in listed.stdout
 
 
 def free_port() -> int:

@@ -193,6 +193,27 @@ def test_unknown_config_key_is_a_typo(tmp_path: Path) -> None:
     assert "неизвестный ключ" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("", 1), ("# настройки\n# потом\n", 1), ("null\n", 1), ("# пусто\n\n{}\n", 3)],
+)
+def test_an_empty_config_is_refused_not_taken_for_defaults(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    """A save that went wrong must not silently drop every setting (hours, retention, …)."""
+    path = tmp_path / "config.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_config(path)
+    [problem] = info.value.problems
+    assert str(problem).startswith(f"{path}:{line}: config.yml пуст")
+    assert "удалите файл" in problem.message  # the way to really mean «all defaults»
+
+
+def test_a_missing_config_still_means_all_defaults(tmp_path: Path) -> None:
+    assert load_config(tmp_path / "config.yml").company == "Zabota"
+
+
 def test_a_label_needs_a_latin_id_and_a_title(tmp_path: Path) -> None:
     path = tmp_path / "config.yml"
     path.write_text(

@@ -408,7 +408,7 @@ async def test_a_lone_surrogate_is_replaced_and_the_visitor_answered(visitor: Vi
 
 
 async def test_the_header_names_the_person_who_has_the_chat(visitor: Visitor) -> None:
-    """QA: Анна («Отошёл») took the conversation and answered, yet the header still said
+    """QA: Анна («Не на месте») took the conversation and answered, yet the header still said
     «операторы — сегодня в 9:00». The poll tells chat.js who is in the chat."""
     assert visitor.runtime is not None
     service = HandoffService.from_runtime(visitor.runtime)
@@ -440,7 +440,7 @@ async def test_the_header_names_the_person_who_has_the_chat(visitor: Visitor) ->
 async def test_taking_the_chat_wakes_the_visitors_poll_without_a_message(
     visitor: Visitor,
 ) -> None:
-    """Taking by hand while «Отошёл» sends the customer nothing; the header must still learn
+    """Taking by hand while «Не на месте» sends the customer nothing; the header must still learn
     who is in the chat at once, not at the poll's timeout."""
     assert visitor.runtime is not None
     service = HandoffService.from_runtime(visitor.runtime)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
+from handoff.failed_inbox import FailedInbox
 from handoff.service import HandoffService
 from handoff.waiting import WaitingNotices
 from handoff.web.accounts import account_routes
@@ -15,6 +16,7 @@ from handoff.web.content import content_routes
 from handoff.web.context import Console
 from handoff.web.customers import customer_routes
 from handoff.web.editor import editor_routes
+from handoff.web.failed_inbox import failed_inbox_routes
 from handoff.web.labels import label_routes
 from handoff.web.media import media_routes
 from handoff.web.pages import page_routes
@@ -38,6 +40,7 @@ def routes(console: Console) -> list[BaseRoute]:
         *account_routes(console),
         *label_routes(console),
         *customer_routes(console),
+        *failed_inbox_routes(console),
     ]
 
 
@@ -50,6 +53,7 @@ def console_routes(runtime: Runtime) -> list[BaseRoute]:
 
     service = HandoffService.from_runtime(runtime)
     runtime.every_round(service.close_silent)  # conversations the customer left
+    runtime.every_round(service.return_passed_on)  # passed to a team nobody took
     notices = WaitingNotices(
         runtime.db,
         runtime.bus,
@@ -66,5 +70,8 @@ def console_routes(runtime: Runtime) -> list[BaseRoute]:
         channels=runtime.channels,
         reload=reloader,
         content_root=runtime.project.root,
+        # A retried event goes the way every stored event goes (the webhooks', the recovery
+        # loop's): processed, or its failure counted and the event marked failed again.
+        failed_inbox=FailedInbox(runtime.db, runtime.process_logged),
     )
     return routes(console)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Forbidden, HandoffError
 from handoff.live import snapshot
 from handoff.metrics_csv import to_csv
+from handoff.metrics_period import period
 from handoff.service import CONSOLE_ROLES
 from handoff.web.context import Console, error, int_field, json_body, str_field
 from handoff.web.openapi import OPENAPI
@@ -55,7 +55,7 @@ async def login(
     """Check credentials; a successful login marks an operator online and drains the queue.
 
     An admin is not put to work by logging in (often it is only to read the statistics): from
-    «Не в сети» an admin becomes «Отошёл», present but out of rotation, and goes online only
+    «Не в сети» an admin becomes «Не на месте», present but out of rotation, and goes online only
     by choosing «В сети»; a status the admin already has (another tab) is kept. Editors have
     no presence at all (docs/handoff.md, «Presence»).
 
@@ -283,33 +283,38 @@ def api_routes(console: Console) -> list[BaseRoute]:
         return JSONResponse({"query": query, "results": results})
 
     async def _metrics(request: Request) -> dict[str, Any]:
-        try:
-            days = max(1, min(int(request.query_params.get("days", "7")), 365))
-        except ValueError:
-            days = 7
         brain = console.brain()
         config = brain.config.handoff
+        timezone = config.working_hours.timezone
+        asked = period(request.query_params, timezone, utcnow())
         async with console.db.read() as session:
             data = await metrics.compute(
                 session,
-                utcnow() - timedelta(days=days),
+                asked.since,
+                asked.until,
                 brain=brain,
-                timezone=config.working_hours.timezone,
+                timezone=timezone,
                 goal_seconds=config.sla_first_response_seconds,
                 hours=None
                 if config.working_hours.always_open or not config.sla_in_working_hours
                 else config.working_hours,
             )
-        return {"days": days, **data}
+        return {"period": asked.as_json(), "slug": asked.slug, **data}
 
     @admins
     async def get_metrics(request: Request, operator: Operator) -> Response:
-        return JSONResponse(await _metrics(request))
+        try:
+            return JSONResponse(await _metrics(request))
+        except HandoffError as exc:
+            return error(exc)
 
     @admins
     async def get_metrics_csv(request: Request, operator: Operator) -> Response:
-        data = await _metrics(request)
-        name = f"zabota-stats-{data['days']}d-{utcnow():%Y-%m-%d}.csv"
+        try:
+            data = await _metrics(request)
+        except HandoffError as exc:
+            return error(exc)
+        name = f"zabota-stats-{data['slug']}-{utcnow():%Y-%m-%d}.csv"
         return Response(
             to_csv(data),
             media_type="text/csv; charset=utf-8",
@@ -369,14 +374,14 @@ async def _perform(
         await service.take(conversation_id, target)
         return {"operator_id": target}
     if name == "transfer":
-        await service.transfer(
+        result = await service.transfer(
             conversation_id,
             operator.id,
             to_operator_id=int_field(data, "operator_id"),
             to_team=str_field(data, "team") or None,
             note=str_field(data, "note"),
         )
-        return {}
+        return {"warning": result.warning}
     if name == "close":
         await service.close(conversation_id, operator.id)
         return {}

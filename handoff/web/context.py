@@ -16,6 +16,7 @@ from bot.channels.base import Channel
 from bot.engine import Brain
 from bot.storage.db import Database
 from handoff.errors import HandoffError
+from handoff.failed_inbox import FailedInbox
 from handoff.service import HandoffService
 from handoff.sla_clock import SlaClock
 from handoff.teaching import Reloader
@@ -35,6 +36,7 @@ class Console:
     channels: Mapping[str, Channel] = field(default_factory=dict)  # downloads, «typing…»
     reload: Reloader | None = None  # hot reload of the content (with an optional edit)
     content_root: Path | None = None  # the project's directory (where flows' files are)
+    failed_inbox: FailedInbox | None = None  # events the bot gave up on: retry, dismiss
     sessions: Sessions = field(init=False)
     typing: TypingRelay = field(init=False)
 

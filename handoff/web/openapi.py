@@ -14,6 +14,7 @@ from handoff.web.openapi_base import TEXT as _TEXT
 from handoff.web.openapi_base import action as _action
 from handoff.web.openapi_base import body as _body
 from handoff.web.openapi_editor import EDITOR_PATHS, PHRASE_PATHS, TABLE_PATHS
+from handoff.web.openapi_inbox import INBOX_PATHS
 from handoff.web.openapi_team import LABEL_PATHS, TEAM_PATHS
 
 OPENAPI: dict[str, Any] = {
@@ -139,7 +140,8 @@ OPENAPI: dict[str, Any] = {
             _body({"operator_id": {"type": "integer"}}),
         ),
         "/conversations/{id}/transfer": _action(
-            "Transfer to a colleague (operator_id) or a team's queue (team) with a note",
+            "Transfer to a colleague (operator_id) or a team's queue (team) with a note; "
+            "`warning` (else null) says when nobody else of the team is online to take it",
             _body(
                 {
                     "operator_id": {"type": "integer"},
@@ -229,7 +231,8 @@ OPENAPI: dict[str, Any] = {
             "get": {
                 "summary": "The team's ready replies («шаблоны») and the caller's own (`personal`) "
                 "whose shortcut starts with `q` (first) or whose text has it; `{клиент}` and "
-                "`{оператор}` in a text are for the console to fill in",
+                "`{оператор}` in a text are for the console to fill in (the customer card's "
+                "`first_name`, the operator's name)",
                 "security": _SECURED,
                 "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
                 "responses": _OK,
@@ -261,6 +264,7 @@ OPENAPI: dict[str, Any] = {
         },
         **TEAM_PATHS,
         **LABEL_PATHS,
+        **INBOX_PATHS,
         "/kb/search": {
             "get": {
                 "summary": "Search canned answers in the knowledge base",

@@ -55,7 +55,7 @@ def log_in(page: Page, server: Server, username: str) -> None:
 
 
 def go_away(page: Page) -> None:
-    """«Отошёл», and wait until the server has it (else, on a busy machine, the next customer
+    """«Не на месте», and wait until the server has it (else, on a busy machine, the next customer
     could still be assigned to this operator)."""
     with page.expect_response(
         lambda r: r.url.endswith("/api/v1/me/status") and r.request.method == "POST"
@@ -486,7 +486,7 @@ def test_the_customer_sees_the_operator_typing(server: Server, contexts: Any) ->
     expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
     open_the_newest(tanya, server)
     expect(tanya.locator("#messages")).to_contain_text("вопрос по гарантии")
-    tanya.click("#take")  # while «Отошёл»: no «уже читает», the chat's header names her
+    tanya.click("#take")  # while «Не на месте»: no «уже читает», the chat's header names her
     expect(customer.locator("#subtitle")).to_have_text("Оператор Таня в чате")
     expect(customer.locator("#typing")).to_be_hidden()
 
@@ -840,7 +840,7 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     # Plural forms follow the number: another period, other ratings, nobody handed over.
     metrics["csat"] = {"ratings": 3, "average": 4.33, "share_4_5": 0.67, "reasons": []}
     metrics["handoffs"] = {"reasons": [], "topics": [], "without_question": 0}
-    lead.select_option("#days", "30")
+    lead.select_option("#days", "days=30")
     expect(lead.locator("#csat")).to_have_text("4,3 из 5 (3 оценки)")
     expect(lead.locator("#reasons-box")).to_be_hidden()
     expect(lead.locator("#handoff-reasons")).to_be_hidden()
@@ -852,7 +852,7 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     expect(lead.locator("#without-question")).to_have_text("")
     metrics["csat"] = {"ratings": 5, "average": 4.33, "share_4_5": 0.6}
     metrics["answers"] = {"rated": 0, "helped": 0, "share": None}
-    lead.select_option("#days", "1")
+    lead.select_option("#days", "days=1")
     expect(lead.locator("#csat")).to_have_text("4,3 из 5 (5 оценок)")
     expect(lead.locator("#helped")).to_have_text("—")
     expect(lead.locator("#helped-note")).to_have_text("клиенты ещё не оценивали ответы")
@@ -862,6 +862,8 @@ def test_statistics_read_the_russian_way(server: Server, contexts: Any) -> None:
     with lead.expect_download() as download:
         lead.click("#csv")
     assert download.value.suggested_filename.startswith("zabota-stats-1d-")
+    lead.select_option("#days", label="прошлый месяц")  # a calendar month, for the report
+    expect(lead.locator("#csv")).to_have_attribute("href", "/api/v1/metrics.csv?month=last")
     saved = download.value.path()
     content = Path(saved).read_bytes().decode("utf-8")
     assert content.startswith("\ufeffПоказатель;Значение") and "Дата;Оператор;Диалогов" in content
@@ -1082,6 +1084,17 @@ def test_an_operator_joins_the_customers_earlier_card(server: Server, contexts: 
     expect(operator.locator("#messages")).to_contain_text("заказ 880512 не пришёл")
     assert today != yesterday
 
+    # A wrong join is taken back from the card: yesterday's customer has their own card again.
+    join = operator.locator("#joins li")
+    expect(join).to_have_count(1)
+    expect(join).to_contain_text("(Мирослава, ")
+    operator.once("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    join.get_by_role("button", name="Разъединить").click()
+    expect(operator.locator("#joins li")).to_have_count(0)
+    expect(operator.locator("#card-conversations li")).to_have_count(1)
+    expect(operator.locator("#messages")).to_contain_text("Карточки разъединены (Мирослава)")
+    assert "снова станет отдельным клиентом" in dialogs[-1]
+
 
 def test_a_note_about_the_customer_stays_on_the_card(server: Server, contexts: Any) -> None:
     says = "Позовите оператора, по заказу 990017"
@@ -1103,14 +1116,14 @@ def test_a_note_about_the_customer_stays_on_the_card(server: Server, contexts: A
 
 
 def test_the_chat_header_names_the_operator_who_has_the_chat(server: Server, contexts: Any) -> None:
-    """QA: an operator «Отошёл» took the chat and answered while the header still said when
+    """QA: an operator «Не на месте» took the chat and answered while the header still said when
     the team would be back."""
     zoya, customer, _ = a_customer_waits(
         server, contexts, "zoya", "Зоя", "Позовите человека, вопрос по доставке"
     )
     subtitle = customer.locator("#subtitle")
     expect(subtitle).not_to_contain_text("Зоя")
-    zoya.click("#take")  # while «Отошёл»: the customer gets no message, the header says it
+    zoya.click("#take")  # while «Не на месте»: the customer gets no message, the header says it
     expect(subtitle).to_have_text("Оператор Зоя в чате")
     expect(subtitle).to_have_attribute("data-state", "operator")
     zoya.fill("#reply", "Здравствуйте! Смотрю доставку")

@@ -237,6 +237,8 @@ function renderDetail(c) {
   $("card-blocked").textContent = card.blocked_at
     ? `Заблокирован ${new Date(card.blocked_at).toLocaleDateString("ru-RU")}: бот отвечает, к операторам не попадает`
     : "";
+  // The customer blocked the bot in the messenger replies go to (bot/reachability.py).
+  $("unreachable").hidden = !card.channels.some((ch) => ch.channel === c.channel && ch.blocked);
   $("block").hidden = Boolean(card.blocked_at || card.erased_at);
   $("unblock").hidden = !card.blocked_at;
   $("card-channels").replaceChildren(...card.channels.map((ch) => el("li", {}, channelBadge(ch.channel), ch.name || "")));
@@ -308,8 +310,9 @@ async function act(path, body) {
   showError("");
   NOTIFY.own(STATE.selected);  // taking or answering it is no news to this operator
   try {
-    await api("POST", `/conversations/${STATE.selected}/${path}`, body || {});
+    const done = await api("POST", `/conversations/${STATE.selected}/${path}`, body || {});
     await Promise.all([refreshDetail(), refreshLists()]);
+    if (done && done.warning) showError(done.warning);  // e.g. nobody else in that team is online
     return true;
   } catch (error) {
     showError(error.message);
@@ -356,7 +359,7 @@ async function submitFile(input) {
 
 // ---- live updates ----------------------------------------------------------------------
 
-// The operator's status as the server has it: changed in another tab, or set to «Отошёл» by
+// The operator's status as the server has it: changed in another tab, or set to «Не на месте» by
 // the server when all consoles were closed, it shows here too (nothing is routed to «away»).
 async function refreshMe() {
   try {
@@ -388,7 +391,7 @@ function connect() {
   source.addEventListener("hello", () => { $("live").classList.add("on"); refreshLists().catch(() => {}); });
   source.addEventListener("change", (event) => {
     const data = JSON.parse(event.data);
-    if (data.kind === "operator" && data.operator_id === ME) refreshMe();  // another tab's «Отошёл»
+    if (data.kind === "operator" && data.operator_id === ME) refreshMe();  // another tab's «Не на месте»
     if (data.kind === "receipt") {  // «доставлено», «прочитано»: only the open reply changes
       if (data.conversation_id === STATE.selected) refreshDetail().catch(() => {});
       return;

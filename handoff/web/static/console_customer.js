@@ -1,7 +1,8 @@
 // Operator console, the customer card: «Заметки о клиенте» (what the team keeps about the person
 // across conversations and messengers) and «Это тот же клиент…» (the customer says they wrote
 // before from another messenger; the operator finds that customer — the same search as «Найти»:
-// name, phone, «№», words they wrote — and joins the two cards into one after a confirmation).
+// name, phone, «№», words they wrote — and joins the two cards into one after a confirmation;
+// a wrong join is taken back with «Разъединить» on its line under the button).
 // Loaded before console.js; STATE, api and the rest are its. Texts go in with textContent only.
 "use strict";
 
@@ -66,6 +67,34 @@ function renderMerge(card) {
   if (MERGE.customer !== card.id) closeMerge();
   MERGE.customer = card.id;
   $("merge-open").hidden = Boolean(card.erased_at);
+  renderJoins(card);
+}
+
+// The cards joined into this one: «Объединено с «Анна» (Борис, 07.12.2026)» [Разъединить].
+function renderJoins(card) {
+  $("joins").replaceChildren(...(card.joins || []).map((j) => {
+    const undo = el("button", { type: "button", class: "plain unmerge-btn" }, "Разъединить");
+    undo.addEventListener("click", () => unmerge(card, j, undo));
+    return el("li", { "data-join": String(j.id) },
+      `Объединено с «${j.joined}» (${j.by}, ${new Date(j.at).toLocaleDateString("ru-RU")})`, " ", undo);
+  }));
+}
+
+async function unmerge(card, join, button) {
+  const back = join.conversations ? ` и ${join.conversations} обращ. того времени` : "";
+  if (!window.confirm(
+    `Разъединить «${card.name}» и «${join.joined}»? «${join.joined}» снова станет отдельным клиентом: ` +
+    `его мессенджеры${back} вернутся в его карточку.`,
+  )) return;
+  button.disabled = true;
+  showError("");
+  try {
+    await api("POST", `/customers/${card.id}/merges/${join.id}/undo`);
+    await Promise.all([refreshDetail(), refreshLists()]);
+  } catch (error) {
+    showError(error.message);
+    button.disabled = false;
+  }
 }
 
 function closeMerge() {
@@ -115,7 +144,7 @@ async function mergeWith(other) {
   if (!card) return;
   if (!window.confirm(
     `Объединить «${card.name}» и «${other.customer.name}» в одного клиента? ` +
-    "Их мессенджеры, диалоги и оценки будут в одной карточке; разделить их обратно из консоли нельзя.",
+    "Их мессенджеры, диалоги и оценки будут в одной карточке; ошибку можно исправить кнопкой «Разъединить».",
   )) return;
   showError("");
   try {
