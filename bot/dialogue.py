@@ -9,7 +9,7 @@ outbox in the same transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -56,6 +56,9 @@ class Turn:
     assigned_operator: Operator | None = None
     message_data: dict[str, Any] = field(default_factory=dict)
     """Added to the customer's message in the history once the handlers are done."""
+    read: Callable[[str], Awaitable[Prediction]] | None = None
+    """The NLU, for a text the customer did not type: an old button's title
+    (bot/stale_buttons.py)."""
 
     @property
     def channel(self) -> str:
@@ -138,20 +141,24 @@ class ButtonHandler:
     name = "button"
 
     def match(self, turn: Turn) -> bool:
+        from bot.stale_buttons import is_stale_flow
         from flows.engine import flow_of_entry_button
 
         payload = turn.event.payload or ""
-        return (
-            turn.event.kind is InboundKind.BUTTON
-            and bool(payload)
-            and not payload.startswith("flow")
-            and flow_of_entry_button(turn) is None  # the flow answers that entry
-        )
+        if turn.event.kind is not InboundKind.BUTTON or not payload:
+            return False
+        if payload.startswith("flow"):  # the flows' own, unless the flow is gone
+            return is_stale_flow(turn)
+        return flow_of_entry_button(turn) is None  # the flow answers that entry
 
     async def handle(self, turn: Turn) -> None:
+        from bot import stale_buttons
+
         payload = turn.event.payload or ""
         if payload.startswith("faq:") and payload[4:] in turn.kb:
             await answer_entry(turn, payload[4:], ask_helpful=True)
+        elif payload.startswith(stale_buttons.PREFIXES):  # its entry or flow is gone
+            await stale_buttons.answer(turn)
         elif (rated := helpful.parse(payload)) is not None:
             helpful.handle(turn, *rated)
         elif payload == HANDOFF_PAYLOAD:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot import cancel, choice, files, followup, queued, rating, reachability
+from bot import cancel, choice, files, followup, linking, queued, rating, reachability
 from bot.bus import Bus, BusEvent
 from bot.cluster import chat_lock_key
 from bot.config import Domain, ProjectConfig
@@ -277,6 +278,7 @@ class Engine:
             config=brain.config,
             now=self.clock(),
             flows=brain.flows,
+            read=functools.partial(self._batcher.predict, brain.nlu),
         )
         status = Status.PROCESSED
         if CARD in event.redacted and "utter_card_redacted" in brain.domain.responses:
@@ -311,6 +313,7 @@ class Engine:
                 await self._dispatch(turn)
             except Exception as exc:
                 raise _PipelineFailed from exc
+        linking.close_contact_keyboard(turn)  # typed instead of «Отправить мой номер»
         if prediction is not None and turn.prediction not in (None, prediction):
             # Read again in the light of the previous answer (bot/followup.py): the history,
             # the console and the editor's «не понял» list show the reading the bot acted on.

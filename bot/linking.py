@@ -10,7 +10,9 @@ a card out of the address book) is only noted in the history.
 Where the messenger can vouch (:data:`VOUCHED_CONTACTS`: Telegram), the link code comes with
 ``utter_link_phone`` and a contact-request button, «Отправить мой номер»: one press shares the
 customer's own number, no code to type. The answer to the contact takes the keyboard away;
-someone else's card is answered with the button again.
+someone else's card is answered with the button again. A customer who types instead of
+pressing is no longer asked: the bot's next answer without buttons of its own takes the
+keyboard away (:func:`close_contact_keyboard`), with no message sent just for that.
 Viber could show such a button too («share-phone»), but the number it sends is as unverified
 as any card, so Viber and the web chat (which has no such button) get the code alone.
 """
@@ -42,6 +44,8 @@ LINK_REQUEST = re.compile(
 
 
 SHARE_PHONE = "Отправить мой номер"
+CONTACT_KEYBOARD = "contact_keyboard"
+"""In the conversation's context while the «Отправить мой номер» keyboard is open."""
 VOUCHED_CONTACTS = frozenset({"telegram"})
 """Channels whose contact can be vouched for as the sender's own (``Inbound.contact_verified``):
 only there does the bot ask for the phone with a contact-request button."""
@@ -56,7 +60,30 @@ def with_phone_button(turn: Turn, message: Outbound, then: str | None = None) ->
     if then is not None and then in turn.domain.responses:
         text += "\n\n" + turn.domain.render(then, turn.channel).text
     button = Button.contact_request(SHARE_PHONE)
+    turn.conversation.context = {**(turn.conversation.context or {}), CONTACT_KEYBOARD: True}
     return dataclasses.replace(message, text=text, buttons=(button,), style=ButtonStyle.REPLY)
+
+
+def close_contact_keyboard(turn: Turn) -> None:
+    """Take an open «Отправить мой номер» keyboard away with this turn's first reply that can
+    carry it (called by the engine after the handlers).
+
+    The customer typed something else instead of pressing: the bot is no longer waiting for
+    the contact, and the big button should not hang over the chat. Telegram removes a reply
+    keyboard only with a message (``ReplyKeyboardRemove``), and a message with inline buttons
+    cannot carry it, so it goes with the first reply without buttons; a turn with none (only
+    inline answers, or silence while an operator has the chat) leaves it for the next. A reply
+    that asks for the contact again keeps it open."""
+    context = turn.conversation.context or {}
+    if not context.get(CONTACT_KEYBOARD):
+        return
+    if any(b.request_contact for m in turn.replies for b in m.buttons):
+        return  # asked (again) in this turn
+    for i, message in enumerate(turn.replies):
+        if message.remove_keyboard or not message.buttons:
+            turn.replies[i] = dataclasses.replace(message, remove_keyboard=True)
+            turn.conversation.context = {k: v for k, v in context.items() if k != CONTACT_KEYBOARD}
+            return
 
 
 def _answer(turn: Turn, name: str) -> None:

@@ -59,6 +59,31 @@ def categories(brain: Brain) -> dict[str, str]:
     return {c: max(files, key=lambda f: files[f]) for c, files in sorted(counts.items())}
 
 
+class AnsweredElsewhere(Conflict):
+    """409 ``answered_elsewhere``: the entry that already answers one of the new questions,
+    so the page can offer to add the question to it instead (one click) or create anyway."""
+
+    def __init__(self, question: str, entry_id: str, entry_title: str) -> None:
+        super().__init__(
+            f"На «{question}» бот уже уверенно отвечает записью «{entry_title}». Если клиенты "
+            "спрашивают о том же, добавьте вопрос в эту запись. Новая запись нужна, только "
+            "если ответ на этот вопрос должен быть другим.",
+            "answered_elsewhere",
+        )
+        self.question = question
+        self.entry_id = entry_id
+        self.entry_title = entry_title
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "error": self.code,
+            "message": self.message,
+            "question": self.question,
+            "entry_id": self.entry_id,
+            "entry_title": self.entry_title,
+        }
+
+
 async def create_entry(
     db: Database,
     brain: Callable[[], Brain],
@@ -85,11 +110,7 @@ async def create_entry(
     for question in [] if force else entry.questions:
         other = confident_elsewhere(current, question, None)
         if other is not None:
-            raise Conflict(
-                f"Бот уже уверенно отвечает на «{question}» записью «{other.title}». Если это "
-                "тот же вопрос, научите ту запись или поправьте её ответ.",
-                "answered_elsewhere",
-            )
+            raise AnsweredElsewhere(question, other.id, other.title)
     path = Path(files[category])
 
     def lines(revision: ContentRevision | None) -> list[EditorAction]:

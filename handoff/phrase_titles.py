@@ -53,6 +53,8 @@ TITLES = {
     "utter_link_code": "Код для связи мессенджеров",
     "utter_link_phone": "Кнопка «Отправить мой номер» (Telegram)",
     "utter_location": "Клиент прислал геопозицию",
+    "utter_button_gone": "Нажата кнопка ответа, которого больше нет",
+    "utter_button_gone_options": "Нажата кнопка ответа, которого больше нет (с вариантами)",
     "utter_phone_saved": "Телефон сохранён",
     "utter_linked": "Мессенджеры связаны",
 }

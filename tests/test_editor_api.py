@@ -471,6 +471,16 @@ async def test_a_new_entry_is_refused_with_reasons_and_nothing_is_written(env: E
             response = await eva.post("/api/v1/editor/entries", json={**PETS_ENTRY, **change})
             assert response.status_code == status, response.text
             assert response.json()["error"] == code and response.json()["message"]
+        # The refusal names the entry that answers it, for «Добавить вопрос в «…»».
+        elsewhere = await eva.post(
+            "/api/v1/editor/entries", json={**PETS_ENTRY, "questions": ["как вернуть товар?"]}
+        )
+        assert {k: elsewhere.json()[k] for k in ("question", "entry_id", "entry_title")} == {
+            "question": "как вернуть товар?",
+            "entry_id": "return_goods",
+            "entry_title": brain.kb.entries["return_goods"].title,
+        }
+        assert brain.kb.entries["return_goods"].title in elsewhere.json()["message"]
         # «Смотрите на сайте» is no answer: validation refuses it, the file is restored.
         vague = {**PETS_ENTRY, "answer": "Подробнее смотрите на нашем сайте."}
         refused = await eva.post("/api/v1/editor/entries", json=vague)

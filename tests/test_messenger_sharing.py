@@ -114,3 +114,31 @@ async def test_a_shared_location_is_a_point_on_the_map_not_a_file(
         async with w.runtime.db.read() as s:
             owners = set((await s.scalars(select(Conversation.owner))).all())
             assert owners == {Owner.BOT.value}
+
+
+async def test_a_customer_who_types_instead_of_pressing_loses_the_share_phone_keyboard(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.tg.deliver(w.tg.text_update(IVAN, "как связать телеграм и вайбер"), w.client)
+        await w.settle()
+        assert [b.text for b in w.tg.reply_keyboard(IVAN.id)] == [SHARE]
+
+        # An answer with inline buttons («Помогло / Не помогло») cannot take it away…
+        await w.tg.deliver(w.tg.text_update(IVAN, "сколько стоит доставка?"), w.client)
+        await w.settle()
+        assert len(w.tg.sent_to(IVAN.id)) == 2
+        assert w.tg.sent_to(IVAN.id)[-1].keyboard == "inline"
+        assert [b.text for b in w.tg.reply_keyboard(IVAN.id)] == [SHARE]
+
+        # …the next answer without buttons does, and nothing extra is sent for it.
+        await w.tg.deliver(w.tg.text_update(IVAN, "спасибо"), w.client)
+        await w.settle()
+        assert len(w.tg.sent_to(IVAN.id)) == 3
+        assert w.tg.texts(IVAN.id)[-1].startswith(("Пожалуйста", "Рад помочь"))
+        assert w.tg.sent_to(IVAN.id)[-1].keyboard == "remove"
+        assert w.tg.reply_keyboard(IVAN.id) == []
+
+        await w.tg.deliver(w.tg.text_update(IVAN, "спасибо"), w.client)
+        await w.settle()  # removed once: the answers after it carry nothing
+        assert w.tg.sent_to(IVAN.id)[-1].keyboard is None

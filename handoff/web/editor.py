@@ -24,6 +24,7 @@ from handoff import (
     teaching,
 )
 from handoff.errors import HandoffError
+from handoff.new_entries import AnsweredElsewhere
 from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body, str_field
 from handoff.web.kb_table import kb_table_routes
@@ -67,6 +68,8 @@ async def _content_change(
         return JSONResponse(
             {"error": exc.code, "message": exc.message, "current": exc.current}, status_code=409
         )
+    except AnsweredElsewhere as exc:  # the entry that answers it: «Добавить вопрос в «…»»
+        return JSONResponse(exc.to_json(), status_code=exc.status)
     except HandoffError as exc:
         return error(exc)
     return JSONResponse(result.to_json(), status_code=200 if result.ok else 422)

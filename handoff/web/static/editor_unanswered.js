@@ -105,7 +105,7 @@ function newEntryForm(item, result, done) {
       for (const box of [title, questions, answer]) box.base = box.value;  // saved: no draft
       done(data);
     } catch (error) {
-      refusal(result, error, { label: "Всё равно создать", retry: () => createAs(true) });
+      answeredElsewhere(result, error, createAs, done);
     }
     submit.disabled = false;
   };
@@ -117,6 +117,31 @@ function newEntryForm(item, result, done) {
     answer.recount();
   };
   return form;
+}
+
+// The bot already answers one of the new questions confidently with another entry: name it, and
+// offer to teach it that question (one click, usually what the editor wants) before creating a
+// second entry for the same thing.
+function answeredElsewhere(result, error, createAs, done) {
+  const data = error.data || {};
+  if (data.error !== "answered_elsewhere" || !data.entry_id) {
+    refusal(result, error, { label: "Всё равно создать новую запись", retry: () => createAs(true) });
+    return;
+  }
+  refusal(result, error);
+  const teach = el("button", { class: "teach-btn add-to-entry", type: "button" }, `Добавить вопрос в «${data.entry_title}»`);
+  const create = el("button", { class: "move-btn create-anyway", type: "button" }, "Всё равно создать новую запись");
+  teach.addEventListener("click", async () => {
+    teach.disabled = create.disabled = true;
+    result.replaceChildren(el("p", { class: "small" }, "Переобучаю бота и проверяю качество…"));
+    try {
+      done(await api("POST", "/editor/teach", { text: data.question, entry_id: data.entry_id }));
+    } catch (again) {
+      refusal(result, again);
+    }
+  });
+  create.addEventListener("click", () => createAs(true));
+  result.append(el("div", { class: "choices" }, teach, create));
 }
 
 // An item taught or dismissed leaves the server's list too: the next page starts one earlier.
