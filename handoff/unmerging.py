@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bus import BusEvent
+from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.models import (
     Conversation,
@@ -32,6 +34,7 @@ from bot.storage.models import (
     Message,
     Operator,
     Rating,
+    StoredFile,
     utcnow,
 )
 from handoff.errors import Conflict, NotFound
@@ -170,13 +173,24 @@ async def _move_back(
             )
         ).all()
     ]
+    identities = ids.get("identities", [])
+    theirs = await _channels(session, Identity.id.in_(identities)) if identities else set()
+    mine = await _channels(
+        session, Identity.customer_id == keep.id, Identity.id.not_in(identities or [0])
+    )
+    whole: list[int] = []
+    for conversation_id in conversations:
+        if await _kept_side_wrote_since(session, conversation_id, record, theirs - mine):
+            await _split(session, conversation_id, record, joined, theirs - mine)
+        else:
+            whole.append(conversation_id)
     back = {"customer_id": joined.id}
     for model, column, wanted in (
-        (Identity, Identity.id, ids.get("identities", [])),
+        (Identity, Identity.id, identities),
         (CustomerNote, CustomerNote.id, ids.get("notes", [])),
-        (Conversation, Conversation.id, conversations),
-        (Message, Message.conversation_id, conversations),
-        (Rating, Rating.conversation_id, conversations),
+        (Conversation, Conversation.id, whole),
+        (Message, Message.conversation_id, whole),
+        (Rating, Rating.conversation_id, whole),
     ):
         if wanted:
             await session.execute(
@@ -189,3 +203,97 @@ async def _move_back(
         keep.display_name = None
     joined.merged_into_id = None
     return len(conversations)
+
+
+async def _channels(session: AsyncSession, *where: Any) -> set[str]:
+    return set((await session.scalars(select(Identity.channel).where(*where))).all())
+
+
+async def _kept_side_wrote_since(
+    session: AsyncSession, conversation_id: int, record: CustomerMerge, theirs_only: set[str]
+) -> bool:
+    """Did the kept customer write into this conversation after the join? (A message from a
+    messenger only the joined customer uses is theirs; any other — the kept customer's
+    messenger, or one both use — is taken as the kept customer's, never handed over.)"""
+    found = await session.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.author == "customer",
+            Message.created_at > record.created_at,
+            Message.channel.not_in(theirs_only or {""}),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def _split(
+    session: AsyncSession,
+    conversation_id: int,
+    record: CustomerMerge,
+    joined: Customer,
+    theirs_only: set[str],
+) -> None:
+    """The joined customer's conversation went on with the kept customer after the join (one
+    open conversation per person): it stays theirs, as it is; what was said before the join,
+    and what the joined customer wrote since, goes to a new, closed conversation of the joined
+    customer. Nobody is handed the other's words."""
+    source = await session.get(Conversation, conversation_id)
+    assert source is not None
+    before = Message.created_at <= record.created_at
+    mine = and_(
+        Message.author == "customer",
+        Message.created_at > record.created_at,
+        Message.channel.in_(theirs_only or {""}),
+    )
+    last = await session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.author == "customer", before)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    channel = last.channel if last is not None else source.channel
+    identity = await session.scalar(
+        select(Identity)
+        .where(Identity.customer_id == joined.id, Identity.channel == channel)
+        .order_by(Identity.id.desc())
+        .limit(1)
+    )
+    # An identity moving back is still on the kept card at this point: look it up by id.
+    if identity is None:
+        identity = await session.scalar(
+            select(Identity)
+            .where(Identity.id.in_(record.moved.get("identities", [])), Identity.channel == channel)
+            .limit(1)
+        )
+    theirs = Conversation(
+        customer_id=joined.id,
+        owner=Owner.CLOSED.value,
+        channel=channel,
+        chat_id=identity.chat_id if identity is not None else "",
+        created_at=source.created_at,
+        updated_at=record.created_at,
+        closed_at=record.created_at,
+        context={"split_from": conversation_id},
+    )
+    session.add(theirs)
+    await session.flush()
+    await session.execute(
+        update(Message)
+        .where(Message.conversation_id == conversation_id, or_(before, mine))
+        .values(conversation_id=theirs.id, customer_id=joined.id)
+    )
+    await session.execute(
+        update(Rating)
+        .where(Rating.conversation_id == conversation_id, Rating.created_at <= record.created_at)
+        .values(conversation_id=theirs.id, customer_id=joined.id)
+    )
+    await session.execute(
+        update(StoredFile)
+        .where(
+            StoredFile.conversation_id == conversation_id,
+            StoredFile.created_at <= record.created_at,
+        )
+        .values(conversation_id=theirs.id)
+    )

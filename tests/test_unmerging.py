@@ -7,6 +7,9 @@ the bot tells them apart from the next message on. On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bot.storage.models import Conversation, Message
 from tests.handoff_kit import Env, customer_card, login
 
 
@@ -99,3 +102,48 @@ async def test_a_join_under_a_later_join_or_of_someone_else_is_not_undone(env: E
     async with env.client() as client:
         await login(client, "eva")
         assert (await client.get(f"/api/v1/customers/{three}/merges")).status_code == 403
+
+
+async def test_what_the_kept_customer_wrote_after_the_join_is_never_handed_over(env: Env) -> None:
+    """Пётр and Ольга are joined by mistake while both talk to the bot; the join keeps one open
+    conversation — Ольга's — and Пётр's next message, with his phone, lands in it. Undone, Ольга
+    gets back what she said, and not a word of Пётр's; Пётр keeps his."""
+    s = env.s
+    await s.operator("boris", name="Борис")
+    petr = (await s.conversation(await s.say("petr", "здравствуйте"))).customer_id
+    olgas = await s.say("olga", "где мой заказ 12345678")
+    olga = (await s.conversation(olgas)).customer_id
+    async with env.client() as client:
+        await login(client, "boris")
+        assert (
+            await client.post(f"/api/v1/customers/{petr}/merge", json={"customer_id": olga})
+        ).status_code == 200
+        after = await s.say("petr", "мой телефон +7 916 111-22-33, сколько стоит доставка")
+        assert after == olgas  # one open conversation for the one person they seemed to be
+        [join] = (await client.get(f"/api/v1/customers/{petr}/merges")).json()["joins"]
+        undone = await client.post(f"/api/v1/customers/{petr}/merges/{join['id']}/undo")
+        assert undone.status_code == 200, undone.text
+
+        petrs_card = await customer_card(client, after)
+        assert petrs_card["id"] == petr  # the conversation went on with Пётр: it is his
+        olgas_card = (await client.get(f"/api/v1/customers/{olga}/merges")).status_code
+        assert olgas_card == 200
+    async with s.db.read() as session:
+        texts = {
+            customer: " ".join(
+                (
+                    await session.scalars(
+                        select(Message.text).where(
+                            Message.customer_id == customer, Message.author == "customer"
+                        )
+                    )
+                ).all()
+            )
+            for customer in (petr, olga)
+        }
+        olgas_now = (
+            await session.scalars(select(Conversation).where(Conversation.customer_id == olga))
+        ).all()
+    assert "12345678" in texts[olga] and "916" not in texts[olga]
+    assert "916" in texts[petr] and "12345678" not in texts[petr]
+    assert [c.owner for c in olgas_now] == ["closed"]  # her part, as history

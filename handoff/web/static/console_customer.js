@@ -81,10 +81,10 @@ function renderJoins(card) {
 }
 
 async function unmerge(card, join, button) {
-  const back = join.conversations ? ` и ${join.conversations} обращ. того времени` : "";
   if (!window.confirm(
     `Разъединить «${card.name}» и «${join.joined}»? «${join.joined}» снова станет отдельным клиентом: ` +
-    `его мессенджеры${back} вернутся в его карточку.`,
+    "мессенджеры, обращения и заметки, которые были до объединения, вернутся в отдельную карточку. " +
+    "Написанное после объединения останется здесь.",
   )) return;
   button.disabled = true;
   showError("");
