@@ -2,8 +2,8 @@
 
 The press is stored with the customer's message (``data["helpful"] = {"entry", "value"}``),
 so the editor's page can show which answers customers said did not help
-(:func:`handoff.editor.helpfulness`). «👎» is answered with an offer to explain more or to call
-a colleague (``utter_helpful_no``, with the operator button); «👍» with a short thanks
+(:func:`handoff.editor_helpful.helpfulness`). «👎» is answered with an offer to explain more or
+to call a colleague (``utter_helpful_no``, with the operator button); «👍» with a short thanks
 (``utter_helpful_yes``). Neither counts as a miss. A project whose domain lacks the response
 sends nothing for that press, and ``policy.ask_helpful: false`` shows no buttons at all.
 

@@ -115,7 +115,8 @@ class Verdict:
             head = (
                 f"С этим изменением бот отвечал бы на проверочные вопросы ({regression_set}) "
                 f"хуже: верно {after} — на {below} ниже эталона {reference}, а допускается "
-                f"не больше {_pp(self.tolerance)}. Эталон — лучший результат среди принятых "
+                # «п. п.» ends with its own period, which ends the sentence too
+                f"не больше {_pp(self.tolerance)} Эталон — лучший результат среди принятых "
                 "изменений, поэтому несколько небольших ухудшений подряд тоже складываются. "
             )
         return head + (

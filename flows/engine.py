@@ -91,6 +91,9 @@ class FlowHandler:
         text = turn.event.text if turn.event.kind is InboundKind.TEXT else ""
         if text and is_cancel(text, no_too=step is not None and not step.buttons):
             self._finish(turn, state)
+            # «передумал» was understood (the flow is left), not an FAQ miss: marked like input.
+            turn.message_data["flow"] = flow.id
+            turn.message_data["flow_cancelled"] = True
             turn.say(Outbound(CANCELLED_TEXT), {"flow": flow.id, "cancelled": True})
             return
         if step is None or index is None:

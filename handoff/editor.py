@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import helpful
 from bot.engine import Brain
 from bot.storage.db import Database
 from bot.storage.models import ContentRevision, EditorAction, Message, Operator, utcnow
@@ -40,6 +39,9 @@ from nlu.config import NLUConfig
 log = logging.getLogger(__name__)
 
 MISSED = ("reject", "clarify")
+# Marks of a customer message the bot handled though NLU missed it: sent to a person, a flow's
+# input («12345678») or its cancel («передумал», flows/engine.py), an option picked («2»).
+HANDLED = ("to_human", "flow", "flow_cancelled", "choice")
 SCAN_LIMIT = 5000  # newest missed messages looked at per request
 DECISIONS = {"answer": "ответит", "clarify": "переспросит", "reject": "не поймёт"}
 
@@ -197,8 +199,8 @@ async def unanswered(
     clarify_at = NLUConfig.model_validate(brain.config.nlu).clarify_threshold
     groups: dict[str, UnansweredItem] = {}
     for text, channel, created_at, data in rows:
-        if (data or {}).get("to_human") or (data or {}).get("flow") or (data or {}).get("choice"):
-            continue  # to a person, a flow's input («12345678»), an option picked («2»)
+        if any((data or {}).get(mark) for mark in HANDLED):
+            continue  # to a person, a flow's input or cancel, an option picked («2»)
         key = question_key(text or "")
         if not key or key in dismissed or (key in taught and created_at <= taught[key]):
             continue
@@ -243,41 +245,6 @@ def _read_now(
     item.suggested = (
         guesses[0].entry_id if guesses and guesses[0].confidence >= clarify_at else None
     )
-
-
-@dataclass(slots=True)
-class Helpfulness:
-    """What customers said of one entry's answer: «👍 Помогло» and «👎 Не помогло» presses,
-    one per conversation (the last press counts)."""
-
-    entry_id: str
-    title: str
-    helped: int = 0
-    not_helped: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "entry_id": self.entry_id,
-            "title": self.title,
-            "helped": self.helped,
-            "not_helped": self.not_helped,
-        }
-
-
-async def helpfulness(session: AsyncSession, brain: Brain, *, days: int = 30) -> list[Helpfulness]:
-    """Entries customers rated in the last ``days`` (bot/helpful.py), the least helpful first."""
-    last = await helpful.presses(session, utcnow() - timedelta(days=days), limit=SCAN_LIMIT)
-    found: dict[str, Helpfulness] = {}
-    for (_, entry_id), helped in last.items():
-        item = found.get(entry_id)
-        if item is None:
-            title = intent_title(brain.kb, entry_id) or entry_id
-            item = found[entry_id] = Helpfulness(entry_id, title)
-        if helped:
-            item.helped += 1
-        else:
-            item.not_helped += 1
-    return sorted(found.values(), key=lambda h: (-h.not_helped, h.helped, h.title))
 
 
 HISTORY_TITLES = {

@@ -97,9 +97,11 @@ class DeletionPlan:
             + (f" (за {RECENT_DAYS} дней он ответил ею {recent})." if self.answered else "."),
         ]
         if self.taught:
+            taught = len(self.taught)
             parts.append(
-                f"{_count(len(self.taught), 'вопрос', 'вопроса', 'вопросов')} клиентов, которым "
-                "бота научили этой записью, вернутся в «Бот не понял»."
+                f"{_count(taught, 'вопрос', 'вопроса', 'вопросов')} клиентов, которым "
+                f"бота научили этой записью, {_form(taught, 'вернётся', 'вернутся', 'вернутся')} "
+                "в «Бот не понял»."
             )
         if self.regression_rows:
             rows = _count(self.regression_rows, "строка", "строки", "строк")
@@ -137,15 +139,19 @@ def blocked(title: str, found: list[Reference]) -> str:
     )
 
 
-def _count(n: int, one: str, few: str, many: str) -> str:
+def _form(n: int, one: str, few: str, many: str) -> str:
+    """The Russian form that agrees with the number ``n``: 1, 21 вопрос; 2–4, 22 вопроса;
+    5–20, 25 вопросов."""
     tens, ones = n % 100, n % 10
     if ones == 1 and tens != 11:
-        word = one
-    elif 2 <= ones <= 4 and not 12 <= tens <= 14:
-        word = few
-    else:
-        word = many
-    return f"{n} {word}"
+        return one
+    if 2 <= ones <= 4 and not 12 <= tens <= 14:
+        return few
+    return many
+
+
+def _count(n: int, one: str, few: str, many: str) -> str:
+    return f"{n} {_form(n, one, few, many)}"
 
 
 def references(brain: Brain, entry_id: str) -> list[Reference]:

@@ -13,7 +13,9 @@ customer, when, what failed, the message) and either:
   loop make. Success marks it processed, as any event, and the customer's message lands in
   their conversation; another failure is counted and the event stays in the list with the new
   error. The row is not reset first: a retry interrupted by a crash leaves it listed, never
-  in between (neither failed nor retried by the recovery loop);
+  in between (neither failed nor retried by the recovery loop). An event of a channel this bot
+  does not run now (Telegram without ``TELEGRAM_TOKEN``, a channel switched off after the
+  failure) is refused and stays listed: its replies could reach nobody;
 * **dismisses** it: marked processed without being processed (the inbox's upkeep deletes it
   after ``channels.inbox_keep_days``), and the log says who did.
 """
@@ -21,7 +23,7 @@ customer, when, what failed, the message) and either:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +36,7 @@ from bot.redact import redact
 from bot.storage.db import Database
 from bot.storage.models import Customer, Identity, InboxItem, utcnow
 from handoff.errors import Conflict, HandoffError, NotFound
+from handoff.views import CHANNEL_TITLES
 
 __all__ = ["FailedEvent", "FailedInbox", "RetryOutcome", "describe", "dismiss", "listed"]
 
@@ -156,10 +159,12 @@ async def listed(session: AsyncSession, limit: int = LIST_LIMIT) -> tuple[list[F
 @dataclass
 class FailedInbox:
     """Retry or dismiss given-up events. ``process`` is the runtime's own processing of a
-    stored event (it counts a failure, and marks the event failed again at the limit)."""
+    stored event (it counts a failure, and marks the event failed again at the limit);
+    ``channels`` are the names of the channels the runtime runs (read at each retry)."""
 
     db: Database
     process: Process
+    channels: Collection[str]
 
     async def retry(self, inbox_id: int) -> RetryOutcome:
         async with self.db.read() as session:
@@ -169,6 +174,16 @@ class FailedInbox:
             if row is None:
                 raise NotFound(_GONE, "not_found")
             stored = dict(row.event or {})
+            channel = row.channel
+        if channel not in self.channels:
+            # Processed, its replies would wait in the outbox for a channel that is not there.
+            title = CHANNEL_TITLES.get(channel, channel)
+            raise Conflict(
+                f"Канал «{title}» сейчас не включён в этом боте, поэтому ответ не дойдёт до "
+                "клиента. Включите канал и повторите, или уберите сообщение. "
+                "Оно осталось в списке.",
+                "channel_off",
+            )
         try:
             # Through today's door, as Runtime.submit does: an event stored before a fix there
             # (a lone surrogate replaced, a card number hidden) now gets through.

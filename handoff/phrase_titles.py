@@ -35,6 +35,7 @@ TITLES = {
     "utter_handoff_operator_left": "Оператор отошёл, диалог передан коллегам",
     "utter_handoff_operator_left_offline": "Оператор отошёл в нерабочее время",
     "utter_handoff_transferred": "Оператор передал диалог другой команде",
+    "utter_handoff_transferred_offline": "Оператор передал диалог другой команде в нерабочее время",
     "utter_operator_joined": "Оператор подключился",
     "utter_affirm": "Ответ на «ок», «👍»",
     "utter_sticker": "Клиент прислал стикер",

@@ -119,7 +119,7 @@ async def transfer(
         await repo.add_event(session, conversation, line, {"handover": handover})
         if warning:
             await repo.add_event(
-                session, conversation, f"Предупреждение для {operator.display_name}: {warning}"
+                session, conversation, f"Предупреждение ({operator.display_name}): {warning}"
             )
         if note:
             await add_note(session, conversation, operator, note)

@@ -51,6 +51,7 @@ OFFLINE_RESPONSES = (STILL_WAITING_OFFLINE, "utter_handoff_queued_offline", "utt
 OPERATOR_LEFT = "utter_handoff_operator_left"
 OPERATOR_LEFT_OFFLINE = "utter_handoff_operator_left_offline"
 TRANSFERRED = "utter_handoff_transferred"
+TRANSFERRED_OFFLINE = "utter_handoff_transferred_offline"
 
 
 def promise(
@@ -307,7 +308,8 @@ async def tell_transferred(
 ) -> bool:
     """An operator passed the conversation to the team titled ``team`` and nobody took it at
     once: the customer hears that colleagues there have it and when to expect an answer
-    (:data:`TRANSFERRED`; out of hours, when the team is back), which is the new promise."""
+    (:data:`TRANSFERRED`; out of hours :data:`TRANSFERRED_OFFLINE`, when the team is back),
+    which is the new promise."""
     if TRANSFERRED not in domain.responses:
         return False
     async with db.write() as session:
@@ -327,7 +329,8 @@ async def tell_transferred(
             domain,
             now or utcnow(),
             open_response=TRANSFERRED,
-            closed_responses=OFFLINE_RESPONSES[1:],
+            # The customer wrote nothing: not «Ваше сообщение добавлено…» (queued_offline).
+            closed_responses=(TRANSFERRED_OFFLINE, "utter_handoff_offline"),
             requeued=True,
             team=team,
         )

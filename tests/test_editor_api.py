@@ -501,7 +501,13 @@ async def test_the_editor_sees_which_answers_did_not_help(env: Env) -> None:
         assert response.json() == {
             "days": 7,
             "entries": [
-                {"entry_id": "delivery_cost", "title": title, "helped": 0, "not_helped": 1}
+                {
+                    "entry_id": "delivery_cost",
+                    "title": title,
+                    "helped": 0,
+                    "not_helped": 1,
+                    "deleted": False,
+                }
             ],
         }
     async with env.login("olga") as olga:

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from handoff.entry_deletion import DeletionPlan
 from tests.test_editor_api import Env, editor_env
 
 ENTRY = "contacts"
@@ -52,6 +53,16 @@ async def journal(client: httpx.AsyncClient) -> list[dict[str, Any]]:
     return items
 
 
+async def rated(client: httpx.AsyncClient) -> list[tuple[str, str, int, bool]]:
+    """«Ответы бота»: the rated entries, as (id, title, «👎» count, deleted)."""
+    response = await client.get("/api/v1/editor/helpfulness")
+    assert response.status_code == 200, response.text
+    return [
+        (h["entry_id"], h["title"], h["not_helped"], h["deleted"])
+        for h in response.json()["entries"]
+    ]
+
+
 async def unanswered_keys(env: Env, client: httpx.AsyncClient) -> list[str]:
     return [i["key"] for i in await env.items(client)]
 
@@ -63,6 +74,7 @@ async def test_an_editor_deletes_an_entry_the_bot_stops_answering_and_undo_bring
     await alice.say(CANONICAL)
     assert alice.last_outcome.prediction is not None
     assert alice.last_outcome.prediction.intent == ENTRY
+    await alice.press("👎 Не помогло")  # «Ответы бота» lists the entry
     await alice.say(ODD)  # the bot does not know it yet: it goes to «Бот не понял»
     assert alice.last_outcome.prediction.decision.value != "answer"
     async with env.login("eva") as eva, env.login("olga") as olga:
@@ -85,7 +97,7 @@ async def test_an_editor_deletes_an_entry_the_bot_stops_answering_and_undo_bring
             f"Удалить запись «{TITLE}» ({shown['source']})?",
             "Бот перестанет узнавать 14 вопросов этой записи и отвечать ею "
             "(за 30 дней он ответил ею 1 раз).",
-            "1 вопрос клиентов, которым бота научили этой записью, вернутся в «Бот не понял».",
+            "1 вопрос клиентов, которым бота научили этой записью, вернётся в «Бот не понял».",
         ]
 
         response = await delete(eva, shown["version"])
@@ -112,6 +124,9 @@ async def test_an_editor_deletes_an_entry_the_bot_stops_answering_and_undo_bring
         # Teaching the deleted entry (a page opened before) is refused, nothing written.
         late = await eva.post("/api/v1/editor/teach", json={"text": "ещё", "entry_id": ENTRY})
         assert late.status_code == 404 and env.stores.read_bytes().decode() == after
+        # «Ответы бота» still shows the customer's «👎», by the title the journal keeps (not the
+        # raw id) and as deleted: there is no answer left to edit.
+        assert await rated(eva) == [(ENTRY, TITLE, 1, True)]
 
         # The journal names the entry it deleted; «Отменить» brings it back byte for byte.
         line, *_ = await journal(eva)
@@ -123,6 +138,7 @@ async def test_an_editor_deletes_an_entry_the_bot_stops_answering_and_undo_bring
         await alice.say(CANONICAL)
         assert alice.last_outcome.prediction.intent == ENTRY
         assert ODD not in await unanswered_keys(env, eva)  # taught again
+        assert await rated(eva) == [(ENTRY, TITLE, 1, False)]
         revert, deleted, *_ = await journal(eva)
         assert revert["text"] == f"удалил(а) запись «{TITLE}»" and deleted["undo"] == "reverted"
         assert (await plan(eva))["version"] == shown["version"]
@@ -215,3 +231,20 @@ async def test_deleting_needs_an_editor_and_an_existing_entry(env: Env) -> None:
         missing = await eva.get("/api/v1/editor/entries/no_such_entry/deletion")
         assert missing.status_code == 404 and "не найдена" in missing.json()["message"]
         assert (await delete(eva, None, "no_such_entry")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("taught", "line"),
+    [
+        (2, "2 вопроса клиентов, которым бота научили этой записью, вернутся в «Бот не понял»."),
+        (5, "5 вопросов клиентов, которым бота научили этой записью, вернутся в «Бот не понял»."),
+        (21, "21 вопрос клиентов, которым бота научили этой записью, вернётся в «Бот не понял»."),
+    ],
+)
+def test_the_confirmation_agrees_with_the_number_of_taught_questions(
+    taught: int, line: str
+) -> None:
+    shown = DeletionPlan(
+        ENTRY, TITLE, "data/faq/stores.yml:3", "v", 1, 0, [f"вопрос {n}" for n in range(taught)]
+    )
+    assert shown.message.splitlines()[2] == line

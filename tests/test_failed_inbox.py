@@ -10,12 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 
 from bot.events import Inbound
 from bot.runtime import MAX_ATTEMPTS
 from bot.storage import inbound
-from bot.storage.models import InboxItem
+from bot.storage.models import InboxItem, OutboxItem
 from handoff.auth import create_operator
 from handoff.web import console_routes
 from tests.handoff_kit import PASSWORD
@@ -137,6 +138,35 @@ async def test_a_retry_that_fails_again_keeps_the_event_listed_with_the_new_erro
         MAX_ATTEMPTS + 1,
         "TimeoutError",
     )
+
+
+async def test_a_retry_for_a_channel_the_bot_does_not_run_now_is_refused_and_kept(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = desk.bot.runtime
+    row_id = await desk.give_up_on(said(5, "как вернуть товар?"), monkeypatch)
+    # The bot restarted without TELEGRAM_TOKEN: nobody could send the answer to Ольга.
+    monkeypatch.delitem(runtime.channels, "telegram")
+    boss = await desk.client("boss")
+    retried = await boss.post(f"/api/v1/inbox/failed/{row_id}/retry")
+    assert retried.status_code == 409
+    assert retried.json()["error"] == "channel_off"
+    assert retried.json()["message"] == (
+        "Канал «Telegram» сейчас не включён в этом боте, поэтому ответ не дойдёт до клиента. "
+        "Включите канал и повторите, или уберите сообщение. Оно осталось в списке."
+    )
+    # Nothing was processed: no conversation, no reply waiting in the outbox for ever.
+    row = await desk.row(row_id)
+    assert row.processed_at is None and row.failed_at is not None
+    [event] = (await boss.get("/api/v1/inbox/failed")).json()["events"]
+    assert event["id"] == row_id and event["attempts"] == MAX_ATTEMPTS
+    async with runtime.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxItem)) == 0
+
+    # With the channel back, the same retry goes through.
+    monkeypatch.undo()
+    retried = await boss.post(f"/api/v1/inbox/failed/{row_id}/retry")
+    assert retried.json()["outcome"] == "processed"
 
 
 async def test_a_message_stored_before_the_door_cleaned_it_gets_through_on_a_retry(

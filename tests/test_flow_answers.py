@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.events import InboundKind
 from bot.ownership import Owner
 from bot.storage.models import Conversation
+from handoff.editor import unanswered
 from tests.dialogue import Customer, TestBot
 
 UNSURE = "Не уверен, что понял вас правильно. Всё понятно со статусом?"
@@ -65,6 +66,18 @@ async def test_an_answer_that_says_both_or_neither_is_asked_again(bot: TestBot, 
 
 
 # -- «передумал» leaves the flow like «отмена» ------------------------------------------------
+
+
+async def test_a_cancel_is_no_question_the_bot_missed(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("курьер не приехал")  # the flow asks for the order number
+    await alice.say("передумал")
+    assert alice.last_text == "Хорошо, отменил. Чем ещё могу помочь?"
+    # The bot understood it (the flow was left): not for the editor's «Бот не понял», where
+    # teaching it to an entry would make «передумал» outside a flow answer with that entry.
+    async with bot.runtime.db.read() as session:
+        missed = await unanswered(session, bot.runtime.brain)
+    assert "передумал" not in [item.text for item in missed.items]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.ownership import Owner
 from bot.storage.models import Message
-from handoff.editor import helpfulness
+from handoff.editor_helpful import helpfulness
 from tests.dialogue import TestBot
 
 HELPED, NOT_HELPED = "👍 Помогло", "👎 Не помогло"

@@ -66,7 +66,9 @@ def test_the_refusal_says_how_far_below_and_what_to_do() -> None:
     assert not verdict.ok and verdict.limit == pytest.approx(0.92)
     message = verdict.message("tests/data/demo_heldout.tsv")
     assert "верно 91,0 % — на 3,0 п. п. ниже эталона 94,0 %" in message
-    assert "допускается не больше 2,0 п. п." in message
+    # «п. п.» ends the sentence with its own period: no «п. п..»
+    assert "допускается не больше 2,0 п. п. Эталон — лучший результат" in message
+    assert ".." not in message
     assert "«Журнале изменений»" in message and "«zabota gate accept»" in message
 
 

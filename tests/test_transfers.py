@@ -5,12 +5,15 @@ as served, and after ``handoff.transfer_return_minutes`` it comes back to the op
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.storage.db import Database
 from bot.storage.models import utcnow
+from handoff import waiting
 from handoff.live import snapshot
-from tests.handoff_kit import stack
+from tests.handoff_kit import make_brain, stack, without_responses
 
 
 async def test_a_transfer_to_a_team_with_nobody_else_online_is_not_silence(db: Database) -> None:
@@ -26,7 +29,8 @@ async def test_a_transfer_to_a_team_with_nobody_else_online_is_not_silence(db: D
             "В команде «Оплата и возвраты» сейчас в сети только вы. "
             "Если за 5 минут никто не подключится, диалог вернётся к вам."
         )
-        assert f"Предупреждение для Анна: {result.warning}" in await s.events(conv)
+        # The history names her without declining the name («для Анна» was wrong).
+        assert f"Предупреждение (Анна): {result.warning}" in await s.events(conv)
         # The customer, just told «Анна уже читает», learns where the conversation went and
         # an honest wait: nobody but Анна is there, and she may take it back in 5 minutes.
         told = (await s.texts("c1"))[-1]
@@ -75,3 +79,41 @@ async def test_a_transfer_to_a_team_nobody_of_which_is_online_says_so(db: Databa
         # Анна is not of that team: it never comes back to her; it waits for the team.
         assert await s.service.return_passed_on(utcnow() + timedelta(minutes=60)) == []
         assert (await s.conversation(conv)).owner == "queued"
+
+
+async def test_out_of_hours_the_customer_hears_the_team_has_it_and_when(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    morning = datetime(2026, 12, 7, 3, 58, tzinfo=UTC)  # 06:58 in Moscow, before 9:00
+    monkeypatch.setattr(waiting, "utcnow", lambda: morning)
+    async with stack(db, make_brain(always_open=False)) as s:
+        anna = await s.operator("anna", name="Анна")
+        conv = await s.escalate("c1")
+        said = len(await s.texts("c1"))
+        await s.service.transfer(conv, anna, to_team="billing")
+        # One message about the transfer, not «Ваше сообщение добавлено к обращению…»: the
+        # customer wrote nothing.
+        texts = await s.texts("c1")
+        assert texts[said:] == [
+            "Передал ваш диалог коллегам из команды «Оплата и возвраты» — вся переписка у них "
+            "перед глазами, повторять ничего не нужно. Сейчас у поддержки нерабочее время, "
+            "поэтому ответим здесь же сегодня в 9:00."
+        ]
+        assert (await s.events(conv))[-1] == (
+            "Клиенту сообщено, что диалог передан команде: ответим сегодня в 9:00"
+        )
+
+
+async def test_out_of_hours_without_the_transfer_response_the_offline_one_is_sent(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    morning = datetime(2026, 12, 7, 3, 58, tzinfo=UTC)
+    monkeypatch.setattr(waiting, "utcnow", lambda: morning)
+    brain = without_responses(make_brain(always_open=False), "utter_handoff_transferred_offline")
+    async with stack(db, brain) as s:
+        anna = await s.operator("anna", name="Анна")
+        conv = await s.escalate("c1")
+        await s.service.transfer(conv, anna, to_team="billing")
+        told = (await s.texts("c1"))[-1]
+        assert told.startswith("Сейчас операторы не на связи")
+        assert "добавлено к обращению" not in told

@@ -72,6 +72,6 @@ def console_routes(runtime: Runtime) -> list[BaseRoute]:
         content_root=runtime.project.root,
         # A retried event goes the way every stored event goes (the webhooks', the recovery
         # loop's): processed, or its failure counted and the event marked failed again.
-        failed_inbox=FailedInbox(runtime.db, runtime.process_logged),
+        failed_inbox=FailedInbox(runtime.db, runtime.process_logged, runtime.channels),
     )
     return routes(console)

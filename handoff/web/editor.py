@@ -17,6 +17,7 @@ from bot.storage.models import Operator
 from handoff import (
     bot_phrases,
     editor,
+    editor_helpful,
     entry_deletion,
     flow_texts,
     new_entries,
@@ -112,7 +113,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
     async def list_helpfulness(request: Request, operator: Operator) -> Response:
         days = _int(request, "days", 30, 1, 365)
         async with console.db.read() as session:
-            found = await editor.helpfulness(session, console.brain(), days=days)
+            found = await editor_helpful.helpfulness(session, console.brain(), days=days)
         return JSONResponse({"days": days, "entries": [item.to_json() for item in found]})
 
     @editors

@@ -147,7 +147,7 @@ EDITOR_PATHS: dict[str, Any] = {
         "get": {
             "summary": "Entries customers rated with «👍 Помогло» / «👎 Не помогло» under the "
             "bot's answer (one press per conversation, the last counts), the least helpful "
-            "first: entry_id, title, helped, not_helped",
+            "first: entry_id, title, helped, not_helped, deleted (an entry deleted since)",
             "security": SECURED,
             "parameters": [
                 {"name": "days", "in": "query", "schema": {"type": "integer", "default": 30}}

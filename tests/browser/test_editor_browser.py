@@ -49,6 +49,9 @@ def editor_server(
 def log_in_editor(page: Page, server: Server, username: str) -> None:
     submit_login(page, server, username)
     expect(page).to_have_url(f"{server.url}/console/editor")  # editors land on the editor
+    # The page's scripts are in (they block «load»): a click before that is the browser's own
+    # form submission, not the page's.
+    page.wait_for_load_state("load")
 
 
 def test_an_editor_teaches_the_bot_and_the_customer_gets_the_answer(

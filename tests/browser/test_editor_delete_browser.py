@@ -53,6 +53,8 @@ def test_an_editor_deletes_an_entry_and_takes_the_deletion_back(
     open_chat(customer, server)
     customer_says(customer, "Как с вами связаться?")
     expect(customer.locator("li.msg--bot").last).to_contain_text(ANSWERED)
+    customer.locator("li.msg--bot").last.get_by_role("button", name="👎 Не помогло").click()
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Жаль, что ответ не помог")
 
     editor = pages()
     log_in_editor(editor, server, "dina")
@@ -86,6 +88,11 @@ def test_an_editor_deletes_an_entry_and_takes_the_deletion_back(
     line = editor.locator("#hist-list li").first
     expect(line).to_contain_text(f"Дина удалил(а) запись «{TITLE}»")
     assert b"id: contacts" not in stores.read_bytes()
+    # «Ответы бота» keeps the customer's «👎» under the entry's title, with no answer to edit.
+    rated = editor.locator("#helpful-list li[data-entry=contacts]")
+    expect(rated.locator(".title")).to_have_text(TITLE)
+    expect(rated).to_contain_text("(запись удалена)")
+    expect(rated.locator("button.edit-answer")).to_have_count(0)
     customer_says(customer, "Как с вами связаться?")
     expect(customer.locator("li.msg--bot").last).not_to_contain_text(ANSWERED)
 

@@ -14,6 +14,13 @@ function channelBadge(channel) {
   return el("span", { class: `badge ch-${channel}` }, CHANNELS[channel] || channel);
 }
 
+// What the bot understood, by name: an entry's title or a service intent's Russian name (the
+// server adds them). Without one the intent is an entry deleted since: said so, not its raw id.
+const GONE_ENTRY = "(запись удалена)";
+function guessTitle(g) {
+  return g.title || (g.intent ? GONE_ENTRY : "—");
+}
+
 function pct(value) {
   return value === null || value === undefined ? "" : `${Math.round(value * 100)}%`;
 }
@@ -65,15 +72,15 @@ function messageItem(m, currentId, lastPage) {
     item.append(el("div", { class: "from-page small" }, "Со страницы: ",
       el("a", { href: m.page.url, target: "_blank", rel: "noopener noreferrer", title: m.page.url }, m.page.title || m.page.url)));
   }
-  if (m.faq) item.append(el("div", { class: "faq small", title: m.faq }, `Ответ из базы знаний: ${m.faq_title || m.faq}`));
+  if (m.faq) item.append(el("div", { class: "faq small", title: m.faq }, `Ответ из базы знаний: ${m.faq_title || GONE_ENTRY}`));
   if (m.nlu) {
-    const guesses = (m.nlu.ranking || []).map((g) => `${g.title || g.intent} ${pct(g.confidence)}`).join(", ");
+    const guesses = (m.nlu.ranking || []).map((g) => `${guessTitle(g)} ${pct(g.confidence)}`).join(", ");
     const decision = DECISIONS[m.nlu.decision] || m.nlu.decision;
     item.append(el("div", { class: `nlu small decision-${m.nlu.decision}` }, `Бот ${decision}: ${guesses}`));
     if ((m.nlu.parts || []).length) {
       item.append(el("ol", { class: "nlu-parts small" }, ...m.nlu.parts.map((q) =>
         el("li", { class: `decision-${q.decision}` },
-          `«${q.text}» — ${DECISIONS[q.decision] || q.decision}: ${q.title || q.intent || "—"} ${pct(q.confidence)}`))));
+          `«${q.text}» — ${DECISIONS[q.decision] || q.decision}: ${guessTitle(q)} ${pct(q.confidence)}`))));
     }
   }
   return item;

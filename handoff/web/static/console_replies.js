@@ -43,12 +43,28 @@ function offerTemplates() {
   }, 150);
 }
 
+// {клиент} with no usable name goes with the words that only make sense with one: an address
+// word before it («Уважаемый», «Дорогая»), the commas around it, and, at a sentence's start, the
+// punctuation after it; the sentence then starts with a capital. «{клиент}, добрый день!» reads
+// «Добрый день!», «Здравствуйте, {клиент}!» «Здравствуйте!», «Спасибо, {клиент}, что
+// написали» «Спасибо, что написали», «Уважаемый {клиент}, чем помочь?» «Чем помочь?».
+const ADDRESSED = "(?<!\\p{L})(?:(?:уважаем|дорог)(?:ый|ая|ой|ые|ие)[ \\u00a0]+)?\\{клиент\\}";
+const NAMELESS = [
+  [new RegExp(`,[ \\u00a0]*${ADDRESSED}[ \\u00a0]*,`, "giu"), () => ","],  // «Спасибо, {клиент}, что…»
+  [new RegExp(`(^|[.!?…][ \\u00a0]+|\\n[ \\u00a0]*)${ADDRESSED}[ \\u00a0]*[,!.]?\\s*(\\p{L}?)`, "giu"),
+    (_, before, next) => before + next.toUpperCase()],  // «{клиент}, добрый день!»
+  [new RegExp(`,?[ \\u00a0]*${ADDRESSED}`, "giu"), () => ""],  // «Здравствуйте, {клиент}!»
+];
+
+function withoutName(text) {
+  return NAMELESS.reduce((result, [pattern, replace]) => result.replace(pattern, replace), text);
+}
+
 function fillTemplate(text) {
   const card = (STATE.detail && STATE.detail.customer_card) || {};
   // By first name, as Russian customer service writes (the server tells it: handoff/names.py).
   const customer = card.first_name || "";
-  // No name known: «Здравствуйте, {клиент}!» reads «Здравствуйте!», not «Здравствуйте, !».
-  const named = customer ? text.replaceAll("{клиент}", customer) : text.replace(/,?[ \u00a0]*\{клиент\}/g, "");
+  const named = customer ? text.replaceAll("{клиент}", customer) : withoutName(text);
   return named.replaceAll("{оператор}", $("me").textContent.trim());
 }
 
@@ -134,7 +150,7 @@ function insertAnswer(box, answer) {
 // the reply with «Вставить», like a search result (the guess is often right: one click).
 function guessItem(g) {
   const item = el("li", { title: g.answer || g.intent, "data-intent": g.intent || "" },
-    el("span", {}, g.title || g.intent), el("span", { class: "conf" }, pct(g.confidence)));
+    el("span", {}, guessTitle(g)), el("span", { class: "conf" }, pct(g.confidence)));
   if (g.answer) {
     const insert = el("button", { class: "plain insert", type: "button" }, "Вставить");
     insert.addEventListener("click", () => insertAnswer($("reply"), g.answer));

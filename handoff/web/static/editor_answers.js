@@ -148,17 +148,21 @@ function newEntryButton() {
 }
 
 // Answers customers said did not help, the least helpful first: one click opens the answer.
+// An entry deleted since keeps its title (from the journal) and has no answer left to edit.
 async function loadHelpfulness() {
   try {
     const data = await api("GET", "/editor/helpfulness?days=30");
     $("helpful-list").replaceChildren(...data.entries.map((h) => {
-      const edit = el("button", { class: "plain edit-answer", type: "button" }, "Править ответ");
-      edit.addEventListener("click", async () => {
-        $("ans-entry").value = h.entry_id;
-        await openAnswer(h.entry_id);
-        if (ANSWER.entry === h.entry_id) $("ans-text").focus();
-      });
-      return el("li", { class: "helpful-item", "data-entry": h.entry_id },
+      let edit = el("span", { class: "small gone" }, "(запись удалена)");
+      if (!h.deleted) {
+        edit = el("button", { class: "plain edit-answer", type: "button" }, "Править ответ");
+        edit.addEventListener("click", async () => {
+          $("ans-entry").value = h.entry_id;
+          await openAnswer(h.entry_id);
+          if (ANSWER.entry === h.entry_id) $("ans-text").focus();
+        });
+      }
+      return el("li", { class: `helpful-item${h.deleted ? " deleted" : ""}`, "data-entry": h.entry_id },
         el("span", { class: "title" }, h.title),
         el("span", { class: "votes" }, ` 👎 ${h.not_helped} · 👍 ${h.helped} `),
         edit);
