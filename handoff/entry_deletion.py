@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from bot.engine import Brain
 from bot.reload import Edit, read_regression_set
+from bot.russian import plural
 from bot.storage.db import Database
 from bot.storage.models import Message, utcnow
 from bot.yamlio import ContentError
@@ -100,7 +101,7 @@ class DeletionPlan:
             taught = len(self.taught)
             parts.append(
                 f"{_count(taught, 'вопрос', 'вопроса', 'вопросов')} клиентов, которым "
-                f"бота научили этой записью, {_form(taught, 'вернётся', 'вернутся', 'вернутся')} "
+                f"бота научили этой записью, {plural(taught, 'вернётся', 'вернутся', 'вернутся')} "
                 "в «Бот не понял»."
             )
         if self.regression_rows:
@@ -139,19 +140,8 @@ def blocked(title: str, found: list[Reference]) -> str:
     )
 
 
-def _form(n: int, one: str, few: str, many: str) -> str:
-    """The Russian form that agrees with the number ``n``: 1, 21 вопрос; 2–4, 22 вопроса;
-    5–20, 25 вопросов."""
-    tens, ones = n % 100, n % 10
-    if ones == 1 and tens != 11:
-        return one
-    if 2 <= ones <= 4 and not 12 <= tens <= 14:
-        return few
-    return many
-
-
 def _count(n: int, one: str, few: str, many: str) -> str:
-    return f"{n} {_form(n, one, few, many)}"
+    return f"{n} {plural(n, one, few, many)}"
 
 
 def references(brain: Brain, entry_id: str) -> list[Reference]:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.russian import plural
 from handoff.config import HandoffConfig, WorkingHours
 from nlu.api import Decision, Prediction
 
@@ -249,8 +250,5 @@ def estimate_wait_minutes(
 
 
 def plural_minutes(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} минуту"
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return f"{n} минуты"
-    return f"{n} минут"
+    """«1 минуту», «3 минуты», «5 минут» (the accusative: «через …», «примерно …»)."""
+    return f"{n} {plural(n, 'минуту', 'минуты', 'минут')}"

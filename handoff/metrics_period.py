@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.russian import plural
 from handoff.errors import HandoffError
 
 MONTHS = (
@@ -109,8 +110,4 @@ def _days_title(days: int) -> str:
     """«сегодня», «7 дней», «2 дня», «21 день»: today and the days before it."""
     if days == 1:
         return "сегодня"
-    if days % 10 == 1 and days % 100 != 11:
-        return f"{days} день"
-    if days % 10 in (2, 3, 4) and days % 100 not in (12, 13, 14):
-        return f"{days} дня"
-    return f"{days} дней"
+    return f"{days} {plural(days, 'день', 'дня', 'дней')}"

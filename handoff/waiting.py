@@ -34,6 +34,7 @@ from bot.bus import Bus, BusEvent
 from bot.config import Domain
 from bot.events import Outbound
 from bot.ownership import Owner
+from bot.russian import plural
 from bot.storage import outgoing, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, utcnow
@@ -79,12 +80,7 @@ def queue_text(ahead: int) -> str:
     """«вы следующий в очереди», «перед вами в очереди 2 обращения»."""
     if ahead <= 0:
         return "вы следующий в очереди"
-    if ahead % 10 == 1 and ahead % 100 != 11:
-        noun = "обращение"
-    elif ahead % 10 in (2, 3, 4) and ahead % 100 not in (12, 13, 14):
-        noun = "обращения"
-    else:
-        noun = "обращений"
+    noun = plural(ahead, "обращение", "обращения", "обращений")
     return f"перед вами в очереди {ahead} {noun}"
 
 
@@ -117,7 +113,7 @@ async def expected_wait_minutes(
 def about_minutes(n: int) -> str:
     """«около 1 минуты», «около 3 минут», «около 21 минуты»: the genitive after «около»
     (:func:`handoff.escalation.plural_minutes` is the accusative after «через»)."""
-    return f"{n} минуты" if n % 10 == 1 and n % 100 != 11 else f"{n} минут"
+    return f"{n} {plural(n, 'минуты', 'минут', 'минут')}"
 
 
 def _due(conversation: Conversation) -> tuple[datetime, int, bool] | None:
