@@ -99,15 +99,7 @@ async def record(session: AsyncSession, event: Inbound, now: datetime | None = N
         .order_by(DeliveryEvent.at.desc(), DeliveryEvent.id.desc())
         .limit(1)
     )
-    session.add(
-        DeliveryEvent(
-            channel=event.channel,
-            user_id=event.user_id,
-            status=event.payload or "",
-            ref_message_id=event.ref_message_id,
-            at=at,
-        )
-    )
+    await repo.record_status(session, event, at)
     if last is not None and last > at:
         return Recorded()  # older than what we know: the later status stands
     blocked = event.payload == STATUS_UNSUBSCRIBED

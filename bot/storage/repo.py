@@ -364,29 +364,18 @@ async def conversation_with_person(
     return (found[0], found[1]) if found is not None else None
 
 
-async def record_status(session: AsyncSession, event: Inbound) -> None:
-    """Keep a messenger status callback; an unsubscribe marks the identity as unreachable."""
+async def record_status(session: AsyncSession, event: Inbound, at: datetime | None = None) -> None:
+    """Keep a messenger status callback (delivered, seen, failed, …; a block or an unblock is
+    :func:`bot.reachability.record`'s, which keeps it through here too)."""
     session.add(
         DeliveryEvent(
             channel=event.channel,
             user_id=event.user_id,
             status=event.payload or "",
             ref_message_id=event.ref_message_id,
-            at=utcnow(),
+            at=at or utcnow(),
         )
     )
-    if event.payload == "unsubscribed":
-        await session.execute(
-            update(Identity)
-            .where(Identity.channel == event.channel, Identity.user_id == event.user_id)
-            .values(blocked=True)
-        )
-    elif event.payload == "subscribed":
-        await session.execute(
-            update(Identity)
-            .where(Identity.channel == event.channel, Identity.user_id == event.user_id)
-            .values(blocked=False)
-        )
 
 
 async def queue_position(session: AsyncSession, conversation: Conversation) -> int:
