@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,9 @@ from handoff.escalation import REASON_TITLES
 from handoff.names import first_name
 from handoff.sla_clock import SlaClock
 from knowledge_base.models import KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.engine import Brain
 
 VIEWS = ("queued", "mine", "team", "all")
 CARD_CONVERSATIONS = 50  # the newest ones on the card; the rest are counted
@@ -73,6 +76,20 @@ def intent_title(kb: KnowledgeBase, intent: object) -> str | None:
     if entry is not None:
         return entry.title
     return SERVICE_INTENT_TITLES.get(intent)
+
+
+def guess_title(brain: Brain, intent: object) -> str | None:
+    """What operators read for one of the bot's guesses: :func:`intent_title`; for an intent
+    of the project's own ``nlu.yml`` that has no entry, the scenario it starts («сценарий «Где
+    мой заказ»») or else its name as written there. None only for an intent the current brain
+    does not know at all — an entry deleted since the message (the console says so)."""
+    title = intent_title(brain.kb, intent)
+    if title is not None or not isinstance(intent, str):
+        return title
+    for flow in brain.flows.values():
+        if intent in flow.intents:
+            return f"сценарий «{flow.title}»"
+    return intent if intent in brain.nlu.intents else None
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -187,19 +187,20 @@ def api_routes(console: Console) -> list[BaseRoute]:
         if item.get("handover") and item["handover"].get("team"):
             team = item["handover"]["team"]
             item["handover"]["team_title"] = titles.get(team, team)
-        kb = console.brain().kb
+        brain = console.brain()
+        kb = brain.kb
         # Operators read «Как вернуть товар», not «return_goods»; a guess that is an entry of
         # the knowledge base brings its answer (as the customer's messenger gets it), which
         # «Вставить» puts into the reply.
         for guess in item.get("guesses", []):
-            guess["title"] = views.intent_title(kb, guess.get("intent"))
+            guess["title"] = views.guess_title(brain, guess.get("intent"))
             entry = kb.get(guess.get("intent") or "")
             if entry is not None:
                 guess["answer"] = entry.render(item.get("channel")).text
         for message in item.get("messages", []):
             nlu = message.get("nlu") or {}
             for guess in [*nlu.get("ranking", []), *nlu.get("parts", [])]:
-                guess["title"] = views.intent_title(kb, guess.get("intent"))
+                guess["title"] = views.guess_title(brain, guess.get("intent"))
             if message.get("faq"):
                 message["faq_title"] = views.intent_title(kb, message["faq"])
         return JSONResponse(item)
