@@ -177,9 +177,8 @@ def listen(host: str, port: int, count: int = 1) -> list[socket.socket] | None:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from bot.web.app import create_app
+    from bot.web.serving import serve
 
     sockets = listen(args.host, args.port)
     if sockets is None:
@@ -190,11 +189,9 @@ async def _run(args: argparse.Namespace) -> int:
     base = f"http://{args.host}:{args.port}"
     app = create_app(runtime, freeze_heap=True, demo_site=base if args.demo else None)
     _reload_on_sighup(runtime)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048)
-    server = uvicorn.Server(config)
     print(f"Zabota is running: {addresses(base, demo=args.demo)}", flush=True)
     try:
-        await server.serve(sockets=sockets)
+        await serve(app, runtime.bus, sockets)
     finally:
         for sock in sockets:
             sock.close()

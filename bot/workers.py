@@ -285,13 +285,11 @@ async def _serve(
     workers: int,
     demo_site: str | None,
 ) -> None:
-    import uvicorn
-
     from bot import cli
     from bot.web.app import create_app
+    from bot.web.serving import serve
 
     runtime = cli._assemble(project, settings, model, workers=workers)
     app = create_app(runtime, freeze_heap=True, migrate=False, demo_site=demo_site)
     cli._reload_on_sighup(runtime)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=2048)
-    await uvicorn.Server(config).serve(sockets=[sock])
+    await serve(app, runtime.bus, [sock])

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import files
-from bot.bus import Bus, BusEvent
+from bot.bus import CLOSING, Bus, BusEvent
 from bot.channels._common import BodyTooLarge, parse_json, read_body
 from bot.channels.base import Capabilities, Channel, InboundHandler, PermanentError
 from bot.events import Inbound, InboundKind, Outbound
@@ -290,6 +290,8 @@ class WebChatChannel(Channel):
         while True:
             event = await queue.get()
             if event.kind == "webchat" and event.data.get("chat_id") == visitor:
+                return event
+            if event.kind == CLOSING.kind:  # the server stops: answer now, the chat polls again
                 return event
             if event.kind in ("assignment", "transition"):
                 if customer_id is not None and event.customer_id == customer_id:

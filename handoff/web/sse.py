@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from bot.bus import BusEvent
+from bot.bus import CLOSING, BusEvent
 from bot.storage.models import Operator
 from handoff.web.context import Console
 
@@ -142,6 +142,8 @@ def events_endpoint(console: Console) -> Callable[[Request, Operator], Awaitable
                             return
                         yield ": ping\n\n"
                         continue
+                    if event.kind == CLOSING.kind:  # the server stops; the page reconnects
+                        return
                     if event.kind in CONSOLE_KINDS:
                         yield encode(event)
 
