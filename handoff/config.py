@@ -118,6 +118,10 @@ class HandoffConfig(BaseModel):
     complaint_intents: list[str] = Field(default_factory=lambda: ["complaint"])
     escalate_on_profanity: bool = True
     escalate_on_complaint: bool = True
+    # A complaint hands over only when the NLU is this sure: hesitation («ыыы ну это как его»)
+    # read as a complaint at 0.5–0.7 gets «не понял» (and shows in «Бот не понял») instead of
+    # an apology and a senior specialist; real complaints read at 0.8–1.0.
+    complaint_min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
     default_team: str = "support"
     complaint_team: str | None = None
     # What operators read instead of a team's id: {support: Поддержка, billing: Оплата}.

@@ -119,6 +119,7 @@ def detect(
         and prediction is not None
         and prediction.intent in config.complaint_intents
         and prediction.decision is Decision.ANSWER
+        and prediction.confidence >= config.complaint_min_confidence
     ):
         return Trigger(Reason.COMPLAINT, prediction.intent or "")
     if unknown_streak >= config.not_understood_limit:
