@@ -25,8 +25,9 @@ from bot.storage.models import Conversation, Identity, Operator
 from bot.topics import topic_entries
 from handoff import escalation
 from handoff.escalation import Reason
-from knowledge_base.models import KnowledgeBase
+from knowledge_base.models import FAQEntry, KnowledgeBase
 from nlu.api import Decision, Prediction
+from nlu.config import NLUConfig
 
 if TYPE_CHECKING:
     from flows.models import Flow
@@ -288,6 +289,22 @@ def understood_entries(prediction: Prediction, kb: KnowledgeBase) -> list[str]:
     return found
 
 
+def clarify_options(
+    prediction: Prediction, kb: KnowledgeBase, config: ProjectConfig
+) -> list[FAQEntry]:
+    """The entries «Вы имели в виду…?» offers for a message the NLU could only guess at: among
+    its top ``policy.clarify_max_options`` guesses, the FAQ entries that themselves reach
+    ``nlu.clarify_threshold``. A 5 % entry behind a small-talk guess is no suggestion; with
+    none, the customer is told the bot did not understand (``utter_default``). The editor's
+    «Проверить бота» asks this too (handoff/editor_try.py)."""
+    floor = NLUConfig.model_validate(config.nlu).clarify_threshold
+    return [
+        entry
+        for score in prediction.ranking[: config.policy.clarify_max_options]
+        if (entry := kb.get(score.intent)) is not None and score.confidence >= floor
+    ]
+
+
 def several_questions(prediction: Prediction, kb: KnowledgeBase, limit: int) -> list[str]:
     """The FAQ entries to answer one by one when the message asks several questions.
 
@@ -413,12 +430,7 @@ class NLUHandler:
         self._ask(turn, "utter_clarify_part", options, question=question)
 
     def _options(self, turn: Turn, prediction: Prediction) -> list[tuple[str, str]]:
-        options: list[tuple[str, str]] = []
-        for score in prediction.ranking[: turn.config.policy.clarify_max_options]:
-            entry = turn.kb.get(score.intent)
-            if entry is not None:
-                options.append((entry.title, f"faq:{entry.id}"))
-        return options
+        return [(e.title, f"faq:{e.id}") for e in clarify_options(prediction, turn.kb, turn.config)]
 
     async def _answer_intent(self, turn: Turn, intent: str) -> None:
         if intent in turn.kb:

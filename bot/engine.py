@@ -228,6 +228,16 @@ class Engine:
         identity = await repo.get_or_create_identity(session, event)
         if event.kind is InboundKind.BUTTON and rating.is_rating(event):
             return await self._rating(session, event, identity.customer_id, brain)
+        # The words typed after «Подскажите, что пошло не так?» are the low rating's reason,
+        # not a new question (bot/rating.py comment).
+        commented = await rating.comment(
+            session, event, identity.customer_id, brain.domain, self.clock()
+        )
+        if commented is not None:
+            await repo.add_inbound_message(
+                session, commented.conversation, event, {"rating_comment": True}
+            )
+            return self._rated(session, commented)
         expiry = brain.config.policy.session_expiry_minutes
         now = self.clock()
         conversation, _ = await repo.open_conversation(
@@ -404,7 +414,12 @@ class Engine:
         )
         if rated is None:
             return _Written(Outcome(Status.PROCESSED))
+        return self._rated(session, rated)
+
+    def _rated(self, session: Any, rated: rating.Rated) -> _Written:
+        """The reply to a rating, its reason or comment, in the rated (closed) conversation."""
         conversation = rated.conversation
+        customer_id = conversation.customer_id
         outgoing.enqueue(
             session,
             conversation,

@@ -5,20 +5,29 @@
 ``utter_rated_low`` and four reason buttons (``rate_reason:<conversation>:<code>``,
 :data:`REASONS`) instead of ``utter_rated``; the reason pressed is stored with the rating, and the
 manager's statistics count them. Only the customer of the conversation can rate it.
+
+The customer may also answer «что пошло не так?» in their own words: after ``utter_rated_low``
+(and after «Другое», which asks ``utter_rated_other`` — «что именно?») the rating remembers when
+it asked (``Rating.comment_asked_at``), and :func:`comment` takes the customer's very next
+message, if it comes within :data:`CHANGE_WINDOW`, as the rating's ``comment`` and thanks with
+``utter_rated_reason`` — not as a new question, hand-off or complaint. A message that clearly
+asks for something else (:func:`asks_for_something_else`: «позовите оператора», a question
+ending in «?», a command) is read as usual; either way only that one message is looked at.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Domain
-from bot.events import Button, Inbound, Outbound
+from bot.events import Button, Inbound, InboundKind, Outbound
 from bot.storage.models import Conversation, Rating
 
 log = logging.getLogger(__name__)
@@ -26,7 +35,8 @@ log = logging.getLogger(__name__)
 RATE_PREFIX = "rate:"
 REASON_PREFIX = "rate_reason:"
 CHANGE_WINDOW = timedelta(minutes=10)
-"""A rating can be changed this long after it was given; later presses are thanked for only."""
+"""A rating can be changed this long after it was given; later presses are thanked for only.
+A question about why is answered in words this long after it was asked."""
 LOW = 3
 REASONS = {
     "slow": "Долго ждал ответа",
@@ -35,6 +45,34 @@ REASONS = {
     "other": "Другое",
 }
 """Why a low rating was low: code → the button's title (also the statistics' wording)."""
+OTHER = "other"
+COMMENT_LIMIT = 2000
+"""The longest comment kept (a longer message is cut): a reason, not a letter."""
+
+_PERSON = r"(?:оператор|человек|специалист|менеджер|сотрудник|консультант)\w*"
+_ASKS_ELSE = re.compile(
+    # A request right before a person: «позовите оператора», «соедините, пожалуйста, со
+    # специалистом», «хочу поговорить с живым человеком», «нужен менеджер» — but not «хочу
+    # сказать, что оператор был груб»; and a person's title alone («оператор!!!»).
+    r"\b(?:позов\w*|позвать|соедин\w*|переключ\w*|перевед\w*|дайте|нужен|нужна|хочу)"
+    r"(?:[\s,]+(?:мне|меня|пожалуйста|поговорить|связаться|пообщаться|с|со|на|к|жив\w*))*"
+    rf"[\s,]+{_PERSON}"
+    rf"|^\W*(?:жив\w*\s+)?{_PERSON}\W*$",
+    re.IGNORECASE,
+)
+
+
+_ASKED = (
+    select(Rating.id)
+    .where(
+        Rating.comment_asked_at >= bindparam("since"),
+        Rating.customer_id == bindparam("customer_id"),
+    )
+    .order_by(Rating.comment_asked_at.desc())
+    .limit(1)
+)
+"""The rating whose «что пошло не так?» waits for this customer's words (built once: it runs
+for every customer message, on the engine's hot path)."""
 
 
 def rate_buttons(conversation_id: int) -> tuple[Button, ...]:
@@ -95,34 +133,38 @@ async def apply(
             log.warning("ignored a rating reason without a rating")
             return None
         existing.reason = value
+        if value == OTHER and "utter_rated_other" in domain.responses:
+            existing.comment_asked_at = now  # «Другое» — what was it?
+            return _reply(domain, event, conversation, "utter_rated_other", existing.score)
+        existing.comment_asked_at = None  # the button was the answer
         return _reply(domain, event, conversation, "utter_rated_reason", existing.score)
     score = int(value) if value.isdigit() else 0
     if not 1 <= score <= 5:
         log.warning("ignored a malformed rating payload")
         return None
     if existing is None:
-        session.add(
-            Rating(
-                conversation_id=conversation_id,
-                customer_id=customer_id,
-                operator_id=conversation.operator_id
-                or (conversation.context or {}).get("last_operator_id"),
-                score=score,
-                faq_ids=list((conversation.context or {}).get("faq_ids", [])),
-                channel=event.channel,
-                created_at=now,
-            )
+        existing = Rating(
+            conversation_id=conversation_id,
+            customer_id=customer_id,
+            operator_id=conversation.operator_id
+            or (conversation.context or {}).get("last_operator_id"),
+            score=score,
+            faq_ids=list((conversation.context or {}).get("faq_ids", [])),
+            channel=event.channel,
+            created_at=now,
         )
+        session.add(existing)
     elif now - existing.created_at <= CHANGE_WINDOW:
         existing.score = score  # changed their mind
         if score > LOW:
-            existing.reason = None
+            existing.reason = existing.comment = existing.comment_asked_at = None
     else:
         score = existing.score
     conversation.rating = score
     conversation.channel, conversation.chat_id = event.channel, event.chat_id
     if score <= LOW and ask_reason and "utter_rated_low" in domain.responses:
         rated = _reply(domain, event, conversation, "utter_rated_low", score)
+        existing.comment_asked_at = now  # typed instead of pressed: see comment()
         buttons = reason_buttons(conversation_id)
         return dataclasses.replace(rated, reply=dataclasses.replace(rated.reply, buttons=buttons))
     return _reply(domain, event, conversation, "utter_rated", score)
@@ -134,3 +176,47 @@ def _reply(
     if response not in domain.responses:
         response = "utter_rated"
     return Rated(conversation, domain.render(response, event.channel), response, score)
+
+
+def asks_for_something_else(text: str) -> bool:
+    """Whether a message typed after «что пошло не так?» is clearly no answer to it: a call for
+    a person («позовите оператора» — but not «оператор не ответил на мой вопрос»), a question
+    («а сколько стоит доставка?»), or a command («/start»)."""
+    stripped = text.strip()
+    return (
+        not stripped
+        or stripped.startswith("/")
+        or stripped.endswith("?")
+        or _ASKS_ELSE.search(stripped) is not None
+    )
+
+
+async def comment(
+    session: AsyncSession, event: Inbound, customer_id: int, domain: Domain, now: datetime
+) -> Rated | None:
+    """The customer's message right after «что пошло не так?» (or «Другое» → «что именно?»),
+    stored as the rating's comment and thanked for; None when no such question waits for this
+    customer (asked more than :data:`CHANGE_WINDOW` ago, or already answered) or the message
+    is no answer to it — then the caller reads the message as usual.
+
+    Any message ends the wait: only the very next one can be the answer. Called for every
+    customer message that is not a rating button: one indexed look-up of the ratings asked
+    about in the last :data:`CHANGE_WINDOW`. Opening the chat again is no message."""
+    if event.kind is InboundKind.START:
+        return None
+    found = await session.scalar(_ASKED, {"customer_id": customer_id, "since": now - CHANGE_WINDOW})
+    if found is None:  # nearly every message: one prebuilt statement, no ORM object
+        return None
+    waiting = await session.get(Rating, found)
+    if waiting is None:  # pragma: no cover - found in this transaction
+        return None
+    waiting.comment_asked_at = None
+    text = event.text or ""
+    if event.kind is not InboundKind.TEXT or event.attachments or asks_for_something_else(text):
+        return None
+    conversation = await session.get(Conversation, waiting.conversation_id)
+    if conversation is None:  # pragma: no cover - a rating's conversation is never deleted
+        return None
+    words = text.strip()[:COMMENT_LIMIT]
+    waiting.comment = f"{waiting.comment}\n{words}" if waiting.comment else words
+    return _reply(domain, event, conversation, "utter_rated_reason", waiting.score)

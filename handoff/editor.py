@@ -5,7 +5,8 @@
   handoff) by their normalised text, newest first, with the bot's guesses, hiding what an
   editor dismissed or already taught.
 * teaching and editing answers are in :mod:`handoff.teaching`.
-* :func:`try_text` shows what the serving bot would do with a text, without a conversation.
+* :func:`try_text` (:mod:`handoff.editor_try`) shows what the serving bot would do with a
+  text, without a conversation; the journal is :mod:`handoff.editor_journal`.
 
 User-facing messages are Russian and live here, apart from the exceptions' codes.
 """
@@ -16,24 +17,26 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.dialogue import clarify_options
 from bot.engine import Brain
 from bot.storage.db import Database
-from bot.storage.models import ContentRevision, EditorAction, Message, Operator, utcnow
-from bot.topics import topic_entries
+from bot.storage.models import ContentRevision, EditorAction, Message, utcnow
 from handoff import escalation
+from handoff.editor_journal import HISTORY_TITLES as HISTORY_TITLES
+from handoff.editor_journal import SHELL_ACTOR as SHELL_ACTOR
+from handoff.editor_journal import describe as describe
+from handoff.editor_journal import history as history
+from handoff.editor_try import DECISIONS as DECISIONS
+from handoff.editor_try import prediction_json as prediction_json
+from handoff.editor_try import try_text as try_text
 from handoff.errors import HandoffError
-from handoff.phrase_titles import TITLES as PHRASE_TITLES
-from handoff.revision_log import changed_since
-from handoff.views import intent_title
 from knowledge_base.loader import question_key
-from knowledge_base.models import FAQEntry
-from nlu.api import Decision, Prediction
+from nlu.api import Decision, IntentScore, Prediction
 from nlu.config import NLUConfig
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,6 @@ MISSED = ("reject", "clarify")
 # input («12345678») or its cancel («передумал», flows/engine.py), an option picked («2»).
 HANDLED = ("to_human", "flow", "flow_cancelled", "choice")
 SCAN_LIMIT = 5000  # newest missed messages looked at per request
-DECISIONS = {"answer": "ответит", "clarify": "переспросит", "reject": "не поймёт"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,11 +149,47 @@ async def _hidden(session: AsyncSession) -> tuple[set[str], dict[str, datetime]]
     return dismissed, taught
 
 
-async def taught_to(session: AsyncSession, entry_id: str) -> list[str]:
-    """The customers' questions taught to ``entry_id`` (from «Бот не понял», «Добавить
-    вопрос» or a new entry) that are in effect: the ones deleting it puts back in the list."""
-    taught = _taught(await _journal(session))
-    return [row.text for _, row in taught.values() if row.entry_id == entry_id]
+async def taught_to(session: AsyncSession, entry_id: str, *, days: int = 30) -> list[str]:
+    """The customers' questions taught to ``entry_id`` that are in effect and that customers
+    did ask in the last ``days`` without getting an answer: the ones deleting it puts back in
+    «Бот не понял». A question the editor typed herself («Новая запись», «Добавить вопрос») is
+    journaled as ``taught`` too, but no customer's message waits behind it."""
+    rows = await _journal(session)
+    dismissed = {row.key for row in rows if row.action == "dismissed"}
+    mine = {
+        key: row.text
+        for key, (_, row) in _taught(rows).items()
+        if row.entry_id == entry_id and key not in dismissed
+    }
+    if not mine:
+        return []
+    asked = {
+        question_key(text or "")
+        for text, _, _, data in await _missed(session, utcnow() - timedelta(days=days))
+        if not any((data or {}).get(mark) for mark in HANDLED)
+    }
+    return [text for key, text in mine.items() if key in asked]
+
+
+async def _missed(session: AsyncSession, since: datetime) -> list[Any]:
+    """The newest customer messages since ``since`` the NLU did not answer (text, channel,
+    created_at, data), at most :data:`SCAN_LIMIT`."""
+    decision = Message.data["nlu"]["decision"].as_string()
+    return list(
+        (
+            await session.execute(
+                select(Message.text, Message.channel, Message.created_at, Message.data)
+                .where(
+                    Message.author == "customer",
+                    Message.kind == "message",
+                    Message.created_at >= since,
+                    decision.in_(MISSED),
+                )
+                .order_by(Message.id.desc())
+                .limit(SCAN_LIMIT)
+            )
+        ).all()
+    )
 
 
 def _in_effect_since(line: Any, undo_of: dict[int, Any]) -> datetime | None:
@@ -179,21 +217,7 @@ async def unanswered(
     offset: int = 0,
 ) -> Unanswered:
     """Groups of unanswered customer messages from the last ``days``, newest first."""
-    since = utcnow() - timedelta(days=days)
-    decision = Message.data["nlu"]["decision"].as_string()
-    rows = (
-        await session.execute(
-            select(Message.text, Message.channel, Message.created_at, Message.data)
-            .where(
-                Message.author == "customer",
-                Message.kind == "message",
-                Message.created_at >= since,
-                decision.in_(MISSED),
-            )
-            .order_by(Message.id.desc())
-            .limit(SCAN_LIMIT)
-        )
-    ).all()
+    rows = await _missed(session, utcnow() - timedelta(days=days))
     dismissed, taught = await _hidden(session)
     wanted = question_key(query)
     clarify_at = NLUConfig.model_validate(brain.config.nlu).clarify_threshold
@@ -217,7 +241,7 @@ async def unanswered(
                 count=1,
                 last_at=created_at,
                 channels=[channel],
-                decision=str(nlu.get("decision")),
+                decision=customer_got(brain, _stored(text, nlu)),
             )  # the guesses: the bot's of today, for the page only (below)
         else:
             item.count += 1
@@ -232,10 +256,36 @@ async def unanswered(
     return Unanswered(page, len(ordered))
 
 
+def customer_got(brain: Brain, prediction: Prediction) -> str:
+    """What the customer got for a message the NLU read so: a «Вы имели в виду…?» with no entry
+    worth offering (:func:`bot.dialogue.clarify_options`) is the dialogue's «не понял»
+    (``reject``), so the list says «не поймёт», not «переспросит»."""
+    if prediction.decision is Decision.CLARIFY and not clarify_options(
+        prediction, brain.kb, brain.config
+    ):
+        return Decision.REJECT.value
+    return prediction.decision.value
+
+
+def _stored(text: str, nlu: dict[str, Any]) -> Prediction:
+    """The reading kept with a customer's message (bot/engine.py ``_prediction_json``)."""
+    try:
+        decision = Decision(str(nlu.get("decision")))
+    except ValueError:
+        decision = Decision.REJECT
+    ranking = tuple(
+        IntentScore(str(s.get("intent")), float(s.get("confidence") or 0.0))
+        for s in nlu.get("ranking") or []
+    )
+    return Prediction(
+        text, nlu.get("intent"), float(nlu.get("confidence") or 0.0), decision, ranking
+    )
+
+
 def _read_now(
     brain: Brain, item: UnansweredItem, prediction: Prediction, clarify_at: float
 ) -> None:
-    item.decision_now = prediction.decision.value
+    item.decision_now = customer_got(brain, prediction)
     guesses = [
         Guess(entry.id, entry.title, float(score.confidence))
         for score in prediction.ranking
@@ -245,118 +295,6 @@ def _read_now(
     item.suggested = (
         guesses[0].entry_id if guesses and guesses[0].confidence >= clarify_at else None
     )
-
-
-HISTORY_TITLES = {
-    "taught": "научил(а) запись",
-    "dismissed": "убрал(а) из списка «не понял»",
-    "answer_edited": "изменил(а) ответ записи",
-    "entry_created": "создал(а) запись",
-    "entry_imported": "изменил(а) запись из таблицы",
-    "flow_edited": "изменил(а) текст сценария",
-    "phrase_edited": "изменил(а) фразу бота",
-    "question_removed": "убрал(а) вопрос из записи",
-    "entry_deleted": "удалил(а) запись",
-    "reverted": "отменил(а) правку",
-}
-
-
-# who made a change from a shell (``zabota kb import``): its lines have no operator, and their
-# verbs agree with «строка» («Командная строка изменила запись из таблицы «…»»)
-SHELL_ACTOR = "Командная строка"
-SHELL_TITLES = {
-    "entry_created": "создала запись",
-    "entry_imported": "изменила запись из таблицы",
-}
-
-
-def _flow_title(brain: Brain, flow_id: str | None) -> str | None:
-    flow = brain.flows.get(flow_id or "")
-    return flow.title if flow is not None else flow_id
-
-
-def _entry_title(
-    brain: Brain, action: EditorAction, gone: dict[str, str] | None = None
-) -> str | None:
-    """The title of what a line changed; an entry deleted since is named by the title its
-    deletion's line keeps (``gone``: entry id → title; the deletion line's own text)."""
-    if action.action == "entry_deleted":
-        return intent_title(brain.kb, action.entry_id) or action.text
-    if action.action == "flow_edited":
-        return _flow_title(brain, action.entry_id)
-    if action.action == "phrase_edited":
-        return PHRASE_TITLES.get(action.entry_id or "", action.entry_id)
-    if action.action == "reverted" or not action.entry_id:
-        return None  # an undo's text already names what it undid
-    return intent_title(brain.kb, action.entry_id) or (gone or {}).get(action.entry_id)
-
-
-def _text(action: EditorAction) -> str:
-    """A line's text as shown (a deletion's is the entry's title, already its title)."""
-    return "" if action.action == "entry_deleted" else action.text
-
-
-def describe(brain: Brain, action: EditorAction) -> str:
-    """A journal line's change in words, for the line of its undo («научил(а) запись «…»: …»)."""
-    title = _entry_title(brain, action)
-    words = HISTORY_TITLES.get(action.action, action.action)
-    text = _text(action)
-    return words + (f" «{title}»" if title else "") + (f": {text}" if text else "")
-
-
-async def history(
-    session: AsyncSession, brain: Brain, root: Path | None, *, limit: int = 50
-) -> list[dict[str, Any]]:
-    """The editors' latest changes, newest first: who (:data:`SHELL_ACTOR` for a change made
-    from a shell), when, what, to which entry, and whether «Отменить» can undo it (``undo``:
-    ``ready``, ``later_changes`` — a file changed since, ``reverted``, ``too_old``; null for a
-    line that changed no file)."""
-    rows = (
-        await session.execute(
-            select(EditorAction, Operator.display_name, Operator.username)
-            .outerjoin(Operator, Operator.id == EditorAction.operator_id)
-            .order_by(EditorAction.id.desc())
-            .limit(limit)
-        )
-    ).all()
-    ids = {action.revision_id for action, _, _ in rows if action.revision_id is not None}
-    revisions = {
-        revision.id: revision
-        for revision in (
-            await session.execute(select(ContentRevision).where(ContentRevision.id.in_(ids)))
-        ).scalars()
-    }
-    now: dict[str, bytes | None] = {}  # each file read once for all the lines
-    gone = {a.entry_id: a.text for a, _, _ in rows if a.action == "entry_deleted" and a.entry_id}
-    return [
-        {
-            "id": action.id,
-            "at": action.created_at.isoformat(),
-            "who": SHELL_ACTOR if action.operator_id is None else name or username,
-            "action": action.action,
-            "action_title": (SHELL_TITLES if action.operator_id is None else {}).get(
-                action.action, HISTORY_TITLES.get(action.action, action.action)
-            ),
-            "entry_id": action.entry_id,
-            "entry_title": _entry_title(brain, action, gone),
-            "text": _text(action)[:300],
-            "file": action.file,
-            "undo": _undo_state(root, revisions.get(action.revision_id or 0), now),
-        }
-        for action, name, username in rows
-    ]
-
-
-def _undo_state(
-    root: Path | None, revision: ContentRevision | None, now: dict[str, bytes | None]
-) -> str | None:
-    if revision is None or root is None:
-        return None
-    if revision.reverted_at is not None:
-        return "reverted"
-    if not revision.kept:
-        return "too_old"
-    return "later_changes" if changed_since(root, revision.files, now) else "ready"
 
 
 async def dismiss(db: Database, text: str, operator_id: int) -> str:
@@ -373,83 +311,20 @@ async def dismiss(db: Database, text: str, operator_id: int) -> str:
     return key
 
 
-# -- what the bot would do -----------------------------------------------------------------
-
-
-def prediction_json(brain: Brain, prediction: Prediction) -> dict[str, Any]:
-    return {
-        "intent": prediction.intent,
-        "title": intent_title(brain.kb, prediction.intent),
-        "confidence": round(prediction.confidence, 4),
-        "decision": prediction.decision.value,
-        "decision_title": DECISIONS.get(prediction.decision.value, prediction.decision.value),
-        "ranking": [
-            {
-                "intent": s.intent,
-                "title": intent_title(brain.kb, s.intent),
-                "confidence": round(s.confidence, 4),
-            }
-            for s in prediction.ranking[:5]
-        ],
-    }
-
-
-def _response_text(brain: Brain, name: str, channel: str | None) -> str:
-    try:
-        return brain.domain.render(name, channel).text
-    except KeyError:
-        return ""
-
-
-def try_text(brain: Brain, text: str, channel: str | None = None) -> dict[str, Any]:
-    """What the serving bot would reply to ``text`` as a first message (no conversation)."""
-    text = " ".join(text.split())[: brain.config.policy.max_message_chars]
-    if not text:
-        raise HandoffError("Введите вопрос.", "empty")
-    prediction = brain.nlu.predict(text)
-    result = prediction_json(brain, prediction)
-    trigger = escalation.detect(text, prediction, brain.config.handoff)
-    answer = ""
-    if trigger is not None:
-        title = escalation.REASON_TITLES.get(trigger.reason, trigger.reason.value)
-        answer = f"Передаст оператору: {title}."
-    elif topic := _bare_topic(brain, text, prediction):
-        answer = _response_text(brain, "utter_clarify_topic", channel) or _response_text(
-            brain, "utter_clarify", channel
-        )
-        answer += "\n" + "\n".join(f"• {e.title}" for e in topic)
-    elif prediction.decision is Decision.ANSWER and prediction.intent is not None:
-        entry = brain.kb.get(prediction.intent)
-        if entry is not None:
-            answer = entry.render(channel).text
-            if entry.human_only:
-                answer += "\n(и передаст оператору: тема только для сотрудника)"
-        else:
-            answer = _response_text(brain, f"utter_{prediction.intent}", channel)
-    elif prediction.decision is Decision.CLARIFY:
-        options = [
-            e.title
-            for s in prediction.ranking[: brain.config.policy.clarify_max_options]
-            if (e := brain.kb.get(s.intent)) is not None
-        ]
-        answer = _response_text(brain, "utter_clarify", channel)
-        if options:
-            answer += "\n" + "\n".join(f"• {title}" for title in options)
-    else:
-        answer = _response_text(brain, "utter_default", channel)
-    return {"text": text, **result, "answer": answer}
-
-
-def _bare_topic(brain: Brain, text: str, prediction: Prediction) -> list[FAQEntry]:
-    policy = brain.config.policy
-    if not policy.clarify_bare_topics:
-        return []
-    return topic_entries(text, prediction, brain.kb, policy.clarify_max_options)
-
-
 def entries_json(brain: Brain) -> list[dict[str, Any]]:
-    """The FAQ entries for the picker, by title."""
+    """The FAQ entries for the picker, by title; ``flow``: the flow (id, title) that answers
+    the entry's questions instead of its answer (the answer form says so), or null."""
     return sorted(
-        ({"id": e.id, "title": e.title, "category": e.category} for e in brain.kb.entries.values()),
+        (
+            {"id": e.id, "title": e.title, "category": e.category, "flow": _flow_of(brain, e.id)}
+            for e in brain.kb.entries.values()
+        ),
         key=lambda e: (str(e["title"]).lower(), str(e["id"])),
     )
+
+
+def _flow_of(brain: Brain, entry_id: str) -> dict[str, str] | None:
+    """The flow a confident reading of the entry starts (flows/starting.py ``flow_for``): a
+    customer asking its questions gets the flow, not the entry's answer."""
+    flow = next((f for f in brain.flows.values() if entry_id in f.intents), None)
+    return None if flow is None else {"id": flow.id, "title": flow.title}

@@ -16,10 +16,12 @@ from handoff.editor import prediction_json
 from handoff.errors import Conflict, HandoffError
 from handoff.teaching import (
     ANSWER_MESSAGES,
+    QuestionTaken,
     Reloader,
     TeachResult,
     audit_row,
     confident_elsewhere,
+    entry_with_question,
     journal_lines,
     put_live,
     refusal,
@@ -107,6 +109,12 @@ async def create_entry(
         entry = new_entry(title, category, questions, answer, taken=taken_ids(current))
     except EditError as exc:
         raise HandoffError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    for question in entry.questions:  # whatever ``force`` says: the reload would refuse it
+        taken = entry_with_question(current, question, None)
+        if taken is not None:
+            raise QuestionTaken(
+                f"Вопрос «{question}» уже есть в записи «{taken.title}» — уберите его из списка."
+            )
     for question in [] if force else entry.questions:
         other = confident_elsewhere(current, question, None)
         if other is not None:

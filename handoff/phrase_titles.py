@@ -47,6 +47,7 @@ TITLES = {
     "utter_rated": "Спасибо за оценку",
     "utter_rated_low": "Низкая оценка: что пошло не так?",
     "utter_rated_reason": "Спасибо за пояснение",
+    "utter_rated_other": "Низкая оценка «Другое»: что именно?",
     "utter_closed": "Диалог закрыт",
     "utter_closed_silent": "Диалог закрыт: клиент не отвечал",
     "utter_back_to_bot": "Оператор вернул диалог боту",

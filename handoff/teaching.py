@@ -208,6 +208,26 @@ def refusal(report: ReloadReport, text: str, entry_id: str) -> str:
     )
 
 
+def entry_with_question(current: Brain, question: str, entry_id: str | None) -> FAQEntry | None:
+    """The other entry that already has ``question`` among its own (compared as the loader
+    compares them, :func:`question_key`): the reload would refuse the same question in two
+    entries, so it is said before anything is written, and no «do it anyway» can help."""
+    key = question_key(question)
+    for entry in current.kb.entries.values():
+        if entry.id != entry_id and any(question_key(q) == key for q in entry.questions):
+            return entry
+    return None
+
+
+class QuestionTaken(Conflict):
+    """409 ``question_taken``: the question is already one of another entry's questions.
+    Neither «Добавить вопрос в …» nor «Всё равно…» is offered (the page offers those for
+    ``answered_elsewhere`` only): the editor removes the question or edits that entry."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "question_taken")
+
+
 def confident_elsewhere(current: Brain, question: str, entry_id: str | None) -> FAQEntry | None:
     """The other entry the serving bot confidently answers ``question`` with, if any."""
     before = current.nlu.predict(question)
@@ -325,6 +345,12 @@ async def teach(
     source = current.kb.sources.get(entry_id)
     if entry_id not in current.kb or source is None:
         raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
+    taken = entry_with_question(current, question, entry_id)
+    if taken is not None:  # whatever ``force`` says: the reload would refuse it
+        raise QuestionTaken(
+            f"Этот вопрос уже есть в записи «{taken.title}» — добавлять его не нужно. Если "
+            "ответ на него должен быть другим, сначала уберите его из той записи."
+        )
     other = None if force else confident_elsewhere(current, question, entry_id)
     if other is not None:
         raise Conflict(

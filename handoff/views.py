@@ -406,6 +406,8 @@ async def customer_card(session: AsyncSession, customer_id: int, clock: SlaClock
                 "rating_reason": REASONS.get(ratings[c.id].reason or "")
                 if c.id in ratings
                 else None,
+                # The customer's own words on a low rating (bot/rating.py comment).
+                "rating_comment": ratings[c.id].comment if c.id in ratings else None,
                 "sla": sla(c, now, clock)["state"],
                 "labels": marked.get(c.id, []),  # what it was about, by the operator
             }

@@ -54,7 +54,8 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
             except ContentError as exc:
                 problems.extend(exc.problems)
     broken = bool(problems)  # a file that did not load: its entries are unknown here
-    seen_questions: dict[str, tuple[str, SourceRef]] = {}
+    # question key → the entry that has it first: its id, its title (what editors know it by)
+    seen_questions: dict[str, tuple[str, str, SourceRef]] = {}
     links: list[tuple[str, str, SourceRef]] = []  # (entry, the entry its button opens, where)
     for doc in loaded:
         try:
@@ -90,11 +91,11 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
                         Problem(
                             doc.name,
                             q_line,
-                            f"вопрос {question!r} есть и в записи {other[0]!r} ({other[1]}): "
-                            "бот не сможет их различить",
+                            f"вопрос «{question}» есть и в записи «{other[1]}» ({other[2]}) — "
+                            "бот не сможет их различить; оставьте его в одной записи",
                         )
                     )
-                seen_questions.setdefault(key, (entry.id, SourceRef(doc.name, q_line)))
+                seen_questions.setdefault(key, (entry.id, entry.title, SourceRef(doc.name, q_line)))
             has_url_button = any(b.url for b in entry.buttons)
             texts: list[tuple[tuple[str | int, ...], str]] = [(("answer",), entry.answer)]
             texts += [(("answers", channel), text) for channel, text in entry.answers.items()]

@@ -15,7 +15,9 @@ _REFERRAL = re.compile(
     r"[^.!?\n]{0,40}?\b(?:на\s+(?:нашем\s+|официальном\s+)?сайте|в\s+разделе)\b",
     re.IGNORECASE,
 )
-# A link names a site: ``https://`` alone (or ``https://volt-shop``) is not one.
+# A link names a site: ``https://`` alone (or ``https://volt-shop``) is not one. ``www.…`` and a
+# bare site (``volt-shop.ru/delivery``) count too: Telegram and Viber show them as links, and so
+# does the web chat (bot/web/static/chat.js ``linkify``, the same patterns) — keep the two alike.
 _HOST = r"[\w-]+(?:\.[\w-]+)+"
 _LINK = re.compile(
     rf"https?://{_HOST}|\bwww\.{_HOST}|\b[\w-]+\.(?:ru|рф|com|net|org)(?:/|\b)", re.IGNORECASE

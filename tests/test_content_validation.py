@@ -88,7 +88,7 @@ def test_duplicate_ids_and_questions_across_files(tmp_path: Path) -> None:
         load_kb([tmp_path])
     messages = [str(p) for p in info.value.problems]
     assert any("b.yml:2:" in m and "повторяется id 'same'" in m for m in messages)
-    assert any("b.yml:8:" in m and "есть и в записи 'same'" in m for m in messages)
+    assert any("b.yml:8:" in m and "есть и в записи «A»" in m for m in messages)
 
 
 def test_button_to_unknown_entry_and_bad_url() -> None:

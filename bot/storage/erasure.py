@@ -39,6 +39,7 @@ from bot.storage.models import (
     LinkCode,
     Message,
     OutboxItem,
+    Rating,
     StoredFile,
     Transition,
     utcnow,
@@ -288,6 +289,11 @@ async def _erase_conversations(
         )
     )
     cancelled, outbox = await _blank_outbox(session, OutboxItem.conversation_id.in_(ids))
+    await session.execute(  # the customer's words on a rating (bot/rating.py); the score stays
+        update(Rating)
+        .where(Rating.conversation_id.in_(ids))
+        .values(comment=None, comment_asked_at=None)
+    )
     files = _count(
         await session.execute(delete(StoredFile).where(StoredFile.conversation_id.in_(ids)))
     )

@@ -97,6 +97,7 @@ class Score:
     reason: str | None
     operator: str | None
     created_at: datetime
+    comment: str | None = None  # the customer's own words on why (bot/rating.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,7 @@ async def personal_data(session: AsyncSession, customer_id: int) -> PersonalData
                 r.reason,
                 names.get(r.operator_id) if r.operator_id is not None else None,
                 r.created_at,
+                r.comment,
             )
             for r in ratings
         ],

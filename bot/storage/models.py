@@ -246,6 +246,10 @@ class Rating(Base):
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), index=True)
     score: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(32))  # why a low one (bot.rating.REASONS)
+    comment: Mapped[str | None] = mapped_column(Text)  # the customer's own words on why
+    # «Что пошло не так?» / «Что именно?» was asked then: the customer's very next message
+    # within bot.rating.CHANGE_WINDOW is taken as ``comment`` (None once answered or passed).
+    comment_asked_at: Mapped[datetime | None] = mapped_column(index=True)
     faq_ids: Mapped[list[Any]] = mapped_column(default=list)
     channel: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -167,8 +167,9 @@ EDITOR_PATHS: dict[str, Any] = {
             "the file stays byte for byte) and reloaded (validated, gated; the new model "
             "must answer every question with it); 200 with the id and the prediction, 422 "
             "with `problems` or `failures` when refused (the file is restored), 409 "
-            "`answered_elsewhere` (send `force: true`), 400 for a missing title, "
-            "category, question or answer",
+            "`answered_elsewhere` (send `force: true`), 409 `question_taken` when another "
+            "entry already has one of the questions (`force` does not help), 400 for a "
+            "missing title, category, question or answer",
             "security": CSRF,
             "requestBody": body(
                 {
@@ -188,7 +189,8 @@ EDITOR_PATHS: dict[str, Any] = {
             "summary": "Add `text` to entry `entry_id`'s questions in its YAML file and "
             "reload (validated, gated); 200 with the new prediction, 422 with `problems` "
             "or `failures` when refused (the file is restored), 409 `answered_elsewhere` "
-            "when the bot already answers it with another entry (send `force: true`)",
+            "when the bot already answers it with another entry (send `force: true`), "
+            "409 `question_taken` when another entry already has this very question",
             "security": CSRF,
             "requestBody": body(
                 {

@@ -43,17 +43,33 @@
     return true;
   }
 
+  // Links in a message become clickable: https://…, and — as Telegram and Viber show them —
+  // www.… and a bare site (volt-shop.ru/delivery, магазин.рф), the links the content rule
+  // (knowledge_base/quality.py _LINK) accepts as «the exact link»; an e-mail address
+  // (privacy@volt-shop.ru) opens the mail program instead of the site. A dot, comma or bracket
+  // right after a link ends the sentence, not the link.
+  const NAME = "[\\p{L}\\p{N}_-]+";
+  const LINK = new RegExp(
+    "(https?:\\/\\/[^\\s]+)" +
+    "|(" + NAME + "(?:\\." + NAME + ")*@" + NAME + "(?:\\." + NAME + ")+)" +
+    "|((?:www\\." + NAME + "(?:\\." + NAME + ")+" +
+    "|" + NAME + "(?:\\." + NAME + ")*\\.(?:ru|рф|com|net|org)(?![\\p{L}\\p{N}_]))(?:\\/[^\\s]*)?)",
+    "giu");
+  const TRAILING = /[.,;:!?)\]»"']+$/u;
   function linkify(el, text) {
-    const parts = text.split(/(https?:\/\/[^\s]+)/g);
-    for (const part of parts) {
-      if (/^https?:\/\//.test(part)) {
-        const a = document.createElement("a");
-        a.href = part; a.textContent = part; a.target = "_blank"; a.rel = "noopener noreferrer";
-        el.appendChild(a);
-      } else {
-        el.appendChild(document.createTextNode(part));
-      }
+    let last = 0;
+    for (const match of text.matchAll(LINK)) {
+      const before = match.index > 0 ? text[match.index - 1] : "";
+      if (/[\p{L}\p{N}_@.\/-]/u.test(before)) continue;  // inside a word, a path or an address
+      const link = match[0].replace(TRAILING, "");
+      const a = document.createElement("a");
+      a.href = match[2] ? "mailto:" + link : match[3] ? "https://" + link : link;
+      a.textContent = link; a.target = "_blank"; a.rel = "noopener noreferrer";
+      el.appendChild(document.createTextNode(text.slice(last, match.index)));
+      el.appendChild(a);
+      last = match.index + link.length;
     }
+    el.appendChild(document.createTextNode(text.slice(last)));
   }
 
   // A file from the operator: a picture is shown, anything else is a link that downloads it.
@@ -126,13 +142,18 @@
           el = document.createElement("button");
           el.type = "button";
           el.dataset.payload = b.payload || "";
-          el.addEventListener("click", async () => {
+          el.addEventListener("click", async (ev) => {
+            // Pressed from the keyboard (Enter/Space: no pointer, detail 0): the disabled button
+            // would drop the focus to the page; it goes back to the message box instead.
+            const byKeyboard = ev.detail === 0;
             const was = Array.from(row.querySelectorAll("button"), (x) => x.disabled);
             row.querySelectorAll("button").forEach((x) => { x.disabled = true; });
             if (!(await send({ payload: b.payload, title: b.title }))) {
               row.querySelectorAll("button").forEach((x, i) => { x.disabled = was[i]; });
+              if (byKeyboard) el.focus();
               return;
             }
+            if (byKeyboard) input.focus();
             markChosen(row, b.payload);
             if (rating) {
               const first = (chosen()[m.id] || {}).at || Date.now();
@@ -389,6 +410,10 @@
   }
   availability();
   setInterval(() => { if (!document.hidden) availability(); }, 60000);
+
+  // The chat opened on its own page is ready to type in (not on a touch screen, where the
+  // keyboard would cover the greeting; the widget focuses when the site shows it).
+  if (!site && !window.matchMedia("(pointer: coarse)").matches) input.focus();
 
   ensureSession().then((fresh) => {
     if (fresh) send({ start: true, text: "" });

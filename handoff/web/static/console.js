@@ -250,8 +250,9 @@ function renderDetail(c) {
         p.owner === "closed" && !p.reason ? " · только бот" : "",
         p.operator ? ` · ${p.operator}` : "",
         (p.labels || []).length ? el("span", { class: "card-labels" }, ` · ${p.labels.join(", ")}`) : null,
-        el("span", { class: "rating" }, p.rating ? ` · оценка ${p.rating}` : "",
-          p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : ""));
+        el("span", { class: "rating", title: p.rating_comment || "" }, p.rating ? ` · оценка ${p.rating}` : "",
+          p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : "",
+          p.rating_comment ? ` · «${p.rating_comment.length > 80 ? `${p.rating_comment.slice(0, 80).trimEnd()}…` : p.rating_comment}»` : ""));
       if (p.id !== c.id) item.addEventListener("click", () => select(p.id));
       return item;
     }),

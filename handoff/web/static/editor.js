@@ -3,6 +3,8 @@
 "use strict";
 
 const DECISIONS = { answer: "ответит", clarify: "переспросит", reject: "не понял" };
+// What «Проверить бота» says the customer gets, coloured like the decision it is closest to.
+const OUTCOME_STYLE = { flow: "answer", handoff: "clarify" };
 const PAGE = 20;
 const STATE = { entries: [], categories: [], offset: 0, total: 0 };
 
@@ -156,7 +158,11 @@ $("try-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
     const data = await api("POST", "/editor/try", { text: $("try-text").value });
-    $("try-decision").replaceChildren(decisionBadge(data.decision));
+    // What the customer gets (a flow, a person, «не понял» with nothing to offer), not only
+    // the NLU's reading of the text.
+    const outcome = data.outcome || data.decision;
+    $("try-decision").replaceChildren(el("span", { class: `decision d-${OUTCOME_STYLE[outcome] || outcome}` },
+      data.outcome_title || DECISIONS[outcome] || outcome));
     $("try-decision").className = "";
     $("try-intent").textContent = data.title || data.intent || "";
     $("try-confidence").textContent = percent(data.confidence);

@@ -55,6 +55,7 @@ async function openAnswer(entryId, asked) {
     $("q-new").value = "";
     draftable($("q-new"), "", `вопрос для записи «${entry.title}»`);
     $("ans-source").textContent = entry.source;
+    flowNote(entry.id);
     $("ans-variants").textContent = entry.channel_variants.length
       ? `Свой вариант ответа есть для: ${entry.channel_variants.map((c) => CHANNELS[c] || c).join(", ")} — он правится в файле.`
       : "";
@@ -68,6 +69,34 @@ async function openAnswer(entryId, asked) {
   } catch (error) {
     show("ans-error", error.message);
   }
+}
+
+// An entry whose questions start a flow: customers asking them get the flow, not this answer,
+// so editing the answer alone changes nothing they see. Said above the text, with a link to
+// the flow in «Сценарии».
+function flowNote(entryId) {
+  let note = $("ans-flow");
+  if (!note) {
+    note = el("p", { class: "ans-flow", id: "ans-flow", role: "note" });
+    $("ans-text").before(note);
+  }
+  const listed = STATE.entries.find((e) => e.id === entryId);
+  const flow = listed && listed.flow;
+  note.hidden = !flow;
+  if (!flow) {
+    note.replaceChildren();
+    return;
+  }
+  const link = el("a", { href: "#flows-title" }, `сценарий «${flow.title}»`);
+  link.addEventListener("click", () => {
+    const pick = $("flow-pick");
+    if (pick && [...pick.options].some((o) => o.value === flow.id) && pick.value !== flow.id) {
+      pick.value = flow.id;
+      pick.dispatchEvent(new Event("change"));
+    }
+  });
+  note.replaceChildren(el("span", { class: "decision d-clarify" }, "Сценарий"), " Клиенты, которые спрашивают об этом, получают ", link,
+    ", а не этот ответ: то, что они увидят, меняется в «Сценариях».");
 }
 
 // The entry's questions, each with «×»: a wrong «Научить» is taken back the same validated,

@@ -8,7 +8,8 @@ const UNDO_NOTES = {
   too_old: "Правка слишком старая: её файлы больше не хранятся.",
 };
 
-// A long answer would crowd the journal: its beginning, the rest in «Что изменилось».
+// A long answer would crowd the journal: its beginning, the whole text on hover (the API sends an
+// edited answer in full) and the line that changed after it.
 const clip = (text) => (text.length > 200 ? `${text.slice(0, 200).trimEnd()}…` : text);
 
 function historyLine(h) {
@@ -16,7 +17,9 @@ function historyLine(h) {
     el("span", { class: "small" }, `${when(h.at)} · `),
     el("strong", {}, h.who), ` ${h.action_title}`,
     h.entry_title ? ` «${h.entry_title}»` : "",
-    ...(h.text ? [": ", el("span", { class: "hist-text", title: h.text }, clip(h.text))] : []));
+    ...(h.text ? [": ", el("span", { class: "hist-text", title: h.text }, clip(h.text))] : []),
+    // what an answer edit changed, so that two edits of one answer never read the same
+    h.change ? el("span", { class: "small hist-change" }, ` (${h.change})`) : "");
   if (h.undo === "reverted") {
     line.append(el("span", { class: "undone-mark" }, " · отменено"));
   } else if (h.undo === "too_old") {
