@@ -14,9 +14,8 @@ from __future__ import annotations
 import dataclasses
 
 from bot import choice
-from bot.dialogue import NLUHandler, Turn, operator_button
+from bot.dialogue import NLUHandler, Turn, clarify_options, operator_button
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
-from nlu import NLUConfig
 from nlu.api import Decision, Prediction
 
 PREFIXES = ("faq:", "flow:")
@@ -79,13 +78,10 @@ def _say_gone(turn: Turn, payload: str, prediction: Prediction | None) -> None:
     """«Этого ответа больше нет» with the half-guessed entries and «Позвать оператора».
 
     Not counted as a miss: the customer asked nothing unclear."""
-    options: list[tuple[str, str]] = []
-    if prediction is not None:
-        floor = NLUConfig.model_validate(turn.config.nlu).clarify_threshold
-        for score in prediction.ranking[: turn.config.policy.clarify_max_options]:
-            entry = turn.kb.get(score.intent)
-            if entry is not None and score.confidence >= floor:  # a guess worth offering
-                options.append((entry.title, f"faq:{entry.id}"))
+    options = [
+        (entry.title, f"faq:{entry.id}")
+        for entry in (clarify_options(prediction, turn.kb, turn.config) if prediction else [])
+    ]
     buttons = [Button(title, option) for title, option in options]
     if turn.config.policy.offer_operator_button:
         buttons.append(operator_button())
