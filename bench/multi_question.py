@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.dialogue import unclear_part
     from bot.project import load_project, train
-    from nlu import build_model
+    from nlu import NLUConfig, build_model
     from nlu.datasets import read_tsv
 
     threadpool_limits(limits=1)
@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     kb = project.kb
     limit = project.config.policy.max_answers_per_message
     options = project.config.policy.clarify_max_options
+    floor = NLUConfig.model_validate(project.config.nlu).clarify_threshold  # as the dialogue
     model, _, _ = train(project)
     rows = [e for e in read_tsv(ROOT / "tests" / "data" / "demo_heldout.tsv") if e.intent in kb]
     rng = random.Random(args.seed)
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             one += len({a.intent, b.intent} & got) == 1
             wrong += bool(got - {a.intent, b.intent})
             if len({a.intent, b.intent} & got) == 1:  # the other offered among the buttons?
-                unclear = unclear_part(p, kb, answered, options)
+                unclear = unclear_part(p, kb, answered, options, floor)
                 asked += unclear is not None and bool({a.intent, b.intent} & set(unclear[1]))
         result["joiners"][name] = {
             "both": round(both / len(pairs), 3),

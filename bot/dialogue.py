@@ -324,7 +324,11 @@ def several_questions(prediction: Prediction, kb: KnowledgeBase, limit: int) -> 
 
 
 def unclear_part(
-    prediction: Prediction, kb: KnowledgeBase, answered: Collection[str], limit: int
+    prediction: Prediction,
+    kb: KnowledgeBase,
+    answered: Collection[str],
+    limit: int,
+    floor: float = 0.0,
 ) -> tuple[Prediction, list[str]] | None:
     """A question of a several-question message that the bot could only guess at, and the
     entries to offer for it — asked about after the answers to the others, so that it is not
@@ -332,7 +336,8 @@ def unclear_part(
     answers the payment and asks «сроки или регионы?» about the delivery).
 
     The first part whose decision is CLARIFY and none of whose candidates was answered; parts the
-    bot did not understand at all (a story around the question) are left alone.
+    bot did not understand at all (a story around the question) are left alone. Only entries
+    that reach ``floor`` (``nlu.clarify_threshold``, as :func:`clarify_options`) are offered.
     """
     if len(prediction.parts) < 2:
         return None
@@ -342,7 +347,9 @@ def unclear_part(
         options = [
             score.intent
             for score in part.ranking[:limit]
-            if score.intent in kb and not kb.entries[score.intent].human_only
+            if score.intent in kb
+            and not kb.entries[score.intent].human_only
+            and score.confidence >= floor
         ]
         if options and not set(options) & set(answered):
             return part, options
@@ -417,8 +424,9 @@ class NLUHandler:
 
     def _ask_unclear(self, turn: Turn, prediction: Prediction, answered: list[str]) -> None:
         """After the answers, «А про «…» уточните…» for a question only guessed at."""
+        floor = NLUConfig.model_validate(turn.config.nlu).clarify_threshold
         unclear = unclear_part(
-            prediction, turn.kb, answered, turn.config.policy.clarify_max_options
+            prediction, turn.kb, answered, turn.config.policy.clarify_max_options, floor
         )
         if unclear is None:
             return
