@@ -6,12 +6,12 @@ Built from the demo held-out set (``tests/data/demo_heldout.tsv``, never trained
 in-scope message whose intent is an FAQ entry is paired with one of a different entry (seeded),
 and the two are joined the ways customers join them («? », «. », « и ещё », «, а также »,
 a new line, a bare « и »). What the bot answers is decided exactly as in the dialogue: the FAQ
-entries :func:`bot.dialogue.several_questions` picks, or else the message's own intent if it is
+entries :func:`bot.readings.several_questions` picks, or else the message's own intent if it is
 answered.
 
 Reported per joiner: *both* = both questions answered; *one* = exactly one of them (and
 *one_and_the_other_offered*: of those, the other question asked about with its entry among the
-buttons, :func:`bot.dialogue.unclear_part`); *wrong* = an answer to neither; and, on the
+buttons, :func:`bot.readings.unclear_part`); *wrong* = an answer to neither; and, on the
 held-out messages as they are (one question each), how often the bot gives more than one answer
 (*spurious*), and with ``split_questions`` off for comparison.
 """
@@ -34,7 +34,7 @@ JOINERS["и"] = " и "  # split only before a question word («… и можно
 
 
 def answers(prediction: Any, kb: Any, limit: int) -> list[str]:
-    from bot.dialogue import several_questions
+    from bot.readings import several_questions
     from nlu.api import Decision
 
     several = several_questions(prediction, kb, limit)
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from threadpoolctl import threadpool_limits
 
-    from bot.dialogue import unclear_part
     from bot.project import load_project, train
+    from bot.readings import unclear_part
     from nlu import NLUConfig, build_model
     from nlu.datasets import read_tsv
 

@@ -66,8 +66,8 @@ FLOOR = "none"  # --db none: bench._floor_bot, the adapter alone (no storage, NL
 
 def faq_questions(limit: int | None = None) -> list[str]:
     """FAQ questions of the demo project that the trained model answers (one reply each)."""
-    from bot.dialogue import several_questions
     from bot.project import load_project, train
+    from bot.readings import several_questions
     from handoff import escalation
     from nlu.api import Decision
 

@@ -21,11 +21,12 @@ from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate
 from bot.location import LocationHandler
+from bot.readings import clarify_options, several_questions, unclear_part, understood_entries
 from bot.storage.models import Conversation, Identity, Operator
 from bot.topics import topic_entries
 from handoff import escalation
 from handoff.escalation import Reason
-from knowledge_base.models import FAQEntry, KnowledgeBase
+from knowledge_base.models import KnowledgeBase
 from nlu.api import Decision, Prediction
 from nlu.config import NLUConfig
 
@@ -229,7 +230,12 @@ class EscalationHandler:
             unknown_streak=0
             if in_flow
             else turn.conversation.unknown_streak
-            + (1 if _missed(turn.prediction) and not _only_approval(turn.event.text) else 0),
+            + (
+                1
+                if _missed(turn.prediction, turn.config.handoff.complaint_intents)
+                and not _only_approval(turn.event.text)
+                else 0
+            ),
         )
 
     async def handle(self, turn: Turn) -> None:
@@ -248,9 +254,14 @@ class EscalationHandler:
         await escalate(turn, trigger.reason, trigger.detail, team=team, announced=apologised)
 
 
-def _missed(prediction: Prediction | None) -> bool:
-    """Not understood well enough to answer (rejected, or only a guess to clarify)."""
-    return prediction is not None and prediction.decision is not Decision.ANSWER
+def _missed(prediction: Prediction | None, complaints: Collection[str] = ()) -> bool:
+    """Not understood well enough to answer (rejected, or only a guess to clarify) — or a
+    complaint that does not go to a person (``handoff.complaint_min_confidence`` not reached, or
+    the trigger off): the bot has no answer to it and must not promise a senior specialist
+    (:meth:`NLUHandler.handle`)."""
+    if prediction is None:
+        return False
+    return prediction.decision is not Decision.ANSWER or prediction.intent in complaints
 
 
 async def answer_entry(turn: Turn, entry_id: str, *, ask_helpful: bool = False) -> None:
@@ -271,89 +282,6 @@ async def answer_entry(turn: Turn, entry_id: str, *, ask_helpful: bool = False) 
         faq_ids.append(entry_id)
     context = followup.remember(turn.conversation.context, entry_id, turn.now)
     turn.conversation.context = {**context, "faq_ids": faq_ids}
-
-
-def understood_entries(prediction: Prediction, kb: KnowledgeBase) -> list[str]:
-    """The FAQ entries that are the confident reading of one of the message's questions
-    (:attr:`Prediction.parts`), in the customer's order; none only a person may answer."""
-    found: list[str] = []
-    for part in prediction.parts:
-        entry = kb.get(part.intent or "")
-        if (
-            part.decision is Decision.ANSWER
-            and entry is not None
-            and not entry.human_only
-            and entry.id not in found
-        ):
-            found.append(entry.id)
-    return found
-
-
-def clarify_options(
-    prediction: Prediction, kb: KnowledgeBase, config: ProjectConfig
-) -> list[FAQEntry]:
-    """The entries «Вы имели в виду…?» offers for a message the NLU could only guess at: among
-    its top ``policy.clarify_max_options`` guesses, the FAQ entries that themselves reach
-    ``nlu.clarify_threshold``. A 5 % entry behind a small-talk guess is no suggestion; with
-    none, the customer is told the bot did not understand (``utter_default``). The editor's
-    «Проверить бота» asks this too (handoff/editor_try.py)."""
-    floor = NLUConfig.model_validate(config.nlu).clarify_threshold
-    return [
-        entry
-        for score in prediction.ranking[: config.policy.clarify_max_options]
-        if (entry := kb.get(score.intent)) is not None and score.confidence >= floor
-    ]
-
-
-def several_questions(prediction: Prediction, kb: KnowledgeBase, limit: int) -> list[str]:
-    """The FAQ entries to answer one by one when the message asks several questions.
-
-    Two or more different entries, each the confident reading of its own question
-    (:attr:`Prediction.parts`), in the customer's order; or the one question understood when the
-    message as a whole was not («у меня не работает интернет. сколько стоит доставка»).
-    Otherwise nothing, and the message is answered as a whole. Entries only a person may answer
-    are left to the whole message's handling, so a second question never hands the
-    conversation over.
-    """
-    if limit < 2 and prediction.decision is Decision.ANSWER:
-        return []
-    found = understood_entries(prediction, kb)
-    if len(found) >= 2 or (found and prediction.decision is not Decision.ANSWER):
-        return found[:limit]
-    return []
-
-
-def unclear_part(
-    prediction: Prediction,
-    kb: KnowledgeBase,
-    answered: Collection[str],
-    limit: int,
-    floor: float = 0.0,
-) -> tuple[Prediction, list[str]] | None:
-    """A question of a several-question message that the bot could only guess at, and the
-    entries to offer for it — asked about after the answers to the others, so that it is not
-    dropped in silence («сколько идёт доставка в казань? можно оплатить картой при получении?»
-    answers the payment and asks «сроки или регионы?» about the delivery).
-
-    The first part whose decision is CLARIFY and none of whose candidates was answered; parts the
-    bot did not understand at all (a story around the question) are left alone. Only entries
-    that reach ``floor`` (``nlu.clarify_threshold``, as :func:`clarify_options`) are offered.
-    """
-    if len(prediction.parts) < 2:
-        return None
-    for part in prediction.parts:
-        if part.decision is not Decision.CLARIFY:
-            continue
-        options = [
-            score.intent
-            for score in part.ranking[:limit]
-            if score.intent in kb
-            and not kb.entries[score.intent].human_only
-            and score.confidence >= floor
-        ]
-        if options and not set(options) & set(answered):
-            return part, options
-    return None
 
 
 class NLUHandler:
@@ -380,7 +308,12 @@ class NLUHandler:
                 await answer_entry(turn, entry_id)
             self._ask_unclear(turn, prediction, several)
             return
-        if prediction.decision is Decision.ANSWER and prediction.intent is not None:
+        complaints = turn.config.handoff.complaint_intents  # not handed over: see _missed
+        if (
+            prediction.decision is Decision.ANSWER
+            and prediction.intent is not None
+            and prediction.intent not in complaints
+        ):
             conv.unknown_streak = 0
             limit = turn.config.policy.clarify_max_options
             topic = topic_entries(turn.event.text, prediction, turn.kb, limit)

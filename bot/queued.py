@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.dialogue import Turn, answer_entry, understood_entries
+from bot.dialogue import Turn, answer_entry
 from bot.events import InboundKind
 from bot.ownership import Owner
+from bot.readings import understood_entries
 from handoff import escalation
 from nlu.api import Decision
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import dataclasses
 
 from bot import choice
-from bot.dialogue import NLUHandler, Turn, clarify_options, operator_button
+from bot.dialogue import NLUHandler, Turn, operator_button
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
+from bot.readings import clarify_options
 from nlu.api import Decision, Prediction
 
 PREFIXES = ("faq:", "flow:")

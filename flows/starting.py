@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.dialogue import Turn, understood_entries
+from bot.dialogue import Turn
 from bot.events import InboundKind
+from bot.readings import understood_entries
 from flows.models import Flow
 from nlu.api import Decision
 
@@ -56,7 +57,7 @@ def _started_by_part(turn: Turn) -> Start | None:
 
     «сколько стоит доставка? и где мой заказ 12345678» gets the delivery price *and* the
     flow's exact link for that order, not the FAQ's general page about orders. The same rule
-    as :func:`bot.dialogue.several_questions`: two or more understood questions, or one
+    as :func:`bot.readings.several_questions`: two or more understood questions, or one
     understood question in a message not understood as a whole. One flow per message (the
     first); its other flow questions wait for the customer to ask again."""
     prediction = turn.prediction

@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dialogue import clarify_options
 from bot.engine import Brain
+from bot.readings import clarify_options
 from bot.storage.db import Database
 from bot.storage.models import ContentRevision, EditorAction, Message, utcnow
 from handoff import escalation
@@ -258,7 +258,7 @@ async def unanswered(
 
 def customer_got(brain: Brain, prediction: Prediction) -> str:
     """What the customer got for a message the NLU read so: a «Вы имели в виду…?» with no entry
-    worth offering (:func:`bot.dialogue.clarify_options`) is the dialogue's «не понял»
+    worth offering (:func:`bot.readings.clarify_options`) is the dialogue's «не понял»
     (``reject``), so the list says «не поймёт», not «переспросит»."""
     if prediction.decision is Decision.CLARIFY and not clarify_options(
         prediction, brain.kb, brain.config

@@ -4,7 +4,7 @@ The dialogue's own rules decide, in the dialogue's order (bot/dialogue.py
 ``default_handlers``): an escalation trigger, then a flow the message starts
 (:func:`flows.starting.starting`, the rule the :class:`flows.engine.FlowHandler` uses), then
 the NLU's answer — several questions, a bare topic, an entry, «Вы имели в виду…?» with the
-entries :func:`bot.dialogue.clarify_options` offers, else «не понял». What the customer gets
+entries :func:`bot.readings.clarify_options` offers, else «не понял». What the customer gets
 is the ``outcome``; ``decision`` stays the NLU's own reading.
 """
 
@@ -16,9 +16,10 @@ from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dialogue import Turn, clarify_options, several_questions
+from bot.dialogue import Turn
 from bot.engine import Brain
 from bot.events import Inbound, InboundKind
+from bot.readings import clarify_options, several_questions
 from bot.storage.models import Conversation, Identity, utcnow
 from bot.topics import topic_entries
 from flows.models import Flow

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.ownership import Owner
 from handoff.config import HandoffConfig
 from handoff.escalation import Reason, detect
 from nlu.api import Decision, IntentScore, Prediction
-from tests.dialogue import TestBot
+from tests.conftest import brain_for
+from tests.dialogue import TestBot, start_bot
 
 
 def _complaint(confidence: float) -> Prediction:
@@ -38,3 +41,24 @@ async def test_an_angry_customer_still_reaches_a_person_at_once(bot: TestBot) ->
     told = [m.text for m in await anna.say("вы издеваетесь, третий раз пишу, ужасный сервис")]
     assert anna.last_outcome.owner is Owner.QUEUED
     assert "приносим извинения" in told[0]
+
+
+async def test_a_complaint_that_stays_with_the_bot_promises_no_senior(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    """Below the confidence (here: a project that wants certainty) the bot has no answer to a
+    complaint: it says it did not understand and offers a person — it does not apologise for
+    passing the matter on while keeping it."""
+    brain = brain_for(demo_project, demo_model, complaint_min_confidence=1.0)
+    bot = await start_bot(demo_project, brain, db_url)
+    try:
+        ivan = bot.customer("ivan")
+        await ivan.say("вы издеваетесь, третий раз пишу")
+        assert ivan.last_outcome.owner is Owner.BOT
+        assert "специалист" not in ivan.last_text and "не совсем понял" in ivan.last_text
+        # A second miss in a row goes to a person, as for any message not understood.
+        await ivan.say("вы издеваетесь, третий раз пишу")
+        again = ivan.last_outcome
+        assert again.owner is Owner.QUEUED
+    finally:
+        await bot.runtime.stop()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.dialogue import unclear_part
+from bot.readings import unclear_part
 from knowledge_base.loader import load_kb
 from nlu.api import Decision, IntentScore, Prediction
 
