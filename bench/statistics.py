@@ -2,6 +2,7 @@
 
     python -m bench.statistics                  # SQLite and PostgreSQL, 30 days × 1000 handoffs
     python -m bench.statistics --db postgres --per-day 3000
+    python -m bench.statistics --db sqlite --profile 30   # and where one month's run spends it
 
 Fills a fresh database (SQLite in a temporary file; PostgreSQL ``zabota_bench_stats`` on
 ``127.0.0.1:5432``, dropped and created) with ``--days`` days of conversations: ``--per-day``
@@ -16,9 +17,11 @@ resolution time reads the closing transitions). Then times, with warm caches:
 * «Сейчас» (``handoff.live.snapshot``, refreshed every 10 s while the page is open).
 
 Each is run ``--repeat`` times; the median and the slowest go to
-``bench/results/statistics.json``. Target: the page's figures within 2 s (the slowest run) for
-30 000 handoffs a month — the statistics are computed in Python from the period's rows
-(percentiles and local days differ between SQLite and PostgreSQL), and this is where that
+``bench/results/statistics.json``. ``--profile N`` then prints the N costliest functions of one
+more month on working hours (``cProfile``, cumulative; the profiler slows it down). Target: the
+page's figures within 2 s (the slowest run) for 30 000 handoffs a month — the statistics are
+computed in Python from the period's rows (percentiles and local days differ between SQLite
+and PostgreSQL; only dialect-neutral counts are left to the database), and this is where that
 choice would stop holding.
 """
 
@@ -26,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
+import pstats
 import random
 import statistics
 import sys
@@ -201,7 +206,7 @@ def _message(
     }
 
 
-async def measure(db_url: str, days: int, repeat: int) -> dict[str, Any]:
+async def measure(db_url: str, days: int, repeat: int, profile: int = 0) -> dict[str, Any]:
     from bot.storage.db import Database
     from bot.storage.models import utcnow
     from handoff import live
@@ -241,6 +246,13 @@ async def measure(db_url: str, days: int, repeat: int) -> dict[str, Any]:
             times.append((time.perf_counter() - began) * 1000)
             waiting = sum(team.waiting for team in now.teams)
         results["now («Сейчас»)"] = _summary(times[1:], waiting=waiting)
+        if profile:
+            profiler = cProfile.Profile()
+            async with db.read() as session:
+                profiler.enable()
+                await compute(session, utcnow() - timedelta(days=days), brain=brain, hours=hours)
+                profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
     finally:
         await db.dispose()
     return results
@@ -274,7 +286,9 @@ async def _settle(url: str) -> None:
         await db.dispose()
 
 
-async def run(backend: str, days: int, per_day: int, repeat: int) -> dict[str, Any]:
+async def run(
+    backend: str, days: int, per_day: int, repeat: int, profile: int = 0
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = (
             f"sqlite:///{tmp}/stats.sqlite3"
@@ -285,7 +299,7 @@ async def run(backend: str, days: int, per_day: int, repeat: int) -> dict[str, A
         handed = await fill(url, days, per_day)
         await _settle(url)
         filled = time.perf_counter() - began
-        results = await measure(url, days, repeat)
+        results = await measure(url, days, repeat, profile)
     return {"handed_over": handed, "fill_seconds": round(filled, 1), "results": results}
 
 
@@ -295,6 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--per-day", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "statistics.json")
     args = parser.parse_args(argv)
     report: dict[str, Any] = {
@@ -305,7 +320,9 @@ def main(argv: list[str] | None = None) -> None:
         "cpus": os.cpu_count(),
     }
     for backend in args.db.split(","):
-        report[backend] = asyncio.run(run(backend, args.days, args.per_day, args.repeat))
+        report[backend] = asyncio.run(
+            run(backend, args.days, args.per_day, args.repeat, args.profile)
+        )
         print(backend, json.dumps(report[backend], ensure_ascii=False, indent=1))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -63,10 +63,15 @@ async def set_labels(
 
 
 async def counted(
-    session: AsyncSession, since: datetime, until: datetime, titles: Mapping[str, str]
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    titles: Mapping[str, str],
+    total: int | None = None,
 ) -> dict[str, Any]:
     """Labels of the conversations handed over in ``[since, until)``: how many carry each
-    (most frequent first) and how many carry none."""
+    (most frequent first) and how many carry none. A caller that has counted those
+    conversations already passes the ``total``."""
     handed = select(Conversation.id).where(
         Conversation.escalated_at >= since, Conversation.escalated_at < until
     )
@@ -82,7 +87,8 @@ async def counted(
             ConversationLabel.conversation_id.in_(handed)
         )
     )
-    total = await session.scalar(select(func.count()).select_from(handed.subquery()))
+    if total is None:
+        total = await session.scalar(select(func.count()).select_from(handed.subquery()))
     counts: Counter[str] = Counter({label: int(n) for label, n in rows})
     return {
         "labels": [

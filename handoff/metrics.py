@@ -4,7 +4,10 @@ person (:mod:`handoff.metrics_reasons`).
 
 Computed in Python from a date range's rows rather than with dialect-specific SQL
 (percentiles and date truncation differ between SQLite and PostgreSQL); a support team's
-monthly volume is small enough for that, and the same code runs on both backends.
+monthly volume is small enough for that, and the same code runs on both backends. What is the
+same in every dialect — counts per channel, ratings grouped by score — is counted by the
+database, and the rows are read through the session's connection (Core rows, without the ORM's
+per-row work): a month of 30 000 handoffs within a second (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -12,28 +15,39 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
 from bot import helpful
 from bot.ownership import Owner
 from bot.rating import REASONS
-from bot.storage.models import Conversation, Message, Operator, Rating, Transition, utcnow
+from bot.storage.models import (
+    Conversation,
+    Message,
+    Operator,
+    Rating,
+    Transition,
+    utcnow,
+)
 from handoff import labels
 from handoff.config import WorkingHours
-from handoff.escalation import DaySpans, open_seconds
+from handoff.escalation import LocalDates, TeamClock
 from handoff.metrics_reasons import handoffs
+from handoff.metrics_rows import moment, rows
 
 if TYPE_CHECKING:
     from bot.engine import Brain
 
-Escalated = Row[datetime | None, datetime | None, str, int]  # escalated, answered, owner, id
+# escalated, answered, owner, id, escalation reason
+Escalated = Row[datetime | None, datetime | None, str, int, str | None]
 Reply = Row[int | None, int, datetime]  # operator, conversation, at
-Rated = Row[int, str | None, int | None, str]  # score, reason, operator, channel
+Rated = Row[int, str | None, int | None, str, int]  # score, reason, operator, channel, how many
 Waited = Callable[[datetime, datetime], float]  # seconds of the team's time between two moments
 
 
@@ -61,28 +75,25 @@ async def compute(
     «позовите оператора» (:mod:`handoff.metrics_reasons`). With ``hours``, waits for a first
     reply count only working hours (:func:`handoff.escalation.open_seconds`)."""
     until = until or utcnow() + timedelta(seconds=1)
-    tz = ZoneInfo(timezone)
+    local_date = LocalDates(ZoneInfo(timezone))
     waited = _clock(hours)
 
     withdrawn = await _withdrawn(session, since)
-    escalated = [
-        row
-        for row in (
-            await session.execute(
-                select(
-                    Conversation.escalated_at,
-                    Conversation.first_response_at,
-                    Conversation.owner,
-                    Conversation.id,
-                ).where(Conversation.escalated_at >= since, Conversation.escalated_at < until)
-            )
-        ).all()
-        if row[3] not in withdrawn
-    ]
+    handed_over = await rows(
+        session,
+        select(
+            moment(Conversation.escalated_at),
+            moment(Conversation.first_response_at),
+            Conversation.owner,
+            Conversation.id,
+            Conversation.escalation_reason,
+        ).where(Conversation.escalated_at >= since, Conversation.escalated_at < until),
+    )
+    escalated: list[Escalated] = [row for row in handed_over if row[3] not in withdrawn]
     # Each answered conversation's wait, measured once (the per-operator table reuses it).
     answered_waits = {
         conversation_id: waited(started, answered)
-        for started, answered, _, conversation_id in escalated
+        for started, answered, _, conversation_id, _ in escalated
         if answered is not None and started is not None
     }
     response_times = list(answered_waits.values())
@@ -93,78 +104,97 @@ async def compute(
     waiting_over_goal = sum(1 for seconds in waits if seconds > goal_seconds)
     late = len(response_times) - within_goal + waiting_over_goal
 
-    replies = (
-        await session.execute(
-            select(Message.operator_id, Message.conversation_id, Message.created_at).where(
-                Message.author == "operator",
-                Message.kind == "message",
-                Message.operator_id.is_not(None),
-                Message.created_at >= since,
-                Message.created_at < until,
-            )
-        )
-    ).all()
+    replies: Sequence[Reply] = await rows(
+        session,
+        select(Message.operator_id, Message.conversation_id, moment(Message.created_at)).where(
+            Message.author == "operator",
+            Message.kind == "message",
+            Message.operator_id.is_not(None),
+            Message.created_at >= since,
+            Message.created_at < until,
+        ),
+    )
     # One count per operator, local day and conversation, however many replies it took.
     handled = {
-        (at.astimezone(tz).date().isoformat(), operator_id, conversation_id)
+        (local_date(at), operator_id, conversation_id)
         for operator_id, conversation_id, at in replies
         if operator_id is not None
     }
-    per_operator_day: Counter[tuple[str, int]] = Counter((day, op) for day, op, _ in handled)
+    per_operator_day: Counter[tuple[str, int]] = Counter(
+        (day.isoformat(), op) for day, op, _ in handled
+    )
     # Only what customers wrote after a person's first answer can wait for a later reply.
-    said = (
-        await session.execute(
-            select(Message.conversation_id, Message.created_at)
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(
-                Message.author == "customer",
-                Message.kind == "message",
-                Message.created_at >= since,
-                Message.created_at < until,
-                Conversation.first_response_at.is_not(None),
-                Message.created_at > Conversation.first_response_at,
-            )
-        )
-    ).all()
+    said = await rows(
+        session,
+        select(Message.conversation_id, moment(Message.created_at))
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Message.author == "customer",
+            Message.kind == "message",
+            Message.created_at >= since,
+            Message.created_at < until,
+            Conversation.first_response_at.is_not(None),
+            Message.created_at > Conversation.first_response_at,
+        ),
+    )
     answered_later = _reply_times(said, replies, waited)
     released: dict[int, list[tuple[datetime, str]]] = {}
-    for conversation_id, at, why in (
-        await session.execute(
-            select(Transition.conversation_id, Transition.at, Transition.reason)
-            .where(
-                Transition.from_owner == Owner.OPERATOR.value,
-                Transition.to_owner.in_([Owner.CLOSED.value, Owner.BOT.value]),
-                Transition.at >= since,
-            )
-            .order_by(Transition.at)
+    for conversation_id, at, why in await rows(
+        session,
+        select(Transition.conversation_id, moment(Transition.at), Transition.reason)
+        .where(
+            Transition.from_owner == Owner.OPERATOR.value,
+            Transition.to_owner.in_([Owner.CLOSED.value, Owner.BOT.value]),
+            Transition.at >= since,
         )
-    ).all():
+        .order_by(Transition.at),
+    ):
         released.setdefault(conversation_id, []).append((at, why))
     resolved = _resolutions(escalated, released, replies, waited)
-    names = {op.id: op.display_name for op in (await session.scalars(select(Operator))).all()}
+    names: dict[int, str] = {
+        op_id: name
+        for op_id, name in await rows(session, select(Operator.id, Operator.display_name))
+    }
 
-    rated = (
-        await session.execute(
-            select(Rating.score, Rating.reason, Rating.operator_id, Rating.channel).where(
-                Rating.created_at >= since, Rating.created_at < until
-            )
-        )
-    ).all()
-    scores = [score for score, _, _, _ in rated]
-    reasons = Counter(reason for _, reason, _, _ in rated if reason in REASONS)
+    # The ratings by score, reason, operator and channel: a few rows, however many ratings.
+    rated: Sequence[Rated] = await rows(
+        session,
+        select(Rating.score, Rating.reason, Rating.operator_id, Rating.channel, func.count())
+        .where(Rating.created_at >= since, Rating.created_at < until)
+        .group_by(Rating.score, Rating.reason, Rating.operator_id, Rating.channel),
+    )
+    scores = _Scores()
+    reasons: Counter[str] = Counter()
+    for score, reason, _, _, n in rated:
+        scores.add(score, n)
+        if reason in REASONS:
+            reasons[reason] += n
 
-    # A handoff the customer withdrew before any person answered: the bot resolved it.
+    # Conversations started in the period, per channel, and how many of them a person took —
+    # a handoff the customer withdrew before any person answered is the bot's (``withdrawn``).
     created = [
-        (None if conversation_id in withdrawn else escalated_at, channel)
-        for escalated_at, channel, conversation_id in (
-            await session.execute(
-                select(Conversation.escalated_at, Conversation.channel, Conversation.id).where(
-                    Conversation.created_at >= since, Conversation.created_at < until
-                )
+        (channel, int(started), int(handed))
+        for channel, started, handed in await rows(
+            session,
+            select(
+                Conversation.channel,
+                func.count(),
+                func.count(
+                    case(
+                        (
+                            Conversation.escalated_at.is_not(None)
+                            & Conversation.id.not_in(_withdrawn_query(since)),
+                            1,
+                        )
+                    )
+                ),
             )
-        ).all()
+            .where(Conversation.created_at >= since, Conversation.created_at < until)
+            .group_by(Conversation.channel),
+        )
     ]
-    without_person = sum(1 for escalated_at, _ in created if escalated_at is None)
+    conversations = sum(started for _, started, _ in created)
+    without_person = conversations - sum(handed for _, _, handed in created)
     verdicts = list((await helpful.presses(session, since, until)).values())
 
     return {
@@ -211,9 +241,9 @@ async def compute(
             for (day, op), n in sorted(per_operator_day.items())
         ],
         "csat": {
-            "ratings": len(scores),
-            "average": round(sum(scores) / len(scores), 2) if scores else None,
-            "share_4_5": _share(sum(1 for s in scores if s >= 4), len(scores)),
+            "ratings": scores.count,
+            "average": scores.average(),
+            "share_4_5": _share(scores.high, scores.count),
             # Why low ratings were low (bot/rating.py), in the buttons' order.
             "reasons": [
                 {"reason": code, "title": title, "count": reasons[code]}
@@ -222,9 +252,9 @@ async def compute(
             ],
         },
         "deflection": {
-            "conversations": len(created),
+            "conversations": conversations,
             "without_person": without_person,
-            "rate": _share(without_person, len(created)),
+            "rate": _share(without_person, conversations),
         },
         # The same per messenger: where customers come from, and how each one goes.
         "channels": _per_channel(created, rated),
@@ -235,16 +265,26 @@ async def compute(
             "share": _share(sum(verdicts), len(verdicts)),
         },
         # Of the ``escalated`` above: why, and after which of the customer's questions.
-        "handoffs": (await handoffs(session, since, until, brain, withdrawn)).to_json(),
+        "handoffs": (
+            await handoffs(
+                session,
+                since,
+                until,
+                brain,
+                [(conversation_id, why) for _, _, _, conversation_id, why in escalated],
+            )
+        ).to_json(),
         # What the handed-over conversations were about, as operators labelled them.
-        "labels": await labels.counted(session, since, until, brain.config.handoff.labels),
+        "labels": await labels.counted(
+            session, since, until, brain.config.handoff.labels, len(handed_over)
+        ),
     }
 
 
-async def _withdrawn(session: AsyncSession, since: datetime) -> set[int]:
+def _withdrawn_query(since: datetime) -> Select[int]:
     """Conversations whose latest handoff the customer cancelled before a person answered
     (``customer_cancelled`` after the handoff; a new handoff since resets ``escalated_at``)."""
-    rows = await session.execute(
+    return (
         select(Transition.conversation_id)
         .join(Conversation, Conversation.id == Transition.conversation_id)
         .where(
@@ -255,7 +295,30 @@ async def _withdrawn(session: AsyncSession, since: datetime) -> set[int]:
             Conversation.first_response_at.is_(None),
         )
     )
-    return set(rows.scalars().all())
+
+
+async def _withdrawn(session: AsyncSession, since: datetime) -> set[int]:
+    return {conversation_id for (conversation_id,) in await rows(session, _withdrawn_query(since))}
+
+
+@dataclass(slots=True)
+class _Scores:
+    """Ratings' scores counted from the grouped rows: how many, their sum, how many 4–5 and
+    how many 1–3."""
+
+    count: int = 0
+    total: int = 0
+    high: int = 0
+    low: int = 0
+
+    def add(self, score: int, n: int = 1) -> None:
+        self.count += n
+        self.total += score * n
+        self.high += n if score >= 4 else 0
+        self.low += n if score <= 3 else 0
+
+    def average(self) -> float | None:
+        return round(self.total / self.count, 2) if self.count else None
 
 
 def _per_operator(
@@ -281,14 +344,14 @@ def _per_operator(
     for conversation_id, seconds in answered_waits.items():
         if conversation_id in first:
             waits.setdefault(first[conversation_id][1], []).append(seconds)
-    scores: dict[int, list[int]] = {}
-    for score, _, operator_id, _ in rated:
+    scores: dict[int, _Scores] = {}
+    for score, _, operator_id, _, n in rated:
         if operator_id is not None:
-            scores.setdefault(operator_id, []).append(score)
+            scores.setdefault(operator_id, _Scores()).add(score, n)
     closing, later = _by_operator(resolved), _by_operator(answered_later)
     report = []
     for operator_id in set(conversations) | set(scores) | set(closing):
-        given = scores.get(operator_id, [])
+        given = scores.get(operator_id) or _Scores()
         report.append(
             {
                 "operator_id": operator_id,
@@ -298,9 +361,9 @@ def _per_operator(
                 "reply_p50_seconds": _round(percentile(later.get(operator_id, []), 0.5)),
                 "resolved": len(closing.get(operator_id, ())),
                 "resolution_p50_seconds": _round(percentile(closing.get(operator_id, []), 0.5)),
-                "ratings": len(given),
-                "csat_average": round(sum(given) / len(given), 2) if given else None,
-                "low_ratings": sum(1 for s in given if s <= 3),
+                "ratings": given.count,
+                "csat_average": given.average(),
+                "low_ratings": given.low,
             }
         )
     return sorted(report, key=lambda r: (-r["conversations"], r["operator"]))
@@ -309,31 +372,28 @@ def _per_operator(
 def _clock(hours: WorkingHours | None) -> Waited:
     if hours is None:
         return lambda start, end: (end - start).total_seconds()
-    spans: DaySpans = {}  # a month of waits, each day's hours worked out once
-    return lambda start, end: open_seconds(hours, start, end, spans)
+    return TeamClock(hours)  # a month of waits: each day's hours worked out once
 
 
 def _per_channel(
-    created: Sequence[tuple[datetime | None, str]], rated: Sequence[Rated]
+    created: Sequence[tuple[str, int, int]], rated: Sequence[Rated]
 ) -> list[dict[str, Any]]:
-    """Conversations started in each channel, how many a person took, and the ratings there;
-    the busiest channel first."""
-    started: Counter[str] = Counter(channel for _, channel in created)
-    handed = Counter(channel for escalated_at, channel in created if escalated_at is not None)
-    scores: dict[str, list[int]] = {}
-    for score, _, _, channel in rated:
-        scores.setdefault(channel, []).append(score)
+    """Conversations started in each channel (channel, started, handed to a person), how many
+    a person took, and the ratings there; the busiest channel first."""
+    scores: dict[str, _Scores] = {}
+    for score, _, _, channel, n in rated:
+        scores.setdefault(channel, _Scores()).add(score, n)
     report = []
-    for channel in sorted(started, key=lambda c: (-started[c], c)):
-        given = scores.get(channel, [])
+    for channel, started, handed in sorted(created, key=lambda c: (-c[1], c[0])):
+        given = scores.get(channel) or _Scores()
         report.append(
             {
                 "channel": channel,
-                "conversations": started[channel],
-                "handed_over": handed[channel],
-                "without_person_rate": _share(started[channel] - handed[channel], started[channel]),
-                "ratings": len(given),
-                "csat_average": round(sum(given) / len(given), 2) if given else None,
+                "conversations": started,
+                "handed_over": handed,
+                "without_person_rate": _share(started - handed, started),
+                "ratings": given.count,
+                "csat_average": given.average(),
             }
         )
     return report
@@ -387,9 +447,10 @@ def _resolutions(
     is not the team's time). The operator is the one who replied last."""
     by_conversation: dict[int, list[tuple[datetime, int | None]]] = {}
     for operator_id, conversation_id, at in replies:
-        by_conversation.setdefault(conversation_id, []).append((at, operator_id))
+        if conversation_id in released:  # only a released conversation is resolved
+            by_conversation.setdefault(conversation_id, []).append((at, operator_id))
     found = []
-    for started, answered, _, conversation_id in escalated:
+    for started, answered, _, conversation_id, _ in escalated:
         events = released.get(conversation_id)
         if started is None or answered is None or not events:
             continue
@@ -411,7 +472,7 @@ def _waits(escalated: Sequence[Escalated], now: datetime, waited: Waited) -> lis
     waiting = (Owner.QUEUED.value, Owner.OPERATOR.value)
     return [
         waited(started, now)
-        for started, answered, owner, _ in escalated
+        for started, answered, owner, _, _ in escalated
         if started is not None and answered is None and owner in waiting
     ]
 

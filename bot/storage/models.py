@@ -100,6 +100,10 @@ class Conversation(Base):
         Index("ix_conversation_customer_owner", "customer_id", "owner"),
         Index("ix_conversation_closed_at", "closed_at"),  # retention (bot.storage.erasure)
         Index("ix_conversation_owner_updated", "owner", "updated_at"),  # bot.storage.lifecycle
+        # The statistics read a period's rows (handoff.metrics): without these, every figure
+        # scanned the whole history.
+        Index("ix_conversation_escalated_at", "escalated_at"),
+        Index("ix_conversation_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -125,6 +129,7 @@ class Transition(Base):
     """Audit trail of owner changes: who moved the conversation where, and why."""
 
     __tablename__ = "transitions"
+    __table_args__ = (Index("ix_transition_at", "at"),)  # a period's closings (statistics)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
@@ -144,7 +149,10 @@ class Message(Base):
     """
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_message_conversation", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_message_conversation", "conversation_id", "id"),
+        Index("ix_message_created_at", "created_at"),  # a period's replies (statistics)
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
@@ -239,6 +247,7 @@ class Operator(Base):
 
 class Rating(Base):
     __tablename__ = "ratings"
+    __table_args__ = (Index("ix_rating_created_at", "created_at"),)  # a period's (statistics)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), unique=True)
