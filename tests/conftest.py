@@ -6,12 +6,15 @@ Without a reachable server they are skipped — except in CI (``CI`` set), where
 ``bin/test`` runs the suite in two processes (pytest-xdist, ``--dist loadgroup``): each test
 module stays in one process (its module fixtures — a server, a browser — are set up once), and
 all the browser modules share one process, so two Chromiums never compete for the two cores.
-Each process has its own PostgreSQL database and temporary directory.
+Each process has its own PostgreSQL database and temporary directory; trained NLU models are
+shared by them all (:class:`ModelsCache`), so the demo content is trained once per session.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import os
 import secrets
 import shutil
@@ -21,13 +24,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from argon2 import PasswordHasher
 
 from bot.storage.db import Database, upgrade
 from bot.storage.models import Base
+from handoff import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("ZABOTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
+PRODUCT_HASHER = auth._hasher
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
@@ -159,14 +165,92 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+# Argon2id with the product's parameters (64 MiB, 3 passes, 4 lanes) takes a few tenths of a
+# second a hash and as long a check — on every account a test creates and every login, over a
+# thousand times in the suite, with four threads on two cores. The tests hash with the same
+# Argon2id at the least cost; test_accounts.py checks the product's own parameters.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    real = auth._hasher
+    auth._hasher = CHEAP_HASHER
+    yield
+    auth._hasher = real
+
+
+@pytest.fixture
+def product_password_hashing(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """The product's own Argon2 parameters, for a test about them."""
+    monkeypatch.setattr(auth, "_hasher", PRODUCT_HASHER)
+    return PRODUCT_HASHER
+
+
 # --- The demo project and a dialogue test bot over the real pipeline -------------------------
+
+
+class ModelsCache:
+    """Trained NLU models shared by every process of the test session, named as
+    :func:`bot.project.train` names them (by the content's hash).
+
+    Training the demo content takes ~10 s; a copy of the demo project gets the model trained once
+    per session instead of training its own, and ``train`` then loads it as it would load the
+    model it trained yesterday. One process trains while the others wait on the lock.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._demo: Path | None = None
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with (self.root / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+            yield
+
+    def model_file(self, project: Any) -> Path:
+        """The model file for ``project``'s content, trained now if no process has trained it."""
+        from bot.project import train
+
+        path = self.root / f"nlu-{project.content_hash()}"
+        with self._locked():
+            if not path.exists():
+                _, trained, _ = train(project, self.root)
+                assert trained == path, (trained, path)
+        return path
+
+    def demo(self) -> Path:
+        """The model file for the repository's demo content."""
+        if self._demo is None:
+            from bot.project import load_project
+
+            self._demo = self.model_file(load_project(ROOT))
+        return self._demo
+
+
+_models_cache: ModelsCache | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def models_cache(tmp_path_factory: pytest.TempPathFactory) -> ModelsCache:
+    global _models_cache
+    base = tmp_path_factory.getbasetemp()
+    # Under xdist each process's directory is inside the session's one: share that.
+    session = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = session / "nlu-models"
+    root.mkdir(exist_ok=True)
+    _models_cache = ModelsCache(root)
+    return _models_cache
 
 
 def copy_demo_project(dest: Path, *, heldout: bool = True, models: bool = False) -> Path:
     """A copy of the demo project that a test may edit or break (never the repository's own).
 
-    ``heldout`` brings the regression set the reload gate reads; ``models`` the trained model
-    cache, when there is one (content unchanged → no retraining).
+    ``heldout`` brings the regression set the reload gate reads; ``models``: the copy's model
+    cache is the session's (:class:`ModelsCache`), so ``train`` loads the demo content's model
+    instead of training it, and content edited the same way in two tests is trained once. The
+    product writes models atomically under their hash, as two servers sharing a cache would.
     """
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("config.yml", "domain.yml"):
@@ -175,8 +259,10 @@ def copy_demo_project(dest: Path, *, heldout: bool = True, models: bool = False)
     if heldout:
         (dest / "tests" / "data").mkdir(parents=True)
         shutil.copy(ROOT / "tests" / "data" / "demo_heldout.tsv", dest / "tests" / "data")
-    if models and (ROOT / "models").exists():
-        shutil.copytree(ROOT / "models", dest / "models")
+    if models:
+        assert _models_cache is not None, "the models_cache fixture runs before every test"
+        _models_cache.demo()  # trained once, under the lock, before any copy trains by itself
+        (dest / "models").symlink_to(_models_cache.root, target_is_directory=True)
     return dest
 
 
@@ -188,11 +274,10 @@ def demo_project() -> Any:
 
 
 @pytest.fixture(scope="session")
-def demo_model(demo_project: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from bot.project import train
+def demo_model(models_cache: ModelsCache) -> Any:
+    from nlu import load_model
 
-    model, _, _ = train(demo_project, tmp_path_factory.mktemp("models"))
-    return model
+    return load_model(models_cache.demo())
 
 
 def brain_for(project: Any, model: Any, **handoff: Any) -> Any:

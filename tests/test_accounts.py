@@ -7,9 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from handoff.accounts import AccountChange, Accounts
+from handoff.auth import hash_password, needs_rehash, verify_password
 from handoff.errors import Conflict
+from tests.conftest import CHEAP_HASHER
 from tests.handoff_kit import Env, login
 
 ANNA = {
@@ -30,6 +33,19 @@ async def accounts(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
     response = await client.get("/api/v1/accounts")
     assert response.status_code == 200, response.text
     return {a["username"]: a for a in response.json()["accounts"]}
+
+
+def test_passwords_are_kept_as_argon2id_at_the_recommended_cost(
+    product_password_hashing: PasswordHasher,
+) -> None:
+    """The suite hashes at the least cost (tests/conftest.py); the product at argon2-cffi's
+    defaults, RFC 9106's low-memory choice (64 MiB, 3 passes, 4 lanes), and a hash made at
+    another cost is redone at the next login."""
+    stored = hash_password(ANNA["password"])
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert verify_password(stored, ANNA["password"]) and not verify_password(stored, "anna-secret")
+    assert not needs_rehash(stored)
+    assert needs_rehash(CHEAP_HASHER.hash(ANNA["password"]))
 
 
 async def test_the_lead_adds_a_colleague_who_can_then_log_in(env: Env) -> None:

@@ -257,7 +257,9 @@ async def test_kb_search_and_openapi(env: Env) -> None:
         assert all(r["answer"] for r in found["results"])
 
 
-async def test_an_old_password_hash_is_upgraded_at_login(env: Env) -> None:
+async def test_an_old_password_hash_is_upgraded_at_login(
+    env: Env, product_password_hashing: Any
+) -> None:
     from argon2 import PasswordHasher
     from sqlalchemy import select
 
@@ -276,6 +278,7 @@ async def test_an_old_password_hash_is_upgraded_at_login(env: Env) -> None:
             select(Operator.password_hash).where(Operator.username == "olga")
         )
     assert stored != weak and stored is not None and stored.startswith("$argon2id$")
+    assert not product_password_hashing.check_needs_rehash(stored)  # at today's cost
 
 
 def test_every_intent_has_a_name_operators_can_read() -> None:

@@ -70,7 +70,7 @@ async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
 async def editor_env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
     """The demo bot over a copy of the project, with an editor (eva), an admin (adam) and an
     operator (olga), and the console's routes."""
-    root = copy_demo_project(tmp_path / "project")
+    root = copy_demo_project(tmp_path / "project", models=True)
     project = load_project(root)
     model, _, _ = train(project)
     bot = await start_bot(project, make_brain(project, model), db_url)
@@ -126,22 +126,22 @@ async def test_a_rejected_question_is_listed_and_teaching_makes_the_bot_answer_i
     assert carol.last_text == expected
 
 
-async def test_a_teach_that_fails_validation_is_refused_and_the_file_is_unchanged(
+async def test_a_teach_of_another_entrys_question_is_refused_and_the_file_is_unchanged(
     env: Env,
 ) -> None:
     before = env.stores.read_bytes()
     brain = env.bot.runtime.engine.brain
     async with env.login("adam") as adam:
-        # Already a question of another entry: the loader refuses it with file:line.
+        # Already a question of another entry: refused before anything is written (the
+        # loader would refuse it too, with file:line), by the entry's title, even forced.
         response = await adam.post(
             "/api/v1/editor/teach",
             json={"text": "Как вернуть товар?", "entry_id": ENTRY, "force": True},
         )
-    assert response.status_code == 422, response.text
+    assert response.status_code == 409, response.text
     result = response.json()
-    assert result["ok"] is False and "не принято" in result["message"]
-    stores = "data/faq/stores.yml"  # named from the project's root, not the server's path
-    assert any(p.startswith(f"{stores}:") and "return_goods" in p for p in result["problems"])
+    assert result["error"] == "question_taken"
+    assert "уже есть в записи «Как вернуть товар»" in result["message"]
     assert env.stores.read_bytes() == before
     assert env.bot.runtime.engine.brain is brain
 
@@ -466,17 +466,18 @@ async def test_a_new_entry_is_refused_with_reasons_and_nothing_is_written(env: E
             ({"questions": ["  "]}, 400, "no_questions"),
             ({"answer": ""}, 400, "empty"),
             # A question the bot already answers with another entry: teach that one instead.
-            ({"questions": ["как вернуть товар?"]}, 409, "answered_elsewhere"),
+            ({"questions": ["как вернуть товар обратно?"]}, 409, "answered_elsewhere"),
         ):
             response = await eva.post("/api/v1/editor/entries", json={**PETS_ENTRY, **change})
             assert response.status_code == status, response.text
             assert response.json()["error"] == code and response.json()["message"]
         # The refusal names the entry that answers it, for «Добавить вопрос в «…»».
         elsewhere = await eva.post(
-            "/api/v1/editor/entries", json={**PETS_ENTRY, "questions": ["как вернуть товар?"]}
+            "/api/v1/editor/entries",
+            json={**PETS_ENTRY, "questions": ["как вернуть товар обратно?"]},
         )
         assert {k: elsewhere.json()[k] for k in ("question", "entry_id", "entry_title")} == {
-            "question": "как вернуть товар?",
+            "question": "как вернуть товар обратно?",
             "entry_id": "return_goods",
             "entry_title": brain.kb.entries["return_goods"].title,
         }

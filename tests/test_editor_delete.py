@@ -152,7 +152,7 @@ async def test_an_entry_something_refers_to_is_not_deleted(env: Env) -> None:
         shown = await plan(eva, "pickup_points")
         assert shown["blocked"] is True
         assert (
-            "кнопка «Пункты выдачи» в записи «Доставка в регионы» (data/faq/delivery.yml:65)"
+            "кнопка «Пункты выдачи» в записи «Доставка в регионы» (data/faq/delivery.yml:66)"
             in [r["text"] for r in shown["references"]]
         )
         assert shown["message"].startswith(

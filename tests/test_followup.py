@@ -24,10 +24,10 @@ async def test_a_follow_up_about_delivery_is_answered_after_an_answer_about_deli
     alice = bot.customer("alice")
     await alice.say("сколько стоит доставка")
     assert "299 ₽" in alice.last_text
-    replies = await alice.say("а по времени сколько?")
+    replies = await alice.say("а по срокам?")
     assert DELIVERY_TIME in replies[0].text  # alone it is «Уточните…»
     async with bot.runtime.db.read() as session:
-        asked = await session.scalar(select(Message).where(Message.text == "а по времени сколько?"))
+        asked = await session.scalar(select(Message).where(Message.text == "а по срокам?"))
     assert asked is not None
     # The history (and the console, and the editor's «не понял» list) keep the reading acted on.
     assert asked.data["nlu"]["intent"] == "delivery_time"
@@ -38,7 +38,7 @@ async def test_the_same_words_first_thing_in_a_conversation_are_asked_about(
     bot: TestBot,
 ) -> None:
     bob = bot.customer("bob")
-    replies = await bob.say("а по времени сколько?")
+    replies = await bob.say("а по срокам?")
     assert replies[0].text.startswith("Уточните")
     assert "Сроки доставки" in bob.buttons()
 
@@ -49,7 +49,7 @@ async def test_a_follow_up_long_after_the_answer_is_read_on_its_own(bot: TestBot
     engine = bot.runtime.engine
     later = engine.clock() + timedelta(minutes=31)
     engine.clock = lambda: later
-    replies = await alice.say("а по времени сколько?")
+    replies = await alice.say("а по срокам?")
     assert replies[0].text.startswith("Уточните")
 
 

@@ -112,7 +112,7 @@ def _keep_first_question(path: Path, entry_id: str) -> None:
 async def live(
     tmp_path: Path, sqlite_template: Path
 ) -> AsyncIterator[tuple[TestBot, Path]]:  # one backend: the gate does not touch the database
-    root = copy_demo_project(tmp_path / "project")
+    root = copy_demo_project(tmp_path / "project", models=True)
     project = load_project(root)
     model, _, _ = train(project)
     database = tmp_path / "zabota.sqlite3"

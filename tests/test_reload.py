@@ -34,7 +34,7 @@ NEW_ENTRY = """
 
 @pytest.fixture
 async def editable(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[TestBot, Path]]:
-    root = copy_demo_project(tmp_path / "project")
+    root = copy_demo_project(tmp_path / "project", models=True)
     project = load_project(root)
     model, _, _ = train(project)
     bot = await start_bot(project, make_brain(project, model), db_url)

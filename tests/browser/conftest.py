@@ -28,6 +28,7 @@ from bot.engine import Brain
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, utcnow
 from handoff.auth import create_operator
+from tests.conftest import ModelsCache
 from tests.handoff_kit import PASSWORD, ROOT
 
 T = TypeVar("T")
@@ -133,12 +134,13 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def project_and_brain(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, Brain, str]:
-    from bot.project import Project, load_project, make_brain, train
+def project_and_brain(models_cache: ModelsCache) -> tuple[object, Brain, str]:
+    from bot.project import Project, load_project, make_brain
+    from nlu import load_model
 
     project: Project = load_project(ROOT)
     try:
-        model, _, _ = train(project, tmp_path_factory.mktemp("models"))
+        model = load_model(models_cache.model_file(project))
         brain, kind = make_brain(project, model), "real"
     except Exception:  # the NLU package is someone else's work in progress
         from tests.handoff_kit import FakeNLU

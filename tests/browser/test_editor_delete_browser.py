@@ -31,7 +31,7 @@ def delete_server(
 ) -> Iterator[tuple[Server, Path]]:
     from bot.project import load_project, make_brain, train
 
-    root = copy_demo_project(tmp_path_factory.mktemp("delete-project"))
+    root = copy_demo_project(tmp_path_factory.mktemp("delete-project"), models=True)
     project = load_project(root)
     model, _, _ = train(project)
     brain = make_brain(project, model)
