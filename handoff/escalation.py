@@ -60,6 +60,27 @@ def has_profanity(text: str) -> bool:
     return bool(_PROFANITY.search(text.lower()))
 
 
+_PERSON = r"(?:оператор|человек|специалист|менеджер|сотрудник|консультант)\w*"
+# A call for a person in so many words, anywhere in a message: «позовите человека, у меня заказ
+# 12345678 не пришёл», «соедините, пожалуйста, со специалистом», «хочу поговорить с живым
+# человеком». Not «не зовите оператора», «специалист был невежлив», «когда приедет специалист».
+_CALL = re.compile(
+    r"\b(?:позов\w*|позвать|позови|зовите|соедин\w*|свяжите|переключ\w*|перевед\w*|дайте|хочу)"
+    r"(?:[\s,]+(?:мне|меня|пожалуйста|поговорить|связаться|пообщаться|с|со|на|к|жив\w*))*"
+    rf"[\s,]+{_PERSON}"
+)
+_NEGATED = re.compile(r"\bне\s+(?:(?:надо|нужно|стоит|буду)\s+)?$")
+
+
+def calls_for_person(text: str) -> str | None:
+    """The words of an explicit call for a person in ``text``, if it has one (not negated)."""
+    lowered = text.lower().replace("ё", "е")
+    for found in _CALL.finditer(lowered):
+        if not _NEGATED.search(lowered[: found.start()]):
+            return found.group()
+    return None
+
+
 def _norm(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
 
@@ -90,6 +111,11 @@ def detect(
         and (prediction.decision is Decision.ANSWER)
     ):
         return Trigger(Reason.REQUEST, prediction.intent or "")
+    # A call in so many words wins over what else the message asks or tells («позовите
+    # человека, у меня заказ 12345678 не пришёл» is no status question for the bot to answer).
+    called = calls_for_person(normalized) or calls_for_person(read)
+    if called is not None:
+        return Trigger(Reason.REQUEST, called)
     # Short messages that are just the request («оператор!!!», «живой человек пожалуйста»),
     # unless the NLU read them as something else («когда приедет специалист по установке»,
     # «вы живой человек?» — a question about the bot).
