@@ -7,7 +7,10 @@ conversations, newest first, open or closed, each with the line that matched. Ma
 case-insensitive substring search (``lower(...) LIKE``; SQLite's ``lower`` is replaced by
 Python's in :mod:`bot.storage.db`, so Cyrillic folds there too).
 
-Words are searched in the :data:`TEXT_WINDOW` newest messages only: a substring search cannot
+Words are searched in what people wrote — customers, operators and operators' notes — never in
+the bot's messages or the history's events: the bot's fixed texts («Передаю ваш вопрос
+оператору…», the greeting) would match «заказ», «возврат» or «оператор» in every conversation.
+They are searched in the :data:`TEXT_WINDOW` newest messages only: a substring search cannot
 use an index, and this keeps one query bounded however long the history grows (names, phones
 and accounts are searched in full). Erased texts are empty, so erased conversations are found
 only by their number.
@@ -27,6 +30,7 @@ from bot.storage.models import Conversation, ConversationLabel, Customer, Identi
 
 TEXT_WINDOW = 200_000
 MAX_RESULTS = 30
+PEOPLE = ("customer", "operator")  # whose words are searched: not the bot's, not the system's
 MIN_QUERY = 3  # characters; shorter matches half the history
 _NUMBER = re.compile(r"^(?:№|#|n)?\s*(\d{1,12})$", re.IGNORECASE)
 # How the console names a customer without a name: «Клиент #6»; also «клиент 6» and «#6».
@@ -134,12 +138,13 @@ async def find(
         .where(
             Message.id > newest - TEXT_WINDOW,
             Message.kind.in_(("message", "note")),
+            Message.author.in_(PEOPLE),
             func.lower(Message.text).like(pattern, escape="\\"),
         )
         .order_by(Message.id.desc())
         .limit(MAX_RESULTS * 4)
     )
-    # The line shown is the newest that matched — the customer's own words over the bot's
+    # The line shown is the newest that matched — the customer's own words over an operator's
     # echo of them («по заказу № 770415») when both match.
     worded: set[int] = set()
     for conversation_id, text, kind, author in said.all():

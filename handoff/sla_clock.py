@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.ownership import Owner
+from bot.storage.models import Conversation
 from handoff.config import HandoffConfig
 from handoff.escalation import is_open, next_opening, sla_seconds
 
@@ -76,3 +78,25 @@ class SlaClock:
             "running": self.running(now),
             "changes_at": changes.isoformat() if changes is not None else None,
         }
+
+
+def sla(conversation: Conversation, now: datetime, clock: SlaClock) -> dict[str, Any]:
+    """Time to first human response against the goal, on the goal's clock (working hours with
+    ``handoff.sla_in_working_hours``).
+
+    ``state``: ``none`` (never escalated), ``ok``/``warn``/``late`` while waiting (with what the
+    console needs to keep counting: ``SlaClock.waiting``), ``met``/``missed`` once answered.
+    """
+    start = conversation.escalated_at
+    if start is None:
+        return {"state": "none", "seconds": None, "goal": clock.goal_seconds}
+    if conversation.first_response_at is not None:
+        seconds = clock.waited(start, conversation.first_response_at)
+        return {
+            "state": "met" if seconds <= clock.goal_seconds else "missed",
+            "seconds": round(seconds, 1),
+            "goal": clock.goal_seconds,
+        }
+    if conversation.owner == Owner.CLOSED.value or conversation.owner == Owner.BOT.value:
+        return {"state": "none", "seconds": None, "goal": clock.goal_seconds}
+    return clock.waiting(start, now)

@@ -31,13 +31,15 @@ from bot.storage.models import (
 from handoff import customer_notes, delivery
 from handoff.escalation import REASON_TITLES
 from handoff.names import first_name
-from handoff.sla_clock import SlaClock
+from handoff.sla_clock import SlaClock, sla
+from handoff.waiting import owed_since
 from knowledge_base.models import KnowledgeBase
 
 if TYPE_CHECKING:
     from bot.engine import Brain
 
 VIEWS = ("queued", "mine", "team", "all")
+OPEN_OWNERS = (Owner.QUEUED.value, Owner.OPERATOR.value)
 CARD_CONVERSATIONS = 50  # the newest ones on the card; the rest are counted
 HISTORY_LIMIT = 1000  # messages in a conversation's history (the newest, across channels)
 
@@ -96,28 +98,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def sla(conversation: Conversation, now: datetime, clock: SlaClock) -> dict[str, Any]:
-    """Time to first human response against the goal, on the goal's clock (working hours with
-    ``handoff.sla_in_working_hours``).
-
-    ``state``: ``none`` (never escalated), ``ok``/``warn``/``late`` while waiting (with what the
-    console needs to keep counting: ``SlaClock.waiting``), ``met``/``missed`` once answered.
-    """
-    start = conversation.escalated_at
-    if start is None:
-        return {"state": "none", "seconds": None, "goal": clock.goal_seconds}
-    if conversation.first_response_at is not None:
-        seconds = clock.waited(start, conversation.first_response_at)
-        return {
-            "state": "met" if seconds <= clock.goal_seconds else "missed",
-            "seconds": round(seconds, 1),
-            "goal": clock.goal_seconds,
-        }
-    if conversation.owner == Owner.CLOSED.value or conversation.owner == Owner.BOT.value:
-        return {"state": "none", "seconds": None, "goal": clock.goal_seconds}
-    return clock.waiting(start, now)
-
-
 def _list_query(view: str, operator: Operator) -> Select[Any]:
     query = select(Conversation)
     teams = list(operator.teams or [])
@@ -173,6 +153,8 @@ async def summaries(
     ids = [c.id for c in rows]
     last = await _last_messages(session, ids)
     said = await _last_messages(session, ids, author="customer")
+    # «Ждёт ответа» by the live floor's rule (handoff/live.py), so the console agrees with it.
+    owed = await owed_since(session, [c for c in rows if c.owner in OPEN_OWNERS])
     now = utcnow()
     return [
         summary(
@@ -183,6 +165,7 @@ async def summaries(
             now,
             clock,
             said.get(c.id),
+            owed.get(c.id),
         )
         for c in rows
     ]
@@ -239,9 +222,10 @@ def summary(
     now: datetime,
     clock: SlaClock,
     said: Message | None = None,
+    owed: datetime | None = None,
 ) -> dict[str, Any]:
     """A list item. ``last`` is the newest message the customer saw (anyone's), ``said`` the
-    customer's own newest message."""
+    customer's own newest message, ``owed`` since when the customer waits for a person's reply."""
     context = conversation.context or {}
     escalation = context.get("escalation") or {}
     reason = conversation.escalation_reason
@@ -264,6 +248,7 @@ def summary(
         "updated_at": _iso(conversation.updated_at),
         "rating": conversation.rating,
         "sla": sla(conversation, now, clock),
+        "awaiting_reply_since": _iso(owed),
         "last_message": {**_preview(last), "author": last.author} if last else None,
         "last_customer_message": _preview(said) if said else None,
     }

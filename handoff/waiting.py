@@ -405,7 +405,8 @@ async def _renew(
         minutes, ahead = await expected_wait_minutes(session, conversation, config)
         wait = escalation.plural_minutes(minutes)
         name, due = open_response, now + timedelta(minutes=minutes)
-        told = f"в очереди перед ним {ahead}, ещё около {about_minutes(minutes)}"
+        place = f"в очереди перед ним {ahead}" if ahead else "первый в очереди"
+        told = f"{place}, ещё около {about_minutes(minutes)}"
         values = {**values, "wait_minutes": wait, "queue": queue_text(ahead)}
     promise(conversation, due, updates=updates, requeued=requeued)
     # The bot has just spoken: the customer's next message is acknowledged (bot/engine.py).

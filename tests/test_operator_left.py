@@ -44,7 +44,7 @@ async def test_a_customer_waiting_for_a_reply_hears_their_operator_left(db: Data
         assert (await s.events(conv))[-2:] == [
             "Анна сейчас не в сети — диалог вернулся в очередь",
             "Клиенту сообщено, что диалог передан коллегам: "
-            "в очереди перед ним 0, ещё около 3 минут",
+            "первый в очереди, ещё около 3 минут",
         ]
         # That is a promise like the handoff's: past it, the usual apology with a new estimate,
         # although the conversation was answered before.

@@ -44,7 +44,7 @@ async def test_a_customer_waiting_past_the_promise_hears_a_new_estimate(db: Data
         assert "Сейчас вы следующий в очереди, ответим примерно через 3 минуты." in sorry
         # The operator who opens it sees that the customer was told.
         assert (await s.events(conv))[-1] == (
-            "Ожидание затянулось, клиенту сообщено: в очереди перед ним 0, ещё около 3 минут"
+            "Ожидание затянулось, клиенту сообщено: первый в очереди, ещё около 3 минут"
         )
 
         # Said once: the new promise holds for the next three minutes and two of grace.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.storage.models import Operator
+from bot.ownership import Owner
+from bot.storage.models import Conversation, Operator
 from handoff import routing
 from handoff.accounts import ROLE_TITLES, AccountChange, Accounts, as_json
 from handoff.errors import HandoffError
@@ -36,12 +38,24 @@ def account_routes(console: Console) -> list[BaseRoute]:
     async def page(request: Request, operator: Operator) -> Response:
         return render("team.html", operator=operator, csrf=request.state.csrf)
 
+    async def held() -> dict[int, int]:
+        """How many conversations each operator holds (they go back to the queue when the
+        account is switched off: «Отключить» says how many)."""
+        async with console.db.read() as session:
+            rows = await session.execute(
+                select(Conversation.operator_id, func.count())
+                .where(Conversation.owner == Owner.OPERATOR.value)
+                .group_by(Conversation.operator_id)
+            )
+            return {int(op): int(n) for op, n in rows.all() if op is not None}
+
     @admins
     async def list_accounts(request: Request, operator: Operator) -> Response:
         found = await accounts.all()
+        holding = await held()
         return JSONResponse(
             {
-                "accounts": [as_json(a) for a in found],
+                "accounts": [{**as_json(a), "conversations": holding.get(a.id, 0)} for a in found],
                 "roles": ROLE_TITLES,
                 "me": operator.id,
                 **await teams_json(),

@@ -25,7 +25,7 @@ from handoff.metrics_period import period
 from handoff.service import CONSOLE_ROLES
 from handoff.web.context import Console, error, int_field, json_body, str_field
 from handoff.web.openapi import OPENAPI
-from handoff.web.security import guarded
+from handoff.web.security import ACCOUNT_DISABLED, guarded
 from handoff.web.sse import events_endpoint
 
 ALL_ROLES = ("admin", "editor", "operator")
@@ -59,6 +59,9 @@ async def login(
     by choosing «В сети»; a status the admin already has (another tab) is kept. Editors have
     no presence at all (docs/handoff.md, «Presence»).
 
+    :class:`AccountDisabled` for the right password of a switched-off account (a wrong one
+    is only «wrong», whether the account is on or off).
+
     :class:`login_guard.TooManyAttempts` after too many wrong passwords for this account from
     this ``address``, for this account from anywhere, or from this address over several
     accounts (checked before the password, so a locked login costs no hash)."""
@@ -67,14 +70,12 @@ async def login(
     async with console.db.read() as session:
         await login_guard.check(session, username, address, now)
         operator = await session.scalar(select(Operator).where(Operator.username == username))
-    if (
-        operator is None
-        or not operator.active
-        or not verify_password(operator.password_hash, password)
-    ):
+    if operator is None or not verify_password(operator.password_hash, password):
         async with console.db.write() as session:
             await login_guard.failed(session, username, address, now)
         return None
+    if not operator.active:  # said only to whoever knows the password
+        raise AccountDisabled(ACCOUNT_DISABLED)
     async with console.db.write() as session:
         await login_guard.succeeded(session, username, address)
     if needs_rehash(operator.password_hash):  # hashing parameters were raised since
@@ -87,6 +88,10 @@ async def login(
         await console.service.set_status(operator.id, status)
         operator.status = status
     return operator
+
+
+class AccountDisabled(Exception):
+    """The right password of an account an administrator switched off."""
 
 
 def login_status(operator: Operator) -> str | None:
@@ -117,6 +122,8 @@ def api_routes(console: Console) -> list[BaseRoute]:
             return JSONResponse(
                 {"error": "too_many_attempts", "message": exc.message}, status_code=429
             )
+        except AccountDisabled as exc:
+            return JSONResponse({"error": "account_disabled", "message": str(exc)}, status_code=403)
         if operator is None:
             return JSONResponse(
                 {"error": "bad_credentials", "message": "Неверное имя пользователя или пароль."},

@@ -19,7 +19,8 @@ TEAM_PATHS: dict[str, Any] = {
     "/accounts": {
         "get": {
             "summary": "Admin: every account (`id`, `username`, `display_name`, `role`, `teams`, "
-            "`capacity`, `status`, `active`, `last_seen_at`), the `roles` with their Russian "
+            "`capacity`, `status`, `active`, `last_seen_at`, `conversations` held now), the "
+            "`roles` with their Russian "
             "titles, the known `teams` with `team_titles`, and `me`",
             "security": SECURED,
             "responses": {**OK, **ERRORS},

@@ -18,9 +18,9 @@ from starlette.staticfiles import StaticFiles
 from bot.storage.models import Operator
 from handoff import login_guard
 from handoff.service import CONSOLE_ROLES
-from handoff.web.api import ALL_ROLES, client_address, login
+from handoff.web.api import ALL_ROLES, AccountDisabled, client_address, login
 from handoff.web.context import Console
-from handoff.web.security import guarded
+from handoff.web.security import ACCOUNT_DISABLED, guarded
 
 HERE = Path(__file__).parent
 templates = Environment(
@@ -57,8 +57,13 @@ def page_routes(console: Console) -> list[BaseRoute]:
 
     async def login_page(request: Request) -> Response:
         token, cookie = sessions.login_token(request)
+        # Sent here by an open console whose account was switched off (handoff/web/security.py).
+        disabled = request.query_params.get("disabled") == "1"
         response = render(
-            "login.html", csrf=token, next=safe_next(request.query_params.get("next"))
+            "login.html",
+            csrf=token,
+            next=safe_next(request.query_params.get("next")),
+            error=ACCOUNT_DISABLED if disabled else None,
         )
         if cookie:
             sessions.set_login_cookie(request, response, cookie)
@@ -94,6 +99,15 @@ def page_routes(console: Console) -> list[BaseRoute]:
                 csrf=submitted,
                 next=target,
                 error=exc.message,
+                username=str(form.get("username", ""))[:64],
+            )
+        except AccountDisabled as exc:
+            return render(
+                "login.html",
+                403,
+                csrf=submitted,
+                next=target,
+                error=str(exc),
                 username=str(form.get("username", ""))[:64],
             )
         if operator is None:

@@ -126,17 +126,22 @@ class Sessions:
             return None
 
     async def operator(self, request: Request) -> tuple[Operator, Session] | None:
+        """The session's operator, switched off (``active`` false) or not: the caller refuses
+        a switched-off one and says why (:func:`guarded`)."""
         found = self.read(request)
         if found is None:
             return None
         session, fp = found
         async with self.db.read() as db_session:
             operator = await db_session.get(Operator, session.operator_id)
-        if operator is None or not operator.active:
+        if operator is None:
             return None
         if not hmac.compare_digest(fp, fingerprint(operator.password_hash)):
             return None
         return operator, session
+
+
+ACCOUNT_DISABLED = "Учётная запись отключена администратором."
 
 
 def same_origin(request: Request) -> bool:
@@ -182,10 +187,16 @@ def guarded(
         @wraps(handler)
         async def endpoint(request: Request) -> Response:
             found = await sessions.operator(request)
-            if found is None:
+            # A switched-off account's open console is told so, not just sent to a login that
+            # would then say «Неверное имя пользователя или пароль».
+            disabled = found is not None and not found[0].active
+            if found is None or disabled:
                 if page:
                     target = quote(request.url.path, safe="/")
-                    return RedirectResponse(f"/console/login?next={target}", status_code=303)
+                    flag = "disabled=1&" if disabled else ""
+                    return RedirectResponse(f"/console/login?{flag}next={target}", status_code=303)
+                if disabled:
+                    return _refuse(False, 401, "account_disabled", ACCOUNT_DISABLED)
                 return _refuse(False, 401, "unauthenticated", "Войдите в консоль.")
             operator, session = found
             if operator.role not in roles:

@@ -53,8 +53,11 @@ async function api(method, path, body) {
     throw new ApiError(method === "GET" ? NO_CONNECTION_READ : NO_CONNECTION, { error: "network" });
   }
   if (response.status === 401) {
-    window.location.href = `/console/login?next=${encodeURIComponent(window.location.pathname)}`;
-    throw new ApiError("Сессия истекла", {});
+    // An account the administrator switched off is told so on the login page.
+    const why = await response.clone().json().catch(() => ({}));
+    const disabled = why.error === "account_disabled" ? "disabled=1&" : "";
+    window.location.href = `/console/login?${disabled}next=${encodeURIComponent(window.location.pathname)}`;
+    throw new ApiError(why.message || "Сессия истекла", why);
   }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {

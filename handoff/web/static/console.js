@@ -8,7 +8,7 @@ const GOAL = Number(meta("sla-goal")) || 60;
 const WARN = GOAL * 0.75;
 
 const OWNERS = { bot: "бот", queued: "в очереди", operator: "у оператора", closed: "закрыт" };
-const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0, noteMode: false, found: null };
+const STATE = { view: "queued", selected: null, detail: null, lists: {}, clockOffset: 0, noteMode: false, found: null, landed: false };
 
 const BASE_TITLE = document.title;
 
@@ -35,19 +35,34 @@ async function refreshLists() {
   }
   STATE.clockOffset = new Date(data.now).getTime() - Date.now();
   // The tab says what waits for this operator, so a new customer is noticed from another tab:
-  // the queue plus their own conversations where the customer wrote last.
-  const waiting = (STATE.lists.queued || []).length +
-    (STATE.lists.mine || []).filter((c) => c.last_message && c.last_message.author === "customer").length;
+  // the queue plus their own conversations whose customer waits for a reply — the live floor's
+  // rule, sent by the server (awaitsReply), not «the customer wrote last».
+  const waiting = (STATE.lists.queued || []).length + (STATE.lists.mine || []).filter(awaitsReply).length;
   document.title = waiting ? `(${waiting}) ${BASE_TITLE}` : BASE_TITLE;
+  if (!STATE.landed) {  // the first lists: an operator who has customers starts on «Мои»
+    STATE.landed = true;
+    if ((STATE.lists.mine || []).length && STATE.view === "queued" && STATE.found === null) showView("mine");
+  }
   renderList();
   NOTIFY.lists(STATE.lists);  // desktop notices and a sound while the tab is in the background
+}
+
+function showView(view) {
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.classList.toggle("active", tab.dataset.view === view);
+    tab.setAttribute("aria-selected", String(tab.dataset.view === view));
+  }
+  STATE.view = view;
 }
 
 function renderList() {
   const searching = STATE.found !== null;
   const items = searching ? STATE.found : STATE.lists[STATE.view] || [];
   const list = $("list");
+  const focused = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
   list.replaceChildren(...items.map(listItem));
+  // A refresh or an opened conversation keeps the keyboard where it was.
+  if (focused) list.querySelector(`li.conv[data-id="${focused}"]`)?.focus();
   $("list-empty").textContent = searching ? "Ничего не найдено" : "Пусто";
   $("list-empty").hidden = items.length > 0;
   document.querySelector(".tabs").classList.toggle("dimmed", searching);
@@ -81,10 +96,12 @@ function listItem(conv) {
   const waited = waitedSeconds(conv);
   const item = el(
     "li",
-    { class: `conv ${conv.id === STATE.selected ? "selected" : ""}`, "data-id": conv.id, "data-owner": conv.owner },
+    { class: `conv ${conv.id === STATE.selected ? "selected" : ""}`, "data-id": conv.id, "data-owner": conv.owner,
+      "aria-current": conv.id === STATE.selected ? "true" : null },
     el("div", { class: "row" }, el("span", { class: "name" }, conv.customer.name), channelBadge(conv.channel)),
     el("div", { class: "row small" },
-      el("span", { class: "reason" }, conv.escalation ? conv.escalation.title : OWNERS[conv.owner]),
+      // Why a person has it; the owner is said once, on the line below («бот», «в очереди»).
+      el("span", { class: "reason" }, conv.escalation ? conv.escalation.title : ""),
       timerNode(conv, waited)),
     conv.match
       ? el("div", { class: "match small" }, conv.match.snippet ? `${conv.match.why}: ${conv.match.snippet}` : conv.match.why)
@@ -95,8 +112,7 @@ function listItem(conv) {
   );
   item.dataset.waiting = waited === null ? "" : "1";
   item.dataset.newest = conv.last_message ? conv.last_message.text : "";  // anyone's, e.g. a reply
-  item.addEventListener("click", () => select(conv.id));
-  return item;
+  return openable(item, () => select(conv.id));
 }
 
 // What the customer last said (what the operator triages by), not the bot's «Передаю…» or
@@ -145,6 +161,7 @@ function setNoteMode(on) {
   $("reply").placeholder = on ? "Заметка для коллег — клиент её не увидит…" : "Ответ клиенту… («/» — шаблоны)";
   $("send").hidden = on;
   $("file-pick").hidden = on;
+  $("reply").closest(".composer").classList.toggle("noting", on);
   $("note-send").hidden = !on;
 }
 
@@ -154,6 +171,9 @@ async function select(id) {
     $("reply").value = DRAFTS[id] || "";
     setNoteMode(false);
     $("customer-typing").hidden = true;
+    $("kb-q").value = "";  // the knowledge-base search was for the other customer
+    $("kb-results").replaceChildren();
+    show("warning", "");
   }
   STATE.selected = id;
   showError("");
@@ -195,7 +215,17 @@ function renderDetail(c) {
   $("transfer-open").hidden = !(mine || c.owner === "queued");
   $("return").hidden = !(mine || c.owner === "queued");
   $("close").hidden = !(mine || c.owner === "queued");
-  $("send").disabled = c.owner === "closed" || (c.owner === "operator" && !mine);
+  // Only the conversation's own operator writes to the customer: text and files alike, and the
+  // box says why (a note for colleagues is always possible).
+  const colleague = c.owner === "operator" && !mine;
+  const shut = c.owner === "closed" || colleague;
+  $("send").disabled = shut;
+  $("file").disabled = shut;
+  $("file-pick").classList.toggle("disabled", shut);
+  $("file-pick").setAttribute("aria-disabled", String(shut));
+  show("send-why", colleague
+    ? `Диалог ведёт ${c.operator ? c.operator.name : "другой оператор"} — клиенту отвечает только ведущий оператор. Можно оставить заметку для коллег.`
+    : c.owner === "closed" ? "Диалог закрыт — ответить клиенту отсюда нельзя." : "");
 
   const messages = $("messages");
   const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
@@ -253,46 +283,20 @@ function renderDetail(c) {
         el("span", { class: "rating", title: p.rating_comment || "" }, p.rating ? ` · оценка ${p.rating}` : "",
           p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : "",
           p.rating_comment ? ` · «${p.rating_comment.length > 80 ? `${p.rating_comment.slice(0, 80).trimEnd()}…` : p.rating_comment}»` : ""));
-      if (p.id !== c.id) item.addEventListener("click", () => select(p.id));
-      return item;
+      return p.id === c.id ? item : openable(item, () => select(p.id));
     }),
     ...(earlier > 0 ? [el("li", { class: "small earlier" }, `и ещё ${earlier} более ранних — найдите по «№»`)] : []),
   );
 }
 
-// An administrator erases the customer's personal data at their request (the card's button).
-async function forgetCustomer() {
-  const card = STATE.detail && STATE.detail.customer_card;
-  if (!card) return;
-  const sure = window.confirm(
-    "Удалить персональные данные клиента? Тексты переписки, имя, телефон и аккаунты в " +
-    "мессенджерах будут стёрты без возможности восстановления, открытые диалоги закроются.",
-  );
-  if (!sure) return;
-  showError("");
-  try {
-    await api("POST", `/customers/${card.id}/forget`, {});
-    await Promise.all([refreshDetail(), refreshLists()]);
-  } catch (error) {
-    showError(error.message);
-  }
-}
-
-// «Заблокировать клиента»: spam or abuse; the bot keeps answering, a person never gets them.
-async function blockCustomer(blocked) {
-  const card = STATE.detail && STATE.detail.customer_card;
-  if (!card) return;
-  if (blocked && !window.confirm(
-    "Заблокировать клиента? Его открытые диалоги с операторами закроются; бот будет отвечать " +
-    "на вопросы, но к операторам клиент больше не попадёт (ни из одного мессенджера).",
+// «Закрыть» on a queued customer nobody has answered yet reads to them as «Оператор завершил
+// диалог» without a word from a person: asked first.
+async function closeConversation() {
+  const c = STATE.detail;
+  if (c && c.owner === "queued" && !c.first_response_at && !window.confirm(
+    "Клиенту ещё никто не ответил. Закрыть диалог? Клиент прочитает «Оператор завершил диалог».",
   )) return;
-  showError("");
-  try {
-    await api("POST", `/customers/${card.id}/${blocked ? "block" : "unblock"}`, {});
-    await Promise.all([refreshDetail(), refreshLists()]);
-  } catch (error) {
-    showError(error.message);
-  }
+  await act("close");
 }
 
 // A button that changes the conversation is pressed once: a double click would send the action
@@ -309,11 +313,12 @@ async function once(button, work) {
 
 async function act(path, body) {
   showError("");
+  show("warning", "");
   NOTIFY.own(STATE.selected);  // taking or answering it is no news to this operator
   try {
     const done = await api("POST", `/conversations/${STATE.selected}/${path}`, body || {});
     await Promise.all([refreshDetail(), refreshLists()]);
-    if (done && done.warning) showError(done.warning);  // e.g. nobody else in that team is online
+    if (done && done.warning) show("warning", done.warning);  // e.g. nobody else in that team is online
     return true;
   } catch (error) {
     showError(error.message);
@@ -413,15 +418,14 @@ function connect() {
 function init() {
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => {
-      document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
-      STATE.view = tab.dataset.view;
+      showView(tab.dataset.view);
       $("find").value = "";  // a tab ends the search
       STATE.found = null;
       renderList();
     });
   }
   $("take").addEventListener("click", () => once($("take"), () => act("assign")));
-  $("close").addEventListener("click", () => once($("close"), () => act("close")));
+  $("close").addEventListener("click", () => once($("close"), closeConversation));
   if ($("forget")) $("forget").addEventListener("click", forgetCustomer);
   $("block").addEventListener("click", () => blockCustomer(true));
   $("unblock").addEventListener("click", () => blockCustomer(false));
@@ -439,18 +443,16 @@ function init() {
   $("reply").addEventListener("blur", () => { $("templates").hidden = true; });
   $("replies-open").addEventListener("click", () => {
     $("replies-admin").hidden = false;
+    $("reply-shortcut").focus();
     loadReplies().catch((e) => show("replies-error", e.message));
   });
-  $("replies-close").addEventListener("click", () => { $("replies-admin").hidden = true; });
+  $("replies-close").addEventListener("click", closeRepliesPanel);
+  document.addEventListener("keydown", escapeClosesPanels);
   $("reply-add").addEventListener("click", addReply);
   $("reply").addEventListener("input", () => keepDraft(STATE.selected, $("reply").value));
   $("reply").addEventListener("keydown", (event) => {
-    if (!$("templates").hidden && event.key === "Escape") $("templates").hidden = true;
-    const offered = $("templates").firstElementChild;
-    if (!$("templates").hidden && offered && offered.dataset.shortcut !== undefined &&
-        event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
+    if (templateKey(event)) {  // the «/» list: arrows move, Enter takes, Esc closes
       event.preventDefault();
-      offered.dispatchEvent(new MouseEvent("mousedown"));
       return;
     }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {

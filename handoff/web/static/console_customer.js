@@ -3,6 +3,7 @@
 // before from another messenger; the operator finds that customer — the same search as «Найти»:
 // name, phone, «№», words they wrote — and joins the two cards into one after a confirmation;
 // a wrong join is taken back with «Разъединить» on its line under the button).
+// Also «Заблокировать клиента» and an administrator's «Удалить персональные данные клиента».
 // Loaded before console.js; STATE, api and the rest are its. Texts go in with textContent only.
 "use strict";
 
@@ -165,3 +166,40 @@ $("merge-q").addEventListener("input", () => {
   clearTimeout(MERGE.timer);
   MERGE.timer = setTimeout(findForMerge, 250);
 });
+
+// ---- blocking and erasure ----------------------------------------------------------------
+
+// An administrator erases the customer's personal data at their request (the card's button).
+async function forgetCustomer() {
+  const card = STATE.detail && STATE.detail.customer_card;
+  if (!card) return;
+  const sure = window.confirm(
+    "Удалить персональные данные клиента? Тексты переписки, имя, телефон и аккаунты в " +
+    "мессенджерах будут стёрты без возможности восстановления, открытые диалоги закроются.",
+  );
+  if (!sure) return;
+  showError("");
+  try {
+    await api("POST", `/customers/${card.id}/forget`, {});
+    await Promise.all([refreshDetail(), refreshLists()]);
+  } catch (error) {
+    showError(error.message);
+  }
+}
+
+// «Заблокировать клиента»: spam or abuse; the bot keeps answering, a person never gets them.
+async function blockCustomer(blocked) {
+  const card = STATE.detail && STATE.detail.customer_card;
+  if (!card) return;
+  if (blocked && !window.confirm(
+    "Заблокировать клиента? Его открытые диалоги с операторами закроются; бот будет отвечать " +
+    "на вопросы, но к операторам клиент больше не попадёт (ни из одного мессенджера).",
+  )) return;
+  showError("");
+  try {
+    await api("POST", `/customers/${card.id}/${blocked ? "block" : "unblock"}`, {});
+    await Promise.all([refreshDetail(), refreshLists()]);
+  } catch (error) {
+    showError(error.message);
+  }
+}

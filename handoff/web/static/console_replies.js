@@ -6,7 +6,7 @@
 // ---- ready replies («шаблоны») ------------------------------------------------------
 
 // «/» and a shortcut at the start of the box offer the team's ready replies; a click (or Enter
-// on the first) puts the text in the box with {клиент} (the customer's first name) and
+// on the highlighted one, console_keys.js) puts the text in the box with {клиент} (the customer's first name) and
 // {оператор} filled in, to edit.
 let templatesTimer = null;
 function offerTemplates() {
@@ -25,8 +25,8 @@ function offerTemplates() {
       return;
     }
     if (box.value !== typed[0]) return;  // typed on since
-    $("templates").replaceChildren(...data.replies.map((r) => {
-      const item = el("li", { "data-shortcut": r.shortcut },
+    $("templates").replaceChildren(...data.replies.map((r, i) => {
+      const item = el("li", { "data-shortcut": r.shortcut, id: `template-${i}`, role: "option", "aria-selected": "false" },
         el("strong", {}, `/${r.shortcut}`), r.personal ? el("span", { class: "mine" }, " мой") : null,
         ` — ${r.text.slice(0, 80)}${r.text.length > 80 ? "…" : ""}`);
       item.addEventListener("mousedown", (event) => { event.preventDefault(); useTemplate(r.text); });
@@ -40,6 +40,7 @@ function offerTemplates() {
       $("templates").replaceChildren(el("li", { class: "hint" }, hint));
     }
     $("templates").hidden = false;
+    highlightTemplate(0);
   }, 150);
 }
 
@@ -70,6 +71,7 @@ function fillTemplate(text) {
 
 function useTemplate(text) {
   const box = $("reply");
+  box.removeAttribute("aria-activedescendant");
   box.value = fillTemplate(text);
   $("templates").hidden = true;
   keepDraft(STATE.selected, box.value);
@@ -166,6 +168,7 @@ function searchKb() {
     const q = $("kb-q").value.trim();
     if (!q) return $("kb-results").replaceChildren();
     const data = await api("GET", `/kb/search?q=${encodeURIComponent(q)}&channel=${STATE.detail ? STATE.detail.channel : ""}`);
+    if ($("kb-q").value.trim() !== q) return;  // typed on, or another customer opened since
     $("kb-results").replaceChildren(
       ...data.results.map((r) => {
         const insert = el("button", { class: "plain insert" }, "Вставить");

@@ -6,10 +6,17 @@
 // ``seconds`` at ``at`` and says whether the clock is ``running`` (working hours, with
 // handoff.sla_in_working_hours) and when that changes — closing time stops it, the next
 // opening starts it — so a question asked at night is not red all night.
+//
+// After the first reply the customer waits again whenever they wrote after the operator's last
+// message: ``awaiting_reply_since`` (the server's one rule, the live floor's too — the bot's
+// «Оператор Анна уже читает…» is no reply), counted on the wall clock as the floor counts it.
 function waitedSeconds(conv) {
   const s = conv.sla;
-  if (!s || !["ok", "warn", "late"].includes(s.state)) return null;
   const now = Date.now() + STATE.clockOffset;
+  if (!s || !["ok", "warn", "late"].includes(s.state)) {
+    if (!conv.awaiting_reply_since) return null;
+    return Math.max((now - new Date(conv.awaiting_reply_since).getTime()) / 1000, 0);
+  }
   const at = new Date(s.at).getTime();
   const change = s.changes_at ? new Date(s.changes_at).getTime() : null;
   let waited = s.seconds;
@@ -18,9 +25,15 @@ function waitedSeconds(conv) {
   return Math.max(waited, 0);
 }
 
+// A customer is waiting for a person: the same notion in the tab's title, the list's timer and
+// the live floor (handoff/live.py).
+function awaitsReply(conv) {
+  return conv.owner === "queued" || Boolean(conv.awaiting_reply_since);
+}
+
 function clockPaused(conv) {
   const s = conv.sla;
-  if (!s || s.running === undefined) return false;
+  if (!s || s.running === undefined || !["ok", "warn", "late"].includes(s.state)) return false;
   const now = Date.now() + STATE.clockOffset;
   const passed = s.changes_at !== null && now > new Date(s.changes_at).getTime();
   return s.running === passed;  // stopped, or stopped since at closing time
@@ -76,6 +89,8 @@ function timerNode(conv, waited) {
 
 // The timer counts the goal's clock; what the customer lived is in its hint.
 function timerTitle(conv, paused) {
+  const first = conv.sla && ["ok", "warn", "late"].includes(conv.sla.state);
+  if (!first) return `Ждёт ответа с ${time(conv.awaiting_reply_since)}`;
   const since = new Date(conv.escalated_at);
   const lived = (Date.now() + STATE.clockOffset - since.getTime()) / 1000;
   const day = since.toLocaleDateString("ru-RU", { day: "numeric", month: "long" });

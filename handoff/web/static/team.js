@@ -68,16 +68,41 @@ function accountRow(a) {
     }
   });
   const toggle = el("button", { type: "button", class: "toggle" }, a.active ? "Отключить" : "Включить");
-  toggle.addEventListener("click", () => act(
-    () => api("PATCH", `/accounts/${a.id}`, { active: !a.active }),
-    a.active ? `Отключён доступ: ${a.display_name}` : `Доступ включён: ${a.display_name}`,
-  ));
+  toggle.addEventListener("click", async () => {
+    if (a.active && !(await switchOffConfirmed(a))) return;
+    act(
+      () => api("PATCH", `/accounts/${a.id}`, { active: !a.active }),
+      a.active ? `Отключён доступ: ${a.display_name}` : `Доступ включён: ${a.display_name}`,
+    );
+  });
   const status = a.active ? STATUS[a.status] || a.status : "Отключён";
   const row = el("tr", { "data-id": a.id, class: a.active ? "" : "inactive" },
     el("td", {}, name), el("td", { class: "login" }, a.username), el("td", {}, role),
     el("td", {}, teams), el("td", {}, capacity), el("td", { class: "status" }, status),
     el("td", { class: "actions" }, save, password, setPassword, a.id === known.me ? null : toggle));
   return row;
+}
+
+// «Отключить» ends the colleague's sessions and sends the conversations they hold back to the
+// queue: asked first, with how many (counted now, not when the page was loaded).
+async function switchOffConfirmed(a) {
+  let held = a.conversations || 0;
+  try {
+    const fresh = (await api("GET", "/accounts")).accounts.find((x) => x.id === a.id);
+    if (fresh) held = fresh.conversations || 0;
+  } catch (err) {
+    // the count the page has
+  }
+  const back = held
+    ? ` ${held} ${plural(held, "диалог вернётся", "диалога вернутся", "диалогов вернутся")} в очередь.`
+    : " Диалогов у сотрудника сейчас нет.";
+  return window.confirm(`Отключить доступ: ${a.display_name}? Сотрудник не сможет войти в консоль.${back}`);
+}
+
+function plural(n, one, few, many) {
+  const [d10, d100] = [n % 10, n % 100];
+  if (d10 === 1 && d100 !== 11) return one;
+  return d10 >= 2 && d10 <= 4 && (d100 < 12 || d100 > 14) ? few : many;
 }
 
 async function load() {
