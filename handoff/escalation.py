@@ -56,6 +56,17 @@ _PROFANITY = re.compile(
 _WORDS = re.compile(r"[а-яёa-z]+", re.IGNORECASE)
 
 
+# Calling the shop a fraud is a complaint however the NLU weighs the rest of the message
+# («вы мошенники верните деньги» reads half as a return question): the customer, not the
+# classifier, has said what they think of us.
+_ACCUSATION = re.compile(
+    r"\b(?:вы|ты|магазин|вольт)\s+(?:(?:все|просто|тут|там|обычные|натуральные|настоящие)\s+)*"
+    r"(?:мошенник|жулик|аферист|обманщик|ворюг|вор[ыа]?\b|кидал)\w*"
+    r"|\b(?:одни|сплошные|кругом|магазин)\s+(?:мошенник|жулик|аферист|обманщик|кидал)\w*",
+    re.IGNORECASE,
+)
+
+
 def has_profanity(text: str) -> bool:
     return bool(_PROFANITY.search(text.lower()))
 
@@ -140,16 +151,30 @@ def detect(
                 return Trigger(Reason.REQUEST, phrase)
     if config.escalate_on_profanity and (has_profanity(text) or has_profanity(read)):
         return Trigger(Reason.PROFANITY)
-    if (
-        config.escalate_on_complaint
-        and prediction is not None
-        and prediction.intent in config.complaint_intents
-        and prediction.decision is Decision.ANSWER
-        and prediction.confidence >= config.complaint_min_confidence
-    ):
-        return Trigger(Reason.COMPLAINT, prediction.intent or "")
+    if config.escalate_on_complaint and prediction is not None:
+        complaint = complaint_in(prediction, config)
+        if complaint is not None:
+            return Trigger(Reason.COMPLAINT, complaint)
     if unknown_streak >= config.not_understood_limit:
         return Trigger(Reason.NOT_UNDERSTOOD, str(unknown_streak))
+    return None
+
+
+def complaint_in(prediction: Prediction, config: HandoffConfig) -> str | None:
+    """The complaint intent read, at ``complaint_min_confidence``, in the whole message, in one
+    of its questions or in one of its clauses: «…Прошло уже три недели, а проблема не решена. Я
+    очень недовольна и хочу вернуть деньги.» reads as a return question as a whole, and «Я очень
+    недовольна» is a complaint all the same. Hesitation («ыыы ну это как его») is one clause,
+    read as nothing. Calling us frauds («вы мошенники») is one in any words around it."""
+    if _ACCUSATION.search(prediction.text.lower().replace("ё", "е")):
+        return "accusation"
+    for reading in (prediction, *prediction.parts, *prediction.clauses):
+        if (
+            reading.intent in config.complaint_intents
+            and reading.decision is Decision.ANSWER
+            and reading.confidence >= config.complaint_min_confidence
+        ):
+            return reading.intent
     return None
 
 

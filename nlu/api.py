@@ -71,6 +71,10 @@ class Prediction:
     # Two or more questions in one message («как вернуть товар? и сколько ждать деньги»):
     # each one's own prediction, in order (see nlu/segments.py); empty for one question.
     parts: tuple[Prediction, ...] = ()
+    # The message's clauses («Я очень недовольна и хочу вернуть деньги» → two), each one's own
+    # prediction (nlu/segments.py split_clauses): where a complaint hides in a long story.
+    # Empty for a one-clause message; never answered one by one (that is ``parts``).
+    clauses: tuple[Prediction, ...] = ()
 
 
 class NLUModel(Protocol):

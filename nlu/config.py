@@ -54,6 +54,7 @@ class NLUConfig(BaseModel):
     split_glued: bool = True  # «мойзаказ» (a space missed) is read as «мой заказ» (spelling)
     fix_layout: bool = True  # «ult vjq pfrfp» (wrong keyboard layout) is read as «где мой заказ»
     split_questions: bool = True  # several questions in one message → Prediction.parts
+    split_clauses: bool = True  # a long message's clauses → Prediction.clauses
     fix_translit: bool = True  # «gde moi zakaz» (Russian in Latin letters) → «где мой заказ»
     # «Здравствуйте! Подскажите, пожалуйста, …» is read as «…» (nlu/courtesy.py)
     strip_courtesy: bool = True

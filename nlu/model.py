@@ -30,7 +30,7 @@ from nlu.features import TfidfSpace
 from nlu.layout import fix_homoglyphs, fix_layout
 from nlu.persist import ModelFileError, read_model, write_model
 from nlu.preprocess import Analyzed, Preprocessor, char_features, respelled, word_features
-from nlu.segments import split_questions
+from nlu.segments import split_clauses, split_questions
 from nlu.spelling import SpellCorrector
 from nlu.text import is_known_word
 from nlu.translit import fix_translit
@@ -139,13 +139,18 @@ class IntentModel:
         """
         reads = [self._plain(self._canonical(t)) for t in texts]
         splits = [split_questions(r) if self.config.split_questions else [] for r in reads]
-        more = [self._plain(part) for split in splits for part in split]
+        cuts = [split_clauses(r) if self.config.split_clauses else [] for r in reads]
+        more = [self._plain(part) for split in (*splits, *cuts) for part in split]
         predictions = self._predict_reads([*texts, *more], [*reads, *more])
         out, k = predictions[: len(texts)], len(texts)
         for i, split in enumerate(splits):
             if split:
                 out[i] = dataclasses.replace(out[i], parts=tuple(predictions[k : k + len(split)]))
                 k += len(split)
+        for i, cut in enumerate(cuts):
+            if cut:
+                out[i] = dataclasses.replace(out[i], clauses=tuple(predictions[k : k + len(cut)]))
+                k += len(cut)
         return out
 
     def _predict_reads(self, texts: Sequence[str], reads: Sequence[str]) -> list[Prediction]:

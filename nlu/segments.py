@@ -86,3 +86,38 @@ def split_questions(text: str) -> list[str]:
     if len(parts) < 2:
         return []
     return parts[:MAX_PARTS]
+
+
+MAX_CLAUSES = 12
+# Finer than questions: a clause ends at a sentence end, a comma, a dash or a colon, or before
+# «и», «а», «но» — «Я очень недовольна и хочу вернуть деньги», «вы вообще нормальные, третий
+# раз переносите»; not before «а не» («человек, а не бот» is one thought). Only for finding a
+# mood anywhere in a long message (a complaint); the questions to answer stay those of
+# :func:`split_questions`.
+_CLAUSE_BOUNDARY = re.compile(
+    r"[.?!;…,:]+(?=\s|$)|\s+[—–-]+\s+|\n+|\s+(?=(?:и|но|да\s+и)\s|а\s+(?!не\b))", re.IGNORECASE
+)
+
+
+def split_clauses(text: str) -> list[str]:
+    """The clauses of a message of two words or more each, or ``[]`` if it holds fewer than
+    two; at most :data:`MAX_CLAUSES`, the first and the last half of them (a story's mood is
+    often at its end). A one-word piece joins the next."""
+    pieces = [p.strip() for p in _CLAUSE_BOUNDARY.split(text)]
+    clauses: list[str] = []
+    carry = ""
+    for piece in pieces:
+        candidate = f"{carry} {piece}".strip() if carry else piece
+        if len(_WORD.findall(candidate)) < 2:
+            carry = candidate
+            continue
+        clauses.append(candidate)
+        carry = ""
+    if carry and clauses:
+        clauses[-1] = f"{clauses[-1]} {carry}"
+    if len(clauses) < 2:
+        return []
+    if len(clauses) > MAX_CLAUSES:
+        half = MAX_CLAUSES // 2
+        return clauses[:half] + clauses[-half:]
+    return clauses

@@ -32,3 +32,43 @@ async def test_a_call_declined_or_a_person_mentioned_is_no_call(bot: TestBot) ->
     alice = bot.customer("alice")
     await alice.say("скажите, а специалист по установке приезжает в день доставки?")
     assert alice.last_outcome.owner is Owner.BOT
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "Добрый вечер. Я заказывала стиральную машину 3 недели назад, оплатила сразу онлайн. "
+        "Привезли не ту модель. Звонила на горячую линию 4 раза, обещали перезвонить и никто "
+        "не перезвонил. Прошло уже три недели, а проблема не решена. Я очень недовольна и хочу "
+        "вернуть деньги. Номер заказа 11223344.",
+        "вы вообще нормальные?? третий раз переносите доставку, курьер не приехал никто не "
+        "позвонил, заказ 87654321 верните деньги или привезите сегодня",
+        "вы мошенники верните деньги",
+    ],
+)
+async def test_a_complaint_inside_a_story_is_apologised_for_and_handed_over(
+    bot: TestBot, story: str
+) -> None:
+    vera = bot.customer("vera")
+    told = [m.text for m in await vera.say(story)]
+    assert vera.last_outcome.owner is Owner.QUEUED
+    # The apology and the wait — not the answers to what the story mentions on the way.
+    assert "приносим извинения" in told[0] and len(told) == 2
+    assert told[1].startswith("Оператор подключится к диалогу")
+
+
+async def test_a_story_without_a_complaint_still_gets_its_answers(bot: TestBot) -> None:
+    ivan = bot.customer("ivan")
+    told = await ivan.say("Сколько стоит доставка в Казань? И можно ли оплатить картой курьеру?")
+    assert ivan.last_outcome.owner is Owner.BOT
+    assert len(told) >= 2 and not any("извинения" in m.text for m in told)
+
+
+def test_a_long_message_is_read_clause_by_clause() -> None:
+    from nlu.segments import split_clauses
+
+    assert split_clauses("Прошло уже три недели, а проблема не решена. Я очень недовольна и хочу")[
+        2:
+    ] == ["Я очень недовольна", "и хочу"]
+    assert split_clauses("мне нужен человек а не бот") == []  # one thought
+    assert split_clauses("ыыы ну это как его") == []
