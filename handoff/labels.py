@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bus import BusEvent
-from bot.storage.models import Conversation, ConversationLabel, Operator
+from bot.storage.models import Conversation, ConversationLabel, Handoff, Operator
 from handoff.errors import HandoffError, NotFound
 from handoff.service import HandoffService
 from handoff.views import conversation_labels
@@ -72,8 +72,8 @@ async def counted(
     """Labels of the conversations handed over in ``[since, until)``: how many carry each
     (most frequent first) and how many carry none. A caller that has counted those
     conversations already passes the ``total``."""
-    handed = select(Conversation.id).where(
-        Conversation.escalated_at >= since, Conversation.escalated_at < until
+    handed = select(Handoff.conversation_id).where(  # every handoff (bot.storage.handoffs)
+        Handoff.escalated_at >= since, Handoff.escalated_at < until
     )
     rows = (
         await session.execute(
@@ -88,7 +88,7 @@ async def counted(
         )
     )
     if total is None:
-        total = await session.scalar(select(func.count()).select_from(handed.subquery()))
+        total = await session.scalar(select(func.count()).select_from(handed.distinct().subquery()))
     counts: Counter[str] = Counter({label: int(n) for label, n in rows})
     return {
         "labels": [

@@ -2,6 +2,10 @@
 how often the bot's answers helped, and why and after which questions conversations reached a
 person (:mod:`handoff.metrics_reasons`).
 
+Each handover to people is counted once, from its own row (:mod:`bot.storage.handoffs`): a
+conversation handed over, given back to the bot and handed over again counts twice, and its
+first handover's first response, later replies and resolution stay what they were.
+
 Computed in Python from a date range's rows rather than with dialect-specific SQL
 (percentiles and date truncation differ between SQLite and PostgreSQL); a support team's
 monthly volume is small enough for that, and the same code runs on both backends. What is the
@@ -14,50 +18,54 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, case, func, select
+from sqlalchemy import ColumnElement, Row, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
 
 from bot import helpful
-from bot.ownership import Owner
 from bot.rating import REASONS
-from bot.storage.models import (
-    Conversation,
-    Message,
-    Operator,
-    Rating,
-    Transition,
-    utcnow,
-)
+from bot.storage import handoffs
+from bot.storage.models import Conversation, Handoff, Message, Operator, Rating, utcnow
 from handoff import labels
 from handoff.config import WorkingHours
 from handoff.escalation import LocalDates, TeamClock
-from handoff.metrics_reasons import handoffs
+from handoff.metrics_handoffs import (
+    Episode,
+    Reply,
+    Said,
+    Timed,
+    Waited,
+    first_answers,
+    replies_within,
+    reply_times,
+    resolutions,
+    still_waiting,
+)
+from handoff.metrics_reasons import reasons_and_topics
 from handoff.metrics_rows import moment, rows
 
 if TYPE_CHECKING:
     from bot.engine import Brain
 
-# escalated, answered, owner, id, escalation reason
-Escalated = Row[datetime | None, datetime | None, str, int, str | None]
-Reply = Row[int | None, int, datetime]  # operator, conversation, at
 Rated = Row[int, str | None, int | None, str, int]  # score, reason, operator, channel, how many
-Waited = Callable[[datetime, datetime], float]  # seconds of the team's time between two moments
 
 
 def percentile(values: list[float], share: float) -> float | None:
-    """Nearest-rank percentile (``share`` in (0, 1]); None for no data."""
+    """The ``share`` (in [0, 1]) percentile, linearly interpolated between the two nearest
+    values (as Excel's PERCENTILE.INC and NumPy by default): the median of an even count is
+    the mean of the two middle values; None for no data."""
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, math.ceil(share * len(ordered)))
-    return ordered[rank - 1]
+    rank = share * (len(ordered) - 1)
+    below = math.floor(rank)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (rank - below)
 
 
 async def compute(
@@ -78,29 +86,33 @@ async def compute(
     local_date = LocalDates(ZoneInfo(timezone))
     waited = _clock(hours)
 
-    withdrawn = await _withdrawn(session, since)
-    handed_over = await rows(
+    episodes: Sequence[Episode] = await rows(
         session,
         select(
-            moment(Conversation.escalated_at),
-            moment(Conversation.first_response_at),
-            Conversation.owner,
-            Conversation.id,
-            Conversation.escalation_reason,
-        ).where(Conversation.escalated_at >= since, Conversation.escalated_at < until),
+            Handoff.id,
+            Handoff.conversation_id,
+            moment(Handoff.escalated_at),
+            moment(Handoff.first_response_at),
+            Handoff.first_operator_id,
+            Handoff.reason,
+            moment(Handoff.ended_at),
+            Handoff.outcome,
+        ).where(Handoff.escalated_at >= since, Handoff.escalated_at < until),
     )
-    escalated: list[Escalated] = [row for row in handed_over if row[3] not in withdrawn]
-    # Each answered conversation's wait, measured once (the per-operator table reuses it).
+    # A handoff the customer withdrew before any person answered is the bot's, not a handoff.
+    escalated = [e for e in episodes if e[7] != handoffs.WITHDRAWN or e[3] is not None]
+    withdrawn = len(episodes) - len(escalated)
+    # Each answered handoff's wait, measured once (the per-operator table reuses it).
     answered_waits = {
-        conversation_id: waited(started, answered)
-        for started, answered, _, conversation_id, _ in escalated
-        if answered is not None and started is not None
+        handoff_id: waited(started, answered)
+        for handoff_id, _, started, answered, *_ in escalated
+        if answered is not None
     }
     response_times = list(answered_waits.values())
     within_goal = sum(1 for seconds in response_times if seconds <= goal_seconds)
     # Still waiting past the goal is already late, whatever the reply time will be; a wait
     # still within the goal is undecided and counts neither way.
-    waits = _waits(escalated, utcnow(), waited)
+    waits = still_waiting(escalated, utcnow(), waited)
     waiting_over_goal = sum(1 for seconds in waits if seconds > goal_seconds)
     late = len(response_times) - within_goal + waiting_over_goal
 
@@ -123,34 +135,34 @@ async def compute(
     per_operator_day: Counter[tuple[str, int]] = Counter(
         (day.isoformat(), op) for day, op, _ in handled
     )
-    # Only what customers wrote after a person's first answer can wait for a later reply.
-    said = await rows(
+    # Only what customers wrote after a person's first answer in a handoff, before it ended,
+    # can wait for a later reply.
+    said: Sequence[Said] = await rows(
         session,
-        select(Message.conversation_id, moment(Message.created_at))
-        .join(Conversation, Conversation.id == Message.conversation_id)
+        select(
+            Handoff.id,
+            Handoff.conversation_id,
+            moment(Message.created_at),
+            moment(Handoff.first_response_at),
+            moment(Handoff.ended_at),
+        )
+        .join(Handoff, Handoff.conversation_id == Message.conversation_id)
         .where(
             Message.author == "customer",
             Message.kind == "message",
             Message.created_at >= since,
             Message.created_at < until,
-            Conversation.first_response_at.is_not(None),
-            Message.created_at > Conversation.first_response_at,
+            Handoff.first_response_at.is_not(None),
+            Message.created_at > Handoff.first_response_at,
+            or_(Handoff.ended_at.is_(None), Message.created_at <= Handoff.ended_at),
         ),
     )
-    answered_later = _reply_times(said, replies, waited)
-    released: dict[int, list[tuple[datetime, str]]] = {}
-    for conversation_id, at, why in await rows(
-        session,
-        select(Transition.conversation_id, moment(Transition.at), Transition.reason)
-        .where(
-            Transition.from_owner == Owner.OPERATOR.value,
-            Transition.to_owner.in_([Owner.CLOSED.value, Owner.BOT.value]),
-            Transition.at >= since,
-        )
-        .order_by(Transition.at),
-    ):
-        released.setdefault(conversation_id, []).append((at, why))
-    resolved = _resolutions(escalated, released, replies, waited)
+    by_conversation: dict[int, list[Reply]] = {}
+    for reply in replies:
+        by_conversation.setdefault(reply[1], []).append(reply)
+    answered_later = reply_times(said, by_conversation, waited)
+    within = replies_within(escalated, by_conversation)
+    resolved = resolutions(escalated, within, waited)
     names: dict[int, str] = {
         op_id: name
         for op_id, name in await rows(session, select(Operator.id, Operator.display_name))
@@ -171,28 +183,24 @@ async def compute(
             reasons[reason] += n
 
     # Conversations started in the period, per channel, and how many of them a person took —
-    # a handoff the customer withdrew before any person answered is the bot's (``withdrawn``).
+    # a handoff the customer withdrew before any person answered is the bot's. A visit where
+    # the customer never wrote (the web chat opened, «(открыл чат)») is no conversation.
+    handed = Conversation.id.in_(select(Handoff.conversation_id).where(_kept()))
+    counted = handed | _wrote()
     created = [
-        (channel, int(started), int(handed))
-        for channel, started, handed in await rows(
+        (channel, int(started), int(taken))
+        for channel, started, taken in await rows(
             session,
             select(
                 Conversation.channel,
-                func.count(),
-                func.count(
-                    case(
-                        (
-                            Conversation.escalated_at.is_not(None)
-                            & Conversation.id.not_in(_withdrawn_query(since)),
-                            1,
-                        )
-                    )
-                ),
+                func.count(case((counted, 1))),
+                func.count(case((handed, 1))),
             )
             .where(Conversation.created_at >= since, Conversation.created_at < until)
             .group_by(Conversation.channel),
         )
     ]
+    created = [line for line in created if line[1]]
     conversations = sum(started for _, started, _ in created)
     without_person = conversations - sum(handed for _, _, handed in created)
     verdicts = list((await helpful.presses(session, since, until)).values())
@@ -204,7 +212,7 @@ async def compute(
             "escalated": len(escalated),
             # Handoffs the customer withdrew («Отменить вызов оператора») before any person
             # answered: counted here, not as escalated, and as resolved without a person.
-            "cancelled": len(withdrawn),
+            "cancelled": withdrawn,
             "answered": len(response_times),
             "p50_seconds": _round(percentile(response_times, 0.5)),
             "p90_seconds": _round(percentile(response_times, 0.9)),
@@ -230,7 +238,14 @@ async def compute(
             "p50_seconds": _round(percentile([s for _, s in answered_later], 0.5)),
             "p90_seconds": _round(percentile([s for _, s in answered_later], 0.9)),
         },
-        "operators": _per_operator(answered_waits, replies, rated, names, resolved, answered_later),
+        "operators": _per_operator(
+            first_answers(escalated, answered_waits, by_conversation),
+            replies,
+            rated,
+            names,
+            resolved,
+            answered_later,
+        ),
         "per_operator_day": [
             {
                 "date": day,
@@ -266,39 +281,47 @@ async def compute(
         },
         # Of the ``escalated`` above: why, and after which of the customer's questions.
         "handoffs": (
-            await handoffs(
+            await reasons_and_topics(
                 session,
                 since,
                 until,
                 brain,
-                [(conversation_id, why) for _, _, _, conversation_id, why in escalated],
+                [(handoff_id, why) for handoff_id, _, _, _, _, why, _, _ in escalated],
             )
         ).to_json(),
         # What the handed-over conversations were about, as operators labelled them.
         "labels": await labels.counted(
-            session, since, until, brain.config.handoff.labels, len(handed_over)
+            session,
+            since,
+            until,
+            brain.config.handoff.labels,
+            len({conversation_id for _, conversation_id, *_ in episodes}),
         ),
     }
 
 
-def _withdrawn_query(since: datetime) -> Select[int]:
-    """Conversations whose latest handoff the customer cancelled before a person answered
-    (``customer_cancelled`` after the handoff; a new handoff since resets ``escalated_at``)."""
-    return (
-        select(Transition.conversation_id)
-        .join(Conversation, Conversation.id == Transition.conversation_id)
-        .where(
-            Transition.reason == "customer_cancelled",
-            Transition.at >= since,
-            Conversation.escalated_at.is_not(None),
-            Transition.at >= Conversation.escalated_at,
-            Conversation.first_response_at.is_(None),
-        )
+def _kept() -> ColumnElement[bool]:
+    """A handoff that counts: answered, or not withdrawn by the customer."""
+    return or_(
+        Handoff.first_response_at.is_not(None),
+        func.coalesce(Handoff.outcome, "") != handoffs.WITHDRAWN,
     )
 
 
-async def _withdrawn(session: AsyncSession, since: datetime) -> set[int]:
-    return {conversation_id for (conversation_id,) in await rows(session, _withdrawn_query(since))}
+def _wrote() -> ColumnElement[bool]:
+    """The customer wrote something in the conversation: a text, a button, a file or a
+    location — not only opened the chat (an empty message). An erased conversation counts as
+    it did before its texts went."""
+    return Conversation.erased_at.is_not(None) | (
+        select(Message.id)
+        .where(
+            Message.conversation_id == Conversation.id,
+            Message.author == "customer",
+            Message.kind == "message",
+            or_(Message.text != "", Message.data["attachments"].as_string().is_not(None)),
+        )
+        .exists()
+    )
 
 
 @dataclass(slots=True)
@@ -322,35 +345,28 @@ class _Scores:
 
 
 def _per_operator(
-    answered_waits: dict[int, float],
+    answered_first: Sequence[Timed],
     replies: Sequence[Reply],
     rated: Sequence[Rated],
     names: dict[int, str],
-    resolved: Sequence[tuple[int | None, float]] = (),
-    answered_later: Sequence[tuple[int | None, float]] = (),
+    resolved: Sequence[Timed] = (),
+    answered_later: Sequence[Timed] = (),
 ) -> list[dict[str, Any]]:
-    """Each operator's period: conversations they replied in, the median wait of those they
-    answered first, the median resolution of those they closed, and their ratings (a team
+    """Each operator's period: conversations they replied in, the median wait of the handoffs
+    they answered first, the median resolution of those they let go, and their ratings (a team
     lead's per-agent report)."""
     conversations: dict[int, set[int]] = {}
-    first: dict[int, tuple[datetime, int]] = {}  # conversation → (first reply, its operator)
-    for operator_id, conversation_id, at in replies:
-        if operator_id is None:
-            continue
-        conversations.setdefault(operator_id, set()).add(conversation_id)
-        if conversation_id not in first or at < first[conversation_id][0]:
-            first[conversation_id] = (at, operator_id)
-    waits: dict[int, list[float]] = {}
-    for conversation_id, seconds in answered_waits.items():
-        if conversation_id in first:
-            waits.setdefault(first[conversation_id][1], []).append(seconds)
+    for operator_id, conversation_id, _ in replies:
+        if operator_id is not None:
+            conversations.setdefault(operator_id, set()).add(conversation_id)
     scores: dict[int, _Scores] = {}
     for score, _, operator_id, _, n in rated:
         if operator_id is not None:
             scores.setdefault(operator_id, _Scores()).add(score, n)
+    waits = _by_operator(answered_first)
     closing, later = _by_operator(resolved), _by_operator(answered_later)
     report = []
-    for operator_id in set(conversations) | set(scores) | set(closing):
+    for operator_id in set(conversations) | set(scores) | set(closing) | set(waits):
         given = scores.get(operator_id) or _Scores()
         report.append(
             {
@@ -399,82 +415,12 @@ def _per_channel(
     return report
 
 
-def _by_operator(timed: Sequence[tuple[int | None, float]]) -> dict[int, list[float]]:
+def _by_operator(timed: Sequence[Timed]) -> dict[int, list[float]]:
     found: dict[int, list[float]] = {}
     for operator_id, seconds in timed:
         if operator_id is not None:
             found.setdefault(operator_id, []).append(seconds)
     return found
-
-
-def _reply_times(
-    said: Sequence[Row[int, datetime]], replies: Sequence[Reply], waited: Waited
-) -> list[tuple[int | None, float]]:
-    """(operator, seconds) for each reply a person gave after their conversation's first one,
-    from the customer's first message since the previous reply (several messages in a row
-    wait once, from the first)."""
-    timeline: dict[int, list[tuple[datetime, int, int | None]]] = {}
-    for conversation_id, at in said:
-        timeline.setdefault(conversation_id, []).append((at, 0, None))
-    for operator_id, conversation_id, at in replies:
-        if conversation_id in timeline:  # a conversation where the customer wrote again
-            timeline[conversation_id].append((at, 1, operator_id))
-    found = []
-    for events in timeline.values():
-        events.sort(key=lambda e: (e[0], e[1]))
-        first = next((i for i, e in enumerate(events) if e[1] == 1), None)
-        if first is None:
-            continue
-        pending: datetime | None = None
-        for at, is_reply, operator_id in events[first + 1 :]:
-            if not is_reply:
-                pending = pending or at
-            elif pending is not None:
-                found.append((operator_id, waited(pending, at)))
-                pending = None
-    return found
-
-
-def _resolutions(
-    escalated: Sequence[Escalated],
-    released: dict[int, list[tuple[datetime, str]]],
-    replies: Sequence[Reply],
-    waited: Waited,
-) -> list[tuple[int | None, float]]:
-    """(operator, seconds) from each handoff to the moment a person let the conversation go —
-    closed it or gave it back to the bot — for the conversations a person answered. One
-    closed for the customer's silence ends at the operator's last reply (the hour of silence
-    is not the team's time). The operator is the one who replied last."""
-    by_conversation: dict[int, list[tuple[datetime, int | None]]] = {}
-    for operator_id, conversation_id, at in replies:
-        if conversation_id in released:  # only a released conversation is resolved
-            by_conversation.setdefault(conversation_id, []).append((at, operator_id))
-    found = []
-    for started, answered, _, conversation_id, _ in escalated:
-        events = released.get(conversation_id)
-        if started is None or answered is None or not events:
-            continue
-        first = events[0]  # usually the only one; else the first after this handoff
-        end = first if first[0] >= started else next((e for e in events if e[0] >= started), None)
-        if end is None:
-            continue
-        last: tuple[datetime, int | None] | None = None
-        for said in by_conversation.get(conversation_id, ()):
-            if started <= said[0] <= end[0] and (last is None or said[0] > last[0]):
-                last = said
-        finished = last[0] if last is not None and end[1] == "customer_silent" else end[0]
-        found.append((last[1] if last is not None else None, waited(started, finished)))
-    return found
-
-
-def _waits(escalated: Sequence[Escalated], now: datetime, waited: Waited) -> list[float]:
-    """Seconds waited so far by the conversations still waiting for a person's first reply."""
-    waiting = (Owner.QUEUED.value, Owner.OPERATOR.value)
-    return [
-        waited(started, now)
-        for started, answered, owner, _, _ in escalated
-        if started is not None and answered is None and owner in waiting
-    ]
 
 
 def _round(value: float | None) -> float | None:

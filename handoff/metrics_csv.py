@@ -138,13 +138,13 @@ def to_csv(data: dict[str, Any]) -> str:
         writer.writerow(["Без метки", marked["unlabelled"]])
     handoffs = data.get("handoffs") or {}
     writer.writerow([])
-    writer.writerow(["Почему передано оператору", "Диалогов", "Доля"])
+    writer.writerow(["Почему передано оператору", "Передач", "Доля"])
     writer.writerows(
         (safe_cell(r["title"]), r["count"], _number(r["share"]))
         for r in handoffs.get("reasons", [])
     )
     writer.writerow([])
-    writer.writerow(["Тема вопроса перед передачей", "Диалогов"])
+    writer.writerow(["Тема вопроса перед передачей", "Передач"])
     writer.writerows((safe_cell(t["title"]), t["count"]) for t in handoffs.get("topics", []))
     if handoffs.get("without_question"):
         writer.writerow(["Без вопроса к боту перед передачей", handoffs["without_question"]])

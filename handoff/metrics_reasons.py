@@ -1,8 +1,9 @@
 """Why the period's conversations reached a person, and after which questions.
 
-The reasons are what the bot recorded on the conversation (``escalation_reason``, titled as the
+Each handoff counts once (:mod:`bot.storage.handoffs`): a conversation handed over twice has
+two reasons and two topics. The reasons are what the bot recorded on the handoff (titled as the
 console titles them: :data:`handoff.escalation.REASON_TITLES`). The topic is the customer's last
-question to the bot before the handoff, as the bot read it (the ``nlu`` stored on the message,
+question to the bot before that handoff, as the bot read it (the ``nlu`` stored on the message,
 a part of it, or the FAQ button they pressed): a knowledge-base entry, or «бот не понял
 вопрос» for a message the editor's «не понял» list counts as missed (:mod:`handoff.editor`).
 What was no question for the knowledge base names no topic — «позовите оператора» itself,
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine import Brain
-from bot.storage.models import Conversation, Message
+from bot.storage.models import Handoff, Message
 from handoff import editor, escalation
 from handoff.config import HandoffConfig
 from handoff.escalation import REASON_TITLES, Reason
@@ -41,7 +42,7 @@ class ReasonCount:
     reason: str
     title: str
     count: int
-    share: float  # of the period's escalated conversations
+    share: float  # of the period's handoffs
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,45 +77,45 @@ class Handoffs:
         }
 
 
-async def handoffs(
+async def reasons_and_topics(
     session: AsyncSession,
     since: datetime,
     until: datetime,
     brain: Brain,
     escalated: Sequence[tuple[int, str | None]],
 ) -> Handoffs:
-    """Reasons and topics of the ``escalated`` conversations — (id, escalation reason) of
-    those escalated in ``[since, until)``, as :func:`handoff.metrics.compute` read them,
-    without the ones the customer withdrew before a person answered."""
+    """Reasons and topics of the ``escalated`` handoffs — (handoff id, reason) of those begun
+    in ``[since, until)``, as :func:`handoff.metrics.compute` read them, without the ones the
+    customer withdrew before a person answered."""
     connection = await session.connection()  # Core rows: no ORM work per message
     # In the table's order, sorted here: an ORDER BY would have SQLite walk the messages in
     # index order, a row lookup each (twice the time of reading them as they lie).
     said = await connection.execute(
-        select(Message.id, Message.conversation_id, Message.text, Message.data)
-        .join(Conversation, Conversation.id == Message.conversation_id)
+        select(Message.id, Handoff.id, Message.text, Message.data)
+        .join(Handoff, Handoff.conversation_id == Message.conversation_id)
         .where(
-            Conversation.escalated_at >= since,
-            Conversation.escalated_at < until,
+            Handoff.escalated_at >= since,
+            Handoff.escalated_at < until,
             Message.author == "customer",
             Message.kind == "message",
-            Message.created_at <= Conversation.escalated_at,
+            Message.created_at <= Handoff.escalated_at,
         )
     )
-    by_conversation: dict[int, list[tuple[int, str, Mapping[str, Any]]]] = {}
-    for message_id, conversation_id, text, data in said:
-        by_conversation.setdefault(conversation_id, []).append((message_id, text or "", data or {}))
+    by_handoff: dict[int, list[tuple[int, str, Mapping[str, Any]]]] = {}
+    for message_id, handoff_id, text, data in said:
+        by_handoff.setdefault(handoff_id, []).append((message_id, text or "", data or {}))
     newest_first: dict[int, list[tuple[str, Mapping[str, Any]]]] = {}
-    for conversation_id, messages in by_conversation.items():
+    for handoff_id, messages in by_handoff.items():
         if len(messages) > 1:
             messages.sort(key=_message_id, reverse=True)
-        newest_first[conversation_id] = [(text, data) for _, text, data in messages]
+        newest_first[handoff_id] = [(text, data) for _, text, data in messages]
 
     total = len(escalated)
     reasons = Counter(reason or "" for _, reason in escalated)
     topics: Counter[str] = Counter()
     without_question = 0
-    for conversation_id, reason in escalated:
-        topic = _topic(newest_first.get(conversation_id, []), reason, brain)
+    for handoff_id, reason in escalated:
+        topic = _topic(newest_first.get(handoff_id, []), reason, brain)
         if topic is None:
             without_question += 1
         else:

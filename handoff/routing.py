@@ -7,6 +7,7 @@ so two operators — or an operator and the auto-assigner — can never both get
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,9 +15,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ownership import Owner, check_move
-from bot.storage.models import Conversation, Operator, Transition, utcnow
+from bot.storage.models import Conversation, Handoff, Operator, Transition, utcnow
 from handoff.config import HandoffConfig
+from handoff.escalation import Reason
 from knowledge_base.models import KnowledgeBase
+
+JOINED = Reason.OPERATOR_JOINED.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,13 +110,19 @@ async def take(
         return False
     check_move(current, Owner.OPERATOR, reason)
     now = utcnow()
+    taking = update(Conversation).where(
+        Conversation.id == conversation_id, Conversation.owner == current
+    )
+    joined = current == Owner.BOT.value
+    if joined:  # an operator joins a bot conversation: a handover, its wait starts now
+        taking = taking.values(escalated_at=now, escalation_reason=JOINED, first_response_at=None)
     result = await session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id, Conversation.owner == current)
-        .values(owner=Owner.OPERATOR.value, operator_id=operator_id, updated_at=now)
+        taking.values(owner=Owner.OPERATOR.value, operator_id=operator_id, updated_at=now)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
+    if joined:  # bot.storage.handoffs: the handover's own row
+        session.add(Handoff(conversation_id=conversation_id, reason=JOINED, escalated_at=now))
     session.add(
         Transition(
             conversation_id=conversation_id,
@@ -163,12 +173,12 @@ async def recent_handling_minutes(
             .limit(sample)
         )
     ).all()
-    durations = sorted(
+    durations = [
         (closed - first).total_seconds() / 60 for first, closed in rows if closed and first
-    )
+    ]
     if len(durations) < 5:
         return default
-    return max(durations[len(durations) // 2], 0.5)
+    return max(statistics.median(durations), 0.5)
 
 
 async def known_teams(session: AsyncSession, config: HandoffConfig, kb: KnowledgeBase) -> set[str]:

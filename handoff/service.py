@@ -23,14 +23,13 @@ from bot.config import Domain
 from bot.engine import Brain
 from bot.events import Outbound
 from bot.ownership import Owner
-from bot.storage import outgoing, repo
+from bot.storage import handoffs, outgoing, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, Operator, utcnow
 from handoff import closing, routing, waiting
 from handoff.closing import close_and_ask, remember_operator
 from handoff.config import HandoffConfig
 from handoff.errors import Conflict, HandoffError, NotFound
-from handoff.escalation import Reason
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -119,7 +118,6 @@ class HandoffService:
     async def _take_locked(
         self, session: AsyncSession, conversation: Conversation, operator: Operator, reason: str
     ) -> None:
-        was = conversation.owner
         ok = await routing.take(
             session,
             conversation.id,
@@ -130,12 +128,8 @@ class HandoffService:
         )
         if not ok:
             raise Conflict("Диалог уже взял другой оператор.", "taken")
-        mark_taken(conversation)
-        if was == Owner.BOT.value and conversation.escalated_at is None:
-            # An operator joined a bot conversation: the SLA clock starts now.
-            conversation.escalated_at = utcnow()
-            conversation.escalation_reason = Reason.OPERATOR_JOINED.value
-        await repo.add_event(session, conversation, f"Диалог взял оператор {operator.display_name}")
+        mark_taken(conversation)  # from the bot: a handover began (routing.take)
+        await repo.add_event(session, conversation, f"{operator.display_name} взял(а) диалог")
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -192,8 +186,7 @@ class HandoffService:
             taken = conversation.owner != Owner.OPERATOR.value
             if taken:
                 await self._take_locked(session, conversation, operator, "taken_by_reply")
-            if conversation.first_response_at is None:
-                conversation.first_response_at = utcnow()
+            await handoffs.answered(session, conversation, operator.id, utcnow())
             waiting.forget(conversation)  # a person answered: the promised wait is over
             file = None
             if upload is not None:
@@ -269,7 +262,7 @@ class HandoffService:
                 conversation,
                 actor=actor_name(operator),
                 reason="closed",
-                event=f"Диалог закрыл {operator.display_name}",
+                event=f"Диалог закрыл(а) {operator.display_name}",
             )
         self._wake()
         self.publish("transition", conversation)

@@ -26,7 +26,7 @@ from bot.engine import Brain, Engine
 from bot.events import Inbound, InboundKind, Outbound
 from bot.outbox import OutboxSender
 from bot.storage.db import Database
-from bot.storage.models import Conversation, Message, Operator
+from bot.storage.models import Conversation, Handoff, Message, Operator
 from handoff.auth import create_operator
 from handoff.config import HandoffConfig
 from handoff.service import HandoffService
@@ -201,9 +201,19 @@ def conversation(
     answered_after: float | None,
     *,
     escalated: bool = True,
+    ended: tuple[datetime, str] | None = None,
 ) -> Conversation:
     """A conversation that started at ``start``, handed over then (if ``escalated``) and
-    first answered by a person ``answered_after`` seconds later (None: not yet)."""
+    first answered by a person ``answered_after`` seconds later (None: not yet), with its
+    handoff's row (:mod:`bot.storage.handoffs`). The handoff lasts while people have it
+    (``queued``, ``operator``); else it ended when ``ended`` says — (when, the owner change's
+    reason) — or, not said, by an owner change nobody kept, at its first answer (or start)."""
+    answered = start + timedelta(seconds=answered_after) if answered_after is not None else None
+    handoff = Handoff(reason=None, escalated_at=start, first_response_at=answered)
+    if ended is not None:
+        handoff.ended_at, handoff.outcome = ended
+    elif owner not in ("queued", "operator"):
+        handoff.ended_at = answered or start
     return Conversation(
         customer_id=customer_id,
         owner=owner,
@@ -214,9 +224,8 @@ def conversation(
         created_at=start,
         updated_at=start,
         escalated_at=start if escalated else None,
-        first_response_at=start + timedelta(seconds=answered_after)
-        if answered_after is not None
-        else None,
+        first_response_at=answered,
+        handoffs=[handoff] if escalated else [],
     )
 
 

@@ -3,9 +3,10 @@
 ``zabota customers export`` (:mod:`bot.cli_privacy`) writes it as JSON. The person is the
 customer found by :func:`bot.storage.erasure.find_customer` together with every customer merged
 into them (the same person writing from Telegram and Viber): their card, messenger accounts,
-conversations with every message (the team's internal notes in them too), the files in those
-conversations (name, type and size; not the bytes), the ratings they gave and the team's notes
-about them. Times are UTC, ISO 8601.
+conversations with every message (the team's internal notes in them too) and every handover to
+people (when, why, who answered first, how it ended), the files in those conversations (name,
+type and size; not the bytes), the ratings they gave and the team's notes about them. Times are
+UTC, ISO 8601.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.storage.models import (
     Conversation,
     Customer,
     CustomerNote,
+    Handoff,
     Identity,
     Message,
     Operator,
@@ -74,6 +76,18 @@ class File:
 
 
 @dataclass(frozen=True, slots=True)
+class Handover:
+    """One handover of the conversation to people (:mod:`bot.storage.handoffs`)."""
+
+    escalated_at: datetime
+    reason: str | None
+    first_response_at: datetime | None
+    first_operator: str | None
+    ended_at: datetime | None
+    outcome: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Dialogue:
     id: int
     customer_id: int
@@ -88,6 +102,7 @@ class Dialogue:
     context: dict[str, Any]  # answers given in the bot's scenarios, hand-over notes
     messages: list[Said]
     files: list[File]
+    handoffs: list[Handover]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +188,22 @@ async def personal_data(session: AsyncSession, customer_id: int) -> PersonalData
     ).all():
         if f.conversation_id is not None:
             files[f.conversation_id].append(File(f.name, f.mime_type, f.size, f.created_at))
+    handed: dict[int, list[Handover]] = {i: [] for i in ids}
+    for h in (
+        await session.scalars(
+            select(Handoff).where(Handoff.conversation_id.in_(ids)).order_by(Handoff.id)
+        )
+    ).all():
+        handed[h.conversation_id].append(
+            Handover(
+                h.escalated_at,
+                h.reason,
+                h.first_response_at,
+                names.get(h.first_operator_id) if h.first_operator_id is not None else None,
+                h.ended_at,
+                h.outcome,
+            )
+        )
     ratings = (
         await session.scalars(
             select(Rating).where(Rating.customer_id.in_(family)).order_by(Rating.id)
@@ -218,6 +249,7 @@ async def personal_data(session: AsyncSession, customer_id: int) -> PersonalData
                 context=c.context or {},
                 messages=said[c.id],
                 files=files[c.id],
+                handoffs=handed[c.id],
             )
             for c in conversations
         ],

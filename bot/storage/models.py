@@ -123,6 +123,34 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]  # texts erased (on request or by retention)
+    # Every handover to people, oldest first (:mod:`bot.storage.handoffs`); never loaded with
+    # the conversation: set only where a conversation is built with its past (tests, seeds).
+    handoffs: Mapped[list[Handoff]] = relationship(lazy="raise", order_by="Handoff.id")
+
+
+class Handoff(Base):
+    """One handover of a conversation to people: from the bot's hands to the queue or an
+    operator, until it is the bot's again or closed (:mod:`bot.storage.handoffs`).
+
+    The conversation's own ``escalated_at``, ``escalation_reason`` and ``first_response_at``
+    describe only its latest handover (the queue, the wait timers); a conversation handed over
+    twice has two rows here, and the manager's figures (:mod:`handoff.metrics`) count each once.
+    ``outcome`` is the reason of the owner change that ended it (``closed``,
+    ``returned_to_bot``, ``customer_cancelled``, ``customer_silent``, ``erased``…), None while
+    it lasts. Holds no personal data: erasure leaves it as it is.
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoff_escalated_at", "escalated_at"),)  # a period's handoffs
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(String(64))  # handoff.escalation.Reason
+    escalated_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    first_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(64))
 
 
 class Transition(Base):

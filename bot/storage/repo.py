@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Inbound
 from bot.ownership import HUMAN_OWNERS, OPEN_OWNERS, Owner, check_move
+from bot.storage import handoffs
 from bot.storage.models import (
     Conversation,
     Customer,
@@ -191,8 +192,11 @@ async def move(
     actor: str,
     note: str | None = None,
 ) -> Transition:
-    """Change the owner through the state machine and keep the audit row."""
+    """Change the owner through the state machine and keep the audit row; a move from the bot
+    to the queue begins a handover, one from people back to the bot or to closed ends it
+    (:mod:`bot.storage.handoffs`)."""
     check_move(conversation.owner, target, reason)
+    now = utcnow()
     transition = Transition(
         conversation_id=conversation.id,
         from_owner=conversation.owner,
@@ -200,14 +204,13 @@ async def move(
         reason=reason,
         actor=actor,
         note=note,
-        at=utcnow(),
+        at=now,
     )
     session.add(transition)
-    now = utcnow()
     if target is Owner.QUEUED and conversation.owner == Owner.BOT.value:
-        conversation.escalated_at = now
-        conversation.escalation_reason = reason
-        conversation.first_response_at = None
+        handoffs.begin(session, conversation, reason, now)
+    elif Owner(conversation.owner) in HUMAN_OWNERS and target in (Owner.BOT, Owner.CLOSED):
+        await handoffs.end(session, conversation.id, reason, now)
     if target is Owner.CLOSED:
         conversation.closed_at = now
     if target is Owner.BOT:
