@@ -10,7 +10,8 @@ an ordinary message the operator reads, and the customer is told to say so to th
 the customer reads ``utter_handoff_cancelled`` all the same.
 
 A queued customer may also say it in words — «отмена», «не нужно оператора», «отмените вызов
-оператора», «вопрос решён, оператор не нужен» (:func:`typed_cancel`). Only while queued: once an
+оператора», «вопрос решён, оператор не нужен», «а нет, не надо», «спасибо, уже не надо,
+разобрался» (:func:`typed_cancel`). Only while queued: once an
 operator has the conversation, the words are a message to that operator, who reads them; with the
 bot, «отмена» is read like any other message (it may be about an order).
 """
@@ -33,12 +34,16 @@ CANCELLED = "utter_handoff_cancelled"
 TOO_LATE = "utter_handoff_cancel_too_late"
 
 
-# A whole message that only takes the request back («отмена», «уже не нужно», «передумал»).
+# A whole message that only takes the request back («отмена», «уже не нужно», «передумал»),
+# with the words people put around it: «а нет, не надо», «спасибо, уже не надо, разобрался»,
+# «всё, отмена, сам нашёл». Not «не надо ждать, позовите» (the tail asks for something).
 _ALONE = re.compile(
-    r"(?:ой\s+)?(?:отмена|отменить|отмените|отмени|отменяю|стоп|"
+    r"(?:(?:а|ой|ах|ну|нет|спасибо|все|уже|ладно|хорошо|ок|окей|извините)\s+)*"
+    r"(?:отмена|отменить|отмените|отмени|отменяю|стоп|"
     r"(?:уже\s+|больше\s+)?(?:не\s+(?:нужно|надо)|ничего\s+не\s+(?:нужно|надо))|"
     r"передумала?|вопрос\s+(?:решен|снят))"
-    r"(?:\s+(?:спасибо|пожалуйста|уже|все|больше))*"
+    r"(?:\s+(?:спасибо|пожалуйста|уже|все|больше|извините|сам|сама|разобрал(?:ся|ась)|"
+    r"нашел|нашла|нашлось|решил|решила|решилось|понял|поняла|вопрос\s+(?:решен|снят)))*"
 )
 # A person or the request named with a cancelling word around it, anywhere in the message.
 _WHO = r"(?:оператор\w*|человек\w*|сотрудник\w*|специалист\w*|консультант\w*|менеджер\w*)"

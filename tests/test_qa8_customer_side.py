@@ -72,3 +72,24 @@ def test_a_long_message_is_read_clause_by_clause() -> None:
     ] == ["Я очень недовольна", "и хочу"]
     assert split_clauses("мне нужен человек а не бот") == []  # one thought
     assert split_clauses("ыыы ну это как его") == []
+
+
+@pytest.mark.parametrize(
+    "words", ["а нет не надо", "Спасибо, уже не надо, разобрался", "всё, отмена, сама нашла"]
+)
+async def test_a_queued_customer_takes_the_call_back_with_words_around_it(
+    bot: TestBot, words: str
+) -> None:
+    olga = bot.customer("olga")
+    await olga.say("позовите оператора")
+    assert olga.last_outcome.owner is Owner.QUEUED
+    [said] = await olga.say(words)
+    assert said.text.startswith("Хорошо, отменил вызов оператора.")
+    assert olga.last_outcome.owner is Owner.BOT
+
+
+async def test_not_waiting_is_no_cancel(bot: TestBot) -> None:
+    olga = bot.customer("olga")
+    await olga.say("позовите оператора")
+    await olga.say("не надо ждать, позовите кого-нибудь сейчас")
+    assert olga.last_outcome.owner is Owner.QUEUED
