@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 
 HANDOFF_PAYLOAD = "/handoff_request"
 LINK_PAYLOAD = "/link"
+PROMPT = "utter_ask_question"
+"""«Я на связи! Чем могу помочь?»: «да» or «👍» with nothing answered or offered yet, and a
+greeting again within :data:`GREET_AGAIN` (a project without it says what it said before)."""
+GREET_AGAIN = timedelta(minutes=30)
+GREETED_AT = "greeted_at"  # conversation context: when the bot last said utter_greet
 
 
 @dataclass(slots=True)
@@ -134,7 +139,7 @@ class StartHandler:
         if param.startswith("faq_") and param[4:] in turn.kb:
             await answer_entry(turn, param[4:], ask_helpful=True)
             return
-        turn.utter("utter_greet")
+        greet(turn)
 
 
 class ButtonHandler:
@@ -194,7 +199,7 @@ class StickerHandler:
     async def handle(self, turn: Turn) -> None:
         emoji = "".join(a.name or "" for a in turn.event.attachments)
         if _only_approval(emoji) and "utter_affirm" in turn.domain.responses:
-            turn.utter("utter_affirm")
+            approve(turn)
         elif "utter_sticker" in turn.domain.responses:
             turn.utter("utter_sticker")
 
@@ -333,7 +338,7 @@ class NLUHandler:
                 self._ask(turn, "utter_clarify", options)
                 return
         if _only_approval(turn.event.text) and "utter_affirm" in turn.domain.responses:
-            turn.utter("utter_affirm")  # «👍» after an answer: no question, and no miss
+            approve(turn)  # «👍» after an answer: no question, and no miss
             return
         conv.unknown_streak += 1
         message = turn.domain.render("utter_default", turn.channel)
@@ -376,10 +381,39 @@ class NLUHandler:
     async def _answer_intent(self, turn: Turn, intent: str) -> None:
         if intent in turn.kb:
             await answer_entry(turn, intent, ask_helpful=True)
+        elif intent == "greet" and "utter_greet" in turn.domain.responses:
+            greet(turn)
+        elif intent == "affirm" and "utter_affirm" in turn.domain.responses:
+            approve(turn)
         elif f"utter_{intent}" in turn.domain.responses:
             turn.utter(f"utter_{intent}")
         else:
             turn.utter("utter_default")
+
+
+def greet(turn: Turn) -> None:
+    """The welcome; a greeting again soon after it («здравствуйте», «здравствуйте», «алло») gets
+    the short :data:`PROMPT` instead of the whole welcome once more."""
+    context = dict(turn.conversation.context or {})
+    greeted = context.get(GREETED_AT)
+    again = greeted is not None and turn.now - datetime.fromisoformat(greeted) < GREET_AGAIN
+    if again and PROMPT in turn.domain.responses:
+        turn.utter(PROMPT)
+    else:
+        turn.utter("utter_greet")
+        context[GREETED_AT] = turn.now.isoformat()
+        turn.conversation.context = context
+
+
+def approve(turn: Turn) -> None:
+    """«да», «ок», «👍»: thanks for it (``utter_affirm``) when the bot has answered or offered
+    something in this conversation; with nothing to agree to, the short :data:`PROMPT`."""
+    context = turn.conversation.context or {}
+    offered = followup.LAST_FAQ in context or "flow_data" in context  # an answer, a flow
+    if offered or PROMPT not in turn.domain.responses:
+        turn.utter("utter_affirm")
+    else:
+        turn.utter(PROMPT)
 
 
 _APPROVAL = frozenset("👍👌🙏👏🤝💪✅❤♥😊🙂😀😃😄☺🥰😉🔥+")

@@ -38,6 +38,7 @@ TITLES = {
     "utter_handoff_transferred_offline": "Оператор передал диалог другой команде в нерабочее время",
     "utter_operator_joined": "Оператор подключился",
     "utter_affirm": "Ответ на «ок», «👍»",
+    "utter_ask_question": "«Чем могу помочь?» на «да» без вопроса и повторное приветствие",
     "utter_sticker": "Клиент прислал стикер",
     "utter_deny": "Ответ на «нет»",
     "utter_error": "Сбой бота",

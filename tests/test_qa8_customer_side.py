@@ -93,3 +93,29 @@ async def test_not_waiting_is_no_cancel(bot: TestBot) -> None:
     await olga.say("позовите оператора")
     await olga.say("не надо ждать, позовите кого-нибудь сейчас")
     assert olga.last_outcome.owner is Owner.QUEUED
+
+
+@pytest.mark.parametrize("said", ["ну", "да", "👍"])
+async def test_a_yes_with_nothing_asked_gets_a_prompt_not_thanks(bot: TestBot, said: str) -> None:
+    olga = bot.customer("olga")
+    [reply] = await olga.say(said)
+    assert reply.text.startswith("Я на связи! Чем могу помочь?")
+    assert "Рад помочь" not in reply.text
+    await olga.say("как вернуть товар?")
+    [reply] = await olga.say(said)  # now there is something to agree to
+    assert reply.text.startswith("Рад помочь")
+
+
+async def test_a_greeting_again_gets_a_short_reply(bot: TestBot) -> None:
+    olga = bot.customer("olga")
+    [welcome] = await olga.say("здравствуйте")
+    assert welcome.text.startswith("Здравствуйте! Я виртуальный помощник")
+    for again in ("здравствуйте", "алло"):
+        [reply] = await olga.say(again)
+        assert reply.text.startswith("Я на связи! Чем могу помочь?")
+
+
+async def test_anyone_alive_asks_for_a_person(bot: TestBot) -> None:
+    olga = bot.customer("olga")
+    await olga.say("есть кто живой")
+    assert olga.last_outcome.owner is Owner.QUEUED
