@@ -4,13 +4,14 @@ queue, and acknowledgements that do not spam (called by the engine while the con
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from bot.dialogue import Turn, answer_entry
 from bot.events import InboundKind
 from bot.ownership import Owner
 from bot.readings import understood_entries
-from handoff import escalation
+from handoff import escalation, waiting
 from nlu.api import Decision
 
 QUEUED_REMINDER_EVERY = timedelta(minutes=3)
@@ -18,6 +19,21 @@ QUEUED_REMINDER_EVERY = timedelta(minutes=3)
 QUEUED_SILENCE = timedelta(minutes=1)
 """…unless they paused this long: the first message after a pause is always acknowledged."""
 QUEUED_ANSWERED = "utter_handoff_queued_answered"
+WAIT = "utter_handoff_wait"
+# «ну и долго ждать?», «сколько ещё ждать», «когда подключится оператор», «скоро?»: a queued
+# customer asking about their wait, answered with today's estimate (not «добавлено к обращению»).
+_ASKS_WAIT = re.compile(
+    r"^(?:(?:ну|а|и|так|еще|ещ[её]|мне|вас|нам)\s+)*"
+    r"(?:долго|скоро|сколько|когда)(?:\s+(?:еще|ещ[её]|мне|вас|нам|уже|примерно|же))*"
+    r"(?:\s+(?:ждать|ожидать|жду|ответите|ответят|подключится|подключитесь|оператор|"
+    r"будет)){0,2}$"
+)
+_WORDS = re.compile(r"[а-яё]+")
+
+
+def asks_about_wait(text: str) -> bool:
+    """Is this short message a question about the wait for a person?"""
+    return bool(_ASKS_WAIT.match(" ".join(_WORDS.findall(text.lower().replace("ё", "е")))))
 
 
 async def while_queued(turn: Turn) -> None:
@@ -35,6 +51,21 @@ async def while_queued(turn: Turn) -> None:
     if conv.owner != Owner.QUEUED.value or turn.event.edited:
         return
     heard = (conv.context or {}).get("queued_heard_at")
+    hours = turn.config.handoff.working_hours
+    if (
+        turn.event.kind is InboundKind.TEXT
+        and asks_about_wait(turn.event.text)
+        and WAIT in turn.domain.responses
+        and escalation.is_open(hours, turn.now)
+    ):
+        wait, _ = await waiting.expected_wait_minutes(turn.session, conv, turn.config.handoff)
+        turn.utter(WAIT, wait_minutes=escalation.plural_minutes(wait))
+        conv.context = {
+            **(conv.context or {}),
+            "queued_heard_at": turn.now.isoformat(),
+            "queued_reminder_at": turn.now.isoformat(),
+        }
+        return
     entries = faq_answers(turn)
     for entry_id in entries:
         await answer_entry(turn, entry_id)
@@ -53,7 +84,6 @@ async def while_queued(turn: Turn) -> None:
             turn.utter(QUEUED_ANSWERED)
     elif due:
         context["queued_reminder_at"] = turn.now.isoformat()
-        hours = turn.config.handoff.working_hours
         if not escalation.is_open(hours, turn.now):  # «скоро» would not be true at night
             back = escalation.next_opening(hours, turn.now)
             turn.utter(

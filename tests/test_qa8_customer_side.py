@@ -119,3 +119,13 @@ async def test_anyone_alive_asks_for_a_person(bot: TestBot) -> None:
     olga = bot.customer("olga")
     await olga.say("есть кто живой")
     assert olga.last_outcome.owner is Owner.QUEUED
+
+
+async def test_a_queued_customer_asking_how_long_is_told_the_wait(bot: TestBot) -> None:
+    olga = bot.customer("olga")
+    await olga.say("позовите оператора")
+    for asked in ("ну и долго ждать?", "когда подключится оператор"):
+        [said] = await olga.say(asked)
+        assert said.text.startswith("Оператор подключится к диалогу примерно через")
+        assert "Отменить вызов оператора" in [b.title for b in said.buttons]
+    assert olga.last_outcome.owner is Owner.QUEUED
