@@ -142,6 +142,7 @@ async def apply(
     if not 1 <= score <= 5:
         log.warning("ignored a malformed rating payload")
         return None
+    asked_before = existing is not None and existing.score <= LOW  # «что пошло не так?» once
     if existing is None:
         existing = Rating(
             conversation_id=conversation_id,
@@ -162,6 +163,10 @@ async def apply(
         score = existing.score
     conversation.rating = score
     conversation.channel, conversation.chat_id = event.channel, event.chat_id
+    if score <= LOW and asked_before:
+        # 2 → 3: the score changes, the question already asked (its buttons still answer it)
+        # is not asked again with a second row of buttons.
+        return _reply(domain, event, conversation, "utter_rated", score)
     if score <= LOW and ask_reason and "utter_rated_low" in domain.responses:
         rated = _reply(domain, event, conversation, "utter_rated_low", score)
         existing.comment_asked_at = now  # typed instead of pressed: see comment()

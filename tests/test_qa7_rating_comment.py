@@ -165,3 +165,17 @@ async def test_the_comment_is_the_customers_data_exported_and_erased(db: Databas
             await forget_customer(session, customer_id, actor="test")
         rating = await _rating(db, conv_id)
         assert (rating.score, rating.comment) == (2, None)  # the figure stays, the words go
+
+
+async def test_a_low_rating_changed_to_another_low_one_asks_why_once(db: Database) -> None:
+    """QA8 L2: 2 then 3 changed the score and asked «что пошло не так?» again, with a second row
+    of reason buttons under the first."""
+    async with stack(db) as s:
+        conv_id = await _rated_low(s, 2)
+        assert "что пошло не так" in (await s.texts("c1"))[-1]
+        await s.say("c1", "3", payload=f"rate:{conv_id}:3")
+        assert (await s.texts("c1"))[-1] == "Спасибо за оценку! Она помогает нам работать лучше."
+        assert (await _rating(db, conv_id)).score == 3
+        # The question asked once still takes the customer's words.
+        await s.say("c1", "долго ждал ответа")
+        assert (await _rating(db, conv_id)).comment == "долго ждал ответа"
