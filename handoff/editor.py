@@ -34,7 +34,8 @@ from handoff.editor_journal import history as history
 from handoff.editor_try import DECISIONS as DECISIONS
 from handoff.editor_try import prediction_json as prediction_json
 from handoff.editor_try import try_text as try_text
-from handoff.errors import HandoffError
+from handoff.errors import Conflict, HandoffError
+from handoff.views import guess_title
 from knowledge_base.loader import question_key
 from nlu.api import Decision, IntentScore, Prediction
 from nlu.config import NLUConfig
@@ -46,6 +47,10 @@ MISSED = ("reject", "clarify")
 # input («12345678») or its cancel («передумал», flows/engine.py), an option picked («2»).
 HANDLED = ("to_human", "flow", "flow_cancelled", "choice")
 SCAN_LIMIT = 5000  # newest missed messages looked at per request
+# Journal lines that take a text out of the list up to their time, while their entry stands:
+# a question taught, or one the bot already answers (:func:`resolve`: «Убрать», or «Научить»
+# to the entry that already has it).
+HIDING = ("taught", "answered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,8 @@ class UnansweredItem:
     # What the serving bot does with the text today («ответит» once another change taught it):
     # the guesses and the preselected entry are today's too, not those of the day it was asked.
     decision_now: str | None = None
+    # … and, when that is an answer, what answers it («Адреса магазинов…», «сценарий «…»»)
+    answered_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +94,7 @@ class UnansweredItem:
             ],
             "suggested": self.suggested,
             "decision_now": self.decision_now,
+            "answered_by": self.answered_by,
         }
 
 
@@ -116,7 +124,7 @@ async def _journal(session: AsyncSession) -> list[Any]:
 
 
 def _taught(rows: list[Any]) -> dict[str, Any]:
-    """The ``taught`` lines in effect, by key (the latest): undone ones and those of an entry
+    """The :data:`HIDING` lines in effect, by key (the latest): undone ones and those of an entry
     deleted after them (its questions went with it) do not count. A ``reverted`` line's key is
     the id of the line it undid (each is undone at most once)."""
     undo_of = {int(row.key): row for row in rows if row.action == "reverted"}
@@ -128,7 +136,7 @@ def _taught(rows: list[Any]) -> dict[str, Any]:
                 deleted[row.entry_id] = gone
     taught: dict[str, Any] = {}
     for row in rows:
-        if row.action != "taught":
+        if row.action not in HIDING:
             continue
         since = _in_effect_since(row, undo_of)
         if since is None or (row.entry_id in deleted and since <= deleted[row.entry_id]):
@@ -286,6 +294,8 @@ def _read_now(
     brain: Brain, item: UnansweredItem, prediction: Prediction, clarify_at: float
 ) -> None:
     item.decision_now = customer_got(brain, prediction)
+    answer = _answer_now(brain, prediction)
+    item.answered_by = None if answer is None else answer[1]
     guesses = [
         Guess(entry.id, entry.title, float(score.confidence))
         for score in prediction.ranking
@@ -309,6 +319,56 @@ async def dismiss(db: Database, text: str, operator_id: int) -> str:
         session.add(action)
     log.info("editor %s dismissed %r", operator_id, key)
     return key
+
+
+def answered_by(brain: Brain, text: str) -> tuple[str, str] | None:
+    """What answers ``text`` now, as (entry or intent, its title): the entry that has it among
+    its questions (compared as the loader compares them), else what the serving bot answers it
+    with as the customer gets it (:func:`customer_got`) — an entry, a flow, a phrase."""
+    key = question_key(text)
+    for entry in brain.kb.entries.values():
+        if any(question_key(q) == key for q in entry.questions):
+            return entry.id, entry.title
+    prediction = brain.nlu.predict(text)
+    return _answer_now(brain, prediction)
+
+
+def _answer_now(brain: Brain, prediction: Prediction) -> tuple[str, str] | None:
+    if customer_got(brain, prediction) != Decision.ANSWER.value or not prediction.intent:
+        return None
+    title = guess_title(brain, prediction.intent)
+    return None if title is None else (prediction.intent, title)
+
+
+async def resolve(db: Database, brain: Brain, text: str, operator_id: int) -> str:
+    """A listed text the bot answers by now (the CSV import, a hand edit or another teaching
+    gave it an answer): it leaves «Бот не понял» — its messages up to now, as a teaching would
+    take them out — and the journal says which entry answers it. Refused for a text the bot
+    still does not answer (teach it, or «Не вопрос к FAQ»)."""
+    key = question_key(text)
+    if not key:
+        raise HandoffError("Пустой текст.", "empty")
+    answer = answered_by(brain, text)
+    if answer is None:
+        raise Conflict(  # 409 ``not_answered``
+            "Бот пока не отвечает на этот вопрос — научите его (выберите запись) или нажмите "
+            "«Не вопрос к FAQ».",
+            "not_answered",
+        )
+    async with db.write() as session:
+        session.add(
+            EditorAction(
+                key=key[:400],
+                text=text[:2000],
+                action="answered",
+                entry_id=answer[0][:64],
+                operator_id=operator_id,
+            )
+        )
+    log.info("editor %s: %r is answered by %s, out of the list", operator_id, key, answer[0])
+    shown = " ".join(text.split())
+    by = f"записью «{answer[1]}»" if answer[0] in brain.kb else answer[1]
+    return f"Готово: бот уже отвечает на «{shown}» ({by}) — вопрос убран из списка."
 
 
 def entries_json(brain: Brain) -> list[dict[str, Any]]:

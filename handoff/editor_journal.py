@@ -21,6 +21,7 @@ from handoff.views import intent_title
 HISTORY_TITLES = {
     "taught": "научил(а) запись",
     "dismissed": "убрал(а) из списка «не понял»",
+    "answered": "убрал(а) из списка «не понял»: бот уже отвечает записью",
     "answer_edited": "изменил(а) ответ записи",
     "entry_created": "создал(а) запись",
     "entry_imported": "изменил(а) запись из таблицы",

@@ -8,8 +8,9 @@ Both edit the text surgically (:mod:`knowledge_base.editing`: comments and layou
 the validated, gated hot reload (:mod:`bot.reload`; an answer's sentences are NLU training
 examples too, so a new answer is checked by the regression gate like a new question); if
 anything refuses the change, the file gets its previous bytes back and the result says why.
-Every change that went live is recorded in ``editor_actions``. User-facing messages are
-Russian and live here, apart from the exceptions' codes.
+Every change that went live is recorded in ``editor_actions`` (:mod:`handoff.editor_audit`);
+a save over a text someone changed meanwhile is refused (:mod:`handoff.editor_concurrency`).
+User-facing messages are Russian and live here, apart from the exceptions' codes.
 """
 
 from __future__ import annotations
@@ -23,19 +24,23 @@ from typing import Any
 from bot.engine import Brain
 from bot.reload import Edit, JournalError, ReloadReport
 from bot.storage.db import Database
-from bot.storage.models import ContentRevision, EditorAction
 from handoff.editor import prediction_json
+from handoff.editor_audit import audit_row as audit_row
+from handoff.editor_audit import journal_line as journal_line
+from handoff.editor_audit import journal_lines as journal_lines
+from handoff.editor_concurrency import ChangedConflict as ChangedConflict
+from handoff.editor_concurrency import ChangedMeanwhile as ChangedMeanwhile
+from handoff.editor_concurrency import answer_in_file as answer_in_file
+from handoff.editor_concurrency import normalised as normalised
+from handoff.editor_concurrency import same_text as same_text
+from handoff.editor_concurrency import unless_changed as unless_changed
 from handoff.errors import Conflict, HandoffError, NotFound, Unavailable
-from handoff.revision_log import record
 from knowledge_base.editing import (
     MAX_ANSWER_CHARS,
     EditError,
     add_question_to_file,
     clean_answer,
     clean_question,
-    entry_node,
-    read_exact,
-    read_tree,
     remove_question_in_file,
     replace_answer_in_file,
 )
@@ -81,72 +86,6 @@ ANSWER_MESSAGES = {
 }
 
 Reloader = Callable[[Edit | None], Awaitable[ReloadReport]]
-
-
-# -- optimistic concurrency: a save names the text it was written over ------------------------
-
-
-class ChangedMeanwhile(EditError):
-    """The text in the file is no longer the one the editor's page loaded (``base``): someone
-    saved, undid or hand-edited it meanwhile. Raised under the reload lock, so of two saves
-    over the same text only the first goes through."""
-
-    def __init__(self, current: str) -> None:
-        super().__init__("changed_meanwhile", "the text changed since the page loaded it")
-        self.current = current
-
-
-class ChangedConflict(Conflict):
-    """409 ``changed_meanwhile``; ``current`` is the text as it is now (the page shows it)."""
-
-    def __init__(self, current: str) -> None:
-        short = " ".join(current.split())
-        short = short if len(short) <= 80 else short[:80].rstrip() + "…"
-        super().__init__(
-            f"Пока вы редактировали, этот текст изменили (сейчас там: «{short}»). Обновите "
-            "запись и внесите правку снова — ваш текст сохранён в поле.",
-            "changed_meanwhile",
-        )
-        self.current = normalised(current)
-
-
-def normalised(text: str) -> str:
-    """``text`` as :func:`clean_answer` would store it (without its refusals)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
-
-
-def same_text(a: str, b: str) -> bool:
-    """Equal as an editor sees them: line endings, trailing blanks and surrounding blank
-    lines aside (how :func:`clean_answer` stores a text)."""
-    return normalised(a) == normalised(b)
-
-
-def unless_changed(
-    base: str | None, current: Callable[[], str], apply: Callable[[], Callable[[], None]]
-) -> Callable[[], Callable[[], None]]:
-    """An :attr:`Edit.apply` that first re-reads the text (under the reload lock) and refuses
-    with :class:`ChangedMeanwhile` when it is not ``base``; ``base`` ``None`` (an API client
-    that did not send one): no check, the last save wins."""
-
-    def guarded() -> Callable[[], None]:
-        if base is not None:
-            now = current()
-            if not same_text(now, base):
-                raise ChangedMeanwhile(now)
-        return apply()
-
-    return guarded
-
-
-def answer_in_file(path: Path, entry_id: str) -> str:
-    """Entry ``entry_id``'s answer as written in ``path`` now."""
-    data, root = read_tree(read_exact(path)[1], str(path))
-    index, _ = entry_node(root, entry_id)
-    try:
-        return str(data["entries"][index]["answer"])
-    except (KeyError, IndexError, TypeError):
-        raise EditError("no_answer", "the entry has no 'answer:' text") from None
 
 
 @dataclass(slots=True)
@@ -264,64 +203,6 @@ def refused_result(
     )
 
 
-def audit_row(
-    action: str,
-    key: str,
-    text: str,
-    entry_id: str,
-    path: Path,
-    operator_id: int | None,
-    revision: ContentRevision | None = None,
-) -> EditorAction:
-    """The ``editor_actions`` row of a change that went live (``revision``: what it rewrote,
-    from :func:`handoff.revision_log.record`, for «Отменить»; ``operator_id`` ``None``: made
-    from a shell)."""
-    return EditorAction(
-        key=key[:400],
-        text=text[:2000],
-        action=action,
-        entry_id=entry_id,
-        file=str(path)[:500],
-        operator_id=operator_id,
-        revision_id=None if revision is None else revision.id,
-    )
-
-
-def journal_lines(
-    db: Database,
-    operator_id: int | None,
-    lines: Callable[[ContentRevision | None], list[EditorAction]],
-) -> Callable[[ReloadReport], Awaitable[None]]:
-    """An :attr:`Edit.journal`: the revision the change rewrote and its journal ``lines`` in
-    one transaction, written before the change goes live (if it fails, nothing does)."""
-
-    async def write(report: ReloadReport) -> None:
-        async with db.write() as session:
-            revision = await record(session, report, operator_id)
-            session.add_all(lines(revision))
-
-    return write
-
-
-def journal_line(
-    db: Database,
-    operator_id: int | None,
-    action: str,
-    key: str,
-    text: str,
-    entry_id: str,
-    path: Path,
-) -> Callable[[ReloadReport], Awaitable[None]]:
-    """:func:`journal_lines` for a change of one journal line (most of them)."""
-    return journal_lines(
-        db,
-        operator_id,
-        lambda revision: [
-            audit_row(action, key, text, entry_id, path, operator_id, revision=revision)
-        ],
-    )
-
-
 async def teach(
     db: Database,
     brain: Callable[[], Brain],
@@ -345,6 +226,10 @@ async def teach(
     source = current.kb.sources.get(entry_id)
     if entry_id not in current.kb or source is None:
         raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
+    key = question_key(question)
+    if any(question_key(q) == key for q in current.kb.entries[entry_id].questions):
+        # nothing to write; «Бот не понял» resolves its item instead (POST /editor/resolve)
+        raise HandoffError(EDIT_MESSAGES["duplicate"], "duplicate")
     taken = entry_with_question(current, question, entry_id)
     if taken is not None:  # whatever ``force`` says: the reload would refuse it
         raise QuestionTaken(
@@ -359,7 +244,6 @@ async def teach(
             "answered_elsewhere",
         )
     path = Path(source.file)
-    key = question_key(question)
     edit = Edit(
         apply=lambda: add_question_to_file(path, entry_id, question),
         checks=[(question, entry_id)],
@@ -376,7 +260,7 @@ async def teach(
     entry = live.kb.get(entry_id)
     return TeachResult(
         ok=True,
-        message=f"Готово: бот теперь отвечает на этот вопрос записью «"
+        message=f"Готово: бот теперь отвечает на «{question}» записью «"
         f"{entry.title if entry else entry_id}».",
         entry_id=entry_id,
         text=question,

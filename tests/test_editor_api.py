@@ -588,7 +588,7 @@ async def test_a_change_whose_journal_cannot_be_written_does_not_go_live(
     editor is told so in Russian, the file keeps its bytes and customers get the old bot."""
     from sqlalchemy.exc import OperationalError
 
-    from handoff import teaching
+    from handoff import editor_audit
 
     before, brain = env.stores.read_bytes(), env.bot.runtime.engine.brain
     on_disk: list[bytes] = []
@@ -598,7 +598,7 @@ async def test_a_change_whose_journal_cannot_be_written_does_not_go_live(
         raise OperationalError("INSERT INTO content_revisions", {}, OSError("connection lost"))
 
     async with env.login("eva") as eva:
-        monkeypatch.setattr(teaching, "record", database_gone)
+        monkeypatch.setattr(editor_audit, "record", database_gone)
         response = await eva.post(
             "/api/v1/editor/teach", json={"text": REJECTED, "entry_id": ENTRY}
         )

@@ -337,6 +337,17 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         return JSONResponse({"ok": True, "key": key})
 
     @editors
+    async def resolve(request: Request, operator: Operator) -> Response:
+        try:
+            data = await json_body(request)
+            message = await editor.resolve(
+                console.db, console.brain(), str_field(data, "text"), operator.id
+            )
+        except HandoffError as exc:
+            return error(exc)
+        return JSONResponse({"ok": True, "message": message})
+
+    @editors
     async def try_bot(request: Request, operator: Operator) -> Response:
         try:
             data = await json_body(request)
@@ -367,6 +378,7 @@ def editor_routes(console: Console) -> list[BaseRoute]:
         Route(f"{base}/phrase", edit_phrase, methods=["POST"]),
         Route(f"{base}/teach", teach, methods=["POST"]),
         Route(f"{base}/dismiss", dismiss, methods=["POST"]),
+        Route(f"{base}/resolve", resolve, methods=["POST"]),
         Route(f"{base}/try", try_bot, methods=["POST"]),
         *kb_table_routes(console, EDITOR_ROLES),
     ]

@@ -132,9 +132,9 @@ EDITOR_PATHS: dict[str, Any] = {
         "get": {
             "summary": "The editors' latest changes, newest first (editor_actions): id, at, "
             "who (the editor's name, or «Командная строка» for `zabota kb import`), action "
-            "(taught, dismissed, answer_edited, entry_created, entry_imported, flow_edited, "
-            "phrase_edited, question_removed, entry_deleted, reverted) and its Russian title, "
-            "entry_id, entry_title, text (≤ 300 characters), file, undo (ready, "
+            "(taught, dismissed, answered, answer_edited, entry_created, entry_imported, "
+            "flow_edited, phrase_edited, question_removed, entry_deleted, reverted) and its "
+            "Russian title, entry_id, entry_title, text (≤ 300 characters), file, undo (ready, "
             "later_changes, reverted, too_old; null for a line that changed no file)",
             "security": SECURED,
             "parameters": [
@@ -308,6 +308,16 @@ EDITOR_PATHS: dict[str, Any] = {
     "/editor/dismiss": {
         "post": {
             "summary": "«Не вопрос к FAQ»: hide this text from the list for good (audited)",
+            "security": CSRF,
+            "requestBody": body(TEXT, ["text"]),
+            "responses": {**OK, **ERRORS},
+        }
+    },
+    "/editor/resolve": {
+        "post": {
+            "summary": "«Убрать»: a listed text the bot answers by now (its entry has it, or the "
+            "serving bot answers it confidently) leaves the list, as a teaching would take it "
+            "out (audited as `answered`); 409 `not_answered` while the bot does not answer it",
             "security": CSRF,
             "requestBody": body(TEXT, ["text"]),
             "responses": {**OK, **ERRORS},

@@ -25,6 +25,17 @@ function decisionBadge(decision) {
   return el("span", { class: `decision d-${decision}` }, DECISIONS[decision] || decision);
 }
 
+// What the customer got then and, when the bot answers the text by now (the table import, a
+// hand edit, another teaching), that it does: «уже отвечает: «Адреса магазинов…»».
+function itemBadges(item) {
+  if (item.decision_now !== "answer" || item.decision === "answer") return [decisionBadge(item.decision)];
+  const then = `тогда: ${DECISIONS[item.decision] || item.decision}`;
+  return [
+    el("span", { class: "decision d-answer now-answers", title: then }, "уже отвечает"),
+    item.answered_by ? ` — «${item.answered_by}» (${then})` : ` (${then})`,
+  ];
+}
+
 // -- unsaved drafts and the length limit ---------------------------------------------------
 // Every box an editor writes into is «draftable»: it remembers the text it was loaded with
 // (``box.base``) and what it is (``data-what``). A box whose text differs is an unsaved draft:
@@ -106,7 +117,23 @@ function picker(preselected) {
     if (search.value.trim() && first) select.value = first.value;
   });
   fill("");
+  select.refill = () => fill(search.value);  // entries added or renamed: see refreshPickers
   return { search, select };
+}
+
+// Every entry picker on the page (the answer form's, each «Бот не понял» item's) lists
+// ``STATE.entries`` as it is now, keeping what each has chosen.
+function refreshPickers() {
+  STATE.entries.sort((a, b) => a.title.toLowerCase().localeCompare(b.title.toLowerCase()) || a.id.localeCompare(b.id));
+  for (const select of document.querySelectorAll("select[data-role=entry]")) {
+    if (select.refill) select.refill();
+  }
+}
+
+// How two questions are compared (knowledge_base/loader.py question_key): case, ё and
+// punctuation ignored.
+function questionKey(text) {
+  return text.toLowerCase().replaceAll("ё", "е").replace(/[^\p{L}\p{N}_\s]+/gu, " ").split(/\s+/).filter(Boolean).join(" ");
 }
 
 // -- refusals and conflicts, shown under what the editor did ---------------------------------

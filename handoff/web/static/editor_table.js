@@ -71,6 +71,7 @@ $("table-apply").addEventListener("click", async () => {
     const listed = await api("GET", "/editor/entries");  // new titles and entries in the pickers
     STATE.entries = listed.entries;
     answerPicker();
+    refreshPickers();  // and every «Бот не понял» item's
     loadHistory();
   } catch (error) {
     refusal($("table-result"), error);

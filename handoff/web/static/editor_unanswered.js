@@ -9,11 +9,15 @@ function renderItem(item) {
   const dismiss = el("button", { class: "plain dismiss-btn", type: "button" }, "Не вопрос к FAQ");
   const create = el("button", { class: "plain create-btn", type: "button" }, "Новая запись");
   const result = el("div", { class: "result", hidden: true });
-  const form = newEntryForm(item, result, (data) => {
+  // The bot answers the text by now: one click takes it out of the list.
+  const answered = item.decision_now === "answer" && item.decision !== "answer";
+  const resolve = el("button", { class: "resolve-btn", type: "button", hidden: !answered }, "Убрать");
+  const done = (data) => {
     show("notice", data.message);
     show("error", "");
     removed(li);
-  });
+  };
+  const form = newEntryForm(item, result, done);
   create.addEventListener("click", () => {
     form.hidden = !form.hidden;
     if (!form.hidden) form.querySelector("[name=title]").focus();
@@ -25,14 +29,14 @@ function renderItem(item) {
     el(
       "div",
       { class: "meta" },
-      decisionBadge(item.decision),
+      ...itemBadges(item),
       ` · ${times(item.count)} · ${when(item.last_at)} · `,
       item.channels.map((c) => CHANNELS[c] || c).join(", "),
     ),
     item.guesses.length
       ? el("ol", { class: "guesses" }, ...item.guesses.map((g) => el("li", {}, `${g.title} — ${percent(g.confidence)}`)))
       : el("p", { class: "small" }, "Догадок нет"),
-    el("div", { class: "teach" }, search, select, teach, dismiss, create),
+    el("div", { class: "teach" }, ...(answered ? [resolve] : []), search, select, teach, dismiss, create),
     form,
     result,
   );
@@ -49,11 +53,23 @@ function renderItem(item) {
       show("error", "");
       removed(li);
     } catch (error) {
-      refusal(result, error, { label: "Перенести вопрос", retry: () => teachAs(true) });
       teach.disabled = dismiss.disabled = false;
       teach.textContent = "Научить";
+      // The chosen entry already has the question: nothing to teach, the item is resolved.
+      if ((error.data || {}).error === "duplicate") return resolveItem();
+      refusal(result, error, { label: "Перенести вопрос", retry: () => teachAs(true) });
     }
   };
+  const resolveItem = async () => {
+    resolve.disabled = teach.disabled = true;
+    try {
+      done(await api("POST", "/editor/resolve", { text: item.text }));
+    } catch (error) {
+      refusal(result, error);
+      resolve.disabled = teach.disabled = false;
+    }
+  };
+  resolve.addEventListener("click", resolveItem);
   teach.addEventListener("click", () => {
     if (!select.value) {
       refusal(result, new ApiError("Выберите запись базы знаний.", {}));
@@ -101,11 +117,12 @@ function newEntryForm(item, result, done) {
         title: title.value, category: category.value, answer: answer.value, force,
         questions: questions.value.split("\n").filter((q) => q.trim()),
       });
-      STATE.entries.push({ id: data.entry_id, title: title.value.trim(), category: category.value });
+      STATE.entries.push({ id: data.entry_id, title: title.value.trim(), category: category.value, flow: null });
+      refreshPickers();  // the new entry in every «выберите запись» at once, not after a reload
       for (const box of [title, questions, answer]) box.base = box.value;  // saved: no draft
       done(data);
     } catch (error) {
-      answeredElsewhere(result, error, createAs, done);
+      answeredElsewhere(result, error, { item, questions, createAs, done });
     }
     submit.disabled = false;
   };
@@ -119,29 +136,55 @@ function newEntryForm(item, result, done) {
   return form;
 }
 
-// The bot already answers one of the new questions confidently with another entry: name it, and
-// offer to teach it that question (one click, usually what the editor wants) before creating a
-// second entry for the same thing.
-function answeredElsewhere(result, error, createAs, done) {
+// The bot already answers one of the new questions confidently with another entry. When it is
+// the item's own question (the customer's words), offer to teach it to that entry — that
+// answers the item — before creating a second entry for the same thing. When it is another of
+// the new entry's phrases, teaching that phrase elsewhere would answer nothing the item asked
+// (and lose the form): offer to create the entry without it, to create it anyway, or to cancel;
+// the form and the item stay either way.
+function answeredElsewhere(result, error, form) {
+  const { item, questions, createAs, done } = form;
   const data = error.data || {};
   if (data.error !== "answered_elsewhere" || !data.entry_id) {
     refusal(result, error, { label: "Всё равно создать новую запись", retry: () => createAs(true) });
     return;
   }
   refusal(result, error);
-  const teach = el("button", { class: "teach-btn add-to-entry", type: "button" }, `Добавить вопрос в «${data.entry_title}»`);
   const create = el("button", { class: "move-btn create-anyway", type: "button" }, "Всё равно создать новую запись");
-  teach.addEventListener("click", async () => {
-    teach.disabled = create.disabled = true;
-    result.replaceChildren(el("p", { class: "small" }, "Переобучаю бота и проверяю качество…"));
-    try {
-      done(await api("POST", "/editor/teach", { text: data.question, entry_id: data.entry_id }));
-    } catch (again) {
-      refusal(result, again);
-    }
-  });
   create.addEventListener("click", () => createAs(true));
-  result.append(el("div", { class: "choices" }, teach, create));
+  if (item && questionKey(data.question) === questionKey(item.text)) {
+    const teach = el("button", { class: "teach-btn add-to-entry", type: "button" }, `Добавить вопрос в «${data.entry_title}»`);
+    teach.addEventListener("click", async () => {
+      teach.disabled = create.disabled = true;
+      result.replaceChildren(el("p", { class: "small" }, "Переобучаю бота и проверяю качество…"));
+      try {
+        done(await api("POST", "/editor/teach", { text: item.text, entry_id: data.entry_id }));
+      } catch (again) {
+        refusal(result, again);
+      }
+    });
+    result.append(el("div", { class: "choices" }, teach, create));
+    return;
+  }
+  const phrase = questionKey(data.question);
+  const rest = questions.value.split("\n").filter((q) => q.trim() && questionKey(q) !== phrase);
+  result.firstChild.textContent = `На «${data.question}» бот уже уверенно отвечает записью «${data.entry_title}». ` +
+    "Если эта фраза о том же, уберите её из новой записи; если ответ на неё должен быть другим — создайте запись всё равно.";
+  const choices = [];
+  if (rest.length) {
+    const without = el("button", { class: "teach-btn create-without", type: "button" }, `Убрать «${data.question}» и создать запись`);
+    without.addEventListener("click", () => {
+      questions.value = rest.join("\n");
+      createAs(false);
+    });
+    choices.push(without);
+  }
+  const cancel = el("button", { class: "plain cancel-create", type: "button" }, "Отмена");
+  cancel.addEventListener("click", () => {
+    result.replaceChildren();
+    result.hidden = true;
+  });
+  result.append(el("div", { class: "choices" }, ...choices, create, cancel));
 }
 
 // An item taught or dismissed leaves the server's list too: the next page starts one earlier.

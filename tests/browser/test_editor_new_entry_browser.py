@@ -1,0 +1,130 @@
+"""«Новая запись» from «Бот не понял» in real Chromium, when the bot already answers one of the
+new entry's phrases with another entry (QA8): the page offers what makes sense for that phrase
+— not teaching it to the other entry, which would answer nothing the customer asked and lose
+the form — and the entry it creates is in every picker at once. A question the bot answers by
+now (a hand edit, the table) reads «уже отвечает» and leaves the list with «Убрать».
+
+Its own copy of the demo project (new entries must not surprise the other editor tests).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from knowledge_base.editing import add_question_to_file
+from tests.browser.conftest import Server, serve
+from tests.browser.test_console_browser import customer_says, open_chat
+from tests.browser.test_editor_browser import TEACH_TIMEOUT, log_in_editor
+from tests.conftest import copy_demo_project
+
+pytestmark = pytest.mark.browser
+ASKED = "какой у вас ИНН"  # not understood
+TAKEN = "реквизиты магазина"  # the bot answers it confidently with «Пункты выдачи…»
+OTHER = "а в новый год вы открыты"  # another item, not understood either
+
+
+@pytest.fixture(scope="module")
+def new_entry_server(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, Path]]:
+    from bot.project import load_project, make_brain, train
+
+    root = copy_demo_project(tmp_path_factory.mktemp("new-entry-project"), models=True)
+    project = load_project(root)
+    model, _, _ = train(project)
+    brain = make_brain(project, model)
+    brain.config.handoff.working_hours.always_open = True
+    path = root / "zabota.sqlite3"
+    shutil.copy(sqlite_template, path)
+    with serve(project, brain, path) as running:
+        yield running, root
+
+
+def test_a_phrase_answered_elsewhere_is_left_out_not_taught_there(
+    new_entry_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, root = new_entry_server
+    server.add_operator("rita", role="editor", name="Рита")
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, ASKED)
+    customer_says(customer, OTHER)
+    editor = pages()
+    log_in_editor(editor, server, "rita")
+    item = editor.locator("li.un-item", has_text=ASKED)
+    item.locator("button.create-btn").click()
+    form = item.locator(".new-entry")
+    form.locator("[name=title]").fill("Реквизиты компании")
+    form.locator("[name=category]").select_option("Оплата")
+    form.locator("[name=questions]").fill(f"{ASKED}\n{TAKEN}\nнужны ваши реквизиты")
+    form.locator("[name=answer]").fill(
+        "ООО «Вольт», ИНН 7700000000, КПП 770001001. Все реквизиты и карточка компании: "
+        "https://volt-shop.ru/requisites"
+    )
+    form.locator("button.create-submit").click()
+    result = item.locator(".result")
+    expect(result).to_contain_text(f"На «{TAKEN}» бот уже уверенно отвечает", timeout=TEACH_TIMEOUT)
+    # Teaching «реквизиты магазина» to the stores' entry would not answer «какой у вас ИНН».
+    expect(result.locator("button.add-to-entry")).to_have_count(0)
+    expect(result.get_by_role("button", name="Отмена")).to_be_visible()
+    expect(result.get_by_role("button", name="Всё равно создать новую запись")).to_be_visible()
+
+    # «Отмена» keeps the form as it was.
+    result.get_by_role("button", name="Отмена").click()
+    expect(result).to_be_hidden()
+    expect(form.locator("[name=title]")).to_have_value("Реквизиты компании")
+    expect(item).to_have_count(1)
+
+    form.locator("button.create-submit").click()
+    leave_out = result.get_by_role("button", name=f"Убрать «{TAKEN}» и создать запись")
+    expect(leave_out).to_be_visible(timeout=TEACH_TIMEOUT)
+    leave_out.click()
+    notice = editor.locator("#notice")
+    expect(notice).to_contain_text("новая запись «Реквизиты компании»", timeout=TEACH_TIMEOUT)
+    expect(editor.locator("li.un-item", has_text=ASKED)).to_have_count(0)
+    payment = (root / "data" / "faq" / "payment.yml").read_text(encoding="utf-8")
+    assert f"      - {ASKED}\n" in payment and TAKEN not in payment
+
+    # The new entry is in every picker at once, not after a reload.
+    other = editor.locator("li.un-item", has_text=OTHER)
+    expect(other.locator("select.entry option", has_text="Реквизиты компании")).to_have_count(1)
+    expect(editor.locator("#ans-entry option", has_text="Реквизиты компании")).to_have_count(1)
+
+    editor.reload()
+    expect(editor.locator("li.un-item", has_text=OTHER)).to_have_count(1)
+    expect(editor.locator("li.un-item", has_text=ASKED)).to_have_count(0)
+
+
+def test_a_question_answered_since_says_so_and_leaves_with_one_click(
+    new_entry_server: tuple[Server, Path], pages: Any
+) -> None:
+    server, root = new_entry_server
+    server.add_operator("vera", role="editor", name="Вера")
+    asked = "есть ли у вас парковка для велосипедов"
+    customer = pages()
+    open_chat(customer, server)
+    customer_says(customer, asked)
+    editor = pages()
+    log_in_editor(editor, server, "vera")
+    expect(editor.locator("li.un-item", has_text=asked)).to_contain_text("не понял")
+    # Someone adds the customer's words to the pickup points' entry by hand, and reloads.
+    add_question_to_file(root / "data" / "faq" / "stores.yml", "pickup_points", asked)
+    reload = (
+        "async () => (await fetch('/api/v1/admin/reload', "
+        "{method: 'POST', headers: {'X-CSRF-Token': CSRF}})).status"
+    )
+    assert editor.evaluate(reload) == 200
+    editor.reload()
+    item = editor.locator("li.un-item", has_text=asked)
+    expect(item.locator(".now-answers")).to_have_text("уже отвечает")
+    item.get_by_role("button", name="Убрать").click()
+    expect(editor.locator("#notice")).to_contain_text("бот уже отвечает", timeout=TEACH_TIMEOUT)
+    expect(item).to_have_count(0)
+    editor.reload()
+    expect(editor.locator("li.un-item", has_text="парковка для велосипедов")).to_have_count(0)
