@@ -230,6 +230,7 @@ class Domain:
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _BRACES = "чтобы показать саму скобку, напишите её дважды: «{{» или «}}»"
+_STRAY = re.compile(r"(?<!\{)\{(?!\{)[^{}]*\{[^{}]*\}?")  # «{ № {order_number}»
 
 
 def placeholders(template: str) -> list[str]:
@@ -253,6 +254,13 @@ def placeholders(template: str) -> list[str]:
         text = str(exc)
         if "Single '}'" in text:
             text = f"лишняя «}}» без парной «{{»; {_BRACES}"
+        elif "unexpected '{' in field name" in text:  # «Статус { № {order_number}»
+            found = _STRAY.search(template)
+            fragment = (found.group(0) if found else template)[:40]
+            text = (
+                f"лишняя «{{» в «{fragment}»: подстановка пишется целиком, например "
+                f"{{order_number}}; {_BRACES}"
+            )
         elif "expected '}'" in text or "unmatched '{'" in text or "Single '{'" in text:
             fragment = template[template.rfind("{") :].split(maxsplit=1)[0][:30]
             text = (

@@ -3,20 +3,22 @@ way :mod:`knowledge_base.editing` rewrites an FAQ answer: only the text's lines 
 comments, the other responses, buttons, CRLF and a missing final newline stay byte for byte —
 and the edited file must parse to the same data with only that text changed.
 
-A phrase may keep or drop the placeholders the runtime fills in (``{wait_minutes}``,
-``{back_at}``…) but cannot gain one it does not have: the customer would read «{сроки}» as is.
+A phrase may use the placeholders the runtime fills in for it (:data:`FILLED`: ``{wait_minutes}``
+of «Передача оператору», ``{back_at}``…) — dropped and put back at will — but no other: the
+customer would read «{сроки}» as is. ``{{`` and ``}}`` are a literal brace.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+import string
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.config import placeholders as runtime_placeholders
 from bot.yamlio import ContentError, parse_yaml
 from knowledge_base.editing import (
     EditError,
@@ -27,7 +29,38 @@ from knowledge_base.editing import (
     write_bytes_atomic,
 )
 
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# What the runtime fills in, per response (``Domain.render``'s values): every call that renders
+# one of these passes exactly these names, on one of its paths. Any other response gets none.
+# tests/test_phrase_placeholders.py reads the calls in bot/ and handoff/ and checks both ways.
+_OFFLINE = frozenset({"back_at"})
+_WAIT = frozenset({"wait_minutes"})
+_QUEUE = frozenset({"wait_minutes", "queue"})
+FILLED: Mapping[str, frozenset[str]] = {
+    # bot/dialogue.py: «А про «…» уточните»
+    "utter_clarify_part": frozenset({"question"}),
+    # bot/handover.py escalate: in working hours, out of them, with the order's number known
+    "utter_handoff": _WAIT,
+    "utter_handoff_order_known": _WAIT | {"order_number"},
+    "utter_handoff_wait": _WAIT,
+    "utter_operator_joined": frozenset({"operator"}),  # also handoff/service.py
+    # … and the fallback of handoff/waiting.py's out-of-hours updates (operator left, transfer)
+    "utter_handoff_offline": _OFFLINE | {"operator", "team"},
+    "utter_handoff_offline_order_known": _OFFLINE | {"order_number"},
+    "utter_handoff_offline_special_day": _OFFLINE,
+    # bot/queued.py, handoff/waiting.py
+    "utter_handoff_queued_offline": _OFFLINE | {"operator"},
+    "utter_handoff_still_waiting": _QUEUE,
+    "utter_handoff_still_waiting_offline": _OFFLINE,
+    "utter_handoff_operator_left": _QUEUE | {"operator"},
+    "utter_handoff_operator_left_offline": _OFFLINE | {"operator"},
+    "utter_handoff_transferred": _QUEUE | {"team"},
+    "utter_handoff_transferred_offline": _OFFLINE | {"team"},
+    # handoff/web/availability.py: the web chat's header
+    "utter_chat_status_queue": _WAIT,
+    "utter_chat_status_closed": _OFFLINE,
+    # bot/linking.py
+    "utter_link_code": frozenset({"code"}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +74,23 @@ class ResponseText:
     line: int  # 1-based
 
 
+def filled(name: str) -> frozenset[str]:
+    """The placeholders the runtime fills in for response ``name`` (none for most)."""
+    return FILLED.get(name, frozenset())
+
+
 def placeholders(text: str) -> set[str]:
-    return set(PLACEHOLDER.findall(text))
+    """The ``{names}`` of ``text`` as the runtime reads them (``{{x}}`` is a literal), a name it
+    never fills (``{сроки}``) included; a :class:`ValueError` in Russian for a text it cannot
+    read at all (``{wait_minutes``, ``{ № {order_number}``)."""
+    try:
+        return set(runtime_placeholders(text))
+    except ValueError:
+        try:  # only a name no phrase has (``{сроки}``, ``{0}``): say which one
+            return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError:
+            pass
+        raise
 
 
 def _items(node: yaml.Node | None) -> Iterable[tuple[yaml.Node, yaml.Node]]:
@@ -92,9 +140,12 @@ def replace_text(
         if isinstance(key, yaml.ScalarNode) and key.value == "text":
             if not isinstance(value, yaml.ScalarNode):
                 break
-            added = placeholders(text) - placeholders(value.value)
-            if added:
-                raise EditError("new_placeholder", ", ".join(sorted(added)))
+            try:
+                unknown = placeholders(text) - filled(response)
+            except ValueError as exc:
+                raise EditError("bad_placeholder", str(exc)) from None
+            if unknown:
+                raise EditError("new_placeholder", ", ".join(sorted(unknown)))
             edited = replace_scalar(source, key, value, text, "|-")
             _verify(before, edited, name, (response, index), text)
             return edited

@@ -1,7 +1,8 @@
 """«Фразы бота» on the editor's page: what the bot says outside the FAQ — the greeting, «не
 понял», the handoff and the wait, the rating request — rewritten without opening
 ``domain.yml`` (:mod:`bot.domain_editing`), through the same validated, gated reload as an FAQ
-answer. A phrase keeps its placeholders or drops them; a new one (``{сроки}``) is refused."""
+answer. A phrase uses the placeholders the bot fills in for it (:data:`bot.domain_editing.FILLED`),
+dropped or put back at will; any other (``{сроки}``) is refused, ``{{…}}`` is a literal."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.domain_editing import placeholders, replace_text_in_file, texts_in
+from bot.domain_editing import filled, placeholders, replace_text_in_file, texts_in
 from bot.engine import Brain
 from bot.reload import Edit
 from bot.storage.db import Database
@@ -35,9 +36,26 @@ PHRASE_MESSAGES = {
     "empty": "Пустой текст: клиенту нечего будет прочитать.",
     "not_found": "Этой фразы нет в domain.yml: файл изменили вручную. Обновите страницу.",
     "verify_failed": "Не удалось аккуратно заменить текст в файле; файл не изменён.",
-    "new_placeholder": "В тексте новая подстановка в фигурных скобках — бот не знает, что в неё "
-    "подставить, и клиент увидел бы скобки.",
+    "new_placeholder": "В тексте подстановка в фигурных скобках, которую бот в эту фразу не "
+    "подставляет, — клиент увидел бы скобки.",
+    "bad_placeholder": "В тексте фигурная скобка, которую бот не может заполнить. Чтобы показать "
+    "саму скобку, напишите её дважды: «{{» или «}}».",
 }
+
+
+def new_placeholder(name: str, unknown: set[str]) -> str:
+    """Why ``unknown`` placeholders are refused in response ``name``, in Russian."""
+    shown = ", ".join(f"{{{p}}}" for p in sorted(unknown))
+    allowed = ", ".join(f"{{{p}}}" for p in sorted(filled(name)))
+    fills = (
+        f"в эту фразу бот подставляет только {allowed}"
+        if allowed
+        else "в эту фразу бот ничего не подставляет"
+    )
+    return (
+        f"В тексте {shown} — {fills}, и клиент увидел бы фигурные скобки. Чтобы показать "
+        "саму скобку, напишите её дважды: «{{» или «}}»."
+    )
 
 
 def domain_path(root: Path) -> Path:
@@ -61,7 +79,8 @@ def phrases_json(brain: Brain, root: Path) -> list[dict[str, Any]]:
                 "channel": text.channel,
                 "channel_title": CHANNEL_TITLES.get(text.channel or "", text.channel),
                 "text": text.text,
-                "placeholders": sorted(placeholders(text.text)),
+                # what the bot fills in here, whether this text uses it now or not
+                "placeholders": sorted(filled(text.name)),
                 "source": f"domain.yml:{text.line}",
             }
         )
@@ -97,14 +116,12 @@ async def edit_phrase(
     before = variants[index].text
     if cleaned == before.strip():
         raise HandoffError("Текст не изменился.", "unchanged")
-    added = placeholders(cleaned) - placeholders(before)
-    if added:
-        known = ", ".join(f"{{{p}}}" for p in sorted(placeholders(before))) or "ничего"
-        raise HandoffError(
-            f"В тексте {', '.join(f'{{{p}}}' for p in sorted(added))} — бот подставляет "
-            f"сюда только {known}; клиент увидел бы фигурные скобки.",
-            "new_placeholder",
-        )
+    try:
+        unknown = placeholders(cleaned) - filled(name)
+    except ValueError as exc:  # «{wait_minutes» or «{ № {order_number}»: not fillable
+        raise HandoffError(f"{exc}.", "bad_placeholder") from None
+    if unknown:
+        raise HandoffError(new_placeholder(name, unknown), "new_placeholder")
     path = domain_path(root)
 
     def written() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,3 +123,54 @@ async def test_an_operator_cannot_reword_the_bot(env: Env) -> None:
             "/api/v1/editor/phrase", json={"name": "utter_greet", "index": 0, "text": "Привет"}
         )
         assert response.status_code == 403
+
+
+def test_a_placeholder_dropped_can_be_put_back_and_double_braces_are_text() -> None:
+    dropped = replace_text(DOMAIN, "utter_handoff", 0, "Передаю коллеге — он подключится скоро.")
+    back = replace_text(dropped, "utter_handoff", 0, "Подключится через {wait_minutes}.")
+    assert "Подключится через {wait_minutes}." in back
+    # «{{…}}» is shown as a brace, not filled: any phrase may have it.
+    assert "{{скобки}}" in replace_text(DOMAIN, "utter_greet", 0, "Пишите {{скобки}} как есть.")
+    with pytest.raises(EditError) as unknown:
+        replace_text(DOMAIN, "utter_greet", 0, "Ждём вас через {wait_minutes}.")
+    assert unknown.value.code == "new_placeholder"  # the greeting is given no wait
+    with pytest.raises(EditError) as broken:
+        replace_text(DOMAIN, "utter_handoff", 0, "Статус { № {wait_minutes}")
+    assert broken.value.code == "bad_placeholder"
+
+
+async def test_an_editor_puts_a_dropped_placeholder_back(env: Env) -> None:
+    """QA8: once «{wait_minutes}» was saved away, putting it back was refused as «new»."""
+
+    async def save(eva: Any, name: str, text: str) -> Any:
+        return await eva.post(
+            "/api/v1/editor/phrase", json={"name": name, "index": 0, "text": text}
+        )
+
+    async with env.login("eva") as eva:
+        dropped = await save(eva, "utter_handoff", "Передаю коллеге — он подключится скоро.")
+        assert dropped.status_code == 200, dropped.text
+        phrases = (await eva.get("/api/v1/editor/phrases")).json()["phrases"]
+        [handoff] = [p for p in phrases if p["name"] == "utter_handoff"]
+        assert handoff["variants"][0]["placeholders"] == ["wait_minutes"]  # still offered
+        back = await save(
+            eva, "utter_handoff", "Передаю коллеге — он подключится через {wait_minutes}."
+        )
+        assert back.status_code == 200, back.text
+        literal = await save(eva, "utter_default", "Не понял. Напишите {{номер}} заказа цифрами.")
+        assert literal.status_code == 200, literal.text
+
+        refused = await save(eva, "utter_default", "Не понял, ответим через {wait_minutes}.")
+        assert refused.status_code == 400 and refused.json()["error"] == "new_placeholder"
+        assert refused.json()["message"].startswith(
+            "В тексте {wait_minutes} — в эту фразу бот ничего не подставляет, и клиент увидел "
+            "бы фигурные скобки."
+        )
+        other = await save(eva, "utter_handoff", "Ответим через {сроки}.")
+        assert "в эту фразу бот подставляет только {wait_minutes}," in other.json()["message"]
+        stray = await save(eva, "utter_handoff", "Статус { № {wait_minutes}")
+        assert stray.status_code == 400 and stray.json()["error"] == "bad_placeholder"
+        assert stray.json()["message"].startswith("лишняя «{» в «{ № {wait_minutes}»")
+    alice = env.bot.customer("alice")
+    await alice.say("ывапролдж")
+    assert alice.last_text == "Не понял. Напишите {номер} заказа цифрами."
