@@ -21,7 +21,7 @@ from bot.engine import Brain
 from bot.yamlio import ContentError, Problem, YamlDoc, load_yaml, relative_problems
 from flows.loader import load_flows
 from flows.models import Flow
-from knowledge_base.loader import kb_examples, load_kb
+from knowledge_base.loader import kb_examples, load_kb, missing_paths
 from knowledge_base.models import KnowledgeBase
 from nlu import NLUConfig, build_model, load_model
 from nlu.api import Example, NLUModel
@@ -82,13 +82,15 @@ def load_project(root: Path) -> Project:
     except ContentError as exc:
         problems.extend(exc.problems)
     kb = KnowledgeBase()
-    kb_complete = True
+    missing = missing_paths(root / "config.yml", config.knowledge_base)
+    problems.extend(missing)  # at config.yml's line: a path not found has no file to point at
+    kb_complete = not missing
     try:
-        kb = load_kb([root / p for p in config.knowledge_base])
+        kb = load_kb([root / p for p in config.knowledge_base if (root / p).exists()])
     except ContentError as exc:
         problems.extend(exc.problems)
         kb = exc.partial if isinstance(exc.partial, KnowledgeBase) else kb
-        kb_complete = exc.complete
+        kb_complete = kb_complete and exc.complete
     examples: list[Example] = []
     nlu_files = [root / p for p in config.nlu_data]
     nlu_docs: list[YamlDoc] = []

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.russian import plural
+
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
@@ -212,14 +214,82 @@ _SYNTAX_RU: tuple[tuple[str, str], ...] = (
 )
 
 
-def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> Problem:
+def _runaway_quote(source: str, at: yaml.Mark) -> yaml.ScalarToken | None:
+    """The quoted text that ran on over several lines and ended on the error's line: a quote
+    left open (``- "доставка платная?``) takes everything up to the next quote in the file as
+    one text, and the error shows up only where that text ends."""
+    found = None
+    try:
+        for token in yaml.scan(source, Loader=_Loader):
+            if token.start_mark.index >= at.index:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'"):
+                found = token
+    except yaml.YAMLError:
+        pass
+    if found is None or found.start_mark.line == found.end_mark.line:
+        return None
+    return found if found.end_mark.line == at.line else None
+
+
+def _indent(line: str) -> int | None:
+    """A line's indentation, or None for a blank line or a comment."""
+    stripped = line.lstrip(" ")
+    return None if not stripped.strip() or stripped.startswith("#") else len(line) - len(stripped)
+
+
+def _misaligned(source: str, exc: yaml.MarkedYAMLError) -> tuple[int, str] | None:
+    """Two lines of one level indented differently («expected <block end>»): the odd one out
+    (the one fewer lines of that level share) and why, as (0-based line, Russian text)."""
+    first, other = exc.context_mark, exc.problem_mark
+    if first is None or other is None or first.column == other.column:
+        return None
+    lines = source.splitlines()
+    low = min(first.column, other.column)
+    counts = {first.column: 0, other.column: 0}
+    for line in lines[first.line :]:
+        indent = _indent(line)
+        if indent is None:
+            continue
+        if indent < low:
+            break
+        if indent in counts:
+            counts[indent] += 1
+    odd, usual = (first, other) if counts[first.column] < counts[other.column] else (other, first)
+
+    def spaces(n: int) -> str:
+        return f"{n} {plural(n, 'пробел', 'пробела', 'пробелов')}"
+
+    return odd.line, (
+        f"неверный отступ: строка сдвинута на {spaces(odd.column)}, а строки того же уровня "
+        f"(например, строка {usual.line + 1}) — на {spaces(usual.column)}; выровняйте их "
+        f"(позиция {odd.column + 1})"
+    )
+
+
+def _syntax_problem(name: str, exc: yaml.MarkedYAMLError, source: str = "") -> Problem:
     problem = exc.problem or str(exc)
     context = exc.context or ""
     mark = exc.problem_mark or exc.context_mark
+    runaway = _runaway_quote(source, exc.problem_mark) if exc.problem_mark else None
+    misaligned = _misaligned(source, exc) if problem.startswith("expected <block end>") else None
     if "quoted scalar" in context and exc.context_mark is not None:
         # An unclosed quote: the error is found at the end of the file, the cause is here.
         mark = exc.context_mark
         text = "не закрыта кавычка, открытая в этой строке"
+    elif runaway is not None:
+        quote, start = runaway.style, runaway.start_mark
+        return Problem(
+            name,
+            start.line + 1,
+            f"ошибка синтаксиса YAML: не закрыта кавычка «{quote}», открытая в этой строке "
+            f"(позиция {start.column + 1}): YAML читает всё дальше как один текст до следующей "
+            f"кавычки (строка {runaway.end_mark.line + 1}) и там сбивается. Закройте кавычку "
+            f"или уберите её [{problem}]",
+        )
+    elif misaligned is not None:
+        line, text = misaligned
+        return Problem(name, line + 1, f"ошибка синтаксиса YAML: {text} [{problem}]")
     else:
         text = next((ru for en, ru in _SYNTAX_RU if en in problem), "")
     line = mark.line + 1 if mark is not None else 1
@@ -246,7 +316,7 @@ def parse_yaml(text: str, name: str) -> YamlDoc:
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        raise ContentError([_syntax_problem(name, exc)]) from None
+        raise ContentError([_syntax_problem(name, exc, text)]) from None
     except yaml.YAMLError as exc:
         raise ContentError([Problem(name, 1, f"ошибка YAML: {exc}")]) from None
     lines: dict[Loc, int] = {}

@@ -32,10 +32,48 @@ def kb_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def parse_kb_doc(doc: YamlDoc) -> list[tuple[FAQEntry, int]]:
-    """Entries of one parsed file with their lines."""
-    if doc.data is None:
+def missing_paths(config_file: Path, listed: list[str]) -> list[Problem]:
+    """``knowledge_base:`` paths of ``config_file`` that are not on disk, each at its line of
+    the config (the mistake is there, not in a file that does not exist)."""
+    root = config_file.parent
+    gone = [(index, path) for index, path in enumerate(listed) if not (root / path).exists()]
+    if not gone:
         return []
+    if not config_file.exists():  # the default path, named by no line
+        return [Problem(str(root / path), 1, "путь к базе знаний не найден") for _, path in gone]
+    try:
+        doc: YamlDoc | None = load_yaml(config_file)
+    except ContentError:
+        doc = None  # reported by the config's own loading
+
+    def line(index: int) -> int:
+        return 1 if doc is None else doc.line_of(("knowledge_base", index))
+
+    return [
+        Problem(
+            str(config_file),
+            line(index),
+            f"knowledge_base: путь «{path}» не найден (пути считаются от папки config.yml)",
+        )
+        for index, path in gone
+    ]
+
+
+def parse_kb_doc(doc: YamlDoc) -> list[tuple[FAQEntry, int]]:
+    """Entries of one parsed file with their lines. An empty file (nothing, only comments,
+    ``null`` or ``{}``) is refused, as an empty config.yml is: far more often a save that went
+    wrong than a choice, and read as «no entries» it would silently drop every answer it had
+    (a file kept on purpose with none says ``entries: []``)."""
+    if doc.data is None or doc.data == {}:
+        raise ContentError(
+            [
+                doc.problem(
+                    (),
+                    "файл пуст — ни одной записи. Верните записи (entries:) или удалите файл, "
+                    "если он больше не нужен",
+                )
+            ]
+        )
     if not isinstance(doc.data, dict):
         raise ContentError([doc.problem((), "ожидается словарь с ключом 'entries:'")])
     parsed = doc.validate(KBFile)
