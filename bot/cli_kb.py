@@ -15,7 +15,8 @@ before any file is touched, and an import that cannot be journaled is not made �
 exit 3 and nothing changed; failing after the files were written, they get their bytes back.
 ``--check`` needs no database and writes nothing. A running ``zabota run`` picks the new files
 up on ``kill -HUP`` or ``POST /api/v1/admin/reload``. Exit codes: 0 done (or nothing to
-change), 2 a bad table or a refused import, 3 database unreachable.
+change), 2 a bad table or a refused import, 3 database unreachable. What it prints is Russian,
+in the words of the editor page's «Таблица» («строка 16: «Экспресс-доставка» — новый ответ»).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.russian import plural
+
 if TYPE_CHECKING:  # imported lazily at run time so that `zabota --help` answers at once
     from bot.engine import Brain
     from bot.project import Project
@@ -33,7 +36,7 @@ if TYPE_CHECKING:  # imported lazily at run time so that `zabota --help` answers
     from knowledge_base.table import TableRow
     from nlu.api import NLUModel
 
-EXIT_OK, EXIT_USAGE = 0, 2  # 3 (database unreachable): bot.cli.main, from DatabaseError
+EXIT_OK, EXIT_USAGE, EXIT_DB = 0, 2, 3
 
 
 def register(sub: Any) -> None:
@@ -60,12 +63,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         args.output.write_bytes(data)
-        print(f"{args.output}: {len(data)} bytes", file=sys.stderr)
+        size = plural(len(data), "байт", "байта", "байт")
+        print(f"{args.output}: записано {len(data)} {size}", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.project import load_project, make_brain, train
+    from bot.storage.db import DatabaseError
     from handoff import kb_import
     from knowledge_base.table import TableError, read_table
 
@@ -81,17 +86,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     for problem in planned.problems:
         print(f"{args.table}: {problem}", file=sys.stderr)
     if planned.problems:
-        print("nothing changed", file=sys.stderr)
+        print("В таблице ошибки — ничего не изменено.", file=sys.stderr)
         return EXIT_USAGE
     for notice in planned.notices:
         print(f"{args.table}: {notice}", file=sys.stderr)
     counts = planned.as_json()["counts"]
     for change in planned.changed:
-        print(f"{args.table}: строка {change.line}: {change.entry_id} — {_what(change)}")
-    print(f"new {counts['new']}, changed {counts['changed']}, unchanged {counts['same']}")
+        print(f"{args.table}: {describe_change(change)}")
+    print(
+        f"Новых записей: {counts['new']}, изменённых: {counts['changed']}, "
+        f"без изменений: {counts['same']}."
+    )
     if args.check or not planned.changed:
         return EXIT_OK
-    return asyncio.run(_import(args, project, brain, rows))
+    try:
+        return asyncio.run(_import(args, project, brain, rows))
+    except DatabaseError as exc:  # exit 3, every file as it was
+        print(f"{args.table}: база данных недоступна: {exc}", file=sys.stderr)
+        return EXIT_DB
 
 
 async def _import(
@@ -110,14 +122,16 @@ async def _import(
         try:  # the journal is part of the change: no database, no change
             await db.upgrade()
         except DatabaseError as exc:  # exit 3, before any file is touched
-            raise DatabaseError(f"{exc}; nothing changed (the editor's journal needs it)") from exc
+            raise DatabaseError(
+                f"{exc}; ничего не изменено (изменения записываются в журнал редактора)"
+            ) from exc
         async with files_lock(project.root):
             reload = ShellReload(project, brain.nlu)
             try:
                 await kb_import.apply(db, lambda: brain, reload, rows, None)
             except HandoffError as exc:  # none of the files changed (or all got their bytes back)
                 if isinstance(exc.__cause__, JournalError):
-                    lost = "the editor's journal could not be written, every file is as it was"
+                    lost = "не удалось записать журнал изменений, все файлы остались как были"
                     raise DatabaseError(f"{lost}: {exc.__cause__}") from exc
                 print(f"{args.table}: {exc.message}", file=sys.stderr)
                 return EXIT_USAGE
@@ -129,10 +143,10 @@ async def _import(
             print(f"  {problem}", file=sys.stderr)
         for failure in report.failures if report else []:
             print(f"  {failure}", file=sys.stderr)
-        print("refused: every file is as it was", file=sys.stderr)
+        print("Изменение не принято: все файлы остались как были.", file=sys.stderr)
         return EXIT_USAGE
-    print("written and recorded in the editor's journal (undo it there: «Отменить»)")
-    print("reload a running bot: kill -HUP <pid> or POST /api/v1/admin/reload")
+    print("Записано и внесено в журнал изменений редактора (там же — «Отменить»).")
+    print("Работающий бот подхватит изменения: kill -HUP <pid> или POST /api/v1/admin/reload.")
     return EXIT_OK
 
 
@@ -157,13 +171,17 @@ class ShellReload:
         return prepared.report
 
 
-def _what(change: Any) -> str:
-    if change.kind == "new":
-        return f"new entry «{change.title}» in {Path(change.file).name}"
+def describe_change(change: Any) -> str:
+    """One row's change as the editor page's «Таблица» says it (static/editor_table.js)."""
     parts = [
-        *(["title"] if change.title_changed else []),
-        *(["answer"] if change.answer_changed else []),
-        *([f"+{len(change.added)} question(s)"] if change.added else []),
-        *([f"-{len(change.removed)} question(s)"] if change.removed else []),
+        *([f"новая запись в {Path(change.file).name}"] if change.kind == "new" else []),
+        *(["новое название"] if change.title_changed else []),
+        *(["новый ответ"] if change.answer_changed else []),
+        *([f"вопросы: +{_quoted(change.added)}"] if change.added else []),
+        *([f"убрать: {_quoted(change.removed)}"] if change.removed else []),
     ]
-    return ", ".join(parts)
+    return f"строка {change.line}: «{change.title}» ({change.entry_id}) — {'; '.join(parts)}"
+
+
+def _quoted(questions: list[str]) -> str:
+    return ", ".join(f"«{q}»" for q in questions)

@@ -82,13 +82,14 @@ async def test_a_shell_import_is_in_the_journal_and_the_editor_undoes_it(
     async with env.login("eva") as eva:
         checked = zabota(*shell, "--check", env=database)
         assert checked.returncode == 0, checked.stderr
-        assert "new 1, changed 1, unchanged" in checked.stdout
+        assert "Новых записей: 1, изменённых: 1, без изменений:" in checked.stdout
+        assert "новая запись в " in checked.stdout and "new entry" not in checked.stdout
         assert faq_files(env.root) == before
         assert await journal(eva) == []  # a check is not a change
 
         done = zabota(*shell, env=database)
         assert done.returncode == 0, done.stderr
-        assert "recorded in the editor's journal" in done.stdout
+        assert "внесено в журнал изменений редактора" in done.stdout
         after = faq_files(env.root)
         assert {name for name in after if after[name] != before[name]} == {"stores.yml"}
 
@@ -164,7 +165,7 @@ async def test_a_check_or_a_refused_import_writes_nothing_to_the_journal(
     table.write_bytes(_csv([*sheet, clashing]))
     refused = zabota(*shell, env=database)
     assert refused.returncode == 2
-    assert "refused: every file is as it was" in refused.stderr
+    assert "Изменение не принято: все файлы остались как были." in refused.stderr
     table.write_bytes(_csv([*sheet, ["no_such_entry", "", "Что-то", "вопрос", "ответ"]]))
     wrong = zabota(*shell, env=database)
     assert wrong.returncode == 2 and "записи «no_such_entry» нет" in wrong.stderr
@@ -185,7 +186,7 @@ def test_without_the_database_the_shell_import_changes_nothing(tmp_path: Path) -
 
     refused = zabota("--project", str(project), "kb", "import", str(table), env=nowhere)
     assert refused.returncode == 3
-    assert "error: database unavailable" in refused.stderr
+    assert "база данных недоступна" in refused.stderr and "ничего не изменено" in refused.stderr
     assert faq_files(project) == before
     assert touched(project) == untouched  # refused before any file was written
 
@@ -195,7 +196,7 @@ def test_an_import_whose_journal_cannot_be_written_puts_the_files_back(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bot.cli import main
-    from handoff import teaching
+    from handoff import editor_audit
 
     project = copy_demo_project(tmp_path / "project", models=True)
     table = tmp_path / "faq.csv"
@@ -207,10 +208,10 @@ def test_an_import_whose_journal_cannot_be_written_puts_the_files_back(
         written.append(faq_files(project))
         raise OperationalError("INSERT INTO content_revisions", {}, OSError("connection lost"))
 
-    monkeypatch.setattr(teaching, "record", database_gone)
+    monkeypatch.setattr(editor_audit, "record", database_gone)
     monkeypatch.setenv("DATABASE_URL", db_url)
     assert main(["--project", str(project), "kb", "import", str(table)]) == 3
-    assert "the editor's journal could not be written, every file is as it was" in (
+    assert "не удалось записать журнал изменений, все файлы остались как были" in (
         capsys.readouterr().err
     )
     assert written and written[0] != before

@@ -316,13 +316,15 @@ def test_the_table_round_trip_from_a_shell(tmp_path: Path) -> None:
 
     check = zabota(*where, "kb", "import", str(table), "--check")
     assert check.returncode == 0, check.stderr
-    assert "trade_in — +1 question(s)" in check.stdout
-    assert "new 0, changed 1, unchanged" in check.stdout
+    # in the words of the editor's page (QA8: «trade_in — +1 question(s)», «new 0, changed 1»)
+    assert "(trade_in) — вопросы: +«сдать старый ноут в зачет»" in check.stdout
+    assert "Новых записей: 0, изменённых: 1, без изменений:" in check.stdout
+    assert not any(w in check.stdout for w in ("question(s)", "new ", "changed", "unchanged"))
     assert _files(project) == before
 
     done = zabota(*where, "kb", "import", str(table))
     assert done.returncode == 0, done.stderr
-    assert "kill -HUP" in done.stdout
+    assert "kill -HUP" in done.stdout and "внесено в журнал изменений" in done.stdout
     stores = (project / "data" / "faq" / "stores.yml").read_text(encoding="utf-8")
     assert "      - сдать старый ноут в зачет\n" in stores
 
