@@ -89,6 +89,9 @@ def split_questions(text: str) -> list[str]:
 
 
 MAX_CLAUSES = 12
+CLAUSES_MIN_WORDS = 8
+"""A shorter message is read whole (and by its questions): its clauses would cost a prediction
+each for no mood the whole reading misses."""
 # Finer than questions: a clause ends at a sentence end, a comma, a dash or a colon, or before
 # «и», «а», «но» — «Я очень недовольна и хочу вернуть деньги», «вы вообще нормальные, третий
 # раз переносите»; not before «а не» («человек, а не бот» is one thought). Only for finding a
@@ -100,9 +103,12 @@ _CLAUSE_BOUNDARY = re.compile(
 
 
 def split_clauses(text: str) -> list[str]:
-    """The clauses of a message of two words or more each, or ``[]`` if it holds fewer than
-    two; at most :data:`MAX_CLAUSES`, the first and the last half of them (a story's mood is
-    often at its end). A one-word piece joins the next."""
+    """The clauses of a message of :data:`CLAUSES_MIN_WORDS` words or more, of two words or
+    more each, or ``[]`` if it holds fewer than two; at most :data:`MAX_CLAUSES`, the first and
+    the last half of them (a story's mood is often at its end). A one-word piece joins the
+    next."""
+    if len(_WORD.findall(text)) < CLAUSES_MIN_WORDS:
+        return []
     pieces = [p.strip() for p in _CLAUSE_BOUNDARY.split(text)]
     clauses: list[str] = []
     carry = ""

@@ -70,7 +70,8 @@ def test_a_long_message_is_read_clause_by_clause() -> None:
     assert split_clauses("Прошло уже три недели, а проблема не решена. Я очень недовольна и хочу")[
         2:
     ] == ["Я очень недовольна", "и хочу"]
-    assert split_clauses("мне нужен человек а не бот") == []  # one thought
+    assert split_clauses("мне нужен живой человек а не этот ваш бот") == []  # one thought
+    assert split_clauses("доставка, оплата") == []  # short: read whole
     assert split_clauses("ыыы ну это как его") == []
 
 
