@@ -247,10 +247,10 @@ async def _chat(args: argparse.Namespace) -> int:
 
     runtime = await _build(args, messengers=False)
     interactive = sys.stdin.isatty()
-    channel = TerminalChannel(sys.stdout, numbered=interactive)
+    user = args.user
+    channel = TerminalChannel(sys.stdout, user=user, numbered=interactive)
     runtime.add_channel(channel)
     await runtime.start(migrate=False)
-    user = args.user
     try:
         if interactive:
             print("Пишите вопросы боту. Номер кнопки — нажать её. Выход: Ctrl+D.", flush=True)

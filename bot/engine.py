@@ -379,7 +379,11 @@ class Engine:
 
         ``blocked``: the sender's identity is blocked (replies go to the chat the customer
         wrote from, whose identity :func:`repo.get_or_create_identity` just loaded)."""
-        if not queued or self.outbox is None or not self.outbox.can_adopt(queued[0].channel):
+        if (
+            not queued
+            or self.outbox is None
+            or not self.outbox.can_adopt(queued[0].channel, queued[0].chat_id)
+        ):
             return None
         first = queued[0]
         if not await outgoing.claim_for_sending(session, first, self.clock() + LEASE):

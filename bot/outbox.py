@@ -149,9 +149,15 @@ class OutboxSender:
     def wake(self) -> None:
         self._wake.set()
 
-    def can_adopt(self, channel: str) -> bool:
-        """Whether :meth:`adopt` would send a row of ``channel`` now (the sender runs here)."""
-        return self._task is not None and not self._stopping and channel in self.channels
+    def can_adopt(self, channel: str, chat_id: str) -> bool:
+        """Whether :meth:`adopt` would send a row for this chat now (the sender runs here and
+        its channel owns the chat)."""
+        return self._task is not None and not self._stopping and self._owns(channel, chat_id)
+
+    def _owns(self, channel: str, chat_id: str) -> bool:
+        """Whether this process sends to ``chat_id`` of ``channel`` (:meth:`Channel.owns`)."""
+        found = self.channels.get(channel)
+        return found is not None and found.owns(chat_id)
 
     def adopt(self, item: Claimed, *, followers: bool = False) -> None:
         """Send a row its writer already claimed in its own transaction (the engine's reply):
@@ -244,7 +250,7 @@ class OutboxSender:
             claim: list[int] = []
             sleep_for = self.poll_interval
             for key, (row_id, due) in heads.items():
-                if key in self._inflight or key[0] not in self.channels:
+                if key in self._inflight or not self._owns(*key):
                     continue
                 wait = (due - now).total_seconds()
                 if wait > 0:
@@ -453,6 +459,9 @@ class OutboxSender:
                     query = query.where(OutboxItem.next_attempt_at <= utcnow())
                 if channel is not None:
                     query = query.where(OutboxItem.channel == channel)
+                    owned = self.channels[channel].chats if channel in self.channels else None
+                    if owned is not None:  # another process's chats are not ours to wait for
+                        query = query.where(OutboxItem.chat_id.in_(sorted(owned)))
                 count = await session.scalar(query)
             if not count and not self._inflight:
                 return True

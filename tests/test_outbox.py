@@ -370,3 +370,28 @@ async def test_a_reply_queued_behind_one_in_flight_follows_it_at_once(bot: Any) 
     sent = await telegram.wait_for("alice", 2, timeout=10)
     assert loop.time() - started < 3
     assert "14 дней" in sent[0].text and "14 дней" not in sent[1].text
+
+
+async def test_two_terminal_chats_on_one_database_print_only_their_own_replies(
+    db: Database,
+) -> None:
+    """Two `zabota chat` processes (QA8 L7): each outbox sends only its own user's replies."""
+    import io
+
+    from bot.channels.terminal import TerminalChannel
+
+    anna_out, boris_out = io.StringIO(), io.StringIO()
+    anna = await run_sender(db, TerminalChannel(anna_out, user="anna"))
+    boris = await run_sender(db, TerminalChannel(boris_out, user="boris"))
+    try:
+        await enqueue(db, await conversation_for(db, "anna", "terminal"), "Анне: заказ в пути")
+        await enqueue(db, await conversation_for(db, "boris", "terminal"), "Борису: возврат")
+        for sender in (anna, boris):
+            sender.wake()
+        assert await anna.wait_idle(5, channel="terminal")  # not Boris's row: his own process
+        assert await boris.wait_idle(5, channel="terminal")
+    finally:
+        await anna.stop()
+        await boris.stop()
+    assert anna_out.getvalue() == "Бот: Анне: заказ в пути\n"
+    assert boris_out.getvalue() == "Бот: Борису: возврат\n"

@@ -94,6 +94,14 @@ class Channel(ABC):
 
     name: str
     capabilities: Capabilities
+    chats: frozenset[str] | None = None
+    """The only chats this process sends to, or None for every chat of the channel. The
+    terminal chat owns its ``--user``: two ``zabota chat`` processes on one database each
+    print their own customer's replies, not whichever the other's outbox claims first."""
+
+    def owns(self, chat_id: str) -> bool:
+        """Whether this process's outbox sends the replies to ``chat_id``."""
+        return self.chats is None or chat_id in self.chats
 
     @abstractmethod
     async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:

@@ -52,8 +52,9 @@ class TerminalChannel(Channel):
     name = "terminal"
     capabilities = Capabilities(max_text_length=100_000)
 
-    def __init__(self, out: TextIO, *, numbered: bool = True) -> None:
+    def __init__(self, out: TextIO, *, user: str, numbered: bool = True) -> None:
         self.out = out
+        self.chats = frozenset({user})  # another `zabota chat` on the database has its own
         self.numbered = numbered
         self._buttons: list[Button] = []
 
