@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import cancel, choice, followup, helpful, linking
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
-from bot.handover import escalate
+from bot.handover import escalate, known_order
 from bot.location import LocationHandler
 from bot.readings import clarify_options, several_questions, unclear_part, understood_entries
 from bot.storage.models import Conversation, Identity, Operator
@@ -248,7 +248,11 @@ class EscalationHandler:
         assert trigger is not None
         rude = trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY)
         apologised = rude and "utter_complaint" in turn.domain.responses
-        if apologised:
+        order = await known_order(turn) if apologised else None
+        if order and "utter_complaint_order_known" in turn.domain.responses:
+            # «…Номер заказа 11223344.»: the apology does not ask for the number again.
+            turn.utter("utter_complaint_order_known", order_number=order)
+        elif apologised:
             turn.utter("utter_complaint")
         team = turn.config.handoff.complaint_team if rude else None
         if trigger.reason is Reason.REQUEST and turn.prediction is not None:

@@ -42,6 +42,8 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_handoff": _WAIT,
     "utter_handoff_order_known": _WAIT | {"order_number"},
     "utter_handoff_wait": _WAIT,
+    # bot/dialogue.py: the apology for a complaint that gave its order number
+    "utter_complaint_order_known": frozenset({"order_number"}),
     "utter_operator_joined": frozenset({"operator"}),  # also handoff/service.py
     # … and the fallback of handoff/waiting.py's out-of-hours updates (operator left, transfer)
     "utter_handoff_offline": _OFFLINE | {"operator", "team"},

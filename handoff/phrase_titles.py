@@ -53,6 +53,7 @@ TITLES = {
     "utter_closed_silent": "Диалог закрыт: клиент не отвечал",
     "utter_back_to_bot": "Оператор вернул диалог боту",
     "utter_complaint": "Жалоба",
+    "utter_complaint_order_known": "Жалоба, номер заказа уже назван",
     "utter_link_code": "Код для связи мессенджеров",
     "utter_link_phone": "Кнопка «Отправить мой номер» (Telegram)",
     "utter_location": "Клиент прислал геопозицию",

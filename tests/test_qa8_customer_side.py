@@ -57,6 +57,22 @@ async def test_a_complaint_inside_a_story_is_apologised_for_and_handed_over(
     assert told[1].startswith("Оператор подключится к диалогу")
 
 
+async def test_a_complaint_that_gave_its_order_number_is_not_asked_for_it(bot: TestBot) -> None:
+    vera = bot.customer("vera")
+    apology, wait = await vera.say(
+        "Добрый вечер. Я заказывала стиральную машину 3 недели назад… Я очень недовольна и хочу "
+        "вернуть деньги. Номер заказа 11223344."
+    )
+    assert vera.last_outcome.owner is Owner.QUEUED
+    assert "приносим извинения" in apology.text and "№ 11223344" in apology.text
+    assert "напишите номер заказа" not in apology.text
+    assert wait.text.startswith("Оператор подключится к диалогу")
+    # Without a number the apology asks for it, as before.
+    ivan = bot.customer("ivan")
+    apology, _ = await ivan.say("вы мошенники верните деньги")
+    assert "напишите номер заказа" in apology.text
+
+
 async def test_a_story_without_a_complaint_still_gets_its_answers(bot: TestBot) -> None:
     ivan = bot.customer("ivan")
     told = await ivan.say("Сколько стоит доставка в Казань? И можно ли оплатить картой курьеру?")
