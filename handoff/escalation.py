@@ -145,6 +145,12 @@ def detect(
         and prediction.decision is Decision.CLARIFY
         and prediction.intent in config.request_intents
     )
+    if leaning and len(words) <= 6:
+        # «есть кто живой?» hesitates between the request and a greeting where «есть кто
+        # живой» does not: the sentence encoder reads the «?», and in the training data a «?»
+        # ends knowledge-base questions, not calls or small talk. A short message whose first
+        # reading is the request is one, with or without the question mark.
+        return Trigger(Reason.REQUEST, prediction.intent or "")
     if (len(words) <= 6 and not read_otherwise) or leaning:
         for phrase in config.request_phrases:
             if phrase in normalized or phrase in read:

@@ -132,10 +132,18 @@ async def test_a_greeting_again_gets_a_short_reply(bot: TestBot) -> None:
         assert reply.text.startswith("Я на связи! Чем могу помочь?")
 
 
-async def test_anyone_alive_asks_for_a_person(bot: TestBot) -> None:
+@pytest.mark.parametrize("said", ["есть кто живой", "есть кто живой?", "есть кто живой!"])
+async def test_anyone_alive_asks_for_a_person(bot: TestBot, said: str) -> None:
     olga = bot.customer("olga")
-    await olga.say("есть кто живой")
+    await olga.say(said)
     assert olga.last_outcome.owner is Owner.QUEUED
+
+
+async def test_asking_whether_the_bot_is_a_person_is_no_call(bot: TestBot) -> None:
+    olga = bot.customer("olga")
+    [said] = await olga.say("вы живой человек?")
+    assert said.text.startswith("Я бот")
+    assert olga.last_outcome.owner is Owner.BOT
 
 
 async def test_a_queued_customer_asking_how_long_is_told_the_wait(bot: TestBot) -> None:
