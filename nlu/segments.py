@@ -17,6 +17,9 @@ from __future__ import annotations
 import re
 
 MIN_WORDS = 3
+MIN_WORDS_ASKED = 2
+"""A piece that ends in «?» is a question from two words on: «рассрочка есть? и можно ли
+вернуть товар, купленный в рассрочку» asks two things."""
 MAX_PARTS = 4
 _CONNECTORS = (
     r"и\s+ещ[её]",
@@ -76,7 +79,8 @@ def split_questions(text: str) -> list[str]:
     carry = ""
     for piece in pieces:
         candidate = f"{carry} {piece.strip()}" if carry else piece.strip()
-        if len(_WORD.findall(candidate)) < MIN_WORDS:
+        least = MIN_WORDS_ASKED if candidate.endswith("?") else MIN_WORDS
+        if len(_WORD.findall(candidate)) < least:
             carry = candidate
             continue
         parts.append(candidate)

@@ -86,6 +86,16 @@ async def test_two_questions_joined_by_and_get_two_answers(bot: TestBot) -> None
     assert "при получении — картой" in replies[1].text  # … and the ways to pay
 
 
+async def test_a_two_word_question_is_a_question_of_its_own(bot: TestBot) -> None:
+    """QA8 M4: «рассрочка есть?» was too short to stand alone, so the return question after
+    it went unanswered without a word."""
+    alice = bot.customer("alice")
+    replies = await alice.say("рассрочка есть? и можно ли вернуть товар купленный в рассрочку")
+    assert len(replies) == 2
+    assert "рассрочка «0-0-6»" in replies[0].text
+    assert "https://volt-shop.ru/returns" in replies[1].text
+
+
 async def test_a_second_question_only_guessed_at_is_asked_about_not_dropped(
     bot: TestBot,
 ) -> None:

@@ -156,7 +156,14 @@ def test_a_stretched_greeting_is_understood() -> None:
         ("хочу вернуть телефон, купил вчера, не понравился", []),
         # abbreviations and numbers are not sentence ends; short tails join the question
         ("Сколько стоит доставка в г. Казань, т.е. до двери? Спасибо!", []),
-        ("доставка 1.5 дня? а также самовывоз есть?", []),
+        ("доставка 1.5 дня? самовывоз тоже?", ["доставка 1.5 дня?", "самовывоз тоже?"]),
+        # a piece that asks («…?») is a question from two words on; without «?» it joins
+        (
+            "рассрочка есть? и можно ли вернуть товар купленный в рассрочку",
+            ["рассрочка есть?", "и можно ли вернуть товар купленный в рассрочку"],
+        ),
+        ("рассрочка есть. можно ли вернуть товар купленный в рассрочку", []),
+        ("Алло? Где мой заказ", []),
     ],
 )
 def test_a_message_splits_into_its_questions(message: str, questions: list[str]) -> None:
