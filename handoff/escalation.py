@@ -145,7 +145,7 @@ def detect(
         and prediction.decision is Decision.CLARIFY
         and prediction.intent in config.request_intents
     )
-    if leaning and len(words) <= 6:
+    if leaning and prediction is not None and len(words) <= 6:
         # «есть кто живой?» hesitates between the request and a greeting where «есть кто
         # живой» does not: the sentence encoder reads the «?», and in the training data a «?»
         # ends knowledge-base questions, not calls or small talk. A short message whose first

@@ -43,8 +43,7 @@ async def test_a_customer_waiting_for_a_reply_hears_their_operator_left(db: Data
         assert (await s.texts("c1"))[-1] == LEFT
         assert (await s.events(conv))[-2:] == [
             "Анна сейчас не в сети — диалог вернулся в очередь",
-            "Клиенту сообщено, что диалог передан коллегам: "
-            "первый в очереди, ещё около 3 минут",
+            "Клиенту сообщено, что диалог передан коллегам: первый в очереди, ещё около 3 минут",
         ]
         # That is a promise like the handoff's: past it, the usual apology with a new estimate,
         # although the conversation was answered before.
