@@ -28,7 +28,7 @@ from bot.engine import Brain
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, utcnow
 from handoff.auth import create_operator
-from tests.conftest import ModelsCache
+from tests.conftest import ModelsCache, copy_demo_project
 from tests.handoff_kit import PASSWORD, ROOT
 
 T = TypeVar("T")
@@ -220,6 +220,30 @@ def serve_fresh(
     shutil.copy(sqlite_template, path)
     with serve(project, brain, path, demo=demo) as running:
         yield running
+
+
+@contextlib.contextmanager
+def serve_own_project(
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *,
+    always_open: bool = True,
+) -> Iterator[tuple[Server, Path]]:
+    """The demo on its own copy of the project, whose files an editor may change: the server
+    and the copy's root. Open round the clock unless ``always_open`` is false."""
+    from bot.project import load_project, make_brain, train
+
+    root = copy_demo_project(tmp_path_factory.mktemp(name), models=True)
+    project = load_project(root)
+    model, _, _ = train(project)
+    brain = make_brain(project, model)
+    if always_open:
+        brain.config.handoff.working_hours.always_open = True
+    path = root / "zabota.sqlite3"
+    shutil.copy(sqlite_template, path)
+    with serve(project, brain, path) as running:
+        yield running, root
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Server, serve
+from tests.browser.conftest import Server, serve_own_project
 from tests.browser.test_console_browser import customer_says, open_chat, submit_login
-from tests.conftest import copy_demo_project
 from tests.handoff_kit import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -33,17 +31,8 @@ XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 def editor_server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Server, Path]]:
-    from bot.project import load_project, make_brain, train
-
-    root = copy_demo_project(tmp_path_factory.mktemp("editor-project"), models=True)
-    project = load_project(root)
-    model, _, _ = train(project)
-    brain = make_brain(project, model)
-    brain.config.handoff.working_hours.always_open = True
-    path = root / "zabota.sqlite3"
-    shutil.copy(sqlite_template, path)
-    with serve(project, brain, path) as running:
-        yield running, root
+    with serve_own_project(sqlite_template, tmp_path_factory, "editor-project") as running:
+        yield running
 
 
 def log_in_editor(page: Page, server: Server, username: str) -> None:

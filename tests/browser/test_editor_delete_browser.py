@@ -7,7 +7,6 @@ Its own copy of the demo project (a deleted entry must not surprise the other ed
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, serve
+from tests.browser.conftest import Server, serve_own_project
 from tests.browser.test_console_browser import customer_says, open_chat
 from tests.browser.test_editor_browser import TEACH_TIMEOUT, log_in_editor
-from tests.conftest import copy_demo_project
 
 pytestmark = pytest.mark.browser
 TITLE = "Контакты и часы поддержки"
@@ -29,17 +27,8 @@ ANSWERED = "8 800 555-35-35"  # in the entry's answer
 def delete_server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Server, Path]]:
-    from bot.project import load_project, make_brain, train
-
-    root = copy_demo_project(tmp_path_factory.mktemp("delete-project"), models=True)
-    project = load_project(root)
-    model, _, _ = train(project)
-    brain = make_brain(project, model)
-    brain.config.handoff.working_hours.always_open = True
-    path = root / "zabota.sqlite3"
-    shutil.copy(sqlite_template, path)
-    with serve(project, brain, path) as running:
-        yield running, root
+    with serve_own_project(sqlite_template, tmp_path_factory, "delete-project") as running:
+        yield running
 
 
 def test_an_editor_deletes_an_entry_and_takes_the_deletion_back(

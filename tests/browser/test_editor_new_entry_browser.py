@@ -9,7 +9,6 @@ Its own copy of the demo project (new entries must not surprise the other editor
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,9 @@ import pytest
 from playwright.sync_api import expect
 
 from knowledge_base.editing import add_question_to_file
-from tests.browser.conftest import Server, serve
+from tests.browser.conftest import Server, serve_own_project
 from tests.browser.test_console_browser import customer_says, open_chat
 from tests.browser.test_editor_browser import TEACH_TIMEOUT, log_in_editor
-from tests.conftest import copy_demo_project
 
 pytestmark = pytest.mark.browser
 ASKED = "какой у вас ИНН"  # not understood
@@ -33,17 +31,8 @@ OTHER = "а в новый год вы открыты"  # another item, not under
 def new_entry_server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Server, Path]]:
-    from bot.project import load_project, make_brain, train
-
-    root = copy_demo_project(tmp_path_factory.mktemp("new-entry-project"), models=True)
-    project = load_project(root)
-    model, _, _ = train(project)
-    brain = make_brain(project, model)
-    brain.config.handoff.working_hours.always_open = True
-    path = root / "zabota.sqlite3"
-    shutil.copy(sqlite_template, path)
-    with serve(project, brain, path) as running:
-        yield running, root
+    with serve_own_project(sqlite_template, tmp_path_factory, "new-entry-project") as running:
+        yield running
 
 
 def test_a_phrase_answered_elsewhere_is_left_out_not_taught_there(

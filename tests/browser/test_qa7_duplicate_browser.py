@@ -4,7 +4,6 @@ refused at once, by that entry's title, and the page offers no «Добавит�
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, serve
+from tests.browser.conftest import Server, serve_own_project
 from tests.browser.test_editor_browser import log_in_editor, open_answer
-from tests.conftest import copy_demo_project
 
 pytestmark = pytest.mark.browser
 TAKEN = "уже есть в записи «Стоимость доставки»"
@@ -25,15 +23,10 @@ def content_server(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Server, Path]]:
     """The demo on a copy of its project, whose files the editor may change."""
-    from bot.project import load_project, make_brain, train
-
-    root = copy_demo_project(tmp_path_factory.mktemp("duplicate-project"), models=True)
-    project = load_project(root)
-    model, _, _ = train(project)
-    path = root / "zabota.sqlite3"
-    shutil.copy(sqlite_template, path)
-    with serve(project, make_brain(project, model), path) as running:
-        yield running, root
+    with serve_own_project(
+        sqlite_template, tmp_path_factory, "duplicate-project", always_open=False
+    ) as running:
+        yield running
 
 
 def test_another_entrys_question_is_refused_with_no_dead_end_buttons(
