@@ -407,6 +407,7 @@ def test_the_operator_sees_how_the_bot_read_each_question(server: Server, contex
     expect(questions.nth(1)).to_contain_text("«И ещё: как вернуть товар» — понял:")
     expect(questions.nth(1)).to_contain_text("%")
     galina.click("#take")  # and done, so that no later test finds it waiting
+    expect(galina.locator("#c-owner")).to_have_text("у оператора")  # taken: «Закрыть» asks nothing
     galina.click("#close")
     expect(galina.locator("#c-owner")).to_have_text("закрыт")
 
@@ -605,6 +606,7 @@ def test_the_operator_finds_a_closed_conversation_by_an_order_number(
         server, contexts, "semyon", "Семён", "Позовите оператора, заказ 770415 пришёл разбитый"
     )
     semyon.click("#take")
+    expect(semyon.locator("#c-owner")).to_have_text("у оператора")  # taken: «Закрыть» asks nothing
     semyon.click("#close")
     expect(semyon.locator("#c-owner")).to_have_text("закрыт")
     semyon.click('.tab[data-view="queued"]')  # nothing there now
@@ -884,6 +886,7 @@ def test_an_admin_erases_a_customer_who_asked_to_be_forgotten(
     for page, name in ((dasha, "dasha"), (petr, "petr")):
         log_in(page, server, name)
         go_away(page)  # the conversation waits in the queue for both to see
+        page.click('.tab[data-view="queued"]')  # not «Мои», where leftovers given them are
     customer = contexts()
     open_chat(customer, server)
     customer_says(customer, "Я Ольга, мой телефон 89991234567, позовите оператора")
@@ -963,6 +966,7 @@ def test_a_customer_who_writes_on_a_day_off_is_not_red_before_the_opening(
         nina = contexts()
         log_in(nina, server, "nina")
         go_away(nina)
+        nina.click('.tab[data-view="queued"]')  # not «Мои», where leftovers given her are
         customer = contexts()
         open_chat(customer, server)
         customer_says(customer, "Позовите оператора, заказ 557 не пришёл")

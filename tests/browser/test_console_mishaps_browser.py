@@ -167,6 +167,7 @@ def test_the_customer_sees_the_score_they_chose_and_can_change_it(
     rita = contexts()
     log_in(rita, server, "rita")
     go_away(rita)
+    rita.click('.tab[data-view="queued"]')  # not «Мои», where leftovers given her are
     customer = contexts()
     open_chat(customer, server)
     customer_says(customer, "Позовите оператора, не пришёл кешбэк")

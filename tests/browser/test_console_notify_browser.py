@@ -169,6 +169,7 @@ def test_a_new_customer_in_the_queue_is_announced_and_the_notice_opens_them(
     expect(nina.locator("#messages")).to_contain_text("курьер уехал без сдачи")
     background(nina, False)
     nina.click("#take")
+    expect(nina.locator("#c-owner")).to_have_text("у оператора")  # taken: «Закрыть» asks nothing
     nina.click("#close")  # done, so that no later test finds it waiting
     expect(nina.locator("#c-owner")).to_have_text("закрыт")
     assert len(about(nina, conversation)) == 1  # nothing of it was her news

@@ -72,7 +72,8 @@ def test_the_lead_manages_the_team(server: Server, contexts: Any) -> None:  # no
     colleague.reload()
     expect(colleague).to_have_url(re.compile(r"/console/login"))
 
-    # Switched off: marked so, and her login no longer works.
+    # Switched off (after a confirmation): marked so, and her login no longer works.
+    lead.once("dialog", lambda dialog: dialog.accept())
     vera.locator(".toggle").click()
     expect(lead.locator("#team-notice")).to_have_text("Отключён доступ: Вера")
     expect(vera.locator(".status")).to_have_text("Отключён")
@@ -80,7 +81,8 @@ def test_the_lead_manages_the_team(server: Server, contexts: Any) -> None:  # no
     colleague.fill("#username", "vera")
     colleague.fill("#password", "vera-new-pass-2")
     colleague.click("#login-submit")
-    expect(colleague.locator(".error")).to_contain_text("Неверное имя пользователя или пароль")
+    # Her right password is told why (a wrong one only hears «Неверное…»).
+    expect(colleague.locator(".error")).to_have_text("Учётная запись отключена администратором.")
     # The lead cannot switch off herself: her row has no such button.
     expect(lead.locator("#accounts tbody tr", has_text="tamara").locator(".toggle")).to_have_count(
         0

@@ -292,6 +292,7 @@ function renderDetail(c) {
 // «Закрыть» on a queued customer nobody has answered yet reads to them as «Оператор завершил
 // диалог» without a word from a person: asked first.
 async function closeConversation() {
+  await ACTS.pending;  // «Взять» just pressed: decide on what it made of the conversation
   const c = STATE.detail;
   if (c && c.owner === "queued" && !c.first_response_at && !window.confirm(
     "Клиенту ещё никто не ответил. Закрыть диалог? Клиент прочитает «Оператор завершил диалог».",
@@ -311,7 +312,15 @@ async function once(button, work) {
   }
 }
 
-async function act(path, body) {
+// The last action still running: «Закрыть» pressed right after «Взять» waits for it.
+const ACTS = { pending: Promise.resolve(true) };
+function act(path, body) {
+  const running = actNow(path, body);
+  ACTS.pending = running;
+  return running;
+}
+
+async function actNow(path, body) {
   showError("");
   show("warning", "");
   NOTIFY.own(STATE.selected);  // taking or answering it is no news to this operator
