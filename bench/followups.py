@@ -11,7 +11,8 @@ two context-aware alternatives are scored beside it:
   new reading is taken if it is an answer and not the first question's entry again;
 * *category bonus b*: an elliptic follow-up («а …», «и …», at most six words) gets ``b`` added
   to the scores of the entries in the first answer's category, and the decision is taken again
-  with the configured thresholds.
+  with the configured thresholds; a fragment that swaps a detail («а на телек?») is read
+  again after the first answer's title when the bonus does not settle it (bot/followup.py).
 
 Reported for the follow-ups with an entry: answered right, answered wrong, asked to clarify,
 not understood; for the others: answered with an FAQ entry (wrong by definition).
@@ -43,7 +44,7 @@ def read_pairs(path: Path) -> list[tuple[str, str, str]]:
 def reading(
     project: Any, model: Any, first: str, follow: str, variant: str
 ) -> tuple[str | None, str]:
-    from bot.followup import remember, reread
+    from bot.followup import remember, reread, substituted
     from bot.storage.models import utcnow
     from nlu.api import Decision
 
@@ -69,7 +70,10 @@ def reading(
     config = project.config.model_copy(deep=True)
     config.policy.followup_category_bonus = float(variant.split()[-1])
     now = utcnow()
-    found = reread(alone, follow, remember(None, prev, now), kb, config, now)
+    context = remember(None, prev, now)
+    glued = substituted(alone, follow, context, kb, config, now)  # «а на телек?»
+    together = model.predict(glued) if glued else None
+    found = reread(alone, follow, context, kb, config, now, together)
     return (found.intent, "answer") if found is not None else result
 
 

@@ -304,11 +304,12 @@ class NLUHandler:
     async def handle(self, turn: Turn) -> None:
         assert turn.prediction is not None
         conv = turn.conversation
+        args = (turn.event.text, conv.context, turn.kb, turn.config, turn.now)
+        # «а на телек?» after the warranty answer: read as «Срок гарантии на телек?» too.
+        glued = followup.substituted(turn.prediction, *args)
+        together = await turn.read(glued) if glued and turn.read else None
         prediction = turn.prediction = (
-            followup.reread(
-                turn.prediction, turn.event.text, conv.context, turn.kb, turn.config, turn.now
-            )
-            or turn.prediction
+            followup.reread(turn.prediction, *args, together) or turn.prediction
         )
         several = several_questions(prediction, turn.kb, turn.config.policy.max_answers_per_message)
         if several:

@@ -8,26 +8,67 @@ conversation within the last ``policy.followup_window_minutes``, the entries of 
 category (other than the entry itself) get ``policy.followup_category_bonus`` added to their
 scores and the answer / clarify / reject decision is taken again with the NLU's own thresholds.
 
-It can only turn a clarify or a miss into an answer within the topic just discussed; a message
-the NLU answered is never changed, and nothing outside the ranking is invented. Measured with
-``python -m bench.followups`` (docs/nlu.md): 21 → 24 of 30 follow-ups answered right, no wrong
-answer added, none of 8 unrelated follow-ups answered with an FAQ entry.
+A follow-up that only swaps a detail of the question just answered — «а на телек?» after the
+warranty answer, «а если больше 14 дней прошло?» after the return answer — means that same
+question: alone it reads as nothing (or as a stray guess), and the bonus above never favours
+the entry itself. Such a fragment (:func:`is_substitution`: «а»/«и», then a preposition or
+«если», no question word of its own) is read once more after the answered entry's title
+(«Срок гарантии на телек?») and that reading, if the NLU answers it, is the one acted on.
+
+It can turn a clarify or a miss into an answer about the topic just discussed; a message the
+NLU answered is changed only when it is such a fragment, the NLU's entry is of another topic
+and the fragment read after the title is answered more surely («а в воскресенье работаете»
+after the shops' hours is not the courier's intervals). Measured with
+``python -m bench.followups`` (docs/nlu.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import ProjectConfig
-from knowledge_base.models import KnowledgeBase
+from knowledge_base.models import FAQEntry, KnowledgeBase
 from nlu import NLUConfig
 from nlu.api import Decision, IntentScore, Prediction
 
 LAST_FAQ = "last_faq"  # conversation context: {"id": entry id, "at": ISO time}
 MARKERS = ("а ", "и ")
 MAX_WORDS = 6
+SUBSTITUTION_MAX_WORDS = 8  # «а если он уже был в использовании»
+_SUBSTITUTION = re.compile(
+    r"^[аи]\s+(?:если|на|в|во|до|для|за|по|с|со|без|от|из|к|ко|при|через|про|об?)\s+\w", re.I
+)
+"""«а на телек?», «а до пункта выдачи?», «а если он уже был в использовании» — not «а у вас
+есть собаки?» («у вас» starts a question of its own)."""
+_QUESTION_WORDS = frozenset(
+    [
+        "кто",
+        "что",
+        "чем",
+        "чего",
+        "какой",
+        "какая",
+        "какое",
+        "какие",
+        "каким",
+        "почему",
+        "зачем",
+        "где",
+        "куда",
+        "откуда",
+        "когда",
+        "сколько",
+        "скока",
+        "как",
+        "можно",
+        "нельзя",
+        "есть",
+        "ли",
+    ]
+)
 
 
 def remember(context: dict[str, Any] | None, entry_id: str, now: datetime) -> dict[str, Any]:
@@ -52,6 +93,61 @@ def is_elliptic(text: str) -> bool:
     return lowered.startswith(MARKERS) and len(lowered.split()) <= MAX_WORDS
 
 
+def is_substitution(text: str) -> bool:
+    """An elliptic follow-up that swaps a detail of the last question and asks nothing new:
+    «а на холодильник», «а если больше 14 дней прошло» — not «а по времени сколько?» (its
+    own question word: the category bonus reads it), «а почему?» or «а ладно»."""
+    lowered = text.strip().lower().replace("ё", "е")
+    if len(lowered.split()) > SUBSTITUTION_MAX_WORDS or _SUBSTITUTION.match(lowered) is None:
+        return False
+    return not set(re.findall(r"\w+", lowered)) & _QUESTION_WORDS
+
+
+def _last_entry(
+    context: dict[str, Any] | None, kb: KnowledgeBase, config: ProjectConfig, now: datetime
+) -> FAQEntry | None:
+    """The entry the bot answered last in this conversation, if within the follow-up window."""
+    last = (context or {}).get(LAST_FAQ) or {}
+    entry = kb.get(str(last.get("id", "")))
+    try:
+        answered_at = datetime.fromisoformat(str(last.get("at", "")))
+    except ValueError:
+        return None
+    window = timedelta(minutes=config.policy.followup_window_minutes)
+    return entry if entry is not None and now - answered_at <= window else None
+
+
+def substituted(
+    prediction: Prediction,
+    text: str,
+    context: dict[str, Any] | None,
+    kb: KnowledgeBase,
+    config: ProjectConfig,
+    now: datetime,
+) -> str | None:
+    """The text to read a substitution follow-up as — the last answered entry's title with the
+    fragment in place of its detail («Срок гарантии на телек?») — or None: the follow-up is
+    not one, nothing was answered recently, or the NLU answered it within that entry's topic
+    («а в рассрочку?» after the payment methods is the installment entry)."""
+    if config.policy.followup_category_bonus <= 0 or not is_substitution(text):
+        return None
+    entry = _last_entry(context, kb, config, now)
+    if entry is None or _settled(prediction, entry, kb):
+        return None
+    fragment = text.strip().split(maxsplit=1)[1]
+    return f"{entry.title.rstrip('?.! ')} {fragment}"
+
+
+def _settled(prediction: Prediction, previous: FAQEntry, kb: KnowledgeBase) -> bool:
+    """The NLU's answer stands: a small-talk or service intent, or an entry of the topic just
+    discussed. An entry of another topic, for a fragment that only swaps a detail («а в
+    воскресенье работаете» after the shops' hours read as courier intervals), may not."""
+    if prediction.decision is not Decision.ANSWER:
+        return False
+    entry = kb.get(prediction.intent or "")
+    return entry is None or entry.category == previous.category
+
+
 def reread(
     prediction: Prediction,
     text: str,
@@ -59,19 +155,48 @@ def reread(
     kb: KnowledgeBase,
     config: ProjectConfig,
     now: datetime,
+    together: Prediction | None = None,
 ) -> Prediction | None:
-    """The follow-up's reading in the light of the last answer, or None to keep the NLU's."""
+    """The follow-up's reading in the light of the last answer, or None to keep the NLU's.
+
+    ``together`` is the NLU's reading of :func:`substituted`'s text, if there is one: taken
+    when the category bonus does not settle the follow-up, the NLU answers it, and — if the
+    follow-up alone was answered too — more surely than the follow-up alone."""
     bonus = config.policy.followup_category_bonus
-    if bonus <= 0 or prediction.decision is Decision.ANSWER or not is_elliptic(text):
+    if bonus <= 0 or not (is_elliptic(text) or is_substitution(text)):
         return None
-    last = (context or {}).get(LAST_FAQ) or {}
-    previous = kb.get(str(last.get("id", "")))
-    try:
-        answered_at = datetime.fromisoformat(str(last.get("at", "")))
-    except ValueError:
+    previous = _last_entry(context, kb, config, now)
+    if previous is None or _settled(prediction, previous, kb):
         return None
-    window = timedelta(minutes=config.policy.followup_window_minutes)
-    if previous is None or not previous.category or now - answered_at > window:
+    if prediction.decision is Decision.ANSWER or not is_elliptic(text):
+        return _read_together(prediction, together, kb)
+    return _with_bonus(prediction, previous, kb, config) or _read_together(prediction, together, kb)
+
+
+def _read_together(
+    prediction: Prediction, together: Prediction | None, kb: KnowledgeBase
+) -> Prediction | None:
+    if together is None or together.decision is not Decision.ANSWER:
+        return None
+    if together.intent is None or together.intent not in kb:
+        return None
+    if prediction.decision is Decision.ANSWER and together.confidence <= prediction.confidence:
+        return None
+    return dataclasses.replace(
+        prediction,
+        intent=together.intent,
+        confidence=together.confidence,
+        decision=Decision.ANSWER,
+        ranking=together.ranking,
+        extra={**prediction.extra, "followup_together": together.confidence},
+    )
+
+
+def _with_bonus(
+    prediction: Prediction, previous: FAQEntry, kb: KnowledgeBase, config: ProjectConfig
+) -> Prediction | None:
+    bonus = config.policy.followup_category_bonus
+    if not previous.category:
         return None
 
     def score(s: IntentScore) -> float:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.followup import is_elliptic, remember, reread
+from bot.followup import is_elliptic, is_substitution, remember, reread
 from bot.storage.models import Message
 from nlu.api import Decision, IntentScore, Prediction
 from tests.dialogue import TestBot
@@ -104,3 +104,62 @@ def test_what_counts_as_an_elliptic_follow_up() -> None:
     assert is_elliptic("а за 2 часа?") and is_elliptic("И сроки?")
     assert not is_elliptic("сроки?")  # a new short question, read on its own
     assert not is_elliptic("а как вернуть товар, купленный в прошлом месяце на сайте?")
+
+
+WARRANTY = "Срок гарантии указан в карточке товара"
+RETURN = "Товар надлежащего качества можно вернуть в течение 14 дней"
+SHOPS = "У «Вольта» 85 магазинов"
+
+
+async def test_a_fragment_that_swaps_the_product_asks_the_same_question(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("скока гарантия на ноут")
+    assert WARRANTY in alice.last_text
+    assert WARRANTY in (await alice.say("а на телек?"))[0].text  # was «не понял»
+    assert WARRANTY in (await alice.say("а на холодильник"))[0].text  # was the handoff
+
+
+async def test_a_condition_added_to_the_return_question_is_about_returns(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("как вернуть товар")
+    # Alone these read as «Сроки доставки?» and «Промокод не работает?».
+    assert RETURN in (await alice.say("а если больше 14 дней прошло"))[0].text
+    assert RETURN in (await alice.say("а если он уже был в использовании"))[0].text
+
+
+async def test_a_fragment_after_thanks_still_follows_the_last_answer(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("сколько стоит доставка")
+    await alice.say("спасибо")
+    replies = await alice.say("а до пункта выдачи?")  # was «Адреса магазинов…?»
+    assert "в пункт выдачи «Вольт» — бесплатно" in replies[0].text
+
+
+async def test_a_fragment_read_as_another_topic_is_read_with_the_last_answer(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("во сколько открывается магазин")
+    assert SHOPS in alice.last_text
+    replies = await alice.say("а в воскресенье работаете")  # alone: the courier's intervals
+    assert SHOPS in replies[0].text
+
+
+async def test_a_question_of_its_own_is_not_pulled_into_the_last_answer(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("какая гарантия на телефон")
+    replies = await alice.say("а у вас есть собаки?")
+    assert WARRANTY not in replies[0].text
+    await alice.say("как вернуть товар")
+    assert RETURN not in (await alice.say("а ладно"))[0].text
+
+
+def test_which_fragments_swap_a_detail() -> None:
+    assert is_substitution("а на телек?")
+    assert is_substitution("а если он уже был в использовании")
+    assert is_substitution("А до пункта выдачи?")
+    assert not is_substitution("а по времени сколько?")  # its own question word
+    assert not is_substitution("а почему?")
+    assert not is_substitution("а у вас есть собаки?")
+    assert not is_substitution("на телек")  # no «а»: not a follow-up
+    assert not is_substitution("а если я заказал телевизор а он пришёл разбитый и курьер уехал")
