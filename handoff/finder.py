@@ -7,7 +7,8 @@ conversations, newest first, open or closed, each with the line that matched. Ma
 case-insensitive substring search (``lower(...) LIKE``; SQLite's ``lower`` is replaced by
 Python's in :mod:`bot.storage.db`, so Cyrillic folds there too).
 
-Words are searched in what people wrote — customers, operators and operators' notes — never in
+Words are searched in what people wrote — customers, operators, operators' notes and the notes
+about the customer on the card (which find all their conversations) — never in
 the bot's messages or the history's events: the bot's fixed texts («Передаю ваш вопрос
 оператору…», the greeting) would match «заказ», «возврат» or «оператор» in every conversation.
 They are searched in the :data:`TEXT_WINDOW` newest messages only: a substring search cannot
@@ -26,7 +27,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import Conversation, ConversationLabel, Customer, Identity, Message
+from bot.storage.models import (
+    Conversation,
+    ConversationLabel,
+    Customer,
+    CustomerNote,
+    Identity,
+    Message,
+)
 
 TEXT_WINDOW = 200_000
 MAX_RESULTS = 30
@@ -106,6 +114,17 @@ async def find(
     )
     for customer_id, channel, name in (await session.execute(accounts)).all():
         customers.setdefault(customer_id, f"аккаунт {channel}: {name or query}")
+    # «Заметки о клиенте» («звонить после 18:00»): the customer's conversations, with the note.
+    noted: dict[int, str] = {}
+    notes = (
+        select(CustomerNote.customer_id, CustomerNote.text)
+        .where(func.lower(CustomerNote.text).like(pattern, escape="\\"))
+        .order_by(CustomerNote.id.desc())
+        .limit(MAX_RESULTS)
+    )
+    for customer_id, text in (await session.execute(notes)).all():
+        noted.setdefault(customer_id, _snippet(text, query))
+        customers.setdefault(customer_id, "в заметке о клиенте")
     if customers:
         rows = await session.execute(
             select(Conversation.id, Conversation.customer_id)
@@ -114,7 +133,10 @@ async def find(
             .limit(MAX_RESULTS)
         )
         for conversation_id, customer_id in rows.all():
-            found.setdefault(conversation_id, Found(conversation_id, customers[customer_id]))
+            found.setdefault(
+                conversation_id,
+                Found(conversation_id, customers[customer_id], noted.get(customer_id, "")),
+            )
 
     wanted = query.lower()
     named = {

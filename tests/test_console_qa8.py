@@ -73,6 +73,18 @@ async def test_search_finds_what_people_wrote_not_the_bots_fixed_texts(env: Env)
         assert await find("службы поддержки") == []  # only the bot's handoff line says it
         assert await find("операторы") == []
 
+        # A note about the customer on the card («Заметки о клиенте») finds their conversations.
+        customer = (await client.get(f"/api/v1/conversations/{handed}")).json()["customer"]["id"]
+        noted = await client.post(
+            f"/api/v1/customers/{customer}/notes", json={"text": "Звонить только после 18:00"}
+        )
+        assert noted.status_code in (200, 201), noted.text
+        found = (await client.get("/api/v1/search", params={"q": "после 18"})).json()
+        assert [(c["id"], c["match"]["why"]) for c in found["conversations"]] == [
+            (handed, "в заметке о клиенте")
+        ]
+        assert "Звонить только после 18:00" in found["conversations"][0]["match"]["snippet"]
+
 
 async def test_a_switched_off_account_is_told_so_but_only_with_its_password(env: Env) -> None:
     s = env.s
