@@ -15,7 +15,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ownership import Owner, check_move
-from bot.storage.models import Conversation, Handoff, Operator, Transition, utcnow
+from bot.storage import handoffs
+from bot.storage.models import Conversation, Operator, Transition, utcnow
 from handoff.config import HandoffConfig
 from handoff.escalation import Reason
 from knowledge_base.models import KnowledgeBase
@@ -121,8 +122,8 @@ async def take(
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
-    if joined:  # bot.storage.handoffs: the handover's own row
-        session.add(Handoff(conversation_id=conversation_id, reason=JOINED, escalated_at=now))
+    if joined:
+        handoffs.record(session, conversation_id, JOINED, now)
     session.add(
         Transition(
             conversation_id=conversation_id,

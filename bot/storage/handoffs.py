@@ -33,7 +33,13 @@ def begin(session: AsyncSession, conversation: Conversation, reason: str, at: da
     conversation.escalated_at = at
     conversation.escalation_reason = reason
     conversation.first_response_at = None
-    session.add(Handoff(conversation_id=conversation.id, reason=reason, escalated_at=at))
+    record(session, conversation.id, reason, at)
+
+
+def record(session: AsyncSession, conversation_id: int, reason: str, at: datetime) -> None:
+    """The handover's own row, for a caller that set the conversation's fields itself (the
+    operator's take, one ``UPDATE`` in :func:`handoff.routing.take`)."""
+    session.add(Handoff(conversation_id=conversation_id, reason=reason, escalated_at=at))
 
 
 async def answered(
