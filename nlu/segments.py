@@ -15,6 +15,7 @@ so «Здравствуйте!» or «Спасибо.» is never a question of i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 MIN_WORDS = 3
 MIN_WORDS_ASKED = 2
@@ -75,21 +76,27 @@ def split_questions(text: str) -> list[str]:
         pieces.append(text[start : m.end()])
         start = m.end()
     pieces.append(text[start:])
+    parts = _joined(pieces, lambda part: MIN_WORDS_ASKED if part.endswith("?") else MIN_WORDS)
+    if len(parts) < 2:
+        return []
+    return parts[:MAX_PARTS]
+
+
+def _joined(pieces: list[str], least: Callable[[str], int]) -> list[str]:
+    """``pieces`` with each of fewer than ``least(piece)`` words joined to the next one, and a
+    short tail («спасибо!») to the last."""
     parts: list[str] = []
     carry = ""
     for piece in pieces:
-        candidate = f"{carry} {piece.strip()}" if carry else piece.strip()
-        least = MIN_WORDS_ASKED if candidate.endswith("?") else MIN_WORDS
-        if len(_WORD.findall(candidate)) < least:
+        candidate = f"{carry} {piece.strip()}".strip() if carry else piece.strip()
+        if len(_WORD.findall(candidate)) < least(candidate):
             carry = candidate
             continue
         parts.append(candidate)
         carry = ""
-    if carry and parts:  # a short tail («спасибо!») belongs to the last question
+    if carry and parts:
         parts[-1] = f"{parts[-1]} {carry}"
-    if len(parts) < 2:
-        return []
-    return parts[:MAX_PARTS]
+    return parts
 
 
 MAX_CLAUSES = 12
@@ -113,18 +120,7 @@ def split_clauses(text: str) -> list[str]:
     next."""
     if len(_WORD.findall(text)) < CLAUSES_MIN_WORDS:
         return []
-    pieces = [p.strip() for p in _CLAUSE_BOUNDARY.split(text)]
-    clauses: list[str] = []
-    carry = ""
-    for piece in pieces:
-        candidate = f"{carry} {piece}".strip() if carry else piece
-        if len(_WORD.findall(candidate)) < 2:
-            carry = candidate
-            continue
-        clauses.append(candidate)
-        carry = ""
-    if carry and clauses:
-        clauses[-1] = f"{clauses[-1]} {carry}"
+    clauses = _joined(_CLAUSE_BOUNDARY.split(text), lambda _: 2)
     if len(clauses) < 2:
         return []
     if len(clauses) > MAX_CLAUSES:
