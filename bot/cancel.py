@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from bot.events import InboundKind
 from bot.ownership import Owner
 from bot.storage import repo
-from handoff import waiting
+from handoff import escalation, waiting
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
@@ -46,7 +46,7 @@ _ALONE = re.compile(
     r"нашел|нашла|нашлось|решил|решила|решилось|понял|поняла|вопрос\s+(?:решен|снят)))*"
 )
 # A person or the request named with a cancelling word around it, anywhere in the message.
-_WHO = r"(?:оператор\w*|человек\w*|сотрудник\w*|специалист\w*|консультант\w*|менеджер\w*)"
+_WHO = escalation.PERSON
 _CANCEL_WORDS = re.compile(
     # «отмените вызов оператора», «отменить запрос», «отмените оператора»
     rf"\bотмен\w*\s+(?:(?:мой|мою|мое|свой|свою|этот|эту|пожалуйста)\s+)?"
