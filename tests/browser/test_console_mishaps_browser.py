@@ -211,3 +211,31 @@ def test_the_customer_sees_the_score_they_chose_and_can_change_it(
     customer_says(customer, "Спасибо!")
     expect(survey.locator(".buttons button").nth(0)).to_be_disabled()
     expect(survey.locator(".buttons button").nth(3)).to_have_attribute("aria-pressed", "true")
+
+
+def test_a_click_while_the_list_refreshes_still_opens_the_conversation(
+    server: Server, contexts: Any
+) -> None:
+    # The list is rebuilt on every server event; a click whose press came just before a
+    # rebuild used to be dropped by the browser (the pressed element had left the page), and
+    # the operator was left at «Выберите диалог слева».
+    server.add_operator("nika", name="Ника")
+    nika = contexts()
+    log_in(nika, server, "nika")
+    go_away(nika)
+    customer = contexts()
+    open_chat(customer, server)
+    customer_says(customer, "Позовите оператора, нужен счёт для юрлица")
+    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
+    conversation = server.newest_conversation()
+    nika.click('.tab[data-view="all"]')
+    item = nika.locator(f'#list li.conv[data-id="{conversation}"]')
+    expect(item).to_be_visible()
+    box = item.bounding_box()
+    assert box is not None
+    nika.mouse.move(box["x"] + 10, box["y"] + 10)
+    nika.mouse.down()
+    nika.evaluate("renderList()")  # what a server event does between the press and the release
+    nika.mouse.up()
+    expect(nika.locator("#messages")).to_contain_text("нужен счёт для юрлица")
+    expect(item).to_have_attribute("aria-current", "true")

@@ -24,6 +24,26 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+// A list refreshed from new data keeps the elements it already shows (matched by data-id)
+// and changes only their attributes and content: Chromium drops a click whose pressed element
+// left the page, even for a moment, so a list replaced on every refresh (the console's, on each
+// server event) would lose the operator's click now and then.
+function refreshKeyed(list, fresh) {
+  const shown = new Map([...list.children].map((node) => [node.dataset.id, node]));
+  fresh.forEach((node, index) => {
+    const kept = shown.get(node.dataset.id);
+    if (kept) {
+      for (const name of kept.getAttributeNames()) if (!node.hasAttribute(name)) kept.removeAttribute(name);
+      for (const name of node.getAttributeNames()) kept.setAttribute(name, node.getAttribute(name));
+      kept.replaceChildren(...node.childNodes);
+      shown.delete(node.dataset.id);
+      node = kept;
+    }
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
+  });
+  for (const gone of shown.values()) gone.remove();
+}
+
 // A message box that hides itself when empty.
 function show(id, message) {
   const box = $(id);

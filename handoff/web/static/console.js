@@ -60,7 +60,7 @@ function renderList() {
   const items = searching ? STATE.found : STATE.lists[STATE.view] || [];
   const list = $("list");
   const focused = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
-  list.replaceChildren(...items.map(listItem));
+  refreshKeyed(list, items.map(listItem));  // a click during a refresh still opens its item
   // A refresh or an opened conversation keeps the keyboard where it was.
   if (focused) list.querySelector(`li.conv[data-id="${focused}"]`)?.focus();
   $("list-empty").textContent = searching ? "Ничего не найдено" : "Пусто";
