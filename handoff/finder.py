@@ -13,8 +13,9 @@ the bot's messages or the history's events: the bot's fixed texts («Перед�
 оператору…», the greeting) would match «заказ», «возврат» or «оператор» in every conversation.
 They are searched in the :data:`TEXT_WINDOW` newest messages only: a substring search cannot
 use an index, and this keeps one query bounded however long the history grows (names, phones
-and accounts are searched in full). Erased texts are empty, so erased conversations are found
-only by their number.
+and accounts are searched in full). A phone is found in people's words however either side
+wrote it («+7 912 345 67 89» finds «8 (912) 345-67-89»). Erased texts are empty, so erased
+conversations are found only by their number.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
@@ -57,8 +58,14 @@ def _like(query: str) -> str:
     return f"%{escaped}%"
 
 
-def _snippet(text: str, query: str, width: int = 90) -> str:
-    at = text.lower().find(query.lower())
+def _phone_typed(digits: str) -> re.Pattern[str]:
+    """A phone's last ten digits as a customer may type them in a message: «8 (912) 345-67-89»,
+    «+7 912 3456789», «912.345.67.89»."""
+    return re.compile(r"[\s\-().]*".join(digits[-10:]) + r"(?!\d)")
+
+
+def _snippet(text: str, query: str, width: int = 90, at: int | None = None) -> str:
+    at = text.lower().find(query.lower()) if at is None else at
     if at < 0:
         return text[:width]
     start = max(0, at - width // 3)
@@ -155,13 +162,19 @@ async def find(
             found.setdefault(conversation_id, Found(conversation_id, f"метка: {named[label]}"))
 
     newest = await session.scalar(select(func.max(Message.id))) or 0
+    worded_as: ColumnElement[bool] = func.lower(Message.text).like(pattern, escape="\\")
+    # A phone the customer typed in a message, written otherwise than the query: the digits in
+    # order with anything between them narrow it in SQL, _phone_typed keeps real phones.
+    typed = _phone_typed(digits) if phone else None
+    if typed is not None:
+        worded_as = worded_as | Message.text.like("%" + "%".join(digits[-10:]) + "%")
     said = await session.execute(
         select(Message.conversation_id, Message.text, Message.kind, Message.author)
         .where(
             Message.id > newest - TEXT_WINDOW,
             Message.kind.in_(("message", "note")),
             Message.author.in_(PEOPLE),
-            func.lower(Message.text).like(pattern, escape="\\"),
+            worded_as,
         )
         .order_by(Message.id.desc())
         .limit(MAX_RESULTS * 4)
@@ -172,10 +185,16 @@ async def find(
     for conversation_id, text, kind, author in said.all():
         if conversation_id in worded or (conversation_id in found and author != "customer"):
             continue
+        at = text.lower().find(query.lower())
+        if at < 0 and typed is not None:
+            phoned = typed.search(text)
+            if phoned is None:
+                continue  # the digits only happened to come in this order
+            at = phoned.start()
         if conversation_id in found and not found[conversation_id].snippet:
             continue  # found by name, phone or number: that says why
         why = "в заметке" if kind == "note" else "в переписке"
-        found[conversation_id] = Found(conversation_id, why, _snippet(text, query))
+        found[conversation_id] = Found(conversation_id, why, _snippet(text, query, at=at))
         if author == "customer":
             worded.add(conversation_id)
     return _newest_first(found)

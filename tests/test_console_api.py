@@ -576,6 +576,24 @@ async def test_an_operator_finds_a_customers_conversations_by_what_they_know(env
         assert (await client.get("/api/v1/search", params={"q": "48213"})).status_code == 403
 
 
+async def test_a_phone_the_customer_typed_in_a_message_is_found_however_it_is_written(
+    env: Env,
+) -> None:
+    s = env.s
+    called = await s.say("c1", "Перезвоните мне на 8 (912) 345-67-89, пожалуйста")
+    await s.say("c2", "заказ 9123 пришёл, спасибо, 456789 раз")  # the digits, but no phone
+    await s.operator("anna", name="Анна")
+    async with env.client() as client:
+        await login(client, "anna")
+        for typed in ("+7 912 345 67 89", "89123456789", "912-345-67-89"):
+            found = (await client.get("/api/v1/search", params={"q": typed})).json()
+            assert [
+                (c["id"], c["match"]["why"], c["match"]["snippet"]) for c in found["conversations"]
+            ] == [(called, "в переписке", "Перезвоните мне на 8 (912) 345-67-89, пожалуйста")]
+        other = (await client.get("/api/v1/search", params={"q": "+7 912 345 67 80"})).json()
+        assert other["conversations"] == []
+
+
 def test_operators_read_every_team_of_the_demo_in_russian(demo_project: Any) -> None:
     handoff = demo_project.config.handoff
     # The teams the knowledge base routes to, the default one and the demo operator's.
