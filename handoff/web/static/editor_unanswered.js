@@ -198,6 +198,7 @@ function removed(li) {
 
 function updateCount() {
   $("un-total").textContent = String(STATE.total);
+  $("nav-un-total").textContent = String(STATE.total);
   $("un-empty").hidden = $("un-list").children.length > 0;
 }
 
