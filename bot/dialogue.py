@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cancel, choice, followup, helpful, linking
+from bot import cancel, choice, followup, helpful, linking, repeats
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate, known_order
@@ -167,7 +167,7 @@ class ButtonHandler:
         elif payload.startswith(stale_buttons.PREFIXES):  # its entry or flow is gone
             await stale_buttons.answer(turn)
         elif (rated := helpful.parse(payload)) is not None:
-            helpful.handle(turn, *rated)
+            await helpful.handle(turn, *rated)
         elif payload == HANDOFF_PAYLOAD:
             await escalate(turn, Reason.REQUEST, "button")
         elif cancel.is_cancel(turn):
@@ -324,14 +324,19 @@ class NLUHandler:
             and prediction.intent is not None
             and prediction.intent not in complaints
         ):
-            conv.unknown_streak = 0
             limit = turn.config.policy.clarify_max_options
             topic = topic_entries(turn.event.text, prediction, turn.kb, limit)
             if topic and turn.config.policy.clarify_bare_topics:
                 # «возврат»: a topic, not yet a question; understood, so no miss.
+                conv.unknown_streak = 0
                 options = [(e.title, f"faq:{e.id}") for e in topic]
                 self._ask(turn, "utter_clarify_topic", options)
                 return
+            if await self._asked_again(turn, prediction.intent):
+                # the answer just given did not help: a miss, not a second copy of it
+                await repeats.answer_again(turn, prediction.intent)
+                return
+            conv.unknown_streak = 0
             await self._answer_intent(turn, prediction.intent)
             self._ask_unclear(turn, prediction, [prediction.intent])
             return
@@ -379,6 +384,16 @@ class NLUHandler:
             question = question[:79].rstrip() + "…"
         options = [(turn.kb.entries[e].title, f"faq:{e}") for e in entry_ids]
         self._ask(turn, "utter_clarify_part", options, question=question)
+
+    async def _asked_again(self, turn: Turn, intent: str) -> bool:
+        """Is this the question whose answer the bot has just given (bot/repeats.py)? Not a
+        fragment that swaps its detail («а на телек?», bot/followup.py), nor without the
+        response."""
+        if intent not in turn.kb or repeats.RESPONSE not in turn.domain.responses:
+            return False
+        if followup.is_substitution(turn.event.text):
+            return False
+        return await repeats.just_answered(turn) == intent
 
     def _options(self, turn: Turn, prediction: Prediction) -> list[tuple[str, str]]:
         return [(e.title, f"faq:{e.id}") for e in clarify_options(prediction, turn.kb, turn.config)]

@@ -4,7 +4,9 @@ The press is stored with the customer's message (``data["helpful"] = {"entry", "
 so the editor's page can show which answers customers said did not help
 (:func:`handoff.editor_helpful.helpfulness`). «👎» is answered with an offer to explain more or
 to call a colleague (``utter_helpful_no``, with the operator button); «👍» with a short thanks
-(``utter_helpful_yes``). Neither counts as a miss. A project whose domain lacks the response
+(``utter_helpful_yes``). Neither counts as a miss. Pressing the same button again is stored
+and answered with nothing (a messenger keeps old buttons pressable); a change of mind («👍»
+after «👎») is answered as a first press. A project whose domain lacks the response
 sends nothing for that press, and ``policy.ask_helpful: false`` shows no buttons at all.
 
 Only a single answer gets the buttons: several answers to one message, an answer given on the
@@ -52,10 +54,13 @@ def parse(payload: str) -> tuple[str, bool] | None:
     return entry_id, value == YES
 
 
-def handle(turn: Turn, entry_id: str, helped: bool) -> None:
+async def handle(turn: Turn, entry_id: str, helped: bool) -> None:
     from bot.dialogue import operator_button
 
+    before = await _last_press(turn, entry_id)
     turn.message_data["helpful"] = {"entry": entry_id, "value": helped}
+    if before is helped:
+        return  # the same button again (Telegram keeps it pressable): thanked once already
     name = "utter_helpful_yes" if helped else "utter_helpful_no"
     if name not in turn.domain.responses:
         return
@@ -63,6 +68,23 @@ def handle(turn: Turn, entry_id: str, helped: bool) -> None:
     if not helped and not message.buttons:
         message = dataclasses.replace(message, buttons=(operator_button(),))
     turn.say(message, {"response": name, "helpful": entry_id})
+
+
+async def _last_press(turn: Turn, entry_id: str) -> bool | None:
+    """What the customer last pressed under this entry's answer in this conversation."""
+    rated = Message.data["helpful"]["entry"].as_string()
+    data = await turn.session.scalar(
+        select(Message.data)
+        .where(
+            Message.conversation_id == turn.conversation.id,
+            Message.author == "customer",
+            rated == entry_id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    press = (data or {}).get("helpful") or {}
+    return None if "value" not in press else bool(press["value"])
 
 
 async def presses(

@@ -88,3 +88,18 @@ async def test_the_editor_sees_the_least_helpful_answers_first(bot: TestBot) -> 
         ("return_goods", 2, 1),
     ]
     assert found[0].title == bot.runtime.brain.kb.entries["delivery_cost"].title
+
+
+async def test_the_same_button_pressed_again_is_thanked_once_and_a_change_of_mind_is_heard(
+    bot: TestBot,
+) -> None:
+    dana = bot.customer("dana")
+    await dana.say("как вернуть товар")
+    assert (await dana.press(HELPED))[0].text.startswith("Рад, что помог")
+    assert await dana.press(HELPED) == []  # the old button, pressed again: no second thanks
+    # She changed her mind: the latest press counts, and it is answered.
+    assert (await dana.press(NOT_HELPED))[0].text.startswith("Жаль, что ответ не помог")
+    assert (await pressed(bot, NOT_HELPED))["helpful"] == {"entry": "return_goods", "value": False}
+    async with bot.runtime.db.read() as session:
+        found = await helpfulness(session, bot.runtime.brain)
+    assert [(h.entry_id, h.helped, h.not_helped) for h in found] == [("return_goods", 0, 1)]
