@@ -44,6 +44,7 @@ TITLES = {
     "utter_error": "Сбой бота",
     "utter_helpful_yes": "Ответ помог",
     "utter_helpful_no": "Ответ не помог",
+    "utter_answer_repeated": "Клиент снова спросил то, на что бот только что ответил",
     "utter_rate": "Просьба оценить",
     "utter_rated": "Спасибо за оценку",
     "utter_rated_low": "Низкая оценка: что пошло не так?",
