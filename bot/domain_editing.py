@@ -42,6 +42,8 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_handoff": _WAIT,
     "utter_handoff_order_known": _WAIT | {"order_number"},
     "utter_handoff_wait": _WAIT,
+    # … and in working hours with nobody online: no minutes
+    "utter_handoff_nobody_online_order_known": frozenset({"order_number"}),
     # bot/dialogue.py: the apology for a complaint that gave its order number
     "utter_complaint_order_known": frozenset({"order_number"}),
     "utter_operator_joined": frozenset({"operator"}),  # also handoff/service.py
@@ -53,9 +55,12 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_handoff_queued_offline": _OFFLINE | {"operator"},
     "utter_handoff_still_waiting": _QUEUE,
     "utter_handoff_still_waiting_offline": _OFFLINE,
+    "utter_handoff_still_waiting_nobody_online": frozenset({"queue"}),
     "utter_handoff_operator_left": _QUEUE | {"operator"},
+    "utter_handoff_operator_left_nobody_online": frozenset({"queue", "operator"}),
     "utter_handoff_operator_left_offline": _OFFLINE | {"operator"},
     "utter_handoff_transferred": _QUEUE | {"team"},
+    "utter_handoff_transferred_nobody_online": frozenset({"queue", "team"}),
     "utter_handoff_transferred_offline": _OFFLINE | {"team"},
     # handoff/web/availability.py: the web chat's header
     "utter_chat_status_queue": _WAIT,

@@ -8,6 +8,12 @@ it again: ``utter_handoff_order_known`` and ``utter_handoff_offline_order_known`
 number is passed on (a project without them uses the usual responses). A handoff because the
 bot did not understand the customer twice is explained first (``utter_handoff_not_understood``):
 the customer never asked for a person.
+
+In working hours with nobody of the conversation's team online, no wait is promised that nobody
+is there to keep: ``utter_handoff_nobody_online`` (``utter_handoff_nobody_online_order_known``,
+``utter_handoff_wait_nobody_online`` after a hand-off announced in its own words) says the
+question waits in the queue and a colleague answers here once back. A project without them
+promises the estimate as before (``utter_handoff``).
 """
 
 from __future__ import annotations
@@ -32,6 +38,11 @@ if TYPE_CHECKING:
 NOT_UNDERSTOOD = "utter_handoff_not_understood"
 """Said before the handoff message when the bot hands over because it did not understand."""
 
+
+NOBODY_ONLINE = "utter_handoff_nobody_online"
+"""In working hours with nobody of the team online (all «Не на месте» or «Не в сети»)."""
+NOBODY_WAIT = "utter_handoff_wait_nobody_online"
+"""Its counterpart of ``utter_handoff_wait``, after a hand-off announced in its own words."""
 
 RECENT_MESSAGES = 20
 """How many of the conversation's latest customer messages are read for an order number."""
@@ -73,6 +84,24 @@ def _variant(turn: Turn, name: str, order: str | None) -> tuple[str, dict[str, o
     if order and known in turn.domain.responses:
         return known, {"order_number": order}
     return name, {}
+
+
+def _say_nobody_online(turn: Turn, order_number: str | None, *, announced: bool) -> bool:
+    """In working hours with nobody of the team online: say that no operator is at their place
+    now, the question waits in the queue and a colleague answers here once back — no minutes.
+    ``utter_handoff_nobody_online`` (``_order_known`` with the number), or after a hand-off
+    announced in its own words ``utter_handoff_wait_nobody_online``. False when the project
+    has no such response: the caller then promises the estimate as before."""
+    if announced:
+        if NOBODY_WAIT not in turn.domain.responses:
+            return False
+        turn.utter(NOBODY_WAIT)
+        return True
+    name, order = _variant(turn, NOBODY_ONLINE, order_number)
+    if name not in turn.domain.responses:
+        return False
+    turn.say(turn.domain.render(name, turn.channel, **order), {"response": name})
+    return True
 
 
 async def _blocked(session: AsyncSession, customer_id: int) -> bool:
@@ -174,7 +203,13 @@ async def escalate(
         )
         return
     else:
-        wait, _ = await waiting.expected_wait_minutes(turn.session, conv, cfg)
+        expected = await waiting.expected_wait_minutes(turn.session, conv, cfg)
+        if expected.nobody_online and _say_nobody_online(turn, order_number, announced=announced):
+            # No minutes said, so none can be late (handoff/waiting.py): the first colleague
+            # back takes it («Оператор … уже читает»).
+            waiting.forget(conv)
+            return
+        wait = expected.minutes
         waiting.promise(conv, turn.now + timedelta(minutes=wait))
     if not announced:
         name, order = _variant(turn, "utter_handoff", order_number)

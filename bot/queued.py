@@ -20,8 +20,10 @@ QUEUED_SILENCE = timedelta(minutes=1)
 """…unless they paused this long: the first message after a pause is always acknowledged."""
 QUEUED_ANSWERED = "utter_handoff_queued_answered"
 WAIT = "utter_handoff_wait"
+NOBODY_WAIT = "utter_handoff_wait_nobody_online"
 # «ну и долго ждать?», «сколько ещё ждать», «когда подключится оператор», «скоро?»: a queued
-# customer asking about their wait, answered with today's estimate (not «добавлено к обращению»).
+# customer asking about their wait, answered with today's estimate (not «добавлено к обращению»),
+# or, with nobody of the team online, that a colleague answers once back (no minutes).
 _ASKS_WAIT = re.compile(
     r"^(?:(?:ну|а|и|так|еще|ещ[её]|мне|вас|нам)\s+)*"
     r"(?:долго|скоро|сколько|когда)(?:\s+(?:еще|ещ[её]|мне|вас|нам|уже|примерно|же))*"
@@ -58,8 +60,11 @@ async def while_queued(turn: Turn) -> None:
         and WAIT in turn.domain.responses
         and escalation.is_open(hours, turn.now)
     ):
-        wait, _ = await waiting.expected_wait_minutes(turn.session, conv, turn.config.handoff)
-        turn.utter(WAIT, wait_minutes=escalation.plural_minutes(wait))
+        expected = await waiting.expected_wait_minutes(turn.session, conv, turn.config.handoff)
+        if expected.nobody_online and NOBODY_WAIT in turn.domain.responses:
+            turn.utter(NOBODY_WAIT)  # nobody is at their place: no minutes to name
+        else:
+            turn.utter(WAIT, wait_minutes=escalation.plural_minutes(expected.minutes))
         conv.context = {
             **(conv.context or {}),
             "queued_heard_at": turn.now.isoformat(),

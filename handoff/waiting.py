@@ -17,12 +17,21 @@ waits for their reply, the conversation returns to the queue; unless a colleague
 colleagues who see all of it, and when to expect an answer (``utter_handoff_operator_left``, or
 ``utter_handoff_operator_left_offline`` with when the team is back) — and that is a new promise
 the updates above keep. A customer who was not waiting (the operator spoke last) hears nothing.
+
+In working hours with nobody of the team online (every operator «Не на месте» or «Не в сети»)
+no minutes are promised: the handoff says so (``utter_handoff_nobody_online``, bot/handover.py)
+and keeps no promise, so no «ждать приходится дольше, чем я обещал» follows; the first colleague
+back takes it («Оператор … уже читает»). A promise of minutes that is overdue while nobody is
+online gets ``utter_handoff_still_waiting_nobody_online`` (the delay, and that a colleague
+answers once back) and ends there; so do the operator-left and transfer messages (their
+``_nobody_online`` variants). A project without those responses hears the estimate as before.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,6 +62,22 @@ OPERATOR_LEFT = "utter_handoff_operator_left"
 OPERATOR_LEFT_OFFLINE = "utter_handoff_operator_left_offline"
 TRANSFERRED = "utter_handoff_transferred"
 TRANSFERRED_OFFLINE = "utter_handoff_transferred_offline"
+# In working hours with nobody of the team online (everyone «Не на месте» or «Не в сети»): no
+# minutes are promised, only that a colleague answers once back. Deleted: the estimate as before.
+STILL_WAITING_NOBODY = "utter_handoff_still_waiting_nobody_online"
+OPERATOR_LEFT_NOBODY = "utter_handoff_operator_left_nobody_online"
+TRANSFERRED_NOBODY = "utter_handoff_transferred_nobody_online"
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What a queued conversation may expect: ``minutes`` until a person answers (with nobody
+    online, the queue at one operator's pace — only said where a project has no honest words
+    for that), ``ahead`` conversations before it, and whether nobody of its team is online."""
+
+    minutes: int
+    ahead: int
+    nobody_online: bool
 
 
 def promise(
@@ -86,9 +111,9 @@ def queue_text(ahead: int) -> str:
 
 async def expected_wait_minutes(
     session: AsyncSession, conversation: Conversation, config: HandoffConfig
-) -> tuple[int, int]:
-    """(minutes, conversations ahead) for a queued conversation, from the queue ahead of it,
-    the colleagues of its team online and free and the recent handling time."""
+) -> Expected:
+    """The wait of a queued conversation, from the queue ahead of it, the colleagues of its
+    team online and free and the recent handling time."""
     loads = await routing.operator_loads(session, conversation.team)
     now = utcnow()
     passer = routing.passed_on_by(conversation, now, config)
@@ -107,7 +132,7 @@ async def expected_wait_minutes(
         at = datetime.fromisoformat(str((conversation.context or {})[routing.PASSED_ON_AT]))
         back = math.ceil((routing.back_after(at, config) - now).total_seconds() / 60)
         minutes = max(1, min(minutes, back) if others else back)
-    return minutes, ahead
+    return Expected(minutes, ahead, nobody_online=not loads)
 
 
 def about_minutes(n: int) -> str:
@@ -227,6 +252,7 @@ class WaitingNotices:
             domain,
             now,
             open_response=STILL_WAITING,
+            nobody_response=STILL_WAITING_NOBODY,
             closed_responses=OFFLINE_RESPONSES,
             updates=(kept[1] if kept else 0) + 1,
         )
@@ -325,6 +351,7 @@ async def tell_transferred(
             domain,
             now or utcnow(),
             open_response=TRANSFERRED,
+            nobody_response=TRANSFERRED_NOBODY,
             # The customer wrote nothing: not «Ваше сообщение добавлено…» (queued_offline).
             closed_responses=(TRANSFERRED_OFFLINE, "utter_handoff_offline"),
             requeued=True,
@@ -364,6 +391,7 @@ async def _tell_released(
             domain,
             now,
             open_response=OPERATOR_LEFT,
+            nobody_response=OPERATOR_LEFT_NOBODY,
             closed_responses=(OPERATOR_LEFT_OFFLINE, *OFFLINE_RESPONSES[1:]),
             requeued=True,
             operator=operator,
@@ -384,6 +412,7 @@ async def _renew(
     now: datetime,
     *,
     open_response: str,
+    nobody_response: str,
     closed_responses: tuple[str, ...],
     updates: int = 0,
     requeued: bool = False,
@@ -392,9 +421,12 @@ async def _renew(
     """A new promise: in working hours, the customer's place in the queue and a fresh estimate
     (``open_response``); out of them, when the team is back (the first of ``closed_responses``
     the domain has). Kept as the promise; the customer's next message is acknowledged as the
-    first since the bot spoke. Returns the response's name, its text and what the customer was
-    told, for the history."""
+    first since the bot spoke. In working hours with nobody of the team online,
+    ``nobody_response`` (when the domain has it) promises no minutes — a colleague answers once
+    back — so no promise is kept and no «дольше, чем я обещал» can follow. Returns the
+    response's name, its text and what the customer was told, for the history."""
     hours = config.working_hours
+    due: datetime | None
     if not escalation.is_open(hours, now):
         back = escalation.next_opening(hours, now)
         back_at = escalation.format_back_at(back, now)
@@ -402,13 +434,23 @@ async def _renew(
         due, told = back, f"ответим {back_at}"
         values = {**values, "back_at": back_at}
     else:
-        minutes, ahead = await expected_wait_minutes(session, conversation, config)
-        wait = escalation.plural_minutes(minutes)
-        name, due = open_response, now + timedelta(minutes=minutes)
+        expected = await expected_wait_minutes(session, conversation, config)
+        ahead = expected.ahead
         place = f"в очереди перед ним {ahead}" if ahead else "первый в очереди"
-        told = f"{place}, ещё около {about_minutes(minutes)}"
-        values = {**values, "wait_minutes": wait, "queue": queue_text(ahead)}
-    promise(conversation, due, updates=updates, requeued=requeued)
+        if expected.nobody_online and nobody_response in domain.responses:
+            name, due = nobody_response, None
+            told = f"{place}, операторов нет на месте — ответят, как только вернутся"
+            values = {**values, "queue": queue_text(ahead)}
+        else:
+            minutes = expected.minutes
+            wait = escalation.plural_minutes(minutes)
+            name, due = open_response, now + timedelta(minutes=minutes)
+            told = f"{place}, ещё около {about_minutes(minutes)}"
+            values = {**values, "wait_minutes": wait, "queue": queue_text(ahead)}
+    if due is None:
+        forget(conversation)  # no minutes said: nothing can be late
+    else:
+        promise(conversation, due, updates=updates, requeued=requeued)
     # The bot has just spoken: the customer's next message is acknowledged (bot/engine.py).
     conversation.context = {
         k: v

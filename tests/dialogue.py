@@ -20,6 +20,7 @@ from bot.channels.terminal import CollectingChannel
 from bot.config import Settings
 from bot.engine import Brain, Outcome
 from bot.events import Inbound, InboundKind, Outbound
+from bot.ownership import Owner
 from bot.project import Project
 from bot.runtime import Runtime
 from bot.storage.db import Database
@@ -105,6 +106,28 @@ class TestBot:
 
     def customer(self, user: str, channel: str = "telegram") -> Customer:
         return Customer(self, user, channel)
+
+    async def operator(
+        self, login: str, *, name: str, status: str = "online", capacity: int = 3
+    ) -> int:
+        """An operator of every team, «В сети», «Не на месте» (away) or «Не в сети»."""
+        from handoff.auth import create_operator
+
+        async with self.runtime.db.write() as session:
+            operator = await create_operator(
+                session, login, f"{login}-pass-1", display_name=name, capacity=capacity
+            )
+            operator.status = status
+            return operator.id
+
+    async def busy_operator(self, login: str = "boris", *, name: str = "Борис") -> int:
+        """An operator online with every slot taken (one slot, and a customer of their own in
+        it): the queue has somebody to wait for, so the bot names the minutes."""
+        operator = await self.operator(login, name=name, capacity=1)
+        theirs = self.customer(f"{login}-customer")
+        await theirs.say("позовите оператора")
+        assert theirs.last_outcome.owner is Owner.OPERATOR
+        return operator
 
 
 async def start_bot(

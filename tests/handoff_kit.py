@@ -172,6 +172,14 @@ class Stack:
             operator.status = status
             return operator.id
 
+    async def busy_operator(self, username: str = "boris", *, name: str | None = None) -> int:
+        """An operator online with every slot taken (one slot, and a customer of their own in
+        it): the queue has somebody to wait for, so the bot names the minutes."""
+        operator = await self.operator(username, capacity=1, name=name)
+        taken = await self.escalate(f"{username}-customer")
+        assert (await self.conversation(taken)).operator_id == operator
+        return operator
+
     async def operator_row(self, operator_id: int) -> Operator:
         async with self.db.read() as session:
             row = await session.scalar(select(Operator).where(Operator.id == operator_id))

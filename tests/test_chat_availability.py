@@ -74,10 +74,23 @@ async def test_with_everyone_busy_the_header_gives_a_new_customers_wait(chat: Ch
     assert header["wait_minutes"] == 6
 
 
-async def test_in_hours_with_nobody_online_it_is_the_queue_not_closed(chat: Chat) -> None:
+async def test_in_hours_with_nobody_online_it_says_so_not_closed(chat: Chat) -> None:
+    await chat.s.operator("anna", status="away")  # «Не на месте»: nobody to name minutes for
     header = await chat.header()  # make_brain() is always open
-    assert header["state"] == "queue"
-    assert header["text"] == "Бот отвечает сразу, оператор — примерно через 3 минуты"
+    assert header == {
+        "state": "nobody_online",
+        "text": "Бот отвечает сразу, операторов сейчас нет на месте",
+        "wait_minutes": None,
+        "back_at": None,
+    }
+    # Борис comes online and takes a customer into his only slot: a new one would wait for him,
+    # and the header says how long.
+    await chat.s.busy_operator()
+    header = await chat.header()
+    assert (header["state"], header["text"]) == (
+        "queue",
+        "Бот отвечает сразу, оператор — примерно через 3 минуты",
+    )
 
 
 async def test_out_of_hours_it_says_when_the_team_is_back(db: Database) -> None:
@@ -99,10 +112,10 @@ async def test_someone_online_at_night_is_on_line(db: Database) -> None:
 
 
 async def test_the_answer_is_reused_for_a_moment(chat: Chat) -> None:
-    assert (await chat.client.get("/webchat/api/availability")).json()["state"] == "queue"
+    assert (await chat.client.get("/webchat/api/availability")).json()["state"] == "nobody_online"
     await chat.s.operator("anna")  # she comes online within the cache's 15 seconds
     chat.clock.now += 10
-    assert (await chat.client.get("/webchat/api/availability")).json()["state"] == "queue"
+    assert (await chat.client.get("/webchat/api/availability")).json()["state"] == "nobody_online"
     chat.clock.now += 10
     assert (await chat.client.get("/webchat/api/availability")).json()["state"] == "online"
 
@@ -112,6 +125,7 @@ async def test_a_project_without_the_texts_keeps_the_pages_line(db: Database) ->
         make_brain(),
         "utter_chat_status_online",
         "utter_chat_status_queue",
+        "utter_chat_status_nobody_online",
         "utter_chat_status_closed",
     )
     async with db.read() as session:

@@ -156,7 +156,9 @@ async def test_asking_for_a_person_queues_the_conversation_and_says_what_next(bo
     alice = bot.customer("alice")
     await alice.say("позовите человека")
     assert await owner_of(bot, alice.last_outcome.conversation_id) == Owner.QUEUED
-    assert "минут" in alice.last_text  # an honest expected wait
+    # Nobody of the team is online: no minutes nobody is there to keep, and what happens next.
+    assert alice.last_text.startswith("Передаю ваш вопрос")
+    assert "как только вернётся" in alice.last_text and "примерно через" not in alice.last_text
     async with bot.runtime.db.read() as s:
         reason = await s.scalar(select(Conversation.escalation_reason))
     assert reason == "customer_request"
@@ -444,7 +446,8 @@ async def test_an_angry_complaint_goes_to_a_person(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("это просто кошмар, третий раз вам пишу и никто ничего не решает!!!")
     assert alice.last_outcome.owner is Owner.QUEUED
-    assert "минут" in alice.last_text  # told what happens next, not argued with
+    # Told what happens next, not argued with (nobody is online: no minutes).
+    assert "как только вернётся" in alice.last_text
     async with bot.runtime.db.read() as s:
         reason = await s.scalar(select(Conversation.escalation_reason))
     assert reason == "complaint"
@@ -466,6 +469,7 @@ async def test_complaints_stay_with_the_bot_when_that_trigger_is_off(
 
 
 async def test_an_apology_for_a_complaint_is_followed_by_the_wait_alone(bot: TestBot) -> None:
+    await bot.busy_operator()  # Борис is online, with his only slot taken
     alice = bot.customer("alice")
     told = [m.text for m in await alice.say("ты тупой бот, верните деньги")]
     assert alice.last_outcome.owner is Owner.QUEUED
@@ -510,11 +514,12 @@ async def test_human_only_topic_answers_and_hands_over(bot: TestBot) -> None:
     alice = bot.customer("alice")
     told = [m.text for m in await alice.say("с меня списали деньги два раза за один заказ")]
     assert alice.last_outcome.owner is Owner.QUEUED
-    # The entry says who takes over; then only the wait, not «…коллеге из службы поддержки».
+    # The entry says who takes over; then only the wait, not «…коллеге из службы поддержки» —
+    # and with nobody online, no minutes either.
     assert len(told) == 2 and "финансов" in told[0]
-    assert told[1].startswith("Оператор подключится к диалогу примерно через")
+    assert told[1].startswith("Сейчас никого из операторов нет на месте")
     async with bot.runtime.db.read() as s:
-        conv = await s.scalar(select(Conversation))
+        conv = await s.get(Conversation, alice.last_outcome.conversation_id)
         assert conv is not None
     assert conv.escalation_reason == "human_only_topic"
     assert conv.team == "billing"

@@ -3,8 +3,8 @@
 The conversation returns to the queue. If a colleague is free, they take it at once and the
 customer reads «Оператор Борис уже читает…». If not, a customer who is waiting for a reply is
 told the conversation went to colleagues who see all of it and when to expect an answer, and the
-usual wait updates keep that promise. A customer whose question was answered hears nothing. On
-SQLite and PostgreSQL."""
+usual wait updates keep that promise (with nobody else online, no minutes and no promise). A
+customer whose question was answered hears nothing. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ async def anna_answers_c1(s: Stack) -> tuple[int, int]:
 async def test_a_customer_waiting_for_a_reply_hears_their_operator_left(db: Database) -> None:
     async with stack(db) as s:
         anna, conv = await anna_answers_c1(s)
+        await s.busy_operator(name="Борис")
         await s.say("c1", "заказ 12345, курьер так и не приехал")
-        # Anna's shift ends before she answers; nobody else is online.
+        # Anna's shift ends before she answers; Борис is online but has no free slot.
         assert await s.service.set_status(anna, "offline") == [conv]
         assert (await s.texts("c1"))[-1] == LEFT
         assert (await s.events(conv))[-2:] == [
@@ -80,6 +81,7 @@ async def test_an_operator_who_never_answered_leaves_the_customer_told_too(
     db: Database,
 ) -> None:
     async with stack(db) as s:
+        await s.busy_operator(name="Борис")
         anna = await s.operator("anna", name="Анна")
         conv = await s.escalate("c1")  # «Оператор Анна уже читает…», and then she does not
         await s.service.set_status(anna, "offline")
@@ -87,6 +89,21 @@ async def test_an_operator_who_never_answered_leaves_the_customer_told_too(
         # The promise is new: the updates count from zero and keep it.
         assert await s.waiting_notices().run(utcnow() + timedelta(minutes=2)) == []
         assert await s.waiting_notices().run(utcnow() + timedelta(minutes=6)) == [conv]
+
+
+async def test_with_nobody_else_online_no_minutes_are_promised(db: Database) -> None:
+    async with stack(db) as s:
+        anna, conv = await anna_answers_c1(s)
+        await s.say("c1", "заказ 12345, курьер так и не приехал")
+        await s.service.set_status(anna, "away")  # the only one online goes «Не на месте»
+        assert (await s.texts("c1"))[-1] == (
+            "Оператор Анна сейчас не на связи, и других операторов тоже пока нет на месте. Ваш "
+            "диалог сохранён в очереди — коллега ответит здесь же, как только вернётся, "
+            "повторять ничего не нужно."
+        )
+        # Nothing was promised, so no «дольше, чем я обещал» follows.
+        assert await s.waiting_notices().run(utcnow() + timedelta(hours=1)) == []
+        assert PROMISE not in ((await s.conversation(conv)).context or {})
 
 
 async def test_after_the_working_day_the_customer_hears_when_the_team_is_back(

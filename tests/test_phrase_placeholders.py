@@ -15,7 +15,15 @@ from tests.handoff_kit import ROOT
 
 # the calls that render a response, and which argument names it
 SITES = {"render": 0, "utter": 0, "_say": 1, "_ask": 1}
-NOT_VALUES = {"data", "channel", "open_response", "closed_responses", "updates", "requeued"}
+NOT_VALUES = {
+    "data",
+    "channel",
+    "open_response",
+    "nobody_response",
+    "closed_responses",
+    "updates",
+    "requeued",
+}
 
 
 def _modules() -> Iterator[tuple[str, ast.Module]]:
@@ -103,9 +111,11 @@ class _Reader:
         if called == "_renew":
             kw = {k.arg: k.value for k in call.keywords if k.arg}
             opened = _literal(kw["open_response"], module, self.constants)
+            nobody = _literal(kw["nobody_response"], module, self.constants)
             closed = _literal(kw["closed_responses"], module, self.constants)
-            assert opened and closed, ast.unparse(call)
+            assert opened and nobody and closed, ast.unparse(call)
             self._add(opened, values | {"wait_minutes", "queue"}, order)
+            self._add(nobody, values | {"queue"}, order)
             self._add(closed, values | {"back_at"}, order)
             # … and whatever else _renew may say, with the caller's values too
             renew = next(f for f in ast.walk(self._tree("waiting")) if _named(f, "_renew"))

@@ -76,6 +76,12 @@ async def test_a_transfer_to_a_team_nobody_of_which_is_online_says_so(db: Databa
         await s.operator("boris", teams=["billing"], status="away", name="Борис")
         result = await s.service.transfer(conv, anna, to_team="billing")
         assert result.warning is not None and "никого нет в сети" in result.warning
+        # The customer is promised no minutes nobody of that team is there to keep.
+        assert (await s.texts("c1"))[-1] == (
+            "Передал ваш диалог коллегам из команды «Оплата и возвраты» — вся переписка у них "
+            "перед глазами, повторять ничего не нужно. Сейчас никого из них нет на месте, "
+            "поэтому ответим здесь же, как только кто-то вернётся."
+        )
         # Анна is not of that team: it never comes back to her; it waits for the team.
         assert await s.service.return_passed_on(utcnow() + timedelta(minutes=60)) == []
         assert (await s.conversation(conv)).owner == "queued"

@@ -3,7 +3,9 @@
 The handoff says «примерно через 3 минуты»; if nobody has answered two minutes past that, the
 customer reads an apology with where they are in the queue and a fresh estimate, which becomes
 the next promise. At most ``handoff.wait_updates`` such messages per handoff; out of hours, when
-the team is back. On SQLite and PostgreSQL."""
+the team is back. Minutes are named only while somebody of the team is online (here Борис, busy
+with a customer of his own); with nobody there none are promised, so none can be late
+(tests/test_nobody_online.py). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from starlette.applications import Starlette
 
 from bot.storage.db import Database
@@ -32,8 +33,9 @@ def minutes_later(minutes: float) -> datetime:
 
 async def test_a_customer_waiting_past_the_promise_hears_a_new_estimate(db: Database) -> None:
     async with stack(db) as s:
+        await s.busy_operator()
         run = s.waiting_notices().run
-        conv = await s.escalate("c1")  # nobody online: it waits in the queue
+        conv = await s.escalate("c1")  # Борис has no free slot: it waits in the queue
         assert "примерно через 3 минуты" in (await s.texts("c1"))[-1]
 
         # Three minutes were promised; two more are allowed before we say anything.
@@ -57,6 +59,7 @@ async def test_a_customer_waiting_past_the_promise_hears_a_new_estimate(db: Data
 
 async def test_each_customer_hears_their_own_place_in_the_queue(db: Database) -> None:
     async with stack(db) as s:
+        await s.busy_operator()
         first, second, third = [await s.escalate(user) for user in ("c1", "c2", "c3")]
         assert sorted(await s.waiting_notices().run(minutes_later(30))) == sorted(
             [first, second, third]
@@ -92,6 +95,7 @@ async def test_after_the_apology_a_customer_message_gets_one_short_acknowledgeme
     db: Database,
 ) -> None:
     async with stack(db) as s:
+        await s.busy_operator()
         conv = await s.escalate("c1")
         moment = minutes_later(6)
         assert await s.waiting_notices().run(moment) == [conv]
@@ -112,6 +116,7 @@ async def test_an_operator_leaving_before_answering_makes_the_wait_late_again(
     db: Database,
 ) -> None:
     async with stack(db) as s:
+        await s.busy_operator()
         anna = await s.operator("anna")
         conv = await s.escalate("c1")  # Anna is free: «уже читает вашу переписку»
         assert (await s.conversation(conv)).operator_id == anna
@@ -127,6 +132,7 @@ async def test_when_the_day_ends_the_customer_hears_when_the_team_is_back(db: Da
     evening = datetime(2026, 12, 7, 17, 50, tzinfo=UTC)  # 20:50 in Moscow, a Monday
     async with stack(db, brain) as s:
         s.engine.clock = lambda: evening
+        await s.busy_operator()
         conv = await s.escalate("c1")
         assert "примерно через 3 минуты" in (await s.texts("c1"))[-1]
 
@@ -147,11 +153,13 @@ async def test_a_project_can_turn_the_updates_off(db: Database) -> None:
     brain = make_brain()
     brain.config.handoff.wait_updates = 0
     async with stack(db, brain) as s:
+        await s.busy_operator()
         await s.escalate("c1")
         assert await s.waiting_notices().run(minutes_later(60)) == []
 
     brain = without_responses(make_brain(), "utter_handoff_still_waiting")
     async with stack(db, brain) as s:
+        await s.busy_operator("gleb")
         await s.escalate("c2")
         assert await s.waiting_notices().run(minutes_later(60)) == []
         assert not any(t.startswith(SORRY) for t in await s.texts("c2"))
@@ -162,6 +170,7 @@ async def test_a_long_queue_of_customers_already_told_hides_nobody(
 ) -> None:
     monkeypatch.setattr(waiting, "PAGE", 1)  # read the queue one conversation at a time
     async with stack(db) as s:
+        await s.busy_operator()
         told_twice, second, third = [await s.escalate(user) for user in ("c1", "c2", "c3")]
         async with s.db.write() as session:
             conversation = await session.get(Conversation, told_twice)
@@ -172,6 +181,7 @@ async def test_a_long_queue_of_customers_already_told_hides_nobody(
 
 async def test_two_processes_apologise_once(db: Database) -> None:
     async with stack(db) as s:
+        await s.busy_operator()
         conv = await s.escalate("c1")
         moment = minutes_later(6)
         results = await asyncio.gather(
@@ -184,11 +194,12 @@ async def test_two_processes_apologise_once(db: Database) -> None:
 async def test_the_running_bot_tells_a_waiting_customer(bot: TestBot) -> None:
     Starlette(routes=console_routes(bot.runtime))  # the console registers its round job
     runtime: Any = bot.runtime
+    await bot.busy_operator()
     bob = bot.customer("bob")
     await bob.say("позовите оператора")
     assert "примерно через" in bob.last_text
     async with runtime.db.write() as session:  # the promised wait passed ten minutes ago
-        conversation = await session.scalar(select(Conversation))
+        conversation = await session.get(Conversation, bob.last_outcome.conversation_id)
         assert conversation is not None
         kept = dict(conversation.context[PROMISE])
         kept["due"] = (utcnow() - timedelta(minutes=10)).isoformat()

@@ -9,6 +9,9 @@ handoff uses (:mod:`handoff.escalation`, :mod:`handoff.waiting`):
   («Бот отвечает сразу, операторы на связи»);
 * working hours, nobody free — ``utter_chat_status_queue`` with the wait a new customer would
   be told at the handoff («…оператор — примерно через 6 минут»);
+* working hours, nobody of the team online at all (everyone «Не на месте» or «Не в сети») —
+  ``utter_chat_status_nobody_online`` («…операторов сейчас нет на месте»), as the handoff then
+  promises no minutes either (a project without it gets the queue's line with the estimate);
 * out of hours and nobody online — ``utter_chat_status_closed`` with when the team is back
   («…операторы — завтра в 9:00»).
 
@@ -41,12 +44,13 @@ CACHE_SECONDS = 15.0
 ONLINE = "utter_chat_status_online"
 QUEUE = "utter_chat_status_queue"
 CLOSED = "utter_chat_status_closed"
+NOBODY_ONLINE = "utter_chat_status_nobody_online"
 CHANNEL = "webchat"
 
 
 @dataclass(frozen=True, slots=True)
 class Availability:
-    state: str  # online | queue | closed
+    state: str  # online | queue | nobody_online | closed
     text: str | None  # the header line; None: the project has no such response
     wait_minutes: int | None = None
     back_at: str | None = None
@@ -65,6 +69,8 @@ async def availability(
     if not loads and not escalation.is_open(hours, now):
         back_at = escalation.format_back_at(escalation.next_opening(hours, now), now)
         return Availability("closed", _say(domain, CLOSED, back_at=back_at), back_at=back_at)
+    if not loads and NOBODY_ONLINE in domain.responses:
+        return Availability("nobody_online", _say(domain, NOBODY_ONLINE))
     queued = await session.scalar(
         select(func.count())
         .select_from(Conversation)

@@ -29,7 +29,7 @@ def test_a_queued_customer_who_wrote_on_can_still_take_the_request_back(
     open_chat(customer, server)
     customer_says(customer, "позовите оператора")  # nobody is online: the queue
     bot = customer.locator("li.msg--bot")
-    expect(bot.last).to_contain_text("Передаю ваш вопрос коллеге")
+    expect(bot.last).to_contain_text("Передаю ваш вопрос")  # «…никого из операторов нет на месте…»
     handoff = bot.nth(bot.count() - 1)  # that message, not whatever is newest later
     customer_says(customer, "ну и что дальше")
     expect(bot.last).to_contain_text("Ваше сообщение добавлено к обращению")
