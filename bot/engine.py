@@ -229,9 +229,9 @@ class Engine:
         if event.kind is InboundKind.BUTTON and rating.is_rating(event):
             return await self._rating(session, event, identity.customer_id, brain)
         # The words typed after «Подскажите, что пошло не так?» are the low rating's reason,
-        # not a new question (bot/rating.py comment).
+        # unless the NLU or their words make them a new request (bot/rating_words.py).
         commented = await rating.comment(
-            session, event, identity.customer_id, brain.domain, self.clock()
+            session, event, identity.customer_id, brain, prediction, self.clock()
         )
         if commented is not None:
             await repo.add_inbound_message(

@@ -10,25 +10,33 @@ The customer may also answer «что пошло не так?» in their own wor
 (and after «Другое», which asks ``utter_rated_other`` — «что именно?») the rating remembers when
 it asked (``Rating.comment_asked_at``), and :func:`comment` takes the customer's very next
 message, if it comes within :data:`CHANGE_WINDOW`, as the rating's ``comment`` and thanks with
-``utter_rated_reason`` — not as a new question, hand-off or complaint. A message that clearly
-asks for something else (:func:`asks_for_something_else`: «позовите оператора», a question
-ending in «?», a command) is read as usual; either way only that one message is looked at.
+``utter_rated_reason`` — not as a new question, hand-off or complaint. A message that asks for
+something else is read and answered as usual instead, and not kept as the comment
+(:mod:`bot.rating_words`: a call for a person, a command, a question the NLU confidently reads
+as a knowledge-base entry or a flow's intent, one that opens with a question word or ends in «?»
+— unless it speaks of how the rated conversation went: «почему так долго отвечали?» is the
+comment); either way only that one message is looked at.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Domain
 from bot.events import Button, Inbound, InboundKind, Outbound
+from bot.rating_words import asks_for_something_else, understood_request
 from bot.storage.models import Conversation, Rating
+
+if TYPE_CHECKING:
+    from bot.engine import Brain
+    from nlu.api import Prediction
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +56,6 @@ REASONS = {
 OTHER = "other"
 COMMENT_LIMIT = 2000
 """The longest comment kept (a longer message is cut): a reason, not a letter."""
-
-_PERSON = r"(?:оператор|человек|специалист|менеджер|сотрудник|консультант)\w*"
-_ASKS_ELSE = re.compile(
-    # A request right before a person: «позовите оператора», «соедините, пожалуйста, со
-    # специалистом», «хочу поговорить с живым человеком», «нужен менеджер» — but not «хочу
-    # сказать, что оператор был груб»; and a person's title alone («оператор!!!»).
-    r"\b(?:позов\w*|позвать|соедин\w*|переключ\w*|перевед\w*|дайте|нужен|нужна|хочу)"
-    r"(?:[\s,]+(?:мне|меня|пожалуйста|поговорить|связаться|пообщаться|с|со|на|к|жив\w*))*"
-    rf"[\s,]+{_PERSON}"
-    rf"|^\W*(?:жив\w*\s+)?{_PERSON}\W*$",
-    re.IGNORECASE,
-)
-
 
 _ASKED = (
     select(Rating.id)
@@ -183,26 +178,20 @@ def _reply(
     return Rated(conversation, domain.render(response, event.channel), response, score)
 
 
-def asks_for_something_else(text: str) -> bool:
-    """Whether a message typed after «что пошло не так?» is clearly no answer to it: a call for
-    a person («позовите оператора» — but not «оператор не ответил на мой вопрос»), a question
-    («а сколько стоит доставка?»), or a command («/start»)."""
-    stripped = text.strip()
-    return (
-        not stripped
-        or stripped.startswith("/")
-        or stripped.endswith("?")
-        or _ASKS_ELSE.search(stripped) is not None
-    )
-
-
 async def comment(
-    session: AsyncSession, event: Inbound, customer_id: int, domain: Domain, now: datetime
+    session: AsyncSession,
+    event: Inbound,
+    customer_id: int,
+    brain: Brain,
+    prediction: Prediction | None,
+    now: datetime,
 ) -> Rated | None:
     """The customer's message right after «что пошло не так?» (or «Другое» → «что именно?»),
     stored as the rating's comment and thanked for; None when no such question waits for this
     customer (asked more than :data:`CHANGE_WINDOW` ago, or already answered) or the message
-    is no answer to it — then the caller reads the message as usual.
+    is no answer to it but a new request (:mod:`bot.rating_words`, with ``prediction``, the
+    NLU's reading of the message, or None if the NLU failed) — then the caller reads and
+    answers the message as usual.
 
     Any message ends the wait: only the very next one can be the answer. Called for every
     customer message that is not a rating button: one indexed look-up of the ratings asked
@@ -217,11 +206,15 @@ async def comment(
         return None
     waiting.comment_asked_at = None
     text = event.text or ""
-    if event.kind is not InboundKind.TEXT or event.attachments or asks_for_something_else(text):
+    if event.kind is not InboundKind.TEXT or event.attachments:
+        return None
+    complaints = brain.config.handoff.complaint_intents
+    understood = understood_request(prediction, brain.kb, brain.flows, complaints)
+    if asks_for_something_else(text, understood=understood):
         return None
     conversation = await session.get(Conversation, waiting.conversation_id)
     if conversation is None:  # pragma: no cover - a rating's conversation is never deleted
         return None
     words = text.strip()[:COMMENT_LIMIT]
     waiting.comment = f"{waiting.comment}\n{words}" if waiting.comment else words
-    return _reply(domain, event, conversation, "utter_rated_reason", waiting.score)
+    return _reply(brain.domain, event, conversation, "utter_rated_reason", waiting.score)

@@ -16,7 +16,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.ownership import Owner
-from bot.rating import CHANGE_WINDOW, asks_for_something_else
+from bot.rating import CHANGE_WINDOW
+from bot.rating_words import asks_for_something_else
 from bot.storage.db import Database
 from bot.storage.erasure import forget_customer
 from bot.storage.export import personal_data
@@ -138,6 +139,13 @@ def test_what_clearly_asks_for_something_else() -> None:
         "а сколько стоит доставка?",
         "/start",
         "   ",
+        # A question word first, no «?» — as messenger users write.
+        "как вернуть товар",
+        "где мой заказ",
+        "можно ли оплатить картой",
+        "что делать, если товар сломался",
+        "подскажите, сколько идёт доставка",
+        "а когда привезут",
     ):
         assert asks_for_something_else(other), other
     for reason in (
@@ -147,8 +155,24 @@ def test_what_clearly_asks_for_something_else() -> None:
         "хочу сказать, что оператор был груб",
         "нужен был ответ, а менеджер молчал",
         "никто не помог",
+        "грубо ответили",
+        "оператор долго отвечал и ничего не решил",
+        "можно было ответить быстрее",
+        "что-то пошло не так",
+        # About how the rated conversation went, put as a question: still the comment.
+        "почему так долго отвечали?",
+        "почему мне так и не ответили",
     ):
         assert not asks_for_something_else(reason), reason
+
+
+def test_the_nlu_reading_makes_a_question_of_words_without_a_question_word() -> None:
+    """``understood``: the NLU confidently read a knowledge-base question or a flow's intent."""
+    assert asks_for_something_else("а вы доставляете в казань", understood=True)
+    assert not asks_for_something_else("а вы доставляете в казань")
+    # Words about the conversation stay the comment whatever entry «про сроки» resembles.
+    text = "оператор не ответил на мой вопрос про сроки"
+    assert not asks_for_something_else(text, understood=True)
 
 
 async def test_the_comment_is_the_customers_data_exported_and_erased(db: Database) -> None:
