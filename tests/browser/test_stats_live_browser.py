@@ -48,9 +48,10 @@ def test_the_lead_sees_the_floor_now(server: Server, contexts: Any) -> None:  # 
 
     # Oksana steps away without answering: the customer is back in a queue nobody online serves.
     go_away(oksana)
-    # The customer is not left writing into a void: the web chat says why and what next.
+    # The customer is not left writing into a void: the web chat says why and what next — with
+    # nobody else online, no minutes.
     expect(customer.locator("li.msg--bot").last).to_contain_text(
-        "Оператор Оксана сейчас не на связи, поэтому я передал ваш диалог коллегам"
+        "Оператор Оксана сейчас не на связи, и других операторов тоже пока нет на месте"
     )
     lead.reload()
     expect(support).to_have_text(["Поддержка", "1", re.compile(r"^[\d,]+ с$"), "0", "0", "0"])
