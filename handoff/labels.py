@@ -75,21 +75,19 @@ async def counted(
     handed = select(Handoff.conversation_id).where(  # every handoff (bot.storage.handoffs)
         Handoff.escalated_at >= since, Handoff.escalated_at < until
     )
-    rows = (
-        await session.execute(
-            select(ConversationLabel.label, func.count())
-            .where(ConversationLabel.conversation_id.in_(handed))
-            .group_by(ConversationLabel.label)
-        )
-    ).all()
-    labelled = await session.scalar(
-        select(func.count(func.distinct(ConversationLabel.conversation_id))).where(
+    # One read of those conversations' labels (the period's handoffs listed once).
+    labelled_ids: set[int] = set()
+    counts: Counter[str] = Counter()
+    for conversation_id, label in await session.execute(
+        select(ConversationLabel.conversation_id, ConversationLabel.label).where(
             ConversationLabel.conversation_id.in_(handed)
         )
-    )
+    ):
+        labelled_ids.add(conversation_id)
+        counts[label] += 1
+    labelled = len(labelled_ids)
     if total is None:
         total = await session.scalar(select(func.count()).select_from(handed.distinct().subquery()))
-    counts: Counter[str] = Counter({label: int(n) for label, n in rows})
     return {
         "labels": [
             {
@@ -100,5 +98,5 @@ async def counted(
             }
             for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         ],
-        "unlabelled": int(total or 0) - int(labelled or 0),
+        "unlabelled": int(total or 0) - labelled,
     }

@@ -11,7 +11,8 @@ Computed in Python from a date range's rows rather than with dialect-specific SQ
 monthly volume is small enough for that, and the same code runs on both backends. What is the
 same in every dialect — counts per channel, ratings grouped by score — is counted by the
 database, and the rows are read through the session's connection (Core rows, without the ORM's
-per-row work): a month of 30 000 handoffs within a second (docs/benchmarks.md).
+per-row work; the period indexes carry the columns read): a month of 30 000 handoffs in about
+a second of CPU (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -41,13 +42,13 @@ from handoff.metrics_handoffs import (
     Timed,
     Waited,
     first_answers,
-    replies_within,
+    last_replies,
     reply_times,
     resolutions,
     still_waiting,
 )
 from handoff.metrics_reasons import reasons_and_topics
-from handoff.metrics_rows import moment, rows
+from handoff.metrics_rows import moment, rows, without_jit
 
 if TYPE_CHECKING:
     from bot.engine import Brain
@@ -85,6 +86,7 @@ async def compute(
     until = until or utcnow() + timedelta(seconds=1)
     local_date = LocalDates(ZoneInfo(timezone))
     waited = _clock(hours)
+    await without_jit(session)
 
     episodes: Sequence[Episode] = await rows(
         session,
@@ -161,8 +163,7 @@ async def compute(
     for reply in replies:
         by_conversation.setdefault(reply[1], []).append(reply)
     answered_later = reply_times(said, by_conversation, waited)
-    within = replies_within(escalated, by_conversation)
-    resolved = resolutions(escalated, within, waited)
+    resolved = resolutions(escalated, last_replies(escalated, by_conversation), waited)
     names: dict[int, str] = {
         op_id: name
         for op_id, name in await rows(session, select(Operator.id, Operator.display_name))

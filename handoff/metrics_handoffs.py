@@ -30,13 +30,15 @@ def first_answers(
     with the handoff, else (a handoff rebuilt from older rows) the conversation's first reply
     of the period since the handoff began and before the next one."""
     found = []
-    starts: dict[int, list[datetime]] = {}
-    for _, conversation_id, started, *_ in escalated:
-        starts.setdefault(conversation_id, []).append(started)
+    starts: dict[int, list[datetime]] | None = None  # only for handoffs without their operator
     for handoff_id, conversation_id, started, answered, operator_id, *_ in escalated:
         if answered is None:
             continue
         if operator_id is None:
+            if starts is None:
+                starts = {}
+                for _, conversation, began, *_ in escalated:
+                    starts.setdefault(conversation, []).append(began)
             following = [at for at in starts[conversation_id] if at > started]
             before = min(following, default=None)
             operator_id = min(
@@ -52,21 +54,25 @@ def first_answers(
     return found
 
 
-def replies_within(
+def last_replies(
     escalated: Sequence[Episode], by_conversation: dict[int, list[Reply]]
-) -> dict[int, list[Reply]]:
-    """Each handoff's replies of the period, oldest first: those from its start until it
-    ended (or until now)."""
-    found: dict[int, list[Reply]] = {}
-    for handoff_id, conversation_id, started, _, _, _, ended, _ in escalated:
-        said = [
-            reply
-            for reply in by_conversation.get(conversation_id, ())
-            if started <= reply[2] and (ended is None or reply[2] <= ended)
-        ]
-        if said:
+) -> dict[int, Reply]:
+    """Each handoff's last reply of the period: the latest from its start until it ended (or
+    until now); of replies at the same moment, the one read last. ``by_conversation``'s
+    lists are sorted by time here, in place (a stable sort: what else reads them sees the
+    same order of replies at one moment)."""
+    for said in by_conversation.values():
+        if len(said) > 1:
             said.sort(key=_at)
-            found[handoff_id] = said
+    found: dict[int, Reply] = {}
+    for handoff_id, conversation_id, started, _, _, _, ended, _ in escalated:
+        for reply in reversed(by_conversation.get(conversation_id, ())):
+            at = reply[2]
+            if ended is not None and at > ended:
+                continue
+            if started <= at:
+                found[handoff_id] = reply
+            break
     return found
 
 
@@ -106,21 +112,21 @@ def reply_times(
 
 
 def resolutions(
-    escalated: Sequence[Episode], within: dict[int, list[Reply]], waited: Waited
+    escalated: Sequence[Episode], last: dict[int, Reply], waited: Waited
 ) -> list[Timed]:
     """(operator, seconds) from each answered handoff to the moment it ended — a person
     closed the conversation or gave it back to the bot. One closed for the customer's silence
     ends at the operator's last reply (the hour of silence is not the team's time). The
-    operator is the one who replied last. A handoff rebuilt from a conversation row whose
-    owner changes were not kept has no ``outcome``: how it ended is not known."""
+    operator is the one who replied last (``last``: :func:`last_replies`). A handoff rebuilt
+    from a conversation row whose owner changes were not kept has no ``outcome``: how it ended
+    is not known."""
     found = []
     for handoff_id, _, started, answered, _, _, ended, outcome in escalated:
         if answered is None or ended is None or outcome is None:
             continue
-        said = within.get(handoff_id)
-        last = said[-1] if said else None
-        finished = last[2] if last is not None and outcome == "customer_silent" else ended
-        found.append((last[0] if last is not None else None, waited(started, finished)))
+        reply = last.get(handoff_id)
+        finished = reply[2] if reply is not None and outcome == "customer_silent" else ended
+        found.append((reply[0] if reply is not None else None, waited(started, finished)))
     return found
 
 

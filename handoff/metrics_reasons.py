@@ -15,13 +15,14 @@ to add to the knowledge base next.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine import Brain
@@ -89,9 +90,10 @@ async def reasons_and_topics(
     customer withdrew before a person answered."""
     connection = await session.connection()  # Core rows: no ORM work per message
     # In the table's order, sorted here: an ORDER BY would have SQLite walk the messages in
-    # index order, a row lookup each (twice the time of reading them as they lie).
+    # index order, a row lookup each (twice the time of reading them as they lie). The JSON
+    # comes as text, read only for the messages looked at (most handoffs: the newest one).
     said = await connection.execute(
-        select(Message.id, Handoff.id, Message.text, Message.data)
+        select(Message.id, Handoff.id, Message.text, cast(Message.data, Text))
         .join(Handoff, Handoff.conversation_id == Message.conversation_id)
         .where(
             Handoff.escalated_at >= since,
@@ -101,21 +103,23 @@ async def reasons_and_topics(
             Message.created_at <= Handoff.escalated_at,
         )
     )
-    by_handoff: dict[int, list[tuple[int, str, Mapping[str, Any]]]] = {}
-    for message_id, handoff_id, text, data in said:
-        by_handoff.setdefault(handoff_id, []).append((message_id, text or "", data or {}))
-    newest_first: dict[int, list[tuple[str, Mapping[str, Any]]]] = {}
-    for handoff_id, messages in by_handoff.items():
-        if len(messages) > 1:
-            messages.sort(key=_message_id, reverse=True)
-        newest_first[handoff_id] = [(text, data) for _, text, data in messages]
+    by_handoff: dict[int, list[_Said]] = {}
+    for message in said:
+        found = by_handoff.get(message[1])
+        if found is None:
+            by_handoff[message[1]] = [message]
+        else:
+            found.append(message)
 
     total = len(escalated)
     reasons = Counter(reason or "" for _, reason in escalated)
     topics: Counter[str] = Counter()
     without_question = 0
     for handoff_id, reason in escalated:
-        topic = _topic(newest_first.get(handoff_id, []), reason, brain)
+        messages = by_handoff.get(handoff_id)
+        if messages is not None and len(messages) > 1:
+            messages.sort(key=_message_id, reverse=True)  # the newest first
+        topic = _topic(messages or (), reason, brain)
         if topic is None:
             without_question += 1
         else:
@@ -135,25 +139,27 @@ async def reasons_and_topics(
     )
 
 
-def _message_id(message: tuple[int, str, Mapping[str, Any]]) -> int:
+_Said = Row[int, int, str | None, str | None]  # message, handoff, text, data as JSON text
+
+
+def _message_id(message: _Said) -> int:
     return message[0]
 
 
-def _topic(
-    newest_first: Sequence[tuple[str, Mapping[str, Any]]], reason: str | None, brain: Brain
-) -> str | None:
+def _topic(newest_first: Sequence[_Said], reason: str | None, brain: Brain) -> str | None:
     """The entry id of the customer's last question before the handoff, :data:`MISSED` if the
     bot did not understand it, None if they asked none."""
     # A flow hands over after answers it could not use («не помню» for an order number): no
     # question the bot missed; the question that started the flow is the topic.
     in_flow = reason == Reason.FLOW
-    for text, data in newest_first:
+    for _, _, text, stored in newest_first:
+        data: Mapping[str, Any] = (json.loads(stored) if stored is not None else None) or {}
         if data.get("to_human") or data.get("flow"):
             continue  # said to a person, or a flow's input («12345678»)
         entry = _entry(data, brain.kb)
         if entry is not None:
             return entry
-        if not in_flow and _missed(text, data, brain.config.handoff):
+        if not in_flow and _missed(text or "", data, brain.config.handoff):
             return MISSED
     return None
 
