@@ -224,6 +224,10 @@ class Outbound:
     # Take away a reply keyboard left open (the contact request's «Отправить мой номер»):
     # Telegram keeps one until a message removes it. Ignored with buttons of its own.
     remove_keyboard: bool = False
+    # Said while a person is called or has the conversation (queued or an operator's, set when
+    # it is queued for sending: bot/storage/outgoing.py): a channel offers no call for one
+    # (Viber's default «Позвать оператора» keyboard). The message's own buttons stay.
+    person_called: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -237,6 +241,8 @@ class Outbound:
             data["file"] = self.file.to_json()
         if self.remove_keyboard:
             data["remove_keyboard"] = True
+        if self.person_called:
+            data["person_called"] = True
         return data
 
     @classmethod
@@ -249,6 +255,7 @@ class Outbound:
             image_url=data.get("image_url"),
             file=OutboundFile.from_json(data["file"]) if data.get("file") else None,
             remove_keyboard=bool(data.get("remove_keyboard")),
+            person_called=bool(data.get("person_called")),
         )
 
 

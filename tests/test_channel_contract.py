@@ -20,6 +20,8 @@ from bot.events import Button, Outbound
 from tests.standins import TelegramStandIn, TgFault, ViberFault, ViberStandIn
 from tests.standins.support import MemoryPayloadStore
 
+CALL = Button("Позвать оператора", "/handoff_request")
+
 
 @dataclass
 class Harness:
@@ -62,6 +64,7 @@ async def viber_harness() -> AsyncIterator[Harness]:
                 api_url=vb.api_url,
                 payload_store=MemoryPayloadStore(),
                 bot_name="Забота",
+                keyboard_default=(CALL,),  # as bot/assemble.py sets it
             )
         )
         user = "contract-user="
@@ -105,6 +108,15 @@ async def test_buttons_are_shown(h: Harness) -> None:
     )
     await h.channel.send(h.chat_id, Outbound("Выберите тему", buttons=buttons))
     assert h.buttons()[-1][:2] == ["Оплата", "Возврат — очень длинный payload"]
+
+
+async def test_while_a_person_is_called_none_is_offered(h: Harness) -> None:
+    cancel = Button("Отменить вызов оператора", "/cancel_handoff")
+    await h.channel.send(h.chat_id, Outbound("Передаю диалог оператору.", person_called=True))
+    added = Outbound("Ваше сообщение добавлено.", buttons=(cancel,), person_called=True)
+    await h.channel.send(h.chat_id, added)
+    # no «Позвать оператора» (Viber's keyboard_default); the message's own buttons stay
+    assert h.buttons() == [[], ["Отменить вызов оператора"]]
 
 
 async def test_long_text_is_split_in_order_within_limit(h: Harness) -> None:

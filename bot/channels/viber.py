@@ -100,7 +100,9 @@ class ViberSettings:
 
     ``keyboard_default`` (e.g. «Позвать оператора») is attached to every bot message that has
     no buttons of its own: a Viber keyboard disappears as soon as a message without one arrives.
-    An operator's reply gets none (the customer is talking to a person already).
+    A message said while a person is called or has the conversation
+    (:attr:`~bot.events.Outbound.person_called`) and an operator's reply get none: the customer
+    has a person coming or talking to them already.
     """
 
     token: str = field(repr=False)
@@ -280,8 +282,10 @@ class ViberChannel(Channel):
     async def send(self, chat_id: str, message: Outbound) -> Sequence[str]:
         s = self._settings
         api = self._api_client()
-        # A person's reply carries no «Позвать оператора»: the customer is talking to one.
-        default = () if message.author == "operator" else s.keyboard_default
+        # No «Позвать оператора» once a person is called or has the conversation (the
+        # operator's replies, the handoff and queue messages): the customer has one coming.
+        called = message.person_called or message.author == "operator"
+        default = () if called else s.keyboard_default
         keyboard = await build_keyboard(message.buttons or default, s.payload_store)
         if self._body_size(chat_id, TextMessage(text="", keyboard=keyboard)) > 25_000:
             raise PermanentError("viber keyboard too large for one request")

@@ -7,6 +7,7 @@ just-written row to this process when it is its chat's head (``bot/outbox.py`` s
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Outbound
+from bot.ownership import HUMAN_OWNERS
 from bot.storage.models import Conversation, Message, OutboxItem, utcnow
 from bot.storage.repo import INSERT_MESSAGES, INSERT_OUTBOX, OUTBOX_TABLE, insert_rows
 
@@ -30,6 +32,15 @@ class Queued:
     chat_id: str
     payload: dict[str, Any]
     created_at: datetime
+
+
+def _as_sent(conversation: Conversation, outbound: Outbound) -> Outbound:
+    """``outbound`` as the channel gets it: marked :attr:`~Outbound.person_called` when the
+    conversation waits in the queue or an operator has it (after the turn's move: «Передаю
+    диалог оператору» is said once it is queued), so no channel offers to call a person."""
+    if outbound.person_called or conversation.owner not in HUMAN_OWNERS:
+        return outbound
+    return dataclasses.replace(outbound, person_called=True)
 
 
 def _out_message(
@@ -92,7 +103,7 @@ async def enqueue_many(
     if not replies:
         return []
     now = utcnow()
-    payloads = [outbound.to_json() for outbound, _ in replies]
+    payloads = [_as_sent(conversation, outbound).to_json() for outbound, _ in replies]
     messages = [
         _out_message(conversation, outbound, payload, data, None, now)
         for (outbound, data), payload in zip(replies, payloads, strict=True)
@@ -123,7 +134,7 @@ def enqueue(
     inserts both rows in order; the message's ``id`` is set from then on.
     """
     now = utcnow()
-    payload = outbound.to_json()
+    payload = _as_sent(conversation, outbound).to_json()
     message = Message(**_out_message(conversation, outbound, payload, data, operator_id, now))
     session.add(message)
     session.add(OutboxItem(**_outbox_row(conversation, payload, now), message=message))
