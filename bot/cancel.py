@@ -6,8 +6,11 @@ operator will then open for nothing. While the conversation is queued the press 
 the bot (``queued → bot``, reason ``customer_cancelled``), ends the promised wait, says so in the
 history and to the customer (``utter_handoff_cancelled``). Once an operator has it, the press is
 an ordinary message the operator reads, and the customer is told to say so to the operator
-(``utter_handoff_cancel_too_late``). With the bot (an old button), there is nothing to cancel:
-the customer reads ``utter_handoff_cancelled`` all the same.
+(``utter_handoff_cancel_too_late``). With the bot (an old button pressed after a cancel, or
+after the conversation was closed: the press opens a new one), there is nothing to cancel, and
+«отменил» would not be true: the customer reads ``utter_handoff_cancel_inactive`` («Вызов
+оператора уже не активен…»), or without it in the domain ``utter_ask_question``, else the
+greeting.
 
 A queued customer may also say it in words — «отмена», «не нужно оператора», «отмените вызов
 оператора», «вопрос решён, оператор не нужен», «а нет, не надо», «спасибо, уже не надо,
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 CANCEL_HANDOFF_PAYLOAD = "/cancel_handoff"
 CANCELLED = "utter_handoff_cancelled"
 TOO_LATE = "utter_handoff_cancel_too_late"
+INACTIVE = "utter_handoff_cancel_inactive"
 
 
 # A whole message that only takes the request back («отмена», «уже не нужно», «передумал»),
@@ -90,17 +94,22 @@ async def cancel(turn: Turn) -> None:
         if TOO_LATE in turn.domain.responses:
             turn.utter(TOO_LATE)
         return
-    if conversation.owner == Owner.QUEUED.value:
-        await repo.move(
-            turn.session,
-            conversation,
-            Owner.BOT,
-            reason="customer_cancelled",
-            actor="customer",
-        )
-        waiting.forget(conversation)
-        await repo.add_event(
-            turn.session, conversation, "Клиент отменил вызов оператора — диалог вернулся к боту"
-        )
+    if conversation.owner != Owner.QUEUED.value:  # an old button: no call to take back
+        from bot.dialogue import PROMPT  # «Я на связи! Чем могу помочь?»
+
+        said = next((r for r in (INACTIVE, PROMPT) if r in turn.domain.responses), "utter_greet")
+        turn.utter(said)
+        return
+    await repo.move(
+        turn.session,
+        conversation,
+        Owner.BOT,
+        reason="customer_cancelled",
+        actor="customer",
+    )
+    waiting.forget(conversation)
+    await repo.add_event(
+        turn.session, conversation, "Клиент отменил вызов оператора — диалог вернулся к боту"
+    )
     if CANCELLED in turn.domain.responses:
         turn.utter(CANCELLED)

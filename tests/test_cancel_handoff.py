@@ -4,13 +4,17 @@ operator has it, the operator reads the press. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
-from bot.cancel import CANCEL_HANDOFF_PAYLOAD
+from bot.cancel import CANCEL_HANDOFF_PAYLOAD, INACTIVE
 from bot.events import InboundKind
 from bot.ownership import Owner
 from bot.storage.models import Transition
-from tests.dialogue import TestBot
+from tests.conftest import brain_for
+from tests.dialogue import TestBot, start_bot
+from tests.handoff_kit import without_responses
 
 CANCEL = "Отменить вызов оператора"
 
@@ -60,5 +64,22 @@ async def test_an_old_button_with_the_bot_changes_nothing(bot: TestBot) -> None:
     await alice.say("позовите оператора")
     await alice.press(CANCEL)
     [again] = await alice.press(CANCEL)  # the same old button once more
-    assert again.text.startswith("Хорошо, отменил вызов оператора.")
+    # Nothing to take back: not «отменил» a second time.
+    assert again.text == "Вызов оператора уже не активен — я на связи, просто напишите вопрос."
     assert alice.last_outcome.owner is Owner.BOT
+
+
+async def test_without_its_phrase_an_old_button_gets_the_prompt(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    brain = without_responses(brain_for(demo_project, demo_model), INACTIVE)
+    bot = await start_bot(demo_project, brain, db_url)
+    try:
+        alice = bot.customer("alice")
+        await alice.say("спасибо")
+        press = alice.event(kind=InboundKind.BUTTON, payload=CANCEL_HANDOFF_PAYLOAD, text=CANCEL)
+        [said] = await alice.redeliver(press)
+        assert said.text == "Я на связи! Чем могу помочь? Напишите вопрос своими словами."
+        assert alice.last_outcome.owner is Owner.BOT
+    finally:
+        await bot.runtime.stop()
