@@ -19,6 +19,7 @@ from bot.bus import Bus, BusEvent
 from bot.channel_start import ChannelStarter
 from bot.channels.base import Channel
 from bot.cluster import ClusterLink
+from bot.commands import typed_command
 from bot.config import Settings
 from bot.engine import Brain, Engine, Outcome
 from bot.events import Inbound, clean_inbound
@@ -158,7 +159,7 @@ class Runtime:
             )
 
     async def process(self, event: Inbound) -> Outcome:
-        return await self.engine.process(clean_inbound(event))
+        return await self.engine.process(typed_command(clean_inbound(event)))
 
     async def submit(self, event: Inbound) -> None:
         """Accept an event from a channel: store it, then process it in the background.
@@ -169,6 +170,7 @@ class Runtime:
         """
         # A lone surrogate (half an emoji) fails every write: replaced by «�» at the door.
         event = redact(clean_inbound(event))  # no card number is stored, not even in the inbox
+        event = typed_command(event)  # «/help» typed in any channel: as Telegram's menu
         inbox_id = await self.inbox.receive(event)  # with whatever else arrived meanwhile
         if inbox_id is None:
             return  # received before: processed or being processed

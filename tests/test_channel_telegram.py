@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from bot.channels.base import PermanentError, RetryAfter, TransientError
 from bot.channels.telegram import TelegramChannel, TelegramSettings
+from bot.commands import typed_command
 from bot.events import (
     STATUS_SUBSCRIBED,
     STATUS_UNSUBSCRIBED,
@@ -161,8 +162,10 @@ async def test_text_update(env: Env) -> None:
 async def test_start_with_payload(env: Env) -> None:
     await env.tg.deliver(env.tg.command_update(5, "start", "promo_42"), env.client)
     await env.tg.deliver(env.tg.command_update(5, "start"), env.client)
-    first, second = env.collected.events
+    # Handed over as typed; the runtime reads the command, as in every channel (bot/commands.py).
+    first, second = (typed_command(e) for e in env.collected.events)
     assert first.kind is InboundKind.START and first.start_param == "promo_42"
+    assert first.text == "/start promo_42"  # what the operator sees in the history
     assert second.kind is InboundKind.START and second.start_param is None
 
 
@@ -177,7 +180,7 @@ async def test_the_menu_offers_an_operator_and_the_command_is_the_button(env: En
     await env.tg.deliver(env.tg.command_update(5, "help"), env.client)
     await env.tg.deliver(env.tg.command_update(5, "link"), env.client)
     await env.tg.deliver(env.tg.command_update(5, "unknown"), env.client)
-    operator, helping, linking, unknown = env.collected.events
+    operator, helping, linking, unknown = (typed_command(e) for e in env.collected.events)
     assert (operator.kind, operator.payload) == (InboundKind.BUTTON, "/handoff_request")
     assert (helping.kind, helping.payload) == (InboundKind.BUTTON, "/bot_challenge")
     assert (linking.kind, linking.payload) == (InboundKind.BUTTON, "/link")  # the link code

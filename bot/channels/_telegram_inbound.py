@@ -36,19 +36,6 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 """What we ask Telegram for; everything else would only be ignored. ``my_chat_member`` says
 that a customer blocked the bot (``kicked``) or unblocked it (``member``) in a private chat."""
 
-_START = re.compile(r"^/start(?:@\w+)?(?:\s+(?P<param>\S.*))?$", re.DOTALL)
-_COMMAND = re.compile(r"^/(?P<name>[a-z_]+)(?:@\w+)?$")
-
-COMMANDS: dict[str, tuple[str, str]] = {
-    "operator": ("Позвать оператора", "/handoff_request"),
-    "help": ("Что умеет бот", "/bot_challenge"),
-    "link": ("Связать с Viber", "/link"),
-}
-"""The bot's menu in Telegram besides /start (``setMyCommands``): command → (description, the
-button payload it stands for; see domain.yml: ``/handoff_request``, ``/<name>`` for
-``utter_<name>``). «/operator» is then the same as pressing «Позвать оператора»."""
-START_DESCRIPTION = "Начать сначала"
-
 
 def _digits(phone: str) -> str:
     return re.sub(r"\D", "", phone)
@@ -188,18 +175,8 @@ async def to_inbound(update: Update, store: PayloadStore) -> Inbound | None:
         return make(kind=InboundKind.TEXT, text=wording, edited=True)
 
     if message.text is not None:
-        start = _START.match(message.text.strip())
-        if start:
-            param = start.group("param")
-            return make(
-                kind=InboundKind.START,
-                text=message.text,
-                start_param=param.strip() if param else None,
-            )
-        command = _COMMAND.match(message.text.strip())
-        if command and command.group("name") in COMMANDS:
-            payload = COMMANDS[command.group("name")][1]
-            return make(kind=InboundKind.BUTTON, text=message.text, payload=payload)
+        # «/start promo_42», «/help» too: the runtime reads commands alike in every channel
+        # (bot/commands.py, the menu's too).
         return make(kind=InboundKind.TEXT, text=message.text)
 
     if message.contact is not None:

@@ -47,13 +47,7 @@ from bot.channels._common import (
     parse_json,
     read_body,
 )
-from bot.channels._telegram_inbound import (
-    ALLOWED_UPDATES,
-    CHANNEL,
-    COMMANDS,
-    START_DESCRIPTION,
-    to_inbound,
-)
+from bot.channels._telegram_inbound import ALLOWED_UPDATES, CHANNEL, to_inbound
 from bot.channels._telegram_outbound import (
     MAX_DOCUMENT_BYTES,
     MAX_PHOTO_BYTES,
@@ -74,6 +68,7 @@ from bot.channels.base import (
     PermanentError,
     TransientError,
 )
+from bot.commands import COMMANDS, START_DESCRIPTION
 from bot.events import Inbound, Outbound, OutboundFile
 from bot.tasks import cancel_and_wait
 
@@ -226,10 +221,11 @@ class TelegramChannel(Channel):
         log.info("telegram polling started")
 
     async def _set_commands(self) -> None:
-        """The menu next to the message box: /start, /operator, /help. Cosmetic: a failure
-        is logged and the channel starts anyway."""
+        """The menu next to the message box: /start, /operator, /help, /link (read as in every
+        channel: :mod:`bot.commands`). Cosmetic: a failure is logged and the channel starts
+        anyway."""
         commands = [BotCommand("start", START_DESCRIPTION)]
-        commands += [BotCommand(name, title) for name, (title, _) in COMMANDS.items()]
+        commands += [BotCommand(name, c.description) for name, c in COMMANDS.items()]
         try:
             await self.bot.set_my_commands(commands)
         except tg_error.TelegramError as exc:
