@@ -56,6 +56,7 @@ class NLUConfig(BaseModel):
     split_questions: bool = True  # several questions in one message → Prediction.parts
     split_clauses: bool = True  # a long message's clauses → Prediction.clauses
     fix_translit: bool = True  # «gde moi zakaz» (Russian in Latin letters) → «где мой заказ»
+    fix_spoken: bool = True  # «када привезут» (spoken spelling) is read as «когда привезут»
     # «Здравствуйте! Подскажите, пожалуйста, …» is read as «…» (nlu/courtesy.py)
     strip_courtesy: bool = True
     use_kb_titles: bool = True

@@ -30,8 +30,9 @@ from nlu.features import TfidfSpace
 from nlu.layout import fix_homoglyphs, fix_layout
 from nlu.persist import ModelFileError, read_model, write_model
 from nlu.preprocess import Analyzed, Preprocessor, char_features, respelled, word_features
-from nlu.segments import split_clauses, split_questions
+from nlu.segments import question_of, split_clauses, split_questions
 from nlu.spelling import SpellCorrector
+from nlu.spoken import standard_spelling
 from nlu.text import is_known_word
 from nlu.translit import fix_translit
 
@@ -140,7 +141,8 @@ class IntentModel:
         reads = [self._plain(self._canonical(t)) for t in texts]
         splits = [split_questions(r) if self.config.split_questions else [] for r in reads]
         cuts = [split_clauses(r) if self.config.split_clauses else [] for r in reads]
-        more = [self._plain(part) for split in (*splits, *cuts) for part in split]
+        more = [self._plain(question_of(part)) for split in splits for part in split]
+        more += [self._plain(part) for cut in cuts for part in cut]
         predictions = self._predict_reads([*texts, *more], [*reads, *more])
         out, k = predictions[: len(texts)], len(texts)
         for i, split in enumerate(splits):
@@ -288,7 +290,8 @@ class IntentModel:
 
     def _canonical(self, text: str) -> str:
         """The message as the model reads it: Russian typed in the wrong keyboard layout or
-        in Latin letters → in Cyrillic.
+        in Latin letters → in Cyrillic; spoken spellings («када», «скока») → the words they
+        stand for (:mod:`nlu.spoken`).
 
         Only at prediction time: the training data is the editors' own text."""
         vocabulary = self.word_space.vocab.__contains__
@@ -299,7 +302,7 @@ class IntentModel:
             read = text
         if read == text and self.config.fix_translit:
             read = fix_translit(text, is_known_word, vocabulary)
-        return read
+        return standard_spelling(read) if self.config.fix_spoken else read
 
     def _plain(self, text: str) -> str:
         """The question without the courtesy around it (:mod:`nlu.courtesy`), if configured."""

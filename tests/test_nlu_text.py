@@ -10,8 +10,9 @@ from nlu import Decision, Example, NLUConfig
 from nlu.entities import extract_entities
 from nlu.model import IntentModel
 from nlu.preprocess import Preprocessor
-from nlu.segments import split_questions
+from nlu.segments import question_of, split_questions
 from nlu.spelling import SpellCorrector, damerau_levenshtein
+from nlu.spoken import standard_spelling
 from nlu.text import basic_normalize, lemma, mask_placeholders, tokens, unstretch
 
 TODAY = dt.date(2025, 3, 1)
@@ -168,6 +169,53 @@ def test_a_stretched_greeting_is_understood() -> None:
 )
 def test_a_message_splits_into_its_questions(message: str, questions: list[str]) -> None:
     assert split_questions(message) == questions
+
+
+@pytest.mark.parametrize(
+    ("part", "question"),
+    [
+        ("и когда привезут", "когда привезут"),
+        ("И ещё: как вернуть товар", "как вернуть товар"),
+        ("а также, где пункт выдачи", "где пункт выдачи"),
+        ("и можно ли оплатить картой", "можно ли оплатить картой"),
+        ("где мой заказ", "где мой заказ"),
+        ("игрушки можно вернуть", "игрушки можно вернуть"),  # a word, not the connector «и»
+        ("и ещё", "и ещё"),  # nothing would be left
+    ],
+)
+def test_a_question_is_read_without_the_connector_it_was_asked_with(
+    part: str, question: str
+) -> None:
+    assert question_of(part) == question
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        (
+            "скока стоит доставка до питера и када привезут",
+            "сколько стоит доставка до питера и когда привезут",
+        ),
+        ("Када привезут?", "Когда привезут?"),
+        ("чё по заказу, щас привезут?", "что по заказу, сейчас привезут?"),
+        ("канешн", "конечно"),
+        # only whole words: «кадастр», «скоками», «счастье» are as typed
+        ("кадастр скоками счастье", "кадастр скоками счастье"),
+    ],
+)
+def test_spoken_spellings_are_read_as_the_words_they_stand_for(typed: str, read: str) -> None:
+    assert standard_spelling(typed) == read
+
+
+def test_a_question_after_a_spoken_question_word_is_a_question_of_its_own() -> None:
+    """«када» is one letter from «куда»: read as typed, the speller made «и када привезут» a
+    question about where, and the message one question (docs/nlu.md, spoken spellings)."""
+    message = "скока стоит доставка до питера и када привезут"
+    assert split_questions(message) == []
+    assert split_questions(standard_spelling(message)) == [
+        "сколько стоит доставка до питера",
+        "и когда привезут",
+    ]
 
 
 def test_the_encoder_reads_the_corrections_in_the_text_as_typed() -> None:
