@@ -53,6 +53,7 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_handoff_offline_special_day": _OFFLINE,
     # bot/queued.py, handoff/waiting.py
     "utter_handoff_queued_offline": _OFFLINE | {"operator"},
+    "utter_handoff_operator_connected": frozenset({"operator"}),
     "utter_handoff_still_waiting": _QUEUE,
     "utter_handoff_still_waiting_offline": _OFFLINE,
     "utter_handoff_still_waiting_nobody_online": frozenset({"queue"}),

@@ -174,7 +174,9 @@ async def escalate(
         # Should that colleague leave before answering, it waits in the queue again: late.
         waiting.promise(conv, turn.now + timedelta(minutes=1))
         joined = "utter_operator_joined" in turn.domain.responses
-        if not (announced and joined):
+        # «Оператор Анна уже читает…» is the whole news: «подключится примерно через 1 минуту»
+        # just before it would only contradict it. Without it, the hand-off with the minute.
+        if not joined:
             name, order = _variant(turn, "utter_handoff", order_number)
             said = turn.domain.render(
                 name, turn.channel, wait_minutes=escalation.plural_minutes(1), **order

@@ -1,16 +1,21 @@
-"""A customer waiting in the queue for a person: FAQ answers that keep the place in the
-queue, and acknowledgements that do not spam (called by the engine while the conversation is
-``queued`` or an operator's)."""
+"""A customer waiting for a person: FAQ answers that keep the place in the queue, short
+statuses when asked «вы тут?», commands answered as with the bot, and acknowledgements that do
+not spam (called by the engine while the conversation is ``queued`` or an operator's)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime, timedelta
 
-from bot.dialogue import Turn, answer_entry
+from sqlalchemy import select
+
+from bot import linking
+from bot.dialogue import HANDOFF_PAYLOAD, LINK_PAYLOAD, Turn, answer_entry
 from bot.events import InboundKind
 from bot.ownership import Owner
 from bot.readings import understood_entries
+from bot.storage.models import Message, Operator
 from handoff import escalation, waiting
 from nlu.api import Decision
 
@@ -19,58 +24,151 @@ QUEUED_REMINDER_EVERY = timedelta(minutes=3)
 QUEUED_SILENCE = timedelta(minutes=1)
 """…unless they paused this long: the first message after a pause is always acknowledged."""
 QUEUED_ANSWERED = "utter_handoff_queued_answered"
+QUEUED_AGAIN = "utter_handoff_queued_again"
+QUEUED_AGAIN_NOBODY = "utter_handoff_queued_again_nobody_online"
+QUEUED_OFFLINE = "utter_handoff_queued_offline"
 WAIT = "utter_handoff_wait"
 NOBODY_WAIT = "utter_handoff_wait_nobody_online"
-# «ну и долго ждать?», «сколько ещё ждать», «когда подключится оператор», «скоро?»: a queued
-# customer asking about their wait, answered with today's estimate (not «добавлено к обращению»),
-# or, with nobody of the team online, that a colleague answers once back (no minutes).
+OPERATOR_CONNECTED = "utter_handoff_operator_connected"
+"""«Оператор Анна подключён к диалогу и скоро ответит»: asked «вы тут?» before their first word."""
+_LEAD = r"^(?:(?:ну|а|и|так|эй|еще|ещ[её]|мне|вас|нам)\s+)*"
+# «ну и долго ждать?», «долго ещё?», «когда оператор ответит?», «скоро?»: a question about the
+# wait for a person, answered with a short status (not «добавлено к обращению»).
 _ASKS_WAIT = re.compile(
-    r"^(?:(?:ну|а|и|так|еще|ещ[её]|мне|вас|нам)\s+)*"
-    r"(?:долго|скоро|сколько|когда)(?:\s+(?:еще|ещ[её]|мне|вас|нам|уже|примерно|же))*"
-    r"(?:\s+(?:ждать|ожидать|жду|ответите|ответят|подключится|подключитесь|оператор|"
-    r"будет)){0,2}$"
+    _LEAD + r"(?:долго|скоро|сколько|когда)(?:\s+(?:еще|ещ[её]|мне|вас|нам|уже|примерно|же))*"
+    r"(?:\s+(?:ждать|ожидать|жду|ответите|ответят|ответит|подключится|подключитесь|"
+    r"подключат|оператор|будет)){0,2}$"
+)
+# «вы тут?», «ну где вы», «алло», «ау», «есть кто?»: is anybody there at all.
+_ASKS_PRESENCE = re.compile(
+    _LEAD + r"(?:ал+о+|ау+|вы\s+(?:тут|здесь|где)|где\s+(?:вы|оператор)|"
+    r"(?:есть|тут|здесь)\s+(?:кто|кто\s+нибудь|кто\s+то)|кто\s+нибудь\s+(?:есть|тут|здесь))"
+    r"(?:\s+(?:вообще|уже|там|еще|ал+о+))*$"
 )
 _WORDS = re.compile(r"[а-яё]+")
 
 
 def asks_about_wait(text: str) -> bool:
-    """Is this short message a question about the wait for a person?"""
-    return bool(_ASKS_WAIT.match(" ".join(_WORDS.findall(text.lower().replace("ё", "е")))))
+    """Is this short message a question about the wait for a person, or whether anybody is
+    there («вы тут?», «алло»)?"""
+    words = " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
+    return bool(_ASKS_WAIT.match(words) or _ASKS_PRESENCE.match(words))
 
 
-async def while_queued(turn: Turn) -> None:
-    """A person owns the conversation: the bot keeps quiet while an operator has it.
-
-    A customer waiting in the queue is not left writing into a void. A question the
-    knowledge base answers gets its answer at once, and the request keeps its place in the
-    queue (``utter_handoff_queued_answered``, with «Отменить вызов оператора» should the
-    answer be enough). Anything else is acknowledged (``utter_handoff_queued_again``, out of
-    hours ``utter_handoff_queued_offline`` with when the team is back) when it is the first
-    message since the bot last spoke, or since the customer paused
-    (``QUEUED_SILENCE``); a burst of messages gets one acknowledgement, then one every
-    ``QUEUED_REMINDER_EVERY`` at most."""
+async def _silent_operator(turn: Turn) -> Operator | None:
+    """The operator who has the conversation and has not written in it yet."""
     conv = turn.conversation
-    if conv.owner != Owner.QUEUED.value or turn.event.edited:
+    if conv.owner != Owner.OPERATOR.value or conv.operator_id is None:
+        return None
+    wrote = await turn.session.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conv.id,
+            Message.author == "operator",
+            Message.kind == "message",
+            Message.operator_id == conv.operator_id,
+        )
+        .limit(1)
+    )
+    return None if wrote is not None else await turn.session.get(Operator, conv.operator_id)
+
+
+async def say_status(turn: Turn) -> None:
+    """A short honest status for «вы тут?», «долго ещё?» or a plain /start, whatever the
+    throttle: in the queue the expected wait (``utter_handoff_wait``; with nobody of the team
+    online ``utter_handoff_wait_nobody_online``, no minutes; out of hours when the team is
+    back), with an operator who has not written yet that they are on it
+    (``utter_handoff_operator_connected``). Once the operator writes, they answer it."""
+    conv = turn.conversation
+    if conv.owner != Owner.QUEUED.value:
+        operator = await _silent_operator(turn)
+        if operator is not None and OPERATOR_CONNECTED in turn.domain.responses:
+            turn.utter(OPERATOR_CONNECTED, operator=operator.display_name)
         return
-    heard = (conv.context or {}).get("queued_heard_at")
     hours = turn.config.handoff.working_hours
-    if (
-        turn.event.kind is InboundKind.TEXT
-        and asks_about_wait(turn.event.text)
-        and WAIT in turn.domain.responses
-        and escalation.is_open(hours, turn.now)
-    ):
+    if not escalation.is_open(hours, turn.now):
+        _say_offline(turn)
+    elif WAIT in turn.domain.responses:
         expected = await waiting.expected_wait_minutes(turn.session, conv, turn.config.handoff)
         if expected.nobody_online and NOBODY_WAIT in turn.domain.responses:
             turn.utter(NOBODY_WAIT)  # nobody is at their place: no minutes to name
         else:
             turn.utter(WAIT, wait_minutes=escalation.plural_minutes(expected.minutes))
-        conv.context = {
-            **(conv.context or {}),
-            "queued_heard_at": turn.now.isoformat(),
-            "queued_reminder_at": turn.now.isoformat(),
-        }
+    else:
+        turn.utter(QUEUED_AGAIN)
+    conv.context = {
+        **(conv.context or {}),
+        "queued_heard_at": turn.now.isoformat(),
+        "queued_reminder_at": turn.now.isoformat(),
+    }
+
+
+def _say_offline(turn: Turn) -> None:
+    hours = turn.config.handoff.working_hours
+    back = escalation.next_opening(hours, turn.now)
+    turn.utter(
+        QUEUED_OFFLINE if QUEUED_OFFLINE in turn.domain.responses else "utter_handoff_offline",
+        back_at=escalation.format_back_at(back, turn.now),
+    )
+
+
+async def command(turn: Turn) -> bool:
+    """A bot command while a person is called or has the conversation, answered as with the
+    bot (bot/commands.py makes «/link», «/help», «/start …» typed anywhere these events): /link
+    its code, /help its text (without «Позвать оператора»: one is called), /start with a link
+    code links. False for anything else, /start with a FAQ entry included (:func:`faq_answers`
+    answers it) and a plain /start (:func:`say_status`)."""
+    event = turn.event
+    payload = event.payload or ""
+    if event.kind is InboundKind.START:
+        param = event.start_param or ""
+        if payload == "welcomed":  # Viber's welcome went in the webhook's response
+            return True
+        return param.startswith("link_") and await linking.apply_link_code(turn, param[5:])
+    if event.kind is not InboundKind.BUTTON or payload == HANDOFF_PAYLOAD:
+        return False
+    if payload == LINK_PAYLOAD:
+        await linking.offer_link_code(turn)
+        return True
+    name = f"utter_{payload[1:]}"
+    if not payload.startswith("/") or name not in turn.domain.responses:
+        return False
+    said = turn.domain.render(name, turn.channel)
+    kept = tuple(b for b in said.buttons if b.payload != HANDOFF_PAYLOAD)
+    turn.say(dataclasses.replace(said, buttons=kept), {"response": name})
+    return True
+
+
+async def while_queued(turn: Turn) -> None:
+    """A person owns the conversation: the bot keeps quiet while an operator has it, but for
+    commands (:func:`command`), «вы тут?» before the operator's first word (:func:`say_status`)
+    and a FAQ deep link (/start faq_…).
+
+    A customer waiting in the queue is not left writing into a void. A question the
+    knowledge base answers gets its answer at once, and the request keeps its place in the
+    queue (``utter_handoff_queued_answered``, with «Отменить вызов оператора» should the
+    answer be enough). «Долго ещё?», «вы тут?» or a plain /start always gets the status. Anything
+    else is acknowledged (``utter_handoff_queued_again``, with nobody of the team online
+    ``utter_handoff_queued_again_nobody_online``, out of hours ``utter_handoff_queued_offline``
+    with when the team is back) when it is the first message since the bot last spoke, or since
+    the customer paused (``QUEUED_SILENCE``); a burst of messages gets one acknowledgement, then
+    one every ``QUEUED_REMINDER_EVERY`` at most."""
+    conv = turn.conversation
+    if turn.event.edited or await command(turn):
         return
+    event = turn.event
+    asks = (event.kind is InboundKind.TEXT and asks_about_wait(event.text)) or (
+        event.kind is InboundKind.START and not faq_answers(turn)
+    )
+    if asks:
+        await say_status(turn)
+        return
+    if conv.owner != Owner.QUEUED.value:
+        for entry_id in faq_answers(turn) if event.kind is InboundKind.START else ():
+            await answer_entry(turn, entry_id)  # a FAQ deep link: its answer, as asked
+        return
+    heard = (conv.context or {}).get("queued_heard_at")
+    hours = turn.config.handoff.working_hours
     entries = faq_answers(turn)
     for entry_id in entries:
         await answer_entry(turn, entry_id)
@@ -90,15 +188,16 @@ async def while_queued(turn: Turn) -> None:
     elif due:
         context["queued_reminder_at"] = turn.now.isoformat()
         if not escalation.is_open(hours, turn.now):  # «скоро» would not be true at night
-            back = escalation.next_opening(hours, turn.now)
-            turn.utter(
-                "utter_handoff_queued_offline"
-                if "utter_handoff_queued_offline" in turn.domain.responses
-                else "utter_handoff_offline",
-                back_at=escalation.format_back_at(back, turn.now),
-            )
+            _say_offline(turn)
+        elif (
+            QUEUED_AGAIN_NOBODY in turn.domain.responses
+            and (
+                await waiting.expected_wait_minutes(turn.session, conv, turn.config.handoff)
+            ).nobody_online
+        ):
+            turn.utter(QUEUED_AGAIN_NOBODY)  # nobody is at their place: no «скоро»
         else:
-            turn.utter("utter_handoff_queued_again")
+            turn.utter(QUEUED_AGAIN)
     conv.context = context
 
 
@@ -108,6 +207,10 @@ def faq_answers(turn: Turn) -> list[str]:
     answers: no flow starts in the queue, and no entry only a person may answer (the person is
     coming)."""
     payload = turn.event.payload or ""
+    param = turn.event.start_param or ""
+    if turn.event.kind is InboundKind.START and param.startswith("faq_"):
+        linked = turn.kb.get(param[4:])  # a deep link to an entry («t.me/volt_bot?start=faq_…»)
+        return [linked.id] if linked is not None and not linked.human_only else []
     if turn.event.kind is InboundKind.BUTTON and payload.startswith("faq:"):
         pressed = turn.kb.get(payload[4:])  # a FAQ button of an earlier answer
         return [pressed.id] if pressed is not None and not pressed.human_only else []

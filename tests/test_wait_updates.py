@@ -108,8 +108,11 @@ async def test_after_the_apology_a_customer_message_gets_one_short_acknowledgeme
         assert [b.title for b in ack.buttons] == ["Отменить вызов оператора"]
         # The next one right after it is no news: no second acknowledgement.
         s.engine.clock = lambda: moment + timedelta(seconds=40)
-        await s.say("c1", "алло")
+        await s.say("c1", "фамилия Иванова")
         assert len(await s.texts("c1")) == said + 1
+        # «Алло» asks whether anybody is there: that always gets the status (bot/queued.py).
+        await s.say("c1", "алло")
+        assert (await s.texts("c1"))[-1].startswith("Оператор подключится к диалогу примерно через")
 
 
 async def test_an_operator_leaving_before_answering_makes_the_wait_late_again(
