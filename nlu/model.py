@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -382,12 +383,18 @@ class IntentModel:
         return (np.ascontiguousarray(coef.T, dtype=np.float32), inter.astype(np.float32))
 
     def _calibrate(self, x: sp.csr_matrix, y: Array) -> float | None:
-        """Hold out one example of every class that has at least two; fit the temperature."""
-        rng = np.random.default_rng(self.config.seed)
+        """Hold out a quarter of every class that has at least two examples; fit the temperature.
+
+        Each class draws its held-out rows from a generator of its own (the seed and the
+        class's name): a question added to one entry changes only that entry's draw, not the
+        draws of every class after it — which moved the fitted temperature a grid step and
+        turned right answers elsewhere into «Уточните» (docs/nlu.md, the 2026-12-07 QA pass).
+        """
         held: list[int] = []
-        for c in range(len(self.classes)):
+        for c, name in enumerate(self.classes):
             idx = np.flatnonzero(y == c)
             if len(idx) >= 2:
+                rng = np.random.default_rng([self.config.seed, zlib.crc32(str(name).encode())])
                 k = max(1, len(idx) // 4)
                 held.extend(rng.choice(idx, size=k, replace=False).tolist())
         train_mask = np.ones(len(y), dtype=bool)

@@ -60,12 +60,6 @@ async def test_a_spoken_when_after_the_cost_of_delivery_gets_the_delivery_times_
     assert alice.last_outcome.owner is Owner.BOT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: «вернуть» outweighs «не работают» (return_goods 0.98). The defective_item "
-    "questions that fix it redraw the calibration hold-out and cost 7 right held-out answers: "
-    "not shipped (docs/nlu.md, «The 2026-12-07 QA pass»)",
-)
 async def test_a_broken_item_the_customer_wants_to_return_is_a_defect(bot: TestBot) -> None:
     alice = bot.customer("alice")
     answer, *_ = await alice.say("хочу вернуть наушники они не работают чек потерял что делать")
