@@ -48,10 +48,10 @@ async def test_once_an_operator_has_it_the_press_reaches_the_operator(bot: TestB
         anna = await create_operator(session, "anna", "anna-pass-1", display_name="Анна")
         anna.status = "online"
     alice = bot.customer("alice")
-    handoff, joined = await alice.say("позовите оператора")  # Anna is free: she has it at once
+    [joined] = await alice.say("позовите оператора")  # Anna is free: she has it at once
     assert alice.last_outcome.owner is Owner.OPERATOR
-    # No queue to leave: the handoff message has no cancel button this time.
-    assert handoff.buttons == () and joined.text.startswith("Оператор Анна уже читает")
+    # No queue to leave, no minutes to wait: only «уже читает», with no cancel button.
+    assert joined.buttons == () and joined.text.startswith("Оператор Анна уже читает")
     # The button of an older handoff message, pressed now, reaches Anna.
     press = alice.event(kind=InboundKind.BUTTON, payload=CANCEL_HANDOFF_PAYLOAD, text=CANCEL)
     [said] = await alice.redeliver(press)
