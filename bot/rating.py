@@ -114,7 +114,8 @@ async def apply(
     ask_reason: bool = True,
 ) -> Rated | None:
     """Store the rating (or its reason) the button stands for; None for a malformed or
-    foreign payload (logged, nothing stored)."""
+    foreign payload (logged, nothing stored) and for the stored score pressed again (a
+    messenger keeps the buttons pressable: it was thanked for once)."""
     payload = event.payload or ""
     reason = payload.startswith(REASON_PREFIX)
     conversation_id, value = _parse(payload, REASON_PREFIX if reason else RATE_PREFIX)
@@ -136,6 +137,8 @@ async def apply(
     score = int(value) if value.isdigit() else 0
     if not 1 <= score <= 5:
         log.warning("ignored a malformed rating payload")
+        return None
+    if existing is not None and existing.score == score:
         return None
     asked_before = existing is not None and existing.score <= LOW  # «что пошло не так?» once
     if existing is None:

@@ -329,6 +329,18 @@ async def test_a_rating_counts_once_and_only_from_that_customer(db: Database) ->
         assert (await s.conversation(conv_id)).rating == 4
 
 
+async def test_the_same_score_pressed_again_is_thanked_for_once(db: Database) -> None:
+    async with stack(db) as s:
+        _, ask = await helped_and_asked(s)
+        await s.say("c1", "5", payload=ask.buttons[4].payload)
+        thanked = len(await s.delivered("c1"))
+        await s.say("c1", "5", payload=ask.buttons[4].payload)  # Telegram keeps the buttons
+        assert len(await s.delivered("c1")) == thanked  # not a second «Спасибо за оценку»
+        await s.say("c1", "4", payload=ask.buttons[3].payload)  # a change of mind is heard
+        assert len(await s.delivered("c1")) == thanked + 1
+        assert (await s.delivered("c1"))[-1].text.startswith("Спасибо за оценку")
+
+
 async def test_an_old_rating_button_pressed_later_does_not_change_the_rating(
     db: Database,
 ) -> None:
