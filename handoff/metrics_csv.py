@@ -9,6 +9,7 @@ import csv
 import io
 from typing import Any
 
+from handoff.views import CHANNEL_TITLES
 from knowledge_base.table import safe_cell
 
 BOM = "\ufeff"
@@ -25,9 +26,6 @@ OPERATOR_COLUMNS = (
     "Оценок",
     "Оценок 1–3",
 )
-
-
-CHANNEL_TITLES = {"telegram": "Telegram", "viber": "Viber", "webchat": "Веб-чат"}
 
 
 def _number(value: Any) -> str:
@@ -120,7 +118,7 @@ def to_csv(data: dict[str, Any]) -> str:
     )
     writer.writerows(
         (
-            CHANNEL_TITLES.get(c["channel"], safe_cell(c["channel"])),
+            _channel_title(c["channel"]),
             c["conversations"],
             c["handed_over"],
             _number(c["without_person_rate"]),
@@ -149,3 +147,9 @@ def to_csv(data: dict[str, Any]) -> str:
     if handoffs.get("without_question"):
         writer.writerow(["Без вопроса к боту перед передачей", handoffs["without_question"]])
     return BOM + out.getvalue()
+
+
+def _channel_title(channel: str) -> str:
+    """The console's name of a channel, as a table cell starts: «Веб-чат», «Telegram»."""
+    title = CHANNEL_TITLES.get(channel)
+    return title[:1].upper() + title[1:] if title else safe_cell(channel)

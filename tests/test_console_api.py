@@ -495,11 +495,20 @@ def test_figures_use_the_decimal_comma() -> None:
             "without_person_rate": 0.25,
             "ratings": 1,
             "csat_average": 5.0,
-        }
+        },
+        {
+            "channel": "webchat",
+            "conversations": 2,
+            "handed_over": 0,
+            "without_person_rate": 1.0,
+            "ratings": 0,
+            "csat_average": None,
+        },
     ]
     lines = to_csv(data).split("\r\n")
     at = lines.index("Канал;Диалогов;Передано оператору;Доля без оператора;Средняя оценка")
     assert lines[at + 1] == "Telegram;4;3;0,25;5"
+    assert lines[at + 2].startswith("Веб-чат;2;0;1;")  # the console's name, as a cell starts
     # A title that starts like a formula is text in the spreadsheet.
     data["handoffs"]["topics"] = [{"intent": "x", "title": "=1+1", "count": 1}]
     assert "'=1+1;1" in to_csv(data).split("\r\n")
