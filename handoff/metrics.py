@@ -311,15 +311,18 @@ def _kept() -> ColumnElement[bool]:
 
 def _wrote() -> ColumnElement[bool]:
     """The customer wrote something in the conversation: a text, a button, a file or a
-    location — not only opened the chat (an empty message). An erased conversation counts as
-    it did before its texts went."""
+    location — not only opened the chat (an empty message in the web chat, Telegram's «Start»
+    button: «/start» alone). An erased conversation counts as it did before its texts went."""
     return Conversation.erased_at.is_not(None) | (
         select(Message.id)
         .where(
             Message.conversation_id == Conversation.id,
             Message.author == "customer",
             Message.kind == "message",
-            or_(Message.text != "", Message.data["attachments"].as_string().is_not(None)),
+            or_(
+                Message.text.not_in(("", "/start")),
+                Message.data["attachments"].as_string().is_not(None),
+            ),
         )
         .exists()
     )

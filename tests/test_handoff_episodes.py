@@ -201,6 +201,27 @@ async def test_visitors_who_only_opened_the_chat_are_not_resolved_without_a_pers
     assert [(c["conversations"], c["handed_over"]) for c in data["channels"]] == [(4, 3)]
 
 
+async def test_a_telegram_start_alone_is_no_conversation_the_bot_resolved(db: Database) -> None:
+    """Telegram's «Start» button sends «/start»: the bot greets, nothing was asked."""
+    async with stack(db) as s:
+        await s.escalate("c1")
+        for user, text in (("t1", "/start"), ("t2", "/start"), ("t3", "/start faq_delivery_cost")):
+            event = Inbound(
+                channel=s.channel.name,
+                external_id=f"start-{user}",
+                user_id=user,
+                chat_id=user,
+                kind=InboundKind.START,
+                text=text,
+                start_param=text.partition(" ")[2] or None,
+            )
+            assert (await s.engine.process(event)).conversation_id is not None
+        await s.say("t2", "доставка в Казань")  # then asked: the bot handled that alone
+        data = await figures(s, utcnow() - timedelta(hours=1))
+    # c1 went to a person; t2 asked, t3 came by a link to an answer; t1 only pressed «Start».
+    assert data["deflection"] == {"conversations": 3, "without_person": 2, "rate": 0.667}
+
+
 async def test_a_photo_without_words_is_writing(db: Database) -> None:
     """An empty text with an attachment is a customer who wrote (a photo of the receipt)."""
     now = utcnow()
