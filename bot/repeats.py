@@ -18,7 +18,8 @@ entry was answered earlier in the conversation. A press of «👍 Помогло
 the answer rates it and asks nothing, so it is looked past: «👎», then the same question, is a
 re-ask. A fragment read as the answered entry only through the answer before it («а на
 телек?» after the warranty, :mod:`bot.followup`) asks about another detail and is answered in
-full. A project whose domain lacks the response answers again as before.
+full. So is an answer an editor rewrote since the customer read it. A project whose domain
+lacks the response answers again as before.
 """
 
 from __future__ import annotations
@@ -53,17 +54,17 @@ async def just_answered(turn: Turn) -> str | None:
     """The FAQ entry the bot answered the customer's previous message with, if it was one entry
     and nobody else spoke since (ratings of the answer looked past)."""
     rows = await turn.session.execute(
-        select(Message.author, Message.data)
+        select(Message.author, Message.text, Message.data)
         .where(Message.conversation_id == turn.conversation.id, Message.kind == "message")
         .order_by(Message.id.desc())
         .limit(LOOKBACK)
     )
     answered: set[str] = set()
     current = True  # the newest customer message is the one being answered now
-    for author, data in rows:
+    for author, text, data in rows:
         data = data if isinstance(data, dict) else {}
         if author == "bot":
-            if not current and data.get("faq"):
+            if not current and data.get("faq") and _still_says(turn, str(data["faq"]), text, data):
                 answered.add(str(data["faq"]))
         elif author != "customer":
             return None  # an operator answered in between
@@ -72,6 +73,16 @@ async def just_answered(turn: Turn) -> str | None:
         elif not _rating(data):
             return answered.pop() if len(answered) == 1 else None
     return None
+
+
+def _still_says(turn: Turn, entry_id: str, text: str, data: dict[str, object]) -> bool:
+    """The entry would answer with what the customer read then: an editor who rewrote the
+    answer since has something new to say, and the customer gets it in full. (A reminder
+    counts as the answer it stood for.)"""
+    entry = turn.kb.entries.get(entry_id)
+    if entry is None:
+        return False
+    return data.get("response") == RESPONSE or entry.render(turn.channel).text == text
 
 
 def _rating(data: dict[str, object]) -> bool:

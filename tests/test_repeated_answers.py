@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.config import Domain
 from bot.ownership import Owner
 from bot.repeats import RESPONSE
-from bot.storage.models import Conversation
+from bot.storage.models import Conversation, Message
 from tests.dialogue import TestBot
 
 RETURN = "Товар надлежащего качества можно вернуть в течение 14 дней"
@@ -52,6 +52,19 @@ async def test_the_same_question_again_gets_a_pointer_to_the_answer_and_a_person
     assert alice.last_outcome.owner is Owner.QUEUED
     assert told[0].text.startswith("Простите, я так и не смог разобраться")
     assert await reason_of(bot) == "not_understood"
+
+
+async def test_an_answer_rewritten_since_is_sent_in_full(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    [answer] = await alice.say("как вернуть товар")
+    # What she read then was the editor's earlier wording (the answer was rewritten since).
+    async with bot.runtime.db.write() as s:
+        await s.execute(
+            update(Message).where(Message.text == answer.text).values(text="Старый ответ.")
+        )
+    [again] = await alice.say("ну а как вернуть то?")
+    assert RETURN in again.text and not again.text.startswith(reminder(bot))
+    assert alice.last_outcome.owner is Owner.BOT
 
 
 async def test_the_person_offered_with_the_reminder_comes_at_a_press(bot: TestBot) -> None:
