@@ -88,12 +88,12 @@ def open_the_newest(operator: Page, server: Server) -> int:
     return conversation
 
 
-def a_customer_waits(
+def a_customer_is_listed(
     server: Server, contexts: Any, username: str, name: str, says: str
 ) -> tuple[Page, Page, int]:
     """An operator (away, so nothing is assigned to them) and a web chat customer who asked
-    for a person; the operator has the customer's conversation open. Returns both pages and
-    the conversation's id."""
+    for a person; the operator sees the customer's conversation in «Все». Returns both pages
+    and the conversation's id."""
     server.add_operator(username, name=name)
     operator = contexts()
     log_in(operator, server, username)
@@ -104,6 +104,15 @@ def a_customer_waits(
     expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
     conversation = server.newest_conversation()
     operator.click('.tab[data-view="all"]')
+    expect(operator.locator(f'#list li.conv[data-id="{conversation}"]')).to_be_visible()
+    return operator, customer, conversation
+
+
+def a_customer_waits(
+    server: Server, contexts: Any, username: str, name: str, says: str
+) -> tuple[Page, Page, int]:
+    """:func:`a_customer_is_listed`, and the operator has the conversation open."""
+    operator, customer, conversation = a_customer_is_listed(server, contexts, username, name, says)
     operator.locator(f'#list li.conv[data-id="{conversation}"]').click()
     expect(operator.locator("#messages")).to_contain_text(says)
     return operator, customer, conversation

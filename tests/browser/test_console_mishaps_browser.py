@@ -13,6 +13,7 @@ from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import Server
 from tests.browser.test_console_browser import (
+    a_customer_is_listed,
     a_customer_waits,
     customer_says,
     go_away,
@@ -219,18 +220,10 @@ def test_a_click_while_the_list_refreshes_still_opens_the_conversation(
     # The list is rebuilt on every server event; a click whose press came just before a
     # rebuild used to be dropped by the browser (the pressed element had left the page), and
     # the operator was left at «Выберите диалог слева».
-    server.add_operator("nika", name="Ника")
-    nika = contexts()
-    log_in(nika, server, "nika")
-    go_away(nika)
-    customer = contexts()
-    open_chat(customer, server)
-    customer_says(customer, "Позовите оператора, нужен счёт для юрлица")
-    expect(customer.locator("li.msg--bot").last).to_contain_text("Передаю")
-    conversation = server.newest_conversation()
-    nika.click('.tab[data-view="all"]')
+    nika, _, conversation = a_customer_is_listed(
+        server, contexts, "nika", "Ника", "Позовите оператора, нужен счёт для юрлица"
+    )
     item = nika.locator(f'#list li.conv[data-id="{conversation}"]')
-    expect(item).to_be_visible()
     box = item.bounding_box()
     assert box is not None
     nika.mouse.move(box["x"] + 10, box["y"] + 10)
