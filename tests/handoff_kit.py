@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 from sqlalchemy import select
@@ -35,6 +35,9 @@ from handoff.waiting import WaitingNotices
 from handoff.web import Console, routes
 from knowledge_base.loader import load_kb
 from nlu.api import Decision, IntentScore, Prediction
+
+if TYPE_CHECKING:
+    from tests.dialogue import TestBot
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-9"
@@ -87,6 +90,22 @@ def without_responses(brain: Brain, *names: str) -> Brain:
     """``brain`` as a project whose domain.yml lacks the responses ``names``."""
     responses = {k: v for k, v in brain.domain.responses.items() if k not in names}
     return dataclasses.replace(brain, domain=dataclasses.replace(brain.domain, responses=responses))
+
+
+@contextlib.asynccontextmanager
+async def demo_bot_without(
+    db_url: str, project: Any, model: Any, *names: str
+) -> AsyncIterator[TestBot]:
+    """The demo bot, running, as a project whose domain.yml lacks the responses ``names``: what
+    deleting an optional phrase falls back to."""
+    from tests.conftest import brain_for
+    from tests.dialogue import start_bot
+
+    bot = await start_bot(project, without_responses(brain_for(project, model), *names), db_url)
+    try:
+        yield bot
+    finally:
+        await bot.runtime.stop()
 
 
 @dataclass

@@ -12,9 +12,8 @@ from bot.cancel import CANCEL_HANDOFF_PAYLOAD, INACTIVE
 from bot.events import InboundKind
 from bot.ownership import Owner
 from bot.storage.models import Transition
-from tests.conftest import brain_for
-from tests.dialogue import TestBot, start_bot
-from tests.handoff_kit import without_responses
+from tests.dialogue import TestBot
+from tests.handoff_kit import demo_bot_without
 
 CANCEL = "Отменить вызов оператора"
 
@@ -72,14 +71,10 @@ async def test_an_old_button_with_the_bot_changes_nothing(bot: TestBot) -> None:
 async def test_without_its_phrase_an_old_button_gets_the_prompt(
     db_url: str, demo_project: Any, demo_model: Any
 ) -> None:
-    brain = without_responses(brain_for(demo_project, demo_model), INACTIVE)
-    bot = await start_bot(demo_project, brain, db_url)
-    try:
+    async with demo_bot_without(db_url, demo_project, demo_model, INACTIVE) as bot:
         alice = bot.customer("alice")
         await alice.say("спасибо")
         press = alice.event(kind=InboundKind.BUTTON, payload=CANCEL_HANDOFF_PAYLOAD, text=CANCEL)
         [said] = await alice.redeliver(press)
         assert said.text == "Я на связи! Чем могу помочь? Напишите вопрос своими словами."
         assert alice.last_outcome.owner is Owner.BOT
-    finally:
-        await bot.runtime.stop()

@@ -15,9 +15,8 @@ from bot.ownership import Owner
 from bot.storage.db import Database
 from bot.storage.models import utcnow
 from handoff.waiting import PROMISE
-from tests.conftest import brain_for
-from tests.dialogue import TestBot, start_bot
-from tests.handoff_kit import make_brain, stack, without_responses
+from tests.dialogue import TestBot
+from tests.handoff_kit import demo_bot_without, make_brain, stack, without_responses
 
 NOBODY = "никого из операторов нет на месте"
 BACK = "коллега ответит здесь же, как только вернётся"
@@ -72,15 +71,15 @@ async def test_with_someone_online_and_busy_the_minutes_are_named(bot: TestBot) 
 @pytest.fixture
 async def old_bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[TestBot]:
     """The demo bot whose domain.yml has none of the «nobody online» responses."""
-    brain = without_responses(
-        brain_for(demo_project, demo_model),
+    async with demo_bot_without(
+        db_url,
+        demo_project,
+        demo_model,
         "utter_handoff_nobody_online",
         "utter_handoff_nobody_online_order_known",
         "utter_handoff_wait_nobody_online",
-    )
-    test_bot = await start_bot(demo_project, brain, db_url)
-    yield test_bot
-    await test_bot.runtime.stop()
+    ) as test_bot:
+        yield test_bot
 
 
 async def test_a_project_without_those_responses_names_the_estimate_as_before(

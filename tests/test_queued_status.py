@@ -12,9 +12,8 @@ import pytest
 
 from bot.ownership import Owner
 from bot.storage.models import Conversation, utcnow
-from tests.conftest import brain_for
-from tests.dialogue import Customer, TestBot, start_bot
-from tests.handoff_kit import operator_reply, without_responses
+from tests.dialogue import Customer, TestBot
+from tests.handoff_kit import demo_bot_without, operator_reply
 
 WAIT = "Оператор подключится к диалогу примерно через"
 NOBODY = "Сейчас никого из операторов нет на месте"
@@ -109,14 +108,14 @@ async def anna_writes(bot: TestBot, customer: Customer) -> None:
 @pytest.fixture
 async def old_bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[TestBot]:
     """The demo bot whose domain.yml has neither new response."""
-    brain = without_responses(
-        brain_for(demo_project, demo_model),
+    async with demo_bot_without(
+        db_url,
+        demo_project,
+        demo_model,
         "utter_handoff_operator_connected",
         "utter_handoff_queued_again_nobody_online",
-    )
-    test_bot = await start_bot(demo_project, brain, db_url)
-    yield test_bot
-    await test_bot.runtime.stop()
+    ) as test_bot:
+        yield test_bot
 
 
 async def test_a_project_without_the_new_responses_says_what_it_said_before(
