@@ -15,6 +15,9 @@ A message inside a flow is read in this order (docs/flows.md):
 4. a message that starts a flow by its intent («курьер не приехал» while asked for the order
    number, «где мой заказ 87654321?» at «Всё понятно?») starts that flow: what the one left
    collected under the same slot name is not asked again, unless it is the same flow restarted;
+   the same flow's intent at its own first question («где мой заказ» when asked for the
+   number) answers nothing and is a failed answer (9.), so asking it over does not put off
+   the hand-over;
 5. a confident question about something else leaves the flow and is answered;
 6. a new value for an earlier answer («87654321» at «Всё понятно?») replays the flow from it;
 7. a flow's bare ``start_pattern`` starts that flow afresh;
@@ -188,6 +191,10 @@ class FlowHandler:
         """Handle a message that does not answer the question but means something else;
         False when it means nothing else (a failed answer)."""
         start = starting(turn) if turn.event.kind is InboundKind.TEXT else None
+        if start is not None and start.flow is flow and state.step == flow.steps[0].id:
+            # «где мой заказ» again at its own first question: the question is not answered, a
+            # miss — a restart would ask the same and reset the count that hands over.
+            return False
         if start is not None and not start.by_pattern:
             # «курьер не приехал» while asked for the order number: that flow, not its FAQ text.
             self._finish(turn, state)

@@ -162,6 +162,17 @@ async def test_no_number_twice_hands_over(bot: TestBot) -> None:
     assert alice.last_outcome.owner is Owner.QUEUED
 
 
+async def test_asking_the_flows_question_over_instead_of_answering_hands_over_too(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    await alice.say("ну где мой заказ???")  # no number: asked again, not started over
+    assert "8 цифр" in alice.last_text
+    await alice.say("где мой заказ, я спрашиваю")
+    assert alice.last_outcome.owner is Owner.QUEUED  # as after two answers without a number
+
+
 async def test_the_customer_can_cancel_or_ask_something_else(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("где мой заказ")
