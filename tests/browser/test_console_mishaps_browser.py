@@ -232,3 +232,24 @@ def test_a_click_while_the_list_refreshes_still_opens_the_conversation(
     nika.mouse.up()
     expect(nika.locator("#messages")).to_contain_text("нужен счёт для юрлица")
     expect(item).to_have_attribute("aria-current", "true")
+
+
+def test_a_guess_inserted_while_the_conversation_refreshes_still_lands_in_the_reply(
+    server: Server, contexts: Any
+) -> None:
+    # Each server event about the open conversation redraws its pane; an unchanged guess is
+    # no longer rebuilt, so «Вставить» pressed just before a redraw still inserts.
+    olga, _, _ = a_customer_waits(
+        server, contexts, "olga", "Ольга", "Здравствуйте, где мой заказ 12345? Позовите оператора"
+    )
+    guess = olga.locator("#guesses li", has=olga.get_by_role("button", name="Вставить")).first
+    insert = guess.get_by_role("button", name="Вставить")
+    box = insert.bounding_box()
+    assert box is not None
+    olga.mouse.move(box["x"] + 5, box["y"] + 5)
+    olga.mouse.down()
+    olga.evaluate("renderDetail(STATE.detail)")  # what a new message in it does
+    olga.mouse.up()
+    answer = guess.get_attribute("title")
+    assert answer and len(answer) > 40
+    expect(olga.locator("#reply")).to_have_value(answer)

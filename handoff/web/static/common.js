@@ -28,14 +28,18 @@ function el(tag, attrs, ...children) {
 // and changes only their attributes and content: Chromium drops a click whose pressed element
 // left the page, even for a moment, so a list replaced on every refresh (the console's, on each
 // server event) would lose the operator's click now and then.
+// An item that did not change is not touched at all, so a button inside it (a guess's
+// «Вставить») keeps its click too.
 function refreshKeyed(list, fresh) {
   const shown = new Map([...list.children].map((node) => [node.dataset.id, node]));
   fresh.forEach((node, index) => {
     const kept = shown.get(node.dataset.id);
     if (kept) {
-      for (const name of kept.getAttributeNames()) if (!node.hasAttribute(name)) kept.removeAttribute(name);
-      for (const name of node.getAttributeNames()) kept.setAttribute(name, node.getAttribute(name));
-      kept.replaceChildren(...node.childNodes);
+      if (!kept.isEqualNode(node)) {
+        for (const name of kept.getAttributeNames()) if (!node.hasAttribute(name)) kept.removeAttribute(name);
+        for (const name of node.getAttributeNames()) kept.setAttribute(name, node.getAttribute(name));
+        kept.replaceChildren(...node.childNodes);
+      }
       shown.delete(node.dataset.id);
       node = kept;
     }

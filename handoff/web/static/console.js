@@ -244,7 +244,7 @@ function renderDetail(c) {
   const x = c.escalation_context || {};
   $("x-reason").textContent = c.escalation ? c.escalation.title : "Не эскалирован";
   $("x-message").textContent = x.message || "";
-  $("guesses").replaceChildren(...(c.guesses || []).map(guessItem));
+  refreshKeyed($("guesses"), (c.guesses || []).map(guessItem));
   $("handover").hidden = !c.handover;
   if (c.handover) {
     $("handover-text").textContent = `${c.handover.from}${c.handover.to ? " → " + c.handover.to : ""}${c.handover.team ? " → команда " + (c.handover.team_title || c.handover.team) : ""}: ${c.handover.note || "без заметки"}`;

@@ -151,7 +151,7 @@ function insertAnswer(box, answer) {
 // One of the bot's guesses beside the conversation: a knowledge-base entry's answer goes into
 // the reply with «Вставить», like a search result (the guess is often right: one click).
 function guessItem(g) {
-  const item = el("li", { title: g.answer || g.intent, "data-intent": g.intent || "" },
+  const item = el("li", { title: g.answer || g.intent, "data-intent": g.intent || "", "data-id": g.intent || "" },
     el("span", {}, guessTitle(g)), el("span", { class: "conf" }, pct(g.confidence)));
   if (g.answer) {
     const insert = el("button", { class: "plain insert", type: "button" }, "Вставить");
