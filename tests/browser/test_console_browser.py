@@ -605,6 +605,7 @@ def test_a_web_chat_customer_sends_a_photo_the_operator_sees_it(
     preview.evaluate("img => img.decode()")
     assert preview.evaluate("img => img.naturalWidth") == 1  # fetched behind the login
     lidia.click("#take")
+    expect(lidia.locator("#c-owner")).to_have_text("у оператора")  # taken: «Закрыть» asks nothing
     lidia.click("#close")
     expect(lidia.locator("#c-owner")).to_have_text("закрыт")
 

@@ -176,6 +176,7 @@ def test_a_new_customer_in_the_queue_is_announced_and_the_notice_opens_them(
     assert about(nina, earlier) == []
     nina.locator(f'#list li.conv[data-id="{earlier}"]').click()
     nina.click("#take")
+    expect(nina.locator("#c-owner")).to_have_text("у оператора")
     nina.click("#close")
     expect(nina.locator("#c-owner")).to_have_text("закрыт")
 
