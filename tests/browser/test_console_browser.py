@@ -318,6 +318,10 @@ def test_the_card_tells_a_past_bot_only_session_from_a_person_handled_one(
     past.click()  # the card's past conversation opens
     expect(mira.locator("#card-conversations li.current")).to_contain_text(f"№{morning} ")
     expect(mira.locator("#x-reason")).to_have_text("Не эскалирован")  # the bot had it alone
+    # And back: the item that was the current one is now a past one and opens in its turn.
+    mira.locator(f'#card-conversations li.past[data-id="{afternoon}"]').press("Enter")
+    expect(mira.locator("#card-conversations li.current")).to_contain_text(f"№{afternoon} ")
+    expect(mira.locator("#c-owner")).to_have_text("закрыт")
 
 
 def test_customer_html_is_shown_as_text_and_never_runs(server: Server, contexts: Any) -> None:

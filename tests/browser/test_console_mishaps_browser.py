@@ -253,3 +253,37 @@ def test_a_guess_inserted_while_the_conversation_refreshes_still_lands_in_the_re
     answer = guess.get_attribute("title")
     assert answer and len(answer) > 40
     expect(olga.locator("#reply")).to_have_value(answer)
+
+
+def test_a_label_pressed_while_the_conversation_refreshes_is_still_set(
+    server: Server, contexts: Any
+) -> None:
+    # The labels were rebuilt with the rest of the pane on each server event: a chip pressed
+    # just before a redraw lost the click, like the list's items did (stop 27).
+    lena, _, _ = a_customer_waits(
+        server, contexts, "lena-l", "Лена", "Позовите оператора, хочу вернуть чайник"
+    )
+    chip = lena.locator('#labels .label-chip[data-label="return"]')
+    box = chip.bounding_box()
+    assert box is not None
+    lena.mouse.move(box["x"] + 5, box["y"] + 5)
+    lena.mouse.down()
+    lena.evaluate("renderDetail(STATE.detail)")  # what a new message in it does
+    lena.mouse.up()
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    # The kept chip reads the conversation as it is now: a second press takes the label off.
+    chip.click()
+    expect(chip).to_have_attribute("aria-pressed", "false")
+
+
+def test_a_new_message_keeps_the_text_the_operator_selected(server: Server, contexts: Any) -> None:
+    # Copying the customer's order number while the customer writes on: the redraw used to
+    # rebuild every message and the selection vanished before Ctrl+C.
+    says = "Позовите оператора, заказ 4417-ХР пришёл без зарядки"
+    tina, customer, _ = a_customer_waits(server, contexts, "tina-s", "Тина", says)
+    text = tina.locator("#messages li.author-customer .text", has_text="4417-ХР").first
+    text.select_text()
+    assert "4417-ХР" in tina.evaluate("String(window.getSelection())")
+    customer_says(customer, "и коробка мятая")
+    expect(tina.locator("#messages")).to_contain_text("и коробка мятая")
+    assert "4417-ХР" in tina.evaluate("String(window.getSelection())")

@@ -230,14 +230,18 @@ function renderDetail(c) {
   const messages = $("messages");
   const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
   const older = c.history_truncated
-    ? [el("li", { class: "history-note small" }, "Показаны последние 1000 сообщений клиента")]
+    ? [el("li", { class: "history-note small", "data-id": "older" }, "Показаны последние 1000 сообщений клиента")]
     : [];
   let page = null;  // «Со страницы: …» where the customer's page changes, not on every message
-  messages.replaceChildren(...older, ...c.messages.map((m) => {
+  const items = [...older, ...c.messages.map((m) => {
     const item = messageItem(m, c.id, page);
     if (m.page) page = m.page.url;
     return item;
-  }));
+  })];
+  // Another conversation starts afresh; the same one keeps the messages it shows (refreshKeyed),
+  // so a new message does not drop the operator's text selection or reload the photos.
+  if (messages.dataset.conv !== String(c.id)) messages.replaceChildren(...items);
+  else refreshKeyed(messages, items);
   if (atBottom || messages.dataset.conv !== String(c.id)) messages.scrollTop = messages.scrollHeight;
   messages.dataset.conv = String(c.id);
 
@@ -273,21 +277,38 @@ function renderDetail(c) {
   $("unblock").hidden = !card.blocked_at;
   $("card-channels").replaceChildren(...card.channels.map((ch) => el("li", {}, channelBadge(ch.channel), ch.name || "")));
   const earlier = (card.conversations_total || 0) - card.conversations.length;
-  $("card-conversations").replaceChildren(
-    ...card.conversations.map((p) => {
-      const item = el("li", { class: p.id === c.id ? "current" : "past", "data-id": p.id, title: "Открыть этот диалог" },
-        `№${p.id} · ${new Date(p.created_at).toLocaleDateString("ru-RU")} · ${OWNERS[p.owner]}`,
-        p.owner === "closed" && !p.reason ? " · только бот" : "",
-        p.operator ? ` · ${p.operator}` : "",
-        (p.labels || []).length ? el("span", { class: "card-labels" }, ` · ${p.labels.join(", ")}`) : null,
-        el("span", { class: "rating", title: p.rating_comment || "" }, p.rating ? ` · оценка ${p.rating}` : "",
-          p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : "",
-          p.rating_comment ? ` · «${p.rating_comment.length > 80 ? `${p.rating_comment.slice(0, 80).trimEnd()}…` : p.rating_comment}»` : ""));
-      return p.id === c.id ? item : openable(item, () => select(p.id));
-    }),
-    ...(earlier > 0 ? [el("li", { class: "small earlier" }, `и ещё ${earlier} более ранних — найдите по «№»`)] : []),
-  );
+  refreshKeyed($("card-conversations"), [
+    ...card.conversations.map((p) => el("li", {
+      class: p.id === c.id ? "current" : "past",
+      "data-id": p.id,
+      title: p.id === c.id ? null : "Открыть этот диалог",
+      tabindex: p.id === c.id ? null : "0",
+      role: p.id === c.id ? null : "button",
+    },
+    `№${p.id} · ${new Date(p.created_at).toLocaleDateString("ru-RU")} · ${OWNERS[p.owner]}`,
+    p.owner === "closed" && !p.reason ? " · только бот" : "",
+    p.operator ? ` · ${p.operator}` : "",
+    (p.labels || []).length ? el("span", { class: "card-labels" }, ` · ${p.labels.join(", ")}`) : null,
+    el("span", { class: "rating", title: p.rating_comment || "" }, p.rating ? ` · оценка ${p.rating}` : "",
+      p.rating_reason ? ` (${p.rating_reason.toLowerCase()})` : "",
+      p.rating_comment ? ` · «${p.rating_comment.length > 80 ? `${p.rating_comment.slice(0, 80).trimEnd()}…` : p.rating_comment}»` : ""))),
+    ...(earlier > 0 ? [el("li", { class: "small earlier", "data-id": "earlier" }, `и ещё ${earlier} более ранних — найдите по «№»`)] : []),
+  ]);
 }
+
+// The customer's other conversations open on a click or Enter; the items are kept between
+// redraws (refreshKeyed), so the list listens once and reads which item it is.
+function openPastConversation(event) {
+  const item = event.target.closest("#card-conversations li.past");
+  if (!item) return;
+  if (event.type === "keydown") {
+    if (event.target !== item || !["Enter", " "].includes(event.key)) return;
+    event.preventDefault();  // Space would scroll the list
+  }
+  select(Number(item.dataset.id));
+}
+$("card-conversations").addEventListener("click", openPastConversation);
+$("card-conversations").addEventListener("keydown", openPastConversation);
 
 // «Закрыть» on a queued customer nobody has answered yet reads to them as «Оператор завершил
 // диалог» without a word from a person: asked first.

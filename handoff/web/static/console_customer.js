@@ -11,21 +11,23 @@
 
 const isAdmin = () => document.querySelector('meta[name="operator-role"]').content === "admin";
 
+// Kept between redraws like the conversation's other lists (refreshKeyed): an unchanged note,
+// its «×» included, is not rebuilt, so «×» reads the card shown when it is pressed.
 function renderNotes(card) {
   $("cnotes-box").hidden = Boolean(card.erased_at);
   const notes = card.notes || [];
   const more = (card.notes_total || 0) - notes.length;
-  $("cnotes").replaceChildren(...notes.map((n) => {
-    const line = el("li", { "data-note": String(n.id) },
+  refreshKeyed($("cnotes"), [...notes.map((n) => {
+    const line = el("li", { "data-id": `note-${n.id}`, "data-note": String(n.id) },
       el("span", { class: "cnote-text" }, n.text),
       el("span", { class: "small" }, ` — ${n.author}, ${new Date(n.at).toLocaleDateString("ru-RU")}`));
     if (n.author_id === ME || isAdmin()) {
       const drop = el("button", { type: "button", class: "plain cnote-del", title: "Удалить заметку", "aria-label": "Удалить заметку" }, "×");
-      drop.addEventListener("click", () => deleteNote(card.id, n));
+      drop.addEventListener("click", () => deleteNote(n));
       line.append(" ", drop);
     }
     return line;
-  }), ...(more > 0 ? [el("li", { class: "small" }, `и ещё ${more} более ранних`)] : []));
+  }), ...(more > 0 ? [el("li", { class: "small", "data-id": "more" }, `и ещё ${more} более ранних`)] : [])]);
 }
 
 async function addNote() {
@@ -44,10 +46,11 @@ async function addNote() {
   $("cnote-add").disabled = false;
 }
 
-async function deleteNote(customerId, note) {
-  if (!window.confirm(`Удалить заметку «${note.text.slice(0, 80)}»?`)) return;
+async function deleteNote(note) {
+  const card = STATE.detail && STATE.detail.customer_card;
+  if (!card || !window.confirm(`Удалить заметку «${note.text.slice(0, 80)}»?`)) return;
   try {
-    await api("DELETE", `/customers/${customerId}/notes/${note.id}`);
+    await api("DELETE", `/customers/${card.id}/notes/${note.id}`);
     await refreshDetail();
   } catch (error) {
     showError(error.message);
@@ -73,16 +76,17 @@ function renderMerge(card) {
 
 // The cards joined into this one: «Объединено с «Анна» (Борис, 07.12.2026)» [Разъединить].
 function renderJoins(card) {
-  $("joins").replaceChildren(...(card.joins || []).map((j) => {
+  refreshKeyed($("joins"), (card.joins || []).map((j) => {
     const undo = el("button", { type: "button", class: "plain unmerge-btn" }, "Разъединить");
-    undo.addEventListener("click", () => unmerge(card, j, undo));
-    return el("li", { "data-join": String(j.id) },
+    undo.addEventListener("click", () => unmerge(j, undo));
+    return el("li", { "data-id": `join-${j.id}`, "data-join": String(j.id) },
       `Объединено с «${j.joined}» (${j.by}, ${new Date(j.at).toLocaleDateString("ru-RU")})`, " ", undo);
   }));
 }
 
-async function unmerge(card, join, button) {
-  if (!window.confirm(
+async function unmerge(join, button) {
+  const card = STATE.detail && STATE.detail.customer_card;
+  if (!card || !window.confirm(
     `Разъединить «${card.name}» и «${join.joined}»? «${join.joined}» снова станет отдельным клиентом: ` +
     "мессенджеры, обращения и заметки, которые были до объединения, вернутся в отдельную карточку. " +
     "Написанное после объединения останется здесь.",

@@ -13,26 +13,30 @@ async function loadLabels() {
   }
 }
 
+// The chips are kept between redraws (refreshKeyed: a click pressed just before a server event
+// redraws the conversation still lands), so a click reads the conversation shown at that moment.
 function renderLabels(c) {
   $("labels-box").hidden = LABELS.all.length === 0;
   const on = new Set(c.labels || []);
-  $("labels").replaceChildren(...LABELS.all.map((label) => {
-    const chip = el("button", {
-      type: "button",
-      class: on.has(label.id) ? "label-chip on" : "label-chip",
-      "data-label": label.id,
-    }, label.title);
-    chip.setAttribute("aria-pressed", on.has(label.id) ? "true" : "false");
-    chip.addEventListener("click", async () => {
-      const next = new Set(on);
-      if (next.has(label.id)) next.delete(label.id); else next.add(label.id);
-      try {
-        await api("POST", `/conversations/${c.id}/labels`, { labels: [...next] });
-        await refreshDetail();
-      } catch (error) {
-        showError(error.message);
-      }
-    });
-    return chip;
-  }));
+  refreshKeyed($("labels"), LABELS.all.map((label) => el("button", {
+    type: "button",
+    class: on.has(label.id) ? "label-chip on" : "label-chip",
+    "data-id": label.id,
+    "data-label": label.id,
+    "aria-pressed": on.has(label.id) ? "true" : "false",
+  }, label.title)));
 }
+
+$("labels").addEventListener("click", async (event) => {
+  const chip = event.target.closest("button[data-label]");
+  const c = STATE.detail;
+  if (!chip || !c) return;
+  const next = new Set(c.labels || []);
+  if (next.has(chip.dataset.label)) next.delete(chip.dataset.label); else next.add(chip.dataset.label);
+  try {
+    await api("POST", `/conversations/${c.id}/labels`, { labels: [...next] });
+    await refreshDetail();
+  } catch (error) {
+    showError(error.message);
+  }
+});
