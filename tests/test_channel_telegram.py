@@ -209,6 +209,56 @@ async def test_callback_is_answered_and_mapped(env: Env) -> None:
     assert call.params["callback_query_id"] == update["callback_query"]["id"]
 
 
+async def test_the_pressed_button_is_marked_and_read_without_the_mark(env: Env) -> None:
+    await env.channel.send(
+        str(CHAT),
+        Outbound(
+            "Вы имели в виду?",
+            buttons=(
+                Button("Доставка", "faq:delivery"),
+                Button("Оплата", "faq:payment"),
+                Button("Сайт", "", url="https://volt-shop.ru"),
+            ),
+        ),
+    )
+    [asked] = env.tg.sent_to(CHAT)
+    await env.tg.deliver(
+        env.tg.callback_update(CHAT, "faq:payment", message_id=asked.message_id), env.client
+    )
+
+    def titles() -> list[str]:
+        shown = env.tg.shown_message(CHAT, asked.message_id)
+        return shown.button_titles if shown is not None else []
+
+    await env.tg.wait_for(lambda: titles() == ["Доставка", "✓ Оплата", "Сайт"])
+    shown = env.tg.shown_message(CHAT, asked.message_id)
+    assert shown is not None and shown.buttons[-1][0].url == "https://volt-shop.ru"  # kept
+    # Another press moves the mark; the event carries the title as the bot wrote it.
+    await env.tg.deliver(
+        env.tg.callback_update(CHAT, "faq:delivery", message_id=asked.message_id), env.client
+    )
+    await env.tg.wait_for(lambda: titles() == ["✓ Доставка", "Оплата", "Сайт"])
+    assert [e.text for e in env.collected.events] == ["Оплата", "Доставка"]
+    # The same button again changes nothing: no edit Telegram would refuse as «not modified».
+    await env.tg.deliver(
+        env.tg.callback_update(CHAT, "faq:delivery", message_id=asked.message_id), env.client
+    )
+    await env.tg.wait_for(lambda: len(env.tg.calls_to("answerCallbackQuery")) == 3)
+    assert len(env.tg.calls_to("editMessageReplyMarkup")) == 2
+    assert [e.text for e in env.collected.events][-1] == "Доставка"
+
+
+async def test_a_refused_mark_changes_nothing_else(env: Env) -> None:
+    await env.channel.send(str(CHAT), Outbound("Оцените", buttons=(Button("5", "rate:5"),)))
+    [asked] = env.tg.sent_to(CHAT)
+    env.tg.fail_next("editMessageReplyMarkup", TgFault.server_error())
+    update = env.tg.callback_update(CHAT, "rate:5", message_id=asked.message_id)
+    assert (await env.tg.deliver(update, env.client)).status_code == 200
+    await env.tg.wait_for(lambda: len(env.tg.calls_to("editMessageReplyMarkup")) == 1)
+    [event] = env.collected.events
+    assert event.payload == "rate:5" and event.text == "5"
+
+
 async def test_long_cyrillic_callback_payload_round_trips(env: Env) -> None:
     payload = "тариф:безлимитный-семейный-годовой"  # 34 chars, 64+ bytes in UTF-8
     assert len(payload) <= 64 < len(payload.encode())

@@ -13,6 +13,7 @@ from telegram import (
     CallbackQuery,
     ChatMember,
     ChatMemberUpdated,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
@@ -50,6 +51,10 @@ async def resolve_callback_data(data: str | None, store: PayloadStore) -> str | 
     return data
 
 
+PRESSED_MARK = "✓ "
+"""Put before the title of the button a customer pressed (:func:`marked_keyboard`)."""
+
+
 def _button_title(query: CallbackQuery) -> str:
     """The title of the pressed button, found in the message it was attached to.
 
@@ -61,8 +66,33 @@ def _button_title(query: CallbackQuery) -> str:
         for row in markup.inline_keyboard:
             for button in row:
                 if button.callback_data == query.data:
-                    return button.text
+                    return button.text.removeprefix(PRESSED_MARK)
     return ""
+
+
+def marked_keyboard(query: CallbackQuery) -> InlineKeyboardMarkup | None:
+    """The pressed message's keyboard with «✓» before the button pressed and before no other;
+    ``None`` when that is what it shows already (or there is no keyboard to mark).
+
+    The web chat shows the customer's choice under a rating or «Вы имели в виду…?» and lets
+    them change it; Telegram leaves a pressed button looking untouched, so the adapter edits
+    the message's keyboard the same way. The buttons and their data stay as they are."""
+    markup = getattr(query.message, "reply_markup", None)
+    if not isinstance(markup, InlineKeyboardMarkup) or query.data is None:
+        return None
+    changed = False
+    rows: list[list[InlineKeyboardButton]] = []
+    for row in markup.inline_keyboard:
+        rows.append([])
+        for button in row:
+            title = button.text.removeprefix(PRESSED_MARK)
+            if button.callback_data == query.data:
+                title = PRESSED_MARK + title
+            if title != button.text:
+                changed = True
+                button = InlineKeyboardButton.de_json({**button.to_dict(), "text": title}, None)
+            rows[-1].append(button)
+    return InlineKeyboardMarkup(rows) if changed else None
 
 
 def _attachments(message: Message) -> tuple[Attachment, ...]:

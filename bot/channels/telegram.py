@@ -34,7 +34,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Bot, BotCommand, InputFile, Message, Update
+from telegram import Bot, BotCommand, CallbackQuery, InputFile, Message, Update
 from telegram import error as tg_error
 from telegram.constants import ChatAction, ParseMode
 from telegram.request import HTTPXRequest
@@ -47,7 +47,7 @@ from bot.channels._common import (
     parse_json,
     read_body,
 )
-from bot.channels._telegram_inbound import ALLOWED_UPDATES, CHANNEL, to_inbound
+from bot.channels._telegram_inbound import ALLOWED_UPDATES, CHANNEL, marked_keyboard, to_inbound
 from bot.channels._telegram_outbound import (
     MAX_DOCUMENT_BYTES,
     MAX_PHOTO_BYTES,
@@ -253,12 +253,26 @@ class TelegramChannel(Channel):
                 self.bot.answer_callback_query(update.callback_query.id),
                 "answerCallbackQuery",
             )
+            self._mark_pressed(update.callback_query)
         try:
             return await to_inbound(update, self._settings.payload_store)
         except (AttributeError, KeyError, TypeError) as exc:
             # A shape PTB parsed but we cannot map. (A failing payload store raises others:
             # a handover failure, retried.)
             raise BadUpdate(type(exc).__name__) from exc
+
+    def _mark_pressed(self, query: CallbackQuery) -> None:
+        """«✓» on the pressed button (a cosmetic edit: not retried, never holds the ack)."""
+        marked = marked_keyboard(query)
+        message = query.message
+        if marked is None or message is None:
+            return
+        self._tasks.spawn(
+            self.bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=message.message_id, reply_markup=marked
+            ),
+            "editMessageReplyMarkup",
+        )
 
     async def _handle_update(self, update: Update, on_event: InboundHandler) -> bool:
         """Map and hand over one update; False if it was ignored."""

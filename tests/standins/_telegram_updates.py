@@ -7,7 +7,7 @@ import itertools
 import time
 from typing import Any
 
-from tests.standins._telegram_wire import BOT_ID, UserLike, _user
+from tests.standins._telegram_wire import BOT_ID, SeenMessage, UserLike, _user
 
 
 class UpdateBuilders:
@@ -18,6 +18,9 @@ class UpdateBuilders:
     _update_ids: itertools.count[int]
     _message_ids: itertools.count[int]
     _file_ids: itertools.count[int]
+
+    def shown_message(self, chat_id: int, message_id: int) -> SeenMessage | None:
+        raise NotImplementedError  # the stand-in's
 
     def _next_update(self, **body: Any) -> dict[str, Any]:
         return {"update_id": next(self._update_ids), **body}
@@ -49,6 +52,21 @@ class UpdateBuilders:
         message = self._message(u, text="…", message_id=message_id or next(self._message_ids))
         message["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "Zabota"}
         message["reply_markup"] = {"inline_keyboard": [[{"text": title, "callback_data": data}]]}
+        shown = self.shown_message(u.id, message_id) if message_id is not None else None
+        if shown is not None and shown.keyboard == "inline":
+            # The message the bot sent, with its keyboard as the customer sees it now.
+            message["text"] = shown.text
+            message["reply_markup"] = {
+                "inline_keyboard": [
+                    [
+                        {"text": b.text, "callback_data": b.callback_data}
+                        if b.callback_data is not None
+                        else {"text": b.text, "url": b.url}
+                        for b in row
+                    ]
+                    for row in shown.buttons
+                ]
+            }
         query = {
             "id": f"cq{next(self._update_ids)}",
             "from": u.to_json(),

@@ -8,9 +8,12 @@ Usage::
         assert tg.texts(42) == ["Привет"]
 
 Serves ``/bot{token}/{method}`` (getMe, sendMessage, sendPhoto, sendDocument, sendChatAction,
-answerCallbackQuery, setWebhook, setMyCommands, deleteWebhook, getUpdates, getFile) and
-``/file/bot{token}/{path}``. A wrong token gets 401 like the real API. Parameters are read as
-JSON, as a form, or as ``multipart/form-data`` (how python-telegram-bot uploads files).
+answerCallbackQuery, editMessageReplyMarkup, setWebhook, setMyCommands, deleteWebhook,
+getUpdates, getFile) and ``/file/bot{token}/{path}``. A wrong token gets 401 like the real API.
+Parameters are read as JSON, as a form, or as ``multipart/form-data`` (how python-telegram-bot
+uploads files). ``editMessageReplyMarkup`` changes the keyboard of a message shown
+(:meth:`TelegramStandIn.shown_message`); ``callback_update(..., message_id=…)`` of a shown
+message carries its keyboard as it looks now.
 
 What the customer saw: :meth:`TelegramStandIn.sent_to` lists each chat's messages in order
 with the *rendered* text (HTML parsed the way Telegram does; invalid HTML, texts over 4096
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import time
@@ -356,6 +360,39 @@ class TelegramStandIn(UpdateBuilders, StandIn):
         result = self._show(chat_id, seen)
         result["text"] = text
         return result
+
+    def shown_message(self, chat_id: int, message_id: int) -> SeenMessage | None:
+        """The bot's message ``message_id`` in the chat, as it looks now (edits applied)."""
+        return next((m for m in self._seen.get(chat_id, []) if m.message_id == message_id), None)
+
+    async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        chat_id = self._check_chat(params)
+        try:
+            message_id = int(params["message_id"])
+        except (KeyError, TypeError, ValueError):
+            raise _ApiError(400, "Bad Request: message identifier is not specified") from None
+        shown = self.shown_message(chat_id, message_id)
+        if shown is None:
+            raise _ApiError(400, "Bad Request: message to edit not found")
+        keyboard, buttons = self._buttons(params.get("reply_markup"))
+        if keyboard not in (None, "inline"):
+            raise _ApiError(400, "Bad Request: inline keyboard expected")
+        if buttons == shown.buttons:
+            raise _ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        seen = self._seen[chat_id]
+        seen[seen.index(shown)] = dataclasses.replace(shown, keyboard=keyboard, buttons=buttons)
+        self.changes.notify()
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": self._bot_user(),
+            "text": shown.text,
+        }
 
     def _caption(self, params: dict[str, Any]) -> tuple[str, str]:
         raw = str(params.get("caption") or "")
