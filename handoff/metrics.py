@@ -46,6 +46,7 @@ from handoff.metrics_handoffs import (
     reply_times,
     resolutions,
     still_waiting,
+    unanswered,
 )
 from handoff.metrics_reasons import reasons_and_topics
 from handoff.metrics_rows import moment, rows, without_jit
@@ -238,6 +239,10 @@ async def compute(
             "answered": len(answered_later),
             "p50_seconds": _round(percentile([s for _, s in answered_later], 0.5)),
             "p90_seconds": _round(percentile([s for _, s in answered_later], 0.9)),
+            # What customers wrote after the first answer, and how much of it, in handoffs
+            # still open, no reply has followed: «ответов 0» is not «клиенты не писали».
+            "written": len(said),
+            "waiting": unanswered(said, by_conversation),
         },
         "operators": _per_operator(
             first_answers(escalated, answered_waits, by_conversation),

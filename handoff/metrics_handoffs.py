@@ -111,6 +111,26 @@ def reply_times(
     return found
 
 
+def unanswered(said: Sequence[Said], by_conversation: dict[int, list[Reply]]) -> int:
+    """How many of the customers' messages after a person's first answer, in handoffs not yet
+    ended, no reply of the period has followed (a reply at the same moment answers them): the
+    messages still waiting for a person. Six in a row are six here, however they are timed
+    (:func:`reply_times` times them once, from the first)."""
+    last: dict[int, datetime] = {}
+    for _, conversation_id, at in (r for rs in by_conversation.values() for r in rs):
+        if conversation_id not in last or at > last[conversation_id]:
+            last[conversation_id] = at
+    waiting = 0
+    for _, conversation_id, at, answered, ended in said:
+        if ended is not None:
+            continue
+        replied = last.get(conversation_id)
+        # A reply before this handoff's first answer belongs to an earlier one.
+        if replied is None or (answered is not None and replied < answered) or at > replied:
+            waiting += 1
+    return waiting
+
+
 def resolutions(
     escalated: Sequence[Episode], last: dict[int, Reply], waited: Waited
 ) -> list[Timed]:

@@ -256,10 +256,57 @@ async def test_later_replies_wait_from_the_customers_first_unanswered_message(
     async with db.read() as session:
         data = await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
     # The median of 40 s and 100 s is their mean.
-    assert data["replies"] == {"answered": 2, "p50_seconds": 70.0, "p90_seconds": 94.0}
+    # Five messages after the first answer; the last one still waits for a person.
+    assert data["replies"] == {
+        "answered": 2,
+        "p50_seconds": 70.0,
+        "p90_seconds": 94.0,
+        "written": 5,
+        "waiting": 1,
+    }
     by_name = {r["operator"]: r["reply_p50_seconds"] for r in data["operators"]}
     assert by_name == {"Анна": 40.0, "Борис": 100.0}
     assert data["first_response"]["p50_seconds"] == 30.0
+
+
+async def test_six_messages_after_the_first_answer_wait_and_are_counted(db: Database) -> None:
+    """QA: «после первого ответа клиенты ещё не писали» while a customer had sent six messages
+    nobody answered — no reply time yet, but six messages waiting."""
+    now = utcnow()
+    start = now - timedelta(hours=1)
+    async with db.write() as session:
+        customer, anna, _ = await a_customer_anna_and_boris(session)
+        talk = conversation(customer.id, "operator", start, 30)
+        session.add(talk)
+        await session.flush()
+        session.add_all(
+            [
+                operator_reply(talk, anna.id, start + timedelta(seconds=30)),
+                *(
+                    Message(
+                        conversation_id=talk.id,
+                        customer_id=customer.id,
+                        channel="test",
+                        direction="in",
+                        author="customer",
+                        kind="message",
+                        text=f"Вы тут? {n}",
+                        data={},
+                        created_at=start + timedelta(seconds=60 + n),
+                    )
+                    for n in range(6)
+                ),
+            ]
+        )
+    async with db.read() as session:
+        data = await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
+    assert data["replies"] == {
+        "answered": 0,
+        "p50_seconds": None,
+        "p90_seconds": None,
+        "written": 6,
+        "waiting": 6,
+    }
 
 
 async def test_resolution_runs_from_the_handoff_until_a_person_lets_go(db: Database) -> None:

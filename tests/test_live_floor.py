@@ -129,7 +129,9 @@ async def test_only_a_lead_sees_the_floor(client: tuple[Stack, httpx.AsyncClient
         response = await http.get("/api/v1/metrics/live")
         assert response.status_code == status
     data = response.json()
-    assert set(data) == {"now", "goal_seconds", "teams", "operators"}
+    assert set(data) == {"now", "timezone", "goal_seconds", "teams", "operators"}
+    # «обновлено в …» on the team's clock, the one the period's «до 22:05» is written in.
+    assert data["timezone"] == s.engine.brain.config.handoff.working_hours.timezone
     assert data["goal_seconds"] == 60
     assert {p["name"] for p in data["operators"]} == {"Анна", "Руководитель"}
     assert set(data["operators"][0]) == {

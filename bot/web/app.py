@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot import heap
+from bot.channels import webchat as webchat_channel
 from bot.files import file_routes
 from bot.runtime import Runtime
 from bot.storage import inbound
@@ -74,7 +75,9 @@ def create_app(
         webchat = runtime.brain.config.channels.webchat  # read now: a reload may change it
         title = html.escape(webchat.title)
         return HTMLResponse(
-            page.replace("{{title}}", title), headers=embed.chat_headers(webchat.embed_origins)
+            # The longest message the server takes (the chat says so before sending, not cut).
+            page.replace("{{title}}", title).replace("{{max_text}}", str(webchat_channel.MAX_TEXT)),
+            headers=embed.chat_headers(webchat.embed_origins),
         )
 
     async def index(request: Request) -> Response:

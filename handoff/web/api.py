@@ -332,9 +332,14 @@ def api_routes(console: Console) -> list[BaseRoute]:
     @admins
     async def get_live(request: Request, operator: Operator) -> Response:
         now = utcnow()
+        config = console.brain().config.handoff
         async with console.db.read() as session:
-            live = await snapshot(session, console.brain().config.handoff, now)
-        return JSONResponse({"now": now.isoformat(), **dataclasses.asdict(live)})
+            live = await snapshot(session, config, now)
+        # The team's time zone, the one the period's local times use: «обновлено в 22:05».
+        timezone = config.working_hours.timezone
+        return JSONResponse(
+            {"now": now.isoformat(), "timezone": timezone, **dataclasses.asdict(live)}
+        )
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(OPENAPI)

@@ -294,7 +294,8 @@ OPENAPI: dict[str, Any] = {
                 "summary": "The floor now (admin): each team's queue (`waiting`, "
                 "`oldest_wait_seconds`, `over_goal`, operators `online`, `free_slots`) and "
                 "each operator's `status`, `active` of `capacity` and `awaiting_reply` with "
-                "`oldest_unanswered_seconds`",
+                "`oldest_unanswered_seconds`; `now` and the team's `timezone` (the one the "
+                "period's local times use)",
                 "security": _SECURED,
                 "responses": {**_OK, "403": {"$ref": "#/components/responses/Error"}},
             }

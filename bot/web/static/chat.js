@@ -285,13 +285,36 @@
     }
   }
 
+  // The longest message the server takes (bot/channels/webchat.py MAX_TEXT, put into the page):
+  // a longer one is not cut silently — the customer is told by how much, and it is not sent.
+  // Counted as Python counts (code points), so an emoji is one character here as there.
+  const MAX_TEXT = Number(input.dataset.max) || 4000;
+  const FORMS = { one: "символ", few: "символа", many: "символов" };
+  const plural = new Intl.PluralRules("ru-RU");
+  const chars = (n) => n.toLocaleString("ru-RU") + " " + (FORMS[plural.select(n)] || FORMS.many);
+  function tooLong(text) {
+    const length = Array.from(text).length;
+    if (length <= MAX_TEXT) return "";
+    return "Сообщение слишком длинное: " + chars(length) + ", а можно не больше " + chars(MAX_TEXT) +
+      ". Сократите его на " + chars(length - MAX_TEXT) + " или отправьте частями.";
+  }
+  let lengthShown = false;  // the box's own notice, taken away once the text fits
+  function checkLength() {
+    const why = tooLong(input.value.trim());
+    if (why || lengthShown) showError(why);
+    lengthShown = Boolean(why);
+    input.setAttribute("aria-invalid", String(lengthShown));
+    return !why;
+  }
+  input.addEventListener("input", checkLength);
+
   // A text that did not reach the server goes back into the box (unless the customer has
   // started typing another), and is resent under the same id.
   let unsent = null;
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const text = input.value.trim();
-    if (!text) return;
+    if (!text || !checkLength()) return;
     const id = unsent && unsent.text === text ? unsent.id : Date.now() + "-" + (counter += 1);
     input.value = "";
     unsent = { text: text, id: id };
@@ -308,6 +331,7 @@
     fileInput.value = "";  // the same file can be picked again after a failure
     if (!file) return;
     const text = input.value.trim();
+    if (!checkLength()) return;  // the text would be the file's caption: the same limit
     const form = new FormData();
     form.append("file", file, file.name);
     form.append("text", text);

@@ -153,6 +153,7 @@ function keepDraft(id, text) {
 // Opening another conversation starts in reply mode again.
 function setNoteMode(on) {
   STATE.noteMode = on;
+  show("blank-why", "");
   $("mode-reply").classList.toggle("active", !on);
   $("mode-note").classList.toggle("active", on);
   $("mode-reply").setAttribute("aria-selected", String(!on));
@@ -165,10 +166,45 @@ function setNoteMode(on) {
   $("note-send").hidden = !on;
 }
 
+// The open conversation opens again after a reload of this tab, as its draft is kept (one per
+// operator: another login in this tab starts on the lists).
+const OPEN_KEY = `zabota.open.${ME}`;
+function keepOpen(id) {
+  try {
+    if (id === null) sessionStorage.removeItem(OPEN_KEY);
+    else sessionStorage.setItem(OPEN_KEY, String(id));
+  } catch (error) {
+    // storage disabled: a reload starts on the lists
+  }
+}
+
+// After a reload: the conversation that was open, if it still exists and nothing else has been
+// opened meanwhile (a click during the page's start wins).
+async function reopen() {
+  let id = null;
+  try {
+    id = Number(sessionStorage.getItem(OPEN_KEY)) || null;
+  } catch (error) {
+    return;
+  }
+  if (id === null || STATE.selected !== null) return;
+  try {
+    await select(id);
+  } catch (error) {
+    if (STATE.selected !== id) return;  // another conversation was opened meanwhile
+    STATE.selected = null;
+    $("reply").value = "";
+    renderList();
+    if (error.data && error.data.error === "network") showError(error.message);  // the next reload tries again
+    else keepOpen(null);  // gone: the lists, as before, and no error for it
+  }
+}
+
 async function select(id) {
   if (id !== STATE.selected) {
     keepDraft(STATE.selected, $("reply").value);
     $("reply").value = DRAFTS[id] || "";
+    show("blank-why", "");
     setNoteMode(false);
     $("customer-typing").hidden = true;
     $("kb-q").value = "";  // the knowledge-base search was for the other customer
@@ -176,6 +212,7 @@ async function select(id) {
     show("warning", "");
   }
   STATE.selected = id;
+  keepOpen(id);
   showError("");
   renderList();
   await refreshDetail();
@@ -184,6 +221,7 @@ async function select(id) {
 async function refreshDetail() {
   if (STATE.selected === null) return;
   const detail = await api("GET", `/conversations/${STATE.selected}`);
+  if (detail.id !== STATE.selected) return;  // another was opened meanwhile (e.g. during a reopen)
   // The customer's new message ends their «печатает…» (other refreshes leave it).
   const said = detail.messages.filter((m) => m.author === "customer").map((m) => m.id).pop();
   const before = STATE.detail && STATE.detail.id === detail.id
@@ -361,7 +399,14 @@ async function submitText(kind) {
   const box = $("reply");
   const text = box.value.trim();
   const id = STATE.selected;
-  if (!text) return;
+  if (!text) {  // only spaces: nothing goes, and the box says why
+    show("blank-why", kind === "notes"
+      ? "Заметка пустая — напишите текст, чтобы её сохранить."
+      : "Нечего отправлять: ответ пустой. Напишите текст клиенту.");
+    box.focus();
+    return;
+  }
+  show("blank-why", "");
   box.value = "";
   keepDraft(id, "");
   if (await act(kind, { text })) return;
@@ -480,6 +525,7 @@ function init() {
   document.addEventListener("keydown", escapeClosesPanels);
   $("reply-add").addEventListener("click", addReply);
   $("reply").addEventListener("input", () => keepDraft(STATE.selected, $("reply").value));
+  $("reply").addEventListener("input", () => { if ($("reply").value.trim()) show("blank-why", ""); });
   $("reply").addEventListener("keydown", (event) => {
     if (templateKey(event)) {  // the «/» list: arrows move, Enter takes, Esc closes
       event.preventDefault();
@@ -508,7 +554,7 @@ function init() {
     refreshMe();
   });
   loadLabels().then(() => { if (STATE.detail) renderLabels(STATE.detail); });
-  refreshLists().catch((e) => showError(e.message));
+  refreshLists().then(reopen).catch((e) => showError(e.message));
   connect();
   // A click on a notice opens its conversation, on the tab it is in.
   NOTIFY.init((id, view) => { document.querySelector(`.tab[data-view="${view}"]`).click(); select(id).catch((e) => showError(e.message)); });

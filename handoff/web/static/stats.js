@@ -96,6 +96,18 @@ function handoffs(data) {
     : "";
 }
 
+// Said from what customers wrote after the first answer, not only from the replies: no reply
+// yet is not «клиенты не писали» when six messages wait.
+const MESSAGES = ["сообщение", "сообщения", "сообщений"];
+function laterReplies(later) {
+  const [answered, written, waiting] = [later.answered || 0, later.written || 0, later.waiting || 0];
+  const waits = waiting ? `ждут ответа: ${plural(waiting, MESSAGES)}` : "";
+  if (answered) return `90% — за ${duration(later.p90_seconds)}; ответов ${answered}${waits ? `; ${waits}` : ""}`;
+  if (waiting) return `ответов ещё не было, ${waits}`;
+  if (written) return `клиенты писали после первого ответа (${plural(written, MESSAGES)}), ответов не было`;
+  return "после первого ответа клиенты ещё не писали";
+}
+
 async function load() {
   // "days=7" (today and the 6 days before, from local midnight) or "month=last" (a calendar month).
   $("csv").href = `/api/v1/metrics.csv?${$("days").value}`;
@@ -108,11 +120,8 @@ async function load() {
   $("period").textContent = data.period ? `с ${data.period.since_local} до ${data.period.until_local}` : "";
   firstResponse(data.first_response);
   // After the first answer: a customer's next message until a person's reply.
-  const later = data.replies || { answered: 0 };
-  $("reply").textContent = duration(later.p50_seconds);
-  $("reply-note").textContent = later.answered
-    ? `90% — за ${duration(later.p90_seconds)}; ответов ${later.answered}`
-    : "после первого ответа клиенты ещё не писали";
+  $("reply").textContent = duration((data.replies || {}).p50_seconds);
+  $("reply-note").textContent = laterReplies(data.replies || {});
   // From the handoff until a person closed the conversation or gave it back to the bot.
   const solved = data.resolution || { resolved: 0 };
   $("resolution").textContent = duration(solved.p50_seconds);
@@ -182,17 +191,35 @@ function liveOperatorRow(p, goal) {
   return tr;
 }
 
+// Without the server (the network down, a restart) the figures shown stay, and the line says
+// they are not fresh and since when; the next refresh that gets an answer puts it right.
+const LIVE = { at: null };
 async function loadLive() {
-  const response = await fetch("/api/v1/metrics/live", { credentials: "same-origin" });
-  const data = await response.json();
+  let response;
+  let data;
+  try {
+    response = await fetch("/api/v1/metrics/live", { credentials: "same-origin" });
+    data = await response.json().catch(() => ({}));
+  } catch (error) {  // fetch's own English «Failed to fetch»
+    $("live-updated").textContent = LIVE.at
+      ? `Нет связи с сервером — данные на ${LIVE.at}, обновятся, когда связь вернётся`
+      : "Нет связи с сервером. Данные обновятся, когда связь вернётся.";
+    $("live-updated").classList.add("stale");
+    return;
+  }
   if (!response.ok) {
-    $("live-updated").textContent = data.message || "Ошибка";
+    $("live-updated").textContent = data.message || `Ошибка сервера (${response.status}) — данные не обновлены`;
+    $("live-updated").classList.add("stale");
     return;
   }
   table("live-teams", data.teams.map((t) => liveTeamRow(t, data.goal_seconds)));
   table("live-operators", data.operators.map((p) => liveOperatorRow(p, data.goal_seconds)));
-  const at = new Date(data.now).toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  $("live-updated").textContent = `обновлено в ${at}`;
+  // On the team's clock, as the period line above («до 22:05»), not the browser's.
+  LIVE.at = new Date(data.now).toLocaleTimeString("ru-RU", {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: data.timezone || undefined,
+  });
+  $("live-updated").textContent = `обновлено в ${LIVE.at}`;
+  $("live-updated").classList.remove("stale");
 }
 
 setInterval(() => { if (!document.hidden) loadLive(); }, LIVE_EVERY_MS);
