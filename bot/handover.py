@@ -9,8 +9,11 @@ number is passed on (a project without them uses the usual responses). A handoff
 bot did not understand the customer twice is explained first (``utter_handoff_not_understood``):
 the customer never asked for a person.
 
-In working hours with nobody of the conversation's team online, no wait is promised that nobody
-is there to keep: ``utter_handoff_nobody_online`` (``utter_handoff_nobody_online_order_known``,
+Whether the team is answering now is :func:`handoff.routing.closed_until`'s to say, as for the
+web chat's header: out of working hours with someone of the team online (even with every slot
+taken) the customer hears the queue's estimate, not «завтра в 9:00». In working hours with
+nobody of the conversation's team online, no wait is promised that nobody is there to keep:
+``utter_handoff_nobody_online`` (``utter_handoff_nobody_online_order_known``,
 ``utter_handoff_wait_nobody_online`` after a hand-off announced in its own words) says the
 question waits in the queue and a colleague answers here once back. A project without them
 promises the estimate as before (``utter_handoff``).
@@ -189,8 +192,11 @@ async def escalate(
         if joined:
             turn.utter("utter_operator_joined", operator=assigned.display_name)
         return
-    elif not escalation.is_open(cfg.working_hours, turn.now):
-        back = escalation.next_opening(cfg.working_hours, turn.now)
+    elif (
+        back := await routing.closed_until(turn.session, conv.team, cfg.working_hours, turn.now)
+    ) is not None:
+        # Out of hours with nobody of the team online. With someone online, even with every
+        # slot taken, the queue's estimate below: «завтра в 9:00» would not be true.
         waiting.promise(conv, back)
         # On a holiday the usual «ежедневно с 9:00 до 21:00» would contradict «ответим 3 января».
         special = "utter_handoff_offline_special_day"

@@ -16,7 +16,7 @@ from bot.events import InboundKind
 from bot.ownership import Owner
 from bot.readings import understood_entries
 from bot.storage.models import Message, Operator
-from handoff import escalation, waiting
+from handoff import escalation, routing, waiting
 from nlu.api import Decision
 
 QUEUED_REMINDER_EVERY = timedelta(minutes=3)
@@ -76,8 +76,8 @@ async def _silent_operator(turn: Turn) -> Operator | None:
 async def say_status(turn: Turn) -> None:
     """A short honest status for «вы тут?», «долго ещё?» or a plain /start, whatever the
     throttle: in the queue the expected wait (``utter_handoff_wait``; with nobody of the team
-    online ``utter_handoff_wait_nobody_online``, no minutes; out of hours when the team is
-    back), with an operator who has not written yet that they are on it
+    online ``utter_handoff_wait_nobody_online``, no minutes; out of hours with nobody of it
+    online when the team is back), with an operator who has not written yet that they are on it
     (``utter_handoff_operator_connected``). Once the operator writes, they answer it."""
     conv = turn.conversation
     if conv.owner != Owner.QUEUED.value:
@@ -85,9 +85,9 @@ async def say_status(turn: Turn) -> None:
         if operator is not None and OPERATOR_CONNECTED in turn.domain.responses:
             turn.utter(OPERATOR_CONNECTED, operator=operator.display_name)
         return
-    hours = turn.config.handoff.working_hours
-    if not escalation.is_open(hours, turn.now):
-        _say_offline(turn)
+    back = await _closed_until(turn)
+    if back is not None:
+        _say_offline(turn, back)
     elif WAIT in turn.domain.responses:
         expected = await waiting.expected_wait_minutes(turn.session, conv, turn.config.handoff)
         if expected.nobody_online and NOBODY_WAIT in turn.domain.responses:
@@ -103,9 +103,15 @@ async def say_status(turn: Turn) -> None:
     }
 
 
-def _say_offline(turn: Turn) -> None:
+async def _closed_until(turn: Turn) -> datetime | None:
+    """When the conversation's team is back, or None while it is answering (in working hours,
+    or out of them with someone of it online): :func:`handoff.routing.closed_until`, as for the
+    hand-off and the web chat's header."""
     hours = turn.config.handoff.working_hours
-    back = escalation.next_opening(hours, turn.now)
+    return await routing.closed_until(turn.session, turn.conversation.team, hours, turn.now)
+
+
+def _say_offline(turn: Turn, back: datetime) -> None:
     turn.utter(
         QUEUED_OFFLINE if QUEUED_OFFLINE in turn.domain.responses else "utter_handoff_offline",
         back_at=escalation.format_back_at(back, turn.now),
@@ -149,10 +155,10 @@ async def while_queued(turn: Turn) -> None:
     queue (``utter_handoff_queued_answered``, with «Отменить вызов оператора» should the
     answer be enough). «Долго ещё?», «вы тут?» or a plain /start always gets the status. Anything
     else is acknowledged (``utter_handoff_queued_again``, with nobody of the team online
-    ``utter_handoff_queued_again_nobody_online``, out of hours ``utter_handoff_queued_offline``
-    with when the team is back) when it is the first message since the bot last spoke, or since
-    the customer paused (``QUEUED_SILENCE``); a burst of messages gets one acknowledgement, then
-    one every ``QUEUED_REMINDER_EVERY`` at most."""
+    ``utter_handoff_queued_again_nobody_online``, out of hours with nobody of the team online
+    ``utter_handoff_queued_offline`` with when the team is back) when it is the first message
+    since the bot last spoke, or since the customer paused (``QUEUED_SILENCE``); a burst of
+    messages gets one acknowledgement, then one every ``QUEUED_REMINDER_EVERY`` at most."""
     conv = turn.conversation
     if turn.event.edited or await command(turn):
         return
@@ -168,7 +174,6 @@ async def while_queued(turn: Turn) -> None:
             await answer_entry(turn, entry_id)  # a FAQ deep link: its answer, as asked
         return
     heard = (conv.context or {}).get("queued_heard_at")
-    hours = turn.config.handoff.working_hours
     entries = faq_answers(turn)
     for entry_id in entries:
         await answer_entry(turn, entry_id)
@@ -187,8 +192,9 @@ async def while_queued(turn: Turn) -> None:
             turn.utter(QUEUED_ANSWERED)
     elif due:
         context["queued_reminder_at"] = turn.now.isoformat()
-        if not escalation.is_open(hours, turn.now):  # «скоро» would not be true at night
-            _say_offline(turn)
+        back = await _closed_until(turn)
+        if back is not None:  # «скоро» would not be true at night with nobody online
+            _say_offline(turn, back)
         elif (
             QUEUED_AGAIN_NOBODY in turn.domain.responses
             and (

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.ownership import Owner, check_move
 from bot.storage import handoffs
 from bot.storage.models import Conversation, Operator, Transition, utcnow
-from handoff.config import HandoffConfig
-from handoff.escalation import Reason
+from handoff.config import HandoffConfig, WorkingHours
+from handoff.escalation import Reason, is_open, next_opening
 from knowledge_base.models import KnowledgeBase
 
 JOINED = Reason.OPERATOR_JOINED.value
@@ -52,6 +52,20 @@ async def operator_loads(session: AsyncSession, team: str | None = None) -> list
     if team is not None:
         loads = [load for load in loads if not load.operator.teams or team in load.operator.teams]
     return loads
+
+
+async def closed_until(
+    session: AsyncSession, team: str | None, hours: WorkingHours, now: datetime
+) -> datetime | None:
+    """Is ``team`` answering now? The one answer every word to the customer about a person
+    follows — the web chat's header, the hand-off, the queued status, an operator who left, a
+    transfer. None when it is: within working hours, or out of them while someone of the team
+    is «В сети» (even with every slot taken: a person answers tonight, so «завтра в 9:00» would
+    not be true, and the customer hears the queue's honest estimate instead). Otherwise when
+    the team is back (:func:`handoff.escalation.next_opening`)."""
+    if is_open(hours, now) or await operator_loads(session, team):
+        return None
+    return next_opening(hours, now)
 
 
 PASSED_ON_BY = "passed_on_by"  # context key: the operator who passed it to a team

@@ -39,6 +39,8 @@ STATUSES = ("online", "away", "offline")
 CONSOLE_ROLES = ("admin", "operator")
 MAX_TEXT = 20_000  # channels split long texts (Telegram 4096, Viber 7000)
 PASSED_ON_BY = routing.PASSED_ON_BY  # context key: the operator who passed it to a team
+UNANNOUNCED = "taken_unannounced"
+"""Context key: taken by hand while «Не на месте» or «Не в сети», the customer not told yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,8 @@ class HandoffService:
                 # «Оператор Анна уже читает…» only from someone at work: an operator who is
                 # away or offline may take a conversation, and their reply is the news.
                 self._say_joined(session, conversation, operator)
+            else:  # told when they come «В сети», unless their reply is the news first
+                conversation.context = {**(conversation.context or {}), UNANNOUNCED: True}
         self._wake()
         self.publish("assignment", conversation)
 
@@ -188,6 +192,7 @@ class HandoffService:
                 await self._take_locked(session, conversation, operator, "taken_by_reply")
             await handoffs.answered(session, conversation, operator.id, utcnow())
             waiting.forget(conversation)  # a person answered: the promised wait is over
+            mark_taken(conversation)  # and said so: nothing is left to announce
             file = None
             if upload is not None:
                 file = files.store(
@@ -313,13 +318,15 @@ class HandoffService:
     async def set_status(self, operator_id: int, status: str) -> list[int]:
         """Change presence. Going away/offline puts held conversations back in the queue (a
         free colleague gets them at once, else a customer owed a reply is told why); coming
-        online pulls the queue.
+        online tells the customers of conversations taken by hand meanwhile that a person reads
+        them now (the «завтра в 9:00» they were told is no longer true) and pulls the queue.
 
         Returns the ids of the conversations released.
         """
         if status not in STATUSES:
             raise HandoffError("Неизвестный статус.", "bad_status")
         released: list[Conversation] = []
+        announced: list[Conversation] = []
         async with self.db.write() as session:
             operator = await self.get_operator(session, operator_id)
             operator.status = status
@@ -344,7 +351,13 @@ class HandoffService:
                         f"{operator.display_name} сейчас {where} — диалог вернулся в очередь",
                     )
                     released.append(conversation)
+            else:
+                announced = await self._announce_taken(session, operator)
         self.bus.publish(BusEvent("operator", data={"operator_id": operator_id, "status": status}))
+        if announced:
+            self._wake()
+        for conversation in announced:
+            self.publish("message", conversation)
         for conversation in released:
             self.publish("transition", conversation, released=True)
         reassigned = {a.conversation_id for a in await self.assign_waiting()}
@@ -359,6 +372,22 @@ class HandoffService:
             if conversation.id in told:
                 self.publish("message", conversation)
         return [c.id for c in released]
+
+    async def _announce_taken(
+        self, session: AsyncSession, operator: Operator
+    ) -> list[Conversation]:
+        """«Оператор Мария уже читает…» for what ``operator`` took by hand while away and has
+        not answered yet; like the hand-off's, that is a promise of a minute."""
+        query = select(Conversation).where(
+            Conversation.owner == Owner.OPERATOR.value, Conversation.operator_id == operator.id
+        )
+        held = await repo.locked_conversations(session, query)
+        announced = [c for c in held if UNANNOUNCED in (c.context or {})]
+        for conversation in announced:
+            mark_taken(conversation)
+            self._say_joined(session, conversation, operator)
+            waiting.promise(conversation, utcnow() + timedelta(minutes=1))
+        return announced
 
     async def went_silent(self, operator_id: int) -> list[int]:
         """The operator's consoles are all closed: an online operator becomes away."""
@@ -439,8 +468,9 @@ def say_operator_joined(
 
 
 def mark_taken(conversation: Conversation) -> None:
-    """Someone took the conversation: who passed it on no longer matters."""
-    passed = (PASSED_ON_BY, routing.PASSED_ON_AT)
+    """Someone took the conversation: who passed it on, or that an earlier taker is still to
+    be announced, no longer matters."""
+    passed = (PASSED_ON_BY, routing.PASSED_ON_AT, UNANNOUNCED)
     if any(key in (conversation.context or {}) for key in passed):
         conversation.context = {
             k: v for k, v in (conversation.context or {}).items() if k not in passed

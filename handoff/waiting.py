@@ -5,10 +5,12 @@ At the handoff the customer reads how long the wait should be («подключ�
 the conversation. If nobody has answered ``handoff.wait_update_after_minutes`` past it, the
 maintenance loop (:class:`WaitingNotices`, about once a minute) apologises with a fresh
 estimate and where they are in the queue (``utter_handoff_still_waiting``: «перед вами в
-очереди 2 обращения, ответим примерно через 6 минут»), or, if the working day ended meanwhile,
-when the team is back (``utter_handoff_still_waiting_offline``). The new estimate is the next
-promise; ``handoff.wait_updates`` caps how many such messages one handoff gets. Silence after
-a promise that did not hold is what makes a customer write «алло??» three times, then leave.
+очереди 2 обращения, ответим примерно через 6 минут»), or, if the working day ended meanwhile
+and nobody of the team is online (:func:`handoff.routing.closed_until`, which every promise
+follows), when the team is back (``utter_handoff_still_waiting_offline``). The new estimate is
+the next promise; ``handoff.wait_updates`` caps how many such messages one handoff gets.
+Silence after a promise that did not hold is what makes a customer write «алло??» three times,
+then leave.
 
 Once an operator answers, the operator's own words are what the customer waits for and the
 promise is void (:func:`forget`). If that operator then goes away or offline while the customer
@@ -418,17 +420,19 @@ async def _renew(
     requeued: bool = False,
     **values: object,
 ) -> tuple[str, Outbound, str]:
-    """A new promise: in working hours, the customer's place in the queue and a fresh estimate
-    (``open_response``); out of them, when the team is back (the first of ``closed_responses``
-    the domain has). Kept as the promise; the customer's next message is acknowledged as the
+    """A new promise: while the team answers (:func:`handoff.routing.closed_until`: in working
+    hours, or out of them with someone of it online, even with every slot taken), the
+    customer's place in the queue and a fresh estimate (``open_response``); out of hours with
+    nobody of it online, when the team is back (the first of ``closed_responses`` the domain
+    has). Kept as the promise; the customer's next message is acknowledged as the
     first since the bot spoke. In working hours with nobody of the team online,
     ``nobody_response`` (when the domain has it) promises no minutes — a colleague answers once
     back — so no promise is kept and no «дольше, чем я обещал» can follow. Returns the
     response's name, its text and what the customer was told, for the history."""
-    hours = config.working_hours
     due: datetime | None
-    if not escalation.is_open(hours, now):
-        back = escalation.next_opening(hours, now)
+    hours = config.working_hours
+    back = await routing.closed_until(session, conversation.team, hours, now)
+    if back is not None:
         back_at = escalation.format_back_at(back, now)
         name = next(n for n in closed_responses if n in domain.responses)
         due, told = back, f"ответим {back_at}"

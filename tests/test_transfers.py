@@ -93,7 +93,9 @@ async def test_out_of_hours_the_customer_hears_the_team_has_it_and_when(
     morning = datetime(2026, 12, 7, 3, 58, tzinfo=UTC)  # 06:58 in Moscow, before 9:00
     monkeypatch.setattr(waiting, "utcnow", lambda: morning)
     async with stack(db, make_brain(always_open=False)) as s:
-        anna = await s.operator("anna", name="Анна")
+        # Not of that team: nobody of it is online. (Someone of it online, even the operator
+        # who passed it on, answers before 9:00: tests/test_night_someone_online.py.)
+        anna = await s.operator("anna", teams=["support"], name="Анна")
         conv = await s.escalate("c1")
         said = len(await s.texts("c1"))
         await s.service.transfer(conv, anna, to_team="billing")
@@ -117,7 +119,7 @@ async def test_out_of_hours_without_the_transfer_response_the_offline_one_is_sen
     monkeypatch.setattr(waiting, "utcnow", lambda: morning)
     brain = without_responses(make_brain(always_open=False), "utter_handoff_transferred_offline")
     async with stack(db, brain) as s:
-        anna = await s.operator("anna", name="Анна")
+        anna = await s.operator("anna", teams=["support"], name="Анна")
         conv = await s.escalate("c1")
         await s.service.transfer(conv, anna, to_team="billing")
         told = (await s.texts("c1"))[-1]

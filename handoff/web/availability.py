@@ -7,8 +7,10 @@ handoff uses (:mod:`handoff.escalation`, :mod:`handoff.waiting`):
 
 * someone of the default team is online with a free slot — ``utter_chat_status_online``
   («Бот отвечает сразу, операторы на связи»);
-* working hours, nobody free — ``utter_chat_status_queue`` with the wait a new customer would
-  be told at the handoff («…оператор — примерно через 6 минут»);
+* working hours — or out of them with someone of the team online, as the hand-off then names
+  the minutes too (:func:`handoff.routing.closed_until` decides for both) — nobody free:
+  ``utter_chat_status_queue`` with the wait a new customer would be told at the handoff
+  («…оператор — примерно через 6 минут»);
 * working hours, nobody of the team online at all (everyone «Не на месте» or «Не в сети») —
   ``utter_chat_status_nobody_online`` («…операторов сейчас нет на месте»), as the handoff then
   promises no minutes either (a project without it gets the queue's line with the estimate);
@@ -65,9 +67,10 @@ async def availability(
     free = sum(load.free for load in loads)
     if free > 0:
         return Availability("online", _say(domain, ONLINE))
-    hours = config.working_hours
-    if not loads and not escalation.is_open(hours, now):
-        back_at = escalation.format_back_at(escalation.next_opening(hours, now), now)
+    # The same answer as the hand-off's: someone online (even full) answers tonight.
+    back = await routing.closed_until(session, team, config.working_hours, now)
+    if back is not None:
+        back_at = escalation.format_back_at(back, now)
         return Availability("closed", _say(domain, CLOSED, back_at=back_at), back_at=back_at)
     if not loads and NOBODY_ONLINE in domain.responses:
         return Availability("nobody_online", _say(domain, NOBODY_ONLINE))
