@@ -114,7 +114,8 @@ async def apply(
     ask_reason: bool = True,
 ) -> Rated | None:
     """Store the rating (or its reason) the button stands for; None for a malformed or
-    foreign payload (logged, nothing stored) and for the stored score pressed again (a
+    foreign payload or one for a conversation no person wrote in, which was never asked to be
+    rated (logged, nothing stored) and for the stored score pressed again (a
     messenger keeps the buttons pressable: it was thanked for once)."""
     payload = event.payload or ""
     reason = payload.startswith(REASON_PREFIX)
@@ -139,6 +140,11 @@ async def apply(
         log.warning("ignored a malformed rating payload")
         return None
     if existing is not None and existing.score == score:
+        return None
+    if existing is None and conversation.first_response_at is None:
+        # Asked only where a person wrote (handoff.closing.close_and_ask): a score for a
+        # conversation nobody answered would count in an operator's CSAT for silence.
+        log.warning("ignored a rating of a conversation nobody answered")
         return None
     asked_before = existing is not None and existing.score <= LOW  # «что пошло не так?» once
     if existing is None:

@@ -48,8 +48,11 @@ async def close_and_ask(
     response: str = "utter_closed",
 ) -> None:
     """Close, say so in the history and to the customer (``response``, or ``utter_closed``
-    where the domain lacks it) and, if a person handled it, ask for a 1–5 rating."""
-    handled_by = conversation.operator_id
+    where the domain lacks it) and, if a person wrote to the customer in this handover, ask
+    for a 1–5 rating. Holding the conversation is not talking: a customer nobody answered
+    («есть кто живой?») is not asked how well they were helped, and their «1» would count in
+    the CSAT of an operator who never wrote (:mod:`handoff.metrics`)."""
+    talked = conversation.first_response_at is not None  # bot.storage.handoffs.answered
     remember_operator(conversation)
     await repo.move(session, conversation, Owner.CLOSED, reason=reason, actor=actor)
     await repo.add_event(session, conversation, event)
@@ -57,7 +60,7 @@ async def close_and_ask(
         response = "utter_closed"
     closed = domain.render(response, conversation.channel)
     outgoing.enqueue(session, conversation, closed, data={"response": response})
-    if handled_by is not None or conversation.first_response_at is not None:
+    if talked:
         ask = dataclasses.replace(
             domain.render("utter_rate", conversation.channel),
             buttons=rate_buttons(conversation.id),

@@ -6,7 +6,9 @@ the person — «звонить после 18:00», «уже дважды пол
 «юрлицо, документы на ИНН …» — is needed in every later conversation, from any messenger, so
 that nobody asks again. Any operator adds one; its author or an administrator deletes it. They
 move with the customer when two cards are merged and are deleted when the customer's personal
-data is erased (:mod:`bot.storage.erasure`).
+data is erased (:mod:`bot.storage.erasure`). Adding or deleting one is announced on the bus
+(``customer_notes``, with the customer): a colleague with the same customer open sees the
+card change at once, as with labels.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.bus import BusEvent
 from bot.storage.models import Customer, CustomerNote, Operator
 from handoff.errors import Conflict, Forbidden, HandoffError, NotFound
 from handoff.privacy import customer_root
@@ -88,7 +91,9 @@ async def add(service: HandoffService, customer_id: int, operator: Operator, tex
         note = CustomerNote(customer_id=root, operator_id=operator.id, text=cleaned)
         session.add(note)
         await session.flush()
-        return Note(note.id, note.text, operator.display_name, operator.id, note.created_at)
+        added = Note(note.id, note.text, operator.display_name, operator.id, note.created_at)
+    _announce(service, root)
+    return added
 
 
 async def delete(
@@ -102,3 +107,9 @@ async def delete(
         if note.operator_id != operator.id and operator.role != "admin":
             raise Forbidden("Удалить заметку может её автор или администратор.", "not_your_note")
         await session.delete(note)
+    _announce(service, root)
+
+
+def _announce(service: HandoffService, customer_id: int) -> None:
+    """After commit: the consoles showing this customer's card read its notes again."""
+    service.bus.publish(BusEvent("customer_notes", None, customer_id))

@@ -1,11 +1,12 @@
 """Finding a customer's conversations from the console: «клиент звонил, где его переписка?».
 
 An operator types what they have — a name, a phone, an order number from the customer's words,
-a messenger account, a label's name («возврат»), «№123», or the console's own name for a customer
-without one («Клиент #6», «клиент 6», «#6») — and gets the matching
-conversations, newest first, open or closed, each with the line that matched. Matching is
-case-insensitive substring search (``lower(...) LIKE``; SQLite's ``lower`` is replaced by
-Python's in :mod:`bot.storage.db`, so Cyrillic folds there too).
+a messenger account, a label's name («возврат»), «№123» (a conversation's number; with no such
+conversation, an order number as the bot writes it, «№ 55512345», looked for in people's words),
+or the console's own name for a customer without one («Клиент #6», «клиент 6», «#6») — and gets
+the matching conversations, newest first, open or closed, each with the line that matched.
+Matching is case-insensitive substring search (``lower(...) LIKE``; SQLite's ``lower`` is
+replaced by Python's in :mod:`bot.storage.db`, so Cyrillic folds there too).
 
 Words are searched in what people wrote — customers, operators, operators' notes and the notes
 about the customer on the card (which find all their conversations) — never in
@@ -101,8 +102,14 @@ async def find(
             found.setdefault(conversation_id, Found(conversation_id, f"клиент #{customer_id}"))
         if not query.startswith("#"):
             return _newest_first(found)  # «Клиент #6» names a customer
-    if len(query) < MIN_QUERY or (number and query[0] in "№#"):
-        return _newest_first(found)  # «№42» names a conversation; nothing else to look for
+    if number and query[0] in "№#":
+        if found:
+            return _newest_first(found)  # «№42» names a conversation; nothing else to look for
+        # No such conversation: «№ 55512345» is how the bot and customers write an order
+        # number, so its digits are looked for in what people wrote.
+        query = number.group(1)
+    if len(query) < MIN_QUERY:
+        return _newest_first(found)
     pattern = _like(query)
     digits = re.sub(r"\D", "", query)
 

@@ -256,7 +256,7 @@ class HandoffService:
             return conversation.channel, conversation.chat_id
 
     async def close(self, conversation_id: int, operator_id: int) -> None:
-        """Close; the customer is told and, if a person handled it, asked for a 1–5 rating."""
+        """Close; the customer is told and, if a person wrote to them, asked for a 1–5 rating."""
         async with self.db.write() as session:
             operator = await self.get_operator(session, operator_id)
             conversation = await self.get_conversation(session, conversation_id)

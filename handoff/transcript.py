@@ -5,7 +5,8 @@ The file reads like the console: who wrote what and when (in the team's time zon
 working hours), the bot's handoff and the other history lines, files by name, the operators'
 notes marked as such (it is an internal document — notes stay in, clearly apart from what the
 customer saw), the labels and the rating. Only this conversation's messages, not the whole
-customer history; a text erased on the customer's request stays erased.
+customer history; a text erased on the customer's request stays erased. The web chat's silent
+start (the console's «(открыл чат)») is left out: nothing was said.
 """
 
 from __future__ import annotations
@@ -34,6 +35,19 @@ def _who(message: Message, customer: str, operators: Mapping[int, Operator]) -> 
         return "Бот"
     operator = operators.get(message.operator_id or 0)
     return f"Оператор {operator.display_name}" if operator else "Оператор"
+
+
+def _opened(message: Message) -> bool:
+    """The web chat's silent start (the console's «(открыл чат)»): the customer opened the chat
+    and wrote nothing — no line of the transcript, not «Клиент: —»."""
+    data = message.data or {}
+    return (
+        message.kind == "message"
+        and message.author == "customer"
+        and not message.text.strip()
+        and not file_line(message)
+        and not data.get("erased")
+    )
 
 
 def _line(
@@ -97,5 +111,5 @@ async def transcript(
     if score:
         head.append(f"Оценка клиента: {score} из 5")
     head.append(f"Время: {zone.key}")
-    body = [_line(m, name, operators, zone) for m in messages]
+    body = [_line(m, name, operators, zone) for m in messages if not _opened(m)]
     return "\n".join([*head, "", *body]) + "\n"

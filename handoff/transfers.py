@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ownership import Owner
+from bot.russian import plural
 from bot.storage import repo
 from bot.storage.models import utcnow
 from handoff import escalation, routing, waiting
@@ -76,11 +77,7 @@ async def transfer(
                 raise HandoffError(f"{target.display_name} сейчас {where}.", "target_offline")
             loads = {load.operator.id: load for load in await routing.operator_loads(session)}
             if target.id in loads and loads[target.id].free == 0:
-                raise HandoffError(
-                    f"У {target.display_name} нет свободных мест ({target.capacity} диалогов). "
-                    "Передайте в команду — диалог получит первый освободившийся.",
-                    "target_busy",
-                )
+                raise HandoffError(_busy(target, loads[target.id].active), "target_busy")
             await repo.move(
                 session,
                 conversation,
@@ -135,6 +132,16 @@ async def transfer(
             service._wake()
             service.publish("message", conversation)
     return TransferResult(warning)
+
+
+def _busy(target: Operator, active: int) -> str:
+    """Why a colleague cannot take it: the name stays in the nominative («У оператора Мария»,
+    not «У Мария»: names are not declined reliably), the count agrees with its noun."""
+    return (
+        f"У оператора {target.display_name} нет свободных мест: {active} "
+        f"{plural(active, 'диалог', 'диалога', 'диалогов')} из {target.capacity}. "
+        "Передайте в команду — диалог получит первый освободившийся."
+    )
 
 
 async def _nobody_else(

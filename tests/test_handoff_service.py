@@ -347,6 +347,7 @@ async def test_an_old_rating_button_pressed_later_does_not_change_the_rating(
     async with stack(db) as s:
         anna = await s.operator("anna")
         conv_id = await s.escalate("c1")
+        await s.service.reply(conv_id, anna, "Готово.")  # a person wrote: the survey is asked
         await s.service.close(conv_id, anna)
         await s.say("c1", "5", payload=f"rate:{conv_id}:5")
         async with db.write() as session:  # a day later the survey is still in the chat …

@@ -37,6 +37,7 @@ CONSOLE_KINDS = {
     "receipt",
     "labels",
     "customer",  # two customers merged: names and cards change wherever they are shown
+    "customer_notes",  # «Заметки о клиенте» changed: the card of that customer, if open
 }
 
 
@@ -49,6 +50,8 @@ def encode(event: BusEvent) -> str:
         "owner": event.data.get("owner"),
         "operator_id": event.data.get("operator_id"),
     }
+    if event.kind == "customer_notes":  # no conversation: the console matches the card
+        data["customer_id"] = event.customer_id
     return f"event: change\ndata: {json.dumps(data)}\n\n"
 
 

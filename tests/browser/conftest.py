@@ -108,6 +108,7 @@ class Server:
         role: str = "operator",
         name: str | None = None,
         teams: list[str] | None = None,
+        capacity: int = 3,
     ) -> None:
         async def add() -> None:
             db = Database(self.db_url)
@@ -120,6 +121,7 @@ class Server:
                         role=role,
                         display_name=name or username,
                         teams=teams,
+                        capacity=capacity,
                     )
             finally:
                 await db.dispose()

@@ -477,6 +477,11 @@ function connect() {
       if (data.conversation_id === STATE.selected) refreshDetail().catch(() => {});
       return;
     }
+    if (data.kind === "customer_notes") {  // «Заметки о клиенте»: only that customer's open card
+      const card = STATE.detail && STATE.detail.customer_card;
+      if (card && card.id === data.customer_id) refreshDetail().catch(() => {});
+      return;
+    }
     scheduleRefresh(data.conversation_id);
   });
   // The web chat's customer is typing in the open conversation: shown until they send, or 6 s.

@@ -182,10 +182,13 @@ function searchKb() {
 async function openTransfer() {
   const [ops, teams] = await Promise.all([api("GET", "/operators"), api("GET", "/teams")]);
   const opSelect = $("transfer-operator");
+  // A colleague online with every slot taken cannot get it either: «нет мест: 3 из 3» (no gendered «занята»), not «в сети».
+  const full = (o) => o.status === "online" && (o.active_conversations || 0) >= o.capacity;
+  const state = (o) => full(o) ? `нет мест: ${o.active_conversations} из ${o.capacity}`
+    : o.status === "online" ? "в сети" : o.status === "away" ? "не на месте" : "не в сети";
   opSelect.replaceChildren(el("option", { value: "" }, "—"),
     ...ops.operators.filter((o) => o.id !== ME).map((o) =>
-      el("option", { value: String(o.id), disabled: o.status !== "online" },
-        `${o.name} (${o.status === "online" ? "в сети" : o.status === "away" ? "не на месте" : "не в сети"})`)));
+      el("option", { value: String(o.id), disabled: o.status !== "online" || full(o) }, `${o.name} (${state(o)})`)));
   $("transfer-team").replaceChildren(el("option", { value: "" }, "—"), ...teams.teams.map((t) => el("option", { value: t }, (teams.titles || {})[t] || t)));
   $("transfer").hidden = false;
 }
