@@ -230,6 +230,7 @@ class EscalationHandler:
             turn.event.text,
             turn.prediction,
             turn.config.handoff,
+            kb=turn.kb,
             # A flow's input («12345678») is no question for the NLU: the flow counts its own
             # tries (``retries``, ``on_fail``).
             unknown_streak=0
@@ -247,19 +248,26 @@ class EscalationHandler:
         trigger = self._trigger(turn)
         assert trigger is not None
         rude = trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY)
-        apologised = rude and "utter_complaint" in turn.domain.responses
-        order = await known_order(turn) if apologised else None
-        if order and "utter_complaint_order_known" in turn.domain.responses:
-            # «…Номер заказа 11223344.»: the apology does not ask for the number again.
-            turn.utter("utter_complaint_order_known", order_number=order)
-        elif apologised:
-            turn.utter("utter_complaint")
-        team = turn.config.handoff.complaint_team if rude else None
+        # «как вернуть товар? и позовите оператора», «почему мой заказ отменился сам?? это
+        # вообще нормально?»: the answers the bot has, then a person.
+        answers: list[str] = []
         if trigger.reason is Reason.REQUEST and turn.prediction is not None:
-            # «как вернуть товар? и позовите оператора»: the answer the bot has, then a person.
-            limit = turn.config.policy.max_answers_per_message
-            for entry_id in understood_entries(turn.prediction, turn.kb)[:limit]:
-                await answer_entry(turn, entry_id)
+            answers = understood_entries(turn.prediction, turn.kb)
+        elif trigger.reason is Reason.COMPLAINT and turn.prediction is not None:
+            answers = escalation.answered_first(turn.prediction, turn.config.handoff, turn.kb)
+        for entry_id in answers[: turn.config.policy.max_answers_per_message]:
+            await answer_entry(turn, entry_id)
+        apology, known = "utter_complaint", "utter_complaint_order_known"
+        if answers and "utter_complaint_answered" in turn.domain.responses:
+            apology, known = "utter_complaint_answered", "utter_complaint_answered_order_known"
+        apologised = rude and apology in turn.domain.responses
+        order = await known_order(turn) if apologised else None
+        if order and known in turn.domain.responses:
+            # «…Номер заказа 11223344.»: the apology does not ask for the number again.
+            turn.utter(known, order_number=order)
+        elif apologised:
+            turn.utter(apology)
+        team = turn.config.handoff.complaint_team if rude else None
         await escalate(turn, trigger.reason, trigger.detail, team=team, announced=apologised)
 
 

@@ -122,6 +122,11 @@ class HandoffConfig(BaseModel):
     # read as a complaint at 0.5–0.7 gets «не понял» (and shows in «Бот не понял») instead of
     # an apology and a senior specialist; real complaints read at 0.8–1.0.
     complaint_min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
+    # … and this sure of a complaint only remarked on beside questions the bot answers (a clause
+    # or a question of a message that handoff/escalation.py answered_first answers): read alone,
+    # «я ничего не делал», «я ничего не понимаю» are complaints at 0.65–0.81, «это вообще
+    # нормально», «сколько можно ждать», «вы издеваетесь» at 0.97–1.0 (docs/handoff.md).
+    complaint_remark_min_confidence: float = Field(default=0.9, ge=0.0, le=1.0)
     default_team: str = "support"
     complaint_team: str | None = None
     # What operators read instead of a team's id: {support: Поддержка, billing: Оплата}.

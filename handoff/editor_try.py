@@ -92,7 +92,7 @@ def first_reply(
     brain: Brain, text: str, prediction: Prediction, channel: str | None = None
 ) -> Reply:
     """What the customer gets for ``text`` as the first message of a conversation."""
-    trigger = escalation.detect(text, prediction, brain.config.handoff)
+    trigger = escalation.detect(text, prediction, brain.config.handoff, kb=brain.kb)
     if trigger is not None:
         title = escalation.REASON_TITLES.get(trigger.reason, trigger.reason.value)
         return Reply("handoff", [f"Передаст оператору: {title}."])

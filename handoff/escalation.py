@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.russian import plural
 from handoff.config import HandoffConfig, WorkingHours
+from knowledge_base.models import KnowledgeBase
 from nlu.api import Decision, Prediction
 
 
@@ -109,10 +110,13 @@ def detect(
     config: HandoffConfig,
     *,
     unknown_streak: int = 0,
+    kb: KnowledgeBase | None = None,
 ) -> Trigger | None:
     """The escalation trigger that fires on this message, if any (the most specific first).
 
-    ``unknown_streak`` counts this message already if it was not understood.
+    ``unknown_streak`` counts this message already if it was not understood. With ``kb``, a
+    complaint only remarked on in a message whose questions it answers needs
+    ``complaint_remark_min_confidence`` (:func:`complaint_in`).
     """
     normalized = _norm(text)
     # What the NLU read: the keyboard layout fixed, typos corrected («jgthfnjh» → «оператор»).
@@ -159,7 +163,7 @@ def detect(
     if config.escalate_on_profanity and (has_profanity(text) or has_profanity(read)):
         return Trigger(Reason.PROFANITY)
     if config.escalate_on_complaint and prediction is not None:
-        complaint = complaint_in(prediction, config)
+        complaint = complaint_in(prediction, config, kb)
         if complaint is not None:
             return Trigger(Reason.COMPLAINT, complaint)
     if unknown_streak >= config.not_understood_limit:
@@ -167,22 +171,72 @@ def detect(
     return None
 
 
-def complaint_in(prediction: Prediction, config: HandoffConfig) -> str | None:
+def complaint_in(
+    prediction: Prediction, config: HandoffConfig, kb: KnowledgeBase | None = None
+) -> str | None:
     """The complaint intent read, at ``complaint_min_confidence``, in the whole message, in one
     of its questions or in one of its clauses: «…Прошло уже три недели, а проблема не решена. Я
     очень недовольна и хочу вернуть деньги.» reads as a return question as a whole, and «Я очень
     недовольна» is a complaint all the same. Hesitation («ыыы ну это как его») is one clause,
-    read as nothing. Calling us frauds («вы мошенники») is one in any words around it."""
+    read as nothing. Calling us frauds («вы мошенники») is one in any words around it.
+
+    In a message whose questions ``kb`` answers (:func:`answered_first`) a complaint only in a
+    clause or a question needs ``complaint_remark_min_confidence``: read alone, a remark such
+    as «я ничего не делал» after «почему мой заказ отменился сам??» is a complaint at 0.79,
+    «это вообще нормально?» at 0.99."""
     if _ACCUSATION.search(prediction.text.lower().replace("ё", "е")):
         return "accusation"
-    for reading in (prediction, *prediction.parts, *prediction.clauses):
-        if (
-            reading.intent in config.complaint_intents
-            and reading.decision is Decision.ANSWER
-            and reading.confidence >= config.complaint_min_confidence
-        ):
-            return reading.intent
-    return None
+    usual, remark = config.complaint_min_confidence, config.complaint_remark_min_confidence
+    readings = [
+        reading
+        for reading in (prediction, *prediction.parts, *prediction.clauses)
+        if reading.intent in config.complaint_intents
+        and reading.decision is Decision.ANSWER
+        and reading.confidence >= min(usual, remark)
+    ]
+    if readings and readings[0] is prediction and prediction.confidence >= usual:
+        return prediction.intent
+    readings = [r for r in readings if r is not prediction]
+    if not readings:
+        return None
+    floor = remark if kb is not None and answered_first(prediction, config, kb) else usual
+    found = next((r for r in readings if r.confidence >= floor), None)
+    return None if found is None else found.intent
+
+
+def answered_first(prediction: Prediction, config: HandoffConfig, kb: KnowledgeBase) -> list[str]:
+    """The knowledge-base entries to answer before a complaint hands the message over: those of
+    a message whose every question is confidently understood (at ``complaint_min_confidence``,
+    in the question or in a clause that reads the same) as an entry a bot may answer, the whole
+    message read as one of them — so the complaint is only a remark beside them («почему мой
+    заказ отменился сам?? я ничего не делал», «деньги за возврат две недели жду, это вообще
+    нормально?»). None for a complaint of the whole message, an accusation, or a story whose
+    pieces read as this and that («Я заказывала стиральную машину… Я очень недовольна и хочу
+    вернуть деньги»: a person reads it, not a list of answers)."""
+    complaints = config.complaint_intents
+    if prediction.intent in complaints or _ACCUSATION.search(
+        prediction.text.lower().replace("ё", "е")
+    ):
+        return []
+    found: list[str] = []
+    for question in prediction.parts or (prediction,):
+        if question.intent in complaints:
+            continue
+        entry = kb.get(question.intent or "")
+        if question.decision is not Decision.ANSWER or entry is None or entry.human_only:
+            return []
+        same = [
+            c.confidence
+            for c in prediction.clauses
+            if c.intent == entry.id and c.decision is Decision.ANSWER
+        ]
+        if prediction.clauses and not same:
+            return []  # no clause asks it: the whole leans on the complaint's own words
+        if max([question.confidence, *same]) < config.complaint_min_confidence:
+            return []
+        if entry.id not in found:
+            found.append(entry.id)
+    return found if prediction.intent in found else []
 
 
 def is_open(hours: WorkingHours, now: datetime) -> bool:

@@ -69,6 +69,8 @@ TITLES = {
     "utter_back_to_bot": "Оператор вернул диалог боту",
     "utter_complaint": "Жалоба",
     "utter_complaint_order_known": "Жалоба, номер заказа уже назван",
+    "utter_complaint_answered": "Жалоба рядом с вопросом: после ответа",
+    "utter_complaint_answered_order_known": "Жалоба рядом с вопросом: после ответа, номер назван",
     "utter_link_code": "Код для связи мессенджеров",
     "utter_link_phone": "Кнопка «Отправить мой номер» (Telegram)",
     "utter_location": "Клиент прислал геопозицию",
