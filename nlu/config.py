@@ -34,6 +34,8 @@ class NLUConfig(BaseModel):
     pipeline: PipelineName = "sparse+use"
     answer_threshold: float = Field(0.4, ge=0.0, le=1.0)
     clarify_threshold: float = Field(0.2, ge=0.0, le=1.0)
+    # a clarify with one candidate alone (the second under clarify_threshold) needs this much
+    clarify_lone_threshold: float = Field(0.25, ge=0.0, le=1.0)
     ambiguity_margin: float = Field(0.1, ge=0.0, le=1.0)
     max_ranking: int = Field(5, ge=1)
     threads: int = Field(1, ge=1)
@@ -57,6 +59,8 @@ class NLUConfig(BaseModel):
     split_clauses: bool = True  # a long message's clauses → Prediction.clauses
     fix_translit: bool = True  # «gde moi zakaz» (Russian in Latin letters) → «где мой заказ»
     fix_spoken: bool = True  # «када привезут» (spoken spelling) is read as «когда привезут»
+    # «асдфг» (no word pymorphy3 or the training data knows, no entity) → reject (docs/nlu.md)
+    reject_unknown_words: bool = True
     # «Здравствуйте! Подскажите, пожалуйста, …» is read as «…» (nlu/courtesy.py)
     strip_courtesy: bool = True
     use_kb_titles: bool = True

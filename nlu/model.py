@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +35,7 @@ from nlu.preprocess import Analyzed, Preprocessor, char_features, respelled, wor
 from nlu.segments import question_of, split_clauses, split_questions
 from nlu.spelling import SpellCorrector
 from nlu.spoken import standard_spelling
-from nlu.text import is_known_word
+from nlu.text import PLACEHOLDERS, is_known_word
 from nlu.translit import fix_translit
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ OOS_INTENT = "oos"  # training label for out-of-scope examples; never predicted 
 TRAINING_REVISION = "2026-12-02"
 # Fewer held-out examples than this give a degenerate (near-zero) temperature: use the default.
 MIN_HELD_OUT = 40
+# A word sharing this many first letters with a training word is evidence («благодарочка»).
+STEM = 5
+_CYRILLIC = re.compile("[а-я]")
 Array = np.ndarray[Any, Any]
 
 
@@ -56,9 +60,11 @@ def decide(ranking: Sequence[IntentScore], cfg: NLUConfig) -> Decision:
     second = ranking[1].confidence if len(ranking) > 1 else 0.0
     if top >= cfg.answer_threshold and top - second >= cfg.ambiguity_margin:
         return Decision.ANSWER
-    if top >= cfg.clarify_threshold:
-        return Decision.CLARIFY
-    return Decision.REJECT
+    if top < cfg.clarify_threshold:
+        return Decision.REJECT
+    if second < cfg.clarify_threshold and top < cfg.clarify_lone_threshold:
+        return Decision.REJECT  # one weak guess alone: «не понял» beats a wrong lone button
+    return Decision.CLARIFY
 
 
 def _softmax(z: Array, temperature: float) -> Array:
@@ -95,6 +101,7 @@ class IntentModel:
         self.coef_t: Array = np.zeros((0, 0), dtype=np.float32)  # (dim, n_classes)
         self.intercept: Array = np.zeros(0, dtype=np.float32)
         self._encoder: Encoder | None = None
+        self._stem_set: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ API
     @property
@@ -114,6 +121,7 @@ class IntentModel:
         raw = [Preprocessor.raw_words(e.text) for e in examples]
         speller = SpellCorrector.from_texts(raw, unglue=cfg.split_glued) if cfg.spelling else None
         self.pre = Preprocessor(speller)
+        self._stem_set = None
         analyzed = [self.pre.analyze(e.text) for e in examples]
         self.word_space = TfidfSpace().fit([word_features(a, cfg.word_ngram_max) for a in analyzed])
         self.char_space = TfidfSpace().fit(
@@ -187,7 +195,10 @@ class IntentModel:
             extra["oos_confidence"] = float(probs[self.classes.index(OOS_INTENT)])
         if not a.words and not ranking:
             return Prediction(text, None, 0.0, Decision.REJECT, normalized_text=a.normalized_text)
-        if not a.words:  # nothing we could read (emoji, punctuation): never answer
+        entities = extract_entities(read)
+        # Nothing we could read (emoji, punctuation), or only words that are no evidence
+        # («асдфг», «фывфыв»: :meth:`_unread`): never answer, never offer a guess.
+        if not a.words or (cfg.reject_unknown_words and not entities and self._unread(a)):
             top = ranking[0] if ranking else None
             return Prediction(
                 text,
@@ -195,7 +206,7 @@ class IntentModel:
                 0.0,
                 Decision.REJECT,
                 ranking,
-                extract_entities(read),
+                entities,
                 a.normalized_text,
                 extra,
             )
@@ -206,10 +217,40 @@ class IntentModel:
             confidence=top.confidence if top else 0.0,
             decision=decide(ranking, cfg),
             ranking=ranking,
-            entities=extract_entities(read),
+            entities=entities,
             normalized_text=a.normalized_text,
             extra=extra,
         )
+
+    def _unread(self, a: Analyzed) -> bool:
+        """True if no word of the message (as read: layout, transliteration and spelling
+        already applied) is evidence for any intent: each is a keyboard mash or a stray letter.
+
+        A word is evidence if it has two letters or more and is a Russian word pymorphy3
+        knows («ок», «да», «др»), a word of the training vocabulary (brands, «пвз»), a
+        placeholder (a number, URL, e-mail), a Latin word (the sentence encoder reads English:
+        «thanks», «where is my order») or shares its first five letters with a training word
+        («благодарочка»). One letter alone («ыыы» → «ы», «в») says nothing about an intent.
+        """
+        speller = self.pre.speller.counts if self.pre.speller is not None else {}
+        vocab = self.word_space.vocab
+        for word, lem in zip(a.words, a.lemmas, strict=True):
+            if len(word) < 2:
+                continue
+            if word in PLACEHOLDERS or not _CYRILLIC.search(word):
+                return False
+            if is_known_word(word) or lem in vocab or word in speller or word in vocab:
+                return False
+            if len(word) >= STEM and word[:STEM] in self._stems():
+                return False
+        return True
+
+    def _stems(self) -> frozenset[str]:
+        """The first :data:`STEM` letters of every training word that long (built once)."""
+        if self._stem_set is None:
+            words = self.pre.speller.counts if self.pre.speller is not None else {}
+            self._stem_set = frozenset(w[:STEM] for w in words if len(w) >= STEM)
+        return self._stem_set
 
     def warmup(self) -> None:
         """Build lazy resources (tokenizer, analyser, speller index, encoder) before serving."""

@@ -1,0 +1,111 @@
+"""Messages that are no evidence for any intent are rejected, and a lone weak guess is no
+«Вы имели в виду…?» (docs/nlu.md, «The 2026-12-07 QA pass: gibberish and lone guesses»)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from nlu import Decision, NLUConfig
+from nlu.api import IntentScore
+from nlu.model import decide
+from tests.dialogue import TestBot
+
+NOT_UNDERSTOOD = "Извините, я не совсем понял вопрос"
+GIBBERISH = ["асдфг", "фывфыв", "ккк", "ыыы", "хз", "асдфг!!", "асдфг 😊", "жк"]
+# Short real inputs: each reads as it did before the rule (the rule never fires on them).
+READ = [
+    "ок",
+    "да",
+    "ok",
+    "нет",
+    "спс",
+    "12345678",
+    "заказ 12345",
+    "+79161234567",
+    "test@mail.ru",
+    "gde moi zakaz",
+    "ult vjq pfrfp",
+    "др",
+    "тв",
+    "пвз",
+    "samsung",
+    "iphone",
+    "thanks",
+    "where is my order",
+    "благодарочка",
+    "товр вернуть",
+]
+
+
+def _without_rule(model: Any) -> Any:
+    old = copy.copy(model)
+    old.config = model.config.model_copy(update={"reject_unknown_words": False})
+    return old
+
+
+@pytest.mark.parametrize("text", GIBBERISH)
+def test_a_keyboard_mash_is_rejected(demo_model: Any, text: str) -> None:
+    p = demo_model.predict(text)
+    assert p.decision is Decision.REJECT
+    assert p.confidence == 0.0
+
+
+def test_without_the_rule_a_mash_was_answered(demo_model: Any) -> None:
+    """The QA pass's «асдфг» was read as thanks and answered; the test above is not vacuous."""
+    assert _without_rule(demo_model).predict("асдфг").decision is not Decision.REJECT
+
+
+@pytest.mark.parametrize("text", READ)
+def test_short_real_inputs_read_as_before(demo_model: Any, text: str) -> None:
+    new, old = demo_model.predict(text), _without_rule(demo_model).predict(text)
+    assert (new.intent, new.decision, new.confidence) == (old.intent, old.decision, old.confidence)
+
+
+def test_short_real_inputs_are_understood(demo_model: Any) -> None:
+    for text, intent in [("ок", "affirm"), ("да", "affirm"), ("ok", "affirm")]:
+        p = demo_model.predict(text)
+        assert (p.intent, p.decision) == (intent, Decision.ANSWER), text
+    assert demo_model.predict("gde moi zakaz").intent == "order_status"
+    assert demo_model.predict("ult vjq pfrfp").intent == "order_status"
+
+
+def test_a_mash_inside_a_question_leaves_the_question_alone(demo_model: Any) -> None:
+    p = demo_model.predict("асдфг где мой заказ")
+    assert (p.intent, p.decision) == ("order_status", Decision.ANSWER)
+
+
+async def test_a_mash_gets_not_understood_and_the_operator_button(bot: TestBot) -> None:
+    """«асдфг» got «Пожалуйста! Если появятся ещё вопросы…» (thanks, 0.43)."""
+    alice = bot.customer("alice")
+    [answer] = await alice.say("асдфг")
+    assert answer.text.startswith(NOT_UNDERSTOOD)
+    assert [b.title for b in answer.buttons] == ["Позвать оператора"]
+
+
+def _ranking(*scores: float) -> list[IntentScore]:
+    return [IntentScore(f"i{k}", s) for k, s in enumerate(scores)]
+
+
+@pytest.mark.parametrize(
+    ("scores", "decision"),
+    [
+        ((0.22, 0.10), Decision.REJECT),  # one weak guess alone: was a one-button clarify
+        ((0.249, 0.0), Decision.REJECT),
+        ((0.25, 0.10), Decision.CLARIFY),  # alone, but at clarify_lone_threshold
+        ((0.27, 0.10), Decision.CLARIFY),
+        ((0.22, 0.21), Decision.CLARIFY),  # two candidates: still «Вы имели в виду…?»
+        ((0.19, 0.18), Decision.REJECT),
+        ((0.45, 0.40), Decision.CLARIFY),
+        ((0.45, 0.10), Decision.ANSWER),
+    ],
+)
+def test_a_lone_weak_guess_is_no_clarify(scores: tuple[float, ...], decision: Decision) -> None:
+    assert decide(_ranking(*scores), NLUConfig()) is decision
+
+
+def test_the_lone_threshold_at_the_clarify_threshold_is_the_old_policy() -> None:
+    cfg = NLUConfig(clarify_lone_threshold=0.2)
+    assert decide(_ranking(0.22, 0.10), cfg) is Decision.CLARIFY
