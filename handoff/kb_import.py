@@ -23,6 +23,14 @@ from bot.reload import Edit
 from bot.storage.db import Database
 from bot.storage.models import ContentRevision, EditorAction
 from handoff.errors import HandoffError
+from handoff.kb_import_checks import (
+    RowChange,
+    conflict_message,
+    encoding_notice,
+    shared_questions,
+    shared_titles,
+    version_notices,
+)
 from handoff.new_entries import NEW_ENTRY_MESSAGES, categories, taken_ids
 from handoff.teaching import (
     Reloader,
@@ -37,7 +45,7 @@ from knowledge_base.editing import EditError, clean_answer, clean_question
 from knowledge_base.loader import question_key
 from knowledge_base.new_entry import MAX_QUESTIONS, MAX_TITLE_CHARS, new_entry
 from knowledge_base.quality import broken_link_problems, vague_referral
-from knowledge_base.table import ENCODING_NAMES, TableRow, restore_lost
+from knowledge_base.table import TableRow, entry_version, restore_lost, row_version
 
 log = logging.getLogger(__name__)
 
@@ -45,34 +53,6 @@ IMPORT_MESSAGES = {
     **NEW_ENTRY_MESSAGES,
     "verify_failed": "Не удалось аккуратно внести изменения из таблицы в файлы; файлы не изменены.",
 }
-
-
-@dataclass(slots=True)
-class RowChange:
-    """What one row changes (``kind``: ``new``, ``changed`` or ``same``)."""
-
-    line: int
-    entry_id: str
-    title: str
-    kind: str
-    file: str
-    title_changed: bool = False
-    answer_changed: bool = False
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "entry_id": self.entry_id,
-            "title": self.title,
-            "kind": self.kind,
-            "file": Path(self.file).name,
-            "title_changed": self.title_changed,
-            "answer_changed": self.answer_changed,
-            "added": self.added,
-            "removed": self.removed,
-        }
 
 
 @dataclass(slots=True)
@@ -86,6 +66,11 @@ class ImportPlan:
     restored: set[str] = field(default_factory=set)
     # The questions each row's entry ends with (for the check across entries).
     questions: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+    # Rows of entries changed on the site since the export that the table did not edit: left
+    # as the site has them (row, title).
+    kept: list[tuple[int, str]] = field(default_factory=list)
+    # Rows that change an entry with no ``версия`` to check it by (row; ``None``: no column).
+    unchecked: list[tuple[int, str | None]] = field(default_factory=list)
 
     @property
     def changed(self) -> list[RowChange]:
@@ -152,6 +137,45 @@ class _RowError(Exception):
     pass
 
 
+def _check_filled(row: TableRow) -> None:
+    """A row with more than one needed cell empty (say, a note typed in one cell) is told by
+    what it has and what it lacks, not only by the first missing cell."""
+    missing = [
+        name
+        for name, value in (
+            ("название", row.title),
+            ("вопросы", row.questions),
+            ("ответ", row.answer),
+        )
+        if not value
+    ]
+    if len(missing) < 2:
+        if not row.title:
+            raise _RowError("пустое название")
+        return  # one missing question or answer: said by its own check
+    cells = (
+        ("id", row.id),
+        ("раздел", row.category),
+        ("название", row.title),
+        ("вопросы", row.questions[0] if row.questions else ""),
+        ("ответ", row.answer),
+        ("версия", row.version or ""),
+    )
+    filled = [f"«{name}»: «{_short(value)}»" for name, value in cells if value]
+    has = f" (заполнено только {', '.join(filled)})" if filled else ""
+    raise _RowError(
+        "не заполнены ячейки "
+        + ", ".join(f"«{name}»" for name in missing)
+        + has
+        + " — допишите строку или удалите её"
+    )
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _check_referral(answer: str, *, has_url_button: bool) -> None:
     """The content's own rules (:mod:`knowledge_base.quality`), before the reload refuses it."""
     for problem in broken_link_problems(answer):
@@ -181,76 +205,21 @@ def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
     files = categories(brain)
     seen: dict[str, int] = {}
     taken = taken_ids(brain)
+    problems: list[tuple[int, str]] = []
     for row in rows:
         try:
             change = _row(brain, row, files, seen, taken, result)
         except _RowError as exc:
-            result.problems.append(f"строка {row.line}: {exc}")
+            problems.append((row.line, f"строка {row.line}: {exc}"))
             continue
         result.rows.append(change)
-    result.problems.extend(_shared_questions(brain, result))
-    result.notices.extend(_encoding_notice(rows, result.restored))
+    problems += shared_questions(brain, result.rows, result.questions)
+    problems += shared_titles(brain, result.rows)
+    # By the spreadsheet's row, as the editor goes through it (a row's own problems first).
+    result.problems = [text for _, text in sorted(problems, key=lambda problem: problem[0])]
+    result.notices.extend(encoding_notice(rows, result.restored))
+    result.notices.extend(version_notices(result.kept, result.unchecked))
     return result
-
-
-def _encoding_notice(rows: list[TableRow], restored: set[str]) -> list[str]:
-    encoding = next((r.encoding for r in rows if r.encoding != "utf-8"), None)
-    if encoding is None:
-        return []
-    name = ENCODING_NAMES.get(encoding, encoding)
-    if restored:
-        chars = ", ".join(sorted(restored))
-        return [
-            f"Файл сохранён в кодировке {name}: символы, которых в ней нет ({chars}), взяты из "
-            "базы знаний; сохраняйте таблицу как «CSV UTF-8»."
-        ]
-    return [
-        f"Файл сохранён в кодировке {name}: символы, которых в ней нет (например, ₽ или "
-        "эмодзи), Excel заменяет на «?» — проверьте новые тексты; сохраняйте таблицу как "
-        "«CSV UTF-8»."
-    ]
-
-
-def _shared_questions(brain: Brain, result: ImportPlan) -> list[str]:
-    """A question the table gives to an entry while another entry has it too (the content's
-    own validation refuses it: the bot could not tell them apart), by the row that adds it."""
-    owners: dict[str, list[str]] = {}
-    final = {entry_id: list(entry.questions) for entry_id, entry in brain.kb.entries.items()}
-    final.update({entry_id: qs for entry_id, (_, qs) in result.questions.items()})
-    for entry_id, questions in final.items():
-        for key in dict.fromkeys(question_key(q) for q in questions):
-            owners.setdefault(key, []).append(entry_id)
-    added: dict[str, set[str]] = {}
-    for change in result.rows:
-        if change.kind == "new":
-            added[change.entry_id] = {question_key(q) for q in final[change.entry_id]}
-        else:
-            added[change.entry_id] = {question_key(q) for q in change.added}
-    titles = {entry_id: entry.title for entry_id, entry in brain.kb.entries.items()}
-    titles.update({change.entry_id: change.title for change in result.rows})
-    problems: list[tuple[int, str]] = []
-    for key, entry_ids in owners.items():
-        if len(entry_ids) < 2:
-            continue
-        for entry_id in entry_ids:
-            if key not in added.get(entry_id, ()):
-                continue  # the table did not give it this question: the other row is to blame
-            line, questions = result.questions[entry_id]
-            question = next(q for q in questions if question_key(q) == key)
-            others = []
-            for other in entry_ids:
-                if other != entry_id:
-                    row = result.questions.get(other)
-                    where = f" (строка {row[0]})" if row else ""
-                    others.append(f"«{titles[other]}»{where}")
-            problems.append(
-                (
-                    line,
-                    f"строка {line}: вопрос «{question}» есть и в записи {', '.join(others)} — "
-                    "бот не сможет их различить; оставьте его в одной записи",
-                )
-            )
-    return [text for _, text in sorted(problems)]
 
 
 def _row(
@@ -261,8 +230,7 @@ def _row(
     taken: set[str],
     result: ImportPlan,
 ) -> RowChange:
-    if not row.title:
-        raise _RowError("пустое название")
+    _check_filled(row)
     if len(row.title) > MAX_TITLE_CHARS:
         raise _RowError(f"название длиннее {MAX_TITLE_CHARS} символов")
     questions, answer = _questions(row), _answer(row)
@@ -300,6 +268,14 @@ def _row(
     answer, lost = restore_lost(stored, answer, row.encoding)
     result.restored |= lost
     questions = [_restored_question(q, current.questions, row, result) for q in questions]
+    # The row's ``версия`` is the entry as exported: one the site changed since then, which the
+    # table leaves as exported, stays as the site has it (not the old text back over a
+    # colleague's edit); one the table changes too is a conflict (below).
+    site_changed = bool(row.version) and row.version != entry_version(current)
+    if site_changed and row.version == row_version(row.id, title, questions, answer):
+        result.kept.append((row.line, current.title))
+        result.questions[row.id] = (row.line, list(current.questions))
+        return RowChange(row.line, row.id, current.title, "same", source.file)
     old_keys = {question_key(q) for q in current.questions}
     new_keys = {question_key(q) for q in questions}
     if answer != stored:
@@ -318,6 +294,11 @@ def _row(
     )
     if change.title_changed or change.answer_changed or change.added or change.removed:
         change.kind = "changed"
+        if site_changed:
+            result.questions[row.id] = (row.line, list(current.questions))  # stays as it is
+            raise _RowError(conflict_message(current.title, change))
+        if not row.version:
+            result.unchecked.append((row.line, row.version))
         result._file(source.file).entries.append(
             EntryEdit(
                 row.id,

@@ -29,7 +29,8 @@ from handoff.teaching import (
     shown_source,
 )
 from knowledge_base.editing import EditError
-from knowledge_base.loader import question_key
+from knowledge_base.loader import question_key, title_key
+from knowledge_base.models import FAQEntry
 from knowledge_base.new_entry import NewEntry, add_entry_to_file, new_entry
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,14 @@ def taken_ids(brain: Brain) -> set[str]:
     """Ids a new entry cannot have: the entries' and every intent the NLU knows (``thanks`` of
     data/nlu.yml, flows' intents, ``oos``) — the reload refuses an entry named like one."""
     return {*brain.kb.entries, *brain.nlu.intents, "oos"}
+
+
+def entry_titled(brain: Brain, title: str) -> FAQEntry | None:
+    """The entry whose title reads as ``title`` — case, ё and spacing ignored: the content's
+    validation refuses two such titles (the pickers and «Вы имели в виду…?» buttons could not
+    tell them apart)."""
+    key = title_key(title)
+    return next((e for e in brain.kb.entries.values() if title_key(e.title) == key), None)
 
 
 NEW_ENTRY_MESSAGES = {
@@ -109,6 +118,14 @@ async def create_entry(
         entry = new_entry(title, category, questions, answer, taken=taken_ids(current))
     except EditError as exc:
         raise HandoffError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)), exc.code) from None
+    same = entry_titled(current, entry.title)
+    if same is not None:  # whatever ``force`` says: the reload would refuse it
+        raise HandoffError(
+            f"Запись с названием «{same.title}» уже есть — в списках и в кнопках «Вы имели в "
+            "виду…?» их будет не различить. Дайте новой записи другое название или добавьте "
+            "вопросы в существующую.",
+            "title_taken",
+        )
     for question in entry.questions:  # whatever ``force`` says: the reload would refuse it
         taken = entry_with_question(current, question, None)
         if taken is not None:

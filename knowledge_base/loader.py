@@ -19,6 +19,12 @@ def question_key(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", text.lower().replace("ё", "е")).split())
 
 
+def title_key(title: str) -> str:
+    """How two entries' titles are compared for duplicates: case, ё and spacing ignored (the
+    pickers and «Вы имели в виду…?» buttons show titles: two alike cannot be told apart)."""
+    return " ".join(title.lower().replace("ё", "е").split())
+
+
 def kb_files(paths: list[Path]) -> list[Path]:
     """Every ``*.yml``/``*.yaml`` under the given files or directories, sorted."""
     files: list[Path] = []
@@ -94,6 +100,7 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
     broken = bool(problems)  # a file that did not load: its entries are unknown here
     # question key → the entry that has it first: its id, its title (what editors know it by)
     seen_questions: dict[str, tuple[str, str, SourceRef]] = {}
+    seen_titles: dict[str, tuple[str, SourceRef]] = {}  # title key → the first entry with it
     links: list[tuple[str, str, SourceRef]] = []  # (entry, the entry its button opens, where)
     for doc in loaded:
         try:
@@ -116,6 +123,19 @@ def load_kb(paths: list[Path], *, docs: list[YamlDoc] | None = None) -> Knowledg
                 continue
             kb.entries[entry.id] = entry
             kb.sources[entry.id] = ref
+            t_line = doc.line_of(("entries", index, "title"))
+            same_title = seen_titles.get(title_key(entry.title))
+            if same_title is not None:
+                problems.append(
+                    Problem(
+                        doc.name,
+                        t_line,
+                        f"{entry.id}: название «{entry.title}» уже есть у записи "
+                        f"{same_title[0]} ({same_title[1]}) — в списках и кнопках «Вы имели в "
+                        "виду…?» их не различить; переименуйте одну из них",
+                    )
+                )
+            seen_titles.setdefault(title_key(entry.title), (entry.id, SourceRef(doc.name, t_line)))
             for b_index, button in enumerate(entry.buttons):
                 if button.entry is not None:
                     b_line = doc.line_of(("entries", index, "buttons", b_index))

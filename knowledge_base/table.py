@@ -3,12 +3,16 @@
 Content teams keep FAQs in Excel or Google Sheets; this is the format they exchange with the
 editor's page («Таблица»). One row per entry, columns:
 
-    id; раздел; название; вопросы; ответ
+    id; раздел; название; вопросы; ответ; версия
 
 ``вопросы`` holds one wording per line of the cell (the first is the canonical one). A row with
-an empty ``id`` is a new entry. Exported as UTF-8 with a BOM and ``;`` between cells — what a
-Russian Excel opens by double-click; read back with ``;``, ``,`` or a tab, with or without the
-BOM, in UTF-8 or Windows-1251 (a Russian Excel's plain «CSV»), headers in Russian or English.
+an empty ``id`` is a new entry. ``версия`` is a hash of the row as exported
+(:func:`row_version`), which the editor leaves alone: by it the import tells an entry the site
+changed since the export from one the table changes (a table without the column — an older
+export, a hand-made sheet — still reads). Exported as UTF-8 with a BOM and ``;`` between cells —
+what a Russian Excel opens by double-click; read back with ``;``, ``,`` or a tab, with or
+without the BOM, in UTF-8 or Windows-1251 (a Russian Excel's plain «CSV»), headers in Russian
+or English.
 Problems name the spreadsheet's row («строка 7»), as ``file:line`` does for YAML.
 
 Only reading and writing the table is here; what an import changes is :mod:`handoff.kb_import`.
@@ -18,13 +22,15 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from knowledge_base.loader import question_key
 from knowledge_base.models import FAQEntry
 
-COLUMNS = ("id", "раздел", "название", "вопросы", "ответ")
+COLUMNS = ("id", "раздел", "название", "вопросы", "ответ", "версия")
 _ALIASES = {
     "id": "id",
     "раздел": "раздел",
@@ -36,6 +42,8 @@ _ALIASES = {
     "questions": "вопросы",
     "ответ": "ответ",
     "answer": "ответ",
+    "версия": "версия",
+    "version": "версия",
 }
 REQUIRED = ("id", "название", "вопросы", "ответ")
 MAX_BYTES = 2_000_000
@@ -63,6 +71,38 @@ class TableRow:
     questions: tuple[str, ...]
     answer: str
     encoding: str = "utf-8"  # the file's: "cp1251" when a Russian Excel saved a plain «CSV»
+    # The ``версия`` cell: the row as exported (:func:`row_version`); ``None`` when the table
+    # has no such column, ``""`` when the cell is empty (a new row, or cleared on purpose).
+    version: str | None = None
+
+
+def row_version(entry_id: str, title: str, questions: Iterable[str], answer: str) -> str:
+    """A short hash of a row's content — ``v`` and 8 hex digits (a letter first: a
+    spreadsheet leaves it text, never a number such as «1E+57»). Compared as the table reads
+    it: spacing around and inside titles and questions, a repeated question, blanks at line
+    ends and a ``\r\n`` do not count."""
+    seen: set[str] = set()
+    wordings: list[str] = []
+    for question in questions:
+        text = " ".join(question.split())
+        if text and question_key(text) not in seen:
+            seen.add(question_key(text))
+            wordings.append(text)
+    lines = answer.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = "\x1f".join(
+        [
+            entry_id.strip(),
+            " ".join(title.split()),
+            "\x1e".join(wordings),
+            "\n".join(line.rstrip() for line in lines).strip(),
+        ]
+    )
+    return "v" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def entry_version(entry: FAQEntry) -> str:
+    """:func:`row_version` of ``entry`` as it is now."""
+    return row_version(entry.id, entry.title, entry.questions, entry.answer)
 
 
 ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "Windows-1251"}
@@ -152,6 +192,7 @@ def export_table(entries: Iterable[FAQEntry]) -> bytes:
             entry.title,
             "\n".join(entry.questions),
             entry.answer.rstrip("\n"),
+            entry_version(entry),
         ]
         writer.writerow([safe_cell(cell) for cell in cells])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -222,6 +263,7 @@ def read_table(data: bytes) -> list[TableRow]:
                     ),
                     answer=values.get("ответ", "").replace("\r\n", "\n").strip(),
                     encoding=encoding,
+                    version=values["версия"].strip() if "версия" in values else None,
                 )
             )
         else:

@@ -91,6 +91,32 @@ def test_duplicate_ids_and_questions_across_files(tmp_path: Path) -> None:
     assert any("b.yml:8:" in m and "есть и в записи «A»" in m for m in messages)
 
 
+def test_two_entries_with_the_same_title_are_an_error_at_both_lines(tmp_path: Path) -> None:
+    # Every picker would list two «Сроки доставки», and «Вы имели в виду…?» buttons alike.
+    (tmp_path / "a.yml").write_text(
+        "entries:\n  - id: delivery_time\n    title: Сроки доставки\n"
+        "    questions: [сколько ехать заказ]\n    answer: x\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yml").write_text(
+        "entries:\n  - id: other\n    title: Другое\n    questions: [другое]\n    answer: y\n"
+        "  - id: sroki\n    title: '  сроки   ДОСТАВКИ '\n    questions: [когда привезут]\n"
+        "    answer: z\n  - id: yozh\n    title: Ёж\n    questions: [ёж]\n    answer: y\n"
+        "  - id: ezh\n    title: еж\n    questions: [еж ли]\n    answer: y\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as info:
+        load_kb([tmp_path])
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'b.yml'}:7: sroki: название «  сроки   ДОСТАВКИ » уже есть у записи "
+        f"delivery_time ({tmp_path / 'a.yml'}:3) — в списках и кнопках «Вы имели в виду…?» их "
+        "не различить; переименуйте одну из них",
+        f"{tmp_path / 'b.yml'}:15: ezh: название «еж» уже есть у записи yozh "
+        f"({tmp_path / 'b.yml'}:11) — в списках и кнопках «Вы имели в виду…?» их не различить; "
+        "переименуйте одну из них",
+    ]
+
+
 def test_button_to_unknown_entry_and_bad_url() -> None:
     text = (
         "entries:\n  - id: a_entry\n    title: A\n    questions: [q]\n    answer: x\n"

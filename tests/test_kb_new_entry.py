@@ -116,3 +116,30 @@ def test_every_file_of_the_demo_knowledge_base_takes_a_new_entry(path: Path) -> 
     entries = parse_kb_doc(parse_yaml(text, "t.yml"))
     assert entries[-1][0].id == "mozhno_li_v_magazin_s_zhivotnymi"
     assert entries[-1][0].questions == ["можно с собакой?", "пускают с животными"]
+
+
+async def test_a_new_entry_with_a_title_another_entry_has_is_refused() -> None:
+    from handoff.errors import HandoffError
+    from handoff.new_entries import create_entry
+    from tests.handoff_kit import make_brain
+
+    brain = make_brain()
+    taken = brain.kb.entries["delivery_time"]
+    with pytest.raises(HandoffError) as refused:
+        await create_entry(
+            None,  # type: ignore[arg-type]  # refused before the database or a reload
+            lambda: brain,
+            None,  # type: ignore[arg-type]
+            title=f" {taken.title.upper().replace('Е', 'Ё')}  ",
+            category=taken.category,
+            questions=["совсем новый вопрос про сроки"],
+            answer="Ответ.",
+            operator_id=1,
+            force=True,
+        )
+    assert refused.value.code == "title_taken"
+    assert refused.value.message == (
+        f"Запись с названием «{taken.title}» уже есть — в списках и в кнопках «Вы имели в "
+        "виду…?» их будет не различить. Дайте новой записи другое название или добавьте "
+        "вопросы в существующую."
+    )

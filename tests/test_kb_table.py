@@ -43,7 +43,9 @@ def test_the_exported_table_reads_back_as_the_knowledge_base() -> None:
     kb = load_project(ROOT).kb
     data = export_table(kb.entries.values())
     assert data.startswith("\ufeff".encode())  # Excel opens it as UTF-8
-    assert data.decode("utf-8-sig").splitlines()[0] == '"id";"раздел";"название";"вопросы";"ответ"'
+    assert data.decode("utf-8-sig").splitlines()[0] == (
+        '"id";"раздел";"название";"вопросы";"ответ";"версия"'
+    )
     rows = read_table(data)
     assert [r.id for r in rows] == list(kb.entries)
     for row in rows:
@@ -172,7 +174,7 @@ async def test_the_editor_edits_the_sheet_and_the_bot_answers_from_it(env: Env) 
             [
                 "",
                 STORES,
-                "Подарочные карты",
+                "Подарочные карты для компаний",  # «Подарочные карты» is taken
                 "где купить подарочную карту\nподарочный сертификат вольт\n"
                 "можно ли подарить сертификат",
                 "Подарочные карты на 500–50 000 ₽ продаются во всех магазинах и на "
@@ -192,7 +194,7 @@ async def test_the_editor_edits_the_sheet_and_the_bot_answers_from_it(env: Env) 
         assert rows["pickup_points"]["removed"] == ["самовывоз откуда"]
         assert rows["pickup_points"]["answer_changed"] is True
         assert rows["trade_in"]["title_changed"] is True
-        assert rows["podarochnye_karty"]["kind"] == "new"
+        assert rows["podarochnye_karty_dlya_kompaniy"]["kind"] == "new"
         assert _files(env.root) == before  # a check writes nothing
 
         response = await _upload(eva, edited, check=False)
@@ -204,11 +206,11 @@ async def test_the_editor_edits_the_sheet_and_the_bot_answers_from_it(env: Env) 
         old, new = before["stores.yml"].decode(), after["stores.yml"].decode()
         assert '    title: "Трейд-ин: обмен старой техники на новую"' in new
         assert new.count("# ") == old.count("# ")  # comments stay
-        assert "  - id: podarochnye_karty" in new
+        assert "  - id: podarochnye_karty_dlya_kompaniy" in new
 
         history = (await eva.get("/api/v1/editor/history")).json()["items"]
         assert {(h["action"], h["entry_id"]) for h in history[:3]} == {
-            ("entry_created", "podarochnye_karty"),
+            ("entry_created", "podarochnye_karty_dlya_kompaniy"),
             ("entry_imported", "pickup_points"),
             ("entry_imported", "trade_in"),
         }

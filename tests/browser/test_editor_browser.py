@@ -259,7 +259,7 @@ def test_an_editor_edits_the_whole_base_as_a_spreadsheet(
             delimiter=";",
         )
     )
-    assert sheet[0] == ["id", "раздел", "название", "вопросы", "ответ"]
+    assert sheet[0] == ["id", "раздел", "название", "вопросы", "ответ", "версия"]
 
     broken = [*sheet, ["no_such_entry", "", "Что-то", "вопрос", "ответ"]]
     upload(editor, broken)
