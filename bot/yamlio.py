@@ -152,9 +152,30 @@ def _rasa_key(err: Any) -> str | None:
     return None
 
 
+def _colon_in_text(err: Any) -> str | None:
+    """A text YAML read as «key: value» — a question ``- гарантия: сколько лет`` has «: » in
+    it — explained as the cause it is, instead of «entries.0.questions.4: ожидается текст»."""
+    given = err.get("input")
+    if err["type"] != "string_type" or not isinstance(given, dict) or len(given) != 1:
+        return None
+    ((key, value),) = given.items()
+    if isinstance(value, dict | list):
+        return None
+    text = f"{key}:" if value is None else f"{key}: {value}"
+    noun = "вопрос" if "questions" in err["loc"] else "текст"
+    cases = {"вопрос": "вопроса", "текст": "текста"}
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    return (
+        f"{noun} «{text}» прочитан как «ключ: значение», а не как текст: двоеточие с пробелом "
+        f'внутри {cases[noun]} — возьмите {noun} в кавычки: "{quoted}"'
+    )
+
+
 def _describe(err: Any) -> str:
     where = ".".join(str(p) for p in err["loc"] if p != "[key]")
     kind = str(err["type"])
+    if (colon := _colon_in_text(err)) is not None:
+        return colon[0].upper() + colon[1:]
     if (rasa := _rasa_key(err)) is not None:
         msg = rasa
     elif kind == "value_error":  # our own validators' messages, already in Russian

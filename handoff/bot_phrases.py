@@ -15,6 +15,7 @@ from bot.domain_editing import filled, placeholders, replace_text_in_file, texts
 from bot.engine import Brain
 from bot.reload import Edit
 from bot.storage.db import Database
+from handoff.editor_refusals import elsewhere
 from handoff.errors import HandoffError, NotFound
 from handoff.phrase_titles import TITLES
 from handoff.teaching import (
@@ -142,7 +143,9 @@ async def edit_phrase(
     title = TITLES.get(name, name)
     if not report.ok:
         log.warning("phrase %s/%s refused by the reload", name, index)
-        message = "Изменение не принято: в domain.yml ошибка, файл возвращён как был."
+        message = elsewhere(report, path) or (
+            "Изменение не принято: в domain.yml ошибка, файл возвращён как был."
+        )
         return refused_result(current, report, name, cleaned, message)
     log.info("editor %s rewrote %s/%s", operator_id, name, index)
     return TeachResult(

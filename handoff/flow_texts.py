@@ -14,6 +14,7 @@ from bot.engine import Brain
 from bot.reload import Edit
 from bot.storage.db import Database
 from flows.editing import TEXT_FIELDS, find_text, replace_text_in_file, texts_in
+from handoff.editor_refusals import elsewhere
 from handoff.errors import HandoffError, NotFound
 from handoff.teaching import (
     ANSWER_MESSAGES,
@@ -127,7 +128,9 @@ async def edit_flow_text(
     report = await put_live(reloader, edit, FLOW_MESSAGES)
     if not report.ok:
         log.warning("text %s/%s/%s refused by the reload", flow_id, step_id, field)
-        message = "Изменение не принято: в сценарии ошибка, файл возвращён как был."
+        message = elsewhere(report, path) or (
+            "Изменение не принято: в сценарии ошибка, файл возвращён как был."
+        )
         return refused_result(current, report, flow_id, cleaned, message)
     log.info("editor %s rewrote %s/%s/%s (%s)", operator_id, flow_id, step_id, field, path)
     return TeachResult(

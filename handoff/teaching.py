@@ -34,6 +34,7 @@ from handoff.editor_concurrency import answer_in_file as answer_in_file
 from handoff.editor_concurrency import normalised as normalised
 from handoff.editor_concurrency import same_text as same_text
 from handoff.editor_concurrency import unless_changed as unless_changed
+from handoff.editor_refusals import elsewhere, entry_gone
 from handoff.errors import Conflict, HandoffError, NotFound, Unavailable
 from knowledge_base.editing import (
     MAX_ANSWER_CHARS,
@@ -127,9 +128,12 @@ def _failure_json(brain: Brain, failure: Any) -> dict[str, Any]:
     }
 
 
-def refusal(report: ReloadReport, text: str, entry_id: str) -> str:
+def refusal(report: ReloadReport, text: str, entry_id: str, written: Path | None = None) -> str:
+    """Why the reload refused a change; ``written``: the file the change wrote (problems only in
+    other files are not the editor's doing, and are said to be elsewhere)."""
     if report.problems:
-        return "Изменение не принято: в контенте ошибки, файл возвращён как был."
+        other = elsewhere(report, written) if written is not None else None
+        return other or "Изменение не принято: в контенте ошибки, файл возвращён как был."
     own = [f for f in report.failures if f.text == text and f.expected == entry_id]
     if own and len(own) == len(report.failures):
         return (
@@ -225,7 +229,7 @@ async def teach(
     current = brain()
     source = current.kb.sources.get(entry_id)
     if entry_id not in current.kb or source is None:
-        raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
+        raise await entry_gone(db, current, entry_id)
     key = question_key(question)
     if any(question_key(q) == key for q in current.kb.entries[entry_id].questions):
         # nothing to write; «Бот не понял» resolves its item instead (POST /editor/resolve)
@@ -252,7 +256,7 @@ async def teach(
     report = await put_live(reloader, edit, EDIT_MESSAGES)
     if not report.ok:
         log.warning("teach %r -> %s refused by the reload", question, entry_id)
-        message = refusal(report, question, entry_id)
+        message = refusal(report, question, entry_id, path)
         return refused_result(current, report, entry_id, question, message)
     live = brain()
     prediction = prediction_json(live, live.nlu.predict(question))
@@ -320,7 +324,7 @@ async def edit_answer(
     entry = current.kb.get(entry_id)
     source = current.kb.sources.get(entry_id)
     if entry is None or source is None:
-        raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
+        raise await entry_gone(db, current, entry_id)
     if text == entry.answer.strip():
         raise HandoffError("Ответ не изменился.", "unchanged")
     path = Path(source.file)
@@ -335,7 +339,8 @@ async def edit_answer(
     report = await put_live(reloader, edit, ANSWER_MESSAGES)
     if not report.ok:
         log.warning("answer of %s refused by the reload", entry_id)
-        return refused_result(current, report, entry_id, text, refusal(report, "", entry_id))
+        message = refusal(report, "", entry_id, path)
+        return refused_result(current, report, entry_id, text, message)
     log.info("editor %s rewrote the answer of %s (%s)", operator_id, entry_id, path)
     return TeachResult(
         ok=True,
@@ -369,7 +374,7 @@ async def remove_question(
     entry = current.kb.get(entry_id)
     source = current.kb.sources.get(entry_id)
     if entry is None or source is None:
-        raise NotFound("Запись базы знаний не найдена.", "entry_not_found")
+        raise await entry_gone(db, current, entry_id)
     path = Path(source.file)
     edit = Edit(
         apply=lambda: remove_question_in_file(path, entry_id, question),
@@ -380,7 +385,8 @@ async def remove_question(
     report = await put_live(reloader, edit, QUESTION_MESSAGES)
     if not report.ok:
         log.warning("removing a question of %s refused by the reload", entry_id)
-        return refused_result(current, report, entry_id, question, refusal(report, "", entry_id))
+        message = refusal(report, "", entry_id, path)
+        return refused_result(current, report, entry_id, question, message)
     log.info("editor %s removed a question of %s (%s)", operator_id, entry_id, path)
     return TeachResult(
         ok=True,

@@ -24,7 +24,8 @@ from handoff import (
     revisions,
     teaching,
 )
-from handoff.errors import HandoffError
+from handoff.editor_refusals import entry_gone
+from handoff.errors import HandoffError, NotFound
 from handoff.new_entries import AnsweredElsewhere
 from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body, str_field
@@ -207,10 +208,11 @@ def editor_routes(console: Console) -> list[BaseRoute]:
 
     @editors
     async def show_entry(request: Request, operator: Operator) -> Response:
+        entry_id = request.path_params["entry_id"]
         try:
-            return JSONResponse(
-                teaching.entry_json(console.brain(), request.path_params["entry_id"])
-            )
+            return JSONResponse(teaching.entry_json(console.brain(), entry_id))
+        except NotFound:  # deleted meanwhile: by whom and when, as the journal knows
+            return error(await entry_gone(console.db, console.brain(), entry_id))
         except HandoffError as exc:
             return error(exc)
 

@@ -50,17 +50,57 @@ function draftable(box, base, what) {
   return box;
 }
 
+// A box whose save is on its way has ``box.saving`` (the text sent): that text is no draft to
+// lose — the save goes on whatever the page shows next, and its result is applied to its own
+// text only (see ``aside``). Only what was typed into the box after it was sent is a draft.
+
 // The unsaved drafts (their «what»s) inside ``root`` (the whole page by default).
 function unsaved(root) {
   const boxes = [...(root || document).querySelectorAll(".draftable")];
-  const what = boxes.filter((b) => b.value.trim() !== (b.base || "").trim()).map((b) => b.dataset.what);
+  const what = boxes.filter((b) => b.value.trim() !== (b.base || "").trim()
+    && (b.saving === undefined || b.value.trim() !== b.saving.trim())).map((b) => b.dataset.what);
   return [...new Set(what)];
 }
 
+// The texts inside ``root`` being saved right now (their «what»s).
+function saving(root) {
+  const boxes = [...(root || document).querySelectorAll(".draftable")];
+  return [...new Set(boxes.filter((b) => b.saving !== undefined).map((b) => b.dataset.what))];
+}
+
 // Whether to go on with ``action`` that would throw ``drafts`` away: true when there are none.
-function discardOk(drafts, action) {
+// ``busy``: the texts being saved — their saves go on, and the question says so.
+function discardOk(drafts, action, busy) {
   if (!drafts.length) return true;
-  return window.confirm(`Не сохранено: ${drafts.join("; ")}.\n${action} — и эта правка пропадёт. Продолжить?`);
+  const going = busy && busy.length ? `\nСохранение уже отправленного текста продолжится (${busy.join("; ")}); пропадёт только то, что дописано после.` : "";
+  return window.confirm(`Не сохранено: ${drafts.join("; ")}.\n${action} — и эта правка пропадёт.${going} Продолжить?`);
+}
+
+// A result that belongs to something the page no longer shows (a save that finished after the
+// editor opened another entry, flow or phrase): said next to that section's picker, never under
+// what is shown now. Also «… ещё сохраняется» when the editor switches away from a save.
+function aside(anchor, ...nodes) {
+  let box = anchor.nextElementSibling;
+  if (!box || !box.classList.contains("aside-result")) {
+    box = el("div", { class: "result aside-result", role: "status" });
+    anchor.after(box);
+  }
+  box.replaceChildren(...nodes);
+  box.hidden = false;
+  return box;
+}
+
+// «… сохраняется — сохранение продолжится»: said when the editor leaves a text being saved.
+function stillSaving(anchor, busy) {
+  if (busy.length) aside(anchor, el("p", { class: "small still-saving" }, `Сохраняется: ${busy.join("; ")} — сохранение продолжится, результат появится здесь.`));
+}
+
+// A refused save of a text no longer shown: the reason and the text that was sent, to copy.
+function asideRefusal(anchor, error, what, sent) {
+  const box = aside(anchor);
+  refusal(box, error);
+  box.prepend(el("p", { class: "small" }, `Не сохранено: ${what}.`));
+  box.append(el("p", { class: "small" }, "Отправленный текст:"), el("p", { class: "quote my-draft" }, sent));
 }
 
 window.addEventListener("beforeunload", (event) => {
@@ -128,6 +168,24 @@ function refreshPickers() {
   for (const select of document.querySelectorAll("select[data-role=entry]")) {
     if (select.refill) select.refill();
   }
+}
+
+// A 404 «Запись … удалена»: a colleague deleted the entry while this page showed it (the
+// message says who and when, and that «Отменить» in the journal brings it back). Every picker
+// is refreshed from the server, so the entry is offered nowhere any more. True for such an error.
+async function entryGone(error) {
+  if ((error.data || {}).error !== "entry_not_found") return false;
+  try {
+    const listed = await api("GET", "/editor/entries");
+    STATE.entries = listed.entries;
+    STATE.categories = listed.categories || [];
+    refreshPickers();
+  } catch (ignored) {
+    // the message already says what happened; the lists refresh with the next change
+  }
+  loadHistory();
+  loadHelpfulness();
+  return true;
 }
 
 // How two questions are compared (knowledge_base/loader.py question_key): case, ё and

@@ -2,10 +2,19 @@
 // the answers customers said did not help. Texts only ever go in with textContent.
 "use strict";
 
-const ANSWER = { entry: null, data: null };
+// ``saving``: the answers being saved, by entry id (the text sent); ``adding``: the entries a
+// question is being added to. A save belongs to its entry, whatever the form shows meanwhile.
+const ANSWER = { entry: null, data: null, saving: new Map(), adding: new Set() };
 
 function answerDraft() {
   return unsaved($("ans-form"));
+}
+
+// What of the shown entry is being saved: «ответ записи «…»», «вопрос «…» для записи «…»».
+function answerBusy() {
+  const busy = saving($("ans-form"));
+  if (ANSWER.data && ANSWER.adding.has(ANSWER.entry)) busy.push(`вопрос для записи «${ANSWER.data.title}»`);
+  return busy;
 }
 
 function answerPicker() {
@@ -35,10 +44,12 @@ async function openAnswer(entryId, asked) {
     $("ans-form").hidden = false;
     return;
   }
-  if (!asked && !discardOk(answerDraft(), "Открыть другую запись")) {
+  const busy = answerBusy();
+  if (!asked && !discardOk(answerDraft(), "Открыть другую запись", busy)) {
     $("ans-entry").value = ANSWER.entry || "";
     return;
   }
+  stillSaving($("ans-pick"), busy);
   $("ans-pick-note").hidden = true;
   if (!entryId) {
     $("ans-form").hidden = true;
@@ -50,8 +61,13 @@ async function openAnswer(entryId, asked) {
     const entry = await api("GET", `/editor/entries/${encodeURIComponent(entryId)}`);
     ANSWER.entry = entry.id;
     ANSWER.data = entry;
+    // An answer still being saved shows the text sent (its result lands here when it is in).
+    const sent = ANSWER.saving.get(entry.id);
     draftable($("ans-text"), entry.answer, `ответ записи «${entry.title}»`);
-    $("ans-text").value = entry.answer;
+    $("ans-text").value = sent === undefined ? entry.answer : sent;
+    $("ans-text").saving = sent;
+    $("ans-save").disabled = sent !== undefined;
+    $("q-add").disabled = ANSWER.adding.has(entry.id);
     $("q-new").value = "";
     draftable($("q-new"), "", `вопрос для записи «${entry.title}»`);
     $("ans-source").textContent = entry.source;
@@ -59,9 +75,11 @@ async function openAnswer(entryId, asked) {
     $("ans-variants").textContent = entry.channel_variants.length
       ? `Свой вариант ответа есть для: ${entry.channel_variants.map((c) => CHANNELS[c] || c).join(", ")} — он правится в файле.`
       : "";
-    $("ans-result").hidden = true;
+    $("ans-result").replaceChildren(el("p", { class: "small" }, "Сохраняю, переобучаю бота и проверяю качество…"));
+    $("ans-result").hidden = sent === undefined;
     $("delete-result").hidden = true;
-    $("q-result").hidden = true;
+    $("q-result").replaceChildren(el("p", { class: "small" }, "Добавляю, переобучаю бота и проверяю качество…"));
+    $("q-result").hidden = !ANSWER.adding.has(entry.id);
     renderQuestions(entry);
     $("ans-text").recount();
     $("ans-form").hidden = false;
@@ -119,6 +137,7 @@ function renderQuestions(entry) {
       } catch (error) {
         refusal(box, error);
         remove.disabled = false;
+        entryGone(error);
       }
     });
     return el("li", { "data-question": q }, el("span", {}, q), " ", remove);
@@ -126,31 +145,50 @@ function renderQuestions(entry) {
 }
 
 // «Добавить вопрос»: one more way customers ask, taught to the open entry (the same «Научить»
-// as from «Бот не понял»: validated, retrained, gated).
-async function addQuestion(force) {
+// as from «Бот не понял»: validated, retrained, gated). One at a time per entry: a second Enter
+// while the first is saving does nothing (it would only be told «уже есть»). What is typed into
+// the box meanwhile stays; the result goes to the entry it was for (``aside`` if another is
+// shown by then). ``text``: the question to send (a retry sends the refused one again).
+async function addQuestion(force, text) {
   const entry = ANSWER.data;
   const box = $("q-result");
-  if (!entry) return;
+  const input = $("q-new");
+  if (!entry || ANSWER.adding.has(entry.id)) return;
+  const sent = text === undefined ? input.value : text;
+  const shown = () => ANSWER.entry === entry.id;
+  ANSWER.adding.add(entry.id);
   $("q-add").disabled = true;
   box.replaceChildren(el("p", { class: "small" }, "Добавляю, переобучаю бота и проверяю качество…"));
   box.hidden = false;
   try {
-    const data = await api("POST", "/editor/teach", { text: $("q-new").value, entry_id: entry.id, force });
-    box.replaceChildren(el("p", { class: "ok" }, data.message));
-    entry.questions.push(data.text);
-    renderQuestions(entry);
-    $("q-new").value = $("q-new").base = "";
+    const data = await api("POST", "/editor/teach", { text: sent, entry_id: entry.id, force });
     loadHistory();
+    if (shown()) {
+      box.replaceChildren(el("p", { class: "ok" }, data.message));
+      if (!ANSWER.data.questions.includes(data.text)) ANSWER.data.questions.push(data.text);
+      renderQuestions(ANSWER.data);
+      if (input.value.trim() === sent.trim()) input.value = "";  // typed meanwhile: kept
+      input.base = "";
+    } else {
+      aside($("ans-pick"), el("p", { class: "ok" }, data.message));
+    }
   } catch (error) {
-    refusal(box, error, { label: "Всё равно добавить", retry: () => addQuestion(true) });
+    if (shown()) {
+      refusal(box, error, { label: "Всё равно добавить", retry: () => addQuestion(true, sent) });
+    } else {
+      asideRefusal($("ans-pick"), error, `вопрос для записи «${entry.title}»`, sent);
+    }
+    entryGone(error);
+  } finally {
+    ANSWER.adding.delete(entry.id);
+    if (shown()) $("q-add").disabled = false;
   }
-  $("q-add").disabled = false;
 }
 $("q-add").addEventListener("click", () => addQuestion(false));
 $("q-new").addEventListener("keydown", (event) => {
   if (event.key === "Enter") {
     event.preventDefault();
-    addQuestion(false);
+    if (!$("q-add").disabled) addQuestion(false);
   }
 });
 
@@ -203,20 +241,45 @@ async function loadHelpfulness() {
 }
 
 counter($("ans-text"), $("ans-count"));
+// «Сохранить ответ»: the save belongs to the entry it was made for. Another entry opened
+// meanwhile keeps its own text; the result is said next to the picker (``aside``), and shown
+// under the entry only while it is the one in the form. What is typed into the box during the
+// save stays (a draft over the saved text), instead of being replaced by it.
 $("ans-save").addEventListener("click", async () => {
   const box = $("ans-result");
   const text = $("ans-text");
+  const entry = ANSWER.data;
+  if (!entry || ANSWER.saving.has(entry.id)) return;
+  const sent = text.value;
+  const shown = () => ANSWER.entry === entry.id;
+  ANSWER.saving.set(entry.id, sent);
+  text.saving = sent;
   $("ans-save").disabled = true;
   box.replaceChildren(el("p", { class: "small" }, "Сохраняю, переобучаю бота и проверяю качество…"));
   box.hidden = false;
   try {
-    const data = await api("POST", "/editor/answer", { entry_id: ANSWER.entry, answer: text.value, base: text.base });
-    box.replaceChildren(el("p", { class: "ok" }, data.message));
+    const data = await api("POST", "/editor/answer", { entry_id: entry.id, answer: sent, base: text.base });
     loadHistory();
-    text.value = text.base = data.text;
-    text.recount();
+    if (shown()) {
+      box.replaceChildren(el("p", { class: "ok" }, data.message));
+      if (text.value === sent) text.value = data.text;  // typed meanwhile: kept
+      text.base = data.text;
+      text.recount();
+    } else {
+      aside($("ans-pick"), el("p", { class: "ok" }, data.message));
+    }
   } catch (error) {
-    conflict(box, error, text);  // the draft stays in the box
+    if (shown()) {
+      conflict(box, error, text);  // the draft stays in the box
+    } else {
+      asideRefusal($("ans-pick"), error, `ответ записи «${entry.title}»`, sent);
+    }
+    entryGone(error);
+  } finally {
+    ANSWER.saving.delete(entry.id);
+    if (shown()) {
+      text.saving = undefined;
+      $("ans-save").disabled = false;
+    }
   }
-  $("ans-save").disabled = false;
 });

@@ -18,10 +18,12 @@ function stepLabel(step, index) {
 
 function renderFlow() {
   const wanted = $("flow-pick").value;
-  if (FLOWS.shown && wanted !== FLOWS.shown && !discardOk(unsaved($("flow-steps")), "Открыть другой сценарий")) {
+  const busy = saving($("flow-steps"));
+  if (FLOWS.shown && wanted !== FLOWS.shown && !discardOk(unsaved($("flow-steps")), "Открыть другой сценарий", busy)) {
     $("flow-pick").value = FLOWS.shown;
     return;
   }
+  if (FLOWS.shown && wanted !== FLOWS.shown) stillSaving($("flow-pick").closest("label"), busy);
   FLOWS.shown = wanted;
   const flow = FLOWS.list.find((f) => f.id === wanted);
   $("flow-steps").replaceChildren(...(flow ? flow.steps : []).map((step, index) =>
@@ -30,27 +32,66 @@ function renderFlow() {
       ...step.texts.map((t) => flowText(flow, step, t)))));
 }
 
+// The flow texts and phrases being saved: their key (``flow:<flow>/<step>/<field>``,
+// ``phrase:<name>/<index>``) → the text sent. A save belongs to its text, not to the box that
+// sent it: the flow or phrase may be redrawn or left meanwhile.
+const SAVING_TEXTS = new Map();
+
 // A text box with «Сохранить» for a flow text or a phrase: ``send(text, base)`` saves it.
-function savedBox(label, base, what, send, source, busy) {
+// ``key``: which text it is; ``anchor()``: where a result goes when no box shows that text any
+// more (another flow or phrase opened while it saved). Text typed during the save stays.
+function savedBox(label, base, what, send, source, busy, anchor, key) {
   const box = autosize(draftable(el("textarea", { rows: "3", "aria-label": label }), base, what));
   box.value = base;
+  box.dataset.key = key;
   const save = el("button", { type: "button", class: "plain" }, "Сохранить");
   const result = el("div", { class: "result", hidden: true });
-  save.addEventListener("click", async () => {
+  box.result = result;
+  box.saveButton = save;
+  const pending = SAVING_TEXTS.get(key);
+  if (pending !== undefined) {  // redrawn while its save is on the way
+    box.value = box.saving = pending;
     save.disabled = true;
     result.replaceChildren(el("p", { class: "small" }, busy));
     result.hidden = false;
+  }
+  // the box that shows this text now (this one, one redrawn since, or none)
+  const current = () => [...document.querySelectorAll(".draftable")].find((b) => b.dataset.key === key) || null;
+  save.addEventListener("click", async () => {
+    const sent = box.value;
+    SAVING_TEXTS.set(key, sent);
+    save.disabled = true;
+    box.saving = sent;
+    result.replaceChildren(el("p", { class: "small" }, busy));
+    result.hidden = false;
     try {
-      const data = await send(box.value, box.base);
-      result.replaceChildren(el("p", { class: "ok" }, data.message));
-      box.value = box.base = data.text;
-      box.recount();
-      box.fit();
+      const data = await send(sent, box.base);
       loadHistory();
+      const now = current();
+      if (now) {
+        now.result.replaceChildren(el("p", { class: "ok" }, data.message));
+        now.result.hidden = false;
+        if (now.value === sent) now.value = data.text;  // typed meanwhile: kept
+        now.base = data.text;
+        now.recount();
+        now.fit();
+      } else {
+        aside(anchor(), el("p", { class: "ok" }, data.message));
+      }
     } catch (error) {
-      conflict(result, error, box);
+      const now = current();
+      if (now) conflict(now.result, error, now);
+      else asideRefusal(anchor(), error, what, sent);
+    } finally {
+      SAVING_TEXTS.delete(key);
+      box.saving = undefined;
+      save.disabled = false;
+      const now = current();
+      if (now) {
+        now.saving = undefined;
+        now.saveButton.disabled = false;
+      }
     }
-    save.disabled = false;
   });
   const wrap = el("div", { class: "flow-text" },
     el("label", { class: "small" }, `${label} · ${source}`), box,
@@ -65,7 +106,8 @@ function flowText(flow, step, t) {
       const data = await api("POST", "/editor/flow-text", { flow_id: flow.id, step_id: step.id, field: t.field, text, base });
       t.text = data.text;
       return data;
-    }, t.source, "Сохраняю и проверяю сценарии…");
+    }, t.source, "Сохраняю и проверяю сценарии…", () => $("flow-pick").closest("label"),
+    `flow:${flow.id}/${step.id}/${t.field}`);
   box.dataset.field = t.field;
   return wrap;
 }
@@ -87,10 +129,12 @@ const PHRASES = { list: [], shown: "" };
 
 function renderPhrase() {
   const wanted = $("phrase-pick").value;
-  if (PHRASES.shown && wanted !== PHRASES.shown && !discardOk(unsaved($("phrase-variants")), "Открыть другую фразу")) {
+  const busy = saving($("phrase-variants"));
+  if (PHRASES.shown && wanted !== PHRASES.shown && !discardOk(unsaved($("phrase-variants")), "Открыть другую фразу", busy)) {
     $("phrase-pick").value = PHRASES.shown;
     return;
   }
+  if (PHRASES.shown && wanted !== PHRASES.shown) stillSaving($("phrase-pick").closest("label"), busy);
   PHRASES.shown = wanted;
   const phrase = PHRASES.list.find((p) => p.name === wanted);
   $("phrase-variants").replaceChildren(...(phrase ? phrase.variants : []).map((v) => phraseText(phrase, v)));
@@ -104,7 +148,8 @@ function phraseText(phrase, v) {
       const data = await api("POST", "/editor/phrase", { name: phrase.name, index: v.index, text, base });
       v.text = data.text;
       return data;
-    }, `${v.source}${hints}`, "Сохраняю и проверяю…");
+    }, `${v.source}${hints}`, "Сохраняю и проверяю…", () => $("phrase-pick").closest("label"),
+    `phrase:${phrase.name}/${v.index}`);
   box.dataset.index = v.index;
   wrap.classList.add("phrase-text");
   return wrap;

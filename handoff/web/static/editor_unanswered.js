@@ -58,6 +58,7 @@ function renderItem(item) {
       // The chosen entry already has the question: nothing to teach, the item is resolved.
       if ((error.data || {}).error === "duplicate") return resolveItem();
       refusal(result, error, { label: "Перенести вопрос", retry: () => teachAs(true) });
+      entryGone(error);  // deleted meanwhile: no picker offers it any more
     }
   };
   const resolveItem = async () => {
