@@ -65,3 +65,51 @@ async def test_a_broken_item_the_customer_wants_to_return_is_a_defect(bot: TestB
     answer, *_ = await alice.say("хочу вернуть наушники они не работают чек потерял что делать")
     assert answer.text.startswith(DEFECTIVE)  # not «Товар надлежащего качества…»
     assert not answer.text.startswith(RETURN_GOODS)
+
+
+# The 2026-12-07 QA pass (data/faq, data/nlu.yml): each message got another entry, a «не понял»
+# or «Уточните…» without the right option. Here each starts the entry's answer.
+@pytest.mark.parametrize(
+    ("question", "answer_starts"),
+    [
+        ("курьер уехал открываю а экран треснутый", "Если повреждение видно при получении"),
+        ("вы до скольки работаете", "У «Вольта» 85 магазинов"),
+        ("во сколько вы закрываетесь", "У «Вольта» 85 магазинов"),
+        (
+            "здравствуйте купила фен 3 дня назад не пользовалась коробка целая верните деньги",
+            RETURN_GOODS,
+        ),
+        ("скока доставка стоит до подъезда", DELIVERY_COST),
+        ("пылесос перестал включаться, куплен 5 месяцев назад", "Принесите товар в полной"),
+        ("заказ сделал сегодня днём, к выходным привезёте?", DELIVERY_TIME),
+        ("можно оформить предзаказ на новый айфон", "Предзаказ открываем на новинки"),
+        ("подарочная упаковка есть?", "Да: при оформлении заказа"),
+        ("посоветуйте какой ноутбук взять для учебы до 50 тысяч", "Все характеристики модели"),
+        ("у этого телевизора есть wi-fi?", "Все характеристики модели"),
+        ("вы берете на работу продавцов?", "Открытые вакансии «Вольта»"),
+        ("можно отложить товар в магазине до завтра", "Да: оформите самовывоз из магазина"),
+        ("гарантия на айфон действует в другой стране?", "Гарантию «Вольта» обслуживаем в России"),
+    ],
+)
+async def test_qa_messages_get_the_entry_a_person_would_pick(
+    bot: TestBot, question: str, answer_starts: str
+) -> None:
+    alice = bot.customer("alice")
+    answer, *_ = await alice.say(question)
+    assert answer.text.startswith(answer_starts), answer.text
+    assert alice.last_outcome.owner is Owner.BOT  # no apology and queue for a «complaint»
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["я ничего не делал", "я ничего не понимаю", "где ближайшая аптека", "как починить кран"],
+)
+async def test_no_complaint_and_no_entry_for_what_the_shop_does_not_answer(
+    bot: TestBot, message: str
+) -> None:
+    """«ничего не…» is no complaint (the complaint examples say what a complaint says), and a
+    pharmacy or a tap is no question for the shop: the «не понял» reply, with a person offered."""
+    alice = bot.customer("alice")
+    [answer] = await alice.say(message)
+    assert answer.text.startswith("Извините, я не совсем понял вопрос"), answer.text
+    assert alice.last_outcome.owner is Owner.BOT

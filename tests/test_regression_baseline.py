@@ -127,8 +127,8 @@ async def test_the_testers_walk_down_is_refused_at_the_step_past_the_tolerance(
 ) -> None:
     bot, root = live
     returns = root / "data" / "faq" / "returns.yml"
-    _keep_first_question(returns, "return_goods")
-    first = await reload(bot.runtime)  # 94.7 % → 93.1 %: within 2 points, live
+    _keep_first_question(returns, "refund_time")
+    first = await reload(bot.runtime)  # 95.1 % → 94.3 %: within 2 points, live
     assert first.ok, first.to_json()
     assert first.accuracy_after is not None and first.accuracy_baseline is not None
     assert first.accuracy_after < first.accuracy_baseline
@@ -136,12 +136,12 @@ async def test_the_testers_walk_down_is_refused_at_the_step_past_the_tolerance(
     assert recorded["accuracy"] == first.accuracy_baseline  # the bar stays where it was
 
     serving = bot.runtime.engine.brain
-    _keep_first_question(returns, "refund_time")
-    second = await reload(bot.runtime)  # ~92 %: below what serves, > 2 below the reference
+    _keep_first_question(returns, "return_goods")
+    second = await reload(bot.runtime)  # ~92.7 %: below what serves, > 2 below the reference
     assert not second.ok
     assert second.accuracy_before == first.accuracy_after
     [failure] = second.failures
-    assert "ниже эталона 94,7 %" in failure.message, failure.message
+    assert "ниже эталона 95,1 %" in failure.message, failure.message
     assert bot.runtime.engine.brain is serving  # the bot keeps the content it had
     assert "verdict" not in second.to_json() and second.to_json()["failures"][0]["message"]
 
@@ -150,9 +150,9 @@ async def test_the_testers_walk_down_is_refused_at_the_step_past_the_tolerance(
     shown = io.StringIO()
     with contextlib.redirect_stdout(shown):
         assert cli.main(["--project", str(root), "gate", "show"]) == 0
-    assert second.accuracy_after is not None  # 0.92: what today's files would serve
+    assert second.accuracy_after is not None  # 0.927: what today's files would serve
     assert f"today: {second.accuracy_after:.3f}" in shown.getvalue()
-    assert "reference: 0.947" in shown.getvalue()
+    assert "reference: 0.951" in shown.getvalue()
     with contextlib.redirect_stdout(io.StringIO()):
         assert cli.main(["--project", str(root), "gate", "accept"]) == 0
     third = await reload(bot.runtime)

@@ -19,16 +19,16 @@ from tests.conftest import copy_demo_project
 from tests.dialogue import TestBot, start_bot
 
 NEW_ENTRY = """
-  - id: gift_wrapping
-    title: Подарочная упаковка
-    category: Заказы
+  - id: pets_in_store
+    title: Можно ли в магазин с животными
+    category: Магазины и пункты выдачи
     questions:
-      - Можно упаковать заказ в подарочную упаковку?
-      - упакуйте как подарок пожалуйста
-      - есть подарочная упаковка
-      - можно завернуть в подарочную бумагу
+      - Можно ли прийти в магазин с собакой?
+      - пустят в магазин с котом в переноске
+      - с животными к вам можно
+      - можно зайти в пункт выдачи с питомцем
     answer: |
-      Да: при оформлении отметьте «Подарочная упаковка» — 149 ₽, коробка с лентой и открыткой.
+      Да: в магазины и пункты выдачи «Вольт» можно с питомцем на поводке или в переноске.
 """
 
 
@@ -45,16 +45,16 @@ async def editable(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[TestBot, 
 async def test_a_new_faq_entry_is_answered_after_reload(editable: tuple[TestBot, Path]) -> None:
     bot, root = editable
     alice = bot.customer("alice")
-    await alice.say("можно упаковать в подарочную упаковку")
-    assert "149 ₽" not in alice.last_text
+    await alice.say("можно в магазин с собакой")
+    assert "на поводке" not in alice.last_text
     before = len(bot.runtime.engine.brain.kb.entries)
-    orders = root / "data" / "faq" / "orders.yml"
-    orders.write_text(orders.read_text(encoding="utf-8") + NEW_ENTRY, encoding="utf-8")
+    stores = root / "data" / "faq" / "stores.yml"
+    stores.write_text(stores.read_text(encoding="utf-8") + NEW_ENTRY, encoding="utf-8")
     report = await reload(bot.runtime)
     assert report.ok, report.to_json()
     assert report.entries == before + 1 and report.accuracy_after is not None
-    await alice.say("а подарочная упаковка у вас есть?")
-    assert "149 ₽" in alice.last_text
+    await alice.say("а с котом в магазин пустите?")
+    assert "на поводке" in alice.last_text
 
 
 async def test_broken_content_is_refused_and_the_bot_keeps_answering(

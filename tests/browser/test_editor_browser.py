@@ -662,28 +662,30 @@ def test_an_editor_adds_an_entry_and_a_question_from_the_answers_section(
     editor.click("#new-entry-btn")
     form = editor.locator("#new-entry-form")
     expect(form.locator("[name=questions]")).to_have_value("")
-    form.locator("[name=title]").fill("Подарочная упаковка")
+    form.locator("[name=title]").fill("Можно ли в магазин с животными")
     form.locator("[name=category]").select_option(index=1)
     category = form.locator("[name=category]").input_value()
     form.locator("[name=questions]").fill(
-        "есть ли подарочная упаковка\nможно упаковать подарок\nупакуете в подарочную бумагу?"
+        "можно прийти в магазин с собакой\nпустят с котом в переноске\nс животными к вам можно?"
     )
     form.locator("[name=answer]").fill(
-        "Да, упакуем любой товар до 50 см за 199 ₽: выберите «Подарочная упаковка» в корзине. "
-        "Подробнее: https://volt-shop.ru/gift-wrap"
+        "Да, в магазины «Вольт» можно с питомцем на поводке или в переноске. "
+        "Адреса: https://volt-shop.ru/stores"
     )
     form.locator("button.create-submit").click()
     moved = editor.get_by_role("button", name="Всё равно создать")
     done = editor.locator("#new-entry-result .ok")
     expect(done.or_(moved)).to_be_visible(timeout=TEACH_TIMEOUT)
-    if moved.is_visible():  # the bot answered one of them with «Подарочные карты»
+    if moved.is_visible():  # the bot answered one of them with another entry
         moved.click()
     expect(done).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
     expect(form).to_be_hidden()
     # The new entry opens in the answer form; one more way to ask it is added there.
-    expect(editor.locator("#ans-entry option:checked")).to_have_text("Подарочная упаковка")
+    expect(editor.locator("#ans-entry option:checked")).to_have_text(
+        "Можно ли в магазин с животными"
+    )
     expect(editor.locator("#ans-questions li")).to_have_count(3)
-    editor.fill("#q-new", "вы упаковываете подарки?")
+    editor.fill("#q-new", "с питомцем в пункт выдачи пустят?")
     editor.click("#q-add")
     again = editor.get_by_role("button", name="Всё равно добавить")
     ok = editor.locator("#q-result .ok")
@@ -696,6 +698,7 @@ def test_an_editor_adds_an_entry_and_a_question_from_the_answers_section(
     written = "\n".join(
         p.read_text(encoding="utf-8") for p in (root / "data" / "faq").glob("*.yml")
     )
-    assert "title: Подарочная упаковка" in written and "вы упаковываете подарки?" in written
+    assert "title: Можно ли в магазин с животными" in written
+    assert "с питомцем в пункт выдачи пустят?" in written
     assert category
     expect(editor.locator("#hist-list li").first).to_contain_text("научил(а) запись")
