@@ -98,8 +98,11 @@ async def test_a_rejected_question_is_listed_and_teaching_makes_the_bot_answer_i
         assert item["count"] == 2 and sorted(item["channels"]) == ["telegram", "webchat"]
         assert item["text"] == "А в Новый год вы открыты?"  # the newest one
         assert item["guesses"] and all(g["title"] for g in item["guesses"])
-        # Rejected = even the top guess was under clarify_threshold: nothing is preselected.
-        assert item["guesses"][0]["confidence"] < 0.2 and item["suggested"] is None
+        # Not understood, but the shops' entry (its hours) is the best guess and reaches
+        # clarify_threshold: it is preselected (tests/test_editor_unanswered_now.py has a
+        # guess under the threshold, preselected never).
+        assert item["guesses"][0]["entry_id"] == ENTRY
+        assert item["guesses"][0]["confidence"] >= 0.2 and item["suggested"] == ENTRY
         assert not any("вернуть товар" in i["text"] for i in await env.items(eva))
         assert [i["key"] for i in await env.items(eva, q="новый год")] == [item["key"]]
 

@@ -69,7 +69,7 @@ async def test_clarify_offers_only_entries_that_reach_the_clarify_threshold(
     brain = bot.runtime.brain
     floor = NLUConfig.model_validate(brain.config.nlu).clarify_threshold
     alice = bot.customer("alice")
-    await alice.say("а по срокам")
+    await alice.say("а сроки")
     prediction = alice.last_outcome.prediction
     assert prediction is not None and prediction.decision.value == "clarify"
     top = prediction.ranking[: brain.config.policy.clarify_max_options]
@@ -79,7 +79,7 @@ async def test_clarify_offers_only_entries_that_reach_the_clarify_threshold(
     assert alice.buttons() == [*strong, "Позвать оператора"]
     assert [e.title for e in clarify_options(prediction, brain.kb, brain.config)] == strong
 
-    result = tried(bot, "а по срокам")
+    result = tried(bot, "а сроки")
     assert result["outcome"] == "clarify"
     assert result["answer"].splitlines()[1:] == [f"• {title}" for title in strong]
 

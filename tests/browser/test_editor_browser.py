@@ -662,7 +662,7 @@ def test_an_editor_adds_an_entry_and_a_question_from_the_answers_section(
     editor.click("#new-entry-btn")
     form = editor.locator("#new-entry-form")
     expect(form.locator("[name=questions]")).to_have_value("")
-    form.locator("[name=title]").fill("Можно ли в магазин с животными")
+    form.locator("[name=title]").fill("Пускают ли в магазин с питомцами")
     form.locator("[name=category]").select_option(index=1)
     category = form.locator("[name=category]").input_value()
     form.locator("[name=questions]").fill(
@@ -682,7 +682,7 @@ def test_an_editor_adds_an_entry_and_a_question_from_the_answers_section(
     expect(form).to_be_hidden()
     # The new entry opens in the answer form; one more way to ask it is added there.
     expect(editor.locator("#ans-entry option:checked")).to_have_text(
-        "Можно ли в магазин с животными"
+        "Пускают ли в магазин с питомцами"
     )
     expect(editor.locator("#ans-questions li")).to_have_count(3)
     editor.fill("#q-new", "с питомцем в пункт выдачи пустят?")
@@ -698,7 +698,7 @@ def test_an_editor_adds_an_entry_and_a_question_from_the_answers_section(
     written = "\n".join(
         p.read_text(encoding="utf-8") for p in (root / "data" / "faq").glob("*.yml")
     )
-    assert "title: Можно ли в магазин с животными" in written
+    assert "title: Пускают ли в магазин с питомцами" in written
     assert "с питомцем в пункт выдачи пустят?" in written
     assert category
     expect(editor.locator("#hist-list li").first).to_contain_text("научил(а) запись")
