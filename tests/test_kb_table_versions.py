@@ -4,12 +4,9 @@ Also: a title two entries would share, and row problems in the spreadsheet's ord
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.engine import Brain
@@ -17,6 +14,8 @@ from handoff.kb_import import plan
 from knowledge_base.table import export_table, read_table
 from tests.handoff_kit import make_brain
 from tests.test_editor_api import Env, editor_env
+from tests.test_editor_undo import _csv, _rows
+from tests.test_kb_table import _upload
 
 STORES = "Магазины и пункты выдачи"
 GIFT_CARDS = [
@@ -28,16 +27,6 @@ GIFT_CARDS = [
     "https://volt-shop.ru/gift; действуют 3 года.",
 ]
 COLLEAGUE = "Заказ хранится в пункте выдачи 10 дней, потом возвращается на склад."
-
-
-def _rows(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-
-
-def _csv(rows: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _edit(brain: Brain, entry_id: str, **update: str) -> None:
@@ -159,15 +148,6 @@ def test_row_problems_come_in_row_order_and_a_one_cell_row_says_what_it_lacks() 
 async def env(db_url: str, tmp_path: Path) -> AsyncIterator[Env]:
     async with editor_env(db_url, tmp_path) as running:
         yield running
-
-
-async def _upload(client: httpx.AsyncClient, data: bytes, *, check: bool) -> httpx.Response:
-    return await client.post(
-        "/api/v1/editor/table",
-        params={"check": "1"} if check else {},
-        content=data,
-        headers={"Content-Type": "text/csv"},
-    )
 
 
 async def test_an_outdated_table_leaves_a_colleagues_newer_answer_alone(env: Env) -> None:
