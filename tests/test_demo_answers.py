@@ -100,19 +100,6 @@ async def test_qa_messages_get_the_entry_a_person_would_pick(
     assert alice.last_outcome.owner is Owner.BOT  # no apology and queue for a «complaint»
 
 
-# QA (operators' pass): a week's wait read as a defect («Извините за неудобство…»), and with
-# «я ничего не понимаю» as the missing SMS: it is the order's status, whose flow asks the number.
-@pytest.mark.parametrize(
-    "question", ["уже неделю жду", "заказ не пришёл уже неделю, я ничего не понимаю"]
-)
-async def test_an_order_a_week_late_is_its_status(bot: TestBot, question: str) -> None:
-    alice = bot.customer("alice")
-    await alice.say(question)
-    assert alice.last_outcome.prediction is not None
-    assert alice.last_outcome.prediction.intent == "order_status"
-    assert alice.last_text.startswith("Подскажите номер заказа"), alice.last_text
-
-
 @pytest.mark.parametrize(
     "message",
     ["я ничего не делал", "я ничего не понимаю", "где ближайшая аптека", "как починить кран"],
