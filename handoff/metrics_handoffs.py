@@ -131,18 +131,23 @@ def unanswered(said: Sequence[Said], by_conversation: dict[int, list[Reply]]) ->
     return waiting
 
 
+NOT_RESOLVED = frozenset({"customer_blocked"})
+"""Outcomes that end a handoff without resolving it (:mod:`handoff.blocking`)."""
+
+
 def resolutions(
     escalated: Sequence[Episode], last: dict[int, Reply], waited: Waited
 ) -> list[Timed]:
     """(operator, seconds) from each answered handoff to the moment it ended — a person
     closed the conversation or gave it back to the bot. One closed for the customer's silence
-    ends at the operator's last reply (the hour of silence is not the team's time). The
-    operator is the one who replied last (``last``: :func:`last_replies`). A handoff rebuilt
-    from a conversation row whose owner changes were not kept has no ``outcome``: how it ended
-    is not known."""
+    ends at the operator's last reply (the hour of silence is not the team's time). One closed
+    because the customer was blocked (spam, abuse: ``NOT_RESOLVED``) was cut off, not resolved:
+    it counts neither as resolved nor in the time to resolve. The operator is the one who
+    replied last (``last``: :func:`last_replies`). A handoff rebuilt from a conversation row
+    whose owner changes were not kept has no ``outcome``: how it ended is not known."""
     found = []
     for handoff_id, _, started, answered, _, _, ended, outcome in escalated:
-        if answered is None or ended is None or outcome is None:
+        if answered is None or ended is None or outcome is None or outcome in NOT_RESOLVED:
             continue
         reply = last.get(handoff_id)
         finished = reply[2] if reply is not None and outcome == "customer_silent" else ended

@@ -29,7 +29,7 @@ async def test_a_blocked_customer_gets_the_bot_but_never_the_queue(env: Env) -> 
     # Closed without a rating request: there is nothing to rate.
     assert (await s.conversation(conv)).owner == "closed"
     assert not any("оцените" in t.lower() for t in await s.texts("troll"))
-    assert (await s.events(conv))[-1].startswith("Анна заблокировал(а) клиента")
+    assert (await s.events(conv))[-1].startswith("Закрыто: клиент заблокирован (Анна)")
 
     said = len(await s.texts("troll"))
     await s.say("troll", "позовите оператора")
@@ -102,3 +102,38 @@ async def test_a_blocked_customer_writing_from_another_messenger_is_blocked_too(
     await block(service, ids["w1"], admin)  # resolves to the customer it was merged into
     [said] = await web.say("позовите оператора")
     assert said.text.startswith(UNAVAILABLE)
+
+
+async def test_blocking_closes_an_answered_request_with_a_reason_not_as_resolved(env: Env) -> None:
+    """QA: blocking closed the customer's open request silently — the customer was left
+    waiting for a person, the history said nothing of a close, and the statistics counted it
+    as a resolution of Анна's. Now the customer gets the neutral «не получится», the history
+    says why it closed, Анна's freed slot takes the next customer, and nothing is «решено»."""
+    from datetime import timedelta
+
+    from bot.storage.models import utcnow
+    from handoff.metrics import compute
+    from tests.handoff_kit import make_brain
+
+    s = env.s
+    anna = await s.operator("anna", name="Анна", capacity=1)
+    conv = await s.escalate("troll")
+    await s.service.reply(conv, anna, "Здравствуйте! Слушаю вас.")
+    waiting = await s.escalate("c2")  # Анна's one slot is taken: c2 waits in the queue
+    assert (await s.conversation(waiting)).owner == Owner.QUEUED.value
+    customer = (await s.conversation(conv)).customer_id
+    async with env.client() as client:
+        await login(client, "anna")
+        blocked = await client.post(f"/api/v1/customers/{customer}/block", json={})
+        assert blocked.json() == {"ok": True, "closed": [conv]}
+    assert (await s.events(conv))[-1] == (
+        "Закрыто: клиент заблокирован (Анна) — к операторам он больше не попадёт, "
+        "бот по-прежнему отвечает"
+    )
+    told = (await s.texts("troll"))[-1]
+    assert told.startswith(UNAVAILABLE) and "заблок" not in told.lower()
+    assert (await s.conversation(waiting)).operator_id == anna  # the freed slot is used
+    async with s.db.read() as session:
+        data = await compute(session, utcnow() - timedelta(days=1), brain=make_brain())
+    assert data["resolution"]["resolved"] == 0
+    assert {r["operator"]: r["resolved"] for r in data["operators"]} == {"Анна": 0}

@@ -1081,6 +1081,30 @@ def test_an_operator_blocks_a_troll_who_then_gets_only_the_bot(
     )
 
 
+def test_a_blocked_customers_waiting_request_leaves_the_queue_and_says_why(
+    server: Server, contexts: Any
+) -> None:
+    """QA: blocking closed the waiting request silently — the customer kept waiting for a
+    person, the history said nothing of a close. Now a colleague's queue loses it at once, the
+    history says why, and the customer is told (neutrally) without having to write again."""
+    says = "Позовите оператора, я вам всем покажу"
+    operator, customer, conversation = a_customer_waits(server, contexts, "zoya", "Зоя", says)
+    server.add_operator("yuri", name="Юрий")
+    colleague = contexts()
+    log_in(colleague, server, "yuri")
+    go_away(colleague)
+    colleague.click('.tab[data-view="queued"]')
+    waiting = colleague.locator(f'#list li.conv[data-id="{conversation}"]')
+    expect(waiting).to_have_count(1)
+    operator.once("dialog", lambda d: d.accept())
+    operator.click("#block")
+    expect(operator.locator("#messages")).to_contain_text("Закрыто: клиент заблокирован (Зоя)")
+    expect(waiting).to_have_count(0)  # live, nobody reloaded
+    told = customer.locator("li.msg--bot").last
+    expect(told).to_contain_text("Подключить оператора в этом чате сейчас не получится")
+    expect(told).not_to_contain_text("заблок")
+
+
 def test_an_operator_joins_the_customers_earlier_card(server: Server, contexts: Any) -> None:
     earlier = contexts()  # yesterday, from another device: another customer for the bot
     open_chat(earlier, server)
