@@ -2,11 +2,15 @@
 department, a dispute with a courier, or the customer's own request for a copy.
 
 The file reads like the console: who wrote what and when (in the team's time zone, as the
-working hours), the bot's handoff and the other history lines, files by name, the operators'
-notes marked as such (it is an internal document — notes stay in, clearly apart from what the
-customer saw), the labels and the rating. Only this conversation's messages, not the whole
-customer history; a text erased on the customer's request stays erased. The web chat's silent
-start (the console's «(открыл чат)») is left out: nothing was said.
+working hours), the bot's handoff and the other history lines, files by name, the labels and
+the rating. Only this conversation's messages, not the whole customer history; a text erased
+on the customer's request stays erased. The web chat's silent start (the console's «(открыл
+чат)») is left out: nothing was said.
+
+The file leaves the team: two of its three uses are outside it (the courier service, the
+customer's own copy — the button's hint says so), and a file once downloaded is forwarded as
+it is. So the operators' notes («Заметка для коллег»), written for colleagues and never seen
+by the customer, are not in it; they stay in the console.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ def _who(message: Message, customer: str, operators: Mapping[int, Operator]) -> 
     return f"Оператор {operator.display_name}" if operator else "Оператор"
 
 
+def _internal(message: Message) -> bool:
+    """An operator's note for colleagues: the customer never saw it, so the file has no room
+    for it."""
+    return message.kind == "note"
+
+
 def _opened(message: Message) -> bool:
     """The web chat's silent start (the console's «(открыл чат)»): the customer opened the chat
     and wrote nothing — no line of the transcript, not «Клиент: —»."""
@@ -61,10 +71,6 @@ def _line(
     when = f"[{_at(message.created_at, zone)}]"
     if message.kind == "event":
         return f"{when} — {said}"
-    if message.kind == "note":
-        operator = operators.get(message.operator_id or 0)
-        by = f" ({operator.display_name})" if operator else ""
-        return f"{when} Заметка для коллег{by}: {said}"
     edited = " (исправлено клиентом)" if data.get("edited") else ""
     return f"{when} {_who(message, customer, operators)}{edited}: {said}"
 
@@ -111,5 +117,7 @@ async def transcript(
     if score:
         head.append(f"Оценка клиента: {score} из 5")
     head.append(f"Время: {zone.key}")
-    body = [_line(m, name, operators, zone) for m in messages if not _opened(m)]
+    body = [
+        _line(m, name, operators, zone) for m in messages if not _opened(m) and not _internal(m)
+    ]
     return "\n".join([*head, "", *body]) + "\n"

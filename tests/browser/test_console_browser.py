@@ -622,6 +622,11 @@ def test_the_operator_finds_a_closed_conversation_by_an_order_number(
     )
     semyon.click("#take")
     expect(semyon.locator("#c-owner")).to_have_text("у оператора")  # taken: «Закрыть» asks nothing
+    semyon.click("#mode-note")
+    semyon.fill("#reply", "Курьер Петров, третий раз за месяц")
+    semyon.click("#note-send")
+    expect(semyon.locator("#messages li.kind-note")).to_contain_text("третий раз за месяц")
+    semyon.click("#mode-reply")
     semyon.click("#close")
     expect(semyon.locator("#c-owner")).to_have_text("закрыт")
     semyon.click('.tab[data-view="queued"]')  # nothing there now
@@ -641,6 +646,8 @@ def test_the_operator_finds_a_closed_conversation_by_an_order_number(
     saved = Path(download.value.path()).read_text(encoding="utf-8")
     assert saved.startswith(f"Диалог №{conversation} · веб-чат\n")
     assert "Позовите оператора, заказ 770415 пришёл разбитый" in saved
+    # The file may go to the courier service or the customer: the note for colleagues stays out.
+    assert "Курьер Петров" not in saved and "Заметка" not in saved
     semyon.fill("#find", "нет такого 99999999")
     expect(semyon.locator("#list-empty")).to_have_text("Ничего не найдено")
     semyon.click('.tab[data-view="all"]')  # a tab ends the search
