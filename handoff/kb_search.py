@@ -3,6 +3,11 @@
 Operators type a few words («возврат деньги»); entries score by word-prefix matches in the
 title (strongest), questions and answer, and the NLU's ranking for the same text adds its
 confidence, so a paraphrase with no shared words still finds the right entry.
+
+The NLU ranks every entry for any text, nonsense too («фывапр», «zzz»): its ranking helps only
+when it read the text as a question (not ``REJECT``), and then only its candidates of at least
+``NLU_FLOOR``. Otherwise a query no entry shares a word with finds nothing, and the console
+says «Ничего не найдено» instead of offering unrelated answers.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ import re
 from typing import Any
 
 from knowledge_base.models import KnowledgeBase
-from nlu.api import NLUModel
+from nlu.api import Decision, NLUModel
 
 _WORD = re.compile(r"[0-9a-zа-яё]+", re.IGNORECASE)
 STEM = 5  # Russian endings vary a lot: compare the first letters only
+NLU_FLOOR = 0.05  # an NLU candidate below this confidence is noise, not a reason to show an entry
 
 
 def _words(text: str) -> list[str]:
@@ -44,11 +50,13 @@ def search(
             scores[entry_id] = score / len(words)
     if nlu is not None:
         try:
-            ranking = nlu.predict(query).ranking
+            prediction = nlu.predict(query)
         except Exception:  # the search must work even if the model is being retrained
-            ranking = ()
+            prediction = None
+        understood = prediction is not None and prediction.decision is not Decision.REJECT
+        ranking = prediction.ranking if prediction is not None and understood else ()
         for item in ranking[:5]:
-            if item.intent in kb.entries:
+            if item.intent in kb.entries and item.confidence >= NLU_FLOOR:
                 scores[item.intent] = scores.get(item.intent, 0.0) + 3.0 * item.confidence
     best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     results = []

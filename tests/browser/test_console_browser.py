@@ -492,6 +492,19 @@ def test_a_canned_answer_joins_the_operators_draft(server: Server, contexts: Any
     expect(reply).to_have_value(f"Здравствуйте, Иван! {answer}С уважением, Ирина")
     expect(reply).to_be_focused()
 
+    # Nonsense finds nothing and says so (QA: «фывапр» offered «Акции и скидки»); a real
+    # question still finds its entry.
+    for nonsense in ("фывапр", "zzz"):
+        irina.fill("#kb-q", nonsense)
+        expect(irina.locator("#kb-none")).to_be_visible()
+        expect(irina.locator("#kb-none")).to_have_text("Ничего не найдено")
+        expect(irina.locator("#kb-results li")).to_have_count(0)
+    irina.fill("#kb-q", "доставка в казань")
+    expect(irina.locator("#kb-results li").first).to_have_attribute(
+        "data-entry", "delivery_regions"
+    )
+    expect(irina.locator("#kb-none")).to_be_hidden()
+
     irina.click("#close")  # done, so that no later test finds it waiting
     expect(irina.locator("#c-owner")).to_have_text("закрыт")
 

@@ -209,6 +209,7 @@ async function select(id) {
     $("customer-typing").hidden = true;
     $("kb-q").value = "";  // the knowledge-base search was for the other customer
     $("kb-results").replaceChildren();
+    $("kb-none").hidden = true;
     show("warning", "");
   }
   STATE.selected = id;

@@ -166,9 +166,11 @@ function searchKb() {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(async () => {
     const q = $("kb-q").value.trim();
+    $("kb-none").hidden = true;
     if (!q) return $("kb-results").replaceChildren();
     const data = await api("GET", `/kb/search?q=${encodeURIComponent(q)}&channel=${STATE.detail ? STATE.detail.channel : ""}`);
     if ($("kb-q").value.trim() !== q) return;  // typed on, or another customer opened since
+    $("kb-none").hidden = data.results.length > 0;  // «Ничего не найдено», not an empty box
     $("kb-results").replaceChildren(
       ...data.results.map((r) => {
         const insert = el("button", { class: "plain insert" }, "Вставить");
