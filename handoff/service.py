@@ -315,11 +315,15 @@ class HandoffService:
         self.publish("transition", conversation)
         await self.assign_waiting()
 
-    async def set_status(self, operator_id: int, status: str) -> list[int]:
+    async def set_status(
+        self, operator_id: int, status: str, *, automatic: bool = False
+    ) -> list[int]:
         """Change presence. Going away/offline puts held conversations back in the queue (a
         free colleague gets them at once, else a customer owed a reply is told why); coming
         online tells the customers of conversations taken by hand meanwhile that a person reads
         them now (the «завтра в 9:00» they were told is no longer true) and pulls the queue.
+        ``automatic``: the server, not the operator, changes it (:meth:`went_silent`); the
+        console then says why (``Operator.auto_away_at``), until the operator chooses again.
 
         Returns the ids of the conversations released.
         """
@@ -331,6 +335,7 @@ class HandoffService:
             operator = await self.get_operator(session, operator_id)
             operator.status = status
             operator.last_seen_at = utcnow()
+            operator.auto_away_at = operator.last_seen_at if automatic else None
             if status != "online":
                 query = select(Conversation).where(
                     Conversation.owner == Owner.OPERATOR.value,
@@ -353,7 +358,12 @@ class HandoffService:
                     released.append(conversation)
             else:
                 announced = await self._announce_taken(session, operator)
-        self.bus.publish(BusEvent("operator", data={"operator_id": operator_id, "status": status}))
+        self.bus.publish(
+            BusEvent(
+                "operator",
+                data={"operator_id": operator_id, "status": status, "automatic": automatic},
+            )
+        )
         if announced:
             self._wake()
         for conversation in announced:
@@ -390,12 +400,13 @@ class HandoffService:
         return announced
 
     async def went_silent(self, operator_id: int) -> list[int]:
-        """The operator's consoles are all closed: an online operator becomes away."""
+        """The operator's consoles are all closed: an online operator becomes away (and is
+        told why when a console opens again)."""
         async with self.db.read() as session:
             operator = await session.get(Operator, operator_id)
             if operator is None or operator.status != "online":
                 return []
-        return await self.set_status(operator_id, "away")
+        return await self.set_status(operator_id, "away", automatic=True)
 
     async def assign_waiting(self, now: datetime | None = None) -> list[Assignment]:
         """Drain the queue, oldest escalation first, to the least-loaded free operators."""

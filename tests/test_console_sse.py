@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from bot.bus import BusEvent
 from bot.storage.db import Database
 from handoff.web import Console, routes
-from tests.handoff_kit import PASSWORD, Stack, make_brain, stack
+from tests.handoff_kit import PASSWORD, Stack, login, make_brain, stack
 
 
 def free_port() -> int:
@@ -102,6 +102,36 @@ async def test_closing_the_last_console_marks_the_operator_away(db: Database) ->
                 await asyncio.sleep(0.05)
         assert (await s.operator_row(anna)).status == "away"
         assert (await s.conversation(conv_id)).owner == "queued"  # back for colleagues
+
+
+async def test_an_operator_set_away_by_the_server_is_told_why_until_she_chooses(
+    db: Database,
+) -> None:
+    """QA: the server's «Не на месте» (every console closed past the grace) left the operator
+    no explanation; `GET /me` now says it was automatic and after how long, until she picks a
+    status herself."""
+    brain = make_brain()
+    brain.config.handoff.presence_grace_seconds = 0.3
+    async with stack(db, brain) as s, serve(s, db) as base:
+        anna = await s.operator("anna", status="offline")
+        async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+            await login(client, "anna")
+            assert (await client.get("/api/v1/me")).json()["auto_away"] is None
+            async with client.stream("GET", "/api/v1/events") as stream:
+                await anext(stream.aiter_lines())
+            for _ in range(100):
+                if (await s.operator_row(anna)).status == "away":
+                    break
+                await asyncio.sleep(0.05)
+            me = (await client.get("/api/v1/me")).json()
+            assert me["operator"]["status"] == "away"
+            assert me["auto_away"]["after_seconds"] == 0.3 and me["auto_away"]["at"]
+            back = await client.post("/api/v1/me/status", json={"status": "online"})
+            assert back.status_code == 200, back.text
+            assert (await client.get("/api/v1/me")).json()["auto_away"] is None
+            # Her own «Не на месте» needs no explanation.
+            await client.post("/api/v1/me/status", json={"status": "away"})
+            assert (await client.get("/api/v1/me")).json()["auto_away"] is None
 
 
 async def test_an_operator_whose_console_another_process_serves_stays_online(

@@ -275,6 +275,9 @@ class Operator(Base):
     teams: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_seen_at: Mapped[datetime | None]
+    # When the server set «Не на месте» because every console of the operator was closed or
+    # unreachable (handoff.web.sse.Presence); None once the operator chose a status again.
+    auto_away_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

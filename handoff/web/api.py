@@ -49,6 +49,14 @@ def operator_json(operator: Operator, active: int | None = None) -> dict[str, An
     }
 
 
+def auto_away_json(operator: Operator, grace_seconds: float) -> dict[str, Any] | None:
+    """Why the operator is «Не на месте» when the server set it: every console was closed or
+    unreachable for ``grace_seconds`` (``handoff.presence_grace_seconds``) since ``at``."""
+    if operator.status != "away" or operator.auto_away_at is None:
+        return None
+    return {"at": operator.auto_away_at.isoformat(), "after_seconds": grace_seconds}
+
+
 async def login(
     console: Console, username: str, password: str, address: str = ""
 ) -> Operator | None:
@@ -136,7 +144,14 @@ def api_routes(console: Console) -> list[BaseRoute]:
 
     @anyone
     async def me(request: Request, operator: Operator) -> Response:
-        return JSONResponse({"operator": operator_json(operator), "csrf": request.state.csrf})
+        grace = console.brain().config.handoff.presence_grace_seconds
+        return JSONResponse(
+            {
+                "operator": operator_json(operator),
+                "auto_away": auto_away_json(operator, grace),
+                "csrf": request.state.csrf,
+            }
+        )
 
     @anyone
     async def delete_session(request: Request, operator: Operator) -> Response:

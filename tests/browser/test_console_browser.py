@@ -1202,3 +1202,39 @@ def test_the_chat_header_names_the_operator_who_has_the_chat(server: Server, con
     zoya.click("#close")
     expect(zoya.locator("#c-owner")).to_have_text("закрыт")
     expect(subtitle).not_to_contain_text("Зоя")  # the team's availability again
+
+
+def test_the_servers_away_status_says_why_and_how_to_come_back(
+    server: Server, contexts: Any, project_and_brain: Any
+) -> None:
+    """QA: after the console lost its connection (a laptop asleep, the Wi-Fi gone) past the
+    grace, the server made the operator «Не на месте» and the console showed the new status
+    without a word of why; now it says why, that no new conversations come, and «В сети»
+    brings her back."""
+    handoff = project_and_brain[1].config.handoff
+    grace = handoff.presence_grace_seconds
+    handoff.presence_grace_seconds = 0.5
+    try:
+        server.add_operator("oleg", name="Олег")
+        oleg = contexts()
+        log_in(oleg, server, "oleg")
+        expect(oleg.locator("#status")).to_have_value("online")
+        notice = oleg.locator("#away-auto")
+        expect(notice).to_be_hidden()
+        oleg.evaluate("EVENTS.source.close()")  # the connection is gone
+        oleg.wait_for_timeout(2000)  # past the grace: the server marks him away
+        oleg.evaluate("connect()")  # the connection is back, as the browser would retry
+        expect(notice).to_be_visible()
+        expect(notice).to_contain_text("Консоль была закрыта или без связи дольше 1 с")
+        expect(notice).to_contain_text("у вас статус «Не на месте»")
+        expect(notice).to_contain_text("Новые диалоги вам не назначаются. Вернуться: «В сети».")
+        expect(oleg.locator("#status")).to_have_value("away")
+        oleg.click("#away-auto-back")
+        expect(notice).to_be_hidden()
+        expect(oleg.locator("#status")).to_have_value("online")
+        oleg.reload()  # the server has it too: no notice after a reload
+        expect(oleg.locator("#live")).to_have_class(re.compile("on"))
+        expect(oleg.locator("#status")).to_have_value("online")
+        expect(notice).to_be_hidden()
+    finally:
+        handoff.presence_grace_seconds = grace

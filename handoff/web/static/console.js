@@ -443,18 +443,6 @@ async function submitFile(input) {
 
 // The operator's status as the server has it: changed in another tab, or set to «Не на месте» by
 // the server when all consoles were closed, it shows here too (nothing is routed to «away»).
-async function refreshMe() {
-  try {
-    const data = await api("GET", "/me");
-    const select = $("status");
-    if (document.activeElement !== select && select.value !== data.operator.status) {
-      select.value = data.operator.status;
-    }
-  } catch (error) {
-    // the next poll or event tries again
-  }
-}
-
 let refreshTimer = null;
 function scheduleRefresh(conversationId) {
   clearTimeout(refreshTimer);
@@ -470,7 +458,8 @@ const EVENTS = { source: null };
 function connect() {
   const source = new EventSource("/api/v1/events");
   EVENTS.source = source;
-  source.addEventListener("hello", () => { $("live").classList.add("on"); refreshLists().catch(() => {}); });
+  // (Re)connected: what was missed, the status too (the server's «Не на месте» while away).
+  source.addEventListener("hello", () => { $("live").classList.add("on"); refreshLists().catch(() => {}); refreshMe(); });
   source.addEventListener("change", (event) => {
     const data = JSON.parse(event.data);
     if (data.kind === "operator" && data.operator_id === ME) refreshMe();  // another tab's «Не на месте»
@@ -545,7 +534,15 @@ function init() {
   $("find").addEventListener("input", findConversations);
   $("status").addEventListener("change", async () => {
     try {
-      await api("POST", "/me/status", { status: $("status").value });
+      await chooseStatus($("status").value);
+      await refreshLists();
+    } catch (error) {
+      showError(error.message);
+    }
+  });
+  $("away-auto-back").addEventListener("click", async () => {
+    try {
+      await chooseStatus("online");
       await refreshLists();
     } catch (error) {
       showError(error.message);
