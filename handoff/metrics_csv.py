@@ -69,9 +69,13 @@ def to_csv(data: dict[str, Any]) -> str:
         ("Позже цели", first["late"]),
         ("Доля в пределах цели", first["within_goal_share"]),
         ("Ждут ответа сейчас", first["waiting"]),
+        ("Из них дольше цели", first.get("waiting_over_goal")),
         ("Ответов на следующие сообщения", later.get("answered")),
         ("Ответ на следующие сообщения, медиана, с", later.get("p50_seconds")),
         ("Ответ на следующие сообщения, 90-й перцентиль, с", later.get("p90_seconds")),
+        # The page's «ждут ответа: 6 сообщений» (handoff.metrics_handoffs.unanswered).
+        ("Сообщений клиентов после первого ответа", later.get("written")),
+        ("Из них ждут ответа сейчас", later.get("waiting")),
         ("Решено операторами", solved.get("resolved")),
         ("Время решения, медиана, с", solved.get("p50_seconds")),
         ("Время решения, 90-й перцентиль, с", solved.get("p90_seconds")),

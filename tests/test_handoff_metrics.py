@@ -23,6 +23,7 @@ from bot.storage.models import (
     utcnow,
 )
 from handoff.metrics import compute, percentile
+from handoff.metrics_csv import to_csv
 from tests.handoff_kit import ROOT, FakeNLU, conversation, make_brain, operator_reply, stack
 
 
@@ -307,6 +308,10 @@ async def test_six_messages_after_the_first_answer_wait_and_are_counted(db: Data
         "written": 6,
         "waiting": 6,
     }
+    # The CSV says what the page says («ответов ещё не было, ждут ответа: 6 сообщений»).
+    rows = dict(line.split(";", 1) for line in to_csv(data).split("\r\n")[:40] if ";" in line)
+    assert rows["Сообщений клиентов после первого ответа"] == "6"
+    assert rows["Из них ждут ответа сейчас"] == "6"
 
 
 async def test_resolution_runs_from_the_handoff_until_a_person_lets_go(db: Database) -> None:
@@ -382,9 +387,8 @@ async def test_conversations_still_waiting_past_the_goal_count_as_late(db: Datab
         )
 
     async with db.read() as session:
-        first_response = (
-            await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
-        )["first_response"]
+        data = await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
+    first_response = data["first_response"]
 
     # One in time out of the ten already decided: nine still wait past the goal.
     assert first_response["within_goal_share"] == 0.1
@@ -392,6 +396,9 @@ async def test_conversations_still_waiting_past_the_goal_count_as_late(db: Datab
     assert first_response["answered"] == 1
     assert first_response["waiting"] == 11
     assert first_response["waiting_over_goal"] == 9
+    # The CSV as the page: «Ждут ответа: 11, из них дольше цели: 9».
+    rows = dict(line.split(";", 1) for line in to_csv(data).split("\r\n")[:40] if ";" in line)
+    assert (rows["Ждут ответа сейчас"], rows["Из них дольше цели"]) == ("11", "9")
     # The two that arrived seconds ago may still be answered in time: they count neither way.
     assert (first_response["within_goal"], first_response["late"]) == (1, 9)
     # The reply-time percentiles still describe the replies that happened.
