@@ -222,7 +222,9 @@ class Outbound:
     image_url: str | None = None
     file: OutboundFile | None = None
     # Take away a reply keyboard left open (the contact request's «Отправить мой номер»):
-    # Telegram keeps one until a message removes it. Ignored with buttons of its own.
+    # Telegram keeps one until a message removes it. With inline buttons too (Telegram's
+    # adapter sends the message without them, then adds them); ignored with a reply keyboard
+    # of its own, which replaces the old one.
     remove_keyboard: bool = False
     # Said while a person is called or has the conversation (queued or an operator's, set when
     # it is queued for sending: bot/storage/outgoing.py): a channel offers no call for one

@@ -11,8 +11,8 @@ Where the messenger can vouch (:data:`VOUCHED_CONTACTS`: Telegram), the link cod
 ``utter_link_phone`` and a contact-request button, «Отправить мой номер»: one press shares the
 customer's own number, no code to type. The answer to the contact takes the keyboard away;
 someone else's card is answered with the button again. A customer who types instead of
-pressing is no longer asked: the bot's next answer without buttons of its own takes the
-keyboard away (:func:`close_contact_keyboard`), with no message sent just for that.
+pressing is no longer asked: the bot's next answer takes the keyboard away, whatever its
+buttons (:func:`close_contact_keyboard`), with no message sent just for that.
 Viber could show such a button too («share-phone»), but the number it sends is as unverified
 as any card, so Viber and the web chat (which has no such button) get the code alone.
 """
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.storage import customers
 from bot.storage.models import Customer
+from bot.storage.repo import CONTACT_KEYBOARD, KEYBOARD_ENDED
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
@@ -44,8 +45,6 @@ LINK_REQUEST = re.compile(
 
 
 SHARE_PHONE = "Отправить мой номер"
-CONTACT_KEYBOARD = "contact_keyboard"
-"""In the conversation's context while the «Отправить мой номер» keyboard is open."""
 VOUCHED_CONTACTS = frozenset({"telegram"})
 """Channels whose contact can be vouched for as the sender's own (``Inbound.contact_verified``):
 only there does the bot ask for the phone with a contact-request button."""
@@ -65,25 +64,32 @@ def with_phone_button(turn: Turn, message: Outbound, then: str | None = None) ->
 
 
 def close_contact_keyboard(turn: Turn) -> None:
-    """Take an open «Отправить мой номер» keyboard away with this turn's first reply that can
-    carry it (called by the engine after the handlers).
+    """Take an open «Отправить мой номер» keyboard away with this turn's first reply (called
+    by the engine after the handlers), whatever its buttons.
 
     The customer typed something else instead of pressing: the bot is no longer waiting for
-    the contact, and the big button should not hang over the chat. Telegram removes a reply
-    keyboard only with a message (``ReplyKeyboardRemove``), and a message with inline buttons
-    cannot carry it, so it goes with the first reply without buttons; a turn with none (only
-    inline answers, or silence while an operator has the chat) leaves it for the next. A reply
-    that asks for the contact again keeps it open."""
+    the contact, and the big button should not hang over the chat. The mark
+    (``Outbound.remove_keyboard``) goes on the first reply without buttons if there is one (a
+    Telegram message without an inline keyboard carries ``ReplyKeyboardRemove`` as it is),
+    else on the first reply with inline buttons: the channel takes the keyboard away with that
+    message too, no extra message sent (``docs/channels.md``). A reply with a reply keyboard
+    of its own replaces it. A turn with no reply (silence while an operator has the chat)
+    marks it ``ended``: the next message, the operator's too (:mod:`bot.storage.outgoing`),
+    takes it away. A reply that asks for the contact again keeps it open."""
     context = turn.conversation.context or {}
     if not context.get(CONTACT_KEYBOARD):
         return
     if any(b.request_contact for m in turn.replies for b in m.buttons):
         return  # asked (again) in this turn
-    for i, message in enumerate(turn.replies):
-        if message.remove_keyboard or not message.buttons:
-            turn.replies[i] = dataclasses.replace(message, remove_keyboard=True)
-            turn.conversation.context = {k: v for k, v in context.items() if k != CONTACT_KEYBOARD}
-            return
+    if not turn.replies:  # the customer wrote past it, to an operator: theirs takes it away
+        turn.conversation.context = {**context, CONTACT_KEYBOARD: KEYBOARD_ENDED}
+        return
+    plain = [i for i, m in enumerate(turn.replies) if m.remove_keyboard or not m.buttons]
+    i = plain[0] if plain else 0
+    message = turn.replies[i]
+    if not message.buttons or message.style is not ButtonStyle.REPLY:
+        turn.replies[i] = dataclasses.replace(message, remove_keyboard=True)
+    turn.conversation.context = {k: v for k, v in context.items() if k != CONTACT_KEYBOARD}
 
 
 def _answer(turn: Turn, name: str) -> None:

@@ -359,6 +359,78 @@ async def test_a_contact_request_is_a_reply_keyboard_removed_on_request(env: Env
     assert Outbound.from_json(Outbound("ok", remove_keyboard=True).to_json()).remove_keyboard
 
 
+async def _ask_phone(env: Env) -> None:
+    share = Button.contact_request("Отправить мой номер")
+    await env.channel.send(str(CHAT), Outbound("Ваш номер?", buttons=(share,)))
+    assert [b.text for b in env.tg.reply_keyboard(CHAT)] == ["Отправить мой номер"]
+
+
+HELPED = (Button("👍 Помогло", "/helpful{}"), Button("👎 Не помогло", "/unhelpful{}"))
+
+
+async def test_an_answer_with_inline_buttons_takes_the_reply_keyboard_away_too(
+    env: Env,
+) -> None:
+    """No Telegram message has both an inline keyboard and ReplyKeyboardRemove: the answer is
+    sent taking the keyboard away, then gets its buttons — one message, nothing extra."""
+    await _ask_phone(env)
+    answer = Outbound("Доставка по Москве — 300 ₽.", buttons=HELPED, remove_keyboard=True)
+    [message_id] = await env.channel.send(str(CHAT), answer)
+    _asked, answered = env.tg.sent_to(CHAT)
+    assert str(answered.message_id) == message_id
+    assert answered.text == "Доставка по Москве — 300 ₽."
+    assert answered.keyboard == "inline"
+    assert answered.button_titles == ["👍 Помогло", "👎 Не помогло"]
+    assert env.tg.reply_keyboard(CHAT) == []
+    # Without the mark, an inline answer is one plain send, as always.
+    await env.channel.send(str(CHAT), Outbound("Ещё вопрос?", buttons=HELPED))
+    assert len(env.tg.calls_to("editMessageReplyMarkup")) == 1
+
+
+async def test_a_long_or_pictured_answer_takes_the_keyboard_away_with_its_first_part(
+    env: Env,
+) -> None:
+    await _ask_phone(env)
+    long = "\n\n".join(["Абзац условий доставки. " * 60] * 4)  # over 4096: two messages
+    await env.channel.send(str(CHAT), Outbound(long, buttons=HELPED, remove_keyboard=True))
+    _, first, last = env.tg.sent_to(CHAT)
+    assert first.keyboard == "remove" and first.buttons == ()
+    assert last.keyboard == "inline" and last.button_titles == ["👍 Помогло", "👎 Не помогло"]
+    assert env.tg.reply_keyboard(CHAT) == []
+
+    await _ask_phone(env)
+    photo = Outbound(
+        "Так выглядит чек.",
+        buttons=HELPED,
+        image_url="https://example.com/check.png",
+        remove_keyboard=True,
+    )
+    await env.channel.send(str(CHAT), photo)
+    pictured = env.tg.sent_to(CHAT)[-1]
+    assert pictured.kind == "photo" and pictured.text == "Так выглядит чек."
+    assert pictured.button_titles == ["👍 Помогло", "👎 Не помогло"]
+    assert env.tg.reply_keyboard(CHAT) == []
+    assert env.tg.calls_to("editMessageReplyMarkup")[-1].params["message_id"] in (
+        pictured.message_id,
+        str(pictured.message_id),
+    )
+
+
+async def test_an_answer_whose_buttons_cannot_be_added_is_taken_back_and_sent_again(
+    env: Env,
+) -> None:
+    await _ask_phone(env)
+    answer = Outbound("Доставка по Москве — 300 ₽.", buttons=HELPED, remove_keyboard=True)
+    env.tg.fail_next("editMessageReplyMarkup", TgFault.server_error())
+    with pytest.raises(TransientError):
+        await env.channel.send(str(CHAT), answer)
+    assert env.tg.texts(CHAT) == ["Ваш номер?"]  # not left there without its buttons
+    await env.channel.send(str(CHAT), answer)  # the outbox's next attempt
+    assert env.tg.texts(CHAT) == ["Ваш номер?", "Доставка по Москве — 300 ₽."]
+    assert env.tg.sent_to(CHAT)[-1].button_titles == ["👍 Помогло", "👎 Не помогло"]
+    assert env.tg.reply_keyboard(CHAT) == []
+
+
 async def test_html_is_escaped(env: Env) -> None:
     text = "<img src=x onerror=alert(1)> & <b>не жирный</b>"
     ids = await env.channel.send(str(CHAT), Outbound(text))

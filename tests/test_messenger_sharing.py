@@ -7,12 +7,14 @@ tests/test_e2e_messengers.py builds it), on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.ownership import Owner
-from bot.storage.models import Conversation, Customer, Identity, Message
+from bot.storage.models import Conversation, Customer, Identity, Message, Operator
+from handoff.service import HandoffService
 from tests.standins.telegram import TgUser
 from tests.test_e2e_messengers import World, world
 
@@ -124,21 +126,82 @@ async def test_a_customer_who_types_instead_of_pressing_loses_the_share_phone_ke
         await w.settle()
         assert [b.text for b in w.tg.reply_keyboard(IVAN.id)] == [SHARE]
 
-        # An answer with inline buttons («Помогло / Не помогло») cannot take it away…
+        # An FAQ question instead: its answer keeps «Помогло / Не помогло» and takes the
+        # big button away — the same one message, nothing sent just for that.
         await w.tg.deliver(w.tg.text_update(IVAN, "сколько стоит доставка?"), w.client)
         await w.settle()
-        assert len(w.tg.sent_to(IVAN.id)) == 2
-        assert w.tg.sent_to(IVAN.id)[-1].keyboard == "inline"
-        assert [b.text for b in w.tg.reply_keyboard(IVAN.id)] == [SHARE]
-
-        # …the next answer without buttons does, and nothing extra is sent for it.
-        await w.tg.deliver(w.tg.text_update(IVAN, "спасибо"), w.client)
-        await w.settle()
-        assert len(w.tg.sent_to(IVAN.id)) == 3
-        assert w.tg.texts(IVAN.id)[-1].startswith(("Пожалуйста", "Рад помочь"))
-        assert w.tg.sent_to(IVAN.id)[-1].keyboard == "remove"
+        _asked, answered = w.tg.sent_to(IVAN.id)
+        assert answered.keyboard == "inline"
+        assert answered.button_titles[-2:] == ["👍 Помогло", "👎 Не помогло"]
         assert w.tg.reply_keyboard(IVAN.id) == []
+
+        # The buttons work as ever.
+        [pressed] = [b for row in answered.buttons for b in row if b.text == "👍 Помогло"]
+        helped = w.tg.callback_update(
+            IVAN, pressed.callback_data or "", message_id=answered.message_id
+        )
+        await w.tg.deliver(helped, w.client)
+        await w.settle()
+        thanked = w.tg.sent_to(IVAN.id)[-1]  # «Рад, что помог!»
+        assert len(w.tg.sent_to(IVAN.id)) == 3 and thanked.keyboard is None
 
         await w.tg.deliver(w.tg.text_update(IVAN, "спасибо"), w.client)
         await w.settle()  # removed once: the answers after it carry nothing
         assert w.tg.sent_to(IVAN.id)[-1].keyboard is None
+        assert not any(m.removed_reply_keyboard for m in w.tg.sent_to(IVAN.id)[2:])
+
+
+async def test_with_an_operator_the_keyboard_goes_with_her_reply_after_the_customer_wrote_on(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    """/link while an operator has the chat: the customer writes to her instead of pressing,
+    the bot says nothing, and her next reply takes the big button away."""
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.tg.deliver(w.tg.text_update(IVAN, "позовите оператора"), w.client)
+        await w.settle()
+        conversation_id = await w.operator_takes_and_replies("Здравствуйте, я Анна.")
+        await w.settle()
+        await w.tg.deliver(w.tg.command_update(IVAN, "link"), w.client)
+        await w.settle()
+        assert [b.text for b in w.tg.reply_keyboard(IVAN.id)] == [SHARE]
+
+        said = len(w.tg.sent_to(IVAN.id))
+        await w.tg.deliver(w.tg.text_update(IVAN, "а номер мой вы видите?"), w.client)
+        await w.settle()
+        assert len(w.tg.sent_to(IVAN.id)) == said  # to her: the bot is silent
+        assert [b.text for b in w.tg.reply_keyboard(IVAN.id)] == [SHARE]
+
+        service = HandoffService.from_runtime(w.runtime)
+        async with w.runtime.db.read() as s:
+            anna = await s.scalar(select(Operator))
+            assert anna is not None
+        await service.reply(conversation_id, anna.id, "Нет, отправьте его сюда текстом.")
+        await w.settle()
+        assert w.tg.texts(IVAN.id)[-1] == "Нет, отправьте его сюда текстом."
+        assert w.tg.reply_keyboard(IVAN.id) == []
+        assert len(w.tg.sent_to(IVAN.id)) == said + 1
+
+        await service.reply(conversation_id, anna.id, "Жду.")
+        await w.settle()  # taken away once
+        assert not w.tg.sent_to(IVAN.id)[-1].removed_reply_keyboard
+
+
+async def test_the_keyboard_outlives_a_conversation_that_expired_until_the_next_answer(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.tg.deliver(w.tg.text_update(IVAN, "как связать телеграм и вайбер"), w.client)
+        await w.settle()
+        async with w.runtime.db.write() as s:  # the customer went quiet for a day
+            conversation = await s.scalar(select(Conversation))
+            assert conversation is not None
+            conversation.updated_at -= timedelta(days=1)
+
+        await w.tg.deliver(w.tg.text_update(IVAN, "сколько стоит доставка?"), w.client)
+        await w.settle()
+        async with w.runtime.db.read() as s:
+            owners = list((await s.scalars(select(Conversation.owner))).all())
+        assert sorted(owners) == [Owner.BOT.value, Owner.CLOSED.value]  # a new conversation
+        answered = w.tg.sent_to(IVAN.id)[-1]
+        assert answered.keyboard == "inline" and "👍 Помогло" in answered.button_titles
+        assert w.tg.reply_keyboard(IVAN.id) == []

@@ -86,7 +86,8 @@ async def build_markup(message: Outbound, store: PayloadStore) -> tuple[Markup |
     ``<a href>`` lines in the text instead of being dropped. A contact-request button exists
     only in a reply keyboard (``request_contact``), so a message with one is REPLY-style
     whatever it asked for. Short buttons share rows (:func:`bot.channels.layout.button_rows`).
-    Without buttons, ``remove_keyboard`` takes away a reply keyboard left open.
+    Without buttons, ``remove_keyboard`` takes away a reply keyboard left open (with inline
+    buttons, :func:`removes_keyboard_first`).
     """
     if not message.buttons:
         return (ReplyKeyboardRemove() if message.remove_keyboard else None), ""
@@ -117,6 +118,17 @@ async def build_markup(message: Outbound, store: PayloadStore) -> tuple[Markup |
                 data = await encode_callback_data(b.payload, store)
                 inline[-1].append(InlineKeyboardButton(b.title, callback_data=data))
     return InlineKeyboardMarkup(inline), ""
+
+
+def removes_keyboard_first(message: Outbound, markup: Markup | None) -> bool:
+    """Whether ``message`` must take a reply keyboard away before it shows inline buttons.
+
+    Telegram has no message that does both: the first message sent for ``message`` (the text
+    of a long one, a photo) carries ``ReplyKeyboardRemove``; a message that is one part only
+    is sent with it and gets its inline keyboard by ``editMessageReplyMarkup`` right after.
+    A reply keyboard of the message's own replaces the old one; without buttons,
+    :func:`build_markup` already gave the removal."""
+    return message.remove_keyboard and isinstance(markup, InlineKeyboardMarkup)
 
 
 def retry_seconds(exc: tg_error.RetryAfter) -> float:

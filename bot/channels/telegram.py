@@ -34,7 +34,16 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Bot, BotCommand, CallbackQuery, InputFile, Message, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram import error as tg_error
 from telegram.constants import ChatAction, ParseMode
 from telegram.request import HTTPXRequest
@@ -56,6 +65,7 @@ from bot.channels._telegram_outbound import (
     escape,
     fits_caption,
     map_error,
+    removes_keyboard_first,
     retry_seconds,
     split_for_telegram,
 )
@@ -384,13 +394,25 @@ class TelegramChannel(Channel):
         if extra_html:
             chunks = chunks or [""]
             chunks[-1] += extra_html
-        sent: list[Message] = []
         media: InputFile | str | None = upload.input_file if upload else message.image_url
+        caption = chunks.pop(0) if media and fits_caption(chunks) else None
+        if not media and not chunks:
+            raise PermanentError("empty message")
+        parts = len(chunks) + (1 if media else 0)
+        # A reply keyboard to take away and inline buttons to show: no message carries both.
+        removal = removes_keyboard_first(message, markup)
+        sent: list[Message] = []
+
+        def markup_of(index: int) -> Markup | None:
+            """The first part takes the reply keyboard away, the last shows the buttons; a
+            single part does the first now and gets the buttons by an edit (below)."""
+            if removal and index == 0:
+                return ReplyKeyboardRemove()
+            return markup if index == parts - 1 else None
+
         if media:
-            caption = chunks.pop(0) if fits_caption(chunks) else None
-            media_markup = markup if not chunks else None
             document = upload is not None and not upload.is_picture
-            caption_args = (caption, ParseMode.HTML if caption else None, media_markup)
+            caption_args = (caption, ParseMode.HTML if caption else None, markup_of(0))
             try:
                 sent.append(await self._media(chat_id, media, document, *caption_args))
             except tg_error.BadRequest as exc:
@@ -399,19 +421,32 @@ class TelegramChannel(Channel):
                 if upload is None or document or not _not_a_photo(exc):
                     raise
                 sent.append(await self._media(chat_id, media, True, *caption_args))
-        elif not chunks:
-            raise PermanentError("empty message")
-        for i, chunk in enumerate(chunks):
-            last = i == len(chunks) - 1
+        for chunk in chunks:
             sent.append(
                 await self.bot.send_message(
-                    chat_id,
-                    chunk,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if last else None,
+                    chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup_of(len(sent))
                 )
             )
+        if removal and parts == 1:
+            await self._add_buttons(chat_id, sent[0], markup)
         return sent
+
+    async def _add_buttons(self, chat_id: str, message: Message, markup: Markup | None) -> None:
+        """The inline buttons of a message sent without them (it took a reply keyboard away).
+
+        If Telegram refuses the edit, the message is deleted (best effort) and the error
+        raised: the outbox sends the whole message again, buttons and all."""
+        assert isinstance(markup, InlineKeyboardMarkup)
+        try:
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message.message_id, reply_markup=markup
+            )
+        except tg_error.TelegramError:
+            try:
+                await self.bot.delete_message(chat_id, message.message_id)
+            except tg_error.TelegramError as exc:
+                log.warning("telegram: a message left without its buttons (%s)", exc)
+            raise
 
     async def _media(
         self,

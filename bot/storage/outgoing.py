@@ -16,10 +16,17 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.events import Outbound
+from bot.events import ButtonStyle, Outbound
 from bot.ownership import HUMAN_OWNERS
 from bot.storage.models import Conversation, Message, OutboxItem, utcnow
-from bot.storage.repo import INSERT_MESSAGES, INSERT_OUTBOX, OUTBOX_TABLE, insert_rows
+from bot.storage.repo import (
+    CONTACT_KEYBOARD,
+    INSERT_MESSAGES,
+    INSERT_OUTBOX,
+    KEYBOARD_ENDED,
+    OUTBOX_TABLE,
+    insert_rows,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,21 @@ def _as_sent(conversation: Conversation, outbound: Outbound) -> Outbound:
     if outbound.person_called or conversation.owner not in HUMAN_OWNERS:
         return outbound
     return dataclasses.replace(outbound, person_called=True)
+
+
+def _taking_keyboard_away(conversation: Conversation, outbound: Outbound) -> Outbound:
+    """An operator's or the system's message after the customer wrote past the «Отправить мой
+    номер» keyboard with no answer from the bot (an operator has the chat): it takes the
+    keyboard away (:data:`~bot.storage.repo.CONTACT_KEYBOARD`), whatever its buttons — a reply
+    keyboard of its own replaces the old one. While the bot still waits for the contact, the
+    queue's notices leave it."""
+    context = conversation.context or {}
+    if context.get(CONTACT_KEYBOARD) != KEYBOARD_ENDED:
+        return outbound
+    conversation.context = {k: v for k, v in context.items() if k != CONTACT_KEYBOARD}
+    if outbound.buttons and outbound.style is ButtonStyle.REPLY:
+        return outbound
+    return dataclasses.replace(outbound, remove_keyboard=True)
 
 
 def _out_message(
@@ -134,6 +156,7 @@ def enqueue(
     inserts both rows in order; the message's ``id`` is set from then on.
     """
     now = utcnow()
+    outbound = _taking_keyboard_away(conversation, outbound)
     payload = _as_sent(conversation, outbound).to_json()
     message = Message(**_out_message(conversation, outbound, payload, data, operator_id, now))
     session.add(message)

@@ -128,6 +128,9 @@ class SeenMessage:
     kind: str = "text"  # text | photo | document
     photo: str | None = None  # a photo sent by URL (or file_id)
     keyboard: str | None = None  # inline | reply | remove (ReplyKeyboardRemove) | None
+    # Sent with ReplyKeyboardRemove: the reply keyboard went away then, even if an inline
+    # keyboard was put on the message afterwards (``keyboard`` is the markup as it is now)
+    removed_reply_keyboard: bool = False
     buttons: tuple[tuple[SeenButton, ...], ...] = ()
     file_name: str | None = None  # an uploaded photo/document
     content: bytes | None = None

@@ -8,12 +8,15 @@ Usage::
         assert tg.texts(42) == ["Привет"]
 
 Serves ``/bot{token}/{method}`` (getMe, sendMessage, sendPhoto, sendDocument, sendChatAction,
-answerCallbackQuery, editMessageReplyMarkup, setWebhook, setMyCommands, deleteWebhook,
-getUpdates, getFile) and ``/file/bot{token}/{path}``. A wrong token gets 401 like the real API.
-Parameters are read as JSON, as a form, or as ``multipart/form-data`` (how python-telegram-bot
-uploads files). ``editMessageReplyMarkup`` changes the keyboard of a message shown
-(:meth:`TelegramStandIn.shown_message`); ``callback_update(..., message_id=…)`` of a shown
-message carries its keyboard as it looks now.
+answerCallbackQuery, editMessageReplyMarkup, deleteMessage, setWebhook, setMyCommands,
+deleteWebhook, getUpdates, getFile) and ``/file/bot{token}/{path}``. A wrong token gets 401
+like the real API. Parameters are read as JSON, as a form, or as ``multipart/form-data`` (how
+python-telegram-bot uploads files). ``editMessageReplyMarkup`` changes the keyboard of a message
+shown (:meth:`TelegramStandIn.shown_message`); ``callback_update(..., message_id=…)`` of a shown
+message carries its keyboard as it looks now; :meth:`TelegramStandIn.reply_keyboard` is the
+reply keyboard under the input field (a message sent with ``ReplyKeyboardRemove`` took it away,
+whatever inline keyboard an edit gave that message later). ``deleteMessage`` takes a message
+out of the chat.
 
 What the customer saw: :meth:`TelegramStandIn.sent_to` lists each chat's messages in order
 with the *rendered* text (HTML parsed the way Telegram does; invalid HTML, texts over 4096
@@ -121,7 +124,7 @@ class TelegramStandIn(UpdateBuilders, StandIn):
         for seen in self.sent_to(chat_id):
             if seen.keyboard == "reply":
                 shown = [b for row in seen.buttons for b in row]
-            elif seen.keyboard == "remove":
+            elif seen.removed_reply_keyboard:
                 shown = []
         return shown
 
@@ -336,6 +339,8 @@ class TelegramStandIn(UpdateBuilders, StandIn):
         return None, ()
 
     def _show(self, chat_id: int, seen: SeenMessage) -> dict[str, Any]:
+        if seen.keyboard == "remove":
+            seen = dataclasses.replace(seen, removed_reply_keyboard=True)
         self._seen.setdefault(chat_id, []).append(seen)
         self.changes.notify()
         return {
@@ -393,6 +398,15 @@ class TelegramStandIn(UpdateBuilders, StandIn):
             "from": self._bot_user(),
             "text": shown.text,
         }
+
+    async def _m_deleteMessage(self, params: dict[str, Any]) -> Any:
+        chat_id = self._check_chat(params)
+        shown = self.shown_message(chat_id, int(params.get("message_id", 0)))
+        if shown is None:
+            raise _ApiError(400, "Bad Request: message to delete not found")
+        self._seen[chat_id].remove(shown)
+        self.changes.notify()
+        return True
 
     def _caption(self, params: dict[str, Any]) -> tuple[str, str]:
         raw = str(params.get("caption") or "")
