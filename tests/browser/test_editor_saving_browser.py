@@ -233,3 +233,61 @@ def test_a_phrase_saved_while_another_is_opened_keeps_both_texts(
     expect(box).to_have_value(f"{new} Или позову оператора. Ещё")
     box.fill(f"{new} Или позову оператора.")  # nothing unsaved left
     assert asked == []
+
+
+def test_back_at_the_saving_text_the_note_by_the_picker_goes_when_the_save_ends(
+    saving_server: tuple[Server, Path], pages: Any
+) -> None:
+    """QA: «Сохраняется: … результат появится здесь» stayed next to the picker after the
+    editor came back to the text and its result (a «Готово» or a refusal) appeared under it."""
+    server, root = saving_server
+    server.add_operator("nina", role="editor", name="Нина")
+    editor = pages()
+    log_in_editor(editor, server, "nina")
+    asked: list[str] = []
+    editor.on("dialog", accepting(asked))
+
+    # A phrase: saved, left for another phrase, opened again before the save is in.
+    editor.select_option("#phrase-pick", label="Бот не понял вопрос")
+    new = "Не понял вопрос. Напишите, пожалуйста, другими словами."
+    editor.locator("#phrase-variants .phrase-text").first.locator("textarea").fill(new)
+    held: list[Any] = []
+    editor.route("**/api/v1/editor/phrase", lambda route: held.append(route))
+    editor.locator("#phrase-variants .phrase-text").first.locator("button").click()
+    editor.select_option("#phrase-pick", label="Ожидание оператора")
+    aside = editor.locator("#phrase-pick").locator("xpath=..").locator("+ .aside-result")
+    expect(aside).to_contain_text("Сохраняется: фраза «Бот не понял вопрос»")
+    editor.select_option("#phrase-pick", label="Бот не понял вопрос")
+    while not held:
+        editor.wait_for_timeout(50)
+    held[0].continue_()
+    editor.unroute("**/api/v1/editor/phrase")
+    result = editor.locator("#phrase-variants .phrase-text").first.locator(".result")
+    expect(result).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    expect(aside).to_be_hidden()
+    expect(editor.get_by_text("Сохраняется:")).to_have_count(0)
+    assert new in (root / "domain.yml").read_text(encoding="utf-8")
+
+    # An answer the server refuses (longer than a message): the refusal under it, no note.
+    open_entry(editor, "подарочные карты", "gift_card")
+    long = "Очень длинный ответ. " * 220
+    editor.fill("#ans-text", long)
+    editor.route("**/api/v1/editor/answer", lambda route: held.append(route))
+    editor.click("#ans-save")
+    editor.fill("#ans-search", "")
+    editor.select_option("#ans-entry", "pickup_storage")
+    expect(editor.locator("#ans-source")).to_contain_text("stores.yml")
+    picker_note = editor.locator("#ans-pick + .aside-result")
+    expect(picker_note).to_contain_text("Сохраняется: ответ записи «Подарочные карты»")
+    editor.select_option("#ans-entry", "gift_card")
+    expect(editor.locator("#ans-text")).to_have_value(long)  # its save, shown again
+    expect(editor.locator("#ans-result")).to_contain_text("Сохраняю")
+    while len(held) < 2:
+        editor.wait_for_timeout(50)
+    held[1].continue_()
+    editor.unroute("**/api/v1/editor/answer")
+    expect(editor.locator("#ans-result .error")).to_contain_text("4000", timeout=TEACH_TIMEOUT)
+    expect(picker_note).to_be_hidden()
+    expect(editor.get_by_text("Сохраняется:")).to_have_count(0)
+    expect(editor.locator("#ans-text")).to_have_value(long)  # kept, to copy
+    assert asked == []

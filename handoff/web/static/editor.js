@@ -92,7 +92,30 @@ function aside(anchor, ...nodes) {
 
 // «… сохраняется — сохранение продолжится»: said when the editor leaves a text being saved.
 function stillSaving(anchor, busy) {
-  if (busy.length) aside(anchor, el("p", { class: "small still-saving" }, `Сохраняется: ${busy.join("; ")} — сохранение продолжится, результат появится здесь.`));
+  if (!busy.length) return;
+  const note = el("p", { class: "small still-saving" }, stillSavingText(busy));
+  note.busy = [...busy];
+  aside(anchor, note);
+}
+
+function stillSavingText(busy) {
+  return `Сохраняется: ${busy.join("; ")} — сохранение продолжится, результат появится здесь.`;
+}
+
+// A save that finished (or was refused) is no longer «Сохраняется» next to the picker: the
+// editor may have come back to its text, and its result is under it, not here. ``what``: the
+// text as ``stillSaving`` named it; the note keeps naming the saves still on their way.
+function savingDone(anchor, what) {
+  const box = anchor.nextElementSibling;
+  const note = box && box.classList.contains("aside-result") ? box.querySelector(".still-saving") : null;
+  if (!note) return;
+  note.busy = note.busy.filter((w) => w !== what);
+  if (note.busy.length) {
+    note.textContent = stillSavingText(note.busy);
+    return;
+  }
+  note.remove();
+  if (!box.children.length) box.hidden = true;
 }
 
 // A refused save of a text no longer shown: the reason and the text that was sent, to copy.

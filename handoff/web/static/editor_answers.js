@@ -181,6 +181,7 @@ async function addQuestion(force, text) {
     entryGone(error);
   } finally {
     ANSWER.adding.delete(entry.id);
+    savingDone($("ans-pick"), `вопрос для записи «${entry.title}»`);
     if (shown()) $("q-add").disabled = false;
   }
 }
@@ -277,6 +278,7 @@ $("ans-save").addEventListener("click", async () => {
     entryGone(error);
   } finally {
     ANSWER.saving.delete(entry.id);
+    savingDone($("ans-pick"), `ответ записи «${entry.title}»`);
     if (shown()) {
       text.saving = undefined;
       $("ans-save").disabled = false;

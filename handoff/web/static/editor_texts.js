@@ -84,6 +84,7 @@ function savedBox(label, base, what, send, source, busy, anchor, key) {
       else asideRefusal(anchor(), error, what, sent);
     } finally {
       SAVING_TEXTS.delete(key);
+      savingDone(anchor(), what);
       box.saving = undefined;
       save.disabled = false;
       const now = current();
