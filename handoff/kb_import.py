@@ -26,6 +26,7 @@ from handoff.errors import HandoffError
 from handoff.kb_import_checks import (
     RowChange,
     conflict_message,
+    created_notices,
     encoding_notice,
     shared_questions,
     shared_titles,
@@ -42,7 +43,8 @@ from handoff.teaching import (
 )
 from knowledge_base.bulk import EntryEdit, FileEdits, apply_to_files
 from knowledge_base.editing import EditError, clean_answer, clean_question
-from knowledge_base.loader import question_key
+from knowledge_base.loader import question_key, title_key
+from knowledge_base.models import FAQEntry
 from knowledge_base.new_entry import MAX_QUESTIONS, MAX_TITLE_CHARS, new_entry
 from knowledge_base.quality import broken_link_problems, vague_referral
 from knowledge_base.table import TableRow, entry_version, restore_lost, row_version
@@ -71,6 +73,9 @@ class ImportPlan:
     kept: list[tuple[int, str]] = field(default_factory=list)
     # Rows that change an entry with no ``версия`` to check it by (row; ``None``: no column).
     unchecked: list[tuple[int, str | None]] = field(default_factory=list)
+    # Rows without an id that an entry already is (an earlier import of the table created it):
+    # row, title, id.
+    created: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> list[RowChange]:
@@ -199,6 +204,23 @@ def _restored_question(question: str, current: list[str], row: TableRow, result:
     return question
 
 
+def _created_before(
+    brain: Brain, row: TableRow, questions: list[str], answer: str
+) -> FAQEntry | None:
+    """The entry a row without an id already is: the same title (case, ё and spacing
+    ignored), questions and answer — created by an earlier import of this very table (its row
+    still has no id), so importing the table again does not create it a second time."""
+    for entry in brain.kb.entries.values():
+        if (
+            title_key(entry.title) == title_key(row.title)
+            and (not row.category or row.category == entry.category)
+            and {question_key(q) for q in entry.questions} == {question_key(q) for q in questions}
+            and _as_stored(entry.answer) == answer
+        ):
+            return entry
+    return None
+
+
 def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
     """What importing ``rows`` would change in ``brain``'s knowledge base."""
     result = ImportPlan()
@@ -219,6 +241,7 @@ def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
     result.problems = [text for _, text in sorted(problems, key=lambda problem: problem[0])]
     result.notices.extend(encoding_notice(rows, result.restored))
     result.notices.extend(version_notices(result.kept, result.unchecked))
+    result.notices.extend(created_notices(result.created))
     return result
 
 
@@ -235,6 +258,13 @@ def _row(
         raise _RowError(f"название длиннее {MAX_TITLE_CHARS} символов")
     questions, answer = _questions(row), _answer(row)
     if not row.id:
+        created = _created_before(brain, row, questions, answer)
+        if created is not None:
+            result.created.append((row.line, created.title, created.id))
+            result.questions[created.id] = (row.line, list(created.questions))
+            return RowChange(
+                row.line, created.id, created.title, "same", brain.kb.sources[created.id].file
+            )
         _check_referral(answer, has_url_button=False)
         if row.category not in files:
             known = ", ".join(f"«{c}»" for c in files)

@@ -87,6 +87,19 @@ def version_notices(
     return notices
 
 
+def created_notices(created: list[tuple[int, str, str]]) -> list[str]:
+    """Rows without an id that an entry already is (the table imported before): not created a
+    second time."""
+    if not created:
+        return []
+    rows = ", ".join(f"строка {n} «{title}» (id {entry_id})" for n, title, entry_id in created)
+    return [
+        f"Уже есть в базе знаний — создано прежней загрузкой этой таблицы, второй раз не "
+        f"создаётся: {rows}. Чтобы править такую запись в этой таблице дальше, впишите её id в "
+        "ячейку «id» (или выгрузите таблицу заново)."
+    ]
+
+
 def encoding_notice(rows: list[TableRow], restored: set[str]) -> list[str]:
     encoding = next((r.encoding for r in rows if r.encoding != "utf-8"), None)
     if encoding is None:
@@ -159,6 +172,7 @@ def shared_titles(brain: Brain, rows: Sequence[RowChange]) -> list[tuple[int, st
     titles.update({change.entry_id: change.title for change in rows})
     lines = {change.entry_id: change.line for change in rows}
     given = {c.entry_id for c in rows if c.kind == "new" or c.title_changed}
+    new = {c.entry_id for c in rows if c.kind == "new"}
     owners: dict[str, list[str]] = {}
     for entry_id, title in titles.items():
         owners.setdefault(title_key(title), []).append(entry_id)
@@ -173,12 +187,19 @@ def shared_titles(brain: Brain, rows: Sequence[RowChange]) -> list[tuple[int, st
                 if o != entry_id
             ]
             line = lines[entry_id]
+            existing = [o for o in entry_ids if o != entry_id and o in brain.kb.entries]
+            hint = (
+                f" (если это запись, созданная прежней загрузкой этой таблицы, впишите в "
+                f"ячейку «id» «{existing[0]}» — тогда строка изменит её)"
+                if entry_id in new and existing
+                else ""
+            )
             problems.append(
                 (
                     line,
                     f"строка {line}: название «{titles[entry_id]}» уже есть у записи "
                     f"{', '.join(others)} — в списках и кнопках «Вы имели в виду…?» их не "
-                    "различить; дайте записи другое название",
+                    f"различить; дайте записи другое название{hint}",
                 )
             )
     return sorted(problems)

@@ -177,3 +177,47 @@ async def test_an_outdated_table_leaves_a_colleagues_newer_answer_alone(env: Env
         assert "изменено на сайте после выгрузки" in refused.json()["message"]
         shown = (await eva.get("/api/v1/editor/entries/pickup_storage")).json()
         assert shown["answer"] == COLLEAGUE
+
+
+async def test_the_same_table_imported_again_does_not_create_its_new_entry_twice(
+    env: Env,
+) -> None:
+    """QA: an editor adds a row and edits another, imports (OK), then edits one more row in
+    the SAME file and imports it again: the added row — still without an id — was a second
+    «Подарочные карты для компаний», refused as a title and questions another entry has."""
+    async with env.login("eva") as eva:
+        sheet = _rows((await eva.get("/api/v1/editor/kb.csv")).content)
+        storage = next(r for r in sheet if r[0] == "pickup_storage")
+        storage[4] += "\nПродлить хранение можно один раз, на 3 дня."
+        first = await _upload(eva, _csv([*sheet, GIFT_CARDS]), check=False)
+        assert first.status_code == 200, first.text
+        assert first.json()["plan"]["counts"]["new"] == 1
+
+        cost = next(r for r in sheet if r[0] == "delivery_cost")
+        cost[4] += "\nТочную стоимость покажем в корзине."
+        table = _csv([*sheet, GIFT_CARDS])
+        check = (await _upload(eva, table, check=True)).json()
+        assert check["ok"] is True, check["problems"]
+        assert [(r["entry_id"], r["kind"]) for r in check["rows"]] == [("delivery_cost", "changed")]
+        assert check["notices"] == [
+            "Уже есть в базе знаний — создано прежней загрузкой этой таблицы, второй раз не "
+            f"создаётся: строка {len(sheet) + 1} «Подарочные карты для компаний» (id "
+            "podarochnye_karty_dlya_kompaniy). Чтобы править такую запись в этой таблице "
+            "дальше, впишите её id в ячейку «id» (или выгрузите таблицу заново)."
+        ]
+        second = await _upload(eva, table, check=False)
+        assert second.status_code == 200, second.text
+        titles = [e["title"] for e in (await eva.get("/api/v1/editor/entries")).json()["entries"]]
+        assert titles.count("Подарочные карты для компаний") == 1
+        shown = (await eva.get("/api/v1/editor/entries/delivery_cost")).json()
+        assert "покажем в корзине" in shown["answer"]
+
+        # The new row edited further in that file: still not a second entry — it says which
+        # id to write into the row to change it.
+        gift = [*GIFT_CARDS[:4], GIFT_CARDS[4] + " Карту можно пополнить."]
+        refused = (await _upload(eva, _csv([*sheet, gift]), check=True)).json()
+        assert refused["ok"] is False
+        assert any(
+            "впишите в ячейку «id» «podarochnye_karty_dlya_kompaniy»" in p
+            for p in refused["problems"]
+        ), refused["problems"]
