@@ -14,7 +14,10 @@ greeting.
 
 A queued customer may also say it in words — «отмена», «не нужно оператора», «отмените вызов
 оператора», «вопрос решён, оператор не нужен», «а нет, не надо», «спасибо, уже не надо,
-разобрался» (:func:`typed_cancel`). Only while queued: once an
+разобрался», «да ладно, не надо уже», «отбой», «сам разобрался» (:func:`typed_cancel`).
+Words that may be a cancel in a longer message («не надо уже наверное, хотя…»,
+:func:`might_cancel`) get the button offered (:func:`offer`), never silence. «а нет, всё таки
+надо» right after a cancel brings the same request back (:func:`resume`). Only while queued: once an
 operator has the conversation, the words are a message to that operator, who reads them; with the
 bot, «отмена» is read like any other message (it may be about an order).
 """
@@ -36,18 +39,33 @@ CANCEL_HANDOFF_PAYLOAD = "/cancel_handoff"
 CANCELLED = "utter_handoff_cancelled"
 TOO_LATE = "utter_handoff_cancel_too_late"
 INACTIVE = "utter_handoff_cancel_inactive"
+OFFER = "utter_handoff_cancel_offer"
+RESUMED = "utter_handoff_resumed"
+CANCELLED_KEY = "cancelled_escalation"
+"""The context of the request taken back, kept for the customer's next message only."""
 
 
 # A whole message that only takes the request back («отмена», «уже не нужно», «передумал»),
 # with the words people put around it: «а нет, не надо», «спасибо, уже не надо, разобрался»,
-# «всё, отмена, сам нашёл». Not «не надо ждать, позовите» (the tail asks for something).
+# «всё, отмена, сам нашёл», «да ладно, не надо уже», «отбой», «проехали», «сам разобрался»,
+# «уже решил». Not «не надо ждать, позовите» (the tail asks for something), not «а нет, всё
+# таки надо» (no «не»).
+_DONE = (
+    r"отмена|отменить|отмените|отмени|отменяю|стоп|отбой|проехали|забейте|забудьте|"
+    r"(?:уже\s+|больше\s+|пока\s+)?(?:не\s+(?:нужно|надо|нужен|актуально)|неактуально|"
+    r"ничего\s+не\s+(?:нужно|надо))|"
+    r"передумала?|передумали|вопрос\s+(?:решен|снят|отпал|закрыт)|"
+    r"(?:все|вопрос|проблема)\s+(?:решилось|решился|решилась)|"
+    r"(?:я\s+)?(?:сам|сама|уже)\s+(?:все\s+)?(?:разобрал(?:ся|ась)|справил(?:ся|ась)|"
+    r"решил|решила|нашел|нашла)|"
+    r"(?:я\s+)?(?:разобрал(?:ся|ась)|справил(?:ся|ась))|нашлось|решилось"
+)
 _ALONE = re.compile(
-    r"(?:(?:а|ой|ах|ну|нет|спасибо|все|уже|ладно|хорошо|ок|окей|извините)\s+)*"
-    r"(?:отмена|отменить|отмените|отмени|отменяю|стоп|"
-    r"(?:уже\s+|больше\s+)?(?:не\s+(?:нужно|надо)|ничего\s+не\s+(?:нужно|надо))|"
-    r"передумала?|вопрос\s+(?:решен|снят))"
-    r"(?:\s+(?:спасибо|пожалуйста|уже|все|больше|извините|сам|сама|разобрал(?:ся|ась)|"
-    r"нашел|нашла|нашлось|решил|решила|решилось|понял|поняла|вопрос\s+(?:решен|снят)))*"
+    r"(?:(?:а|ой|ах|ну|нет|да|спасибо|все|уже|ладно|хорошо|ок|окей|извините|короче|"
+    r"слушайте|тогда|блин)\s+)*"
+    rf"(?:{_DONE})"
+    rf"(?:\s+(?:{_DONE}|спасибо|пожалуйста|уже|все|больше|извините|тогда|сам|сама|"
+    r"разобрал(?:ся|ась)|нашел|нашла|нашлось|решил|решила|решилось|понял|поняла))*"
 )
 # A person or the request named with a cancelling word around it, anywhere in the message.
 _WHO = escalation.PERSON
@@ -60,6 +78,21 @@ _CANCEL_WORDS = re.compile(
     rf"|\b{_WHO}\s+(?:(?:уже|больше|мне|пока)\s+)*не\s+(?:нужн\w*|надо|нужен)"
 )
 _WORDS = re.compile(r"[а-яa-z]+")
+# Words that may take the request back in a longer message («не надо уже наверное, хотя…»,
+# «вроде разобрался, но…»): not sure enough to cancel, too close to leave unanswered.
+_MAYBE = re.compile(
+    r"\bне\s+(?:нужн\w*|надо|нужен|актуальн\w*)\b|\bнеактуальн\w*|\bотбой\b|\bпроехали\b|"
+    r"\bпередумал\w*|\bразобрал(?:ся|ась)\b|\bсправил(?:ся|ась)\b|\bрешил(?:ся|ось|ась)\b|"
+    r"\bотмен\w*\s+(?:вызов|запрос|обращени|заявк)"
+)
+_CALLS = re.compile(r"\bпозов\w*|\bзовите\b|\bсоедин\w*|\bподключ\w*")
+# «а нет, всё таки надо», «всё-таки нужен оператор», «нет, надо»: right after a cancel, the
+# customer wants the person back.
+_BACK = re.compile(
+    r"(?:(?:а|ой|ну|нет|хотя|стоп|все|таки|всетаки|же|извините|я|мне|нам)\s+)*"
+    r"(?:надо|нужно|нужен|нужна|верните|позовите|зовите)"
+    rf"(?:\s+(?:все|таки|всетаки|же|пожалуйста|еще|обратно|его|{_WHO}|вызов\w*))*"
+)
 
 
 def is_cancel(turn: Turn) -> bool:
@@ -75,6 +108,32 @@ def typed_cancel(text: str) -> bool:
     call, the request or the person, or be the whole message."""
     words = " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
     return bool(_ALONE.fullmatch(words) or _CANCEL_WORDS.search(words))
+
+
+def might_cancel(text: str) -> bool:
+    """Words that may take the request back, in a message :func:`typed_cancel` does not read as
+    a cancel for sure (nor a call for a person): the customer is offered the button."""
+    words = " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
+    return (
+        not typed_cancel(text)
+        and escalation.calls_for_person(text) is None
+        and not _CALLS.search(words)
+        and bool(_MAYBE.search(words))
+    )
+
+
+def offer(turn: Turn) -> bool:
+    """A queued customer's message that may be a cancel (:func:`might_cancel`): the
+    «Отменить вызов оператора» button offered in so many words (``utter_handoff_cancel_offer``),
+    whatever the throttle on acknowledgements. False when it is no such message (or the project
+    has no such response)."""
+    event = turn.event
+    if event.kind is not InboundKind.TEXT or OFFER not in turn.domain.responses:
+        return False
+    if not might_cancel(event.text):
+        return False
+    turn.utter(OFFER)
+    return True
 
 
 def wants_cancel(turn: Turn) -> bool:
@@ -100,6 +159,12 @@ async def cancel(turn: Turn) -> None:
         said = next((r for r in (INACTIVE, PROMPT) if r in turn.domain.responses), "utter_greet")
         turn.utter(said)
         return
+    if isinstance(request := (conversation.context or {}).get("escalation"), dict):
+        # «а нет, всё таки надо» next brings the same request back (:func:`resume`).
+        conversation.context = {
+            **(conversation.context or {}),
+            CANCELLED_KEY: {**request, "team": conversation.team},
+        }
     await repo.move(
         turn.session,
         conversation,
@@ -113,3 +178,51 @@ async def cancel(turn: Turn) -> None:
     )
     if CANCELLED in turn.domain.responses:
         turn.utter(CANCELLED)
+
+
+def takes_back(text: str) -> bool:
+    """«а нет, всё таки надо», «всё-таки нужен оператор», «нет, надо»: the cancel undone."""
+    words = " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
+    return bool(_BACK.fullmatch(words))
+
+
+async def resume(turn: Turn) -> bool:
+    """The customer's message right after a cancel that wants the person back («а нет, всё таки
+    надо»): the same request goes to the queue again — its reason, team and what the operator
+    reads on the card — with ``utter_handoff_resumed`` and the wait. Any other message forgets
+    the request taken back (a new call is a new request). False when it is no such message."""
+    from bot.handover import escalate
+
+    conversation = turn.conversation
+    context = dict(conversation.context or {})
+    request = context.pop(CANCELLED_KEY, None)
+    if request is None:
+        return False
+    conversation.context = context
+    event = turn.event
+    if not isinstance(request, dict) or event.kind is not InboundKind.TEXT:
+        return False
+    if not takes_back(event.text):
+        return False
+    try:
+        reason = escalation.Reason(str(request.get("reason")))
+    except ValueError:
+        reason = escalation.Reason.REQUEST
+    announced = RESUMED in turn.domain.responses
+    if announced:
+        turn.utter(RESUMED)
+    team = request.get("team")
+    await escalate(
+        turn,
+        reason,
+        str(request.get("detail") or ""),
+        team=team if isinstance(team, str) else None,
+        announced=announced,
+    )
+    if turn.conversation.owner != Owner.BOT.value:  # not blocked: the card as it was
+        kept = {k: v for k, v in request.items() if k != "team"}
+        turn.conversation.context = {
+            **(turn.conversation.context or {}),
+            "escalation": {**kept, "at": turn.now.isoformat()},
+        }
+    return True

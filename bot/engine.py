@@ -316,6 +316,8 @@ class Engine:
         elif fail_open:  # the bot owns it (an open conversation no person holds)
             turn.utter("utter_error")
             await escalate(turn, Reason.FAILURE)
+        elif await cancel.resume(turn):
+            pass  # «а нет, всё таки надо» right after a cancel: the same request again
         else:
             if (chosen := choice.picked(turn)) is not None:  # «2» after «Уточните…»
                 turn.event, turn.prediction = chosen, None

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot import linking
+from bot import cancel, contacts, linking
 from bot.dialogue import HANDOFF_PAYLOAD, LINK_PAYLOAD, Turn, answer_entry
 from bot.events import InboundKind
 from bot.ownership import Owner
@@ -29,6 +29,8 @@ QUEUED_AGAIN_NOBODY = "utter_handoff_queued_again_nobody_online"
 QUEUED_OFFLINE = "utter_handoff_queued_offline"
 WAIT = "utter_handoff_wait"
 NOBODY_WAIT = "utter_handoff_wait_nobody_online"
+NOBODY_CONTACTS = "utter_handoff_wait_nobody_online_contacts"
+"""The same with today's hours and the phone / e-mail of ``handoff.contacts_entry``."""
 OPERATOR_CONNECTED = "utter_handoff_operator_connected"
 """«Оператор Анна подключён к диалогу и скоро ответит»: asked «вы тут?» before their first word."""
 _LEAD = r"^(?:(?:ну|а|и|так|эй|еще|ещ[её]|мне|вас|нам)\s+)*"
@@ -46,6 +48,11 @@ _ASKS_PRESENCE = re.compile(
     r"(?:\s+(?:вообще|уже|там|еще|ал+о+))*$"
 )
 _WORDS = re.compile(r"[а-яё]+")
+# A question without its «?»: «как долго», «почему не отвечаете», «а можно побыстрее».
+_QUESTION = re.compile(
+    r"^(?:(?:а|ну|и|так|скажите|подскажите)\s+)*(?:как|что|где|когда|почему|зачем|сколько|"
+    r"можно|какой|какая|какие|куда|кто|чем|откуда|надолго|долго)\b"
+)
 
 
 def asks_about_wait(text: str) -> bool:
@@ -53,6 +60,25 @@ def asks_about_wait(text: str) -> bool:
     there («вы тут?», «алло»)?"""
     words = " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
     return bool(_ASKS_WAIT.match(words) or _ASKS_PRESENCE.match(words))
+
+
+def reacts_to(turn: Turn) -> bool:
+    """A queued customer's message the bot must answer whatever the throttle: a question
+    («а сколько стоит доставка в Анадырь?», «почему так долго»), a call for a person or a
+    complaint. Only plain additions to the request («меня зовут Ольга», «заказ 12345678») share
+    one acknowledgement per burst."""
+    event = turn.event
+    if event.kind is not InboundKind.TEXT:
+        return False
+    text = event.text.lower().replace("ё", "е")
+    prediction, cfg = turn.prediction, turn.config.handoff
+    intent = prediction.intent if prediction is not None else None
+    return bool(
+        "?" in text
+        or _QUESTION.match(" ".join(_WORDS.findall(text)))
+        or escalation.calls_for_person(text)
+        or (intent is not None and intent in (*cfg.request_intents, *cfg.complaint_intents))
+    )
 
 
 async def _silent_operator(turn: Turn) -> Operator | None:
@@ -90,7 +116,9 @@ async def say_status(turn: Turn) -> None:
         _say_offline(turn, back)
     elif WAIT in turn.domain.responses:
         expected = await waiting.expected_wait_minutes(turn.session, conv, turn.config.handoff)
-        if expected.nobody_online and NOBODY_WAIT in turn.domain.responses:
+        if expected.nobody_online and _say_contacts(turn):
+            pass  # nobody is at their place: today's hours and the phone / e-mail instead
+        elif expected.nobody_online and NOBODY_WAIT in turn.domain.responses:
             turn.utter(NOBODY_WAIT)  # nobody is at their place: no minutes to name
         else:
             turn.utter(WAIT, wait_minutes=escalation.plural_minutes(expected.minutes))
@@ -101,6 +129,24 @@ async def say_status(turn: Turn) -> None:
         "queued_heard_at": turn.now.isoformat(),
         "queued_reminder_at": turn.now.isoformat(),
     }
+
+
+def _say_contacts(turn: Turn) -> bool:
+    """In working hours with nobody of the team online: what the bot knows instead of minutes —
+    today's hours and the contacts entry's phone and e-mail, with its buttons
+    (``utter_handoff_wait_nobody_online_contacts``, bot/contacts.py). False without the
+    response, the entry's contacts or today's hours."""
+    cfg = turn.config.handoff
+    found = contacts.from_entry(turn.kb, cfg.contacts_entry)
+    hours = contacts.hours_today(cfg.working_hours, turn.now)
+    if found is None or hours is None or NOBODY_CONTACTS not in turn.domain.responses:
+        return False
+    said = turn.domain.render(NOBODY_CONTACTS, turn.channel, hours=hours, contacts=found.text)
+    turn.say(
+        dataclasses.replace(said, buttons=(*said.buttons, *found.buttons)),
+        {"response": NOBODY_CONTACTS},
+    )
+    return True
 
 
 async def _closed_until(turn: Turn) -> datetime | None:
@@ -173,6 +219,14 @@ async def while_queued(turn: Turn) -> None:
         for entry_id in faq_answers(turn) if event.kind is InboundKind.START else ():
             await answer_entry(turn, entry_id)  # a FAQ deep link: its answer, as asked
         return
+    if not faq_answers(turn) and cancel.offer(turn):
+        # «да ладно, не надо уже наверное…»: maybe a cancel — the button, never silence.
+        conv.context = {
+            **(conv.context or {}),
+            "queued_heard_at": turn.now.isoformat(),
+            "queued_reminder_at": turn.now.isoformat(),
+        }
+        return
     heard = (conv.context or {}).get("queued_heard_at")
     entries = faq_answers(turn)
     for entry_id in entries:
@@ -184,6 +238,7 @@ async def while_queued(turn: Turn) -> None:
         or turn.now - datetime.fromisoformat(last) >= QUEUED_REMINDER_EVERY
         or heard is None
         or turn.now - datetime.fromisoformat(heard) >= QUEUED_SILENCE
+        or reacts_to(turn)  # a question or a call for a person is never met with silence
     )
     context["queued_heard_at"] = turn.now.isoformat()
     if entries:

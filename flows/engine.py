@@ -54,6 +54,8 @@ __all__ = ["BUTTON_PREFIX", "START_PREFIX", "FlowHandler", "flow_of_entry_button
 STALE_BUTTON_TEXT = "Этот вопрос уже закрыт. Если нужно что-то ещё — просто напишите."
 CANCELLED_TEXT = "Хорошо, отменил. Чем ещё могу помочь?"
 UNCLEAR_TEXT = "Не уверен, что понял вас правильно."
+FAILED = "utter_handoff_flow_failed"
+"""Said before the hand-off when a step's answers ran out (``on_fail: handoff``)."""
 
 
 def _fill(text: str, slots: Mapping[str, str]) -> str:
@@ -138,6 +140,8 @@ class FlowHandler:
         if state.tries > step.retries:
             if step.on_fail == "handoff":
                 self._finish(turn, state)
+                if FAILED in turn.domain.responses:  # the customer never asked for a person
+                    turn.utter(FAILED)
                 await escalate(turn, Reason.FLOW, f"{flow.id}:{step.id}")
                 return
             await self._run(turn, flow, state, index + 1)

@@ -161,3 +161,7 @@ class HandoffConfig(BaseModel):
     # (bot/rating.py); the statistics count the reasons.
     ask_low_rating_reason: bool = True
     working_hours: WorkingHours = Field(default_factory=WorkingHours)
+    # The knowledge-base entry with the team's phone and e-mail (its tel:/mailto: buttons): a
+    # customer asking «сколько ждать?» while nobody of the team is online is told them and
+    # today's hours (bot/contacts.py). None: only that a colleague answers once back.
+    contacts_entry: str | None = None

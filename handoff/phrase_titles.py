@@ -23,6 +23,9 @@ TITLES = {
         "Передача оператору, когда никого нет на месте, номер заказа уже назван"
     ),
     "utter_handoff_wait_nobody_online": "Ожидание оператора, когда никого нет на месте",
+    "utter_handoff_wait_nobody_online_contacts": (
+        "Ожидание, когда никого нет на месте: часы работы, телефон и почта"
+    ),
     "utter_handoff_offline": "Операторы не на связи",
     "utter_handoff_offline_special_day": "Операторы не на связи (праздничный график)",
     "utter_chat_status_online": "Шапка веб-чата: операторы на связи",
@@ -32,6 +35,8 @@ TITLES = {
     "utter_handoff_cancelled": "Клиент отменил вызов оператора",
     "utter_handoff_cancel_too_late": "Отмена, когда оператор уже подключился",
     "utter_handoff_cancel_inactive": "Отмена вызова, которого уже нет",
+    "utter_handoff_cancel_offer": "Клиент, возможно, отменяет вызов: кнопка отмены",
+    "utter_handoff_resumed": "Клиент передумал отменять вызов",
     "utter_handoff_unavailable": "Заблокированный клиент зовёт оператора",
     "utter_handoff_queued_again": "Клиент пишет, пока ждёт",
     "utter_handoff_queued_again_nobody_online": "Клиент пишет, пока ждёт, а никого нет на месте",
@@ -39,6 +44,7 @@ TITLES = {
     "utter_handoff_operator_connected": "Клиент спрашивает «вы тут?», оператор ещё не ответил",
     "utter_handoff_queued_answered": "Клиент в очереди получил ответ из базы знаний",
     "utter_handoff_not_understood": "Бот не понял и зовёт оператора",
+    "utter_handoff_flow_failed": "Сценарий не получил ответа и зовёт оператора",
     "utter_handoff_still_waiting": "Ожидание затянулось",
     "utter_handoff_still_waiting_offline": "Ожидание затянулось до конца рабочего дня",
     "utter_handoff_still_waiting_nobody_online": "Ожидание затянулось, операторов нет на месте",
