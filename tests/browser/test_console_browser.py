@@ -1108,7 +1108,7 @@ def test_a_blocked_customers_waiting_request_leaves_the_queue_and_says_why(
     person, the history said nothing of a close. Now a colleague's queue loses it at once, the
     history says why, and the customer is told (neutrally) without having to write again."""
     says = "Позовите оператора, я вам всем покажу"
-    operator, customer, conversation = a_customer_waits(server, contexts, "zoya", "Зоя", says)
+    operator, customer, conversation = a_customer_waits(server, contexts, "agata", "Агата", says)
     server.add_operator("yuri", name="Юрий")
     colleague = contexts()
     log_in(colleague, server, "yuri")
@@ -1118,7 +1118,7 @@ def test_a_blocked_customers_waiting_request_leaves_the_queue_and_says_why(
     expect(waiting).to_have_count(1)
     operator.once("dialog", lambda d: d.accept())
     operator.click("#block")
-    expect(operator.locator("#messages")).to_contain_text("Закрыто: клиент заблокирован (Зоя)")
+    expect(operator.locator("#messages")).to_contain_text("Закрыто: клиент заблокирован (Агата)")
     expect(waiting).to_have_count(0)  # live, nobody reloaded
     told = customer.locator("li.msg--bot").last
     expect(told).to_contain_text("Подключить оператора в этом чате сейчас не получится")
@@ -1215,26 +1215,26 @@ def test_the_servers_away_status_says_why_and_how_to_come_back(
     grace = handoff.presence_grace_seconds
     handoff.presence_grace_seconds = 0.5
     try:
-        server.add_operator("oleg", name="Олег")
-        oleg = contexts()
-        log_in(oleg, server, "oleg")
-        expect(oleg.locator("#status")).to_have_value("online")
-        notice = oleg.locator("#away-auto")
+        server.add_operator("platon", name="Платон")
+        platon = contexts()
+        log_in(platon, server, "platon")
+        expect(platon.locator("#status")).to_have_value("online")
+        notice = platon.locator("#away-auto")
         expect(notice).to_be_hidden()
-        oleg.evaluate("EVENTS.source.close()")  # the connection is gone
-        oleg.wait_for_timeout(2000)  # past the grace: the server marks him away
-        oleg.evaluate("connect()")  # the connection is back, as the browser would retry
+        platon.evaluate("EVENTS.source.close()")  # the connection is gone
+        platon.wait_for_timeout(2000)  # past the grace: the server marks him away
+        platon.evaluate("connect()")  # the connection is back, as the browser would retry
         expect(notice).to_be_visible()
         expect(notice).to_contain_text("Консоль была закрыта или без связи дольше 1 с")
         expect(notice).to_contain_text("у вас статус «Не на месте»")
         expect(notice).to_contain_text("Новые диалоги вам не назначаются. Вернуться: «В сети».")
-        expect(oleg.locator("#status")).to_have_value("away")
-        oleg.click("#away-auto-back")
+        expect(platon.locator("#status")).to_have_value("away")
+        platon.click("#away-auto-back")
         expect(notice).to_be_hidden()
-        expect(oleg.locator("#status")).to_have_value("online")
-        oleg.reload()  # the server has it too: no notice after a reload
-        expect(oleg.locator("#live")).to_have_class(re.compile("on"))
-        expect(oleg.locator("#status")).to_have_value("online")
+        expect(platon.locator("#status")).to_have_value("online")
+        platon.reload()  # the server has it too: no notice after a reload
+        expect(platon.locator("#live")).to_have_class(re.compile("on"))
+        expect(platon.locator("#status")).to_have_value("online")
         expect(notice).to_be_hidden()
     finally:
         handoff.presence_grace_seconds = grace
