@@ -42,6 +42,11 @@ def fix_homoglyphs(text: str) -> str:
     return _MIXED.sub(one, text)
 
 
+def to_russian_layout(text: str) -> str:
+    """What ``text`` typed on QWERTY would have been on ЙЦУКЕН («ult» → «где»)."""
+    return text.translate(_TO_RU)
+
+
 def link_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` has URLs and e-mails: Latin there is meant, never converted."""
     return [m.span() for m in _SKIP.finditer(text)]

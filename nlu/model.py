@@ -29,6 +29,7 @@ from nlu.courtesy import strip_courtesy
 from nlu.encoders import Encoder, EncoderUnavailable, get_encoder
 from nlu.entities import extract_entities
 from nlu.features import TfidfSpace
+from nlu.latin import means_something
 from nlu.layout import fix_homoglyphs, fix_layout
 from nlu.persist import ModelFileError, read_model, write_model
 from nlu.preprocess import Analyzed, Preprocessor, char_features, respelled, word_features
@@ -228,18 +229,22 @@ class IntentModel:
 
         A word is evidence if it has two letters or more and is a Russian word pymorphy3
         knows («ок», «да», «др»), a word of the training vocabulary (brands, «пвз»), a
-        placeholder (a number, URL, e-mail), a Latin word (the sentence encoder reads English:
-        «thanks», «where is my order») or shares its first five letters with a training word
-        («благодарочка»). One letter alone («ыыы» → «ы», «в») says nothing about an intent.
+        placeholder (a number, URL, e-mail), a Latin word that means something (the sentence
+        encoder reads English: «thanks», «where is my order»; a keyboard mash such as
+        «asdfgh» or «sdfsdf» does not, unless it reads as a Russian word: :mod:`nlu.latin`) or
+        shares its first five letters with a training word («благодарочка»). One letter alone
+        («ыыы» → «ы», «в») says nothing about an intent.
         """
         speller = self.pre.speller.counts if self.pre.speller is not None else {}
         vocab = self.word_space.vocab
         for word, lem in zip(a.words, a.lemmas, strict=True):
             if len(word) < 2:
                 continue
-            if word in PLACEHOLDERS or not _CYRILLIC.search(word):
+            if word in PLACEHOLDERS or lem in vocab or word in speller or word in vocab:
                 return False
-            if is_known_word(word) or lem in vocab or word in speller or word in vocab:
+            if _CYRILLIC.search(word) and is_known_word(word):
+                return False
+            if not _CYRILLIC.search(word) and means_something(word, is_known_word):
                 return False
             if len(word) >= STEM and word[:STEM] in self._stems():
                 return False

@@ -102,7 +102,7 @@ def spellings(word: str, limit: int = MAX_CANDIDATES) -> list[str]:
     return done[:limit]
 
 
-def _decode(word: str, is_russian_word: Callable[[str], bool]) -> str | None:
+def decode(word: str, is_russian_word: Callable[[str], bool]) -> str | None:
     """The first known spelling of ``word``; then one with a dropped ь put back."""
     found = spellings(word)
     for ru in found:
@@ -142,7 +142,7 @@ def fix_translit(
     for m in latin:
         raw = m.group()
         counts = len(raw) >= 3
-        ru = _decode(raw.lower(), is_russian_word)
+        ru = decode(raw.lower(), is_russian_word)
         if ru is None:
             misses += counts
             if misses > allowed_misses:  # the decision is made: stop decoding

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlu import Decision, Example, NLUConfig
+from nlu.latin import keyboard_mash, means_something
 from nlu.layout import fix_homoglyphs, fix_layout
 from nlu.model import IntentModel
 from nlu.text import is_known_word
@@ -197,3 +198,68 @@ def test_a_pasted_english_text_costs_little_to_rule_out() -> None:
         long_translit
     )
     assert asked == []
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "asdfgh",
+        "asdf",
+        "qwerty",
+        "qwertyuiop",
+        "zxcvb",
+        "ghjkl",
+        "lkjh",
+        "jkjkjk",
+        "jkjkj",
+        "sdfsdfsdf",
+        "asdasd",
+        "hahaha",
+        "aslkdjf",
+        "kjsdhfkjsdhf",
+    ],
+)
+def test_a_keyboard_mash_means_nothing(word: str) -> None:
+    assert keyboard_mash(word)
+    assert not means_something(word, is_known_word)
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "iphone",
+        "xiaomi",
+        "samsung",
+        "huawei",
+        "bosch",
+        "krups",
+        "schwarzkopf",
+        "bluetooth",
+        "wi-fi",
+        "hdmi",
+        "usb",
+        "jbl",
+        "ok",
+        "thanks",
+        "hello",
+        "where",
+        "property",
+        "liberty",
+        "strengths",
+        "flash",
+        "glass",
+        "pretty",
+        "gde",
+        "zakaz",
+        "skolko",
+    ],
+)
+def test_brands_english_and_translit_mean_something(word: str) -> None:
+    assert means_something(word, is_known_word)
+
+
+@pytest.mark.parametrize("word", ["mama", "papa"])
+def test_a_mash_in_shape_that_reads_as_russian_means_something(word: str) -> None:
+    """A syllable twice is the shape of a mash, but «mama» is «мама» in translit."""
+    assert keyboard_mash(word)
+    assert means_something(word, is_known_word)

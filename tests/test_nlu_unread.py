@@ -15,6 +15,8 @@ from tests.dialogue import TestBot
 
 NOT_UNDERSTOOD = "Извините, я не совсем понял вопрос"
 GIBBERISH = ["асдфг", "фывфыв", "ккк", "ыыы", "хз", "асдфг!!", "асдфг 😊", "жк"]
+# A Latin mash: before nlu/latin.py each Latin word was evidence («zxcv» was thanks 0.46).
+LATIN_GIBBERISH = ["asdfgh", "qwertyuiop", "sdfsdfsdf", "zxcvb", "jkjkjk", "ghjkl", "qwerty!!"]
 # Short real inputs: each reads as it did before the rule (the rule never fires on them).
 READ = [
     "ок",
@@ -33,6 +35,9 @@ READ = [
     "пвз",
     "samsung",
     "iphone",
+    "xiaomi",
+    "hello",
+    "wi-fi",
     "thanks",
     "where is my order",
     "благодарочка",
@@ -51,6 +56,12 @@ def test_a_keyboard_mash_is_rejected(demo_model: Any, text: str) -> None:
     p = demo_model.predict(text)
     assert p.decision is Decision.REJECT
     assert p.confidence == 0.0
+
+
+@pytest.mark.parametrize("text", LATIN_GIBBERISH)
+def test_a_latin_keyboard_mash_is_rejected(demo_model: Any, text: str) -> None:
+    p = demo_model.predict(text)
+    assert (p.decision, p.confidence) == (Decision.REJECT, 0.0)
 
 
 def test_without_the_rule_a_mash_was_answered(demo_model: Any) -> None:
@@ -109,3 +120,38 @@ def test_a_lone_weak_guess_is_no_clarify(scores: tuple[float, ...], decision: De
 def test_the_lone_threshold_at_the_clarify_threshold_is_the_old_policy() -> None:
     cfg = NLUConfig(clarify_lone_threshold=0.2)
     assert decide(_ranking(0.22, 0.10), cfg) is Decision.CLARIFY
+
+
+@pytest.mark.parametrize("text", ["asdfgh", "qwertyuiop", "sdfsdfsdf", "zxcvb", "jkjkjk", "ghjkl"])
+async def test_a_latin_mash_gets_not_understood(bot: TestBot, text: str) -> None:
+    """«zxcvb» got «Пожалуйста!…» (thanks 0.44), «jkjkjk» the whole welcome (greet 0.55)."""
+    alice = bot.customer("alice")
+    [answer] = await alice.say(text)
+    assert answer.text.startswith(NOT_UNDERSTOOD)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("iphone не заряжается", "defective_item"),
+        ("ult vjq pfrfp", "order_status"),
+        ("gde moi zakaz", "order_status"),
+    ],
+)
+async def test_latin_that_means_something_is_still_understood(
+    bot: TestBot, text: str, intent: str
+) -> None:
+    alice = bot.customer("alice")
+    [answer] = await alice.say(text)
+    assert not answer.text.startswith(NOT_UNDERSTOOD)
+    prediction = alice.last_outcome.prediction
+    assert prediction is not None
+    assert (prediction.intent, prediction.decision) == (intent, Decision.ANSWER)
+
+
+async def test_a_brand_with_a_topic_is_no_mash(bot: TestBot) -> None:
+    """«xiaomi гарантия»: the service centres are offered, not «не понял»."""
+    alice = bot.customer("alice")
+    [answer] = await alice.say("xiaomi гарантия")
+    assert not answer.text.startswith(NOT_UNDERSTOOD)
+    assert "Сервисные центры" in alice.buttons()
