@@ -14,9 +14,9 @@ from bot.storage.db import Database
 from bot.storage.models import ContentRevision, EditorAction
 from handoff.editor import prediction_json
 from handoff.errors import Conflict, HandoffError
+from handoff.new_entry_checks import EntryProblems, form_problems
 from handoff.teaching import (
     ANSWER_MESSAGES,
-    QuestionTaken,
     Reloader,
     TeachResult,
     audit_row,
@@ -112,26 +112,24 @@ async def create_entry(
     confidently with another entry is refused unless ``force``."""
     current = brain()
     files = categories(current)
-    if category not in files:
-        raise HandoffError("Выберите раздел базы знаний.", "no_category")
+    # Everything wrong at once, each by its field; a title or question another entry has
+    # whatever ``force`` says: the reload would refuse it.
+    problems = form_problems(
+        current,
+        files,
+        NEW_ENTRY_MESSAGES,
+        lambda brain, question: entry_with_question(brain, question, None),
+        title=title,
+        category=category,
+        questions=questions,
+        answer=answer,
+    )
+    if problems:
+        raise EntryProblems(problems)
     try:
         entry = new_entry(title, category, questions, answer, taken=taken_ids(current))
     except EditError as exc:
         raise HandoffError(NEW_ENTRY_MESSAGES.get(exc.code, str(exc)), exc.code) from None
-    same = entry_titled(current, entry.title)
-    if same is not None:  # whatever ``force`` says: the reload would refuse it
-        raise HandoffError(
-            f"Запись с названием «{same.title}» уже есть — в списках и в кнопках «Вы имели в "
-            "виду…?» их будет не различить. Дайте новой записи другое название или добавьте "
-            "вопросы в существующую.",
-            "title_taken",
-        )
-    for question in entry.questions:  # whatever ``force`` says: the reload would refuse it
-        taken = entry_with_question(current, question, None)
-        if taken is not None:
-            raise QuestionTaken(
-                f"Вопрос «{question}» уже есть в записи «{taken.title}» — уберите его из списка."
-            )
     for question in [] if force else entry.questions:
         other = confident_elsewhere(current, question, None)
         if other is not None:

@@ -27,6 +27,7 @@ from handoff import (
 from handoff.editor_refusals import entry_gone
 from handoff.errors import HandoffError, NotFound
 from handoff.new_entries import AnsweredElsewhere
+from handoff.new_entry_checks import EntryProblems
 from handoff.teaching import Reloader
 from handoff.web.context import Console, error, json_body, str_field
 from handoff.web.kb_table import kb_table_routes
@@ -70,7 +71,7 @@ async def _content_change(
         return JSONResponse(
             {"error": exc.code, "message": exc.message, "current": exc.current}, status_code=409
         )
-    except AnsweredElsewhere as exc:  # the entry that answers it: «Добавить вопрос в «…»»
+    except (AnsweredElsewhere, EntryProblems) as exc:  # the entry that answers it; each field's
         return JSONResponse(exc.to_json(), status_code=exc.status)
     except HandoffError as exc:
         return error(exc)

@@ -117,3 +117,51 @@ def test_a_question_answered_since_says_so_and_leaves_with_one_click(
     expect(item).to_have_count(0)
     editor.reload()
     expect(editor.locator("li.un-item", has_text="парковка для велосипедов")).to_have_count(0)
+
+
+def test_a_new_entry_with_several_mistakes_hears_of_all_of_them_at_once_by_its_fields(
+    new_entry_server: tuple[Server, Path], pages: Any
+) -> None:
+    """QA: «Новая запись» refused one problem at a time — the section, then after choosing it
+    a question too long, then a taken title… Now every problem at once, each at its field."""
+    server, root = new_entry_server
+    server.add_operator("zoya", role="editor", name="Зоя")
+    editor = pages()
+    log_in_editor(editor, server, "zoya")
+    before = {p.name: p.read_bytes() for p in (root / "data" / "faq").glob("*.yml")}
+    editor.click("#new-entry-btn")
+    form = editor.locator("#new-entry-form")
+    form.locator("[name=title]").fill("сроки  ДОСТАВКИ")  # «Сроки доставки» has that title
+    rambling = "а вот скажите пожалуйста " * 13  # 325 characters: no customer asks so
+    form.locator("[name=questions]").fill(
+        f"когда привезут мой холодильник\nСКОЛЬКО стоит доставка\n{rambling}"
+    )
+    form.locator("button.create-submit").click()  # no section, no answer either
+
+    result = editor.locator("#new-entry-result")
+    expect(result).to_contain_text("замечаний — 5, каждое указано у своего поля")
+    expect(form.locator("[data-field=title]")).to_contain_text(
+        "Запись с названием «Сроки доставки» уже есть"
+    )
+    expect(form.locator("[data-field=category]")).to_have_text("Выберите раздел базы знаний.")
+    questions = form.locator("[data-field=questions] li")
+    expect(questions).to_have_count(2)
+    expect(questions.nth(0)).to_have_text(
+        "Вопрос «СКОЛЬКО стоит доставка» уже есть в записи «Стоимость доставки» — уберите его "
+        "из списка."
+    )
+    expect(questions.nth(1)).to_contain_text("«а вот скажите пожалуйста")
+    expect(questions.nth(1)).to_contain_text("Вопрос длиннее 300 символов")
+    expect(form.locator("[data-field=answer]")).to_contain_text("Пустой ответ")
+    expect(form.locator("[name=title]")).to_have_attribute("aria-invalid", "true")
+
+    # Fixed all but the answer: only the answer's problem is left, the others' notes go.
+    form.locator("[name=title]").fill("Доставка крупной техники")
+    form.locator("[name=category]").select_option(index=1)
+    form.locator("[name=questions]").fill("когда привезут мой холодильник")
+    form.locator("button.create-submit").click()
+    expect(result).to_contain_text("Пустой ответ")
+    expect(form.locator(".field-problem")).to_have_count(1)
+    expect(form.locator("[data-field=answer]")).to_be_visible()
+    expect(form.locator("[name=title]")).not_to_have_attribute("aria-invalid", "true")
+    assert {p.name: p.read_bytes() for p in (root / "data" / "faq").glob("*.yml")} == before

@@ -109,8 +109,10 @@ function newEntryForm(item, result, done) {
   const form = el("div", { class: "new-entry", hidden: true },
     el("p", { class: "small" }, "Вопросы клиентов — по одному в строке; чем больше вариантов, тем увереннее бот."),
     title, category, questions, answer, counter(answer), submit);
+  const fields = { title, category, questions, answer };
   const createAs = async (force) => {
     submit.disabled = true;
+    fieldProblems(fields, []);
     result.replaceChildren(el("p", { class: "small" }, "Создаю запись, переобучаю бота и проверяю качество…"));
     result.hidden = false;
     try {
@@ -124,17 +126,44 @@ function newEntryForm(item, result, done) {
       done(data);
     } catch (error) {
       answeredElsewhere(result, error, { item, questions, createAs, done });
+      fieldProblems(fields, (error.data || {}).fields || []);
     }
     submit.disabled = false;
   };
   submit.addEventListener("click", () => createAs(false));
   form.reset = () => {
+    fieldProblems(fields, []);
     for (const box of [title, answer]) box.value = box.base = "";
     questions.value = questions.base = first;
     category.value = "";
     answer.recount();
   };
   return form;
+}
+
+// Every problem of a new entry's form at once, each under its field (a question's names the
+// question): the title, the section, the questions, the answer. ``problems`` empty: none shown.
+function fieldProblems(fields, problems) {
+  for (const box of Object.values(fields)) {
+    box.removeAttribute("aria-invalid");
+    const next = box.fieldNote;
+    if (next) next.remove();
+    box.fieldNote = null;
+  }
+  const byField = new Map();
+  for (const p of problems) {
+    if (!fields[p.field]) continue;
+    const text = p.question && !p.message.includes(p.question) ? `«${p.question}» — ${p.message}` : p.message;
+    if (!byField.has(p.field)) byField.set(p.field, []);
+    byField.get(p.field).push(text);
+  }
+  for (const [name, texts] of byField) {
+    const box = fields[name];
+    const note = el("ul", { class: "field-problem error", "data-field": name }, ...texts.map((t) => el("li", {}, t)));
+    box.setAttribute("aria-invalid", "true");
+    box.after(note);
+    box.fieldNote = note;
+  }
 }
 
 // The bot already answers one of the new questions confidently with another entry. When it is
