@@ -241,6 +241,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(args))
 
 
+CHAT_REPLY_WAIT = 60.0  # seconds `zabota chat` waits for a line's replies
+
+
 async def _chat(args: argparse.Namespace) -> int:
     from bot.channels.terminal import TerminalChannel
     from bot.events import Inbound, InboundKind
@@ -273,7 +276,16 @@ async def _chat(args: argparse.Namespace) -> int:
                 payload=payload,
             )
             await runtime.process(event)
-            await runtime.outbox.wait_idle(timeout=10, channel=channel.name)
+            # Each line's replies are printed before the next line is read. A busy machine
+            # may need long for that; past the limit the replies still print, later.
+            if not await runtime.outbox.wait_idle(timeout=CHAT_REPLY_WAIT, channel=channel.name):
+                print(
+                    f"note: no reply sent within {CHAT_REPLY_WAIT:.0f} s; going on",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        # Stopping does not wait for the outbox: the last line's late replies first.
+        await runtime.outbox.wait_idle(timeout=CHAT_REPLY_WAIT, channel=channel.name)
     finally:
         await runtime.stop()
     return EXIT_OK
