@@ -21,7 +21,8 @@ from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate, known_order
 from bot.location import LocationHandler
-from bot.readings import clarify_options, several_questions, unclear_part, understood_entries
+from bot.ownership import Owner
+from bot.readings import clarify_options, several_questions, unclear_part
 from bot.storage.models import Conversation, Identity, Operator
 from bot.topics import topic_entries
 from handoff import escalation
@@ -247,13 +248,13 @@ class EscalationHandler:
     async def handle(self, turn: Turn) -> None:
         trigger = self._trigger(turn)
         assert trigger is not None
+        if trigger.reason is Reason.REQUEST:
+            await _requested(turn, trigger.detail)
+            return
         rude = trigger.reason in (Reason.COMPLAINT, Reason.PROFANITY)
-        # «как вернуть товар? и позовите оператора», «почему мой заказ отменился сам?? это
-        # вообще нормально?»: the answers the bot has, then a person.
+        # «почему мой заказ отменился сам?? это вообще нормально?»: the answers, then a person.
         answers: list[str] = []
-        if trigger.reason is Reason.REQUEST and turn.prediction is not None:
-            answers = understood_entries(turn.prediction, turn.kb)
-        elif trigger.reason is Reason.COMPLAINT and turn.prediction is not None:
+        if trigger.reason is Reason.COMPLAINT and turn.prediction is not None:
             answers = escalation.answered_first(turn.prediction, turn.config.handoff, turn.kb)
         for entry_id in answers[: turn.config.policy.max_answers_per_message]:
             await answer_entry(turn, entry_id)
@@ -269,6 +270,21 @@ class EscalationHandler:
             turn.utter(apology)
         team = turn.config.handoff.complaint_team if rude else None
         await escalate(turn, trigger.reason, trigger.detail, team=team, announced=apologised)
+
+
+async def _requested(turn: Turn, detail: str) -> None:
+    """A person asked for in so many words: the handoff first (with the order number given),
+    then the answer to a question the bot answers as beside a complaint (``asked_beside_call``:
+    «как вернуть товар? и позовите оператора», not «оператора, вопрос по оплате») while the
+    place in the queue is kept; none once an operator has it — the person reads it now."""
+    cfg, kept = turn.config.handoff, "utter_handoff_queued_answered"
+    found = turn.prediction and escalation.asked_beside_call(turn.prediction, cfg, turn.kb)
+    await escalate(turn, Reason.REQUEST, detail)
+    answers = [] if not found or turn.conversation.owner == Owner.OPERATOR.value else found
+    for entry_id in answers[: turn.config.policy.max_answers_per_message]:
+        await answer_entry(turn, entry_id)
+    if answers and turn.conversation.owner == Owner.QUEUED.value and kept in turn.domain.responses:
+        turn.utter(kept)
 
 
 def _missed(prediction: Prediction | None, complaints: Collection[str] = ()) -> bool:

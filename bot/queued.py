@@ -48,6 +48,19 @@ _ASKS_PRESENCE = re.compile(
     r"(?:\s+(?:вообще|уже|там|еще|ал+о+))*$"
 )
 _WORDS = re.compile(r"[а-яё]+")
+# «я ещё жду», «уже 10 минут жду», «жду ответа полчаса», «сколько можно ждать»: in the queue,
+# waiting said in so many words is waiting for the person. Only these words: a message that
+# names what else it waits for («жду заказ уже неделю», «а доставку сколько ждать») is left to
+# the knowledge base, and so are days and weeks (a person is not waited for a week).
+_WAITING_VERB = re.compile(r"жд(?:у|ем|ать|ал|ала|али)|ожида(?:ю|ем|ть|л|ла|ли)")
+_WAITING_WORD = re.compile(
+    r"я|мы|ну|а|и|так|еще|все|уже|до|сих|пор|сколько|можно|долго|же|ведь|вообще|опять|снова|"
+    r"вас|вам|ответа?|оператора?|человека|специалиста|сотрудника|тут|здесь|минут[уы]?|минутку|"
+    r"час|часа|часов|полчаса|пол|целый|целых|почти|больше|около|один|одну|две|два|три|четыре|"
+    r"пять|десять|пятнадцать|двадцать|тридцать|сорок|\d{1,3}"
+)
+_WAITING_TOKENS = re.compile(r"[а-яё]+|\d+")
+
 # A question without its «?»: «как долго», «почему не отвечаете», «а можно побыстрее».
 _QUESTION = re.compile(
     r"^(?:(?:а|ну|и|так|скажите|подскажите)\s+)*(?:как|что|где|когда|почему|зачем|сколько|"
@@ -78,6 +91,17 @@ def reacts_to(turn: Turn) -> bool:
         or _QUESTION.match(" ".join(_WORDS.findall(text)))
         or escalation.calls_for_person(text)
         or (intent is not None and intent in (*cfg.request_intents, *cfg.complaint_intents))
+    )
+
+
+def says_waiting(text: str) -> bool:
+    """«я ещё жду», «уже 10 минут жду»: a verb of waiting among words of nothing but the wait
+    (a number of minutes, not an order's)."""
+    tokens = _WAITING_TOKENS.findall(text.lower().replace("ё", "е"))
+    return (
+        0 < len(tokens) <= 8
+        and any(_WAITING_VERB.fullmatch(t) for t in tokens)
+        and all(_WAITING_VERB.fullmatch(t) or _WAITING_WORD.fullmatch(t) for t in tokens)
     )
 
 
@@ -199,7 +223,9 @@ async def while_queued(turn: Turn) -> None:
     A customer waiting in the queue is not left writing into a void. A question the
     knowledge base answers gets its answer at once, and the request keeps its place in the
     queue (``utter_handoff_queued_answered``, with «Отменить вызов оператора» should the
-    answer be enough). «Долго ещё?», «вы тут?» or a plain /start always gets the status. Anything
+    answer be enough). «Долго ещё?», «вы тут?» or a plain /start always gets the status; «я ещё
+    жду», «уже 10 минут жду» (:func:`says_waiting`) get it instead of the acknowledgement, when
+    one is due, and never a knowledge-base answer (the person is waited for). Anything
     else is acknowledged (``utter_handoff_queued_again``, with nobody of the team online
     ``utter_handoff_queued_again_nobody_online``, out of hours with nobody of the team online
     ``utter_handoff_queued_offline`` with when the team is back) when it is the first message
@@ -212,7 +238,10 @@ async def while_queued(turn: Turn) -> None:
     asks = (event.kind is InboundKind.TEXT and asks_about_wait(event.text)) or (
         event.kind is InboundKind.START and not faq_answers(turn)
     )
-    if asks:
+    # «я ещё жду» is about the person, never an order to answer: the status when an
+    # acknowledgement is due (a burst of «жду» is not answered each time).
+    waits = event.kind is InboundKind.TEXT and says_waiting(event.text)
+    if asks or (waits and conv.owner != Owner.QUEUED.value):
         await say_status(turn)
         return
     if conv.owner != Owner.QUEUED.value:
@@ -228,7 +257,7 @@ async def while_queued(turn: Turn) -> None:
         }
         return
     heard = (conv.context or {}).get("queued_heard_at")
-    entries = faq_answers(turn)
+    entries = [] if waits else faq_answers(turn)
     for entry_id in entries:
         await answer_entry(turn, entry_id)
     context = dict(conv.context or {})
@@ -247,8 +276,9 @@ async def while_queued(turn: Turn) -> None:
             turn.utter(QUEUED_ANSWERED)
     elif due:
         context["queued_reminder_at"] = turn.now.isoformat()
-        back = await _closed_until(turn)
-        if back is not None:  # «скоро» would not be true at night with nobody online
+        if waits:
+            await say_status(turn)  # «я ещё жду»: how long, not «добавлено к обращению»
+        elif (back := await _closed_until(turn)) is not None:  # no «скоро» at night
             _say_offline(turn, back)
         elif (
             QUEUED_AGAIN_NOBODY in turn.domain.responses

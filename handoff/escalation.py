@@ -8,6 +8,7 @@ topic, a flow step, a failure of the bot pipeline (fail open), an attachment the
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -204,7 +205,12 @@ def complaint_in(
     return None if found is None else found.intent
 
 
-def answered_first(prediction: Prediction, config: HandoffConfig, kb: KnowledgeBase) -> list[str]:
+def answered_first(
+    prediction: Prediction,
+    config: HandoffConfig,
+    kb: KnowledgeBase,
+    beside: Collection[str] | None = None,
+) -> list[str]:
     """The knowledge-base entries to answer before a complaint hands the message over: those of
     a message whose every question is confidently understood (at ``complaint_min_confidence``,
     in the question or in a clause that reads the same) as an entry a bot may answer, the whole
@@ -212,15 +218,20 @@ def answered_first(prediction: Prediction, config: HandoffConfig, kb: KnowledgeB
     заказ отменился сам?? я ничего не делал», «деньги за возврат две недели жду, это вообще
     нормально?»). None for a complaint of the whole message, an accusation, or a story whose
     pieces read as this and that («Я заказывала стиральную машину… Я очень недовольна и хочу
-    вернуть деньги»: a person reads it, not a list of answers)."""
-    complaints = config.complaint_intents
-    if prediction.intent in complaints or _ACCUSATION.search(
+    вернуть деньги»: a person reads it, not a list of answers).
+
+    ``beside``: the intents that are the remark (the complaint intents by default; the request
+    intents for a call for a person, answered after the handoff: «как вернуть товар? и
+    позовите оператора» answers the return, «позовите оператора, вопрос по оплате» nothing —
+    the whole message is the call, its topic is for the person)."""
+    remarks = config.complaint_intents if beside is None else beside
+    if prediction.intent in remarks or _ACCUSATION.search(
         prediction.text.lower().replace("ё", "е")
     ):
         return []
     found: list[str] = []
     for question in prediction.parts or (prediction,):
-        if question.intent in complaints:
+        if question.intent in remarks or question.intent in config.complaint_intents:
             continue
         entry = kb.get(question.intent or "")
         if question.decision is not Decision.ANSWER or entry is None or entry.human_only:
@@ -237,6 +248,32 @@ def answered_first(prediction: Prediction, config: HandoffConfig, kb: KnowledgeB
         if entry.id not in found:
             found.append(entry.id)
     return found if prediction.intent in found else []
+
+
+# A question in the customer's words: a «?», or an opening question word («как вернуть товар
+# и позовите оператора»). «заказ 12345678 до сих пор не доставлен» names a topic, asks nothing.
+_QUESTION = re.compile(
+    r"\?|^\W*(?:(?:а|и|ну|скажите|подскажите)\s+)*(?:как|где|когда|сколько|почему|зачем|что|"
+    r"куда|откуда|каки\w+|какой|какая|какую|можно|нужно\s+ли|есть\s+ли)\b",
+    re.IGNORECASE,
+)
+
+
+def asked_beside_call(
+    prediction: Prediction, config: HandoffConfig, kb: KnowledgeBase
+) -> list[str]:
+    """The entries to answer after a call for a person has handed the message over: those
+    :func:`answered_first` answers beside the call, asked as questions («как вернуть товар? и
+    позовите оператора»). Not a topic named for the person («соедините со специалистом, заказ
+    12345678 до сих пор не доставлен», «оператора, вопрос по оплате»): the page where to look
+    up a status is no answer to a customer who asked for someone to look."""
+    found = answered_first(prediction, config, kb, config.request_intents)
+    readings = (*prediction.parts, *prediction.clauses) or (prediction,)
+    return [
+        entry_id
+        for entry_id in found
+        if any(r.intent == entry_id and _QUESTION.search(r.text.strip()) for r in readings)
+    ]
 
 
 def is_open(hours: WorkingHours, now: datetime) -> bool:

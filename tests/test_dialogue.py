@@ -128,14 +128,15 @@ async def test_the_question_understood_is_answered_when_the_other_is_not(bot: Te
     assert [r for r in replies if "299" in r.text] == replies and len(replies) == 1
 
 
-async def test_a_question_asked_together_with_a_person_is_answered_before_the_handoff(
+async def test_a_question_asked_together_with_a_person_is_answered_after_the_handoff(
     bot: TestBot,
 ) -> None:
     alice = bot.customer("alice")
     replies = await alice.say("как вернуть товар? и позовите оператора")
-    assert "https://volt-shop.ru/returns" in replies[0].text  # the answer the bot has …
-    assert alice.last_outcome.owner is Owner.QUEUED  # … and the person asked for
-    assert len(replies) == 2
+    assert replies[0].text.startswith("Передаю")  # the person asked for, first …
+    assert "https://volt-shop.ru/returns" in replies[1].text  # … then the answer the bot has
+    assert alice.last_outcome.owner is Owner.QUEUED  # (tests/test_waiting_and_calls.py)
+    assert len(replies) == 3  # and that the request keeps its place in the queue
 
 
 async def test_a_person_asked_for_before_a_colon_is_called_not_clarified(bot: TestBot) -> None:
