@@ -59,8 +59,10 @@ async def known_order(turn: Turn) -> str | None:
         for entity in turn.prediction.entities:
             if entity.type == "order_number":
                 return entity.value
+    # What a flow collected (flows/engine.py keeps it under the slot's name in «slots»).
     flow_data = (turn.conversation.context or {}).get("flow_data")
-    value = flow_data.get("order_number") if isinstance(flow_data, dict) else None
+    slots = flow_data.get("slots") if isinstance(flow_data, dict) else None
+    value = slots.get("order_number") if isinstance(slots, dict) else None
     if value:
         return str(value)
     recent = await turn.session.scalars(

@@ -27,8 +27,9 @@ from knowledge_base.editing import (
 )
 from knowledge_base.loader import kb_files
 
-TEXT_FIELDS = ("ask", "say", "retry", "handoff")
-"""What the customer reads: the question, the message, the «try again» and the hand-over."""
+TEXT_FIELDS = ("ask", "say", "retry", "invalid", "handoff")
+"""What the customer reads: the question, the message, the «try again», the «this value does not
+fit» and the hand-over."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,11 @@ A message inside a flow is read in this order (docs/flows.md):
 7. a flow's bare ``start_pattern`` starts that flow afresh;
 8. the first message after a flow was carried into a new conversation that fits none of
    these is read as a new message, not as a failed answer;
-9. anything else is a failed answer: ``retry``, then ``on_fail``.
+9. anything else is a failed answer: ``retry`` (``invalid`` for a value that breaks the
+   step's pattern, :mod:`flows.values`), then ``on_fail``.
+
+At a yes/no question a typed answer that also gives a new value for an earlier answer
+(«нет, не тот номер, правильный 87654321») is that correction (6.), not the «нет».
 
 A customer who corrects (Telegram's edit) the message that gave the flow its last value
 («12345677» → «12345678») gets the flow replayed from that value on: «Исправил: …», the link
@@ -33,7 +37,6 @@ wrong value, are asked again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -46,6 +49,7 @@ from flows.answers import UNCLEAR, YesNo, has_word_of, is_cancel, read_yes_no
 from flows.models import Flow, Step
 from flows.starting import START_PREFIX, Start, flow_of_entry_button, starting
 from flows.state import BUTTON_PREFIX, FlowState, button_payload
+from flows.values import from_entity, from_pattern, rejected_in, remembered
 from handoff.escalation import Reason
 from nlu.api import Decision
 
@@ -110,6 +114,15 @@ class FlowHandler:
             # corrected into a good one, which is read as the answer below).
             await self._correct(turn, flow, state)
             return
+        if (
+            value is not None
+            and step.buttons
+            and turn.event.kind is InboundKind.TEXT
+            and await self._replace_earlier(turn, flow, state, index)
+        ):
+            # «нет, не тот номер, правильный 87654321» at «Всё понятно со статусом?»: the new
+            # number is what the message is about, not the «нет».
+            return
         if isinstance(value, str):
             await self._answered(turn, flow, state, index, value)
         elif _flow_button(turn):  # an older message's button
@@ -147,7 +160,10 @@ class FlowHandler:
             await self._run(turn, flow, state, index + 1)
             return
         self._save(turn, state)
-        message = self._ask(state, step, retry=not unclear, prefix=UNCLEAR_TEXT if unclear else "")
+        wrong = None if unclear else rejected_in(turn, step)
+        message = self._ask(
+            state, step, retry=not unclear, prefix=UNCLEAR_TEXT if unclear else "", wrong=wrong
+        )
         turn.say(message, {"flow": flow.id, "step": step.id})
 
     def _value(self, turn: Turn, state: FlowState, step: Step) -> str | YesNo | None:
@@ -174,17 +190,11 @@ class FlowHandler:
             for slot_value, meaning in meanings.items():
                 if said is not None and said is meaning:
                     return slot_value
-        if step.entity is not None and turn.prediction is not None:
-            for entity in turn.prediction.entities:
-                if entity.type == step.entity:
-                    return entity.value
-        if step.pattern is not None:
-            match = re.search(step.pattern, text)
-            if match is None:
-                return None
-            value = match.group(0)
-            # «1234 5678»: a number typed in groups is the number
-            return re.sub(r"\s+", "", value) if re.fullmatch(r"[\d\s]+", value) else value
+        found = from_entity(step, turn.prediction)  # «заказ №123456789» is no 8-digit number
+        if found is None and step.pattern is not None:
+            found = from_pattern(step, text, turn.prediction)  # «1234 5678» as 12345678
+        if found is not None or step.pattern is not None:
+            return found
         if step.entity is not None or step.buttons:
             return None
         return text or None
@@ -312,11 +322,17 @@ class FlowHandler:
             await answer_entry(turn, entry_id)
         first = flow.steps[0]
         found = self._prefill(turn, start, state) if first.ask is not None else None
-        if found is None and first.slot is not None and first.ask is not None:
-            found = (known or {}).get(first.slot)
+        wrong = rejected_in(turn, first) if found is None and first.ask is not None else None
+        if found is None and wrong is None and first.slot is not None and first.ask is not None:
+            found = (known or {}).get(first.slot) or await remembered(turn, first)
         if found is not None and first.slot is not None:
             state.slots[first.slot] = found
             state.last_slot = first.slot
+        if wrong is not None and first.invalid:  # «заказ №123456789»: say what is wrong
+            state.step, state.asking, state.tries = first.id, first.slot, 0
+            self._save(turn, state)
+            turn.say(self._ask(state, first, wrong=wrong), {"flow": flow.id, "step": first.id})
+            return
         await self._run(turn, flow, state, 1 if found is not None else 0)
 
     def _prefill(self, turn: Turn, start: Start, state: FlowState) -> str | None:
@@ -326,14 +342,13 @@ class FlowHandler:
         first = start.flow.steps[0]
         if start.by_pattern:
             turn.message_data["flow"] = start.flow.id  # «№ 12345678»: the flow's input
-        if first.entity is not None and turn.prediction is not None:
-            for entity in turn.prediction.entities:
-                if entity.type == first.entity:
-                    return entity.value
-        if start.by_pattern:
-            value = self._value(turn, state, first)
-            return value if isinstance(value, str) else None
-        return None
+        if turn.event.kind is not InboundKind.TEXT:
+            return None  # a button's title has nothing to take
+        # «заказал ноут, номер 12345678» or «… 12345678 …» in a message about an order: the
+        # entity, or the step's own pattern (not a phone, a sum, a date).
+        return from_entity(first, turn.prediction) or from_pattern(
+            first, turn.event.text, turn.prediction
+        )
 
     async def _run(self, turn: Turn, flow: Flow, state: FlowState, index: int) -> None:
         """Play steps from ``index`` until one waits for the customer or the flow ends."""
@@ -369,9 +384,20 @@ class FlowHandler:
         self._finish(turn, state)
 
     def _ask(
-        self, state: FlowState, step: Step, *, retry: bool = False, prefix: str = ""
+        self,
+        state: FlowState,
+        step: Step,
+        *,
+        retry: bool = False,
+        prefix: str = "",
+        wrong: str | None = None,
     ) -> Outbound:
-        text = _fill(step.retry if retry and step.retry else step.ask or "", state.slots)
+        """The step's question; its ``retry`` when asked again, its ``invalid`` (with the
+        value) when the answer had a value that does not fit."""
+        if wrong is not None and step.invalid:
+            text = _fill(step.invalid, {**state.slots, "value": wrong})
+        else:
+            text = _fill(step.retry if retry and step.retry else step.ask or "", state.slots)
         buttons = tuple(Button(b.title, button_payload(state, step, b)) for b in step.buttons)
         text = f"{prefix} {text}" if prefix else text
         return Outbound(text, buttons=buttons, style=ButtonStyle.INLINE)

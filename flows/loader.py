@@ -69,7 +69,7 @@ def load_flows(
                     problems.append(
                         doc.problem(step_loc, f"нет такой записи базы знаний: {step.answer!r}")
                     )
-                for field in ("ask", "retry", "say", "handoff"):
+                for field in ("ask", "retry", "invalid", "say", "handoff"):
                     text = getattr(step, field)
                     if not text:
                         continue
@@ -79,7 +79,7 @@ def load_flows(
                         problems.append(doc.problem((*step_loc, field), str(exc)))
                         continue
                     for name in dict.fromkeys(names):
-                        if name not in slots:
+                        if name not in slots and not (field == "invalid" and name == "value"):
                             problems.append(
                                 doc.problem(
                                     (*step_loc, field),

@@ -55,6 +55,9 @@ class Step(BaseModel):
     pattern: str | None = None  # a regular expression the answer must match
     buttons: list[FlowButton] = Field(default_factory=list)
     retry: str | None = None  # what to say when the answer does not fit
+    # what to say when the answer has a value ``pattern`` does not accept («заказ №123456789»
+    # at «8 цифр»); ``{value}`` is that value as typed. Without it: ``retry``.
+    invalid: str | None = None
     retries: int = Field(default=2, ge=0, le=5)
     on_fail: Literal["handoff", "skip"] = "handoff"
     say: str | None = None

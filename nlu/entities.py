@@ -49,7 +49,11 @@ ORDER_RE = re.compile(
     r"(?:(?:заказ[а-я]*|посылк[а-я]*|отправлени[а-я]*|order)\s*(?:номер|№|#|n)?\s*|[№#]\s*)"
     # «1234 5678»: eight digits typed in two groups, as they are often read out
     r"(?P<num>\d{4}[ \u00a0]\d{4}(?![\d,.]|\s\d)|[a-zа-я]{0,3}-?\d{3,12}(?:-\d{1,6})?)"
-    r"(?![\d,.]\d)",
+    r"(?![\d,.]\d)"
+    # «заказал ноут, номер 12345678»: «номер» alone before 5–9 digits (a phone has 10 or 11,
+    # a card 16; «номер 12» is no order); «номер телефона 8916…» is a phone, read first
+    r"|(?<![а-яё-])номер[а-я]{0,2}\s*(?P<bare>\d{4}[ \u00a0-]?\d{4}|\d{5,9})"
+    r"(?![\d,.]?\d|[ \u00a0-]\d)",
     re.IGNORECASE,
 )
 DATE_NUM_RE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?(?![\d.]\d)")
@@ -130,8 +134,9 @@ def _candidates(text: str, today: dt.date) -> list[Entity]:
         digits = re.sub(r"\D", "", m.group(0))
         add("phone", "7" + digits[1:], m.start(), m.end())
     for m in ORDER_RE.finditer(text):
-        number = re.sub(r"\s", "", m.group("num")).upper()
-        add("order_number", number, m.start("num"), m.end("num"))
+        group = "num" if m.group("num") is not None else "bare"
+        number = re.sub(r"[\s-]" if group == "bare" else r"\s", "", m.group(group)).upper()
+        add("order_number", number, m.start(group), m.end(group))
     for m in DATE_NUM_RE.finditer(text):
         add(
             "date",

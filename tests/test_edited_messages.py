@@ -108,6 +108,6 @@ async def test_a_failed_answer_corrected_into_a_number_answers_the_question(
     alice = bot.customer("alice")
     await alice.say("где мой заказ")
     [retry] = await alice.say("1234567")  # seven digits
-    assert retry.text.startswith("Не вижу номера заказа")
+    assert retry.text.startswith("«1234567» не похоже на номер заказа")
     [link, question] = await alice.say("12345678", edited=True)
     assert "orders/12345678" in link.text and question.text == "Всё понятно со статусом?"

@@ -24,6 +24,7 @@ async def test_an_editor_rewords_the_order_question_and_customers_get_it(env: En
         assert [(t["field"], t["label"]) for t in number["texts"]] == [
             ("ask", "Вопрос клиенту"),
             ("retry", "Если ответ не подошёл"),
+            ("invalid", "Если значение не подходит по формату"),
         ]
         assert number["texts"][0]["source"] == "data/flows/orders.yml:10"
         response = await eva.post(

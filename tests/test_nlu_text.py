@@ -74,6 +74,16 @@ def test_entity_order_numbers() -> None:
     assert _ents("№ 1234 5678") == [("order_number", "12345678")]
 
 
+def test_entity_order_number_after_the_word_number() -> None:
+    # «заказал ноут, номер 12345678»: «номер» alone before the digits, not «заказ» right before
+    assert _ents("заказал ноут, номер 12345678, когда привезут?") == [("order_number", "12345678")]
+    assert _ents("номером 1234-5678") == [("order_number", "12345678")]
+    assert _ents("номер телефона 89161234567") == [("phone", "79161234567")]
+    assert _ents("мой номер 9161234567") == []  # ten digits: a phone without its 8
+    assert _ents("номер карты 1234 5678 9012 3456") == []
+    assert _ents("номер 12") == []
+
+
 def test_entity_phones_to_digits() -> None:
     assert _ents("тел +7 (916) 123-45-67") == [("phone", "79161234567")]
     assert _ents("звоните 8 916 123 45 67") == [("phone", "79161234567")]

@@ -1,0 +1,114 @@
+"""What a customer's message gives a flow's ``ask`` step: a value of its ``entity`` or
+``pattern``, held to the format the content declares (docs/flows.md).
+
+The ``pattern`` is the content's rule for a good value («8 цифр» for Вольт's order number), so
+an entity the NLU found is taken only when the pattern accepts it whole: «заказ №123456789»
+has an order number, but not one the step asks for. Such a value is :func:`rejected`, and the
+step's ``invalid`` text says what was wrong with it instead of «Не вижу номера заказа».
+
+The pattern searched in a sentence skips what the NLU read as something else — a phone, a
+sum, a date — so «оплатил 12345678 руб» gives no order number. A number typed in groups
+(«1234 5678», «1234-5678») is kept as its digits.
+
+A flow that starts without the value takes the one the conversation already knows
+(:func:`remembered`): «12345678», then «а он где сейчас?» is not asked for the number again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from bot.dialogue import Turn
+from bot.events import InboundKind
+from bot.handover import known_order
+from flows.models import Step
+from nlu.api import Entity, Prediction
+
+__all__ = ["from_entity", "from_pattern", "normalized", "rejected", "rejected_in", "remembered"]
+
+_GROUPED = re.compile(r"\d+(?:[\s-]+\d+)*")
+# Something the customer may have meant as the value: five or more digits, maybe grouped.
+_NUMBER_LIKE = re.compile(r"(?<![\w+*])\d(?:[\s-]?\d){4,}(?![\w*])")
+
+
+def normalized(value: str) -> str:
+    """«1234 5678» and «1234-5678» as «12345678»; anything else as it is."""
+    return re.sub(r"[\s-]+", "", value) if _GROUPED.fullmatch(value) else value
+
+
+def _fits(step: Step, value: str) -> bool:
+    return step.pattern is None or re.fullmatch(step.pattern, value) is not None
+
+
+def _entities(step: Step, prediction: Prediction | None) -> Iterator[Entity]:
+    if step.entity is None or prediction is None:
+        return
+    yield from (e for e in prediction.entities if e.type == step.entity)
+
+
+def from_entity(step: Step, prediction: Prediction | None) -> str | None:
+    """The first entity of the step's type that its ``pattern`` accepts whole."""
+    return next(
+        (normalized(e.value) for e in _entities(step, prediction) if _fits(step, e.value)), None
+    )
+
+
+def _others(step: Step, prediction: Prediction | None) -> list[Entity]:
+    """What the NLU read as something else than the step's value (a phone, a sum, a date)."""
+    if prediction is None:
+        return []
+    return [e for e in prediction.entities if e.type != step.entity]
+
+
+def _overlaps(start: int, end: int, entities: list[Entity]) -> bool:
+    return any(start < e.end and e.start < end for e in entities)
+
+
+def from_pattern(step: Step, text: str, prediction: Prediction | None) -> str | None:
+    """The first match of the step's ``pattern`` in ``text`` that is not part of another
+    entity."""
+    if step.pattern is None:
+        return None
+    others = _others(step, prediction)
+    for match in re.finditer(step.pattern, text):
+        if match.group(0) and not _overlaps(match.start(), match.end(), others):
+            return normalized(match.group(0))
+    return None
+
+
+def rejected(step: Step, text: str, prediction: Prediction | None) -> str | None:
+    """A value the customer gave that the step's ``pattern`` does not accept («заказ
+    №123456789», a bare «1234567»), as they typed it; ``None`` when there is none."""
+    if step.pattern is None:
+        return None
+    for entity in _entities(step, prediction):
+        if not _fits(step, entity.value):
+            return entity.text.strip() or entity.value
+    others = [*_others(step, prediction), *_entities(step, prediction)]
+    for match in _NUMBER_LIKE.finditer(text):
+        if not _overlaps(match.start(), match.end(), others):
+            return match.group(0)
+    return None
+
+
+def rejected_in(turn: Turn, step: Step) -> str | None:
+    """The value in the customer's text that the step's pattern does not accept, if any."""
+    if turn.event.kind is not InboundKind.TEXT or step.ask is None:
+        return None
+    return rejected(step, turn.event.text, turn.prediction)
+
+
+async def remembered(turn: Turn, step: Step) -> str | None:
+    """What this conversation already knows for the step's slot: what a flow collected under
+    the same name, or (an order number) what the customer wrote before. The step's pattern
+    must accept it: a value it would not take as an answer is no answer either."""
+    flow_data = (turn.conversation.context or {}).get("flow_data")
+    slots = flow_data.get("slots") if isinstance(flow_data, dict) else None
+    value = slots.get(step.slot) if isinstance(slots, dict) and step.slot else None
+    if not value and step.entity == "order_number":
+        value = await known_order(turn)
+    if not value:
+        return None
+    value = normalized(str(value))
+    return value if step.pattern is None or from_pattern(step, value, None) == value else None
