@@ -236,7 +236,7 @@ def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
             continue
         result.rows.append(change)
     problems += shared_questions(brain, result.rows, result.questions)
-    problems += shared_titles(brain, result.rows)
+    problems += shared_titles(brain, result.rows, result.questions)
     # By the spreadsheet's row, as the editor goes through it (a row's own problems first).
     result.problems = [text for _, text in sorted(problems, key=lambda problem: problem[0])]
     result.notices.extend(encoding_notice(rows, result.restored))

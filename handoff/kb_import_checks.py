@@ -87,6 +87,11 @@ def version_notices(
     return notices
 
 
+def _mostly_of(wordings: Sequence[str], others: Sequence[str]) -> bool:
+    keys = {question_key(q) for q in others}
+    return 2 * sum(question_key(q) in keys for q in wordings) >= len(wordings)
+
+
 def created_notices(created: list[tuple[int, str, str]]) -> list[str]:
     """Rows without an id that an entry already is (the table imported before): not created a
     second time."""
@@ -163,7 +168,9 @@ def shared_questions(
     return sorted(problems)
 
 
-def shared_titles(brain: Brain, rows: Sequence[RowChange]) -> list[tuple[int, str]]:
+def shared_titles(
+    brain: Brain, rows: Sequence[RowChange], questions: dict[str, tuple[int, list[str]]]
+) -> list[tuple[int, str]]:
     """A title the table gives to an entry (a new one, or a renamed one) while another entry
     has it too — case, ё and spacing ignored: the content's validation refuses it (the
     pickers and «Вы имели в виду…?» buttons could not tell them apart), by the row that gives
@@ -187,11 +194,20 @@ def shared_titles(brain: Brain, rows: Sequence[RowChange]) -> list[tuple[int, st
                 if o != entry_id
             ]
             line = lines[entry_id]
-            existing = [o for o in entry_ids if o != entry_id and o in brain.kb.entries]
+            existing = [
+                o
+                for o in entry_ids
+                if o != entry_id
+                and o in brain.kb.entries
+                and entry_id in new
+                # most of the row's questions are the entry's: the same entry, its id not in
+                # the row (an earlier import of this table created it)
+                and _mostly_of(questions[entry_id][1], brain.kb.entries[o].questions)
+            ]
             hint = (
                 f" (если это запись, созданная прежней загрузкой этой таблицы, впишите в "
                 f"ячейку «id» «{existing[0]}» — тогда строка изменит её)"
-                if entry_id in new and existing
+                if existing
                 else ""
             )
             problems.append(
