@@ -83,15 +83,23 @@ _CALL = re.compile(
     r"(?:[\s,]+(?:мне|меня|пожалуйста|поговорить|связаться|пообщаться|с|со|на|к|жив\w*))*"
     rf"[\s,]+{PERSON}"
 )
+# The person first, at the start of a sentence: «оператора пожалуйста. как связаться с вами по
+# телефону», «человека дайте, как вернуть деньги» (not «оператор мне не помог», «специалист по
+# установке придёт?»).
+_CALL_FIRST = re.compile(
+    rf"(?:^|[.!?;,]\s*)(?:жив\w*\s+)?{PERSON}[\s,]+(?:(?:мне|нам)\s+)?"
+    r"(?:позовите|позови|зовите|дайте|давайте|пожалуйста|срочно|нужен|нужна|нужно)\b"
+)
 _NEGATED = re.compile(r"\bне\s+(?:(?:надо|нужно|стоит|буду)\s+)?$")
 
 
 def calls_for_person(text: str) -> str | None:
     """The words of an explicit call for a person in ``text``, if it has one (not negated)."""
     lowered = text.lower().replace("ё", "е")
-    for found in _CALL.finditer(lowered):
-        if not _NEGATED.search(lowered[: found.start()]):
-            return found.group()
+    for call in (_CALL, _CALL_FIRST):
+        for found in call.finditer(lowered):
+            if not _NEGATED.search(lowered[: found.start()]):
+                return found.group().lstrip(".!?;, ")
     return None
 
 
@@ -130,7 +138,7 @@ def detect(
         return Trigger(Reason.REQUEST, prediction.intent or "")
     # A call in so many words wins over what else the message asks or tells («позовите
     # человека, у меня заказ 12345678 не пришёл» is no status question for the bot to answer).
-    called = calls_for_person(normalized) or calls_for_person(read)
+    called = calls_for_person(normalized) or calls_for_person(read) or calls_for_person(text)
     if called is not None:
         return Trigger(Reason.REQUEST, called)
     # Short messages that are just the request («оператор!!!», «живой человек пожалуйста»),

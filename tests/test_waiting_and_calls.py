@@ -108,3 +108,33 @@ async def test_once_an_operator_has_it_the_question_is_theirs(bot: TestBot) -> N
     [joined] = await alice.say("как вернуть товар? и позовите оператора")
     assert joined.text.startswith("Оператор Анна")  # no FAQ answer beside her
     assert alice.last_outcome.owner is Owner.OPERATOR
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "оператора пожалуйста. как связаться с вами по телефону",
+        "человека дайте, как вернуть деньги за заказ",
+        "Здравствуйте, оператора пожалуйста, вопрос по оплате",
+    ],
+)
+async def test_a_person_named_before_the_verb_is_a_call_too(bot: TestBot, message: str) -> None:
+    await bot.busy_operator()
+    alice = bot.customer("alice")
+    handoff, *_ = await alice.say(message)  # was the contacts or the return answer, no person
+    assert handoff.text.startswith(HANDOFF), handoff.text
+    assert alice.last_outcome.owner is Owner.QUEUED
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "не надо оператора, просто скажите как вернуть товар",
+        "оператор мне не помог, как вернуть товар",
+    ],
+)
+async def test_a_person_declined_or_spoken_of_is_no_call(bot: TestBot, message: str) -> None:
+    alice = bot.customer("alice")
+    [answer] = await alice.say(message)
+    assert "https://volt-shop.ru/returns" in answer.text
+    assert alice.last_outcome.owner is Owner.BOT
