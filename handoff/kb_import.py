@@ -28,6 +28,7 @@ from handoff.kb_import_checks import (
     conflict_message,
     created_notices,
     encoding_notice,
+    lost_message,
     shared_questions,
     shared_titles,
     version_notices,
@@ -47,7 +48,14 @@ from knowledge_base.loader import question_key, title_key
 from knowledge_base.models import FAQEntry
 from knowledge_base.new_entry import MAX_QUESTIONS, MAX_TITLE_CHARS, new_entry
 from knowledge_base.quality import broken_link_problems, vague_referral
-from knowledge_base.table import TableRow, entry_version, restore_lost, row_version
+from knowledge_base.table import (
+    TableRow,
+    entry_version,
+    exported_as,
+    lost_chars,
+    restore_cell,
+    row_version,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +84,11 @@ class ImportPlan:
     # Rows without an id that an entry already is (an earlier import of the table created it):
     # row, title, id.
     created: list[tuple[int, str, str]] = field(default_factory=list)
+    # Cells whose characters the file's encoding lost, taken from the knowledge base: row,
+    # column, the characters; and every such character the knowledge base has (by which a row
+    # the site changed since is still told from one the table changed).
+    restored_cells: list[tuple[int, str, set[str]]] = field(default_factory=list)
+    lost_chars: frozenset[str] = frozenset()
 
     @property
     def changed(self) -> list[RowChange]:
@@ -197,11 +210,27 @@ def _restored_question(question: str, current: list[str], row: TableRow, result:
     """``question`` as the entry has it, when it differs only by characters the file's
     encoding lost."""
     for known in current:
-        restored, lost = restore_lost(known, question, row.encoding)
-        if lost and restored == known:
-            result.restored |= lost
+        cell = restore_cell(known, question, row.encoding)
+        if cell.restored and cell.text == known:
+            result.restored |= cell.restored
+            result.restored_cells.append((row.line, "вопросы", set(cell.restored)))
             return known
     return question
+
+
+def _restore(
+    row: TableRow, column: str, current: str, text: str, result: ImportPlan, missing: list[str]
+) -> str:
+    """``text`` of ``column`` with the characters the file's encoding lost taken from
+    ``current``; a lost one that cannot be taken back (the text around it changed) goes to
+    ``missing`` as what to say about it."""
+    cell = restore_cell(current, text, row.encoding)
+    if cell.restored:
+        result.restored |= cell.restored
+        result.restored_cells.append((row.line, column, set(cell.restored)))
+    if cell.missing:
+        missing.append(f"«{column}» ({', '.join(f'«{c}»' for c in sorted(cell.missing))})")
+    return cell.text
 
 
 def _created_before(
@@ -224,6 +253,11 @@ def _created_before(
 def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
     """What importing ``rows`` would change in ``brain``'s knowledge base."""
     result = ImportPlan()
+    encoding = next((r.encoding for r in rows if r.encoding != "utf-8"), "utf-8")
+    result.lost_chars = lost_chars(
+        (t for e in brain.kb.entries.values() for t in (e.title, e.answer, *e.questions)),
+        encoding,
+    )
     files = categories(brain)
     seen: dict[str, int] = {}
     taken = taken_ids(brain)
@@ -239,7 +273,9 @@ def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
     problems += shared_titles(brain, result.rows, result.questions)
     # By the spreadsheet's row, as the editor goes through it (a row's own problems first).
     result.problems = [text for _, text in sorted(problems, key=lambda problem: problem[0])]
-    result.notices.extend(encoding_notice(rows, result.restored))
+    changed = {change.line for change in result.changed}
+    cells = [cell for cell in result.restored_cells if cell[0] in changed]
+    result.notices.extend(encoding_notice(rows, result.restored, cells))
     result.notices.extend(version_notices(result.kept, result.unchecked))
     result.notices.extend(created_notices(result.created))
     return result
@@ -292,17 +328,27 @@ def _row(
             f"«{row.category}»; переносить записи между разделами можно только в файлах"
         )
     # A file saved in Windows-1251 has «?» for every «₽»: the knowledge base's text stays.
-    title, lost = restore_lost(current.title, row.title, row.encoding)
-    result.restored |= lost
+    missing: list[str] = []
+    title = _restore(row, "название", current.title, row.title, result, missing)
     stored = _as_stored(current.answer)
-    answer, lost = restore_lost(stored, answer, row.encoding)
-    result.restored |= lost
+    answer = _restore(row, "ответ", stored, answer, result, missing)
     questions = [_restored_question(q, current.questions, row, result) for q in questions]
+    if missing:
+        raise _RowError(lost_message(missing, row.encoding))
     # The row's ``версия`` is the entry as exported: one the site changed since then, which the
     # table leaves as exported, stays as the site has it (not the old text back over a
     # colleague's edit); one the table changes too is a conflict (below).
     site_changed = bool(row.version) and row.version != entry_version(current)
-    if site_changed and row.version == row_version(row.id, title, questions, answer):
+    if site_changed and (
+        row.version == row_version(row.id, title, questions, answer)
+        or exported_as(
+            row.version or "",
+            row.id,
+            (row.title, list(_questions(row)), _answer(row)),
+            row.encoding,
+            result.lost_chars,
+        )
+    ):
         result.kept.append((row.line, current.title))
         result.questions[row.id] = (row.line, list(current.questions))
         return RowChange(row.line, row.id, current.title, "same", source.file)

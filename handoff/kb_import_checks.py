@@ -105,22 +105,40 @@ def created_notices(created: list[tuple[int, str, str]]) -> list[str]:
     ]
 
 
-def encoding_notice(rows: list[TableRow], restored: set[str]) -> list[str]:
+def encoding_notice(
+    rows: list[TableRow], restored: set[str], cells: list[tuple[int, str, set[str]]]
+) -> list[str]:
     encoding = next((r.encoding for r in rows if r.encoding != "utf-8"), None)
     if encoding is None:
         return []
     name = ENCODING_NAMES.get(encoding, encoding)
     if restored:
         chars = ", ".join(sorted(restored))
+        where: dict[int, list[str]] = {}
+        for line, column, lost in cells:
+            where.setdefault(line, []).append(f"«{column}»: {', '.join(sorted(lost))}")
+        listed = ", ".join(f"строка {line} ({'; '.join(c)})" for line, c in sorted(where.items()))
+        changed = f" — в изменённых строках: {listed}" if listed else ""
         return [
             f"Файл сохранён в кодировке {name}: символы, которых в ней нет ({chars}), взяты из "
-            "базы знаний; сохраняйте таблицу как «CSV UTF-8»."
+            f"базы знаний{changed}; сохраняйте таблицу как «CSV UTF-8»."
         ]
     return [
         f"Файл сохранён в кодировке {name}: символы, которых в ней нет (например, ₽ или "
         "эмодзи), Excel заменяет на «?» — проверьте новые тексты; сохраняйте таблицу как "
         "«CSV UTF-8»."
     ]
+
+
+def lost_message(missing: list[str], encoding: str) -> str:
+    """A row where the file's encoding lost a character in a text the editor changed: it
+    cannot be taken from the knowledge base, and «?» would reach customers."""
+    name = ENCODING_NAMES.get(encoding, encoding)
+    return (
+        f"в ячейке {'; '.join(missing)} вместо символа, которого нет в кодировке {name} "
+        "(например, «₽»), Excel записал «?», а этот текст изменён, так что взять символ из базы "
+        "знаний нельзя; сохраните таблицу как «CSV UTF-8» и загрузите снова"
+    )
 
 
 def shared_questions(

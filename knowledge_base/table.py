@@ -24,7 +24,10 @@ import csv
 import difflib
 import hashlib
 import io
-from collections.abc import Iterable
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from knowledge_base.loader import question_key
@@ -117,36 +120,86 @@ def _lost(char: str, encoding: str) -> bool:
     return False
 
 
+# A «?» right after a number in a text the editor changed: a currency sign («₽») the file's
+# encoding lost, not a question (the fragment is quoted to the editor).
+_MARK = re.compile(r"[^\s\d]{0,6}\s?\d[\d\s]{0,8}\s?\?(?!\?)")
+
+
+# What a spreadsheet writes, saving in a legacy encoding, for a character it cannot hold when
+# it does not write «?»: Windows' «best fit» (a dash-like minus as «-», «ā» as «a»).
+_BEST_FIT = {
+    "\u2212": "-",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2009": " ",
+    "\u202f": " ",
+}
+
+
+def _best_fit(char: str, encoding: str) -> str:
+    if char in _BEST_FIT:
+        return _BEST_FIT[char]
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return base if base and base != char and not any(_lost(c, encoding) for c in base) else "?"
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """A cell read from a legacy-encoded file, with the knowledge base's characters put back
+    where the file lost them (``restored``), and where a character was lost in a text the
+    editor changed, so that it cannot be put back (``missing``: the fragments, «от 500 ?»)."""
+
+    text: str
+    restored: frozenset[str] = frozenset()
+    missing: frozenset[str] = frozenset()
+
+
 def restore_lost(current: str, text: str, encoding: str) -> tuple[str, set[str]]:
     """``text`` (read from a file in ``encoding``) with the characters the encoding could not
-    hold put back from ``current``, and those characters.
+    hold put back from ``current``, and those characters (:func:`restore_cell`)."""
+    cell = restore_cell(current, text, encoding)
+    return cell.text, set(cell.restored)
 
-    Saving a table as Windows-1251, Excel writes «?» for «₽», «≈» or an emoji: ``current`` is
-    saved the same way and compared with ``text`` (:mod:`difflib`); where they agree, the
-    current characters stay, every difference is the editor's."""
-    if encoding == "utf-8" or "?" not in text or current == text:
-        return text, set()
-    best: tuple[int, str, set[str]] | None = None
+
+def restore_cell(current: str, text: str, encoding: str) -> Restored:
+    """Saving a table as Windows-1251, Excel writes «?» (or a look-alike: «-» for «−») for
+    «₽», «≈» or an emoji: ``current`` is saved the same way and compared with ``text``
+    (:mod:`difflib`); where they agree, the current characters stay, every difference is the
+    editor's."""
+    if encoding == "utf-8" or current == text or not any(_lost(c, encoding) for c in current):
+        return Restored(text)
+    best: tuple[int, str, set[str], set[str]] | None = None
     astral = any(ord(c) > 0xFFFF and _lost(c, encoding) for c in current)
-    for utf16 in (False, True) if astral else (False,):  # «?» per character, or per UTF-16 unit
+    variants = [(False, False), (False, True)] + ([(True, False)] if astral else [])
+    for utf16, fit in variants:  # «?» per character, per UTF-16 unit, or Windows' best fit
         saved: list[str] = []
         origin: list[int] = []  # the character of ``current`` each one of ``saved`` stands for
         first: list[int] = []  # where in ``saved`` that character begins
         span: list[int] = []  # and how many of ``saved`` it takes
         for index, char in enumerate(current):
-            marks = (2 if utf16 and ord(char) > 0xFFFF else 1) if _lost(char, encoding) else 0
+            if not _lost(char, encoding):
+                shown = char
+            elif fit:
+                shown = _best_fit(char, encoding)
+            else:
+                shown = "??" if utf16 and ord(char) > 0xFFFF else "?"
             start = len(saved)
-            saved.extend("?" * marks if marks else char)
-            origin.extend([index] * (marks or 1))
-            first.extend([start] * (marks or 1))
-            span.extend([marks or 1] * (marks or 1))
+            saved.extend(shown)
+            origin.extend([index] * len(shown))
+            first.extend([start] * len(shown))
+            span.extend([len(shown)] * len(shown))
         out: list[str] = []
         restored: set[str] = set()
+        missing: set[str] = set()
         kept = 0
         matcher = difflib.SequenceMatcher(None, "".join(saved), text, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag != "equal":
                 out.append(text[j1:j2])
+                for mark in _MARK.finditer(text, max(0, j1 - 12), j2):
+                    if mark.end() > j1:  # a «?» the editor wrote after a number: a «₽» lost
+                        missing.add(mark.group().strip())
                 continue
             kept += i2 - i1
             position = i1
@@ -157,13 +210,50 @@ def restore_lost(current: str, text: str, encoding: str) -> tuple[str, set[str]]
                     position += 1
                     continue
                 out.append(current[index])
-                if saved[position] == "?" and current[index] != "?":
+                if saved[position] != current[index]:
                     restored.add(current[index])
                 position += width
         if best is None or kept > best[0]:
-            best = (kept, "".join(out), restored)
+            best = (kept, "".join(out), restored, missing)
     assert best is not None
-    return best[1], best[2]
+    return Restored(best[1], frozenset(best[2]), frozenset(best[3]))
+
+
+def lost_chars(texts: Iterable[str], encoding: str) -> frozenset[str]:
+    """The characters of ``texts`` a file in ``encoding`` cannot hold."""
+    if encoding == "utf-8":
+        return frozenset()
+    return frozenset(c for text in texts for c in set(text) if _lost(c, encoding))
+
+
+def exported_as(
+    version: str,
+    entry_id: str,
+    cells: tuple[str, list[str], str],
+    encoding: str,
+    chars: frozenset[str],
+    limit: int = 4096,
+) -> bool:
+    """Whether a row read from a file in ``encoding`` (its title, questions and answer) is the
+    row exported as ``version``, some of its «?» standing for characters of ``chars`` the file
+    could not hold: the table left the row as exported, though the entry changed on the site
+    since (so its characters cannot be taken from the knowledge base)."""
+    title, questions, answer = cells
+    marks = sum(text.count("?") for text in (title, answer, *questions))
+    options = ["?", *sorted(chars)]
+    if encoding == "utf-8" or not chars or not marks or len(options) ** marks > limit:
+        return False
+    for choice in itertools.product(options, repeat=marks):
+        picks = iter(choice)
+
+        def fill(text: str, picks: Iterator[str] = picks) -> str:
+            return "".join(next(picks) if c == "?" else c for c in text)
+
+        filled_title = fill(title)
+        filled_questions = [fill(q) for q in questions]
+        if row_version(entry_id, filled_title, filled_questions, fill(answer)) == version:
+            return True
+    return False
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

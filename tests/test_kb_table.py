@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.project import load_project
 from bot.storage.models import EditorAction
 from knowledge_base.bulk import replace_title
-from knowledge_base.table import TableError, export_table, read_table
+from knowledge_base.table import TableError, export_table, read_table, restore_cell
 from tests.conftest import copy_demo_project
 from tests.test_editor_api import Env, editor_env
 
@@ -470,3 +470,79 @@ def test_quotes_that_close_still_read() -> None:
         ('Ти"тул', ("в1", "в2"), "a"),
         ("T", ("q",), "last"),
     ]
+
+
+def test_a_windows_1251_row_the_site_changed_since_is_no_conflict_and_a_lost_sign_is_named() -> (
+    None
+):
+    """QA: a table saved from Excel as Windows-1251 has «?» for «₽». A colleague then rewrote
+    «Стоимость доставки» on the site without a «₽»: the table's untouched row could no longer
+    be matched to its «версия» and read as changed — a conflict nobody made. And a «₽» that
+    cannot be taken back (the editor rewrote the text around it) is named by row and column."""
+    from handoff.kb_import import plan
+    from tests.handoff_kit import make_brain
+
+    brain = make_brain()
+    sheet = _demo_sheet()
+    line = {row[0]: number for number, row in enumerate(sheet, start=1)}
+    by_id = {row[0]: row for row in sheet[1:]}
+    contacts = next(r for r in sheet[1:] if "9:00" in r[4] and "₽" not in r[4])
+    contacts[4] = contacts[4].replace("9:00", "8:00", 1)
+    colleague = "Доставка бесплатная по всей России, сумма видна в корзине до оплаты."
+    cost = brain.kb.entries["delivery_cost"]
+    brain.kb.entries["delivery_cost"] = cost.model_copy(update={"answer": colleague})
+    rows = read_table(_cp1251(sheet))
+    planned = plan(brain, rows)
+    assert planned.problems == []
+    assert [c.entry_id for c in planned.changed] == [contacts[0]]
+    assert (
+        "Изменены на сайте после выгрузки, в таблице их не правили — остаются как на сайте: "
+        f"строка {line['delivery_cost']} «Стоимость доставки»." in planned.notices
+    )
+
+    # The site as exported; the editor rewrote a sentence with «₽» in Excel («?» in the file).
+    brain = make_brain()
+    by_id["delivery_cost"][4] = (
+        by_id["delivery_cost"][4].replace(
+            "— 990 ₽, от 50 000 ₽ бесплатно", "— 1 190 ₽, бесплатно при заказе на 60 тысяч ₽"
+        )
+        + "\nПодъём на этаж — 300 ₽."
+    )
+    by_id["pickup_points"][2] = "Пункты выдачи"  # an edit elsewhere, nothing lost there
+    planned = plan(brain, read_table(_cp1251(sheet)))
+    assert planned.problems == [
+        f"строка {line['delivery_cost']}: в ячейке «ответ» («— 300 ?») вместо символа, "
+        "которого нет в кодировке Windows-1251 (например, «₽»), Excel записал «?», а этот текст "
+        "изменён, так что взять символ из базы знаний нельзя; сохраните таблицу как «CSV UTF-8» "
+        "и загрузите снова"
+    ]
+    # Saved as UTF-8, the same edit imports.
+    assert plan(brain, read_table(_csv(sheet))).problems == []
+
+
+def test_windows_1251_notes_which_cells_had_their_characters_taken_back() -> None:
+    from handoff.kb_import import plan
+    from tests.handoff_kit import make_brain
+
+    brain = make_brain()
+    sheet = _demo_sheet()
+    line = {row[0]: number for number, row in enumerate(sheet, start=1)}
+    cost = next(r for r in sheet if r[0] == "delivery_cost")
+    cost[4] = cost[4].replace("99 ₽", "109 ₽", 1)
+    planned = plan(brain, read_table(_cp1251(sheet)))
+    assert planned.problems == []
+    [notice] = planned.notices
+    assert notice == (
+        "Файл сохранён в кодировке Windows-1251: символы, которых в ней нет (₽), взяты из базы "
+        f"знаний — в изменённых строках: строка {line['delivery_cost']} («ответ»: ₽); "
+        "сохраняйте таблицу как «CSV UTF-8»."
+    )
+
+
+def test_a_character_written_as_its_look_alike_is_taken_back_too() -> None:
+    """Windows' «best fit» writes «-» for a minus sign «−» and «e» for «é», not «?»."""
+    current = "Скидка −5 % на кофемашины Café Royal — от 300 ₽."
+    saved = "Скидка -5 % на кофемашины Cafe Royal — от 300 ?."
+    cell = restore_cell(current, saved, "cp1251")
+    assert cell.text == current and cell.restored == {"−", "é", "₽"}
+    assert not cell.missing

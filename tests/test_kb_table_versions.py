@@ -15,7 +15,7 @@ from knowledge_base.table import export_table, read_table
 from tests.handoff_kit import make_brain
 from tests.test_editor_api import Env, editor_env
 from tests.test_editor_undo import _csv, _rows
-from tests.test_kb_table import _upload
+from tests.test_kb_table import _cp1251, _upload
 
 STORES = "Магазины и пункты выдачи"
 GIFT_CARDS = [
@@ -221,3 +221,25 @@ async def test_the_same_table_imported_again_does_not_create_its_new_entry_twice
             "впишите в ячейку «id» «podarochnye_karty_dlya_kompaniy»" in p
             for p in refused["problems"]
         ), refused["problems"]
+
+
+async def test_a_windows_1251_table_is_no_conflict_with_a_colleagues_edit_it_left_alone(
+    env: Env,
+) -> None:
+    """QA over HTTP: the table saved from Excel as Windows-1251 («?» for «₽»); meanwhile a
+    colleague rewrote «Стоимость доставки» on the page. The untouched row is no conflict."""
+    async with env.login("eva") as eva:
+        sheet = _rows((await eva.get("/api/v1/editor/kb.csv")).content)
+        edited = await eva.post(
+            "/api/v1/editor/answer",
+            json={"entry_id": "delivery_cost", "answer": "Доставка бесплатная по всей России."},
+        )
+        assert edited.status_code == 200, edited.text
+        storage = next(r for r in sheet if r[0] == "pickup_storage")
+        storage[4] += "\nПродлить хранение можно один раз, на 3 дня."
+        table = _cp1251(sheet)
+        assert b"?" in table and "₽".encode() not in table
+        check = (await _upload(eva, table, check=True)).json()
+        assert check["ok"] is True, check["problems"]
+        assert [r["entry_id"] for r in check["rows"]] == ["pickup_storage"]
+        assert any("«Стоимость доставки»" in n for n in check["notices"]), check["notices"]
