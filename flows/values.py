@@ -28,8 +28,9 @@ from nlu.api import Entity, Prediction
 __all__ = ["from_entity", "from_pattern", "normalized", "rejected", "rejected_in", "remembered"]
 
 _GROUPED = re.compile(r"\d+(?:[\s-]+\d+)*")
-# Something the customer may have meant as the value: five or more digits, maybe grouped.
-_NUMBER_LIKE = re.compile(r"(?<![\w+*])\d(?:[\s-]?\d){4,}(?![\w*])")
+# Something the customer may have meant as the value: five or more digits, maybe grouped —
+# not a part of a card's mask («4276 3800 **** 1234»).
+_NUMBER_LIKE = re.compile(r"(?<![\w+*])(?<!\*\s)\d(?:[\s-]?\d){4,}(?![\w*]|[\s-]+\*)")
 
 
 def normalized(value: str) -> str:

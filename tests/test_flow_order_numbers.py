@@ -74,6 +74,7 @@ async def test_a_phone_a_card_or_a_sum_is_no_order_number(bot: TestBot, said: st
     alice = bot.customer("alice")
     await alice.say(said)
     assert all("volt-shop.ru/orders/" not in m.text for m in alice.sent)
+    assert alice.last_text.startswith("Подскажите номер заказа")  # no «не похоже на номер»
 
 
 # -- 3. a hand-over that knows the number says so ----------------------------------------------
