@@ -6,8 +6,11 @@ the buttons sit under an earlier message. «2» was read as a new question and n
 «второе» was even read as «Деньги списали дважды». Now the options of such a question are kept
 in the conversation (:func:`offer`), and the next message, if it only names one by its number
 or its place («1», «вариант 2», «второе», «да, третий», «последний»), is handled as that
-button's press (:func:`picked`). Any next message uses the offer up, whatever it says, and it
-lapses after :data:`VALID_FOR`.
+button's press (:func:`picked`). So is a short reply whose every word is in exactly one offered
+entry's title (:func:`by_words`): «про без чека», «мне продление гарантии» — the NLU alone may
+read the words as a neighbour that was not offered. Any next message uses the offer up, whatever
+it says, and it lapses after :data:`VALID_FOR`; the handlers still see what was offered
+(``Turn.offered``: «нет», «другое» to it get ``utter_clarify_none``, bot/feedback.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.events import Inbound, InboundKind
+from nlu.text import lemma
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
@@ -52,6 +56,64 @@ def ordinal(text: str) -> int | None:
     return int(n) if n.isdigit() else _PLACE.get(n)
 
 
+BY_WORDS_MAX = 4
+"""A reply of more words asks something of its own, even if the words are an option's."""
+_NOT_CONTENT = frozenset(
+    [
+        "а",
+        "и",
+        "да",
+        "ну",
+        "мне",
+        "меня",
+        "про",
+        "о",
+        "об",
+        "по",
+        "на",
+        "в",
+        "во",
+        "с",
+        "у",
+        "я",
+        "это",
+        "вот",
+        "наверное",
+        "скорее",
+        "давайте",
+        "хочу",
+        "интересует",
+        "нужно",
+        "надо",
+        "узнать",
+        "вопрос",
+        "насчет",
+        "насчёт",
+    ]
+)
+
+
+def _lemmas(text: str) -> set[str]:
+    words = re.findall(r"\w+", text.lower().replace("ё", "е"))
+    return {lemma(w) for w in words if w not in _NOT_CONTENT}
+
+
+def by_words(text: str, offered: Sequence[tuple[str, str]]) -> int | None:
+    """The index of the only offered entry («faq:…») whose title has every word of a short
+    reply («мне про ремонт» → «Гарантийный ремонт»), if there is exactly one."""
+    if len(text.split()) > BY_WORDS_MAX:
+        return None
+    words = _lemmas(text)
+    if not words:
+        return None
+    found = [
+        i
+        for i, (title, payload) in enumerate(offered)
+        if payload.startswith("faq:") and words <= _lemmas(title)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 def offer(conversation: Conversation, options: Sequence[tuple[str, str]], now: datetime) -> None:
     """Remember the buttons (title, payload) just offered, in the order the customer sees them."""
     conversation.context = {
@@ -73,10 +135,14 @@ def picked(turn: Turn) -> Inbound | None:
         return None
     if turn.now - datetime.fromisoformat(at) > VALID_FOR:
         return None
+    turn.offered = [(str(title), str(payload)) for title, payload in offered]
     place = ordinal(turn.event.text)
     if place is None:
-        return None
-    index = len(offered) - 1 if place == -1 else place - 1
+        index = by_words(turn.event.text, turn.offered)
+        if index is None:
+            return None
+    else:
+        index = len(offered) - 1 if place == -1 else place - 1
     if not 0 <= index < len(offered):
         return None
     title, payload = offered[index]

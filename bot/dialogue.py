@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cancel, choice, followup, helpful, linking, repeats
+from bot import cancel, choice, feedback, followup, helpful, linking, repeats
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate, known_order
@@ -67,6 +67,8 @@ class Turn:
     read: Callable[[str], Awaitable[Prediction]] | None = None
     """The NLU, for a text the customer did not type: an old button's title
     (bot/stale_buttons.py)."""
+    offered: list[tuple[str, str]] = field(default_factory=list)
+    """The options (title, payload) of a «Уточните…» the customer answers now (bot/choice.py)."""
 
     @property
     def channel(self) -> str:
@@ -241,6 +243,7 @@ class EscalationHandler:
                 1
                 if _missed(turn.prediction, turn.config.handoff.complaint_intents)
                 and not _only_approval(turn.event.text)
+                and not feedback.declined(turn)  # «ничего из этого» to the options
                 else 0
             ),
         )
@@ -327,13 +330,17 @@ class NLUHandler:
 
     async def handle(self, turn: Turn) -> None:
         assert turn.prediction is not None
+        if await feedback.handled(turn):  # «не помогло» after an answer, «нет» to options
+            return
         conv = turn.conversation
         args = (turn.event.text, conv.context, turn.kb, turn.config, turn.now)
         # «а на телек?» after the warranty answer: read as «Срок гарантии на телек?» too.
         glued = followup.substituted(turn.prediction, *args)
         together = await turn.read(glued) if glued and turn.read else None
         prediction = turn.prediction = (
-            followup.reread(turn.prediction, *args, together) or turn.prediction
+            followup.reread(turn.prediction, *args, together)
+            or await self._after_offer(turn)
+            or turn.prediction
         )
         several = several_questions(prediction, turn.kb, turn.config.policy.max_answers_per_message)
         if several:
@@ -410,14 +417,28 @@ class NLUHandler:
         self._ask(turn, "utter_clarify_part", options, question=question)
 
     async def _asked_again(self, turn: Turn, intent: str) -> bool:
-        """Is this the question whose answer the bot has just given (bot/repeats.py)? Not a
-        fragment that swaps its detail («а на телек?», bot/followup.py), nor without the
-        response."""
+        """Is this the customer's question whose answer the bot has just given, in words like
+        theirs (bot/repeats.py)? Not a fragment that swaps its detail («а на телек?»,
+        bot/followup.py), nor without the response."""
         if intent not in turn.kb or repeats.RESPONSE not in turn.domain.responses:
             return False
         if followup.is_substitution(turn.event.text):
             return False
-        return await repeats.just_answered(turn) == intent
+        return await repeats.asked_again(turn, intent)
+
+    async def _after_offer(self, turn: Turn) -> Prediction | None:
+        """A short reply to «Что именно вас интересует?» read after the customer's question
+        that was asked about («гарантия» — «а на телефон сколько»: «гарантия а на телефон
+        сколько», bot/followup.py)."""
+        if not turn.offered or turn.read is None or not followup.is_short_reply(turn.event.text):
+            return None
+        asked = await repeats.previous_question(turn)
+        if asked is None:
+            return None
+        assert turn.prediction is not None
+        together = await turn.read(f"{asked} {turn.event.text}")
+        offered = [p[4:] for _, p in turn.offered if p.startswith("faq:")]
+        return followup.after_offer(turn.prediction, together, offered, turn.kb)
 
     def _options(self, turn: Turn, prediction: Prediction) -> list[tuple[str, str]]:
         return [(e.title, f"faq:{e.id}") for e in clarify_options(prediction, turn.kb, turn.config)]

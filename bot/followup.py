@@ -15,6 +15,25 @@ the entry itself. Such a fragment (:func:`is_substitution`: «а»/«и», then 
 «если», no question word of its own) is read once more after the answered entry's title
 («Срок гарантии на телек?») and that reading, if the NLU answers it, is the one acted on.
 
+Such a fragment may end in «можно?» / «нельзя?» / «ли»: «а на год можно?» after the installment
+answer asks whether that answer holds for a year, nothing new. «а если коробку выкинул?» after
+the return answer hesitated between the warranty without a receipt and goods damaged in
+delivery, and the category bonus overturned the model's first guess for the neighbour, while
+«Как вернуть товар если коробку выкинул?» is the return answer again. So when the bonus only
+settles the model's own lean («а по срокам?» after the delivery cost: the delivery time) it
+stands; when it overturns it, the reading after the title comes first.
+
+A short message that points back at the thing just discussed with no question of its own
+(:func:`refers_back`: «я его уже распаковал и попробовал» after «хочу вернуть пылесос» — alone
+«не понял» —, «так можно или нет?») is read after the title the same way, taken if the NLU
+answers that.
+
+A short reply to «Что именно вас интересует?» / «Уточните…» (:func:`after_offer`) is read after
+the customer's question it answers: «гарантия» — options — «а на телефон сколько» alone was the
+support phone number, «мне про ремонт» the repair status; «гарантия а на телефон сколько» is the
+warranty period and «гарантия мне про ремонт» the warranty repair. That reading is taken when it
+answers an entry of an offered option's category more surely than the reply alone.
+
 It can turn a clarify or a miss into an answer about the topic just discussed; a message the
 NLU answered is changed only when it is such a fragment, the NLU's entry is of another topic
 and the fragment read after the title is answered more surely («а в воскресенье работаете»
@@ -63,12 +82,15 @@ _QUESTION_WORDS = frozenset(
         "сколько",
         "скока",
         "как",
-        "можно",
-        "нельзя",
         "есть",
-        "ли",
     ]
 )
+"""«можно», «нельзя», «ли» are not among them: «а на год можно?» asks the same question."""
+SHORT_REPLY_MAX_WORDS = 6
+_ANAPHORA = frozenset(
+    ["его", "ее", "их", "он", "она", "оно", "они", "него", "нее", "них", "им", "ним", "ей", "ней"]
+)
+"""«я его уже распаковал»: the thing of the answer just given."""
 
 
 def remember(context: dict[str, Any] | None, entry_id: str, now: datetime) -> dict[str, Any]:
@@ -103,6 +125,16 @@ def is_substitution(text: str) -> bool:
     return not set(re.findall(r"\w+", lowered)) & _QUESTION_WORDS
 
 
+def refers_back(text: str) -> bool:
+    """A short message about the thing just discussed, with no question of its own: «я его уже
+    распаковал и попробовал» after the return answer, «так можно или нет?»."""
+    lowered = text.strip().lower().replace("ё", "е")
+    words = re.findall(r"\w+", lowered)
+    if not words or len(words) > SUBSTITUTION_MAX_WORDS or set(words) & _QUESTION_WORDS:
+        return False
+    return words[0] == "так" or bool(set(words) & _ANAPHORA)
+
+
 def _last_entry(
     context: dict[str, Any] | None, kb: KnowledgeBase, config: ProjectConfig, now: datetime
 ) -> FAQEntry | None:
@@ -129,12 +161,13 @@ def substituted(
     fragment in place of its detail («Срок гарантии на телек?») — or None: the follow-up is
     not one, nothing was answered recently, or the NLU answered it within that entry's topic
     («а в рассрочку?» after the payment methods is the installment entry)."""
-    if config.policy.followup_category_bonus <= 0 or not is_substitution(text):
+    substitution = is_substitution(text)
+    if config.policy.followup_category_bonus <= 0 or not (substitution or refers_back(text)):
         return None
     entry = _last_entry(context, kb, config, now)
     if entry is None or _settled(prediction, entry, kb):
         return None
-    fragment = text.strip().split(maxsplit=1)[1]
+    fragment = text.strip().split(maxsplit=1)[1] if substitution else text.strip()
     return f"{entry.title.rstrip('?.! ')} {fragment}"
 
 
@@ -163,14 +196,52 @@ def reread(
     when the category bonus does not settle the follow-up, the NLU answers it, and — if the
     follow-up alone was answered too — more surely than the follow-up alone."""
     bonus = config.policy.followup_category_bonus
-    if bonus <= 0 or not (is_elliptic(text) or is_substitution(text)):
+    if bonus <= 0 or not (is_elliptic(text) or is_substitution(text) or refers_back(text)):
         return None
     previous = _last_entry(context, kb, config, now)
     if previous is None or _settled(prediction, previous, kb):
         return None
     if prediction.decision is Decision.ANSWER or not is_elliptic(text):
         return _read_together(prediction, together, kb)
-    return _with_bonus(prediction, previous, kb, config) or _read_together(prediction, together, kb)
+    boosted = _with_bonus(prediction, previous, kb, config)
+    if boosted is not None and is_substitution(text) and not _leaned(prediction, boosted):
+        # The bonus overturned the model's own first guess: the title's reading is surer.
+        return _read_together(prediction, together, kb) or boosted
+    return boosted or _read_together(prediction, together, kb)
+
+
+def _leaned(prediction: Prediction, boosted: Prediction) -> bool:
+    """Was the bonus's entry the NLU's own first guess (it only settled a hesitation)?"""
+    return bool(prediction.ranking) and prediction.ranking[0].intent == boosted.intent
+
+
+def is_short_reply(text: str) -> bool:
+    """«мне про ремонт», «а на телефон сколько»: a reply to options, not a question of its own."""
+    return 0 < len(text.split()) <= SHORT_REPLY_MAX_WORDS
+
+
+def after_offer(
+    prediction: Prediction, together: Prediction, offered: list[str], kb: KnowledgeBase
+) -> Prediction | None:
+    """The reading of a short reply to offered options glued to the customer's question they
+    were offered for (``together``), if it answers an entry of an offered option's category
+    more surely than the reply alone; else None."""
+    categories = {kb.entries[e].category for e in offered if e in kb.entries}
+    entry = kb.get(together.intent or "")
+    if together.decision is not Decision.ANSWER or entry is None:
+        return None
+    if entry.id not in offered and not (entry.category and entry.category in categories):
+        return None
+    if prediction.decision is Decision.ANSWER and together.confidence <= prediction.confidence:
+        return None
+    return dataclasses.replace(
+        prediction,
+        intent=together.intent,
+        confidence=together.confidence,
+        decision=Decision.ANSWER,
+        ranking=together.ranking,
+        extra={**prediction.extra, "followup_offer": together.confidence},
+    )
 
 
 def _read_together(

@@ -7,7 +7,9 @@ to call a colleague (``utter_helpful_no``, with the operator button); «👍» w
 (``utter_helpful_yes``). Neither counts as a miss. Pressing the same button again is stored
 and answered with nothing (a messenger keeps old buttons pressable); a change of mind («👍»
 after «👎») is answered as a first press. A project whose domain lacks the response
-sends nothing for that press, and ``policy.ask_helpful: false`` shows no buttons at all.
+sends nothing for that press, and ``policy.ask_helpful: false`` shows no buttons at all. The
+same words typed right after the answer («не помогло», «это не то», «помогло») count as the
+press (bot/feedback.py).
 
 Only a single answer gets the buttons: several answers to one message, an answer given on the
 way to a person, and a flow's answer do not (the customer would not know which one they rate).
@@ -54,12 +56,16 @@ def parse(payload: str) -> tuple[str, bool] | None:
     return entry_id, value == YES
 
 
-async def handle(turn: Turn, entry_id: str, helped: bool) -> None:
+async def handle(turn: Turn, entry_id: str, helped: bool, *, typed: bool = False) -> None:
+    """A press of «👍/👎» — or its words typed right after the answer (``typed``, bot/feedback.py:
+    answered every time, as typed words are never a stale button pressed again)."""
     from bot.dialogue import operator_button
 
     before = await _last_press(turn, entry_id)
     turn.message_data["helpful"] = {"entry": entry_id, "value": helped}
-    if before is helped:
+    if typed:
+        turn.message_data["helpful"]["typed"] = True
+    elif before is helped:
         return  # the same button again (Telegram keeps it pressable): thanked once already
     name = "utter_helpful_yes" if helped else "utter_helpful_no"
     if name not in turn.domain.responses:

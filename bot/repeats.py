@@ -12,6 +12,12 @@ understand twice» hands over: a third ask of the entry — or a miss right afte
 reaches ``handoff.not_understood_limit`` and goes to a person with reason ``not_understood``
 (``utter_handoff_not_understood``, bot/handover.py).
 
+A re-ask is the customer's own question again: their message must say what their previous one
+said (:func:`similar`: most of the words of the shorter one, by lemma, are in the other) — «как
+вернуть товар», «ну а как вернуть то?». A new question that the same entry happens to answer
+(«а перенести можно?» after the courier's intervals, «а холодильник?» after the carrying
+upstairs) gets the answer again in full.
+
 Only the customer's previous message counts. A different question, «спасибо», a miss or an
 operator in between, and the next ask is a new one, answered in full — however often the
 entry was answered earlier in the conversation. A press of «👍 Помогло / 👎 Не помогло» under
@@ -50,9 +56,76 @@ DETAIL = "repeated:"  # the escalation's detail: repeated:<entry id>
 _LINK = re.compile(r"https?://\S+[^\s.,;:!?»)]")
 
 
+SIMILAR = 0.5
+"""The share of the shorter message's words (lemmas, fillers aside) the other must have."""
+_FILLERS = frozenset(
+    [
+        "а",
+        "и",
+        "ну",
+        "же",
+        "то",
+        "так",
+        "вот",
+        "еще",
+        "ещё",
+        "я",
+        "мне",
+        "вы",
+        "вам",
+        "у",
+        "в",
+        "на",
+        "с",
+        "по",
+        "о",
+        "об",
+        "это",
+        "да",
+        "нет",
+        "ли",
+    ]
+)
+
+
 async def just_answered(turn: Turn) -> str | None:
     """The FAQ entry the bot answered the customer's previous message with, if it was one entry
     and nobody else spoke since (ratings of the answer looked past)."""
+    return (await _previous(turn))[0]
+
+
+async def previous_question(turn: Turn) -> str | None:
+    """The text of the customer's previous message (ratings of an answer looked past), if no
+    operator spoke since."""
+    return (await _previous(turn))[1]
+
+
+async def asked_again(turn: Turn, entry_id: str) -> bool:
+    """Is the customer's message their previous question again — answered with ``entry_id``
+    just now, and :func:`similar` to it?"""
+    answered, asked = await _previous(turn)
+    return answered == entry_id and asked is not None and similar(turn.event.text, asked)
+
+
+def similar(text: str, other: str) -> bool:
+    """«ну а как вернуть то?» and «как вернуть товар»: at least :data:`SIMILAR` of the shorter
+    one's words (by lemma) are in the other; «а перенести можно?» and «доставка курьером
+    интервал» are not."""
+    a, b = _lemmas(text), _lemmas(other)
+    if not a or not b:
+        return False
+    return len(a & b) >= SIMILAR * min(len(a), len(b))
+
+
+def _lemmas(text: str) -> set[str]:
+    from nlu.text import lemma
+
+    words = re.findall(r"\w+", text.lower().replace("ё", "е"))
+    return {lemma(w) for w in words if w not in _FILLERS}
+
+
+async def _previous(turn: Turn) -> tuple[str | None, str | None]:
+    """(the entry the previous message was answered with, if one; its text)."""
     rows = await turn.session.execute(
         select(Message.author, Message.text, Message.data)
         .where(Message.conversation_id == turn.conversation.id, Message.kind == "message")
@@ -67,12 +140,12 @@ async def just_answered(turn: Turn) -> str | None:
             if not current and data.get("faq") and _still_says(turn, str(data["faq"]), text, data):
                 answered.add(str(data["faq"]))
         elif author != "customer":
-            return None  # an operator answered in between
+            return None, None  # an operator answered in between
         elif current:
             current = False
         elif not _rating(data):
-            return answered.pop() if len(answered) == 1 else None
-    return None
+            return (answered.pop() if len(answered) == 1 else None), text
+    return None, None
 
 
 def _still_says(turn: Turn, entry_id: str, text: str, data: dict[str, object]) -> bool:

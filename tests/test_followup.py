@@ -163,3 +163,50 @@ def test_which_fragments_swap_a_detail() -> None:
     assert not is_substitution("а у вас есть собаки?")
     assert not is_substitution("на телек")  # no «а»: not a follow-up
     assert not is_substitution("а если я заказал телевизор а он пришёл разбитый и курьер уехал")
+
+
+def answer(bot: TestBot, entry_id: str) -> str:
+    return bot.runtime.engine.brain.kb.entries[entry_id].render("telegram").text
+
+
+async def test_a_condition_read_as_a_neighbour_keeps_to_the_return_question(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("как вернуть товар")
+    # Alone: a hesitation between the warranty without a receipt and damage in delivery, which
+    # the category bonus turned into the damage answer.
+    [reply] = await alice.say("а если коробку выкинул?")
+    assert reply.text == answer(bot, "return_goods")
+
+
+async def test_a_swapped_detail_may_ask_whether_it_is_possible(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("можно купить в рассрочку?")
+    assert alice.last_text == answer(bot, "installment")
+    [reply] = await alice.say("а на год можно?")  # was «не понял»
+    assert reply.text == answer(bot, "installment")
+
+
+async def test_a_reply_to_the_topic_question_keeps_to_the_topic(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("гарантия")  # «Что именно вас интересует?»
+    [reply] = await alice.say("а на телефон сколько")  # was the support phone number
+    assert reply.text == answer(bot, "warranty_period")
+    bob = bot.customer("bob")
+    await bob.say("рассрочка")
+    [reply] = await bob.say("а на год можно?")  # was «не понял»
+    assert reply.text == answer(bot, "installment")
+
+
+async def test_a_new_question_after_the_topic_question_is_its_own(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("гарантия")
+    [reply] = await alice.say("сколько стоит доставка")
+    assert reply.text == answer(bot, "delivery_cost")
+
+
+async def test_a_message_about_the_thing_just_discussed(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("хочу вернуть пылесос")
+    assert alice.last_text == answer(bot, "return_goods")
+    [reply] = await alice.say("я его уже распаковал и попробовал")  # was «не понял»
+    assert reply.text == answer(bot, "return_goods")

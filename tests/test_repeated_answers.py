@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.config import Domain
@@ -154,4 +155,19 @@ async def test_without_the_response_the_answer_is_sent_again(bot: TestBot) -> No
     alice = bot.customer("alice")
     for question in ("как вернуть товар", "ну а как вернуть то?", "как вернуть товар?"):
         assert RETURN in (await alice.say(question))[0].text
+    assert alice.last_outcome.owner is Owner.BOT
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [("доставка курьером интервал", "а перенести можно?"), ("подъём на этаж", "а холодильник?")],
+)
+async def test_a_new_question_the_same_entry_answers_is_answered_again(
+    bot: TestBot, question: str, follow_up: str
+) -> None:
+    alice = bot.customer("alice")
+    [first] = await alice.say(question)
+    [again] = await alice.say(follow_up)  # was «Я ответил на этот вопрос…»
+    assert not again.text.startswith(reminder(bot))
+    assert again.text == first.text
     assert alice.last_outcome.owner is Owner.BOT
