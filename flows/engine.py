@@ -234,7 +234,8 @@ class FlowHandler:
 
     async def _replace_earlier(self, turn: Turn, flow: Flow, state: FlowState, index: int) -> bool:
         """«87654321» at «Всё понятно со статусом?»: a new value for an earlier answer taken
-        from an entity or a pattern replays the flow from there."""
+        from an entity or a pattern replays the flow from there; one the pattern refuses
+        («123456789») gets the step's ``invalid`` text, and the question waits as it was."""
         for earlier, step in enumerate(flow.steps[:index]):
             if step.slot is None or step.slot not in state.slots or step.buttons:
                 continue
@@ -243,6 +244,12 @@ class FlowHandler:
             value = self._value(turn, state, step)
             if isinstance(value, str) and value != state.slots[step.slot]:
                 await self._replay(turn, flow, state, earlier, value)
+                return True
+            wrong = rejected_in(turn, step) if value is None and step.invalid else None
+            if wrong is not None:  # «нет, правильный 123456789»: what is wrong with it
+                turn.message_data["flow"] = flow.id
+                self._save(turn, state)
+                turn.say(self._ask(state, step, wrong=wrong), {"flow": flow.id, "step": step.id})
                 return True
         return False
 

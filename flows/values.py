@@ -88,7 +88,9 @@ def rejected(step: Step, text: str, prediction: Prediction | None) -> str | None
             return entity.text.strip() or entity.value
     others = [*_others(step, prediction), *_entities(step, prediction)]
     for match in _NUMBER_LIKE.finditer(text):
-        if not _overlaps(match.start(), match.end(), others):
+        if _overlaps(match.start(), match.end(), others):
+            continue
+        if from_pattern(step, match.group(0), None) is None:  # not a good value typed so
             return match.group(0)
     return None
 

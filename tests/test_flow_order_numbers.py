@@ -43,6 +43,16 @@ async def test_no_with_the_same_number_is_still_no(bot: TestBot) -> None:
     assert bob.last_outcome.owner is Owner.QUEUED
 
 
+async def test_no_with_a_malformed_number_says_what_is_wrong_with_it(bot: TestBot) -> None:
+    carl = bot.customer("carl")
+    await carl.say("где мой заказ 12345678")
+    [told] = await carl.say("нет, не тот, правильный 123456789")  # was «Передаю … 12345678»
+    assert told.text.startswith("«123456789» не похоже на номер заказа")
+    assert carl.last_outcome.owner is Owner.BOT
+    told_next = [m.text for m in await carl.say("87654321")]
+    assert told_next[0] == "Исправил: Номер заказа — 87654321."
+
+
 # -- 2. the number in the first message -------------------------------------------------------
 
 
