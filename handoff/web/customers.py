@@ -116,10 +116,7 @@ def customer_routes(console: Console) -> list[BaseRoute]:
         handoff_config = console.brain().config.handoff
         async with console.db.read() as session:
             text = await transcript.transcript(
-                session,
-                conversation_id,
-                ZoneInfo(handoff_config.working_hours.timezone),
-                handoff_config.labels,
+                session, conversation_id, ZoneInfo(handoff_config.working_hours.timezone)
             )
         if text is None:
             return JSONResponse(

@@ -118,9 +118,10 @@ OPENAPI: dict[str, Any] = {
         "/conversations/{id}/transcript.txt": {
             "get": {
                 "summary": "«Скачать переписку»: this conversation as a UTF-8 text file "
-                "(attachment `dialog-{id}.txt`): channel, customer, start and close, labels, "
-                "rating, then every message, history line and note with its time in the team's "
-                "time zone (`handoff.working_hours.timezone`); 404 `conversation_not_found`",
+                "(attachment `dialog-{id}.txt`), what the customer saw and said: channel, "
+                "customer, start and close, the customer's rating, then every message exchanged "
+                "with its time in the team's time zone (`handoff.working_hours.timezone`); no "
+                "notes, labels or history lines; 404 `conversation_not_found`",
                 "security": _SECURED,
                 "parameters": [_ID],
                 "responses": {
