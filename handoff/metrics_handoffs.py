@@ -10,6 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import Row
 
+from bot.storage.erasure import CLOSE_REASON as ERASED
+
 # handoff, conversation, escalated, answered, first operator, reason, ended, outcome
 Episode = Row[
     int, int, datetime, datetime | None, int | None, str | None, datetime | None, str | None
@@ -131,8 +133,9 @@ def unanswered(said: Sequence[Said], by_conversation: dict[int, list[Reply]]) ->
     return waiting
 
 
-NOT_RESOLVED = frozenset({"customer_blocked"})
-"""Outcomes that end a handoff without resolving it (:mod:`handoff.blocking`)."""
+NOT_RESOLVED = frozenset({"customer_blocked", ERASED})
+"""Outcomes that end a handoff without resolving it: the customer was blocked
+(:mod:`handoff.blocking`) or asked to be forgotten (:mod:`bot.storage.erasure`)."""
 
 
 def resolutions(
@@ -141,10 +144,11 @@ def resolutions(
     """(operator, seconds) from each answered handoff to the moment it ended — a person
     closed the conversation or gave it back to the bot. One closed for the customer's silence
     ends at the operator's last reply (the hour of silence is not the team's time). One closed
-    because the customer was blocked (spam, abuse: ``NOT_RESOLVED``) was cut off, not resolved:
-    it counts neither as resolved nor in the time to resolve. The operator is the one who
-    replied last (``last``: :func:`last_replies`). A handoff rebuilt from a conversation row
-    whose owner changes were not kept has no ``outcome``: how it ended is not known."""
+    because the customer was blocked (spam, abuse) or erased on their request (``NOT_RESOLVED``)
+    was cut off, not resolved: it counts neither as resolved nor in the time to resolve. The
+    operator is the one who replied last (``last``: :func:`last_replies`). A handoff rebuilt
+    from a conversation row whose owner changes were not kept has no ``outcome``: how it ended
+    is not known."""
     found = []
     for handoff_id, _, started, answered, _, _, ended, outcome in escalated:
         if answered is None or ended is None or outcome is None or outcome in NOT_RESOLVED:

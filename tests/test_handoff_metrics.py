@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine import Brain
 from bot.project import load_project
+from bot.storage import erasure
 from bot.storage.db import Database
 from bot.storage.models import (
     Conversation,
@@ -360,6 +361,45 @@ async def test_resolution_runs_from_the_handoff_until_a_person_lets_go(db: Datab
     # Анна's two: 5 and 15 minutes, the median between them.
     assert (by_name["Анна"]["resolved"], by_name["Анна"]["resolution_p50_seconds"]) == (2, 600.0)
     assert (by_name["Борис"]["resolved"], by_name["Борис"]["resolution_p50_seconds"]) == (1, 1200.0)
+
+
+async def test_a_handoff_cut_off_by_erasing_the_customer_is_not_resolved(db: Database) -> None:
+    """Анна answers Ольга and closes after 15 minutes: resolved. Борис answers Пётр, and while
+    it is still open Пётр asks to be forgotten — the erasure closes it (reason ``erased``).
+    Nobody resolved Пётр's request: it was cut off, like a block (QA: it counted as resolved,
+    with the time until the erasure as Борис's time to resolve)."""
+    now = utcnow()
+    start = now - timedelta(hours=2)
+    async with db.write() as session:
+        olga, anna, boris = await a_customer_anna_and_boris(session)
+        petr = Customer(display_name="Пётр", created_at=start)
+        session.add(petr)
+        await session.flush()
+        helped = conversation(
+            olga.id, "closed", start, 60, ended=(start + timedelta(minutes=15), "closed")
+        )
+        erased = conversation(petr.id, "operator", start, 120)
+        erased.operator_id = boris.id
+        session.add_all([helped, erased])
+        await session.flush()
+        session.add_all(
+            [
+                operator_reply(helped, anna.id, start + timedelta(minutes=1)),
+                operator_reply(erased, boris.id, start + timedelta(minutes=2)),
+            ]
+        )
+    async with db.write() as session:
+        forgotten = await erasure.forget_customer(session, petr.id, actor="admin:boss")
+    assert forgotten.closed_conversations == (erased.id,)
+
+    async with db.read() as session:
+        data = await compute(session, now - timedelta(days=1), brain=demo(), goal_seconds=60)
+    assert data["resolution"] == {"resolved": 1, "p50_seconds": 900.0, "p90_seconds": 900.0}
+    by_name = {r["operator"]: r for r in data["operators"]}
+    assert (by_name["Анна"]["resolved"], by_name["Анна"]["resolution_p50_seconds"]) == (1, 900.0)
+    assert by_name["Борис"]["resolved"] == 0
+    # His answer still counts as his answer.
+    assert data["first_response"]["answered"] == 2
 
 
 async def test_conversations_still_waiting_past_the_goal_count_as_late(db: Database) -> None:

@@ -49,6 +49,8 @@ from knowledge_base.loader import question_key
 
 ERASED: dict[str, Any] = {"erased": True}
 CANCELLED = "cancelled: personal data erased"  # outbox last_error of a message never sent
+CLOSE_REASON = "erased"
+"""Why an open conversation closes when its customer is erased; its handoff's outcome."""
 
 
 class CustomerNotFound(LookupError):
@@ -168,7 +170,7 @@ async def forget_customer(session: AsyncSession, customer_id: int, *, actor: str
     ).all()
     closed = []
     for conversation in open_conversations:
-        await move(session, conversation, Owner.CLOSED, reason="erased", actor=actor)
+        await move(session, conversation, Owner.CLOSED, reason=CLOSE_REASON, actor=actor)
         closed.append(conversation.id)
     conversation_ids = (
         await session.scalars(select(Conversation.id).where(Conversation.customer_id.in_(ids)))
