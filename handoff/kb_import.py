@@ -33,6 +33,7 @@ from handoff.kb_import_checks import (
     shared_titles,
     version_notices,
 )
+from handoff.kb_import_own import ImportedVersion, own_imports
 from handoff.new_entries import NEW_ENTRY_MESSAGES, categories, taken_ids
 from handoff.teaching import (
     Reloader,
@@ -89,6 +90,7 @@ class ImportPlan:
     # the site changed since is still told from one the table changed).
     restored_cells: list[tuple[int, str, set[str]]] = field(default_factory=list)
     lost_chars: frozenset[str] = frozenset()
+    own: frozenset[ImportedVersion] = frozenset()
 
     @property
     def changed(self) -> list[RowChange]:
@@ -250,9 +252,12 @@ def _created_before(
     return None
 
 
-def plan(brain: Brain, rows: list[TableRow]) -> ImportPlan:
-    """What importing ``rows`` would change in ``brain``'s knowledge base."""
-    result = ImportPlan()
+def plan(
+    brain: Brain, rows: list[TableRow], own: frozenset[ImportedVersion] = frozenset()
+) -> ImportPlan:
+    """What importing ``rows`` would change in ``brain``'s knowledge base; ``own``: what the
+    importing editor's earlier imports changed (:mod:`handoff.kb_import_own`)."""
+    result = ImportPlan(own=own)
     encoding = next((r.encoding for r in rows if r.encoding != "utf-8"), "utf-8")
     result.lost_chars = lost_chars(
         (t for e in brain.kb.entries.values() for t in (e.title, e.answer, *e.questions)),
@@ -338,7 +343,10 @@ def _row(
     # The row's ``версия`` is the entry as exported: one the site changed since then, which the
     # table leaves as exported, stays as the site has it (not the old text back over a
     # colleague's edit); one the table changes too is a conflict (below).
-    site_changed = bool(row.version) and row.version != entry_version(current)
+    now = entry_version(current)
+    site_changed = bool(row.version) and row.version != now
+    if site_changed and ImportedVersion(row.id, row.version or "", now) in result.own:
+        site_changed = False  # changed since by this editor's own import of this very row
     if site_changed and (
         row.version == row_version(row.id, title, questions, answer)
         or exported_as(
@@ -375,6 +383,13 @@ def _row(
             raise _RowError(conflict_message(current.title, change))
         if not row.version:
             result.unchecked.append((row.line, row.version))
+        else:
+            kept = [q for q in current.questions if question_key(q) in new_keys]
+            change.versions = ImportedVersion(
+                row.id,
+                row.version,
+                row_version(row.id, title, [*kept, *change.added], answer),
+            )
         result._file(source.file).entries.append(
             EntryEdit(
                 row.id,
@@ -399,7 +414,7 @@ async def apply(
     command line's when ``None`` (``zabota kb import``, whose ``reloader`` puts nothing live:
     a running bot takes the files on its next reload)."""
     current = brain()
-    planned = plan(current, rows)
+    planned = plan(current, rows, await own_imports(db, operator_id))
     if planned.problems:
         raise HandoffError(
             "В таблице ошибки, ничего не изменено: " + "; ".join(planned.problems[:5]),
@@ -412,7 +427,7 @@ async def apply(
         return [
             audit_row(
                 "entry_created" if change.kind == "new" else "entry_imported",
-                change.entry_id,
+                change.versions.key() if change.versions else change.entry_id,
                 change.title,
                 change.entry_id,
                 Path(change.file),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine import Brain
+from handoff.kb_import_own import ImportedVersion
 from knowledge_base.loader import question_key, title_key
 from knowledge_base.table import ENCODING_NAMES, TableRow
 
@@ -27,6 +28,8 @@ class RowChange:
     answer_changed: bool = False
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # A changed row with a ``версия``: it and the version the import writes (journaled).
+    versions: ImportedVersion | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -243,3 +243,36 @@ async def test_a_windows_1251_table_is_no_conflict_with_a_colleagues_edit_it_lef
         assert check["ok"] is True, check["problems"]
         assert [r["entry_id"] for r in check["rows"]] == ["pickup_storage"]
         assert any("«Стоимость доставки»" in n for n in check["notices"]), check["notices"]
+
+
+async def test_a_row_edited_again_after_ones_own_import_of_it_is_no_conflict(env: Env) -> None:
+    """QA: Ева imports her table, edits the same row again in the same file and imports once
+    more — her own first import was reported as a colleague's change («изменено на сайте после
+    выгрузки»). A colleague's import of an older table over it is still a conflict."""
+    async with env.login("adam") as adam:
+        older = _rows((await adam.get("/api/v1/editor/kb.csv")).content)
+    async with env.login("eva") as eva:
+        sheet = _rows((await eva.get("/api/v1/editor/kb.csv")).content)
+        storage = next(r for r in sheet if r[0] == "pickup_storage")
+        storage[4] += "\nПродлить хранение можно один раз, на 3 дня."
+        first = await _upload(eva, _csv(sheet), check=False)
+        assert first.status_code == 200, first.text
+
+        storage[4] = storage[4].replace("на 3 дня", "на 5 дней")
+        storage[3] += "\nможно ли продлить срок хранения заказа"
+        table = _csv(sheet)
+        check = (await _upload(eva, table, check=True)).json()
+        assert check["ok"] is True, check["problems"]
+        assert [r["entry_id"] for r in check["rows"]] == ["pickup_storage"]
+        again = await _upload(eva, table, check=False)
+        assert again.status_code == 200, again.text
+        shown = (await eva.get("/api/v1/editor/entries/pickup_storage")).json()
+        assert "на 5 дней" in shown["answer"]
+        assert "можно ли продлить срок хранения заказа" in shown["questions"]
+
+    async with env.login("adam") as adam:
+        mine = next(r for r in older if r[0] == "pickup_storage")
+        mine[4] = "Заказ хранится 5 дней."
+        refused = await _upload(adam, _csv(older), check=False)
+        assert refused.status_code == 400, refused.text
+        assert "изменено на сайте после выгрузки" in refused.json()["message"]

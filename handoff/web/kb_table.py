@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from bot.storage.models import Operator
 from handoff import kb_import
 from handoff.errors import HandoffError
+from handoff.kb_import_own import own_imports
 from handoff.web.context import Console, error
 from handoff.web.security import guarded
 from knowledge_base.table import MAX_BYTES, TableError, TableRow, export_table, read_table
@@ -66,7 +67,8 @@ def kb_table_routes(console: Console, roles: tuple[str, ...]) -> list[BaseRoute]
         try:
             rows = await _table(request)
             if request.query_params.get("check"):
-                return JSONResponse(kb_import.plan(console.brain(), rows).as_json())
+                own = await own_imports(console.db, operator.id)
+                return JSONResponse(kb_import.plan(console.brain(), rows, own).as_json())
             if console.reload is None:
                 return JSONResponse(
                     {"error": "unavailable", "message": "Изменение контента здесь недоступно."},
