@@ -64,6 +64,8 @@ SERVICE_INTENT_TITLES: dict[str, str] = {
     "handoff_request": "просит оператора",
     "complaint": "жалоба",
     "bot_challenge": "«ты бот?»",
+    "how_are_you": "«как дела?»",
+    "chitchat": "болтовня",
     "affirm": "согласие",
     "deny": "отказ",
     "oos": "не по теме",

@@ -174,3 +174,15 @@ async def test_an_editor_puts_a_dropped_placeholder_back(env: Env) -> None:
     alice = env.bot.customer("alice")
     await alice.say("ывапролдж")
     assert alice.last_text == "Не понял. Напишите {номер} заказа цифрами."
+
+
+def test_every_phrase_of_the_demo_has_a_title_editors_can_read() -> None:
+    """«Фразы бота» lists each response by what it is for; a new phrase without a title would
+    show editors its code name («utter_clarify_none»)."""
+    import yaml
+
+    from handoff.phrase_titles import TITLES
+
+    root = Path(__file__).resolve().parent.parent
+    responses = yaml.safe_load((root / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    assert [name for name in responses if name not in TITLES] == []
