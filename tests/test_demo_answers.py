@@ -113,3 +113,14 @@ async def test_no_complaint_and_no_entry_for_what_the_shop_does_not_answer(
     [answer] = await alice.say(message)
     assert answer.text.startswith("Извините, я не совсем понял вопрос"), answer.text
     assert alice.last_outcome.owner is Owner.BOT
+
+
+@pytest.mark.parametrize("question", ["какой у вас телефон?", "по какому телефону вам звонить"])
+async def test_the_shops_phone_is_the_contacts_not_advice_on_a_phone_to_buy(
+    bot: TestBot, question: str
+) -> None:
+    """«Подбор техники» knows «какой телефон посоветуете»: «какой у вас телефон?» was read as
+    that (0.78), and the customer got advice on buying a phone instead of the number."""
+    alice = bot.customer("alice")
+    answer, *_ = await alice.say(question)
+    assert "8 800 555-35-35" in answer.text
