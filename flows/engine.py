@@ -46,6 +46,7 @@ from bot.dialogue import FallbackHandler, NLUHandler, Turn, answer_entry
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.handover import escalate
 from flows.answers import UNCLEAR, YesNo, has_word_of, is_cancel, read_yes_no
+from flows.aside import asked_aside
 from flows.models import Flow, Step
 from flows.starting import START_PREFIX, Start, flow_of_entry_button, starting
 from flows.state import BUTTON_PREFIX, FlowState, button_payload
@@ -141,6 +142,10 @@ class FlowHandler:
         state.slots[step.slot] = value
         state.last_slot = step.slot  # what a correction of this message would change
         turn.message_data["flow"] = flow.id  # the flow's input («12345678»), not an FAQ miss
+        # «12345678 и еще доставка сколько стоит»: the question beside the answer first, as
+        # when a flow starts beside one — the flow may go on by asking the customer something.
+        for entry_id in asked_aside(turn, value):
+            await answer_entry(turn, entry_id)
         await self._run(turn, flow, state, index + 1)
 
     async def _missed(

@@ -1,0 +1,61 @@
+"""A question asked beside a flow step's answer is answered, not dropped (QA: «курьер не
+приехал», then «12345678 и еще доставка сколько стоит» got the status link and nothing about the
+delivery price); and a complaint about a courier promises no time of its own — the hand-off's
+message alone says when the team answers (QA: «…ответит вам в течение 24 часов», then «сегодня
+в 9:00»)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.ownership import Owner
+from handoff.config import WorkingHours
+from tests.conftest import brain_for
+from tests.dialogue import TestBot, start_bot
+
+
+async def test_a_question_beside_the_order_number_is_answered_before_the_flow_goes_on(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("курьер не приехал")  # the courier flow asks for the number
+    told = await alice.say("12345678 и еще доставка сколько стоит")
+    texts = [m.text for m in told]
+    assert texts[0].startswith("Стоимость доставки")  # the question aside …
+    assert "https://volt-shop.ru/orders/12345678" in texts[1]  # … then the flow goes on
+    assert [b.title for b in told[-1].buttons] == ["Да, подожду", "Нет, интервал прошёл"]
+    await alice.press("Нет, интервал прошёл")  # the flow's question is still the newest
+
+
+async def test_an_order_number_named_with_words_asks_nothing_aside(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("курьер не приехал")
+    told = await alice.say("номер заказа 12345678")  # read alone: «подтверждение не пришло»
+    assert "https://volt-shop.ru/orders/12345678" in told[0].text
+    assert not any("SMS и письмо с номером заказа" in m.text for m in told)
+
+
+@pytest.fixture
+async def at_night(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[TestBot]:
+    night = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)  # 23:30 in Moscow, nobody online
+    brain = brain_for(
+        demo_project, demo_model, working_hours=WorkingHours(timezone="Europe/Moscow")
+    )
+    running = await start_bot(demo_project, brain, db_url, clock=lambda: night)
+    yield running
+    await running.runtime.stop()
+
+
+async def test_a_complaint_about_the_courier_promises_only_the_time_the_team_is_back(
+    at_night: TestBot,
+) -> None:
+    olga = at_night.customer("olga")
+    told = [m.text for m in await olga.say("курьер нахамил и привёз не тот цвет, как поменять?")]
+    assert told[0].startswith("Нам очень жаль, что так вышло")  # the apology, no time in it
+    assert "час" not in told[0] and "ответит" not in told[0]
+    assert "ответит здесь же завтра в 9:00" in told[1] and len(told) == 2
+    assert olga.last_outcome.owner is Owner.QUEUED
