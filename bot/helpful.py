@@ -9,7 +9,9 @@ and answered with nothing (a messenger keeps old buttons pressable); a change of
 after «👎») is answered as a first press. A project whose domain lacks the response
 sends nothing for that press, and ``policy.ask_helpful: false`` shows no buttons at all. The
 same words typed right after the answer («не помогло», «это не то», «помогло») count as the
-press (bot/feedback.py).
+press (bot/feedback.py). Typed again after «👎» («👎», then «не помогло»; «не помогло», then «ну
+и?») the customer insists: instead of the same «Жаль, что ответ не помог…» a person takes over
+(reason ``not_understood``, detail :data:`AGAIN`).
 
 Only a single answer gets the buttons: several answers to one message, an answer given on the
 way to a person, and a flow's answer do not (the customer would not know which one they rate).
@@ -25,13 +27,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Button, Outbound
+from bot.handover import escalate
 from bot.storage.models import Message
+from handoff.escalation import Reason
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
 
 PREFIX = "helpful:"
 YES, NO = "yes", "no"
+AGAIN = "not_helped_again"  # the escalation's detail for a second «не помогло»
 
 
 def with_buttons(message: Outbound, entry_id: str) -> Outbound:
@@ -65,6 +70,10 @@ async def handle(turn: Turn, entry_id: str, helped: bool, *, typed: bool = False
     turn.message_data["helpful"] = {"entry": entry_id, "value": helped}
     if typed:
         turn.message_data["helpful"]["typed"] = True
+        if before is False and not helped:
+            # Told «Жаль, что ответ не помог…» already: the same words again would be a loop.
+            await escalate(turn, Reason.NOT_UNDERSTOOD, AGAIN)
+            return
     elif before is helped:
         return  # the same button again (Telegram keeps it pressable): thanked once already
     name = "utter_helpful_yes" if helped else "utter_helpful_no"

@@ -69,6 +69,26 @@ async def test_impatience_after_an_answer_is_no_thanks(bot: TestBot) -> None:
     assert reply.text == said(bot, "utter_helpful_no")
 
 
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("👎 Не помогло", "не помогло"), ("не помогло", "не помогло"), ("не помогло", "ну и?")],
+)
+async def test_not_helped_again_calls_a_person(bot: TestBot, first: str, then: str) -> None:
+    henry = bot.customer("henry")
+    await henry.say("скока доставка")
+    if first.startswith("👎"):
+        await henry.press(first)
+    else:
+        await henry.say(first)
+    assert henry.last_text == said(bot, "utter_helpful_no")
+    replies = await henry.say(then)  # was «Жаль, что ответ не помог…» once more
+    assert said(bot, "utter_helpful_no") not in [r.text for r in replies]
+    assert henry.last_outcome.owner is Owner.QUEUED  # the customer insists: a person
+    async with bot.runtime.db.read() as session:
+        assert await session.scalar(select(Conversation.escalation_reason)) == "not_understood"
+    assert (await stored(bot, then))["helpful"]["value"] is False  # still the editor's «👎»
+
+
 async def test_the_same_words_with_no_answer_before_are_read_as_usual(bot: TestBot) -> None:
     dave = bot.customer("dave")
     [reply] = await dave.say("не помогло")
