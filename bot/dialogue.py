@@ -9,6 +9,7 @@ outbox in the same transaction.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -228,7 +229,7 @@ class EscalationHandler:
     def _trigger(self, turn: Turn) -> escalation.Trigger | None:
         if turn.event.kind is not InboundKind.TEXT:
             return None
-        in_flow = bool((turn.conversation.context or {}).get("flow"))
+        in_flow = bool((turn.conversation.context or {}).get("flow")) or _starts_flow(turn)
         return escalation.detect(
             turn.event.text,
             turn.prediction,
@@ -318,6 +319,14 @@ async def answer_entry(turn: Turn, entry_id: str, *, ask_helpful: bool = False) 
         faq_ids.append(entry_id)
     context = followup.remember(turn.conversation.context, entry_id, turn.now)
     turn.conversation.context = {**context, "faq_ids": faq_ids}
+
+
+def _starts_flow(turn: Turn) -> bool:
+    """The message is nothing but a flow's ``start_pattern`` («12345678» after «Я ответил…»):
+    the flow's input, not a miss (flows/starting.py starts it)."""
+    text = turn.event.text.strip()
+    flows = turn.flows.values()
+    return any(f.start_pattern and re.fullmatch(f.start_pattern, text) for f in flows)
 
 
 class NLUHandler:

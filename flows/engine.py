@@ -23,6 +23,8 @@ A message inside a flow is read in this order (docs/flows.md):
 7. a flow's bare ``start_pattern`` starts that flow afresh;
 8. the first message after a flow was carried into a new conversation that fits none of
    these is read as a new message, not as a failed answer;
+   Before 4.–8.: at a step with ``without``, a phone instead of the order number or «не помню
+   номер» hands over with the step's phrase and the phone kept (:meth:`FlowHandler._without`);
 9. anything else is a failed answer: ``retry`` (``invalid`` for a value that breaks the
    step's pattern, :mod:`flows.values`), then ``on_fail``.
 
@@ -50,7 +52,7 @@ from flows.aside import asked_aside
 from flows.models import Flow, Step
 from flows.starting import START_PREFIX, Start, flow_of_entry_button, starting
 from flows.state import BUTTON_PREFIX, FlowState, button_payload
-from flows.values import from_entity, from_pattern, rejected_in, remembered
+from flows.values import from_entity, from_pattern, rejected_in, remembered, without_value
 from handoff.escalation import Reason
 from nlu.api import Decision
 
@@ -126,6 +128,8 @@ class FlowHandler:
             return
         if isinstance(value, str):
             await self._answered(turn, flow, state, index, value)
+        elif value is None and await self._without(turn, flow, state, step):
+            return  # «нет номера, есть телефон 89161234567»: a person finds it by the phone
         elif _flow_button(turn):  # an older message's button
             _say_stale(turn)
             turn.say(self._ask(state, step), {"flow": flow.id, "step": step.id})
@@ -203,6 +207,30 @@ class FlowHandler:
         if step.entity is not None or step.buttons:
             return None
         return text or None
+
+    async def _without(self, turn: Turn, flow: Flow, state: FlowState, step: Step) -> bool:
+        """The customer has not got the value (the step's ``without``): a phone instead of the
+        order number, or «не помню» — kept for the operator and handed over with the step's
+        phrase; False when the message says neither."""
+        without = step.without
+        if without is None or turn.event.kind is not InboundKind.TEXT:
+            return False
+        given = without_value(without, turn.event.text, turn.prediction)
+        if given is None:
+            return False
+        turn.message_data["flow"] = flow.id  # the flow's input, not an FAQ miss
+        slot = without.slot_name
+        if given and slot is not None:
+            state.slots[slot] = given
+        self._finish(turn, state)
+        name = without.handoff if given else without.handoff_without or without.handoff
+        announced = name in turn.domain.responses
+        if announced:
+            turn.utter(name, {"flow": flow.id, "step": step.id}, **state.slots)
+        await escalate(
+            turn, Reason.FLOW, f"{flow.id}:{step.id}", team=without.team, announced=announced
+        )
+        return True
 
     # -- a message that is no answer ----------------------------------------------------------
 
@@ -488,6 +516,10 @@ def _fields(flow: Flow, slots: Mapping[str, str]) -> list[dict[str, str]]:
     not «no»)."""
     fields = []
     for step in flow.steps:
+        without = step.without.slot_name if step.without is not None else None
+        if without is not None and without in slots:  # the phone instead of the order number
+            assert step.without is not None
+            fields.append({"label": step.without.label or without, "value": slots[without]})
         if step.slot is None or step.slot not in slots:
             continue
         value = slots[step.slot]

@@ -42,6 +42,31 @@ def _check_regex(value: str | None) -> str | None:
     return value
 
 
+class WithoutValue(BaseModel):
+    """A customer who has not got the step's value (no order number): what they may give
+    instead and the phrases (``domain.yml``) said before a person takes over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    words: str  # a regular expression: «нет номера», «не помню», «потерял»
+    entity: Literal["order_number", "phone", "email", "date", "amount", "url"] | None = None
+    slot: str | None = None  # where the entity is kept (default: the entity's name)
+    label: str | None = None  # how operators see it («Телефон»)
+    handoff: str  # the response said when the entity was given («Найдём заказ по телефону…»)
+    handoff_without: str | None = None  # … when only the words were (default: ``handoff``)
+    team: str | None = None
+
+    @field_validator("words")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        _check_regex(value)
+        return value
+
+    @property
+    def slot_name(self) -> str | None:
+        return self.slot or self.entity
+
+
 class Step(BaseModel):
     """One step. Exactly one of ``ask``, ``say``, ``answer``, ``handoff`` says what it does."""
 
@@ -58,6 +83,8 @@ class Step(BaseModel):
     # what to say when the answer has a value ``pattern`` does not accept («заказ №123456789»
     # at «8 цифр»); ``{value}`` is that value as typed. Without it: ``retry``.
     invalid: str | None = None
+    # a customer without the value: a phone instead, or «не помню» — handed over (docs/flows.md)
+    without: WithoutValue | None = None
     retries: int = Field(default=2, ge=0, le=5)
     on_fail: Literal["handoff", "skip"] = "handoff"
     say: str | None = None
@@ -78,6 +105,8 @@ class Step(BaseModel):
             raise ValueError("у шага должно быть ровно одно из 'ask', 'say', 'answer', 'handoff'")
         if self.ask is not None and not self.slot:
             raise ValueError("шагу 'ask' нужен 'slot', куда сохранить ответ")
+        if self.without is not None and self.ask is None:
+            raise ValueError("'without' бывает только у шага 'ask'")
         return self
 
     @property

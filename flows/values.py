@@ -22,10 +22,18 @@ from collections.abc import Iterator
 from bot.dialogue import Turn
 from bot.events import InboundKind
 from bot.handover import known_order
-from flows.models import Step
+from flows.models import Step, WithoutValue
 from nlu.api import Entity, Prediction
 
-__all__ = ["from_entity", "from_pattern", "normalized", "rejected", "rejected_in", "remembered"]
+__all__ = [
+    "from_entity",
+    "from_pattern",
+    "normalized",
+    "rejected",
+    "rejected_in",
+    "remembered",
+    "without_value",
+]
 
 _GROUPED = re.compile(r"\d+(?:[\s-]+\d+)*")
 # Something the customer may have meant as the value: five or more digits, maybe grouped —
@@ -115,3 +123,14 @@ async def remembered(turn: Turn, step: Step) -> str | None:
         return None
     value = normalized(str(value))
     return value if step.pattern is None or from_pattern(step, value, None) == value else None
+
+
+def without_value(without: WithoutValue, text: str, prediction: Prediction | None) -> str | None:
+    """What a customer without the step's value gives instead: the entity's value («+7 916
+    123-45-67» as 79161234567), ``""`` when only the words say they have none («не помню
+    номер»), ``None`` when the message says neither."""
+    if without.entity is not None and prediction is not None:
+        found = next((e.value for e in prediction.entities if e.type == without.entity), None)
+        if found:
+            return found
+    return "" if re.search(without.words, text, re.IGNORECASE) else None

@@ -59,7 +59,9 @@ async def test_a_customer_who_does_not_remember_the_number_learns_where_it_is(
 ) -> None:
     alice = bot.customer("alice")
     await alice.say("где заказ")
-    await alice.say("не помню номер")  # not «сменить номер телефона», a specialist's topic
+    # not «сменить номер телефона», a specialist's topic («не помню номер» goes to a person
+    # who finds the order by the phone: tests/test_flow_without_number.py)
+    await alice.say("а где найти номер заказа?")
     assert "SMS и письмо с номером заказа" in alice.last_text
     assert "напишите «оператор»" in alice.last_text  # the way to a person, honestly
     assert alice.last_outcome.owner is Owner.BOT
@@ -249,14 +251,28 @@ async def test_a_customer_may_type_yes_or_no_instead_of_pressing_a_button(bot: T
     assert bob.last_outcome.owner is Owner.QUEUED
 
 
-@pytest.mark.parametrize("phone", ["+7 916 1234567", "9161234567"])
-async def test_a_phone_number_is_not_taken_for_the_order_number(bot: TestBot, phone: str) -> None:
+@pytest.mark.parametrize(
+    ("phone", "told"),
+    [
+        # a phone: a person finds the order by it (tests/test_flow_without_number.py)
+        ("+7 916 1234567", "Найдём заказ по номеру телефона"),
+        ("9161234567", "«9161234567» не похоже на номер заказа"),  # ten digits: asked again
+    ],
+)
+async def test_a_phone_number_is_not_taken_for_the_order_number(
+    bot: TestBot, phone: str, told: str
+) -> None:
     alice = bot.customer("alice")
     await alice.say("где мой заказ")
     await alice.say(phone)
-    assert "volt-shop.ru/orders" not in alice.last_text
-    assert "8 цифр" in alice.last_text  # asked again
-    await alice.say("1234 5678")  # typed in two groups
+    assert all("volt-shop.ru/orders" not in m.text for m in alice.sent)
+    assert any(m.text.startswith(told) for m in alice.sent)
+
+
+async def test_an_order_number_typed_in_two_groups_is_the_number(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("где мой заказ")
+    await alice.say("1234 5678")
     assert any("https://volt-shop.ru/orders/12345678 " in m.text for m in alice.sent)
 
 
