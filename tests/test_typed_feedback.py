@@ -70,6 +70,21 @@ async def test_impatience_after_an_answer_is_no_thanks(bot: TestBot) -> None:
 
 
 @pytest.mark.parametrize(
+    "before", [[], ["привет"], ["скока доставка", "спасибо"]], ids=["first", "greeted", "thanked"]
+)
+@pytest.mark.parametrize("typed", ["ну и?", "ну?", "ну и что?"])
+async def test_impatience_with_no_answer_just_given_is_no_thanks(
+    bot: TestBot, before: list[str], typed: str
+) -> None:
+    ivan = bot.customer("ivan")
+    for text in before:
+        await ivan.say(text)
+    [reply] = await ivan.say(typed)  # after «спасибо» it was «Рад помочь!» again
+    assert reply.text not in (said(bot, "utter_affirm"), said(bot, "utter_thanks"))
+    assert reply.text in (said(bot, "utter_default"), said(bot, "utter_ask_question"))
+
+
+@pytest.mark.parametrize(
     ("first", "then"),
     [("👎 Не помогло", "не помогло"), ("не помогло", "не помогло"), ("не помогло", "ну и?")],
 )
