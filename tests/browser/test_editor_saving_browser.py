@@ -291,3 +291,86 @@ def test_back_at_the_saving_text_the_note_by_the_picker_goes_when_the_save_ends(
     expect(editor.get_by_text("Сохраняется:")).to_have_count(0)
     expect(editor.locator("#ans-text")).to_have_value(long)  # kept, to copy
     assert asked == []
+
+
+def entry_response(entry_id: str) -> Any:
+    """A predicate for the GET of one entry (not its deletion plan)."""
+    return lambda url: url.endswith(f"/api/v1/editor/entries/{entry_id}")
+
+
+def test_an_older_entry_arriving_late_does_not_take_the_form(
+    saving_server: tuple[Server, Path], pages: Any
+) -> None:
+    """QA: the editor chose «Промокод», then quickly «Подъём на этаж»; the promo code's
+    response came last and the form showed it under the name of the other entry."""
+    server, root = saving_server
+    server.add_operator("olga", role="editor", name="Ольга")
+    editor = pages()
+    log_in_editor(editor, server, "olga")
+    asked: list[str] = []
+    editor.on("dialog", accepting(asked))
+    held: list[Any] = []
+    editor.route(entry_response("promo_code"), lambda route: held.append(route))
+    editor.select_option("#ans-entry", "promo_code")  # its answer is slow to come
+    while not held:
+        editor.wait_for_timeout(50)
+    editor.select_option("#ans-entry", "delivery_lift")  # and the editor moves on
+    expect(editor.locator("#ans-source")).to_contain_text("delivery.yml")
+    lift = editor.input_value("#ans-text")
+    with editor.expect_response(lambda r: entry_response("promo_code")(r.url)):
+        held.pop().continue_()
+    editor.wait_for_timeout(300)  # the late response has been read by now
+    expect(editor.locator("#ans-entry")).to_have_value("delivery_lift")
+    expect(editor.locator("#ans-source")).to_contain_text("delivery.yml")
+    expect(editor.locator("#ans-text")).to_have_value(lift)
+
+    # Saved as the entry it shows: «Подъём на этаж» gets the new words, the promo code none.
+    promo_before = (root / "data/faq/account.yml").read_text("utf-8")
+    editor.fill("#ans-text", f"{lift}\nПодъём на этаж — по звонку курьеру.")
+    editor.click("#ans-save")
+    expect(editor.locator("#ans-result .ok")).to_contain_text("Готово", timeout=TEACH_TIMEOUT)
+    assert "по звонку курьеру" in (root / "data/faq/delivery.yml").read_text("utf-8")
+    assert (root / "data/faq/account.yml").read_text("utf-8") == promo_before
+    editor.unroute(entry_response("promo_code"))
+    assert asked == []
+
+
+def test_a_save_ending_while_its_entry_loads_lands_under_it(
+    saving_server: tuple[Server, Path], pages: Any
+) -> None:
+    """QA: a save that ended while its entry was loading into the form again was said next to
+    the picker, and the entry came up with no result under it."""
+    server, root = saving_server
+    server.add_operator("polina", role="editor", name="Полина")
+    editor = pages()
+    log_in_editor(editor, server, "polina")
+    asked: list[str] = []
+    editor.on("dialog", accepting(asked))
+    editor.select_option("#ans-entry", "promo_code")
+    expect(editor.locator("#ans-source")).to_contain_text("account.yml")
+    promo_new = f"{editor.input_value('#ans-text')}\nОдин промокод — на один заказ."
+    editor.fill("#ans-text", promo_new)
+    saves: list[Any] = []
+    editor.route("**/api/v1/editor/answer", lambda route: saves.append(route))
+    editor.click("#ans-save")
+    editor.select_option("#ans-entry", "delivery_lift")  # away while it saves
+    expect(editor.locator("#ans-source")).to_contain_text("delivery.yml")
+    loads: list[Any] = []
+    editor.route(entry_response("promo_code"), lambda route: loads.append(route))
+    editor.select_option("#ans-entry", "promo_code")  # and back: its load is slow
+    while not (saves and loads):
+        editor.wait_for_timeout(50)
+    with editor.expect_response(
+        lambda r: r.url.endswith("/api/v1/editor/answer"), timeout=TEACH_TIMEOUT
+    ):
+        saves.pop().continue_()  # the save ends while the promo code is still loading
+    editor.unroute("**/api/v1/editor/answer")
+    editor.wait_for_timeout(300)
+    loads.pop().continue_()
+    editor.unroute(entry_response("promo_code"))
+    expect(editor.locator("#ans-source")).to_contain_text("account.yml")
+    expect(editor.locator("#ans-result .ok")).to_contain_text("Готово")
+    expect(editor.locator("#ans-text")).to_have_value(promo_new)
+    expect(editor.locator("#ans-pick + .aside-result")).not_to_contain_text("Готово")
+    assert "Один промокод — на один заказ." in (root / "data/faq/account.yml").read_text("utf-8")
+    assert asked == []

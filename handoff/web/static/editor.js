@@ -290,7 +290,7 @@ async function loadPage() {
     const listed = await api("GET", "/editor/entries");
     STATE.entries = listed.entries;
     STATE.categories = listed.categories || [];
-    const open = ANSWER.entry;
+    const open = ANSWER.wanted;  // the entry chosen last, even if still loading
     ANSWER.entry = null;
     answerPicker();
     newEntryButton();
@@ -298,6 +298,8 @@ async function loadPage() {
       $("ans-entry").value = open;
       await openAnswer(open, true);
     } else {
+      ANSWER.wanted = null;
+      ANSWER.loads += 1;
       $("ans-form").hidden = true;
       if ($("ans-text").base !== undefined) $("ans-text").base = $("ans-text").value;  // gone
     }

@@ -4,7 +4,28 @@
 
 // ``saving``: the answers being saved, by entry id (the text sent); ``adding``: the entries a
 // question is being added to. A save belongs to its entry, whatever the form shows meanwhile.
-const ANSWER = { entry: null, data: null, saving: new Map(), adding: new Set() };
+// ``entry``: the entry the form shows; ``wanted``: the one chosen last (being loaded while it
+// differs); ``loads``: the number of the latest load — only its response is put in the form, an
+// older entry's response that arrives later is dropped. ``landed``: results of saves that ended
+// while their entry was being loaded into the form (see ``land``).
+const ANSWER = { entry: null, wanted: null, data: null, loads: 0, landed: [], saving: new Map(), adding: new Set() };
+
+// A save's result goes to its entry: under it when the form shows it; when the entry is being
+// loaded into the form, under it as soon as it is drawn; otherwise next to the picker.
+// ``apply``: puts the result in the form; ``elsewhere``: says it next to the picker.
+function land(entryId, apply, elsewhere) {
+  if (ANSWER.wanted === entryId && ANSWER.entry === entryId) apply();
+  else if (ANSWER.wanted === entryId) ANSWER.landed.push({ entryId, apply, elsewhere });
+  else elsewhere();
+}
+
+// The results waiting for their entry's load: applied if ``drawn`` is their entry (it is in the
+// form now), said next to the picker otherwise (another entry was chosen, or the load failed).
+function flushLanded(drawn) {
+  const waiting = ANSWER.landed;
+  ANSWER.landed = [];
+  for (const r of waiting) (r.entryId === drawn ? r.apply : r.elsewhere)();
+}
 
 function answerDraft() {
   return unsaved($("ans-form"));
@@ -39,18 +60,28 @@ function answerPicker() {
 }
 
 // ``asked``: the editor already agreed to lose the draft (an undo reloads the page).
+// Entries chosen quickly one after another: only the last one's response fills the form (each
+// choice is a new ``ANSWER.loads``), whatever order the responses arrive in.
 async function openAnswer(entryId, asked) {
   if (entryId && entryId === ANSWER.entry) {
+    ANSWER.loads += 1;  // back at the entry shown: a load of another one still on its way is dropped
+    ANSWER.wanted = entryId;
+    flushLanded(entryId);
     $("ans-form").hidden = false;
     return;
   }
   const busy = answerBusy();
-  if (!asked && !discardOk(answerDraft(), "Открыть другую запись", busy)) {
-    $("ans-entry").value = ANSWER.entry || "";
+  // While another entry loads, the editor has already agreed to leave the one in the form.
+  const leaving = ANSWER.wanted === ANSWER.entry;
+  if (!asked && leaving && !discardOk(answerDraft(), "Открыть другую запись", busy)) {
+    $("ans-entry").value = ANSWER.wanted || "";
     return;
   }
-  stillSaving($("ans-pick"), busy);
+  if (ANSWER.entry && leaving) stillSaving($("ans-pick"), busy);
   $("ans-pick-note").hidden = true;
+  const load = ++ANSWER.loads;
+  ANSWER.wanted = entryId || null;
+  flushLanded(null);  // what waited for an entry no longer chosen goes next to the picker
   if (!entryId) {
     $("ans-form").hidden = true;
     ANSWER.entry = null;
@@ -59,6 +90,7 @@ async function openAnswer(entryId, asked) {
   }
   try {
     const entry = await api("GET", `/editor/entries/${encodeURIComponent(entryId)}`);
+    if (load !== ANSWER.loads) return;  // another entry was chosen meanwhile: this one is stale
     ANSWER.entry = entry.id;
     ANSWER.data = entry;
     // An answer still being saved shows the text sent (its result lands here when it is in).
@@ -84,7 +116,10 @@ async function openAnswer(entryId, asked) {
     $("ans-text").recount();
     $("ans-form").hidden = false;
     show("ans-error", "");
+    flushLanded(entry.id);
   } catch (error) {
+    if (load !== ANSWER.loads) return;
+    flushLanded(null);
     show("ans-error", error.message);
   }
 }
@@ -163,21 +198,18 @@ async function addQuestion(force, text) {
   try {
     const data = await api("POST", "/editor/teach", { text: sent, entry_id: entry.id, force });
     loadHistory();
-    if (shown()) {
+    land(entry.id, () => {
       box.replaceChildren(el("p", { class: "ok" }, data.message));
+      box.hidden = false;
       if (!ANSWER.data.questions.includes(data.text)) ANSWER.data.questions.push(data.text);
       renderQuestions(ANSWER.data);
       if (input.value.trim() === sent.trim()) input.value = "";  // typed meanwhile: kept
       input.base = "";
-    } else {
-      aside($("ans-pick"), el("p", { class: "ok" }, data.message));
-    }
+    }, () => aside($("ans-pick"), el("p", { class: "ok" }, data.message)));
   } catch (error) {
-    if (shown()) {
-      refusal(box, error, { label: "Всё равно добавить", retry: () => addQuestion(true, sent) });
-    } else {
-      asideRefusal($("ans-pick"), error, `вопрос для записи «${entry.title}»`, sent);
-    }
+    land(entry.id,
+      () => refusal(box, error, { label: "Всё равно добавить", retry: () => addQuestion(true, sent) }),
+      () => asideRefusal($("ans-pick"), error, `вопрос для записи «${entry.title}»`, sent));
     entryGone(error);
   } finally {
     ANSWER.adding.delete(entry.id);
@@ -261,20 +293,21 @@ $("ans-save").addEventListener("click", async () => {
   try {
     const data = await api("POST", "/editor/answer", { entry_id: entry.id, answer: sent, base: text.base });
     loadHistory();
-    if (shown()) {
+    const drawn = shown();  // in the form all along (else drawn again from a load: the sent text)
+    land(entry.id, () => {
       box.replaceChildren(el("p", { class: "ok" }, data.message));
-      if (text.value === sent) text.value = data.text;  // typed meanwhile: kept
+      box.hidden = false;
+      if (!drawn || text.value === sent) text.value = data.text;  // typed meanwhile: kept
       text.base = data.text;
       text.recount();
-    } else {
-      aside($("ans-pick"), el("p", { class: "ok" }, data.message));
-    }
+    }, () => aside($("ans-pick"), el("p", { class: "ok" }, data.message)));
   } catch (error) {
-    if (shown()) {
-      conflict(box, error, text);  // the draft stays in the box
-    } else {
-      asideRefusal($("ans-pick"), error, `ответ записи «${entry.title}»`, sent);
-    }
+    const drawn = shown();
+    land(entry.id, () => {
+      if (!drawn) text.value = sent;  // the text sent stays in the box, to copy
+      conflict(box, error, text);
+      text.recount();
+    }, () => asideRefusal($("ans-pick"), error, `ответ записи «${entry.title}»`, sent));
     entryGone(error);
   } finally {
     ANSWER.saving.delete(entry.id);

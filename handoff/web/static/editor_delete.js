@@ -20,6 +20,8 @@ async function afterDeletion(entryId) {
   $("ans-text").base = $("ans-text").value;  // the entry is gone: nothing of it is a draft
   $("q-new").base = $("q-new").value;
   ANSWER.entry = null;
+  ANSWER.wanted = null;
+  ANSWER.loads += 1;  // a load still on its way is of no use now
   ANSWER.data = null;
   $("ans-form").hidden = true;
   STATE.entries = STATE.entries.filter((e) => e.id !== entryId);
@@ -38,6 +40,8 @@ async function deleteEntry() {
   box.hidden = true;
   try {
     const plan = await api("GET", `/editor/entries/${encodeURIComponent(entry.id)}/deletion`);
+    // Another entry chosen while the plan loaded: nothing is asked or said under that one.
+    if (ANSWER.wanted !== entry.id || ANSWER.entry !== entry.id) return;
     if (plan.blocked) {
       deletionRefused(box, plan);
       return;
@@ -52,7 +56,7 @@ async function deleteEntry() {
     await afterDeletion(entry.id);
   } catch (error) {
     refusal(box, error);
-    if ((error.data || {}).error === "changed_meanwhile") {
+    if ((error.data || {}).error === "changed_meanwhile" && ANSWER.wanted === entry.id) {
       loadHistory();  // who changed it
       ANSWER.entry = null;  // shown again as it is now (the editor agreed to lose the draft)
       await openAnswer(entry.id, true);
