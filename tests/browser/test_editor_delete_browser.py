@@ -70,7 +70,7 @@ def test_an_editor_deletes_an_entry_and_takes_the_deletion_back(
     )
     [confirmation] = asked
     assert confirmation.startswith(f"Удалить запись «{TITLE}» (data/faq/stores.yml:")
-    assert "Бот перестанет узнавать 13 вопросов этой записи" in confirmation
+    assert "Бот перестанет узнавать 16 вопросов этой записи" in confirmation
     assert "(за 30 дней он ответил ею 1 раз)" in confirmation
     expect(editor.locator("#ans-form")).to_be_hidden()
     expect(editor.locator("#ans-entry option[value=contacts]")).to_have_count(0)
