@@ -52,12 +52,15 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_handoff_offline": _OFFLINE | {"operator", "team"},
     "utter_handoff_offline_order_known": _OFFLINE | {"order_number"},
     "utter_handoff_offline_special_day": _OFFLINE,
+    "utter_handoff_offline_wait": _OFFLINE,  # … after a hand-off announced in its own words
     # bot/queued.py, handoff/waiting.py
     "utter_handoff_queued_offline": _OFFLINE | {"operator"},
     "utter_handoff_operator_connected": frozenset({"operator"}),
     "utter_handoff_still_waiting": _QUEUE,
     "utter_handoff_still_waiting_offline": _OFFLINE,
     "utter_handoff_still_waiting_nobody_online": frozenset({"queue"}),
+    # bot/queued.py: «сколько ждать?» in working hours with nobody online (bot/contacts.py)
+    "utter_handoff_wait_nobody_online_contacts": frozenset({"hours", "contacts"}),
     "utter_handoff_operator_left": _QUEUE | {"operator"},
     "utter_handoff_operator_left_nobody_online": frozenset({"queue", "operator"}),
     "utter_handoff_operator_left_offline": _OFFLINE | {"operator"},

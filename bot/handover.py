@@ -47,6 +47,10 @@ NOBODY_ONLINE = "utter_handoff_nobody_online"
 NOBODY_WAIT = "utter_handoff_wait_nobody_online"
 """Its counterpart of ``utter_handoff_wait``, after a hand-off announced in its own words."""
 
+OFFLINE_WAIT = "utter_handoff_offline_wait"
+"""Out of hours, after a hand-off announced in its own words: when the team is back, with no
+request for details those words may already have answered."""
+
 RECENT_MESSAGES = 20
 """How many of the conversation's latest customer messages are read for an order number."""
 
@@ -205,6 +209,10 @@ async def escalate(
         holiday = escalation.is_special_day(cfg.working_hours, turn.now)
         if holiday and special in turn.domain.responses:
             name, order = special, {}
+        elif announced and order_number is None and OFFLINE_WAIT in turn.domain.responses:
+            # The caller's words knew what the customer has («найдём заказ по телефону»):
+            # no generic «…укажите номер заказа» after them, only when the team is back.
+            name, order = OFFLINE_WAIT, {}
         else:
             name, order = _variant(turn, "utter_handoff_offline", order_number)
         back_at = escalation.format_back_at(back, turn.now)

@@ -14,7 +14,7 @@ from flows.models import Step
 from handoff.views import _flow_view
 from tests.dialogue import TestBot
 
-BY_PHONE = "Найдём заказ по номеру телефона +79161234567"
+BY_PHONE = "Найдём заказ по этому номеру телефона"
 BY_ACCOUNT = "Ничего страшного — найдём заказ по телефону или e-mail"
 
 

@@ -255,7 +255,7 @@ async def test_a_customer_may_type_yes_or_no_instead_of_pressing_a_button(bot: T
     ("phone", "told"),
     [
         # a phone: a person finds the order by it (tests/test_flow_without_number.py)
-        ("+7 916 1234567", "Найдём заказ по номеру телефона"),
+        ("+7 916 1234567", "Найдём заказ по этому номеру телефона"),
         ("9161234567", "«9161234567» не похоже на номер заказа"),  # ten digits: asked again
     ],
 )

@@ -77,3 +77,16 @@ async def test_out_of_hours_the_number_is_kept_too(night_bot: TestBot) -> None:
     [handoff] = await dana.say("позовите оператора, заказ 87654321")
     assert "номер заказа № 87654321 сохранены" in handoff.text
     assert "завтра в 9:00" in handoff.text
+
+
+async def test_out_of_hours_a_customer_without_the_number_is_not_asked_for_it(
+    night_bot: TestBot,
+) -> None:
+    """«не помню номер» at «Подскажите номер заказа»: the flow's own words say a colleague finds
+    the order by the account; the night's message must not then ask for the number."""
+    erik = night_bot.customer("erik")
+    await erik.say("где мой заказ")
+    told, offline = await erik.say("не помню номер")
+    assert told.text.startswith("Ничего страшного — найдём заказ по телефону или e-mail")
+    assert "завтра в 9:00" in offline.text
+    assert "номер заказа" not in offline.text  # was «…укажите номер заказа…»
