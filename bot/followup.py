@@ -232,16 +232,7 @@ def after_offer(
         return None
     if entry.id not in offered and not (entry.category and entry.category in categories):
         return None
-    if prediction.decision is Decision.ANSWER and together.confidence <= prediction.confidence:
-        return None
-    return dataclasses.replace(
-        prediction,
-        intent=together.intent,
-        confidence=together.confidence,
-        decision=Decision.ANSWER,
-        ranking=together.ranking,
-        extra={**prediction.extra, "followup_offer": together.confidence},
-    )
+    return _surer(prediction, together, "followup_offer")
 
 
 def _read_together(
@@ -251,6 +242,12 @@ def _read_together(
         return None
     if together.intent is None or together.intent not in kb:
         return None
+    return _surer(prediction, together, "followup_together")
+
+
+def _surer(prediction: Prediction, together: Prediction, mark: str) -> Prediction | None:
+    """``together``'s answer in place of ``prediction``, marked in ``extra`` under ``mark``,
+    unless ``prediction`` answers at least as surely."""
     if prediction.decision is Decision.ANSWER and together.confidence <= prediction.confidence:
         return None
     return dataclasses.replace(
@@ -259,7 +256,7 @@ def _read_together(
         confidence=together.confidence,
         decision=Decision.ANSWER,
         ranking=together.ranking,
-        extra={**prediction.extra, "followup_together": together.confidence},
+        extra={**prediction.extra, mark: together.confidence},
     )
 
 
