@@ -304,6 +304,24 @@ async def bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[
 
 
 @pytest.fixture
+async def night_bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[Any]:
+    """The demo bot at 23:30 in Moscow with the real working hours (9:00–21:00), nobody
+    online: the out-of-hours messages."""
+    from datetime import UTC, datetime
+
+    from handoff.config import WorkingHours
+    from tests.dialogue import start_bot
+
+    brain = brain_for(
+        demo_project, demo_model, working_hours=WorkingHours(timezone="Europe/Moscow")
+    )
+    night = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)
+    running = await start_bot(demo_project, brain, db_url, clock=lambda: night)
+    yield running
+    await running.runtime.stop()
+
+
+@pytest.fixture
 async def env(db: Database) -> AsyncIterator[Any]:
     """The console's HTTP app over a fresh handoff stack (tests/handoff_kit.py)."""
     from tests.handoff_kit import console_env

@@ -6,16 +6,8 @@ message alone says when the team answers (QA: «…ответит вам в те
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Any
-
-import pytest
-
 from bot.ownership import Owner
-from handoff.config import WorkingHours
-from tests.conftest import brain_for
-from tests.dialogue import TestBot, start_bot
+from tests.dialogue import TestBot
 
 
 async def test_a_question_beside_the_order_number_is_answered_before_the_flow_goes_on(
@@ -39,21 +31,10 @@ async def test_an_order_number_named_with_words_asks_nothing_aside(bot: TestBot)
     assert not any("SMS и письмо с номером заказа" in m.text for m in told)
 
 
-@pytest.fixture
-async def at_night(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[TestBot]:
-    night = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)  # 23:30 in Moscow, nobody online
-    brain = brain_for(
-        demo_project, demo_model, working_hours=WorkingHours(timezone="Europe/Moscow")
-    )
-    running = await start_bot(demo_project, brain, db_url, clock=lambda: night)
-    yield running
-    await running.runtime.stop()
-
-
 async def test_a_complaint_about_the_courier_promises_only_the_time_the_team_is_back(
-    at_night: TestBot,
+    night_bot: TestBot,
 ) -> None:
-    olga = at_night.customer("olga")
+    olga = night_bot.customer("olga")
     told = [m.text for m in await olga.say("курьер нахамил и привёз не тот цвет, как поменять?")]
     assert told[0].startswith("Нам очень жаль, что так вышло")  # the apology, no time in it
     assert "час" not in told[0] and "ответит" not in told[0]

@@ -4,16 +4,10 @@ writes it, corrected when they correct it, never asked for twice, held to the co
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 
 from bot.ownership import Owner
-from handoff.config import WorkingHours
-from tests.conftest import brain_for
-from tests.dialogue import TestBot, start_bot
+from tests.dialogue import TestBot
 
 LINK = "https://volt-shop.ru/orders/{}"
 
@@ -88,16 +82,6 @@ async def test_a_phone_a_card_or_a_sum_is_no_order_number(bot: TestBot, said: st
 
 
 # -- 3. a hand-over that knows the number says so ----------------------------------------------
-
-
-@pytest.fixture
-async def night_bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[TestBot]:
-    hours = WorkingHours(timezone="Europe/Moscow")  # 9:00–21:00
-    brain = brain_for(demo_project, demo_model, working_hours=hours)
-    night = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)  # 23:30 in Moscow
-    running = await start_bot(demo_project, brain, db_url, clock=lambda: night)
-    yield running
-    await running.runtime.stop()
 
 
 @pytest.mark.parametrize(

@@ -5,15 +5,7 @@ is passed on all the same.)"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Any
-
-import pytest
-
-from handoff.config import WorkingHours
-from tests.conftest import brain_for
-from tests.dialogue import TestBot, start_bot
+from tests.dialogue import TestBot
 
 
 async def test_the_order_number_in_the_request_is_passed_on(bot: TestBot) -> None:
@@ -60,16 +52,6 @@ async def test_a_phone_number_is_no_order_number(bot: TestBot) -> None:
     carl = bot.customer("carl")
     [handoff] = await carl.say("позовите оператора, мой телефон 89161234567")
     assert handoff.text.startswith("Передаю ваш вопрос") and "по заказу" not in handoff.text
-
-
-@pytest.fixture
-async def night_bot(db_url: str, demo_project: Any, demo_model: Any) -> AsyncIterator[TestBot]:
-    hours = WorkingHours(timezone="Europe/Moscow")  # 9:00–21:00
-    brain = brain_for(demo_project, demo_model, working_hours=hours)
-    night = datetime(2026, 12, 7, 20, 30, tzinfo=UTC)  # 23:30 in Moscow
-    running = await start_bot(demo_project, brain, db_url, clock=lambda: night)
-    yield running
-    await running.runtime.stop()
 
 
 async def test_out_of_hours_the_number_is_kept_too(night_bot: TestBot) -> None:
