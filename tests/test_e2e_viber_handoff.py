@@ -78,7 +78,8 @@ async def test_in_the_queue_only_the_cancel_is_offered_and_an_old_one_tells_the_
         [handoff] = await says(w, "vb-boris", "позовите человека")
         assert handoff.button_titles == [CANCEL]
 
-        [noted] = await says(w, "vb-boris", "жду")
+        # A plain addition («жду» alone is now the queue's status, bot/queued.py says_waiting).
+        [noted] = await says(w, "vb-boris", "меня зовут Борис")
         assert noted.text.startswith("Ваше сообщение добавлено")
         assert noted.button_titles == [CANCEL]  # no «Позвать оператора»: one is called
 

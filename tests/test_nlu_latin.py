@@ -135,7 +135,8 @@ def test_the_model_answers_a_question_typed_in_the_wrong_layout() -> None:
     [
         ("jgthfnjh!", "оператор", "оператор"),  # wrong layout
         ("опиратор!", "оператор", "оператор"),  # a typo the speller fixed
-        (";bdjq xtkjdtr gj;fkeqcnf", "живой человек пожалуйста", "живой человек"),
+        # A person named first, then «пожалуйста»: the call as a whole (handoff/escalation.py).
+        (";bdjq xtkjdtr gj;fkeqcnf", "живой человек пожалуйста", "живой человек пожалуйста"),
     ],
 )
 def test_the_escalation_phrases_match_what_the_nlu_read(typed: str, read: str, found: str) -> None:
