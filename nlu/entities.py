@@ -45,6 +45,11 @@ RELATIVE_DAYS = {"позавчера": -2, "вчера": -1, "сегодня": 0
 PHONE_RE = re.compile(
     r"(?<![\d+])(?:\+7|8)[\s(‐-]*\d{3}[\s)‐-]*\d{3}[\s‐-]*\d{2}[\s‐-]*\d{2}(?!\d)"
 )
+# «9161234567», «(916) 123-45-67»: a Russian mobile written with its 10 digits, without 8 / +7.
+# Read after an order number («заказ 9161234567» stays the shop's number): see _rank.
+MOBILE_RE = re.compile(
+    r"(?<![\d+\w-])(?<!\d[\s-])\(?9\d{2}[\s)‐-]*\d{3}[\s‐-]*\d{2}[\s‐-]*\d{2}(?![\d\w])"
+)
 ORDER_RE = re.compile(
     r"(?:(?:заказ[а-я]*|посылк[а-я]*|отправлени[а-я]*|order)\s*(?:номер|№|#|n)?\s*|[№#]\s*)"
     # «1234 5678»: eight digits typed in two groups, as they are often read out
@@ -133,6 +138,8 @@ def _candidates(text: str, today: dt.date) -> list[Entity]:
     for m in PHONE_RE.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
         add("phone", "7" + digits[1:], m.start(), m.end())
+    for m in MOBILE_RE.finditer(text):
+        add("phone", "7" + re.sub(r"\D", "", m.group(0)), m.start(), m.end())
     for m in ORDER_RE.finditer(text):
         group = "num" if m.group("num") is not None else "bare"
         number = re.sub(r"[\s-]" if group == "bare" else r"\s", "", m.group(group)).upper()
@@ -164,10 +171,18 @@ def _candidates(text: str, today: dt.date) -> list[Entity]:
     return out
 
 
+def _rank(entity: Entity) -> float:
+    """The entity's place in :data:`PRIORITY`; a mobile without 8 / +7 comes after an order
+    number, which the customer marked as such («заказ 9161234567»)."""
+    if entity.type == "phone" and MOBILE_RE.fullmatch(entity.text):
+        return PRIORITY["order_number"] + 0.5
+    return PRIORITY[entity.type]
+
+
 def extract_entities(text: str, today: dt.date | None = None) -> tuple[Entity, ...]:
     """All non-overlapping entities in reading order. ``today`` anchors relative dates."""
     cands = _candidates(text, today or dt.date.today())
-    cands.sort(key=lambda e: (PRIORITY[e.type], -(e.end - e.start), e.start))
+    cands.sort(key=lambda e: (_rank(e), -(e.end - e.start), e.start))
     chosen: list[Entity] = []
     for c in cands:
         if all(c.end <= k.start or c.start >= k.end for k in chosen):

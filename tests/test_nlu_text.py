@@ -79,7 +79,8 @@ def test_entity_order_number_after_the_word_number() -> None:
     assert _ents("заказал ноут, номер 12345678, когда привезут?") == [("order_number", "12345678")]
     assert _ents("номером 1234-5678") == [("order_number", "12345678")]
     assert _ents("номер телефона 89161234567") == [("phone", "79161234567")]
-    assert _ents("мой номер 9161234567") == []  # ten digits: a phone without its 8
+    # ten digits from 9: a mobile without its 8 — a phone, not an order number
+    assert _ents("мой номер 9161234567") == [("phone", "79161234567")]
     assert _ents("номер карты 1234 5678 9012 3456") == []
     assert _ents("номер 12") == []
 
@@ -87,6 +88,15 @@ def test_entity_order_number_after_the_word_number() -> None:
 def test_entity_phones_to_digits() -> None:
     assert _ents("тел +7 (916) 123-45-67") == [("phone", "79161234567")]
     assert _ents("звоните 8 916 123 45 67") == [("phone", "79161234567")]
+
+
+def test_a_mobile_without_8_or_plus_7_is_a_phone() -> None:
+    # a Russian mobile written with its 10 digits starts with 9
+    assert _ents("9161234567") == [("phone", "79161234567")]
+    assert _ents("мой (916) 123-45-67") == [("phone", "79161234567")]
+    assert _ents("заказ 9161234567") == [("order_number", "9161234567")]  # marked as an order
+    assert _ents("8161234567") == []  # not a mobile
+    assert _ents("карта 5536 9161234567") == []  # a part of a longer number
 
 
 def test_entity_email_not_mistaken_for_url() -> None:
