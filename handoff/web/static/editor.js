@@ -8,6 +8,27 @@ const OUTCOME_STYLE = { flow: "answer", handoff: "clarify" };
 const PAGE = 20;
 const STATE = { entries: [], categories: [], offset: 0, total: 0 };
 
+// Loads of one thing started one after another (a search typed on, quick undos each redrawing
+// the page, entries chosen quickly): only the latest one's response is used, whatever order the
+// responses arrive in. ``next()`` numbers a new load and gives a test that stays true while it is
+// the latest; ``drop()`` makes a load still on its way stale without starting another.
+function latestLoad() {
+  let started = 0;
+  return {
+    next() {
+      const mine = ++started;
+      return () => mine === started;
+    },
+    drop() {
+      started += 1;
+    },
+  };
+}
+// The page as a whole (one per undo) and the list of entries (the page's, or a refresh after an
+// entry turned out deleted).
+const PAGE_LOADS = latestLoad();
+const ENTRY_LOADS = latestLoad();
+
 function times(n) {
   const tens = n % 100, ones = n % 10;
   const word = ones >= 2 && ones <= 4 && (tens < 12 || tens > 14) ? "раза" : "раз";
@@ -198,8 +219,10 @@ function refreshPickers() {
 // is refreshed from the server, so the entry is offered nowhere any more. True for such an error.
 async function entryGone(error) {
   if ((error.data || {}).error !== "entry_not_found") return false;
+  const latest = ENTRY_LOADS.next();
   try {
     const listed = await api("GET", "/editor/entries");
+    if (!latest()) return true;  // a later load of the list is drawn instead
     STATE.entries = listed.entries;
     STATE.categories = listed.categories || [];
     refreshPickers();
@@ -286,10 +309,15 @@ $("try-form").addEventListener("submit", async (event) => {
 // Everything on the page from the server: at the start, and after an undo in the journal (which
 // may change any of it). An open answer form shows its entry as it is now, or closes if it is gone.
 async function loadPage() {
+  const page = PAGE_LOADS.next();
+  const entries = ENTRY_LOADS.next();
   try {
     const listed = await api("GET", "/editor/entries");
-    STATE.entries = listed.entries;
-    STATE.categories = listed.categories || [];
+    if (!page()) return;  // a later undo redraws the page
+    if (entries()) {  // else a later refresh of the list (an entry deleted) is newer than this one
+      STATE.entries = listed.entries;
+      STATE.categories = listed.categories || [];
+    }
     const open = ANSWER.wanted;  // the entry chosen last, even if still loading
     ANSWER.entry = null;
     answerPicker();
@@ -299,7 +327,7 @@ async function loadPage() {
       await openAnswer(open, true);
     } else {
       ANSWER.wanted = null;
-      ANSWER.loads += 1;
+      ANSWER.loads.drop();
       $("ans-form").hidden = true;
       if ($("ans-text").base !== undefined) $("ans-text").base = $("ans-text").value;  // gone
     }
@@ -308,6 +336,7 @@ async function loadPage() {
     loadFlows();
     loadPhrases();
   } catch (error) {
+    if (!page()) return;
     show("error", error.message);
   }
   await load(false);

@@ -5,10 +5,10 @@
 // ``saving``: the answers being saved, by entry id (the text sent); ``adding``: the entries a
 // question is being added to. A save belongs to its entry, whatever the form shows meanwhile.
 // ``entry``: the entry the form shows; ``wanted``: the one chosen last (being loaded while it
-// differs); ``loads``: the number of the latest load — only its response is put in the form, an
-// older entry's response that arrives later is dropped. ``landed``: results of saves that ended
+// differs); ``loads``: the entry's loads (``latestLoad``) — only the latest one's response is put
+// in the form, an older entry's response that arrives later is dropped. ``landed``: results of saves that ended
 // while their entry was being loaded into the form (see ``land``).
-const ANSWER = { entry: null, wanted: null, data: null, loads: 0, landed: [], saving: new Map(), adding: new Set() };
+const ANSWER = { entry: null, wanted: null, data: null, loads: latestLoad(), landed: [], saving: new Map(), adding: new Set() };
 
 // A save's result goes to its entry: under it when the form shows it; when the entry is being
 // loaded into the form, under it as soon as it is drawn; otherwise next to the picker.
@@ -61,10 +61,10 @@ function answerPicker() {
 
 // ``asked``: the editor already agreed to lose the draft (an undo reloads the page).
 // Entries chosen quickly one after another: only the last one's response fills the form (each
-// choice is a new ``ANSWER.loads``), whatever order the responses arrive in.
+// choice is a new load in ``ANSWER.loads``), whatever order the responses arrive in.
 async function openAnswer(entryId, asked) {
   if (entryId && entryId === ANSWER.entry) {
-    ANSWER.loads += 1;  // back at the entry shown: a load of another one still on its way is dropped
+    ANSWER.loads.drop();  // back at the entry shown: a load of another one still on its way is dropped
     ANSWER.wanted = entryId;
     flushLanded(entryId);
     $("ans-form").hidden = false;
@@ -79,7 +79,7 @@ async function openAnswer(entryId, asked) {
   }
   if (ANSWER.entry && leaving) stillSaving($("ans-pick"), busy);
   $("ans-pick-note").hidden = true;
-  const load = ++ANSWER.loads;
+  const latest = ANSWER.loads.next();
   ANSWER.wanted = entryId || null;
   flushLanded(null);  // what waited for an entry no longer chosen goes next to the picker
   if (!entryId) {
@@ -90,7 +90,7 @@ async function openAnswer(entryId, asked) {
   }
   try {
     const entry = await api("GET", `/editor/entries/${encodeURIComponent(entryId)}`);
-    if (load !== ANSWER.loads) return;  // another entry was chosen meanwhile: this one is stale
+    if (!latest()) return;  // another entry was chosen meanwhile: this one is stale
     ANSWER.entry = entry.id;
     ANSWER.data = entry;
     // An answer still being saved shows the text sent (its result lands here when it is in).
@@ -118,7 +118,7 @@ async function openAnswer(entryId, asked) {
     show("ans-error", "");
     flushLanded(entry.id);
   } catch (error) {
-    if (load !== ANSWER.loads) return;
+    if (!latest()) return;
     flushLanded(null);
     show("ans-error", error.message);
   }
@@ -249,9 +249,12 @@ function newEntryButton() {
 
 // Answers customers said did not help, the least helpful first: one click opens the answer.
 // An entry deleted since keeps its title (from the journal) and has no answer left to edit.
+const HELPFUL_LOADS = latestLoad();
 async function loadHelpfulness() {
+  const latest = HELPFUL_LOADS.next();
   try {
     const data = await api("GET", "/editor/helpfulness?days=30");
+    if (!latest()) return;  // a later load (after another change) is drawn instead
     $("helpful-list").replaceChildren(...data.entries.map((h) => {
       let edit = el("span", { class: "small gone" }, "(запись удалена)");
       if (!h.deleted) {
@@ -269,7 +272,7 @@ async function loadHelpfulness() {
     }));
     $("helpful").hidden = data.entries.length === 0;
   } catch (error) {
-    show("ans-error", error.message);
+    if (latest()) show("ans-error", error.message);
   }
 }
 

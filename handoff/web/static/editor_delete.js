@@ -21,7 +21,7 @@ async function afterDeletion(entryId) {
   $("q-new").base = $("q-new").value;
   ANSWER.entry = null;
   ANSWER.wanted = null;
-  ANSWER.loads += 1;  // a load still on its way is of no use now
+  ANSWER.loads.drop();  // a load still on its way is of no use now
   ANSWER.data = null;
   $("ans-form").hidden = true;
   STATE.entries = STATE.entries.filter((e) => e.id !== entryId);

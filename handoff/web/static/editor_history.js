@@ -69,13 +69,17 @@ async function toggleDiff(h, line, button) {
   }
 }
 
+// Reloaded after every change: an older load answering after a newer one is dropped.
+const HISTORY_LOADS = latestLoad();
 async function loadHistory() {
+  const latest = HISTORY_LOADS.next();
   try {
     const data = await api("GET", "/editor/history?limit=30");
+    if (!latest()) return;
     $("hist-list").replaceChildren(...data.items.map(historyLine));
     $("hist-empty").hidden = data.items.length > 0;
   } catch (error) {
-    refusal($("hist-result"), error);
+    if (latest()) refusal($("hist-result"), error);
   }
 }
 

@@ -68,10 +68,13 @@ $("table-apply").addEventListener("click", async () => {
     button.hidden = true;
     $("table-result").replaceChildren(el("p", { class: "ok" }, result.message));
     $("table-result").hidden = false;
+    const latest = ENTRY_LOADS.next();
     const listed = await api("GET", "/editor/entries");  // new titles and entries in the pickers
-    STATE.entries = listed.entries;
-    answerPicker();
-    refreshPickers();  // and every «Бот не понял» item's
+    if (latest()) {  // else a later load of the list (an undo meanwhile) is drawn instead
+      STATE.entries = listed.entries;
+      answerPicker();
+      refreshPickers();  // and every «Бот не понял» item's
+    }
     loadHistory();
   } catch (error) {
     refusal($("table-result"), error);

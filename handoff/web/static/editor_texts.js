@@ -113,8 +113,12 @@ function flowText(flow, step, t) {
   return wrap;
 }
 
+// Reloaded after each undo: an older load answering after a newer one is dropped.
+const FLOW_LOADS = latestLoad();
 async function loadFlows() {
+  const latest = FLOW_LOADS.next();
   const data = await api("GET", "/editor/flows");
+  if (!latest()) return;
   FLOWS.list = data.flows;
   const shown = FLOWS.shown;
   $("flow-pick").replaceChildren(...data.flows.map((f) => el("option", { value: f.id }, f.title)));
@@ -156,8 +160,11 @@ function phraseText(phrase, v) {
   return wrap;
 }
 
+const PHRASE_LOADS = latestLoad();
 async function loadPhrases() {
+  const latest = PHRASE_LOADS.next();
   const data = await api("GET", "/editor/phrases");
+  if (!latest()) return;
   PHRASES.list = data.phrases;
   const shown = PHRASES.shown;
   $("phrase-pick").replaceChildren(...data.phrases.map((p) => el("option", { value: p.name }, p.title)));

@@ -232,11 +232,20 @@ function updateCount() {
   $("un-empty").hidden = $("un-list").children.length > 0;
 }
 
+// A search typed on, a period changed, «Показать ещё»: only the latest load is drawn. A new
+// search hides «Показать ещё» until its first page is in (a next page of the old results
+// appended to the new ones would be neither).
+const UNANSWERED_LOADS = latestLoad();
 async function load(append) {
-  if (!append) STATE.offset = 0;
+  if (!append) {
+    STATE.offset = 0;
+    $("un-more").hidden = true;
+  }
+  const latest = UNANSWERED_LOADS.next();
   const params = new URLSearchParams({ q: $("un-q").value, days: $("un-days").value, limit: String(PAGE), offset: String(STATE.offset) });
   try {
     const data = await api("GET", `/editor/unanswered?${params}`);
+    if (!latest()) return;
     const items = data.items.map(renderItem);
     if (append) $("un-list").append(...items);
     else $("un-list").replaceChildren(...items);
@@ -246,7 +255,7 @@ async function load(append) {
     updateCount();
     show("error", "");
   } catch (error) {
-    show("error", error.message);
+    if (latest()) show("error", error.message);
   }
 }
 
