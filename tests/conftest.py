@@ -32,7 +32,6 @@ from handoff import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("ZABOTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
 PRODUCT_HASHER = auth._hasher
 
 
@@ -148,12 +147,32 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(normalize_url(url)), revision)
 
 
+# Emptying the tables between tests: DELETE, children first, and every sequence back to 1, in one
+# transaction. TRUNCATE does the same in one statement but gives each of the ~20 tables new files
+# and syncs them: 0.2–0.7 s a test against DELETE's 10–25 ms on these near-empty tables, and a
+# PostgreSQL test run empties its database about 800 times.
+_EMPTY = ";\n".join(
+    f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables)
+)
+_RESTART_SEQUENCES = """
+DO $$
+DECLARE seq record;
+BEGIN
+  FOR seq IN SELECT oid FROM pg_class
+             WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace LOOP
+    PERFORM setval(seq.oid, 1, false);
+  END LOOP;
+END $$"""
+
+
 async def _truncate(url: str) -> None:
+    """Empty every table of the test database at ``url`` and restart its sequences."""
     import asyncpg
 
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+        async with conn.transaction():
+            await conn.execute(f"{_EMPTY};\n{_RESTART_SEQUENCES}")
     finally:
         await conn.close()
 
