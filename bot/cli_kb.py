@@ -11,11 +11,15 @@ bytes back — and the same journal: ``editor_actions`` lines by the command lin
 строка» on the editor's page) and the revision its «Отменить» writes back.
 
 The journal is part of the change: the database (``DATABASE_URL``) is opened (and migrated)
-before any file is touched, and an import that cannot be journaled is not made — unreachable,
-exit 3 and nothing changed; failing after the files were written, they get their bytes back.
-``--check`` needs no database and writes nothing. A running ``zabota run`` picks the new files
-up on ``kill -HUP`` or ``POST /api/v1/admin/reload``. Exit codes: 0 done (or nothing to
-change), 2 a bad table or a refused import, 3 database unreachable. What it prints is Russian,
+before the table is even checked, and an import that cannot be journaled is not made —
+unreachable, exit 3 and nothing changed; failing after the files were written, they get their
+bytes back. The journal also tells a row the command line's own earlier import changed (and
+that was edited again) from a colleague's change since the export, as on the page
+(:func:`handoff.kb_import.plan_for`). ``--check`` reads the journal when it can but needs no
+database and writes nothing: without one, such a row is reported as a conflict, and it says
+so. A running ``zabota run`` picks the new files up on ``kill -HUP`` or
+``POST /api/v1/admin/reload``. Exit codes: 0 done (or nothing to change), 2 a bad table or a
+refused import, 3 database unreachable. What it prints is Russian,
 in the words of the editor page's «Таблица» («строка 16: «Экспресс-доставка» — новый ответ»).
 """
 
@@ -33,6 +37,7 @@ if TYPE_CHECKING:  # imported lazily at run time so that `zabota --help` answers
     from bot.engine import Brain
     from bot.project import Project
     from bot.reload import Edit, ReloadReport
+    from handoff.kb_import import ImportPlan
     from knowledge_base.table import TableRow
     from nlu.api import NLUModel
 
@@ -71,7 +76,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.project import load_project, make_brain, train
     from bot.storage.db import DatabaseError
-    from handoff import kb_import
     from knowledge_base.table import TableError, read_table
 
     try:
@@ -82,34 +86,86 @@ def cmd_import(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     model, _, _ = train(project)
     brain = make_brain(project, model)
-    planned = kb_import.plan(brain, rows)
-    for problem in planned.problems:
-        print(f"{args.table}: {problem}", file=sys.stderr)
-    if planned.problems:
-        print("В таблице ошибки — ничего не изменено.", file=sys.stderr)
-        return EXIT_USAGE
-    for notice in planned.notices:
-        print(f"{args.table}: {notice}", file=sys.stderr)
-    counts = planned.as_json()["counts"]
-    for change in planned.changed:
-        print(f"{args.table}: {describe_change(change)}")
-    print(
-        f"Новых записей: {counts['new']}, изменённых: {counts['changed']}, "
-        f"без изменений: {counts['same']}."
-    )
-    if args.check or not planned.changed:
-        return EXIT_OK
     try:
+        if args.check:
+            return asyncio.run(_check(args, brain, rows))
         return asyncio.run(_import(args, project, brain, rows))
     except DatabaseError as exc:  # exit 3, every file as it was
         print(f"{args.table}: база данных недоступна: {exc}", file=sys.stderr)
         return EXIT_DB
 
 
+def _say_plan(table: Path, planned: ImportPlan) -> int:
+    """The plan as the editor page's «Таблица» shows it: EXIT_USAGE for a table with errors."""
+    for problem in planned.problems:
+        print(f"{table}: {problem}", file=sys.stderr)
+    if planned.problems:
+        print("В таблице ошибки — ничего не изменено.", file=sys.stderr)
+        return EXIT_USAGE
+    for notice in planned.notices:
+        print(f"{table}: {notice}", file=sys.stderr)
+    counts = planned.as_json()["counts"]
+    for change in planned.changed:
+        print(f"{table}: {describe_change(change)}")
+    print(
+        f"Новых записей: {counts['new']}, изменённых: {counts['changed']}, "
+        f"без изменений: {counts['same']}."
+    )
+    return EXIT_OK
+
+
+async def _check(args: argparse.Namespace, brain: Brain, rows: list[TableRow]) -> int:
+    """``--check``: the plan the import would follow, the command line's earlier imports read
+    from the journal (:func:`handoff.kb_import.plan_for`) when there is one. A check needs no
+    database and writes nothing: without a journal to read (none yet, unreachable), it plans
+    without them and says what that means."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.config import Settings
+    from bot.storage.db import Database, DatabaseError
+    from handoff import kb_import
+
+    url = Settings.from_env(args.project).database_url
+    db: Database | None = None
+    try:
+        if _no_sqlite_file(url):  # no import was ever journaled here; a check creates nothing
+            planned = kb_import.plan(brain, rows)
+        else:
+            db = Database(url)
+            planned = await kb_import.plan_for(db, brain, rows, None)
+    except (DatabaseError, SQLAlchemyError, OSError) as exc:
+        print(
+            f"{args.table}: журнал редактора не прочитан ({type(exc).__name__}): строка, "
+            "изменённая прежним импортом из командной строки и исправленная снова, "
+            "будет показана как конфликт.",
+            file=sys.stderr,
+        )
+        planned = kb_import.plan(brain, rows)
+    finally:
+        if db is not None:
+            await db.dispose()
+    return _say_plan(args.table, planned)
+
+
+def _no_sqlite_file(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    from bot.storage.db import normalize_url
+
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return False
+    return parsed.database == ":memory:" or not Path(parsed.database).exists()
+
+
 async def _import(
     args: argparse.Namespace, project: Project, brain: Brain, rows: list[TableRow]
 ) -> int:
-    """Write and journal the table's changes as the editor page's import does, or nothing."""
+    """Plan, write and journal the table's changes as the editor page's import does, or nothing.
+
+    The database is opened first: the journal is part of the change, and it tells the rows of
+    the command line's own earlier imports edited again from a colleague's change since the
+    export (:func:`handoff.kb_import.plan_for`, as the page's import)."""
 
     from bot.config import Settings
     from bot.reload import JournalError, files_lock
@@ -125,6 +181,10 @@ async def _import(
             raise DatabaseError(
                 f"{exc}; ничего не изменено (изменения записываются в журнал редактора)"
             ) from exc
+        planned = await kb_import.plan_for(db, brain, rows, None)
+        said = _say_plan(args.table, planned)
+        if said != EXIT_OK or not planned.changed:
+            return said
         async with files_lock(project.root):
             reload = ShellReload(project, brain.nlu)
             try:

@@ -402,6 +402,15 @@ def _row(
     return change
 
 
+async def plan_for(
+    db: Database, brain: Brain, rows: list[TableRow], operator_id: int | None
+) -> ImportPlan:
+    """:func:`plan` for ``operator_id``'s import (``None``: the command line's): a row their own
+    earlier import changed and they edited again is no conflict (:mod:`handoff.kb_import_own`).
+    The editor page's check and import and ``zabota kb import`` all plan with it."""
+    return plan(brain, rows, await own_imports(db, operator_id))
+
+
 async def apply(
     db: Database,
     brain: Callable[[], Brain],
@@ -414,7 +423,7 @@ async def apply(
     command line's when ``None`` (``zabota kb import``, whose ``reloader`` puts nothing live:
     a running bot takes the files on its next reload)."""
     current = brain()
-    planned = plan(current, rows, await own_imports(db, operator_id))
+    planned = await plan_for(db, current, rows, operator_id)
     if planned.problems:
         raise HandoffError(
             "В таблице ошибки, ничего не изменено: " + "; ".join(planned.problems[:5]),

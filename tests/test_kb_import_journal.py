@@ -278,3 +278,41 @@ async def test_the_migration_lets_the_journal_hold_the_command_lines_changes(
                 )
     finally:
         await db.dispose()
+
+
+async def test_a_row_edited_again_after_the_shells_own_import_is_no_conflict_there(
+    db_url: str, tmp_path: Path
+) -> None:
+    """QA: the administrator imports faq.csv from the shell, edits the same row again in the
+    same file and imports once more; the shell reported its own first import as a change «на
+    сайте после выгрузки» (the page's import already knew its own rows)."""
+    project = copy_demo_project(tmp_path / "project", models=True)
+    table = tmp_path / "faq.csv"
+    sheet = edited_sheet(project, table)
+    shell = ("--project", str(project), "kb", "import", str(table))
+    database = {"DATABASE_URL": db_url}
+    table.write_bytes(_csv(sheet))
+    first = zabota(*shell, env=database)
+    assert first.returncode == 0, first.stderr
+
+    trade_in = next(row for row in sheet if row[0] == "trade_in")
+    trade_in[3] += "\nпримете ли старый телефон в зачёт"  # the same row, the same версия
+    sheet = [row for row in sheet if row[2] != PARKING[2]]  # created by the first import
+    table.write_bytes(_csv(sheet))
+    checked = zabota(*shell, "--check", env=database)
+    assert checked.returncode == 0, checked.stderr
+    assert "после выгрузки" not in checked.stderr
+    assert "Новых записей: 0, изменённых: 1," in checked.stdout
+    again = zabota(*shell, env=database)
+    assert again.returncode == 0, again.stderr
+    faq = (project / "data" / "faq" / "stores.yml").read_text(encoding="utf-8")
+    assert "примете ли старый телефон в зачёт" in faq
+
+    # A change by someone else since (here by hand in the file) still makes it a conflict.
+    stores = project / "data" / "faq" / "stores.yml"
+    stores.write_text(faq.replace("около 15 минут", "около 20 минут"), encoding="utf-8")
+    trade_in[4] += "\nИ ещё одно предложение."
+    table.write_bytes(_csv(sheet))
+    refused = zabota(*shell, "--check", env=database)
+    assert refused.returncode == 2
+    assert "после выгрузки" in refused.stderr

@@ -18,7 +18,6 @@ from starlette.routing import BaseRoute, Route
 from bot.storage.models import Operator
 from handoff import kb_import
 from handoff.errors import HandoffError
-from handoff.kb_import_own import own_imports
 from handoff.web.context import Console, error
 from handoff.web.security import guarded
 from knowledge_base.table import MAX_BYTES, TableError, TableRow, export_table, read_table
@@ -67,8 +66,8 @@ def kb_table_routes(console: Console, roles: tuple[str, ...]) -> list[BaseRoute]
         try:
             rows = await _table(request)
             if request.query_params.get("check"):
-                own = await own_imports(console.db, operator.id)
-                return JSONResponse(kb_import.plan(console.brain(), rows, own).as_json())
+                planned = await kb_import.plan_for(console.db, console.brain(), rows, operator.id)
+                return JSONResponse(planned.as_json())
             if console.reload is None:
                 return JSONResponse(
                     {"error": "unavailable", "message": "Изменение контента здесь недоступно."},
