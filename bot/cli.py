@@ -381,7 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     chat = sub.add_parser(
-        "chat", help="talk to the bot in the terminal (reads lines from a pipe too)"
+        "chat",
+        help="talk to the bot in the terminal (reads lines from a pipe too)",
+        description="Talk to the bot through the same pipeline as a messenger. At a terminal "
+        "the bot's buttons are numbered: a line with a button's number presses it. From a "
+        "pipe or a file every line is what the customer typed, digits too («2» is the text "
+        "«2», say an answer or an order number). Anywhere, a line that is exactly a button's "
+        "title (case ignored) presses that button, as a reply keyboard does in Telegram.",
     )
     chat.add_argument("--user", default="terminal", help="customer id for this session")
     chat.set_defaults(func=cmd_chat)

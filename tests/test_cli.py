@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import os
 import socket
@@ -128,6 +130,38 @@ def test_chat_reads_customer_lines_from_a_pipe(project: Path) -> None:
     # fresh project, so no minutes are promised.
     assert len(replies) == 3 and "никого из операторов нет на месте" in replies[2]
     assert "минут" not in replies[2]
+
+
+def test_a_piped_line_of_digits_is_what_the_customer_typed_not_a_button(project: Path) -> None:
+    """QA: in a pipe «1» after an answer with buttons pressed the first of them («Сроки
+    возврата денег»); the buttons are not even numbered there. A button's exact title still
+    presses it."""
+    result = zabota(
+        "--project",
+        str(project),
+        "chat",
+        stdin="как вернуть товар?\n1\nсроки возврата денег\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "  [Сроки возврата денег]" in result.stdout  # shown unnumbered
+    replies = [line for line in result.stdout.splitlines() if line.startswith("Бот:")]
+    assert "14 дней" in replies[0]
+    assert not replies[1].startswith("Бот: Деньги отправляем")  # «1» was read as text
+    assert replies[-1].startswith("Бот: Деньги отправляем")  # the title pressed the button
+    said = " ".join(zabota("chat", "--help").stdout.split())  # as wrapped to the terminal
+    assert "From a pipe or a file every line is what the customer typed, digits too" in said
+
+
+def test_at_a_terminal_a_buttons_number_presses_it() -> None:
+    from bot.channels.terminal import TerminalChannel
+    from bot.events import Button, Outbound
+
+    for numbered, pressed in ((True, "/refund_time"), (False, None)):
+        channel = TerminalChannel(io.StringIO(), user="anna", numbered=numbered)
+        buttons = (Button("Сроки возврата денег", "/refund_time"), Button("Помогло", "/ok"))
+        asyncio.run(channel.send("anna", Outbound("Вернуть можно за 14 дней.", buttons=buttons)))
+        assert channel.button_for("1") == pressed
+        assert channel.button_for("помогло") == "/ok"
 
 
 @pytest.mark.parametrize(

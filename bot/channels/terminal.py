@@ -47,7 +47,8 @@ class CollectingChannel(Channel):
 
 
 class TerminalChannel(Channel):
-    """Prints replies; remembers the last buttons so the user can press one by its number."""
+    """Prints replies; remembers the last buttons so the user can press one by its number (at
+    a terminal) or by its title."""
 
     name = "terminal"
     capabilities = Capabilities(max_text_length=100_000)
@@ -77,9 +78,12 @@ class TerminalChannel(Channel):
         return []
 
     def button_for(self, line: str) -> str | None:
-        """The payload of button ``line`` (its number or its exact title), if it names one."""
+        """The payload of button ``line``, if it names one: its exact title (case ignored), or
+        its number when the buttons are numbered (a person at a terminal). From a pipe the
+        buttons have no numbers, and a line of digits is what the customer typed — an order
+        number, an answer «2» — as it would be in a messenger."""
         text = line.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self._buttons):
+        if self.numbered and text.isdigit() and 1 <= int(text) <= len(self._buttons):
             return self._buttons[int(text) - 1].payload
         for button in self._buttons:
             if button.title.lower() == text.lower():
