@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.storage import customers
+from bot.storage.contact_keyboard import KEYBOARD_ENDED, contact_keyboard, mark_contact_keyboard
 from bot.storage.models import Customer
-from bot.storage.repo import CONTACT_KEYBOARD, KEYBOARD_ENDED
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
@@ -59,7 +59,7 @@ def with_phone_button(turn: Turn, message: Outbound, then: str | None = None) ->
     if then is not None and then in turn.domain.responses:
         text += "\n\n" + turn.domain.render(then, turn.channel).text
     button = Button.contact_request(SHARE_PHONE)
-    turn.conversation.context = {**(turn.conversation.context or {}), CONTACT_KEYBOARD: True}
+    mark_contact_keyboard(turn.conversation, True)  # this chat shows it (the channel's own)
     return dataclasses.replace(message, text=text, buttons=(button,), style=ButtonStyle.REPLY)
 
 
@@ -76,20 +76,19 @@ def close_contact_keyboard(turn: Turn) -> None:
     of its own replaces it. A turn with no reply (silence while an operator has the chat)
     marks it ``ended``: the next message, the operator's too (:mod:`bot.storage.outgoing`),
     takes it away. A reply that asks for the contact again keeps it open."""
-    context = turn.conversation.context or {}
-    if not context.get(CONTACT_KEYBOARD):
+    if not contact_keyboard(turn.conversation):  # not in this chat (maybe in another one)
         return
     if any(b.request_contact for m in turn.replies for b in m.buttons):
         return  # asked (again) in this turn
     if not turn.replies:  # the customer wrote past it, to an operator: theirs takes it away
-        turn.conversation.context = {**context, CONTACT_KEYBOARD: KEYBOARD_ENDED}
+        mark_contact_keyboard(turn.conversation, KEYBOARD_ENDED)
         return
     plain = [i for i, m in enumerate(turn.replies) if m.remove_keyboard or not m.buttons]
     i = plain[0] if plain else 0
     message = turn.replies[i]
     if not message.buttons or message.style is not ButtonStyle.REPLY:
         turn.replies[i] = dataclasses.replace(message, remove_keyboard=True)
-    turn.conversation.context = {k: v for k, v in context.items() if k != CONTACT_KEYBOARD}
+    mark_contact_keyboard(turn.conversation, None)
 
 
 def _answer(turn: Turn, name: str) -> None:

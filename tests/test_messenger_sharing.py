@@ -7,6 +7,7 @@ tests/test_e2e_messengers.py builds it), on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -205,3 +206,32 @@ async def test_the_keyboard_outlives_a_conversation_that_expired_until_the_next_
         answered = w.tg.sent_to(IVAN.id)[-1]
         assert answered.keyboard == "inline" and "👍 Помогло" in answered.button_titles
         assert w.tg.reply_keyboard(IVAN.id) == []
+
+
+async def test_a_customer_linked_across_channels_loses_the_keyboard_on_the_next_telegram_reply(
+    db_url: str, demo_project: Any, demo_model: Any
+) -> None:
+    """The keyboard belongs to the Telegram chat: a Viber reply in between takes nothing away
+    there, and the next reply in Telegram does."""
+    async with world(db_url, demo_project, demo_model) as w:
+        await w.tg.deliver(w.tg.text_update(IVAN, "как связать телеграм и вайбер"), w.client)
+        await w.settle()
+        assert [b.text for b in w.tg.reply_keyboard(IVAN.id)] == [SHARE]
+        [code] = re.findall(r"\b\d{6}\b", w.tg.texts(IVAN.id)[-1])
+
+        # Ivan types the code in Viber instead: the chats are linked, one conversation.
+        await w.vb.deliver(w.vb.message_event("vb-ivan", code), w.client)
+        await w.settle()
+        ids = await customers_of(w)
+        assert ids[("telegram", str(IVAN.id))] == ids[("viber", "vb-ivan")]
+        await w.vb.deliver(w.vb.message_event("vb-ivan", "сколько стоит доставка?"), w.client)
+        await w.settle()
+        assert "доставк" in w.vb.texts("vb-ivan")[-1].lower()
+        assert [b.text for b in w.tg.reply_keyboard(IVAN.id)] == [SHARE]  # Telegram: still there
+
+        await w.tg.deliver(w.tg.text_update(IVAN, "а самовывоз есть?"), w.client)
+        await w.settle()
+        assert w.tg.reply_keyboard(IVAN.id) == []  # taken away with the answer
+        await w.tg.deliver(w.tg.text_update(IVAN, "сколько стоит доставка?"), w.client)
+        await w.settle()
+        assert not w.tg.sent_to(IVAN.id)[-1].removed_reply_keyboard  # once

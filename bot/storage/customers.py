@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ownership import OPEN_OWNERS, Owner
+from bot.storage.contact_keyboard import take_over_keyboards
 from bot.storage.models import (
     Conversation,
     Customer,
@@ -75,7 +76,8 @@ async def merge_customers(
         keep_id=keep_id, joined_id=other_id, operator_id=operator_id, moved=moved
     )
     session.add(record)
-    # Two open conversations after a merge: keep the newer one open, close the older.
+    # Two open conversations after a merge: keep the newer one open, close the older (a reply
+    # keyboard still on the older one's chat is taken away by the next reply there).
     open_rows = (
         await session.scalars(
             select(Conversation)
@@ -86,6 +88,7 @@ async def merge_customers(
     for older in open_rows[1:]:
         if older.owner == Owner.BOT.value:
             await move(session, older, Owner.CLOSED, reason="merged", actor=SYSTEM)
+            take_over_keyboards(open_rows[0], older)
     await session.flush()
     return record
 

@@ -18,15 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import ButtonStyle, Outbound
 from bot.ownership import HUMAN_OWNERS
+from bot.storage.contact_keyboard import KEYBOARD_ENDED, contact_keyboard, mark_contact_keyboard
 from bot.storage.models import Conversation, Message, OutboxItem, utcnow
-from bot.storage.repo import (
-    CONTACT_KEYBOARD,
-    INSERT_MESSAGES,
-    INSERT_OUTBOX,
-    KEYBOARD_ENDED,
-    OUTBOX_TABLE,
-    insert_rows,
-)
+from bot.storage.repo import INSERT_MESSAGES, INSERT_OUTBOX, OUTBOX_TABLE, insert_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +47,12 @@ def _as_sent(conversation: Conversation, outbound: Outbound) -> Outbound:
 def _taking_keyboard_away(conversation: Conversation, outbound: Outbound) -> Outbound:
     """An operator's or the system's message after the customer wrote past the «Отправить мой
     номер» keyboard with no answer from the bot (an operator has the chat): it takes the
-    keyboard away (:data:`~bot.storage.repo.CONTACT_KEYBOARD`), whatever its buttons — a reply
-    keyboard of its own replaces the old one. While the bot still waits for the contact, the
-    queue's notices leave it."""
-    context = conversation.context or {}
-    if context.get(CONTACT_KEYBOARD) != KEYBOARD_ENDED:
+    keyboard away (:data:`~bot.storage.contact_keyboard.CONTACT_KEYBOARD`, the mark of the chat
+    the message goes to), whatever its buttons — a reply keyboard of its own replaces the old
+    one. While the bot still waits for the contact, the queue's notices leave it."""
+    if contact_keyboard(conversation) != KEYBOARD_ENDED:  # of the chat it goes to
         return outbound
-    conversation.context = {k: v for k, v in context.items() if k != CONTACT_KEYBOARD}
+    mark_contact_keyboard(conversation, None)
     if outbound.buttons and outbound.style is ButtonStyle.REPLY:
         return outbound
     return dataclasses.replace(outbound, remove_keyboard=True)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.events import Inbound
 from bot.ownership import HUMAN_OWNERS, OPEN_OWNERS, Owner, check_move
 from bot.storage import handoffs
+from bot.storage.contact_keyboard import CONTACT_KEYBOARD, keyboards_left
 from bot.storage.models import (
     Conversation,
     Customer,
@@ -103,13 +104,6 @@ CARRIED_OVER = ("flow", "flow_data")
 ended because the customer went quiet: a flow half-way through (as Rasa carries slots over to a
 new session), so an answer or a button pressed hours later still answers the flow's question —
 within the flow's age limit (``policy.flow_expiry_hours``, :func:`flows.state.live_flow`)."""
-CONTACT_KEYBOARD = "contact_keyboard"
-"""In the conversation's context while the chat shows the bot's «Отправить мой номер» reply
-keyboard (:mod:`bot.linking`): ``True`` while the bot waits for the contact, ``"ended"`` once
-the customer wrote something else and no reply has taken the keyboard away yet. Telegram keeps
-a reply keyboard until a message removes it, so the mark outlives the conversation: a new one
-takes it over, whoever closed the old one."""
-KEYBOARD_ENDED = "ended"
 
 
 async def open_conversation(
@@ -130,7 +124,7 @@ async def open_conversation(
     ``expire_before`` is closed first (``policy.session_expiry_minutes``; the periodic sweep in
     :mod:`bot.storage.lifecycle` may not have reached it yet) and a new one is opened; a new
     conversation takes over a flow the previous one left half-way (:data:`CARRIED_OVER`), and
-    a reply keyboard still on the chat's screen (:data:`CONTACT_KEYBOARD`), whoever closed it. A
+    a reply keyboard still on a chat's screen (:data:`CONTACT_KEYBOARD`), whoever closed it. A
     flow past its age limit is dropped from the conversation it waits in, or not carried over.
     """
     query = (
@@ -149,8 +143,8 @@ async def open_conversation(
     if conversation is not None and conversation.owner == Owner.CLOSED.value:
         if expire_before is not None:  # sessions expire: the last one may have left a flow
             carried = _carried(conversation, now)
-        if (conversation.context or {}).get(CONTACT_KEYBOARD):  # still on the chat's screen
-            carried[CONTACT_KEYBOARD] = KEYBOARD_ENDED
+        if keyboards := keyboards_left(conversation):  # still on the chats' screens
+            carried[CONTACT_KEYBOARD] = keyboards
         conversation = None
     if conversation is not None:
         _drop_stale_flow(conversation, now)
