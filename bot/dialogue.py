@@ -349,6 +349,7 @@ class NLUHandler:
         prediction = turn.prediction = (
             followup.reread(turn.prediction, *args, together)
             or await self._after_offer(turn)
+            or followup.in_topic(turn.prediction, *args[1:])
             or turn.prediction
         )
         several = several_questions(prediction, turn.kb, turn.config.policy.max_answers_per_message)
@@ -433,6 +434,10 @@ class NLUHandler:
             return False
         if followup.is_substitution(turn.event.text):
             return False
+        extra = turn.prediction.extra if turn.prediction is not None else {}
+        if followup.WHAT_NOW in extra or followup.TOPIC in extra:
+            # «что делать-то?», «пишет ошибка 3ds» right after the answer: it did not help
+            return await repeats.just_answered(turn) == intent
         return await repeats.asked_again(turn, intent)
 
     async def _after_offer(self, turn: Turn) -> Prediction | None:
@@ -450,7 +455,11 @@ class NLUHandler:
         return followup.after_offer(turn.prediction, together, offered, turn.kb)
 
     def _options(self, turn: Turn, prediction: Prediction) -> list[tuple[str, str]]:
-        return [(e.title, f"faq:{e.id}") for e in clarify_options(prediction, turn.kb, turn.config)]
+        entries = clarify_options(prediction, turn.kb, turn.config)
+        context = turn.conversation.context
+        if turn.config.policy.followup_category_bonus > 0:  # not the topic under way as new
+            entries = followup.before_topic(entries, context, turn.kb, turn.config, turn.now)
+        return [(e.title, f"faq:{e.id}") for e in entries]
 
     async def _answer_intent(self, turn: Turn, intent: str) -> None:
         if intent in turn.kb:

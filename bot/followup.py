@@ -28,6 +28,20 @@ A short message that points back at the thing just discussed with no question of
 «не понял» —, «так можно или нет?») is read after the title the same way, taken if the NLU
 answers that.
 
+«что делать-то?», «и что мне теперь делать?», «как быть?» right after an answer
+(:func:`asks_what_to_do`) asks what to do about the thing just answered — the answer's own
+steps, which the customer has not taken in. Alone the NLU reads it as small talk («как дела»)
+or not at all; after an answer it is read as that entry, marked ``followup_what_now``, and
+handled as the answer asked again (bot/repeats.py: «Я ответил на этот вопрос выше…», the
+entry's links and «Позвать оператора»; the next miss hands over).
+
+A message the NLU could only guess at whose first guess is the entry just answered
+(:func:`in_topic`: «пишет ошибка 3ds» after the answer why a payment fails, alone «Уточните: Не
+проходит оплата / Привезли не тот товар») is about that topic: read as that entry, marked
+``followup_topic``, and — right after its answer — handled as the answer asked again. The topic
+under way is never offered as if it were new: when it is a later guess, «Уточните…» offers
+only the guesses before it (:func:`before_topic`).
+
 A short reply to «Что именно вас интересует?» / «Уточните…» (:func:`after_offer`) is read after
 the customer's question it answers: «гарантия» — options — «а на телефон сколько» alone was the
 support phone number, «мне про ремонт» the repair status; «гарантия а на телефон сколько» is the
@@ -49,6 +63,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import ProjectConfig
+from bot.readings import clarify_options
 from knowledge_base.models import FAQEntry, KnowledgeBase
 from nlu import NLUConfig
 from nlu.api import Decision, IntentScore, Prediction
@@ -91,6 +106,26 @@ _ANAPHORA = frozenset(
     ["его", "ее", "их", "он", "она", "оно", "они", "него", "нее", "них", "им", "ним", "ей", "ней"]
 )
 """«я его уже распаковал»: the thing of the answer just given."""
+
+
+TOPIC = "followup_topic"  # Prediction.extra (the NLU's confidence): a guess settled by context
+WHAT_NOW = "followup_what_now"  # Prediction.extra (the NLU's confidence): «что делать-то?»
+_WHAT_NOW = re.compile(
+    r"^(?:(?:а|и|ну|так|ок|ладно|хорошо)[,\s]+)*"
+    r"(?:(?:что|че|чо|шо)(?:\s+(?:же|мне|нам|теперь|тогда|сейчас|с\s+(?:ним|ней|ними|этим)))*"
+    r"\s+(?:делать|дальше|теперь)"
+    r"|как\s+(?:же\s+)?(?:мне\s+|нам\s+)?(?:теперь\s+)?быть)"
+    r"(?:[\s-]+(?:то|же|теперь|дальше|тогда|мне|нам|делать|с\s+(?:ним|ней|ними|этим)))*"
+    r"[\s?!.…]*$"
+)
+"""«что делать-то», «и что мне теперь делать?», «что с ним делать», «как быть», «и что
+дальше?» — nothing but asking what to do now."""
+
+
+def asks_what_to_do(text: str) -> bool:
+    """Does the message only ask what to do now (:data:`_WHAT_NOW`)? «что делать если
+    разбили экран» is a question of its own."""
+    return _WHAT_NOW.match(text.strip().lower().replace("ё", "е")) is not None
 
 
 def remember(context: dict[str, Any] | None, entry_id: str, now: datetime) -> dict[str, Any]:
@@ -196,6 +231,8 @@ def reread(
     when the category bonus does not settle the follow-up, the NLU answers it, and — if the
     follow-up alone was answered too — more surely than the follow-up alone."""
     bonus = config.policy.followup_category_bonus
+    if bonus > 0 and asks_what_to_do(text):
+        return _what_now(prediction, _last_entry(context, kb, config, now))
     if bonus <= 0 or not (is_elliptic(text) or is_substitution(text) or refers_back(text)):
         return None
     previous = _last_entry(context, kb, config, now)
@@ -208,6 +245,60 @@ def reread(
         # The bonus overturned the model's own first guess: the title's reading is surer.
         return _read_together(prediction, together, kb) or boosted
     return boosted or _read_together(prediction, together, kb)
+
+
+def _what_now(prediction: Prediction, previous: FAQEntry | None) -> Prediction | None:
+    """«что делать-то?» after ``previous``'s answer: that entry, whatever the NLU made of the
+    words alone («как дела»); None when nothing was answered lately."""
+    if previous is None:
+        return None
+    return dataclasses.replace(
+        prediction,
+        intent=previous.id,
+        confidence=prediction.confidence,
+        decision=Decision.ANSWER,
+        extra={**prediction.extra, WHAT_NOW: prediction.confidence},
+    )
+
+
+def in_topic(
+    prediction: Prediction,
+    context: dict[str, Any] | None,
+    kb: KnowledgeBase,
+    config: ProjectConfig,
+    now: datetime,
+) -> Prediction | None:
+    """A guess («Уточните…») whose first option is the entry answered last, within the
+    follow-up window, read as that entry; else None."""
+    if config.policy.followup_category_bonus <= 0 or prediction.decision is not Decision.CLARIFY:
+        return None
+    previous = _last_entry(context, kb, config, now)
+    options = clarify_options(prediction, kb, config)
+    if previous is None or not options or options[0].id != previous.id:
+        return None
+    return dataclasses.replace(
+        prediction,
+        intent=previous.id,
+        confidence=prediction.ranking[0].confidence if prediction.ranking else 0.0,
+        decision=Decision.ANSWER,
+        extra={**prediction.extra, TOPIC: prediction.confidence},
+    )
+
+
+def before_topic(
+    options: list[FAQEntry],
+    context: dict[str, Any] | None,
+    kb: KnowledgeBase,
+    config: ProjectConfig,
+    now: datetime,
+) -> list[FAQEntry]:
+    """«Уточните…»'s ``options`` without the entry answered last and the guesses after it:
+    the topic under way is not offered as if it were new, nor what matched worse than it."""
+    previous = _last_entry(context, kb, config, now)
+    ids = [e.id for e in options]
+    if previous is None or previous.id not in ids:
+        return options
+    return options[: ids.index(previous.id)]
 
 
 def _leaned(prediction: Prediction, boosted: Prediction) -> bool:

@@ -9,7 +9,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.followup import is_elliptic, is_substitution, remember, reread
+from bot.followup import (
+    asks_what_to_do,
+    before_topic,
+    in_topic,
+    is_elliptic,
+    is_substitution,
+    remember,
+    reread,
+)
+from bot.ownership import Owner
+from bot.readings import clarify_options
 from bot.storage.models import Message
 from nlu.api import Decision, IntentScore, Prediction
 from tests.dialogue import TestBot
@@ -210,3 +220,65 @@ async def test_a_message_about_the_thing_just_discussed(bot: TestBot) -> None:
     assert alice.last_text == answer(bot, "return_goods")
     [reply] = await alice.say("я его уже распаковал и попробовал")  # was «не понял»
     assert reply.text == answer(bot, "return_goods")
+
+
+async def test_what_to_do_right_after_an_answer_is_about_that_answer(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("привезли телевизор с трещиной на экране")
+    assert "Повреждён при доставке" in alice.last_text
+    replies = await alice.say("что делать-то")  # was «Спасибо, у меня всё хорошо!» or «не понял»
+    assert replies[0].text.startswith("Я ответил на этот вопрос в сообщении выше")
+    assert {"Оформить заявку", "Позвать оператора"} <= set(alice.buttons())
+    async with bot.runtime.db.read() as session:
+        asked = await session.scalar(select(Message).where(Message.text == "что делать-то"))
+    assert asked is not None and asked.data["nlu"]["intent"] == "damaged_in_delivery"
+    await alice.say("и что мне теперь делать?")  # still not: a person
+    assert alice.last_outcome.owner is not Owner.BOT
+
+
+async def test_what_to_do_after_something_else_in_between_gets_the_answer_again(
+    bot: TestBot,
+) -> None:
+    bob = bot.customer("bob")
+    await bob.say("привезли телевизор с трещиной на экране")
+    await bob.say("спасибо")
+    replies = await bob.say("что делать то")
+    assert "Повреждён при доставке" in replies[0].text
+
+
+def test_only_asking_what_to_do_is_such_a_follow_up() -> None:
+    for text in ["что делать то", "Что делать-то?", "и что мне теперь делать?", "как быть"]:
+        assert asks_what_to_do(text), text
+    for text in ["что делать если разбили экран", "что делаешь", "как дела"]:
+        assert not asks_what_to_do(text), text
+
+
+async def test_a_guess_at_the_topic_under_way_is_not_offered_as_new(bot: TestBot) -> None:
+    alice = bot.customer("alice")
+    await alice.say("не проходит оплата картой")
+    assert "3-D Secure" in alice.last_text
+    replies = await alice.say("пишет ошибка 3ds")  # was «Уточните…: Не проходит оплата / …»
+    assert not replies[0].text.startswith("Уточните")
+    assert "Не проходит оплата" not in alice.buttons()
+    assert replies[0].text.startswith("Я ответил на этот вопрос в сообщении выше")
+    assert "Позвать оператора" in alice.buttons()
+    bob = bot.customer("bob")  # the same words first thing: a guess, asked about
+    replies = await bob.say("пишет ошибка 3ds")
+    assert replies[0].text.startswith("Уточните")
+    assert "Не проходит оплата" in bob.buttons()
+
+
+def test_a_later_guess_at_the_topic_under_way_leaves_only_the_better_ones(
+    demo_project: Any,
+) -> None:
+    kb, config = demo_project.kb, demo_project.config
+    after_failed = remember(None, "payment_failed", NOW - timedelta(minutes=1))
+    first = guess(("payment_failed", 0.4), ("order_incomplete", 0.3))
+    found = in_topic(first, after_failed, kb, config, NOW)
+    assert found is not None and found.intent == "payment_failed"
+    assert found.decision is Decision.ANSWER
+    later = guess(("installment", 0.4), ("payment_failed", 0.3), ("order_incomplete", 0.25))
+    assert in_topic(later, after_failed, kb, config, NOW) is None
+    options = clarify_options(later, kb, config)
+    assert [e.id for e in before_topic(options, after_failed, kb, config, NOW)] == ["installment"]
+    assert before_topic(options, None, kb, config, NOW) == options  # nothing under way
