@@ -47,6 +47,7 @@ from bot import followup
 from bot.dialogue import FallbackHandler, NLUHandler, Turn, answer_entry
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.handover import escalate
+from flows import more
 from flows.answers import UNCLEAR, YesNo, has_word_of, is_cancel, read_yes_no
 from flows.aside import asked_aside
 from flows.models import Flow, Step
@@ -86,10 +87,12 @@ class FlowHandler:
     def match(self, turn: Turn) -> bool:
         if self._state(turn) is not None:
             return turn.event.kind in (InboundKind.TEXT, InboundKind.BUTTON)
-        return starting(turn) is not None or _flow_button(turn)
+        return starting(turn) is not None or _flow_button(turn) or more.waiting(turn)
 
     async def handle(self, turn: Turn) -> None:
         state = self._state(turn)
+        if more.waiting(turn) and await self._next(turn, state):
+            return  # «а второй?» after «у меня два заказа 12345678 и 87654321»
         if state is None:
             start = starting(turn)
             if start is None:  # a finished flow's button: not a miss
@@ -145,6 +148,7 @@ class FlowHandler:
         assert step.slot is not None
         state.slots[step.slot] = value
         state.last_slot = step.slot  # what a correction of this message would change
+        more.keep(turn, flow, step, value)  # «12345678 и 87654321»: the second waits
         turn.message_data["flow"] = flow.id  # the flow's input («12345678»), not an FAQ miss
         # «12345678 и еще доставка сколько стоит»: the question beside the answer first, as
         # when a flow starts beside one — the flow may go on by asking the customer something.
@@ -368,6 +372,7 @@ class FlowHandler:
         if found is not None and first.slot is not None:
             state.slots[first.slot] = found
             state.last_slot = first.slot
+            more.keep(turn, flow, first, found)
         if wrong is not None and first.invalid:  # «заказ №123456789»: say what is wrong
             state.step, state.asking, state.tries = first.id, first.slot, 0
             self._save(turn, state)
@@ -422,6 +427,22 @@ class FlowHandler:
                 )
                 return
         self._finish(turn, state)
+        if (waiting := more.take(turn, flow)) is not None:
+            # the next of several values the customer gave: the flow again for it
+            again = FlowState(flow.id, slots={waiting.slot: waiting.value})
+            again.last_slot = waiting.slot
+            await self._run(turn, flow, again, 0)
+
+    async def _next(self, turn: Turn, state: FlowState | None) -> bool:
+        """«а второй?»: the flow again for the value waiting (flows/more.py)."""
+        waiting = more.take(turn)
+        if waiting is None:
+            return False
+        if state is not None:
+            self._finish(turn, state)
+        turn.message_data["flow"] = waiting.flow.id  # the flow's input, not an FAQ miss
+        await self._start(turn, Start(waiting.flow), known={waiting.slot: waiting.value})
+        return True
 
     def _ask(
         self,

@@ -26,6 +26,7 @@ from flows.models import Step, WithoutValue
 from nlu.api import Entity, Prediction
 
 __all__ = [
+    "every_value",
     "from_entity",
     "from_pattern",
     "normalized",
@@ -84,6 +85,23 @@ def from_pattern(step: Step, text: str, prediction: Prediction | None) -> str | 
         if match.group(0) and not _overlaps(match.start(), match.end(), others):
             return normalized(match.group(0))
     return None
+
+
+def every_value(step: Step, text: str, prediction: Prediction | None) -> list[str]:
+    """Every value the message gives the step, in the customer's order, each once: «у меня два
+    заказа 12345678 и 87654321» gives both (:func:`from_entity` and :func:`from_pattern` take
+    the first)."""
+    found = [
+        (e.start, normalized(e.value)) for e in _entities(step, prediction) if _fits(step, e.value)
+    ]
+    if step.pattern is not None:
+        others = _others(step, prediction)
+        found += [
+            (m.start(), normalized(m.group(0)))
+            for m in re.finditer(step.pattern, text)
+            if m.group(0) and not _overlaps(m.start(), m.end(), others)
+        ]
+    return list(dict.fromkeys(value for _, value in sorted(found)))
 
 
 def rejected(step: Step, text: str, prediction: Prediction | None) -> str | None:
