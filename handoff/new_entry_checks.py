@@ -10,10 +10,9 @@ from typing import Any
 
 from bot.engine import Brain
 from handoff.errors import HandoffError
-from knowledge_base.editing import EditError, clean_answer, clean_question
 from knowledge_base.loader import title_key
 from knowledge_base.models import FAQEntry
-from knowledge_base.new_entry import MAX_QUESTIONS, MAX_TITLE_CHARS
+from knowledge_base.new_entry import EntryProblem, check_entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,55 +74,48 @@ def form_problems(
     that already has a question (the reload would refuse it in two entries)."""
     problems: list[FieldProblem] = []
 
-    def add(field: str, code: str, question: str | None = None, message: str = "") -> None:
-        problems.append(FieldProblem(field, code, message or messages.get(code, code), question))
+    def taken_elsewhere(text: str) -> EntryProblem | None:
+        taken = owner(current, text)
+        if taken is None:
+            return None
+        return EntryProblem(
+            "questions",
+            "question_taken",
+            f"Вопрос «{text}» уже есть в записи «{taken.title}» — уберите его из списка.",
+            text,
+        )
 
-    title = " ".join(title.split())
-    if not title:
-        add("title", "no_title")
-    elif len(title) > MAX_TITLE_CHARS:
-        add("title", "title_too_long")
-    else:
+    def add(problem: EntryProblem) -> None:
+        own = problem.code == "question_taken"  # the only problem with a text of its own
+        message = problem.detail if own else messages.get(problem.code, problem.code)
+        problems.append(FieldProblem(problem.field, problem.code, message, problem.question))
+
+    checked = check_entry(title, questions, answer, taken_elsewhere)
+    for problem in checked.problems:
+        if problem.field == "title":
+            add(problem)
+    if not problems:
         same = next(
-            (e for e in current.kb.entries.values() if title_key(e.title) == title_key(title)),
+            (
+                e
+                for e in current.kb.entries.values()
+                if title_key(e.title) == title_key(checked.title)
+            ),
             None,
         )
         if same is not None:
-            add(
-                "title",
-                "title_taken",
-                message=f"Запись с названием «{same.title}» уже есть — в списках и в кнопках "
-                "«Вы имели в виду…?» их будет не различить. Дайте новой записи другое название "
-                "или добавьте вопросы в существующую.",
+            problems.append(
+                FieldProblem(
+                    "title",
+                    "title_taken",
+                    f"Запись с названием «{same.title}» уже есть — в списках и в кнопках "
+                    "«Вы имели в виду…?» их будет не различить. Дайте новой записи другое "
+                    "название или добавьте вопросы в существующую.",
+                )
             )
     if category not in files:
-        add("category", "no_category", message="Выберите раздел базы знаний.")
-    cleaned: list[str] = []
-    for question in questions:
-        if not question.strip():
-            continue
-        try:
-            text = clean_question(question)
-        except EditError:
-            add("questions", "question_too_long", question)
-            continue
-        if text in cleaned:
-            continue
-        cleaned.append(text)
-        taken = owner(current, text)
-        if taken is not None:
-            add(
-                "questions",
-                "question_taken",
-                text,
-                f"Вопрос «{text}» уже есть в записи «{taken.title}» — уберите его из списка.",
-            )
-    if not cleaned and not any(p.field == "questions" for p in problems):
-        add("questions", "no_questions")
-    if len(cleaned) > MAX_QUESTIONS:
-        add("questions", "too_many_questions")
-    try:
-        clean_answer(answer)
-    except EditError as exc:
-        add("answer", exc.code)
+        problems.append(FieldProblem("category", "no_category", "Выберите раздел базы знаний."))
+    for problem in checked.problems:
+        if problem.field != "title":
+            add(problem)
     return problems

@@ -9,7 +9,7 @@ and must equal the old data plus exactly that entry.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,35 +56,97 @@ class NewEntry:
         }
 
 
-def new_entry(
-    title: str, category: str, questions: Collection[str], answer: str, taken: Collection[str]
-) -> NewEntry:
-    """Clean what the editor typed and give the entry an id not in ``taken``."""
+@dataclass(frozen=True, slots=True)
+class EntryProblem:
+    """One thing wrong with a new entry: ``field`` is ``title``, ``questions`` or ``answer``;
+    ``code`` is stable (``no_title``, ``question_too_long``…); ``detail`` says it in words (for
+    logs, or the caller's own text for a problem its ``check`` adds); ``question`` is the
+    question it is about, if any."""
+
+    field: str
+    code: str
+    detail: str
+    question: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedEntry:
+    """What the editor typed, cleaned, and every problem of it in the form's order (title,
+    questions, answer); ``answer`` is ``""`` when the answer is wrong."""
+
+    title: str
+    questions: tuple[str, ...]
+    answer: str
+    problems: tuple[EntryProblem, ...]
+
+
+def check_entry(
+    title: str,
+    questions: Iterable[str],
+    answer: str,
+    check: Callable[[str], EntryProblem | None] = lambda _question: None,
+) -> CheckedEntry:
+    """Clean what the editor typed and collect every problem of it, not just the first.
+    ``check`` sees each cleaned question once, in order, and may add a problem of its own
+    (the editor's «уже есть в записи …»): it stands among the questions' problems where that
+    question was typed."""
+    problems: list[EntryProblem] = []
     title = " ".join(title.split())
     if not title:
-        raise EditError("no_title", "the title is empty")
-    if len(title) > MAX_TITLE_CHARS:
-        raise EditError("title_too_long", f"the title is longer than {MAX_TITLE_CHARS} chars")
+        problems.append(EntryProblem("title", "no_title", "the title is empty"))
+    elif len(title) > MAX_TITLE_CHARS:
+        problems.append(
+            EntryProblem(
+                "title", "title_too_long", f"the title is longer than {MAX_TITLE_CHARS} chars"
+            )
+        )
     cleaned: list[str] = []
+    question_problems = False
     for question in questions:
         if not question.strip():
             continue
         try:
             text = clean_question(question)
         except EditError as exc:
-            raise EditError(f"question_{exc.code}", exc.detail) from None
-        if text not in cleaned:
-            cleaned.append(text)
-    if not cleaned:
-        raise EditError("no_questions", "no question")
+            problems.append(EntryProblem("questions", f"question_{exc.code}", exc.detail, question))
+            question_problems = True
+            continue
+        if text in cleaned:
+            continue
+        cleaned.append(text)
+        own = check(text)
+        if own is not None:
+            problems.append(own)
+            question_problems = True
+    if not cleaned and not question_problems:
+        problems.append(EntryProblem("questions", "no_questions", "no question"))
     if len(cleaned) > MAX_QUESTIONS:
-        raise EditError("too_many_questions", f"more than {MAX_QUESTIONS} questions")
+        problems.append(
+            EntryProblem("questions", "too_many_questions", f"more than {MAX_QUESTIONS} questions")
+        )
+    try:
+        answer = clean_answer(answer)
+    except EditError as exc:
+        problems.append(EntryProblem("answer", exc.code, exc.detail))
+        answer = ""
+    return CheckedEntry(title, tuple(cleaned), answer, tuple(problems))
+
+
+def new_entry(
+    title: str, category: str, questions: Collection[str], answer: str, taken: Collection[str]
+) -> NewEntry:
+    """Clean what the editor typed and give the entry an id not in ``taken``; the first
+    problem of :func:`check_entry` is an :class:`EditError`."""
+    checked = check_entry(title, questions, answer)
+    if checked.problems:
+        first = checked.problems[0]
+        raise EditError(first.code, first.detail)
     return NewEntry(
-        entry_id_for(title, taken),
-        title,
+        entry_id_for(checked.title, taken),
+        checked.title,
         " ".join(category.split()),
-        tuple(cleaned),
-        clean_answer(answer),
+        checked.questions,
+        checked.answer,
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from bot.yamlio import parse_yaml
 from knowledge_base.editing import EditError
 from knowledge_base.loader import load_kb_text, parse_kb_doc
-from knowledge_base.new_entry import add_entry, entry_id_for, new_entry
+from knowledge_base.new_entry import EntryProblem, add_entry, check_entry, entry_id_for, new_entry
 from tests.handoff_kit import ROOT
 from tests.test_kb_editing import SOURCE
 
@@ -55,6 +55,28 @@ def test_the_entry_is_cleaned() -> None:
         with pytest.raises(EditError) as error:
             new_entry(*args, taken=set())  # type: ignore[arg-type]
         assert error.value.code == code
+
+
+def test_a_form_with_everything_wrong_is_told_every_problem_in_the_forms_order() -> None:
+    # The editor types no title, a question that is too long, one another entry has and an
+    # empty answer: each is said at once, in the order of the form; new_entry refuses the first.
+    def taken(question: str) -> EntryProblem | None:
+        if question != "можно с собакой?":
+            return None
+        return EntryProblem("questions", "question_taken", "in «Животные»", question)
+
+    typed = (" ", ["в" * 301, "можно  с собакой?", "можно с собакой?"], " ")
+    checked = check_entry(*typed, taken)
+    assert [(p.field, p.code, p.question) for p in checked.problems] == [
+        ("title", "no_title", None),
+        ("questions", "question_too_long", "в" * 301),
+        ("questions", "question_taken", "можно с собакой?"),
+        ("answer", "empty", None),
+    ]
+    assert checked.questions == ("можно с собакой?",)
+    with pytest.raises(EditError) as error:
+        new_entry(typed[0], "", typed[1], typed[2], taken=set())
+    assert error.value.code == "no_title"
 
 
 def test_appended_after_the_last_entry_and_the_old_text_is_untouched() -> None:
