@@ -16,6 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.events import Button
+from handoff import escalation
 from handoff.config import WorkingHours
 from knowledge_base.models import KnowledgeBase
 
@@ -74,5 +75,4 @@ def hours_today(hours: WorkingHours, now: datetime) -> str | None:
     span = hours.hours_on(today)
     if span is None:
         return None
-    start, end = span
-    return f"{start.hour}:{start.minute:02d}–{end.hour}:{end.minute:02d}"
+    return escalation.format_span(*span)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cancel, choice, feedback, followup, helpful, linking, repeats
+from bot import cancel, choice, feedback, followup, helpful, linking, order_answers, repeats
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate, known_order
@@ -310,10 +310,12 @@ async def answer_entry(turn: Turn, entry_id: str, *, ask_helpful: bool = False) 
         turn.say(entry.render(turn.channel), {"faq": entry_id})
         await escalate(turn, Reason.HUMAN_ONLY, entry_id, team=entry.team, announced=True)
         return
-    message = entry.render(turn.channel)
+    found = await order_answers.answer(turn, entry)  # «Заказ № 12345678 можно отменить…»
+    message = found.message
     if ask_helpful and turn.config.policy.ask_helpful:
         message = helpful.with_buttons(message, entry_id)
-    turn.say(message, {"faq": entry_id})
+    named = {order_answers.ORDER: found.order} if found.order else {}
+    turn.say(message, {"faq": entry_id, **named})
     faq_ids = list((turn.conversation.context or {}).get("faq_ids", []))
     if entry_id not in faq_ids:
         faq_ids.append(entry_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ from knowledge_base.editing import (
 # What the runtime fills in, per response (``Domain.render``'s values): every call that renders
 # one of these passes exactly these names, on one of its paths. Any other response gets none.
 # tests/test_phrase_placeholders.py reads the calls in bot/ and handoff/ and checks both ways.
-_OFFLINE = frozenset({"back_at"})
+# Out of hours: when the team is back («завтра в 9:00») and its usual hours from config.yml
+# («9:00–21:00», handoff/escalation.py usual_hours), so no phrase writes the hours itself.
+_OFFLINE = frozenset({"back_at", "hours"})
 _WAIT = frozenset({"wait_minutes"})
 _QUEUE = frozenset({"wait_minutes", "queue"})
 FILLED: Mapping[str, frozenset[str]] = {
@@ -72,6 +75,9 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_chat_status_closed": _OFFLINE,
     # bot/linking.py
     "utter_link_code": frozenset({"code"}),
+    # bot/order_answers.py: an FAQ entry's answer about the order whose number is known
+    # (utter_faq_order_cancel_order_known); any entry id in place of the «*»
+    "utter_faq_*_order_known": frozenset({"order_number"}),
 }
 
 
@@ -87,8 +93,14 @@ class ResponseText:
 
 
 def filled(name: str) -> frozenset[str]:
-    """The placeholders the runtime fills in for response ``name`` (none for most)."""
-    return FILLED.get(name, frozenset())
+    """The placeholders the runtime fills in for response ``name`` (none for most); a key of
+    :data:`FILLED` with a «*» stands for every name it matches."""
+    if name in FILLED:
+        return FILLED[name]
+    for pattern, values in FILLED.items():
+        if "*" in pattern and fnmatchcase(name, pattern):
+            return values
+    return frozenset()
 
 
 def placeholders(text: str) -> set[str]:

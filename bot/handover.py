@@ -216,8 +216,10 @@ async def escalate(
         else:
             name, order = _variant(turn, "utter_handoff_offline", order_number)
         back_at = escalation.format_back_at(back, turn.now)
+        hours = escalation.usual_hours(cfg.working_hours)
         turn.say(
-            turn.domain.render(name, turn.channel, back_at=back_at, **order), {"response": name}
+            turn.domain.render(name, turn.channel, back_at=back_at, hours=hours, **order),
+            {"response": name},
         )
         return
     else:

@@ -185,6 +185,7 @@ def _say_offline(turn: Turn, back: datetime) -> None:
     turn.utter(
         QUEUED_OFFLINE if QUEUED_OFFLINE in turn.domain.responses else "utter_handoff_offline",
         back_at=escalation.format_back_at(back, turn.now),
+        hours=escalation.usual_hours(turn.config.handoff.working_hours),
     )
 
 

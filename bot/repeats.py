@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot import followup, helpful
+from bot import followup, helpful, order_answers
 from bot.events import Outbound
 from bot.handover import escalate
 from bot.storage.models import Message
@@ -155,7 +155,11 @@ def _still_says(turn: Turn, entry_id: str, text: str, data: dict[str, object]) -
     entry = turn.kb.entries.get(entry_id)
     if entry is None:
         return False
-    return data.get("response") == RESPONSE or entry.render(turn.channel).text == text
+    return (
+        data.get("response") == RESPONSE
+        or entry.render(turn.channel).text == text
+        or order_answers.still_says(turn, entry, text, data)  # «Заказ № 12345678 можно…»
+    )
 
 
 def _rating(data: dict[str, object]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -456,6 +456,18 @@ _MONTHS = [
     "ноября",
     "декабря",
 ]
+
+def format_span(start: time, end: time) -> str:
+    """«9:00–21:00»: how a phrase's ``{hours}`` reads."""
+    return f"{start.hour}:{start.minute:02d}–{end.hour}:{end.minute:02d}"
+
+
+def usual_hours(hours: WorkingHours) -> str:
+    """The week's working hours from config («9:00–21:00»), the ``{hours}`` of every phrase
+    said out of hours (``utter_handoff_offline``…): change them in config.yml and every
+    phrase that states them says the new ones."""
+    return format_span(hours.start, hours.end)
+
 
 
 def format_back_at(moment: datetime, now: datetime) -> str:

@@ -20,6 +20,7 @@ TITLES = {
     "utter_handoff": "Передача оператору",
     "utter_handoff_order_known": "Передача оператору, номер заказа уже назван",
     "utter_handoff_offline_order_known": "Операторы не на связи, номер заказа уже назван",
+    "utter_faq_order_cancel_order_known": "Ответ «Отменить заказ», номер заказа уже назван",
     "utter_handoff_wait": "Ожидание оператора",
     "utter_handoff_nobody_online": "Передача оператору, когда никого нет на месте",
     "utter_handoff_nobody_online_order_known": (

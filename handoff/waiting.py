@@ -436,7 +436,7 @@ async def _renew(
         back_at = escalation.format_back_at(back, now)
         name = next(n for n in closed_responses if n in domain.responses)
         due, told = back, f"ответим {back_at}"
-        values = {**values, "back_at": back_at}
+        values = {**values, "back_at": back_at, "hours": escalation.usual_hours(hours)}
     else:
         expected = await expected_wait_minutes(session, conversation, config)
         ahead = expected.ahead

@@ -145,7 +145,7 @@ async def test_on_new_year_the_customer_hears_the_holiday_schedule(
         "Сегодня служба поддержки работает по праздничному графику, и сейчас операторы не "
         "на связи. Ваше сообщение сохранено — сотрудник ответит здесь же 3 января в 10:00."
     )
-    assert "ежедневно с 9:00 до 21:00" not in alice.last_text
+    assert "ежедневно 9:00–21:00" not in alice.last_text
     assert alice.last_outcome.owner is Owner.QUEUED
 
 
@@ -154,5 +154,5 @@ async def test_on_an_ordinary_night_the_usual_schedule_is_said(
 ) -> None:
     alice = (await holiday_bot(moscow(2027, 1, 5, 23, 0))).customer("alice")
     await alice.say("позовите оператора")
-    assert "ежедневно с 9:00 до 21:00" in alice.last_text
+    assert "ежедневно 9:00–21:00" in alice.last_text
     assert "завтра в 9:00" in alice.last_text

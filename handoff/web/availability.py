@@ -71,7 +71,9 @@ async def availability(
     back = await routing.closed_until(session, team, config.working_hours, now)
     if back is not None:
         back_at = escalation.format_back_at(back, now)
-        return Availability("closed", _say(domain, CLOSED, back_at=back_at), back_at=back_at)
+        hours = escalation.usual_hours(config.working_hours)
+        said = _say(domain, CLOSED, back_at=back_at, hours=hours)
+        return Availability("closed", said, back_at=back_at)
     if not loads and NOBODY_ONLINE in domain.responses:
         return Availability("nobody_online", _say(domain, NOBODY_ONLINE))
     queued = await session.scalar(
