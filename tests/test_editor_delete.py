@@ -75,8 +75,12 @@ async def test_an_editor_deletes_an_entry_the_bot_stops_answering_and_undo_bring
     assert alice.last_outcome.prediction is not None
     assert alice.last_outcome.prediction.intent == ENTRY
     await alice.press("👎 Не помогло")  # «Ответы бота» lists the entry
-    await alice.say(ODD)  # the bot does not know it yet: it goes to «Бот не понял»
-    assert alice.last_outcome.prediction.decision.value != "answer"
+    # The bot does not know it yet: it goes to «Бот не понял». Asked first thing — right after
+    # the contacts answer, a guess at that entry is read as it (bot/followup.py in_topic).
+    bob = env.bot.customer("bob")
+    await bob.say(ODD)
+    assert bob.last_outcome.prediction is not None
+    assert bob.last_outcome.prediction.decision.value != "answer"
     async with env.login("eva") as eva, env.login("olga") as olga:
         assert ODD in await unanswered_keys(env, eva)
         taught = await eva.post("/api/v1/editor/teach", json={"text": ODD, "entry_id": ENTRY})
