@@ -1,12 +1,13 @@
 """Several values for a flow's question in one message: «у меня два заказа 12345678 и
 87654321» (docs/flows.md).
 
-The flow takes the first value, as before; the others wait in ``context["flow_more"]`` (the
-flow, the slot, the values in the customer's order). When the flow ends on its own (not
-handed over), it plays again for the next value — the second order's link and question — and
-«а второй?», «а по второму заказу?», «а другой?» (:func:`asks_next`) asks for it at once,
-during the flow's question or after it. A message that gives the slot new values replaces
-those waiting; what is played or asked for leaves the queue.
+The flow takes the first value, as before, and says so (``utter_flow_several_values``: «Вижу
+несколько номеров — начну с первого, потом покажу следующий.»); the others wait in
+``context["flow_more"]`` (the flow, the slot, the values in the customer's order). When the
+flow ends on its own (not handed over), it plays again for the next value — the second order's
+link and question — and «а второй?», «а по второму заказу?», «а другой?» (:func:`asks_next`)
+asks for it at once, during the flow's question or after it. A message that gives the slot new
+values replaces those waiting; what is played or asked for leaves the queue.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.events import InboundKind
 from flows.models import Flow, Step
 from flows.values import every_value
 
+SEVERAL = "utter_flow_several_values"  # «Вижу несколько номеров — начну с первого…»
 MORE = "flow_more"  # conversation context: {"flow": id, "slot": name, "values": [...]}
 _NEXT = re.compile(
     r"^(?:(?:а|и|ну|так|теперь|ок|хорошо|спасибо)[,\s]+)*(?:(?:по|про|со?|насчет)\s+)?"
@@ -45,8 +47,9 @@ def asks_next(text: str) -> bool:
 
 
 def keep(turn: Turn, flow: Flow, step: Step, taken: str) -> None:
-    """The other values this message gives ``step`` besides ``taken``, kept for later; a
-    message that gives the slot values replaces what was waiting."""
+    """The other values this message gives ``step`` besides ``taken``, kept for later and
+    announced (:data:`SEVERAL`, if the domain has it); a message that gives the slot values
+    replaces what was waiting."""
     if turn.event.kind is not InboundKind.TEXT or step.slot is None:
         return
     values = every_value(step, turn.event.text, turn.prediction)
@@ -58,6 +61,8 @@ def keep(turn: Turn, flow: Flow, step: Step, taken: str) -> None:
     if rest:
         context[MORE] = {"flow": flow.id, "slot": step.slot, "values": rest}
     turn.conversation.context = context
+    if rest and SEVERAL in turn.domain.responses:
+        turn.utter(SEVERAL, {"flow": flow.id})
 
 
 def take(turn: Turn, flow: Flow | None = None) -> Next | None:
