@@ -67,6 +67,7 @@ from bot.readings import clarify_options
 from knowledge_base.models import FAQEntry, KnowledgeBase
 from nlu import NLUConfig
 from nlu.api import Decision, IntentScore, Prediction
+from nlu.question_words import has_question_word
 
 LAST_FAQ = "last_faq"  # conversation context: {"id": entry id, "at": ISO time}
 MARKERS = ("а ", "и ")
@@ -77,30 +78,14 @@ _SUBSTITUTION = re.compile(
 )
 """«а на телек?», «а до пункта выдачи?», «а если он уже был в использовании» — not «а у вас
 есть собаки?» («у вас» starts a question of its own)."""
-_QUESTION_WORDS = frozenset(
-    [
-        "кто",
-        "что",
-        "чем",
-        "чего",
-        "какой",
-        "какая",
-        "какое",
-        "какие",
-        "каким",
-        "почему",
-        "зачем",
-        "где",
-        "куда",
-        "откуда",
-        "когда",
-        "сколько",
-        "скока",
-        "как",
-        "есть",
-    ]
-)
-"""«можно», «нельзя», «ли» are not among them: «а на год можно?» asks the same question."""
+
+
+def _asks_own(text: str) -> bool:
+    """A question word of its own (nlu.question_words), or «есть» («а в магазине есть
+    парковка?»). Not «можно», «нельзя», «ли»: «а на год можно?» asks the same question."""
+    return has_question_word(text) or "есть" in re.findall(r"\w+", text)
+
+
 SHORT_REPLY_MAX_WORDS = 6
 _ANAPHORA = frozenset(
     ["его", "ее", "их", "он", "она", "оно", "они", "него", "нее", "них", "им", "ним", "ей", "ней"]
@@ -157,7 +142,7 @@ def is_substitution(text: str) -> bool:
     lowered = text.strip().lower().replace("ё", "е")
     if len(lowered.split()) > SUBSTITUTION_MAX_WORDS or _SUBSTITUTION.match(lowered) is None:
         return False
-    return not set(re.findall(r"\w+", lowered)) & _QUESTION_WORDS
+    return not _asks_own(lowered)
 
 
 def refers_back(text: str) -> bool:
@@ -165,7 +150,7 @@ def refers_back(text: str) -> bool:
     распаковал и попробовал» after the return answer, «так можно или нет?»."""
     lowered = text.strip().lower().replace("ё", "е")
     words = re.findall(r"\w+", lowered)
-    if not words or len(words) > SUBSTITUTION_MAX_WORDS or set(words) & _QUESTION_WORDS:
+    if not words or len(words) > SUBSTITUTION_MAX_WORDS or _asks_own(lowered):
         return False
     return words[0] == "так" or bool(set(words) & _ANAPHORA)
 

@@ -18,6 +18,7 @@ from bot.readings import understood_entries
 from bot.storage.models import Message, Operator
 from handoff import escalation, routing, waiting
 from nlu.api import Decision
+from nlu.question_words import LEAD_WORDS, starts_with_question
 
 QUEUED_REMINDER_EVERY = timedelta(minutes=3)
 """A queued customer writing on and on hears «ваше сообщение добавлено» this often at most…"""
@@ -61,11 +62,9 @@ _WAITING_WORD = re.compile(
 )
 _WAITING_TOKENS = re.compile(r"[а-яё]+|\d+")
 
-# A question without its «?»: «как долго», «почему не отвечаете», «а можно побыстрее».
-_QUESTION = re.compile(
-    r"^(?:(?:а|ну|и|так|скажите|подскажите)\s+)*(?:как|что|где|когда|почему|зачем|сколько|"
-    r"можно|какой|какая|какие|куда|кто|чем|откуда|надолго|долго)\b"
-)
+# A question without its «?»: «как долго», «почему не отвечаете», «а можно побыстрее»
+# (nlu.question_words); of the wait, also without a question word: «а долго еще», «надолго?».
+_HOW_LONG = re.compile(r"^(?:(?:" + "|".join(LEAD_WORDS) + r")\s+)*(?:надолго|долго)\b")
 
 
 def asks_about_wait(text: str) -> bool:
@@ -88,7 +87,8 @@ def reacts_to(turn: Turn) -> bool:
     intent = prediction.intent if prediction is not None else None
     return bool(
         "?" in text
-        or _QUESTION.match(" ".join(_WORDS.findall(text)))
+        or starts_with_question(words := " ".join(_WORDS.findall(text)))
+        or _HOW_LONG.match(words)
         or escalation.calls_for_person(text)
         or (intent is not None and intent in (*cfg.request_intents, *cfg.complaint_intents))
     )

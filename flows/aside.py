@@ -11,19 +11,13 @@ taken out: a «?» or a question word. «номер заказа 12345678» (rea
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from nlu.api import Decision
+from nlu.question_words import has_question
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
-
-_QUESTION = re.compile(
-    r"\?|\b(?:как|где|когда|сколько|почему|зачем|что|куда|откуда|какой|какая|какое|какие|"
-    r"каким|можно|нужно\s+ли|есть\s+ли)\b",
-    re.IGNORECASE,
-)
 
 
 def asked_aside(turn: Turn, value: str) -> list[str]:
@@ -44,6 +38,7 @@ def asked_aside(turn: Turn, value: str) -> list[str]:
             or any(entry.id in flow.intents for flow in turn.flows.values())
         ):
             continue
-        if _QUESTION.search(question.text.replace(value, " ")):
+        rest = question.text.replace(value, " ")
+        if "?" in rest or has_question(rest):
             found.append(entry.id)
     return found[:limit]

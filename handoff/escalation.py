@@ -18,6 +18,7 @@ from bot.russian import plural
 from handoff.config import HandoffConfig, WorkingHours
 from knowledge_base.models import KnowledgeBase
 from nlu.api import Decision, Prediction
+from nlu.question_words import starts_with_question
 
 
 class Reason(StrEnum):
@@ -258,13 +259,11 @@ def answered_first(
     return found if prediction.intent in found else []
 
 
-# A question in the customer's words: a «?», or an opening question word («как вернуть товар
-# и позовите оператора»). «заказ 12345678 до сих пор не доставлен» names a topic, asks nothing.
-_QUESTION = re.compile(
-    r"\?|^\W*(?:(?:а|и|ну|скажите|подскажите)\s+)*(?:как|где|когда|сколько|почему|зачем|что|"
-    r"куда|откуда|каки\w+|какой|какая|какую|можно|нужно\s+ли|есть\s+ли)\b",
-    re.IGNORECASE,
-)
+def _asks(text: str) -> bool:
+    """A question in the customer's words: a «?», or an opening question word («как вернуть
+    товар и позовите оператора»). «заказ 12345678 до сих пор не доставлен» names a topic, asks
+    nothing."""
+    return "?" in text or starts_with_question(text.strip())
 
 
 def asked_beside_call(
@@ -280,7 +279,7 @@ def asked_beside_call(
     return [
         entry_id
         for entry_id in found
-        if any(r.intent == entry_id and _QUESTION.search(r.text.strip()) for r in readings)
+        if any(r.intent == entry_id and _asks(r.text) for r in readings)
     ]
 
 

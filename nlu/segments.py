@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from nlu.question_words import ASKING
+
 MIN_WORDS = 3
 MIN_WORDS_ASKED = 2
 """A piece that ends in «?» is a question from two words on: «рассрочка есть? и можно ли
@@ -34,23 +36,9 @@ _CONNECTORS = (
     r"плюс\s+ко\s+всему",
 )
 # A bare «и» splits only where a new question starts right after it: «сколько идет доставка в
-# казань и можно ли оплатить картой» — a question word, or «можно/нужно/есть … ли».
-_QUESTION_WORDS = (
-    r"как(?:ой|ая|ое|ие|ую|им|их|ом|ого|ому|ими)?",
-    r"где",
-    r"когда",
-    r"сколько",
-    r"почему",
-    r"зачем",
-    r"куда",
-    r"откуда",
-    r"можно",
-    r"нужно",
-    r"надо",
-    r"есть\s+ли",
-    r"будет\s+ли",
-)
-_AND_QUESTION = r"и\s+(?=(?:" + "|".join(_QUESTION_WORDS) + r")\b)"
+# казань и можно ли оплатить картой» — a question word, or «можно», «нужно/надо/есть/будет ли»
+# (nlu.question_words) — or a new request: «… и нужно отремонтировать холодильник».
+_AND_QUESTION = r"и\s+(?=" + ASKING + r"|(?:нужно|надо)\b)"
 _BOUNDARY = re.compile(
     r"(?:[.?!;…]+(?=\s|$)|\n+|,?\s+(?=(?:" + "|".join(_CONNECTORS) + r")\b)"
     r"|,?\s+(?=" + _AND_QUESTION + r"))",

@@ -23,6 +23,18 @@ async def test_a_question_beside_the_order_number_is_answered_before_the_flow_go
     await alice.press("Нет, интервал прошёл")  # the flow's question is still the newest
 
 
+async def test_a_question_asked_with_who_beside_the_order_number_is_answered_too(
+    bot: TestBot,
+) -> None:
+    # «кто» is a question word like «сколько» (nlu/question_words.py): was the status alone.
+    alice = bot.customer("alice")
+    await alice.say("курьер не приехал")
+    told = await alice.say("12345678 а кто установит телевизор на стену")
+    texts = [m.text for m in told]
+    assert texts[0].startswith("Да, наши мастера устанавливают")
+    assert "https://volt-shop.ru/orders/12345678" in texts[1]
+
+
 async def test_an_order_number_named_with_words_asks_nothing_aside(bot: TestBot) -> None:
     alice = bot.customer("alice")
     await alice.say("курьер не приехал")

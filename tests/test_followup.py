@@ -173,6 +173,10 @@ def test_which_fragments_swap_a_detail() -> None:
     assert not is_substitution("а у вас есть собаки?")
     assert not is_substitution("на телек")  # no «а»: not a follow-up
     assert not is_substitution("а если я заказал телевизор а он пришёл разбитый и курьер уехал")
+    # One list of question words (nlu/question_words.py): every form of «какой» is one, an
+    # indefinite pronoun is none.
+    assert not is_substitution("а на каком этаже?")
+    assert is_substitution("а если что-то сломается")
 
 
 def answer(bot: TestBot, entry_id: str) -> str:

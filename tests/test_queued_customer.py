@@ -106,6 +106,20 @@ async def test_a_question_the_faq_answers_is_answered_and_the_place_kept(night: 
     assert alice.last_outcome.owner is Owner.BOT
 
 
+async def test_a_question_with_nuzhno_li_in_a_burst_is_not_met_with_silence(night: Any) -> None:
+    bot, clock = night
+    alice = await queued(bot)
+    clock.wait(seconds=3)
+    [taken] = await alice.say("меня зовут Ольга")
+    assert taken.text.startswith(TAKEN)
+    clock.wait(seconds=3)
+    assert await alice.say("abc") == []  # a plain addition shares the acknowledgement
+    clock.wait(seconds=3)
+    # «нужно ли», «есть ли», «будет ли» ask like «можно» (nlu/question_words.py): was silence.
+    [taken] = await alice.say("нужно ли мне что-то ещё прислать")
+    assert taken.text.startswith(TAKEN)
+
+
 async def test_words_once_an_operator_has_it_reach_the_operator(bot: TestBot) -> None:
     from handoff.auth import create_operator
 

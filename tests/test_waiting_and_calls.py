@@ -102,6 +102,16 @@ async def test_a_question_asked_with_a_call_is_answered_after_the_handoff(bot: T
     assert alice.last_outcome.owner is Owner.QUEUED
 
 
+async def test_a_question_asked_with_who_beside_a_call_is_answered_too(bot: TestBot) -> None:
+    # «кто» is a question word like «как» (nlu/question_words.py): was the hand-off alone.
+    await bot.busy_operator()
+    alice = bot.customer("alice")
+    handoff, answer, kept = await alice.say("кто установит телевизор на стену и позовите оператора")
+    assert handoff.text.startswith(HANDOFF)
+    assert answer.text.startswith("Да, наши мастера устанавливают")
+    assert kept.text == _response(bot, "utter_handoff_queued_answered")
+
+
 async def test_once_an_operator_has_it_the_question_is_theirs(bot: TestBot) -> None:
     await bot.operator("anna", name="Анна")  # online and free: she takes it at once
     alice = bot.customer("alice")

@@ -1,0 +1,84 @@
+"""The Russian words a question is asked with: one list for every reader that asks «is this a
+question?» of a customer's words without the classifier (docs/nlu.md, «Question words»).
+
+- :data:`QUESTION_WORDS`: the interrogatives — «как», «где», «сколько», «какой» and its forms,
+  «кто», «что», «чем», «чего», «скока» (as typed; :mod:`nlu.spoken` mends it only for the
+  classifier).
+- :data:`MODAL_QUESTION`: a question without one — «можно …», «нужно ли», «надо ли», «есть ли»,
+  «будет ли». A bare «нужно»/«надо» asks nothing («нужно вернуть товар»).
+
+Words are whole ``\\w`` runs (``\\b``), case and «ё» aside; an indefinite pronoun («что-то»,
+«где-нибудь») is no question word, and neither is the «чем» of a comparison («дороже, чем в
+магазине», anywhere in a message).
+"""
+
+from __future__ import annotations
+
+import re
+
+QUESTION_WORDS: tuple[str, ...] = (
+    "как",
+    "какой",
+    "какая",
+    "какое",
+    "какие",
+    "какую",
+    "каким",
+    "каких",
+    "какого",
+    "какому",
+    "каком",
+    "какими",
+    "где",
+    "куда",
+    "откуда",
+    "когда",
+    "сколько",
+    "скока",
+    "почему",
+    "зачем",
+    "кто",
+    "что",
+    "чем",
+    "чего",
+)
+MODAL_QUESTION = r"можно|(?:нужно|надо|есть|будет)\s+ли"
+LEAD_WORDS: tuple[str, ...] = ("а", "и", "ну", "так", "скажите", "подскажите")
+"""Words a question may open with before its question word: «а где мой заказ», «ну как»."""
+
+ASKING = r"(?:" + "|".join(QUESTION_WORDS) + "|" + MODAL_QUESTION + r")\b(?!-)"
+"""A regular-expression piece (no groups): a question word or a modal question, a whole word
+and not an indefinite pronoun («что-то», «где-нибудь»). For a pattern of one's own, such as
+:mod:`nlu.segments`' «и» before a new question."""
+
+_WORD = re.compile(r"\b(?:" + "|".join(QUESTION_WORDS) + r")\b(?!-)")
+_ANYWHERE = re.compile(r"\b" + ASKING)
+_START = re.compile(r"^\W*(?:(?:" + "|".join(LEAD_WORDS) + r")\s+)*" + ASKING)
+# «дороже, чем в магазине», «ни при чём»: the «чем» of a comparison asks nothing.
+_COMPARED = re.compile(r"\b(\w+(?:ее|ей|ше|же|че)|при|нежели)(\W+)чем\b")
+
+
+def _normal(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+def _without_comparisons(text: str) -> str:
+    return _COMPARED.sub(r"\1\2", _normal(text))
+
+
+def starts_with_question(text: str) -> bool:
+    """Does ``text`` open with a question word or a modal question, after lead words only?
+    «а как вернуть товар», «подскажите можно ли картой» — not «заказ 12345678 где» or
+    «нужно вернуть товар». A «?» is the caller's to look for."""
+    return _START.match(_normal(text)) is not None
+
+
+def has_question(text: str) -> bool:
+    """A question word or a modal question anywhere: «12345678 и еще доставка сколько стоит»,
+    «а картой можно»."""
+    return _ANYWHERE.search(_without_comparisons(text)) is not None
+
+
+def has_question_word(text: str) -> bool:
+    """An interrogative anywhere, modal questions aside: «а на год можно?» has none."""
+    return _WORD.search(_without_comparisons(text)) is not None
