@@ -52,6 +52,18 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
+async def _create_database(name: str) -> None:
+    """A throwaway test database whose commits do not wait for the disk.
+
+    ``synchronous_commit = off`` keeps every transaction atomic, isolated and visible to the
+    others exactly as in production; only a server crash could lose the last few commits, which
+    for a database dropped at the end of the session means nothing. A commit then costs ~0.4 ms
+    instead of 6–8 ms (a WAL flush), and the PostgreSQL tests commit tens of thousands of times.
+    """
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    await _pg_admin(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -86,7 +98,7 @@ def pg_url() -> Iterator[str]:
     try:
         if urlsplit(PG_SERVER).hostname in ("127.0.0.1", "localhost", "::1"):
             asyncio.run(_drop_orphans())  # PIDs only mean something on this machine
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(_create_database(name))
     except (TimeoutError, OSError) as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_SERVER}: {exc}")
@@ -129,7 +141,7 @@ def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
         return
     name = f"zabota_test_{os.getpid()}_migrate_{secrets.token_hex(3)}"
     try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(_create_database(name))
     except (TimeoutError, OSError) as exc:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
