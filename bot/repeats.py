@@ -16,7 +16,8 @@ A re-ask is the customer's own question again: their message must say what their
 said (:func:`similar`: most of the words of the shorter one, by lemma, are in the other) — «как
 вернуть товар», «ну а как вернуть то?». A new question that the same entry happens to answer
 («а перенести можно?» after the courier's intervals, «а холодильник?» after the carrying
-upstairs) gets the answer again in full.
+upstairs) gets the answer again in full. Pronouns and «можно / нельзя» are not the question's
+words: «а они сгорят?», then «а потратить на доставку их можно», are two questions.
 
 Only the customer's previous message counts. A different question, «спасибо», a miss or an
 operator in between, and the next ask is a new one, answered in full — however often the
@@ -86,6 +87,9 @@ _FILLERS = frozenset(
         "ли",
     ]
 )
+_POINTERS = frozenset(["он", "она", "оно", "они", "ее", "можно", "нельзя"])
+"""Lemmas that point back or ask «may I» and say nothing of the question itself: «а они сгорят?»
+and «а потратить на доставку их можно» share «они», not a question."""
 
 
 async def just_answered(turn: Turn) -> str | None:
@@ -121,7 +125,7 @@ def _lemmas(text: str) -> set[str]:
     from nlu.text import lemma
 
     words = re.findall(r"\w+", text.lower().replace("ё", "е"))
-    return {lemma(w) for w in words if w not in _FILLERS}
+    return {lemma(w) for w in words if w not in _FILLERS} - _POINTERS
 
 
 async def _previous(turn: Turn) -> tuple[str | None, str | None]:
