@@ -53,7 +53,14 @@ from flows.aside import asked_aside
 from flows.models import Flow, Step
 from flows.starting import START_PREFIX, Start, flow_of_entry_button, starting
 from flows.state import BUTTON_PREFIX, FlowState, button_payload
-from flows.values import from_entity, from_pattern, rejected_in, remembered, without_value
+from flows.values import (
+    from_entity,
+    from_pattern,
+    noted,
+    rejected_in,
+    remembered,
+    without_value,
+)
 from handoff.escalation import Reason
 from nlu.api import Decision
 
@@ -154,6 +161,7 @@ class FlowHandler:
         # when a flow starts beside one — the flow may go on by asking the customer something.
         for entry_id in asked_aside(turn, value):
             await answer_entry(turn, entry_id)
+        _notice(turn, flow, state)
         await self._run(turn, flow, state, index + 1)
 
     async def _missed(
@@ -378,6 +386,9 @@ class FlowHandler:
             self._save(turn, state)
             turn.say(self._ask(state, first, wrong=wrong), {"flow": flow.id, "step": first.id})
             return
+        # «ремонт уже 50 дней»: in this message, or what the conversation already knows
+        _recall_notes(turn, flow, state, known)
+        _notice(turn, flow, state)
         await self._run(turn, flow, state, 1 if found is not None else 0)
 
     def _prefill(self, turn: Turn, start: Start, state: FlowState) -> str | None:
@@ -400,8 +411,8 @@ class FlowHandler:
         while index < len(flow.steps):
             step = flow.steps[index]
             index += 1
-            if any(state.slots.get(k) != v for k, v in step.when.items()):
-                continue
+            if step.note is not None or not step.applies(state.slots):
+                continue  # a note is taken from the messages (_notice), never asked
             if step.ask is not None and step.slot in state.slots:
                 continue  # known already (steps an editor reordered): not asked again
             data = {"flow": flow.id, "step": step.id}
@@ -480,6 +491,31 @@ class FlowHandler:
         turn.conversation.context = context
 
 
+def _notice(turn: Turn, flow: Flow, state: FlowState) -> None:
+    """What the flow's ``note`` steps find in the customer's message («ремонт уже 50 дней»):
+    kept, the newest mention over an older one."""
+    if turn.event.kind is not InboundKind.TEXT:
+        return
+    for step in flow.steps:
+        found = noted(step, turn.event.text) if step.note is not None else None
+        if found is not None and step.note is not None:
+            state.slots[step.note] = found
+
+
+def _recall_notes(
+    turn: Turn, flow: Flow, state: FlowState, known: Mapping[str, str] | None
+) -> None:
+    """A flow started again keeps what its ``note`` steps took before («ремонт уже 46 дней»,
+    then a question aside that left the flow, then «квитанция С-778812»): the slots the flow
+    just left or the conversation's flows collected (``context.flow_data``)."""
+    flow_data = (turn.conversation.context or {}).get("flow_data")
+    slots = flow_data.get("slots") if isinstance(flow_data, dict) else None
+    earlier = {**(slots if isinstance(slots, dict) else {}), **(known or {})}
+    for step in flow.steps:
+        if step.note is not None and earlier.get(step.note):
+            state.slots.setdefault(step.note, str(earlier[step.note]))
+
+
 def _meaning(title: str, value: str) -> YesNo | None:
     """What a button means as a typed answer: its value «yes» / «no», or its title's first
     words («Нет, заказ задерживается»)."""
@@ -541,9 +577,10 @@ def _fields(flow: Flow, slots: Mapping[str, str]) -> list[dict[str, str]]:
         if without is not None and without in slots:  # the phone instead of the order number
             assert step.without is not None
             fields.append({"label": step.without.label or without, "value": slots[without]})
-        if step.slot is None or step.slot not in slots:
+        slot = step.collects
+        if slot is None or slot not in slots:
             continue
-        value = slots[step.slot]
+        value = slots[slot]
         title = next((b.title for b in step.buttons if b.slot_value == value), value)
-        fields.append({"label": step.label or step.ask or step.slot, "value": title})
+        fields.append({"label": step.label or step.ask or slot, "value": title})
     return fields

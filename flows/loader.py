@@ -95,8 +95,8 @@ def load_flows(
                                 f"предыдущих шагов{_known(slots)} — шаг никогда не выполнится",
                             )
                         )
-                if step.slot:
-                    slots.add(step.slot)
+                if step.collects:
+                    slots.add(step.collects)
     if problems:
         raise ContentError(problems)
     return flows

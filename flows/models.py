@@ -10,6 +10,7 @@ the conversation to a person together with everything collected.
 from __future__ import annotations
 
 import re
+from string import Formatter
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -17,6 +18,32 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from knowledge_base.models import ENTRY_ID
 
 ENTITY_TYPES = ("order_number", "phone", "email", "date", "amount", "url")
+
+# A ``when:`` value that compares a number: «>45», «>=46», «<10», «<=45».
+_COMPARISON = re.compile(r"(?P<op>[<>]=?)\s*(?P<number>-?\d+(?:[.,]\d+)?)")
+_OPERATORS = {
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+}
+
+
+def holds(value: str | None, condition: str) -> bool:
+    """Whether a slot's value meets a ``when:`` condition: the value itself («no»), or a
+    comparison with a number («>45»: a repair of «50» days); an absent or non-numeric value
+    meets no comparison."""
+    compared = _COMPARISON.fullmatch(condition.strip())
+    if compared is None:
+        return value == condition
+    if value is None:
+        return False
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        return False
+    limit = float(compared["number"].replace(",", "."))
+    return bool(_OPERATORS[compared["op"]](number, limit))
 
 
 class FlowButton(BaseModel):
@@ -67,8 +94,14 @@ class WithoutValue(BaseModel):
         return self.slot or self.entity
 
 
+_KINDS = ("ask", "note", "say", "answer", "handoff")
+
+
 class Step(BaseModel):
-    """One step. Exactly one of ``ask``, ``say``, ``answer``, ``handoff`` says what it does."""
+    """One step. Exactly one of ``ask``, ``note``, ``say``, ``answer``, ``handoff`` says what it
+    does. A ``note`` is never asked: the slot it names is taken (its ``pattern``'s first group,
+    or the whole match) from what the customer writes while the flow runs — the message that
+    started it and every answer («ремонт уже 50 дней» gives ``50``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -78,6 +111,9 @@ class Step(BaseModel):
     label: str | None = None  # how operators see the slot («Номер заказа»); default: the question
     entity: Literal["order_number", "phone", "email", "date", "amount", "url"] | None = None
     pattern: str | None = None  # a regular expression the answer must match
+    # how a value the pattern found is kept and shown: ``{digits}`` are its digits
+    # («с778812», «квитанция 778812» as «С-778812» with ``"С-{digits}"``)
+    format: str | None = None
     buttons: list[FlowButton] = Field(default_factory=list)
     retry: str | None = None  # what to say when the answer does not fit
     # what to say when the answer has a value ``pattern`` does not accept («заказ №123456789»
@@ -87,6 +123,7 @@ class Step(BaseModel):
     without: WithoutValue | None = None
     retries: int = Field(default=2, ge=0, le=5)
     on_fail: Literal["handoff", "skip"] = "handoff"
+    note: str | None = None  # a slot taken from the customer's messages, never asked
     say: str | None = None
     answer: str | None = None  # a knowledge-base entry id
     handoff: str | None = None  # what to tell the customer before passing on ("" = default)
@@ -98,20 +135,61 @@ class Step(BaseModel):
     def _compiles(cls, value: str | None) -> str | None:
         return _check_regex(value)
 
+    @field_validator("format")
+    @classmethod
+    def _format_digits(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            names = {name for _, name, _, _ in Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"'format' не разобрать: {exc}") from None
+        if names != {"digits"}:
+            raise ValueError(
+                "в 'format' подставляется только {digits} — цифры найденного значения, "
+                'например "С-{digits}"'
+            )
+        return value
+
+    @field_validator("when")
+    @classmethod
+    def _comparisons(cls, value: dict[str, str]) -> dict[str, str]:
+        for slot, condition in value.items():
+            text = condition.strip()
+            if text[:1] in ("<", ">") and _COMPARISON.fullmatch(text) is None:
+                raise ValueError(
+                    f"условие when: {slot}: {condition!r} — после «<» или «>» нужно число, "
+                    'например ">45"'
+                )
+        return value
+
     @model_validator(mode="after")
     def _one_kind(self) -> Step:
-        kinds = [k for k in ("ask", "say", "answer", "handoff") if getattr(self, k) is not None]
+        kinds = [k for k in _KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError("у шага должно быть ровно одно из 'ask', 'say', 'answer', 'handoff'")
+            raise ValueError(
+                "у шага должно быть ровно одно из 'ask', 'note', 'say', 'answer', 'handoff'"
+            )
         if self.ask is not None and not self.slot:
             raise ValueError("шагу 'ask' нужен 'slot', куда сохранить ответ")
+        if self.note is not None and not self.pattern:
+            raise ValueError("шагу 'note' нужен 'pattern': по нему значение ищется в сообщениях")
         if self.without is not None and self.ask is None:
             raise ValueError("'without' бывает только у шага 'ask'")
         return self
 
     @property
     def kind(self) -> str:
-        return next(k for k in ("ask", "say", "answer", "handoff") if getattr(self, k) is not None)
+        return next(k for k in _KINDS if getattr(self, k) is not None)
+
+    @property
+    def collects(self) -> str | None:
+        """The slot this step fills: an ``ask``'s ``slot`` or a ``note``'s."""
+        return self.slot or self.note
+
+    def applies(self, slots: dict[str, str]) -> bool:
+        """Whether the step's ``when:`` conditions hold for what the flow collected."""
+        return all(holds(slots.get(name), condition) for name, condition in self.when.items())
 
 
 class Flow(BaseModel):

@@ -30,6 +30,7 @@ __all__ = [
     "from_entity",
     "from_pattern",
     "normalized",
+    "noted",
     "rejected",
     "rejected_in",
     "remembered",
@@ -47,6 +48,14 @@ def normalized(value: str) -> str:
     return re.sub(r"[\s-]+", "", value) if _GROUPED.fullmatch(value) else value
 
 
+def _kept(step: Step, value: str) -> str:
+    """The value as the step keeps it: :func:`normalized`, in the step's ``format`` if it has
+    one («с778812» as «С-778812» with ``"С-{digits}"``)."""
+    if step.format is None:
+        return normalized(value)
+    return step.format.format(digits="".join(re.findall(r"\d", value)))
+
+
 def _fits(step: Step, value: str) -> bool:
     return step.pattern is None or re.fullmatch(step.pattern, value) is not None
 
@@ -60,7 +69,7 @@ def _entities(step: Step, prediction: Prediction | None) -> Iterator[Entity]:
 def from_entity(step: Step, prediction: Prediction | None) -> str | None:
     """The first entity of the step's type that its ``pattern`` accepts whole."""
     return next(
-        (normalized(e.value) for e in _entities(step, prediction) if _fits(step, e.value)), None
+        (_kept(step, e.value) for e in _entities(step, prediction) if _fits(step, e.value)), None
     )
 
 
@@ -83,7 +92,7 @@ def from_pattern(step: Step, text: str, prediction: Prediction | None) -> str | 
     others = _others(step, prediction)
     for match in re.finditer(step.pattern, text):
         if match.group(0) and not _overlaps(match.start(), match.end(), others):
-            return normalized(match.group(0))
+            return _kept(step, match.group(0))
     return None
 
 
@@ -92,12 +101,12 @@ def every_value(step: Step, text: str, prediction: Prediction | None) -> list[st
     заказа 12345678 и 87654321» gives both (:func:`from_entity` and :func:`from_pattern` take
     the first)."""
     found = [
-        (e.start, normalized(e.value)) for e in _entities(step, prediction) if _fits(step, e.value)
+        (e.start, _kept(step, e.value)) for e in _entities(step, prediction) if _fits(step, e.value)
     ]
     if step.pattern is not None:
         others = _others(step, prediction)
         found += [
-            (m.start(), normalized(m.group(0)))
+            (m.start(), _kept(step, m.group(0)))
             for m in re.finditer(step.pattern, text)
             if m.group(0) and not _overlaps(m.start(), m.end(), others)
         ]
@@ -139,8 +148,19 @@ async def remembered(turn: Turn, step: Step) -> str | None:
         value = await known_order(turn)
     if not value:
         return None
-    value = normalized(str(value))
+    value = _kept(step, str(value))
     return value if step.pattern is None or from_pattern(step, value, None) == value else None
+
+
+def noted(step: Step, text: str) -> str | None:
+    """What a ``note`` step takes from a message: its pattern's first group, or the whole
+    match («ремонт уже 50 дней» gives ``50``); ``None`` when the pattern is not there."""
+    if step.note is None or step.pattern is None:
+        return None
+    match = re.search(step.pattern, text)
+    if match is None:
+        return None
+    return (match.group(1) if match.re.groups else match.group(0)).strip() or None
 
 
 def without_value(without: WithoutValue, text: str, prediction: Prediction | None) -> str | None:

@@ -54,6 +54,8 @@ TITLES = {
     "utter_handoff_flow_failed": "Сценарий не получил ответа и зовёт оператора",
     "utter_handoff_order_by_phone": "Нет номера заказа, клиент дал телефон: передаём оператору",
     "utter_handoff_order_by_account": "Клиент не помнит номер заказа: передаём оператору",
+    "utter_handoff_repair_by_phone": "Нет номера квитанции, клиент дал телефон: передаём оператору",
+    "utter_handoff_repair_by_account": "Клиент не знает номер квитанции: передаём оператору",
     "utter_flow_several_values": "Несколько номеров в одном сообщении: начинаем с первого",
     "utter_handoff_still_waiting": "Ожидание затянулось",
     "utter_handoff_still_waiting_offline": "Ожидание затянулось до конца рабочего дня",
