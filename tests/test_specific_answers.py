@@ -118,3 +118,14 @@ async def test_a_complaint_is_met_with_we_are_sorry_it_happened(bot: TestBot) ->
     told = await lena.say("вы бесполезные, ужасный магазин")
     assert any(m.text.startswith("Нам очень жаль, что так вышло") for m in told)
     assert not any("сложилось такое впечатление" in m.text for m in told)
+
+
+async def test_i_type_it_right_after_the_login_answer_is_not_thanked_for(bot: TestBot) -> None:
+    """«я ввожу правильно» is the login trouble going on, not «да, правильно» (was «Рад
+    помочь!»): the answer above did not help, and a person is offered."""
+    mila = bot.customer("mila")
+    await mila.say("у меня не получается войти")
+    await mila.say("пишет неверный код")
+    told = await mila.say("я ввожу правильно")
+    assert not any(m.text.startswith("Рад помочь") for m in told)
+    assert "Позвать оператора" in [b.title for m in told for b in m.buttons]
