@@ -179,4 +179,8 @@ def test_a_bad_rule_for_the_receipt_is_refused_with_its_line(
 def test_a_when_on_a_note_is_known_to_the_validator(tmp_path: Path) -> None:
     # ``when: {repair_days: …}`` after the ``note`` that collects it is no «never runs» problem
     root = copy_demo_project(tmp_path / "project", heldout=False)
-    load_project(root)
+    flow = load_project(root).flows["repair_status_check"]
+    overdue = next(s for s in flow.steps if s.id == "overdue")
+    assert overdue.when == {"repair_days": ">45"}
+    assert overdue.applies({"repair_days": "50"}) and not overdue.applies({"repair_days": "45"})
+    assert not overdue.applies({})  # not said: the status link, not the hand-over
