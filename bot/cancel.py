@@ -58,15 +58,31 @@ _DONE = (
     r"(?:все|вопрос|проблема)\s+(?:решилось|решился|решилась)|"
     r"(?:я\s+)?(?:сам|сама|уже)\s+(?:все\s+)?(?:разобрал(?:ся|ась)|справил(?:ся|ась)|"
     r"решил|решила|нашел|нашла)|"
-    r"(?:я\s+)?(?:разобрал(?:ся|ась)|справил(?:ся|ась))|нашлось|решилось"
+    r"(?:я\s+)?(?:разобрал(?:ся|ась)|справил(?:ся|ась))|нашлось|решилось|"
+    r"(?:я\s+)?(?:сам|сама)\s+(?:разберусь|справлюсь|посмотрю|найду|решу)"
 )
 _ALONE = re.compile(
     r"(?:(?:а|ой|ах|ну|нет|да|спасибо|все|уже|ладно|хорошо|ок|окей|извините|короче|"
     r"слушайте|тогда|блин)\s+)*"
     rf"(?:{_DONE})"
     rf"(?:\s+(?:{_DONE}|спасибо|пожалуйста|уже|все|больше|извините|тогда|сам|сама|"
-    r"разобрал(?:ся|ась)|нашел|нашла|нашлось|решил|решила|решилось|понял|поняла))*"
+    r"разобрал(?:ся|ась)|разберусь|справлюсь|нашел|нашла|нашлось|решил|решила|решилось|понял|"
+    r"поняла))*"
 )
+# A whole message of thanks and goodbye while queued: «спасибо, всё», «до свидания»,
+# «понятно. спасибо, всё, до свидания». With a goodbye and «всё» / «понятно» the customer is
+# done (:func:`says_done`); a goodbye or «всё» alone may also mean «that is all I had to add»
+# (:func:`might_cancel` offers the button). «спасибо» or «ок» alone is neither.
+_CLOSING = re.compile(
+    r"(?:(?:спасибо|спс|благодарю|большое|огромное|все|понятно|ясно|понял|поняла|ок|окей|"
+    r"хорошо|ладно|тогда|ну|а|у|меня|мне|больше|ничего|не|нужно|надо|вопросов|нет|до|свидания|"
+    r"всего|доброго|хорошего|дня|вечера|пока)(?:\s+|$))+"
+)
+_FAREWELL = re.compile(
+    r"\bдо\s+свидания\b|\bвсего\s+(?:доброго|хорошего)\b|\bпока\b|\bхорошего\s+(?:дня|вечера)\b"
+)
+_ENOUGH = re.compile(r"\bвсе\b|\bбольше\s+(?:ничего|вопросов\s+нет)\b")
+_UNDERSTOOD = re.compile(r"\b(?:понятно|ясно|понял|поняла)\b")
 # A person or the request named with a cancelling word around it, anywhere in the message.
 _WHO = escalation.PERSON
 _CANCEL_WORDS = re.compile(
@@ -110,13 +126,37 @@ def typed_cancel(text: str) -> bool:
     return bool(_ALONE.fullmatch(words) or _CANCEL_WORDS.search(words))
 
 
+def _closing(text: str) -> str | None:
+    """The message's words when it is nothing but thanks, «всё», «понятно» and goodbyes."""
+    words = " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
+    return words if _CLOSING.fullmatch(words) else None
+
+
+def says_done(text: str) -> bool:
+    """«понятно. спасибо, всё, до свидания», «всё понятно, спасибо, до свидания»: a goodbye
+    with «всё» or «понятно» and nothing else — the customer is finished, the call is taken back
+    as with «отмена»."""
+    words = _closing(text)
+    return (
+        words is not None
+        and bool(_FAREWELL.search(words))
+        and bool(_ENOUGH.search(words) or _UNDERSTOOD.search(words))
+    )
+
+
 def might_cancel(text: str) -> bool:
     """Words that may take the request back, in a message :func:`typed_cancel` does not read as
-    a cancel for sure (nor a call for a person): the customer is offered the button."""
+    a cancel for sure (nor a call for a person): the customer is offered the button. So is a
+    message of thanks with «всё» or a goodbye («спасибо, всё», «до свидания»): it may be the
+    end, or the end of what they had to add."""
+    if typed_cancel(text) or says_done(text):
+        return False
+    words = _closing(text)
+    if words is not None and (_FAREWELL.search(words) or _ENOUGH.search(words)):
+        return True
     words = " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
     return (
-        not typed_cancel(text)
-        and escalation.calls_for_person(text) is None
+        escalation.calls_for_person(text) is None
         and not _CALLS.search(words)
         and bool(_MAYBE.search(words))
     )
@@ -143,7 +183,7 @@ def wants_cancel(turn: Turn) -> bool:
     return (
         turn.conversation.owner == Owner.QUEUED.value
         and turn.event.kind is InboundKind.TEXT
-        and typed_cancel(turn.event.text)
+        and (typed_cancel(turn.event.text) or says_done(turn.event.text))
     )
 
 

@@ -307,7 +307,10 @@ async def answer_entry(turn: Turn, entry_id: str, *, ask_helpful: bool = False) 
     entry = turn.kb.entries[entry_id]
     turn.conversation.unknown_streak = 0  # understood (also through a button or a flow)
     if entry.human_only:
-        turn.say(entry.render(turn.channel), {"faq": entry_id})
+        # «…подготовьте номер заказа» said to one who gave it: the ``_order_known`` phrase
+        found = await order_answers.answer(turn, entry)
+        named = {order_answers.ORDER: found.order} if found.order else {}
+        turn.say(found.message, {"faq": entry_id, **named})
         await escalate(turn, Reason.HUMAN_ONLY, entry_id, team=entry.team, announced=True)
         return
     found = await order_answers.answer(turn, entry)  # «Заказ № 12345678 можно отменить…»

@@ -59,6 +59,8 @@ FILLED: Mapping[str, frozenset[str]] = {
     # bot/queued.py, handoff/waiting.py
     "utter_handoff_queued_offline": _OFFLINE | {"operator"},
     "utter_handoff_operator_connected": frozenset({"operator"}),
+    # bot/queued_answers.py: an order number sent while queued
+    "utter_handoff_queued_order_added": frozenset({"order_number"}),
     "utter_handoff_still_waiting": _QUEUE,
     "utter_handoff_still_waiting_offline": _OFFLINE,
     "utter_handoff_still_waiting_nobody_online": frozenset({"queue"}),

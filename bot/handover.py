@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cancel
+from bot import cancel, followup
 from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.models import Customer, Message
@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 
 NOT_UNDERSTOOD = "utter_handoff_not_understood"
 """Said before the handoff message when the bot hands over because it did not understand."""
+NOT_HELPED = "utter_handoff_not_helped"
+"""Said instead of it when the bot did answer in this conversation — the customer asked the same
+again, said «не помогло» twice, or went on about the answered topic in words the bot could not
+read («уже 5 раз запрашивал» after the login answer): the answer did not help, a person looks."""
 
 
 NOBODY_ONLINE = "utter_handoff_nobody_online"
@@ -113,6 +117,17 @@ def _say_nobody_online(turn: Turn, order_number: str | None, *, announced: bool)
     return True
 
 
+def _why_not_understood(turn: Turn) -> str | None:
+    """The words before a hand-over for reason ``not_understood``: «мой ответ не помог» when
+    the bot answered an entry in this conversation (``utter_handoff_not_helped``), else «не смог
+    разобраться» (``utter_handoff_not_understood``); None without either."""
+    answered = followup.LAST_FAQ in (turn.conversation.context or {})
+    for name in (NOT_HELPED, NOT_UNDERSTOOD) if answered else (NOT_UNDERSTOOD,):
+        if name in turn.domain.responses:
+            return name
+    return None
+
+
 async def _blocked(session: AsyncSession, customer_id: int) -> bool:
     """Is the customer (or the one they were merged into) blocked from the people?"""
     customer = await session.get(Customer, customer_id)
@@ -164,9 +179,9 @@ async def escalate(
     context.pop("passed_on_by", None)  # a new escalation: anyone may take it
     conv.context = context
     await repo.move(turn.session, conv, Owner.QUEUED, reason=reason.value, actor="bot")
-    if reason is Reason.NOT_UNDERSTOOD and NOT_UNDERSTOOD in turn.domain.responses:
+    if reason is Reason.NOT_UNDERSTOOD and (why := _why_not_understood(turn)) is not None:
         # The customer never asked for a person: say why they now wait for one.
-        turn.utter(NOT_UNDERSTOOD)
+        turn.utter(why)
     await repo.add_event(
         turn.session, conv, f"Передано оператору: {REASON_TITLES.get(reason, reason.value)}"
     )

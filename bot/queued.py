@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot import cancel, contacts, linking
+from bot import cancel, contacts, linking, queued_answers
 from bot.dialogue import HANDOFF_PAYLOAD, LINK_PAYLOAD, Turn, answer_entry
 from bot.events import InboundKind
 from bot.ownership import Owner
@@ -257,10 +257,12 @@ async def while_queued(turn: Turn) -> None:
             "queued_reminder_at": turn.now.isoformat(),
         }
         return
+    if not waits and queued_answers.order_added(turn):
+        return  # «заказ 66778899»: a fact for the case, not «где мой заказ» (bot/queued_answers.py)
     heard = (conv.context or {}).get("queued_heard_at")
     entries = [] if waits else faq_answers(turn)
     for entry_id in entries:
-        await answer_entry(turn, entry_id)
+        await queued_answers.answer(turn, entry_id)  # no «напишите «оператор»» in the queue
     context = dict(conv.context or {})
     last = context.get("queued_reminder_at")
     due = (

@@ -91,6 +91,11 @@ _CALL_FIRST = re.compile(
     rf"(?:^|[.!?;,]\s*)(?:жив\w*\s+)?{PERSON}[\s,]+(?:(?:мне|нам)\s+)?"
     r"(?:позовите|позови|зовите|дайте|давайте|пожалуйста|срочно|нужен|нужна|нужно)\b"
 )
+# Words of a short message that looks for someone («есть кто живой?», «ау, люди», «помогите»),
+# needed before an unsure reading of the request is taken for one.
+_SEEKS_SOMEONE = re.compile(
+    rf"{PERSON}|\bжив\w*|\bкто\b|\bлюд\w*|\bау+\b|\bал+о+\b|\bпомог\w*|\bпомощ\w*|\bэй\b"
+)
 _NEGATED = re.compile(r"\bне\s+(?:(?:надо|нужно|стоит|буду)\s+)?$")
 
 
@@ -160,11 +165,13 @@ def detect(
         and prediction.decision is Decision.CLARIFY
         and prediction.intent in config.request_intents
     )
-    if leaning and prediction is not None and len(words) <= 6:
+    if leaning and prediction is not None and len(words) <= 6 and _SEEKS_SOMEONE.search(normalized):
         # «есть кто живой?» hesitates between the request and a greeting where «есть кто
         # живой» does not: the sentence encoder reads the «?», and in the training data a «?»
         # ends knowledge-base questions, not calls or small talk. A short message whose first
-        # reading is the request is one, with or without the question mark.
+        # reading is the request is one, with or without the question mark — when it looks for
+        # someone at all: «мне нужно на ул баумана» after a question about pickup points is
+        # read as the request just as unsurely (0.3), and is no call (clarified below).
         return Trigger(Reason.REQUEST, prediction.intent or "")
     if (len(words) <= 6 and not read_otherwise) or leaning:
         for phrase in config.request_phrases:

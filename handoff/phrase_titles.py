@@ -21,6 +21,7 @@ TITLES = {
     "utter_handoff_order_known": "Передача оператору, номер заказа уже назван",
     "utter_handoff_offline_order_known": "Операторы не на связи, номер заказа уже назван",
     "utter_faq_order_cancel_order_known": "Ответ «Отменить заказ», номер заказа уже назван",
+    "utter_faq_payment_double_charge_order_known": "Ответ «Списали дважды», номер уже назван",
     "utter_handoff_wait": "Ожидание оператора",
     "utter_handoff_nobody_online": "Передача оператору, когда никого нет на месте",
     "utter_handoff_nobody_online_order_known": (
@@ -50,7 +51,9 @@ TITLES = {
     "utter_handoff_queued_offline": "Клиент пишет в нерабочее время",
     "utter_handoff_operator_connected": "Клиент спрашивает «вы тут?», оператор ещё не ответил",
     "utter_handoff_queued_answered": "Клиент в очереди получил ответ из базы знаний",
+    "utter_handoff_queued_order_added": "Клиент в очереди прислал номер заказа",
     "utter_handoff_not_understood": "Бот не понял и зовёт оператора",
+    "utter_handoff_not_helped": "Ответ бота не помог: зовём оператора",
     "utter_handoff_flow_failed": "Сценарий не получил ответа и зовёт оператора",
     "utter_handoff_order_by_phone": "Нет номера заказа, клиент дал телефон: передаём оператору",
     "utter_handoff_order_by_account": "Клиент не помнит номер заказа: передаём оператору",

@@ -66,10 +66,23 @@ async def test_no_number_and_no_phone_goes_to_a_person_who_finds_it_by_the_accou
     assert list(await _card(bot)) == ["Сценарий"]  # nothing collected, nothing invented
 
 
-async def test_i_dont_know_is_still_asked_again(bot: TestBot) -> None:
+@pytest.mark.parametrize("said", ["не знаю", "хз", "ну не знаю"])
+async def test_i_dont_know_alone_at_the_number_question_is_no_number(
+    bot: TestBot, said: str
+) -> None:
     carl = bot.customer("carl")
     await carl.say("где мой заказ")
-    await carl.say("не знаю")  # no word about the number: a failed answer, as before
+    # The whole answer to «Подскажите номер заказа»: was «Не вижу номера заказа», then a
+    # hand-over asking «укажите номер заказа» (QA D97).
+    told = [m.text for m in await carl.say(said)]
+    assert told[0].startswith(BY_ACCOUNT)
+    assert carl.last_outcome.owner is Owner.QUEUED
+
+
+async def test_i_dont_know_in_a_longer_answer_is_still_asked_again(bot: TestBot) -> None:
+    carl = bot.customer("carl")
+    await carl.say("где мой заказ")
+    await carl.say("не знаю где он")  # no word about the number: a failed answer, as before
     assert carl.last_text.startswith("Не вижу номера заказа")
     assert carl.last_outcome.owner is Owner.BOT
 

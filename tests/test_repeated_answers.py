@@ -51,7 +51,7 @@ async def test_the_same_question_again_gets_a_pointer_to_the_answer_and_a_person
     # A third time: the answer does not help, a person takes over — as after two misses.
     told = await alice.say("как вернуть товар?")
     assert alice.last_outcome.owner is Owner.QUEUED
-    assert told[0].text.startswith("Простите, я так и не смог разобраться")
+    assert told[0].text.startswith("Похоже, мой ответ не помог")  # the bot did understand
     assert await reason_of(bot) == "not_understood"
 
 
