@@ -16,6 +16,11 @@ reply offers its button as options are offered (bot/choice.py: «1» presses it)
 «нет» right after it is a miss: once the misses reach
 ``handoff.not_understood_limit`` a person takes over (reason ``not_understood``), so «другое»,
 «другое» no longer loops. A project whose domain lacks ``utter_clarify_none`` answers as before.
+
+A score typed without being asked («5», «ставлю 1 звезду», bot/typed_score.py; a bare «2» is an
+option's number) is a verdict too: right after an answer 4–5 is «👍» and 1–3 «👎»; at another
+moment («спасибо, всё», then «5») 4–5 gets ``utter_affirm`` and 1–3 ``utter_deny`` with the
+operator button (was «не понял»).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bot import choice, helpful, repeats
+from bot import choice, helpful, repeats, typed_score
 from bot.events import InboundKind
 from bot.handover import escalate
 from handoff.escalation import Reason
@@ -171,6 +176,9 @@ async def handled(turn: Turn) -> bool:
             return False  # «нет, спасибо» to «…или позову оператора»: no person wanted
         await _declined(turn)
         return True
+    given = typed_score.score(text)
+    if given is not None and not turn.offered:
+        return await _scored(turn, given)
     helped = verdict(text)
     if helped is None:
         return False
@@ -178,6 +186,27 @@ async def handled(turn: Turn) -> bool:
     if entry_id is None:
         return False
     await helpful.handle(turn, entry_id, helped, typed=True)
+    return True
+
+
+async def _scored(turn: Turn, given: int) -> bool:
+    """«5», «ставлю 1 звезду»: right after an answer, the press of «👍» (4–5) or «👎» (1–3);
+    at any other moment thanks (``utter_affirm``) or, for a low score, ``utter_deny`` with the
+    operator button. False (read as usual) when the domain lacks the response."""
+    from bot.dialogue import operator_button
+
+    helped = given >= typed_score.HIGH
+    entry_id = await repeats.just_answered(turn)
+    if entry_id is not None:
+        await helpful.handle(turn, entry_id, helped, typed=True)
+        return True
+    name = "utter_affirm" if helped else "utter_deny"
+    if name not in turn.domain.responses:
+        return False
+    message = turn.domain.render(name, turn.channel)
+    if not helped and not message.buttons:
+        message = type(message)(text=message.text, buttons=(operator_button(),))
+    turn.say(message, {"response": name, "score": given})
     return True
 
 
