@@ -129,3 +129,15 @@ async def test_i_type_it_right_after_the_login_answer_is_not_thanked_for(bot: Te
     told = await mila.say("я ввожу правильно")
     assert not any(m.text.startswith("Рад помочь") for m in told)
     assert "Позвать оператора" in [b.title for m in told for b in m.buttons]
+
+
+async def test_only_a_foreign_card_gets_the_ways_to_pay_not_the_warranty_abroad(
+    bot: TestBot,
+) -> None:
+    """After «можно оплатить картой казахстанского банка?» («не принимаются»), «а как тогда
+    купить если у меня только виза казахстан» is how else to pay (was «Уточните: Гарантия за
+    границей»)."""
+    nina = bot.customer("nina")
+    await nina.say("можно оплатить картой казахстанского банка?")
+    [answer] = await nina.say("а как тогда купить если у меня только виза казахстан")
+    assert "при получении — картой или наличными курьеру" in answer.text
