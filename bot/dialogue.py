@@ -22,6 +22,7 @@ from bot.config import Domain, ProjectConfig
 from bot.events import Button, ButtonStyle, Inbound, InboundKind, Outbound
 from bot.handover import escalate, known_order
 from bot.location import LocationHandler
+from bot.order_topic import OrderForTopicHandler, remember_ask
 from bot.ownership import Owner
 from bot.readings import clarify_options, several_questions, unclear_part
 from bot.storage.models import Conversation, Identity, Operator
@@ -323,6 +324,7 @@ async def answer_entry(turn: Turn, entry_id: str, *, ask_helpful: bool = False) 
     if entry_id not in faq_ids:
         faq_ids.append(entry_id)
     context = followup.remember(turn.conversation.context, entry_id, turn.now)
+    context = remember_ask(context, entry, turn.now)  # «пришлите номер заказа»
     turn.conversation.context = {**context, "faq_ids": faq_ids}
 
 
@@ -539,6 +541,7 @@ def default_handlers() -> list[Handler]:
         LocationHandler(),
         AttachmentHandler(),
         EscalationHandler(),
+        OrderForTopicHandler(),  # «заказ 34567890» after «пришлите номер заказа»
         FlowHandler(),
         NLUHandler(),
         FallbackHandler(),

@@ -67,6 +67,9 @@ async def known_order(turn: Turn) -> str | None:
         for entity in turn.prediction.entities:
             if entity.type == "order_number":
                 return entity.value
+    given = (turn.conversation.context or {}).get("order_number")  # bot/order_topic.py
+    if given:
+        return str(given)
     # What a flow collected (flows/engine.py keeps it under the slot's name in «slots»).
     flow_data = (turn.conversation.context or {}).get("flow_data")
     slots = flow_data.get("slots") if isinstance(flow_data, dict) else None
@@ -177,6 +180,7 @@ async def escalate(
     context.pop("queued_heard_at", None)
     context.pop("flow", None)  # a person takes over: an unfinished flow must not resume later
     context.pop("passed_on_by", None)  # a new escalation: anyone may take it
+    context.pop("order_asked", None)  # a person has the topic: no number goes to it later
     conv.context = context
     await repo.move(turn.session, conv, Owner.QUEUED, reason=reason.value, actor="bot")
     if reason is Reason.NOT_UNDERSTOOD and (why := _why_not_understood(turn)) is not None:

@@ -22,7 +22,9 @@ A message inside a flow is read in this order (docs/flows.md):
 6. a new value for an earlier answer («87654321» at «Всё понятно?») replays the flow from it;
 7. a flow's bare ``start_pattern`` starts that flow afresh;
 8. the first message after a flow was carried into a new conversation that fits none of
-   these is read as a new message, not as a failed answer;
+   these is read as a new message, not as a failed answer; so is, at a question with buttons
+   («Всё понятно со статусом?»), a message that says neither yes nor no nor anything unclear
+   about it («вернула 2 недели назад»): the flow ends there;
    Before 4.–8.: at a step with ``without``, a phone instead of the order number or «не помню
    номер» hands over with the step's phrase and the phone kept (:meth:`FlowHandler._without`);
 9. anything else is a failed answer: ``retry`` (``invalid`` for a value that breaks the
@@ -47,6 +49,7 @@ from bot import followup
 from bot.dialogue import FallbackHandler, NLUHandler, Turn, answer_entry
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.handover import escalate
+from bot.order_topic import forget_ask
 from flows import more
 from flows.answers import UNCLEAR, YesNo, has_word_of, is_cancel, read_yes_no
 from flows.aside import asked_aside
@@ -275,6 +278,13 @@ class FlowHandler:
             self._finish(turn, state)
             await _read_anew(turn)
             return True
+        if flow.steps[index].buttons and turn.event.kind is InboundKind.TEXT:
+            # «вернула 2 недели назад» at «Всё понятно со статусом?»: neither yes nor no (nor
+            # «не знаю», asked again) but words of their own — a new message, not the question
+            # once more on every reply.
+            self._finish(turn, state)
+            await _read_anew(turn)
+            return True
         return False
 
     async def _replace_earlier(self, turn: Turn, flow: Flow, state: FlowState, index: int) -> bool:
@@ -369,6 +379,8 @@ class FlowHandler:
         """Play a flow from its start; ``known``: what the flow just left collected, by slot."""
         flow = start.flow
         state = FlowState(flow.id)
+        # the topic moved on: a number typed now is the flow's, not an earlier answer's
+        turn.conversation.context = forget_ask(turn.conversation.context, number=True)
         # The other questions first: the flow may end by asking the customer something.
         for entry_id in start.others:
             await answer_entry(turn, entry_id)

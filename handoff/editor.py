@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 MISSED = ("reject", "clarify")
 # Marks of a customer message the bot handled though NLU missed it: sent to a person, a flow's
 # input («12345678») or its cancel («передумал», flows/engine.py), an option picked («2»).
-HANDLED = ("to_human", "flow", "flow_cancelled", "choice")
+HANDLED = ("to_human", "flow", "flow_cancelled", "choice", "order_for")
 SCAN_LIMIT = 5000  # newest missed messages looked at per request
 # Journal lines that take a text out of the list up to their time, while their entry stands:
 # a question taught, or one the bot already answers (:func:`resolve`: «Убрать», or «Научить»
@@ -373,10 +373,18 @@ async def resolve(db: Database, brain: Brain, text: str, operator_id: int) -> st
 
 def entries_json(brain: Brain) -> list[dict[str, Any]]:
     """The FAQ entries for the picker, by title; ``flow``: the flow (id, title) that answers
-    the entry's questions instead of its answer (the answer form says so), or null."""
+    the entry's questions instead of its answer (the answer form says so), or null;
+    ``asks_order_number``: a number sent after the answer goes to a person with this topic
+    (bot/order_topic.py; the answer form says so too)."""
     return sorted(
         (
-            {"id": e.id, "title": e.title, "category": e.category, "flow": _flow_of(brain, e.id)}
+            {
+                "id": e.id,
+                "title": e.title,
+                "category": e.category,
+                "flow": _flow_of(brain, e.id),
+                "asks_order_number": e.asks_order_number,
+            }
             for e in brain.kb.entries.values()
         ),
         key=lambda e: (str(e["title"]).lower(), str(e["id"])),

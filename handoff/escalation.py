@@ -91,6 +91,13 @@ _CALL_FIRST = re.compile(
     rf"(?:^|[.!?;,]\s*)(?:жив\w*\s+)?{PERSON}[\s,]+(?:(?:мне|нам)\s+)?"
     r"(?:позовите|позови|зовите|дайте|давайте|пожалуйста|срочно|нужен|нужна|нужно)\b"
 )
+# Needing to talk to a person: «нужно поговорить с человеком по поводу возврата денег», «мне надо
+# связаться со специалистом» — the talk is what makes it a call («нужен ли специалист для
+# установки?» is a question about the service).
+_CALL_TALK = re.compile(
+    r"\b(?:нужно|надо|необходимо|хотел\w*|хотелось)(?:\s+(?:бы|мне|нам|срочно))*"
+    rf"\s+(?:поговорить|связаться|пообщаться|переговорить)[\s,]+(?:с|со)\s+(?:жив\w*\s+)?{PERSON}"
+)
 # Words of a short message that looks for someone («есть кто живой?», «ау, люди», «помогите»),
 # needed before an unsure reading of the request is taken for one.
 _SEEKS_SOMEONE = re.compile(
@@ -102,7 +109,7 @@ _NEGATED = re.compile(r"\bне\s+(?:(?:надо|нужно|стоит|буду)\
 def calls_for_person(text: str) -> str | None:
     """The words of an explicit call for a person in ``text``, if it has one (not negated)."""
     lowered = text.lower().replace("ё", "е")
-    for call in (_CALL, _CALL_FIRST):
+    for call in (_CALL, _CALL_FIRST, _CALL_TALK):
         for found in call.finditer(lowered):
             if not _NEGATED.search(lowered[: found.start()]):
                 return found.group().lstrip(".!?;, ")

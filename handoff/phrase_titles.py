@@ -55,6 +55,7 @@ TITLES = {
     "utter_handoff_not_understood": "Бот не понял и зовёт оператора",
     "utter_handoff_not_helped": "Ответ бота не помог: зовём оператора",
     "utter_handoff_flow_failed": "Сценарий не получил ответа и зовёт оператора",
+    "utter_handoff_order_taken": "Номер заказа после ответа, просившего его: передаём оператору",
     "utter_handoff_order_by_phone": "Нет номера заказа, клиент дал телефон: передаём оператору",
     "utter_handoff_order_by_account": "Клиент не помнит номер заказа: передаём оператору",
     "utter_handoff_repair_by_phone": "Нет номера квитанции, клиент дал телефон: передаём оператору",

@@ -45,6 +45,10 @@ class FAQEntry(BaseModel):
     human_only: bool = False
     team: str | None = None
     tags: list[str] = Field(default_factory=list)
+    asks_order_number: bool = False
+    """The answer asks the customer for the order number («пришлите номер заказа — запросим
+    RRN»): a number sent right after it is for this topic, and a person of ``team`` takes it
+    with the number (bot/order_topic.py), instead of the «Где мой заказ» flow."""
 
     @field_validator("id")
     @classmethod
@@ -60,6 +64,15 @@ class FAQEntry(BaseModel):
         if any(not q for q in cleaned):
             raise ValueError("вопросы не могут быть пустыми")
         return cleaned
+
+    @model_validator(mode="after")
+    def _order_number_for_a_bot_answer(self) -> FAQEntry:
+        if self.asks_order_number and self.human_only:
+            raise ValueError(
+                "asks_order_number не нужен при human_only: true — такой ответ и так передаёт "
+                "клиента сотруднику"
+            )
+        return self
 
     def render(self, channel: str | None = None) -> Outbound:
         """The answer as a message for ``channel`` (a channel variant wins if present)."""

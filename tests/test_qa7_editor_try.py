@@ -63,6 +63,12 @@ async def test_the_answer_form_knows_which_entries_a_flow_answers(bot: TestBot) 
     assert listed["delivery_cost"]["flow"] is None
 
 
+async def test_the_answer_form_knows_which_answers_ask_for_the_order_number(bot: TestBot) -> None:
+    listed = {e["id"]: e for e in entries_json(bot.runtime.brain)}
+    assert listed["refund_time"]["asks_order_number"] is True
+    assert listed["delivery_cost"]["asks_order_number"] is False
+
+
 async def test_clarify_offers_only_entries_that_reach_the_clarify_threshold(
     bot: TestBot,
 ) -> None:

@@ -104,6 +104,7 @@ async function openAnswer(entryId, asked) {
     draftable($("q-new"), "", `вопрос для записи «${entry.title}»`);
     $("ans-source").textContent = entry.source;
     flowNote(entry.id);
+    orderNote(entry.id);
     $("ans-variants").textContent = entry.channel_variants.length
       ? `Свой вариант ответа есть для: ${entry.channel_variants.map((c) => CHANNELS[c] || c).join(", ")} — он правится в файле.`
       : "";
@@ -150,6 +151,23 @@ function flowNote(entryId) {
   });
   note.replaceChildren(el("span", { class: "decision d-clarify" }, "Сценарий"), " Клиенты, которые спрашивают об этом, получают ", link,
     ", а не этот ответ: то, что они увидят, меняется в «Сценариях».");
+}
+
+// An entry whose answer asks for the order number (asks_order_number: true in its file): the
+// number a customer sends after it goes to a person with this topic (bot/order_topic.py), not
+// to «Где мой заказ». Said above the text, so an editor who drops the request knows the mark.
+function orderNote(entryId) {
+  let note = $("ans-order");
+  if (!note) {
+    note = el("p", { class: "ans-flow", id: "ans-order", role: "note" });
+    $("ans-text").before(note);
+  }
+  const listed = STATE.entries.find((e) => e.id === entryId);
+  note.hidden = !(listed && listed.asks_order_number);
+  note.replaceChildren(...(note.hidden ? [] : [
+    el("span", { class: "decision d-clarify" }, "Номер заказа"),
+    " Ответ просит номер заказа (asks_order_number в файле записи): номер, который клиент пришлёт после него, бот передаёт сотруднику с этой темой. Убрали просьбу из текста — уберите и пометку в файле.",
+  ]));
 }
 
 // The entry's questions, each with «×»: a wrong «Научить» is taken back the same validated,
