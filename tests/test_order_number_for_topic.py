@@ -115,3 +115,11 @@ def test_asking_for_the_number_in_a_specialists_answer_is_refused_at_its_line(
     problem = info.value.problems[0]
     assert (problem.file, problem.line) == ("payment.yml", 7)
     assert "asks_order_number не нужен при human_only" in problem.message
+
+
+async def test_paying_twice_by_sbp_is_the_double_charge_for_a_person(bot: TestBot) -> None:
+    """D6: it read as a failed payment, and the number sent next opened «Где мой заказ»."""
+    ivan = bot.customer("ivan")
+    told = [m.text for m in await ivan.say("оплатил по сбп 2 раза случайно что делать")]
+    assert told[0].startswith("Понимаем, как это неприятно")
+    assert (await _conversation(bot, ivan)).owner == Owner.QUEUED.value
