@@ -88,7 +88,7 @@ async def test_a_phone_a_card_or_a_sum_is_no_order_number(bot: TestBot, said: st
     "dialogue",
     [
         ["курьер не приехал", "12345678", "нет"],
-        ["где мой заказ", "не знаю", "12345678", "нет"],  # after the question asked again
+        ["где мой заказ", "не знаю где он", "12345678", "нет"],  # after the question asked again
         ["где мой заказ", "12345678", "курьер не приехал", "нет"],  # another flow
         ["где мой заказ", "12345678", "позовите оператора"],
     ],
