@@ -3,7 +3,8 @@
 The flow's position (the id of the step waiting for an answer, :mod:`flows.state`) and slots
 live in ``conversation.context["flow"]``, so a flow survives a restart, an editor's reload
 and continues in whichever channel the customer writes from next. What a flow collected stays
-in ``context["flow_data"]`` and goes to the operator on handoff.
+in ``context["flow_data"]`` and goes to the operator on handoff (:mod:`flows.recording`). How
+a step's question is put and how a message answers it: :mod:`flows.questions`.
 
 A message inside a flow is read in this order (docs/flows.md):
 
@@ -42,28 +43,21 @@ wrong value, are asked again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
-from typing import Any
 
 from bot import followup
 from bot.dialogue import FallbackHandler, NLUHandler, Turn, answer_entry
-from bot.events import Button, ButtonStyle, InboundKind, Outbound
+from bot.events import InboundKind, Outbound
 from bot.handover import escalate
 from bot.order_topic import forget_ask
 from flows import more
-from flows.answers import UNCLEAR, YesNo, has_word_of, is_cancel, read_yes_no
+from flows.answers import UNCLEAR, is_cancel
 from flows.aside import asked_aside
 from flows.models import Flow, Step
+from flows.questions import ask, fill, read_value
+from flows.recording import finish, save
 from flows.starting import START_PREFIX, Start, flow_of_entry_button, starting
-from flows.state import BUTTON_PREFIX, FlowState, button_payload
-from flows.values import (
-    from_entity,
-    from_pattern,
-    noted,
-    rejected_in,
-    remembered,
-    without_value,
-)
+from flows.state import BUTTON_PREFIX, FlowState
+from flows.values import from_entity, from_pattern, noted, rejected_in, remembered, without_value
 from handoff.escalation import Reason
 from nlu.api import Decision
 
@@ -74,13 +68,6 @@ CANCELLED_TEXT = "Хорошо, отменил. Чем ещё могу помо�
 UNCLEAR_TEXT = "Не уверен, что понял вас правильно."
 FAILED = "utter_handoff_flow_failed"
 """Said before the hand-off when a step's answers ran out (``on_fail: handoff``)."""
-
-
-def _fill(text: str, slots: Mapping[str, str]) -> str:
-    try:
-        return text.format_map(dict(slots))
-    except (KeyError, ValueError, IndexError):
-        return text
 
 
 class FlowHandler:
@@ -115,7 +102,7 @@ class FlowHandler:
         step = flow.steps[index] if index is not None else None
         text = turn.event.text if turn.event.kind is InboundKind.TEXT else ""
         if text and is_cancel(text, no_too=step is not None and not step.buttons):
-            self._finish(turn, state)
+            finish(turn, state)
             # «передумал» was understood (the flow is left), not an FAQ miss: marked like input.
             turn.message_data["flow"] = flow.id
             turn.message_data["flow_cancelled"] = True
@@ -124,7 +111,7 @@ class FlowHandler:
         if step is None or index is None:
             await self._step_gone(turn, state)
             return
-        value = self._value(turn, state, step)
+        value = read_value(turn, state, step)
         if turn.event.edited and not (state.tries and isinstance(value, str)):
             # A correction of an earlier message (not a failed answer to this question
             # corrected into a good one, which is read as the answer below).
@@ -145,7 +132,7 @@ class FlowHandler:
             return  # «нет номера, есть телефон 89161234567»: a person finds it by the phone
         elif _flow_button(turn):  # an older message's button
             _say_stale(turn)
-            turn.say(self._ask(state, step), {"flow": flow.id, "step": step.id})
+            turn.say(ask(state, step), {"flow": flow.id, "step": step.id})
         elif value is UNCLEAR or not await self._elsewhere(turn, flow, state, index):
             await self._missed(turn, flow, state, index, unclear=value is UNCLEAR)
 
@@ -176,52 +163,19 @@ class FlowHandler:
         state.tries += 1
         if state.tries > step.retries:
             if step.on_fail == "handoff":
-                self._finish(turn, state)
+                finish(turn, state)
                 if FAILED in turn.domain.responses:  # the customer never asked for a person
                     turn.utter(FAILED)
                 await escalate(turn, Reason.FLOW, f"{flow.id}:{step.id}")
                 return
             await self._run(turn, flow, state, index + 1)
             return
-        self._save(turn, state)
+        save(turn, state)
         wrong = None if unclear else rejected_in(turn, step)
-        message = self._ask(
+        message = ask(
             state, step, retry=not unclear, prefix=UNCLEAR_TEXT if unclear else "", wrong=wrong
         )
         turn.say(message, {"flow": flow.id, "step": step.id})
-
-    def _value(self, turn: Turn, state: FlowState, step: Step) -> str | YesNo | None:
-        """The step's answer in this message; :data:`UNCLEAR` for a yes/no that is neither."""
-        event = turn.event
-        if event.kind is InboundKind.BUTTON:
-            # Only this step's own buttons, of this run: an older message's button (Telegram
-            # keeps them) is no answer to this question, even with the same value.
-            own = {
-                button_payload(state, step, b, step_id=asked): b.slot_value
-                for b in step.buttons
-                for asked in {step.id, state.step or step.id}  # renamed since it was asked
-            }
-            return own.get(event.payload or "")
-        text = event.text.strip()
-        if step.buttons:
-            for button in step.buttons:
-                if text.lower() == button.title.lower():
-                    return button.slot_value
-            meanings = {b.slot_value: _meaning(b.title, b.slot_value) for b in step.buttons}
-            said = _yes_or_no(turn)  # «да», «нее», «нет, заказ задерживается уже неделю»
-            if said is UNCLEAR and any(m is not None for m in meanings.values()):
-                return UNCLEAR
-            for slot_value, meaning in meanings.items():
-                if said is not None and said is meaning:
-                    return slot_value
-        found = from_entity(step, turn.prediction)  # «заказ №123456789» is no 8-digit number
-        if found is None and step.pattern is not None:
-            found = from_pattern(step, text, turn.prediction)  # «1234 5678» as 12345678
-        if found is not None or step.pattern is not None:
-            return found
-        if step.entity is not None or step.buttons:
-            return None
-        return text or None
 
     async def _without(self, turn: Turn, flow: Flow, state: FlowState, step: Step) -> bool:
         """The customer has not got the value (the step's ``without``): a phone instead of the
@@ -237,7 +191,7 @@ class FlowHandler:
         slot = without.slot_name
         if given and slot is not None:
             state.slots[slot] = given
-        self._finish(turn, state)
+        finish(turn, state)
         name = without.handoff if given else without.handoff_without or without.handoff
         announced = name in turn.domain.responses
         if announced:
@@ -259,30 +213,30 @@ class FlowHandler:
             return False
         if start is not None and not start.by_pattern:
             # «курьер не приехал» while asked for the order number: that flow, not its FAQ text.
-            self._finish(turn, state)
+            finish(turn, state)
             await self._start(turn, start, known={} if start.flow is flow else state.slots)
             return True
         if self._digression(turn):
-            self._finish(turn, state)
+            finish(turn, state)
             await _read_anew(turn)
             return True
         if not state.carried and await self._replace_earlier(turn, flow, state, index):
             return True
         if start is not None:  # a bare «87654321»: the flow it starts, afresh
-            self._finish(turn, state)
+            finish(turn, state)
             await self._start(turn, start)
             return True
         if state.carried and turn.event.kind is InboundKind.TEXT:
             # The first message in a new conversation, hours later, that does not answer the
             # old question: a new message, not a failed answer to it.
-            self._finish(turn, state)
+            finish(turn, state)
             await _read_anew(turn)
             return True
         if flow.steps[index].buttons and turn.event.kind is InboundKind.TEXT:
             # «вернула 2 недели назад» at «Всё понятно со статусом?»: neither yes nor no (nor
             # «не знаю», asked again) but words of their own — a new message, not the question
             # once more on every reply.
-            self._finish(turn, state)
+            finish(turn, state)
             await _read_anew(turn)
             return True
         return False
@@ -296,15 +250,15 @@ class FlowHandler:
                 continue
             if step.entity is None and step.pattern is None:
                 continue  # a free-text answer: any message would «replace» it
-            value = self._value(turn, state, step)
+            value = read_value(turn, state, step)
             if isinstance(value, str) and value != state.slots[step.slot]:
                 await self._replay(turn, flow, state, earlier, value)
                 return True
             wrong = rejected_in(turn, step) if value is None and step.invalid else None
             if wrong is not None:  # «нет, правильный 123456789»: what is wrong with it
                 turn.message_data["flow"] = flow.id
-                self._save(turn, state)
-                turn.say(self._ask(state, step, wrong=wrong), {"flow": flow.id, "step": step.id})
+                save(turn, state)
+                turn.say(ask(state, step, wrong=wrong), {"flow": flow.id, "step": step.id})
                 return True
         return False
 
@@ -321,7 +275,7 @@ class FlowHandler:
     async def _step_gone(self, turn: Turn, state: FlowState) -> None:
         """An editor removed (or turned into something else) the question the customer was
         answering, and reloaded: the flow ends quietly and the message is read anew."""
-        self._finish(turn, state)
+        finish(turn, state)
         turn.message_data["flow_step_gone"] = f"{state.flow_id}:{state.step}"
         if _flow_button(turn):
             _say_stale(turn)
@@ -338,7 +292,7 @@ class FlowHandler:
         current = state.position(flow)
         index = next((i for i, s in enumerate(flow.steps) if slot and s.slot == slot), None)
         if index is not None and current is not None and index < current and slot is not None:
-            value = self._value(turn, state, flow.steps[index])
+            value = read_value(turn, state, flow.steps[index])
             if isinstance(value, str):
                 turn.message_data["flow"] = flow.id
                 if value == state.slots.get(slot):
@@ -349,7 +303,7 @@ class FlowHandler:
         if self._digression(turn) and followup.asks_another_entry(
             turn.prediction, context, turn.kb
         ):
-            self._finish(turn, state)
+            finish(turn, state)
             await NLUHandler().handle(turn)
 
     async def _replay(
@@ -395,8 +349,8 @@ class FlowHandler:
             more.keep(turn, flow, first, found)
         if wrong is not None and first.invalid:  # «заказ №123456789»: say what is wrong
             state.step, state.asking, state.tries = first.id, first.slot, 0
-            self._save(turn, state)
-            turn.say(self._ask(state, first, wrong=wrong), {"flow": flow.id, "step": first.id})
+            save(turn, state)
+            turn.say(ask(state, first, wrong=wrong), {"flow": flow.id, "step": first.id})
             return
         # «ремонт уже 50 дней»: in this message, or what the conversation already knows
         _recall_notes(turn, flow, state, known)
@@ -430,17 +384,17 @@ class FlowHandler:
             data = {"flow": flow.id, "step": step.id}
             if step.ask is not None:
                 state.step, state.asking, state.tries = step.id, step.slot, 0
-                self._save(turn, state)
-                turn.say(self._ask(state, step), data)
+                save(turn, state)
+                turn.say(ask(state, step), data)
                 return
             if step.say is not None:
-                turn.say(Outbound(_fill(step.say, state.slots)), data)
+                turn.say(Outbound(fill(step.say, state.slots)), data)
             elif step.answer is not None:
                 await answer_entry(turn, step.answer)
             elif step.handoff is not None:
-                self._finish(turn, state)
+                finish(turn, state)
                 if step.handoff:
-                    turn.say(Outbound(_fill(step.handoff, state.slots)), data)
+                    turn.say(Outbound(fill(step.handoff, state.slots)), data)
                 await escalate(
                     turn,
                     Reason.FLOW,
@@ -449,7 +403,7 @@ class FlowHandler:
                     announced=bool(step.handoff),
                 )
                 return
-        self._finish(turn, state)
+        finish(turn, state)
         if (waiting := more.take(turn, flow)) is not None:
             # the next of several values the customer gave: the flow again for it
             again = FlowState(flow.id, slots={waiting.slot: waiting.value})
@@ -462,45 +416,10 @@ class FlowHandler:
         if waiting is None:
             return False
         if state is not None:
-            self._finish(turn, state)
+            finish(turn, state)
         turn.message_data["flow"] = waiting.flow.id  # the flow's input, not an FAQ miss
         await self._start(turn, Start(waiting.flow), known={waiting.slot: waiting.value})
         return True
-
-    def _ask(
-        self,
-        state: FlowState,
-        step: Step,
-        *,
-        retry: bool = False,
-        prefix: str = "",
-        wrong: str | None = None,
-    ) -> Outbound:
-        """The step's question; its ``retry`` when asked again, its ``invalid`` (with the
-        value) when the answer had a value that does not fit."""
-        if wrong is not None and step.invalid:
-            text = _fill(step.invalid, {**state.slots, "value": wrong})
-        else:
-            text = _fill(step.retry if retry and step.retry else step.ask or "", state.slots)
-        buttons = tuple(Button(b.title, button_payload(state, step, b)) for b in step.buttons)
-        text = f"{prefix} {text}" if prefix else text
-        return Outbound(text, buttons=buttons, style=ButtonStyle.INLINE)
-
-    def _save(self, turn: Turn, state: FlowState) -> None:
-        """Keep the position; the bot has asked, so the flow is no longer just carried."""
-        hours = turn.config.policy.flow_expiry_hours
-        state.expires = turn.now + timedelta(hours=hours) if hours else None
-        state.carried = False
-        context = dict(turn.conversation.context or {})
-        context["flow"] = state.dump()
-        context["flow_data"] = _data(turn, state)
-        turn.conversation.context = context
-
-    def _finish(self, turn: Turn, state: FlowState) -> None:
-        context = dict(turn.conversation.context or {})
-        context.pop("flow", None)
-        context["flow_data"] = _data(turn, state)
-        turn.conversation.context = context
 
 
 def _notice(turn: Turn, flow: Flow, state: FlowState) -> None:
@@ -528,32 +447,6 @@ def _recall_notes(
             state.slots.setdefault(step.note, str(earlier[step.note]))
 
 
-def _meaning(title: str, value: str) -> YesNo | None:
-    """What a button means as a typed answer: its value «yes» / «no», or its title's first
-    words («Нет, заказ задерживается»)."""
-    by_value = {"yes": YesNo.YES, "no": YesNo.NO}.get(value.lower())
-    if by_value is not None:
-        return by_value
-    said = read_yes_no(title)
-    return said if said is not UNCLEAR else None
-
-
-def _yes_or_no(turn: Turn) -> YesNo | None:
-    """What the customer's typed answer to a yes/no question means, if it is one: the words
-    first, then the NLU's affirm / deny unless a word says the opposite («нее» read as affirm)."""
-    text = turn.event.text
-    said = read_yes_no(text)
-    if said is not None:
-        return said
-    prediction = turn.prediction
-    if prediction is None or prediction.decision is not Decision.ANSWER:
-        return None
-    guess = {"affirm": YesNo.YES, "deny": YesNo.NO}.get(prediction.intent or "")
-    if guess is not None and has_word_of(text, YesNo.NO if guess is YesNo.YES else YesNo.YES):
-        return UNCLEAR
-    return guess
-
-
 def _flow_button(turn: Turn) -> bool:
     """A flow's answer button (of this question or an older one)."""
     payload = turn.event.payload or ""
@@ -571,28 +464,3 @@ async def _read_anew(turn: Turn) -> None:
         await nlu.handle(turn)
     else:
         await FallbackHandler().handle(turn)
-
-
-def _data(turn: Turn, state: FlowState) -> dict[str, Any]:
-    flow = turn.flows[state.flow_id]
-    slots = dict(state.slots)
-    return {"id": flow.id, "title": flow.title, "slots": slots, "fields": _fields(flow, slots)}
-
-
-def _fields(flow: Flow, slots: Mapping[str, str]) -> list[dict[str, str]]:
-    """What the flow collected as an operator reads it: each slot under its step's ``label``
-    (or its question), a button's value as the button's title («Нет, заказ задерживается»,
-    not «no»)."""
-    fields = []
-    for step in flow.steps:
-        without = step.without.slot_name if step.without is not None else None
-        if without is not None and without in slots:  # the phone instead of the order number
-            assert step.without is not None
-            fields.append({"label": step.without.label or without, "value": slots[without]})
-        slot = step.collects
-        if slot is None or slot not in slots:
-            continue
-        value = slots[slot]
-        title = next((b.title for b in step.buttons if b.slot_value == value), value)
-        fields.append({"label": step.label or step.ask or slot, "value": title})
-    return fields
