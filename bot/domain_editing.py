@@ -39,7 +39,7 @@ _OFFLINE = frozenset({"back_at", "hours"})
 _WAIT = frozenset({"wait_minutes"})
 _QUEUE = frozenset({"wait_minutes", "queue"})
 FILLED: Mapping[str, frozenset[str]] = {
-    # bot/dialogue.py: «А про «…» уточните»
+    # bot/answering.py: «А про «…» уточните»
     "utter_clarify_part": frozenset({"question"}),
     # bot/handover.py escalate: in working hours, out of them, with the order's number known
     "utter_handoff": _WAIT,

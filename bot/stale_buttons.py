@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 
 from bot import choice
-from bot.dialogue import NLUHandler, Turn, operator_button
+from bot.answering import NLUHandler
+from bot.dialogue import Turn, operator_button
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.readings import clarify_options
 from nlu.api import Decision, Prediction

@@ -45,7 +45,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot import followup
-from bot.dialogue import FallbackHandler, NLUHandler, Turn, answer_entry
+from bot.answering import NLUHandler
+from bot.dialogue import FallbackHandler, Turn, answer_entry
 from bot.events import InboundKind, Outbound
 from bot.handover import escalate
 from bot.order_topic import forget_ask
