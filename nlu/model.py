@@ -36,7 +36,7 @@ from nlu.preprocess import Analyzed, Preprocessor, char_features, respelled, wor
 from nlu.segments import question_of, split_clauses, split_questions
 from nlu.spelling import SpellCorrector
 from nlu.spoken import standard_spelling
-from nlu.text import PLACEHOLDERS, is_known_word
+from nlu.text import PLACEHOLDERS, is_known_word, lemma
 from nlu.translit import fix_translit
 
 log = logging.getLogger(__name__)
@@ -257,6 +257,19 @@ class IntentModel:
             self._stem_set = frozenset(w[:STEM] for w in words if len(w) >= STEM)
         return self._stem_set
 
+    def _trained_word(self, word: str) -> bool:
+        """True if ``word`` is a word of the training data («промокод», «промокоду») or a form
+        of one («промокодом»: a training word's first letters, and a training lemma).
+
+        Read from the model itself — the spelling dictionary and the word features saved in
+        its file — so transliteration knows what the model was trained on at prediction time
+        (:func:`nlu.translit.decode` asks it for what pymorphy3 does not know)."""
+        speller = self.pre.speller.counts if self.pre.speller is not None else {}
+        vocab = self.word_space.vocab
+        if word in speller or word in vocab:
+            return True
+        return len(word) >= STEM and word[:STEM] in self._stems() and lemma(word) in vocab
+
     def warmup(self) -> None:
         """Build lazy resources (tokenizer, analyser, speller index, encoder) before serving."""
         self.predict("здравствуйте, где мой заказ 12345?")
@@ -348,7 +361,7 @@ class IntentModel:
         else:
             read = text
         if read == text and self.config.fix_translit:
-            read = fix_translit(text, is_known_word, vocabulary)
+            read = fix_translit(text, is_known_word, vocabulary, self._trained_word)
         return standard_spelling(read) if self.config.fix_spoken else read
 
     def _plain(self, text: str) -> str:

@@ -2,9 +2,11 @@
 
 Transliteration has no single standard (ш is sh, щ is sch or shch, й is y, i or j, ь is ' or
 nothing), so each Latin word is expanded into its plausible Cyrillic spellings, most likely
-first, and the first one pymorphy3 knows wins. As with the keyboard layout (:mod:`nlu.layout`),
-a message is converted only when most of its Latin words turn into known Russian words, and a
-word of the training vocabulary is never touched; English stays English.
+first, and the first one pymorphy3 knows wins; failing that, the first one of the trained
+model's own vocabulary («promokod» is «промокод», which pymorphy3 does not know). As with the
+keyboard layout (:mod:`nlu.layout`), a message is converted only when most of its Latin words
+turn into known Russian words, and a Latin word of the training vocabulary is never touched;
+English stays English.
 """
 
 from __future__ import annotations
@@ -69,6 +71,14 @@ _SINGLE: dict[str, tuple[str, ...]] = {
     "y": ("ы", "й", "и"),
     "'": ("ь",),
 }
+# A reflexive verb's ending as typed at a word's end: «polzovatsya», «polzovatsa»,
+# «polzovatsia» are «пользоваться» («-тся» or «-ться», one letter apart in Latin). «-tsa» and
+# «-tsia» are read as «-ца», «-ция» first: «ulitsa», «aktsia».
+_ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("tsya", ("тся", "ться")),
+    ("tsia", ("ция", "тся", "ться")),
+    ("tsa", ("ца", "тся", "ться")),
+)
 _AFTER_VOWEL = {"i": ("й", "и"), "y": ("й", "ы", "и")}  # «moi», «kakoy»
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _SOFT_AFTER = set("тлнсдрмзвкпб")  # «skolko» → «сколько»: ь is often left out
@@ -76,7 +86,9 @@ _SOFT_AFTER = set("тлнсдрмзвкпб")  # «skolko» → «сколько
 
 def _options(word: str, i: int) -> list[tuple[int, tuple[str, ...]]]:
     """(letters consumed, Cyrillic options) for position ``i`` of ``word``."""
-    out = [(len(lat), ru) for lat, ru in _MULTI if word.startswith(lat, i)]
+    rest = len(word) - i
+    out = [(rest, ru) for lat, ru in _ENDINGS if rest == len(lat) and word.endswith(lat)]
+    out += [(len(lat), ru) for lat, ru in _MULTI if word.startswith(lat, i)]
     ch = word[i]
     if i == 0 and ch == "e":  # «eto», «ekran»: э starts words, е mostly does not
         out.append((1, ("э", "е")))
@@ -102,28 +114,48 @@ def spellings(word: str, limit: int = MAX_CANDIDATES) -> list[str]:
     return done[:limit]
 
 
-def decode(word: str, is_russian_word: Callable[[str], bool]) -> str | None:
-    """The first known spelling of ``word``; then one with a dropped ь put back."""
+def decode(
+    word: str,
+    is_russian_word: Callable[[str], bool],
+    is_trained_word: Callable[[str], bool] | None = None,
+) -> str | None:
+    """The first spelling of ``word`` pymorphy3 knows, then one with a dropped ь put back;
+    failing both, the same with ``is_trained_word`` (the model's own vocabulary: «промокод»).
+
+    The training vocabulary is asked second so that a word pymorphy3 reads stays as it was
+    read: a form the model only guesses at must not win over a dictionary spelling."""
     found = spellings(word)
+    for known in (is_russian_word, is_trained_word):
+        if known is not None and (ru := _first_known(found, known)) is not None:
+            return ru
+    return None
+
+
+def _first_known(found: list[str], known: Callable[[str], bool]) -> str | None:
     for ru in found:
-        if is_russian_word(ru.replace("ё", "е")):
+        if known(ru.replace("ё", "е")):
             return ru
     for ru in found[:8]:
         for k in range(1, len(ru)):
             if ru[k - 1] in _SOFT_AFTER and ru[k] != "ь":
                 soft = ru[:k] + "ь" + ru[k:]
-                if is_russian_word(soft):
+                if known(soft):
                     return soft
-        if ru[-1] in _SOFT_AFTER and is_russian_word(ru + "ь"):
+        if ru[-1] in _SOFT_AFTER and known(ru + "ь"):
             return ru + "ь"
     return None
 
 
 def fix_translit(
-    text: str, is_russian_word: Callable[[str], bool], is_vocabulary: Callable[[str], bool]
+    text: str,
+    is_russian_word: Callable[[str], bool],
+    is_vocabulary: Callable[[str], bool],
+    is_trained_word: Callable[[str], bool] | None = None,
 ) -> str:
     """``text`` with its transliterated words in Cyrillic, or ``text`` itself if it is not
-    Russian in Latin letters. The predicates are those of :func:`nlu.layout.fix_layout`."""
+    Russian in Latin letters. The first two predicates are those of
+    :func:`nlu.layout.fix_layout`; ``is_trained_word`` accepts a Cyrillic spelling the model
+    was trained on (or a form of one) that pymorphy3 does not know (:func:`decode`)."""
     if not re.search("[A-Za-z]", text):
         return text
     skip = link_spans(text)
@@ -142,7 +174,7 @@ def fix_translit(
     for m in latin:
         raw = m.group()
         counts = len(raw) >= 3
-        ru = decode(raw.lower(), is_russian_word)
+        ru = decode(raw.lower(), is_russian_word, is_trained_word)
         if ru is None:
             misses += counts
             if misses > allowed_misses:  # the decision is made: stop decoding

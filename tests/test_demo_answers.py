@@ -124,3 +124,17 @@ async def test_the_shops_phone_is_the_contacts_not_advice_on_a_phone_to_buy(
     alice = bot.customer("alice")
     answer, *_ = await alice.say(question)
     assert "8 800 555-35-35" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question", ["promokod ne rabotaet", "kak polzovatsya promokodom", "Promokod ne primenyaetsya"]
+)
+async def test_a_promo_code_question_typed_in_latin_gets_the_promo_code_answer(
+    bot: TestBot, question: str
+) -> None:
+    """pymorphy3 does not know «промокод», so «promokod» stayed Latin and the message was no
+    Russian; «polzovatsya» was «ползоватся». Now the model's own words and «-ться» are read."""
+    alice = bot.customer("alice")
+    answer, *_ = await alice.say(question)
+    assert answer.text.startswith("Промокод вводится в корзине"), answer.text
+    assert alice.last_outcome.owner is Owner.BOT
