@@ -5,6 +5,8 @@ Every owner change goes through :func:`bot.storage.repo.move` or :func:`handoff.
 messages it causes, and is announced on the bus *after* commit so that live consoles never
 show a state that was rolled back. Anything that frees an operator slot or adds to the queue
 ends with :meth:`HandoffService.assign_waiting`, so nobody waits while a colleague is free.
+Passing on lives in :mod:`handoff.transfers`, presence (going away, coming online) in
+:mod:`handoff.presence`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
     from handoff.transfers import TransferResult
 
-STATUSES = ("online", "away", "offline")
 CONSOLE_ROLES = ("admin", "operator")
 MAX_TEXT = 20_000  # channels split long texts (Telegram 4096, Viber 7000)
 PASSED_ON_BY = routing.PASSED_ON_BY  # context key: the operator who passed it to a team
@@ -318,95 +319,18 @@ class HandoffService:
     async def set_status(
         self, operator_id: int, status: str, *, automatic: bool = False
     ) -> list[int]:
-        """Change presence. Going away/offline puts held conversations back in the queue (a
-        free colleague gets them at once, else a customer owed a reply is told why); coming
-        online tells the customers of conversations taken by hand meanwhile that a person reads
-        them now (the «завтра в 9:00» they were told is no longer true) and pulls the queue.
-        ``automatic``: the server, not the operator, changes it (:meth:`went_silent`); the
-        console then says why (``Operator.auto_away_at``), until the operator chooses again.
+        """Change presence: away or offline releases the conversations held, online announces
+        those taken by hand meanwhile (:mod:`handoff.presence`). Returns the ids released."""
+        from handoff import presence
 
-        Returns the ids of the conversations released.
-        """
-        if status not in STATUSES:
-            raise HandoffError("Неизвестный статус.", "bad_status")
-        released: list[Conversation] = []
-        announced: list[Conversation] = []
-        async with self.db.write() as session:
-            operator = await self.get_operator(session, operator_id)
-            operator.status = status
-            operator.last_seen_at = utcnow()
-            operator.auto_away_at = operator.last_seen_at if automatic else None
-            if status != "online":
-                query = select(Conversation).where(
-                    Conversation.owner == Owner.OPERATOR.value,
-                    Conversation.operator_id == operator.id,
-                )
-                for conversation in await repo.locked_conversations(session, query):
-                    await repo.move(
-                        session,
-                        conversation,
-                        Owner.QUEUED,
-                        reason=f"operator_{status}",
-                        actor=actor_name(operator),
-                    )
-                    where = "не на месте" if status == "away" else "не в сети"
-                    await repo.add_event(
-                        session,
-                        conversation,
-                        f"{operator.display_name} сейчас {where} — диалог вернулся в очередь",
-                    )
-                    released.append(conversation)
-            else:
-                announced = await self._announce_taken(session, operator)
-        self.bus.publish(
-            BusEvent(
-                "operator",
-                data={"operator_id": operator_id, "status": status, "automatic": automatic},
-            )
-        )
-        if announced:
-            self._wake()
-        for conversation in announced:
-            self.publish("message", conversation)
-        for conversation in released:
-            self.publish("transition", conversation, released=True)
-        reassigned = {a.conversation_id for a in await self.assign_waiting()}
-        left = [c.id for c in released if c.id not in reassigned]
-        # Nobody took them at once: the customers waiting for a reply hear why.
-        told = await waiting.tell_released(
-            self.db, left, operator.display_name, self.config, self.brain().domain
-        )
-        if told:
-            self._wake()
-        for conversation in released:
-            if conversation.id in told:
-                self.publish("message", conversation)
-        return [c.id for c in released]
-
-    async def _announce_taken(
-        self, session: AsyncSession, operator: Operator
-    ) -> list[Conversation]:
-        """«Оператор Мария уже читает…» for what ``operator`` took by hand while away and has
-        not answered yet; like the hand-off's, that is a promise of a minute."""
-        query = select(Conversation).where(
-            Conversation.owner == Owner.OPERATOR.value, Conversation.operator_id == operator.id
-        )
-        held = await repo.locked_conversations(session, query)
-        announced = [c for c in held if UNANNOUNCED in (c.context or {})]
-        for conversation in announced:
-            mark_taken(conversation)
-            self._say_joined(session, conversation, operator)
-            waiting.promise(conversation, utcnow() + timedelta(minutes=1))
-        return announced
+        return await presence.set_status(self, operator_id, status, automatic=automatic)
 
     async def went_silent(self, operator_id: int) -> list[int]:
-        """The operator's consoles are all closed: an online operator becomes away (and is
-        told why when a console opens again)."""
-        async with self.db.read() as session:
-            operator = await session.get(Operator, operator_id)
-            if operator is None or operator.status != "online":
-                return []
-        return await self.set_status(operator_id, "away", automatic=True)
+        """The operator's consoles are all closed: an online operator becomes away
+        (:func:`handoff.presence.went_silent`)."""
+        from handoff import presence
+
+        return await presence.went_silent(self, operator_id)
 
     async def assign_waiting(self, now: datetime | None = None) -> list[Assignment]:
         """Drain the queue, oldest escalation first, to the least-loaded free operators."""
