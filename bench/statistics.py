@@ -15,7 +15,7 @@ closing transition, as the product writes them. Then times, with warm caches:
 
 * the month's figures (``handoff.metrics.compute``, what ``GET /api/v1/metrics?days=30`` and the
   CSV run) on working hours — each wait measured on the team's clock
-  (``handoff.escalation.open_seconds``) — and on the wall clock;
+  (``handoff.team_hours.open_seconds``) — and on the wall clock;
 * «Сейчас» (``handoff.live.snapshot``, refreshed every 10 s while the page is open).
 
 The process freezes its start-up heap first (the demo's brain: ``bot.heap.freeze``), as the

@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.events import Button
-from handoff import escalation
+from handoff import team_hours
 from handoff.config import WorkingHours
 from knowledge_base.models import KnowledgeBase
 
@@ -75,4 +75,4 @@ def hours_today(hours: WorkingHours, now: datetime) -> str | None:
     span = hours.hours_on(today)
     if span is None:
         return None
-    return escalation.format_span(*span)
+    return team_hours.format_span(*span)

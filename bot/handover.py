@@ -32,7 +32,7 @@ from bot import cancel, followup
 from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.models import Customer, Message
-from handoff import escalation, routing, waiting
+from handoff import routing, team_hours, waiting
 from handoff.escalation import REASON_TITLES, Reason
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ async def escalate(
         if not joined:
             name, order = _variant(turn, "utter_handoff", order_number)
             said = turn.domain.render(
-                name, turn.channel, wait_minutes=escalation.plural_minutes(1), **order
+                name, turn.channel, wait_minutes=team_hours.plural_minutes(1), **order
             )
             # Without «Отменить вызов оператора»: there is no queue to leave, a person has it.
             cancel_off = tuple(
@@ -225,7 +225,7 @@ async def escalate(
         waiting.promise(conv, back)
         # On a holiday the usual «ежедневно с 9:00 до 21:00» would contradict «ответим 3 января».
         special = "utter_handoff_offline_special_day"
-        holiday = escalation.is_special_day(cfg.working_hours, turn.now)
+        holiday = team_hours.is_special_day(cfg.working_hours, turn.now)
         if holiday and special in turn.domain.responses:
             name, order = special, {}
         elif announced and order_number is None and OFFLINE_WAIT in turn.domain.responses:
@@ -234,8 +234,8 @@ async def escalate(
             name, order = OFFLINE_WAIT, {}
         else:
             name, order = _variant(turn, "utter_handoff_offline", order_number)
-        back_at = escalation.format_back_at(back, turn.now)
-        hours = escalation.usual_hours(cfg.working_hours)
+        back_at = team_hours.format_back_at(back, turn.now)
+        hours = team_hours.usual_hours(cfg.working_hours)
         turn.say(
             turn.domain.render(name, turn.channel, back_at=back_at, hours=hours, **order),
             {"response": name},
@@ -252,10 +252,10 @@ async def escalate(
         waiting.promise(conv, turn.now + timedelta(minutes=wait))
     if not announced:
         name, order = _variant(turn, "utter_handoff", order_number)
-        wait_text = escalation.plural_minutes(wait)
+        wait_text = team_hours.plural_minutes(wait)
         turn.say(
             turn.domain.render(name, turn.channel, wait_minutes=wait_text, **order),
             {"response": name},
         )
     elif "utter_handoff_wait" in turn.domain.responses:
-        turn.utter("utter_handoff_wait", wait_minutes=escalation.plural_minutes(wait))
+        turn.utter("utter_handoff_wait", wait_minutes=team_hours.plural_minutes(wait))

@@ -16,7 +16,7 @@ from bot.events import InboundKind
 from bot.ownership import Owner
 from bot.readings import understood_entries
 from bot.storage.models import Message, Operator
-from handoff import escalation, routing, waiting
+from handoff import escalation, routing, team_hours, waiting
 from nlu.api import Decision
 from nlu.question_words import LEAD_WORDS, starts_with_question
 
@@ -145,7 +145,7 @@ async def say_status(turn: Turn) -> None:
         elif expected.nobody_online and NOBODY_WAIT in turn.domain.responses:
             turn.utter(NOBODY_WAIT)  # nobody is at their place: no minutes to name
         else:
-            turn.utter(WAIT, wait_minutes=escalation.plural_minutes(expected.minutes))
+            turn.utter(WAIT, wait_minutes=team_hours.plural_minutes(expected.minutes))
     else:
         turn.utter(QUEUED_AGAIN)
     conv.context = {
@@ -184,8 +184,8 @@ async def _closed_until(turn: Turn) -> datetime | None:
 def _say_offline(turn: Turn, back: datetime) -> None:
     turn.utter(
         QUEUED_OFFLINE if QUEUED_OFFLINE in turn.domain.responses else "utter_handoff_offline",
-        back_at=escalation.format_back_at(back, turn.now),
-        hours=escalation.usual_hours(turn.config.handoff.working_hours),
+        back_at=team_hours.format_back_at(back, turn.now),
+        hours=team_hours.usual_hours(turn.config.handoff.working_hours),
     )
 
 

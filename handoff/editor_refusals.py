@@ -23,7 +23,7 @@ from bot.storage.db import Database
 from bot.storage.models import EditorAction, Operator
 from handoff.editor_journal import SHELL_ACTOR
 from handoff.errors import NotFound
-from handoff.escalation import format_back_at
+from handoff.team_hours import format_back_at
 
 _PROBLEM = re.compile(r"^(?P<file>.+?):(?P<line>\d+): ")
 

@@ -25,8 +25,8 @@ from bot.ownership import Owner
 from bot.storage.models import Conversation, Operator
 from handoff import routing
 from handoff.config import HandoffConfig
-from handoff.escalation import sla_seconds
 from handoff.service import CONSOLE_ROLES
+from handoff.team_hours import sla_seconds
 from handoff.waiting import owed_since
 
 STATUS_ORDER = {"online": 0, "away": 1, "offline": 2}

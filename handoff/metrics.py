@@ -34,7 +34,6 @@ from bot.storage import handoffs
 from bot.storage.models import Conversation, Handoff, Message, Operator, Rating, utcnow
 from handoff import labels
 from handoff.config import WorkingHours
-from handoff.escalation import LocalDates, TeamClock
 from handoff.metrics_handoffs import (
     Episode,
     Reply,
@@ -50,6 +49,7 @@ from handoff.metrics_handoffs import (
 )
 from handoff.metrics_reasons import reasons_and_topics
 from handoff.metrics_rows import moment, rows, without_jit
+from handoff.team_hours import LocalDates, TeamClock
 
 if TYPE_CHECKING:
     from bot.engine import Brain
@@ -83,7 +83,7 @@ async def compute(
     """All manager metrics for conversations/messages/ratings in ``[since, until)``; the
     ``brain``'s knowledge base and handoff triggers tell the customers' questions from
     «позовите оператора» (:mod:`handoff.metrics_reasons`). With ``hours``, waits for a first
-    reply count only working hours (:func:`handoff.escalation.open_seconds`)."""
+    reply count only working hours (:func:`handoff.team_hours.open_seconds`)."""
     until = until or utcnow() + timedelta(seconds=1)
     local_date = LocalDates(ZoneInfo(timezone))
     waited = _clock(hours)

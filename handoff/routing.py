@@ -18,7 +18,8 @@ from bot.ownership import Owner, check_move
 from bot.storage import handoffs
 from bot.storage.models import Conversation, Operator, Transition, utcnow
 from handoff.config import HandoffConfig, WorkingHours
-from handoff.escalation import Reason, is_open, next_opening
+from handoff.escalation import Reason
+from handoff.team_hours import is_open, next_opening
 from knowledge_base.models import KnowledgeBase
 
 JOINED = Reason.OPERATOR_JOINED.value
@@ -62,7 +63,7 @@ async def closed_until(
     transfer. None when it is: within working hours, or out of them while someone of the team
     is «В сети» (even with every slot taken: a person answers tonight, so «завтра в 9:00» would
     not be true, and the customer hears the queue's honest estimate instead). Otherwise when
-    the team is back (:func:`handoff.escalation.next_opening`)."""
+    the team is back (:func:`handoff.team_hours.next_opening`)."""
     if is_open(hours, now) or await operator_loads(session, team):
         return None
     return next_opening(hours, now)

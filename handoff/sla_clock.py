@@ -1,7 +1,7 @@
 """The clock a customer's wait for a person runs on, as the console shows it.
 
 With ``handoff.sla_in_working_hours`` the first-response goal counts working hours only (the
-statistics do, ``escalation.sla_seconds``); the console's amber and red timers must agree, or a
+statistics do, ``team_hours.sla_seconds``); the console's amber and red timers must agree, or a
 question asked at 23:00 glows red all night and the morning shift cannot tell it from a
 customer the day shift forgot. The clock says how long the customer has waited so far, whether
 it is running now, and when that changes (today's closing time, the next opening) so the page
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.ownership import Owner
 from bot.storage.models import Conversation
 from handoff.config import HandoffConfig
-from handoff.escalation import is_open, next_opening, sla_seconds
+from handoff.team_hours import is_open, next_opening, sla_seconds
 
 WARN_SHARE = 0.75
 """The timer turns amber at three quarters of the goal (and red past it)."""

@@ -25,7 +25,7 @@ from bot.ownership import Owner
 from bot.russian import plural
 from bot.storage import repo
 from bot.storage.models import utcnow
-from handoff import escalation, routing, waiting
+from handoff import routing, team_hours, waiting
 from handoff.errors import Conflict, HandoffError, NotFound
 from handoff.service import (
     CONSOLE_ROLES,
@@ -155,7 +155,7 @@ async def _nobody_else(
         minutes = service.config.transfer_return_minutes
         return (
             f"В команде «{title}» сейчас в сети только вы. Если за "
-            f"{escalation.plural_minutes(max(round(minutes), 1))} никто не подключится, "
+            f"{team_hours.plural_minutes(max(round(minutes), 1))} никто не подключится, "
             "диалог вернётся к вам."
         )
     return (

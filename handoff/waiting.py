@@ -49,7 +49,7 @@ from bot.russian import plural
 from bot.storage import outgoing, repo
 from bot.storage.db import Database
 from bot.storage.models import Conversation, Message, utcnow
-from handoff import escalation, routing
+from handoff import routing, team_hours
 from handoff.config import HandoffConfig
 
 # context key: {"due": iso time, "updates": how many were sent, "requeued": after a reply?}
@@ -121,7 +121,7 @@ async def expected_wait_minutes(
     passer = routing.passed_on_by(conversation, now, config)
     others = [load for load in loads if load.operator.id != passer]
     ahead = await repo.queue_position(session, conversation)
-    minutes = escalation.estimate_wait_minutes(
+    minutes = team_hours.estimate_wait_minutes(
         ahead,
         online_operators=len(others),
         free_slots=sum(load.free for load in others),
@@ -139,7 +139,7 @@ async def expected_wait_minutes(
 
 def about_minutes(n: int) -> str:
     """«около 1 минуты», «около 3 минут», «около 21 минуты»: the genitive after «около»
-    (:func:`handoff.escalation.plural_minutes` is the accusative after «через»)."""
+    (:func:`handoff.team_hours.plural_minutes` is the accusative after «через»)."""
     return f"{n} {plural(n, 'минуты', 'минут', 'минут')}"
 
 
@@ -433,10 +433,10 @@ async def _renew(
     hours = config.working_hours
     back = await routing.closed_until(session, conversation.team, hours, now)
     if back is not None:
-        back_at = escalation.format_back_at(back, now)
+        back_at = team_hours.format_back_at(back, now)
         name = next(n for n in closed_responses if n in domain.responses)
         due, told = back, f"ответим {back_at}"
-        values = {**values, "back_at": back_at, "hours": escalation.usual_hours(hours)}
+        values = {**values, "back_at": back_at, "hours": team_hours.usual_hours(hours)}
     else:
         expected = await expected_wait_minutes(session, conversation, config)
         ahead = expected.ahead
@@ -447,7 +447,7 @@ async def _renew(
             values = {**values, "queue": queue_text(ahead)}
         else:
             minutes = expected.minutes
-            wait = escalation.plural_minutes(minutes)
+            wait = team_hours.plural_minutes(minutes)
             name, due = open_response, now + timedelta(minutes=minutes)
             told = f"{place}, ещё около {about_minutes(minutes)}"
             values = {**values, "wait_minutes": wait, "queue": queue_text(ahead)}

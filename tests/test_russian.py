@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.russian import plural
-from handoff.escalation import plural_minutes
+from handoff.team_hours import plural_minutes
 from handoff.waiting import about_minutes, queue_text
 
 

@@ -18,9 +18,9 @@ from bot.storage.db import Database
 from bot.storage.models import Customer, Operator, utcnow
 from handoff import live
 from handoff.config import HandoffConfig, WorkingHours
-from handoff.escalation import open_seconds
 from handoff.metrics import compute
 from handoff.sla_clock import SlaClock
+from handoff.team_hours import open_seconds
 from tests.handoff_kit import console_env, conversation, login, make_brain, operator_reply
 
 MOSCOW = ZoneInfo("Europe/Moscow")

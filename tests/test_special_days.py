@@ -17,7 +17,7 @@ from bot.config import load_config
 from bot.ownership import Owner
 from bot.yamlio import ContentError
 from handoff.config import WorkingHours
-from handoff.escalation import format_back_at, is_open, is_special_day, next_opening
+from handoff.team_hours import format_back_at, is_open, is_special_day, next_opening
 from tests.conftest import brain_for
 from tests.dialogue import TestBot, start_bot
 

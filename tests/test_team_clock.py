@@ -1,6 +1,6 @@
 """A month's statistics measure tens of thousands of waits on the team's clock
-(:class:`handoff.escalation.TeamClock`, :class:`handoff.escalation.LocalDates`): they must read
-exactly what :func:`handoff.escalation.open_seconds` and ``astimezone(...).date()`` read, on
+(:class:`handoff.team_hours.TeamClock`, :class:`handoff.team_hours.LocalDates`): they must read
+exactly what :func:`handoff.team_hours.open_seconds` and ``astimezone(...).date()`` read, on
 the edges as well — a wait across midnight, a weekend, a holiday, a shortened day, a DST
 change, a zone half an hour off UTC, a Brazilian midnight that happened twice, an end before
 the start."""
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handoff.config import WorkingHours
-from handoff.escalation import LocalDates, TeamClock, open_seconds
+from handoff.team_hours import LocalDates, TeamClock, open_seconds
 
 # Moscow (no DST), Berlin (DST at 2–3 am), Kolkata (+5:30: a UTC hour holds a local midnight),
 # Lord Howe (a half-hour DST), São Paulo (DST changed at midnight until 2019), New York.

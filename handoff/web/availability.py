@@ -38,7 +38,7 @@ from starlette.routing import BaseRoute, Route
 from bot.config import Domain
 from bot.ownership import Owner
 from bot.storage.models import Conversation, utcnow
-from handoff import escalation, routing
+from handoff import routing, team_hours
 from handoff.config import HandoffConfig
 from handoff.web.context import Console
 
@@ -70,8 +70,8 @@ async def availability(
     # The same answer as the hand-off's: someone online (even full) answers tonight.
     back = await routing.closed_until(session, team, config.working_hours, now)
     if back is not None:
-        back_at = escalation.format_back_at(back, now)
-        hours = escalation.usual_hours(config.working_hours)
+        back_at = team_hours.format_back_at(back, now)
+        hours = team_hours.usual_hours(config.working_hours)
         said = _say(domain, CLOSED, back_at=back_at, hours=hours)
         return Availability("closed", said, back_at=back_at)
     if not loads and NOBODY_ONLINE in domain.responses:
@@ -81,7 +81,7 @@ async def availability(
         .select_from(Conversation)
         .where(Conversation.owner == Owner.QUEUED.value, Conversation.team == team)
     )
-    minutes = escalation.estimate_wait_minutes(
+    minutes = team_hours.estimate_wait_minutes(
         int(queued or 0),
         online_operators=len(loads),
         free_slots=free,
@@ -89,7 +89,7 @@ async def availability(
             session, config.default_handling_minutes
         ),
     )
-    wait = escalation.plural_minutes(minutes)
+    wait = team_hours.plural_minutes(minutes)
     return Availability("queue", _say(domain, QUEUE, wait_minutes=wait), wait_minutes=minutes)
 
 
