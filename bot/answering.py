@@ -9,7 +9,7 @@ fragment after an answer («а на телек?»), a short reply to the options
 
 from __future__ import annotations
 
-from bot import choice, feedback, followup, repeats
+from bot import after_clarify, choice, feedback, followup, repeats, why_not
 from bot.dialogue import Turn, answer_entry, approve, greet, only_approval, operator_button
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.readings import clarify_options, several_questions, unclear_part
@@ -29,6 +29,8 @@ class NLUHandler:
     async def handle(self, turn: Turn) -> None:
         assert turn.prediction is not None
         if await feedback.handled(turn):  # «не помогло» after an answer, «нет» to options
+            return
+        if await why_not.handled(turn):  # «а почему нет» after an answer: no «нет»
             return
         conv = turn.conversation
         args = (turn.event.text, conv.context, turn.kb, turn.config, turn.now)
@@ -79,6 +81,10 @@ class NLUHandler:
                 return
         if only_approval(turn.event.text) and "utter_affirm" in turn.domain.responses:
             approve(turn)  # «👍» after an answer: no question, and no miss
+            return
+        if after_clarify.grace(turn):  # «а дальше что» to «Уточните…»: the options again
+            conv.unknown_streak += 1
+            self._ask(turn, after_clarify.RESPONSE, after_clarify.offered_entries(turn))
             return
         conv.unknown_streak += 1
         message = turn.domain.render("utter_default", turn.channel)

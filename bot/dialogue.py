@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cancel, feedback, followup, helpful, linking, order_answers
+from bot import after_clarify, cancel, feedback, followup, helpful, linking, order_answers
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, Inbound, InboundKind, Outbound
 from bot.handover import escalate, known_order
@@ -243,6 +243,7 @@ class EscalationHandler:
                 if _missed(turn.prediction, turn.config.handoff.complaint_intents)
                 and not only_approval(turn.event.text)
                 and not feedback.declined(turn)  # «ничего из этого» to the options
+                and not after_clarify.grace(turn)  # the options once more first
                 else 0
             ),
         )

@@ -1,0 +1,63 @@
+"""«а почему нет?», «а почему нельзя», «почему не принимаете» right after an answer: the reason.
+
+An answer that says something is not possible («Карты иностранных банков не принимаются») is
+often met with «а почему нет». The NLU read that as «нет» (``deny``) and the bot replied
+``utter_deny``'s «Понял. Напишите, что осталось непонятным…» (QA 2d D7, D24), as if the customer
+had said the answer did not help. It is a question: the entry's content gives what reason there
+is, so the bot says honestly that it has no other and offers a person
+(``utter_why_not`` with «Позвать оператора»). Only right after an answer
+(:func:`bot.repeats.just_answered`) and only when the NLU did not read the message as a question
+of the knowledge base («почему не проходит оплата» is answered as usual). Not a miss.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bot import repeats
+from bot.events import Outbound
+from nlu.api import Decision
+
+if TYPE_CHECKING:
+    from bot.dialogue import Turn
+
+RESPONSE = "utter_why_not"
+MAX_WORDS = 5
+_LEADING = frozenset(["а", "но", "ну", "и", "так", "это", "вот"])
+_WHY = frozenset(["почему", "зачем", "отчего", "чего", "че", "чё", "чо"])
+_NEGATION = frozenset(["не", "нет", "нельзя", "никак", "невозможно"])
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower().replace("ё", "е"))
+
+
+def asks_why_not(text: str) -> bool:
+    """A short «почему нет / нельзя / не …?»: the reason for a «no» asked."""
+    words = _words(text)
+    while words and words[0] in _LEADING:
+        words = words[1:]
+    return (
+        0 < len(words) <= MAX_WORDS
+        and (words[0] in _WHY or words[:2] == ["с", "чего"])
+        and bool(_NEGATION & set(words[1:]))
+    )
+
+
+async def handled(turn: Turn) -> bool:
+    """Reply to «а почему нет» right after an answer; False for any other message."""
+    from bot.dialogue import operator_button
+
+    p = turn.prediction
+    if RESPONSE not in turn.domain.responses or p is None or not asks_why_not(turn.event.text):
+        return False
+    if p.decision is Decision.ANSWER and (p.intent or "") in turn.kb:
+        return False  # a question of the knowledge base: answered as usual
+    if await repeats.just_answered(turn) is None:
+        return False
+    message = turn.domain.render(RESPONSE, turn.channel)
+    if turn.config.policy.offer_operator_button and not message.buttons:
+        message = Outbound(text=message.text, buttons=(operator_button(),), style=message.style)
+    turn.say(message, {"response": RESPONSE})
+    return True
