@@ -42,6 +42,12 @@ A message the NLU could only guess at whose first guess is the entry just answer
 under way is never offered as if it were new: when it is a later guess, «Уточните…» offers
 only the guesses before it (:func:`before_topic`).
 
+A bare question about what the answer offers — «как оформить» after the «Вольт-защита+» claim,
+«а 31 декабря работаете» after the stores' hours (bot/bare_asks.py) — is read after the answered
+entry's title as well, and that reading is taken when it stays in that entry's topic, however
+surely the words alone read as another (the checkout, the support's hours); marked
+``followup_bare``. A small-talk or service reading of the words alone stands.
+
 A short reply to «Что именно вас интересует?» / «Уточните…» (:func:`after_offer`) is read after
 the customer's question it answers: «гарантия» — options — «а на телефон сколько» alone was the
 support phone number, «мне про ремонт» the repair status; «гарантия а на телефон сколько» is the
@@ -49,9 +55,10 @@ warranty period and «гарантия мне про ремонт» the warranty
 answers an entry of an offered option's category more surely than the reply alone.
 
 It can turn a clarify or a miss into an answer about the topic just discussed; a message the
-NLU answered is changed only when it is such a fragment, the NLU's entry is of another topic
-and the fragment read after the title is answered more surely («а в воскресенье работаете»
-after the shops' hours is not the courier's intervals). Measured with
+NLU answered is changed only when it is such a fragment or elliptic, the NLU's entry is of
+another topic and the fragment read after the title is answered more surely («а в воскресенье
+работаете» after the shops' hours is not the courier's intervals, «а экран треснутый примут?»
+after the trade-in answer is not goods damaged in delivery). Measured with
 ``python -m bench.followups`` (docs/nlu.md).
 """
 
@@ -62,6 +69,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.bare_asks import asks_bare
 from bot.config import ProjectConfig
 from bot.readings import clarify_options
 from knowledge_base.models import FAQEntry, KnowledgeBase
@@ -93,6 +101,7 @@ _ANAPHORA = frozenset(
 """«я его уже распаковал»: the thing of the answer just given."""
 
 
+BARE = "followup_bare"  # Prediction.extra: «как оформить» read after the answer's title
 TOPIC = "followup_topic"  # Prediction.extra (the NLU's confidence): a guess settled by context
 WHAT_NOW = "followup_what_now"  # Prediction.extra (the NLU's confidence): «что делать-то?»
 _WHAT_NOW = re.compile(
@@ -181,10 +190,15 @@ def substituted(
     fragment in place of its detail («Срок гарантии на телек?») — or None: the follow-up is
     not one, nothing was answered recently, or the NLU answered it within that entry's topic
     («а в рассрочку?» after the payment methods is the installment entry)."""
-    substitution = is_substitution(text)
-    if config.policy.followup_category_bonus <= 0 or not (substitution or refers_back(text)):
+    if config.policy.followup_category_bonus <= 0:
         return None
     entry = _last_entry(context, kb, config, now)
+    if entry is not None and _bare(prediction, text, entry, kb):
+        return f"{entry.title.rstrip('?.! ')} {text.strip()}"
+    substitution = is_substitution(text)
+    answered = prediction.decision is Decision.ANSWER
+    if not (substitution or refers_back(text) or (answered and is_elliptic(text))):
+        return None
     if entry is None or _settled(prediction, entry, kb):
         return None
     fragment = text.strip().split(maxsplit=1)[1] if substitution else text.strip()
@@ -218,6 +232,10 @@ def reread(
     bonus = config.policy.followup_category_bonus
     if bonus > 0 and asks_what_to_do(text):
         return _what_now(prediction, _last_entry(context, kb, config, now))
+    if bonus > 0 and together is not None:
+        bare = _read_bare(prediction, text, _last_entry(context, kb, config, now), together, kb)
+        if bare is not None:
+            return bare
     if bonus <= 0 or not (is_elliptic(text) or is_substitution(text) or refers_back(text)):
         return None
     previous = _last_entry(context, kb, config, now)
@@ -230,6 +248,45 @@ def reread(
         # The bonus overturned the model's own first guess: the title's reading is surer.
         return _read_together(prediction, together, kb) or boosted
     return boosted or _read_together(prediction, together, kb)
+
+
+def _bare(prediction: Prediction, text: str, previous: FAQEntry, kb: KnowledgeBase) -> bool:
+    """Is ``text`` a bare question about what ``previous``'s answer offers (bot/bare_asks.py),
+    the NLU having read it alone as an entry or not at all? A small-talk or service intent
+    («помогите» — a person) stands, and so does an entry the answer's own buttons lead to:
+    «а продлить можно?» after the warranty period is «Вольт-защита», its button."""
+    if prediction.decision is Decision.ANSWER:
+        intent = prediction.intent or ""
+        if intent not in kb or intent in {b.entry for b in previous.buttons}:
+            return False
+    return asks_bare(text, previous)
+
+
+def _read_bare(
+    prediction: Prediction,
+    text: str,
+    previous: FAQEntry | None,
+    together: Prediction,
+    kb: KnowledgeBase,
+) -> Prediction | None:
+    """«как оформить» after the «Вольт-защита+» claim: the reading after the answer's title,
+    if it answers that entry or one of its topic, however surely the words alone read as
+    another (the checkout)."""
+    if previous is None or not _bare(prediction, text, previous, kb):
+        return None
+    entry = kb.get(together.intent or "")
+    if together.decision is not Decision.ANSWER or entry is None:
+        return None
+    if entry is not previous and (not previous.category or entry.category != previous.category):
+        return None
+    return dataclasses.replace(
+        prediction,
+        intent=together.intent,
+        confidence=together.confidence,
+        decision=Decision.ANSWER,
+        ranking=together.ranking,
+        extra={**prediction.extra, BARE: together.confidence},
+    )
 
 
 def _what_now(prediction: Prediction, previous: FAQEntry | None) -> Prediction | None:

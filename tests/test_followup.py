@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.bare_asks import asks_bare
 from bot.followup import (
     asks_what_to_do,
     before_topic,
@@ -286,3 +287,72 @@ def test_a_later_guess_at_the_topic_under_way_leaves_only_the_better_ones(
     options = clarify_options(later, kb, config)
     assert [e.id for e in before_topic(options, after_failed, kb, config, NOW)] == ["installment"]
     assert before_topic(options, None, kb, config, NOW) == options  # nothing under way
+
+
+async def test_how_to_file_right_after_the_claim_answer_is_how_to_file_the_claim(
+    bot: TestBot,
+) -> None:
+    for text in ["как оформить", "а как оформить?", "где оформить"]:
+        alice = bot.customer(f"alice {text}")
+        await alice.say("у меня разбит экран у телефона есть вольт защита плюс")
+        assert alice.last_text == answer(bot, "extended_warranty_claim")
+        replies = await alice.say(text)  # was the checkout: «Добавьте товар в корзину…»
+        assert "volt-shop.ru/service" in replies[0].text, text
+        assert "Добавьте товар в корзину" not in replies[0].text
+    bob = bot.customer("bob")
+    await bob.say("у меня разбит экран у телефона есть вольт защита плюс")
+    replies = await bob.say("как оформить заказ")  # names its own thing: the checkout
+    assert replies[0].text == answer(bot, "order_how_to")
+    carol = bot.customer("carol")  # nothing answered before: the checkout, as before
+    replies = await carol.say("как оформить")
+    assert replies[0].text == answer(bot, "order_how_to")
+    dan = bot.customer("dan")  # the answer's own button is its way to do that: it stands
+    await dan.say("какой срок гарантии")
+    assert dan.last_text == answer(bot, "warranty_period")
+    replies = await dan.say("а продлить можно?")
+    assert replies[0].text == answer(bot, "extended_warranty")
+
+
+async def test_a_holiday_right_after_the_stores_answer_asks_about_the_stores(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("у вас есть пункт выдачи в туле")
+    await alice.say("а магазин")
+    await alice.say("часы работы")
+    assert alice.last_text == answer(bot, "pickup_points")
+    assert "31 декабря магазины и пункты выдачи работают до 18:00" in alice.last_text
+    [reply, *_] = await alice.say("а 31 декабря работаете")
+    # was the support's hours: «Служба поддержки… в праздники тоже — включая 31 декабря»
+    assert "Служба поддержки" not in reply.text
+    assert "до 18:00" in reply.text or reply.text.startswith("Я ответил")
+    bob = bot.customer("bob")  # alone it is the support's hours, as before
+    replies = await bob.say("а 31 декабря работаете")
+    assert replies[0].text == answer(bot, "contacts")
+
+
+def test_a_bare_question_asks_what_the_answer_offers(demo_project: Any) -> None:
+    kb = demo_project.kb
+    claim, stores = kb.entries["extended_warranty_claim"], kb.entries["pickup_points"]
+    for text in ["как оформить", "а как оформить?", "где оформить", "хочу оформить"]:
+        assert asks_bare(text, claim), text
+    assert asks_bare("а 31 декабря работаете", stores)
+    assert asks_bare("а в субботу работаете?", stores)
+    for text in ["как оформить заказ", "а сколько раз можно", "а почему?", "помогите"]:
+        assert not asks_bare(text, claim), text
+    assert not asks_bare("а 31 декабря работаете", claim)  # its answer offers no such thing
+
+
+async def test_a_cracked_screen_right_after_the_trade_in_answer_is_about_trade_in(
+    bot: TestBot,
+) -> None:
+    alice = bot.customer("alice")
+    await alice.say("трейд ин на самсунг s21 сколько дадут")
+    assert alice.last_text == answer(bot, "trade_in")
+    assert "трещиной на экране" in alice.last_text
+    replies = await alice.say("а экран треснутый примут?")  # was goods damaged in delivery
+    assert replies[0].text == answer(bot, "trade_in")
+    bob = bot.customer("bob")  # after the return answer it is still damaged goods
+    await bob.say("как вернуть товар")
+    replies = await bob.say("а экран треснутый примут?")
+    assert replies[0].text == answer(bot, "damaged_in_delivery")
