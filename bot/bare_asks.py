@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from bot.russian import MONTHS
 from knowledge_base.models import FAQEntry
 from nlu.text import morph
 
@@ -22,18 +23,7 @@ MAX_WORDS = 5
 STEM = 5  # «оформить» — «оформляется», «работать» — «работают»
 _WHEN = frozenset(
     [
-        "январь",
-        "февраль",
-        "март",
-        "апрель",
-        "май",
-        "июнь",
-        "июль",
-        "август",
-        "сентябрь",
-        "октябрь",
-        "ноябрь",
-        "декабрь",
+        *MONTHS,
         "праздник",
         "каникулы",
         "понедельник",

@@ -279,14 +279,7 @@ def _read_bare(
         return None
     if entry is not previous and (not previous.category or entry.category != previous.category):
         return None
-    return dataclasses.replace(
-        prediction,
-        intent=together.intent,
-        confidence=together.confidence,
-        decision=Decision.ANSWER,
-        ranking=together.ranking,
-        extra={**prediction.extra, BARE: together.confidence},
-    )
+    return _answer_as(prediction, together.intent, together.confidence, BARE, together.ranking)
 
 
 def _what_now(prediction: Prediction, previous: FAQEntry | None) -> Prediction | None:
@@ -294,13 +287,7 @@ def _what_now(prediction: Prediction, previous: FAQEntry | None) -> Prediction |
     words alone («как дела»); None when nothing was answered lately."""
     if previous is None:
         return None
-    return dataclasses.replace(
-        prediction,
-        intent=previous.id,
-        confidence=prediction.confidence,
-        decision=Decision.ANSWER,
-        extra={**prediction.extra, WHAT_NOW: prediction.confidence},
-    )
+    return _answer_as(prediction, previous.id, prediction.confidence, WHAT_NOW)
 
 
 def in_topic(
@@ -318,13 +305,8 @@ def in_topic(
     options = clarify_options(prediction, kb, config)
     if previous is None or not options or options[0].id != previous.id:
         return None
-    return dataclasses.replace(
-        prediction,
-        intent=previous.id,
-        confidence=prediction.ranking[0].confidence if prediction.ranking else 0.0,
-        decision=Decision.ANSWER,
-        extra={**prediction.extra, TOPIC: prediction.confidence},
-    )
+    confidence = prediction.ranking[0].confidence if prediction.ranking else 0.0
+    return _answer_as(prediction, previous.id, confidence, TOPIC, mark=prediction.confidence)
 
 
 def before_topic(
@@ -383,14 +365,7 @@ def _surer(prediction: Prediction, together: Prediction, mark: str) -> Predictio
     unless ``prediction`` answers at least as surely."""
     if prediction.decision is Decision.ANSWER and together.confidence <= prediction.confidence:
         return None
-    return dataclasses.replace(
-        prediction,
-        intent=together.intent,
-        confidence=together.confidence,
-        decision=Decision.ANSWER,
-        ranking=together.ranking,
-        extra={**prediction.extra, mark: together.confidence},
-    )
+    return _answer_as(prediction, together.intent, together.confidence, mark, together.ranking)
 
 
 def _with_bonus(
@@ -413,11 +388,29 @@ def _with_bonus(
     if top < thresholds.answer_threshold or top - second < thresholds.ambiguity_margin:
         return None
     best = ranked[0]
+    # the model's own confidence: the bonus is context, not certainty
+    return _answer_as(
+        prediction, best.intent, best.confidence, "followup_bonus", tuple(ranked), mark=bonus
+    )
+
+
+def _answer_as(
+    prediction: Prediction,
+    intent: str | None,
+    confidence: float,
+    key: str,
+    ranking: tuple[IntentScore, ...] | None = None,
+    *,
+    mark: float | None = None,
+) -> Prediction:
+    """``prediction`` re-read as an answer of ``intent``; ``extra[key]`` records why (``mark``,
+    or ``confidence`` when not given), ``ranking`` replaces the model's when the re-reading
+    ranked the entries itself."""
     return dataclasses.replace(
         prediction,
-        intent=best.intent,
-        confidence=best.confidence,  # the model's own; the bonus is context, not certainty
+        intent=intent,
+        confidence=confidence,
         decision=Decision.ANSWER,
-        ranking=tuple(ranked),
-        extra={**prediction.extra, "followup_bonus": bonus},
+        ranking=prediction.ranking if ranking is None else ranking,
+        extra={**prediction.extra, key: confidence if mark is None else mark},
     )

@@ -9,6 +9,22 @@ One rule, written once: before, four modules carried their own copy of it.
 
 from __future__ import annotations
 
+MONTHS = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
+"""The months in the nominative, January first (a period's name, a date's noun)."""
+
 
 def plural(n: int, one: str, few: str, many: str) -> str:
     """The form of a noun that agrees with the number ``n`` (``one``: 1, 21; ``few``: 2–4, 22;

@@ -16,23 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.russian import plural
+from bot.russian import MONTHS, plural
 from handoff.errors import HandoffError
 
-MONTHS = (
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-)
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 NOW = timedelta(seconds=1)  # «until now» includes what was written this very second
 
