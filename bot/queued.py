@@ -18,7 +18,7 @@ from bot.readings import understood_entries
 from bot.storage.models import Message, Operator
 from handoff import escalation, routing, team_hours, waiting
 from nlu.api import Decision
-from nlu.question_words import LEAD_WORDS, starts_with_question
+from nlu.question_words import LEAD_WORDS, opens_with_question
 
 QUEUED_REMINDER_EVERY = timedelta(minutes=3)
 """A queued customer writing on and on hears «ваше сообщение добавлено» this often at most…"""
@@ -87,8 +87,8 @@ def reacts_to(turn: Turn) -> bool:
     intent = prediction.intent if prediction is not None else None
     return bool(
         "?" in text
-        or starts_with_question(words := " ".join(_WORDS.findall(text)))
-        or _HOW_LONG.match(words)
+        or opens_with_question(text)
+        or _HOW_LONG.match(" ".join(_WORDS.findall(text)))
         or escalation.calls_for_person(text)
         or (intent is not None and intent in (*cfg.request_intents, *cfg.complaint_intents))
     )

@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING
 
 from bot.dialogue import HANDOFF_PAYLOAD, answer_entry
 from bot.events import InboundKind
-from nlu.question_words import starts_with_question
+from nlu.question_words import opens_with_question
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
 
 ORDER_ADDED = "utter_handoff_queued_order_added"
 
-_WORDS = re.compile(r"[а-яё]+")
 _OR_CALL = re.compile(r",?\s+или\s+напишите(?:\s+здесь|\s+сюда)?\s+«оператор»", re.IGNORECASE)
 _CALLS = re.compile(
     r"«оператор»|«позвать оператора»|\bпозвать\s+оператора\b|\bпозовите\s+оператора\b",
@@ -44,7 +43,7 @@ def order_number(turn: Turn) -> str | None:
     event, prediction = turn.event, turn.prediction
     if event.kind is not InboundKind.TEXT or prediction is None or "?" in event.text:
         return None
-    if starts_with_question(" ".join(_WORDS.findall(event.text.lower().replace("ё", "е")))):
+    if opens_with_question(event.text):
         return None
     return next((e.value for e in prediction.entities if e.type == "order_number"), None)
 

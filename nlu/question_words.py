@@ -51,6 +51,7 @@ ASKING = r"(?:" + "|".join(QUESTION_WORDS) + "|" + MODAL_QUESTION + r")\b(?!-)"
 and not an indefinite pronoun («что-то», «где-нибудь»). For a pattern of one's own, such as
 :mod:`nlu.segments`' «и» before a new question."""
 
+_LETTERS = re.compile(r"[а-яё]+")
 _WORD = re.compile(r"\b(?:" + "|".join(QUESTION_WORDS) + r")\b(?!-)")
 _ANYWHERE = re.compile(r"\b" + ASKING)
 _START = re.compile(r"^\W*(?:(?:" + "|".join(LEAD_WORDS) + r")\s+)*" + ASKING)
@@ -71,6 +72,12 @@ def starts_with_question(text: str) -> bool:
     «а как вернуть товар», «подскажите можно ли картой» — not «заказ 12345678 где» or
     «нужно вернуть товар». A «?» is the caller's to look for."""
     return _START.match(_normal(text)) is not None
+
+
+def opens_with_question(text: str) -> bool:
+    """:func:`starts_with_question` over the message's Cyrillic words alone, so punctuation
+    between them does not hide the question: «а, где мой заказ», «ну... как вернуть»."""
+    return starts_with_question(" ".join(_LETTERS.findall(_normal(text))))
 
 
 def has_question(text: str) -> bool:
