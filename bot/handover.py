@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cancel, followup
+from bot import cancel, case_details, followup
 from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.models import Customer, Message
@@ -173,8 +173,11 @@ async def escalate(
         "guesses": turn.question_guesses(),
         "flow": context.get("flow_data"),
         "message": turn.event.text[:500],
+        # What the customer wrote for the case before it went to people (bot/case_details.py).
+        "details": case_details.kept(context),
         "at": turn.now.isoformat(),
     }
+    context.pop(case_details.KEY, None)
     # The customer's first message after the handoff message is acknowledged (bot/engine.py).
     context.pop("queued_reminder_at", None)
     context.pop("queued_heard_at", None)

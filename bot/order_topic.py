@@ -14,6 +14,14 @@ no hand-over text asks for it again) and a person of the entry's team takes it w
 the wait. The «Где мой заказ» flow, which a bare number starts otherwise (its
 ``start_pattern``), is not started. A flow started since, a hand-over or the number given
 forgets the ask.
+
+The customer often writes more than the number, or something else instead (QA 2d D38): «заказ
+34567890, новый адрес ул. Ленина 5 кв 12» is the number with the case's details
+(:func:`number_with_details`: one number in a message that asks nothing and that the NLU does
+not read as another entry's question) — handed over the same way, the text kept on the case
+(:mod:`bot.case_details`) and ``utter_handoff_order_taken_details`` says the details went with
+it. An address without the number («нужно поменять адрес на ул. Ленина 5 кв 12») is kept for
+the case and ``utter_order_details_kept`` asks for the number once more (the ask stays open).
 """
 
 from __future__ import annotations
@@ -22,10 +30,12 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot import case_details
 from bot.events import InboundKind
 from bot.handover import escalate
 from handoff.escalation import Reason
 from knowledge_base.models import FAQEntry
+from nlu.api import Decision
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
@@ -34,6 +44,10 @@ ASKED = "order_asked"  # conversation context: {"id": entry id, "at": ISO time}
 ORDER = "order_number"  # conversation context: the number given for such an answer
 TAKEN = "utter_handoff_order_taken"
 """«Спасибо, заказ № {order_number} — передаю коллеге вопрос «{topic}»…»."""
+TAKEN_DETAILS = "utter_handoff_order_taken_details"
+"""The same when the customer wrote the case's details too (an address, what to change)."""
+KEPT = "utter_order_details_kept"
+"""«Записал адрес — напишите ещё номер заказа…»: details without the number the answer asked."""
 MARK = "order_for"  # the customer's message data: the entry the number was given for
 
 _AROUND = frozenset(
@@ -95,6 +109,40 @@ def bare_order_number(turn: Turn) -> str | None:
     return numbers[0].value if all(w in _AROUND for w in words) else None
 
 
+def _another_question(turn: Turn, entry: FAQEntry) -> bool:
+    """Does the message ask something, or does the NLU read it surely as another entry's or a
+    flow's question («заказ 12345678 не пришёл» after the refund answer)? An address read as
+    something else («…ул. Ленина 5» as the stores) is still the case's."""
+    text, p = turn.event.text, turn.prediction
+    if case_details.asks(text):
+        return True
+    other = p is not None and p.decision is Decision.ANSWER and p.intent not in (None, entry.id)
+    return other and not case_details.gives_address(text)
+
+
+def number_with_details(turn: Turn, entry: FAQEntry) -> str | None:
+    """The order number of a message that gives it with more («заказ 34567890, новый адрес
+    ул. Ленина 5 кв 12»): its only ``order_number`` entity, when the message asks nothing
+    else (:func:`_another_question`)."""
+    if turn.event.kind is not InboundKind.TEXT or turn.prediction is None:
+        return None
+    numbers = {e.value for e in turn.prediction.entities if e.type == "order_number"}
+    if len(numbers) != 1 or _another_question(turn, entry):
+        return None
+    return next(iter(numbers))
+
+
+def _details_only(turn: Turn) -> bool:
+    """An address without a number, asking nothing: details for the case."""
+    p = turn.prediction
+    return (
+        turn.event.kind is InboundKind.TEXT
+        and p is not None
+        and not any(e.type == "order_number" for e in p.entities)
+        and case_details.gives_address(turn.event.text)
+    )
+
+
 class OrderForTopicHandler:
     """The order number the last answers asked for: to a person with that topic."""
 
@@ -104,16 +152,34 @@ class OrderForTopicHandler:
         context = turn.conversation.context or {}
         if context.get("flow") or ASKED not in context:
             return False  # a running flow's question takes its own answers
-        return asked_entry(turn) is not None and bare_order_number(turn) is not None
+        entry = asked_entry(turn)
+        if entry is None:
+            return False
+        if bare_order_number(turn) is not None or number_with_details(turn, entry) is not None:
+            return True
+        return KEPT in turn.domain.responses and _details_only(turn)
 
     async def handle(self, turn: Turn) -> None:
         entry = asked_entry(turn)
-        number = bare_order_number(turn)
-        assert entry is not None and number is not None
+        assert entry is not None
         turn.conversation.unknown_streak = 0
-        turn.conversation.context = {**forget_ask(turn.conversation.context), ORDER: number}
         turn.message_data[MARK] = entry.id  # the answer to the bot's ask, not an FAQ miss
-        announced = TAKEN in turn.domain.responses
+        number = bare_order_number(turn)
+        if number is None and (number := number_with_details(turn, entry)) is not None:
+            case_details.keep(turn, turn.event.text.strip()[: case_details.LENGTH])
+        if number is None:  # an address alone: kept, the number asked for once more
+            case_details.keep(turn, turn.event.text.strip()[: case_details.LENGTH])
+            context = turn.conversation.context or {}
+            turn.conversation.context = {
+                **context,
+                ASKED: {**context[ASKED], "at": turn.now.isoformat()},
+            }
+            turn.utter(KEPT, {MARK: entry.id})
+            return
+        details = bool(case_details.kept(turn.conversation.context))
+        turn.conversation.context = {**forget_ask(turn.conversation.context), ORDER: number}
+        name = TAKEN_DETAILS if details and TAKEN_DETAILS in turn.domain.responses else TAKEN
+        announced = name in turn.domain.responses
         if announced:
-            turn.utter(TAKEN, {MARK: entry.id}, order_number=number, topic=entry.title)
+            turn.utter(name, {MARK: entry.id}, order_number=number, topic=entry.title)
         await escalate(turn, Reason.HUMAN_ONLY, entry.id, team=entry.team, announced=announced)

@@ -257,12 +257,16 @@ async def while_queued(turn: Turn) -> None:
             "queued_reminder_at": turn.now.isoformat(),
         }
         return
+    if not waits and queued_answers.details_added(turn):
+        return  # «новый адрес ул. Ленина 5»: for the case, not the stores' answer
     if not waits and queued_answers.order_added(turn):
         return  # «заказ 66778899»: a fact for the case, not «где мой заказ» (bot/queued_answers.py)
     heard = (conv.context or {}).get("queued_heard_at")
     entries = [] if waits else faq_answers(turn)
     for entry_id in entries:
         await queued_answers.answer(turn, entry_id)  # no «напишите «оператор»» in the queue
+    if not entries and not waits and not reacts_to(turn):
+        queued_answers.add_to_case(turn)  # a plain addition: on the case's details too
     context = dict(conv.context or {})
     last = context.get("queued_reminder_at")
     due = (

@@ -7,7 +7,11 @@ question about where an order is: no FAQ answer, no «нажмите «Отме�
 it — the number is in the case (the message's NLU entity, which
 :func:`bot.handover.known_order` reads) and the customer reads
 ``utter_handoff_queued_order_added`` with the number. A project without that response answers
-as before.
+as before. A delivery address written in the queue («новый адрес ул. Ленина 5 кв 12», QA 2d D38)
+is the case's detail, not a question about the stores: it goes on the case
+(:mod:`bot.case_details`) and the customer reads ``utter_handoff_queued_details_added``; any
+other plain addition («возврат оформляли 20 ноября») goes on the case as well
+(:func:`add_to_case`), acknowledged as before.
 
 An FAQ answer in the queue never tells the customer to call the person they already wait for:
 the sentences «напишите «оператор»…», «Чтобы позвать оператора…» are left out, «или напишите
@@ -20,6 +24,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING
 
+from bot import case_details
 from bot.dialogue import HANDOFF_PAYLOAD, answer_entry
 from bot.events import InboundKind
 from nlu.question_words import opens_with_question
@@ -28,6 +33,7 @@ if TYPE_CHECKING:
     from bot.dialogue import Turn
 
 ORDER_ADDED = "utter_handoff_queued_order_added"
+DETAILS_ADDED = "utter_handoff_queued_details_added"
 
 _OR_CALL = re.compile(r",?\s+или\s+напишите(?:\s+здесь|\s+сюда)?\s+«оператор»", re.IGNORECASE)
 _CALLS = re.compile(
@@ -55,13 +61,40 @@ def order_added(turn: Turn) -> bool:
     if number is None or ORDER_ADDED not in turn.domain.responses:
         return False
     turn.utter(ORDER_ADDED, order_number=number)
+    add_to_case(turn)
+    _heard(turn)
+    return True
+
+
+def _heard(turn: Turn) -> None:
     now = turn.now.isoformat()
     turn.conversation.context = {
         **(turn.conversation.context or {}),
         "queued_heard_at": now,
         "queued_reminder_at": now,
     }
+
+
+def details_added(turn: Turn) -> bool:
+    """An address for the case (:func:`bot.case_details.gives_address`): on the case and
+    acknowledged. False for any other message, or without
+    ``utter_handoff_queued_details_added``."""
+    text = case_details.text_of(turn)
+    if text is None or DETAILS_ADDED not in turn.domain.responses:
+        return False
+    if not case_details.gives_address(text):
+        return False
+    case_details.add(turn, text)
+    turn.utter(DETAILS_ADDED)
+    _heard(turn)
     return True
+
+
+def add_to_case(turn: Turn) -> None:
+    """A plain addition of a queued customer (no question, no answer given): on the case."""
+    text = case_details.text_of(turn)
+    if text is not None and not case_details.asks(text):
+        case_details.add(turn, text)
 
 
 def without_calls(text: str) -> str:

@@ -287,6 +287,10 @@ function renderDetail(c) {
   const x = c.escalation_context || {};
   $("x-reason").textContent = c.escalation ? c.escalation.title : "Не эскалирован";
   $("x-message").textContent = x.message || "";
+  // What the customer wrote for the case besides that message (bot/case_details.py).
+  const details = (x.details || []).filter((d) => d !== x.message);
+  $("x-details-box").hidden = details.length === 0;
+  $("x-details").textContent = details.join("\n");
   refreshKeyed($("guesses"), (c.guesses || []).map(guessItem));
   $("handover").hidden = !c.handover;
   if (c.handover) {
