@@ -6,7 +6,8 @@ happened — kept on it, so that the operator reads it with the request (QA 2d D
 more. The details go with the case: before a hand-over they wait in ``context["case_details"]``
 and :func:`bot.handover.escalate` copies them into the escalation (``details``, read by the
 console's case panel beside the message that handed over); once the case is with the people
-they are appended to the escalation directly (:func:`add`).
+they are appended to the escalation directly (:func:`add`). The other numbers of a message
+with several, when a person takes the first, go the same way (:func:`pass_on`).
 
 :func:`gives_address` reads a delivery address: a street, house or flat word («ул.», «улица»,
 «проспект», «дом», «д.», «кв.», «квартира»…) with a number, or «адрес» with a number — not an
@@ -24,6 +25,8 @@ from nlu.question_words import opens_with_question
 if TYPE_CHECKING:
     from bot.dialogue import Turn
 
+PASSED = "utter_handoff_more_values"  # «Номер 87654321 тоже передаю коллеге…»
+SEPARATOR = " и "  # between the values passed on: «87654321 и 11223344»
 KEY = "case_details"  # conversation context: the texts kept for a case not handed over yet
 LIMIT = 10  # texts kept on one case at most (the newest)
 LENGTH = 500  # characters of one text, as the escalation's message
@@ -88,3 +91,16 @@ def add(turn: Turn, text: str) -> None:
         return
     context["escalation"] = {**escalation, "details": _appended(escalation.get("details"), text)}
     turn.conversation.context = context
+
+
+def pass_on(turn: Turn, values: list[str]) -> None:
+    """A person takes the conversation and the customer gave more values than the one handed
+    over («12345678 и 87654321», :func:`flows.more.drop`): they go to the person too — on the
+    case, and announced (:data:`PASSED`, if the domain has it), not left waiting unsaid."""
+    if not values:
+        return
+    joined = SEPARATOR.join(values)
+    if PASSED in turn.domain.responses:
+        keep(turn, turn.utter(PASSED, values=joined).text)  # on the case in the same words
+    else:
+        keep(turn, joined)

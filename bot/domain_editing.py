@@ -52,6 +52,8 @@ FILLED: Mapping[str, frozenset[str]] = {
     # bot/order_topic.py: the number an answer asked for, and that answer's title
     "utter_handoff_order_taken": frozenset({"order_number", "topic"}),
     "utter_handoff_order_taken_details": frozenset({"order_number", "topic"}),
+    # bot/case_details.py: the other numbers of a message, when a person takes the first
+    "utter_handoff_more_values": frozenset({"values"}),
     "utter_complaint_answered_order_known": frozenset({"order_number"}),  # … after answers
     "utter_operator_joined": frozenset({"operator"}),  # also handoff/service.py
     # … and the fallback of handoff/waiting.py's out-of-hours updates (operator left, transfer)

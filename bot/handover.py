@@ -162,6 +162,10 @@ async def escalate(
         if "utter_handoff_unavailable" in turn.domain.responses:
             turn.utter("utter_handoff_unavailable")
         return
+    from flows import more  # flows.more reads bot.dialogue, which hands over with this
+
+    # «12345678 и 87654321»: the second goes to the person too, said so (not left waiting)
+    case_details.pass_on(turn, more.drop(turn))
     conv.team = team or conv.team or cfg.default_team
     order_number = await known_order(turn)
     context = dict(conv.context or {})

@@ -17,11 +17,13 @@ forgets the ask.
 
 The customer often writes more than the number, or something else instead (QA 2d D38): «заказ
 34567890, новый адрес ул. Ленина 5 кв 12» is the number with the case's details
-(:func:`number_with_details`: one number in a message that asks nothing and that the NLU does
+(:func:`numbers_with_details`: a number in a message that asks nothing and that the NLU does
 not read as another entry's question) — handed over the same way, the text kept on the case
 (:mod:`bot.case_details`) and ``utter_handoff_order_taken_details`` says the details went with
 it. An address without the number («нужно поменять адрес на ул. Ленина 5 кв 12») is kept for
 the case and ``utter_order_details_kept`` asks for the number once more (the ask stays open).
+Of several numbers («заказы 34567890 и 87654321») the first is the topic's and the others go to
+the colleague too, said so (:func:`bot.case_details.pass_on`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from nlu.api import Decision
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
+    from flows.models import Step
 
 ASKED = "order_asked"  # conversation context: {"id": entry id, "at": ISO time}
 ORDER = "order_number"  # conversation context: the number given for such an answer
@@ -120,16 +123,41 @@ def _another_question(turn: Turn, entry: FAQEntry) -> bool:
     return other and not case_details.gives_address(text)
 
 
-def number_with_details(turn: Turn, entry: FAQEntry) -> str | None:
-    """The order number of a message that gives it with more («заказ 34567890, новый адрес
-    ул. Ленина 5 кв 12»): its only ``order_number`` entity, when the message asks nothing
-    else (:func:`_another_question`)."""
-    if turn.event.kind is not InboundKind.TEXT or turn.prediction is None:
-        return None
-    numbers = {e.value for e in turn.prediction.entities if e.type == "order_number"}
-    if len(numbers) != 1 or _another_question(turn, entry):
-        return None
-    return next(iter(numbers))
+def _order_step(turn: Turn) -> Step | None:
+    """The first step of a flow that asks first for the order number (its ``pattern`` reads a
+    bare «87654321» beside «заказ 34567890»)."""
+    return next(
+        (
+            f.steps[0]
+            for f in turn.flows.values()
+            if f.steps and ORDER in (f.steps[0].slot, f.steps[0].entity)
+        ),
+        None,
+    )
+
+
+def numbers_with_details(turn: Turn, entry: FAQEntry) -> list[str]:
+    """The order numbers of a message that gives them with more («заказ 34567890, новый адрес
+    ул. Ленина 5 кв 12») or gives several («заказы 34567890 и 87654321»), in the customer's
+    order, when the message asks nothing else (:func:`_another_question`; numbers alone are
+    the answer to the ask, whatever the NLU reads); none otherwise."""
+    from flows.values import every_value  # flows.values reads bot.dialogue, which reads this
+
+    p = turn.prediction
+    if turn.event.kind is not InboundKind.TEXT or p is None:
+        return []
+    step = _order_step(turn)
+    read = every_value(step, turn.event.text, p) if step is not None else []
+    numbers = list(dict.fromkeys([*read, *(e.value for e in p.entities if e.type == ORDER)]))
+    if not numbers or (_says_more(turn) and _another_question(turn, entry)):
+        return []
+    return numbers
+
+
+def _says_more(turn: Turn) -> bool:
+    """Does the message say more than order numbers («заказы 34567890 и 87654321» does not)?"""
+    words = re.findall(r"\w+", turn.event.text.lower().replace("ё", "е"))
+    return not all(w.isdigit() or w in _AROUND or w in ("и", "заказы", "номера") for w in words)
 
 
 def _details_only(turn: Turn) -> bool:
@@ -155,7 +183,7 @@ class OrderForTopicHandler:
         entry = asked_entry(turn)
         if entry is None:
             return False
-        if bare_order_number(turn) is not None or number_with_details(turn, entry) is not None:
+        if bare_order_number(turn) is not None or numbers_with_details(turn, entry):
             return True
         return KEPT in turn.domain.responses and _details_only(turn)
 
@@ -164,9 +192,11 @@ class OrderForTopicHandler:
         assert entry is not None
         turn.conversation.unknown_streak = 0
         turn.message_data[MARK] = entry.id  # the answer to the bot's ask, not an FAQ miss
-        number = bare_order_number(turn)
-        if number is None and (number := number_with_details(turn, entry)) is not None:
-            case_details.keep(turn, turn.event.text.strip()[: case_details.LENGTH])
+        number, others = bare_order_number(turn), list[str]()
+        if number is None and (found := numbers_with_details(turn, entry)):
+            number, others = found[0], found[1:]
+            if _says_more(turn):
+                case_details.keep(turn, turn.event.text.strip()[: case_details.LENGTH])
         if number is None:  # an address alone: kept, the number asked for once more
             case_details.keep(turn, turn.event.text.strip()[: case_details.LENGTH])
             context = turn.conversation.context or {}
@@ -182,4 +212,5 @@ class OrderForTopicHandler:
         announced = name in turn.domain.responses
         if announced:
             turn.utter(name, {MARK: entry.id}, order_number=number, topic=entry.title)
+        case_details.pass_on(turn, others)  # «…и 87654321»: to the colleague too, said so
         await escalate(turn, Reason.HUMAN_ONLY, entry.id, team=entry.team, announced=announced)

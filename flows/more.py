@@ -8,6 +8,12 @@ flow ends on its own (not handed over), it plays again for the next value — th
 link and question — and «а второй?», «а по второму заказу?», «а другой?» (:func:`asks_next`)
 asks for it at once, during the flow's question or after it. A message that gives the slot new
 values replaces those waiting; what is played or asked for leaves the queue.
+
+When a person takes the conversation instead (the flow hands over for the first value, or the
+customer calls for one), nothing plays for the others any more: :func:`drop` takes them off,
+and :func:`bot.handover.escalate` tells the customer they go to the colleague too
+(:func:`bot.case_details.pass_on`, ``utter_handoff_more_values``: «Номер 87654321 тоже передаю
+коллеге…») and puts them on the case, so the second order does not wait unannounced.
 """
 
 from __future__ import annotations
@@ -92,3 +98,14 @@ def waiting(turn: Turn) -> bool:
         and turn.event.kind is InboundKind.TEXT
         and asks_next(turn.event.text)
     )
+
+
+def drop(turn: Turn) -> list[str]:
+    """Every value waiting, taken off the queue: a person takes the conversation, nothing
+    plays for them any more (:func:`bot.case_details.pass_on` hands them on)."""
+    raw: Any = (turn.conversation.context or {}).get(MORE)
+    found = raw.get("values") if isinstance(raw, dict) else None
+    context = dict(turn.conversation.context or {})
+    context.pop(MORE, None)
+    turn.conversation.context = context
+    return [str(v) for v in found] if isinstance(found, list) else []

@@ -67,6 +67,7 @@ TITLES = {
     "utter_handoff_repair_by_phone": "Нет номера квитанции, клиент дал телефон: передаём оператору",
     "utter_handoff_repair_by_account": "Клиент не знает номер квитанции: передаём оператору",
     "utter_flow_several_values": "Несколько номеров в одном сообщении: начинаем с первого",
+    "utter_handoff_more_values": "Несколько номеров, первый у оператора: остальные тоже ему",
     "utter_handoff_still_waiting": "Ожидание затянулось",
     "utter_handoff_still_waiting_offline": "Ожидание затянулось до конца рабочего дня",
     "utter_handoff_still_waiting_nobody_online": "Ожидание затянулось, операторов нет на месте",

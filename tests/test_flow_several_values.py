@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.ownership import Owner
+from bot.storage.models import Conversation
 from flows.more import asks_next
 from tests.dialogue import TestBot
 
@@ -69,3 +70,29 @@ def test_only_asking_about_the_next_one() -> None:
         assert asks_next(text), text
     for text in ["второй раз пишу", "а где второй курьер был вчера в обед"]:
         assert not asks_next(text), text
+
+
+async def test_the_second_number_goes_to_the_person_who_takes_the_first(bot: TestBot) -> None:
+    """The first order went to a person («Нет, заказ задерживается»): the second is passed
+    on too and the customer is told so — it did not wait unannounced for a flow that would
+    never play again."""
+    rita = bot.customer("rita")
+    await rita.say("где мой заказ")
+    await rita.say("12345678 и 87654321")
+    told = [m.text for m in await rita.press("Нет, заказ задерживается")]
+    assert told[0].startswith("Передаю коллеге номер заказа 12345678")
+    assert told[1].startswith("Номер 87654321 тоже передаю коллеге"), told
+    async with bot.runtime.db.write() as session:
+        conversation = await session.get(Conversation, rita.last_outcome.conversation_id)
+        assert conversation is not None
+        context = conversation.context or {}
+    assert "flow_more" not in context
+    assert any("87654321" in d for d in context["escalation"]["details"])
+
+
+async def test_two_numbers_after_the_refund_answer_go_to_a_person_both(bot: TestBot) -> None:
+    sasha = bot.customer("sasha")
+    await sasha.say("сколько ждать возврат денег")
+    told = [m.text for m in await sasha.say("заказы 34567890 и 87654321")]
+    assert told[0].startswith("Спасибо, заказ № 34567890 — передаю коллеге ваш вопрос «Когда")
+    assert told[1].startswith("Номер 87654321 тоже передаю коллеге"), told
