@@ -4,8 +4,9 @@
 Russian speakers switch between the ЙЦУКЕН and QWERTY layouts all day and often type a phrase
 before noticing the wrong one is on; every Russian search engine and keyboard corrects it. Here a
 Latin word is read through the key map only when the message as a whole looks like that mistake:
-most of its Latin words become known Russian words, and a word that is itself in the training
-vocabulary («wifi», a brand name) is never converted. English stays English: «where is my
+most of its Latin words become known Russian words — of the dictionary or, failing it, of the
+model's own training vocabulary («ghjvjrjl» is «промокод») — and a word that is itself in the
+training vocabulary («wifi», a brand name) is never converted. English stays English: «where is my
 order» maps to «цруку шы ьн щквук», which no dictionary knows.
 """
 
@@ -76,12 +77,18 @@ def _candidates(run: str) -> list[tuple[str, str, str]]:
 
 
 def fix_layout(
-    text: str, is_russian_word: Callable[[str], bool], is_vocabulary: Callable[[str], bool]
+    text: str,
+    is_russian_word: Callable[[str], bool],
+    is_vocabulary: Callable[[str], bool],
+    is_trained_word: Callable[[str], bool] | None = None,
 ) -> str:
     """``text`` with its wrong-layout words converted, or ``text`` itself if it is not that.
 
     ``is_russian_word`` says whether a lower-case Cyrillic word is a known Russian word;
-    ``is_vocabulary`` whether a lower-case Latin word is one the model was trained on.
+    ``is_vocabulary`` whether a lower-case Latin word is one the model was trained on;
+    ``is_trained_word``, asked only when no reading of a run is a known Russian word, whether
+    a Cyrillic word is one of the model's own (or a form of one) that the dictionary lacks:
+    «ghjvjrjl» is «промокод», as transliteration reads «promokod» (:func:`nlu.translit.decode`).
     """
     if not re.search("[A-Za-z]", text):
         return text
@@ -99,6 +106,8 @@ def fix_layout(
         words += counts
         readings = [(lead, core.translate(_TO_RU), trail) for lead, core, trail in _candidates(run)]
         good = [r for r in readings if is_russian_word(r[1].lower().replace("ё", "е"))]
+        if not good and is_trained_word is not None:
+            good = [r for r in readings if is_trained_word(r[1].lower().replace("ё", "е"))]
         if good:
             known += counts
             # «lf,» is «да,» rather than «даб»; «pyf.» is «знаю», not «зна.»: a long word

@@ -357,7 +357,7 @@ class IntentModel:
         vocabulary = self.word_space.vocab.__contains__
         if self.config.fix_layout:
             text = fix_homoglyphs(text)
-            read = fix_layout(text, is_known_word, vocabulary)
+            read = fix_layout(text, is_known_word, vocabulary, self._trained_word)
         else:
             read = text
         if read == text and self.config.fix_translit:

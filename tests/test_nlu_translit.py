@@ -4,10 +4,12 @@ rabotaet», «kak polzovatsya promokodom» (nlu/translit.py, docs/nlu.md «trans
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nlu import Example, NLUConfig, load_model
+from nlu.layout import fix_layout
 from nlu.model import IntentModel
 from nlu.text import is_known_word
 from nlu.translit import fix_translit
@@ -65,3 +67,27 @@ def test_the_model_reads_its_own_words_in_latin_also_after_loading(tmp_path: Pat
         assert (p.intent, p.normalized_text) == ("promo_code", "промокод не работает")
         # a form the training data does not have, of a word it has: «промокодом»
         assert m.predict("kak polzovatsya promokodom").intent == "promo_code"
+
+
+def test_a_word_only_the_model_knows_is_read_in_the_wrong_layout_too() -> None:
+    """The keyboard layout asks the model's own words as transliteration does: «ghjvjrjl» is
+    «промокод», which pymorphy3 does not know — with the dictionary alone «ghjvjrjl yt
+    hf,jnftn» had one known word of two and stayed Latin (nlu/layout.py)."""
+    latin = LATIN_VOCABULARY.__contains__
+    assert fix_layout("ghjvjrjl yt hf,jnftn", is_known_word, latin) == "ghjvjrjl yt hf,jnftn"
+    read = fix_layout("ghjvjrjl yt hf,jnftn", is_known_word, latin, TRAINED.__contains__)
+    assert read == "промокод не работает"
+    # English stays English
+    assert fix_layout("where is my order", is_known_word, latin, TRAINED.__contains__) == (
+        "where is my order"
+    )
+
+
+def test_the_demo_model_reads_its_own_words_in_the_wrong_layout(demo_model: Any) -> None:
+    """«самовывоз» and «промокод» are words of the demo FAQ that pymorphy3 does not know."""
+    for typed, meant, entry in [
+        ("ghjvjrjl yt hf,jnftn", "промокод не работает", "promo_code"),
+        ("cfvjdsdjp jnrelf", "самовывоз откуда", "pickup_points"),
+    ]:
+        p = demo_model.predict(typed)
+        assert (p.normalized_text, p.intent) == (meant, entry)
