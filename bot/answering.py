@@ -127,9 +127,9 @@ class NLUHandler:
         bot/followup.py), nor without the response."""
         if intent not in turn.kb or repeats.RESPONSE not in turn.domain.responses:
             return False
-        if followup.is_substitution(turn.event.text):
-            return False
         extra = turn.prediction.extra if turn.prediction is not None else {}
+        if followup.is_substitution(turn.event.text) or followup.WHEN in extra:
+            return False  # «а на телек?», «а 1 января?»: another detail of the same answer
         if followup.WHAT_NOW in extra or followup.TOPIC in extra:
             # «что делать-то?», «пишет ошибка 3ds» right after the answer: it did not help
             return await repeats.just_answered(turn) == intent

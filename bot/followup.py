@@ -46,7 +46,10 @@ A bare question about what the answer offers — «как оформить» aft
 «а 31 декабря работаете» after the stores' hours (bot/bare_asks.py) — is read after the answered
 entry's title as well, and that reading is taken when it stays in that entry's topic, however
 surely the words alone read as another (the checkout, the support's hours); marked
-``followup_bare``. A small-talk or service reading of the words alone stands.
+``followup_bare``. A small-talk or service reading of the words alone stands. With no verb,
+«а 1 января?», «а 31 декабря?», «а в воскресенье?» right after an answer that gives hours (the
+stores', the support's) asks that answer about that day: read as that entry, marked
+``followup_when``, and answered in full (not «Я ответил на этот вопрос выше»).
 
 A short reply to «Что именно вас интересует?» / «Уточните…» (:func:`after_offer`) is read after
 the customer's question it answers: «гарантия» — options — «а на телефон сколько» alone was the
@@ -69,7 +72,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.bare_asks import asks_bare
+from bot.bare_asks import asks_bare, asks_when, tells_hours
 from bot.config import ProjectConfig
 from bot.readings import clarify_options
 from knowledge_base.models import FAQEntry, KnowledgeBase
@@ -102,6 +105,7 @@ _ANAPHORA = frozenset(
 
 
 BARE = "followup_bare"  # Prediction.extra: «как оформить» read after the answer's title
+WHEN = "followup_when"  # Prediction.extra (the NLU's confidence): «а 1 января?» after hours
 TOPIC = "followup_topic"  # Prediction.extra (the NLU's confidence): a guess settled by context
 WHAT_NOW = "followup_what_now"  # Prediction.extra (the NLU's confidence): «что делать-то?»
 _WHAT_NOW = re.compile(
@@ -232,6 +236,10 @@ def reread(
     bonus = config.policy.followup_category_bonus
     if bonus > 0 and asks_what_to_do(text):
         return _what_now(prediction, _last_entry(context, kb, config, now))
+    if bonus > 0 and asks_when(text):
+        when = _when(prediction, _last_entry(context, kb, config, now))
+        if when is not None:
+            return when
     if bonus > 0 and together is not None:
         bare = _read_bare(prediction, text, _last_entry(context, kb, config, now), together, kb)
         if bare is not None:
@@ -288,6 +296,14 @@ def _what_now(prediction: Prediction, previous: FAQEntry | None) -> Prediction |
     if previous is None:
         return None
     return _answer_as(prediction, previous.id, prediction.confidence, WHAT_NOW)
+
+
+def _when(prediction: Prediction, previous: FAQEntry | None) -> Prediction | None:
+    """«а 1 января?» after ``previous``'s answer that gives hours: that entry, whatever the NLU
+    made of the date alone (nothing, or the support's hours after the stores'); else None."""
+    if previous is None or not tells_hours(previous):
+        return None
+    return _answer_as(prediction, previous.id, prediction.confidence, WHEN)
 
 
 def in_topic(
