@@ -9,7 +9,7 @@ fragment after an answer («а на телек?»), a short reply to the options
 
 from __future__ import annotations
 
-from bot import after_clarify, choice, feedback, followup, repeats, why_not
+from bot import after_clarify, choice, feedback, followup, repeats, why_not, yes_or_no
 from bot.dialogue import Turn, answer_entry, approve, greet, only_approval, operator_button
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.readings import clarify_options, several_questions, unclear_part
@@ -28,6 +28,8 @@ class NLUHandler:
 
     async def handle(self, turn: Turn) -> None:
         assert turn.prediction is not None
+        if await yes_or_no.handled(turn):  # «так есть или нет?» after an answer: no «нет»
+            return
         if await feedback.handled(turn):  # «не помогло» after an answer, «нет» to options
             return
         if await why_not.handled(turn):  # «а почему нет» after an answer: no «нет»

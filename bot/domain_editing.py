@@ -41,6 +41,8 @@ _QUEUE = frozenset({"wait_minutes", "queue"})
 FILLED: Mapping[str, frozenset[str]] = {
     # bot/answering.py: «А про «…» уточните»
     "utter_clarify_part": frozenset({"question"}),
+    # bot/yes_or_no.py: the «Да…» / «Нет…» sentence of the answer just given
+    "utter_yes_or_no": frozenset({"answer"}),
     # bot/handover.py escalate: in working hours, out of them, with the order's number known
     "utter_handoff": _WAIT,
     "utter_handoff_order_known": _WAIT | {"order_number"},
