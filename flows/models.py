@@ -101,7 +101,8 @@ class Step(BaseModel):
     """One step. Exactly one of ``ask``, ``note``, ``say``, ``answer``, ``handoff`` says what it
     does. A ``note`` is never asked: the slot it names is taken (its ``pattern``'s first group,
     or the whole match) from what the customer writes while the flow runs — the message that
-    started it and every answer («ремонт уже 50 дней» gives ``50``)."""
+    started it and every answer («ремонт уже 50 дней» gives ``50``); with ``unit: days`` it is
+    a duration counted in days («2 месяца» gives ``60``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -124,6 +125,8 @@ class Step(BaseModel):
     retries: int = Field(default=2, ge=0, le=5)
     on_fail: Literal["handoff", "skip"] = "handoff"
     note: str | None = None  # a slot taken from the customer's messages, never asked
+    # a ``note`` of a duration, kept in days: «2 месяца», «3 недели», «50 дней» (flows/durations.py)
+    unit: Literal["days"] | None = None
     say: str | None = None
     answer: str | None = None  # a knowledge-base entry id
     handoff: str | None = None  # what to tell the customer before passing on ("" = default)
@@ -172,8 +175,13 @@ class Step(BaseModel):
             )
         if self.ask is not None and not self.slot:
             raise ValueError("шагу 'ask' нужен 'slot', куда сохранить ответ")
-        if self.note is not None and not self.pattern:
-            raise ValueError("шагу 'note' нужен 'pattern': по нему значение ищется в сообщениях")
+        if self.note is not None and not self.pattern and self.unit is None:
+            raise ValueError(
+                "шагу 'note' нужен 'pattern' (по нему значение ищется в сообщениях) "
+                "или 'unit: days' (срок в днях)"
+            )
+        if self.unit is not None and (self.note is None or self.pattern):
+            raise ValueError("'unit' бывает только у шага 'note' и без 'pattern'")
         if self.without is not None and self.ask is None:
             raise ValueError("'without' бывает только у шага 'ask'")
         return self

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from bot.dialogue import Turn
 from bot.events import InboundKind
 from bot.handover import known_order
+from flows.durations import days_in
 from flows.models import Step, WithoutValue
 from nlu.api import Entity, Prediction
 
@@ -154,7 +155,12 @@ async def remembered(turn: Turn, step: Step) -> str | None:
 
 def noted(step: Step, text: str) -> str | None:
     """What a ``note`` step takes from a message: its pattern's first group, or the whole
-    match («ремонт уже 50 дней» gives ``50``); ``None`` when the pattern is not there."""
+    match («ремонт уже 50 дней» gives ``50``); ``None`` when the pattern is not there. With
+    ``unit: days``, the duration the message gives in days («2 месяца» gives ``60``,
+    :func:`flows.durations.days_in`)."""
+    if step.note is not None and step.unit == "days":
+        days = days_in(text)
+        return None if days is None else str(days)
     if step.note is None or step.pattern is None:
         return None
     match = re.search(step.pattern, text)

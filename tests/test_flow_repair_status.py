@@ -14,6 +14,7 @@ from bot.ownership import Owner
 from bot.project import load_project
 from bot.storage.models import Conversation
 from bot.yamlio import ContentError
+from flows.durations import days_in
 from handoff.views import _flow_view
 from tests.conftest import copy_demo_project
 from tests.dialogue import TestBot
@@ -94,6 +95,55 @@ async def test_the_days_said_first_count_when_the_receipt_comes_later(bot: TestB
     assert (await _card(bot))["Номер квитанции ремонта"] == "С-778812"
 
 
+@pytest.mark.parametrize(
+    ("said", "days"),
+    [
+        ("ремонт уже 2 месяца, квитанция С-123456", "60"),
+        ("сдал в ремонт два месяца назад квитанция С-123456", "60"),
+        ("квитанция С-123456, в ремонте 7 недель", "49"),
+    ],
+)
+async def test_months_and_weeks_count_toward_the_45_days(
+    bot: TestBot, said: str, days: str
+) -> None:
+    """A month is 30 days, a week 7 (flows/durations.py): «2 месяца» was no number of days, and
+    a repair two months long got the status link instead of a person."""
+    ira = bot.customer("ira")
+    told = [m.text for m in await ira.say(said)]
+    assert told[0].startswith(OVERDUE), told
+    assert ira.last_outcome.owner is Owner.QUEUED
+    assert (await _card(bot))["Дней в ремонте (со слов клиента)"] == days
+
+
+async def test_a_month_said_after_the_receipt_is_45_days_or_not(bot: TestBot) -> None:
+    kira = bot.customer("kira")
+    await kira.say("статус ремонта")
+    told = [m.text for m in await kira.say("С-123456, сдала полтора месяца назад")]
+    assert told[0].startswith(f"{LINK} С-123456:")  # 45 days: not past the limit yet
+    lena = bot.customer("lena")
+    await lena.say("статус ремонта")
+    told = [m.text for m in await lena.say("С-123456, уже больше двух месяцев")]
+    assert told[0].startswith(OVERDUE), told
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("ремонт уже 50 дней", 50),
+        ("полтора месяца назад сдал", 45),
+        ("сдал месяц назад", 30),
+        ("полмесяца", 15),
+        ("3 недели", 21),
+        ("уже почти 2 мес.", 60),
+        ("купил 2 года назад", None),  # when it was bought, not how long the repair is
+        ("в этом месяце", None),
+        ("будней", None),
+    ],
+)
+def test_a_duration_is_counted_in_days(text: str, days: int | None) -> None:
+    assert days_in(text) == days
+
+
 async def test_a_repair_within_45_days_gets_the_status_link(bot: TestBot) -> None:
     egor = bot.customer("egor")
     told = [m.text for m in await egor.say("ремонт уже 30 дней, квитанция С-123456")]
@@ -161,7 +211,12 @@ RECEIPT_PATTERN = r"pattern: '(?<![\w-])(?:[СсCc]\s?-?\s?)?\d{6}(?![\d-])'"
         ('format: "С-{digits}"', 'format: "С-{number}"', "подставляется только {digits}"),
         ('format: "С-{digits}"', 'format: "С-{digits"', "'format' не разобрать"),
         ('when: {repair_days: ">45"}', 'when: {repair_days: ">45 дней"}', "нужно число"),
-        ("        pattern: '(\\d{1,3})\\s*(?:дн|день|сут)'\n", "", "шагу 'note' нужен 'pattern'"),
+        (
+            "        unit: days                    # «2 месяца» is 60, «3 недели» 21, "
+            "«полтора месяца» 45\n",
+            "",
+            "шагу 'note' нужен 'pattern'",
+        ),
     ],
 )
 def test_a_bad_rule_for_the_receipt_is_refused_with_its_line(
@@ -184,3 +239,17 @@ def test_a_when_on_a_note_is_known_to_the_validator(tmp_path: Path) -> None:
     assert overdue.when == {"repair_days": ">45"}
     assert overdue.applies({"repair_days": "50"}) and not overdue.applies({"repair_days": "45"})
     assert not overdue.applies({})  # not said: the status link, not the hand-over
+
+
+def test_unit_is_for_a_note_without_a_pattern() -> None:
+    from pydantic import ValidationError
+
+    from flows.models import Step
+
+    assert Step(id="d", note="days", unit="days").unit == "days"
+    for wrong in (
+        {"id": "d", "note": "days", "unit": "days", "pattern": r"(\d+)"},
+        {"id": "d", "ask": "Сколько дней?", "slot": "days", "unit": "days"},
+    ):
+        with pytest.raises(ValidationError, match="'unit' бывает только у шага 'note'"):
+            Step(**wrong)
