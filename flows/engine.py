@@ -42,6 +42,7 @@ wrong value, are asked again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from bot import followup
@@ -208,7 +209,15 @@ class FlowHandler:
         """Handle a message that does not answer the question but means something else;
         False when it means nothing else (a failed answer)."""
         start = starting(turn) if turn.event.kind is InboundKind.TEXT else None
-        if start is not None and start.flow is flow and state.step == flow.steps[0].id:
+        again = asks_again(turn, flow)
+        if again and state.step != flow.steps[0].id:
+            # «а где мой ноутбук?» at «Всё понятно со статусом?» of «Статус ремонта»: its own
+            # question once more, with what it has (the receipt's link again), not «Где мой заказ».
+            turn.message_data["flow"] = flow.id  # the flow's input, not an FAQ miss
+            finish(turn, state)
+            await self._start(turn, Start(flow), known=state.slots)
+            return True
+        if again or (start is not None and start.flow is flow and state.step == flow.steps[0].id):
             # «где мой заказ» again at its own first question: the question is not answered, a
             # miss — a restart would ask the same and reset the count that hands over.
             return False
@@ -421,6 +430,15 @@ class FlowHandler:
         turn.message_data["flow"] = waiting.flow.id  # the flow's input, not an FAQ miss
         await self._start(turn, Start(waiting.flow), known={waiting.slot: waiting.value})
         return True
+
+
+def asks_again(turn: Turn, flow: Flow) -> bool:
+    """Does the message ask the running flow's own question again (its ``asked_again``)?"""
+    return (
+        flow.asked_again is not None
+        and turn.event.kind is InboundKind.TEXT
+        and re.search(flow.asked_again, turn.event.text, re.IGNORECASE) is not None
+    )
 
 
 def _notice(turn: Turn, flow: Flow, state: FlowState) -> None:

@@ -210,9 +210,13 @@ class Flow(BaseModel):
     # trimmed text, e.g. a bare order number) starts the flow too, when the NLU did not
     # recognise anything; the first step then takes its answer from that message.
     start_pattern: str | None = None
+    # While the flow runs, a message this regular expression finds (case aside) asks the flow's
+    # own question again — «где он», «где мой ноутбук» in «Статус ремонта» — and is not read
+    # as another flow's or an FAQ's: the flow plays again with what it collected.
+    asked_again: str | None = None
     steps: list[Step] = Field(min_length=1)
 
-    @field_validator("start_pattern")
+    @field_validator("start_pattern", "asked_again")
     @classmethod
     def _start_compiles(cls, value: str | None) -> str | None:
         return _check_regex(value)

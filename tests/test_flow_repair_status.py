@@ -253,3 +253,34 @@ def test_unit_is_for_a_note_without_a_pattern() -> None:
     ):
         with pytest.raises(ValidationError, match="'unit' бывает только у шага 'note'"):
             Step(**wrong)
+
+
+@pytest.mark.parametrize("said", ["а где мой ноутбук?", "где он", "ну и где она сейчас"])
+async def test_where_is_it_inside_the_repair_flow_is_the_repairs_status(
+    bot: TestBot, said: str
+) -> None:
+    """«где мой ноутбук» at the repair's «Всё понятно со статусом?» was «Где мой заказ» and its
+    «Подскажите номер заказа»: in the flow it is the device in repair (its asked_again)."""
+    maks = bot.customer("maks")
+    await maks.say("статус ремонта")
+    await maks.say("С-123456")
+    told = [m.text for m in await maks.say(said)]
+    assert told[0].startswith(f"{LINK} С-123456:"), told
+    assert maks.last_text == "Всё понятно со статусом?"
+
+
+async def test_where_is_it_at_the_receipt_question_asks_for_the_receipt(bot: TestBot) -> None:
+    nina = bot.customer("nina")
+    await nina.say("статус ремонта")
+    told = [m.text for m in await nina.say("где он?")]
+    assert told[0].startswith("Не вижу номера квитанции"), told  # not «номер заказа»
+    told = [m.text for m in await nina.say("С-123456")]
+    assert told[0].startswith(f"{LINK} С-123456:")
+
+
+async def test_where_is_my_order_inside_the_repair_flow_is_still_the_order(bot: TestBot) -> None:
+    oleg = bot.customer("oleg")
+    await oleg.say("статус ремонта")
+    await oleg.say("С-123456")
+    told = [m.text for m in await oleg.say("где мой заказ?")]
+    assert told[0].startswith("Подскажите номер заказа")
