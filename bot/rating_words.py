@@ -15,7 +15,9 @@ in this order:
    thresholds the dialogue answers by: ``Decision.ANSWER``, not a complaint intent; for the
    whole message or one of its questions) — a new request.
 4. A message that opens with a question word («как», «где», «сколько», «когда», «можно ли»,
-   «почему», «что делать»…) or ends in «?» — a new request.
+   «почему», «что делать»…: :func:`nlu.question_words.opens_as_request`, the code base's one
+   list of question words; «можно было ответить быстрее» is a reproach) or ends in «?» — a new
+   request.
 5. Anything else — the comment.
 """
 
@@ -28,6 +30,7 @@ from flows.models import Flow
 from handoff.escalation import PERSON
 from knowledge_base.models import KnowledgeBase
 from nlu.api import Decision, Prediction
+from nlu.question_words import COURTESY, LEAD_WORDS, opens_as_request
 
 _CALLS_FOR_PERSON = re.compile(
     # A request right before a person: «позовите оператора», «соедините, пожалуйста, со
@@ -50,17 +53,10 @@ _ABOUT_THE_CONVERSATION = re.compile(
     r"|объяснил[аи]?|объясняли|разобрал\w*)\b",
     re.IGNORECASE,
 )
-
-_QUESTION_START = re.compile(
-    # «как вернуть товар», «а где мой заказ», «подскажите, сколько стоит доставка», «можно ли
-    # оплатить картой», «что делать, если…» — but not «можно было ответить быстрее».
-    r"^\W*(?:(?:а|и|ну|так|скажите|подскажите|пожалуйста|извините|здравствуйте)[\s,!.]+)*"
-    r"(?:как|где|куда|откуда|сколько|когда|почему|зачем|отчего|кто|кому|чем|что(?!-)"
-    r"|как(?:ой|ая|ое|ие|ую|им|их|ов\w*)|чей|чья|чьё|чьи"
-    r"|(?:можно|нужно|надо|могу|можете|будет|есть)\s+ли|можно(?!\s+было)"
-    r"|подскажите|скажите|расскажите)\b",
-    re.IGNORECASE,
+_REPROACH = re.compile(
+    r"^\W*(?:(?:" + "|".join(LEAD_WORDS + COURTESY) + r")[\s,!.]+)*можно\s+было\b"
 )
+"""«можно было ответить быстрее»: a reproach, though «можно» opens a question."""
 
 
 def understood_request(
@@ -92,4 +88,7 @@ def asks_for_something_else(text: str, *, understood: bool = False) -> bool:
         return True
     if _ABOUT_THE_CONVERSATION.search(stripped):
         return False  # «почему так долго отвечали?»: the comment, not a question to answer
-    return understood or stripped.endswith("?") or _QUESTION_START.search(stripped) is not None
+    if understood or stripped.endswith("?"):
+        return True
+    # «можно было ответить быстрее»: how it should have gone, though «можно» opens a question
+    return opens_as_request(stripped) and _REPROACH.match(stripped.lower()) is None

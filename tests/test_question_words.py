@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.question_words import has_question, has_question_word, starts_with_question
+from nlu.question_words import (
+    has_question,
+    has_question_word,
+    opens_as_request,
+    starts_with_question,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,3 +67,30 @@ def test_a_question_word_is_not_a_modal_question() -> None:
     assert not has_question_word("а на год можно?")
     assert has_question_word("а на каком этаже?")
     assert has_question("а на год можно?")
+
+
+def test_the_rating_comment_reads_its_new_request_with_the_same_words() -> None:
+    """bot/rating_words.py had a list of its own; its words are the one list's now: «кому»,
+    «отчего», «чей», «каков», «могу ли», «можете ли» are question words for every reader, and
+    the rating's reading (:func:`opens_as_request`) adds courtesy before them and a request to
+    tell by itself. Spoken «чего», «скока» open an exclamation as often: not a request there."""
+    for text in [
+        "кому написать по поводу возврата",
+        "отчего так дорого доставка",
+        "чей курьер привезёт",
+        "каковы сроки возврата",
+        "можете ли вы перезвонить",
+        "могу ли я вернуть товар",
+    ]:
+        assert starts_with_question(text), text
+        assert opens_as_request(text), text
+    for text in [
+        "Извините, как вернуть товар",
+        "здравствуйте! где мой заказ",
+        "подскажите пожалуйста",
+        "расскажите про рассрочку",
+        "а, можно ли картой",
+    ]:
+        assert opens_as_request(text), text
+    for text in ["чего так долго", "скока можно ждать", "где-то потерялся", "12345678 где"]:
+        assert not opens_as_request(text), text
