@@ -69,6 +69,10 @@ async def journal_size(db_url: str) -> int:
         await db.dispose()
 
 
+# Each test that runs ``zabota kb import`` in a shell (a new process that trains and gates the
+# content, seconds each) runs on one store: the journal's storage is the same SQLAlchemy code on
+# both and is checked on both by tests/test_editor_undo.py; the production store gets the most.
+@pytest.mark.parametrize("backend", ["postgresql"])
 async def test_a_shell_import_is_in_the_journal_and_the_editor_undoes_it(
     env: Env, db_url: str, tmp_path: Path
 ) -> None:
@@ -139,6 +143,7 @@ async def test_a_shell_import_is_in_the_journal_and_the_editor_undoes_it(
     assert (revision.operator_id, revision.reverted_by) == (None, eva_id)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_a_check_or_a_refused_import_writes_nothing_to_the_journal(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -280,6 +285,7 @@ async def test_the_migration_lets_the_journal_hold_the_command_lines_changes(
         await db.dispose()
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])
 async def test_a_row_edited_again_after_the_shells_own_import_is_no_conflict_there(
     db_url: str, tmp_path: Path
 ) -> None:
