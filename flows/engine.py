@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot import followup
+from bot import followup, why_not
 from bot.answering import NLUHandler
 from bot.dialogue import FallbackHandler, Turn, answer_entry
 from bot.events import InboundKind, Outbound
@@ -112,6 +112,10 @@ class FlowHandler:
             return
         if step is None or index is None:
             await self._step_gone(turn, state)
+            return
+        if text and step.buttons and why_not.at_flow_question(turn):
+            turn.message_data["flow"] = flow.id  # «а почему нет?»: no «нет», no FAQ miss
+            turn.say(ask(state, step), {"flow": flow.id, "step": step.id})
             return
         value = read_value(turn, state, step)
         if turn.event.edited and not (state.tries and isinstance(value, str)):

@@ -29,3 +29,28 @@ async def test_a_plain_no_after_an_answer_is_still_a_no(bot: TestBot) -> None:
     await alice.say("можно оплатить картой казахстанского банка?")
     await alice.say("нет")
     assert "Понял. Напишите" in alice.last_text
+
+
+@pytest.mark.parametrize("why", ["а почему нет?", "почему?", "зачем?", "а почему"])
+async def test_why_at_a_flows_yes_no_question_says_why_and_asks_again(
+    bot: TestBot, why: str
+) -> None:
+    """At «Всё понятно со статусом?» «а почему нет?» was «нет» and a hand-over, «почему?» a
+    clarify about «Вольт-бонусы»: now why it is asked, then the same question, not a miss."""
+    bella = bot.customer("bella")
+    await bella.say("12345678")
+    assert bella.last_text == "Всё понятно со статусом?"
+    told = [m.text for m in await bella.say(why)]
+    assert told[0].startswith("Спрашиваю, чтобы понять, что делать дальше"), told
+    assert told[1:] == ["Всё понятно со статусом?"]
+    assert "Да, спасибо" in bella.buttons()
+    assert bella.last_outcome.owner is Owner.BOT
+    told = [m.text for m in await bella.press("Да, спасибо")]
+    assert told[0].startswith("Отлично!")  # the flow goes on from its question
+
+
+async def test_a_why_question_of_its_own_in_a_flow_is_answered(bot: TestBot) -> None:
+    carl = bot.customer("carl")
+    await carl.say("12345678")
+    await carl.say("почему не проходит оплата")
+    assert not carl.last_text.startswith("Спрашиваю, чтобы понять")
