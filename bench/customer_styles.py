@@ -1,6 +1,7 @@
 """The same questions as customers type them: wrapped in courtesy, with typos (docs/nlu.md)
 
     python -m bench.customer_styles        # → bench/results/customer_styles.json
+    python -m bench.customer_styles --style "two typos" --style "one glued pair"   # just those
 
 The demo held-out set (``tests/data/demo_heldout.tsv``, never trained on) is read as written and
 in each style below — wrapped in a greeting or a polite request, with one or two typos per
@@ -112,7 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=ROOT / "bench" / "results" / "customer_styles.json"
     )
+    parser.add_argument(
+        "--style",
+        action="append",
+        choices=list(styles()),
+        help="read the questions in this style only (repeatable; default: every style)",
+    )
     args = parser.parse_args(argv)
+    chosen = {name: make for name, make in styles().items() if name in (args.style or styles())}
 
     from threadpoolctl import threadpool_limits
 
@@ -127,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         config = project.config.model_copy(update={"nlu": {**project.config.nlu, **change}})
         model, _, _ = train(dataclasses.replace(project, config=config))
         results[name] = {}
-        for style, make in styles().items():
+        for style, make in chosen.items():
             results[name][style] = score(model, rows, make)
             print(f"{name:22} {style!r:36} {results[name][style]}", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
