@@ -5,9 +5,9 @@
 Built from the demo held-out set (``tests/data/demo_heldout.tsv``, never trained on): every
 in-scope message whose intent is an FAQ entry is paired with one of a different entry (seeded),
 and the two are joined the ways customers join them («? », «. », « и ещё », «, а также »,
-a new line, a bare « и »). What the bot answers is decided exactly as in the dialogue: the FAQ
-entries :func:`bot.readings.several_questions` picks, or else the message's own intent if it is
-answered.
+a new line, a bare « и », a bare comma, a bare « а »). What the bot answers is decided exactly
+as in the dialogue: the FAQ entries :func:`bot.readings.several_questions` picks, or else the
+message's own intent if it is answered.
 
 Reported per joiner: *both* = both questions answered; *one* = exactly one of them (and
 *one_and_the_other_offered*: of those, the other question asked about with its entry among the
@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 JOINERS = {"question mark": "? ", "full stop": ". ", "и ещё": " и ещё ", "а также": ", а также "}
 JOINERS["new line"] = "\n"
 JOINERS["и"] = " и "  # split only before a question word («… и можно ли …», nlu/segments.py)
+JOINERS["comma"] = ", "  # split only where both pieces ask and are understood (split_loosely)
+JOINERS["а"] = " а "
 
 
 def answers(prediction: Any, kb: Any, limit: int) -> list[str]:

@@ -33,7 +33,7 @@ from nlu.latin import means_something
 from nlu.layout import fix_homoglyphs, fix_layout
 from nlu.persist import ModelFileError, read_model, write_model
 from nlu.preprocess import Analyzed, Preprocessor, char_features, respelled, word_features
-from nlu.segments import question_of, split_clauses, split_questions
+from nlu.segments import MAX_PARTS, question_of, split_clauses, split_loosely, split_questions
 from nlu.spelling import SpellCorrector
 from nlu.spoken import standard_spelling
 from nlu.text import PLACEHOLDERS, is_known_word, lemma
@@ -66,6 +66,17 @@ def decide(ranking: Sequence[IntentScore], cfg: NLUConfig) -> Decision:
     if second < cfg.clarify_threshold and top < cfg.clarify_lone_threshold:
         return Decision.REJECT  # one weak guess alone: «не понял» beats a wrong lone button
     return Decision.CLARIFY
+
+
+def confirmed_pieces(question: Prediction, pieces: Sequence[Prediction]) -> bool:
+    """Are ``pieces`` (:func:`nlu.segments.split_loosely` of ``question``) questions of their
+    own? Two or more, each answered confidently, no two with the same intent, and the reading
+    of the whole among them: «сколько стоит доставка в казань, можно ли оплатить картой при
+    получении» (the delivery's cost, the ways to pay; the whole leans to the payment) — not
+    «что делать, если курьер не приехал, когда обещал», one question whose last clause alone
+    may read as another entry."""
+    intents = {p.intent for p in pieces if p.decision is Decision.ANSWER}
+    return len(pieces) >= 2 and len(intents) == len(pieces) and question.intent in intents
 
 
 def _softmax(z: Array, temperature: float) -> Array:
@@ -151,8 +162,15 @@ class IntentModel:
         reads = [self._plain(self._canonical(t)) for t in texts]
         splits = [split_questions(r) if self.config.split_questions else [] for r in reads]
         cuts = [split_clauses(r) if self.config.split_clauses else [] for r in reads]
+        # each question (the whole message when it is one) at its commas, «и», «а»: kept only
+        # where every piece is understood on its own (confirmed_pieces)
+        loose = [
+            [split_loosely(q) for q in (split or [r])] if self.config.split_questions else []
+            for r, split in zip(reads, splits, strict=True)
+        ]
         more = [self._plain(question_of(part)) for split in splits for part in split]
         more += [self._plain(part) for cut in cuts for part in cut]
+        more += [self._plain(question_of(p)) for groups in loose for ps in groups for p in ps]
         predictions = self._predict_reads([*texts, *more], [*reads, *more])
         out, k = predictions[: len(texts)], len(texts)
         for i, split in enumerate(splits):
@@ -163,6 +181,16 @@ class IntentModel:
             if cut:
                 out[i] = dataclasses.replace(out[i], clauses=tuple(predictions[k : k + len(cut)]))
                 k += len(cut)
+        for i, groups in enumerate(loose):
+            if not groups:
+                continue
+            questions: list[Prediction] = []
+            for question, pieces in zip(out[i].parts or (out[i],), groups, strict=True):
+                read = predictions[k : k + len(pieces)]
+                k += len(pieces)
+                questions += read if confirmed_pieces(question, read) else [question]
+            if len(questions) > max(len(out[i].parts), 1):
+                out[i] = dataclasses.replace(out[i], parts=tuple(questions[:MAX_PARTS]))
         return out
 
     def _predict_reads(self, texts: Sequence[str], reads: Sequence[str]) -> list[Prediction]:

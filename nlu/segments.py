@@ -9,7 +9,13 @@ new line), at explicit «and also» connectors («и ещё», «а также»
 and at an «и» right before a question word («… в казань и можно ли оплатить картой»,
 «… и сколько ждать деньги»); never at a bare comma or any other «и», which join parts of one
 question far more often than two questions. A part needs at least :data:`MIN_WORDS` words,
-so «Здравствуйте!» or «Спасибо.» is never a question of its own.
+so «Здравствуйте!» or «Спасибо.» is never a question of its own. A «?» glued to the next word
+(«как вернуть товар?и когда…») ends a question too.
+
+A question without such a mark — «сколько стоит доставка в казань, можно ли оплатить картой»,
+«как вернуть товар, когда вернут деньги» — is found by :func:`split_loosely` (a comma, «и»,
+«а» before a piece that asks something), whose pieces the model keeps only when each is
+understood on its own, confidently and differently (:func:`nlu.model.confirmed_pieces`).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from nlu.question_words import ASKING
+from nlu.question_words import ASKING, has_question
 
 MIN_WORDS = 3
 MIN_WORDS_ASKED = 2
@@ -40,7 +46,7 @@ _CONNECTORS = (
 # (nlu.question_words) — or a new request: «… и нужно отремонтировать холодильник».
 _AND_QUESTION = r"и\s+(?=" + ASKING + r"|(?:нужно|надо)\b)"
 _BOUNDARY = re.compile(
-    r"(?:[.?!;…]+(?=\s|$)|\n+|,?\s+(?=(?:" + "|".join(_CONNECTORS) + r")\b)"
+    r"(?:[.?!;…]+(?=\s|$)|[?!]+(?=[^\W\d_])|\n+|,?\s+(?=(?:" + "|".join(_CONNECTORS) + r")\b)"
     r"|,?\s+(?=" + _AND_QUESTION + r"))",
     re.IGNORECASE,
 )
@@ -71,19 +77,52 @@ def split_questions(text: str) -> list[str]:
 
 
 _LEADING_CONNECTOR = re.compile(
-    r"^\s*(?:(?:" + "|".join(_CONNECTORS) + r")\b|и\s+(?=\w))[\s,:—–-]*", re.IGNORECASE
+    r"^\s*(?:(?:" + "|".join(_CONNECTORS) + r")\b|[иа]\s+(?=\w))[\s,:—–-]*", re.IGNORECASE
 )
 
 
 def question_of(part: str) -> str:
     """A question of :func:`split_questions` without the connector it was asked with: «и когда
-    привезут» is read as «когда привезут», «И ещё: как вернуть товар» as «как вернуть товар».
+    привезут» is read as «когда привезут», «И ещё: как вернуть товар» as «как вернуть товар»,
+    «а оплатить картой можно?» as «оплатить картой можно?».
     The «и» is what joined the question to the one before, not part of it, and alone it pulls
     the reading toward whichever entries' examples happen to start with one («и когда
     привезут»: where the order is, 0.38, over the delivery times, 0.23; «когда привезут»:
     the delivery times, 0.65). A part that would be left with nothing stays as it is."""
     rest = _LEADING_CONNECTOR.sub("", part, count=1)
     return rest if _WORD.search(rest) else part
+
+
+MAX_LOOSE_PIECES = 3
+# Where a question may end without a mark: a comma, or an «и» / «а» between words («сколько
+# стоит доставка в казань, можно ли оплатить картой», «… в казань а оплатить картой при
+# получении можно?»); not «а не» («человек, а не бот»).
+_LOOSE_BOUNDARY = re.compile(r",\s*|\s+(?=(?:и|а(?!\s+не\b))\s)", re.IGNORECASE)
+
+
+def split_loosely(text: str) -> list[str]:
+    """A question's pieces at a comma, «и» or «а», each of which asks something of its own —
+    a question word or a modal question in it, or a «?» at its end — or ``[]`` if fewer than
+    two or more than :data:`MAX_LOOSE_PIECES` (a story, not questions). Pieces are as long as
+    :func:`split_questions`' parts; a piece that asks nothing joins the one before.
+
+    Still too eager to trust alone — «что делать, если курьер не приехал, когда обещал» is
+    one question — so a reading of these pieces stands only when each of them is a confident
+    reading of its own, all different, one of them the reading of the whole
+    (:func:`nlu.model.confirmed_pieces`). «обмен и возврат товара», «прошла неделя а заказа
+    всё нет» ask nothing in a piece and stay whole."""
+    pieces: list[str] = []
+    for piece in _LOOSE_BOUNDARY.split(text):
+        if pieces and not (has_question(piece) or piece.rstrip().endswith("?")):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    if not all(has_question(p) or p.rstrip().endswith("?") for p in pieces):
+        return []
+    pieces = _joined(pieces, lambda part: MIN_WORDS_ASKED if part.endswith("?") else MIN_WORDS)
+    if not 2 <= len(pieces) <= MAX_LOOSE_PIECES:
+        return []
+    return pieces
 
 
 def _joined(pieces: list[str], least: Callable[[str], int]) -> list[str]:
