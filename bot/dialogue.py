@@ -152,11 +152,13 @@ class ButtonHandler:
     def match(self, turn: Turn) -> bool:
         from bot.stale_buttons import is_stale_flow
         from flows.engine import flow_of_entry_button
+        from flows.state import STOP_PAYLOAD as FLOW_STOP_PAYLOAD
 
         payload = turn.event.payload or ""
         if turn.event.kind is not InboundKind.BUTTON or not payload:
             return False
-        if payload.startswith("flow"):  # the flows' own, unless the flow is gone
+        if payload.startswith("flow") or payload == FLOW_STOP_PAYLOAD:
+            # the flows' own, unless the flow is gone
             return is_stale_flow(turn)
         return flow_of_entry_button(turn) is None  # the flow answers that entry
 

@@ -24,10 +24,11 @@ from bot.config import ProjectConfig
 from bot.dialogue import HANDOFF_PAYLOAD, LINK_PAYLOAD
 from bot.yamlio import ContentError, Problem, YamlDoc, load_yaml
 from flows.models import Flow
+from flows.state import STOP_PAYLOAD as FLOW_STOP_PAYLOAD
 from knowledge_base.models import KnowledgeBase
 from nlu.rasa_io import DataError, unused_rasa_parts
 
-FIXED_PAYLOADS = (HANDOFF_PAYLOAD, CANCEL_HANDOFF_PAYLOAD, LINK_PAYLOAD)
+FIXED_PAYLOADS = (HANDOFF_PAYLOAD, CANCEL_HANDOFF_PAYLOAD, LINK_PAYLOAD, FLOW_STOP_PAYLOAD)
 ACCEPTED = (
     "faq:<id записи>, flow:<id сценария>, /handoff_request, /cancel_handoff, /link "
     "или /<имя> для ответа utter_<имя>"

@@ -84,6 +84,10 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_chat_status_closed": _OFFLINE,
     # bot/linking.py
     "utter_link_code": frozenset({"code"}),
+    # bot/flow_leave.py: the question no longer asked («номер заказа»), else the flow's title
+    "utter_flow_stopped_asking": frozenset({"what"}),
+    "utter_flow_stopped": frozenset({"flow"}),
+    "utter_flow_cancel_which": frozenset({"what"}),
     # bot/order_answers.py: an FAQ entry's answer about the order whose number is known
     # (utter_faq_order_cancel_order_known); any entry id in place of the «*»
     "utter_faq_*_order_known": frozenset({"order_number"}),

@@ -8,7 +8,9 @@ a step's question is put and how a message answers it: :mod:`flows.questions`.
 
 A message inside a flow is read in this order (docs/flows.md):
 
-1. «отмена», «передумал, не надо» leave the flow (:func:`flows.answers.is_cancel`);
+1. «отмена», «передумал, не надо» leave the flow (:func:`flows.answers.is_cancel`), saying
+   what is no longer asked (``utter_flow_stopped_asking``); a bare «отменить» / «отмена» in a
+   flow about an order first asks whether the order is meant (``utter_flow_cancel_which``);
 2. the answer to the waiting question — its own button (flow, step and run in the payload),
    a typed «да» / «нее», the entity, the pattern — goes into the step's slot; a yes/no that
    says both or neither is asked again;
@@ -49,6 +51,7 @@ from bot import followup, why_not
 from bot.answering import NLUHandler
 from bot.dialogue import FallbackHandler, Turn, answer_entry
 from bot.events import InboundKind, Outbound
+from bot.flow_leave import stop, which
 from bot.handover import escalate
 from bot.order_topic import forget_ask
 from flows import more
@@ -58,7 +61,7 @@ from flows.models import Flow, Step
 from flows.questions import ask, fill, read_value
 from flows.recording import finish, save
 from flows.starting import START_PREFIX, Start, flow_of_entry_button, starting
-from flows.state import BUTTON_PREFIX, FlowState
+from flows.state import BUTTON_PREFIX, STOP_PAYLOAD, FlowState
 from flows.values import from_entity, from_pattern, noted, rejected_in, remembered, without_value
 from handoff.escalation import Reason
 from nlu.api import Decision
@@ -66,7 +69,6 @@ from nlu.api import Decision
 __all__ = ["BUTTON_PREFIX", "START_PREFIX", "FlowHandler", "flow_of_entry_button"]
 
 STALE_BUTTON_TEXT = "Этот вопрос уже закрыт. Если нужно что-то ещё — просто напишите."
-CANCELLED_TEXT = "Хорошо, отменил. Чем ещё могу помочь?"
 UNCLEAR_TEXT = "Не уверен, что понял вас правильно."
 FAILED = "utter_handoff_flow_failed"
 """Said before the hand-off when a step's answers ran out (``on_fail: handoff``)."""
@@ -86,7 +88,12 @@ class FlowHandler:
     def match(self, turn: Turn) -> bool:
         if self._state(turn) is not None:
             return turn.event.kind in (InboundKind.TEXT, InboundKind.BUTTON)
-        return starting(turn) is not None or _flow_button(turn) or more.waiting(turn)
+        return (
+            starting(turn) is not None
+            or _flow_button(turn)
+            or more.waiting(turn)
+            or turn.event.payload == STOP_PAYLOAD  # pressed after the flow ended: stale
+        )
 
     async def handle(self, turn: Turn) -> None:
         state = self._state(turn)
@@ -103,12 +110,14 @@ class FlowHandler:
         index = state.position(flow)
         step = flow.steps[index] if index is not None else None
         text = turn.event.text if turn.event.kind is InboundKind.TEXT else ""
+        if turn.event.kind is InboundKind.BUTTON and turn.event.payload == STOP_PAYLOAD:
+            stop(turn, flow, state, step)
+            return
         if text and is_cancel(text, no_too=step is not None and not step.buttons):
-            finish(turn, state)
-            # «передумал» was understood (the flow is left), not an FAQ miss: marked like input.
-            turn.message_data["flow"] = flow.id
-            turn.message_data["flow_cancelled"] = True
-            turn.say(Outbound(CANCELLED_TEXT), {"flow": flow.id, "cancelled": True})
+            if step is not None and which(turn, flow, step, text):
+                save(turn, state)  # the flow waits: a number typed now still answers it
+                return
+            stop(turn, flow, state, step)
             return
         if step is None or index is None:
             await self._step_gone(turn, state)

@@ -21,6 +21,8 @@ from typing import Any
 from flows.models import Flow, FlowButton, Step
 
 BUTTON_PREFIX = "flowbtn:"
+STOP_PAYLOAD = "/flow_stop"
+"""A button that leaves the running flow («Больше не спрашивать», flows/engine.py)."""
 
 
 @dataclass
