@@ -9,7 +9,7 @@ fragment after an answer («а на телек?»), a short reply to the options
 
 from __future__ import annotations
 
-from bot import after_clarify, choice, feedback, followup, repeats, why_not, yes_or_no
+from bot import after_clarify, answer_parts, choice, feedback, followup, repeats, why_not, yes_or_no
 from bot.dialogue import Turn, answer_entry, approve, greet, only_approval, operator_button
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.readings import clarify_options, several_questions, unclear_part
@@ -70,6 +70,8 @@ class NLUHandler:
                 # the answer just given did not help: a miss, not a second copy of it
                 await repeats.answer_again(turn, prediction.intent)
                 return
+            if await answer_parts.handled(turn, prediction.intent):
+                return  # another question about the long answer just given: its part
             conv.unknown_streak = 0
             await self._answer_intent(turn, prediction.intent)
             self._ask_unclear(turn, prediction, [prediction.intent])

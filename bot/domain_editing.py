@@ -41,6 +41,8 @@ _QUEUE = frozenset({"wait_minutes", "queue"})
 FILLED: Mapping[str, frozenset[str]] = {
     # bot/answering.py: «А про «…» уточните»
     "utter_clarify_part": frozenset({"question"}),
+    # bot/answer_parts.py: the sentences of the answer just given that a follow-up asks about
+    "utter_answer_part": frozenset({"part"}),
     # bot/yes_or_no.py: the «Да…» / «Нет…» sentence of the answer just given
     "utter_yes_or_no": frozenset({"answer"}),
     # bot/handover.py escalate: in working hours, out of them, with the order's number known

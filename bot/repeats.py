@@ -16,8 +16,10 @@ A re-ask is the customer's own question again: their message must say what their
 said (:func:`similar`: most of the words of the shorter one, by lemma, are in the other) — «как
 вернуть товар», «ну а как вернуть то?». A new question that the same entry happens to answer
 («а перенести можно?» after the courier's intervals, «а холодильник?» after the carrying
-upstairs) gets the answer again in full. Pronouns and «можно / нельзя» are not the question's
-words: «а они сгорят?», then «а потратить на доставку их можно», are two questions.
+upstairs) gets the part of a long answer that holds its words, or a pointer to the answer
+above (bot/answer_parts.py); a short answer again in full. Pronouns and «можно / нельзя» are
+not the question's words: «а они сгорят?», then «а потратить на доставку их можно», are two
+questions.
 
 Only the customer's previous message counts. A different question, «спасибо», a miss or an
 operator in between, and the next ask is a new one, answered in full — however often the
@@ -54,6 +56,9 @@ SHORT_ANSWER = 280
 LOOKBACK = 20
 """How many of the conversation's latest messages are read to find the previous question."""
 DETAIL = "repeated:"  # the escalation's detail: repeated:<entry id>
+# Replies that stand for the answer: this module's reminder, and bot/answer_parts.py's part of
+# it or pointer to it.
+_STANDS_FOR = frozenset({RESPONSE, "utter_answer_part", "utter_answer_above"})
 _LINK = re.compile(r"https?://\S+[^\s.,;:!?»)]")
 
 
@@ -160,7 +165,7 @@ def _still_says(turn: Turn, entry_id: str, text: str, data: dict[str, object]) -
     if entry is None:
         return False
     return (
-        data.get("response") == RESPONSE
+        data.get("response") in _STANDS_FOR
         or entry.render(turn.channel).text == text
         or order_answers.still_says(turn, entry, text, data)  # «Заказ № 12345678 можно…»
     )

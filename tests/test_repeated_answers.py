@@ -159,15 +159,25 @@ async def test_without_the_response_the_answer_is_sent_again(bot: TestBot) -> No
 
 
 @pytest.mark.parametrize(
-    ("question", "follow_up"),
-    [("доставка курьером интервал", "а перенести можно?"), ("подъём на этаж", "а холодильник?")],
+    ("question", "follow_up", "part"),
+    [
+        ("доставка курьером интервал", "а перенести можно?", "Перенести доставку на другой день"),
+        ("подъём на этаж", "а холодильник?", None),  # the answer says «крупная техника»
+    ],
 )
-async def test_a_new_question_the_same_entry_answers_is_answered_again(
-    bot: TestBot, question: str, follow_up: str
+async def test_a_new_question_the_same_entry_answers_is_no_re_ask(
+    bot: TestBot, question: str, follow_up: str, part: str | None
 ) -> None:
+    """Not «Я ответил на этот вопрос…» (it asks something else), nor the same long answer again
+    (QA D21, D23): the part of it that holds the question's words, or else «в ответе выше»
+    (bot/answer_parts.py, tests/test_answer_parts.py)."""
     alice = bot.customer("alice")
     [first] = await alice.say(question)
-    [again] = await alice.say(follow_up)  # was «Я ответил на этот вопрос…»
+    [again] = await alice.say(follow_up)
     assert not again.text.startswith(reminder(bot))
-    assert again.text == first.text
+    assert again.text != first.text
+    if part is None:
+        assert again.text.startswith("Всё, что я знаю об этом, — в ответе выше")
+    else:
+        assert part in again.text
     assert alice.last_outcome.owner is Owner.BOT

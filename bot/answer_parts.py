@@ -1,0 +1,147 @@
+"""Another question about the answer just given: the part of it that answers, not all of it again.
+
+«в какое время привозит курьер» — the intervals' answer — «а в выходные тоже доставляете?»: the
+NLU reads the same entry again, and the customer got the same long text twice, word for word
+(QA D21, D23, D2). The follow-up asks something the answer says somewhere, or does not say: so
+when a message is read as the entry the customer's previous message was answered with
+(:func:`bot.repeats.just_answered`) and that answer is longer than :data:`bot.repeats.SHORT_ANSWER`,
+the bot says ``utter_answer_part`` with ``{part}``, the sentences of the answer that hold the
+follow-up's own words (:func:`relevant_part`: «Курьеры работают каждый день, включая
+выходные…»), or, with none, ``utter_answer_above`` («в ответе выше — всё, что я знаю…»); both
+with the entry's buttons and «Позвать оператора». Neither is a miss: the customer decides.
+
+The same question again («как вернуть товар» twice, bot/repeats.py) keeps its reminder; a short
+answer is answered again whole, as is one an editor rewrote since (:func:`bot.repeats.just_answered`
+only counts an answer that still says what the customer read).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING
+
+from bot import followup, repeats
+from nlu.question_words import QUESTION_WORDS
+
+if TYPE_CHECKING:
+    from bot.dialogue import Turn
+
+PART = "utter_answer_part"
+ABOVE = "utter_answer_above"
+STEM = 5
+MAX_SENTENCES = 2
+"""More sentences than this holding the follow-up's words: they are the topic's words, and the
+part would be most of the answer again."""
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[А-ЯЁA-Z«\"(0-9•])")
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+# Words that say nothing of what is asked: pronouns, prepositions, particles, the question
+# words, «можно», «быть», «если».
+_NOT_ASKED = frozenset(
+    {
+        *QUESTION_WORDS,
+        *("а", "и", "или", "но", "ну", "же", "то", "так", "вот", "ли", "бы", "не", "ни"),
+        *("тоже", "также", "еще", "ещё", "уже", "только", "даже", "если", "тогда", "там"),
+        *("я", "мы", "вы", "ты", "он", "она", "оно", "они", "себя", "свой", "мой", "ваш"),
+        *("наш", "это", "этот", "тот", "такой", "весь", "у", "в", "во", "на", "с", "со", "по"),
+        *("о", "об", "за", "для", "от", "до", "из", "к", "ко", "при", "без", "про", "через"),
+        *("да", "нет", "можно", "нельзя", "надо", "нужно", "быть", "мочь", "есть", "как-то"),
+        *("скажите", "подсказать", "сказать", "подскажите", "пожалуйста"),
+    }
+)
+
+
+_DAYS = frozenset({"ежедневно", "выходной"})
+_ALSO = {
+    day: _DAYS
+    for day in ("суббота", "воскресенье", "воскресение", "выходной", "праздник", "праздничный")
+}
+"""A day off asked about is also what «ежедневно», «включая выходные» answer: «а в воскресенье
+работаете?» after «Магазины обычно работают ежедневно…»."""
+
+
+def relevant_part(question: str, answer: str) -> str | None:
+    """The sentences of ``answer`` (at most :data:`MAX_SENTENCES`, in its order) that hold the
+    most of ``question``'s own words (:func:`_score`); None if none holds one, or more than
+    :data:`MAX_SENTENCES` hold as many. A bullet («• при получении — картой…») comes after the
+    line it lists under («Оплатить заказ можно:»)."""
+    asked = _lemmas(question) - _NOT_ASKED
+    if not asked:
+        return None
+    asked |= {also for word in asked for also in _ALSO.get(word, ())}
+    sentences = _sentences(answer)
+    scores = [_score(asked, _lemmas(s)) for _, s in sentences]
+    best = max(scores, default=0.0)
+    if best == 0:
+        return None
+    chosen = [i for i, score in enumerate(scores) if score == best]
+    if len(chosen) > MAX_SENTENCES:
+        return None
+    lines: list[str] = []
+    for i in chosen:
+        header, sentence = sentences[i]
+        if header and header not in lines:
+            lines.append(header)
+        lines.append(sentence)
+    return "\n".join(lines)
+
+
+def _score(asked: set[str], said: set[str]) -> float:
+    """1 for each word asked that the sentence says, by lemma; ½ for one it says only in
+    another form of the same stem (:data:`STEM` letters: «оформить» — «оформляется»,
+    «доставляете» — «доставку»), so the sentence with the very word wins."""
+    stems = {w[:STEM] for w in said if len(w) >= STEM}
+    return sum(
+        1.0 if word in said else 0.5 if len(word) >= STEM and word[:STEM] in stems else 0.0
+        for word in asked
+    )
+
+
+def _sentences(answer: str) -> list[tuple[str, str]]:
+    """(the line a bullet lists under, or "", the sentence) for each sentence of ``answer``."""
+    out: list[tuple[str, str]] = []
+    header = ""
+    for line in answer.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        bullet = line.startswith(("•", "-", "—"))
+        for sentence in _SENTENCE_END.split(line):
+            out.append((header if bullet else "", sentence.strip()))
+        if not bullet:
+            header = line if line.endswith(":") else ""
+    return out
+
+
+def _lemmas(text: str) -> set[str]:
+    from nlu.text import lemma
+
+    return {lemma(w) for w in _WORD.findall(text.lower().replace("ё", "е"))}
+
+
+async def handled(turn: Turn, entry_id: str) -> bool:
+    """Answer a follow-up read as ``entry_id``, the answer just given, with its part (or the
+    pointer to it); False when the answer is to be given in full."""
+    from bot.dialogue import operator_button
+
+    entry = turn.kb.get(entry_id)
+    responses = turn.domain.responses
+    if entry is None or entry.human_only or PART not in responses or ABOVE not in responses:
+        return False
+    answer = entry.render(turn.channel)
+    if len(answer.text) <= repeats.SHORT_ANSWER:
+        return False
+    if await repeats.just_answered(turn) != entry_id:
+        return False
+    part = relevant_part(turn.event.text, answer.text)
+    if part is not None:
+        response, said = PART, turn.domain.render(PART, turn.channel, part=part)
+    else:
+        response, said = ABOVE, turn.domain.render(ABOVE, turn.channel)
+    own = said.buttons or (operator_button(),)
+    message = dataclasses.replace(said, buttons=(*answer.buttons, *own))
+    turn.conversation.unknown_streak = 0
+    turn.say(message, {"response": response, "faq": entry_id})
+    turn.conversation.context = followup.remember(turn.conversation.context, entry_id, turn.now)
+    return True
