@@ -385,6 +385,7 @@ class FallbackHandler:
 
 def default_handlers() -> list[Handler]:
     from bot.answering import NLUHandler
+    from bot.offered_number import NumberAtChoiceHandler
     from flows.engine import FlowHandler
 
     return [
@@ -398,6 +399,7 @@ def default_handlers() -> list[Handler]:
         AttachmentHandler(),
         EscalationHandler(),
         OrderForTopicHandler(),  # «заказ 34567890» after «пришлите номер заказа»
+        NumberAtChoiceHandler(),  # «12345678» at «[Отменить заказ] [Заказ отменили без меня]»
         FlowHandler(),
         NLUHandler(),
         FallbackHandler(),

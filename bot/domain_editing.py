@@ -86,6 +86,8 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_chat_status_closed": _OFFLINE,
     # bot/linking.py
     "utter_link_code": frozenset({"code"}),
+    # bot/offered_number.py: the number typed instead of pressing an option
+    "utter_clarify_order_number": frozenset({"order_number"}),
     # bot/flow_leave.py: the question no longer asked («номер заказа»), else the flow's title
     "utter_flow_stopped_asking": frozenset({"what"}),
     "utter_flow_stopped": frozenset({"flow"}),
