@@ -386,6 +386,7 @@ class FallbackHandler:
 def default_handlers() -> list[Handler]:
     from bot.answering import NLUHandler
     from bot.offered_number import NumberAtChoiceHandler
+    from bot.phone_given import PhoneForCaseHandler
     from flows.engine import FlowHandler
 
     return [
@@ -400,6 +401,7 @@ def default_handlers() -> list[Handler]:
         EscalationHandler(),
         OrderForTopicHandler(),  # «заказ 34567890» after «пришлите номер заказа»
         NumberAtChoiceHandler(),  # «12345678» at «[Отменить заказ] [Заказ отменили без меня]»
+        PhoneForCaseHandler(),  # «ТЕЛЕФОН 89161234567» after an answer: a person with it
         FlowHandler(),
         NLUHandler(),
         FallbackHandler(),

@@ -86,6 +86,8 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_chat_status_closed": _OFFLINE,
     # bot/linking.py
     "utter_link_code": frozenset({"code"}),
+    # bot/phone_given.py: the phone as typed and the answered entry's title
+    "utter_handoff_phone_kept": frozenset({"phone", "topic"}),
     # bot/offered_number.py: the number typed instead of pressing an option
     "utter_clarify_order_number": frozenset({"order_number"}),
     # bot/flow_leave.py: the question no longer asked («номер заказа»), else the flow's title

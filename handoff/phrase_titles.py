@@ -50,6 +50,7 @@ TITLES = {
     "utter_handoff_cancel_inactive": "Отмена вызова, которого уже нет",
     "utter_handoff_cancel_offer": "Клиент, возможно, отменяет вызов: кнопка отмены",
     "utter_handoff_resumed": "Клиент передумал отменять вызов",
+    "utter_handoff_phone_kept": "Клиент оставил телефон после ответа",
     "utter_clarify_order_number": "Номер заказа вместо выбора варианта",
     "utter_flow_stopped_asking": "Клиент вышел из сценария: больше не спрашиваю…",
     "utter_flow_stopped": "Клиент вышел из сценария",
