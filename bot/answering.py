@@ -9,7 +9,17 @@ fragment after an answer («а на телек?»), a short reply to the options
 
 from __future__ import annotations
 
-from bot import after_clarify, answer_parts, choice, feedback, followup, repeats, why_not, yes_or_no
+from bot import (
+    advice_failed,
+    after_clarify,
+    answer_parts,
+    choice,
+    feedback,
+    followup,
+    repeats,
+    why_not,
+    yes_or_no,
+)
 from bot.dialogue import Turn, answer_entry, approve, greet, only_approval, operator_button
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.readings import clarify_options, several_questions, unclear_part
@@ -66,6 +76,8 @@ class NLUHandler:
                 options = [(e.title, f"faq:{e.id}") for e in topic]
                 self._ask(turn, "utter_clarify_topic", options)
                 return
+            if await advice_failed.handled(turn, prediction.intent):
+                return  # «курьер отказался», «уже сказал…!!!» after the answer: a person
             if await self._asked_again(turn, prediction.intent):
                 # the answer just given did not help: a miss, not a second copy of it
                 await repeats.answer_again(turn, prediction.intent)
@@ -134,8 +146,8 @@ class NLUHandler:
         extra = turn.prediction.extra if turn.prediction is not None else {}
         if followup.is_substitution(turn.event.text) or followup.WHEN in extra:
             return False  # «а на телек?», «а 1 января?»: another detail of the same answer
-        if followup.WHAT_NOW in extra or followup.TOPIC in extra:
-            # «что делать-то?», «пишет ошибка 3ds» right after the answer: it did not help
+        if followup.WHAT_NOW in extra:
+            # «что делать-то?» right after the answer: it did not help
             return await repeats.just_answered(turn) == intent
         return await repeats.asked_again(turn, intent)
 

@@ -38,7 +38,8 @@ entry's links and «Позвать оператора»; the next miss hands ove
 A message the NLU could only guess at whose first guess is the entry just answered
 (:func:`in_topic`: «пишет ошибка 3ds» after the answer why a payment fails, alone «Уточните: Не
 проходит оплата / Привезли не тот товар») is about that topic: read as that entry, marked
-``followup_topic``, and — right after its answer — handled as the answer asked again. The topic
+``followup_topic``, and — right after its answer — a re-ask only in the words of the question
+(bot/repeats.py), else the part of the answer about it (bot/answer_parts.py). The topic
 under way is never offered as if it were new: when it is a later guess, «Уточните…» offers
 only the guesses before it (:func:`before_topic`).
 

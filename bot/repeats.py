@@ -13,7 +13,7 @@ reaches ``handoff.not_understood_limit`` and goes to a person with reason ``not_
 (``utter_handoff_not_understood``, bot/handover.py).
 
 A re-ask is the customer's own question again: their message must say what their previous one
-said (:func:`similar`: most of the words of the shorter one, by lemma, are in the other) — «как
+said (:func:`similar`: half the words of each one, by lemma, are in the other) — «как
 вернуть товар», «ну а как вернуть то?». A new question that the same entry happens to answer
 («а перенести можно?» after the courier's intervals, «а холодильник?» after the carrying
 upstairs) gets the part of a long answer that holds its words, or a pointer to the answer
@@ -63,7 +63,7 @@ _LINK = re.compile(r"https?://\S+[^\s.,;:!?»)]")
 
 
 SIMILAR = 0.5
-"""The share of the shorter message's words (lemmas, fillers aside) the other must have."""
+"""The share of either message's words (lemmas, fillers aside) the other must have."""
 _FILLERS = frozenset(
     [
         "а",
@@ -117,13 +117,15 @@ async def asked_again(turn: Turn, entry_id: str) -> bool:
 
 
 def similar(text: str, other: str) -> bool:
-    """«ну а как вернуть то?» and «как вернуть товар»: at least :data:`SIMILAR` of the shorter
-    one's words (by lemma) are in the other; «а перенести можно?» and «доставка курьером
-    интервал» are not."""
+    """«ну а как вернуть то?» and «как вернуть товар»: at least :data:`SIMILAR` of each one's
+    words (by lemma) are in the other; «а перенести можно?» and «доставка курьером интервал» are
+    not, nor is a longer question that only shares a word or two with a short one: «а если
+    бракованный товар был куплен по акции…» after «Товар с браком», «отпишите меня от смс номер
+    89261234567» after «СТОП СМС» ask something new (QA 3 QA39, QA41)."""
     a, b = _lemmas(text), _lemmas(other)
     if not a or not b:
         return False
-    return len(a & b) >= SIMILAR * min(len(a), len(b))
+    return len(a & b) >= SIMILAR * max(len(a), len(b))
 
 
 def _lemmas(text: str) -> set[str]:

@@ -275,7 +275,9 @@ async def test_a_guess_at_the_topic_under_way_is_not_offered_as_new(bot: TestBot
     replies = await alice.say("пишет ошибка 3ds")  # was «Уточните…: Не проходит оплата / …»
     assert not replies[0].text.startswith("Уточните")
     assert "Не проходит оплата" not in alice.buttons()
-    assert replies[0].text.startswith("Я ответил на этот вопрос в сообщении выше")
+    # a new detail of the topic, not the question again: the part of the answer about it
+    # (bot/answer_parts.py), not «Я ответил на этот вопрос выше» (QA 3 Q7)
+    assert replies[0].text.startswith("Об этом в ответе выше:")
     assert "Позвать оператора" in alice.buttons()
     bob = bot.customer("bob")  # the same words first thing: a guess, asked about
     replies = await bob.say("пишет ошибка 3ds")
