@@ -86,6 +86,10 @@ FILLED: Mapping[str, frozenset[str]] = {
     "utter_chat_status_closed": _OFFLINE,
     # bot/linking.py
     "utter_link_code": frozenset({"code"}),
+    # bot/handover.py: the customer described the question already
+    "utter_handoff_described": _WAIT,
+    "utter_handoff_offline_described": _OFFLINE,
+    "utter_handoff_offline_special_day_described": _OFFLINE,
     # bot/phone_given.py: the phone as typed and the answered entry's title
     "utter_handoff_phone_kept": frozenset({"phone", "topic"}),
     # bot/offered_number.py: the number typed instead of pressing an option

@@ -22,6 +22,7 @@ promises the estimate as before (``utter_handoff``).
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ from bot import cancel, case_details, followup
 from bot.ownership import Owner
 from bot.storage import repo
 from bot.storage.models import Customer, Message
-from handoff import routing, team_hours, waiting
+from handoff import escalation, routing, team_hours, waiting
 from handoff.escalation import REASON_TITLES, Reason
 
 if TYPE_CHECKING:
@@ -56,6 +57,11 @@ OFFLINE_WAIT = "utter_handoff_offline_wait"
 request for details those words may already have answered."""
 
 RECENT_MESSAGES = 20
+DESCRIBED = "_described"
+"""The suffix of a hand-over phrase for a customer who described the question already."""
+DESCRIBED_MESSAGES = 6  # the customer's latest messages read for a description
+DESCRIBED_WORDS = 4  # «у меня пропали бонусы»: words that make a description
+_WORDS = re.compile(r"\w+")
 """How many of the conversation's latest customer messages are read for an order number."""
 
 
@@ -94,15 +100,45 @@ async def known_order(turn: Turn) -> str | None:
     return None
 
 
-def _variant(turn: Turn, name: str, order: str | None) -> tuple[str, dict[str, object]]:
-    """``name``, or its ``_order_known`` variant with ``{order_number}`` when that applies."""
+def _variant(
+    turn: Turn, name: str, order: str | None, described: bool = False
+) -> tuple[str, dict[str, object]]:
+    """``name``, or its ``_order_known`` variant with ``{order_number}`` when that applies, or
+    its ``_described`` variant when the customer has described the question already (no
+    «Опишите вопрос подробно…» after a long description, QA 3 Q10)."""
     known = f"{name}_order_known"
     if order and known in turn.domain.responses:
         return known, {"order_number": order}
+    if described and f"{name}{DESCRIBED}" in turn.domain.responses:
+        return f"{name}{DESCRIBED}", {}
     return name, {}
 
 
-def _say_nobody_online(turn: Turn, order_number: str | None, *, announced: bool) -> bool:
+async def described(turn: Turn) -> bool:
+    """Has the customer described the question in this conversation — a message of
+    :data:`DESCRIBED_WORDS` words or more among the latest, that is no call for a person
+    («позовите оператора, пожалуйста, очень нужно»)? This message counts too."""
+    recent = await turn.session.scalars(
+        select(Message.text)
+        .where(
+            Message.conversation_id == turn.conversation.id,
+            Message.author == "customer",
+            Message.kind == "message",
+        )
+        .order_by(Message.id.desc())
+        .limit(DESCRIBED_MESSAGES)
+    )
+    texts = [turn.event.text, *recent]
+    return any(
+        len(_WORDS.findall(text or "")) >= DESCRIBED_WORDS
+        and escalation.calls_for_person(text) is None
+        for text in texts
+    )
+
+
+def _say_nobody_online(
+    turn: Turn, order_number: str | None, *, announced: bool, told: bool = False
+) -> bool:
     """In working hours with nobody of the team online: say that no operator is at their place
     now, the question waits in the queue and a colleague answers here once back — no minutes.
     ``utter_handoff_nobody_online`` (``_order_known`` with the number), or after a hand-off
@@ -113,7 +149,7 @@ def _say_nobody_online(turn: Turn, order_number: str | None, *, announced: bool)
             return False
         turn.utter(NOBODY_WAIT)
         return True
-    name, order = _variant(turn, NOBODY_ONLINE, order_number)
+    name, order = _variant(turn, NOBODY_ONLINE, order_number, told)
     if name not in turn.domain.responses:
         return False
     turn.say(turn.domain.render(name, turn.channel, **order), {"response": name})
@@ -168,6 +204,7 @@ async def escalate(
     case_details.pass_on(turn, more.drop(turn))
     conv.team = team or conv.team or cfg.default_team
     order_number = await known_order(turn)
+    told = await described(turn)  # no «Опишите вопрос подробно» after a description
     context = dict(conv.context or {})
     context["escalation"] = {
         "reason": reason.value,
@@ -212,7 +249,7 @@ async def escalate(
         # «Оператор Анна уже читает…» is the whole news: «подключится примерно через 1 минуту»
         # just before it would only contradict it. Without it, the hand-off with the minute.
         if not joined:
-            name, order = _variant(turn, "utter_handoff", order_number)
+            name, order = _variant(turn, "utter_handoff", order_number, told)
             said = turn.domain.render(
                 name, turn.channel, wait_minutes=team_hours.plural_minutes(1), **order
             )
@@ -234,13 +271,13 @@ async def escalate(
         special = "utter_handoff_offline_special_day"
         holiday = team_hours.is_special_day(cfg.working_hours, turn.now)
         if holiday and special in turn.domain.responses:
-            name, order = special, {}
+            name, order = _variant(turn, special, None, told)
         elif announced and order_number is None and OFFLINE_WAIT in turn.domain.responses:
             # The caller's words knew what the customer has («найдём заказ по телефону»):
             # no generic «…укажите номер заказа» after them, only when the team is back.
             name, order = OFFLINE_WAIT, {}
         else:
-            name, order = _variant(turn, "utter_handoff_offline", order_number)
+            name, order = _variant(turn, "utter_handoff_offline", order_number, told)
         back_at = team_hours.format_back_at(back, turn.now)
         hours = team_hours.usual_hours(cfg.working_hours)
         turn.say(
@@ -250,7 +287,9 @@ async def escalate(
         return
     else:
         expected = await waiting.expected_wait_minutes(turn.session, conv, cfg)
-        if expected.nobody_online and _say_nobody_online(turn, order_number, announced=announced):
+        if expected.nobody_online and _say_nobody_online(
+            turn, order_number, announced=announced, told=told
+        ):
             # No minutes said, so none can be late (handoff/waiting.py): the first colleague
             # back takes it («Оператор … уже читает»).
             waiting.forget(conv)
@@ -258,7 +297,7 @@ async def escalate(
         wait = expected.minutes
         waiting.promise(conv, turn.now + timedelta(minutes=wait))
     if not announced:
-        name, order = _variant(turn, "utter_handoff", order_number)
+        name, order = _variant(turn, "utter_handoff", order_number, told)
         wait_text = team_hours.plural_minutes(wait)
         turn.say(
             turn.domain.render(name, turn.channel, wait_minutes=wait_text, **order),

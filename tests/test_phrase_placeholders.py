@@ -179,8 +179,16 @@ class _Reader:
             first = target.elts[0]
             called = getattr(value.func, "id", "")
             if called == "_variant" and isinstance(first, ast.Name) and first.id == name:
-                base = _literal(value.args[1], module, self.constants) or []
-                return [*base, *(f"{b}_order_known" for b in base)]
+                arg = value.args[1]
+                base = _literal(arg, module, self.constants)
+                if base is None and isinstance(arg, ast.Name):  # a local: follow it
+                    base = self._names(module, function, call, arg)
+                base = base or []
+                # bot/handover.py: with ``described`` passed, its ``_described`` variant too
+                told = [f"{b}_described" for b in base] if len(value.args) > 3 else []
+                no_order = isinstance(value.args[2], ast.Constant) and value.args[2].value is None
+                known = [] if no_order else [f"{b}_order_known" for b in base]
+                return [*base, *known, *told]
             return None
         if isinstance(target, ast.Name) and target.id == name:
             return _literal(value, module, self.constants)
