@@ -26,10 +26,12 @@ operator button (was «не понял»).
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import choice, helpful, repeats, typed_score
 from bot.events import InboundKind
+from bot.followup import LAST_FAQ
 from bot.handover import escalate
 from handoff.escalation import Reason
 from nlu.api import Decision
@@ -203,11 +205,28 @@ async def _scored(turn: Turn, given: int) -> bool:
     name = "utter_affirm" if helped else "utter_deny"
     if name not in turn.domain.responses:
         return False
+    if (last := _answered_lately(turn)) is not None:
+        # «круто», then «оцениваю на 5 звезд»: the score is the last answer's, recorded as its
+        # «👍/👎» typed (QA 3 Q13: it was thanked for and lost); no second «Рад, что помог».
+        turn.message_data["helpful"] = {"entry": last, "value": helped, "typed": True}
     message = turn.domain.render(name, turn.channel)
     if not helped and not message.buttons:
         message = type(message)(text=message.text, buttons=(operator_button(),))
     turn.say(message, {"response": name, "score": given})
     return True
+
+
+def _answered_lately(turn: Turn) -> str | None:
+    """The entry the bot answered last in this conversation, within the follow-up window."""
+    last = (turn.conversation.context or {}).get(LAST_FAQ)
+    if not isinstance(last, dict) or str(last.get("id", "")) not in turn.kb:
+        return None
+    try:
+        at = datetime.fromisoformat(str(last.get("at", "")))
+    except ValueError:
+        return None
+    window = timedelta(minutes=turn.config.policy.followup_window_minutes)
+    return str(last["id"]) if turn.now - at <= window else None
 
 
 def declined(turn: Turn) -> bool:
