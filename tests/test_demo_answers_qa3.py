@@ -39,7 +39,7 @@ async def test_a_caller_asking_for_the_sms_code_is_not_us_and_a_person_checks(
     alice = bot.customer("alice")
     answer, *_ = await alice.say(question)
     assert answer.text.startswith(FRAUD)
-    assert "Выйти на всех устройствах" in answer.text and "позвоните в банк" in answer.text
+    assert "Выйти на всех устройствах" in answer.text and "свяжитесь с банком" in answer.text
     assert alice.last_outcome.owner is Owner.QUEUED  # answered first, then a person
 
 
