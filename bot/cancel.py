@@ -41,6 +41,8 @@ TOO_LATE = "utter_handoff_cancel_too_late"
 INACTIVE = "utter_handoff_cancel_inactive"
 OFFER = "utter_handoff_cancel_offer"
 RESUMED = "utter_handoff_resumed"
+WRONG_CHAT = "utter_handoff_cancel_wrong_chat"
+"""«ой извините не туда» while queued: withdraw the request? «Да, отменить обращение» / «Нет»."""
 CANCELLED_KEY = "cancelled_escalation"
 """The context of the request taken back, kept for the customer's next message only."""
 
@@ -100,6 +102,12 @@ _MAYBE = re.compile(
     r"\bне\s+(?:нужн\w*|надо|нужен|актуальн\w*)\b|\bнеактуальн\w*|\bотбой\b|\bпроехали\b|"
     r"\bпередумал\w*|\bразобрал(?:ся|ась)\b|\bсправил(?:ся|ась)\b|\bрешил(?:ся|ось|ась)\b|"
     r"\bотмен\w*\s+(?:вызов|запрос|обращени|заявк)"
+)
+# «ой извините не туда», «не туда написал», «не в тот чат», «случайно отправил»: the message (and
+# maybe the request) was not meant for this chat.
+_WRONG_CHAT = re.compile(
+    r"\bне\s+туда\b|\bне\s+в\s+(?:тот|этот)\s+(?:чат|диалог)|"
+    r"\bслучайно\s+(?:написал\w*|нажал\w*|отправил\w*)|\bошиб\w*\s+(?:чатом|диалогом)"
 )
 _CALLS = re.compile(r"\bпозов\w*|\bзовите\b|\bсоедин\w*|\bподключ\w*")
 # «а нет, всё таки надо», «всё-таки нужен оператор», «нет, надо»: right after a cancel, the
@@ -162,12 +170,26 @@ def might_cancel(text: str) -> bool:
     )
 
 
+def wrong_chat(text: str) -> bool:
+    """«ой извините не туда», «не туда написал»: written here by mistake (QA 3 Q13)."""
+    words = " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
+    return _WRONG_CHAT.search(words) is not None and escalation.calls_for_person(text) is None
+
+
 def offer(turn: Turn) -> bool:
     """A queued customer's message that may be a cancel (:func:`might_cancel`): the
     «Отменить вызов оператора» button offered in so many words (``utter_handoff_cancel_offer``),
-    whatever the throttle on acknowledgements. False when it is no such message (or the project
-    has no such response)."""
+    whatever the throttle on acknowledgements. «ой извините не туда» (:func:`wrong_chat`) is
+    asked about with ``utter_handoff_cancel_wrong_chat`` («Да, отменить обращение» / «Нет»).
+    False when it is no such message (or the project has no such response)."""
     event = turn.event
+    if (
+        event.kind is InboundKind.TEXT
+        and WRONG_CHAT in turn.domain.responses
+        and wrong_chat(event.text)
+    ):
+        turn.utter(WRONG_CHAT)
+        return True
     if event.kind is not InboundKind.TEXT or OFFER not in turn.domain.responses:
         return False
     if not might_cancel(event.text):

@@ -50,6 +50,8 @@ TITLES = {
     "utter_handoff_cancel_inactive": "Отмена вызова, которого уже нет",
     "utter_handoff_cancel_offer": "Клиент, возможно, отменяет вызов: кнопка отмены",
     "utter_handoff_resumed": "Клиент передумал отменять вызов",
+    "utter_handoff_cancel_wrong_chat": "Клиент написал не туда: отменить обращение?",
+    "utter_handoff_kept": "Клиент не отменяет обращение",
     "utter_handoff_described": "Передача оператору, вопрос уже описан",
     "utter_handoff_nobody_online_described": "Никого нет на месте, вопрос уже описан",
     "utter_handoff_offline_described": "Нерабочее время, вопрос уже описан",
