@@ -16,6 +16,7 @@ from bot import (
     choice,
     feedback,
     followup,
+    next_step,
     repeats,
     why_not,
     yes_or_no,
@@ -39,6 +40,8 @@ class NLUHandler:
     async def handle(self, turn: Turn) -> None:
         assert turn.prediction is not None
         if await yes_or_no.handled(turn):  # «так есть или нет?» after an answer: no «нет»
+            return
+        if await next_step.handled(turn):  # «и?», «а дальше» after an answer: nothing more
             return
         if await feedback.handled(turn):  # «не помогло» after an answer, «нет» to options
             return
@@ -84,6 +87,8 @@ class NLUHandler:
                 return
             if await answer_parts.handled(turn, prediction.intent):
                 return  # another question about the long answer just given: its part
+            if await next_step.denied_again(turn, prediction.intent):
+                return  # «нет», «нет»: a colleague offered, not «Понял. Напишите…» again
             conv.unknown_streak = 0
             await self._answer_intent(turn, prediction.intent)
             self._ask_unclear(turn, prediction, [prediction.intent])

@@ -169,6 +169,14 @@ def refers_back(text: str) -> bool:
     return words[0] == "так" or bool(set(words) & _ANAPHORA)
 
 
+def last_entry(
+    context: dict[str, Any] | None, kb: KnowledgeBase, config: ProjectConfig, now: datetime
+) -> FAQEntry | None:
+    """The entry the bot answered last in this conversation, if within the follow-up window
+    (bot/next_step.py)."""
+    return _last_entry(context, kb, config, now)
+
+
 def _last_entry(
     context: dict[str, Any] | None, kb: KnowledgeBase, config: ProjectConfig, now: datetime
 ) -> FAQEntry | None:
