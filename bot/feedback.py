@@ -110,6 +110,12 @@ _IMPATIENT = frozenset(
 """«ну и?», «и что?» after an answer: the customer waits for more — not thanks."""
 _POLITE = frozenset(["спасибо", "спс", "благодарю", "надо", "нужно"])
 _HELPED = frozenset(["помогло", "помог", "помогли", "помогает"])
+_PLEASED = frozenset(
+    ["круто", "супер", "класс", "классно", "отлично", "здорово", "замечательно", "огонь"]
+)
+"""A pleased «круто», «супер!» right after an answer: thanked for as «спасибо» is
+(``utter_affirm``), not chitchat («Поболтать я не мастер…», QA 3 Q13, QA44); no rating — a
+score typed next is still the answer's (:func:`_scored`)."""
 _DECLINED = frozenset(
     [
         "нет",
@@ -156,6 +162,12 @@ def verdict(text: str) -> bool | None:
     return None
 
 
+def _pleased(text: str) -> bool:
+    """«круто», «супер, спасибо», «отлично!» — and nothing else."""
+    words = [w for w in _words(text) if w not in _FILLERS]
+    return bool(words) and all(w in _PLEASED for w in words)
+
+
 def declines(text: str) -> bool:
     """«нет», «другое», «ничего из этого», «нет, не то»: none of the options offered."""
     words = _words(text)
@@ -181,6 +193,11 @@ async def handled(turn: Turn) -> bool:
     given = typed_score.score(text)
     if given is not None and not turn.offered:
         return await _scored(turn, given)
+    if _pleased(text) and "utter_affirm" in turn.domain.responses:
+        if await repeats.just_answered(turn) is None:
+            return False
+        turn.say(turn.domain.render("utter_affirm", turn.channel), {"response": "utter_affirm"})
+        return True
     helped = verdict(text)
     if helped is None:
         return False

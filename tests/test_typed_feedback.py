@@ -153,3 +153,13 @@ def test_which_messages_are_verdicts() -> None:
     assert verdict("и") is None and verdict("спасибо") is None
     assert declines("Нет") and declines("другое") and declines("нет, ничего из этого")
     assert not declines("другое хочу спросить: где мой заказ")
+
+
+@pytest.mark.parametrize("typed", ["круто", "супер, спасибо", "отлично!"])
+async def test_a_pleased_word_after_an_answer_is_thanked_for(bot: TestBot, typed: str) -> None:
+    """QA 3 Q13, QA44: «круто» after the returns' answer was «Поболтать я не мастер…»."""
+    vera = bot.customer("vera")
+    await vera.say("как вернуть товар")
+    [reply] = await vera.say(typed)
+    assert reply.text == said(bot, "utter_affirm")
+    assert vera.last_outcome.owner is Owner.BOT
