@@ -61,6 +61,14 @@ _ALSO = {
 работаете?» after «Магазины обычно работают ежедневно…»."""
 
 
+_PRICE_ASKED = frozenset({"стоить", "стоимость", "цена", "почем", "платный", "обойтись"})
+_PRICE_SAID = re.compile(r"\d\s*(?:₽|руб)|бесплатн", re.IGNORECASE)
+_PRICE = "#price"
+"""«и сколько стоит» after the installation's answer asks its sentence with the prices («…— от 1 990
+₽»), which says none of the question's words (QA 3 Q8, QA1): a question of price
+(:data:`_PRICE_ASKED`) also finds a sentence with a sum in roubles or «бесплатно»."""
+
+
 def relevant_part(question: str, answer: str) -> str | None:
     """The sentences of ``answer`` (at most :data:`MAX_SENTENCES`, in its order) that hold the
     most of ``question``'s own words (:func:`_score`); None if none holds one, or more than
@@ -70,8 +78,10 @@ def relevant_part(question: str, answer: str) -> str | None:
     if not asked:
         return None
     asked |= {also for word in asked for also in _ALSO.get(word, ())}
+    if asked & _PRICE_ASKED:
+        asked.add(_PRICE)
     sentences = _sentences(answer)
-    scores = [_score(asked, _lemmas(s)) for _, s in sentences]
+    scores = [_score(asked, _said(s)) for _, s in sentences]
     best = max(scores, default=0.0)
     if best == 0:
         return None
@@ -112,6 +122,12 @@ def _sentences(answer: str) -> list[tuple[str, str]]:
         if not bullet:
             header = line if line.endswith(":") else ""
     return out
+
+
+def _said(sentence: str) -> set[str]:
+    """The sentence's lemmas, and :data:`_PRICE` when it names a price."""
+    said = _lemmas(sentence)
+    return said | {_PRICE} if _PRICE_SAID.search(sentence) else said
 
 
 def _lemmas(text: str) -> set[str]:

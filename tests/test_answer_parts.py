@@ -93,3 +93,21 @@ def test_the_part_is_the_sentences_with_the_questions_own_words() -> None:
     assert relevant_part("а наличными?", text) == "Оплатить можно:\n• наличными до 100 000 ₽."
     assert relevant_part("а если меня не будет дома?", text) is None  # no word of it there
     assert relevant_part("а как?", text) is None  # nothing asked but the question word
+
+
+async def test_how_much_after_the_installation_gets_its_prices(bot: TestBot) -> None:
+    """«и сколько стоит» says none of the words of the sentence with the prices (QA 3 Q8, QA1):
+    was the pointer to the whole answer."""
+    alice = bot.customer("alice")
+    await alice.say("установка техники")
+    assert alice.last_text == answer(bot, "installation_service")
+    [reply] = await alice.say("и сколько стоит")
+    assert reply.text.startswith("Об этом в ответе выше:")
+    assert "от 1 990 ₽" in reply.text
+    assert "Установка в стоимость доставки не входит" not in reply.text
+
+
+def test_a_price_question_finds_the_sentence_with_a_sum() -> None:
+    text = "Мастер приедет в удобный день. Подключение стиральной машины — от 1 990 ₽."
+    assert relevant_part("а сколько стоит?", text) == "Подключение стиральной машины — от 1 990 ₽."
+    assert relevant_part("а цена какая", text) == "Подключение стиральной машины — от 1 990 ₽."
