@@ -14,6 +14,7 @@ from bot import (
     after_clarify,
     answer_parts,
     choice,
+    clarify_details,
     feedback,
     followup,
     next_step,
@@ -99,6 +100,8 @@ class NLUHandler:
                 # Not sure: ask, and count it as a miss until the customer picks an option.
                 conv.unknown_streak += 1
                 self._ask(turn, "utter_clarify", options)
+                # the order number and address it gave go with the option picked (QA 3 Q5)
+                clarify_details.keep(turn, [p.removeprefix("faq:") for _, p in options])
                 return
         if only_approval(turn.event.text) and "utter_affirm" in turn.domain.responses:
             approve(turn)  # «👍» after an answer: no question, and no miss

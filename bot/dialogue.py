@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import after_clarify, cancel, feedback, followup, helpful, linking, order_answers
+from bot import (
+    after_clarify,
+    cancel,
+    clarify_details,
+    feedback,
+    followup,
+    helpful,
+    linking,
+    order_answers,
+)
 from bot.config import Domain, ProjectConfig
 from bot.events import Button, Inbound, InboundKind, Outbound
 from bot.handover import escalate, known_order
@@ -326,6 +335,8 @@ async def answer_entry(turn: Turn, entry_id: str, *, ask_helpful: bool = False) 
     context = followup.remember(turn.conversation.context, entry_id, turn.now)
     context = remember_ask(context, entry, turn.now)  # «пришлите номер заказа»
     turn.conversation.context = {**context, "faq_ids": faq_ids}
+    # an option picked for a message that gave the number: to a person with it (QA 3 Q5)
+    await clarify_details.handed_over(turn, entry)
 
 
 def _starts_flow(turn: Turn) -> bool:
