@@ -171,3 +171,11 @@ async def test_a_sigh_of_regret_is_no_complaint(bot: TestBot) -> None:
     assert not any("Уточните" in m.text for m in told)
     assert not any(b.title.startswith("Жалоба") for m in told for b in m.buttons)
     assert alice.last_outcome.owner is Owner.BOT
+
+
+async def test_when_the_compensation_bonuses_come(bot: TestBot) -> None:
+    """QA30: after «…начислим 500 Вольт-бонусов за сорванную доставку» «а бонусы когда
+    начислят» got the programme's 14 days for purchases, not the compensation's timing."""
+    alice = bot.customer("alice")
+    [answer] = await alice.say("когда зачислят обещанные 500 бонусов за сорванную доставку")
+    assert "бонусы-компенсацию" in answer.text and "3 рабочих дней" in answer.text
