@@ -26,6 +26,7 @@ from nlu.question_words import QUESTION_WORDS
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
+    from bot.events import Outbound
 
 PART = "utter_answer_part"
 ABOVE = "utter_answer_above"
@@ -139,8 +140,6 @@ def _lemmas(text: str) -> set[str]:
 async def handled(turn: Turn, entry_id: str) -> bool:
     """Answer a follow-up read as ``entry_id``, the answer just given, with its part (or the
     pointer to it); False when the answer is to be given in full."""
-    from bot.dialogue import operator_button
-
     entry = turn.kb.get(entry_id)
     responses = turn.domain.responses
     if entry is None or entry.human_only or PART not in responses or ABOVE not in responses:
@@ -150,7 +149,35 @@ async def handled(turn: Turn, entry_id: str) -> bool:
         return False
     if await repeats.just_answered(turn) != entry_id:
         return False
+    _say(turn, entry_id, answer, relevant_part(turn.event.text, answer.text))
+    return True
+
+
+async def missed(turn: Turn) -> bool:
+    """«а счет-фактуру дадите?» right after the answer for a company's order, read as nothing
+    alone (QA 3 Q12, QA52: «не понял»): an elliptic follow-up (bot/followup.py is_elliptic) the
+    NLU did not understand gets the part of the answer just given that holds its words («…счёт в
+    PDF придёт на e-mail…»); False when no sentence holds them (then «не понял», as before)."""
+    if not followup.is_elliptic(turn.event.text):
+        return False
+    entry_id = await repeats.just_answered(turn)
+    entry = turn.kb.get(entry_id or "")
+    responses = turn.domain.responses
+    if entry_id is None or entry is None or entry.human_only or PART not in responses:
+        return False
+    answer = entry.render(turn.channel)
     part = relevant_part(turn.event.text, answer.text)
+    if part is None:
+        return False
+    _say(turn, entry_id, answer, part)
+    return True
+
+
+def _say(turn: Turn, entry_id: str, answer: Outbound, part: str | None) -> None:
+    """``utter_answer_part`` with ``part`` (or ``utter_answer_above`` without), the entry's
+    buttons and «Позвать оператора»; not a miss."""
+    from bot.dialogue import operator_button
+
     if part is not None:
         response, said = PART, turn.domain.render(PART, turn.channel, part=part)
     else:
@@ -160,4 +187,3 @@ async def handled(turn: Turn, entry_id: str) -> bool:
     turn.conversation.unknown_streak = 0
     turn.say(message, {"response": response, "faq": entry_id})
     turn.conversation.context = followup.remember(turn.conversation.context, entry_id, turn.now)
-    return True

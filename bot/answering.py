@@ -103,6 +103,8 @@ class NLUHandler:
                 # the order number and address it gave go with the option picked (QA 3 Q5)
                 clarify_details.keep(turn, [p.removeprefix("faq:") for _, p in options])
                 return
+        if await answer_parts.missed(turn):  # «а счет-фактуру дадите?»: the answer's part
+            return
         if only_approval(turn.event.text) and "utter_affirm" in turn.domain.responses:
             approve(turn)  # «👍» after an answer: no question, and no miss
             return

@@ -111,3 +111,22 @@ def test_a_price_question_finds_the_sentence_with_a_sum() -> None:
     text = "Мастер приедет в удобный день. Подключение стиральной машины — от 1 990 ₽."
     assert relevant_part("а сколько стоит?", text) == "Подключение стиральной машины — от 1 990 ₽."
     assert relevant_part("а цена какая", text) == "Подключение стиральной машины — от 1 990 ₽."
+
+
+async def test_a_follow_up_not_understood_alone_gets_the_part_holding_its_words(
+    bot: TestBot,
+) -> None:
+    """«а счет-фактуру дадите?» after the answer for a company was «не понял» (QA 3 Q12, QA52)."""
+    alice = bot.customer("alice")
+    await alice.say(
+        "Добрый вечер. Подскажите, пожалуйста, можно ли оформить заказ на организацию, но "
+        "оплатить картой сотрудника, и как тогда получить документы для бухгалтерии?"
+    )
+    assert "Покупаю для компании" in alice.last_text
+    [reply] = await alice.say("а счет-фактуру дадите?")
+    assert reply.text.startswith("Об этом в ответе выше:")
+    assert "счёт в PDF" in reply.text
+    assert "Позвать оператора" in alice.buttons()
+    assert alice.last_outcome.owner is Owner.BOT
+    [reply] = await alice.say("а у вас собаки есть?")  # nothing of the answer: as before
+    assert "не совсем понял" in reply.text
