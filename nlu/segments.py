@@ -10,7 +10,8 @@ and at an «и» right before a question word («… в казань и можн
 «… и сколько ждать деньги»); never at a bare comma or any other «и», which join parts of one
 question far more often than two questions. A part needs at least :data:`MIN_WORDS` words,
 so «Здравствуйте!» or «Спасибо.» is never a question of its own. A «?» glued to the next word
-(«как вернуть товар?и когда…») ends a question too.
+(«как вернуть товар?и когда…») ends a question too, and so does a numbered list's mark in a
+message with two or more («1) доставка в Казань 2) оплатить при получении 3) рассрочка»).
 
 A question without such a mark — «сколько стоит доставка в казань, можно ли оплатить картой»,
 «как вернуть товар, когда вернут деньги» — is found by :func:`split_loosely` (a comma, «и»,
@@ -45,11 +46,16 @@ _CONNECTORS = (
 # казань и можно ли оплатить картой» — a question word, or «можно», «нужно/надо/есть/будет ли»
 # (nlu.question_words) — or a new request: «… и нужно отремонтировать холодильник».
 _AND_QUESTION = r"и\s+(?=" + ASKING + r"|(?:нужно|надо)\b)"
-_BOUNDARY = re.compile(
-    r"(?:[.?!;…]+(?=\s|$)|[?!]+(?=[^\W\d_])|\n+|,?\s+(?=(?:" + "|".join(_CONNECTORS) + r")\b)"
-    r"|,?\s+(?=" + _AND_QUESTION + r"))",
-    re.IGNORECASE,
+# A numbered list's item: «1) доставка в Казань 2) оплатить при получении 3) рассрочка»,
+# «2. …» (QA 3 Q6, QA19: the list was one question, its middle item dropped).
+_LIST_MARK = r"\d{1,2}[.)]\s*(?=[^\W\d_])"
+_BOUNDARIES = (
+    r"[.?!;…]+(?=\s|$)|[?!]+(?=[^\W\d_])|\n+|,?\s+(?=(?:" + "|".join(_CONNECTORS) + r")\b)"
+    r"|,?\s+(?=" + _AND_QUESTION + r")"
 )
+_BOUNDARY = re.compile(rf"(?:{_BOUNDARIES})", re.IGNORECASE)
+_LISTED_BOUNDARY = re.compile(rf"(?:{_BOUNDARIES}|[,;]?\s+(?={_LIST_MARK}))", re.IGNORECASE)
+"""In a message with a list (two marks or more), its marks end questions too."""
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # Dots inside abbreviations and numbers are not sentence ends: «т.е.», «и т.д.», «1.5».
 _ABBREVIATION = re.compile(r"\b(?:т\.\s?е|т\.\s?д|т\.\s?п|т\.\s?к|и\.\s?о|г|ул|д|кв|руб|тыс|млн)$")
@@ -61,23 +67,50 @@ def split_questions(text: str) -> list[str]:
     Short pieces (a greeting, «спасибо») join the next piece, so
     «Здравствуйте! Где мой заказ? И ещё: как вернуть товар» gives two questions.
     """
+    listed, lead, text = _list_head(text)
     pieces: list[str] = []
     start = 0
-    for m in _BOUNDARY.finditer(text):
+    for m in (_LISTED_BOUNDARY if listed else _BOUNDARY).finditer(text):
         head = text[start : m.start()]
         if m.group().startswith(".") and _ABBREVIATION.search(head.rstrip()):
             continue
         pieces.append(text[start : m.end()])
         start = m.end()
     pieces.append(text[start:])
-    parts = _joined(pieces, lambda part: MIN_WORDS_ASKED if part.endswith("?") else MIN_WORDS)
+    parts = _joined(pieces, _least)
     if len(parts) < 2:
         return []
+    if lead:  # «Подскажите, пожалуйста: 1) …»: the words before the list go with its first item
+        parts[0] = f"{lead} {_FIRST_MARK.sub('', parts[0].strip(), count=1)}"
     return parts[:MAX_PARTS]
 
 
+_FIRST_MARK = re.compile(r"(?:^|(?<=\s))" + _LIST_MARK)
+
+
+def _list_head(text: str) -> tuple[bool, str, str]:
+    """Is there a numbered list (two marks or more; one «2)» is no list), the words before it
+    that ask nothing themselves, and the rest."""
+    first = _FIRST_MARK.search(text)
+    if first is None or not _FIRST_MARK.search(text, first.end()):
+        return False, "", text
+    head = text[: first.start()].strip()
+    if "?" in head:
+        return True, "", text
+    return True, head, text[first.start() :]
+
+
+def _least(part: str) -> int:
+    """The words a question needs: a list's item is one from a word on («3) рассрочка»)."""
+    if re.match(_LIST_MARK, part.strip()):
+        return 1
+    return MIN_WORDS_ASKED if part.endswith("?") else MIN_WORDS
+
+
 _LEADING_CONNECTOR = re.compile(
-    r"^\s*(?:(?:" + "|".join(_CONNECTORS) + r")\b|[иа]\s+(?=\w))[\s,:—–-]*", re.IGNORECASE
+    r"^\s*(?:(?:" + "|".join(_CONNECTORS) + r")\b|[иа]\s+(?=\w)|" + _LIST_MARK + r"|[-•*]\s+)"
+    r"[\s,:—–-]*",
+    re.IGNORECASE,
 )
 
 
