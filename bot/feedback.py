@@ -26,12 +26,11 @@ operator button (was «не понял»).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import choice, helpful, repeats, typed_score
 from bot.events import InboundKind
-from bot.followup import LAST_FAQ
+from bot.followup import last_entry
 from bot.handover import escalate
 from handoff.escalation import Reason
 from nlu.api import Decision
@@ -235,15 +234,8 @@ async def _scored(turn: Turn, given: int) -> bool:
 
 def _answered_lately(turn: Turn) -> str | None:
     """The entry the bot answered last in this conversation, within the follow-up window."""
-    last = (turn.conversation.context or {}).get(LAST_FAQ)
-    if not isinstance(last, dict) or str(last.get("id", "")) not in turn.kb:
-        return None
-    try:
-        at = datetime.fromisoformat(str(last.get("at", "")))
-    except ValueError:
-        return None
-    window = timedelta(minutes=turn.config.policy.followup_window_minutes)
-    return str(last["id"]) if turn.now - at <= window else None
+    entry = last_entry(turn.conversation.context, turn.kb, turn.config, turn.now)
+    return None if entry is None else entry.id
 
 
 def declined(turn: Turn) -> bool:

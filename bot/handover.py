@@ -24,10 +24,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot import cancel, case_details, followup
 from bot.ownership import Owner
@@ -38,6 +39,8 @@ from handoff.escalation import REASON_TITLES, Reason
 
 if TYPE_CHECKING:
     from bot.dialogue import Turn
+
+T = TypeVar("T")
 
 NOT_UNDERSTOOD = "utter_handoff_not_understood"
 """Said before the handoff message when the bot hands over because it did not understand."""
@@ -82,22 +85,27 @@ async def known_order(turn: Turn) -> str | None:
     value = slots.get("order_number") if isinstance(slots, dict) else None
     if value:
         return str(value)
-    recent = await turn.session.scalars(
-        select(Message.data)
+    for data in await _latest(turn, Message.data, RECENT_MESSAGES):
+        nlu = (data or {}).get("nlu") if isinstance(data, dict) else None
+        for entity in (nlu or {}).get("entities") or ():
+            if isinstance(entity, dict) and entity.get("type") == "order_number":
+                return str(entity.get("value") or "") or None
+    return None
+
+
+async def _latest(turn: Turn, column: InstrumentedAttribute[T], limit: int) -> list[T]:
+    """``column`` of the customer's latest ``limit`` messages in this conversation, newest first."""
+    rows = await turn.session.scalars(
+        select(column)
         .where(
             Message.conversation_id == turn.conversation.id,
             Message.author == "customer",
             Message.kind == "message",
         )
         .order_by(Message.id.desc())
-        .limit(RECENT_MESSAGES)
+        .limit(limit)
     )
-    for data in recent:
-        nlu = (data or {}).get("nlu") if isinstance(data, dict) else None
-        for entity in (nlu or {}).get("entities") or ():
-            if isinstance(entity, dict) and entity.get("type") == "order_number":
-                return str(entity.get("value") or "") or None
-    return None
+    return list(rows)
 
 
 def _variant(
@@ -118,17 +126,7 @@ async def described(turn: Turn) -> bool:
     """Has the customer described the question in this conversation — a message of
     :data:`DESCRIBED_WORDS` words or more among the latest, that is no call for a person
     («позовите оператора, пожалуйста, очень нужно»)? This message counts too."""
-    recent = await turn.session.scalars(
-        select(Message.text)
-        .where(
-            Message.conversation_id == turn.conversation.id,
-            Message.author == "customer",
-            Message.kind == "message",
-        )
-        .order_by(Message.id.desc())
-        .limit(DESCRIBED_MESSAGES)
-    )
-    texts = [turn.event.text, *recent]
+    texts = [turn.event.text, *await _latest(turn, Message.text, DESCRIBED_MESSAGES)]
     return any(
         len(_WORDS.findall(text or "")) >= DESCRIBED_WORDS
         and escalation.calls_for_person(text) is None

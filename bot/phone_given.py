@@ -15,10 +15,9 @@ is read as before.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import case_details
+from bot import case_details, followup
 from bot.events import InboundKind
 from bot.handover import escalate
 from handoff.escalation import Reason
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from knowledge_base.models import FAQEntry
 
 RESPONSE = "utter_handoff_phone_kept"
-LAST_FAQ = "last_faq"  # bot/followup.py: the entry answered last and when
 # Words that may stand around the phone: «мой телефон», «вот номер», «звоните на», «меня зовут».
 _AROUND = frozenset(
     {
@@ -101,16 +99,8 @@ def gives_phone(turn: Turn) -> str | None:
 
 def _answered(turn: Turn) -> FAQEntry | None:
     """The entry the bot answered last, within the follow-up window."""
-    last = (turn.conversation.context or {}).get(LAST_FAQ)
-    if not isinstance(last, dict):
-        return None
-    entry = turn.kb.get(str(last.get("id", "")))
-    try:
-        at = datetime.fromisoformat(str(last.get("at", "")))
-    except ValueError:
-        return None
-    window = timedelta(minutes=turn.config.policy.followup_window_minutes)
-    return entry if entry is not None and turn.now - at <= window else None
+    context = turn.conversation.context
+    return followup.last_entry(context, turn.kb, turn.config, turn.now)
 
 
 class PhoneForCaseHandler:
