@@ -18,6 +18,7 @@ from bot import (
     feedback,
     followup,
     next_step,
+    order_topic,
     repeats,
     why_not,
     yes_or_no,
@@ -41,6 +42,8 @@ class NLUHandler:
     async def handle(self, turn: Turn) -> None:
         assert turn.prediction is not None
         if await yes_or_no.handled(turn):  # «так есть или нет?» after an answer: no «нет»
+            return
+        if await order_topic.asked_again(turn):  # «и?» after «напишите ещё номер заказа»
             return
         if await next_step.handled(turn):  # «и?», «а дальше» after an answer: nothing more
             return

@@ -21,7 +21,10 @@ The customer often writes more than the number, or something else instead (QA 2d
 not read as another entry's question) — handed over the same way, the text kept on the case
 (:mod:`bot.case_details`) and ``utter_handoff_order_taken_details`` says the details went with
 it. An address without the number («нужно поменять адрес на ул. Ленина 5 кв 12») is kept for
-the case and ``utter_order_details_kept`` asks for the number once more (the ask stays open).
+the case and ``utter_order_details_kept`` asks for the number once more (the ask stays open),
+unless the customer gave it earlier in the conversation (QA7: «нужно поменять адрес доставки
+заказ 87654321» first, :func:`bot.handover.known_order`) — then it goes at once with that
+number; «и?» right after that ask gets ``utter_order_number_again`` (:func:`asked_again`).
 Of several numbers («заказы 34567890 и 87654321») the first is the topic's and the others go to
 the colleague too, said so (:func:`bot.case_details.pass_on`).
 """
@@ -34,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import case_details
 from bot.events import InboundKind
-from bot.handover import escalate
+from bot.handover import escalate, known_order
 from handoff.escalation import Reason
 from knowledge_base.models import FAQEntry
 from nlu.api import Decision
@@ -51,6 +54,8 @@ TAKEN_DETAILS = "utter_handoff_order_taken_details"
 """The same when the customer wrote the case's details too (an address, what to change)."""
 KEPT = "utter_order_details_kept"
 """«Записал адрес — напишите ещё номер заказа…»: details without the number the answer asked."""
+AGAIN = "utter_order_number_again"
+"""«и?» right after :data:`KEPT`: the number is what is missing, asked for once more, briefly."""
 MARK = "order_for"  # the customer's message data: the entry the number was given for
 
 _AROUND = frozenset(
@@ -199,6 +204,8 @@ class OrderForTopicHandler:
                 case_details.keep(turn, turn.event.text.strip()[: case_details.LENGTH])
         if number is None:  # an address alone: kept, the number asked for once more
             case_details.keep(turn, turn.event.text.strip()[: case_details.LENGTH])
+            number = await known_order(turn)  # unless given earlier in the conversation
+        if number is None:
             context = turn.conversation.context or {}
             turn.conversation.context = {
                 **context,
@@ -214,3 +221,23 @@ class OrderForTopicHandler:
             turn.utter(name, {MARK: entry.id}, order_number=number, topic=entry.title)
         case_details.pass_on(turn, others)  # «…и 87654321»: to the colleague too, said so
         await escalate(turn, Reason.HUMAN_ONLY, entry.id, team=entry.team, announced=announced)
+
+
+async def asked_again(turn: Turn) -> bool:
+    """«и?» right after :data:`KEPT` (QA7): the customer waits, but the number is what is
+    missing — :data:`AGAIN` asks for it briefly (the ask stays open), not «Жаль, что ответ не
+    помог». False for anything else, or without the response."""
+    from bot import next_step  # bot.next_step reads bot.handover, as this; kept local
+
+    context = turn.conversation.context or {}
+    if AGAIN not in turn.domain.responses or context.get("flow") or ASKED not in context:
+        return False
+    entry = asked_entry(turn)
+    if entry is None or not next_step.asks_next(turn.event.text):
+        return False
+    if await next_step.latest_response(turn) != KEPT:
+        return False
+    turn.conversation.context = {**context, ASKED: {**context[ASKED], "at": turn.now.isoformat()}}
+    turn.message_data[MARK] = entry.id
+    turn.utter(AGAIN, {MARK: entry.id})
+    return True

@@ -86,3 +86,31 @@ async def test_a_question_with_the_number_is_not_taken_for_details(bot: TestBot)
 )
 def test_an_address_is_a_place_word_with_a_number_asking_nothing(text: str, address: bool) -> None:
     assert gives_address(text) is address
+
+
+async def test_the_address_after_a_first_message_with_the_number_goes_at_once(
+    bot: TestBot,
+) -> None:
+    """QA7: the number was in the first message — the address with it goes to a person at
+    once, not «напишите ещё номер заказа»."""
+    erin = bot.customer("erin")
+    await erin.say("нужно поменять адрес доставки заказ 87654321")
+    told = [m.text for m in await erin.say("новый адрес ул. Пушкина 10 кв 5")]
+    assert told[0].startswith(TAKEN.replace("34567890", "87654321")), told
+    conversation = await _conversation(bot, erin)
+    assert conversation.owner == Owner.QUEUED.value
+    escalation = (conversation.context or {})["escalation"]
+    assert escalation["details"] == ["новый адрес ул. Пушкина 10 кв 5"]
+
+
+async def test_and_after_the_address_asks_for_the_number_again(bot: TestBot) -> None:
+    """QA7: «и?» right after «Записал адрес… напишите номер заказа» — the number is what is
+    missing, said briefly; not «Жаль, что ответ не помог», not «не понял»."""
+    fred = bot.customer("fred")
+    await fred.say(ASK)
+    await fred.say("нужно поменять адрес на ул. Ленина 5 кв 12")
+    [again] = await fred.say("и?")
+    assert "номер заказа" in again.text, again.text
+    assert "Жаль" not in again.text and "не совсем понял" not in again.text
+    told = [m.text for m in await fred.say("34567890")]
+    assert told[0].startswith(TAKEN), told
