@@ -130,3 +130,46 @@ async def test_a_follow_up_not_understood_alone_gets_the_part_holding_its_words(
     assert alice.last_outcome.owner is Owner.BOT
     [reply] = await alice.say("а у вас собаки есть?")  # nothing of the answer: as before
     assert "не совсем понял" in reply.text
+
+
+async def test_a_follow_up_on_what_the_answer_never_says_gets_the_pointer(bot: TestBot) -> None:
+    """«акция», «скидка» are nowhere in «Товар с браком»: the sentence matched on the topic's
+    words («…после гарантийного ремонта… вернуть деньги») does not answer it (QA 3 QA39)."""
+    alice = bot.customer("alice")
+    await alice.say("Что делать, если товар оказался бракованным?")
+    assert alice.last_text == answer(bot, "defective_item")
+    [reply] = await alice.say(
+        "а если бракованный товар был куплен по акции со скидкой деньги вернут полностью?"
+    )
+    assert "гарантийного ремонта" not in reply.text  # was that sentence
+    assert reply.text == (
+        "Всё, что я знаю об этом, — в ответе выше. Если не нашли нужного — передам коллеге."
+    )
+    assert "Позвать оператора" in alice.buttons()
+
+
+async def test_sms_in_cyrillic_finds_the_sentences_about_sms(bot: TestBot) -> None:
+    """«смс» is the answer's «SMS» (QA 3 QA41: was the sentence about e-mail letters)."""
+    alice = bot.customer("alice")
+    await alice.say("СТОП СМС")
+    assert alice.last_text == answer(bot, "unsubscribe")
+    [reply] = await alice.say("отпишите меня от смс номер 89261234567")
+    assert reply.text.startswith("Об этом в ответе выше:")
+    assert "SMS, пуши и рекламные звонки отключаются" in reply.text
+    assert "Отписаться от писем" not in reply.text
+
+
+def test_latin_and_cyrillic_spellings_are_one_word() -> None:
+    text = "Ссылка придёт на почту. Чек придёт на e-mail. Код придёт по SMS."
+    assert relevant_part("а смска когда придет?", text) == "Код придёт по SMS."
+    assert relevant_part("а на имейл?", text) == "Чек придёт на e-mail."
+
+
+def test_words_the_answer_never_says_are_not_answered_by_the_topics_words() -> None:
+    text = "Деньги вернём за 10 дней. Гарантия — год."
+    topic = "Возврат денег\nкак вернуть деньги"
+    asked = "а деньги по акции со скидкой вернут?"
+    assert relevant_part(asked, text, topic) is None
+    assert relevant_part(asked, text) == "Деньги вернём за 10 дней."  # no topic: as before
+    assert relevant_part("а деньги по акции вернут?", text, topic) == "Деньги вернём за 10 дней."
+    assert relevant_part("а гарантия какая?", text, topic) == "Гарантия — год."
