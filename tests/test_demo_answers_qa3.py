@@ -179,3 +179,53 @@ async def test_when_the_compensation_bonuses_come(bot: TestBot) -> None:
     alice = bot.customer("alice")
     [answer] = await alice.say("когда зачислят обещанные 500 бонусов за сорванную доставку")
     assert "бонусы-компенсацию" in answer.text and "3 рабочих дней" in answer.text
+
+
+ASSEMBLY = "Сборку тоже делаем"
+PRICE_GUARANTEE = "По программе «Гарантия цены»"
+UNSUBSCRIBE = "Отписаться от писем можно"
+
+
+async def test_assembly_after_the_lift_is_the_installation_with_what_we_assemble(
+    bot: TestBot,
+) -> None:
+    """QA1: «а сборку делаете?» after the lift prices for a fridge was «не понял»."""
+    alice = bot.customer("alice")
+    await alice.say("привезёте стиральную машину на 7 этаж, лифт есть?")
+    answer, *_ = await alice.say("а сборкой тоже занимаетесь?")
+    assert answer.text.startswith(INSTALLATION)
+    assert ASSEMBLY in answer.text and "от 990 ₽" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "на озоне этот телевизор дешевле, скиньте цену",
+        "в соседнем магазине дешевле, сделаете скидку?",
+    ],
+)
+async def test_cheaper_elsewhere_is_the_price_guarantee_not_the_promotions(
+    bot: TestBot, question: str
+) -> None:
+    """QA48: «скидку дайте нашел дешевле на озоне» was the promotions answer."""
+    alice = bot.customer("alice")
+    answer, *_ = await alice.say(question)
+    assert answer.text.startswith(PRICE_GUARANTEE)
+    assert "цены других магазинов мы не сравниваем" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "аккаунт удалять не буду, просто перестаньте мне звонить и писать",
+        "не надо мне названивать и слать смски",
+    ],
+)
+async def test_stop_calls_and_messages_without_deleting_is_the_unsubscribe(
+    bot: TestBot, question: str
+) -> None:
+    """QA42: «я не хочу аккаунт удалять просто чтоб вы мне не писали и не звонили» was how
+    to delete the account."""
+    alice = bot.customer("alice")
+    answer, *_ = await alice.say(question)
+    assert answer.text.startswith(UNSUBSCRIBE)
