@@ -23,7 +23,15 @@ from bot import (
     why_not,
     yes_or_no,
 )
-from bot.dialogue import Turn, answer_entry, approve, greet, only_approval, operator_button
+from bot.dialogue import (
+    Turn,
+    answer_entry,
+    approve,
+    greet,
+    only_approval,
+    operator_button,
+    say_offering_operator,
+)
 from bot.events import Button, ButtonStyle, InboundKind, Outbound
 from bot.readings import clarify_options, several_questions, unclear_part
 from bot.topics import topic_entries
@@ -116,10 +124,7 @@ class NLUHandler:
             self._ask(turn, after_clarify.RESPONSE, after_clarify.offered_entries(turn))
             return
         conv.unknown_streak += 1
-        message = turn.domain.render("utter_default", turn.channel)
-        if turn.config.policy.offer_operator_button and not message.buttons:
-            message = Outbound(text=message.text, buttons=(operator_button(),), style=message.style)
-        turn.say(message, {"response": "utter_default"})
+        say_offering_operator(turn, "utter_default")
 
     def _ask(
         self, turn: Turn, response: str, options: list[tuple[str, str]], **values: object

@@ -132,6 +132,15 @@ def operator_button() -> Button:
     return Button("Позвать оператора", HANDOFF_PAYLOAD)
 
 
+def say_offering_operator(turn: Turn, name: str) -> None:
+    """Say phrase ``name``, with «Позвать оператора» when it has no buttons of its own and the
+    policy offers a person."""
+    message = turn.domain.render(name, turn.channel)
+    if turn.config.policy.offer_operator_button and not message.buttons:
+        message = Outbound(text=message.text, buttons=(operator_button(),), style=message.style)
+    turn.say(message, {"response": name})
+
+
 class StartHandler:
     name = "start"
 

@@ -22,7 +22,6 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import repeats
-from bot.events import Outbound
 from nlu.api import Decision
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ def at_flow_question(turn: Turn) -> bool:
 
 async def handled(turn: Turn) -> bool:
     """Reply to «а почему нет» right after an answer; False for any other message."""
-    from bot.dialogue import operator_button
+    from bot.dialogue import say_offering_operator
 
     p = turn.prediction
     if RESPONSE not in turn.domain.responses or p is None or not asks_why_not(turn.event.text):
@@ -88,8 +87,5 @@ async def handled(turn: Turn) -> bool:
         return False  # a question of the knowledge base: answered as usual
     if await repeats.just_answered(turn) is None:
         return False
-    message = turn.domain.render(RESPONSE, turn.channel)
-    if turn.config.policy.offer_operator_button and not message.buttons:
-        message = Outbound(text=message.text, buttons=(operator_button(),), style=message.style)
-    turn.say(message, {"response": RESPONSE})
+    say_offering_operator(turn, RESPONSE)
     return True

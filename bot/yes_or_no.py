@@ -17,7 +17,6 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import repeats
-from bot.events import Outbound
 from knowledge_base.models import FAQEntry
 
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ def short_answer(entry: FAQEntry, channel: str | None = None) -> str | None:
 
 async def handled(turn: Turn) -> bool:
     """Reply to «так есть или нет?» right after an answer; False for any other message."""
-    from bot.dialogue import operator_button
+    from bot.dialogue import say_offering_operator
 
     if turn.prediction is None or not insists(turn.event.text):
         return False
@@ -71,8 +70,5 @@ async def handled(turn: Turn) -> bool:
             {"response": RESPONSE},
         )
         return True
-    message = turn.domain.render(UNKNOWN, turn.channel)
-    if turn.config.policy.offer_operator_button and not message.buttons:
-        message = Outbound(text=message.text, buttons=(operator_button(),), style=message.style)
-    turn.say(message, {"response": UNKNOWN})
+    say_offering_operator(turn, UNKNOWN)
     return True
